@@ -1,0 +1,122 @@
+// Entry point of the `edgeha` executable: finds the command named by argv and
+// runs it. Expected failures print one line (never a stack trace); usage mistakes
+// exit 2, other failures exit 1 unless the command says otherwise.
+import { isEdgehaError, UsageError, AssertionFailure } from "../common/errors";
+import { didYouMean } from "../common/suggest";
+import { type Command, type CommandContext, commandName, parseArguments, renderCommandHelp } from "./command";
+import { allCommands } from "./registry";
+import { VERSION } from "./version";
+
+export interface Resolved {
+  command: Command;
+  rest: string[];
+}
+
+/** Finds the command with the longest matching run of leading words. */
+export function resolveCommand(argv: readonly string[], commands: readonly Command[]): Resolved | undefined {
+  let best: Resolved | undefined;
+  for (const command of commands) {
+    const words = command.words;
+    if (words.length > argv.length) continue;
+    if (!words.every((word, index) => argv[index] === word)) continue;
+    if (!best || words.length > best.command.words.length) best = { command, rest: argv.slice(words.length) };
+  }
+  return best;
+}
+
+export function renderGeneralHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((command) => commandName(command).length)) + 2;
+  const lines = [
+    `edgeha ${VERSION}: a high-availability cluster agent for small clusters of appliances.`,
+    "",
+    "Usage: edgeha COMMAND [ARGUMENTS] [--json] [--help]",
+    "",
+    "Commands:",
+    ...commands.map((command) => `  ${commandName(command).padEnd(width)}${command.summary}`),
+    "",
+    "Run 'edgeha COMMAND --help' for a command's options and an example.",
+    "Example: edgeha config check /etc/edgeha/edgeha.yaml",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function unknownCommand(argv: readonly string[], commands: readonly Command[]): UsageError {
+  const groups = new Set(commands.map((command) => command.words[0]!));
+  const first = argv[0]!;
+  if (groups.has(first)) {
+    const subcommands = commands.filter((command) => command.words[0] === first && command.words.length > 1);
+    const sub = argv[1];
+    const names = subcommands.map((command) => command.words.slice(1).join(" "));
+    const what = sub === undefined ? `'edgeha ${first}' needs a subcommand` : `unknown command 'edgeha ${first} ${sub}'${didYouMean(sub, names)}`;
+    return new UsageError(what, `Subcommands: ${names.join(", ")}. Run 'edgeha ${first} SUBCOMMAND --help'.`);
+  }
+  return new UsageError(`unknown command '${first}'${didYouMean(first, groups)}`, "Run 'edgeha --help' to list the commands.");
+}
+
+export async function runCli(argv: readonly string[], context: CommandContext, commands: readonly Command[] = allCommands()): Promise<number> {
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      const topic = argv[0] === "help" ? argv.slice(1) : [];
+      const resolved = topic.length > 0 ? resolveCommand(topic, commands) : undefined;
+      context.stdout.write(resolved ? renderCommandHelp(resolved.command) : renderGeneralHelp(commands));
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === "--version" || argv[0] === "-V" || argv[0] === "version") {
+      context.stdout.write(`edgeha ${VERSION}\n`);
+      return 0;
+    }
+    if (argv[0]!.startsWith("-")) {
+      throw new UsageError(`unknown option '${argv[0]}'`, "Options come after the command: run 'edgeha --help'.");
+    }
+    const resolved = resolveCommand(argv, commands);
+    if (!resolved) throw unknownCommand(argv, commands);
+    const { command, rest } = resolved;
+    if (rest.includes("--help") || rest.includes("-h")) {
+      context.stdout.write(renderCommandHelp(command));
+      return 0;
+    }
+    const args = parseArguments(rest, command);
+    return await command.run(args, context);
+  } catch (error) {
+    return reportError(error, context);
+  }
+}
+
+export function reportError(error: unknown, context: CommandContext): number {
+  if (error instanceof UsageError) {
+    context.stderr.write(`edgeha: ${error.message}\n`);
+    if (error.hint) context.stderr.write(`hint: ${error.hint}\n`);
+    return 2;
+  }
+  if (isEdgehaError(error)) {
+    context.stderr.write(`edgeha: ${error.message} [${error.code}]\n`);
+    const exitCode = error.details.exitCode;
+    return typeof exitCode === "number" ? exitCode : 1;
+  }
+  if (error instanceof AssertionFailure) {
+    context.stderr.write(`edgeha: internal error: ${error.message}\n${error.stack ?? ""}\n`);
+    return 70;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  context.stderr.write(`edgeha: unexpected error: ${message}\n`);
+  if (process.env.EDGEHA_DEBUG && error instanceof Error) context.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+function isMainModule(): boolean {
+  // In the bundle (CommonJS) and in the single executable, require.main is this module.
+  return typeof require !== "undefined" && require.main === module;
+}
+
+if (isMainModule()) {
+  const context: CommandContext = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  runCli(process.argv.slice(2), context).then(
+    (status) => {
+      // Long-running commands (agent, arbiter) never resolve; short ones exit here.
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      process.exitCode = reportError(error, context);
+    },
+  );
+}

@@ -1,0 +1,22 @@
+// Every command area. Each subsystem owns one file under ./commands and adds its
+// commands there; this list only names the areas, in the order `--help` shows them.
+import type { Command } from "./command";
+import { configCommands } from "./commands/config";
+import { cibCommands } from "./commands/cib";
+import { simulateCommands } from "./commands/simulate";
+import { membershipCommands } from "./commands/membership";
+import { executorCommands } from "./commands/executor";
+import { fencingCommands } from "./commands/fencing";
+import { clusterCommands } from "./commands/cluster";
+
+export function allCommands(): Command[] {
+  return [
+    ...configCommands,
+    ...cibCommands,
+    ...simulateCommands,
+    ...membershipCommands,
+    ...executorCommands,
+    ...fencingCommands,
+    ...clusterCommands,
+  ];
+}
