@@ -1,0 +1,113 @@
+// Every default and every bound of the bootstrap config, in one place, each with
+// the reason for its value and the formula that derives it from other settings
+// (house style, rule 9). docs/config.md repeats these reasons for readers, and
+// `edgeha config explain` prints the failover budget they add up to; a unit test
+// checks that docs/config.md names every key listed here.
+
+/** The UDP port every link of every node listens on (corosync's default port, so firewalls already open for it work). */
+export const DEFAULT_TRANSPORT_PORT = 5405;
+
+/** Frames are encrypted and authenticated with the authkey unless the config says otherwise. */
+export const DEFAULT_CRYPTO = true;
+
+/** The arbiter's port when `quorum.arbiter` names only a host: the transport port plus one. */
+export const DEFAULT_ARBITER_PORT = 5406;
+
+/**
+ * A heartbeat goes out on every link every 100 ms: on a direct cable between two
+ * appliances this costs nothing, and it lets a dead peer be noticed within half a second.
+ */
+export const DEFAULT_HEARTBEAT_MS = 100;
+
+/**
+ * A node is suspected lost after this many heartbeat intervals of silence on all
+ * links: 5 tolerates four consecutive lost packets (default token_ms = 5 x 100 = 500 ms).
+ */
+export const TOKEN_HEARTBEATS = 5;
+
+/**
+ * token_ms below 3 heartbeats is an ERROR, not a warning: two lost packets would
+ * then declare a live node dead, and a dead verdict leads to fencing (a power cycle).
+ */
+export const TOKEN_HEARTBEATS_MIN = 3;
+
+/** consensus_ms = 1.2 x token_ms, corosync's rule: agreement needs slightly longer than detection. */
+export const CONSENSUS_TOKEN_RATIO = 1.2;
+
+/** Nodes wait 50 ms for join messages before proposing a membership (corosync's default join timeout). */
+export const DEFAULT_JOIN_MS = 50;
+
+/** last_man_standing recalculates expected votes after the membership has been stable this long (corosync's default). */
+export const DEFAULT_LAST_MAN_STANDING_WINDOW_MS = 10_000;
+
+export const DEFAULT_AUTHKEY_PATH = "/etc/edgeha/authkey";
+export const DEFAULT_STATE_DIR = "/var/lib/edgeha";
+export const DEFAULT_SOCKET_PATH = "/run/edgeha/edgeha.sock";
+export const DEFAULT_CONFIG_PATH = "/etc/edgeha/edgeha.yaml";
+
+/** Bounds: everything has one (house style, rule 8). */
+export const LIMITS = {
+  /** Node ids fit 16 bits in a frame header; 0 means "no node". */
+  nodeIdMin: 1,
+  nodeIdMax: 65_535,
+  /** edgeha is for small clusters; 32 keeps membership messages small. */
+  nodesMax: 32,
+  /** One link per network; 8 matches corosync's knet limit. */
+  linksMax: 8,
+  /** Cluster and node names: letters, digits, '.', '_' and '-', as in host names. */
+  nameLengthMax: 63,
+  portMin: 1,
+  portMax: 65_535,
+  /** Below 10 ms heartbeats load the CPU of small appliances for no gain. */
+  heartbeatMsMin: 10,
+  heartbeatMsMax: 10_000,
+  /** No timeout longer than 10 minutes: a cluster that waits longer is not highly available. */
+  timeoutMsMax: 600_000,
+  /** A config file larger than 1 MiB is not a bootstrap config. */
+  configBytesMax: 1024 * 1024,
+} as const;
+
+/** Authkey: 256 random bytes are written; a key of fewer than 32 bytes (256 bits) is refused. */
+export const AUTHKEY_BYTES = 256;
+export const AUTHKEY_BYTES_MIN = 32;
+/** Larger files are not authkeys (and reading them must stay bounded). */
+export const AUTHKEY_BYTES_MAX = 4096;
+
+/** token_ms when the config sets none: TOKEN_HEARTBEATS heartbeats. */
+export function defaultTokenMs(heartbeatMs: number): number {
+  return heartbeatMs * TOKEN_HEARTBEATS;
+}
+
+/** consensus_ms when the config sets none: CONSENSUS_TOKEN_RATIO x token_ms, rounded up. */
+export function defaultConsensusMs(tokenMs: number): number {
+  return Math.ceil(tokenMs * CONSENSUS_TOKEN_RATIO);
+}
+
+/** One documented default, as listed by docs/config.md and `edgeha config explain`. */
+export interface DefaultEntry {
+  key: string;
+  value: string;
+  reason: string;
+}
+
+/** Every key that has a default, with its value (or formula) and reason. */
+export const DEFAULTS: readonly DefaultEntry[] = [
+  { key: "transport.port", value: String(DEFAULT_TRANSPORT_PORT), reason: "corosync's port: firewalls already open for it work" },
+  { key: "transport.crypto", value: "on", reason: "frames are encrypted and authenticated with the authkey" },
+  { key: "quorum.expected_votes", value: "number of nodes", reason: "one vote per node, as corosync counts its nodelist" },
+  { key: "quorum.two_node", value: "true with exactly two nodes", reason: "a pair must survive the loss of one node; pcs sets it for two-node clusters too" },
+  { key: "quorum.wait_for_all", value: "same as two_node", reason: "after a cold start both nodes must have seen each other once, so a pair cut apart at boot cannot fence each other" },
+  { key: "quorum.last_man_standing", value: "false", reason: "recalculating expected votes is opt-in, as in corosync" },
+  { key: "quorum.last_man_standing_window_ms", value: String(DEFAULT_LAST_MAN_STANDING_WINDOW_MS), reason: "corosync's default window" },
+  { key: "quorum.auto_tie_breaker", value: "false", reason: "opt-in, as in corosync" },
+  { key: "quorum.auto_tie_breaker_node", value: "lowest", reason: "corosync's default: the half with the lowest node id wins a tie" },
+  { key: "quorum.arbiter", value: "none", reason: "an arbiter is a third host; it must be named to be used" },
+  { key: "quorum.arbiter port", value: String(DEFAULT_ARBITER_PORT), reason: "the transport port plus one" },
+  { key: "timing.heartbeat_ms", value: String(DEFAULT_HEARTBEAT_MS), reason: "cheap on a direct link, and a dead peer is noticed within half a second" },
+  { key: "timing.token_ms", value: `${TOKEN_HEARTBEATS} x heartbeat_ms`, reason: "tolerates four consecutive lost heartbeats; below 3 x heartbeat_ms is an error" },
+  { key: "timing.consensus_ms", value: `${CONSENSUS_TOKEN_RATIO} x token_ms`, reason: "corosync's rule: agreeing on a membership takes a little longer than detecting a loss" },
+  { key: "timing.join_ms", value: String(DEFAULT_JOIN_MS), reason: "corosync's join timeout: short on a direct link" },
+  { key: "paths.authkey", value: DEFAULT_AUTHKEY_PATH, reason: "the shared secret, mode 0600, same file on every node" },
+  { key: "paths.state_dir", value: DEFAULT_STATE_DIR, reason: "the CIB and its backups, written atomically" },
+  { key: "paths.socket", value: DEFAULT_SOCKET_PATH, reason: "the local admin socket (mode 0660, group haclient)" },
+];

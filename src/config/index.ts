@@ -1,0 +1,31 @@
+// The bootstrap config (/etc/edgeha/edgeha.yaml) and the authkey: the public face
+// of src/config. Other folders import only from here.
+//
+//   loadConfig(file)              read + check (with the authkey) -> BootstrapConfig, or throws
+//   parseConfig(text, fileName)   pure: text -> BootstrapConfig, or throws E_CONFIG_INVALID
+//   checkConfigText / checkConfigFile   every problem with FILE:LINE:COLUMN positions
+//   findLocalNode(config, {name?, hostname, localAddresses})   which node this machine is
+//   loadAuthkey(file) / writeAuthkey(file)   the shared secret, mode 0600
+export type {
+  ArbiterAddress,
+  BootstrapConfig,
+  ConfigCheck,
+  ConfigProblem,
+  NodeConfig,
+  PathsConfig,
+  Position,
+  QuorumConfig,
+  Severity,
+  TieBreaker,
+  TimingConfig,
+  TransportConfig,
+} from "./types";
+export { checkConfigText, configOrThrow, parseConfig, warningsOf } from "./check";
+export { checkConfigFile, loadConfig, readConfigText, type CheckFileOptions } from "./load";
+export { findLocalNode, type LocalIdentity, type LocalNodeMatch } from "./local-node";
+export { loadAuthkey, writeAuthkey, type WrittenKey } from "./authkey";
+export { failoverBudget, renderFailoverBudget, type FailoverBudget, type BudgetStep, type TimingLine } from "./explain";
+export { countBySeverity, formatProblem } from "./problems";
+export { parseLinkAddress, sameAddress, parseArbiter } from "./address";
+export { ALL_KEYS } from "./read";
+export * as configDefaults from "./defaults";

@@ -1,0 +1,90 @@
+// The typed, fully defaulted bootstrap config (/etc/edgeha/edgeha.yaml) and the
+// problems a check reports. Names carry units last; the YAML keys are snake_case
+// (heartbeat_ms) and map one to one onto these camelCase fields (heartbeatMs).
+
+export interface NodeConfig {
+  name: string;
+  /** 1..65535, unique in the cluster. */
+  id: number;
+  /** Link i of every node forms network i; every node has the same number of links. */
+  links: string[];
+}
+
+/** Which half wins a tie under auto_tie_breaker: the lowest or highest node id, or the first listed id present. */
+export type TieBreaker = { kind: "lowest" } | { kind: "highest" } | { kind: "list"; nodeIds: number[] };
+
+export interface ArbiterAddress {
+  /** An IPv4 or IPv6 address (IPv6 written as [addr]:port in the file). */
+  host: string;
+  port: number;
+}
+
+export interface QuorumConfig {
+  expectedVotes: number;
+  twoNode: boolean;
+  waitForAll: boolean;
+  lastManStanding: boolean;
+  lastManStandingWindowMs: number;
+  autoTieBreaker: boolean;
+  autoTieBreakerNode: TieBreaker;
+  arbiter: ArbiterAddress | undefined;
+}
+
+export interface TimingConfig {
+  heartbeatMs: number;
+  tokenMs: number;
+  consensusMs: number;
+  joinMs: number;
+}
+
+export interface PathsConfig {
+  authkey: string;
+  stateDir: string;
+  socket: string;
+}
+
+export interface TransportConfig {
+  port: number;
+  crypto: boolean;
+}
+
+export interface BootstrapConfig {
+  clusterName: string;
+  transport: TransportConfig;
+  nodes: NodeConfig[];
+  quorum: QuorumConfig;
+  timing: TimingConfig;
+  paths: PathsConfig;
+}
+
+export type Severity = "error" | "warning";
+
+export interface Position {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface ConfigProblem extends Position {
+  severity: Severity;
+  /** Where in the config, e.g. "nodes[1].links[0]" ("" for the whole file). */
+  path: string;
+  message: string;
+}
+
+/** Where a config path ("nodes[1].id") was in the file; its nearest ancestor, else 1:1. */
+export interface PositionLookup {
+  locate(path: string): Position;
+  /** True when the file has a value at exactly `path`. */
+  has(path: string): boolean;
+}
+
+/** The outcome of checking a config: every problem, and the config when there is no error. */
+export interface ConfigCheck {
+  fileName: string;
+  /** In file order. */
+  problems: ConfigProblem[];
+  config: BootstrapConfig | undefined;
+  positions: PositionLookup;
+}
