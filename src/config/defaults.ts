@@ -10,7 +10,7 @@ export const DEFAULT_TRANSPORT_PORT = 5405;
 /** Frames are encrypted and authenticated with the authkey unless the config says otherwise. */
 export const DEFAULT_CRYPTO = true;
 
-/** The arbiter's port when `quorum.arbiter` names only a host: the transport port plus one. */
+/** The arbiter's port when `quorum.arbiter` names only a host: 5406, the port after the default transport port (fixed, not derived from transport.port). */
 export const DEFAULT_ARBITER_PORT = 5406;
 
 /**
@@ -90,7 +90,7 @@ export interface DefaultEntry {
   reason: string;
 }
 
-/** Every key that has a default, with its value (or formula) and reason. */
+/** Every key that has a default, with its value (or formula) and reason (the arbiter's port: DEFAULT_ARBITER_PORT). */
 export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "transport.port", value: String(DEFAULT_TRANSPORT_PORT), reason: "corosync's port: firewalls already open for it work" },
   { key: "transport.crypto", value: "on", reason: "frames are encrypted and authenticated with the authkey" },
@@ -102,7 +102,6 @@ export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "quorum.auto_tie_breaker", value: "false", reason: "opt-in, as in corosync" },
   { key: "quorum.auto_tie_breaker_node", value: "lowest", reason: "corosync's default: the half with the lowest node id wins a tie" },
   { key: "quorum.arbiter", value: "none", reason: "an arbiter is a third host; it must be named to be used" },
-  { key: "quorum.arbiter port", value: String(DEFAULT_ARBITER_PORT), reason: "the transport port plus one" },
   { key: "timing.heartbeat_ms", value: String(DEFAULT_HEARTBEAT_MS), reason: "cheap on a direct link, and a dead peer is noticed within half a second" },
   { key: "timing.token_ms", value: `${TOKEN_HEARTBEATS} x heartbeat_ms`, reason: "tolerates four consecutive lost heartbeats; below 3 x heartbeat_ms is an error" },
   { key: "timing.consensus_ms", value: `${CONSENSUS_TOKEN_RATIO} x token_ms`, reason: "corosync's rule: agreeing on a membership takes a little longer than detecting a loss" },
