@@ -84,7 +84,8 @@ export function writeAuthkey(file: string, options: { overwrite?: boolean; sizeB
   } catch (error) {
     throw writeError(file, error);
   }
-  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.tmp`);
+  // A random suffix: a temporary file left by a crashed run never blocks the next one.
+  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const descriptor = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
