@@ -7,7 +7,7 @@ import type { BootstrapConfig, NodeConfig } from "./types";
 export interface LocalIdentity {
   /** A node name given explicitly (e.g. `edgeha agent --node NAME`); wins over everything else. */
   name?: string;
-  /** This machine's host name; its short form (before the first '.') also matches. */
+  /** This machine's host name, compared without regard to case; its short form (before the first '.') also matches. */
   hostname: string;
   /** Every address configured on this machine's interfaces. */
   localAddresses: readonly string[];
@@ -31,9 +31,13 @@ export function findLocalNode(config: BootstrapConfig, identity: LocalIdentity):
     if (named) return { node: named, reason: `named '${identity.name}' on the command line` };
     throw new EdgehaError("E_CONFIG_LOCAL_NODE", `no node is named '${identity.name}' in the config (nodes: ${names})`, { name: identity.name });
   }
-  const shortHostname = identity.hostname.split(".")[0]!;
+  // Host names are case-insensitive (RFC 4343); an exact match still wins.
+  const hostname = identity.hostname.toLowerCase();
+  const shortHostname = hostname.split(".")[0]!;
   const byHostname =
-    config.nodes.find((node) => node.name === identity.hostname) ?? config.nodes.find((node) => node.name === shortHostname);
+    config.nodes.find((node) => node.name === identity.hostname) ??
+    config.nodes.find((node) => node.name.toLowerCase() === hostname) ??
+    config.nodes.find((node) => node.name.toLowerCase() === shortHostname);
   if (byHostname) return { node: byHostname, reason: `its name matches the host name '${identity.hostname}'` };
   const matches = config.nodes
     .map((node) => ({ node, address: node.links.find((link) => identity.localAddresses.some((local) => sameAddress(local, link))) }))

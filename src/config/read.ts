@@ -90,6 +90,11 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
 }
 
 function readName(reader: YamlReader, node: YamlNode | null, path: string): string | undefined {
+  const resolved = reader.resolve(node);
+  if (resolved !== null && "value" in resolved && typeof resolved.value === "number") {
+    reader.problems.error(path, `${path} must be text, not the number ${resolved.value} (write it in quotes: '${resolved.value}')`, reader.position(resolved));
+    return undefined;
+  }
   const text = reader.string(node, path);
   if (text === undefined) return undefined;
   if (text.length > LIMITS.nameLengthMax || !NAME_PATTERN.test(text)) {

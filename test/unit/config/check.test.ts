@@ -159,6 +159,10 @@ describe("values", () => {
     expect(errorLines(withLine(MINIMAL, 3, "  - name: left node"))[0]).toContain("nodes[0].name 'left node' must be 1 to 63 letters");
   });
 
+  it("asks for quotes around a numeric node name", () => {
+    expect(errorLines(withLine(MINIMAL, 3, "  - name: 101"))).toEqual(["test.yaml:3:11: nodes[0].name must be text, not the number 101 (write it in quotes: '101')"]);
+  });
+
   it("rejects a relative path", () => {
     expect(errorLines(`${MINIMAL}paths: { state_dir: var/lib/edgeha }\n`)).toEqual([
       "test.yaml:9:21: paths.state_dir must be an absolute path (starting with '/'), not 'var/lib/edgeha'",

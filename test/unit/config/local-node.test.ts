@@ -51,3 +51,9 @@ describe("findLocalNode", () => {
     );
   });
 });
+
+describe("findLocalNode and host name case", () => {
+  it("matches a host name written in other letter case", () => {
+    expect(findLocalNode(config, { hostname: "BETA.Rack4.example.net", localAddresses: [] }).node.name).toBe("beta");
+  });
+});
