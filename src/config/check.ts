@@ -16,8 +16,8 @@ export function checkConfigText(text: string, fileName: string): ConfigCheck {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const reader = new YamlReader(document, lineCounter, problems, positions);
-  for (const error of document.errors) problems.error("", yamlMessage(error.message), reader.positionOfOffset(error.pos[0]));
-  for (const warning of document.warnings) problems.warning("", yamlMessage(warning.message), reader.positionOfOffset(warning.pos[0]));
+  for (const error of document.errors) problems.error("", yamlMessage(error.code, error.message), reader.positionOfOffset(error.pos[0]));
+  for (const warning of document.warnings) problems.warning("", yamlMessage(warning.code, warning.message), reader.positionOfOffset(warning.pos[0]));
   // After a syntax error the document is a guess; reading it would only add confusing problems.
   const syntaxBroken = document.errors.some((error) => error.code !== "DUPLICATE_KEY");
   if (!syntaxBroken) {
@@ -49,7 +49,9 @@ export function warningsOf(check: ConfigCheck): ConfigProblem[] {
   return check.problems.filter((problem) => problem.severity === "warning");
 }
 
-function yamlMessage(message: string): string {
+function yamlMessage(code: string, message: string): string {
+  // This one names a function of the yaml package; say it in the reader's words.
+  if (code === "MULTIPLE_DOCS") return "YAML: the file holds several documents (separated by '---'); a config is one document";
   // The yaml package appends "at line L, column C" plus a source excerpt; we print our own position.
   return `YAML: ${message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
 }

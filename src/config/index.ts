@@ -4,7 +4,7 @@
 //   loadConfig(file)              read + check (with the authkey) -> BootstrapConfig, or throws
 //   parseConfig(text, fileName)   pure: text -> BootstrapConfig, or throws E_CONFIG_INVALID
 //   checkConfigText / checkConfigFile   every problem with FILE:LINE:COLUMN positions
-//   findLocalNode(config, {name?, hostname, localAddresses})   which node this machine is
+//   findLocalNode(config, {name?, ...machineIdentity()})   which node this machine is, and why
 //   loadAuthkey(file) / writeAuthkey(file)   the shared secret, mode 0600
 export type {
   ArbiterAddress,
@@ -22,7 +22,7 @@ export type {
 } from "./types";
 export { checkConfigText, configOrThrow, parseConfig, warningsOf } from "./check";
 export { checkConfigFile, loadConfig, readConfigText, type CheckFileOptions } from "./load";
-export { findLocalNode, type LocalIdentity, type LocalNodeMatch } from "./local-node";
+export { findLocalNode, machineIdentity, type LocalIdentity, type LocalNodeMatch } from "./local-node";
 export { loadAuthkey, writeAuthkey, type WrittenKey } from "./authkey";
 export { failoverBudget, renderFailoverBudget, type FailoverBudget, type BudgetStep, type TimingLine } from "./explain";
 export { countBySeverity, formatProblem } from "./problems";

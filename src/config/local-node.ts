@@ -1,5 +1,6 @@
-// Which node of the config is this machine? A pure function: the caller supplies
-// the host name and the local addresses (os.hostname(), os.networkInterfaces()).
+// Which node of the config is this machine? findLocalNode is a pure function: the
+// caller supplies the host name and the local addresses, e.g. from machineIdentity().
+import { hostname, networkInterfaces } from "node:os";
 import { EdgehaError } from "../common/errors";
 import { sameAddress } from "./address";
 import type { BootstrapConfig, NodeConfig } from "./types";
@@ -55,4 +56,10 @@ export function findLocalNode(config: BootstrapConfig, identity: LocalIdentity):
     `link addresses of several nodes (${matches.map((match) => match.node.name).join(", ")}) are on this machine; name the node explicitly`,
     { hostname: identity.hostname },
   );
+}
+
+/** Reads this machine's host name and interface addresses (I/O; keep it out of pure code). */
+export function machineIdentity(): { hostname: string; localAddresses: string[] } {
+  const addresses = Object.values(networkInterfaces()).flatMap((entries) => (entries ?? []).map((entry) => entry.address));
+  return { hostname: hostname(), localAddresses: addresses };
 }

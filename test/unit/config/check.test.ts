@@ -88,6 +88,12 @@ describe("problems are reported at FILE:LINE:COLUMN", () => {
     expect(lines[0]).toMatch(/^test\.yaml:\d+:\d+: YAML: /);
   });
 
+  it("refuses a second YAML document in the same file", () => {
+    expect(errorLines(`${MINIMAL}---\ncluster_name: other\n`)).toEqual([
+      "test.yaml:9:1: YAML: the file holds several documents (separated by '---'); a config is one document",
+    ]);
+  });
+
   it("lists problems in file order", () => {
     const text = withLine(withLine(PAIR, 7, "timing: { heartbeat_ms: 0 }"), 2, "transport: { port: 0 }");
     const lines = errorLines(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findLocalNode, parseConfig } from "../../../src/config/index";
+import { findLocalNode, machineIdentity, parseConfig } from "../../../src/config/index";
 import { PAIR } from "./helpers";
 
 const config = parseConfig(PAIR, "pair.yaml");
@@ -55,5 +55,11 @@ describe("findLocalNode", () => {
 describe("findLocalNode and host name case", () => {
   it("matches a host name written in other letter case", () => {
     expect(findLocalNode(config, { hostname: "BETA.Rack4.example.net", localAddresses: [] }).node.name).toBe("beta");
+  });
+});
+
+describe("machineIdentity", () => {
+  it("includes the loopback address among the local addresses", () => {
+    expect(machineIdentity().localAddresses).toContain("127.0.0.1");
   });
 });
