@@ -2,7 +2,7 @@
 // are undefined when absent or unusable, reporting key, type and range problems.
 // Cross-field rules (duplicates, link counts, quorum and timing relations) run on
 // the draft afterwards, in rules.ts.
-import type { Node as YamlNode } from "yaml";
+import { isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { type ParsedAddress, parseArbiter, parseLinkAddress } from "./address";
 import { LIMITS } from "./defaults";
 import type { ArbiterAddress, TieBreaker } from "./types";
@@ -91,7 +91,7 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
 
 function readName(reader: YamlReader, node: YamlNode | null, path: string): string | undefined {
   const resolved = reader.resolve(node);
-  if (resolved !== null && "value" in resolved && typeof resolved.value === "number") {
+  if (isScalar(resolved) && typeof resolved.value === "number") {
     reader.problems.error(path, `${path} must be text, not the number ${resolved.value} (write it in quotes: '${resolved.value}')`, reader.position(resolved));
     return undefined;
   }
@@ -136,10 +136,13 @@ function readNode(reader: YamlReader, node: YamlNode, path: string): DraftNode {
 }
 
 function readLinks(reader: YamlReader, node: YamlNode | null, path: string, draft: DraftNode): void {
+  const resolved = reader.resolve(node);
+  if (resolved === null || (isScalar(resolved) && resolved.value === null)) {
+    reader.problems.error(path, `${path} must list 1 to ${LIMITS.linksMax} addresses, not nothing`);
+    return;
+  }
   // A single address without brackets is accepted as a one-link list.
-  const items = reader.resolve(node);
-  const list = items !== null && "items" in items ? reader.list(items, path) : items === null ? undefined : [items];
-  if (items === null) reader.problems.error(path, `${path} must list 1 to ${LIMITS.linksMax} addresses, not nothing`);
+  const list = isScalar(resolved) ? [resolved] : reader.list(resolved, path);
   if (!list) return;
   if (list.length === 0 || list.length > LIMITS.linksMax) {
     reader.problems.error(path, `${path} must list 1 to ${LIMITS.linksMax} addresses, not ${list.length}`);
@@ -184,13 +187,13 @@ function readQuorum(reader: YamlReader, node: YamlNode | null, draft: DraftConfi
 function readTieBreaker(reader: YamlReader, raw: YamlNode | null): TieBreaker | undefined {
   const path = "quorum.auto_tie_breaker_node";
   const node = reader.resolve(raw);
-  const value = node !== null && "value" in node ? node.value : undefined;
+  const value = isScalar(node) ? node.value : undefined;
   if (value === "lowest" || value === "highest") return { kind: value };
   if (typeof value === "number") {
     const id = reader.integer(node, path, LIMITS.nodeIdMin, LIMITS.nodeIdMax);
     return id === undefined ? undefined : { kind: "list", nodeIds: [id] };
   }
-  if (node !== null && "items" in node) {
+  if (isSeq(node)) {
     const items = reader.list(node, path) ?? [];
     const ids = items.map((item, index) => reader.integer(item, `${path}[${index}]`, LIMITS.nodeIdMin, LIMITS.nodeIdMax));
     if (ids.length === 0) reader.problems.error(path, `${path} must list at least one node id`);

@@ -219,6 +219,10 @@ describe("nodes and links", () => {
     expect(errorLines(withLine(MINIMAL, 5, "    links: []"))[0]).toContain("nodes[0].links must list 1 to 8 addresses, not 0");
   });
 
+  it("rejects a links key with nothing after it", () => {
+    expect(errorLines(withLine(MINIMAL, 5, "    links:"))).toEqual(["test.yaml:5:5: nodes[0].links must list 1 to 8 addresses, not nothing"]);
+  });
+
   it("rejects more than eight links", () => {
     const nine = Array.from({ length: 9 }, (_, index) => `10.9.${index}.1`).join(", ");
     expect(errorLines(withLine(MINIMAL, 5, `    links: [${nine}]`))[0]).toContain("must list 1 to 8 addresses, not 9");
