@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(__dirname, "../../..");
@@ -20,6 +20,8 @@ describe("error codes", () => {
     const documented = new Set([...documentation.matchAll(/^\|\s*`(E_[A-Z0-9_]+)`\s*\|[^|]+\|\s*\S[^|]*\|/gm)].map((match) => match[1]));
     const used = new Map<string, string>();
     for (const folder of ["src", "agents", "fence-drivers"]) {
+      // A folder with no files yet does not exist in a fresh clone.
+      if (!existsSync(path.join(root, folder))) continue;
       for (const file of sourceFiles(path.join(root, folder))) {
         for (const match of readFileSync(file, "utf8").matchAll(/["'`](E_[A-Z0-9_]+)["'`]/g)) used.set(match[1]!, path.relative(root, file));
       }
