@@ -8,6 +8,7 @@ import { membershipCommands } from "./commands/membership";
 import { executorCommands } from "./commands/executor";
 import { fencingCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
+import { diagCommands } from "./commands/diag";
 
 export function allCommands(): Command[] {
   return [
@@ -18,5 +19,6 @@ export function allCommands(): Command[] {
     ...executorCommands,
     ...fencingCommands,
     ...clusterCommands,
+    ...diagCommands,
   ];
 }

@@ -1,0 +1,90 @@
+// Native addons. In the single executable they travel as SEA assets (one per
+// architecture) and are written to a private directory that this process owns,
+// then loaded with process.dlopen; in development they load from node_modules.
+// The directory is never /tmp, which appliances often mount noexec.
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { EdgehaError } from "../common/errors";
+
+interface SeaModule {
+  isSea(): boolean;
+  getRawAsset(key: string): ArrayBuffer;
+}
+
+function seaModule(): SeaModule | undefined {
+  try {
+    const sea = createRequire(__filename)("node:sea") as SeaModule;
+    return sea.isSea() ? sea : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isSingleExecutable(): boolean {
+  return seaModule() !== undefined;
+}
+
+/** Candidate private directories, most preferred first. */
+export function nativeDirectoryCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const candidates = [];
+  if (env.EDGEHA_NATIVE_DIR) candidates.push(env.EDGEHA_NATIVE_DIR);
+  candidates.push("/run/edgeha/native");
+  if (env.XDG_RUNTIME_DIR) candidates.push(path.join(env.XDG_RUNTIME_DIR, "edgeha", "native"));
+  candidates.push(path.join(os.homedir(), ".cache", "edgeha", "native"));
+  return candidates;
+}
+
+function privateDirectory(): string {
+  const problems: string[] = [];
+  for (const directory of nativeDirectoryCandidates()) {
+    try {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      const stat = statSync(directory);
+      if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
+        problems.push(`${directory}: owned by uid ${stat.uid}`);
+        continue;
+      }
+      chmodSync(directory, 0o700);
+      return directory;
+    } catch (error) {
+      problems.push(`${directory}: ${(error as Error).message}`);
+    }
+  }
+  throw new EdgehaError("E_NATIVE_DIR", `no private directory for native addons (${problems.join("; ")})`);
+}
+
+/** Writes the asset once per content hash and loads it. */
+function loadAsset(sea: SeaModule, key: string): Record<string, unknown> {
+  const bytes = Buffer.from(sea.getRawAsset(key));
+  const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+  const file = path.join(privateDirectory(), `${key.replace(/\.node$/, "")}-${digest}.node`);
+  if (!existsSync(file) || !readFileSync(file).equals(bytes)) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, bytes, { mode: 0o500 });
+    renameSync(temporary, file);
+  }
+  const module = { exports: {} as Record<string, unknown> };
+  process.dlopen(module, file);
+  return module.exports;
+}
+
+/** The raw native part of @serialport/bindings-cpp (open, close, set, get, update, drain, flush, ...). */
+export function loadSerialNative(): Record<string, unknown> {
+  const key = `serialport-linux-${process.arch}.node`;
+  const sea = seaModule();
+  if (sea) {
+    try {
+      return loadAsset(sea, key);
+    } catch (error) {
+      if (error instanceof EdgehaError) throw error;
+      throw new EdgehaError("E_NATIVE_LOAD", `cannot load the serial addon ${key}: ${(error as Error).message}`);
+    }
+  }
+  const require = createRequire(__filename);
+  const packageDirectory = path.dirname(require.resolve("@serialport/bindings-cpp/package.json"));
+  const nodeGypBuild = require("node-gyp-build") as (directory: string) => Record<string, unknown>;
+  return nodeGypBuild(packageDirectory);
+}
