@@ -1,0 +1,10 @@
+// The cluster information base: typed model, Pacemaker XML import/export, the
+// native JSON/YAML form with its schema, versions and digest, durable storage.
+export * from "./model";
+export { parseDurationMs } from "./duration";
+export { importCibXml, type ImportResult } from "./xml-import";
+export { exportCibXml } from "./xml-export";
+export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";
+export { compareVersions, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
+export { CibStore, BACKUPS_KEPT, type LoadResult } from "./store";
+export { readCibFile } from "./read";

@@ -1,0 +1,235 @@
+// The typed CIB: what Pacemaker's configuration and status sections hold, for
+// edgeha's scope. Scores and durations stay as written (strings) beside parsed
+// values where a consumer needs them, so an import followed by an export keeps
+// what the administrator wrote. Every element also keeps the attributes we do
+// not model in `extra`, so nothing in scope is lost on the way through.
+
+export type Attributes = Record<string, string>;
+
+/** A rule on node attributes (location constraints, attribute sets). */
+export interface Rule {
+  id: string;
+  score?: string;
+  scoreAttribute?: string;
+  booleanOp: "and" | "or";
+  role?: string;
+  expressions: Expression[];
+  rules: Rule[];
+}
+
+export interface Expression {
+  id: string;
+  attribute: string;
+  operation: string;
+  value?: string;
+  type?: string;
+  valueSource?: string;
+}
+
+/** An nvpair set (instance_attributes, meta_attributes, cluster_property_set, ...). */
+export interface NvSet {
+  id: string;
+  /** The set was written as a reference to another set's id. */
+  idRef?: string;
+  score?: string;
+  rule?: Rule;
+  values: Attributes;
+}
+
+export interface Operation {
+  id: string;
+  name: string;
+  /** As written ("10s", "0", "PT10S"); intervalMs is its value. */
+  interval: string;
+  intervalMs: number;
+  timeout?: string;
+  role?: string;
+  onFail?: string;
+  enabled?: string;
+  extra: Attributes;
+  meta: NvSet[];
+  instance: NvSet[];
+}
+
+export interface Primitive {
+  kind: "primitive";
+  id: string;
+  class: string;
+  provider?: string;
+  type: string;
+  extra: Attributes;
+  instance: NvSet[];
+  meta: NvSet[];
+  operations: Operation[];
+}
+
+export interface Group {
+  kind: "group";
+  id: string;
+  extra: Attributes;
+  instance: NvSet[];
+  meta: NvSet[];
+  members: Primitive[];
+}
+
+export interface Clone {
+  kind: "clone";
+  id: string;
+  /** Written as <master> (Pacemaker 1.x) rather than <clone> with promotable=true. */
+  legacyMaster: boolean;
+  extra: Attributes;
+  instance: NvSet[];
+  meta: NvSet[];
+  child: Primitive | Group;
+}
+
+export type Resource = Primitive | Group | Clone;
+
+export interface LocationConstraint {
+  kind: "location";
+  id: string;
+  rsc: string;
+  node?: string;
+  score?: string;
+  role?: string;
+  rules: Rule[];
+  extra: Attributes;
+}
+
+export interface ColocationConstraint {
+  kind: "colocation";
+  id: string;
+  rsc: string;
+  withRsc: string;
+  score: string;
+  rscRole?: string;
+  withRscRole?: string;
+  extra: Attributes;
+}
+
+export interface OrderConstraint {
+  kind: "order";
+  id: string;
+  first: string;
+  then: string;
+  firstAction?: string;
+  thenAction?: string;
+  orderKind?: string;
+  score?: string;
+  symmetrical?: string;
+  extra: Attributes;
+}
+
+export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
+
+export interface CibNode {
+  id: string;
+  uname: string;
+  type?: string;
+  extra: Attributes;
+  instance: NvSet[];
+  utilization: NvSet[];
+}
+
+export interface FencingLevel {
+  id: string;
+  index: number;
+  target: string;
+  devices: string[];
+  extra: Attributes;
+}
+
+/** One recorded operation of a resource on a node (lrm_rsc_op). */
+export interface OperationRecord {
+  id: string;
+  operation: string;
+  callId: number;
+  rcCode: number;
+  opStatus: number;
+  intervalMs: number;
+  /** Every attribute as written, typed ones included (transition-key, last-rc-change, exit-reason, ...). */
+  attributes: Attributes;
+}
+
+export interface ResourceHistory {
+  id: string;
+  class: string;
+  provider?: string;
+  type: string;
+  extra: Attributes;
+  operations: OperationRecord[];
+}
+
+export interface NodeStatus {
+  id: string;
+  uname: string;
+  /** Every attribute of node_state as written (in_ccm, crmd, join, expected, ...). */
+  attributes: Attributes;
+  /** Transient node attributes (fail-count-*, last-failure-*, master-*, ...). */
+  transient: NvSet[];
+  resources: ResourceHistory[];
+}
+
+export interface CibVersion {
+  adminEpoch: number;
+  epoch: number;
+  numUpdates: number;
+}
+
+export interface Cib {
+  version: CibVersion;
+  /** Other attributes of the <cib> element (have-quorum, dc-uuid, validate-with, ...). */
+  attributes: Attributes;
+  properties: NvSet[];
+  nodes: CibNode[];
+  resources: Resource[];
+  constraints: Constraint[];
+  rscDefaults: NvSet[];
+  opDefaults: NvSet[];
+  fencingTopology: FencingLevel[];
+  status: NodeStatus[];
+}
+
+export function emptyCib(): Cib {
+  return {
+    version: { adminEpoch: 0, epoch: 0, numUpdates: 0 },
+    attributes: {},
+    properties: [],
+    nodes: [],
+    resources: [],
+    constraints: [],
+    rscDefaults: [],
+    opDefaults: [],
+    fencingTopology: [],
+    status: [],
+  };
+}
+
+/** Merged values of sets in document order; the first set that names a key wins (no rules evaluated). */
+export function flattenSets(sets: readonly NvSet[]): Attributes {
+  const result: Attributes = {};
+  for (const set of sets) {
+    for (const [key, value] of Object.entries(set.values)) if (!(key in result)) result[key] = value;
+  }
+  return result;
+}
+
+/** Every primitive, including group members and clone children. */
+export function allPrimitives(resources: readonly Resource[]): Primitive[] {
+  const result: Primitive[] = [];
+  const visit = (resource: Resource): void => {
+    switch (resource.kind) {
+      case "primitive":
+        result.push(resource);
+        return;
+      case "group":
+        result.push(...resource.members);
+        return;
+      case "clone":
+        visit(resource.child);
+        return;
+    }
+  };
+  resources.forEach(visit);
+  return result;
+}

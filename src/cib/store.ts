@@ -1,0 +1,121 @@
+// Durable CIB storage in the state directory. Each version is written to a
+// temporary file, fsynced, renamed to cib-<sequence>.json, and the directory is
+// fsynced, so a crash at any moment leaves either the new file whole or no new
+// file at all. The newest 11 files are kept (the current one and 10 backups).
+// Loading verifies each file's digest, newest first; if the newest is damaged the
+// store falls back to the newest valid one and says so in `warnings` (the agent
+// logs them loudly). An empty directory is reported as such, never papered over.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
+import { EdgehaError } from "../common/errors";
+import type { Cib } from "./model";
+import { cibDigest, formatVersion } from "./version";
+
+export const BACKUPS_KEPT = 10;
+const FILE_PATTERN = /^cib-(\d{12})\.json$/;
+
+interface StoredFile {
+  format: "edgeha-cib/1";
+  digest: string;
+  cib: Cib;
+}
+
+export interface LoadResult {
+  /** undefined when the directory holds no CIB yet. */
+  cib: Cib | undefined;
+  file: string | undefined;
+  warnings: string[];
+}
+
+function fsyncDirectory(directory: string): void {
+  const descriptor = openSync(directory, "r");
+  try {
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+export class CibStore {
+  constructor(readonly directory: string) {}
+
+  private files(): Array<{ name: string; sequence: number }> {
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new EdgehaError("E_CIB_STORE", `cannot read the state directory ${this.directory}: ${(error as Error).message}`);
+    }
+    return names
+      .map((name) => ({ name, match: FILE_PATTERN.exec(name) }))
+      .filter((entry) => entry.match)
+      .map((entry) => ({ name: entry.name, sequence: Number(entry.match![1]) }))
+      .sort((left, right) => right.sequence - left.sequence);
+  }
+
+  /** Writes a new version durably; returns the file written. */
+  save(cib: Cib): string {
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    const sequence = (this.files()[0]?.sequence ?? 0) + 1;
+    const name = `cib-${String(sequence).padStart(12, "0")}.json`;
+    const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib };
+    const temporary = path.join(this.directory, `.${name}.${process.pid}.tmp`);
+    const descriptor = openSync(temporary, "w", 0o600);
+    try {
+      writeSync(descriptor, JSON.stringify(stored));
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+    renameSync(temporary, path.join(this.directory, name));
+    fsyncDirectory(this.directory);
+    this.prune();
+    return path.join(this.directory, name);
+  }
+
+  private prune(): void {
+    for (const file of this.files().slice(BACKUPS_KEPT + 1)) unlinkSync(path.join(this.directory, file.name));
+    for (const name of readdirSync(this.directory)) {
+      // Temporary files of writers that died before their rename.
+      if (name.startsWith(".cib-") && name.endsWith(".tmp") && !name.includes(`.${process.pid}.`)) {
+        try {
+          unlinkSync(path.join(this.directory, name));
+        } catch {
+          // Another process removed it first.
+        }
+      }
+    }
+  }
+
+  /** Loads the newest valid version, falling back over damaged files. */
+  load(): LoadResult {
+    const warnings: string[] = [];
+    for (const file of this.files()) {
+      const full = path.join(this.directory, file.name);
+      const problem = this.check(full);
+      if (typeof problem === "string") {
+        warnings.push(`CIB file ${full} is damaged (${problem}); falling back to an older version`);
+        continue;
+      }
+      if (warnings.length > 0) warnings.push(`loaded CIB version ${formatVersion(problem.version)} from backup ${full}`);
+      return { cib: problem, file: full, warnings };
+    }
+    if (warnings.length > 0) {
+      throw new EdgehaError("E_CIB_STORE", `no valid CIB in ${this.directory}: ${warnings.join("; ")}`);
+    }
+    return { cib: undefined, file: undefined, warnings };
+  }
+
+  private check(file: string): Cib | string {
+    let stored: StoredFile;
+    try {
+      stored = JSON.parse(readFileSync(file, "utf8")) as StoredFile;
+    } catch (error) {
+      return `unreadable: ${(error as Error).message}`;
+    }
+    if (stored?.format !== "edgeha-cib/1" || typeof stored.digest !== "string" || typeof stored.cib !== "object") return "not an edgeha CIB file";
+    if (cibDigest(stored.cib) !== stored.digest) return "digest mismatch";
+    return stored.cib;
+  }
+}

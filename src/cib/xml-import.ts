@@ -1,0 +1,351 @@
+// Pacemaker CIB XML (the output of `cibadmin -Q` or `pcs cluster cib`) to the
+// typed model. Elements outside edgeha's scope produce a warning that names the
+// element and its id; nothing is dropped silently.
+import { EdgehaError } from "../common/errors";
+import { parseDurationMs } from "./duration";
+import type {
+  Attributes, Cib, CibNode, Clone, Constraint, Expression, FencingLevel, Group, NodeStatus, NvSet, Operation,
+  OperationRecord, Primitive, Resource, ResourceHistory, Rule,
+} from "./model";
+import { emptyCib } from "./model";
+import { child, children, parseXml, type XmlElement } from "./xml-tree";
+
+export interface ImportResult {
+  cib: Cib;
+  warnings: string[];
+}
+
+class Importer {
+  readonly warnings: string[] = [];
+  private readonly setsById = new Map<string, XmlElement>();
+
+  constructor(private readonly fileName: string) {}
+
+  skip(element: XmlElement, where: string): void {
+    const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
+    this.warnings.push(`${this.fileName}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
+  }
+
+  required(element: XmlElement, attribute: string): string {
+    const value = element.attributes[attribute];
+    if (value === undefined) {
+      const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
+      throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name}${id}> lacks the attribute '${attribute}'`);
+    }
+    return value;
+  }
+
+  indexSets(element: XmlElement): void {
+    if (element.attributes.id && element.children.some((item) => item.name === "nvpair")) this.setsById.set(element.attributes.id, element);
+    element.children.forEach((item) => this.indexSets(item));
+  }
+
+  nvSet(element: XmlElement): NvSet {
+    const idRef = element.attributes["id-ref"];
+    const source = idRef ? this.setsById.get(idRef) : element;
+    if (idRef && !source) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id-ref="${idRef}"> refers to no attribute set`);
+    const values: Attributes = {};
+    for (const pair of children(source!, "nvpair")) {
+      const name = pair.attributes.name;
+      if (name !== undefined && !(name in values)) values[name] = pair.attributes.value ?? "";
+    }
+    const set: NvSet = { id: element.attributes.id ?? idRef!, values };
+    if (idRef) set.idRef = idRef;
+    if (element.attributes.score !== undefined) set.score = element.attributes.score;
+    const rule = child(element, "rule");
+    if (rule) set.rule = this.rule(rule);
+    return set;
+  }
+
+  sets(element: XmlElement, name: string): NvSet[] {
+    return children(element, name).map((set) => this.nvSet(set));
+  }
+
+  rule(element: XmlElement): Rule {
+    const rule: Rule = {
+      id: element.attributes.id ?? "",
+      booleanOp: element.attributes["boolean-op"] === "or" ? "or" : "and",
+      expressions: [],
+      rules: [],
+    };
+    if (element.attributes.score !== undefined) rule.score = element.attributes.score;
+    if (element.attributes["score-attribute"] !== undefined) rule.scoreAttribute = element.attributes["score-attribute"];
+    if (element.attributes.role !== undefined) rule.role = element.attributes.role;
+    for (const item of element.children) {
+      if (item.name === "expression") rule.expressions.push(this.expression(item));
+      else if (item.name === "rule") rule.rules.push(this.rule(item));
+      else this.skip(item, `rule ${rule.id}`);
+    }
+    return rule;
+  }
+
+  expression(element: XmlElement): Expression {
+    const expression: Expression = {
+      id: element.attributes.id ?? "",
+      attribute: this.required(element, "attribute"),
+      operation: this.required(element, "operation"),
+    };
+    const optional: Array<[keyof Expression, string]> = [["value", "value"], ["type", "type"], ["valueSource", "value-source"]];
+    for (const [key, attribute] of optional) if (element.attributes[attribute] !== undefined) (expression as unknown as Attributes)[key] = element.attributes[attribute]!;
+    return expression;
+  }
+
+  operation(element: XmlElement): Operation {
+    const { id, name, interval, timeout, role, enabled, ...rest } = element.attributes;
+    const onFail = rest["on-fail"];
+    delete rest["on-fail"];
+    const intervalText = interval ?? "0";
+    const operation: Operation = {
+      id: id ?? "",
+      name: name ?? this.required(element, "name"),
+      interval: intervalText,
+      intervalMs: parseDurationMs(intervalText, `${this.fileName}: op ${id} interval`),
+      extra: rest,
+      meta: this.sets(element, "meta_attributes"),
+      instance: this.sets(element, "instance_attributes"),
+    };
+    if (timeout !== undefined) operation.timeout = timeout;
+    if (role !== undefined) operation.role = role;
+    if (onFail !== undefined) operation.onFail = onFail;
+    if (enabled !== undefined) operation.enabled = enabled;
+    return operation;
+  }
+
+  primitive(element: XmlElement): Primitive {
+    const { id, class: resourceClass, provider, type, ...extra } = element.attributes;
+    if (element.attributes.template !== undefined) this.skip(element, "resources (templates)");
+    const primitive: Primitive = {
+      kind: "primitive",
+      id: id ?? this.required(element, "id"),
+      class: resourceClass ?? this.required(element, "class"),
+      type: type ?? this.required(element, "type"),
+      extra,
+      instance: this.sets(element, "instance_attributes"),
+      meta: this.sets(element, "meta_attributes"),
+      operations: children(child(element, "operations") ?? element, "op").map((op) => this.operation(op)),
+    };
+    if (provider !== undefined) primitive.provider = provider;
+    this.skipOthers(element, ["instance_attributes", "meta_attributes", "operations", "utilization"], `primitive ${primitive.id}`);
+    return primitive;
+  }
+
+  skipOthers(element: XmlElement, known: string[], where: string): void {
+    for (const item of element.children) if (!known.includes(item.name)) this.skip(item, where);
+  }
+
+  resource(element: XmlElement): Resource | undefined {
+    switch (element.name) {
+      case "primitive":
+        return this.primitive(element);
+      case "group": {
+        const { id, ...extra } = element.attributes;
+        const group: Group = {
+          kind: "group", id: id ?? this.required(element, "id"), extra,
+          instance: this.sets(element, "instance_attributes"), meta: this.sets(element, "meta_attributes"),
+          members: children(element, "primitive").map((item) => this.primitive(item)),
+        };
+        this.skipOthers(element, ["instance_attributes", "meta_attributes", "primitive"], `group ${group.id}`);
+        return group;
+      }
+      case "clone":
+      case "master": {
+        const { id, ...extra } = element.attributes;
+        const inner = element.children.find((item) => item.name === "primitive" || item.name === "group");
+        if (!inner) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id="${id}"> has no primitive or group inside`);
+        const clone: Clone = {
+          kind: "clone", id: id ?? this.required(element, "id"), legacyMaster: element.name === "master", extra,
+          instance: this.sets(element, "instance_attributes"), meta: this.sets(element, "meta_attributes"),
+          child: this.resource(inner) as Primitive | Group,
+        };
+        this.skipOthers(element, ["instance_attributes", "meta_attributes", "primitive", "group"], `clone ${clone.id}`);
+        return clone;
+      }
+      default:
+        this.skip(element, "resources");
+        return undefined;
+    }
+  }
+
+  constraint(element: XmlElement): Constraint | undefined {
+    if (children(element, "resource_set").length > 0) {
+      this.skip(element, "constraints (resource sets)");
+      return undefined;
+    }
+    const attributes = { ...element.attributes };
+    const take = (name: string): string | undefined => {
+      const value = attributes[name];
+      delete attributes[name];
+      return value;
+    };
+    const id = take("id") ?? "";
+    switch (element.name) {
+      case "rsc_location": {
+        if (attributes["rsc-pattern"] !== undefined) {
+          this.skip(element, "constraints (rsc-pattern)");
+          return undefined;
+        }
+        const rsc = take("rsc") ?? this.required(element, "rsc");
+        const location: Constraint = { kind: "location", id, rsc, rules: children(element, "rule").map((rule) => this.rule(rule)), extra: attributes };
+        const node = take("node");
+        const score = take("score");
+        const role = take("role");
+        if (node !== undefined) location.node = node;
+        if (score !== undefined) location.score = score;
+        if (role !== undefined) location.role = role;
+        return location;
+      }
+      case "rsc_colocation": {
+        const colocation: Constraint = {
+          kind: "colocation", id,
+          rsc: take("rsc") ?? this.required(element, "rsc"),
+          withRsc: take("with-rsc") ?? this.required(element, "with-rsc"),
+          score: take("score") ?? "INFINITY",
+          extra: attributes,
+        };
+        const rscRole = take("rsc-role");
+        const withRscRole = take("with-rsc-role");
+        if (rscRole !== undefined) colocation.rscRole = rscRole;
+        if (withRscRole !== undefined) colocation.withRscRole = withRscRole;
+        colocation.extra = attributes;
+        return colocation;
+      }
+      case "rsc_order": {
+        const order: Constraint = {
+          kind: "order", id,
+          first: take("first") ?? this.required(element, "first"),
+          then: take("then") ?? this.required(element, "then"),
+          extra: attributes,
+        };
+        const optional: Array<[keyof typeof order, string]> = [
+          ["firstAction", "first-action"], ["thenAction", "then-action"], ["orderKind", "kind"], ["score", "score"], ["symmetrical", "symmetrical"],
+        ];
+        for (const [key, name] of optional) {
+          const value = take(name);
+          if (value !== undefined) (order as unknown as Attributes)[key] = value;
+        }
+        order.extra = attributes;
+        return order;
+      }
+      default:
+        this.skip(element, "constraints");
+        return undefined;
+    }
+  }
+
+  node(element: XmlElement): CibNode {
+    const { id, uname, type, ...extra } = element.attributes;
+    const node: CibNode = {
+      id: id ?? this.required(element, "id"),
+      uname: uname ?? this.required(element, "uname"),
+      extra,
+      instance: this.sets(element, "instance_attributes"),
+      utilization: this.sets(element, "utilization"),
+    };
+    if (type !== undefined) node.type = type;
+    if (type === "remote" || type === "ping") this.skip(element, "nodes (remote and ping nodes)");
+    return node;
+  }
+
+  fencingLevel(element: XmlElement): FencingLevel | undefined {
+    const { id, index, target, devices, ...extra } = element.attributes;
+    if (target === undefined) {
+      this.skip(element, "fencing-topology (target-pattern and target-attribute)");
+      return undefined;
+    }
+    return { id: id ?? "", index: Number(index ?? "1"), target, devices: (devices ?? "").split(",").filter(Boolean), extra };
+  }
+
+  operationRecord(element: XmlElement): OperationRecord {
+    const attributes = { ...element.attributes };
+    const number = (name: string, fallback: number): number => {
+      const value = attributes[name];
+      return value === undefined || value === "" ? fallback : Number(value);
+    };
+    const interval = attributes.interval ?? "0";
+    return {
+      id: attributes.id ?? "",
+      operation: attributes.operation ?? this.required(element, "operation"),
+      callId: number("call-id", -1),
+      rcCode: number("rc-code", 0),
+      opStatus: number("op-status", 0),
+      intervalMs: /^\d+$/.test(interval) ? Number(interval) : parseDurationMs(interval),
+      attributes,
+    };
+  }
+
+  nodeStatus(element: XmlElement): NodeStatus {
+    const attributes = { ...element.attributes };
+    const status: NodeStatus = {
+      // Old status sections name a node only by uname.
+      id: attributes.id ?? attributes.uname ?? this.required(element, "id"),
+      uname: attributes.uname ?? attributes.id!,
+      attributes,
+      transient: children(element, "transient_attributes").flatMap((item) => this.sets(item, "instance_attributes")),
+      resources: [],
+    };
+    const lrmResources = child(child(element, "lrm") ?? element, "lrm_resources");
+    for (const resource of lrmResources ? children(lrmResources, "lrm_resource") : []) {
+      const { id, class: resourceClass, provider, type, ...extra } = resource.attributes;
+      const history: ResourceHistory = {
+        id: id ?? this.required(resource, "id"),
+        class: resourceClass ?? "",
+        type: type ?? "",
+        extra,
+        operations: children(resource, "lrm_rsc_op").map((op) => this.operationRecord(op)),
+      };
+      if (provider !== undefined) history.provider = provider;
+      status.resources.push(history);
+    }
+    return status;
+  }
+
+  cib(root: XmlElement): Cib {
+    if (root.name !== "cib") throw new EdgehaError("E_CIB_XML", `${this.fileName}: the root element is <${root.name}>, not <cib>`);
+    this.indexSets(root);
+    const cib = emptyCib();
+    const { admin_epoch: adminEpoch, epoch, num_updates: numUpdates, ...rest } = root.attributes;
+    cib.version = { adminEpoch: Number(adminEpoch ?? 0), epoch: Number(epoch ?? 0), numUpdates: Number(numUpdates ?? 0) };
+    cib.attributes = rest;
+    const configuration = child(root, "configuration");
+    if (!configuration) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <cib> has no <configuration>`);
+    for (const section of configuration.children) this.section(cib, section);
+    const status = child(root, "status");
+    cib.status = status ? children(status, "node_state").map((item) => this.nodeStatus(item)) : [];
+    return cib;
+  }
+
+  section(cib: Cib, section: XmlElement): void {
+    switch (section.name) {
+      case "crm_config":
+        cib.properties = this.sets(section, "cluster_property_set");
+        return;
+      case "nodes":
+        cib.nodes = children(section, "node").map((item) => this.node(item));
+        return;
+      case "resources":
+        cib.resources = section.children.map((item) => this.resource(item)).filter((item): item is Resource => item !== undefined);
+        return;
+      case "constraints":
+        cib.constraints = section.children.map((item) => this.constraint(item)).filter((item): item is Constraint => item !== undefined);
+        return;
+      case "rsc_defaults":
+        cib.rscDefaults = this.sets(section, "meta_attributes");
+        return;
+      case "op_defaults":
+        cib.opDefaults = this.sets(section, "meta_attributes");
+        return;
+      case "fencing-topology":
+        cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item)).filter((item): item is FencingLevel => item !== undefined);
+        return;
+      default:
+        this.skip(section, "configuration");
+    }
+  }
+}
+
+/** Imports a Pacemaker CIB from XML text. */
+export function importCibXml(text: string, fileName = "<cib>"): ImportResult {
+  const importer = new Importer(fileName);
+  const cib = importer.cib(parseXml(text, fileName));
+  return { cib, warnings: importer.warnings };
+}

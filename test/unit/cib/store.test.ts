@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BACKUPS_KEPT, CibStore, emptyCib, type Cib } from "../../../src/cib";
+
+const directories: string[] = [];
+function stateDirectory(): string {
+  const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-store-"));
+  directories.push(directory);
+  return directory;
+}
+afterEach(() => directories.splice(0).forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+
+function version(epoch: number): Cib {
+  return { ...emptyCib(), version: { adminEpoch: 0, epoch, numUpdates: 0 } };
+}
+
+describe("CIB store", () => {
+  it("says there is no CIB yet in an empty state directory", () => {
+    expect(new CibStore(stateDirectory()).load()).toEqual({ cib: undefined, file: undefined, warnings: [] });
+  });
+
+  it("loads the newest version written", () => {
+    const store = new CibStore(stateDirectory());
+    store.save(version(1));
+    store.save(version(2));
+    expect(store.load().cib?.version.epoch).toBe(2);
+  });
+
+  it("keeps the current file and ten backups, no more", () => {
+    const directory = stateDirectory();
+    const store = new CibStore(directory);
+    for (let epoch = 1; epoch <= 15; epoch++) store.save(version(epoch));
+    expect(readdirSync(directory).filter((name) => name.endsWith(".json"))).toHaveLength(BACKUPS_KEPT + 1);
+  });
+
+  it("falls back to the newest intact backup when the current file is damaged, and says so", () => {
+    const directory = stateDirectory();
+    const store = new CibStore(directory);
+    store.save(version(1));
+    const current = store.save(version(2));
+    writeFileSync(current, '{"format":"edgeha-cib/1","digest":"00","cib":');
+    const result = store.load();
+    expect(result.cib?.version.epoch).toBe(1);
+    expect(result.warnings[0]).toContain(`CIB file ${current} is damaged`);
+    expect(result.warnings[1]).toContain("loaded CIB version 0.1.0 from backup");
+  });
+
+  it("notices a file whose content no longer matches its digest", () => {
+    const directory = stateDirectory();
+    const store = new CibStore(directory);
+    store.save(version(1));
+    const current = store.save(version(2));
+    writeFileSync(current, JSON.stringify({ format: "edgeha-cib/1", digest: "f".repeat(64), cib: version(7) }));
+    expect(store.load().cib?.version.epoch).toBe(1);
+  });
+
+  it("refuses to start from nothing when every file is damaged", () => {
+    const directory = stateDirectory();
+    const store = new CibStore(directory);
+    writeFileSync(store.save(version(1)), "garbage");
+    expect(() => store.load()).toThrow(/no valid CIB in .*digest|no valid CIB in .*unreadable/);
+  });
+});
