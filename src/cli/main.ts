@@ -106,7 +106,6 @@ export function reportError(error: unknown, context: CommandContext): number {
 function isMainModule(): boolean {
   // In the single executable the bundle is the main script; with plain node
   // (dist/edgeha.cjs) require.main is this module. Under vitest neither holds.
-  if (process.env.VITEST) return false;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if ((require("node:sea") as { isSea(): boolean }).isSea()) return true;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { PassThrough } from "node:stream";
+import { commandName } from "../../../src/cli/command";
+import { runCli } from "../../../src/cli/main";
+import { allCommands } from "../../../src/cli/registry";
+
+async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  const status = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
+  return { status, out, err };
+}
+
+describe("help", () => {
+  it("lists every command in the general help", async () => {
+    const { status, out } = await run(["--help"]);
+    expect(status).toBe(0);
+    for (const command of allCommands()) expect(out).toContain(commandName(command));
+  });
+
+  for (const command of allCommands()) {
+    it(`explains 'edgeha ${commandName(command)}' with usage and an example`, async () => {
+      const { status, out } = await run([...command.words, "--help"]);
+      expect(status).toBe(0);
+      expect(out).toContain(`Usage: edgeha ${commandName(command)}`);
+      expect(command.examples.length).toBeGreaterThan(0);
+      for (const example of command.examples) expect(example.startsWith(commandName(command))).toBe(true);
+    });
+  }
+
+  it("names each command only once", () => {
+    const names = allCommands().map(commandName);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
