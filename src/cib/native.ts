@@ -1,16 +1,21 @@
 // The native CIB format: JSON (or YAML for hand-written input) validated by the
 // published schema in docs/cib.schema.json, plus checks the schema cannot
 // express (unique ids, constraints that name existing resources).
-import Ajv, { type ErrorObject } from "ajv";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { EdgehaError } from "../common/errors";
 import schema from "../../docs/cib.schema.json";
 import { parseDurationMs } from "./duration";
 import { allPrimitives, type Cib } from "./model";
 
-// useDefaults fills the sections and lists a hand-written file leaves out.
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, discriminator: true });
-const validateSchema = ajv.compile(schema);
+// Compiled on first use: compiling costs ~80 ms, which every other command
+// (and the start-up of the executable) should not pay.
+let compiled: ValidateFunction | undefined;
+function validateSchema(): ValidateFunction {
+  // useDefaults fills the sections and lists a hand-written file leaves out.
+  compiled ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, discriminator: true }).compile(schema);
+  return compiled;
+}
 
 function describeError(error: ErrorObject): string {
   const where = error.instancePath === "" ? "(top level)" : error.instancePath;
@@ -87,8 +92,9 @@ export function parseNativeCib(text: string, fileName: string): Cib {
   } catch (error) {
     throw new EdgehaError("E_CIB_PARSE", `${fileName}: ${(error as Error).message}`);
   }
-  if (!validateSchema(data)) {
-    const lines = (validateSchema.errors ?? []).slice(0, 20).map(describeError);
+  const validate = validateSchema();
+  if (!validate(data)) {
+    const lines = (validate.errors ?? []).slice(0, 20).map(describeError);
     throw new EdgehaError("E_CIB_INVALID", `${fileName} is not a valid CIB:\n  ${lines.join("\n  ")}`);
   }
   const cib = data as unknown as Cib;
