@@ -33,7 +33,10 @@ export interface NvSet {
   idRef?: string;
   score?: string;
   rule?: Rule;
+  /** Resolved values: an nvpair written as id-ref holds the value of the nvpair it names. */
   values: Attributes;
+  /** Names whose nvpair was written as a reference (id-ref) to another nvpair's id. */
+  pairRefs?: Attributes;
 }
 
 export interface Operation {

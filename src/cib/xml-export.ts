@@ -27,7 +27,12 @@ function rule(item: Rule): XmlElement {
 
 function nvSet(name: string, set: NvSet): XmlElement {
   if (set.idRef) return element(name, { "id-ref": set.idRef });
-  const pairs = Object.entries(set.values).map(([key, value]) => element("nvpair", { id: `${set.id}-${key}`, name: key, value }));
+  // A referencing nvpair is written with its resolved value too, so the export
+  // does not depend on the nvpair it names and means the same to Pacemaker.
+  const pairs = Object.entries(set.values).map(([key, value]) => {
+    const pairRef = set.pairRefs?.[key];
+    return element("nvpair", pairRef === undefined ? { id: `${set.id}-${key}`, name: key, value } : { "id-ref": pairRef, name: key, value });
+  });
   return element(name, { id: set.id, score: set.score }, [...(set.rule ? [rule(set.rule)] : []), ...pairs]);
 }
 

@@ -15,9 +15,15 @@ export interface ImportResult {
   warnings: string[];
 }
 
+/** The nvpairs of a set; Pacemaker 0.6 wrapped them in an <attributes> element. */
+function pairsOf(set: XmlElement): XmlElement[] {
+  return [...children(set, "nvpair"), ...children(set, "attributes").flatMap((wrapper) => children(wrapper, "nvpair"))];
+}
+
 class Importer {
   readonly warnings: string[] = [];
   private readonly setsById = new Map<string, XmlElement>();
+  private readonly pairsById = new Map<string, XmlElement>();
 
   constructor(private readonly fileName: string) {}
 
@@ -36,7 +42,9 @@ class Importer {
   }
 
   indexSets(element: XmlElement): void {
-    if (element.attributes.id && element.children.some((item) => item.name === "nvpair")) this.setsById.set(element.attributes.id, element);
+    const id = element.attributes.id;
+    if (id && element.name === "nvpair") this.pairsById.set(id, element);
+    else if (id && pairsOf(element).length > 0) this.setsById.set(id, element);
     element.children.forEach((item) => this.indexSets(item));
   }
 
@@ -45,15 +53,26 @@ class Importer {
     const source = idRef ? this.setsById.get(idRef) : element;
     if (idRef && !source) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id-ref="${idRef}"> refers to no attribute set`);
     const values: Attributes = {};
-    for (const pair of children(source!, "nvpair")) {
-      const name = pair.attributes.name;
-      if (name !== undefined && !(name in values)) values[name] = pair.attributes.value ?? "";
+    const pairRefs: Attributes = {};
+    for (const pair of pairsOf(source!)) {
+      // Like Pacemaker: an nvpair written as id-ref takes the name and value it
+      // lacks from the nvpair it refers to; within one set the first name wins.
+      const pairRef = pair.attributes["id-ref"];
+      const complete = pair.attributes.name !== undefined && pair.attributes.value !== undefined;
+      const target = pairRef === undefined || complete ? undefined : this.pairsById.get(pairRef);
+      if (pairRef !== undefined && !complete && !target) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <nvpair id-ref="${pairRef}"> refers to no nvpair`);
+      const name = pair.attributes.name ?? target?.attributes.name;
+      if (name === undefined || name in values) continue;
+      values[name] = pair.attributes.value ?? target?.attributes.value ?? "";
+      if (pairRef !== undefined) pairRefs[name] = pairRef;
     }
     const set: NvSet = { id: element.attributes.id ?? idRef!, values };
     if (idRef) set.idRef = idRef;
+    if (Object.keys(pairRefs).length > 0 && !idRef) set.pairRefs = pairRefs;
     if (element.attributes.score !== undefined) set.score = element.attributes.score;
     const rule = child(element, "rule");
     if (rule) set.rule = this.rule(rule);
+    for (const item of element.children) if (!["nvpair", "rule", "attributes"].includes(item.name)) this.skip(item, `${element.name} ${set.id}`);
     return set;
   }
 
@@ -125,7 +144,7 @@ class Importer {
       operations: children(child(element, "operations") ?? element, "op").map((op) => this.operation(op)),
     };
     if (provider !== undefined) primitive.provider = provider;
-    this.skipOthers(element, ["instance_attributes", "meta_attributes", "operations", "utilization"], `primitive ${primitive.id}`);
+    this.skipOthers(element, ["instance_attributes", "meta_attributes", "operations"], `primitive ${primitive.id}`);
     return primitive;
   }
 
@@ -242,6 +261,7 @@ class Importer {
       utilization: this.sets(element, "utilization"),
     };
     if (type !== undefined) node.type = type;
+    this.skipOthers(element, ["instance_attributes", "utilization"], `node ${node.id}`);
     if (type === "remote" || type === "ping") this.skip(element, "nodes (remote and ping nodes)");
     return node;
   }
@@ -283,6 +303,7 @@ class Importer {
       transient: children(element, "transient_attributes").flatMap((item) => this.sets(item, "instance_attributes")),
       resources: [],
     };
+    this.skipOthers(element, ["transient_attributes", "lrm"], `node_state ${status.id}`);
     const lrmResources = child(child(element, "lrm") ?? element, "lrm_resources");
     for (const resource of lrmResources ? children(lrmResources, "lrm_resource") : []) {
       const { id, class: resourceClass, provider, type, ...extra } = resource.attributes;
@@ -311,6 +332,7 @@ class Importer {
     for (const section of configuration.children) this.section(cib, section);
     const status = child(root, "status");
     cib.status = status ? children(status, "node_state").map((item) => this.nodeStatus(item)) : [];
+    if (status) this.skipOthers(status, ["node_state"], "status");
     return cib;
   }
 
@@ -318,9 +340,11 @@ class Importer {
     switch (section.name) {
       case "crm_config":
         cib.properties = this.sets(section, "cluster_property_set");
+        this.skipOthers(section, ["cluster_property_set"], "crm_config");
         return;
       case "nodes":
         cib.nodes = children(section, "node").map((item) => this.node(item));
+        this.skipOthers(section, ["node"], "nodes");
         return;
       case "resources":
         cib.resources = section.children.map((item) => this.resource(item)).filter((item): item is Resource => item !== undefined);
@@ -330,9 +354,11 @@ class Importer {
         return;
       case "rsc_defaults":
         cib.rscDefaults = this.sets(section, "meta_attributes");
+        this.skipOthers(section, ["meta_attributes"], "rsc_defaults");
         return;
       case "op_defaults":
         cib.opDefaults = this.sets(section, "meta_attributes");
+        this.skipOthers(section, ["meta_attributes"], "op_defaults");
         return;
       case "fencing-topology":
         cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item)).filter((item): item is FencingLevel => item !== undefined);

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { exportCibXml, importCibXml } from "../../../src/cib";
+
+function wrap(resources: string, extraConfiguration = "", status = ""): string {
+  return `<cib admin_epoch="0" epoch="3" num_updates="1">
+  <configuration><crm_config/><nodes><node id="n1" uname="n1"/></nodes><resources>${resources}</resources><constraints/>${extraConfiguration}</configuration>
+  <status>${status}</status></cib>`;
+}
+
+describe("Pacemaker XML import of older and rarer forms", () => {
+  it("resolves an nvpair written as id-ref to the name and value of the nvpair it names", () => {
+    const { cib } = importCibXml(wrap(`
+      <primitive id="first" class="ocf" provider="heartbeat" type="Dummy">
+        <instance_attributes id="first-params"><nvpair id="shared-pair" name="state" value="/run/shared"/></instance_attributes>
+      </primitive>
+      <primitive id="second" class="ocf" provider="heartbeat" type="Dummy">
+        <instance_attributes id="second-params">
+          <nvpair id-ref="shared-pair"/>
+          <nvpair id-ref="shared-pair" name="state_copy"/>
+        </instance_attributes>
+      </primitive>`));
+    const second = cib.resources[1]!;
+    expect(second.instance[0]!.values).toEqual({ state: "/run/shared", state_copy: "/run/shared" });
+    expect(second.instance[0]!.pairRefs).toEqual({ state: "shared-pair", state_copy: "shared-pair" });
+  });
+
+  it("keeps an nvpair reference through export and import", () => {
+    const text = wrap(`
+      <primitive id="first" class="ocf" provider="heartbeat" type="Dummy">
+        <instance_attributes id="first-params"><nvpair id="p9" name="state" value="x"/></instance_attributes>
+      </primitive>
+      <primitive id="second" class="ocf" provider="heartbeat" type="Dummy">
+        <instance_attributes id="second-params"><nvpair id-ref="p9"/></instance_attributes>
+      </primitive>`);
+    const once = importCibXml(text).cib;
+    const exported = exportCibXml(once);
+    expect(exported).toContain('id-ref="p9"');
+    expect(importCibXml(exported).cib).toEqual(once);
+  });
+
+  it("rejects an nvpair reference to an id that no nvpair has", () => {
+    const text = wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy">
+      <instance_attributes id="r-params"><nvpair id-ref="missing-pair"/></instance_attributes></primitive>`);
+    expect(() => importCibXml(text, "refs.xml")).toThrow(/refs\.xml: <nvpair id-ref="missing-pair"> refers to no nvpair/);
+  });
+
+  it("reads nvpairs inside the <attributes> wrapper of Pacemaker 0.6 sets", () => {
+    const { cib } = importCibXml(wrap(`
+      <primitive id="old" class="ocf" provider="heartbeat" type="Dummy">
+        <instance_attributes id="old-params"><attributes><nvpair id="o1" name="delay" value="3"/></attributes></instance_attributes>
+      </primitive>`));
+    expect(cib.resources[0]!.instance[0]!.values).toEqual({ delay: "3" });
+  });
+
+  it("warns about what it does not keep instead of dropping it: utilization, status tickets, unknown node_state children", () => {
+    const { warnings } = importCibXml(wrap(
+      `<primitive id="heavy" class="ocf" provider="heartbeat" type="Dummy"><utilization id="heavy-use"><nvpair id="u1" name="cpu" value="2"/></utilization></primitive>`,
+      "",
+      `<node_state id="n1" uname="n1"><lrm id="n1"><lrm_resources/></lrm><mystery id="m1"/></node_state><tickets id="t"/>`,
+    ), "w.xml");
+    expect(warnings).toEqual([
+      `w.xml: <utilization id="heavy-use"> in primitive heavy is outside edgeha's scope and was not imported`,
+      `w.xml: <mystery id="m1"> in node_state n1 is outside edgeha's scope and was not imported`,
+      `w.xml: <tickets id="t"> in status is outside edgeha's scope and was not imported`,
+    ]);
+  });
+});
