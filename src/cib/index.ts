@@ -8,3 +8,4 @@ export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";
 export { compareVersions, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
 export { CibStore, BACKUPS_KEPT, type LoadResult } from "./store";
 export { readCibFile } from "./read";
+export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, type ListSection } from "./diff";

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { exportCibXml, importCibXml, parseNativeCib, serializeNativeCib } from "../../src/cib";
+import { applyCibPatch, diffCibs, exportCibXml, importCibXml, parseNativeCib, serializeNativeCib, type Cib } from "../../src/cib";
 import { sharedPath } from "../support/environment";
 
 const casesDirectory = sharedPath("pcmk-scheduler", "cases");
@@ -28,5 +28,17 @@ describe.skipIf(!casesDirectory)(title, () => {
     console.log(`CIB round trip: ${names.length - failures.length} passed, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(names.length).toBeGreaterThan(0);
+  });
+
+  it("a patch from each case to the next turns the one into the other", () => {
+    const names = readdirSync(casesDirectory!).filter((name) => name.endsWith(".xml")).sort();
+    const cibs: Cib[] = names.map((name) => importCibXml(readFileSync(path.join(casesDirectory!, name), "utf8"), name).cib);
+    let patched = 0;
+    for (let index = 1; index < cibs.length; index += 1) {
+      expect(applyCibPatch(cibs[index - 1]!, diffCibs(cibs[index - 1]!, cibs[index]!))).toEqual(cibs[index]);
+      patched += 1;
+    }
+    console.log(`CIB patches between consecutive cases: ${patched} applied`);
+    expect(patched).toBe(names.length - 1);
   });
 });
