@@ -8,7 +8,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
-import type { Cib } from "./model";
+import type { Logger } from "../common/log";
+import { emptyCib, type Cib } from "./model";
 import { cibDigest, formatVersion } from "./version";
 
 export const BACKUPS_KEPT = 10;
@@ -36,8 +37,18 @@ function fsyncDirectory(directory: string): void {
   }
 }
 
+/** What `open` found: a stored CIB, a backup after damage, or an empty state directory. */
+export interface OpenResult {
+  cib: Cib;
+  /** True when the directory held no CIB and `cib` is a new, empty one. */
+  created: boolean;
+  file: string | undefined;
+  warnings: string[];
+}
+
 export class CibStore {
-  constructor(readonly directory: string) {}
+  /** Warnings about damaged files are also logged here, at error level, when a logger is given. */
+  constructor(readonly directory: string, private readonly logger?: Logger) {}
 
   private files(): Array<{ name: string; sequence: number }> {
     let names: string[];
@@ -99,12 +110,25 @@ export class CibStore {
         continue;
       }
       if (warnings.length > 0) warnings.push(`loaded CIB version ${formatVersion(problem.version)} from backup ${full}`);
+      for (const warning of warnings) this.logger?.error({ directory: this.directory }, warning);
       return { cib: problem, file: full, warnings };
     }
     if (warnings.length > 0) {
       throw new EdgehaError("E_CIB_STORE", `no valid CIB in ${this.directory}: ${warnings.join("; ")}`);
     }
     return { cib: undefined, file: undefined, warnings };
+  }
+
+  /**
+   * Like `load`, but an empty state directory gives a new empty CIB, explicitly:
+   * `created` is true and a warning says so (a first start, or a lost directory).
+   */
+  open(): OpenResult {
+    const { cib, file, warnings } = this.load();
+    if (cib) return { cib, created: false, file, warnings };
+    const message = `no CIB in ${this.directory}: starting with a new, empty CIB`;
+    this.logger?.warn({ directory: this.directory }, message);
+    return { cib: emptyCib(), created: true, file: undefined, warnings: [message] };
   }
 
   private check(file: string): Cib | string {

@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { BACKUPS_KEPT, CibStore, emptyCib, type Cib } from "../../../src/cib";
+import { createLogger } from "../../../src/common/log";
+
+function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
+  const chunks: string[] = [];
+  const destination = new Writable({ write(chunk, _encoding, done) { chunks.push(String(chunk)); done(); } });
+  const logger = createLogger({ destination, level: "info" });
+  return { logger, lines: () => chunks.join("").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
 
 const directories: string[] = [];
 function stateDirectory(): string {
@@ -61,5 +70,34 @@ describe("CIB store", () => {
     const store = new CibStore(directory);
     writeFileSync(store.save(version(1)), "garbage");
     expect(() => store.load()).toThrow(/no valid CIB in .*digest|no valid CIB in .*unreadable/);
+  });
+
+  it("opens an empty state directory as a new empty CIB, and says so", () => {
+    const directory = stateDirectory();
+    const result = new CibStore(directory).open();
+    expect(result.created).toBe(true);
+    expect(result.cib).toEqual(emptyCib());
+    expect(result.warnings).toEqual([`no CIB in ${directory}: starting with a new, empty CIB`]);
+  });
+
+  it("opens the stored CIB when there is one", () => {
+    const store = new CibStore(stateDirectory());
+    store.save(version(4));
+    const result = store.open();
+    expect(result.created).toBe(false);
+    expect(result.cib.version.epoch).toBe(4);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("logs the fall back to a backup at error level", () => {
+    const { logger, lines } = capturingLogger();
+    const directory = stateDirectory();
+    const store = new CibStore(directory, logger);
+    store.save(version(1));
+    writeFileSync(store.save(version(2)), "garbage");
+    store.load();
+    logger.flush();
+    const errors = lines().filter((line) => line.level === 50 || line.level === "error");
+    expect(errors.map((line) => line.msg)).toEqual([expect.stringContaining("is damaged"), expect.stringContaining("loaded CIB version 0.1.0 from backup")]);
   });
 });
