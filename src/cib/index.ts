@@ -9,3 +9,6 @@ export { compareVersions, formatVersion, nextConfigurationVersion, nextStatusVer
 export { CibStore, BACKUPS_KEPT, type LoadResult, type OpenResult } from "./store";
 export { readCibFile } from "./read";
 export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, type ListSection } from "./diff";
+export {
+  clusterOptions, orderedPropertySets, parseScore, parseBoolean, BOOTSTRAP_SET_ID, type ClusterOptions,
+} from "./properties";
