@@ -1,7 +1,7 @@
 // `edgeha cib import|export|show`: convert between Pacemaker CIB XML and the
 // native JSON form, and summarise a CIB.
 import { writeFileSync } from "node:fs";
-import { exportCibXml, formatVersion, allPrimitives, cibDigest, flattenSets, readCibFile, serializeNativeCib } from "../../cib";
+import { exportCibXml, formatVersion, allPrimitives, cibDigest, clusterOptions, diffCibs, readCibFile, serializeNativeCib } from "../../cib";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
 
@@ -25,9 +25,18 @@ const importCommand: Command = {
   usage: "FILE.xml [-o FILE.json]",
   description: "Reads the output of `cibadmin -Q` or `pcs cluster cib`. Elements outside edgeha's scope are listed as warnings on stderr, naming the element and its id; nothing is dropped silently.",
   examples: ["cib import cluster.xml -o cluster.json"],
-  options: [{ name: "output", short: "o", kind: "string", value: "FILE", description: "Write to FILE instead of standard output." }],
+  options: [
+    { name: "output", short: "o", kind: "string", value: "FILE", description: "Write to FILE instead of standard output." },
+    { name: "json", kind: "boolean", description: "Print one JSON object on stdout: version, digest, warnings, and the CIB itself unless -o is given." },
+  ],
   run(args, context) {
     const { cib, warnings } = readCibFile(onlyFile(args, "cib import"));
+    if (args.options.json) {
+      if (typeof args.options.output === "string") writeFileSync(args.options.output, serializeNativeCib(cib));
+      const report = { version: formatVersion(cib.version), digest: cibDigest(cib), warnings, ...(typeof args.options.output === "string" ? { output: args.options.output } : { cib }) };
+      context.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
     printWarnings(warnings, context);
     emit(serializeNativeCib(cib), args.options.output, context);
     return 0;
@@ -56,12 +65,15 @@ const showCommand: Command = {
   examples: ["cib show cluster.xml"],
   options: [{ name: "json", kind: "boolean", description: "Print JSON." }],
   run(args, context) {
-    const { cib, warnings } = readCibFile(onlyFile(args, "cib show"));
-    printWarnings(warnings, context);
+    const { cib, warnings: readWarnings } = readCibFile(onlyFile(args, "cib show"));
+    const { options, warnings: optionWarnings } = clusterOptions(cib);
+    printWarnings([...readWarnings, ...optionWarnings], context);
     const summary = {
       version: formatVersion(cib.version),
       digest: cibDigest(cib),
-      properties: flattenSets(cib.properties),
+      properties: options.raw,
+      stonithEnabled: options.stonithEnabled,
+      noQuorumPolicy: options.noQuorumPolicy,
       nodes: cib.nodes.map((node) => node.uname),
       resources: cib.resources.map((resource) => `${resource.id} (${resource.kind})`),
       primitives: allPrimitives(cib.resources).length,
@@ -85,4 +97,21 @@ const showCommand: Command = {
   },
 };
 
-export const cibCommands: Command[] = [importCommand, exportCommand, showCommand];
+const diffCommand: Command = {
+  words: ["cib", "diff"],
+  summary: "Print the patch (JSON) that turns one CIB into another, as members replicate it.",
+  usage: "OLD NEW",
+  description: "Both files may be Pacemaker XML or native JSON/YAML. The patch names the base and target versions and digests; `applyCibPatch` refuses it for any other base.",
+  examples: ["cib diff before.json after.json"],
+  options: [],
+  run(args, context) {
+    if (args.positionals.length !== 2) throw new UsageError("'edgeha cib diff' needs two files, OLD and NEW", "Run 'edgeha cib diff --help'.");
+    const before = readCibFile(args.positionals[0]!);
+    const after = readCibFile(args.positionals[1]!);
+    printWarnings([...before.warnings, ...after.warnings], context);
+    context.stdout.write(`${JSON.stringify(diffCibs(before.cib, after.cib), null, 1)}\n`);
+    return 0;
+  },
+};
+
+export const cibCommands: Command[] = [importCommand, exportCommand, showCommand, diffCommand];

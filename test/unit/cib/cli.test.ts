@@ -49,6 +49,31 @@ describe("edgeha cib", () => {
     expect(result.stderr).toMatch(new RegExp(`^edgeha: ${input.replace(/[.]/g, "\\.")}:\\d+:\\d+: .*\\[E_CIB_XML\\]\\n$`));
   });
 
+  it("reports an import as one JSON object with its warnings when asked", () => {
+    const input = path.join(directory, "report.xml");
+    const json = path.join(directory, "report.json");
+    writeFileSync(input, xml);
+    const imported = runCliProcess(["cib", "import", input, "-o", json, "--json"]);
+    expect(imported.status).toBe(0);
+    expect(imported.stderr).toBe("");
+    const report = JSON.parse(imported.stdout);
+    expect(report).toMatchObject({ version: "0.3.1", output: json });
+    expect(report.warnings).toEqual([expect.stringContaining('<tags>')]);
+    expect(JSON.parse(readFileSync(json, "utf8")).nodes).toHaveLength(2);
+  });
+
+  it("prints the patch between two CIBs", () => {
+    const before = path.join(directory, "before.xml");
+    const after = path.join(directory, "after.xml");
+    writeFileSync(before, xml);
+    writeFileSync(after, xml.replace('epoch="3"', 'epoch="4"').replace('<node id="2" uname="n2"/>', ""));
+    const result = runCliProcess(["cib", "diff", before, after]);
+    expect(result.status).toBe(0);
+    const patch = JSON.parse(result.stdout);
+    expect(patch.base).toEqual({ adminEpoch: 0, epoch: 3, numUpdates: 1 });
+    expect(patch.changes).toEqual([{ kind: "remove", section: "nodes", id: "2" }]);
+  });
+
   it("needs exactly one file", () => {
     expect(runCliProcess(["cib", "import"]).status).toBe(2);
   });
