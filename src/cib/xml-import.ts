@@ -62,8 +62,15 @@ class Importer {
       const target = pairRef === undefined || complete ? undefined : this.pairsById.get(pairRef);
       if (pairRef !== undefined && !complete && !target) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <nvpair id-ref="${pairRef}"> refers to no nvpair`);
       const name = pair.attributes.name ?? target?.attributes.name;
-      if (name === undefined || name in values) continue;
-      values[name] = pair.attributes.value ?? target?.attributes.value ?? "";
+      const value = pair.attributes.value ?? target?.attributes.value;
+      if (name === undefined || value === undefined) {
+        // Pacemaker ignores an nvpair without a name or value; so do we, aloud.
+        const label = pair.attributes.id ? ` id="${pair.attributes.id}"` : "";
+        this.warnings.push(`${this.fileName}: <nvpair${label}${name === undefined ? "" : ` name="${name}"`}> in ${element.name} ${element.attributes.id ?? idRef} has no ${name === undefined ? "name" : "value"} and was ignored, as Pacemaker ignores it`);
+        continue;
+      }
+      if (name in values) continue;
+      values[name] = value;
       if (pairRef !== undefined) pairRefs[name] = pairRef;
     }
     const set: NvSet = { id: element.attributes.id ?? idRef!, values };
@@ -300,7 +307,10 @@ class Importer {
       id: attributes.id ?? attributes.uname ?? this.required(element, "id"),
       uname: attributes.uname ?? attributes.id!,
       attributes,
-      transient: children(element, "transient_attributes").flatMap((item) => this.sets(item, "instance_attributes")),
+      transient: children(element, "transient_attributes").flatMap((item) => {
+        this.skipOthers(item, ["instance_attributes"], `transient_attributes of node ${attributes.uname ?? attributes.id}`);
+        return this.sets(item, "instance_attributes");
+      }),
       resources: [],
     };
     this.skipOthers(element, ["transient_attributes", "lrm"], `node_state ${status.id}`);

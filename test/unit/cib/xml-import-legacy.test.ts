@@ -65,3 +65,12 @@ describe("Pacemaker XML import of older and rarer forms", () => {
     ]);
   });
 });
+
+describe("nvpairs Pacemaker ignores", () => {
+  it("ignores an nvpair without a value, as Pacemaker does, and says so", () => {
+    const { cib, warnings } = importCibXml(wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy">
+      <instance_attributes id="r-params"><nvpair id="r-empty" name="config"/><nvpair id="r-set" name="state" value=""/></instance_attributes></primitive>`), "v.xml");
+    expect(cib.resources[0]!.instance[0]!.values).toEqual({ state: "" });
+    expect(warnings).toEqual([`v.xml: <nvpair id="r-empty" name="config"> in instance_attributes r-params has no value and was ignored, as Pacemaker ignores it`]);
+  });
+});
