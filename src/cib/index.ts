@@ -5,7 +5,7 @@ export { parseDurationMs } from "./duration";
 export { importCibXml, type ImportResult } from "./xml-import";
 export { exportCibXml } from "./xml-export";
 export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";
-export { compareVersions, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
+export { compareVersions, chooseNewer, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
 export { CibStore, BACKUPS_KEPT, type LoadResult, type OpenResult } from "./store";
 export { readCibFile } from "./read";
 export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, type ListSection } from "./diff";

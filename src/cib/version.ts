@@ -36,3 +36,14 @@ export function canonicalJson(value: unknown): string {
 export function cibDigest(cib: Cib): string {
   return createHash("sha256").update(canonicalJson(cib)).digest("hex");
 }
+
+/**
+ * Of two CIBs, the one members should keep: the higher version wins. Two
+ * different CIBs with the same version (two partitions changed it apart) are
+ * ordered by digest, so every member picks the same one without talking.
+ */
+export function chooseNewer(left: Cib, right: Cib): Cib {
+  const order = compareVersions(left.version, right.version);
+  if (order !== 0) return order > 0 ? left : right;
+  return cibDigest(left) >= cibDigest(right) ? left : right;
+}
