@@ -1,8 +1,8 @@
 // Pacemaker's duration syntax: a number with an optional unit (ms, msec, s, sec,
-// m, min, h, hr), or ISO 8601 (PT1H2M3S). Plain numbers are seconds.
+// m, min, h, hr; us and usec round to whole milliseconds), or ISO 8601 (PT1H2M3S). Plain numbers are seconds.
 import { EdgehaError } from "../common/errors";
 
-const UNIT_MS: Record<string, number> = { ms: 1, msec: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, hr: 3_600_000, "": 1000 };
+const UNIT_MS: Record<string, number> = { us: 0.001, usec: 0.001, ms: 1, msec: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, hr: 3_600_000, "": 1000 };
 
 export function parseDurationMs(text: string, where = "duration"): number {
   const value = text.trim();

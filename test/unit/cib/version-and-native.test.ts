@@ -30,6 +30,8 @@ describe("durations", () => {
     expect(parseDurationMs("2min")).toBe(120_000);
     expect(parseDurationMs("1h")).toBe(3_600_000);
     expect(parseDurationMs("PT1M30S")).toBe(90_000);
+    expect(parseDurationMs("250000us")).toBe(250);
+    expect(parseDurationMs("2000usec")).toBe(2);
   });
 
   it("rejects text that is not a duration, naming where it was found", () => {
