@@ -123,7 +123,59 @@ export interface OrderConstraint {
   extra: Attributes;
 }
 
-export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
+/** A resource_set of a colocation or order constraint. */
+export interface ResourceSet {
+  id: string;
+  /** The resource_ref ids, in order. */
+  resources: string[];
+  sequential?: string;
+  requireAll?: string;
+  action?: string;
+  role?: string;
+  score?: string;
+  extra: Attributes;
+}
+
+/** rsc_colocation written with resource_set elements instead of rsc/with-rsc. */
+export interface ColocationSetConstraint {
+  kind: "colocation-sets";
+  id: string;
+  score: string;
+  sets: ResourceSet[];
+  extra: Attributes;
+}
+
+/** rsc_order written with resource_set elements instead of first/then. */
+export interface OrderSetConstraint {
+  kind: "order-sets";
+  id: string;
+  orderKind?: string;
+  score?: string;
+  symmetrical?: string;
+  sets: ResourceSet[];
+  extra: Attributes;
+}
+
+export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint | ColocationSetConstraint | OrderSetConstraint;
+
+/** The resources a constraint names, sets included. */
+export function constraintResources(constraint: Constraint): string[] {
+  switch (constraint.kind) {
+    case "location":
+      return [constraint.rsc];
+    case "colocation":
+      return [constraint.rsc, constraint.withRsc];
+    case "order":
+      return [constraint.first, constraint.then];
+    case "colocation-sets":
+    case "order-sets":
+      return constraint.sets.flatMap((set) => set.resources);
+    default: {
+      const unknown: never = constraint;
+      return unknown;
+    }
+  }
+}
 
 export interface CibNode {
   id: string;

@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { EdgehaError } from "../common/errors";
 import schema from "../../docs/cib.schema.json";
 import { parseDurationMs } from "./duration";
-import { allPrimitives, type Cib } from "./model";
+import { allPrimitives, constraintResources, type Cib } from "./model";
 
 // Compiled on first use: compiling costs ~80 ms, which every other command
 // (and the start-up of the executable) should not pay.
@@ -42,8 +42,7 @@ export function semanticProblems(cib: Cib): string[] {
   cib.constraints.forEach((constraint, index) => {
     const where = `/constraints/${index}`;
     note(constraint.id, where);
-    const names = constraint.kind === "location" ? [constraint.rsc] : constraint.kind === "colocation" ? [constraint.rsc, constraint.withRsc] : [constraint.first, constraint.then];
-    for (const name of names) if (!resourceIds.has(name)) problems.push(`${where}: constraint '${constraint.id}' names the unknown resource '${name}'`);
+    for (const name of constraintResources(constraint)) if (!resourceIds.has(name)) problems.push(`${where}: constraint '${constraint.id}' names the unknown resource '${name}'`);
   });
   if (allPrimitives(cib.resources).length === 0 && cib.resources.length > 0) problems.push("/resources: no primitive inside");
   return problems;
@@ -71,6 +70,7 @@ function fillDerived(cib: Cib): void {
     const target = constraint as unknown as Record<string, unknown>;
     target.extra ??= {};
     if (constraint.kind === "location") target.rules ??= [];
+    if (constraint.kind === "colocation-sets" || constraint.kind === "order-sets") for (const set of constraint.sets) set.extra ??= {};
   }
   for (const primitive of allPrimitives(cib.resources)) {
     for (const operation of primitive.operations) {

@@ -1,7 +1,7 @@
 // The typed model back to Pacemaker CIB XML. Importing the output gives the same
 // model (test/conformance/cib-roundtrip.test.ts checks it on Pacemaker's corpus).
 import type {
-  Attributes, Cib, CibNode, Constraint, Expression, FencingLevel, NodeStatus, NvSet, Operation, Primitive, Resource, Rule,
+  Attributes, Cib, CibNode, Constraint, Expression, FencingLevel, NodeStatus, NvSet, Operation, Primitive, Resource, ResourceSet, Rule,
 } from "./model";
 import { renderXml, type XmlElement } from "./xml-tree";
 
@@ -80,7 +80,19 @@ function constraint(item: Constraint): XmlElement {
         id: item.id, first: item.first, then: item.then, "first-action": item.firstAction, "then-action": item.thenAction,
         kind: item.orderKind, score: item.score, symmetrical: item.symmetrical, ...item.extra,
       });
+    case "colocation-sets":
+      return element("rsc_colocation", { id: item.id, score: item.score, ...item.extra }, item.sets.map(resourceSet));
+    case "order-sets":
+      return element("rsc_order", { id: item.id, kind: item.orderKind, score: item.score, symmetrical: item.symmetrical, ...item.extra }, item.sets.map(resourceSet));
   }
+}
+
+function resourceSet(item: ResourceSet): XmlElement {
+  return element(
+    "resource_set",
+    { id: item.id, sequential: item.sequential, "require-all": item.requireAll, action: item.action, role: item.role, score: item.score, ...item.extra },
+    item.resources.map((id) => element("resource_ref", { id })),
+  );
 }
 
 function node(item: CibNode): XmlElement {

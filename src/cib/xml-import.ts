@@ -5,7 +5,7 @@ import { EdgehaError } from "../common/errors";
 import { parseDurationMs } from "./duration";
 import type {
   Attributes, Cib, CibNode, Clone, Constraint, Expression, FencingLevel, Group, NodeStatus, NvSet, Operation,
-  OperationRecord, Primitive, Resource, ResourceHistory, Rule,
+  OperationRecord, Primitive, Resource, ResourceHistory, ResourceSet, Rule,
 } from "./model";
 import { emptyCib } from "./model";
 import { child, children, parseXml, type XmlElement } from "./xml-tree";
@@ -192,11 +192,46 @@ class Importer {
     }
   }
 
-  constraint(element: XmlElement): Constraint | undefined {
-    if (children(element, "resource_set").length > 0) {
-      this.skip(element, "constraints (resource sets)");
-      return undefined;
+  resourceSet(element: XmlElement): ResourceSet {
+    const { id, sequential, "require-all": requireAll, action, role, score, ...extra } = element.attributes;
+    const set: ResourceSet = { id: id ?? "", resources: children(element, "resource_ref").map((item) => this.required(item, "id")), extra };
+    const optional: Array<[keyof ResourceSet, string | undefined]> = [["sequential", sequential], ["requireAll", requireAll], ["action", action], ["role", role], ["score", score]];
+    for (const [key, value] of optional) if (value !== undefined) (set as unknown as Attributes)[key] = value;
+    this.skipOthers(element, ["resource_ref"], `resource_set ${set.id}`);
+    return set;
+  }
+
+  setConstraint(element: XmlElement, attributes: Attributes, id: string): Constraint | undefined {
+    const sets: ResourceSet[] = [];
+    for (const item of children(element, "resource_set")) {
+      if (item.attributes["id-ref"] === undefined) sets.push(this.resourceSet(item));
+      else this.skip(item, `constraint ${id} (a resource_set written as id-ref)`);
     }
+    const take = (name: string): string | undefined => {
+      const value = attributes[name];
+      delete attributes[name];
+      return value;
+    };
+    switch (element.name) {
+      case "rsc_colocation":
+        return { kind: "colocation-sets", id, score: take("score") ?? "INFINITY", sets, extra: attributes };
+      case "rsc_order": {
+        const order: Constraint = { kind: "order-sets", id, sets, extra: attributes };
+        const orderKind = take("kind");
+        const score = take("score");
+        const symmetrical = take("symmetrical");
+        if (orderKind !== undefined) order.orderKind = orderKind;
+        if (score !== undefined) order.score = score;
+        if (symmetrical !== undefined) order.symmetrical = symmetrical;
+        return order;
+      }
+      default:
+        this.skip(element, "constraints (resource sets)");
+        return undefined;
+    }
+  }
+
+  constraint(element: XmlElement): Constraint | undefined {
     const attributes = { ...element.attributes };
     const take = (name: string): string | undefined => {
       const value = attributes[name];
@@ -204,6 +239,7 @@ class Importer {
       return value;
     };
     const id = take("id") ?? "";
+    if (children(element, "resource_set").length > 0) return this.setConstraint(element, attributes, id);
     switch (element.name) {
       case "rsc_location": {
         if (attributes["rsc-pattern"] !== undefined) {
