@@ -99,6 +99,10 @@ export class IscsiSession implements ScsiTransport {
     this.isid[0] = 0x80 | (this.isid[0]! & 0x3f);
   }
 
+  isOpen(): boolean {
+    return this.socket !== undefined && this.failure === undefined;
+  }
+
   async open(signal: AbortSignal): Promise<void> {
     const socket = connect({ host: this.target.host, port: this.target.port });
     this.socket = socket;

@@ -8,6 +8,7 @@ import path from "node:path";
 import { hasCommand, isRoot, reasonMissing } from "../../support/environment";
 import { openIscsiSession, type IscsiSession } from "../../../fence-drivers/scsi/iscsi";
 import { fenceDevice, isRegistered, unfenceDevice, executeRetrying } from "../../../fence-drivers/scsi/reservations";
+import { scsiDriver, closeScsiSessions } from "../../../fence-drivers/scsi/index";
 import { nodeKey, parseKey, STATUS_GOOD, STATUS_RESERVATION_CONFLICT } from "../../../fence-drivers/scsi/protocol";
 
 // tgtd needs root for its control socket under /var/run/tgtd.
@@ -53,6 +54,7 @@ describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () 
 
   afterAll(async () => {
     for (const session of sessions) await session.close();
+    await closeScsiSessions();
     // tgtd ignores SIGTERM in the foreground.
     tgtd?.kill("SIGKILL");
     rmSync(directory, { recursive: true, force: true });
@@ -81,5 +83,18 @@ describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () 
   it("a node that was never registered cannot write under the reservation", async () => {
     const stranger = await open("node3");
     expect(await writeStatus(stranger)).toBe(STATUS_RESERVATION_CONFLICT);
+  }, 30_000);
+
+  it("the driver unfences, fences and reports status through the fence-agents actions", async () => {
+    const options = { devices: `iscsi://127.0.0.1:${port}/${targetName}/1`, cluster_name: "pair", node_ids: "alpha:11,beta:12", initiator_prefix: "iqn.2026-11.io.edgeha.driver" };
+    const context = { signal: AbortSignal.timeout(10_000), debug: () => {} };
+    expect((await scsiDriver.run("on", { ...options, plug: "alpha" }, context)).exitCode).toBe(0);
+    expect((await scsiDriver.run("on", { ...options, plug: "beta" }, context)).exitCode).toBe(0);
+    expect(await scsiDriver.run("status", { ...options, plug: "beta", local_node: "alpha" }, context)).toMatchObject({ exitCode: 0, state: "on" });
+    expect((await scsiDriver.run("off", { ...options, plug: "beta", local_node: "alpha" }, context)).exitCode).toBe(0);
+    expect(await scsiDriver.run("status", { ...options, plug: "beta", local_node: "alpha" }, context)).toMatchObject({ exitCode: 2, state: "off" });
+    const self = await scsiDriver.run("off", { ...options, plug: "alpha", local_node: "alpha" }, context);
+    expect(self).toMatchObject({ exitCode: 1 });
+    expect(self.message).toMatch(/own key/);
   }, 30_000);
 });
