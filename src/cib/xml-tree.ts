@@ -36,6 +36,8 @@ export function parseXml(text: string, fileName: string): XmlElement {
     parseAttributeValue: false,
     parseTagValue: false,
     processEntities: true,
+    // Also numeric character references (&#65; &#x42;), which libxml2 decodes for Pacemaker.
+    htmlEntities: true,
     commentPropName: "#comment",
   });
   const roots = convert(parser.parse(text) as Ordered);

@@ -74,3 +74,14 @@ describe("nvpairs Pacemaker ignores", () => {
     expect(warnings).toEqual([`v.xml: <nvpair id="r-empty" name="config"> in instance_attributes r-params has no value and was ignored, as Pacemaker ignores it`]);
   });
 });
+
+describe("XML character references", () => {
+  it("decodes named and numeric references in values as libxml2 does, and keeps them through export", () => {
+    const text = `<cib><configuration><crm_config><cluster_property_set id="p">
+      <nvpair id="p1" name="note" value="&quot;a&quot; &amp; &lt;b&gt; &#65;&#x42; &amp;#67;"/>
+    </cluster_property_set></crm_config></configuration></cib>`;
+    const { cib } = importCibXml(text);
+    expect(cib.properties[0]!.values.note).toBe(`"a" & <b> AB &#67;`);
+    expect(importCibXml(exportCibXml(cib)).cib).toEqual(cib);
+  });
+});
