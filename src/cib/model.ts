@@ -9,6 +9,8 @@ export type Attributes = Record<string, string>;
 /** A rule on node attributes (location constraints, attribute sets). */
 export interface Rule {
   id: string;
+  /** Written as a reference (id-ref) to the rule with this id; the fields hold that rule's contents. */
+  idRef?: string;
   score?: string;
   scoreAttribute?: string;
   booleanOp: "and" | "or";

@@ -18,6 +18,7 @@ function expression(item: Expression): XmlElement {
 }
 
 function rule(item: Rule): XmlElement {
+  if (item.idRef !== undefined) return element("rule", { "id-ref": item.idRef });
   return element(
     "rule",
     { id: item.id, score: item.score, "score-attribute": item.scoreAttribute, "boolean-op": item.booleanOp, role: item.role },

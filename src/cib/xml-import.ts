@@ -24,6 +24,8 @@ class Importer {
   readonly warnings: string[] = [];
   private readonly setsById = new Map<string, XmlElement>();
   private readonly pairsById = new Map<string, XmlElement>();
+  private readonly rulesById = new Map<string, XmlElement>();
+  private readonly rulesResolving = new Set<string>();
 
   constructor(private readonly fileName: string) {}
 
@@ -43,6 +45,7 @@ class Importer {
 
   indexSets(element: XmlElement): void {
     const id = element.attributes.id;
+    if (id && element.name === "rule") this.rulesById.set(id, element);
     if (id && element.name === "nvpair") this.pairsById.set(id, element);
     else if (id && pairsOf(element).length > 0) this.setsById.set(id, element);
     element.children.forEach((item) => this.indexSets(item));
@@ -88,6 +91,18 @@ class Importer {
   }
 
   rule(element: XmlElement): Rule {
+    const idRef = element.attributes["id-ref"];
+    if (idRef !== undefined) {
+      const target = this.rulesById.get(idRef);
+      if (!target || target.attributes["id-ref"] !== undefined) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <rule id-ref="${idRef}"> refers to no rule`);
+      if (this.rulesResolving.has(idRef)) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <rule id-ref="${idRef}"> refers to a rule that contains it`);
+      this.rulesResolving.add(idRef);
+      try {
+        return { ...this.rule(target), idRef };
+      } finally {
+        this.rulesResolving.delete(idRef);
+      }
+    }
     const rule: Rule = {
       id: element.attributes.id ?? "",
       booleanOp: element.attributes["boolean-op"] === "or" ? "or" : "and",

@@ -85,3 +85,32 @@ describe("XML character references", () => {
     expect(importCibXml(exportCibXml(cib)).cib).toEqual(cib);
   });
 });
+
+describe("rules written as references", () => {
+  const text = wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy"/>`, "", "").replace("<constraints/>", `<constraints>
+      <rsc_location id="first-place" rsc="r"><rule id="on-fast" score="50"><expression id="on-fast-e" attribute="speed" operation="gt" value="3" type="integer"/></rule></rsc_location>
+      <rsc_location id="second-place" rsc="r"><rule id-ref="on-fast"/></rsc_location>
+    </constraints>`);
+
+  it("gives a rule written as id-ref the contents of the rule it names", () => {
+    const { cib } = importCibXml(text);
+    const second = cib.constraints[1]!;
+    expect(second.kind === "location" && second.rules[0]).toMatchObject({ id: "on-fast", idRef: "on-fast", score: "50", expressions: [{ attribute: "speed", value: "3" }] });
+  });
+
+  it("writes the reference back as a reference, so no id appears twice", () => {
+    const { cib } = importCibXml(text);
+    const exported = exportCibXml(cib);
+    expect(exported.match(/id="on-fast"/g)).toHaveLength(1);
+    expect(importCibXml(exported).cib).toEqual(cib);
+  });
+
+  it("rejects a rule that refers to itself from inside", () => {
+    const looped = text.replace('<rule id="on-fast" score="50">', '<rule id="on-fast" score="50"><rule id-ref="on-fast"/>');
+    expect(() => importCibXml(looped, "r.xml")).toThrow(`r.xml: <rule id-ref="on-fast"> refers to a rule that contains it`);
+  });
+
+  it("rejects a reference to a rule that does not exist", () => {
+    expect(() => importCibXml(text.replace('id-ref="on-fast"', 'id-ref="nowhere"'), "r.xml")).toThrow(`r.xml: <rule id-ref="nowhere"> refers to no rule`);
+  });
+});
