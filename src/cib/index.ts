@@ -10,5 +10,5 @@ export { CibStore, BACKUPS_KEPT, type LoadResult, type OpenResult } from "./stor
 export { readCibFile } from "./read";
 export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, type ListSection } from "./diff";
 export {
-  clusterOptions, orderedPropertySets, parseScore, parseBoolean, BOOTSTRAP_SET_ID, type ClusterOptions,
+  clusterOptions, orderedPropertySets, parseScore, parseBoolean, cibHeader, BOOTSTRAP_SET_ID, type ClusterOptions, type CibHeader,
 } from "./properties";

@@ -141,3 +141,20 @@ export function clusterOptions(cib: Pick<Cib, "properties">): { options: Cluster
   }
   return { options: options as unknown as ClusterOptions, warnings };
 }
+
+/** Typed attributes of the <cib> element that scheduling and syncing read. */
+export interface CibHeader {
+  /** Pacemaker treats a missing or false have-quorum as no quorum. */
+  haveQuorum: boolean;
+  dcUuid?: string;
+  validateWith?: string;
+  crmFeatureSet?: string;
+}
+
+export function cibHeader(cib: Pick<Cib, "attributes">): CibHeader {
+  const header: CibHeader = { haveQuorum: parseBoolean(cib.attributes["have-quorum"] ?? "false") === true };
+  if (cib.attributes["dc-uuid"] !== undefined) header.dcUuid = cib.attributes["dc-uuid"];
+  if (cib.attributes["validate-with"] !== undefined) header.validateWith = cib.attributes["validate-with"];
+  if (cib.attributes.crm_feature_set !== undefined) header.crmFeatureSet = cib.attributes.crm_feature_set;
+  return header;
+}

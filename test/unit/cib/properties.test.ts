@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterOptions, parseBoolean, parseScore, type NvSet } from "../../../src/cib";
+import { cibHeader, clusterOptions, parseBoolean, parseScore, type NvSet } from "../../../src/cib";
 
 const set = (id: string, values: Record<string, string>, extra: Partial<NvSet> = {}): NvSet => ({ id, values, ...extra });
 
@@ -57,5 +57,12 @@ describe("cluster properties", () => {
     expect([parseScore("INFINITY"), parseScore("+INFINITY"), parseScore("-INFINITY"), parseScore("250"), parseScore("-5000000"), parseScore(undefined)])
       .toEqual([1_000_000, 1_000_000, -1_000_000, 250, -1_000_000, 0]);
     expect(["yes", "Y", "1", "on", "false", "n", "off", "perhaps"].map(parseBoolean)).toEqual([true, true, true, true, false, false, false, undefined]);
+  });
+
+  it("reads the <cib> header: quorum only when have-quorum says so", () => {
+    expect(cibHeader({ attributes: { "have-quorum": "1", "dc-uuid": "2", "validate-with": "pacemaker-3.7", crm_feature_set: "3.16.2" } }))
+      .toEqual({ haveQuorum: true, dcUuid: "2", validateWith: "pacemaker-3.7", crmFeatureSet: "3.16.2" });
+    expect(cibHeader({ attributes: { "have-quorum": "false" } }).haveQuorum).toBe(false);
+    expect(cibHeader({ attributes: {} })).toEqual({ haveQuorum: false });
   });
 });
