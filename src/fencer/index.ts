@@ -1,0 +1,7 @@
+// The fencer's public face: device configs from the CIB, the pure planner
+// (levels, routing, delays, retries, history) and the unfencing rule.
+export { devicesFromCib, deviceFromPrimitive, canFence, plugFor, parseHostMap, DEVICE_TIMEOUT_MS_DEFAULT, type FenceDeviceConfig, type HostCheck } from "./devices";
+export {
+  step, planFor, chooseExecutor, delayMs, devicesToUnfence, mayStartResources, emptyFencerState, PENDING_REQUESTS_MAX,
+  type FencerState, type FencerWorld, type FencerInput, type FencerEffect, type HistoryRecord, type Attempt, type FencingLevelConfig, type FenceRequestAction,
+} from "./planner";

@@ -1,0 +1,237 @@
+// The fencer's decisions, as a pure step function: which devices in which order
+// (topology levels, else every capable device), which node runs each, the delay
+// before the first attempt, retries within stonith-timeout, and the history
+// records. Time and randomness are inputs; the drivers are run by the caller
+// (a FenceRunner) and their results come back as inputs.
+import { assert } from "../common/errors";
+import { canFence, plugFor, type FenceDeviceConfig } from "./devices";
+
+export type FenceRequestAction = "off" | "reboot";
+
+export interface FencingLevelConfig {
+  target: string;
+  index: number;
+  devices: string[];
+}
+
+export interface FencerWorld {
+  devices: readonly FenceDeviceConfig[];
+  levels: readonly FencingLevelConfig[];
+  /** Current members of the cluster, any of which may run a device. */
+  members: readonly string[];
+  /** Last `list` answer per device, for pcmk_host_check=dynamic-list. */
+  listedTargets: Readonly<Record<string, readonly string[]>>;
+  /** Total priority of the resources each node runs (for priority-fencing-delay). */
+  priorities: Readonly<Record<string, number>>;
+  priorityFencingDelayMs: number;
+  stonithTimeoutMs: number;
+}
+
+export interface HistoryRecord {
+  id: string;
+  target: string;
+  action: FenceRequestAction | "confirm";
+  origin: string;
+  state: "pending" | "done" | "failed";
+  requestedAtMs: number;
+  completedAtMs?: number;
+  device?: string;
+  executor?: string;
+  reason: string;
+}
+
+export interface Attempt {
+  device: string;
+  executor: string;
+  plug: string;
+  /** The driver action: pcmk_off_action / pcmk_reboot_action. */
+  driverAction: string;
+  timeoutMs: number;
+}
+
+export interface RequestState {
+  id: string;
+  target: string;
+  action: FenceRequestAction;
+  origin: string;
+  requestedAtMs: number;
+  deadlineMs: number;
+  plan: string[][];
+  levelIndex: number;
+  deviceIndex: number;
+  attempts: number;
+  notBeforeMs: number;
+  running?: Attempt;
+  history: HistoryRecord;
+}
+
+export type FencerInput =
+  | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number }
+  | { kind: "tick"; nowMs: number }
+  | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number };
+
+export type FencerEffect =
+  | { kind: "run"; id: string; attempt: Attempt }
+  | { kind: "wake"; atMs: number }
+  | { kind: "history"; record: HistoryRecord };
+
+/** The devices to try for a target, in order: its topology levels, else one level per capable device. */
+export function planFor(world: FencerWorld, target: string): string[][] {
+  const levels = world.levels.filter((level) => level.target === target).sort((left, right) => left.index - right.index);
+  if (levels.length > 0) return levels.map((level) => [...level.devices]);
+  return world.devices.filter((device) => canFence(device, target, world.listedTargets[device.id])).map((device) => [device.id]);
+}
+
+/**
+ * The node that runs a device against a target: never the target while another
+ * member may run it; the origin when it may (it saw the failure); else the first
+ * by name, so every member computes the same answer.
+ */
+export function chooseExecutor(device: FenceDeviceConfig, target: string, origin: string, members: readonly string[]): string | undefined {
+  const allowed = members.filter((node) => !device.bannedNodes.includes(node));
+  const others = allowed.filter((node) => node !== target).sort();
+  if (others.includes(origin)) return origin;
+  if (others.length > 0) return others[0];
+  return allowed.includes(target) ? target : undefined;
+}
+
+/**
+ * Delay before the first attempt: pcmk_delay_base plus a random part up to
+ * pcmk_delay_max (random in [0, 1)), plus priority-fencing-delay when the target
+ * runs strictly more important resources than every other member, so that in a
+ * fence race the node with the important resources shoots first and survives.
+ */
+export function delayMs(device: FenceDeviceConfig | undefined, world: FencerWorld, target: string, random: number): number {
+  assert(random >= 0 && random < 1, "random must be in [0, 1)");
+  const base = device?.delayBaseMs ?? 0;
+  const max = device?.delayMaxMs ?? 0;
+  const randomPart = max > base ? Math.floor(random * (max - base + 1)) : 0;
+  const targetPriority = world.priorities[target] ?? 0;
+  const others = world.members.filter((node) => node !== target).map((node) => world.priorities[node] ?? 0);
+  const priorityDelay = world.priorityFencingDelayMs > 0 && others.every((priority) => targetPriority > priority) ? world.priorityFencingDelayMs : 0;
+  return base + randomPart + priorityDelay;
+}
+
+export interface FencerState {
+  requests: Readonly<Record<string, RequestState>>;
+}
+
+export const emptyFencerState: FencerState = { requests: {} };
+
+/** Pending requests kept at most; more are refused (bounded by input from peers). */
+export const PENDING_REQUESTS_MAX = 64;
+
+interface Outcome {
+  request: RequestState | undefined;
+  effects: FencerEffect[];
+}
+
+function finish(request: RequestState, state: "done" | "failed", nowMs: number, reason: string): Outcome {
+  const record: HistoryRecord = { ...request.history, state, completedAtMs: nowMs, reason };
+  if (request.running) Object.assign(record, { device: request.running.device, executor: request.running.executor });
+  return { request: undefined, effects: [{ kind: "history", record }] };
+}
+
+function nextLevel(request: RequestState, world: FencerWorld, nowMs: number, why: string): Outcome {
+  const moved = { ...request, levelIndex: request.levelIndex + 1, deviceIndex: 0, attempts: 0, running: undefined };
+  if (moved.levelIndex >= moved.plan.length) return finish(request, "failed", nowMs, `every fencing level for ${request.target} failed; last: ${why}`);
+  return advance(moved, world, nowMs);
+}
+
+function advance(request: RequestState, world: FencerWorld, nowMs: number): Outcome {
+  if (request.running) return { request, effects: [] };
+  if (nowMs >= request.deadlineMs) return finish(request, "failed", nowMs, `stonith-timeout of ${world.stonithTimeoutMs} ms ran out fencing ${request.target}`);
+  if (nowMs < request.notBeforeMs) return { request, effects: [{ kind: "wake", atMs: request.notBeforeMs }] };
+  const deviceId = request.plan[request.levelIndex]![request.deviceIndex]!;
+  const device = world.devices.find((candidate) => candidate.id === deviceId);
+  if (!device) return nextLevel(request, world, nowMs, `device ${deviceId} is not configured`);
+  const executor = chooseExecutor(device, request.target, request.origin, world.members);
+  if (!executor) return nextLevel(request, world, nowMs, `no member may run device ${deviceId}`);
+  const attempt: Attempt = {
+    device: deviceId,
+    executor,
+    plug: plugFor(device, request.target),
+    driverAction: request.action === "off" ? device.offAction : device.rebootAction,
+    timeoutMs: Math.min(device.actionTimeoutMs, request.deadlineMs - nowMs),
+  };
+  return { request: { ...request, running: attempt }, effects: [{ kind: "run", id: request.id, attempt }] };
+}
+
+function onRequest(state: FencerState, world: FencerWorld, input: Extract<FencerInput, { kind: "request" }>): Outcome {
+  const history: HistoryRecord = { id: input.id, target: input.target, action: input.action, origin: input.origin, state: "pending", requestedAtMs: input.nowMs, reason: `${input.origin} asked to ${input.action} ${input.target}` };
+  const duplicate = Object.values(state.requests).find((request) => request.target === input.target);
+  if (duplicate) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `merged into request ${duplicate.id} already fencing ${input.target}` } }] };
+  if (Object.keys(state.requests).length >= PENDING_REQUESTS_MAX) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `more than ${PENDING_REQUESTS_MAX} fencing requests pending` } }] };
+  const plan = planFor(world, input.target).filter((level) => level.length > 0);
+  if (plan.length === 0) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `no fence device can fence ${input.target}` } }] };
+  const firstDevice = world.devices.find((device) => device.id === plan[0]![0]);
+  const delay = delayMs(firstDevice, world, input.target, input.random);
+  const request: RequestState = {
+    id: input.id, target: input.target, action: input.action, origin: input.origin, requestedAtMs: input.nowMs,
+    deadlineMs: input.nowMs + world.stonithTimeoutMs + delay, plan, levelIndex: 0, deviceIndex: 0, attempts: 0,
+    notBeforeMs: input.nowMs + delay, history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,
+  };
+  const outcome = advance(request, world, input.nowMs);
+  return { request: outcome.request, effects: [{ kind: "history", record: request.history }, ...outcome.effects] };
+}
+
+function onResult(request: RequestState, world: FencerWorld, input: Extract<FencerInput, { kind: "result" }>): Outcome {
+  const running = request.running;
+  if (!running) return { request, effects: [] };
+  if (input.ok) {
+    const level = request.plan[request.levelIndex]!;
+    if (request.deviceIndex + 1 >= level.length) return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} fenced ${request.target} (${request.action})`);
+    return advance({ ...request, deviceIndex: request.deviceIndex + 1, attempts: 0, running: undefined }, world, input.nowMs);
+  }
+  const device = world.devices.find((candidate) => candidate.id === running.device);
+  const attempts = request.attempts + 1;
+  if (attempts < (device?.retriesMax ?? 1)) return advance({ ...request, attempts, running: undefined }, world, input.nowMs);
+  return nextLevel({ ...request, running: undefined }, world, input.nowMs, `${running.device} failed: ${input.message}`);
+}
+
+/** Feeds one input; returns the new state and the effects to perform, in order. */
+export function step(state: FencerState, world: FencerWorld, input: FencerInput): { state: FencerState; effects: FencerEffect[] } {
+  const requests = { ...state.requests };
+  const effects: FencerEffect[] = [];
+  const apply = (id: string, outcome: Outcome) => {
+    if (outcome.request) requests[id] = outcome.request;
+    else delete requests[id];
+    effects.push(...outcome.effects);
+  };
+  switch (input.kind) {
+    case "request": {
+      const outcome = onRequest(state, world, input);
+      if (outcome.request) requests[input.id] = outcome.request;
+      effects.push(...outcome.effects);
+      break;
+    }
+    case "result": {
+      const request = requests[input.id];
+      if (request) apply(input.id, onResult(request, world, input));
+      break;
+    }
+    case "tick":
+      for (const [id, request] of Object.entries(state.requests)) apply(id, advance(request, world, input.nowMs));
+      break;
+    default: {
+      const never: never = input;
+      return never;
+    }
+  }
+  return { state: { requests }, effects };
+}
+
+/**
+ * Unfencing rule for the controller: before any resource starts on `node`, every
+ * device that needs unfencing and can fence the node must have unfenced it (its
+ * `on` action run on the node itself) since the node last joined.
+ */
+export function devicesToUnfence(world: Pick<FencerWorld, "devices" | "listedTargets">, node: string, unfencedDevices: readonly string[]): string[] {
+  return world.devices
+    .filter((device) => device.needsUnfencing && canFence(device, node, world.listedTargets[device.id]) && !unfencedDevices.includes(device.id))
+    .map((device) => device.id);
+}
+
+export function mayStartResources(world: Pick<FencerWorld, "devices" | "listedTargets">, node: string, unfencedDevices: readonly string[]): boolean {
+  return devicesToUnfence(world, node, unfencedDevices).length === 0;
+}
