@@ -12,3 +12,4 @@ export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, 
 export {
   clusterOptions, orderedPropertySets, parseScore, parseBoolean, cibHeader, BOOTSTRAP_SET_ID, type ClusterOptions, type CibHeader,
 } from "./properties";
+export { resolveFencingLevels, type ResolvedFencingLevel } from "./topology";

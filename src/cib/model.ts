@@ -188,10 +188,17 @@ export interface CibNode {
   utilization: NvSet[];
 }
 
+/** A fencing topology level; exactly one way of naming its target is set. */
 export interface FencingLevel {
   id: string;
   index: number;
-  target: string;
+  /** A node name. */
+  target?: string;
+  /** A regular expression over node names (target-pattern). */
+  targetPattern?: string;
+  /** A node attribute that the target nodes have with targetValue (target-attribute, target-value). */
+  targetAttribute?: string;
+  targetValue?: string;
   devices: string[];
   extra: Attributes;
 }

@@ -103,7 +103,10 @@ function node(item: CibNode): XmlElement {
 }
 
 function fencingLevel(item: FencingLevel): XmlElement {
-  return element("fencing-level", { id: item.id, index: String(item.index), target: item.target, devices: item.devices.join(","), ...item.extra });
+  return element("fencing-level", {
+    id: item.id, index: String(item.index), target: item.target, "target-pattern": item.targetPattern,
+    "target-attribute": item.targetAttribute, "target-value": item.targetValue, devices: item.devices.join(","), ...item.extra,
+  });
 }
 
 function nodeStatus(item: NodeStatus): XmlElement {

@@ -324,13 +324,18 @@ class Importer {
     return node;
   }
 
-  fencingLevel(element: XmlElement): FencingLevel | undefined {
-    const { id, index, target, devices, ...extra } = element.attributes;
-    if (target === undefined) {
-      this.skip(element, "fencing-topology (target-pattern and target-attribute)");
-      return undefined;
+  fencingLevel(element: XmlElement): FencingLevel {
+    const { id, index, target, "target-pattern": targetPattern, "target-attribute": targetAttribute, "target-value": targetValue, devices, ...extra } = element.attributes;
+    const ways = [target !== undefined, targetPattern !== undefined, targetAttribute !== undefined].filter(Boolean).length;
+    if (ways !== 1 || (targetAttribute === undefined) !== (targetValue === undefined)) {
+      throw new EdgehaError("E_CIB_XML", `${this.fileName}: <fencing-level id="${id}"> must name its target in exactly one way: target, target-pattern, or target-attribute with target-value`);
     }
-    return { id: id ?? "", index: Number(index ?? "1"), target, devices: (devices ?? "").split(",").filter(Boolean), extra };
+    const level: FencingLevel = { id: id ?? "", index: Number(index ?? "1"), devices: (devices ?? "").split(",").filter(Boolean), extra };
+    if (target !== undefined) level.target = target;
+    if (targetPattern !== undefined) level.targetPattern = targetPattern;
+    if (targetAttribute !== undefined) level.targetAttribute = targetAttribute;
+    if (targetValue !== undefined) level.targetValue = targetValue;
+    return level;
   }
 
   operationRecord(element: XmlElement): OperationRecord {
@@ -422,7 +427,8 @@ class Importer {
         this.skipOthers(section, ["meta_attributes"], "op_defaults");
         return;
       case "fencing-topology":
-        cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item)).filter((item): item is FencingLevel => item !== undefined);
+        cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item));
+        this.skipOthers(section, ["fencing-level"], "fencing-topology");
         return;
       default:
         this.skip(section, "configuration");
