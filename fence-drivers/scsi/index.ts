@@ -7,7 +7,7 @@ import { EdgehaError, isEdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceContext, FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
 import { openIscsiSession, type IscsiSession, type IscsiTarget } from "./iscsi";
 import { formatKey, nodeKey, parseKey } from "./protocol";
-import { fenceDevice, isRegistered, unfenceDevice, type ScsiTransport } from "./reservations";
+import { fenceDevice, isRegistered, readKeys, unfenceDevice, type ScsiTransport } from "./reservations";
 
 export const scsiMetadata: FenceDriverMetadata = {
   name: "scsi",
@@ -68,6 +68,11 @@ async function runAction(action: FenceAction, options: FenceOptions, context: Fe
   if (action === "validate-all" || action === "list") {
     return { exitCode: 0, targets: [...nodeIds(options["node_ids"] ?? "").keys()].map((plug) => ({ plug })), message: `${devices.length} devices` };
   }
+  if (action === "monitor") {
+    const node = options["local_node"] ?? "monitor";
+    for (const device of devices) await readKeys(await session(device, node, prefix, context.signal), context.signal);
+    return { exitCode: 0, message: `${devices.length} devices answer persistent reservation commands` };
+  }
   if (!target) throw new EdgehaError("E_SCSI_KEY", "no node given: set plug= to the node's name");
   const targetKey = keyOf(options, target);
   if (action === "on") {
@@ -85,7 +90,6 @@ async function runAction(action: FenceAction, options: FenceOptions, context: Fe
   }
   let registered = 0;
   for (const device of devices) if (await isRegistered(await session(device, local, prefix, context.signal), targetKey, context.signal)) registered++;
-  if (action === "monitor") return { exitCode: 0, message: `${devices.length} devices answer` };
   return registered === devices.length
     ? { exitCode: 0, state: "on", message: `key of ${target} is registered on every device` }
     : { exitCode: 2, state: "off", message: `key of ${target} is missing on ${devices.length - registered} of ${devices.length} devices` };

@@ -6,7 +6,7 @@ import { cibCommands } from "./commands/cib";
 import { simulateCommands } from "./commands/simulate";
 import { membershipCommands } from "./commands/membership";
 import { executorCommands } from "./commands/executor";
-import { fencingCommands } from "./commands/fencing";
+import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
 import { diagCommands } from "./commands/diag";
 
@@ -18,6 +18,7 @@ export function allCommands(): Command[] {
     ...membershipCommands,
     ...executorCommands,
     ...fencingCommands,
+    ...stonithCommands,
     ...clusterCommands,
     ...diagCommands,
   ];

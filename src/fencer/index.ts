@@ -5,3 +5,8 @@ export {
   step, planFor, chooseExecutor, delayMs, devicesToUnfence, mayStartResources, emptyFencerState, PENDING_REQUESTS_MAX,
   type FencerState, type FencerWorld, type FencerInput, type FencerEffect, type HistoryRecord, type Attempt, type FencingLevelConfig, type FenceRequestAction,
 } from "./planner";
+export { worldFromCib } from "./world";
+export { resolveSecrets, redact, PASSWORD_SCRIPT_TIMEOUT_MS } from "./secrets";
+export {
+  fencerDrivers, findDriver, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
+} from "./runner";

@@ -9,7 +9,9 @@ import { canFence, plugFor, type FenceDeviceConfig } from "./devices";
 export type FenceRequestAction = "off" | "reboot";
 
 export interface FencingLevelConfig {
-  target: string;
+  /** A node name, or a regular expression over node names (target-pattern). */
+  target?: string;
+  targetPattern?: string;
   index: number;
   devices: string[];
 }
@@ -77,7 +79,8 @@ export type FencerEffect =
 
 /** The devices to try for a target, in order: its topology levels, else one level per capable device. */
 export function planFor(world: FencerWorld, target: string): string[][] {
-  const levels = world.levels.filter((level) => level.target === target).sort((left, right) => left.index - right.index);
+  const matches = (level: FencingLevelConfig) => level.target === target || (level.targetPattern !== undefined && new RegExp(level.targetPattern).test(target));
+  const levels = world.levels.filter(matches).sort((left, right) => left.index - right.index);
   if (levels.length > 0) return levels.map((level) => [...level.devices]);
   return world.devices.filter((device) => canFence(device, target, world.listedTargets[device.id])).map((device) => [device.id]);
 }

@@ -1,0 +1,102 @@
+// The I/O side of the fencer: runs the planner's attempts through drivers with a
+// time limit, keeps the history in a file, and drives the planner with the real
+// clock until a request is done. The cluster agent will put its own FenceRunner
+// (routing attempts to the executing member over the transport) behind the same
+// interface; `edgeha stonith ...` uses this local one for now.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { randomUUID } from "node:crypto";
+import { EdgehaError } from "../common/errors";
+import type { FenceDriver, FenceResult } from "../../fence-drivers/types";
+import { scsiDriver } from "../../fence-drivers/scsi/index";
+import { xvmDriver } from "../../fence-drivers/xvm/index";
+import type { FenceDeviceConfig } from "./devices";
+import { emptyFencerState, step, type Attempt, type FenceRequestAction, type FencerEffect, type FencerWorld, type HistoryRecord } from "./planner";
+import { redact, resolveSecrets } from "./secrets";
+
+/** The drivers of this part; the shared registry (fence-drivers/index.ts) will list them all. */
+export const fencerDrivers: ReadonlyMap<string, FenceDriver> = new Map([["scsi", scsiDriver], ["xvm", xvmDriver]]);
+
+export interface FenceRunner {
+  run(attempt: Attempt, device: FenceDeviceConfig): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
+}
+
+export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): FenceDriver {
+  const driver = drivers.get(name.replace(/^fence_/, "")) ;
+  if (!driver) throw new EdgehaError("E_FENCE_DRIVER", `no fence driver named "${name}"; known: ${[...drivers.keys()].join(", ")}`);
+  return driver;
+}
+
+/** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
+export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
+  const driver = findDriver(device.driver, drivers);
+  const { options, secretValues } = resolveSecrets(device);
+  // Pacemaker hands the plug as both "plug" and "port"; fence-agents read either.
+  // local_node names the member running the device (scsi preempts with that node's key).
+  const withPlug = { ...options, ...(plug ? { plug, port: plug } : {}), ...(executor ? { local_node: executor } : {}) };
+  try {
+    const result = await driver.run(action as never, withPlug, { signal: AbortSignal.timeout(timeoutMs), debug: () => {} });
+    const ok = action === "status" || action === "monitor" ? result.exitCode !== 1 : result.exitCode === 0;
+    return { ok, message: redact(result.message, secretValues), result: { ...result, message: redact(result.message, secretValues) } };
+  } catch (error) {
+    return { ok: false, message: redact(error instanceof Error ? error.message : String(error), secretValues) };
+  }
+}
+
+export const localFenceRunner: FenceRunner = {
+  run: (attempt, device) => runDriverAction(device, attempt.driverAction, attempt.plug, attempt.timeoutMs, attempt.executor),
+};
+
+/** The fence history kept in one JSON file (bounded), newest last. */
+export const HISTORY_RECORDS_MAX = 500;
+
+export function readHistory(file: string): HistoryRecord[] {
+  if (!existsSync(file)) return [];
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    if (!Array.isArray(parsed)) throw new Error("not a list");
+    return parsed as HistoryRecord[];
+  } catch (error) {
+    throw new EdgehaError("E_FENCE_HISTORY", `fence history ${file} is damaged: ${(error as Error).message}`);
+  }
+}
+
+export function appendHistory(file: string, record: HistoryRecord): void {
+  const records = readHistory(file).filter((existing) => existing.id !== record.id);
+  records.push(record);
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(records.slice(-HISTORY_RECORDS_MAX), null, 1) + "\n", { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+/** Drives the pure planner with the real clock and the runner until the request is done or failed. */
+export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void): Promise<HistoryRecord> {
+  const id = randomUUID();
+  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: Date.now(), random: Math.random() });
+  for (let steps = 0; steps < 10_000; steps++) {
+    const final = handle(outcome.effects, onRecord);
+    if (final) return final;
+    const run = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "run" }> => effect.kind === "run");
+    const wake = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "wake" }> => effect.kind === "wake");
+    if (run) {
+      const device = world.devices.find((candidate) => candidate.id === run.attempt.device)!;
+      const result = await runner.run(run.attempt, device);
+      outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: Date.now() });
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (wake?.atMs ?? Date.now() + 100) - Date.now())));
+      outcome = step(outcome.state, world, { kind: "tick", nowMs: Date.now() });
+    }
+  }
+  throw new EdgehaError("E_FENCE_HISTORY", `fencing ${target} did not finish within the step bound`);
+}
+
+function handle(effects: FencerEffect[], onRecord: (record: HistoryRecord) => void): HistoryRecord | undefined {
+  let final: HistoryRecord | undefined;
+  for (const effect of effects) {
+    if (effect.kind !== "history") continue;
+    onRecord(effect.record);
+    if (effect.record.state !== "pending") final = effect.record;
+  }
+  return final;
+}

@@ -1,0 +1,58 @@
+// Secrets of fence devices: a password may be written in the CIB (then its name
+// is listed as secret), kept in a file readable by its owner only (passwd_file,
+// mode 0600), or printed by a passwd_script. Resolved values go to the driver
+// only; every text that leaves the fencer passes through `redact`.
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { EdgehaError } from "../common/errors";
+import type { FenceDeviceConfig } from "./devices";
+
+export interface ResolvedOptions {
+  options: Record<string, string>;
+  secretValues: string[];
+}
+
+/** Longest time a passwd_script may take; it runs before every fence action. */
+export const PASSWORD_SCRIPT_TIMEOUT_MS = 5000;
+
+function readPasswordFile(file: string, device: string): string {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (error) {
+    throw new EdgehaError("E_FENCE_SECRET", `device ${device}: cannot read passwd_file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if ((mode & 0o077) !== 0) throw new EdgehaError("E_FENCE_SECRET", `device ${device}: passwd_file ${file} has mode ${(mode & 0o777).toString(8)}; group and others must have no access (chmod 600)`);
+  return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+}
+
+function runPasswordScript(script: string, device: string): string {
+  try {
+    return execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", timeout: PASSWORD_SCRIPT_TIMEOUT_MS, stdio: ["ignore", "pipe", "ignore"] }).replace(/\r?\n$/, "");
+  } catch {
+    throw new EdgehaError("E_FENCE_SECRET", `device ${device}: passwd_script failed or took longer than ${PASSWORD_SCRIPT_TIMEOUT_MS} ms`);
+  }
+}
+
+export function resolveSecrets(device: FenceDeviceConfig): ResolvedOptions {
+  const options = { ...device.options };
+  const secretValues = device.secretOptions.map((name) => options[name]).filter((value): value is string => Boolean(value));
+  if (options["passwd_file"]) {
+    options["passwd"] = readPasswordFile(options["passwd_file"], device.id);
+    delete options["passwd_file"];
+    secretValues.push(options["passwd"]);
+  }
+  if (options["passwd_script"]) {
+    options["passwd"] = runPasswordScript(options["passwd_script"], device.id);
+    delete options["passwd_script"];
+    secretValues.push(options["passwd"]);
+  }
+  return { options, secretValues: secretValues.filter((value) => value.length > 0) };
+}
+
+/** Replaces every secret value in a text by "[secret]". */
+export function redact(text: string, secretValues: readonly string[]): string {
+  let result = text;
+  for (const value of [...secretValues].sort((left, right) => right.length - left.length)) result = result.split(value).join("[secret]");
+  return result;
+}

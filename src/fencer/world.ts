@@ -1,0 +1,29 @@
+// The fencer's view of the cluster built from a CIB: devices, topology levels,
+// members and the cluster options that bound fencing. Pure.
+import { EdgehaError } from "../common/errors";
+import { clusterOptions, type Cib } from "../cib/index";
+import { devicesFromCib } from "./devices";
+import type { FencerWorld } from "./planner";
+
+export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = {}): FencerWorld {
+  const { options } = clusterOptions(cib);
+  return {
+    devices: devicesFromCib(cib),
+    // Levels by node attribute (target-attribute) are not matched yet: they need node attributes here.
+    levels: cib.fencingTopology.map((level) => {
+      if (level.targetPattern !== undefined) {
+        try {
+          new RegExp(level.targetPattern);
+        } catch {
+          throw new EdgehaError("E_FENCE_CONFIG", `fencing level ${level.id}: target-pattern "${level.targetPattern}" is not a regular expression`);
+        }
+      }
+      return { target: level.target, targetPattern: level.targetPattern, index: level.index, devices: [...level.devices] };
+    }),
+    members: members ?? cib.nodes.map((node) => node.uname),
+    listedTargets,
+    priorities,
+    priorityFencingDelayMs: options.priorityFencingDelayMs,
+    stonithTimeoutMs: options.stonithTimeoutMs,
+  };
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { PassThrough } from "node:stream";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { runCli } from "../../../src/cli/main";
+
+async function cli(...argv: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => (out += chunk));
+  stderr.on("data", (chunk) => (err += chunk));
+  const status = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
+  return { status, out, err };
+}
+
+describe("edgeha stonith", () => {
+  it("lists the scsi and xvm drivers", async () => {
+    const result = await cli("stonith", "list-drivers", "--json");
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.out).map((driver: { name: string }) => driver.name)).toEqual(["scsi", "xvm"]);
+  });
+  it("describes a driver's parameters, and names the known drivers for an unknown one", async () => {
+    const described = await cli("stonith", "describe", "xvm");
+    expect(described.status).toBe(0);
+    expect(described.out).toMatch(/key_file\s+Shared key file/);
+    const unknown = await cli("stonith", "describe", "nonesuch");
+    expect(unknown.status).toBe(2);
+    expect(unknown.err).toMatch(/no fence driver named "nonesuch"/);
+  });
+  it("records a confirmation in a history file only its owner can read and shows it per node", async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), "eh-history-"));
+    try {
+      const file = path.join(directory, "history.json");
+      expect((await cli("stonith", "history", "--history", file)).out).toBe("no fencing recorded\n");
+      expect((await cli("stonith", "confirm", "beta", "--from", "alpha", "--history", file)).status).toBe(0);
+      expect((statSync(file).mode & 0o777).toString(8)).toBe("600");
+      expect((await cli("stonith", "history", "beta", "--history", file)).out).toMatch(/confirm beta: done .*alpha confirmed by hand that beta is down/);
+      expect((await cli("stonith", "history", "gamma", "--history", file)).out).toBe("no fencing of gamma recorded\n");
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+  it("refuses --off with --reboot", async () => {
+    const result = await cli("stonith", "fence", "beta", "--off", "--reboot", "--cib", "/nonexistent");
+    expect(result.status).toBe(2);
+  });
+});
