@@ -1,0 +1,6 @@
+// Transport: authenticated, encrypted frames with a replay window (frame.ts).
+export {
+  FrameCodec, clusterHash, deriveTransportKey, FRAME_VERSION, HEADER_BYTES, TAG_BYTES, FRAME_BYTES_MAX, BODY_BYTES_MAX,
+  type Frame, type FrameHeader, type FrameKind, type DropReason, type DecodeResult, type CodecOptions,
+} from "./frame";
+export { ReplayWindow, WINDOW_SIZE } from "./replay";
