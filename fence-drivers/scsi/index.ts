@@ -20,6 +20,8 @@ export const scsiMetadata: FenceDriverMetadata = {
     { name: "node_ids", type: "string", required: true, description: "Node ids as name:id pairs, e.g. node1:1,node2:2" },
     { name: "local_node", type: "string", description: "The node this driver runs on (its key does the preempting); required for off" },
     { name: "initiator_prefix", type: "string", default: "iqn.2026-11.io.edgeha", description: "iSCSI initiator names are PREFIX:NODE" },
+    { name: "chap_user", type: "string", description: "CHAP user name, when the target demands CHAP" },
+    { name: "chap_secret", aliases: ["passwd"], type: "string", secret: true, description: "CHAP secret (from the CIB marked secret, passwd_file or passwd_script)" },
     { name: "power_timeout", type: "second", default: "20", description: "Seconds for one action on all devices" },
   ],
   actions: ["off", "on", "status", "monitor", "list", "metadata", "validate-all"],
@@ -50,11 +52,21 @@ function keyOf(options: FenceOptions, node: string): bigint {
   return parseKey(nodeKey(clusterName, id));
 }
 
-async function session(device: string, node: string, prefix: string, signal: AbortSignal): Promise<ScsiTransport> {
+type Chap = { user: string; secret: string } | undefined;
+
+function chapOf(options: FenceOptions): Chap {
+  const user = options["chap_user"];
+  const secret = options["chap_secret"] ?? options["passwd"];
+  if (!user) return undefined;
+  if (!secret) throw new EdgehaError("E_SCSI_DEVICE", "chap_user is set but no chap_secret (or passwd) is");
+  return { user, secret };
+}
+
+async function session(device: string, node: string, prefix: string, signal: AbortSignal, chap?: Chap): Promise<ScsiTransport> {
   const name = `${device} as ${node}`;
   const existing = sessions.get(name);
   if (existing?.isOpen()) return existing;
-  const opened = await openIscsiSession({ ...parseDevice(device), initiatorName: `${prefix}:${node}` }, signal);
+  const opened = await openIscsiSession({ ...parseDevice(device), initiatorName: `${prefix}:${node}`, ...(chap ? { chap } : {}) }, signal);
   sessions.set(name, opened);
   return opened;
 }
@@ -64,32 +76,33 @@ async function runAction(action: FenceAction, options: FenceOptions, context: Fe
   if (devices.length === 0) throw new EdgehaError("E_SCSI_DEVICE", "no devices given: set devices=iscsi://HOST:PORT/TARGET-IQN/LUN[,...]");
   devices.forEach(parseDevice);
   const prefix = options["initiator_prefix"] ?? "iqn.2026-11.io.edgeha";
+  const chap = chapOf(options);
   const target = options["plug"] ?? options["port"] ?? options["nodename"] ?? "";
   if (action === "validate-all" || action === "list") {
     return { exitCode: 0, targets: [...nodeIds(options["node_ids"] ?? "").keys()].map((plug) => ({ plug })), message: `${devices.length} devices` };
   }
   if (action === "monitor") {
     const node = options["local_node"] ?? "monitor";
-    for (const device of devices) await readKeys(await session(device, node, prefix, context.signal), context.signal);
+    for (const device of devices) await readKeys(await session(device, node, prefix, context.signal, chap), context.signal);
     return { exitCode: 0, message: `${devices.length} devices answer persistent reservation commands` };
   }
   if (!target) throw new EdgehaError("E_SCSI_KEY", "no node given: set plug= to the node's name");
   const targetKey = keyOf(options, target);
   if (action === "on") {
-    for (const device of devices) await unfenceDevice(await session(device, target, prefix, context.signal), targetKey, context.signal);
+    for (const device of devices) await unfenceDevice(await session(device, target, prefix, context.signal, chap), targetKey, context.signal);
     return { exitCode: 0, state: "on", message: `${target} registered key ${formatKey(targetKey)} on ${devices.length} devices` };
   }
   const local = options["local_node"] ?? target;
   if (action === "off" || action === "reboot") {
     const localKey = keyOf(options, local);
     for (const device of devices) {
-      const method = await fenceDevice(await session(device, local, prefix, context.signal), localKey, targetKey, context.signal);
+      const method = await fenceDevice(await session(device, local, prefix, context.signal, chap), localKey, targetKey, context.signal);
       context.debug(`scsi ${device}: ${method} of key ${formatKey(targetKey)}`);
     }
     return { exitCode: 0, state: "off", message: `${target} (key ${formatKey(targetKey)}) removed from ${devices.length} devices` };
   }
   let registered = 0;
-  for (const device of devices) if (await isRegistered(await session(device, local, prefix, context.signal), targetKey, context.signal)) registered++;
+  for (const device of devices) if (await isRegistered(await session(device, local, prefix, context.signal, chap), targetKey, context.signal)) registered++;
   return registered === devices.length
     ? { exitCode: 0, state: "on", message: `key of ${target} is registered on every device` }
     : { exitCode: 2, state: "off", message: `key of ${target} is missing on ${devices.length - registered} of ${devices.length} devices` };

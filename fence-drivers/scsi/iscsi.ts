@@ -4,7 +4,7 @@
 // registration to this I_T nexus (closing it would not drop the key, but a new
 // session is a new nexus that holds no key).
 import { Socket, connect } from "node:net";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { EdgehaError } from "../../src/common/errors";
 import type { ScsiCommand, ScsiReply, ScsiTransport } from "./reservations";
 
@@ -29,6 +29,14 @@ export interface IscsiTarget {
   targetName: string;
   lun: number;
   initiatorName: string;
+  /** CHAP credentials the target checks (one-way CHAP with MD5); none logs in with AuthMethod=None. */
+  chap?: { user: string; secret: string };
+}
+
+/** CHAP response (RFC 1994): MD5(identifier byte ‖ secret ‖ challenge), as 0x-prefixed hex. */
+export function chapResponse(identifier: number, secret: string, challengeHex: string): string {
+  const challenge = Buffer.from(challengeHex.replace(/^0x/i, ""), "hex");
+  return "0x" + createHash("md5").update(Buffer.from([identifier & 0xff])).update(secret, "utf8").update(challenge).digest("hex");
 }
 
 interface Pdu {
@@ -193,10 +201,23 @@ export class IscsiSession implements ScsiTransport {
   }
 
   private async login(signal: AbortSignal): Promise<void> {
-    const security = { InitiatorName: this.target.initiatorName, TargetName: this.target.targetName, SessionType: "Normal", AuthMethod: "None" };
-    let reply = await this.loginStep(0x81, 0, security, signal);
-    if ((reply.header[1]! & 0x03) !== 1 || parseTextSegment(reply.data)["AuthMethod"] !== "None") {
-      throw new EdgehaError("E_ISCSI_LOGIN", `iSCSI target ${this.target.targetName} demands authentication, which this initiator does not offer (only AuthMethod=None)`);
+    const chap = this.target.chap;
+    const security = { InitiatorName: this.target.initiatorName, TargetName: this.target.targetName, SessionType: "Normal", AuthMethod: chap ? "CHAP,None" : "None" };
+    let reply = await this.loginStep(chap ? 0x01 : 0x81, 0, security, signal);
+    let method = parseTextSegment(reply.data)["AuthMethod"];
+    if (method === "CHAP" && chap) {
+      reply = await this.loginStep(0x01, 0, { CHAP_A: "5" }, signal);
+      const offered = parseTextSegment(reply.data);
+      if (offered["CHAP_A"] !== "5" || !offered["CHAP_I"] || !offered["CHAP_C"]) throw new EdgehaError("E_ISCSI_LOGIN", `iSCSI target ${this.target.targetName} did not offer a CHAP MD5 challenge`);
+      reply = await this.loginStep(0x81, 0, { CHAP_N: chap.user, CHAP_R: chapResponse(Number(offered["CHAP_I"]), chap.secret, offered["CHAP_C"]) }, signal);
+      method = "None";
+    } else if (chap && (reply.header[1]! & 0x80) === 0) {
+      // The target chose no authentication without moving on: ask it to move to the next stage.
+      reply = await this.loginStep(0x81, 0, {}, signal);
+      method = "None";
+    }
+    if ((reply.header[1]! & 0x83) !== 0x81 || method !== "None") {
+      throw new EdgehaError("E_ISCSI_LOGIN", `iSCSI target ${this.target.targetName} demands authentication ${chap ? "other than CHAP MD5" : "(set chap_user and chap_secret)"}`);
     }
     const operational = {
       HeaderDigest: "None", DataDigest: "None", ImmediateData: "Yes", InitialR2T: "Yes",

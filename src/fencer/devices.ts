@@ -34,7 +34,7 @@ export interface FenceDeviceConfig {
 
 /** Pacemaker's default action timeout for fence devices (pcmk_off_timeout). */
 export const DEVICE_TIMEOUT_MS_DEFAULT = 60_000;
-const SECRET_NAMES = new Set(["passwd", "password", "secret", "auth_key"]);
+const SECRET_NAMES = new Set(["passwd", "password", "secret", "auth_key", "chap_secret"]);
 const UNFENCING_DRIVERS = new Set(["scsi", "fence_scsi", "fence_mpath"]);
 
 function values(sets: Primitive["instance"]): Record<string, string> {

@@ -17,6 +17,7 @@ const port = 33000 + (process.pid % 400);
 // tgtd's control "port" only names its unix socket (/var/run/tgtd/socket.N) and must be below 32768.
 const controlPort = 23300 + (process.pid % 400);
 const targetName = `iqn.2026-11.io.edgeha.test:scsi${process.pid}`;
+const chapSecret = "chap-secret-for-test-81";
 
 function write10(): { cdb: Buffer; dataOut: Buffer } {
   const cdb = Buffer.alloc(10);
@@ -50,6 +51,12 @@ describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () 
     expect(adm("--op", "new", "--mode", "target", "--tid", "1", "-T", targetName)).toBe(0);
     expect(adm("--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1", "-b", path.join(directory, "lun1.img"))).toBe(0);
     expect(adm("--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL")).toBe(0);
+    // A second target that demands CHAP.
+    expect(adm("--op", "new", "--mode", "target", "--tid", "2", "-T", `${targetName}-chap`)).toBe(0);
+    expect(adm("--op", "new", "--mode", "logicalunit", "--tid", "2", "--lun", "1", "-b", path.join(directory, "lun1.img"))).toBe(0);
+    expect(adm("--op", "bind", "--mode", "target", "--tid", "2", "-I", "ALL")).toBe(0);
+    expect(adm("--op", "new", "--mode", "account", "--user", "fencer", "--password", chapSecret)).toBe(0);
+    expect(adm("--op", "bind", "--mode", "account", "--tid", "2", "--user", "fencer")).toBe(0);
   }, 30_000);
 
   afterAll(async () => {
@@ -96,5 +103,14 @@ describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () 
     const self = await scsiDriver.run("off", { ...options, plug: "alpha", local_node: "alpha" }, context);
     expect(self).toMatchObject({ exitCode: 1 });
     expect(self.message).toMatch(/own key/);
+  }, 30_000);
+
+  it("logs in with CHAP where the target demands it, and a wrong secret or none is refused clearly", async () => {
+    const chapTarget = { host: "127.0.0.1", port, targetName: `${targetName}-chap`, lun: 1, initiatorName: "iqn.2026-11.io.edgeha.test:chap" };
+    const session = await openIscsiSession({ ...chapTarget, chap: { user: "fencer", secret: chapSecret } }, signal());
+    sessions.push(session);
+    expect(await isRegistered(session, 0x1234n, signal())).toBe(false);
+    await expect(openIscsiSession({ ...chapTarget, chap: { user: "fencer", secret: "not-the-secret-0" } }, signal())).rejects.toThrow(/refused: authentication failed/);
+    await expect(openIscsiSession(chapTarget, signal())).rejects.toThrow(/demands authentication|refused/);
   }, 30_000);
 });

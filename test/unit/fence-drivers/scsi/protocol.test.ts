@@ -4,7 +4,7 @@ import {
   decodeSense, describeSense, nodeKey, parseKey, parseReadKeys, parseReadReservation,
   reserveInCommand, reserveOutCommand, reserveOutParameters, isIllegalRequest, isUnitAttention,
 } from "../../../../fence-drivers/scsi/protocol";
-import { encodeLun, decodePdus, encodePdu, parseTextSegment } from "../../../../fence-drivers/scsi/iscsi";
+import { chapResponse, encodeLun, decodePdus, encodePdu, parseTextSegment } from "../../../../fence-drivers/scsi/iscsi";
 
 describe("scsi reservation keys", () => {
   it("are the first 4 hex digits of md5(cluster) and the node id in 4 decimal digits", () => {
@@ -103,5 +103,14 @@ describe("iscsi framing", () => {
     expect(parseTextSegment(Buffer.from("AuthMethod=None\0TargetPortalGroupTag=1\0"))).toEqual({ AuthMethod: "None", TargetPortalGroupTag: "1" });
     expect(encodeLun(3).toString("hex")).toBe("0003000000000000");
     expect(() => encodeLun(300)).toThrow(/out of range/);
+  });
+});
+
+describe("chap", () => {
+  it("answers md5(identifier ‖ secret ‖ challenge) in 0x hex, per RFC 1994", () => {
+    const challenge = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x01]);
+    const expected = createHash("md5").update(Buffer.concat([Buffer.from([7]), Buffer.from("s3"), challenge])).digest("hex");
+    expect(chapResponse(7, "s3", "0xDEADBEEF01")).toBe(`0x${expected}`);
+    expect(chapResponse(7, "s3", "deadbeef01")).toBe(`0x${expected}`);
   });
 });
