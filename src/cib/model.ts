@@ -39,6 +39,8 @@ export interface NvSet {
   values: Attributes;
   /** Names whose nvpair was written as a reference (id-ref) to another nvpair's id. */
   pairRefs?: Attributes;
+  /** The id of each nvpair by name, as written (export makes up valid, unique ids for names missing here). */
+  pairIds?: Attributes;
 }
 
 export interface Operation {

@@ -26,13 +26,42 @@ function rule(item: Rule): XmlElement {
   );
 }
 
+// nvpairs whose id export made up; they get valid, unique ids in a last pass.
+const madeUpIds = new WeakSet<XmlElement>();
+
+/** An XML ID (NCName): letters, digits, '.', '-' and '_', not starting with a digit, '.' or '-'. */
+function validId(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, "_");
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
+function giveMadeUpIdsUniqueNames(root: XmlElement): void {
+  const used = new Set<string>();
+  const visit = (item: XmlElement, collect: boolean): void => {
+    if (collect && !madeUpIds.has(item) && item.attributes.id !== undefined) used.add(item.attributes.id);
+    if (!collect && madeUpIds.has(item)) {
+      const base = validId(item.attributes.id!);
+      let candidate = base;
+      for (let counter = 2; used.has(candidate); counter += 1) candidate = `${base}-${counter}`;
+      used.add(candidate);
+      item.attributes.id = candidate;
+    }
+    item.children.forEach((child) => visit(child, collect));
+  };
+  visit(root, true);
+  visit(root, false);
+}
+
 function nvSet(name: string, set: NvSet): XmlElement {
   if (set.idRef) return element(name, { "id-ref": set.idRef });
-  // A referencing nvpair is written with its resolved value too, so the export
-  // does not depend on the nvpair it names and means the same to Pacemaker.
   const pairs = Object.entries(set.values).map(([key, value]) => {
     const pairRef = set.pairRefs?.[key];
-    return element("nvpair", pairRef === undefined ? { id: `${set.id}-${key}`, name: key, value } : { "id-ref": pairRef, name: key, value });
+    // Pacemaker's schema allows no value beside id-ref: the value comes from the pair referred to.
+    if (pairRef !== undefined) return element("nvpair", { "id-ref": pairRef, name: key });
+    const written = set.pairIds?.[key];
+    const pair = element("nvpair", { id: written ?? `${set.id}-${key}`, name: key, value });
+    if (written === undefined) madeUpIds.add(pair);
+    return pair;
   });
   return element(name, { id: set.id, score: set.score }, [...(set.rule ? [rule(set.rule)] : []), ...pairs]);
 }
@@ -134,11 +163,13 @@ export function cibToXmlElement(cib: Cib): XmlElement {
   if (cib.rscDefaults.length > 0) configuration.children.push(element("rsc_defaults", {}, sets("meta_attributes", cib.rscDefaults)));
   if (cib.opDefaults.length > 0) configuration.children.push(element("op_defaults", {}, sets("meta_attributes", cib.opDefaults)));
   const { adminEpoch, epoch, numUpdates } = cib.version;
-  return element(
+  const root = element(
     "cib",
     { admin_epoch: String(adminEpoch), epoch: String(epoch), num_updates: String(numUpdates), ...cib.attributes },
     [configuration, element("status", {}, cib.status.map(nodeStatus))],
   );
+  giveMadeUpIdsUniqueNames(root);
+  return root;
 }
 
 /** Renders the CIB as Pacemaker XML text. */

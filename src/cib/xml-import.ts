@@ -57,6 +57,7 @@ class Importer {
     if (idRef && !source) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id-ref="${idRef}"> refers to no attribute set`);
     const values: Attributes = {};
     const pairRefs: Attributes = {};
+    const pairIds: Attributes = {};
     for (const pair of pairsOf(source!)) {
       // Like Pacemaker: an nvpair written as id-ref takes the name and value it
       // lacks from the nvpair it refers to; within one set the first name wins.
@@ -74,11 +75,13 @@ class Importer {
       }
       if (name in values) continue;
       values[name] = value;
+      if (pair.attributes.id !== undefined) pairIds[name] = pair.attributes.id;
       if (pairRef !== undefined) pairRefs[name] = pairRef;
     }
     const set: NvSet = { id: element.attributes.id ?? idRef!, values };
     if (idRef) set.idRef = idRef;
     if (Object.keys(pairRefs).length > 0 && !idRef) set.pairRefs = pairRefs;
+    if (Object.keys(pairIds).length > 0 && !idRef) set.pairIds = pairIds;
     if (element.attributes.score !== undefined) set.score = element.attributes.score;
     const rule = child(element, "rule");
     if (rule) set.rule = this.rule(rule);

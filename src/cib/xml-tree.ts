@@ -38,6 +38,8 @@ export function parseXml(text: string, fileName: string): XmlElement {
     processEntities: true,
     // Also numeric character references (&#65; &#x42;), which libxml2 decodes for Pacemaker.
     htmlEntities: true,
+    // Attribute values are kept byte for byte: a trailing space changes an operation digest.
+    trimValues: false,
     commentPropName: "#comment",
   });
   const roots = convert(parser.parse(text) as Ordered);

@@ -114,3 +114,26 @@ describe("rules written as references", () => {
     expect(() => importCibXml(text.replace('id-ref="on-fast"', 'id-ref="nowhere"'), "r.xml")).toThrow(`r.xml: <rule id-ref="nowhere"> refers to no rule`);
   });
 });
+
+describe("values and ids exactly as Pacemaker needs them", () => {
+  it("keeps leading and trailing spaces in values, which operation digests cover", () => {
+    const { cib } = importCibXml(wrap(`<primitive id="r" class="stonith" type="ssh">
+      <instance_attributes id="r-params"><nvpair id="r-hosts" name="hostlist" value=" a b "/></instance_attributes></primitive>`));
+    expect(cib.resources[0]!.instance[0]!.values.hostlist).toBe(" a b ");
+  });
+
+  it("keeps nvpair ids as written", () => {
+    const { cib } = importCibXml(wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy">
+      <instance_attributes id="r-params"><nvpair id="my-own-id" name="state" value="1"/></instance_attributes></primitive>`));
+    expect(cib.resources[0]!.instance[0]!.pairIds).toEqual({ state: "my-own-id" });
+    expect(exportCibXml(cib)).toContain('<nvpair id="my-own-id" name="state" value="1"/>');
+  });
+
+  it("makes up valid, unique XML ids for nvpairs written without one", () => {
+    const { cib } = importCibXml(wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy"/>`));
+    cib.nodes[0]!.instance = [{ id: "n1-attrs", values: { "master-db:0": "10", "state": "1" } }];
+    cib.resources[0]!.instance = [{ id: "n1-attrs-state", values: { x: "1" } }, { id: "n1-attrs", values: { state: "2" } }];
+    const ids = [...exportCibXml(cib).matchAll(/<nvpair id="([^"]*)"/g)].map((match) => match[1]!);
+    expect(ids).toEqual(["n1-attrs-master-db_0", "n1-attrs-state-2", "n1-attrs-state-x", "n1-attrs-state-3"]);
+  });
+});
