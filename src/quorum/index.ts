@@ -1,0 +1,6 @@
+// Quorum: votequorum semantics and the arbiter's decision, both pure.
+export {
+  initialQuorum, stepQuorum, summarize, twoNodeActive,
+  type QuorumSettings, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
+} from "./votequorum";
+export { initialArbiter, arbiterRequest, type ArbiterSettings, type ArbiterState, type ArbiterPreference, type VoteRequest, type VoteReply } from "./arbiter";
