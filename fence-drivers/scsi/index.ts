@@ -7,6 +7,7 @@ import { EdgehaError, isEdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceContext, FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
 import { openIscsiSession, type IscsiSession, type IscsiTarget } from "./iscsi";
 import { formatKey, nodeKey, parseKey } from "./protocol";
+import { SgPersistTransport } from "./sg-persist";
 import { fenceDevice, isRegistered, readKeys, unfenceDevice, type ScsiTransport } from "./reservations";
 
 export const scsiMetadata: FenceDriverMetadata = {
@@ -14,7 +15,7 @@ export const scsiMetadata: FenceDriverMetadata = {
   shortDescription: "Fence nodes off shared storage with SCSI-3 persistent reservations",
   longDescription: "Registers each node's key on the shared LUNs (unfence) and preempts the key of a node to fence it (PREEMPT AND ABORT, or PREEMPT where the target lacks it), like fence_scsi. Keys: first 4 hex digits of md5(cluster_name), then the node id as 4 decimal digits.",
   parameters: [
-    { name: "devices", aliases: ["device"], flags: ["-d", "--devices"], type: "string", required: true, description: "Comma-separated LUNs: iscsi://HOST:PORT/TARGET-IQN/LUN" },
+    { name: "devices", aliases: ["device"], flags: ["-d", "--devices"], type: "string", required: true, description: "Comma-separated LUNs: iscsi://HOST:PORT/TARGET-IQN/LUN (our initiator) or /dev/sd*, /dev/mapper/*, /dev/disk/by-id/* (through sg_persist)" },
     { name: "plug", aliases: ["port", "nodename"], flags: ["-n", "--plug"], type: "string", required: true, description: "The node to fence, unfence or check" },
     { name: "cluster_name", type: "string", required: true, description: "Cluster name, the first half of every key" },
     { name: "node_ids", type: "string", required: true, description: "Node ids as name:id pairs, e.g. node1:1,node2:2" },
@@ -29,9 +30,14 @@ export const scsiMetadata: FenceDriverMetadata = {
 
 const sessions = new Map<string, IscsiSession>();
 
+function checkDevice(text: string): void {
+  if (text.startsWith("/dev/")) new SgPersistTransport(text);
+  else parseDevice(text);
+}
+
 export function parseDevice(text: string): Omit<IscsiTarget, "initiatorName"> {
   const match = /^iscsi:\/\/([^/:]+):(\d+)\/([^/]+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new EdgehaError("E_SCSI_DEVICE", `device "${text}" is not iscsi://HOST:PORT/TARGET-IQN/LUN (Linux device paths are not supported by this build)`);
+  if (!match) throw new EdgehaError("E_SCSI_DEVICE", `device "${text}" is not iscsi://HOST:PORT/TARGET-IQN/LUN or a Linux device path`);
   return { host: match[1]!, port: Number(match[2]), targetName: match[3]!, lun: Number(match[4]) };
 }
 
@@ -63,6 +69,8 @@ function chapOf(options: FenceOptions): Chap {
 }
 
 async function session(device: string, node: string, prefix: string, signal: AbortSignal, chap?: Chap): Promise<ScsiTransport> {
+  // A Linux device is this node's own nexus; sg_persist opens it per command.
+  if (device.startsWith("/dev/")) return new SgPersistTransport(device);
   const name = `${device} as ${node}`;
   const existing = sessions.get(name);
   if (existing?.isOpen()) return existing;
@@ -74,7 +82,7 @@ async function session(device: string, node: string, prefix: string, signal: Abo
 async function runAction(action: FenceAction, options: FenceOptions, context: FenceContext): Promise<FenceResult> {
   const devices = (options["devices"] ?? options["device"] ?? "").split(",").map((item) => item.trim()).filter(Boolean);
   if (devices.length === 0) throw new EdgehaError("E_SCSI_DEVICE", "no devices given: set devices=iscsi://HOST:PORT/TARGET-IQN/LUN[,...]");
-  devices.forEach(parseDevice);
+  devices.forEach(checkDevice);
   const prefix = options["initiator_prefix"] ?? "iqn.2026-11.io.edgeha";
   const chap = chapOf(options);
   const target = options["plug"] ?? options["port"] ?? options["nodename"] ?? "";
