@@ -36,7 +36,7 @@ describe("arbiter", () => {
   });
 
   it("never holds two disjoint live grants, under any request order", () => {
-    const request = fc.record({ side: fc.constantFrom([1], [2], [1, 2]), gapMs: fc.integer({ min: 0, max: 700 }), priority: fc.integer({ min: 0, max: 3 }) });
+    const request = fc.record({ side: fc.constantFrom<number[]>([1], [2], [1, 2]), gapMs: fc.integer({ min: 0, max: 700 }), priority: fc.integer({ min: 0, max: 3 }) });
     fc.assert(fc.property(fc.array(request, { maxLength: 80 }), (requests) => {
       let state = initialArbiter(settings());
       let nowMs = 0;
