@@ -10,3 +10,4 @@ export { resolveSecrets, redact, PASSWORD_SCRIPT_TIMEOUT_MS } from "./secrets";
 export {
   fencerDrivers, findDriver, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
 } from "./runner";
+export { nodePriorities } from "./priorities";

@@ -4,8 +4,9 @@ import { EdgehaError } from "../common/errors";
 import { clusterOptions, type Cib } from "../cib/index";
 import { devicesFromCib } from "./devices";
 import type { FencerWorld } from "./planner";
+import { nodePriorities } from "./priorities";
 
-export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = {}): FencerWorld {
+export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib)): FencerWorld {
   const { options } = clusterOptions(cib);
   return {
     devices: devicesFromCib(cib),
