@@ -3,6 +3,7 @@
 // does not know, so every action first checks that the domain is in the host list:
 // an unknown domain must never read as fenced.
 import { readFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { EdgehaError, isEdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceContext, FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
 import { xvmRequest, type XvmClientOptions } from "./client";
@@ -18,7 +19,7 @@ export const xvmMetadata: FenceDriverMetadata = {
     { name: "key_file", flags: ["-k"], type: "string", default: "/etc/cluster/fence_xvm.key", description: "Shared key file (the whole file is the key)" },
     { name: "multicast_address", flags: ["-a"], type: "string", default: "225.0.0.12", description: "Multicast group fence_virtd listens on" },
     { name: "ipport", flags: ["-p"], type: "integer", default: "1229", description: "UDP port of the group and TCP port of the callback" },
-    { name: "local_address", type: "string", default: "127.0.0.1", description: "Our address that fence_virtd calls back (and the multicast interface)" },
+    { name: "local_address", type: "string", description: "Our address that fence_virtd calls back and the multicast interface (default: the first non-loopback IPv4 address, else 127.0.0.1)" },
     { name: "hash", flags: ["-c"], type: "select", choices: ["none", "sha1", "sha256", "sha512"], default: "sha256", description: "Request signing hash" },
     { name: "auth", flags: ["-C"], type: "select", choices: ["none", "sha1", "sha256", "sha512"], default: "sha256", description: "Challenge-response hash" },
     { name: "timeout", flags: ["-t"], type: "second", default: "30", description: "Seconds to wait for fence_virtd" },
@@ -43,11 +44,19 @@ function clientOptions(options: FenceOptions): XvmClientOptions {
   return {
     key, port,
     multicastAddress: options["multicast_address"] ?? "225.0.0.12",
-    localAddress: options["local_address"] ?? "127.0.0.1",
+    localAddress: options["local_address"] ?? defaultLocalAddress(),
     hash: parseHash(options["hash"] ?? "sha256"),
     auth: parseHash(options["auth"] ?? "sha256"),
     retransmitMs: retransmitTenths * 100,
   };
+}
+
+/** fence_xvm calls back on every local address; we use the first external IPv4 one, else loopback. */
+function defaultLocalAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === "IPv4" && !address.internal) return address.address;
+  }
+  return "127.0.0.1";
 }
 
 function domainOf(options: FenceOptions): string {

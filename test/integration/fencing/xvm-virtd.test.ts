@@ -31,7 +31,7 @@ describe.skipIf(missing !== "")(`xvm driver against fence_virtd ${missing}`, () 
     const options = { key_file: keyFile, ipport: String(port), retrans: "5", ...extra };
     const result = namespace!.exec(process.execPath, [entry, JSON.stringify({ action, options, timeoutMs })], { timeoutMs: timeoutMs + 5000 });
     if (result.status !== 0) throw new Error(`driver process failed: ${result.stderr}`);
-    return JSON.parse(result.stdout) as { exitCode: number; state?: string; message: string; targets?: Array<{ plug: string }> };
+    return JSON.parse(result.stdout) as { exitCode: number; state?: string; message: string; targets?: Array<{ plug: string; alias?: string }> };
   };
 
   beforeAll(async () => {
@@ -73,6 +73,12 @@ describe.skipIf(missing !== "")(`xvm driver against fence_virtd ${missing}`, () 
     expect(drive("status", { port: "test" })).toMatchObject({ exitCode: 0, state: "on" });
     expect(drive("monitor").exitCode).toBe(0);
   }, 60_000);
+
+  it("addresses the domain by its UUID as listed", () => {
+    const uuid = drive("list").targets?.find((target) => target.plug === "test")?.alias;
+    expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(drive("status", { port: uuid!, use_uuid: "1" })).toMatchObject({ exitCode: 0, state: "on" });
+  }, 20_000);
 
   it("refuses to call an unknown domain fenced", () => {
     const result = drive("status", { port: "nosuch" });
