@@ -19,6 +19,7 @@ const OPCODE_LOGIN_RESPONSE = 0x23;
 const OPCODE_DATA_IN = 0x25;
 const OPCODE_LOGOUT_RESPONSE = 0x26;
 const OPCODE_R2T = 0x31;
+const OPCODE_DATA_OUT = 0x05;
 const OPCODE_REJECT = 0x3f;
 /** Largest data segment we accept, as we announce it in MaxRecvDataSegmentLength. */
 const RECEIVE_SEGMENT_MAX = 65536;
@@ -31,6 +32,8 @@ export interface IscsiTarget {
   initiatorName: string;
   /** CHAP credentials the target checks (one-way CHAP with MD5); none logs in with AuthMethod=None. */
   chap?: { user: string; secret: string };
+  /** Send Data-Out with the command (default) or only when the target asks by R2T. */
+  immediateData?: boolean;
 }
 
 /** CHAP response (RFC 1994): MD5(identifier byte ‖ secret ‖ challenge), as 0x-prefixed hex. */
@@ -220,7 +223,7 @@ export class IscsiSession implements ScsiTransport {
       throw new EdgehaError("E_ISCSI_LOGIN", `iSCSI target ${this.target.targetName} demands authentication ${chap ? "other than CHAP MD5" : "(set chap_user and chap_secret)"}`);
     }
     const operational = {
-      HeaderDigest: "None", DataDigest: "None", ImmediateData: "Yes", InitialR2T: "Yes",
+      HeaderDigest: "None", DataDigest: "None", ImmediateData: this.target.immediateData === false ? "No" : "Yes", InitialR2T: "Yes",
       MaxRecvDataSegmentLength: String(RECEIVE_SEGMENT_MAX), FirstBurstLength: "65536", MaxBurstLength: "262144",
       MaxConnections: "1", ErrorRecoveryLevel: "0",
     };
@@ -242,11 +245,31 @@ export class IscsiSession implements ScsiTransport {
     header.writeUInt32BE(this.commandSequence++, 24);
     header.writeUInt32BE(this.expectedStatusSequence, 28);
     command.cdb.copy(header, 32);
-    this.socket!.write(encodePdu(header, dataOut));
-    return this.collect(tag, dataInLength, signal);
+    const immediate = this.target.immediateData !== false;
+    this.socket!.write(encodePdu(header, immediate ? dataOut : Buffer.alloc(0)));
+    return this.collect(tag, dataInLength, immediate ? Buffer.alloc(0) : dataOut, signal);
   }
 
-  private async collect(tag: number, dataInLength: number, signal: AbortSignal): Promise<ScsiReply> {
+  /** Answers an R2T with Data-Out PDUs covering the requested range of the pending data. */
+  private sendDataOut(r2t: Buffer, pending: Buffer): void {
+    const offset = r2t.readUInt32BE(40);
+    const length = r2t.readUInt32BE(44);
+    if (offset + length > pending.length) throw new EdgehaError("E_ISCSI_PROTOCOL", `iSCSI target asked for bytes ${offset}..${offset + length} of a ${pending.length}-byte Data-Out`);
+    let sequence = 0;
+    for (let start = offset; start < offset + length; start += RECEIVE_SEGMENT_MAX) {
+      const end = Math.min(offset + length, start + RECEIVE_SEGMENT_MAX);
+      const header = Buffer.alloc(BHS_LENGTH);
+      header[0] = OPCODE_DATA_OUT;
+      header[1] = end === offset + length ? 0x80 : 0;
+      r2t.copy(header, 8, 8, 24);
+      header.writeUInt32BE(this.expectedStatusSequence, 28);
+      header.writeUInt32BE(sequence++, 36);
+      header.writeUInt32BE(start, 40);
+      this.socket!.write(encodePdu(header, pending.subarray(start, end)));
+    }
+  }
+
+  private async collect(tag: number, dataInLength: number, pendingOut: Buffer, signal: AbortSignal): Promise<ScsiReply> {
     const data = Buffer.alloc(dataInLength);
     let received = 0;
     for (;;) {
@@ -268,7 +291,7 @@ export class IscsiSession implements ScsiTransport {
         const senseLength = pdu.data.length >= 2 ? pdu.data.readUInt16BE(0) : 0;
         return { status: pdu.header[3]!, data: data.subarray(0, Math.min(received, dataInLength)), sense: pdu.data.subarray(2, 2 + senseLength) };
       } else if (opcode === OPCODE_R2T) {
-        throw new EdgehaError("E_ISCSI_PROTOCOL", "iSCSI target asked for Data-Out by R2T; this initiator sends parameter lists only as immediate data");
+        this.sendDataOut(pdu.header, pendingOut);
       }
     }
   }

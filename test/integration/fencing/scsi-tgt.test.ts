@@ -113,4 +113,13 @@ describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () 
     await expect(openIscsiSession({ ...chapTarget, chap: { user: "fencer", secret: "not-the-secret-0" } }, signal())).rejects.toThrow(/refused: authentication failed/);
     await expect(openIscsiSession(chapTarget, signal())).rejects.toThrow(/demands authentication|refused/);
   }, 30_000);
+
+  it("sends Data-Out when the target asks for it by R2T (ImmediateData=No)", async () => {
+    const session = await openIscsiSession({ host: "127.0.0.1", port, targetName, lun: 1, initiatorName: "iqn.2026-11.io.edgeha.test:r2t", immediateData: false }, signal());
+    sessions.push(session);
+    const key = parseKey(nodeKey("pair", 7));
+    await unfenceDevice(session, key, signal());
+    expect(await isRegistered(session, key, signal())).toBe(true);
+    expect(await writeStatus(session)).toBe(STATUS_GOOD);
+  }, 30_000);
 });
