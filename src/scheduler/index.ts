@@ -1,0 +1,204 @@
+// The policy engine: (CIB, now) -> transition. A pure pipeline of named passes;
+// no clock, I/O or randomness. This first version covers primitives (group members
+// are scheduled as primitives); clones and promotion are not scheduled yet.
+import { allPrimitives, clusterOptions, flattenSets, parseScore, type Cib, type Primitive } from "../cib";
+
+export const INFINITY = 1_000_000;
+
+export interface ScheduledAction {
+  action: "start" | "stop" | "move" | "recover" | "fence";
+  resource?: string;
+  node?: string;
+  from?: string;
+  to?: string;
+  kind?: string;
+  reason: string;
+}
+
+export interface TransitionGraph {
+  actions: ScheduledAction[];
+  /** Allocation scores per resource and node, for --show-scores. */
+  scores: Record<string, Record<string, number>>;
+}
+
+export interface NodeState {
+  name: string;
+  online: boolean;
+  unclean: boolean;
+  standby: boolean;
+}
+
+export interface ResourceState {
+  /** Nodes where the resource is active (it may be active on more than one). */
+  activeOn: string[];
+  /** Nodes where its last operation failed. */
+  failedOn: string[];
+}
+
+/** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
+export function addScores(left: number, right: number): number {
+  if (left <= -INFINITY || right <= -INFINITY) return -INFINITY;
+  if (left >= INFINITY || right >= INFINITY) return INFINITY;
+  return Math.max(-INFINITY, Math.min(INFINITY, left + right));
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ["true", "on", "yes", "y", "1"].includes(value.toLowerCase());
+}
+
+/** Pass 1: node states from the nodes section and node_state entries. */
+export function unpackNodes(cib: Cib): NodeState[] {
+  return cib.nodes.map((node) => {
+    const status = cib.status.find((entry) => entry.uname === node.uname || entry.id === node.id);
+    const attributes = flattenSets(node.instance);
+    const transient = status ? flattenSets(status.transient) : {};
+    const inMembership = status !== undefined && truthy(status.attributes.in_ccm);
+    const controllerUp = status !== undefined && status.attributes.crmd === "online";
+    const online = inMembership && controllerUp && (status?.attributes.join ?? "member") === "member";
+    // A node expected to be a member that left without a clean shutdown must be fenced.
+    const unclean = status !== undefined && !online && status.attributes.expected === "member" && (status.attributes.join === "member" || inMembership);
+    const standby = truthy(attributes.standby) || truthy(transient.standby);
+    return { name: node.uname, online, unclean, standby };
+  });
+}
+
+/** Pass 2: where each resource is active, from the last result of each operation. */
+export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
+  const states = new Map<string, ResourceState>();
+  for (const node of cib.status) {
+    for (const history of node.resources) {
+      const state = states.get(history.id) ?? { activeOn: [], failedOn: [] };
+      states.set(history.id, state);
+      const records = [...history.operations].filter((record) => record.opStatus !== -1).sort((left, right) => left.callId - right.callId);
+      let active = false;
+      let failed = false;
+      for (const record of records) {
+        const name = record.operation;
+        const recurring = record.intervalMs > 0;
+        if (record.rcCode === 0 || record.rcCode === 8) {
+          if (name === "stop" || name === "migrate_to") { active = false; failed = false; }
+          else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
+        } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
+        else if (record.rcCode === 7 && name === "monitor" && recurring) { failed = true; active = true; }
+        else { failed = true; active = name !== "start" ? true : true; }
+      }
+      if (active) state.activeOn.push(node.uname);
+      if (failed) state.failedOn.push(node.uname);
+    }
+  }
+  return states;
+}
+
+function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
+  return { ...flattenSets(cib.rscDefaults), ...flattenSets(primitive.meta) };
+}
+
+/** Pass 3: allocation scores of one primitive on every node. */
+function scoresFor(cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean): Record<string, number> {
+  const meta = metaOf(cib, primitive);
+  const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
+  const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
+  const scores: Record<string, number> = {};
+  for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
+  for (const constraint of cib.constraints) {
+    if (constraint.kind !== "location" || constraint.rsc !== primitive.id || constraint.node === undefined) continue;
+    if (constraint.node in scores) scores[constraint.node] = symmetric ? addScores(scores[constraint.node]!, parseScore(constraint.score)) : parseScore(constraint.score);
+  }
+  for (const node of nodes) {
+    if (!node.online || node.standby || node.unclean) scores[node.name] = -INFINITY;
+    if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
+    const status = cib.status.find((entry) => entry.uname === node.name);
+    const failCount = status ? failCountOf(flattenSets(status.transient), primitive.id) : 0;
+    if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
+  }
+  return scores;
+}
+
+function failCountOf(attributes: Record<string, string>, resource: string): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === `fail-count-${resource}` || name.startsWith(`fail-count-${resource}#`)) total = addScores(total, parseScore(value));
+  }
+  return total;
+}
+
+/** Pass 4: choose a node, ties broken by the current node, then fewest resources, then node order. */
+function chooseNode(scores: Record<string, number>, current: string | undefined, load: Map<string, number>, nodes: NodeState[]): string | undefined {
+  let best: string | undefined;
+  for (const node of nodes) {
+    const score = scores[node.name]!;
+    if (score < 0) continue;
+    if (best === undefined) { best = node.name; continue; }
+    const bestScore = scores[best]!;
+    if (score > bestScore) best = node.name;
+    else if (score === bestScore && best !== current && (node.name === current || (load.get(node.name) ?? 0) < (load.get(best) ?? 0))) best = node.name;
+  }
+  return best;
+}
+
+/** The whole pipeline. `now` is seconds since the epoch (kept for failure-timeout). */
+export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
+  void options.now;
+  const { options: cluster } = clusterOptions(cib);
+  const nodes = unpackNodes(cib);
+  const states = unpackResourceStates(cib);
+  const actions: ScheduledAction[] = [];
+  const fenced = new Set<string>();
+  if (cluster.stonithEnabled) {
+    for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
+  }
+  const load = new Map<string, number>();
+  const scores: Record<string, Record<string, number>> = {};
+  for (const primitive of primitivesInPlacementOrder(cib)) {
+    const state = states.get(primitive.id);
+    const meta = metaOf(cib, primitive);
+    const resourceScores = scoresFor(cib, primitive, nodes, state, cluster.symmetricCluster);
+    scores[primitive.id] = resourceScores;
+    const unmanaged = cluster.maintenanceMode || meta["is-managed"] === "false" || meta.maintenance === "true";
+    if (unmanaged) continue;
+    const stopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
+    const current = state?.activeOn.filter((name) => nodes.some((node) => node.name === name));
+    const currentNode = current?.length === 1 ? current[0] : undefined;
+    const target = stopped ? undefined : chooseNode(resourceScores, currentNode, load, nodes);
+    if (target) load.set(target, (load.get(target) ?? 0) + 1);
+    actions.push(...actionsFor(primitive.id, current ?? [], state?.failedOn ?? [], target, nodes, fenced));
+  }
+  return { actions, scores };
+}
+
+function primitivesInPlacementOrder(cib: Cib): Primitive[] {
+  const primitives: Primitive[] = [];
+  for (const resource of cib.resources) {
+    if (resource.kind === "primitive") primitives.push(resource);
+    else if (resource.kind === "group") primitives.push(...resource.members);
+  }
+  void allPrimitives;
+  return primitives;
+}
+
+/** Pass 5: actions from current placement to target placement, each with its reason. */
+function actionsFor(id: string, current: string[], failedOn: string[], target: string | undefined, nodes: NodeState[], fenced: Set<string>): ScheduledAction[] {
+  const actions: ScheduledAction[] = [];
+  const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
+  if (current.length > 1) {
+    for (const node of current) if (node !== target) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
+    if (target && !current.includes(target)) actions.push({ action: "start", resource: id, node: target, reason: "no longer active on one node" });
+    return actions;
+  }
+  const from = current[0];
+  if (from === undefined) {
+    if (target) actions.push({ action: "start", resource: id, node: target, reason: "resource is stopped and may run here" });
+    return actions;
+  }
+  const failed = failedOn.includes(from);
+  if (target === from) {
+    if (failed) actions.push({ action: "recover", resource: id, node: from, reason: "last operation failed" });
+    return actions;
+  }
+  if (target === undefined) {
+    if (!isDown(from) || fenced.has(from)) actions.push({ action: "stop", resource: id, node: from, reason: fenced.has(from) ? "node is fenced" : "node availability" });
+    return actions;
+  }
+  actions.push({ action: "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
+  return actions;
+}

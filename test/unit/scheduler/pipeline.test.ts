@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { addScores, INFINITY, schedule } from "../../../src/scheduler";
+import { sameActions } from "../../conformance/scheduler-compare";
+
+function cluster(body: { resources: string; constraints?: string; status?: string; properties?: string }): ReturnType<typeof importCibXml>["cib"] {
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="true"/>${body.properties ?? ""}</cluster_property_set></crm_config>
+  <nodes><node id="1" uname="alpha"/><node id="2" uname="beta"/></nodes>
+  <resources>${body.resources}</resources><constraints>${body.constraints ?? ""}</constraints></configuration>
+  <status>${body.status ?? ""}</status></cib>`;
+  return importCibXml(xml, "test").cib;
+}
+
+const online = (id: string, name: string, resources = "") =>
+  `<node_state id="${id}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${id}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
+const lost = (id: string, name: string, resources = "") =>
+  `<node_state id="${id}" uname="${name}" in_ccm="false" crmd="offline" join="member" expected="member"><lrm id="${id}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
+const running = (rsc: string, call = 2) =>
+  `<lrm_resource id="${rsc}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${rsc}_start" operation="start" call-id="${call}" rc-code="0" op-status="0" interval="0"/></lrm_resource>`;
+const web = `<primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>`;
+
+describe("scheduler pipeline", () => {
+  it("saturates scores at INFINITY, and -INFINITY wins", () => {
+    expect(addScores(INFINITY, 5)).toBe(INFINITY);
+    expect(addScores(INFINITY, -INFINITY)).toBe(-INFINITY);
+    expect(addScores(999_999, 10)).toBe(INFINITY);
+  });
+
+  it("starts a stopped resource on the node a location constraint prefers", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="beta" score="50"/>`, status: online("1", "alpha") + online("2", "beta") });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+
+  it("keeps a running resource where it is when stickiness outweighs the preference", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="beta" score="50"/>`,
+      properties: "", status: online("1", "alpha", running("web")) + online("2", "beta") });
+    cib.rscDefaults = [{ id: "d", values: { "resource-stickiness": "100" } }];
+    expect(schedule(cib, { now: 0 }).actions).toEqual([]);
+  });
+
+  it("fences a lost member and moves its resource to the survivor", () => {
+    const cib = cluster({ resources: web, status: online("1", "alpha") + lost("2", "beta", running("web")) });
+    const actions = schedule(cib, { now: 0 }).actions;
+    expect(sameActions(actions as never, [{ action: "fence", node: "beta", kind: "reboot" }, { action: "move", resource: "web", from: "beta", to: "alpha" }])).toBe(true);
+    expect(actions.every((action) => action.reason.length > 0)).toBe(true);
+  });
+
+  it("never places a resource on a standby node", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="beta" score="INFINITY"/>`, status: online("1", "alpha") + online("2", "beta") });
+    cib.nodes[1]!.instance = [{ id: "s", values: { standby: "on" } }];
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "alpha" }])).toBe(true);
+  });
+
+  it("stops a resource whose target-role is Stopped", () => {
+    const cib = cluster({ resources: `<primitive id="web" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="m"><nvpair id="m1" name="target-role" value="Stopped"/></meta_attributes></primitive>`, status: online("1", "alpha", running("web")) + online("2", "beta") });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "stop", resource: "web", node: "alpha" }])).toBe(true);
+  });
+
+  it("gives byte-identical output for identical input", () => {
+    const make = () => cluster({ resources: web + `<primitive id="db" class="ocf" provider="heartbeat" type="Dummy"/>`, status: online("1", "alpha") + online("2", "beta") });
+    expect(JSON.stringify(schedule(make(), { now: 0 }))).toBe(JSON.stringify(schedule(make(), { now: 0 })));
+  });
+});
