@@ -4,3 +4,4 @@ export {
   type QuorumSettings, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
 } from "./votequorum";
 export { initialArbiter, arbiterRequest, type ArbiterSettings, type ArbiterState, type ArbiterPreference, type VoteRequest, type VoteReply } from "./arbiter";
+export { initialArbiterClient, requestDue, requestSent, replyReceived, holdsVote, type ArbiterClientState } from "./arbiter-client";

@@ -1,0 +1,148 @@
+// The membership state machine: heartbeats, failure detection and view agreement.
+//
+// Each node gossips which peers it hears steadily. From the latest gossip every node
+// builds the same matrix (a pair is connected only if each hears the other), splits the
+// nodes into fully connected groups deterministically (clique.ts) and proposes its own
+// group. A view is installed when every member of the group proposes the same members;
+// its ring id is the largest proposed one, above every ring any proposer had seen. A
+// member that already installed the view is followed (adopted), so all members converge
+// on one ring id. Nothing here reads a clock: time arrives with every input.
+import { assert, unreachable } from "../common/errors";
+import { partitionIntoCliques } from "./clique";
+import type { Heartbeat, MembershipEffect, MembershipInput, MembershipSettings, MembershipState, PeerState, View } from "./types";
+
+export interface StepResult { state: MembershipState; effects: MembershipEffect[] }
+
+export function initialMembership(settings: MembershipSettings, localId: number, incarnation: number, nowMs: number, ringSeen = 0): MembershipState {
+  assert(settings.nodeIds.includes(localId), `node ${localId} is not in the configuration`);
+  assert(settings.tokenMs > settings.heartbeatMs, "token must be longer than the heartbeat interval");
+  const view: View = { ringId: ringSeen, members: [localId], incarnations: { [localId]: incarnation } };
+  return { settings, localId, incarnation, nowMs, nextHeartbeatMs: nowMs, peers: {}, view, ringSeen, viewChanges: 0 };
+}
+
+export function stepMembership(state: MembershipState, input: MembershipInput): StepResult {
+  let next: MembershipState;
+  switch (input.kind) {
+    case "tick":
+      next = { ...state, nowMs: Math.max(state.nowMs, input.nowMs) };
+      break;
+    case "heartbeat":
+      next = receive({ ...state, nowMs: Math.max(state.nowMs, input.nowMs) }, input.from, input.heartbeat);
+      break;
+    default:
+      return unreachable(input, "membership input");
+  }
+  const before = proposalOf(state);
+  const decided = decide(next);
+  const effects = decided.effects;
+  const after = proposalOf(decided.state);
+  const changed = effects.length > 0 || JSON.stringify(before) !== JSON.stringify(after);
+  if (changed || decided.state.nowMs >= decided.state.nextHeartbeatMs) {
+    const heartbeat = heartbeatOf(decided.state);
+    const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs;
+    const nextHeartbeatMs = periodic ? decided.state.nowMs + decided.state.settings.heartbeatMs : decided.state.nextHeartbeatMs;
+    effects.push({ kind: "broadcast", heartbeat });
+    return { state: { ...decided.state, nextHeartbeatMs }, effects };
+  }
+  return decided;
+}
+
+function receive(state: MembershipState, from: number, heartbeat: Heartbeat): MembershipState {
+  if (from === state.localId || !state.settings.nodeIds.includes(from)) return state;
+  const known = state.peers[from];
+  const now = state.nowMs;
+  if (known !== undefined && heartbeat.incarnation < known.incarnation) return state;
+  let peer: PeerState;
+  if (known === undefined || heartbeat.incarnation > known.incarnation) {
+    peer = { incarnation: heartbeat.incarnation, lastHeardMs: now, steadySinceMs: now, flaps: known?.flaps ?? 0, lastFlapMs: known?.lastFlapMs ?? -Infinity, last: heartbeat };
+  } else if (now - known.lastHeardMs >= state.settings.tokenMs) {
+    // The steady run was broken: count a flap, so a link that keeps flapping waits longer each time.
+    const flaps = now - known.lastFlapMs > state.settings.flapForgetMs ? 1 : known.flaps + 1;
+    peer = { ...known, lastHeardMs: now, steadySinceMs: now, flaps, lastFlapMs: now, last: heartbeat };
+  } else {
+    peer = { ...known, lastHeardMs: now, last: heartbeat };
+  }
+  return { ...state, peers: { ...state.peers, [from]: peer }, ringSeen: Math.max(state.ringSeen, heartbeat.view.ringId) };
+}
+
+export function holdMs(settings: MembershipSettings, peer: PeerState, nowMs: number): number {
+  const flaps = nowMs - peer.lastFlapMs > settings.flapForgetMs ? 0 : Math.min(peer.flaps, settings.flapDoublingsMax);
+  return settings.rejoinHoldMs * 2 ** flaps;
+}
+
+/** Peers heard within the token and steady for their hold time. */
+export function reachable(state: MembershipState): number[] {
+  const out: number[] = [];
+  for (const id of state.settings.nodeIds) {
+    const peer = state.peers[id];
+    if (id === state.localId || peer === undefined) continue;
+    if (state.nowMs - peer.lastHeardMs >= state.settings.tokenMs) continue;
+    if (state.nowMs - peer.steadySinceMs < holdMs(state.settings, peer, state.nowMs)) continue;
+    out.push(id);
+  }
+  return out;
+}
+
+function incarnationOf(state: MembershipState, id: number): number {
+  return id === state.localId ? state.incarnation : state.peers[id]!.incarnation;
+}
+
+function sameView(state: MembershipState, view: View, members: number[]): boolean {
+  return view.members.length === members.length && members.every((id, index) => view.members[index] === id && view.incarnations[id] === incarnationOf(state, id));
+}
+
+/** The group this node belongs to under the deterministic split. */
+export function candidateOf(state: MembershipState): number[] {
+  const mine = reachable(state);
+  const alive = [state.localId, ...mine];
+  const reachOf = (id: number) => (id === state.localId ? mine : state.peers[id]!.last.reach);
+  const connected = (a: number, b: number) => reachOf(a).includes(b) && reachOf(b).includes(a);
+  const group = partitionIntoCliques(alive, connected).find((members) => members.includes(state.localId));
+  assert(group !== undefined, "every node belongs to one group");
+  return group;
+}
+
+function proposalOf(state: MembershipState): Heartbeat["proposal"] {
+  const members = candidateOf(state);
+  if (content(state, members)) return null;
+  return { members, ringId: Math.max(state.ringSeen, state.view.ringId) + 1 };
+}
+
+/** Content: my view is my group, and every other member of it reports a view with the same members. */
+function content(state: MembershipState, members: number[]): boolean {
+  if (!sameView(state, state.view, members)) return false;
+  const key = members.join(",");
+  return members.every((id) => id === state.localId || state.peers[id]!.last.view.members.join(",") === key);
+}
+
+function heartbeatOf(state: MembershipState): Heartbeat {
+  return { incarnation: state.incarnation, reach: reachable(state), view: state.view, proposal: proposalOf(state) };
+}
+
+function decide(state: MembershipState): StepResult {
+  const members = candidateOf(state);
+  const others = members.filter((id) => id !== state.localId);
+  // Follow a member that already installed exactly this group with a newer ring, so every
+  // member ends on the same ring id even when proposals crossed.
+  for (const id of others) {
+    const theirs = state.peers[id]!.last.view;
+    if (theirs.ringId > state.view.ringId && sameView(state, theirs, members)) return install(state, theirs, `joined ring ${theirs.ringId} formed by node ${id}`);
+  }
+  if (content(state, members)) return { state, effects: [] };
+  let ringId = Math.max(state.ringSeen, state.view.ringId) + 1;
+  for (const id of others) {
+    const heard = state.peers[id]!.last;
+    const proposal = heard.proposal;
+    if (proposal === null || proposal.members.join(",") !== members.join(",")) return { state, effects: [] };
+    ringId = Math.max(ringId, proposal.ringId);
+  }
+  const incarnations: Record<number, number> = {};
+  for (const id of members) incarnations[id] = incarnationOf(state, id);
+  return install(state, { ringId, members, incarnations }, others.length === 0 ? "no peer reachable" : "every member agreed");
+}
+
+function install(state: MembershipState, view: View, reason: string): StepResult {
+  assert(view.ringId > state.view.ringId, "ring ids only grow");
+  const next = { ...state, view, ringSeen: Math.max(state.ringSeen, view.ringId), viewChanges: state.viewChanges + 1 };
+  return { state: next, effects: [{ kind: "view", view, reason }] };
+}

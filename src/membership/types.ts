@@ -1,0 +1,63 @@
+// Membership core types: what a node knows, what it hears, what it asks the runner to do.
+
+export interface MembershipSettings {
+  nodeIds: number[];
+  heartbeatMs: number;
+  /** Silence on every link for this long marks a peer unreachable. */
+  tokenMs: number;
+  /** A peer that comes back is counted reachable only after this long of steady heartbeats. */
+  rejoinHoldMs: number;
+  /** Each flap doubles the hold, up to this many doublings (flap damping). */
+  flapDoublingsMax: number;
+  /** A peer that stays steady this long has its flap count forgotten. */
+  flapForgetMs: number;
+}
+
+export interface View {
+  ringId: number;
+  /** Sorted node ids. */
+  members: number[];
+  /** Incarnation of each member when the view was formed. */
+  incarnations: Record<number, number>;
+}
+
+/** What a node says in every heartbeat. */
+export interface Heartbeat {
+  incarnation: number;
+  /** Peers this node hears steadily (its own id excluded). */
+  reach: number[];
+  view: View;
+  /** The member set this node wants, with the ring id it would give it; null when content. */
+  proposal: { members: number[]; ringId: number } | null;
+}
+
+export interface PeerState {
+  incarnation: number;
+  lastHeardMs: number;
+  /** Start of the current run of heartbeats without a gap longer than tokenMs. */
+  steadySinceMs: number;
+  flaps: number;
+  lastFlapMs: number;
+  last: Heartbeat;
+}
+
+export interface MembershipState {
+  settings: MembershipSettings;
+  localId: number;
+  incarnation: number;
+  nowMs: number;
+  nextHeartbeatMs: number;
+  peers: Record<number, PeerState>;
+  view: View;
+  /** Highest ring id this node has seen anywhere; new rings are above it. */
+  ringSeen: number;
+  viewChanges: number;
+}
+
+export type MembershipInput =
+  | { kind: "tick"; nowMs: number }
+  | { kind: "heartbeat"; from: number; heartbeat: Heartbeat; nowMs: number };
+
+export type MembershipEffect =
+  | { kind: "broadcast"; heartbeat: Heartbeat }
+  | { kind: "view"; view: View; reason: string };

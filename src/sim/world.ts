@@ -1,0 +1,267 @@
+// The simulated world: N nodes running the real frame codec, membership and quorum cores
+// over a simulated network and clock. Faults come from the seed; invariants are checked
+// after every step; a liveness phase follows once every fault is healed.
+import { FrameCodec } from "../transport";
+import { initialMembership, stepMembership, type Heartbeat, type MembershipState } from "../membership";
+import {
+  arbiterRequest, holdsVote, initialArbiter, initialArbiterClient, initialQuorum, replyReceived, requestDue, requestSent,
+  stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
+} from "../quorum";
+import { Random } from "./random";
+import { scenarioFor, type Scenario } from "./scenario";
+
+export interface QuorumRules {
+  step(state: QuorumState, input: QuorumInput): QuorumState;
+  summarize(state: QuorumState): QuorumSummary;
+}
+const REAL_RULES: QuorumRules = { step: stepQuorum, summarize };
+
+interface SimNode {
+  id: number;
+  up: boolean;
+  restarts: number;
+  codec: FrameCodec;
+  sequence: number;
+  membership: MembershipState;
+  quorum: QuorumState;
+  arbiter: ArbiterClientState;
+  /** Ring id last installed, kept across restarts as the agent keeps it in its state dir. */
+  lastRingId: number;
+}
+
+type Packet =
+  | { kind: "frame"; to: number; bytes: Buffer }
+  | { kind: "vote-request"; from: number; members: number[]; ringId: number; sentAtMs: number }
+  | { kind: "vote-reply"; to: number; granted: boolean; members: number[]; ringId: number; leaseMs: number; sentAtMs: number };
+
+interface InFlight { atMs: number; order: number; packet: Packet }
+
+export interface Violation { timeMs: number; message: string }
+export interface RunResult {
+  seed: number;
+  nodes: number;
+  violation: Violation | undefined;
+  viewChanges: number;
+  frames: number;
+  dropped: number;
+  settledAfterMs: number | undefined;
+}
+
+const STEP_MS = 10;
+const AUTHKEY = Buffer.from("edgeha simulated cluster authkey, not a secret");
+
+export class World {
+  readonly scenario: Scenario;
+  private readonly random: Random;
+  private readonly rules: QuorumRules;
+  private readonly nodes: SimNode[];
+  private arbiter: ArbiterState;
+  private arbiterUp = true;
+  private queue: InFlight[] = [];
+  private order = 0;
+  nowMs = 0;
+  private loss = 0;
+  /** Directed cuts "from>to" per link index; linkDown cuts a whole link. */
+  private cuts: Set<string>[];
+  private linkDown: boolean[];
+  private frames = 0;
+  private violation: Violation | undefined;
+
+  constructor(scenario: Scenario, rules: QuorumRules = REAL_RULES) {
+    this.scenario = scenario;
+    this.random = new Random(scenario.seed * 7919 + 1);
+    this.rules = rules;
+    this.cuts = Array.from({ length: scenario.links }, () => new Set<string>());
+    this.linkDown = Array.from({ length: scenario.links }, () => false);
+    this.arbiter = initialArbiter({ leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" });
+    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, 0));
+  }
+
+  private localMs(id: number): number {
+    return Math.floor(this.nowMs * this.scenario.clockRates[id - 1]!);
+  }
+
+  private boot(id: number, restarts: number, lastRingId: number): SimNode {
+    const { scenario } = this;
+    const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 };
+    return {
+      id, up: true, restarts, sequence: 0, lastRingId,
+      codec: new FrameCodec({ clusterName: "sim", authkey: AUTHKEY, knownSenders: scenario.nodeIds, localId: id }),
+      membership: initialMembership(settings, id, restarts + 1, this.localMs(id), lastRingId),
+      quorum: initialQuorum(scenario.quorum),
+      arbiter: initialArbiterClient(250),
+    };
+  }
+
+  private send(packet: Packet, link: number, from: number | "arbiter", to: number | "arbiter"): void {
+    if (link >= 0 && (this.linkDown[link] || this.cuts[link]!.has(`${from}>${to}`))) return;
+    if (this.random.chance(this.loss)) return;
+    const copies = this.random.chance(this.scenario.duplicateProbability) ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const delay = this.random.between(this.scenario.delayMsMin, this.scenario.delayMsMax);
+      this.queue.push({ atMs: this.nowMs + delay, order: this.order++, packet });
+    }
+  }
+
+  private broadcast(node: SimNode, heartbeat: Heartbeat): void {
+    const body = Buffer.from(JSON.stringify(heartbeat));
+    for (const peer of this.scenario.nodeIds) {
+      if (peer === node.id) continue;
+      for (let link = 0; link < this.scenario.links; link++) {
+        const bytes = node.codec.encode({ senderId: node.id, incarnation: node.restarts + 1, sequence: ++node.sequence, kind: "heartbeat", body });
+        this.frames++;
+        this.send({ kind: "frame", to: peer, bytes }, link, node.id, peer);
+      }
+    }
+  }
+
+  private feed(node: SimNode, input: Parameters<typeof stepMembership>[1]): void {
+    const { state, effects } = stepMembership(node.membership, input);
+    node.membership = state;
+    for (const effect of effects) {
+      if (effect.kind === "broadcast") this.broadcast(node, effect.heartbeat);
+      else {
+        if (effect.view.ringId <= node.lastRingId) this.fail(`node ${node.id}: ring id went from ${node.lastRingId} back to ${effect.view.ringId}`);
+        node.lastRingId = effect.view.ringId;
+        node.quorum = this.rules.step(node.quorum, { kind: "view", members: effect.view.members, nowMs: this.localMs(node.id) });
+      }
+    }
+  }
+
+  private deliver(packet: Packet): void {
+    if (packet.kind === "vote-request") {
+      if (!this.arbiterUp) return;
+      const result = arbiterRequest(this.arbiter, { nodeId: packet.from, members: packet.members, ringId: packet.ringId, priority: 0 }, this.nowMs);
+      this.arbiter = result.state;
+      this.send({ kind: "vote-reply", to: packet.from, ...result.reply, sentAtMs: packet.sentAtMs }, -1, "arbiter", packet.from);
+      return;
+    }
+    const node = this.nodes[packet.to - 1]!;
+    if (!node.up) return;
+    if (packet.kind === "vote-reply") {
+      node.arbiter = replyReceived(node.arbiter, packet);
+      return;
+    }
+    const decoded = node.codec.decode(packet.bytes);
+    if (!decoded.ok) return;
+    const heartbeat = JSON.parse(Buffer.from(decoded.frame.body).toString()) as Heartbeat;
+    this.feed(node, { kind: "heartbeat", from: decoded.frame.senderId, heartbeat, nowMs: this.localMs(node.id) });
+  }
+
+  private tickNode(node: SimNode): void {
+    const nowMs = this.localMs(node.id);
+    this.feed(node, { kind: "tick", nowMs });
+    if (this.scenario.quorum.arbiter) {
+      const view = node.membership.view;
+      if (requestDue(node.arbiter, nowMs)) {
+        node.arbiter = requestSent(node.arbiter, nowMs);
+        this.send({ kind: "vote-request", from: node.id, members: view.members, ringId: view.ringId, sentAtMs: nowMs }, -1, node.id, "arbiter");
+      }
+      const vote = holdsVote(node.arbiter, view.members, view.ringId, nowMs);
+      if (vote !== node.quorum.arbiterVote) node.quorum = this.rules.step(node.quorum, { kind: "arbiter", granted: vote });
+    }
+    node.quorum = this.rules.step(node.quorum, { kind: "tick", nowMs });
+  }
+
+  /** One step of STEP_MS: deliver what is due, tick every live node, check the invariants. */
+  step(): void {
+    this.nowMs += STEP_MS;
+    const due = this.queue.filter((item) => item.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs || a.order - b.order);
+    this.queue = this.queue.filter((item) => item.atMs > this.nowMs);
+    for (const item of due) this.deliver(item.packet);
+    for (const node of this.nodes) if (node.up) this.tickNode(node);
+    this.checkSafety();
+  }
+
+  private fail(message: string): void {
+    this.violation ??= { timeMs: this.nowMs, message };
+  }
+
+  private quorate(node: SimNode): boolean {
+    return node.up && this.rules.summarize(node.quorum).quorate;
+  }
+
+  private checkSafety(): void {
+    // two_node without an arbiter lets both halves be quorate on purpose (fencing decides).
+    if (twoNodeActive(this.scenario.quorum)) return;
+    const quorate = this.nodes.filter((node) => this.quorate(node));
+    for (const a of quorate) for (const b of quorate) {
+      if (a.id >= b.id) continue;
+      const membersA = a.membership.view.members;
+      if (!b.membership.view.members.some((id) => membersA.includes(id))) {
+        this.fail(`disjoint partitions both quorate: node ${a.id} view [${membersA}] and node ${b.id} view [${b.membership.view.members}]`);
+      }
+    }
+  }
+
+  private injectFault(): void {
+    const { random } = this;
+    const ids = this.scenario.nodeIds;
+    switch (random.between(0, 7)) {
+      case 0: {
+        const side = new Set(ids.filter(() => random.chance(0.5)));
+        const oneWay = random.chance(0.4);
+        const link = random.between(0, this.scenario.links - 1);
+        for (const a of ids) for (const b of ids) if (side.has(a) && !side.has(b)) {
+          this.cuts[link]!.add(`${a}>${b}`);
+          if (!oneWay) this.cuts[link]!.add(`${b}>${a}`);
+        }
+        break;
+      }
+      case 1: this.cuts.forEach((cut) => cut.clear()); break;
+      case 2: this.linkDown[random.between(0, this.scenario.links - 1)] = true; break;
+      case 3: this.linkDown.fill(false); break;
+      case 4: { const node = this.nodes[random.between(0, ids.length - 1)]!; node.up = false; break; }
+      case 5: this.restartDown(); break;
+      case 6: this.loss = random.next() * this.scenario.lossMax; break;
+      case 7: if (this.scenario.quorum.arbiter) this.arbiterUp = !this.arbiterUp; break;
+    }
+  }
+
+  private restartDown(): void {
+    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.lastRingId);
+  }
+
+  private healAll(): void {
+    this.cuts.forEach((cut) => cut.clear());
+    this.linkDown.fill(false);
+    this.loss = 0;
+    this.arbiterUp = true;
+    this.restartDown();
+  }
+
+  private settled(): boolean {
+    const first = this.nodes[0]!.membership.view;
+    return this.nodes.every((node) => node.membership.view.ringId === first.ringId && node.membership.view.members.length === this.nodes.length && this.quorate(node));
+  }
+
+  run(): RunResult {
+    const { scenario } = this;
+    while (this.nowMs < scenario.chaosMs && this.violation === undefined) {
+      if (this.nowMs % scenario.faultEveryMs === 0 && this.random.chance(0.5)) this.injectFault();
+      this.step();
+    }
+    this.healAll();
+    const healedAtMs = this.nowMs;
+    let settledAfterMs: number | undefined;
+    while (this.violation === undefined && this.nowMs - healedAtMs <= scenario.settleMsMax) {
+      this.step();
+      if (this.settled()) { settledAfterMs = this.nowMs - healedAtMs; break; }
+    }
+    if (this.violation === undefined && settledAfterMs === undefined) {
+      const views = this.nodes.map((node) => `${node.id}:r${node.membership.view.ringId}[${node.membership.view.members}]`).join(" ");
+      this.fail(`views did not converge within ${scenario.settleMsMax} ms after faults healed: ${views}`);
+    }
+    const dropped = this.nodes.reduce((sum, node) => sum + node.codec.counters.replay + node.codec.counters.auth, 0);
+    const viewChanges = this.nodes.reduce((sum, node) => sum + node.membership.viewChanges, 0);
+    return { seed: scenario.seed, nodes: this.nodes.length, violation: this.violation, viewChanges, frames: this.frames, dropped, settledAfterMs };
+  }
+}
+
+export function runSeed(seed: number, nodeCount?: number, rules?: QuorumRules): RunResult {
+  return new World(scenarioFor(seed, nodeCount), rules).run();
+}
+
+export function replayCommand(result: RunResult, nodesGiven: boolean): string {
+  return `edgeha sim --seed ${result.seed}${nodesGiven ? ` --nodes ${result.nodes}` : ""}`;
+}
