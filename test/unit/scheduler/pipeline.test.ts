@@ -62,3 +62,12 @@ describe("scheduler pipeline", () => {
     expect(JSON.stringify(schedule(make(), { now: 0 }))).toBe(JSON.stringify(schedule(make(), { now: 0 })));
   });
 });
+
+describe("simulate output", () => {
+  it("prints actions in crm_simulate's words", async () => {
+    const { describeAction } = await import("../../../src/cli/commands/simulate");
+    expect(describeAction({ action: "start", resource: "web", node: "alpha", reason: "r" })).toMatch(/^Start\s+web \( alpha \)$/);
+    expect(describeAction({ action: "move", resource: "web", from: "alpha", to: "beta", reason: "r" })).toMatch(/^Move\s+web \( alpha -> beta \)$/);
+    expect(describeAction({ action: "fence", node: "beta", kind: "reboot", reason: "lost" })).toBe("Fence (reboot) beta 'reason: lost'");
+  });
+});
