@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { initialMembership, partitionIntoCliques, stepMembership, type MembershipSettings, type MembershipState, type Heartbeat } from "../../../src/membership";
+
+const settings = (nodeIds: number[], extra: Partial<MembershipSettings> = {}): MembershipSettings => ({
+  nodeIds, heartbeatMs: 100, tokenMs: 500, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000, ...extra,
+});
+
+/** A lossless network with instant delivery, where `blocked(from, to, nowMs)` drops traffic. */
+function runCluster(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, extra: Partial<MembershipSettings> = {}) {
+  const states = new Map<number, MembershipState>(nodeIds.map((id) => [id, initialMembership(settings(nodeIds, extra), id, 1, 0)]));
+  for (let nowMs = 10; nowMs <= durationMs; nowMs += 10) {
+    const outbox: Array<{ from: number; heartbeat: Heartbeat }> = [];
+    const apply = (id: number, input: Parameters<typeof stepMembership>[1]) => {
+      const { state, effects } = stepMembership(states.get(id)!, input);
+      states.set(id, state);
+      for (const effect of effects) if (effect.kind === "broadcast") outbox.push({ from: id, heartbeat: effect.heartbeat });
+    };
+    for (const id of nodeIds) apply(id, { kind: "tick", nowMs });
+    // Deliver until quiet, bounded: each round only answers the previous one.
+    for (let round = 0; round < 5 && outbox.length > 0; round++) {
+      const batch = outbox.splice(0);
+      for (const { from, heartbeat } of batch) for (const to of nodeIds) {
+        if (to !== from && !blocked(from, to, nowMs)) apply(to, { kind: "heartbeat", from, heartbeat, nowMs });
+      }
+    }
+  }
+  return states;
+}
+
+describe("membership views", () => {
+  it("a healthy cluster agrees on one view with one ring id", () => {
+    const states = runCluster([1, 2, 3], 2000, () => false);
+    const views = [...states.values()].map((state) => state.view);
+    expect(views.map((view) => view.members)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    expect(new Set(views.map((view) => view.ringId)).size).toBe(1);
+  });
+
+  it("after a one-way cut no view holds both ends of it", () => {
+    const states = runCluster([1, 2, 3], 4000, (from, to, nowMs) => nowMs > 1500 && from === 3 && to === 1);
+    for (const state of states.values()) expect(state.view.members.includes(1) && state.view.members.includes(3)).toBe(false);
+    expect(states.get(1)!.view).toEqual(states.get(2)!.view);
+    expect(states.get(1)!.view.members).toEqual([1, 2]);
+  });
+
+  it("flap damping: a link that flaps every 700 ms causes fewer view changes than without damping", () => {
+    const flapping = (from: number, to: number, nowMs: number) => nowMs > 1000 && Math.floor(nowMs / 700) % 2 === 0;
+    const damped = runCluster([1, 2], 20_000, flapping).get(1)!.viewChanges;
+    const undamped = runCluster([1, 2], 20_000, flapping, { flapDoublingsMax: 0 }).get(1)!.viewChanges;
+    expect(damped).toBeLessThan(undamped);
+  });
+
+  it("splits nodes into fully connected groups the same way whatever the input order", () => {
+    const edges = new Set(["1-2", "2-3", "1-3", "3-4", "4-5"]);
+    const connected = (a: number, b: number) => edges.has(`${Math.min(a, b)}-${Math.max(a, b)}`);
+    expect(partitionIntoCliques([5, 4, 3, 2, 1], connected)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(partitionIntoCliques([1, 2, 3, 4, 5], connected)).toEqual([[1, 2, 3], [4, 5]]);
+  });
+});
