@@ -4,3 +4,4 @@ export {
   type Frame, type FrameHeader, type FrameKind, type DropReason, type DecodeResult, type CodecOptions,
 } from "./frame";
 export { ReplayWindow, WINDOW_SIZE } from "./replay";
+export { ReliableSender, ReliableReceiver, RELIABLE_DEFAULTS, FRAGMENT_DATA_BYTES, type ReliableSettings } from "./reliable";
