@@ -26,6 +26,8 @@ export interface NodeState {
   online: boolean;
   unclean: boolean;
   standby: boolean;
+  /** The node asked to shut down: it keeps no resources. */
+  shuttingDown: boolean;
 }
 
 export interface ResourceState {
@@ -33,6 +35,8 @@ export interface ResourceState {
   activeOn: string[];
   /** Nodes where its last operation failed. */
   failedOn: string[];
+  /** Nodes where the last start failed: with start-failure-is-fatal the resource is banned there. */
+  startFailedOn: string[];
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -56,9 +60,11 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const controllerUp = status !== undefined && status.attributes.crmd === "online";
     const online = inMembership && controllerUp && (status?.attributes.join ?? "member") === "member";
     // A node expected to be a member that left without a clean shutdown must be fenced.
-    const unclean = status !== undefined && !online && status.attributes.expected === "member" && (status.attributes.join === "member" || inMembership);
+    const unclean = status !== undefined && !online && status.attributes.expected === "member";
     const standby = truthy(attributes.standby) || truthy(transient.standby);
-    return { name: node.uname, online, unclean, standby };
+    const shutdown = status?.attributes.shutdown ?? transient.shutdown;
+    const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
+    return { name: node.uname, online, unclean, standby, shuttingDown };
   });
 }
 
@@ -67,11 +73,12 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
   const states = new Map<string, ResourceState>();
   for (const node of cib.status) {
     for (const history of node.resources) {
-      const state = states.get(history.id) ?? { activeOn: [], failedOn: [] };
+      const state = states.get(history.id) ?? { activeOn: [], failedOn: [], startFailedOn: [] };
       states.set(history.id, state);
       const records = [...history.operations].filter((record) => record.opStatus !== -1).sort((left, right) => left.callId - right.callId);
       let active = false;
       let failed = false;
+      let startFailed = false;
       for (const record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
@@ -80,10 +87,12 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
         } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
         else if (record.rcCode === 7 && name === "monitor" && recurring) { failed = true; active = true; }
-        else { failed = true; active = name !== "start" ? true : true; }
+        else { failed = true; active = true; if (name === "start") startFailed = true; }
+        if (name === "start" && (record.rcCode === 0)) startFailed = false;
       }
       if (active) state.activeOn.push(node.uname);
       if (failed) state.failedOn.push(node.uname);
+      if (startFailed && failed) state.startFailedOn.push(node.uname);
     }
   }
   return states;
@@ -94,7 +103,7 @@ function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
 }
 
 /** Pass 3: allocation scores of one primitive on every node. */
-function scoresFor(cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean): Record<string, number> {
+function scoresFor(cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean): Record<string, number> {
   const meta = metaOf(cib, primitive);
   const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
   const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
@@ -105,11 +114,12 @@ function scoresFor(cib: Cib, primitive: Primitive, nodes: NodeState[], state: Re
     if (constraint.node in scores) scores[constraint.node] = symmetric ? addScores(scores[constraint.node]!, parseScore(constraint.score)) : parseScore(constraint.score);
   }
   for (const node of nodes) {
-    if (!node.online || node.standby || node.unclean) scores[node.name] = -INFINITY;
+    if (!node.online || node.standby || node.unclean || node.shuttingDown) scores[node.name] = -INFINITY;
     if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
     const status = cib.status.find((entry) => entry.uname === node.name);
     const failCount = status ? failCountOf(flattenSets(status.transient), primitive.id) : 0;
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
+    if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
   }
   return scores;
 }
@@ -144,7 +154,9 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const states = unpackResourceStates(cib);
   const actions: ScheduledAction[] = [];
   const fenced = new Set<string>();
-  if (cluster.stonithEnabled) {
+  const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
+  const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
+  if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
   }
   const load = new Map<string, number>();
@@ -152,14 +164,16 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   for (const primitive of primitivesInPlacementOrder(cib)) {
     const state = states.get(primitive.id);
     const meta = metaOf(cib, primitive);
-    const resourceScores = scoresFor(cib, primitive, nodes, state, cluster.symmetricCluster);
+    const resourceScores = scoresFor(cib, primitive, nodes, state, cluster.symmetricCluster, cluster.startFailureIsFatal);
     scores[primitive.id] = resourceScores;
     const unmanaged = cluster.maintenanceMode || meta["is-managed"] === "false" || meta.maintenance === "true";
     if (unmanaged) continue;
     const stopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
     const current = state?.activeOn.filter((name) => nodes.some((node) => node.name === name));
     const currentNode = current?.length === 1 ? current[0] : undefined;
-    const target = stopped ? undefined : chooseNode(resourceScores, currentNode, load, nodes);
+    let target = stopped || policy === "stop" ? undefined : chooseNode(resourceScores, currentNode, load, nodes);
+    // Without quorum and no-quorum-policy=freeze, nothing starts or moves; what runs stays.
+    if (policy === "freeze") target = currentNode !== undefined && !nodes.find((node) => node.name === currentNode)?.online ? undefined : currentNode;
     if (target) load.set(target, (load.get(target) ?? 0) + 1);
     actions.push(...actionsFor(primitive.id, current ?? [], state?.failedOn ?? [], target, nodes, fenced));
   }

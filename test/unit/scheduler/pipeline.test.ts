@@ -63,6 +63,33 @@ describe("scheduler pipeline", () => {
   });
 });
 
+describe("scheduler failure and quorum rules", () => {
+  const failedStart = (rsc: string) =>
+    `<lrm_resource id="${rsc}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${rsc}_start" operation="start" call-id="3" rc-code="1" op-status="0" interval="0"/></lrm_resource>`;
+
+  it("bans a resource from a node where its start failed (start-failure-is-fatal)", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha", failedStart("web")) + online("2", "beta") });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "move", resource: "web", from: "alpha", to: "beta" }])).toBe(true);
+  });
+
+  it("stops everything without quorum when no-quorum-policy is stop, and fences nobody", () => {
+    const cib = cluster({ resources: web, status: online("1", "alpha", running("web")) + lost("2", "beta") });
+    cib.attributes["have-quorum"] = "0";
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "stop", resource: "web", node: "alpha" }])).toBe(true);
+  });
+
+  it("keeps running resources but starts nothing without quorum when no-quorum-policy is freeze", () => {
+    const cib = cluster({ resources: web + `<primitive id="db" class="ocf" provider="heartbeat" type="Dummy"/>`, properties: `<nvpair id="o2" name="no-quorum-policy" value="freeze"/>`, status: online("1", "alpha", running("web")) + online("2", "beta") });
+    cib.attributes["have-quorum"] = "false";
+    expect(schedule(cib, { now: 0 }).actions).toEqual([]);
+  });
+
+  it("moves resources off a node that is shutting down", () => {
+    const cib = cluster({ resources: web, status: online("1", "alpha") + online("2", "beta", running("web")).replace('expected="member"', 'expected="member" shutdown="1700000000"') });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "move", resource: "web", from: "beta", to: "alpha" }])).toBe(true);
+  });
+});
+
 describe("simulate output", () => {
   it("prints actions in crm_simulate's words", async () => {
     const { describeAction } = await import("../../../src/cli/commands/simulate");
