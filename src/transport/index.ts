@@ -5,3 +5,4 @@ export {
 } from "./frame";
 export { ReplayWindow, WINDOW_SIZE } from "./replay";
 export { ReliableSender, ReliableReceiver, RELIABLE_DEFAULTS, FRAGMENT_DATA_BYTES, type ReliableSettings } from "./reliable";
+export { UdpTransport, LinkMonitor, type Transport, type Datagram } from "./udp";

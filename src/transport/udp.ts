@@ -1,0 +1,72 @@
+// The Transport seam and its real UDP implementation (one socket per link, IPv4 or IPv6).
+// The simulator has its own in-memory network; both hand raw datagrams to the FrameCodec.
+import { createSocket, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+
+export interface Datagram { link: number; bytes: Buffer; from: { address: string; port: number } }
+
+export interface Transport {
+  /** Best effort; a send error marks nothing by itself, silence does (see LinkMonitor). */
+  send(link: number, address: string, port: number, bytes: Uint8Array): void;
+  onReceive(handler: (datagram: Datagram) => void): void;
+  close(): Promise<void>;
+}
+
+export class UdpTransport implements Transport {
+  private readonly sockets: Socket[] = [];
+  private handler: (datagram: Datagram) => void = () => {};
+  sendErrors = 0;
+
+  private constructor() {}
+
+  /** Binds one socket per local link address, all on the same port. */
+  static async open(localAddresses: string[], port: number): Promise<UdpTransport> {
+    const transport = new UdpTransport();
+    try {
+      for (const [link, address] of localAddresses.entries()) {
+        const socket = createSocket({ type: isIPv6(address) ? "udp6" : "udp4", reuseAddr: false });
+        socket.on("message", (bytes, remote) => transport.handler({ link, bytes, from: { address: remote.address, port: remote.port } }));
+        socket.on("error", () => { transport.sendErrors++; });
+        await new Promise<void>((resolve, reject) => {
+          socket.once("error", reject);
+          socket.bind(port, address, () => { socket.off("error", reject); resolve(); });
+        });
+        transport.sockets.push(socket);
+      }
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+    return transport;
+  }
+
+  send(link: number, address: string, port: number, bytes: Uint8Array): void {
+    const socket = this.sockets[link];
+    if (socket === undefined) return;
+    socket.send(bytes, port, address, (error) => { if (error) this.sendErrors++; });
+  }
+
+  onReceive(handler: (datagram: Datagram) => void): void {
+    this.handler = handler;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sockets.splice(0).map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+  }
+}
+
+/** Per peer and link: faulty after tokenMs without an authenticated frame, recovered on the next one. */
+export class LinkMonitor {
+  private readonly lastHeardMs = new Map<string, number>();
+  constructor(private readonly tokenMs: number) {}
+
+  heard(peer: number, link: number, nowMs: number): void {
+    this.lastHeardMs.set(`${peer}/${link}`, nowMs);
+  }
+
+  state(peer: number, link: number, nowMs: number): "up" | "faulty" | "unknown" {
+    const heard = this.lastHeardMs.get(`${peer}/${link}`);
+    if (heard === undefined) return "unknown";
+    return nowMs - heard < this.tokenMs ? "up" : "faulty";
+  }
+}
