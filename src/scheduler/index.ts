@@ -1,6 +1,7 @@
 // The policy engine: (CIB, now) -> transition. A pure pipeline of named passes;
 // no clock, I/O or randomness. This first version covers primitives (group members
 // are scheduled as primitives); clones and promotion are not scheduled yet.
+import { ruleMatches, type NodeAttributes } from "./rules";
 import { allPrimitives, clusterOptions, flattenSets, parseScore, type Cib, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
@@ -28,6 +29,8 @@ export interface NodeState {
   standby: boolean;
   /** The node asked to shut down: it keeps no resources. */
   shuttingDown: boolean;
+  /** Attributes rules can test: #uname, #id, #kind, then the node's own and transient ones. */
+  attributes: NodeAttributes;
 }
 
 export interface ResourceState {
@@ -64,7 +67,8 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const standby = truthy(attributes.standby) || truthy(transient.standby);
     const shutdown = status?.attributes.shutdown ?? transient.shutdown;
     const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
-    return { name: node.uname, online, unclean, standby, shuttingDown };
+    const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster" };
+    return { name: node.uname, online, unclean, standby, shuttingDown, attributes: ruleAttributes };
   });
 }
 
@@ -103,16 +107,29 @@ function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
 }
 
 /** Pass 3: allocation scores of one primitive on every node. */
-function scoresFor(cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean): Record<string, number> {
+function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean): Record<string, number> {
   const meta = metaOf(cib, primitive);
   const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
   const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
   const scores: Record<string, number> = {};
   for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
+  const owners = new Set([primitive.id, ...(groupOf.get(primitive.id) ? [groupOf.get(primitive.id)!] : [])]);
+  const preferences: Record<string, number> = {};
   for (const constraint of cib.constraints) {
-    if (constraint.kind !== "location" || constraint.rsc !== primitive.id || constraint.node === undefined) continue;
-    if (constraint.node in scores) scores[constraint.node] = symmetric ? addScores(scores[constraint.node]!, parseScore(constraint.score)) : parseScore(constraint.score);
+    if (constraint.kind !== "location" || !owners.has(constraint.rsc) || (constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
+    if (constraint.node !== undefined) {
+      if (constraint.node in scores) preferences[constraint.node] = addScores(preferences[constraint.node] ?? 0, parseScore(constraint.score));
+      continue;
+    }
+    for (const rule of constraint.rules) {
+      for (const node of nodes) {
+        if (!ruleMatches(rule, node.attributes)) continue;
+        const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
+        preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
+      }
+    }
   }
+  for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
   for (const node of nodes) {
     if (!node.online || node.standby || node.unclean || node.shuttingDown) scores[node.name] = -INFINITY;
     if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
@@ -160,11 +177,13 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
   }
   const load = new Map<string, number>();
+  const groupOf = new Map<string, string>();
+  for (const resource of cib.resources) if (resource.kind === "group") for (const member of resource.members) groupOf.set(member.id, resource.id);
   const scores: Record<string, Record<string, number>> = {};
   for (const primitive of primitivesInPlacementOrder(cib)) {
     const state = states.get(primitive.id);
     const meta = metaOf(cib, primitive);
-    const resourceScores = scoresFor(cib, primitive, nodes, state, cluster.symmetricCluster, cluster.startFailureIsFatal);
+    const resourceScores = scoresFor(groupOf, cib, primitive, nodes, state, cluster.symmetricCluster, cluster.startFailureIsFatal);
     scores[primitive.id] = resourceScores;
     const unmanaged = cluster.maintenanceMode || meta["is-managed"] === "false" || meta.maintenance === "true";
     if (unmanaged) continue;

@@ -90,6 +90,19 @@ describe("scheduler failure and quorum rules", () => {
   });
 });
 
+describe("location rules", () => {
+  it("applies a rule's score to the nodes whose attributes match it", () => {
+    const cib = cluster({ resources: web, status: online("1", "alpha") + online("2", "beta"),
+      constraints: `<rsc_location id="l" rsc="web"><rule id="r" score="-INFINITY"><expression id="e" attribute="#uname" operation="ne" value="beta"/></rule></rsc_location>` });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+
+  it("applies a location constraint on a group to every member", () => {
+    const cib = cluster({ resources: `<group id="g">${web}</group>`, constraints: `<rsc_location id="l" rsc="g" node="beta" score="10"/>`, status: online("1", "alpha") + online("2", "beta") });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+});
+
 describe("simulate output", () => {
   it("prints actions in crm_simulate's words", async () => {
     const { describeAction } = await import("../../../src/cli/commands/simulate");
