@@ -1,6 +1,38 @@
 import type { Command } from "../command";
+import { findFenceDriver } from "../../../fence-drivers/index";
+import { optionsFor, runFenceAgent } from "../../../fence-drivers/common/index";
+import { UsageError as DriverUsageError } from "../../common/errors";
 
-export const fencingCommands: Command[] = [];
+// ---- fence-driver NAME: a built-in driver behind the fence-agents stdin/CLI protocol ----
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const fenceDriverCommand: Command = {
+  words: ["fence-driver"],
+  summary: "Run a built-in fence driver exactly like a fence-agents fence_* program.",
+  usage: "NAME [-o ACTION -a HOST -l USER -p PASS ...]  (or key=value lines on stdin)",
+  description:
+    "With no options after NAME, reads key=value lines on stdin (action=, plug=, ipaddr=, login=, passwd=, ...). " +
+    "Exit status: 0 success (or ON for status), 1 error, 2 OFF for status. `-o metadata` prints fence-agents XML. " +
+    "Passwords and keys never appear in the output.",
+  examples: ["fence-driver xvm -o metadata", "fence-driver scsi"],
+  allowUnknownOptions: true,
+  async run(args, context) {
+    const [name, ...rest] = args.positionals;
+    if (!name) throw new DriverUsageError("expected a driver name", "usage: edgeha fence-driver NAME [options]");
+    const driver = findFenceDriver(name);
+    const stdinText = rest.length === 0 ? await readAll(context.stdin) : undefined;
+    const parsed = optionsFor(driver, rest, stdinText);
+    const write = (stream: NodeJS.WritableStream) => (line: string) => stream.write(`${line}\n`);
+    for (const warning of parsed.warnings) write(context.stderr)(`Parse error: ${warning}`);
+    return runFenceAgent(driver, parsed.options, { stdout: write(context.stdout), stderr: write(context.stderr) });
+  },
+};
+
+export const fencingCommands: Command[] = [fenceDriverCommand];
 
 // ---- stonith: the fencer's commands (devices from a CIB, local history for now) ----
 // They run locally against a CIB file and a history file. When the agent runs,

@@ -1,0 +1,18 @@
+// The registry of built-in fence drivers. The fencer and `edgeha fence-driver NAME`
+// look drivers up here; names are accepted with or without the "fence_" prefix.
+import { EdgehaError } from "../src/common/errors";
+import type { FenceDriver } from "./types";
+import { scsiDriver } from "./scsi/index";
+import { xvmDriver } from "./xvm/index";
+
+export const builtinFenceDrivers: ReadonlyMap<string, FenceDriver> = new Map<string, FenceDriver>([
+  ["scsi", scsiDriver],
+  ["xvm", xvmDriver],
+]);
+
+/** Finds a built-in driver by name ("scsi" or "fence_scsi"); E_FENCE_DRIVER names the known ones. */
+export function findFenceDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers): FenceDriver {
+  const driver = drivers.get(name.replace(/^fence_/, ""));
+  if (!driver) throw new EdgehaError("E_FENCE_DRIVER", `no fence driver named "${name}"; known: ${[...drivers.keys()].join(", ")}`);
+  return driver;
+}
