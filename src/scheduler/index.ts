@@ -2,7 +2,7 @@
 // no clock, I/O or randomness. This first version covers primitives (group members
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
-import { allPrimitives, clusterOptions, flattenSets, parseScore, type Cib, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseScore, type Cib, type ColocationConstraint, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
 
@@ -176,37 +176,98 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
   }
-  const load = new Map<string, number>();
   const groupOf = new Map<string, string>();
   for (const resource of cib.resources) if (resource.kind === "group") for (const member of resource.members) groupOf.set(member.id, resource.id);
-  const scores: Record<string, Record<string, number>> = {};
-  for (const primitive of primitivesInPlacementOrder(cib)) {
-    const state = states.get(primitive.id);
-    const meta = metaOf(cib, primitive);
-    const resourceScores = scoresFor(groupOf, cib, primitive, nodes, state, cluster.symmetricCluster, cluster.startFailureIsFatal);
-    scores[primitive.id] = resourceScores;
-    const unmanaged = cluster.maintenanceMode || meta["is-managed"] === "false" || meta.maintenance === "true";
-    if (unmanaged) continue;
-    const stopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
-    const current = state?.activeOn.filter((name) => nodes.some((node) => node.name === name));
-    const currentNode = current?.length === 1 ? current[0] : undefined;
-    let target = stopped || policy === "stop" ? undefined : chooseNode(resourceScores, currentNode, load, nodes);
-    // Without quorum and no-quorum-policy=freeze, nothing starts or moves; what runs stays.
-    if (policy === "freeze") target = currentNode !== undefined && !nodes.find((node) => node.name === currentNode)?.online ? undefined : currentNode;
-    if (target) load.set(target, (load.get(target) ?? 0) + 1);
-    actions.push(...actionsFor(primitive.id, current ?? [], state?.failedOn ?? [], target, nodes, fenced));
+  const units = placementUnits(cib);
+  const colocationsByUnit = new Map<string, ColocationConstraint[]>();
+  for (const constraint of cib.constraints) {
+    if (constraint.kind !== "colocation") continue;
+    if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
+    const unitId = groupOf.get(constraint.rsc) ?? constraint.rsc;
+    colocationsByUnit.set(unitId, [...(colocationsByUnit.get(unitId) ?? []), constraint]);
   }
-  return { actions, scores };
+  const context: PlacementContext = { cib, nodes, states, groupOf, cluster, policy, load: new Map(), placed: new Map(), scores: {}, actions, fenced, visiting: new Set(),
+    units: new Map(units.map((unit) => [unit.id, unit])), colocationsByUnit };
+  for (const unit of units) placeUnit(context, unit);
+  return { actions, scores: context.scores };
 }
 
-function primitivesInPlacementOrder(cib: Cib): Primitive[] {
-  const primitives: Primitive[] = [];
+interface PlacementUnit { id: string; members: Primitive[]; meta: Record<string, string> }
+
+interface PlacementContext {
+  cib: Cib;
+  nodes: NodeState[];
+  states: Map<string, ResourceState>;
+  groupOf: Map<string, string>;
+  cluster: ReturnType<typeof clusterOptions>["options"];
+  policy: string;
+  load: Map<string, number>;
+  /** Chosen node of every placed unit (undefined: stopped). */
+  placed: Map<string, string | undefined>;
+  scores: Record<string, Record<string, number>>;
+  actions: ScheduledAction[];
+  fenced: Set<string>;
+  visiting: Set<string>;
+  units: Map<string, PlacementUnit>;
+  /** Colocations (started roles only) by the unit of their dependent resource. */
+  colocationsByUnit: Map<string, ColocationConstraint[]>;
+}
+
+/** Primitives and groups; clones are not scheduled by this version. */
+function placementUnits(cib: Cib): PlacementUnit[] {
+  const units: PlacementUnit[] = [];
   for (const resource of cib.resources) {
-    if (resource.kind === "primitive") primitives.push(resource);
-    else if (resource.kind === "group") primitives.push(...resource.members);
+    if (resource.kind === "primitive") units.push({ id: resource.id, members: [resource], meta: {} });
+    else if (resource.kind === "group") units.push({ id: resource.id, members: resource.members, meta: flattenSets(resource.meta) });
   }
-  void allPrimitives;
-  return primitives;
+  return units;
+}
+
+/** The unit (group or primitive) a resource id belongs to. */
+function unitIdOf(context: PlacementContext, id: string): string {
+  return context.groupOf.get(id) ?? id;
+}
+
+function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
+  if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
+  context.visiting.add(unit.id);
+  const { cib, nodes, cluster } = context;
+  const colocations = context.colocationsByUnit.get(unit.id) ?? [];
+  for (const colocation of colocations) { const primary = context.units.get(unitIdOf(context, colocation.withRsc)); if (primary) placeUnit(context, primary); }
+  const memberScores = unit.members.map((member) => scoresFor(context.groupOf, cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal));
+  unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
+  let combined: Record<string, number> = {};
+  for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores) => addScores(sum, scores[node.name]!), 0);
+  if (!nodes.some((node) => combined[node.name]! >= 0)) combined = { ...memberScores[0]! };
+  for (const colocation of colocations) {
+    const primaryNode = context.placed.get(unitIdOf(context, colocation.withRsc));
+    const score = parseScore(colocation.score);
+    for (const node of nodes) {
+      if (score >= INFINITY && node.name !== primaryNode) combined[node.name] = -INFINITY;
+      else if (node.name === primaryNode) combined[node.name] = addScores(combined[node.name]!, score);
+    }
+  }
+  const first = unit.members[0]!;
+  const firstState = context.states.get(first.id);
+  const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
+  const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
+  const unitStopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
+  let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
+  if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
+  context.placed.set(unit.id, target);
+  context.visiting.delete(unit.id);
+  if (target) context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
+  let blocked = false;
+  unit.members.forEach((member, index) => {
+    const state = context.states.get(member.id);
+    const memberMeta = { ...meta, ...metaOf(cib, member) };
+    if (cluster.maintenanceMode || memberMeta["is-managed"] === "false" || memberMeta.maintenance === "true") return;
+    // A group member runs only where the previous member runs; once one cannot, the rest stop.
+    if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
+    const memberTarget = blocked ? undefined : target;
+    const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
+    context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced));
+  });
 }
 
 /** Pass 5: actions from current placement to target placement, each with its reason. */

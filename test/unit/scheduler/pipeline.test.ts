@@ -103,6 +103,27 @@ describe("location rules", () => {
   });
 });
 
+describe("groups and colocation", () => {
+  const db = `<primitive id="db" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  it("places a mandatory-colocated resource on its primary's node", () => {
+    const cib = cluster({ resources: web + db, status: online("1", "alpha") + online("2", "beta"),
+      constraints: `<rsc_location id="l" rsc="db" node="beta" score="10"/><rsc_colocation id="c" rsc="web" with-rsc="db" score="INFINITY"/>` });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "db", node: "beta" }, { action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+
+  it("keeps a resource off its primary's node under a -INFINITY colocation", () => {
+    const cib = cluster({ resources: web + db, status: online("1", "alpha") + online("2", "beta"),
+      constraints: `<rsc_location id="l" rsc="db" node="beta" score="10"/><rsc_location id="l2" rsc="web" node="beta" score="10"/><rsc_colocation id="c" rsc="web" with-rsc="db" score="-INFINITY"/>` });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "db", node: "beta" }, { action: "start", resource: "web", node: "alpha" }])).toBe(true);
+  });
+
+  it("stops a group member and every later member when it cannot run on the group's node", () => {
+    const cib = cluster({ resources: `<group id="g">${web}${db}<primitive id="cache" class="ocf" provider="heartbeat" type="Dummy"/></group>`, status: online("1", "alpha") + online("2", "beta"),
+      constraints: `<rsc_location id="l" rsc="g" node="alpha" score="100"/><rsc_location id="l2" rsc="db" node="alpha" score="-INFINITY"/><rsc_location id="l3" rsc="db" node="beta" score="-INFINITY"/>` });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "alpha" }])).toBe(true);
+  });
+});
+
 describe("simulate output", () => {
   it("prints actions in crm_simulate's words", async () => {
     const { describeAction } = await import("../../../src/cli/commands/simulate");
