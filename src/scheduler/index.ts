@@ -7,7 +7,7 @@ import { clusterOptions, flattenSets, parseScore, type Cib, type ColocationConst
 export const INFINITY = 1_000_000;
 
 export interface ScheduledAction {
-  action: "start" | "stop" | "move" | "recover" | "fence";
+  action: "start" | "stop" | "move" | "recover" | "restart" | "fence";
   resource?: string;
   node?: string;
   from?: string;
@@ -40,6 +40,8 @@ export interface ResourceState {
   failedOn: string[];
   /** Nodes where the last start failed: with start-failure-is-fatal the resource is banned there. */
   startFailedOn: string[];
+  /** Nodes where an operation returned a hard error (not installed, not configured, invalid parameter). */
+  bannedOn: string[];
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -77,12 +79,13 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
   const states = new Map<string, ResourceState>();
   for (const node of cib.status) {
     for (const history of node.resources) {
-      const state = states.get(history.id) ?? { activeOn: [], failedOn: [], startFailedOn: [] };
+      const state = states.get(history.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
       states.set(history.id, state);
       const records = [...history.operations].filter((record) => record.opStatus !== -1).sort((left, right) => left.callId - right.callId);
       let active = false;
       let failed = false;
       let startFailed = false;
+      let hardError = false;
       for (const record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
@@ -91,12 +94,15 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
         } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
         else if (record.rcCode === 7 && name === "monitor" && recurring) { failed = true; active = true; }
+        // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
+        else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) { active = false; failed = false; hardError = true; }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
         if (name === "start" && (record.rcCode === 0)) startFailed = false;
       }
       if (active) state.activeOn.push(node.uname);
       if (failed) state.failedOn.push(node.uname);
       if (startFailed && failed) state.startFailedOn.push(node.uname);
+      if (hardError) state.bannedOn.push(node.uname);
     }
   }
   return states;
@@ -136,6 +142,7 @@ function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive,
     const status = cib.status.find((entry) => entry.uname === node.name);
     const failCount = status ? failCountOf(flattenSets(status.transient), primitive.id) : 0;
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
+    if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
   }
   return scores;
@@ -275,6 +282,11 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
   const actions: ScheduledAction[] = [];
   const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
   if (current.length > 1) {
+    // Active on several nodes: all copies stop and one starts again (shown as a restart where it stays).
+    if (target && current.includes(target)) {
+      actions.push({ action: "restart", resource: id, node: target, reason: "resource was active on more than one node" });
+      return actions;
+    }
     for (const node of current) if (node !== target) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
     if (target && !current.includes(target)) actions.push({ action: "start", resource: id, node: target, reason: "no longer active on one node" });
     return actions;

@@ -12,6 +12,7 @@ export function describeAction(action: ScheduledAction): string {
     case "move": return `Move       ${action.resource} ( ${action.from} -> ${action.to} )`;
     case "start": return `Start      ${action.resource} ( ${action.node} )`;
     case "stop": return `Stop       ${action.resource} ( ${action.node} )`;
+    case "restart": return `Restart    ${action.resource} ( ${action.node} )`;
     case "recover": return `Recover    ${action.resource} ( ${action.node} )`;
   }
 }

@@ -124,6 +124,20 @@ describe("groups and colocation", () => {
   });
 });
 
+describe("operation history", () => {
+  const probe = (rsc: string, rc: number) =>
+    `<lrm_resource id="${rsc}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${rsc}_probe" operation="monitor" call-id="1" rc-code="${rc}" op-status="0" interval="0"/></lrm_resource>`;
+  it("treats a probe that found the agent not installed as inactive and bans that node", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha", probe("web", 5)) + online("2", "beta") });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+
+  it("restarts a resource found active on two nodes where it is preferred", () => {
+    const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha", running("web")) + online("2", "beta", running("web")) });
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "restart", resource: "web", node: "alpha" }])).toBe(true);
+  });
+});
+
 describe("simulate output", () => {
   it("prints actions in crm_simulate's words", async () => {
     const { describeAction } = await import("../../../src/cli/commands/simulate");
