@@ -4,6 +4,7 @@ import { EdgehaError } from "../src/common/errors";
 import type { FenceDriver } from "./types";
 import { scsiDriver } from "./scsi/index";
 import { xvmDriver } from "./xvm/index";
+import { loadExternalDriver } from "./external/index";
 
 export const builtinFenceDrivers: ReadonlyMap<string, FenceDriver> = new Map<string, FenceDriver>([
   ["scsi", scsiDriver],
@@ -15,4 +16,15 @@ export function findFenceDriver(name: string, drivers: ReadonlyMap<string, Fence
   const driver = drivers.get(name.replace(/^fence_/, ""));
   if (!driver) throw new EdgehaError("E_FENCE_DRIVER", `no fence driver named "${name}"; known: ${[...drivers.keys()].join(", ")}`);
   return driver;
+}
+
+/**
+ * A built-in driver, else an external fence-agents program: a name starting with
+ * "fence_" that is not built in (looked up on PATH) or a path containing "/".
+ */
+export async function resolveFenceDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers): Promise<FenceDriver> {
+  const builtin = drivers.get(name.replace(/^fence_/, ""));
+  if (builtin) return builtin;
+  if (name.includes("/") || name.startsWith("fence_")) return loadExternalDriver(name);
+  return findFenceDriver(name, drivers);
 }

@@ -1,5 +1,5 @@
 import type { Command } from "../command";
-import { findFenceDriver } from "../../../fence-drivers/index";
+import { resolveFenceDriver } from "../../../fence-drivers/index";
 import { optionsFor, runFenceAgent } from "../../../fence-drivers/common/index";
 import { UsageError as DriverUsageError } from "../../common/errors";
 
@@ -15,6 +15,7 @@ const fenceDriverCommand: Command = {
   summary: "Run a built-in fence driver exactly like a fence-agents fence_* program.",
   usage: "NAME [-o ACTION -a HOST -l USER -p PASS ...]  (or key=value lines on stdin)",
   description:
+    "NAME is a built-in driver, or any fence-agents program (fence_ipmilan, /path/to/fence_x) run through the stdin protocol. " +
     "With no options after NAME, reads key=value lines on stdin (action=, plug=, ipaddr=, login=, passwd=, ...). " +
     "Exit status: 0 success (or ON for status), 1 error, 2 OFF for status. `-o metadata` prints fence-agents XML. " +
     "Passwords and keys never appear in the output.",
@@ -23,7 +24,7 @@ const fenceDriverCommand: Command = {
   async run(args, context) {
     const [name, ...rest] = args.positionals;
     if (!name) throw new DriverUsageError("expected a driver name", "usage: edgeha fence-driver NAME [options]");
-    const driver = findFenceDriver(name);
+    const driver = await resolveFenceDriver(name);
     const stdinText = rest.length === 0 ? await readAll(context.stdin) : undefined;
     const parsed = optionsFor(driver, rest, stdinText);
     const write = (stream: NodeJS.WritableStream) => (line: string) => stream.write(`${line}\n`);

@@ -1,0 +1,124 @@
+// Runs any fence-agents program (fence_ipmilan, fence_apc, ...) through the
+// fence-agents stdin protocol: options as key=value lines on stdin, the result in
+// the exit status (0 ok / ON, 1 error, 2 OFF) and `list` lines "plug,alias".
+// Its metadata comes from the program's own `action=metadata` XML.
+import { spawn } from "node:child_process";
+import { XMLParser } from "fast-xml-parser";
+import { EdgehaError } from "../../src/common/errors";
+import type { FenceAction, FenceDriver, FenceDriverMetadata, FenceOptions, FenceParameter, FenceResult } from "../types";
+
+const KNOWN_ACTIONS = new Set<FenceAction>(["off", "on", "reboot", "status", "monitor", "list", "metadata", "validate-all"]);
+const OUTPUT_MAX = 1 << 20;
+
+export interface ProgramOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the program with key=value lines on stdin; the signal kills it. */
+export function runProgram(program: string, options: Record<string, string>, signal: AbortSignal): Promise<ProgramOutput> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new EdgehaError("E_FENCE_TIMEOUT", `${program}: no time left to run it`));
+    const child = spawn(program, [], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const onAbort = (): void => {
+      child.kill("SIGKILL");
+      reject(new EdgehaError("E_FENCE_TIMEOUT", `${program} did not finish within its time limit and was killed`));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    child.stdout.on("data", (chunk: Buffer) => { if (stdout.length < OUTPUT_MAX) stdout += chunk.toString("utf8"); });
+    child.stderr.on("data", (chunk: Buffer) => { if (stderr.length < OUTPUT_MAX) stderr += chunk.toString("utf8"); });
+    child.on("error", (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(new EdgehaError("E_FENCE_DRIVER", `cannot run fence agent ${program}: ${error.message}`));
+    });
+    child.on("close", (code) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(Object.entries(options).map(([key, value]) => `${key}=${value}\n`).join(""));
+  });
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** Reads fence-agents metadata XML into our metadata shape. */
+export function parseAgentMetadata(xml: string, program: string): FenceDriverMetadata {
+  let doc: Record<string, any>;
+  try {
+    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as Record<string, any>;
+  } catch (error) {
+    throw new EdgehaError("E_FENCE_DRIVER", `${program} printed metadata that is not XML: ${(error as Error).message}`);
+  }
+  const agent = doc["resource-agent"];
+  if (!agent || typeof agent !== "object") throw new EdgehaError("E_FENCE_DRIVER", `${program} printed metadata without a <resource-agent> element`);
+  const text = (node: unknown): string => (typeof node === "string" ? node : node && typeof node === "object" && "#text" in node ? String((node as any)["#text"]) : "");
+  const parameters: FenceParameter[] = [];
+  for (const parameter of asArray<any>(agent.parameters?.parameter)) {
+    if (!parameter?.name || parameter.deprecated === "1") continue;
+    const content = parameter.content ?? {};
+    const type = content.type === "boolean" ? "boolean" : content.type === "select" ? "select" : content.type === "second" ? "second" : content.type === "integer" ? "integer" : "string";
+    const flags = typeof parameter.getopt?.mixed === "string" ? parameter.getopt.mixed.split(/[,\s]+/).filter((flag: string) => flag.startsWith("-")).map((flag: string) => flag.replace(/=.*$/, "").replace(/\[.*$/, "")) : [];
+    parameters.push({
+      name: parameter.name,
+      aliases: parameter.obsoletes ? [parameter.obsoletes] : undefined,
+      flags,
+      type,
+      required: parameter.required === "1",
+      secret: /passw|^kg$|key/i.test(parameter.name) && !/script$/.test(parameter.name) ? true : undefined,
+      default: content.default,
+      choices: type === "select" ? asArray<any>(content.option).map((option) => String(option.value)) : undefined,
+      description: text(parameter.shortdesc),
+    });
+  }
+  const actions = asArray<any>(agent.actions?.action).map((action) => action?.name).filter((name): name is FenceAction => KNOWN_ACTIONS.has(name));
+  return {
+    name: String(agent.name ?? program),
+    shortDescription: String(agent.shortdesc ?? ""),
+    longDescription: text(agent.longdesc),
+    parameters,
+    actions: [...new Set(actions)],
+  };
+}
+
+function lastLine(text: string): string {
+  return text.trim().split(/\r?\n/).filter((line) => line.trim() !== "").slice(-3).join(" | ");
+}
+
+/** A FenceDriver that runs `program` for every action. */
+export function externalDriver(program: string, metadata: FenceDriverMetadata): FenceDriver {
+  return {
+    metadata,
+    async run(action: FenceAction, options: FenceOptions, context): Promise<FenceResult> {
+      const lines: Record<string, string> = {};
+      for (const [key, value] of Object.entries(options)) if (key !== "verbose" && key !== "action") lines[key] = value;
+      lines.action = action;
+      // The fencer hands plug and port both; the program gets the spellings it knows.
+      const output = await runProgram(program, lines, context.signal);
+      context.debug(`${program} action=${action} exited ${output.code}`);
+      if (action === "list" && output.code === 0) {
+        const targets = output.stdout.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !/^(success|failed|warning|parse error)/i.test(line))
+          .map((line) => { const [plug, alias] = line.split(","); return alias ? { plug: plug!.trim(), alias: alias.trim() } : { plug: plug!.trim() }; });
+        return { exitCode: 0, message: "", targets };
+      }
+      if (action === "status" && (output.code === 0 || output.code === 2)) return { exitCode: output.code, state: output.code === 2 ? "off" : "on", message: lastLine(output.stdout) };
+      if (output.code === 0) {
+        const state = action === "off" ? "off" : action === "on" || action === "reboot" ? "on" : undefined;
+        return { exitCode: 0, ...(state ? { state } : {}), message: lastLine(output.stdout).replace(/^Success:\s*/, "") };
+      }
+      return { exitCode: 1, message: `${program} action=${action} exited ${output.code}: ${lastLine(output.stderr) || lastLine(output.stdout) || "no output"}` };
+    },
+  };
+}
+
+/** Loads a fence-agents program's metadata and returns a driver for it. */
+export async function loadExternalDriver(program: string, timeoutMs = 10_000): Promise<FenceDriver> {
+  const output = await runProgram(program, { action: "metadata" }, AbortSignal.timeout(timeoutMs));
+  if (output.code !== 0) throw new EdgehaError("E_FENCE_DRIVER", `${program} action=metadata exited ${output.code}: ${lastLine(output.stderr) || "no output"}`);
+  return externalDriver(program, parseAgentMetadata(output.stdout, program));
+}
