@@ -2,7 +2,7 @@
 // no clock, I/O or randomness. This first version covers primitives (group members
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
-import { clusterOptions, flattenSets, parseScore, type Cib, type ColocationConstraint, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
 
@@ -113,8 +113,9 @@ function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
 }
 
 /** Pass 3: allocation scores of one primitive on every node. */
-function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean): Record<string, number> {
+function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number): Record<string, number> {
   const meta = metaOf(cib, primitive);
+  const failureTimeoutSeconds = failureTimeoutOf(meta);
   const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
   const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
   const scores: Record<string, number> = {};
@@ -140,12 +141,22 @@ function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive,
     if (!node.online || node.standby || node.unclean || node.shuttingDown) scores[node.name] = -INFINITY;
     if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
     const status = cib.status.find((entry) => entry.uname === node.name);
-    const failCount = status ? failCountOf(flattenSets(status.transient), primitive.id) : 0;
+    const transient = status ? flattenSets(status.transient) : {};
+    // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
+    const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? Number.NaN);
+    const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
+    const failCount = expired ? 0 : failCountOf(transient, primitive.id);
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
   }
   return scores;
+}
+
+function failureTimeoutOf(meta: Record<string, string>): number {
+  const text = meta["failure-timeout"];
+  if (text === undefined) return 0;
+  try { return Math.floor(parseDurationMs(text, "failure-timeout") / 1000); } catch { return 0; }
 }
 
 function failCountOf(attributes: Record<string, string>, resource: string): number {
@@ -172,7 +183,6 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
 
 /** The whole pipeline. `now` is seconds since the epoch (kept for failure-timeout). */
 export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
-  void options.now;
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
   const states = unpackResourceStates(cib);
@@ -193,7 +203,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     const unitId = groupOf.get(constraint.rsc) ?? constraint.rsc;
     colocationsByUnit.set(unitId, [...(colocationsByUnit.get(unitId) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, groupOf, cluster, policy, load: new Map(), placed: new Map(), scores: {}, actions, fenced, visiting: new Set(),
+  const context: PlacementContext = { cib, nodes, states, groupOf, cluster, policy, load: new Map(), placed: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     units: new Map(units.map((unit) => [unit.id, unit])), colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   return { actions, scores: context.scores };
@@ -215,6 +225,7 @@ interface PlacementContext {
   actions: ScheduledAction[];
   fenced: Set<string>;
   visiting: Set<string>;
+  nowSeconds: number;
   units: Map<string, PlacementUnit>;
   /** Colocations (started roles only) by the unit of their dependent resource. */
   colocationsByUnit: Map<string, ColocationConstraint[]>;
@@ -241,7 +252,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
   for (const colocation of colocations) { const primary = context.units.get(unitIdOf(context, colocation.withRsc)); if (primary) placeUnit(context, primary); }
-  const memberScores = unit.members.map((member) => scoresFor(context.groupOf, cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal));
+  const memberScores = unit.members.map((member) => scoresFor(context.groupOf, cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = {};
   for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores) => addScores(sum, scores[node.name]!), 0);

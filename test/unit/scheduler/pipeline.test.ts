@@ -138,6 +138,23 @@ describe("operation history", () => {
   });
 });
 
+describe("fail counts", () => {
+  const withFailures = (timeout: string) => {
+    const cib = cluster({ resources: `<primitive id="web" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="m"><nvpair id="m1" name="migration-threshold" value="2"/>${timeout}</meta_attributes></primitive>`,
+      constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha") + online("2", "beta") });
+    cib.status[0]!.transient = [{ id: "t", values: { "fail-count-web#start_0": "3", "last-failure-web": "1000" } }];
+    return cib;
+  };
+  it("moves a resource away from a node where its fail count reached migration-threshold", () => {
+    expect(sameActions(schedule(withFailures(""), { now: 5000 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+  });
+  it("forgets the fail count once failure-timeout has passed since the last failure", () => {
+    const timeout = `<nvpair id="m2" name="failure-timeout" value="60s"/>`;
+    expect(sameActions(schedule(withFailures(timeout), { now: 1030 }).actions as never, [{ action: "start", resource: "web", node: "beta" }])).toBe(true);
+    expect(sameActions(schedule(withFailures(timeout), { now: 1060 }).actions as never, [{ action: "start", resource: "web", node: "alpha" }])).toBe(true);
+  });
+});
+
 describe("simulate output", () => {
   it("prints actions in crm_simulate's words", async () => {
     const { describeAction } = await import("../../../src/cli/commands/simulate");
