@@ -128,7 +128,9 @@ function decide(state: MembershipState): StepResult {
     const theirs = state.peers[id]!.last.view;
     if (theirs.ringId > state.view.ringId && sameView(state, theirs, members)) return install(state, theirs, `joined ring ${theirs.ringId} formed by node ${id}`);
   }
-  if (content(state, members)) return { state, effects: [] };
+  // My view already is my group: members that lag behind follow it by the rule above, so
+  // forming yet another ring for the same members would only add a needless view change.
+  if (sameView(state, state.view, members)) return { state, effects: [] };
   let ringId = Math.max(state.ringSeen, state.view.ringId) + 1;
   for (const id of others) {
     const heard = state.peers[id]!.last;
