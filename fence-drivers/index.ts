@@ -5,8 +5,10 @@ import type { FenceDriver } from "./types";
 import { scsiDriver } from "./scsi/index";
 import { xvmDriver } from "./xvm/index";
 import { loadExternalDriver } from "./external/index";
+import { ipmilanDriver } from "./ipmilan/index";
 
 export const builtinFenceDrivers: ReadonlyMap<string, FenceDriver> = new Map<string, FenceDriver>([
+  ["ipmilan", ipmilanDriver],
   ["scsi", scsiDriver],
   ["xvm", xvmDriver],
 ]);

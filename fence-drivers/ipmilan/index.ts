@@ -1,0 +1,83 @@
+// fence driver "ipmilan": IPMI v2.0 over LAN (RMCP+), Get Chassis Status and
+// Chassis Control; off/reboot are confirmed by polling the power state.
+import { EdgehaError } from "../../src/common/errors";
+import type { FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
+import { RmcpPlusSession } from "./rmcpplus";
+
+export const ipmilanMetadata: FenceDriverMetadata = {
+  name: "fence_ipmilan",
+  shortDescription: "Fence agent for IPMI over LAN (RMCP+), built into edgeha",
+  longDescription: "Powers a node off, on or through a cycle with its BMC over IPMI v2.0 RMCP+ (cipher suites 3 and 17). Cipher suite 0 is refused.",
+  parameters: [
+    { name: "ip", aliases: ["ipaddr"], flags: ["-a", "--ip"], type: "string", required: true, description: "IP address or hostname of the BMC." },
+    { name: "ipport", flags: ["-u", "--ipport"], type: "integer", default: "623", description: "UDP port of the BMC." },
+    { name: "username", aliases: ["login"], flags: ["-l", "--username"], type: "string", required: true, description: "BMC user name." },
+    { name: "password", aliases: ["passwd"], flags: ["-p", "--password"], type: "string", secret: true, description: "BMC password." },
+    { name: "password_script", aliases: ["passwd_script"], flags: ["-S", "--password-script"], type: "string", secret: true, description: "Script that prints the password." },
+    { name: "lanplus", flags: ["-P", "--lanplus"], type: "boolean", default: "1", description: "Use IPMI v2.0 RMCP+ (the only mode of this driver)." },
+    { name: "cipher", flags: ["-C", "--cipher"], type: "integer", default: "3", description: "RMCP+ cipher suite: 3 or 17." },
+    { name: "method", flags: ["-m", "--method"], type: "select", default: "onoff", choices: ["onoff", "cycle"], description: "reboot as off then on (onoff) or one power cycle (cycle)." },
+    { name: "shell_timeout", flags: ["--shell-timeout"], type: "second", default: "3", description: "Seconds to wait for each BMC answer." },
+    { name: "retry", flags: ["--retry"], type: "integer", default: "3", description: "Resends of each request when the BMC is silent." },
+  ],
+  actions: ["on", "off", "reboot", "status", "monitor", "metadata", "validate-all"],
+};
+
+function opt(options: FenceOptions, name: string, alias?: string): string | undefined {
+  return options[name] ?? (alias ? options[alias] : undefined);
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => { const t = setTimeout(resolve, ms); signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true }); });
+}
+
+export const ipmilanDriver: FenceDriver = {
+  metadata: ipmilanMetadata,
+  async run(action, options, context): Promise<FenceResult> {
+    const host = opt(options, "ip", "ipaddr");
+    const user = opt(options, "username", "login");
+    if (!host || !user) throw new EdgehaError("E_FENCE_OPTION", "fence_ipmilan needs ip and username");
+    const cipher = Number(options.cipher ?? "3");
+    if (options.lanplus !== undefined && /^(0|no|false|off)$/i.test(options.lanplus)) throw new EdgehaError("E_FENCE_OPTION", "fence_ipmilan in edgeha speaks IPMI v2.0 (lanplus) only; IPMI 1.5 sessions are not built yet");
+    if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
+    const session = new RmcpPlusSession({
+      host, port: Number(options.ipport ?? "623"), user, password: opt(options, "password", "passwd") ?? "", cipher,
+      timeoutMs: Math.max(100, Number(options.shell_timeout ?? "3") * 1000), retries: Number(options.retry ?? "3"),
+    }, context.debug);
+    const signal = context.signal;
+    const powerState = async (): Promise<"on" | "off"> => ((await session.request(0x00, 0x01, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
+    const waitFor = async (want: "on" | "off"): Promise<boolean> => {
+      const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
+      for (;;) {
+        if ((await powerState()) === want) return true;
+        if (Date.now() >= deadline || signal.aborted) return false;
+        await sleep(250, signal);
+      }
+    };
+    const set = async (want: "on" | "off"): Promise<FenceResult> => {
+      if ((await powerState()) !== want) await session.request(0x00, 0x02, Buffer.from([want === "on" ? 1 : 0]), signal);
+      if (Number(options.power_wait ?? "0") > 0) await sleep(Number(options.power_wait) * 1000, signal);
+      return (await waitFor(want)) ? { exitCode: 0, state: want, message: `Powered ${want.toUpperCase()}` } : { exitCode: 1, message: `power did not become ${want} within power_timeout` };
+    };
+    try {
+      await session.open(signal);
+      if (action === "status" || action === "monitor") {
+        const state = await powerState();
+        return { exitCode: action === "status" && state === "off" ? 2 : 0, state, message: `Status: ${state.toUpperCase()}` };
+      }
+      if (action === "off" || action === "on") return await set(action);
+      if (action === "reboot") {
+        if (options.method === "cycle") {
+          await session.request(0x00, 0x02, Buffer.from([2]), signal);
+          return { exitCode: 0, state: "on", message: "Power cycled" };
+        }
+        const off = await set("off");
+        if (off.exitCode !== 0) return off;
+        return await set("on");
+      }
+      return { exitCode: 1, message: `action ${action} is not supported by fence_ipmilan` };
+    } finally {
+      await session.close(AbortSignal.timeout(2000));
+    }
+  },
+};

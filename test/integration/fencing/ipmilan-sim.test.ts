@@ -1,0 +1,77 @@
+// edgeha's own ipmilan driver (RMCP+ cipher suite 3) against OpenIPMI's ipmi_sim;
+// every power change is confirmed independently with ipmitool -I lanplus -C 3.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSocket } from "node:dgram";
+import { reasonMissing } from "../../support/environment";
+import { ipmitoolPower, startSimBmc, type SimBmc } from "../../support/ipmi/sim";
+import { ipmilanDriver } from "../../../fence-drivers/ipmilan/index";
+import { runFenceAgent } from "../../../fence-drivers/common/index";
+
+// Skips without ipmi_sim (openipmi) or ipmitool.
+const missing = reasonMissing("ipmi_sim", "ipmitool");
+const port = 32001 + (process.pid % 400) * 2;
+
+describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
+  let bmc: SimBmc;
+  beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
+  afterAll(() => bmc?.stop());
+  function capture() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { stdout: (line: string) => out.push(line), stderr: (line: string) => err.push(line) } };
+  }
+  const options = (extra: Record<string, string> = {}) => ({ ip: "127.0.0.1", ipport: String(port), username: bmc.user, password: bmc.password, lanplus: "1", cipher: "3", ...extra });
+
+  it("status, off, on, reboot (onoff and cycle), each confirmed by ipmitool", async () => {
+    const printed: string[] = [];
+    const run = async (action: string, extra: Record<string, string> = {}) => {
+      const c = capture();
+      const code = await runFenceAgent(ipmilanDriver, options({ action, ...extra }), c.io);
+      printed.push(...c.out, ...c.err);
+      return code;
+    };
+    expect(await run("status")).toBe(0);
+    expect(await run("off")).toBe(0);
+    expect(ipmitoolPower(bmc)).toBe("off");
+    expect(await run("status")).toBe(2);
+    expect(await run("on")).toBe(0);
+    expect(ipmitoolPower(bmc)).toBe("on");
+    let before = bmc.events().length;
+    expect(await run("reboot")).toBe(0);
+    expect(bmc.events().slice(before)).toEqual(["power 0", "power 1"]);
+    expect(ipmitoolPower(bmc)).toBe("on");
+    before = bmc.events().length;
+    expect(await run("reboot", { method: "cycle" })).toBe(0);
+    expect(bmc.events().slice(before).length).toBeGreaterThan(0);
+    expect(await run("monitor")).toBe(0);
+    expect(printed.join("\n")).not.toContain(bmc.password);
+  });
+
+  it("a wrong password is an authentication error naming the password, exit 1, not printed", async () => {
+    const c = capture();
+    const wrong = `nope-${process.pid}`;
+    expect(await runFenceAgent(ipmilanDriver, options({ action: "status", password: wrong }), c.io)).toBe(1);
+    const all = [...c.out, ...c.err].join("\n");
+    expect(all).toMatch(/password is most likely wrong/);
+    expect(all).not.toContain(wrong);
+  });
+
+  it("cipher suite 0 is refused", async () => {
+    const c = capture();
+    expect(await runFenceAgent(ipmilanDriver, options({ action: "status", cipher: "0" }), c.io)).toBe(1);
+    expect(c.err.join("\n")).toMatch(/cipher suite 0/);
+  });
+
+  it("a silent BMC is a timeout error", async () => {
+    const silent = createSocket("udp4");
+    await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
+    const silentPort = (silent.address() as { port: number }).port;
+    const c = capture();
+    try {
+      expect(await runFenceAgent(ipmilanDriver, { ...options({ action: "status" }), ipport: String(silentPort), shell_timeout: "0.2", retry: "1" }, c.io)).toBe(1);
+    } finally {
+      silent.close();
+    }
+    expect(c.err.join("\n")).toMatch(/did not answer Open Session/);
+  });
+});
