@@ -8,23 +8,20 @@ import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
 import { EdgehaError } from "../common/errors";
 import type { FenceDriver, FenceResult } from "../../fence-drivers/types";
-import { scsiDriver } from "../../fence-drivers/scsi/index";
-import { xvmDriver } from "../../fence-drivers/xvm/index";
+import { builtinFenceDrivers, findFenceDriver } from "../../fence-drivers/index";
 import type { FenceDeviceConfig } from "./devices";
 import { emptyFencerState, step, type Attempt, type FenceRequestAction, type FencerEffect, type FencerWorld, type HistoryRecord } from "./planner";
 import { redact, resolveSecrets } from "./secrets";
 
-/** The drivers of this part; the shared registry (fence-drivers/index.ts) will list them all. */
-export const fencerDrivers: ReadonlyMap<string, FenceDriver> = new Map([["scsi", scsiDriver], ["xvm", xvmDriver]]);
+/** Every built-in driver, from the shared registry (fence-drivers/index.ts). */
+export const fencerDrivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers;
 
 export interface FenceRunner {
   run(attempt: Attempt, device: FenceDeviceConfig): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
 }
 
 export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): FenceDriver {
-  const driver = drivers.get(name.replace(/^fence_/, "")) ;
-  if (!driver) throw new EdgehaError("E_FENCE_DRIVER", `no fence driver named "${name}"; known: ${[...drivers.keys()].join(", ")}`);
-  return driver;
+  return findFenceDriver(name, drivers);
 }
 
 /** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
