@@ -79,7 +79,7 @@ const stonithListDrivers = {
   examples: ["stonith list-drivers", "stonith list-drivers --json"],
   options: [jsonOption],
   run(args: ParsedArguments, context: CommandContext): number {
-    const drivers = [...fencerDrivers.values()].map((driver) => ({ name: driver.metadata.name, description: driver.metadata.shortDescription }));
+    const drivers = [...fencerDrivers].map(([name, driver]) => ({ name, description: driver.metadata.shortDescription }));
     if (args.options.json) print(context, JSON.stringify(drivers));
     else for (const driver of drivers) print(context, `${driver.name.padEnd(10)} ${driver.description}`);
     return 0;
