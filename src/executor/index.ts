@@ -3,3 +3,5 @@
 export { DEFAULT_OCF_ROOT, OcfExit, mapOcfExit, ocfAgentPath, ocfEnvironment, exitReason, type OcfResource, type OcfCall, type MappedResult, type Severity } from "./ocf";
 export { runProcess, type ProcessResult, OUTPUT_LIMIT_BYTES, KILL_GRACE_MS } from "./process";
 export { runOcfAction, locateOcfAgent, type ActionResult } from "./run";
+export { emptyQueue, enqueue, startReady, complete, cancel, PENDING_OPERATIONS_MAX, type QueueState, type QueuedOperation } from "./queue";
+export { record, recordStateChange, operationKey, RECENT_ENTRIES_MAX, type HistoryEntry, type ResourceHistory } from "./history";
