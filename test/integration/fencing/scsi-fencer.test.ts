@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { hasCommand, isRoot, reasonMissing } from "../../support/environment";
-import { runCli } from "../../../src/cli/main";
+import { cli } from "../../support/cli";
 import { closeScsiSessions, scsiDriver } from "../../../fence-drivers/scsi/index";
 
 // tgtd needs root for its control socket under /var/run/tgtd.
@@ -18,16 +17,6 @@ const controlPort = 23800 + (process.pid % 199);
 const targetName = `iqn.2026-11.io.edgeha.test:fencer${process.pid}`;
 const secret = "pw-never-printed-7731";
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const status = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { status, out, err };
-}
 
 describe.skipIf(missing !== "")(`stonith commands with a scsi device on tgtd ${missing}`, () => {
   let directory = "";

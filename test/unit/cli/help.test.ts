@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PassThrough } from "node:stream";
 import { commandName } from "../../../src/cli/command";
-import { runCli } from "../../../src/cli/main";
+import { runInProcess as run } from "../../support/cli";
 import { allCommands } from "../../../src/cli/registry";
 
-async function run(argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const status = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { status, out, err };
-}
 
 describe("help", () => {
   it("lists every command in the general help", async () => {

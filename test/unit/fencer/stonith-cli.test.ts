@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { PassThrough } from "node:stream";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { runCli } from "../../../src/cli/main";
+import { cli } from "../../support/cli";
 
-async function cli(...argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => (out += chunk));
-  stderr.on("data", (chunk) => (err += chunk));
-  const status = await runCli(argv, { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { status, out, err };
-}
 
 describe("edgeha stonith", () => {
   it("lists every built-in driver", async () => {
