@@ -4,20 +4,16 @@
 // turns two_node off (as corosync does with a quorum device). The quorum threshold is
 // floor(expected / 2) + 1, or 1 in two_node mode.
 import { assert, unreachable } from "../common/errors";
+import type { QuorumConfig, TieBreaker } from "../config";
 
-export type TieBreaker = { kind: "lowest" } | { kind: "highest" } | { kind: "list"; nodeIds: number[] };
+export type { TieBreaker };
 
-export interface QuorumSettings {
+/** The bootstrap config's quorum options, with the node ids and whether an arbiter is configured. */
+export interface QuorumSettings extends Omit<QuorumConfig, "arbiter"> {
   /** Every configured node id. */
   nodeIds: number[];
   /** Configured expected votes (nodes only); 0 means "count the nodes". */
   expectedVotes: number;
-  twoNode: boolean;
-  waitForAll: boolean;
-  lastManStanding: boolean;
-  lastManStandingWindowMs: number;
-  autoTieBreaker: boolean;
-  autoTieBreakerNode: TieBreaker;
   arbiter: boolean;
 }
 
