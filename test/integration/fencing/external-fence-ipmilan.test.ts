@@ -2,7 +2,7 @@
 // OpenIPMI's ipmi_sim; the power state is checked independently with ipmitool.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reasonMissing } from "../../support/environment";
-import { ipmitoolPower, startSimBmc, type SimBmc } from "../../support/ipmi/sim";
+import { ipmitoolPower, startSimBmc, type SimBmc, captureLines } from "../../support/ipmi/sim";
 import { loadExternalDriver } from "../../../fence-drivers/external/index";
 import { runFenceAgent } from "../../../fence-drivers/common/index";
 
@@ -15,11 +15,6 @@ describe.skipIf(missing !== "")("external driver: fence_ipmilan against ipmi_sim
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());
 
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { stdout: (line: string) => out.push(line), stderr: (line: string) => err.push(line) } };
-  }
   const options = () => ({ ipaddr: "127.0.0.1", ipport: String(port), login: bmc.user, passwd: bmc.password, lanplus: "1", cipher: "3", power_wait: "0" });
 
   it("reads fence_ipmilan's metadata", async () => {
@@ -36,7 +31,7 @@ describe.skipIf(missing !== "")("external driver: fence_ipmilan against ipmi_sim
     const driver = await loadExternalDriver("fence_ipmilan");
     const printed: string[] = [];
     const run = async (action: string) => {
-      const c = capture();
+      const c = captureLines();
       const code = await runFenceAgent(driver, { ...options(), action }, c.io);
       printed.push(...c.out, ...c.err);
       return { code, ...c };
@@ -57,7 +52,7 @@ describe.skipIf(missing !== "")("external driver: fence_ipmilan against ipmi_sim
 
   it("a wrong password is exit 1 and is not printed", async () => {
     const driver = await loadExternalDriver("fence_ipmilan");
-    const c = capture();
+    const c = captureLines();
     const wrong = `wrong-${process.pid}`;
     expect(await runFenceAgent(driver, { ...options(), passwd: wrong, action: "status" }, c.io)).toBe(1);
     expect([...c.out, ...c.err].join("\n")).not.toContain(wrong);

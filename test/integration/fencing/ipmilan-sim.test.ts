@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
 import { reasonMissing } from "../../support/environment";
-import { ipmitoolPower, startSimBmc, type SimBmc } from "../../support/ipmi/sim";
+import { ipmitoolPower, startSimBmc, type SimBmc, captureLines } from "../../support/ipmi/sim";
 import { ipmilanDriver } from "../../../fence-drivers/ipmilan/index";
 import { runFenceAgent } from "../../../fence-drivers/common/index";
 
@@ -15,17 +15,12 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());
-  function capture() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { stdout: (line: string) => out.push(line), stderr: (line: string) => err.push(line) } };
-  }
   const options = (extra: Record<string, string> = {}) => ({ ip: "127.0.0.1", ipport: String(port), username: bmc.user, password: bmc.password, lanplus: "1", cipher: "3", ...extra });
 
   it("status, off, on, reboot (onoff and cycle), each confirmed by ipmitool", async () => {
     const printed: string[] = [];
     const run = async (action: string, extra: Record<string, string> = {}) => {
-      const c = capture();
+      const c = captureLines();
       const code = await runFenceAgent(ipmilanDriver, options({ action, ...extra }), c.io);
       printed.push(...c.out, ...c.err);
       return code;
@@ -48,7 +43,7 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
   });
 
   it("a wrong password is an authentication error naming the password, exit 1, not printed", async () => {
-    const c = capture();
+    const c = captureLines();
     const wrong = `nope-${process.pid}`;
     expect(await runFenceAgent(ipmilanDriver, options({ action: "status", password: wrong }), c.io)).toBe(1);
     const all = [...c.out, ...c.err].join("\n");
@@ -57,7 +52,7 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
   });
 
   it("cipher suite 0 is refused", async () => {
-    const c = capture();
+    const c = captureLines();
     expect(await runFenceAgent(ipmilanDriver, options({ action: "status", cipher: "0" }), c.io)).toBe(1);
     expect(c.err.join("\n")).toMatch(/cipher suite 0/);
   });
@@ -66,7 +61,7 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
     const silent = createSocket("udp4");
     await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
     const silentPort = (silent.address() as { port: number }).port;
-    const c = capture();
+    const c = captureLines();
     try {
       expect(await runFenceAgent(ipmilanDriver, { ...options({ action: "status" }), ipport: String(silentPort), shell_timeout: "0.2", retry: "1" }, c.io)).toBe(1);
     } finally {

@@ -85,3 +85,10 @@ export function ipmitoolPower(bmc: SimBmc): "on" | "off" | "unknown" {
   const result = spawnSync("ipmitool", ["-I", "lanplus", "-H", "127.0.0.1", "-p", String(bmc.port), "-C", "3", "-U", bmc.user, "-E", "-N", "1", "-R", "2", "chassis", "power", "status"], { env: { ...process.env, IPMI_PASSWORD: bmc.password }, timeout: 10_000, encoding: "utf8" });
   return /is on/.test(result.stdout) ? "on" : /is off/.test(result.stdout) ? "off" : "unknown";
 }
+
+/** Collects what a driver prints, line by line, for assertions. */
+export function captureLines() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (line: string) => out.push(line), stderr: (line: string) => err.push(line) } };
+}
