@@ -29,7 +29,7 @@ class Importer {
 
   constructor(private readonly fileName: string) {}
 
-  skip(element: XmlElement, where: string): void {
+  warnOutOfScope(element: XmlElement, where: string): void {
     const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
     this.warnings.push(`${this.fileName}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
   }
@@ -85,7 +85,7 @@ class Importer {
     if (element.attributes.score !== undefined) set.score = element.attributes.score;
     const rule = child(element, "rule");
     if (rule) set.rule = this.rule(rule);
-    for (const item of element.children) if (!["nvpair", "rule", "attributes"].includes(item.name)) this.skip(item, `${element.name} ${set.id}`);
+    for (const item of element.children) if (!["nvpair", "rule", "attributes"].includes(item.name)) this.warnOutOfScope(item, `${element.name} ${set.id}`);
     return set;
   }
 
@@ -118,7 +118,7 @@ class Importer {
     for (const item of element.children) {
       if (item.name === "expression") rule.expressions.push(this.expression(item));
       else if (item.name === "rule") rule.rules.push(this.rule(item));
-      else this.skip(item, `rule ${rule.id}`);
+      else this.warnOutOfScope(item, `rule ${rule.id}`);
     }
     return rule;
   }
@@ -157,7 +157,7 @@ class Importer {
 
   primitive(element: XmlElement): Primitive {
     const { id, class: resourceClass, provider, type, ...extra } = element.attributes;
-    if (element.attributes.template !== undefined) this.skip(element, "resources (templates)");
+    if (element.attributes.template !== undefined) this.warnOutOfScope(element, "resources (templates)");
     const primitive: Primitive = {
       kind: "primitive",
       id: id ?? this.required(element, "id"),
@@ -174,7 +174,7 @@ class Importer {
   }
 
   skipOthers(element: XmlElement, known: string[], where: string): void {
-    for (const item of element.children) if (!known.includes(item.name)) this.skip(item, where);
+    for (const item of element.children) if (!known.includes(item.name)) this.warnOutOfScope(item, where);
   }
 
   resource(element: XmlElement): Resource | undefined {
@@ -205,7 +205,7 @@ class Importer {
         return clone;
       }
       default:
-        this.skip(element, "resources");
+        this.warnOutOfScope(element, "resources");
         return undefined;
     }
   }
@@ -223,7 +223,7 @@ class Importer {
     const sets: ResourceSet[] = [];
     for (const item of children(element, "resource_set")) {
       if (item.attributes["id-ref"] === undefined) sets.push(this.resourceSet(item));
-      else this.skip(item, `constraint ${id} (a resource_set written as id-ref)`);
+      else this.warnOutOfScope(item, `constraint ${id} (a resource_set written as id-ref)`);
     }
     const take = (name: string): string | undefined => {
       const value = attributes[name];
@@ -244,7 +244,7 @@ class Importer {
         return order;
       }
       default:
-        this.skip(element, "constraints (resource sets)");
+        this.warnOutOfScope(element, "constraints (resource sets)");
         return undefined;
     }
   }
@@ -261,7 +261,7 @@ class Importer {
     switch (element.name) {
       case "rsc_location": {
         if (attributes["rsc-pattern"] !== undefined) {
-          this.skip(element, "constraints (rsc-pattern)");
+          this.warnOutOfScope(element, "constraints (rsc-pattern)");
           return undefined;
         }
         const rsc = take("rsc") ?? this.required(element, "rsc");
@@ -307,7 +307,7 @@ class Importer {
         return order;
       }
       default:
-        this.skip(element, "constraints");
+        this.warnOutOfScope(element, "constraints");
         return undefined;
     }
   }
@@ -323,7 +323,7 @@ class Importer {
     };
     if (type !== undefined) node.type = type;
     this.skipOthers(element, ["instance_attributes", "utilization"], `node ${node.id}`);
-    if (type === "remote" || type === "ping") this.skip(element, "nodes (remote and ping nodes)");
+    if (type === "remote" || type === "ping") this.warnOutOfScope(element, "nodes (remote and ping nodes)");
     return node;
   }
 
@@ -434,7 +434,7 @@ class Importer {
         this.skipOthers(section, ["fencing-level"], "fencing-topology");
         return;
       default:
-        this.skip(section, "configuration");
+        this.warnOutOfScope(section, "configuration");
     }
   }
 }
