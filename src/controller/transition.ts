@@ -1,0 +1,132 @@
+// From the scheduler's action list to an executable graph: fences, stops and starts with
+// the ordering edges between them, and the bookkeeping of running it (which steps are
+// ready, which are running, what failed). Pure.
+import { parseScore, type Cib } from "../cib";
+import type { ScheduledAction } from "../scheduler";
+
+export type StepKind = "fence" | "start" | "stop";
+
+export interface Step {
+  id: number;
+  kind: StepKind;
+  node: string;
+  resource?: string;
+  fenceAction?: "off" | "reboot";
+  /** Step ids that must be done first. */
+  after: number[];
+  state: "pending" | "running" | "done" | "failed" | "skipped";
+  reason: string;
+}
+
+export interface Transition {
+  id: number;
+  steps: Step[];
+  /** Stop dispatching: something unexpected happened; re-plan once the running steps end. */
+  aborted: boolean;
+}
+
+/**
+ * Compiles scheduler actions into steps. Edges: every start waits for every fence (no
+ * resource starts anywhere before a lost node is confirmed fenced); a resource's start
+ * waits for its own stop; group members start in order and stop in reverse order;
+ * mandatory order constraints do the same between resources (symmetrical unless said
+ * otherwise). Stops on a node that is down are not steps: fencing takes care of them.
+ */
+export function compileTransition(id: number, actions: readonly ScheduledAction[], cib: Cib, isUp: (node: string) => boolean): Transition {
+  const steps: Step[] = [];
+  const add = (kind: StepKind, node: string, resource: string | undefined, reason: string, extra: Partial<Step> = {}): Step => {
+    const step: Step = { id: steps.length, kind, node, resource, after: [], state: "pending", reason, ...extra };
+    steps.push(step);
+    return step;
+  };
+  for (const action of actions) {
+    if (action.action === "fence" && action.node) add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" });
+  }
+  for (const action of actions) {
+    const resource = action.resource;
+    if (resource === undefined) continue;
+    switch (action.action) {
+      case "start":
+        if (action.node) add("start", action.node, resource, action.reason);
+        break;
+      case "stop":
+        if (action.node && isUp(action.node)) add("stop", action.node, resource, action.reason);
+        break;
+      case "move":
+        if (action.from && isUp(action.from)) add("stop", action.from, resource, action.reason);
+        if (action.to) add("start", action.to, resource, action.reason);
+        break;
+      case "recover":
+      case "restart":
+        if (action.node) {
+          add("stop", action.node, resource, action.reason);
+          add("start", action.node, resource, action.reason);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  const fences = steps.filter((step) => step.kind === "fence").map((step) => step.id);
+  const startOf = (resource: string) => steps.filter((step) => step.kind === "start" && step.resource === resource);
+  const stopOf = (resource: string) => steps.filter((step) => step.kind === "stop" && step.resource === resource);
+  const edge = (from: Step[], to: Step[]) => {
+    for (const target of to) for (const source of from) if (!target.after.includes(source.id)) target.after.push(source.id);
+  };
+  for (const step of steps) {
+    if (step.kind === "start") {
+      step.after.push(...fences);
+      edge(stopOf(step.resource!), [step]);
+    }
+  }
+  const chains: Array<{ first: string; then: string; symmetrical: boolean }> = [];
+  for (const resource of cib.resources) {
+    if (resource.kind !== "group") continue;
+    for (let index = 1; index < resource.members.length; index++) chains.push({ first: resource.members[index - 1]!.id, then: resource.members[index]!.id, symmetrical: true });
+  }
+  for (const constraint of cib.constraints) {
+    if (constraint.kind !== "order") continue;
+    const kind = (constraint.orderKind ?? "").toLowerCase();
+    const mandatory = kind === "mandatory" || (kind === "" && (constraint.score === undefined || parseScore(constraint.score) > 0));
+    if (!mandatory) continue;
+    if ((constraint.firstAction ?? "start") !== "start" || (constraint.thenAction ?? constraint.firstAction ?? "start") !== "start") continue;
+    chains.push(...expandMembers(cib, constraint.first, constraint.then, (constraint.symmetrical ?? "true") !== "false"));
+  }
+  for (const chain of chains) {
+    edge(startOf(chain.first), startOf(chain.then));
+    if (chain.symmetrical) edge(stopOf(chain.then), stopOf(chain.first));
+  }
+  return { id, steps, aborted: false };
+}
+
+/** An order between groups means: the last member of the first before the first member of the then. */
+function expandMembers(cib: Cib, first: string, then: string, symmetrical: boolean): Array<{ first: string; then: string; symmetrical: boolean }> {
+  const members = (id: string) => {
+    const resource = cib.resources.find((each) => each.id === id);
+    return resource?.kind === "group" ? resource.members.map((member) => member.id) : [id];
+  };
+  const firsts = members(first);
+  const thens = members(then);
+  // Members are chained among themselves, so one edge each way between the ends suffices.
+  return [{ first: firsts[firsts.length - 1]!, then: thens[0]!, symmetrical }];
+}
+
+/** Steps whose predecessors are all done (a failed or skipped predecessor blocks them). */
+export function readySteps(transition: Transition): Step[] {
+  if (transition.aborted) return [];
+  const byId = transition.steps;
+  return transition.steps.filter((step) => step.state === "pending" && step.after.every((id) => byId[id]!.state === "done"));
+}
+
+export function runningCount(transition: Transition): number {
+  return transition.steps.filter((step) => step.state === "running").length;
+}
+
+/** Nothing more will happen: no step runs and none can become ready. */
+export function isFinished(transition: Transition): boolean {
+  return runningCount(transition) === 0 && readySteps(transition).length === 0;
+}
+
+export function succeeded(transition: Transition): boolean {
+  return transition.steps.every((step) => step.state === "done");
+}

@@ -1,0 +1,151 @@
+// The controller's cluster behaviour in a deterministic world: election, join and probes,
+// failover with fencing first, configuration changes acknowledged only when stored on every
+// member, and a returning node that does not take the DC role.
+import { describe, expect, it } from "vitest";
+import { emptyCib, formatVersion, type Cib, type Primitive } from "../../../src/cib";
+import { ControllerWorld } from "./harness";
+
+function primitive(id: string): Primitive {
+  return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
+}
+
+function pairCib(stonith = true): Cib {
+  const cib = emptyCib();
+  cib.version = { adminEpoch: 0, epoch: 3, numUpdates: 0 };
+  cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": String(stonith), "no-quorum-policy": "stop" } }];
+  cib.nodes = [{ id: "1", uname: "n1", extra: {}, instance: [], utilization: [] }, { id: "2", uname: "n2", extra: {}, instance: [], utilization: [] }];
+  cib.resources = [{ kind: "group", id: "web", extra: {}, instance: [], meta: [], members: [primitive("vip"), primitive("proxy")] }];
+  cib.rscDefaults = [{ id: "defaults", values: { "resource-stickiness": "100" } }];
+  return cib;
+}
+
+function formed(world: ControllerWorld): void {
+  world.view(1, ["n1", "n2"]);
+  world.run(2000);
+}
+
+describe("controller", () => {
+  it("elects one DC, probes both nodes, then starts the group on one node in order", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n1", "n1"]);
+    expect(world.nodes.every((node) => node.probedVersion === "0.3.0")).toBe(true);
+    const holder = world.activeNodes("vip");
+    expect(holder).toHaveLength(1);
+    expect(world.activeNodes("proxy")).toEqual(holder);
+    expect(world.starts.map((start) => start.resource)).toEqual(["vip", "proxy"]);
+    expect(world.node("n2").controller.summary?.resources.map((resource) => [resource.id, resource.role, resource.nodes])).toEqual([["vip", "Started", holder], ["proxy", "Started", holder]]);
+  });
+
+  it("does not start what a probe found already running, and stops a second copy", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.node("n2").running.add("vip");
+    world.node("n2").running.add("proxy");
+    formed(world);
+    expect(world.starts).toEqual([]);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+  });
+
+  it("fences a lost active node before starting its resources on the survivor", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    const active = world.activeNodes("vip")[0]!;
+    const survivor = active === "n1" ? "n2" : "n1";
+    world.autoFence = false;
+    const startsBefore = world.starts.length;
+    world.powerLoss(active);
+    world.view(2, [survivor]);
+    world.run(1000);
+    expect(world.fences.map((fence) => [fence.target, fence.by])).toEqual([[active, survivor]]);
+    expect(world.starts.length).toBe(startsBefore);
+    world.completeFence(world.node(survivor), 0, true);
+    world.run(1000);
+    expect(world.activeNodes("vip")).toEqual([survivor]);
+    expect(world.activeNodes("proxy")).toEqual([survivor]);
+    for (const start of world.starts.slice(startsBefore)) expect(start.fencedBefore).toContain(active);
+    expect(world.node(survivor).controller.summary?.fencing.at(-1)).toMatchObject({ target: active, state: "done" });
+  });
+
+  it("keeps the resources blocked while fencing fails, and retries", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    const active = world.activeNodes("vip")[0]!;
+    const survivor = active === "n1" ? "n2" : "n1";
+    world.autoFence = false;
+    world.powerLoss(active);
+    world.view(2, [survivor]);
+    world.run(200);
+    world.completeFence(world.node(survivor), 0, false);
+    world.run(5000);
+    expect(world.activeNodes("vip")).toEqual([]);
+    expect(world.fences.length).toBeGreaterThan(1);
+    world.completeFence(world.node(survivor), world.fences.length - 1, true);
+    world.run(500);
+    expect(world.activeNodes("vip")).toEqual([survivor]);
+  });
+
+  it("without stonith, a lost node's resources start on the survivor without fencing", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib(false));
+    formed(world);
+    const active = world.activeNodes("vip")[0]!;
+    const survivor = active === "n1" ? "n2" : "n1";
+    world.powerLoss(active);
+    world.view(2, [survivor]);
+    world.run(500);
+    expect(world.fences).toEqual([]);
+    expect(world.activeNodes("vip")).toEqual([survivor]);
+  });
+
+  it("answers a configuration change only after every member stored it, and refuses a stale base", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    const next = pairCib();
+    next.resources.push(primitive("cache"));
+    const client = world.node("n2");
+    world.feed(client, { kind: "client", nowMs: world.nowMs, clientId: 7, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(next)) } });
+    expect(world.replies.has(7)).toBe(false);
+    world.run(0);
+    expect(world.replies.get(7)).toMatchObject({ ok: true, version: "0.4.0" });
+    for (const node of world.nodes) expect(formatVersion(node.stored.at(-1)!.version)).toBe("0.4.0");
+    world.run(500);
+    expect(world.activeNodes("cache")).toHaveLength(1);
+    world.feed(client, { kind: "client", nowMs: world.nowMs, clientId: 8, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(next)) } });
+    world.run(0);
+    expect(world.replies.get(8)).toMatchObject({ ok: false, code: "E_CIB_CONFLICT" });
+  });
+
+  it("refuses a configuration change without quorum", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.view(1, ["n1"], false);
+    world.run(2000);
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(pairCib())) } });
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_NO_QUORUM" });
+    expect(world.starts).toEqual([]);
+  });
+
+  it("a node that comes back does not take the DC role from the healthy DC", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    world.powerLoss("n1");
+    world.view(2, ["n2"]);
+    world.run(1000);
+    expect(world.node("n2").controller.dcName).toBe("n2");
+    world.boot("n1");
+    world.view(3, ["n1", "n2"]);
+    world.run(3000);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n2", "n2"]);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+  });
+
+  it("a newer configuration held by a returning member wins at join", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const newer = pairCib();
+    newer.version = { adminEpoch: 0, epoch: 9, numUpdates: 0 };
+    newer.resources.push(primitive("extra"));
+    world.node("n2").controller = new (world.node("n1").controller.constructor as typeof import("../../../src/controller").Controller)(
+      { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000, localId: 2, nodes: [{ id: 1, name: "n1" }, { id: 2, name: "n2" }, { id: 3, name: "n3" }] }, newer, world.report(world.node("n2")));
+    formed(world);
+    for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.9.0");
+    expect(world.activeNodes("extra")).toHaveLength(1);
+  });
+});

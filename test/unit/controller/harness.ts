@@ -1,0 +1,182 @@
+// A deterministic world for controllers: nodes exchange messages through a queue, views
+// and quorum are set by the test, operations and fencing complete when the test says
+// (or at once). Resources are just "running or not" per node.
+import { Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type NodeReport } from "../../../src/controller";
+import { formatVersion, type Cib, type OperationRecord } from "../../../src/cib";
+
+export interface SimNode {
+  id: number;
+  name: string;
+  controller: Controller;
+  running: Set<string>;
+  probedVersion: string;
+  up: boolean;
+  callId: number;
+  history: Map<string, OperationRecord[]>;
+  stored: Cib[];
+  exited: boolean;
+}
+
+export class ControllerWorld {
+  nowMs = 0;
+  readonly nodes: SimNode[] = [];
+  readonly queue: Array<{ from: number; to: number; message: ControllerMessage }> = [];
+  readonly fences: Array<{ target: string; by: string; transition: number; step: number }> = [];
+  readonly log: string[] = [];
+  readonly replies = new Map<number, unknown>();
+  /** Every start with the node it ran on and the fences done before it. */
+  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[] }> = [];
+  readonly fenced: string[] = [];
+  autoFence = true;
+  /** Local completions (operations, probes) run after the effects that caused them, as real I/O would. */
+  private readonly local: Array<() => void> = [];
+  failStart = new Set<string>();
+
+  constructor(names: string[], private readonly cib: Cib) {
+    names.forEach((name, index) => this.addNode(index + 1, name));
+  }
+
+  private addNode(id: number, name: string): SimNode {
+    const settings = { ...CONTROLLER_DEFAULTS, localId: id, nodes: this.namesList() };
+    const node: SimNode = { id, name, controller: undefined as unknown as Controller, running: new Set(), probedVersion: "", up: true, callId: 0, history: new Map(), stored: [], exited: false };
+    node.controller = new Controller(settings, this.cib, this.report(node));
+    const existing = this.nodes.findIndex((each) => each.id === id);
+    if (existing === -1) this.nodes.push(node);
+    else this.nodes[existing] = node;
+    return node;
+  }
+
+  private namesList(): Array<{ id: number; name: string }> {
+    return ["n1", "n2", "n3"].map((name, index) => ({ id: index + 1, name }));
+  }
+
+  node(name: string): SimNode {
+    return this.nodes.find((node) => node.name === name)!;
+  }
+
+  report(node: SimNode): NodeReport {
+    const resources: NodeReport["resources"] = {};
+    for (const [id, operations] of node.history) resources[id] = { class: "ocf", provider: "heartbeat", type: "Dummy", operations };
+    return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: {}, shutdown: false };
+  }
+
+  private record(node: SimNode, resource: string, operation: string, rc: number): void {
+    node.history.set(resource, [{ id: `${resource}_last_0`, operation, callId: ++node.callId, rcCode: rc, opStatus: 0, intervalMs: 0, attributes: {} }]);
+  }
+
+  feed(node: SimNode, input: ControllerInput): void {
+    if (!node.up) return;
+    this.perform(node, node.controller.handle(input));
+  }
+
+  private perform(node: SimNode, effects: ControllerEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case "send":
+          this.queue.push({ from: node.id, to: effect.to, message: effect.message });
+          break;
+        case "persist":
+          node.stored.push(effect.cib);
+          break;
+        case "configure":
+          this.local.push(() => this.configure(node, effect.cib));
+          break;
+        case "run":
+          this.local.push(() => this.runOperation(node, effect));
+          break;
+        case "fence":
+          this.fences.push({ target: effect.target, by: node.name, transition: effect.transition, step: effect.step });
+          if (this.autoFence) { const index = this.fences.length - 1; this.local.push(() => this.completeFence(node, index, true)); }
+          break;
+        case "reply":
+          this.replies.set(effect.clientId, effect.reply);
+          break;
+        case "may-exit":
+          node.exited = true;
+          break;
+        case "cleanup":
+          break;
+        case "log":
+          this.log.push(`${node.name}: ${effect.message} ${JSON.stringify(effect.fields)}`);
+          break;
+      }
+    }
+  }
+
+  private configure(node: SimNode, cib: Cib): void {
+    if (!node.up) return;
+    for (const resource of cib.resources) {
+      const ids = resource.kind === "group" ? resource.members.map((member) => member.id) : [resource.id];
+      for (const id of ids) if (!node.history.has(id)) this.record(node, id, "monitor", node.running.has(id) ? 0 : 7);
+    }
+    node.probedVersion = formatVersion(cib.version);
+    this.feed(node, { kind: "local-report", nowMs: this.nowMs, report: this.report(node) });
+  }
+
+  private runOperation(node: SimNode, effect: Extract<ControllerEffect, { kind: "run" }>): void {
+    if (!node.up) return;
+    let ok = true;
+    if (effect.operation === "start") {
+      ok = !this.failStart.has(`${effect.resource}@${node.name}`);
+      if (ok) node.running.add(effect.resource);
+      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced] });
+      this.record(node, effect.resource, "start", ok ? 0 : 1);
+    } else {
+      node.running.delete(effect.resource);
+      this.record(node, effect.resource, "stop", 0);
+    }
+    this.feed(node, { kind: "local-op-done", nowMs: this.nowMs, transition: effect.transition, step: effect.step, ringId: effect.ringId, ok, report: this.report(node) });
+  }
+
+  completeFence(by: SimNode, index: number, ok: boolean): void {
+    const fence = this.fences[index]!;
+    if (ok) {
+      this.fenced.push(fence.target);
+      const target = this.node(fence.target);
+      target.up = false;
+      target.running.clear();
+    }
+    this.feed(by, { kind: "fence-done", nowMs: this.nowMs, transition: fence.transition, step: fence.step, target: fence.target, ok, reason: "test", epochSeconds: 1_000 + this.nowMs / 1000 });
+  }
+
+  /** Sets the view on the given nodes (all of them agree on it). */
+  view(ringId: number, members: string[], quorate = true): void {
+    const ids = members.map((name) => this.node(name).id);
+    for (const name of members) this.feed(this.node(name), { kind: "view", nowMs: this.nowMs, ringId, members: ids, quorate });
+  }
+
+  /** Delivers queued messages (between up nodes of one view) until quiet, and ticks the clock. */
+  run(ms: number, stepMs = 100): void {
+    for (let elapsed = 0; elapsed <= ms; elapsed += stepMs) {
+      for (let guard = 0; (this.queue.length > 0 || this.local.length > 0) && guard < 10_000; guard++) {
+        if (this.queue.length === 0) { this.local.shift()!(); continue; }
+        const { from, to, message } = this.queue.shift()!;
+        const target = this.nodes.find((node) => node.id === to)!;
+        if (!target.up || !this.nodes.find((node) => node.id === from)!.up) continue;
+        this.feed(target, { kind: "message", nowMs: this.nowMs, from, message });
+      }
+      for (const node of this.nodes) this.feed(node, { kind: "tick", nowMs: this.nowMs, epochSeconds: 1_000 + Math.floor(this.nowMs / 1000) });
+      this.nowMs += stepMs;
+    }
+  }
+
+  /** A node loses power: it stops hearing and being heard; its resources die with it. */
+  powerLoss(name: string): void {
+    const node = this.node(name);
+    node.up = false;
+    node.running.clear();
+  }
+
+  /** The node boots again with a fresh controller and whatever configuration it stored last. */
+  boot(name: string): SimNode {
+    const old = this.node(name);
+    const node = this.addNode(old.id, name);
+    node.stored = old.stored;
+    if (old.stored.length > 0) node.controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1]!, this.report(node));
+    return node;
+  }
+
+  activeNodes(resource: string): string[] {
+    return this.nodes.filter((node) => node.up && node.running.has(resource)).map((node) => node.name);
+  }
+}
