@@ -1,7 +1,8 @@
 // Quorum: votequorum semantics and the arbiter's decision, both pure.
 export {
-  initialQuorum, stepQuorum, summarize, twoNodeActive,
-  type QuorumSettings, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
+  initialQuorum, stepQuorum, summarize, twoNodeActive, quorumReport, savedVoters,
+  type QuorumSettings, type SavedVoters, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
 } from "./votequorum";
 export { initialArbiter, arbiterRequest, type ArbiterSettings, type ArbiterState, type ArbiterPreference, type VoteRequest, type VoteReply } from "./arbiter";
 export { initialArbiterClient, requestDue, requestSent, replyReceived, holdsVote, type ArbiterClientState } from "./arbiter-client";
+export { ATTEMPTS_MAX, type VoterSet, type QuorumReport } from "./voters";

@@ -28,18 +28,12 @@ export function scenarioFor(seed: number, nodeCount?: number): Scenario {
   const heartbeatMs = 100;
   const tokenMs = 500;
   const arbiter = count === 2 ? random.chance(0.6) : false;
-  // Not simulated yet: our last_man_standing keeps a lowered expected_votes per node and does
-  // not yet exchange it with the members of a new view (votequorum takes the highest), and the
-  // simulator found splits where two halves each used a stale lowered value.
-  const lastManStanding = false;
+  const lastManStanding = random.chance(0.4);
   const quorum: QuorumSettings = {
     nodeIds, expectedVotes: 0,
     twoNode: count === 2, waitForAll: count === 2 || random.chance(0.3),
     lastManStanding, lastManStandingWindowMs: random.between(1000, 4000),
-    // last_man_standing with auto_tie_breaker lets a lone node carry on (votequorum does the
-    // same and relies on fencing), so the disjoint-quorum check cannot hold for it; the two
-    // are simulated apart.
-    autoTieBreaker: count > 2 && !lastManStanding && random.chance(0.5), autoTieBreakerNode: random.pick([{ kind: "lowest" }, { kind: "highest" }] as const),
+    autoTieBreaker: count > 2 && random.chance(0.5), autoTieBreakerNode: random.pick([{ kind: "lowest" }, { kind: "highest" }] as const),
     arbiter,
   };
   return {

@@ -5,7 +5,7 @@ import { FrameCodec } from "../transport";
 import { initialMembership, stepMembership, type Heartbeat, type MembershipState } from "../membership";
 import {
   arbiterRequest, holdsVote, initialArbiter, initialArbiterClient, initialQuorum, replyReceived, requestDue, requestSent,
-  stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
+  quorumReport, savedVoters, stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type QuorumReport, type SavedVoters, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
 } from "../quorum";
 import { Random } from "./random";
 import { scenarioFor, type Scenario } from "./scenario";
@@ -27,6 +27,8 @@ interface SimNode {
   arbiter: ArbiterClientState;
   /** Ring id last installed, kept across restarts as the agent keeps it in its state dir. */
   lastRingId: number;
+  /** last_man_standing voter set, kept across restarts the same way. */
+  saved: SavedVoters | undefined;
 }
 
 type Packet =
@@ -74,21 +76,21 @@ export class World {
     this.cuts = Array.from({ length: scenario.links }, () => new Set<string>());
     this.linkDown = Array.from({ length: scenario.links }, () => false);
     this.arbiter = initialArbiter({ leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" });
-    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, 0));
+    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, 0, undefined));
   }
 
   private localMs(id: number): number {
     return Math.floor(this.nowMs * this.scenario.clockRates[id - 1]!);
   }
 
-  private boot(id: number, restarts: number, lastRingId: number): SimNode {
+  private boot(id: number, restarts: number, lastRingId: number, saved: SavedVoters | undefined): SimNode {
     const { scenario } = this;
     const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 };
     return {
-      id, up: true, restarts, sequence: 0, lastRingId,
+      id, up: true, restarts, sequence: 0, lastRingId, saved,
       codec: new FrameCodec({ clusterName: "sim", authkey: AUTHKEY, knownSenders: scenario.nodeIds, localId: id }),
       membership: initialMembership(settings, id, restarts + 1, this.localMs(id), lastRingId),
-      quorum: initialQuorum(scenario.quorum),
+      quorum: initialQuorum(scenario.quorum, saved),
       arbiter: initialArbiterClient(250),
     };
   }
@@ -104,7 +106,9 @@ export class World {
   }
 
   private broadcast(node: SimNode, heartbeat: Heartbeat): void {
-    const body = Buffer.from(JSON.stringify(heartbeat));
+    const report = quorumReport(node.quorum, heartbeat.proposal === null);
+    this.stepQuorum(node, { kind: "report", from: node.id, report });
+    const body = Buffer.from(JSON.stringify({ heartbeat, report }));
     for (const peer of this.scenario.nodeIds) {
       if (peer === node.id) continue;
       for (let link = 0; link < this.scenario.links; link++) {
@@ -123,7 +127,7 @@ export class World {
       else {
         if (effect.view.ringId <= node.lastRingId) this.fail(`node ${node.id}: ring id went from ${node.lastRingId} back to ${effect.view.ringId}`);
         node.lastRingId = effect.view.ringId;
-        node.quorum = this.rules.step(node.quorum, { kind: "view", members: effect.view.members, nowMs: this.localMs(node.id) });
+        this.stepQuorum(node, { kind: "view", members: effect.view.members, ringId: effect.view.ringId, nowMs: this.localMs(node.id) });
       }
     }
   }
@@ -144,7 +148,8 @@ export class World {
     }
     const decoded = node.codec.decode(packet.bytes);
     if (!decoded.ok) return;
-    const heartbeat = JSON.parse(Buffer.from(decoded.frame.body).toString()) as Heartbeat;
+    const { heartbeat, report } = JSON.parse(Buffer.from(decoded.frame.body).toString()) as { heartbeat: Heartbeat; report: QuorumReport };
+    this.stepQuorum(node, { kind: "report", from: decoded.frame.senderId, report });
     this.feed(node, { kind: "heartbeat", from: decoded.frame.senderId, heartbeat, nowMs: this.localMs(node.id) });
   }
 
@@ -158,9 +163,16 @@ export class World {
         this.send({ kind: "vote-request", from: node.id, members: view.members, ringId: view.ringId, sentAtMs: nowMs }, -1, node.id, "arbiter");
       }
       const vote = holdsVote(node.arbiter, view.members, view.ringId, nowMs);
-      if (vote !== node.quorum.arbiterVote) node.quorum = this.rules.step(node.quorum, { kind: "arbiter", granted: vote });
+      if (vote !== node.quorum.arbiterVote) this.stepQuorum(node, { kind: "arbiter", granted: vote });
     }
-    node.quorum = this.rules.step(node.quorum, { kind: "tick", nowMs });
+    this.stepQuorum(node, { kind: "tick", nowMs });
+  }
+
+  private stepQuorum(node: SimNode, input: QuorumInput): void {
+    const before = node.quorum.voters.epoch;
+    node.quorum = this.rules.step(node.quorum, input);
+    if (node.quorum.voters.epoch < before) this.fail(`node ${node.id}: last_man_standing voter epoch went from ${before} back to ${node.quorum.voters.epoch}`);
+    node.saved = savedVoters(node.quorum);
   }
 
   /** One step of STEP_MS: deliver what is due, tick every live node, check the invariants. */
@@ -219,7 +231,7 @@ export class World {
   }
 
   private restartDown(): void {
-    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.lastRingId);
+    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.lastRingId, node.saved);
   }
 
   private healAll(): void {

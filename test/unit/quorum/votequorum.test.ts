@@ -34,19 +34,6 @@ describe("votequorum", () => {
     expect(view(highest, [1, 4]).quorate).toBe(true);
   });
 
-  it("last_man_standing lowers expected votes only after the view held for the window", () => {
-    let state = view(initialQuorum(base([1, 2, 3, 4, 5], { lastManStanding: true, lastManStandingWindowMs: 1000 })), [1, 2, 3, 4, 5]);
-    state = view(state, [1, 2, 3], 100);
-    state = stepQuorum(state, { kind: "tick", nowMs: 1000 });
-    expect(summarize(state).expected).toBe(5);
-    state = stepQuorum(state, { kind: "tick", nowMs: 1100 });
-    expect(summarize(state).expected).toBe(3);
-    state = view(state, [1, 2], 1200);
-    expect(state.quorate).toBe(true);
-    state = view(state, [1, 2, 3, 4, 5], 5000);
-    expect(summarize(state).expected).toBe(5);
-  });
-
   it("with an arbiter a lone node is quorate only with the vote; a full pair never needs it", () => {
     let state = view(initialQuorum(base([1, 2], { twoNode: true, arbiter: true })), [1, 2]);
     expect(state.quorate).toBe(true);

@@ -14,7 +14,34 @@ const halfIsEnough: QuorumRules = {
   },
 };
 
+// last_man_standing as a lowered count (the old rule): each node lowers its own expected votes
+// after the window and only raises it to the size of a view, never learning who voted.
+const loweredCount: QuorumRules = {
+  step: (state, input) => {
+    const lastManStanding = state.settings.lastManStanding;
+    let next = stepQuorum({ ...state, settings: { ...state.settings, lastManStanding: false } }, input);
+    next = { ...next, settings: state.settings };
+    if (input.kind === "view") next = { ...next, expectedNodeVotes: Math.max(next.expectedNodeVotes, next.members.length) };
+    if (input.kind === "tick" && lastManStanding && state.quorate && input.nowMs - state.viewSinceMs >= state.settings.lastManStandingWindowMs) {
+      next = { ...next, expectedNodeVotes: Math.max(2, next.members.length) };
+    }
+    return { ...next, quorate: summarize(next).quorate };
+  },
+  summarize,
+};
+
 describe("simulator invariant checker", () => {
+  it("catches last_man_standing kept as a lowered count", () => {
+    const caught = [];
+    for (let seed = 1; seed <= 300 && caught.length === 0; seed++) {
+      const scenario = scenarioFor(seed, 5);
+      if (!scenario.quorum.lastManStanding) continue;
+      const result = new World(scenario, loweredCount).run();
+      if (result.violation) caught.push(result.violation.message);
+    }
+    expect(caught[0]).toMatch(/disjoint partitions both quorate/);
+  });
+
   it("catches a quorum rule that lets two halves of a split both keep quorum", () => {
     const caught = [];
     for (let seed = 1; seed <= 40 && caught.length === 0; seed++) {
