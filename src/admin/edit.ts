@@ -1,0 +1,65 @@
+// applyEdit: one admin edit on a CIB, as one versioned change. The input is not
+// modified. The result has the next configuration version (epoch + 1) when the
+// configuration changed, the same CIB and a "no change" warning when it did not,
+// and warnings for every constraint problem the edit introduced.
+import { canonicalJson, nextConfigurationVersion, type Cib } from "../cib";
+import { unreachable } from "../common/errors";
+import { newConstraintProblems } from "./analysis";
+import { colocationAdd, locationAdd, locationPrefers, orderAdd, removeConstraints } from "./constraints";
+import { setProperties, unsetProperties } from "./cluster-options";
+import { setNodeAttributes, setNodeFlag } from "./nodes";
+import { banResource, clearResource, moveResource } from "./placement";
+import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
+import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
+import type { AdminEdit, EditCatalog, EditResult } from "./types";
+
+/** The configuration sections: everything but the version, the <cib> attributes and the status. */
+export function configurationOf(cib: Cib): Omit<Cib, "version" | "attributes" | "status"> {
+  const { version: _version, attributes: _attributes, status: _status, ...configuration } = cib;
+  return configuration;
+}
+
+function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
+  switch (edit.kind) {
+    case "resource-create": return createResource(draft, edit, catalog);
+    case "resource-delete": return deleteResource(draft, edit.id, false);
+    case "resource-update": return updateResource(draft, edit);
+    case "resource-enable": return setTargetRole(draft, edit.id, true);
+    case "resource-disable": return setTargetRole(draft, edit.id, false);
+    case "resource-move": return moveResource(draft, edit.id, edit.node);
+    case "resource-ban": return banResource(draft, edit.id, edit.node);
+    case "resource-clear": return clearResource(draft, edit.id, edit.node);
+    case "group-add": return addToGroup(draft, edit);
+    case "clone": return cloneResource(draft, edit);
+    case "location-prefers": return locationPrefers(draft, edit);
+    case "location-add": return locationAdd(draft, edit);
+    case "colocation-add": return colocationAdd(draft, edit);
+    case "order-add": return orderAdd(draft, edit);
+    case "constraint-remove": return removeConstraints(draft, edit);
+    case "stonith-create": return createStonith(draft, edit, catalog);
+    case "stonith-delete": return deleteStonith(draft, edit.id);
+    case "stonith-level-add": return addFencingLevel(draft, edit);
+    case "stonith-level-remove": return removeFencingLevel(draft, edit);
+    case "node-flag": return setNodeFlag(draft, edit.node, edit.flag, edit.on);
+    case "node-attribute": return setNodeAttributes(draft, edit.node, edit.values);
+    case "property-set": return setProperties(draft, edit.values, edit.force);
+    case "property-unset": return unsetProperties(draft, edit.names);
+    default: return unreachable(edit, "admin edit");
+  }
+}
+
+/** Wraps a finished draft: bumps the version when the configuration changed and adds constraint problems. */
+export function finishEdit(before: Cib, draft: Cib, warnings: string[]): EditResult {
+  if (canonicalJson(configurationOf(before)) === canonicalJson(configurationOf(draft))) {
+    return { cib: before, warnings: [...warnings, "no change: the configuration already says this"], changed: false };
+  }
+  draft.version = nextConfigurationVersion(before.version);
+  return { cib: draft, warnings: [...warnings, ...newConstraintProblems(before, draft)], changed: true };
+}
+
+/** Applies one edit. Throws EdgehaError (E_ADMIN_*, E_CIB_DURATION) for an edit that cannot be made. */
+export function applyEdit(cib: Cib, edit: AdminEdit, catalog: EditCatalog = {}): EditResult {
+  const draft = structuredClone(cib);
+  const warnings = dispatch(draft, edit, catalog);
+  return finishEdit(cib, draft, warnings);
+}

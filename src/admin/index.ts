@@ -1,0 +1,16 @@
+// Configuration editing as pure CIB edits (the pcs-like admin commands): each
+// takes a CIB and an edit and returns the next CIB version with warnings, or
+// throws an EdgehaError with an E_ADMIN_* code. No I/O; src/cli/commands/admin.ts
+// reads and writes files or talks to the agent.
+export type { AdminEdit, AgentName, EditCatalog, EditResult, GroupPosition, OperationSpec, ResourceSettings } from "./types";
+export { applyEdit, configurationOf, finishEdit } from "./edit";
+export { constraintProblems, newConstraintProblems } from "./analysis";
+export { replaceConfiguration, describeChanges, CONFIGURATION_SECTIONS, type ConfigurationSection } from "./configuration";
+export { listProperties, propertyValues, KNOWN_CLUSTER_OPTIONS, type PropertyEntry } from "./cluster-options";
+export { activeNodes, banId, preferId } from "./placement";
+export { parseAgentName, formatAgentName, RESOURCE_CLASSES } from "./operations";
+export { describeConstraint, renderConfiguration } from "./render";
+export {
+  parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers, parseOrderAdd, parseResourceCreate, parseSettings,
+  parseStonithCreate, type CreateOptions,
+} from "./parse";

@@ -1,0 +1,125 @@
+// Building primitives and their operations from command-line settings, with the
+// checks pcs makes: known classes, operation names and attributes, durations,
+// meta attributes (unknown ones are warned about, values of target-role checked).
+import { parseDurationMs, type Attributes, type Operation, type Primitive } from "../cib";
+import { EdgehaError } from "../common/errors";
+import { didYouMean, nearMatches } from "../common/suggest";
+import { uniqueId, writeValues } from "./lookup";
+import type { AgentName, EditCatalog, OperationSpec, ResourceSettings } from "./types";
+import type { Cib } from "../cib";
+
+/** Resource classes a `resource create` accepts (stonith has its own command). */
+export const RESOURCE_CLASSES = ["ocf", "lsb", "systemd", "service"] as const;
+
+const OPERATION_NAMES = ["start", "stop", "monitor", "promote", "demote", "notify", "reload", "reload-agent", "migrate_to", "migrate_from", "validate-all", "meta-data"];
+const OPERATION_KEYS = ["id", "interval", "timeout", "role", "on-fail", "enabled", "description", "start-delay", "interval-origin", "record-pending", "requires", "OCF_CHECK_LEVEL"];
+const ON_FAIL = ["ignore", "block", "stop", "restart", "standby", "fence", "demote", "restart-container"];
+const ROLES = ["Stopped", "Started", "Unpromoted", "Promoted", "Slave", "Master"];
+
+const RESOURCE_META = [
+  "priority", "critical", "target-role", "is-managed", "maintenance", "resource-stickiness", "requires", "migration-threshold",
+  "failure-timeout", "multiple-active", "allow-migrate", "allow-unhealthy-nodes", "container-attribute-target", "description",
+];
+export const CLONE_META = ["clone-max", "clone-node-max", "clone-min", "notify", "globally-unique", "ordered", "interleave", "promotable", "promoted-max", "promoted-node-max", "master-max", "master-node-max"];
+
+/** Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (lsb, systemd, service). */
+export function parseAgentName(text: string): AgentName {
+  const parts = text.split(":");
+  const usage = "write it as CLASS:PROVIDER:TYPE for OCF agents (ocf:heartbeat:IPaddr2) or CLASS:TYPE (systemd:haproxy, lsb:memcached, service:nginx)";
+  if (parts.some((part) => part === "") || parts.length < 2 || parts.length > 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is not an agent name: ${usage}`);
+  const agentClass = parts[0]!;
+  if (agentClass === "stonith") throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is a fence device: create it with 'edgeha stonith create NAME DRIVER ...'`);
+  if (!(RESOURCE_CLASSES as readonly string[]).includes(agentClass)) {
+    throw new EdgehaError("E_ADMIN_AGENT", `unknown resource class '${agentClass}' in '${text}'${didYouMean(agentClass, RESOURCE_CLASSES)}; classes: ${RESOURCE_CLASSES.join(", ")}`);
+  }
+  if (agentClass === "ocf" && parts.length !== 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text}': an OCF agent needs a provider: ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts[1]}`);
+  if (agentClass !== "ocf" && parts.length !== 2) throw new EdgehaError("E_ADMIN_AGENT", `'${text}': the ${agentClass} class has no provider: ${agentClass}:TYPE`);
+  return parts.length === 3 ? { class: agentClass, provider: parts[1]!, type: parts[2]! } : { class: agentClass, type: parts[1]! };
+}
+
+export function formatAgentName(agent: { class: string; provider?: string; type: string }): string {
+  return [agent.class, agent.provider, agent.type].filter((part) => part !== undefined).join(":");
+}
+
+/** A warning when the catalog is known and does not hold the agent. */
+export function unknownAgentWarning(agent: AgentName, catalog: EditCatalog): string | undefined {
+  if (!catalog.agents) return undefined;
+  const name = formatAgentName(agent);
+  if (catalog.agents.includes(name)) return undefined;
+  const near = nearMatches(name, catalog.agents);
+  const hint = near.length > 0 ? ` (did you mean ${near.map((item) => `'${item}'`).join(" or ")}?)` : "";
+  return `agent '${name}' is not installed on this machine${hint}: it must be installed on every node that may run the resource`;
+}
+
+function checkOperation(owner: string, spec: OperationSpec): void {
+  if (!OPERATION_NAMES.includes(spec.name)) {
+    throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}': unknown operation '${spec.name}'${didYouMean(spec.name, OPERATION_NAMES)}`);
+  }
+  for (const key of Object.keys(spec.values)) {
+    if (!OPERATION_KEYS.includes(key)) throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}', op ${spec.name}: unknown option '${key}'${didYouMean(key, OPERATION_KEYS)}`);
+  }
+  const onFail = spec.values["on-fail"];
+  if (onFail !== undefined && !ON_FAIL.includes(onFail)) throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}', op ${spec.name}: on-fail='${onFail}' is not one of ${ON_FAIL.join(", ")}`);
+  const role = spec.values.role;
+  if (role !== undefined && !ROLES.includes(role)) throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}', op ${spec.name}: role='${role}' is not one of ${ROLES.join(", ")}`);
+}
+
+/** An operation from `op NAME k=v...`; a monitor without an interval gets 10s, other actions 0s. */
+export function buildOperation(cib: Cib, owner: string, spec: OperationSpec, taken: Set<string>): Operation {
+  checkOperation(owner, spec);
+  const { id, interval = spec.name === "monitor" ? "10s" : "0s", timeout, role, "on-fail": onFail, enabled, OCF_CHECK_LEVEL: checkLevel, ...rest } = spec.values;
+  const intervalMs = parseDurationMs(interval, `resource '${owner}', op ${spec.name} interval`);
+  if (timeout !== undefined) parseDurationMs(timeout, `resource '${owner}', op ${spec.name} timeout`);
+  const operationId = id ?? uniqueId(cib, `${owner}-${spec.name}-interval-${interval}`, taken);
+  taken.add(operationId);
+  const operation: Operation = { id: operationId, name: spec.name, interval, intervalMs, extra: rest, meta: [], instance: [] };
+  if (timeout !== undefined) operation.timeout = timeout;
+  if (role !== undefined) operation.role = role;
+  if (onFail !== undefined) operation.onFail = onFail;
+  if (enabled !== undefined) operation.enabled = enabled;
+  if (checkLevel !== undefined) writeValues(operation.instance, `${operationId}-instance_attributes`, { OCF_CHECK_LEVEL: checkLevel });
+  return operation;
+}
+
+/** Checks meta attributes: target-role's value is an error, an unknown name a warning. */
+export function checkMeta(owner: string, meta: Attributes, clone: boolean): string[] {
+  const warnings: string[] = [];
+  const known = clone ? [...RESOURCE_META, ...CLONE_META] : RESOURCE_META;
+  for (const [name, value] of Object.entries(meta)) {
+    if (name === "target-role" && value !== "" && !ROLES.includes(value)) {
+      throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}': target-role='${value}' is not one of ${ROLES.join(", ")}`);
+    }
+    if (!known.includes(name)) warnings.push(`resource '${owner}': '${name}' is not a meta attribute Pacemaker knows${didYouMean(name, known)}; it was set anyway`);
+  }
+  return warnings;
+}
+
+/** Drops empty values (which mean "remove" on update but nothing on create). */
+function present(values: Attributes): Attributes {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ""));
+}
+
+/** A new primitive with its attributes and operations; adds a monitor unless told not to. */
+export function buildPrimitive(cib: Cib, id: string, agent: AgentName, settings: ResourceSettings, defaultMonitor: string | undefined): { primitive: Primitive; warnings: string[] } {
+  const primitive: Primitive = { kind: "primitive", id, class: agent.class, type: agent.type, extra: {}, instance: [], meta: [], operations: [] };
+  if (agent.provider !== undefined) primitive.provider = agent.provider;
+  const warnings = checkMeta(id, settings.meta, false);
+  writeValues(primitive.instance, `${id}-instance_attributes`, present(settings.instance));
+  writeValues(primitive.meta, `${id}-meta_attributes`, present(settings.meta));
+  const taken = new Set<string>([id]);
+  const operations = [...settings.operations];
+  if (defaultMonitor !== undefined && !operations.some((operation) => operation.name === "monitor")) {
+    operations.push({ name: "monitor", values: { interval: defaultMonitor } });
+    warnings.push(`resource '${id}': added 'op monitor interval=${defaultMonitor}' (pass an op monitor of your own, or --no-default-ops)`);
+  }
+  primitive.operations = operations.map((spec) => buildOperation(cib, id, spec, taken));
+  return { primitive, warnings };
+}
+
+/** Replaces the operations named in `specs` (all of that name) with the new ones. */
+export function replaceOperations(cib: Cib, primitive: Primitive, specs: readonly OperationSpec[]): void {
+  const names = new Set(specs.map((spec) => spec.name));
+  primitive.operations = primitive.operations.filter((operation) => !names.has(operation.name));
+  const taken = new Set(primitive.operations.map((operation) => operation.id));
+  for (const spec of specs) primitive.operations.push(buildOperation(cib, primitive.id, spec, taken));
+}

@@ -1,0 +1,162 @@
+// Resource edits: create, delete, update, enable/disable, group add, clone and
+// promotable. Each works on a draft (a copy of the CIB) and returns warnings.
+import type { Cib, Clone, Group, Primitive, Resource } from "../cib";
+import { EdgehaError } from "../common/errors";
+import { didYouMean } from "../common/suggest";
+import { findResource, isStonith, requireFreeId, requireResource, resourcePlaces, writeValues } from "./lookup";
+import { buildPrimitive, checkMeta, replaceOperations, unknownAgentWarning } from "./operations";
+import { forgetResources } from "./removal";
+import type { AdminEdit, EditCatalog, GroupPosition } from "./types";
+
+type Edit<K extends AdminEdit["kind"]> = Extract<AdminEdit, { kind: K }>;
+
+/** Puts `members` into the group named by `position` (made when missing), at its place. */
+function placeInGroup(draft: Cib, members: Primitive[], position: GroupPosition): string[] {
+  const warnings: string[] = [];
+  let found = findResource(draft, position.group);
+  if (!found) {
+    if (position.before !== undefined || position.after !== undefined) {
+      throw new EdgehaError("E_ADMIN_GROUP", `--before/--after name a member of group '${position.group}', which does not exist yet`);
+    }
+    requireFreeId(draft, position.group, "group");
+    const group: Group = { kind: "group", id: position.group, extra: {}, instance: [], meta: [], members: [] };
+    draft.resources.push(group);
+    warnings.push(`created group '${position.group}'`);
+    found = { resource: group, parent: undefined, top: group };
+  }
+  const group = found.resource;
+  if (group.kind !== "group") throw new EdgehaError("E_ADMIN_GROUP", `'${position.group}' is a ${group.kind}, not a group`);
+  const anchor = position.before ?? position.after;
+  let index = group.members.length;
+  if (anchor !== undefined) {
+    const at = group.members.findIndex((member) => member.id === anchor);
+    if (at < 0) throw new EdgehaError("E_ADMIN_GROUP", `'${anchor}' is not a member of group '${group.id}'${didYouMean(anchor, group.members.map((member) => member.id))}`);
+    index = position.before !== undefined ? at : at + 1;
+  }
+  group.members.splice(index, 0, ...members);
+  return warnings;
+}
+
+export function createResource(draft: Cib, edit: Edit<"resource-create">, catalog: EditCatalog): string[] {
+  requireFreeId(draft, edit.id, "resource");
+  const { primitive, warnings } = buildPrimitive(draft, edit.id, edit.agent, edit.settings, edit.noDefaultOperations ? undefined : "10s");
+  const unknown = unknownAgentWarning(edit.agent, catalog);
+  if (unknown) warnings.push(unknown);
+  if (edit.disabled) writeValues(primitive.meta, `${edit.id}-meta_attributes`, { "target-role": "Stopped" });
+  if (edit.group) warnings.push(...placeInGroup(draft, [primitive], edit.group));
+  else draft.resources.push(primitive);
+  return warnings;
+}
+
+/** Takes a resource out of its place; a group left empty goes too (Pacemaker allows no empty group). */
+function detach(draft: Cib, id: string): string[] {
+  const place = findResource(draft, id)!;
+  const removed: string[] = [id];
+  if (!place.parent) {
+    draft.resources = draft.resources.filter((resource) => resource.id !== id);
+  } else if (place.parent.kind === "group") {
+    place.parent.members = place.parent.members.filter((member) => member.id !== id);
+    if (place.parent.members.length === 0) removed.push(...detach(draft, place.parent.id));
+  } else {
+    // A clone without its child is nothing: it goes with it.
+    removed.push(...detach(draft, place.parent.id));
+  }
+  return removed;
+}
+
+function descendants(resource: Resource): string[] {
+  if (resource.kind === "group") return [resource.id, ...resource.members.map((member) => member.id)];
+  if (resource.kind === "clone") return [resource.id, ...descendants(resource.child)];
+  return [resource.id];
+}
+
+export function deleteResource(draft: Cib, id: string, stonith: boolean): string[] {
+  const found = requireResource(draft, id);
+  if (isStonith(found.resource) && !stonith) throw new EdgehaError("E_ADMIN_ARGUMENT", `'${id}' is a fence device: delete it with 'edgeha stonith delete ${id}'`);
+  if (!isStonith(found.resource) && stonith) throw new EdgehaError("E_ADMIN_ARGUMENT", `'${id}' is not a fence device: delete it with 'edgeha resource delete ${id}'`);
+  const gone = new Set([...descendants(found.resource), ...detach(draft, id)]);
+  const warnings = [...gone].filter((name) => name !== id).map((name) => `'${name}' was removed with '${id}'`);
+  warnings.push(...forgetResources(draft, gone));
+  return warnings;
+}
+
+export function updateResource(draft: Cib, edit: Edit<"resource-update">): string[] {
+  const { resource } = requireResource(draft, edit.id);
+  const warnings = checkMeta(edit.id, edit.settings.meta, resource.kind === "clone");
+  if (edit.settings.operations.length > 0) {
+    if (resource.kind !== "primitive") throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is a ${resource.kind}; operations belong to its primitives`);
+    replaceOperations(draft, resource, edit.settings.operations);
+  }
+  writeValues(resource.instance, `${edit.id}-instance_attributes`, edit.settings.instance);
+  writeValues(resource.meta, `${edit.id}-meta_attributes`, edit.settings.meta);
+  return warnings;
+}
+
+export function setTargetRole(draft: Cib, id: string, enabled: boolean): string[] {
+  const { resource } = requireResource(draft, id);
+  writeValues(resource.meta, `${id}-meta_attributes`, { "target-role": enabled ? "" : "Stopped" });
+  return [];
+}
+
+export function addToGroup(draft: Cib, edit: Edit<"group-add">): string[] {
+  const warnings: string[] = [];
+  const members: Primitive[] = [];
+  for (const id of edit.resources) {
+    if (id === edit.position.group) throw new EdgehaError("E_ADMIN_GROUP", `a group cannot contain itself ('${id}')`);
+    if (id === edit.position.before || id === edit.position.after) throw new EdgehaError("E_ADMIN_GROUP", `'${id}' cannot be placed before or after itself`);
+    const found = requireResource(draft, id);
+    if (found.resource.kind !== "primitive") throw new EdgehaError("E_ADMIN_GROUP", `'${id}' is a ${found.resource.kind}; only primitives can join a group`);
+    if (isStonith(found.resource)) throw new EdgehaError("E_ADMIN_GROUP", `'${id}' is a fence device; fence devices do not go in groups`);
+    if (found.top.kind === "clone") throw new EdgehaError("E_ADMIN_GROUP", `'${id}' is inside clone '${found.top.id}'; a cloned resource cannot join a group`);
+    if (found.parent && found.parent.id !== edit.position.group) warnings.push(`'${id}' moved from group '${found.parent.id}' to '${edit.position.group}'`);
+    if (found.parent?.kind === "group" && found.parent.id === edit.position.group) {
+      // A new place in the same group: the group stays even if it was its only member.
+      found.parent.members = found.parent.members.filter((member) => member.id !== id);
+    } else {
+      const removed = detach(draft, id);
+      for (const name of removed.slice(1)) warnings.push(`group '${name}' was left empty and removed`, ...forgetResources(draft, new Set([name])));
+    }
+    members.push(found.resource);
+  }
+  warnings.push(...placeInGroup(draft, members, edit.position));
+  return warnings;
+}
+
+/** Constraints that named the resource name its clone from now on. */
+function retarget(draft: Cib, from: string, to: string): string[] {
+  const warnings: string[] = [];
+  for (const constraint of draft.constraints) {
+    let touched = false;
+    const swap = (name: string): string => (name === from ? ((touched = true), to) : name);
+    switch (constraint.kind) {
+      case "location": constraint.rsc = swap(constraint.rsc); break;
+      case "colocation": constraint.rsc = swap(constraint.rsc); constraint.withRsc = swap(constraint.withRsc); break;
+      case "order": constraint.first = swap(constraint.first); constraint.then = swap(constraint.then); break;
+      default: for (const set of constraint.sets) set.resources = set.resources.map(swap);
+    }
+    if (touched) warnings.push(`constraint '${constraint.id}' now names '${to}' instead of '${from}'`);
+  }
+  return warnings;
+}
+
+export function cloneResource(draft: Cib, edit: Edit<"clone">): string[] {
+  const found = requireResource(draft, edit.id);
+  if (found.resource.kind === "clone") throw new EdgehaError("E_ADMIN_CLONE", `'${edit.id}' is already a clone`);
+  if (found.parent?.kind === "clone") throw new EdgehaError("E_ADMIN_CLONE", `'${edit.id}' is already cloned by '${found.parent.id}'`);
+  if (found.parent?.kind === "group") throw new EdgehaError("E_ADMIN_CLONE", `'${edit.id}' is a member of group '${found.parent.id}': clone the group instead`);
+  if (isStonith(found.resource)) throw new EdgehaError("E_ADMIN_CLONE", `'${edit.id}' is a fence device; fence devices are not cloned`);
+  const cloneId = `${edit.id}-clone`;
+  requireFreeId(draft, cloneId, "clone");
+  const warnings = checkMeta(cloneId, edit.meta, true);
+  const meta = edit.promotable ? { ...edit.meta, promotable: "true" } : edit.meta;
+  const clone: Clone = { kind: "clone", id: cloneId, legacyMaster: false, extra: {}, instance: [], meta: [], child: found.resource as Primitive | Group };
+  writeValues(clone.meta, `${cloneId}-meta_attributes`, Object.fromEntries(Object.entries(meta).filter(([, value]) => value !== "")));
+  draft.resources = draft.resources.map((resource) => (resource.id === edit.id ? clone : resource));
+  warnings.push(...retarget(draft, edit.id, cloneId));
+  return warnings;
+}
+
+/** Ids of the stonith primitives, for suggestions. */
+export function stonithIds(cib: Cib): string[] {
+  return resourcePlaces(cib).map((place) => place.resource).filter(isStonith).map((resource) => resource.id);
+}

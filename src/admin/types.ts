@@ -1,0 +1,72 @@
+// The configuration edits the admin commands make, as data. The CLI parses
+// words into an AdminEdit (parse.ts); applyEdit (edit.ts) turns a CIB and an
+// edit into a new CIB with the next configuration version, plus warnings.
+import type { Attributes, Cib } from "../cib";
+
+export interface EditResult {
+  cib: Cib;
+  /** Things a person should know: constraints that cannot be met, defaults added, no change made. */
+  warnings: string[];
+  /** False when the edit left the configuration as it was (the version is not bumped). */
+  changed: boolean;
+}
+
+/** An agent as written on the command line: ocf:heartbeat:IPaddr2, systemd:haproxy. */
+export interface AgentName {
+  class: string;
+  provider?: string;
+  type: string;
+}
+
+/** `op ACTION interval=10s timeout=20s ...` */
+export interface OperationSpec {
+  name: string;
+  values: Attributes;
+}
+
+/** Instance attributes, operations and meta attributes; an empty value removes a key. */
+export interface ResourceSettings {
+  instance: Attributes;
+  operations: OperationSpec[];
+  meta: Attributes;
+}
+
+/** Where a new member goes in a group. */
+export interface GroupPosition {
+  group: string;
+  before?: string;
+  after?: string;
+}
+
+/** What the edits may check names against; left out, the check is skipped. */
+export interface EditCatalog {
+  /** Known agents as class:provider:type or class:type; an unknown one is warned about with near matches. */
+  agents?: readonly string[];
+  /** Fence drivers this build has (names as the CIB writes them). */
+  fenceDrivers?: readonly string[];
+}
+
+export type AdminEdit =
+  | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean }
+  | { kind: "resource-delete"; id: string }
+  | { kind: "resource-update"; id: string; settings: ResourceSettings }
+  | { kind: "resource-enable"; id: string }
+  | { kind: "resource-disable"; id: string }
+  | { kind: "resource-move"; id: string; node: string }
+  | { kind: "resource-ban"; id: string; node?: string }
+  | { kind: "resource-clear"; id: string; node?: string }
+  | { kind: "group-add"; position: GroupPosition; resources: string[] }
+  | { kind: "clone"; id: string; meta: Attributes; promotable: boolean }
+  | { kind: "location-prefers"; rsc: string; avoids: boolean; nodes: Array<{ node: string; score?: string }> }
+  | { kind: "location-add"; id: string; rsc: string; node: string; score: string }
+  | { kind: "colocation-add"; rsc: string; rscRole?: string; withRsc: string; withRscRole?: string; score?: string; id?: string }
+  | { kind: "order-add"; first: string; firstAction?: string; then: string; thenAction?: string; orderKind?: string; symmetrical?: string; id?: string }
+  | { kind: "constraint-remove"; ids: string[]; constraintKind?: "location" | "colocation" | "order" }
+  | { kind: "stonith-create"; id: string; driver: string; settings: ResourceSettings; disabled: boolean }
+  | { kind: "stonith-delete"; id: string }
+  | { kind: "stonith-level-add"; index: number; target: string; devices: string[] }
+  | { kind: "stonith-level-remove"; index: number; target?: string; devices?: string[] }
+  | { kind: "node-flag"; node: string; flag: "standby" | "maintenance"; on: boolean }
+  | { kind: "node-attribute"; node: string; values: Attributes }
+  | { kind: "property-set"; values: Attributes; force: boolean }
+  | { kind: "property-unset"; names: string[] };
