@@ -7,6 +7,7 @@ export interface ApiServer { close(): Promise<void> }
 const LINE_BYTES_MAX = 64 * 1024;
 
 export async function startApiServer(path: string, handle: (request: Record<string, unknown>) => unknown): Promise<ApiServer> {
+  // A handler may answer at once or with a promise (changes wait for every member).
   rmSync(path, { force: true });
   const server: Server = createServer((connection) => {
     let buffered = "";
@@ -17,13 +18,17 @@ export async function startApiServer(path: string, handle: (request: Record<stri
       for (let newline = buffered.indexOf("\n"); newline !== -1; newline = buffered.indexOf("\n")) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
-        let reply: unknown;
+        let request: Record<string, unknown>;
         try {
-          reply = handle(JSON.parse(line) as Record<string, unknown>);
+          request = JSON.parse(line) as Record<string, unknown>;
         } catch {
-          reply = { error: "request is not a JSON object" };
+          connection.write(`${JSON.stringify({ error: "request is not a JSON object" })}\n`);
+          continue;
         }
-        connection.write(`${JSON.stringify(reply)}\n`);
+        void Promise.resolve()
+          .then(() => handle(request))
+          .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code }))
+          .then((reply) => { if (!connection.destroyed) connection.write(`${JSON.stringify(reply)}\n`); });
       }
     });
     connection.on("error", () => {});

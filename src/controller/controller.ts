@@ -352,7 +352,10 @@ export class Controller {
     const before = state.reports.get(report.node);
     state.reports.set(report.node, report);
     if (before !== undefined && JSON.stringify(before) === JSON.stringify(report)) return;
-    this.replan(state, `new state from ${report.node}`);
+    // Results of the running transition's own steps are expected; a new failure is not.
+    const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(report.failures ?? []) || JSON.stringify(before.attributes) !== JSON.stringify(report.attributes) || before.shutdown !== report.shutdown;
+    if (unexpected) this.replan(state, `new state from ${report.node}`);
+    else state.needPlan = true;
   }
 
   private replan(state: DcState, _why: string): void {
@@ -587,7 +590,7 @@ export class Controller {
       const attributes = flattenSets(cib.nodes.find((each) => each.uname === node.name)?.instance ?? []);
       const report = state.reports.get(node.name);
       let nodeState: ClusterSummary["nodes"][number]["state"];
-      if (!member) nodeState = this.expectedUp.has(node.name) ? "unclean" : "offline";
+      if (!member) nodeState = this.expectedUp.has(node.name) && options.stonithEnabled ? "unclean" : "offline";
       else if (!joined) nodeState = "pending";
       else if (report?.shutdown) nodeState = "shutting-down";
       else if (isTrue(attributes.maintenance)) nodeState = "maintenance";
@@ -619,15 +622,7 @@ export class Controller {
       return { id: primitive.id, agent: primitive.agent, group: groupOf.get(primitive.id), role, nodes: step?.kind === "start" ? [step.node] : nodesActive, managed, targetRole: primitive.meta["target-role"] };
     });
     const failedActions: ClusterSummary["failedActions"] = [];
-    for (const [node, report] of state.reports) {
-      for (const [resource, history] of Object.entries(report.resources)) {
-        for (const record of history.operations) {
-          const expectedRc = record.operation === "monitor" && record.intervalMs === 0 ? [0, 7] : [0];
-          if (expectedRc.includes(record.rcCode)) continue;
-          failedActions.push({ resource, node, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"] || undefined, atSeconds: Number(record.attributes["last-rc-change"]) || undefined });
-        }
-      }
-    }
+    for (const [node, report] of state.reports) for (const failure of report.failures ?? []) failedActions.push({ node, ...failure });
     const transition = state.transition ? { id: state.transition.id, running: runningCount(state.transition), pending: state.transition.steps.filter((step) => step.state === "pending").length } : null;
     return { dc: this.localName, ringId: this.ringId, cibVersion: formatVersion(this.cib.version), quorate: this.quorate, nodes, resources, failedActions, fencing: [...this.fenceRecords], transition };
   }

@@ -25,6 +25,8 @@ export interface NodeReport {
   attributes: Record<string, string>;
   /** The node asked to leave the cluster (graceful stop). */
   shutdown: boolean;
+  /** The last failure of each operation, kept for display until cleaned up. */
+  failures?: Array<{ resource: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
 }
 
 /** A short, human-readable summary of the cluster that the DC sends every member. */

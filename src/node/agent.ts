@@ -1,29 +1,226 @@
-// The agent process: the membership service (transport, membership, quorum) and the
-// admin socket. The cluster layer (controller, executor, fencing) hangs off this seam.
+// The agent process: connects the pure controller to the world. Membership views and
+// peer messages come from the membership service; the configuration is kept in the CIB
+// store; operations run through the executor; fencing through the fencer; the CLI talks
+// to the admin socket. Every effect the controller returns is performed here, in order.
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
+import { CibStore, formatVersion, parseNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
+import { runOcfAction } from "../executor";
+import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
+import { LocalResources, type ActionRunner } from "./local-resources";
 
-export interface Agent { status(): AgentStatus; close(): Promise<void> }
+const TICK_MS = 200;
+const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
-export type AgentStatus = MembershipStatus;
+export interface Agent {
+  status(): AgentStatus;
+  /** Resolves when the agent may exit after a graceful stop (`edgeha node stop`). */
+  readonly leaving: Promise<void>;
+  close(): Promise<void>;
+}
 
-export async function startAgent(options: { config: BootstrapConfig; node: NodeConfig; authkey: Buffer; socketPath: string; logger: Logger }): Promise<Agent> {
-  const { node, logger } = options;
+export interface AgentStatus extends MembershipStatus {
+  dc: string | null;
+  cluster_state: ClusterSummary | null;
+  cibVersion: string;
+}
+
+export interface AgentOptions {
+  config: BootstrapConfig;
+  node: NodeConfig;
+  authkey: Buffer;
+  socketPath: string;
+  logger: Logger;
+  /** Where the CIB and the fence history live (default: the config's state_dir). */
+  stateDir?: string;
+  /** Used only when the state directory holds no CIB yet (a first start). */
+  initialCib?: Cib;
+  runner?: ActionRunner;
+  fenceRunner?: FenceRunner;
+}
+
+/**
+ * The default action runner: OCF agents through the executor, from OCF_ROOT (the agent's
+ * environment, else /usr/lib/ocf). Agents learn the node they run on from
+ * OCF_RESKEY_CRM_meta_on_node, as under Pacemaker.
+ */
+export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT): ActionRunner {
+  return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
+    if (primitive.class !== "ocf" || primitive.provider === undefined) {
+      return { rc: 5, reason: `resource class '${primitive.class}' is not supported by this agent's executor`, timedOut: false, runTimeMs: 0 };
+    }
+    const meta = { ...flattenSets(primitive.meta), on_node: nodeName };
+    const result = await runOcfAction({ id: primitive.id, provider: primitive.provider, type: primitive.type, params: flattenSets(primitive.instance), meta }, { action, intervalMs, timeoutMs, ocfRoot });
+    return { rc: result.rc, reason: result.exitReason ?? (result.timedOut ? `${action} timed out after ${timeoutMs} ms` : undefined), timedOut: result.timedOut, runTimeMs: result.runTimeMs };
+  };
+}
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const { config, node, logger } = options;
+  const stateDir = options.stateDir ?? config.paths.stateDir;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const store = new CibStore(join(stateDir, "cib"), logger);
+  const opened = store.open();
+  let stored = opened.cib;
+  if (opened.created && options.initialCib) {
+    stored = { ...options.initialCib, status: [] };
+    store.save(stored);
+    logger.info({ version: formatVersion(stored.version) }, "stored the initial CIB");
+  }
   const membership = await MembershipService.start(options);
-  const status = (): AgentStatus => membership.status();
+  const epochSeconds = () => Math.floor(Date.now() / 1000);
+  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name), logger, epochSeconds);
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
+  const fenceRunner = options.fenceRunner ?? localFenceRunner;
+  const clients = new Map<number, (reply: ClientReply) => void>();
+  let nextClientId = 1;
+  let leave: () => void = () => {};
+  const leaving = new Promise<void>((resolve) => { leave = resolve; });
+  let closed = false;
+
+  const feed = (input: ControllerInput) => {
+    if (closed) return;
+    let effects: ControllerEffect[];
+    try {
+      effects = controller.handle(input);
+    } catch (error) {
+      logger.error({ error: error instanceof Error ? error.stack : String(error), input: input.kind }, "controller failed on an input; it is ignored");
+      return;
+    }
+    for (const effect of effects) perform(effect);
+  };
+
+  const perform = (effect: ControllerEffect) => {
+    switch (effect.kind) {
+      case "send":
+        membership.send(effect.to, Buffer.from(JSON.stringify(effect.message)));
+        return;
+      case "persist":
+        store.save(effect.cib);
+        return;
+      case "configure":
+        resources.configure(effect.cib);
+        return;
+      case "run":
+        void resources.operate(effect.resource, effect.operation).then((result) => {
+          feed({ kind: "local-op-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() });
+        });
+        return;
+      case "fence": {
+        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib));
+        logger.warn({ target: effect.target, action: effect.action }, "fencing");
+        const historyFile = join(stateDir, "fence-history.json");
+        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => {
+          try { appendHistory(historyFile, record); } catch (error) { logger.error({ error: String(error) }, "cannot write the fence history"); }
+        }).then(
+          (record) => feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: record.state === "done", reason: record.reason, epochSeconds: epochSeconds() }),
+          (error: unknown) => feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: false, reason: error instanceof Error ? error.message : String(error), epochSeconds: epochSeconds() }),
+        );
+        return;
+      }
+      case "cleanup":
+        resources.cleanup(effect.resource);
+        return;
+      case "reply": {
+        const client = clients.get(effect.clientId);
+        clients.delete(effect.clientId);
+        client?.(effect.reply);
+        return;
+      }
+      case "may-exit":
+        logger.info({}, "everything has moved away; leaving the cluster");
+        leave();
+        return;
+      case "log":
+        logger[effect.level](effect.fields, effect.message);
+        return;
+      default: {
+        const unknown: never = effect;
+        return unknown;
+      }
+    }
+  };
+
+  resources.onChange(() => feed({ kind: "local-report", nowMs: membership.nowMs(), report: resources.report() }));
+  membership.listen({
+    view: (view, quorum) => feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }),
+    quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),
+    message: (from, payload) => {
+      if (payload.length > MESSAGE_BYTES_MAX) return;
+      let message: ControllerMessage;
+      try {
+        message = JSON.parse(payload.toString("utf8")) as ControllerMessage;
+      } catch {
+        logger.warn({ from }, "dropped a controller message that is not JSON");
+        return;
+      }
+      if (typeof message !== "object" || message === null || typeof (message as { t?: unknown }).t !== "string") return;
+      feed({ kind: "message", nowMs: membership.nowMs(), from, message });
+    },
+  });
+  const timer = setInterval(() => feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() }), TICK_MS);
+  feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
+
+  const ask = (request: ClientRequest): Promise<ClientReply> =>
+    new Promise((resolve) => {
+      const clientId = nextClientId++;
+      const timeout = setTimeout(() => { clients.delete(clientId); resolve({ ok: false, code: "E_AGENT_TIMEOUT", error: "the cluster did not answer within 30 s; the change may or may not have been applied: check `edgeha status`" }); }, 30_000);
+      clients.set(clientId, (reply) => { clearTimeout(timeout); resolve(reply); });
+      feed({ kind: "client", nowMs: membership.nowMs(), clientId, request });
+    });
+
+  const status = (): AgentStatus => ({ ...membership.status(), dc: controller.dcName ?? null, cluster_state: controller.summary ?? null, cibVersion: formatVersion(controller.configuration.version) });
+
+  const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
+    switch (request.command) {
+      case "status":
+        return status();
+      case "cib-get":
+        return { cib: JSON.parse(JSON.stringify(controller.configuration)) as unknown, version: formatVersion(controller.configuration.version) };
+      case "cib-replace": {
+        if (typeof request.base !== "string" || typeof request.cib !== "object" || request.cib === null) return { error: "cib-replace needs 'base' (a version string) and 'cib' (an object)", code: "E_API_REQUEST" };
+        try {
+          parseNativeCib(JSON.stringify(request.cib), "the requested configuration");
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code ?? "E_CIB_INVALID" };
+        }
+        const reply = await ask({ kind: "cib-replace", base: request.base, cib: request.cib });
+        return reply.ok ? { ok: true, version: reply.version, message: reply.message } : { error: reply.error, code: reply.code };
+      }
+      case "resource-cleanup": {
+        const reply = await ask({ kind: "cleanup", resource: typeof request.resource === "string" ? request.resource : undefined, node: typeof request.node === "string" ? request.node : undefined });
+        return reply.ok ? { ok: true, message: reply.message } : { error: reply.error, code: reply.code };
+      }
+      case "node-stop":
+        resources.requestShutdown();
+        logger.info({}, "graceful stop requested: moving resources away");
+        return { ok: true, message: `${node.name} is leaving: its resources move away first` };
+      default:
+        return { error: `unknown command '${String(request.command)}'`, code: "E_API_REQUEST" };
+    }
+  };
+
   let api: ApiServer;
   try {
-    api = await startApiServer(options.socketPath, (request) => (request.command === "status" ? status() : { error: `unknown command '${String(request.command)}'` }));
+    api = await startApiServer(options.socketPath, handleRequest);
   } catch (error) {
+    clearInterval(timer);
     await membership.close();
     throw error;
   }
-  logger.info({ node: node.name, id: node.id, incarnation: membership.incarnation, links: node.links, socket: options.socketPath }, "agent started");
+  logger.info({ node: node.name, id: node.id, incarnation: membership.incarnation, links: node.links, socket: options.socketPath, cib: formatVersion(stored.version) }, "agent started");
   return {
     status,
+    leaving,
     async close() {
+      closed = true;
+      clearInterval(timer);
+      resources.close();
       await api.close();
       await membership.close();
     },

@@ -1,3 +1,172 @@
-import type { Command } from "../command";
+// Cluster area commands: the node agent itself, `status` (like pcs status) and the node
+// lifecycle commands that need the running cluster (graceful stop).
+import { join } from "node:path";
+import type { Command, CommandContext } from "../command";
+import { UsageError } from "../../common/errors";
+import { createLogger } from "../../common/log";
+import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults } from "../../config";
+import { readCibFile, type Cib } from "../../cib";
+import { startAgent, type AgentStatus } from "../../node/agent";
+import { requestApi } from "../../api";
+import type { ClusterSummary } from "../../controller";
 
-export const clusterCommands: Command[] = [];
+const socketOption = { name: "socket", kind: "string" as const, value: "PATH", description: `Admin socket of the local agent (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
+const jsonOption = { name: "json", kind: "boolean" as const, description: "Print JSON." };
+
+function socketOf(options: Record<string, unknown>): string {
+  return typeof options.socket === "string" ? options.socket : configDefaults.DEFAULT_SOCKET_PATH;
+}
+
+const agentCommand: Command = {
+  words: ["agent"],
+  summary: "Run this node's cluster agent (membership, controller, executor, fencing)",
+  usage: "--config FILE [--node NAME] [--state-dir DIR] [--socket PATH] [--initial-cib FILE]",
+  description: "Starts this node's agent: heartbeats on every link, membership views and quorum, the controller (DC election, configuration replication, transitions), the resource executor and fencing, and the local admin socket. Logs JSON lines to stdout. The node is the one named, else the one matching the host name, else the one whose link address is on this machine. On SIGTERM or SIGINT it stops at once (like a crash, for the cluster); use `edgeha node stop` to leave gracefully.",
+  examples: ["agent --config /etc/edgeha/edgeha.yaml", "agent --config pair.yaml --node alpha --socket /tmp/alpha.sock --initial-cib cluster.xml"],
+  options: [
+    { name: "config", kind: "string", value: "FILE", description: "The bootstrap config (default /etc/edgeha/edgeha.yaml)." },
+    { name: "node", kind: "string", value: "NAME", description: "Which node of the config this is." },
+    { name: "state-dir", kind: "string", value: "DIR", description: "State directory: CIB and fence history (default from the config)." },
+    { name: "socket", kind: "string", value: "PATH", description: "Admin socket path (default from the config)." },
+    { name: "initial-cib", kind: "string", value: "FILE", description: "A CIB (Pacemaker XML or edgeha's JSON/YAML) to start from when the state directory has none yet." },
+  ],
+  async run(args, context) {
+    const file = typeof args.options.config === "string" ? args.options.config : configDefaults.DEFAULT_CONFIG_PATH;
+    const logger = createLogger({ name: "agent", destination: context.stdout });
+    const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
+    const match = findLocalNode(config, { ...machineIdentity(), name: typeof args.options.node === "string" ? args.options.node : undefined });
+    logger.info({ node: match.node.name, reason: match.reason }, "this node chosen");
+    const socketPath = typeof args.options.socket === "string" ? args.options.socket : config.paths.socket;
+    const authkeyFile = config.paths.authkey.startsWith("/") ? config.paths.authkey : join(file, "..", config.paths.authkey);
+    let initialCib: Cib | undefined;
+    if (typeof args.options["initial-cib"] === "string") {
+      const read = readCibFile(args.options["initial-cib"]);
+      for (const warning of read.warnings) logger.warn({ file: args.options["initial-cib"] }, warning);
+      initialCib = read.cib;
+    }
+    const stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
+    const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger, stateDir, initialCib });
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+      void agent.leaving.then(resolve);
+    });
+    await agent.close();
+    return 0;
+  },
+};
+
+function age(seconds: number | undefined): string {
+  if (!seconds) return "";
+  return ` at ${new Date(seconds * 1000).toISOString().replace(".000", "")}`;
+}
+
+/** Text in the spirit of `pcs status`: cluster, DC, quorum, nodes, resources, failures, fencing. */
+export function renderClusterStatus(status: AgentStatus): string {
+  const summary = status.cluster_state;
+  const quorum = status.quorum;
+  const lines = [
+    `Cluster name: ${status.cluster}`,
+    "",
+    "Cluster Summary:",
+    `  * Current DC: ${status.dc ?? "NONE (election in progress)"}${summary ? ` - partition ${summary.quorate ? "with" : "WITHOUT"} quorum` : ""}`,
+    `  * Configuration version: ${status.cibVersion}`,
+    `  * Membership: ring ${status.ringId}, quorum ${quorum.quorate ? "yes" : "NO"} (votes ${quorum.votes}/${quorum.expected}, needed ${quorum.quorum}${quorum.flags.length ? `, ${quorum.flags.join(" ")}` : ""})`,
+    `  * This node: ${status.node.name}`,
+  ];
+  if (summary?.transition) lines.push(`  * Transition ${summary.transition.id} in progress: ${summary.transition.running} running, ${summary.transition.pending} pending`);
+  lines.push("", "Node List:");
+  const nodes = summary?.nodes ?? status.members.map((member) => ({ name: member.name, state: "online" as const }));
+  const byState = new Map<string, string[]>();
+  for (const node of nodes) byState.set(node.state, [...(byState.get(node.state) ?? []), node.name]);
+  const label: Record<string, string> = { online: "Online", offline: "OFFLINE", standby: "Standby", unclean: "UNCLEAN (lost, fencing pending)", maintenance: "Maintenance", "shutting-down": "Shutting down", pending: "Pending (joining)" };
+  for (const [state, names] of byState) lines.push(`  * ${label[state] ?? state}: [ ${names.join(" ")} ]`);
+  const links = status.members.filter((member) => member.id !== status.node.id).flatMap((member) => member.links.map((link, index) => `${member.name} link${index} ${link.state}`));
+  if (links.length) lines.push(`  * Links: ${links.join(", ")}`);
+  lines.push("", "Full List of Resources:");
+  if (!summary) lines.push("  * (no DC yet: resource state unknown)");
+  else if (summary.resources.length === 0) lines.push("  * No resources");
+  else {
+    let group: string | undefined;
+    for (const resource of summary.resources) {
+      if (resource.group !== group) {
+        group = resource.group;
+        if (group) lines.push(`  * Resource Group: ${group}:`);
+      }
+      const indent = resource.group ? "    " : "  ";
+      const where = resource.nodes.length ? ` ${resource.nodes.join(" ")}` : "";
+      const flags = [resource.managed ? "" : "(unmanaged)", resource.targetRole && resource.role === "Stopped" ? `(target-role ${resource.targetRole})` : ""].filter(Boolean).join(" ");
+      lines.push(`${indent}* ${resource.id}\t(${resource.agent}):\t ${resource.role}${where}${flags ? ` ${flags}` : ""}`);
+    }
+  }
+  if (summary && summary.failedActions.length) {
+    lines.push("", "Failed Resource Actions:");
+    for (const failure of summary.failedActions) {
+      lines.push(`  * ${failure.resource} ${failure.operation}${failure.intervalMs ? ` (interval ${failure.intervalMs / 1000}s)` : ""} on ${failure.node} returned rc ${failure.rc}${failure.reason ? ` '${failure.reason}'` : ""}${age(failure.atSeconds)}`);
+    }
+  }
+  if (summary && summary.fencing.length) {
+    lines.push("", "Fencing History:");
+    for (const record of [...summary.fencing].reverse()) lines.push(`  * ${record.action} of ${record.target} ${record.state === "done" ? "successful" : record.state}${record.by ? ` (by ${record.by})` : ""}${age(record.atSeconds)}${record.state === "failed" && record.reason ? `: ${record.reason}` : ""}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function fetchStatus(socket: string): Promise<AgentStatus> {
+  const reply = (await requestApi(socket, { command: "status" })) as AgentStatus & { error?: string };
+  if (reply.error) throw new UsageError(`the agent answered: ${reply.error}`);
+  return reply;
+}
+
+async function watch(socket: string, context: CommandContext, intervalMs: number, rounds: number): Promise<number> {
+  for (let round = 0; round < rounds; round++) {
+    let text: string;
+    try {
+      text = renderClusterStatus(await fetchStatus(socket));
+    } catch (error) {
+      text = `${error instanceof Error ? error.message : String(error)}\n`;
+    }
+    context.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}  (every ${intervalMs / 1000}s, Ctrl-C to stop)\n\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return 0;
+}
+
+const statusCommand: Command = {
+  words: ["status"],
+  summary: "Show the cluster: DC, quorum, nodes, resources, failed actions, fencing",
+  usage: "[--socket PATH] [--json] [--watch [--interval SECONDS]]",
+  description: "Asks the local agent. Any member shows the whole cluster as the DC last reported it, plus its own membership and link states.",
+  examples: ["status", "status --json", "status --watch --interval 0.5"],
+  options: [socketOption, jsonOption, { name: "watch", kind: "boolean", description: "Redraw until interrupted." }, { name: "interval", kind: "number", value: "SECONDS", description: "Redraw interval for --watch (default 1)." }],
+  async run(args, context) {
+    const socket = socketOf(args.options);
+    if (args.options.watch) {
+      const interval = typeof args.options.interval === "number" ? args.options.interval : 1;
+      if (!(interval >= 0.1 && interval <= 3600)) throw new UsageError("--interval must be between 0.1 and 3600 seconds");
+      return watch(socket, context, Math.round(interval * 1000), Number.MAX_SAFE_INTEGER);
+    }
+    const status = await fetchStatus(socket);
+    context.stdout.write(args.options.json ? `${JSON.stringify(status, null, 2)}\n` : renderClusterStatus(status));
+    return 0;
+  },
+};
+
+const nodeStopCommand: Command = {
+  words: ["node", "stop"],
+  summary: "Leave the cluster gracefully: resources move away first, then the agent exits",
+  usage: "[--socket PATH] [--json]",
+  description: "Tells the local agent to leave. The DC moves every resource off this node (no fencing: it is a clean shutdown), and the agent exits once nothing runs here.",
+  examples: ["node stop", "node stop --socket /tmp/alpha.sock"],
+  options: [socketOption, jsonOption],
+  async run(args, context) {
+    const reply = (await requestApi(socketOf(args.options), { command: "node-stop" })) as { ok?: boolean; message?: string; error?: string };
+    if (args.options.json) context.stdout.write(`${JSON.stringify(reply)}\n`);
+    else context.stdout.write(`${reply.message ?? reply.error}\n`);
+    return reply.ok ? 0 : 1;
+  },
+};
+
+export const clusterCommands: Command[] = [agentCommand, statusCommand, nodeStopCommand];
+
+export type { ClusterSummary };

@@ -1,4 +1,4 @@
-// Membership area commands: the deterministic simulator (agent, status and arbiter follow).
+// Membership area commands: the deterministic simulator and the arbiter (agent and status are in cluster.ts).
 import type { Command } from "../command";
 import { UsageError } from "../../common/errors";
 import { replayCommand, runSeed, type RunResult } from "../../sim";
@@ -7,9 +7,6 @@ import { join } from "node:path";
 import { startArbiter } from "../../node/arbiter";
 import { createLogger } from "../../common/log";
 import type { ArbiterPreference } from "../../quorum";
-import { findLocalNode, loadConfig, machineIdentity, configDefaults } from "../../config";
-import { startAgent, type AgentStatus } from "../../node/agent";
-import { requestApi } from "../../api";
 
 function positiveInteger(value: unknown, name: string, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -94,60 +91,4 @@ const arbiterCommand: Command = {
   },
 };
 
-const agentCommand: Command = {
-  words: ["agent"],
-  summary: "Run the node agent in the foreground (membership and quorum for now)",
-  usage: "--config FILE [--node NAME] [--state-dir DIR] [--socket PATH]",
-  description: "Starts this node's agent: heartbeats on every link, membership views, quorum, and the local admin socket. Logs JSON lines to stdout. The node is the one named, else the one matching the host name, else the one whose link address is on this machine.",
-  examples: ["agent --config /etc/edgeha/edgeha.yaml", "agent --config pair.yaml --node alpha --socket /tmp/alpha.sock"],
-  options: [
-    { name: "config", kind: "string", value: "FILE", description: "The bootstrap config (default /etc/edgeha/edgeha.yaml)." },
-    { name: "node", kind: "string", value: "NAME", description: "Which node of the config this is." },
-    { name: "state-dir", kind: "string", value: "DIR", description: "State directory (default from the config)." },
-    { name: "socket", kind: "string", value: "PATH", description: "Admin socket path (default from the config)." },
-  ],
-  async run(args, context) {
-    const file = typeof args.options.config === "string" ? args.options.config : configDefaults.DEFAULT_CONFIG_PATH;
-    const logger = createLogger({ name: "agent", destination: context.stdout });
-    const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
-    const match = findLocalNode(config, { ...machineIdentity(), name: typeof args.options.node === "string" ? args.options.node : undefined });
-    logger.info({ node: match.node.name, reason: match.reason }, "this node chosen");
-    const socketPath = typeof args.options.socket === "string" ? args.options.socket : config.paths.socket;
-    const authkeyFile = config.paths.authkey.startsWith("/") ? config.paths.authkey : join(file, "..", config.paths.authkey);
-    const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger });
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
-    await agent.close();
-    return 0;
-  },
-};
-
-function renderStatus(status: AgentStatus): string {
-  const lines = [`Cluster: ${status.cluster}`, `This node: ${status.node.name} (id ${status.node.id})`, `Ring id: ${status.ringId}`, "Members:"];
-  for (const member of status.members) lines.push(`  ${member.name} (id ${member.id}): ${member.links.map((link, index) => `link${index} ${link.address} ${link.state}`).join(", ")}`);
-  const quorum = status.quorum;
-  lines.push(`Quorum: ${quorum.quorate ? "quorate" : "NOT quorate"}, votes ${quorum.votes}, expected ${quorum.expected}, needed ${quorum.quorum}, flags ${quorum.flags.join(" ") || "none"}`);
-  lines.push(`Arbiter: ${status.arbiter.state}`);
-  return `${lines.join("\n")}\n`;
-}
-
-const statusCommand: Command = {
-  words: ["status"],
-  summary: "Show membership and quorum as seen by the local agent",
-  usage: "[--socket PATH] [--json]",
-  examples: ["status", "status --socket /tmp/alpha.sock --json"],
-  options: [
-    { name: "socket", kind: "string", value: "PATH", description: `Admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` },
-    { name: "json", kind: "boolean", description: "Print the status as JSON." },
-  ],
-  async run(args, context) {
-    const path = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
-    const status = (await requestApi(path, { command: "status" })) as AgentStatus;
-    context.stdout.write(args.options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
-    return 0;
-  },
-};
-
-export const membershipCommands: Command[] = [simCommand, arbiterCommand, agentCommand, statusCommand];
+export const membershipCommands: Command[] = [simCommand, arbiterCommand];

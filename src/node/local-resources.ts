@@ -1,0 +1,235 @@
+// This node's resources as its controller sees them: runs the operations the DC asks for
+// (one at a time per resource), probes every configured resource, keeps the recurring
+// monitors of what runs here, and keeps the operation history and fail counts that go into
+// the node's report. I/O lives here; what to do with the results is the controller's.
+import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import type { NodeReport } from "../controller";
+import type { Logger } from "../common/log";
+
+export interface ActionOutcome { rc: number; reason?: string; timedOut: boolean; runTimeMs: number }
+
+/** Runs one action of one primitive on this node. */
+export type ActionRunner = (primitive: Primitive, action: string, intervalMs: number, timeoutMs: number) => Promise<ActionOutcome>;
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const INFINITY_TEXT = "INFINITY";
+
+interface Recurring { intervalMs: number; timeoutMs: number; timer: NodeJS.Timeout | undefined; generation: number }
+
+export class LocalResources {
+  private cib: Cib | undefined;
+  private readonly history = new Map<string, Map<string, OperationRecord>>();
+  private readonly attributes: Record<string, string> = {};
+  /** The last failure of each operation, shown until cleaned up (not part of the history the scheduler reads). */
+  private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly recurring = new Map<string, Recurring[]>();
+  private readonly probedDefinitions = new Map<string, string>();
+  private probedVersion = "";
+  private probing = false;
+  private dcOperations = 0;
+  private callId = 0;
+  private shutdownRequested = false;
+  private closed = false;
+  private changed: (() => void) | undefined;
+
+  private readonly run: ActionRunner;
+  /** Fence devices "run" here once started: the fencer may use them from this node. */
+  private readonly devicesStarted = new Set<string>();
+
+  constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number) {
+    this.run = async (primitive, action, intervalMs, timeoutMs) => {
+      if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs);
+      if (action === "start") this.devicesStarted.add(primitive.id);
+      if (action === "stop") this.devicesStarted.delete(primitive.id);
+      return { rc: action === "monitor" && !this.devicesStarted.has(primitive.id) ? 7 : 0, timedOut: false, runTimeMs: 0 };
+    };
+  }
+
+  /** Called (soon, once per burst) whenever the report changes. */
+  onChange(callback: () => void): void {
+    this.changed = callback;
+  }
+
+  report(): NodeReport {
+    const resources: NodeReport["resources"] = {};
+    for (const [id, records] of this.history) {
+      const primitive = this.primitive(id);
+      resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
+    }
+    return {
+      node: this.nodeName, probed: !this.probing && this.probedVersion !== "", cibVersion: this.probedVersion, busy: this.dcOperations > 0,
+      resources, attributes: { ...this.attributes }, shutdown: this.shutdownRequested,
+      failures: [...this.failures.values()].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) })),
+    };
+  }
+
+  requestShutdown(): void {
+    this.shutdownRequested = true;
+    this.notify();
+  }
+
+  /** A new configuration is in force: probe whatever is new or changed, then report. */
+  configure(cib: Cib): void {
+    this.cib = cib;
+    const version = formatVersion(cib.version);
+    this.probing = true;
+    const primitives = allPrimitives(cib);
+    const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async () => {
+      const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
+      this.probedDefinitions.set(primitive.id, definitionOf(primitive));
+      this.record(primitive, "monitor", 0, outcome);
+      if (outcome.rc === 0) this.startMonitors(primitive);
+    }));
+    void Promise.allSettled(probes).then(() => {
+      if (this.cib !== cib) return;
+      this.probing = false;
+      this.probedVersion = version;
+      this.notify();
+    });
+  }
+
+  /** Runs start or stop for the DC; the outcome is also recorded in the history. */
+  async operate(resource: string, operation: "start" | "stop"): Promise<{ ok: boolean; reason?: string }> {
+    const primitive = this.primitive(resource);
+    if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
+    this.dcOperations++;
+    try {
+      return await this.serialize(resource, async () => {
+        if (operation === "stop") this.stopMonitors(resource);
+        const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0));
+        this.record(primitive, operation, 0, outcome);
+        const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
+        if (ok && operation === "start") this.startMonitors(primitive);
+        return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+      });
+    } finally {
+      this.dcOperations--;
+      this.notify();
+    }
+  }
+
+  /** Forgets failures of one resource (or all) and probes it again. */
+  cleanup(resource?: string): void {
+    for (const key of Object.keys(this.attributes)) {
+      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) delete this.attributes[key];
+    }
+    for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
+    for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
+      this.history.delete(id);
+      this.probedDefinitions.delete(id);
+      this.stopMonitors(id);
+    }
+    if (this.cib) this.configure(this.cib);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const id of this.recurring.keys()) this.stopMonitors(id);
+  }
+
+  private primitive(id: string): Primitive | undefined {
+    return this.cib ? allPrimitives(this.cib).find((primitive) => primitive.id === id) : undefined;
+  }
+
+  private timeoutOf(primitive: Primitive, action: string, intervalMs: number): number {
+    const op = primitive.operations.find((each) => each.name === action && each.intervalMs === intervalMs);
+    const text = op?.timeout ?? (this.cib ? flattenSets(this.cib.opDefaults).timeout : undefined);
+    if (text === undefined) return DEFAULT_TIMEOUT_MS;
+    try {
+      return parseDurationMs(text, "timeout");
+    } catch {
+      return DEFAULT_TIMEOUT_MS;
+    }
+  }
+
+  private serialize<T>(resource: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(resource) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.chains.set(resource, next.catch(() => undefined));
+    return next;
+  }
+
+  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: ActionOutcome): void {
+    const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
+    this.history.set(primitive.id, records);
+    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : "last_0";
+    const previous = records.get(key);
+    // Recurring results are recorded only when they change, so the report stays quiet.
+    if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
+    const now = this.epochSeconds();
+    const record: OperationRecord = {
+      id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
+      attributes: { "last-rc-change": String(now), "exec-time": String(outcome.runTimeMs), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
+    };
+    records.set(key, record);
+    const failed = !(record.rcCode === 0 || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
+    if (intervalMs === 0 && operation !== "monitor") {
+      // A start or stop begins a new run: the recurring results of the previous one no longer apply.
+      for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
+    }
+    if (failed) {
+      this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
+      const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
+      const count = this.attributes[countKey];
+      // A failed start bans the resource from this node (start-failure-is-fatal, Pacemaker's default).
+      this.attributes[countKey] = operation === "start" ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
+      this.attributes[`last-failure-${primitive.id}`] = String(now);
+      this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
+    }
+    this.notify();
+  }
+
+  private startMonitors(primitive: Primitive): void {
+    this.stopMonitors(primitive.id);
+    const monitors = primitive.operations.filter((op) => op.name === "monitor" && op.intervalMs > 0 && (op.role === undefined || /^(started|unpromoted|slave)$/i.test(op.role)) && op.enabled !== "false");
+    const list: Recurring[] = monitors.map((op) => ({ intervalMs: op.intervalMs, timeoutMs: this.timeoutOf(primitive, "monitor", op.intervalMs), timer: undefined, generation: 0 }));
+    this.recurring.set(primitive.id, list);
+    for (const monitor of list) this.schedule(primitive, monitor, monitor.generation);
+  }
+
+  private schedule(primitive: Primitive, monitor: Recurring, generation: number): void {
+    if (this.closed) return;
+    monitor.timer = setTimeout(() => {
+      void this.serialize(primitive.id, async () => {
+        if (monitor.generation !== generation) return;
+        const outcome = await this.run(primitive, "monitor", monitor.intervalMs, monitor.timeoutMs);
+        if (monitor.generation !== generation) return;
+        this.record(primitive, "monitor", monitor.intervalMs, outcome);
+        // After a failure the DC decides (recover, move); monitoring resumes with the next start.
+        if (outcome.rc === 0) this.schedule(primitive, monitor, generation);
+      });
+    }, monitor.intervalMs);
+    monitor.timer.unref?.();
+  }
+
+  private stopMonitors(id: string): void {
+    for (const monitor of this.recurring.get(id) ?? []) {
+      monitor.generation++;
+      if (monitor.timer) clearTimeout(monitor.timer);
+    }
+    this.recurring.delete(id);
+  }
+
+  private pending = false;
+  private notify(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      this.changed?.();
+    });
+  }
+}
+
+export function allPrimitives(cib: Cib): Primitive[] {
+  return cib.resources.flatMap((resource) => {
+    if (resource.kind === "primitive") return [resource];
+    if (resource.kind === "group") return resource.members;
+    return resource.child.kind === "group" ? resource.child.members : [resource.child];
+  });
+}
+
+function definitionOf(primitive: Primitive): string {
+  return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
+}
