@@ -4,7 +4,7 @@
 import type { Cib, ColocationConstraint, LocationConstraint, OrderConstraint } from "../cib";
 import { EdgehaError } from "../common/errors";
 import { didYouMean } from "../common/suggest";
-import { normaliseScore, requireFreeId, requireResource, uniqueId, unknownNodeWarning } from "./lookup";
+import { normaliseScore, requireFreeId, requireResource, uniqueId } from "./lookup";
 import type { AdminEdit } from "./types";
 
 type Edit<K extends AdminEdit["kind"]> = Extract<AdminEdit, { kind: K }>;
@@ -19,9 +19,9 @@ function requireRole(role: string | undefined, where: string): void {
 
 function addLocation(draft: Cib, location: LocationConstraint): string[] {
   requireResource(draft, location.rsc);
+  // A node the CIB does not know is reported by analysis.ts after the edit.
   draft.constraints.push(location);
-  const warning = unknownNodeWarning(draft, location.node!, `location '${location.id}' has no effect until a node of that name joins`);
-  return warning ? [warning] : [];
+  return [];
 }
 
 export function locationPrefers(draft: Cib, edit: Edit<"location-prefers">): string[] {
