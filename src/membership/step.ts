@@ -11,7 +11,16 @@ import { assert, unreachable } from "../common/errors";
 import { partitionIntoCliques } from "./clique";
 import type { Heartbeat, MembershipEffect, MembershipInput, MembershipSettings, MembershipState, PeerState, View } from "./types";
 
-export interface StepResult { state: MembershipState; effects: MembershipEffect[] }
+export interface StepResult {
+  state: MembershipState;
+  effects: MembershipEffect[];
+  /**
+   * The earliest local time at which a tick can change anything (a heartbeat due, a peer's
+   * token running out, a rejoin hold or flap memory ending). A runner may sleep until then,
+   * or until a heartbeat arrives: ticks before it are no-ops.
+   */
+  nextDeadlineMs: number;
+}
 
 export function initialMembership(settings: MembershipSettings, localId: number, incarnation: number, nowMs: number, ringSeen = 0): MembershipState {
   assert(settings.nodeIds.includes(localId), `node ${localId} is not in the configuration`);
@@ -21,6 +30,26 @@ export function initialMembership(settings: MembershipSettings, localId: number,
 }
 
 export function stepMembership(state: MembershipState, input: MembershipInput): StepResult {
+  const result = stepInner(state, input);
+  return { ...result, nextDeadlineMs: nextDeadlineMs(result.state) };
+}
+
+/** See StepResult.nextDeadlineMs. */
+export function nextDeadlineMs(state: MembershipState): number {
+  const { settings, nowMs } = state;
+  let deadline = state.nextHeartbeatMs;
+  const consider = (atMs: number) => { if (atMs > nowMs && atMs < deadline) deadline = atMs; };
+  for (const id of settings.nodeIds) {
+    const peer = state.peers[id];
+    if (id === state.localId || peer === undefined) continue;
+    consider(peer.lastHeardMs + settings.tokenMs);
+    consider(peer.steadySinceMs + holdMs(settings, peer, nowMs));
+    if (peer.flaps > 0) consider(peer.lastFlapMs + settings.flapForgetMs + 1);
+  }
+  return deadline;
+}
+
+function stepInner(state: MembershipState, input: MembershipInput): Omit<StepResult, "nextDeadlineMs"> {
   let next: MembershipState;
   switch (input.kind) {
     case "tick":
@@ -119,7 +148,7 @@ function heartbeatOf(state: MembershipState): Heartbeat {
   return { incarnation: state.incarnation, reach: reachable(state), view: state.view, proposal: proposalOf(state) };
 }
 
-function decide(state: MembershipState): StepResult {
+function decide(state: MembershipState): Omit<StepResult, "nextDeadlineMs"> {
   const members = candidateOf(state);
   const others = members.filter((id) => id !== state.localId);
   // Follow a member that already installed exactly this group with a newer ring, so every
@@ -143,7 +172,7 @@ function decide(state: MembershipState): StepResult {
   return install(state, { ringId, members, incarnations }, others.length === 0 ? "no peer reachable" : "every member agreed");
 }
 
-function install(state: MembershipState, view: View, reason: string): StepResult {
+function install(state: MembershipState, view: View, reason: string): Omit<StepResult, "nextDeadlineMs"> {
   assert(view.ringId > state.view.ringId, "ring ids only grow");
   const next = { ...state, view, ringSeen: Math.max(state.ringSeen, view.ringId), viewChanges: state.viewChanges + 1 };
   return { state: next, effects: [{ kind: "view", view, reason }] };

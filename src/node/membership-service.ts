@@ -4,11 +4,12 @@
 // the cores, effects come out and are performed here (send frames, report views).
 import type { BootstrapConfig, NodeConfig } from "../config";
 import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, UdpTransport, type Frame } from "../transport";
-import { initialMembership, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
-import { initialQuorum, stepQuorum, summarize, type QuorumState } from "../quorum";
+import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
+import { initialQuorum, quorumDeadlineMs, quorumReport, stepQuorum, summarize, type QuorumInput, type QuorumState } from "../quorum";
 import type { Logger } from "../common/log";
 
-const TICK_MS = 10;
+/** The runner sleeps until the earliest deadline the cores report, but never longer than this. */
+const SLEEP_MS_MAX = 1000;
 
 export type QuorumSummary = ReturnType<typeof summarize>;
 
@@ -38,9 +39,15 @@ export class MembershipService {
   private quorumState: QuorumState;
   private sequence = 0;
   private lastQuorate = false;
+  private malformedHeartbeats = 0;
   private readonly channels = new Map<number, PeerChannel>();
   private readonly listeners: MembershipListener[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** The earliest time membership needs a tick (from its last step). */
+  private membershipDeadlineMs = 0;
+  /** Wake-ups so far, for the idle-cost figures in bench/membership. */
+  wakeups = 0;
   private readonly started = performance.now();
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
@@ -67,7 +74,7 @@ export class MembershipService {
     const transport = await UdpTransport.open(node.links, config.transport.port);
     const service = new MembershipService(config, node, codec, transport, new LinkMonitor(config.timing.tokenMs), logger);
     transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes));
-    service.timer = setInterval(() => service.tick(), TICK_MS);
+    service.tick();
     return service;
   }
 
@@ -97,6 +104,7 @@ export class MembershipService {
     if (channel === undefined) return;
     channel.sender.send(payload);
     this.flush(peerId, channel);
+    this.schedule();
   }
 
   status(): MembershipStatus {
@@ -111,12 +119,13 @@ export class MembershipService {
       }),
       quorum: this.quorum(),
       arbiter: { configured: this.config.quorum.arbiter !== undefined, state: this.config.quorum.arbiter === undefined ? "none" : "client not wired yet" },
-      frames: { ...this.codec.counters },
+      frames: { ...this.codec.counters, "malformed-heartbeat": this.malformedHeartbeats },
     };
   }
 
   async close(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.transport.close();
   }
@@ -146,17 +155,21 @@ export class MembershipService {
   }
 
   private broadcast(heartbeat: Heartbeat): void {
-    const body = Buffer.from(JSON.stringify(heartbeat));
+    // The quorum report rides on every heartbeat; this node hears its own too (see quorumReport).
+    const report = quorumReport(this.quorumState, heartbeat.proposal === null);
+    this.stepQuorumState({ kind: "report", from: this.node.id, report });
+    const body = encodeHeartbeat(heartbeat, report);
     for (const peer of this.config.nodes) if (peer.id !== this.node.id) this.sendFrame(peer.id, "heartbeat", body);
   }
 
   private feed(input: MembershipInput): void {
     const result = stepMembership(this.membership, input);
     this.membership = result.state;
+    this.membershipDeadlineMs = result.nextDeadlineMs;
     for (const effect of result.effects) {
       if (effect.kind === "broadcast") this.broadcast(effect.heartbeat);
       else {
-        this.quorumState = stepQuorum(this.quorumState, { kind: "view", members: effect.view.members, nowMs: this.nowMs() });
+        this.quorumState = stepQuorum(this.quorumState, { kind: "view", members: effect.view.members, ringId: effect.view.ringId, nowMs: this.nowMs() });
         const quorum = this.quorum();
         this.lastQuorate = quorum.quorate;
         this.logger.info({ ringId: effect.view.ringId, members: effect.view.members, quorate: quorum.quorate, reason: effect.reason }, "new membership view");
@@ -171,13 +184,14 @@ export class MembershipService {
     const frame = decoded.frame;
     this.links.heard(frame.senderId, link, this.nowMs());
     if (frame.kind === "heartbeat") {
-      let heartbeat: Heartbeat;
-      try {
-        heartbeat = JSON.parse(Buffer.from(frame.body).toString()) as Heartbeat;
-      } catch {
+      const body = decodeHeartbeat(frame.body);
+      if (!body.ok) {
+        this.malformedHeartbeats++;
         return;
       }
-      this.feed({ kind: "heartbeat", from: frame.senderId, heartbeat, nowMs: this.nowMs() });
+      if (body.report !== undefined) this.stepQuorumState({ kind: "report", from: frame.senderId, report: body.report });
+      this.feed({ kind: "heartbeat", from: frame.senderId, heartbeat: body.heartbeat, nowMs: this.nowMs() });
+      this.schedule();
       return;
     }
     // Reliable traffic only from the incarnation membership knows, so a restarted peer's
@@ -193,17 +207,43 @@ export class MembershipService {
       this.sendFrame(frame.senderId, "ack", ack);
       for (const message of messages) for (const listener of this.listeners) listener.message?.(frame.senderId, message);
     }
+    this.schedule();
   }
 
-  private tick(): void {
-    const nowMs = this.nowMs();
-    this.feed({ kind: "tick", nowMs });
-    this.quorumState = stepQuorum(this.quorumState, { kind: "tick", nowMs });
+  /** Steps quorum and tells the listeners when quorate changed without a view change. */
+  private stepQuorumState(input: QuorumInput): void {
+    this.quorumState = stepQuorum(this.quorumState, input);
     const quorum = this.quorum();
     if (quorum.quorate !== this.lastQuorate) {
       this.lastQuorate = quorum.quorate;
       for (const listener of this.listeners) listener.quorum?.(quorum);
     }
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    this.wakeups++;
+    const nowMs = this.nowMs();
+    this.feed({ kind: "tick", nowMs });
+    this.stepQuorumState({ kind: "tick", nowMs });
     for (const [peerId, channel] of this.channels) if (!channel.sender.idle) this.flush(peerId, channel);
+    this.schedule();
+  }
+
+  /** Sleeps until the earliest deadline of membership, quorum and the reliable channels. */
+  private schedule(): void {
+    if (this.closed) return;
+    const nowMs = this.nowMs();
+    let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
+    const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);
+    if (quorumMs !== undefined) wakeMs = Math.min(wakeMs, quorumMs);
+    for (const channel of this.channels.values()) {
+      const channelMs = channel.sender.nextDeadlineMs();
+      if (channelMs !== undefined) wakeMs = Math.min(wakeMs, channelMs);
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
+    this.timer = setTimeout(() => this.tick(), Math.max(0, wakeMs - nowMs) + 1);
   }
 }

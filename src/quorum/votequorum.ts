@@ -124,6 +124,13 @@ function settle(state: QuorumState): QuorumState {
   return { ...next, quorate: evaluate(next).quorate };
 }
 
+/** When a tick can next change quorum on its own (the last_man_standing window ending), if ever. */
+export function quorumDeadlineMs(state: QuorumState, nowMs: number): number | undefined {
+  if (!state.settings.lastManStanding || !state.quorate) return undefined;
+  const endMs = state.viewSinceMs + state.settings.lastManStandingWindowMs;
+  return endMs > nowMs ? endMs : undefined;
+}
+
 function lastManStanding(state: QuorumState, nowMs: number): QuorumState {
   const { settings } = state;
   if (!settings.lastManStanding || !state.quorate) return state;

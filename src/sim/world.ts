@@ -2,10 +2,10 @@
 // over a simulated network and clock. Faults come from the seed; invariants are checked
 // after every step; a liveness phase follows once every fault is healed.
 import { FrameCodec } from "../transport";
-import { initialMembership, stepMembership, type Heartbeat, type MembershipState } from "../membership";
+import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipState } from "../membership";
 import {
   arbiterRequest, holdsVote, initialArbiter, initialArbiterClient, initialQuorum, replyReceived, requestDue, requestSent,
-  quorumReport, savedVoters, stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type QuorumReport, type SavedVoters, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
+  quorumReport, savedVoters, stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type SavedVoters, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
 } from "../quorum";
 import { Random } from "./random";
 import { scenarioFor, type Scenario } from "./scenario";
@@ -108,7 +108,7 @@ export class World {
   private broadcast(node: SimNode, heartbeat: Heartbeat): void {
     const report = quorumReport(node.quorum, heartbeat.proposal === null);
     this.stepQuorum(node, { kind: "report", from: node.id, report });
-    const body = Buffer.from(JSON.stringify({ heartbeat, report }));
+    const body = encodeHeartbeat(heartbeat, report);
     for (const peer of this.scenario.nodeIds) {
       if (peer === node.id) continue;
       for (let link = 0; link < this.scenario.links; link++) {
@@ -148,9 +148,10 @@ export class World {
     }
     const decoded = node.codec.decode(packet.bytes);
     if (!decoded.ok) return;
-    const { heartbeat, report } = JSON.parse(Buffer.from(decoded.frame.body).toString()) as { heartbeat: Heartbeat; report: QuorumReport };
-    this.stepQuorum(node, { kind: "report", from: decoded.frame.senderId, report });
-    this.feed(node, { kind: "heartbeat", from: decoded.frame.senderId, heartbeat, nowMs: this.localMs(node.id) });
+    const body = decodeHeartbeat(decoded.frame.body);
+    if (!body.ok) return this.fail(`node ${node.id}: an authenticated heartbeat did not decode (${body.reason})`);
+    if (body.report !== undefined) this.stepQuorum(node, { kind: "report", from: decoded.frame.senderId, report: body.report });
+    this.feed(node, { kind: "heartbeat", from: decoded.frame.senderId, heartbeat: body.heartbeat, nowMs: this.localMs(node.id) });
   }
 
   private tickNode(node: SimNode): void {

@@ -53,6 +53,17 @@ export class ReliableSender {
     return this.queued.length === 0 && this.inFlight.size === 0;
   }
 
+  /** When the next retransmission falls due; undefined when nothing waits for an ack. */
+  nextDeadlineMs(): number | undefined {
+    if (this.failed) return undefined;
+    let deadline: number | undefined;
+    for (const pending of this.inFlight.values()) {
+      const dueMs = pending.sentAtMs + this.settings.retransmitMs;
+      if (deadline === undefined || dueMs < deadline) deadline = dueMs;
+    }
+    return deadline;
+  }
+
   /** Fragment bodies to transmit now: new ones within the window, and retransmissions due. */
   poll(nowMs: number): Buffer[] {
     const out: Buffer[] = [];

@@ -47,6 +47,18 @@ describe("reliable ordered messages", () => {
     expect(sender.failed).toBe(true);
   });
 
+  it("reports when the next retransmission is due, and nothing once acknowledged", () => {
+    const sender = new ReliableSender({ ...RELIABLE_DEFAULTS, retransmitMs: 200 });
+    expect(sender.nextDeadlineMs()).toBeUndefined();
+    sender.send(Buffer.from("hello"));
+    const [fragment] = sender.poll(1000);
+    expect(sender.nextDeadlineMs()).toBe(1200);
+    expect(sender.poll(1199)).toEqual([]);
+    const receiver = new ReliableReceiver();
+    sender.onAck(receiver.onFragment(fragment!).ack);
+    expect(sender.nextDeadlineMs()).toBeUndefined();
+  });
+
   it("refuses a message over the size limit with a typed error", () => {
     const sender = new ReliableSender({ ...RELIABLE_DEFAULTS, messageBytesMax: 10 });
     expect(() => sender.send(Buffer.alloc(11))).toThrow(expect.objectContaining({ code: "E_TRANSPORT_MESSAGE_TOO_LARGE" }));

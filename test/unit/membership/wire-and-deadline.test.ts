@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipSettings, type MembershipState, type WireReport } from "../../../src/membership";
+
+const settings = (nodeIds: number[]): MembershipSettings => ({ nodeIds, heartbeatMs: 100, tokenMs: 500, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 });
+
+const sortedIds = fc.uniqueArray(fc.integer({ min: 1, max: 65535 }), { maxLength: 32 }).map((ids) => ids.sort((a, b) => a - b));
+const heartbeatArbitrary: fc.Arbitrary<Heartbeat> = fc.record({
+  incarnation: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+  reach: sortedIds,
+  members: sortedIds,
+  ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+  proposal: fc.option(fc.record({ members: sortedIds, ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }) }), { nil: null }),
+  seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+}).map(({ incarnation, reach, members, ringId, proposal, seed }) => ({
+  incarnation, reach, proposal,
+  view: { ringId, members, incarnations: Object.fromEntries(members.map((id, index) => [id, (seed + index) >>> 0])) },
+}));
+const setArbitrary = fc.record({ epoch: fc.integer({ min: 0, max: 2 ** 32 - 1 }), ids: sortedIds });
+const reportArbitrary: fc.Arbitrary<WireReport | undefined> = fc.option(fc.record({
+  ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }), settled: fc.boolean(), voters: setArbitrary, attempts: fc.array(setArbitrary, { maxLength: 8 }),
+}), { nil: undefined });
+
+describe("heartbeat wire format", () => {
+  it("round-trips every heartbeat and quorum report", () => {
+    fc.assert(fc.property(heartbeatArbitrary, reportArbitrary, (heartbeat, report) => {
+      expect(decodeHeartbeat(encodeHeartbeat(heartbeat, report))).toEqual({ ok: true, heartbeat, report });
+    }), { numRuns: 300 });
+  });
+
+  it("is compact: a two-node heartbeat fits in a few dozen bytes", () => {
+    const heartbeat: Heartbeat = { incarnation: 9, reach: [2], view: { ringId: 4, members: [1, 2], incarnations: { 1: 9, 2: 5 } }, proposal: null };
+    const bytes = encodeHeartbeat(heartbeat);
+    expect(bytes.length).toBeLessThan(Buffer.from(JSON.stringify(heartbeat)).length / 3);
+  });
+
+  it("fuzz: random and mutated bodies never throw, and anything accepted re-encodes to itself", () => {
+    const check = (bytes: Uint8Array) => {
+      const result = decodeHeartbeat(bytes);
+      if (result.ok) expect(encodeHeartbeat(result.heartbeat, result.report).equals(Buffer.from(bytes))).toBe(true);
+      else expect(typeof result.reason).toBe("string");
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => check(bytes)), { numRuns: 2000 });
+    fc.assert(fc.property(heartbeatArbitrary, reportArbitrary, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat({ max: 8 }),
+      (heartbeat, report, flips, cut) => {
+        const bytes = Buffer.from(encodeHeartbeat(heartbeat, report));
+        for (const [position, mask] of flips) bytes[position % bytes.length]! ^= mask;
+        check(bytes);
+        check(bytes.subarray(0, Math.max(0, bytes.length - cut)));
+      }), { numRuns: 1000 });
+  });
+});
+
+/** An event-driven cluster: each node is ticked only at the deadline it reported, or when a heartbeat arrives. */
+function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void) {
+  const states = new Map<number, MembershipState>();
+  const wake = new Map<number, number>();
+  const ticks = new Map<number, number>(nodeIds.map((id) => [id, 0]));
+  let inbox: Array<{ atMs: number; from: number; to: number; heartbeat: Heartbeat }> = [];
+  const apply = (id: number, input: Parameters<typeof stepMembership>[1]) => {
+    const result = stepMembership(states.get(id)!, input);
+    states.set(id, result.state);
+    wake.set(id, result.nextDeadlineMs);
+    for (const effect of result.effects) if (effect.kind === "broadcast") {
+      for (const to of nodeIds) if (to !== id && !blocked(id, to, input.nowMs)) inbox.push({ atMs: input.nowMs + 1, from: id, to, heartbeat: effect.heartbeat });
+    }
+    probe?.(result.state, result.nextDeadlineMs);
+  };
+  for (const id of nodeIds) {
+    states.set(id, initialMembership(settings(nodeIds), id, 1, 0));
+    apply(id, { kind: "tick", nowMs: 0 });
+  }
+  for (let nowMs = 1; nowMs <= durationMs; nowMs++) {
+    const due = inbox.filter((item) => item.atMs <= nowMs);
+    inbox = inbox.filter((item) => item.atMs > nowMs);
+    for (const item of due) apply(item.to, { kind: "heartbeat", from: item.from, heartbeat: item.heartbeat, nowMs });
+    for (const id of nodeIds) if (wake.get(id)! <= nowMs) {
+      ticks.set(id, ticks.get(id)! + 1);
+      apply(id, { kind: "tick", nowMs });
+    }
+  }
+  return { states, ticks };
+}
+
+describe("sleeping until the next deadline", () => {
+  it("a cluster ticked only at its deadlines agrees on one view, and idles at the heartbeat rate", () => {
+    const { states, ticks } = runByDeadline([1, 2, 3], 5000, () => false);
+    expect([...states.values()].map((state) => state.view.members)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    // 5 s at one heartbeat per 100 ms is 50 heartbeats; a 10 ms timer would have ticked 500 times.
+    for (const count of ticks.values()) expect(count).toBeLessThanOrEqual(60);
+  });
+
+  it("detects a lost peer without any tick before the deadline", () => {
+    const { states } = runByDeadline([1, 2, 3], 4000, (from, to, nowMs) => nowMs > 1500 && (from === 3 || to === 3));
+    expect(states.get(1)!.view.members).toEqual([1, 2]);
+    expect(states.get(3)!.view.members).toEqual([3]);
+  });
+
+  it("a tick at any time before the deadline changes nothing and sends nothing", () => {
+    let probes = 0;
+    runByDeadline([1, 2, 3], 3000, (from, to, nowMs) => nowMs > 1000 && nowMs < 2000 && from === 2 && to === 3, (state, deadlineMs) => {
+      if (deadlineMs <= state.nowMs + 1 || probes >= 400) return;
+      probes++;
+      const early = state.nowMs + 1 + ((probes * 7919) % (deadlineMs - state.nowMs - 1));
+      const result = stepMembership(state, { kind: "tick", nowMs: early });
+      expect(result.effects).toEqual([]);
+      expect({ ...result.state, nowMs: state.nowMs }).toEqual(state);
+    });
+    expect(probes).toBeGreaterThan(100);
+  });
+});
