@@ -7,6 +7,23 @@ import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, UdpTransport
 import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
 import { initialQuorum, quorumDeadlineMs, quorumReport, stepQuorum, summarize, type QuorumInput, type QuorumState } from "../quorum";
 import type { Logger } from "../common/log";
+import {
+  arbiterDeadlineMs, holdsVote, initialArbiterClient, replyReceived, requestDue, requestSent, savedVoters,
+  type ArbiterClientState, type SavedVoters,
+} from "../quorum";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { isIPv6 } from "node:net";
+import { join } from "node:path";
+import { ARBITER_ID } from "./arbiter";
+
+/** How often a node asks the arbiter for its vote (the arbiter's lease is 2000 ms). */
+const ARBITER_REQUEST_MS = 250;
+/** With no reply for this long the arbiter is reported unreachable. */
+const ARBITER_SILENT_MS = 1000;
+/** What membership keeps across restarts in the state dir, so ring ids never go backwards. */
+const STATE_FILE = "membership.json";
+
+interface PersistedState { ringId: number; voters?: SavedVoters }
 
 /** The runner sleeps until the earliest deadline the cores report, but never longer than this. */
 const SLEEP_MS_MAX = 1000;
@@ -19,7 +36,7 @@ export interface MembershipStatus {
   ringId: number;
   members: Array<{ name: string; id: number; links: Array<{ address: string; state: string }> }>;
   quorum: QuorumSummary;
-  arbiter: { configured: boolean; state: string };
+  arbiter: { configured: boolean; state: string; address?: string; vote?: boolean };
   frames: Record<string, number>;
 }
 
@@ -51,6 +68,14 @@ export class MembershipService {
   private readonly started = performance.now();
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
+  /** The arbiter client (pure, src/quorum) and its own codec: always encrypted, sender id 0 only. */
+  private arbiterClient: ArbiterClientState = initialArbiterClient(ARBITER_REQUEST_MS);
+  private readonly arbiterCodec: FrameCodec | undefined;
+  private arbiterSequence = 0;
+  private arbiterHeardMs = -Infinity;
+  private arbiterPriority = 0;
+  private persisted: string;
+
   private constructor(
     private readonly config: BootstrapConfig,
     private readonly node: NodeConfig,
@@ -58,21 +83,29 @@ export class MembershipService {
     private readonly transport: UdpTransport,
     private readonly links: LinkMonitor,
     private readonly logger: Logger,
+    private readonly stateDir: string,
+    authkey: Buffer,
   ) {
     const nodeIds = config.nodes.map((each) => each.id);
+    const saved = readPersisted(stateDir, logger);
+    this.persisted = JSON.stringify(saved);
     this.membership = initialMembership({
       nodeIds, heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
       rejoinHoldMs: 2 * config.timing.heartbeatMs, flapDoublingsMax: 4, flapForgetMs: 60_000,
-    }, node.id, this.incarnation, this.nowMs());
-    this.quorumState = initialQuorum({ ...config.quorum, nodeIds, arbiter: false, autoTieBreakerNode: config.quorum.autoTieBreakerNode });
+    }, node.id, this.incarnation, this.nowMs(), saved.ringId);
+    const arbiter = config.quorum.arbiter !== undefined;
+    this.quorumState = initialQuorum({ ...config.quorum, nodeIds, arbiter, autoTieBreakerNode: config.quorum.autoTieBreakerNode }, saved.voters);
+    if (arbiter) this.arbiterCodec = new FrameCodec({ clusterName: config.clusterName, authkey, knownSenders: [ARBITER_ID], localId: node.id });
   }
 
-  static async start(options: { config: BootstrapConfig; node: NodeConfig; authkey: Buffer; logger: Logger }): Promise<MembershipService> {
+  static async start(options: { config: BootstrapConfig; node: NodeConfig; authkey: Buffer; logger: Logger; stateDir?: string }): Promise<MembershipService> {
     const { config, node, logger } = options;
     if (!config.transport.crypto) logger.warn({ crypto: false }, "TRANSPORT CRYPTO IS OFF: frames are neither encrypted nor authenticated; use only for debugging");
     const codec = new FrameCodec({ clusterName: config.clusterName, authkey: options.authkey, knownSenders: config.nodes.map((each) => each.id), localId: node.id, crypto: config.transport.crypto });
+    const stateDir = options.stateDir ?? config.paths.stateDir;
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const transport = await UdpTransport.open(node.links, config.transport.port);
-    const service = new MembershipService(config, node, codec, transport, new LinkMonitor(config.timing.tokenMs), logger);
+    const service = new MembershipService(config, node, codec, transport, new LinkMonitor(config.timing.tokenMs), logger, stateDir, options.authkey);
     transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes));
     service.tick();
     return service;
@@ -118,9 +151,22 @@ export class MembershipService {
         return { name: member.name, id, links: member.links.map((address, link) => ({ address, state: id === this.node.id ? "local" : this.links.state(id, link, nowMs) })) };
       }),
       quorum: this.quorum(),
-      arbiter: { configured: this.config.quorum.arbiter !== undefined, state: this.config.quorum.arbiter === undefined ? "none" : "client not wired yet" },
+      arbiter: this.arbiterStatus(nowMs),
       frames: { ...this.codec.counters, "malformed-heartbeat": this.malformedHeartbeats },
     };
+  }
+
+  /** The priority of the resources this node runs, which the arbiter weighs in a split (the controller sets it). */
+  setArbiterPriority(priority: number): void {
+    this.arbiterPriority = Number.isFinite(priority) ? priority : 0;
+  }
+
+  private arbiterStatus(nowMs: number): MembershipStatus["arbiter"] {
+    const address = this.config.quorum.arbiter;
+    if (address === undefined) return { configured: false, state: "none" };
+    const heard = nowMs - this.arbiterHeardMs < ARBITER_SILENT_MS;
+    const vote = this.quorumState.arbiterVote;
+    return { configured: true, address: `${address.host}:${address.port}`, state: !heard ? "unreachable" : vote ? "vote" : "no vote", vote };
   }
 
   async close(): Promise<void> {
@@ -158,6 +204,7 @@ export class MembershipService {
     // The quorum report rides on every heartbeat; this node hears its own too (see quorumReport).
     const report = quorumReport(this.quorumState, heartbeat.proposal === null);
     this.stepQuorumState({ kind: "report", from: this.node.id, report });
+    this.persist();
     const body = encodeHeartbeat(heartbeat, report);
     for (const peer of this.config.nodes) if (peer.id !== this.node.id) this.sendFrame(peer.id, "heartbeat", body);
   }
@@ -169,7 +216,10 @@ export class MembershipService {
     for (const effect of result.effects) {
       if (effect.kind === "broadcast") this.broadcast(effect.heartbeat);
       else {
+        // The ring id is durable before the view reaches anyone (the heartbeat follows this effect).
+        this.persist();
         this.quorumState = stepQuorum(this.quorumState, { kind: "view", members: effect.view.members, ringId: effect.view.ringId, nowMs: this.nowMs() });
+        if (this.config.quorum.arbiter !== undefined) this.quorumState = stepQuorum(this.quorumState, { kind: "arbiter", granted: holdsVote(this.arbiterClient, effect.view.members, effect.view.ringId, this.nowMs()) });
         const quorum = this.quorum();
         this.lastQuorate = quorum.quorate;
         this.logger.info({ ringId: effect.view.ringId, members: effect.view.members, quorate: quorum.quorate, reason: effect.reason }, "new membership view");
@@ -179,6 +229,11 @@ export class MembershipService {
   }
 
   private receive(link: number, bytes: Buffer): void {
+    // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
+    if (this.arbiterCodec !== undefined && bytes.length >= 7 && bytes.readUInt16BE(5) === ARBITER_ID) {
+      this.receiveArbiter(bytes);
+      return;
+    }
     const decoded = this.codec.decode(bytes);
     if (!decoded.ok) return;
     const frame = decoded.frame;
@@ -210,6 +265,52 @@ export class MembershipService {
     this.schedule();
   }
 
+  private receiveArbiter(bytes: Buffer): void {
+    const decoded = this.arbiterCodec!.decode(bytes);
+    if (!decoded.ok || decoded.frame.kind !== "message") return;
+    const reply = parseVoteReply(decoded.frame.body);
+    if (reply === undefined || reply.nodeId !== this.node.id) return;
+    this.arbiterHeardMs = this.nowMs();
+    this.arbiterClient = replyReceived(this.arbiterClient, reply);
+    this.updateArbiterVote(this.nowMs());
+    this.schedule();
+  }
+
+  /** Asks the arbiter when a request is due, and counts its vote only for the view it names. */
+  private tickArbiter(nowMs: number): void {
+    const address = this.config.quorum.arbiter;
+    if (address === undefined || this.arbiterCodec === undefined) return;
+    if (requestDue(this.arbiterClient, nowMs)) {
+      this.arbiterClient = requestSent(this.arbiterClient, nowMs);
+      const view = this.membership.view;
+      const body = Buffer.from(JSON.stringify({ members: view.members, ringId: view.ringId, priority: this.arbiterPriority, sentAtMs: nowMs }));
+      const family = isIPv6(address.host);
+      this.node.links.forEach((local, link) => {
+        if (isIPv6(local) !== family) return;
+        const frame = this.arbiterCodec!.encode({ senderId: this.node.id, incarnation: this.incarnation, sequence: ++this.arbiterSequence, kind: "message", body });
+        this.transport.send(link, address.host, address.port, frame);
+      });
+    }
+    this.updateArbiterVote(nowMs);
+  }
+
+  private updateArbiterVote(nowMs: number): void {
+    const view = this.membership.view;
+    const vote = holdsVote(this.arbiterClient, view.members, view.ringId, nowMs);
+    if (vote === this.quorumState.arbiterVote) return;
+    this.logger.info({ vote, members: view.members, ringId: view.ringId }, vote ? "arbiter vote held" : "arbiter vote lost");
+    this.stepQuorumState({ kind: "arbiter", granted: vote });
+  }
+
+  /** Writes the ring id and the last_man_standing voters durably when they changed, before anyone hears of them. */
+  private persist(): void {
+    const state: PersistedState = { ringId: this.membership.view.ringId, voters: savedVoters(this.quorumState) };
+    const text = JSON.stringify(state);
+    if (text === this.persisted) return;
+    writeAtomically(join(this.stateDir, STATE_FILE), text);
+    this.persisted = text;
+  }
+
   /** Steps quorum and tells the listeners when quorate changed without a view change. */
   private stepQuorumState(input: QuorumInput): void {
     this.quorumState = stepQuorum(this.quorumState, input);
@@ -226,6 +327,7 @@ export class MembershipService {
     this.wakeups++;
     const nowMs = this.nowMs();
     this.feed({ kind: "tick", nowMs });
+    this.tickArbiter(nowMs);
     this.stepQuorumState({ kind: "tick", nowMs });
     for (const [peerId, channel] of this.channels) if (!channel.sender.idle) this.flush(peerId, channel);
     this.schedule();
@@ -238,6 +340,7 @@ export class MembershipService {
     let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
     const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);
     if (quorumMs !== undefined) wakeMs = Math.min(wakeMs, quorumMs);
+    if (this.arbiterCodec !== undefined) wakeMs = Math.min(wakeMs, arbiterDeadlineMs(this.arbiterClient, nowMs));
     for (const channel of this.channels.values()) {
       const channelMs = channel.sender.nextDeadlineMs();
       if (channelMs !== undefined) wakeMs = Math.min(wakeMs, channelMs);
@@ -245,5 +348,47 @@ export class MembershipService {
     if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
     this.timer = setTimeout(() => this.tick(), Math.max(0, wakeMs - nowMs) + 1);
+  }
+}
+
+function readPersisted(stateDir: string, logger: Logger): PersistedState {
+  let text: string;
+  try {
+    text = readFileSync(join(stateDir, STATE_FILE), "utf8");
+  } catch {
+    return { ringId: 0 };
+  }
+  try {
+    const parsed = JSON.parse(text) as PersistedState;
+    if (Number.isSafeInteger(parsed.ringId) && parsed.ringId >= 0) return parsed;
+  } catch {
+    // Fall through: a damaged file is reported and ignored; peers still carry the ring ids they saw.
+  }
+  logger.warn({ file: join(stateDir, STATE_FILE) }, "membership state file unreadable; starting from ring 0");
+  return { ringId: 0 };
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const descriptor = openSync(temporary, "w", 0o600);
+  try {
+    writeSync(descriptor, text);
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  renameSync(temporary, file);
+}
+
+interface VoteReplyBody { nodeId: number; granted: boolean; members: number[]; ringId: number; leaseMs: number; sentAtMs: number }
+
+function parseVoteReply(body: Uint8Array): VoteReplyBody | undefined {
+  try {
+    const reply = JSON.parse(Buffer.from(body).toString()) as VoteReplyBody;
+    const numbers = [reply.nodeId, reply.ringId, reply.leaseMs, reply.sentAtMs];
+    if (!numbers.every(Number.isFinite) || typeof reply.granted !== "boolean" || !Array.isArray(reply.members) || !reply.members.every(Number.isInteger)) return undefined;
+    return reply;
+  } catch {
+    return undefined;
   }
 }

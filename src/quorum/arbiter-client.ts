@@ -33,3 +33,10 @@ export function holdsVote(state: ArbiterClientState, members: number[], ringId: 
   const grant = state.grant;
   return grant !== undefined && grant.ringId === ringId && grant.key === [...members].sort((a, b) => a - b).join(",") && nowMs < grant.validUntilMs;
 }
+
+/** When the client next needs a tick: the next request, or the end of a grant it holds. */
+export function arbiterDeadlineMs(state: ArbiterClientState, nowMs: number): number {
+  let deadline = state.lastRequestMs + state.requestEveryMs;
+  if (state.grant !== undefined && state.grant.validUntilMs > nowMs) deadline = Math.min(deadline, state.grant.validUntilMs);
+  return deadline;
+}

@@ -4,5 +4,5 @@ export {
   type QuorumSettings, type SavedVoters, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
 } from "./votequorum";
 export { initialArbiter, arbiterRequest, type ArbiterSettings, type ArbiterState, type ArbiterPreference, type VoteRequest, type VoteReply } from "./arbiter";
-export { initialArbiterClient, requestDue, requestSent, replyReceived, holdsVote, type ArbiterClientState } from "./arbiter-client";
+export { initialArbiterClient, arbiterDeadlineMs, requestDue, requestSent, replyReceived, holdsVote, type ArbiterClientState } from "./arbiter-client";
 export { ATTEMPTS_MAX, type VoterSet, type QuorumReport } from "./voters";

@@ -41,7 +41,7 @@ describe("three real agents on loopback", () => {
     const nodes = names.map((name, index) => `  - { name: ${name}, id: ${index + 1}, links: [127.${octet}.1.${index + 1}, 127.${octet}.2.${index + 1}] }`).join("\n");
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehmloop\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${nodes}\n`);
     for (const name of names) {
-      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`)], { stdio: "ignore" });
+      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state`)], { stdio: "ignore" });
       agents.set(name, agent);
     }
     const formed = await waitFor("one view of three", () => {
