@@ -54,6 +54,9 @@ type WriteOrigin = { clientId: number } | { node: number; requestId: number };
 
 interface DcState {
   ringId: number;
+  /** The ring at which this node became DC. */
+  since: number;
+  lastJoinSentMs: number;
   acked: Set<number>;
   joinStartedMs: number;
   joinDone: boolean;
@@ -68,6 +71,7 @@ interface DcState {
 }
 
 const FENCE_RECORDS_KEPT = 10;
+const JOIN_RESEND_MS = 300;
 
 export class Controller {
   private ringId = 0;
@@ -174,6 +178,9 @@ export class Controller {
     if (this.dc !== undefined && !this.members.includes(this.dc)) {
       effects.push({ kind: "log", level: "warn", message: "the DC left the view", fields: { dc: this.nameOf(this.dc), ringId: this.ringId } });
       this.dc = undefined;
+      // Requests the old DC never answered are answered here: not applied unless stored, so retry.
+      for (const clientId of this.forwarded.values()) effects.push({ kind: "reply", clientId, reply: { ok: false, code: "E_NOT_DC", error: "the DC left the cluster before answering; the change may not have been applied: check and retry" } });
+      this.forwarded.clear();
     }
     if (this.dc === undefined) {
       if (this.knewDc) this.elect(input.nowMs, effects);
@@ -194,7 +201,7 @@ export class Controller {
     const previous = this.dcState;
     if (previous?.transition) previous.transition.aborted = true;
     const state: DcState = previous ?? {
-      ringId: this.ringId, acked: new Set(), joinStartedMs: nowMs, joinDone: false, reports: new Map(), transition: undefined, nextTransitionId: 1,
+      ringId: this.ringId, since: this.ringId, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, joinDone: false, reports: new Map(), transition: undefined, nextTransitionId: 1,
       needPlan: true, lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1,
     };
     state.ringId = this.ringId;
@@ -209,8 +216,13 @@ export class Controller {
     if (state.transition) for (const step of state.transition.steps) {
       if (step.state === "running" && step.kind !== "fence" && !this.members.some((id) => this.nameOf(id) === step.node)) step.state = "failed";
     }
-    for (const id of this.members) if (id !== this.settings.localId) effects.push({ kind: "send", to: id, message: { t: "join", ringId: this.ringId } });
+    this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
+  }
+
+  private sendJoins(state: DcState, nowMs: number, effects: ControllerEffect[]): void {
+    state.lastJoinSentMs = nowMs;
+    for (const id of this.members) if (!state.acked.has(id)) effects.push({ kind: "send", to: id, message: { t: "join", ringId: this.ringId, since: state.since } });
   }
 
   private completeJoinIfReady(state: DcState, nowMs: number, effects: ControllerEffect[]): void {
@@ -253,10 +265,15 @@ export class Controller {
     switch (message.t) {
       case "join": {
         if (message.ringId !== this.ringId) return;
-        if (this.isDc && from > this.settings.localId) {
-          // Two DCs in one view (partitions merged): the lower id keeps the role.
-          effects.push({ kind: "send", to: from, message: { t: "join", ringId: this.ringId } });
-          return;
+        if (this.isDc) {
+          // Two DCs in one view (partitions merged, or a node that elected itself while it
+          // could not hear us): the one that has been DC longer keeps the role, then the lower id.
+          const mine = this.dcState!.since;
+          const theirsWins = message.since < mine || (message.since === mine && from < this.settings.localId);
+          if (!theirsWins) {
+            effects.push({ kind: "send", to: from, message: { t: "join", ringId: this.ringId, since: mine } });
+            return;
+          }
         }
         if (this.dcState) {
           effects.push({ kind: "log", level: "info", message: "yielding the DC role", fields: { to: this.nameOf(from) } });
@@ -428,6 +445,8 @@ export class Controller {
     if (this.dc === undefined && this.electionDeadlineMs !== undefined && nowMs >= this.electionDeadlineMs) this.elect(nowMs, effects);
     const state = this.dcState;
     if (!state) return;
+    // Joins can cross a view change in flight: ask again until every member answered.
+    if (!state.joinDone && nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
     if (nowMs - state.lastPlanMs >= this.settings.recheckMs) state.needPlan = true;
   }

@@ -43,7 +43,8 @@ export interface ClusterSummary {
 }
 
 export type ControllerMessage =
-  | { t: "join"; ringId: number }
+  /** `since`: the ring at which the sender became DC; the older DC keeps the role when two meet. */
+  | { t: "join"; ringId: number; since: number }
   | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport }
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }

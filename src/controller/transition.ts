@@ -2,7 +2,7 @@
 // the ordering edges between them, and the bookkeeping of running it (which steps are
 // ready, which are running, what failed). Pure.
 import { parseScore, type Cib } from "../cib";
-import type { ScheduledAction } from "../scheduler";
+import { unpackResourceStates, type ScheduledAction } from "../scheduler";
 
 export type StepKind = "fence" | "start" | "stop";
 
@@ -34,6 +34,7 @@ export interface Transition {
  */
 export function compileTransition(id: number, actions: readonly ScheduledAction[], cib: Cib, isUp: (node: string) => boolean): Transition {
   const steps: Step[] = [];
+  const active = unpackResourceStates(cib);
   const add = (kind: StepKind, node: string, resource: string | undefined, reason: string, extra: Partial<Step> = {}): Step => {
     const step: Step = { id: steps.length, kind, node, resource, after: [], state: "pending", reason, ...extra };
     steps.push(step);
@@ -59,7 +60,9 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
       case "recover":
       case "restart":
         if (action.node) {
-          add("stop", action.node, resource, action.reason);
+          // Every running copy stops (a resource found active on several nodes), then one starts.
+          const copies = new Set([action.node, ...(active.get(resource)?.activeOn ?? [])]);
+          for (const node of copies) if (isUp(node) && !steps.some((step) => step.kind === "stop" && step.resource === resource && step.node === node)) add("stop", node, resource, action.reason);
           add("start", action.node, resource, action.reason);
         }
         break;

@@ -137,6 +137,23 @@ describe("controller", () => {
     expect(world.activeNodes("vip")).toEqual(["n2"]);
   });
 
+  it("when a returning node elected itself before it heard the DC, the older DC keeps the role", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    world.powerLoss("n1");
+    world.view(2, ["n2"]);
+    world.run(1000);
+    world.boot("n1");
+    world.dropMessages = true;
+    world.view(3, ["n1", "n2"]);
+    world.run(1500);
+    expect(world.node("n1").controller.dcName).toBe("n1");
+    world.dropMessages = false;
+    world.run(1000);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n2", "n2"]);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+  });
+
   it("a newer configuration held by a returning member wins at join", () => {
     const world = new ControllerWorld(["n1", "n2"], pairCib());
     const newer = pairCib();

@@ -28,6 +28,8 @@ export class ControllerWorld {
   readonly starts: Array<{ resource: string; node: string; fencedBefore: string[] }> = [];
   readonly fenced: string[] = [];
   autoFence = true;
+  /** While set, every message between nodes is lost. */
+  dropMessages = false;
   /** Local completions (operations, probes) run after the effects that caused them, as real I/O would. */
   private readonly local: Array<() => void> = [];
   failStart = new Set<string>();
@@ -152,7 +154,7 @@ export class ControllerWorld {
         if (this.queue.length === 0) { this.local.shift()!(); continue; }
         const { from, to, message } = this.queue.shift()!;
         const target = this.nodes.find((node) => node.id === to)!;
-        if (!target.up || !this.nodes.find((node) => node.id === from)!.up) continue;
+        if (this.dropMessages || !target.up || !this.nodes.find((node) => node.id === from)!.up) continue;
         this.feed(target, { kind: "message", nowMs: this.nowMs, from, message });
       }
       for (const node of this.nodes) this.feed(node, { kind: "tick", nowMs: this.nowMs, epochSeconds: 1_000 + Math.floor(this.nowMs / 1000) });
