@@ -43,7 +43,8 @@ export function formatAgentName(agent: { class: string; provider?: string; type:
 
 /** A warning when the catalog is known and does not hold the agent. */
 export function unknownAgentWarning(agent: AgentName, catalog: EditCatalog): string | undefined {
-  if (!catalog.agents) return undefined;
+  // A catalog that lists no agent of this class knows nothing about it (e.g. systemd units).
+  if (!catalog.agents?.some((item) => item.startsWith(`${agent.class}:`))) return undefined;
   const name = formatAgentName(agent);
   if (catalog.agents.includes(name)) return undefined;
   const near = nearMatches(name, catalog.agents);

@@ -8,6 +8,7 @@ import { membershipCommands } from "./commands/membership";
 import { executorCommands } from "./commands/executor";
 import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
+import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
 
 export function allCommands(): Command[] {
@@ -20,6 +21,7 @@ export function allCommands(): Command[] {
     ...fencingCommands,
     ...stonithCommands,
     ...clusterCommands,
+    ...adminCommands,
     ...diagCommands,
   ];
 }

@@ -1,6 +1,12 @@
-// Commands for the bootstrap config and the authkey: config check, config explain, keygen.
+// Commands for the bootstrap config and the authkey: config check, config explain,
+// keygen; and for the cluster configuration: config show, export, import, apply.
+import { readFileSync, writeFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { configurationOf, CONFIGURATION_SECTIONS, describeChanges, renderConfiguration, replaceConfiguration, type ConfigurationSection } from "../../admin";
+import { readCibFile, type Cib } from "../../cib";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
+import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor } from "./admin-target";
 import {
   type BootstrapConfig,
   type ConfigCheck,
@@ -132,4 +138,124 @@ const keygen: Command = {
   },
 };
 
-export const configCommands: Command[] = [configCheck, configExplain, keygen];
+
+// ---- The cluster configuration (the CIB's configuration sections): show, export, import, apply ----
+// Like the admin commands, these read and write a CIB file (-f FILE, or --cib FILE
+// for apply, whose -f names the desired configuration) or the running cluster.
+
+function readDesired(file: string): { cib: Cib; sections: ConfigurationSection[]; ignored: string[] } {
+  const { cib, format, warnings } = readCibFile(file);
+  if (format === "xml") return { cib, sections: [...CONFIGURATION_SECTIONS], ignored: warnings };
+  // A section the file leaves out stays as it is (nodes, above all, are added as they join).
+  let data: unknown;
+  try {
+    data = /\.ya?ml$/i.test(file) ? parseYaml(readFileSync(file, "utf8")) : JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    data = {};
+  }
+  const keys = data !== null && typeof data === "object" ? Object.keys(data) : [];
+  const sections = CONFIGURATION_SECTIONS.filter((section) => keys.includes(section));
+  const ignored = keys.filter((key) => ["version", "status", "attributes"].includes(key)).map((key) => `'${key}' in ${file} is not configuration and was ignored`);
+  return { cib, sections, ignored };
+}
+
+function writeOutcome(context: CommandContext, args: ParsedArguments, outcome: { changes: string[]; warnings: string[]; changed: boolean; version: string; dryRun: boolean }): number {
+  if (args.options.json) {
+    context.stdout.write(`${JSON.stringify({ ok: true, ...outcome })}\n`);
+    return 0;
+  }
+  for (const warning of outcome.warnings) context.stderr.write(`warning: ${warning}\n`);
+  context.stdout.write(outcome.changes.length === 0 ? "no differences\n" : `${outcome.changes.join("\n")}\n`);
+  if (outcome.dryRun) context.stdout.write(`dry run: nothing was changed (CIB version ${outcome.version})\n`);
+  else context.stdout.write(outcome.changed ? `applied as one change: CIB version ${outcome.version}\n` : `nothing changed (CIB version ${outcome.version})\n`);
+  return 0;
+}
+
+async function replaceFrom(args: ParsedArguments, context: CommandContext, desiredFile: string, target: CibTarget): Promise<number> {
+  const desired = readDesired(desiredFile);
+  const dryRun = args.options["dry-run"] === true;
+  if (dryRun) {
+    const { cib, version } = await target.read();
+    const result = replaceConfiguration(cib, desired.cib, desired.sections);
+    return writeOutcome(context, args, { changes: describeChanges(cib, result.cib), warnings: [...desired.ignored, ...result.warnings], changed: false, version, dryRun });
+  }
+  let changes: string[] = [];
+  const { result, version } = await target.change((cib) => {
+    const next = replaceConfiguration(cib, desired.cib, desired.sections);
+    changes = describeChanges(cib, next.cib);
+    return next;
+  });
+  return writeOutcome(context, args, { changes, warnings: [...desired.ignored, ...result.warnings], changed: result.changed, version, dryRun });
+}
+
+const configShow: Command = {
+  words: ["config", "show"],
+  summary: "Show the cluster configuration: nodes, resources, fence devices and levels, constraints, properties.",
+  usage: "[-f FILE | --socket PATH] [--json]",
+  examples: ["config show", "config show -f cib.json --json"],
+  options: [fileOption, socketOption, { name: "json", kind: "boolean", description: "Print the configuration sections and the version as JSON." }],
+  async run(args, context) {
+    const { cib, version } = await targetFor(args).read();
+    context.stdout.write(args.options.json ? `${JSON.stringify({ version, ...configurationOf(cib) })}\n` : renderConfiguration(cib));
+    return 0;
+  },
+};
+
+const configExport: Command = {
+  words: ["config", "export"],
+  summary: "Write the whole CIB as native JSON, YAML or Pacemaker XML (the format of -o FILE's extension, or --format).",
+  usage: "[-o OUT] [--format json|yaml|xml] [-f FILE | --socket PATH]",
+  description: "Edit the export and give it to `edgeha config apply` to change the configuration declaratively.",
+  examples: ["config export -o cluster.yaml", "config export --format xml -f cib.json"],
+  options: [
+    { name: "output", short: "o", kind: "string", value: "OUT", description: "Write to OUT instead of standard output." },
+    { name: "format", kind: "string", value: "FORMAT", description: "json, yaml or xml (default: from OUT's extension, else json)." },
+    fileOption, socketOption,
+  ],
+  async run(args, context) {
+    const { cib } = await targetFor(args).read();
+    const output = typeof args.options.output === "string" ? args.options.output : undefined;
+    const format = typeof args.options.format === "string" ? args.options.format : output?.match(/\.(ya?ml|xml|json)$/i)?.[1]?.toLowerCase().replace("yml", "yaml") ?? "json";
+    if (!["json", "yaml", "xml"].includes(format)) throw new UsageError(`--format must be json, yaml or xml, not '${format}'`);
+    const text = formatCibFor(format === "yaml" ? "out.yaml" : "out.json", cib, format === "xml" ? "xml" : "native");
+    if (output) writeFileSync(output, text);
+    else context.stdout.write(text);
+    return 0;
+  },
+};
+
+const configImport: Command = {
+  words: ["config", "import"],
+  summary: "Replace the configuration with a Pacemaker CIB XML file's (or a native file's), as one versioned change.",
+  usage: "FILE.xml [--dry-run] [-f FILE | --socket PATH] [--json]",
+  description: "Prints what changes first (+ added, ~ changed, - removed), then applies it. The status section stays as it is. Elements outside edgeha's scope are listed as warnings.",
+  examples: ["config import cluster.xml --dry-run", "config import cluster.xml -f cib.json"],
+  options: [{ name: "dry-run", kind: "boolean", description: "Only print what would change." }, fileOption, socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption],
+  async run(args, context) {
+    if (args.positionals.length !== 1) throw new UsageError("'edgeha config import' needs one FILE", "Run 'edgeha config import --help'.");
+    return replaceFrom(args, context, args.positionals[0]!, targetFor(args));
+  },
+};
+
+const configApply: Command = {
+  words: ["config", "apply"],
+  summary: "Make the configuration what a YAML/JSON file says (declarative), as one versioned change, diff shown first.",
+  usage: "-f FILE.yaml [--dry-run] [--cib CIBFILE | --socket PATH] [--json]",
+  description: "FILE holds the desired configuration in the native form (docs/cib.schema.json): properties, nodes, resources, constraints, rscDefaults, opDefaults, fencingTopology. Each section the file names replaces the current one; a section it leaves out stays as it is. version and status in the file are ignored. --cib edits a CIB file offline instead of the running cluster.",
+  examples: ["config apply -f cluster.yaml --dry-run", "config apply -f cluster.yaml --cib cib.json"],
+  options: [
+    { name: "file", short: "f", kind: "string", value: "FILE", description: "The desired configuration (YAML or JSON; may also be given as the only argument)." },
+    { name: "cib", kind: "string", value: "CIBFILE", description: "Apply to this CIB file offline instead of the running cluster." },
+    { name: "dry-run", kind: "boolean", description: "Only print what would change." },
+    socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption,
+  ],
+  async run(args, context) {
+    const desired = typeof args.options.file === "string" ? args.options.file : args.positionals[0];
+    if (desired === undefined || args.positionals.length > (typeof args.options.file === "string" ? 0 : 1)) {
+      throw new UsageError("'edgeha config apply' needs one desired configuration: -f FILE.yaml", "Run 'edgeha config apply --help'.");
+    }
+    return replaceFrom(args, context, desired, targetFor(args, "cib"));
+  },
+};
+
+export const configCommands: Command[] = [configCheck, configExplain, keygen, configShow, configExport, configImport, configApply];

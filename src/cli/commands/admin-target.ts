@@ -1,0 +1,161 @@
+// Where the admin commands read and write the CIB: a file (`-f FILE`, like
+// `pcs -f`: native JSON/YAML or Pacemaker XML, written back atomically in the
+// same format) or the running cluster through the agent's admin socket
+// (cib-get, then cib-replace with the version read as its base; a conflict
+// means someone else changed it first, so read again and retry).
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import path from "node:path";
+import { stringify as toYaml } from "yaml";
+import { exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
+import type { EditCatalog, EditResult } from "../../admin";
+import { requestApi } from "../../api";
+import { EdgehaError } from "../../common/errors";
+import { configDefaults } from "../../config/index";
+import { builtinFenceDrivers } from "../../../fence-drivers/index";
+import type { CommandContext, OptionSpec, ParsedArguments } from "../command";
+
+/** Conflicts retried before giving up: someone else keeps changing the CIB. */
+export const CONFLICT_RETRIES_MAX = 3;
+/** A cib-replace is answered once the change is durable on every member: allow for that. */
+const REPLACE_TIMEOUT_MS = 15_000;
+const GET_TIMEOUT_MS = 5_000;
+
+export const fileOption: OptionSpec = { name: "file", short: "f", kind: "string", value: "FILE", description: "Edit this CIB file offline (native JSON/YAML or Pacemaker XML) instead of the running cluster, like pcs -f." };
+export const socketOption: OptionSpec = { name: "socket", kind: "string", value: "PATH", description: `The agent's admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
+export const jsonOption: OptionSpec = { name: "json", kind: "boolean", description: "Print the outcome as JSON." };
+export const forceOption: OptionSpec = { name: "force", kind: "boolean", description: "Go ahead despite a check that can be overridden (unknown property, XML elements edgeha does not keep)." };
+
+export interface Changed {
+  result: EditResult;
+  /** The version now in force, as the file or the agent names it. */
+  version: string;
+}
+
+export interface CibTarget {
+  read(): Promise<{ cib: Cib; version: string }>;
+  /** Reads, edits and writes as one versioned change; `edit` may be called again after a conflict. */
+  change(edit: (cib: Cib) => EditResult): Promise<Changed>;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  let mode = 0o644;
+  try {
+    mode = statSync(file).mode & 0o777;
+  } catch {
+    // A new file gets the usual mode.
+  }
+  try {
+    const descriptor = openSync(temporary, "w", mode);
+    try {
+      writeSync(descriptor, text);
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    try { unlinkSync(temporary); } catch { /* it was never made */ }
+    throw new EdgehaError("E_ADMIN_WRITE", `cannot write ${file}: ${(error as Error).message}`, { file });
+  }
+}
+
+/** The text of a CIB in the format of `file`: XML stays XML, YAML stays YAML, the rest is JSON. */
+export function formatCibFor(file: string, cib: Cib, format: "xml" | "native"): string {
+  if (format === "xml") return exportCibXml(cib);
+  if (/\.ya?ml$/i.test(file)) return toYaml(JSON.parse(serializeNativeCib(cib)));
+  return serializeNativeCib(cib);
+}
+
+export class FileTarget implements CibTarget {
+  constructor(private readonly file: string, private readonly force: boolean) {}
+
+  async read(): Promise<{ cib: Cib; version: string }> {
+    const { cib } = readCibFile(this.file);
+    return { cib, version: formatVersion(cib.version) };
+  }
+
+  async change(edit: (cib: Cib) => EditResult): Promise<Changed> {
+    const { cib, warnings, format } = readCibFile(this.file);
+    if (format === "xml" && warnings.length > 0 && !this.force) {
+      throw new EdgehaError("E_ADMIN_LOSSY", `${this.file} holds what edgeha does not keep, so writing it back would lose it:\n  ${warnings.join("\n  ")}\nconvert it once with 'edgeha cib import', or pass --force to drop those parts`, { file: this.file });
+    }
+    const result = edit(cib);
+    if (result.changed) writeAtomically(this.file, formatCibFor(this.file, result.cib, format));
+    return { result, version: formatVersion(result.cib.version) };
+  }
+}
+
+interface Reply {
+  ok?: boolean;
+  version?: string;
+  cib?: unknown;
+  error?: string;
+  code?: string;
+}
+
+function replyError(reply: Reply, what: string): EdgehaError {
+  const code = typeof reply.code === "string" && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_ADMIN_LIVE";
+  return new EdgehaError(code, `${what}: ${reply.error ?? "the agent's reply was not understood"}`);
+}
+
+export class LiveTarget implements CibTarget {
+  constructor(private readonly socket: string) {}
+
+  async read(): Promise<{ cib: Cib; version: string }> {
+    const reply = (await requestApi(this.socket, { command: "cib-get" }, GET_TIMEOUT_MS)) as Reply;
+    if (reply.error !== undefined || typeof reply.version !== "string" || typeof reply.cib !== "object" || reply.cib === null) throw replyError(reply, "reading the CIB from the agent failed");
+    return { cib: parseNativeCib(JSON.stringify(reply.cib), `the CIB from ${this.socket}`), version: reply.version };
+  }
+
+  async change(edit: (cib: Cib) => EditResult): Promise<Changed> {
+    for (let attempt = 0; attempt <= CONFLICT_RETRIES_MAX; attempt++) {
+      const { cib, version } = await this.read();
+      const result = edit(cib);
+      if (!result.changed) return { result, version };
+      const reply = (await requestApi(this.socket, { command: "cib-replace", base: version, cib: result.cib }, REPLACE_TIMEOUT_MS)) as Reply;
+      if (reply.ok === true) return { result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
+      if (reply.code !== "E_CIB_CONFLICT") throw replyError(reply, "the cluster refused the change");
+    }
+    throw new EdgehaError("E_CIB_CONFLICT", `the CIB changed under this command ${CONFLICT_RETRIES_MAX + 1} times in a row (someone else is changing it); nothing was changed, try again`);
+  }
+}
+
+export function targetFor(args: ParsedArguments, fileOptionName = "file"): CibTarget {
+  const file = args.options[fileOptionName];
+  if (typeof file === "string") return new FileTarget(file, args.options.force === true);
+  const socket = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
+  return new LiveTarget(socket);
+}
+
+/** OCF agents installed here (OCF_ROOT/resource.d/PROVIDER/TYPE), and the built-in fence drivers. */
+export function localCatalog(env: NodeJS.ProcessEnv): EditCatalog {
+  const root = path.join(env.OCF_ROOT ?? "/usr/lib/ocf", "resource.d");
+  const agents: string[] = [];
+  try {
+    for (const provider of readdirSync(root).slice(0, 100)) {
+      try {
+        for (const type of readdirSync(path.join(root, provider)).slice(0, 1000)) agents.push(`ocf:${provider}:${type}`);
+      } catch {
+        // Not a directory.
+      }
+    }
+  } catch {
+    // No OCF agents on this machine: nothing to check against.
+  }
+  const catalog: EditCatalog = { fenceDrivers: [...builtinFenceDrivers.keys()] };
+  if (agents.length > 0) catalog.agents = agents;
+  return catalog;
+}
+
+/** Warnings to stderr (unless --json, which carries them), then one line or one JSON object. */
+export function report(context: CommandContext, args: ParsedArguments, changed: Changed, done: string): number {
+  const { result, version } = changed;
+  if (args.options.json) {
+    context.stdout.write(`${JSON.stringify({ ok: true, changed: result.changed, version, warnings: result.warnings })}\n`);
+    return 0;
+  }
+  for (const warning of result.warnings) context.stderr.write(`warning: ${warning}\n`);
+  context.stdout.write(result.changed ? `${done} (CIB version ${version})\n` : `nothing changed (CIB version ${version})\n`);
+  return 0;
+}
