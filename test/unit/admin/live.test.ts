@@ -1,0 +1,120 @@
+// The live protocol against a tiny fake agent on a unix socket: cib-get, then
+// cib-replace with the version read as base; E_CIB_CONFLICT makes the CLI read
+// again and retry (at most 3 times); other refusals end the command.
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { serializeNativeCib, formatVersion, type Cib } from "../../../src/cib";
+import { applyEdit } from "../../../src/admin";
+import { runInProcess } from "../../support/cli";
+import { dummy, twoNodeCib } from "./fixture";
+
+const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-admin-live-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+type Request = Record<string, unknown>;
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** A fake agent answering each request line with `answer(request)`; returns its socket path and the requests seen. */
+async function fakeAgent(answer: (request: Request) => unknown): Promise<{ socket: string; requests: Request[] }> {
+  const socket = path.join(directory, `agent-${process.pid}-${Math.random().toString(16).slice(2)}.sock`);
+  const requests: Request[] = [];
+  server = createServer((connection) => {
+    let buffered = "";
+    connection.setEncoding("utf8");
+    connection.on("data", (chunk: string) => {
+      buffered += chunk;
+      const newline = buffered.indexOf("\n");
+      if (newline < 0) return;
+      const request = JSON.parse(buffered.slice(0, newline)) as Request;
+      requests.push(request);
+      connection.end(`${JSON.stringify(answer(request))}\n`);
+    });
+    connection.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server!.listen(socket, resolve));
+  return { socket, requests };
+}
+
+/** The agent's side of cib-get and cib-replace over one CIB, with a hook to refuse a replace. */
+function cibAgent(initial: Cib, refuse: (request: Request, count: number) => { error: string; code: string } | undefined) {
+  let cib = initial;
+  let replaces = 0;
+  return {
+    get cib() { return cib; },
+    set cib(value: Cib) { cib = value; },
+    answer(request: Request): unknown {
+      if (request.command === "cib-get") return { cib: JSON.parse(serializeNativeCib(cib)), version: formatVersion(cib.version) };
+      if (request.command !== "cib-replace") return { error: "unknown command", code: "E_API_REQUEST" };
+      replaces += 1;
+      const refusal = refuse(request, replaces);
+      if (refusal) return refusal;
+      if (request.base !== formatVersion(cib.version)) return { error: "stale base", code: "E_CIB_CONFLICT" };
+      cib = request.cib as Cib;
+      return { ok: true, version: formatVersion(cib.version) };
+    },
+  };
+}
+
+describe("live edits through the admin socket", () => {
+  it("re-reads and retries after a conflict, keeping the other writer's change", async () => {
+    const agent = cibAgent(twoNodeCib(), (_request, count) => {
+      // Someone else adds 'other' just before our first write lands.
+      if (count === 1) agent.cib = applyEdit(agent.cib, dummy("other")).cib;
+      return undefined;
+    });
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const result = await runInProcess(["resource", "create", "vip", "ocf:heartbeat:Dummy", "--socket", socket]);
+    expect(result).toMatchObject({ status: 0, out: "created resource vip (CIB version 0.7.0)\n" });
+    expect(requests.map((request) => `${request.command}${request.base ? ` ${request.base}` : ""}`)).toEqual(["cib-get", "cib-replace 0.5.2", "cib-get", "cib-replace 0.6.0"]);
+    expect(agent.cib.resources.map((resource) => resource.id)).toEqual(["other", "vip"]);
+  });
+
+  it("gives up with E_CIB_CONFLICT after three retries", async () => {
+    const agent = cibAgent(twoNodeCib(), () => ({ error: "the configuration changed meanwhile", code: "E_CIB_CONFLICT" }));
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const result = await runInProcess(["property", "set", "stonith-enabled=false", "--socket", socket]);
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(/4 times in a row.*\[E_CIB_CONFLICT\]/);
+    expect(requests.filter((request) => request.command === "cib-replace")).toHaveLength(4);
+  });
+
+  it("prints the refusal of a node without quorum and exits 1", async () => {
+    const agent = cibAgent(twoNodeCib(), () => ({ error: "node1 has no quorum: configuration changes are refused", code: "E_NO_QUORUM" }));
+    const { socket } = await fakeAgent((request) => agent.answer(request));
+    const result = await runInProcess(["node", "standby", "node2", "--socket", socket]);
+    expect(result).toMatchObject({ status: 1, out: "" });
+    expect(result.err).toBe("edgeha: the cluster refused the change: node1 has no quorum: configuration changes are refused [E_NO_QUORUM]\n");
+  });
+
+  it("sends nothing to write when the edit changes nothing", async () => {
+    const agent = cibAgent(twoNodeCib(), () => undefined);
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const result = await runInProcess(["resource", "clear", "vip", "--socket", socket]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("E_ADMIN_UNKNOWN_RESOURCE");
+    expect(requests.map((request) => request.command)).toEqual(["cib-get"]);
+  });
+
+  it("reads for list commands and asks the agent to clean up a resource", async () => {
+    const start = applyEdit(twoNodeCib(), { kind: "property-set", values: { "maintenance-mode": "true" }, force: false }).cib;
+    const agent = cibAgent(start, () => undefined);
+    const { socket, requests } = await fakeAgent((request) => (request.command === "resource-cleanup" ? { ok: true, message: "cleaned up web on node1" } : agent.answer(request)));
+    expect((await runInProcess(["property", "list", "--socket", socket])).out).toBe("maintenance-mode=true\n");
+    const cleanup = await runInProcess(["resource", "cleanup", "web", "--node", "node1", "--socket", socket]);
+    expect(cleanup).toMatchObject({ status: 0, out: "cleaned up web on node1\n" });
+    expect(requests.at(-1)).toEqual({ command: "resource-cleanup", resource: "web", node: "node1" });
+  });
+
+  it("says which socket it could not reach", async () => {
+    const result = await runInProcess(["constraint", "list", "--socket", path.join(directory, "missing.sock")]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("[E_AGENT_UNREACHABLE]");
+  });
+});
