@@ -9,7 +9,7 @@ export { replaceConfiguration, describeChanges, CONFIGURATION_SECTIONS, type Con
 export { listProperties, propertyValues, KNOWN_CLUSTER_OPTIONS, type PropertyEntry } from "./cluster-options";
 export { activeNodes, banId, preferId } from "./placement";
 export { parseAgentName, formatAgentName, RESOURCE_CLASSES } from "./operations";
-export { describeConstraint, renderConfiguration } from "./render";
+export { describeConstraint, redactSecrets, renderConfiguration, REDACTED } from "./render";
 export {
   parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers, parseOrderAdd, parseResourceCreate, parseSettings,
   parseStonithCreate, type CreateOptions,

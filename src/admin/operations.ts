@@ -110,8 +110,8 @@ export function buildPrimitive(cib: Cib, id: string, agent: AgentName, settings:
   const taken = new Set<string>([id]);
   const operations = [...settings.operations];
   if (defaultMonitor !== undefined && !operations.some((operation) => operation.name === "monitor")) {
+    // As pcs adds the agent's default monitor; the command's help says so, `config show` shows it.
     operations.push({ name: "monitor", values: { interval: defaultMonitor } });
-    warnings.push(`resource '${id}': added 'op monitor interval=${defaultMonitor}' (pass an op monitor of your own, or --no-default-ops)`);
   }
   primitive.operations = operations.map((spec) => buildOperation(cib, id, spec, taken));
   return { primitive, warnings };

@@ -1,7 +1,20 @@
 // Text for people: constraint list and config show, in the order pcs prints them.
-import { flattenSets, type Attributes, type Cib, type Constraint, type Operation, type Resource } from "../cib";
+import { allPrimitives, flattenSets, type Attributes, type Cib, type Constraint, type Operation, type Resource } from "../cib";
 import { formatAgentName } from "./operations";
 import { listProperties } from "./cluster-options";
+
+/** Parameter names that hold secrets (fence device passwords): shown as asterisks, never printed. */
+const SECRET_NAME = /(^|_)(password|passwd|secret|passphrase)$/i;
+export const REDACTED = "********";
+
+/** A copy of the CIB with every secret parameter of every resource replaced by asterisks. */
+export function redactSecrets(cib: Cib): Cib {
+  const copy = structuredClone(cib);
+  for (const primitive of allPrimitives(copy.resources)) {
+    for (const set of primitive.instance) for (const name of Object.keys(set.values)) if (SECRET_NAME.test(name)) set.values[name] = REDACTED;
+  }
+  return copy;
+}
 
 const pairs = (values: Attributes): string => Object.entries(values).map(([key, value]) => `${key}=${value}`).join(" ");
 
@@ -56,7 +69,8 @@ function describeResource(resource: Resource, indent: string, lines: string[]): 
 }
 
 /** The configuration as `pcs config` readers expect it. */
-export function renderConfiguration(cib: Cib): string {
+export function renderConfiguration(shown: Cib): string {
+  const cib = redactSecrets(shown);
   const lines: string[] = [`CIB version ${cib.version.adminEpoch}.${cib.version.epoch}.${cib.version.numUpdates}`, "", "Nodes:"];
   for (const node of cib.nodes) {
     const attributes = flattenSets(node.instance);

@@ -2,7 +2,7 @@
 // keygen; and for the cluster configuration: config show, export, import, apply.
 import { readFileSync, writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { configurationOf, CONFIGURATION_SECTIONS, describeChanges, renderConfiguration, replaceConfiguration, type ConfigurationSection } from "../../admin";
+import { configurationOf, CONFIGURATION_SECTIONS, describeChanges, redactSecrets, renderConfiguration, replaceConfiguration, type ConfigurationSection } from "../../admin";
 import { readCibFile, type Cib } from "../../cib";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
@@ -196,7 +196,8 @@ const configShow: Command = {
   options: [fileOption, socketOption, { name: "json", kind: "boolean", description: "Print the configuration sections and the version as JSON." }],
   async run(args, context) {
     const { cib, version } = await targetFor(args).read();
-    context.stdout.write(args.options.json ? `${JSON.stringify({ version, ...configurationOf(cib) })}\n` : renderConfiguration(cib));
+    // Secrets (device passwords) are shown as asterisks; `config export` writes the configuration whole.
+    context.stdout.write(args.options.json ? `${JSON.stringify({ version, ...configurationOf(redactSecrets(cib)) })}\n` : renderConfiguration(cib));
     return 0;
   },
 };

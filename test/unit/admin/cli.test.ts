@@ -161,6 +161,16 @@ describe("config show, export, import, apply (-f / --cib)", () => {
     expect(shown.out).toContain("Resources:\n  vip (ocf:heartbeat:Dummy)\n    op monitor interval=10s");
   });
 
+  it("show never prints a fence device's password, as text or JSON", async () => {
+    const file = cibFile();
+    await run("stonith", "create", "fence-n1", "ipmilan", "ip=192.0.2.101", "username=admin", "password=Wh1sper-9", "-f", file);
+    const text = await run("config", "show", "-f", file);
+    expect(text.out).toContain("password=********");
+    const json = await run("config", "show", "-f", file, "--json");
+    for (const output of [text.out, json.out, text.err, json.err]) expect(output).not.toContain("Wh1sper-9");
+    expect(JSON.stringify(stored(file))).toContain("Wh1sper-9");
+  });
+
   it("import replaces the configuration with a Pacemaker XML file's", async () => {
     const file = cibFile();
     await run("resource", "create", "old", "ocf:heartbeat:Dummy", "-f", file);

@@ -16,10 +16,11 @@ describe("resource create", () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it("adds a 10s monitor when none is given, and says so", () => {
+  it("adds a 10s monitor when none is given, unless told not to", () => {
     const result = applyEdit(twoNodeCib(), parseResourceCreate(["web", "systemd:haproxy"], {}));
-    expect((result.cib.resources[0] as Primitive).operations).toMatchObject([{ name: "monitor", interval: "10s" }]);
-    expect(result.warnings.join("\n")).toContain("op monitor interval=10s");
+    expect((result.cib.resources[0] as Primitive).operations).toMatchObject([{ name: "monitor", interval: "10s", intervalMs: 10_000 }]);
+    const bare = applyEdit(twoNodeCib(), parseResourceCreate(["web", "systemd:haproxy"], { noDefaultOperations: true }));
+    expect((bare.cib.resources[0] as Primitive).operations).toEqual([]);
   });
 
   it("rejects agent names that are not CLASS:PROVIDER:TYPE or CLASS:TYPE, naming the near class", () => {
