@@ -204,13 +204,16 @@ export class Controller {
       ringId: this.ringId, since: this.ringId, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, joinDone: false, reports: new Map(), transition: undefined, nextTransitionId: 1,
       needPlan: true, lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1,
     };
+    if (!previous && this.summaryValue) this.seedFromSummary(state, this.summaryValue);
     state.ringId = this.ringId;
     state.acked = new Set([this.settings.localId]);
     state.joinStartedMs = nowMs;
     state.joinDone = false;
     state.needPlan = true;
     state.reports.set(this.localName, this.localReport);
-    for (const name of [...state.reports.keys()]) if (!this.members.some((id) => this.nameOf(id) === name)) state.reports.delete(name);
+    // A lost node's last report stays until it is fenced (it tells where its resources were and
+    // how important they are for priority-fencing-delay); without fencing it is down at once.
+    if (!clusterOptions(this.cib).options.stonithEnabled) for (const name of [...state.reports.keys()]) if (!this.members.some((id) => this.nameOf(id) === name)) state.reports.delete(name);
     for (const write of state.writes.values()) for (const id of write.waiting) if (!this.members.includes(id)) write.waiting.delete(id);
     this.dcState = state;
     if (state.transition) for (const step of state.transition.steps) {
@@ -223,6 +226,29 @@ export class Controller {
   private sendJoins(state: DcState, nowMs: number, effects: ControllerEffect[]): void {
     state.lastJoinSentMs = nowMs;
     for (const id of this.members) if (!state.acked.has(id)) effects.push({ kind: "send", to: id, message: { t: "join", ringId: this.ringId, since: state.since } });
+  }
+
+  /**
+   * A new DC knows the other nodes' resources only from the last summary of the old DC.
+   * Until a node reports for itself (join) or is fenced, what the summary said runs there
+   * is taken as running there: the scheduler then knows what a lost node held, and
+   * priority-fencing-delay knows how important it was.
+   */
+  private seedFromSummary(state: DcState, summary: ClusterSummary): void {
+    for (const node of this.settings.nodes) {
+      if (node.id === this.settings.localId || state.reports.has(node.name)) continue;
+      const resources: NodeReport["resources"] = {};
+      for (const resource of summary.resources) {
+        if (!resource.nodes.includes(node.name) || resource.role === "Stopped") continue;
+        const [agentClass = "ocf", second, third] = resource.agent.split(":");
+        resources[resource.id] = {
+          class: agentClass, provider: third === undefined ? undefined : second, type: third ?? second ?? "unknown",
+          operations: [{ id: `${resource.id}_last_0`, operation: "monitor", callId: 1, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { "from-summary": "true" } }],
+        };
+      }
+      if (Object.keys(resources).length === 0) continue;
+      state.reports.set(node.name, { node: node.name, probed: true, cibVersion: summary.cibVersion, busy: false, resources, attributes: {}, shutdown: false });
+    }
   }
 
   private completeJoinIfReady(state: DcState, nowMs: number, effects: ControllerEffect[]): void {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyCib, formatVersion, type Cib, type Primitive } from "../../../src/cib";
 import { ControllerWorld } from "./harness";
+import { nodePriorities } from "../../../src/fencer";
 
 function primitive(id: string): Primitive {
   return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
@@ -64,6 +65,25 @@ describe("controller", () => {
     expect(world.activeNodes("proxy")).toEqual([survivor]);
     for (const start of world.starts.slice(startsBefore)) expect(start.fencedBefore).toContain(active);
     expect(world.node(survivor).controller.summary?.fencing.at(-1)).toMatchObject({ target: active, state: "done" });
+  });
+
+  it("after a split, each side's fence request knows what the other side ran (for priority-fencing-delay)", () => {
+    const cib = pairCib();
+    cib.resources[0]!.meta = [{ id: "web-meta", values: { priority: "10" } }];
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    formed(world);
+    const holder = world.activeNodes("vip")[0]!;
+    const other = holder === "n1" ? "n2" : "n1";
+    world.autoFence = false;
+    world.dropMessages = true;
+    world.feed(world.node("n1"), { kind: "view", nowMs: world.nowMs, ringId: 2, members: [1], quorate: true });
+    world.feed(world.node("n2"), { kind: "view", nowMs: world.nowMs, ringId: 2, members: [2], quorate: true });
+    world.run(500);
+    const byTarget = new Map(world.fences.map((fence) => [fence.target, fence]));
+    expect([...byTarget.keys()].sort()).toEqual(["n1", "n2"]);
+    // The side without resources sees the holder as the more important node, and vice versa.
+    expect(nodePriorities(byTarget.get(holder)!.cib)[holder]).toBeGreaterThan(nodePriorities(byTarget.get(holder)!.cib)[other] ?? 0);
+    expect(nodePriorities(byTarget.get(other)!.cib)[other] ?? 0).toBe(0);
   });
 
   it("keeps the resources blocked while fencing fails, and retries", () => {

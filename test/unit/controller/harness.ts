@@ -21,7 +21,7 @@ export class ControllerWorld {
   nowMs = 0;
   readonly nodes: SimNode[] = [];
   readonly queue: Array<{ from: number; to: number; message: ControllerMessage }> = [];
-  readonly fences: Array<{ target: string; by: string; transition: number; step: number }> = [];
+  readonly fences: Array<{ target: string; by: string; transition: number; step: number; cib: Cib }> = [];
   readonly log: string[] = [];
   readonly replies = new Map<number, unknown>();
   /** Every start with the node it ran on and the fences done before it. */
@@ -87,7 +87,7 @@ export class ControllerWorld {
           this.local.push(() => this.runOperation(node, effect));
           break;
         case "fence":
-          this.fences.push({ target: effect.target, by: node.name, transition: effect.transition, step: effect.step });
+          this.fences.push({ target: effect.target, by: node.name, transition: effect.transition, step: effect.step, cib: effect.cib });
           if (this.autoFence) { const index = this.fences.length - 1; this.local.push(() => this.completeFence(node, index, true)); }
           break;
         case "reply":
