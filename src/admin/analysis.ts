@@ -32,11 +32,12 @@ function plainLocations(cib: Cib): LocationConstraint[] {
 function placements(cib: Cib): Map<string, Placement> {
   const nodes = nodeNames(cib);
   const symmetric = clusterOptions(cib).options.symmetricCluster;
-  const locations = plainLocations(cib);
+  const byResource = new Map<string, LocationConstraint[]>();
+  for (const location of plainLocations(cib)) byResource.set(location.rsc, [...(byResource.get(location.rsc) ?? []), location]);
   const result = new Map<string, Placement>();
   for (const place of resourcePlaces(cib)) {
     const owners = new Set([place.resource.id, place.parent?.id, place.top.id].filter((id): id is string => id !== undefined));
-    const applying = locations.filter((location) => owners.has(location.rsc));
+    const applying = [...owners].flatMap((owner) => byResource.get(owner) ?? []);
     const allowed: string[] = [];
     const excluded: string[] = [];
     for (const node of nodes) {
