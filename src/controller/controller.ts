@@ -3,7 +3,7 @@
 // newest configuration, runs the scheduler, and executes the transition by sending
 // operations to members and fence requests to the fencer. Inputs carry the time; effects
 // are performed by src/node/. No clock, sockets, processes or files here.
-import { clusterOptions, compareVersions, flattenSets, formatVersion, parseNativeCib, type Cib, type NodeStatus } from "../cib";
+import { clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus } from "../cib";
 import { schedule, unpackResourceStates } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport } from "./protocol";
@@ -72,6 +72,20 @@ interface DcState {
 
 const FENCE_RECORDS_KEPT = 10;
 const JOIN_RESEND_MS = 300;
+const RESULT_MARGIN_MS = 5000;
+const OPERATION_TIMEOUT_DEFAULT_MS = 20_000;
+
+/** The timeout of a resource's start or stop as configured (op, then op defaults, then 20 s). */
+function operationTimeoutMs(cib: Cib, resource: string, operation: string): number {
+  const primitive = cib.resources.flatMap((each) => each.kind === "primitive" ? [each] : each.kind === "group" ? each.members : each.child.kind === "group" ? each.child.members : [each.child]).find((each) => each.id === resource);
+  const text = primitive?.operations.find((op) => op.name === operation && op.intervalMs === 0)?.timeout ?? flattenSets(cib.opDefaults).timeout;
+  if (text === undefined) return OPERATION_TIMEOUT_DEFAULT_MS;
+  try {
+    return parseDurationMs(text, "timeout");
+  } catch {
+    return OPERATION_TIMEOUT_DEFAULT_MS;
+  }
+}
 
 export class Controller {
   private ringId = 0;
@@ -91,6 +105,7 @@ export class Controller {
   private nextRequestId = 1;
   private readonly forwarded = new Map<number, number>();
   private leaving = false;
+  private lastNowMs = 0;
 
   constructor(private readonly settings: ControllerSettings, cib: Cib, report: NodeReport) {
     this.cib = cib;
@@ -125,6 +140,7 @@ export class Controller {
 
   handle(input: ControllerInput): ControllerEffect[] {
     const effects: ControllerEffect[] = [];
+    this.lastNowMs = Math.max(this.lastNowMs, input.nowMs);
     switch (input.kind) {
       case "view":
         this.onView(input, effects);
@@ -328,7 +344,8 @@ export class Controller {
         return;
       }
       case "cib": {
-        if (!fromDc || message.ringId !== this.ringId) return;
+        // From our DC whatever ring it names: views may change while a message is in flight.
+        if (!fromDc) return;
         const cib = this.parseWire(message.cib, "the configuration from the DC", effects);
         if (!cib) return;
         if (formatVersion(cib.version) !== formatVersion(this.cib.version) || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(this.cib))) this.adopt(cib, effects);
@@ -347,7 +364,7 @@ export class Controller {
         if (this.dcState) this.onReport(this.dcState, message.report, effects);
         return;
       case "op":
-        if (!fromDc || message.ringId !== this.ringId) return;
+        if (!fromDc) return;
         effects.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation });
         return;
       case "op-result":
@@ -479,6 +496,14 @@ export class Controller {
 
   private drive(state: DcState, nowMs: number, effects: ControllerEffect[]): void {
     if (state.transition) {
+      // A step whose result never comes (a message lost with a view change) fails after its
+      // operation's timeout plus a margin, and the transition is re-planned.
+      for (const step of state.transition.steps) {
+        if (step.state !== "running" || step.kind === "fence" || step.deadlineMs === undefined || nowMs < step.deadlineMs) continue;
+        step.state = "failed";
+        state.transition.aborted = true;
+        effects.push({ kind: "log", level: "warn", message: "no result for an operation in time; re-planning", fields: { resource: step.resource, operation: step.kind, node: step.node } });
+      }
       this.dispatch(state, state.transition, effects);
       if (isFinished(state.transition)) {
         const finished = state.transition;
@@ -528,6 +553,7 @@ export class Controller {
         continue;
       }
       const operation = step.kind as "start" | "stop";
+      step.deadlineMs = this.lastNowMs + operationTimeoutMs(this.cib, step.resource!, operation) + RESULT_MARGIN_MS;
       if (id === this.settings.localId) effects.push({ kind: "run", transition: transition.id, step: step.id, ringId: this.ringId, resource: step.resource!, operation });
       else effects.push({ kind: "send", to: id, message: { t: "op", ringId: this.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation } });
     }

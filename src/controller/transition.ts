@@ -16,6 +16,8 @@ export interface Step {
   after: number[];
   state: "pending" | "running" | "done" | "failed" | "skipped";
   reason: string;
+  /** While running: when the DC stops waiting for the result. */
+  deadlineMs?: number;
 }
 
 export interface Transition {
