@@ -275,7 +275,15 @@ export class Controller {
     const missing = this.members.filter((id) => !state.acked.has(id)).map((id) => this.nameOf(id));
     if (missing.length > 0) effects.push({ kind: "log", level: "warn", message: "members did not answer the join in time", fields: { missing } });
     effects.push({ kind: "log", level: "info", message: "join complete", fields: { ringId: state.ringId, members: [...state.acked].map((id) => this.nameOf(id)), cib: formatVersion(this.cib.version) } });
-    effects.push({ kind: "configure", cib: this.cib });
+    // Like Pacemaker, the nodes section lists every cluster node, so constraints and node
+    // attributes can name them; the bootstrap config is where they come from.
+    const missingNodes = this.settings.nodes.filter((node) => !this.cib.nodes.some((each) => each.uname === node.name));
+    if (missingNodes.length > 0) {
+      const nodes = [...this.cib.nodes, ...missingNodes.map((node) => ({ id: String(node.id), uname: node.name, extra: {}, instance: [], utilization: [] }))];
+      this.adopt({ ...this.cib, nodes, version: { ...this.cib.version, epoch: this.cib.version.epoch + 1, numUpdates: 0 } }, effects);
+    } else {
+      effects.push({ kind: "configure", cib: this.cib });
+    }
     this.distribute(state, undefined, effects);
   }
 

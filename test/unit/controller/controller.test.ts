@@ -134,6 +134,17 @@ describe("controller", () => {
     expect(world.replies.get(8)).toMatchObject({ ok: false, code: "E_CIB_CONFLICT" });
   });
 
+  it("adds the cluster's nodes to a configuration that lacks them, as one versioned change on every member", () => {
+    const cib = pairCib();
+    cib.nodes = [];
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    formed(world);
+    for (const node of world.nodes) {
+      expect(node.controller.configuration.nodes.map((each) => each.uname)).toEqual(["n1", "n2"]);
+      expect(formatVersion(node.stored.at(-1)!.version)).toBe("0.4.0");
+    }
+  });
+
   it("refuses a configuration change without quorum", () => {
     const world = new ControllerWorld(["n1", "n2"], pairCib());
     world.view(1, ["n1"], false);
@@ -180,7 +191,7 @@ describe("controller", () => {
     newer.version = { adminEpoch: 0, epoch: 9, numUpdates: 0 };
     newer.resources.push(primitive("extra"));
     world.node("n2").controller = new (world.node("n1").controller.constructor as typeof import("../../../src/controller").Controller)(
-      { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000, localId: 2, nodes: [{ id: 1, name: "n1" }, { id: 2, name: "n2" }, { id: 3, name: "n3" }] }, newer, world.report(world.node("n2")));
+      { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000, localId: 2, nodes: [{ id: 1, name: "n1" }, { id: 2, name: "n2" }] }, newer, world.report(world.node("n2")));
     formed(world);
     for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.9.0");
     expect(world.activeNodes("extra")).toHaveLength(1);

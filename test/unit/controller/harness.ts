@@ -34,7 +34,10 @@ export class ControllerWorld {
   private readonly local: Array<() => void> = [];
   failStart = new Set<string>();
 
+  private readonly names: string[];
+
   constructor(names: string[], private readonly cib: Cib) {
+    this.names = names;
     names.forEach((name, index) => this.addNode(index + 1, name));
   }
 
@@ -49,7 +52,7 @@ export class ControllerWorld {
   }
 
   private namesList(): Array<{ id: number; name: string }> {
-    return ["n1", "n2", "n3"].map((name, index) => ({ id: index + 1, name }));
+    return this.names.map((name, index) => ({ id: index + 1, name }));
   }
 
   node(name: string): SimNode {
