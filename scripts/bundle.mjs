@@ -8,9 +8,11 @@ import path from "node:path";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const version = JSON.parse(await (await import("node:fs/promises")).readFile(path.join(root, "package.json"), "utf8")).version;
 
-await build({
+const outfile = path.join(root, "dist/edgeha.cjs");
+const result = await build({
   entryPoints: [path.join(root, "src/cli/main.ts")],
-  outfile: path.join(root, "dist/edgeha.cjs"),
+  outfile,
+  write: false,
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -22,3 +24,11 @@ await build({
   // Native addons are loaded at run time from SEA assets or node_modules, never bundled.
   external: ["@serialport/bindings-cpp"],
 });
+
+// Written whole and renamed into place, so a process started while tests rebuild the
+// bundle never loads half a file.
+const fs = await import("node:fs/promises");
+await fs.mkdir(path.dirname(outfile), { recursive: true });
+const temporary = `${outfile}.${process.pid}.tmp`;
+await fs.writeFile(temporary, result.outputFiles[0].contents);
+await fs.rename(temporary, outfile);
