@@ -25,7 +25,9 @@ export interface StepResult {
 export function initialMembership(settings: MembershipSettings, localId: number, incarnation: number, nowMs: number, ringSeen = 0): MembershipState {
   assert(settings.nodeIds.includes(localId), `node ${localId} is not in the configuration`);
   assert(settings.tokenMs > settings.heartbeatMs, "token must be longer than the heartbeat interval");
-  const view: View = { ringId: ringSeen, members: [localId], incarnations: { [localId]: incarnation } };
+  // No view yet: the first tick installs one above every ring this node has seen, so a
+  // restarted node never shows a ring id it used before (ringSeen comes from its state dir).
+  const view: View = { ringId: ringSeen, members: [], incarnations: {} };
   return { settings, localId, incarnation, nowMs, nextHeartbeatMs: nowMs, peers: {}, view, ringSeen, viewChanges: 0 };
 }
 

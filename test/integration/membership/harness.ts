@@ -1,0 +1,98 @@
+// Real `edgeha agent` processes inside network namespaces, read through their admin sockets.
+// Every wait is bounded; every process and namespace is removed by `close()`.
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { requestApi } from "../../../src/api";
+import { cliBundle } from "../../support/environment";
+import type { Namespace } from "../../support/netns";
+
+export interface LinkStatus { address: string; state: string }
+export interface AgentView {
+  ringId: number;
+  members: Array<{ id: number; name: string; links: LinkStatus[] }>;
+  quorum: { quorate: boolean; votes: number; expected: number; flags: string[] };
+  arbiter: { configured: boolean; state: string };
+}
+
+export const memberIds = (view: AgentView | undefined): number[] => view?.members.map((member) => member.id) ?? [];
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` every 150 ms until it returns a value, for at most timeoutMs. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(150);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** One agent (or arbiter) process started with `ip netns exec`, logging to a file in `directory`. */
+export class AgentProcess {
+  private child: ChildProcess | undefined;
+  readonly socket: string;
+  readonly stateDir: string;
+
+  constructor(readonly namespace: Namespace, readonly name: string, private readonly directory: string, private readonly args: string[]) {
+    this.socket = join(directory, `${name}.sock`);
+    this.stateDir = join(directory, `${name}-state`);
+  }
+
+  static agent(namespace: Namespace, name: string, directory: string, configFile: string): AgentProcess {
+    const process = new AgentProcess(namespace, name, directory, []);
+    process.args.push("agent", "--config", configFile, "--node", name, "--socket", process.socket, "--state-dir", process.stateDir);
+    return process;
+  }
+
+  start(): void {
+    mkdirSync(this.directory, { recursive: true });
+    const log = openSync(join(this.directory, `${this.name}.log`), "a");
+    this.child = spawn("ip", ["netns", "exec", this.namespace.name, process.execPath, cliBundle, ...this.args], { stdio: ["ignore", log, log] });
+    closeSync(log);
+  }
+
+  /** kill -9; `ip netns exec` execs the agent, so this pid is the agent itself. */
+  kill(): void {
+    this.child?.kill("SIGKILL");
+    this.child = undefined;
+  }
+
+  async status(): Promise<AgentView | undefined> {
+    try {
+      return (await requestApi(this.socket, { command: "status" }, 2000)) as AgentView;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The views of several agents once they all answer. */
+export async function views(agents: AgentProcess[]): Promise<Array<AgentView | undefined>> {
+  return Promise.all(agents.map((agent) => agent.status()));
+}
+
+/** Waits until every agent answers and `accept` holds for the list of views. */
+export async function waitForViews(what: string, agents: AgentProcess[], accept: (all: AgentView[]) => boolean, timeoutMs = 15_000): Promise<AgentView[]> {
+  return waitFor(what, async () => {
+    const all = await views(agents);
+    if (all.some((view) => view === undefined)) return undefined;
+    return accept(all as AgentView[]) ? (all as AgentView[]) : undefined;
+  }, timeoutMs);
+}
+
+/** Watches agents for durationMs, calling `check` on every round of views (for invariants that must hold throughout). */
+export async function watch(agents: AgentProcess[], durationMs: number, check: (all: Array<AgentView | undefined>) => void): Promise<number> {
+  const deadline = Date.now() + durationMs;
+  let rounds = 0;
+  while (Date.now() < deadline) {
+    check(await views(agents));
+    rounds++;
+    await sleep(150);
+  }
+  return rounds;
+}
+
+export const linkState = (view: AgentView, peerId: number, link: number): string | undefined => view.members.find((member) => member.id === peerId)?.links[link]?.state;
