@@ -74,10 +74,10 @@ export function parseResourceCreate(words: readonly string[], options: CreateOpt
   return edit;
 }
 
-export function parseStonithCreate(words: readonly string[], disabled: boolean): AdminEdit {
+export function parseStonithCreate(words: readonly string[], disabled: boolean, force = false): AdminEdit {
   const [id, driver, ...rest] = words;
   if (id === undefined || driver === undefined) throw argumentError("expected NAME DRIVER [NAME=VALUE...] (e.g. fence-n1 ipmilan ip=10.0.0.101 username=admin password=secret)");
-  return { kind: "stonith-create", id, driver: driver.replace(/^stonith:/, ""), settings: parseSettings(rest), disabled };
+  return { kind: "stonith-create", id, driver: driver.replace(/^stonith:/, ""), settings: parseSettings(rest), disabled, force };
 }
 
 /** `RSC prefers|avoids NODE[=SCORE]...` */

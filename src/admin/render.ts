@@ -6,12 +6,15 @@ import { listProperties } from "./cluster-options";
 /** Parameter names that hold secrets (fence device passwords): shown as asterisks, never printed. */
 const SECRET_NAME = /(^|_)(password|passwd|secret|passphrase)$/i;
 export const REDACTED = "********";
+const SECRET_DEVICE_NAMES = ["kg", "hexadecimal_kg"];
 
 /** A copy of the CIB with every secret parameter of every resource replaced by asterisks. */
 export function redactSecrets(cib: Cib): Cib {
   const copy = structuredClone(cib);
   for (const primitive of allPrimitives(copy.resources)) {
-    for (const set of primitive.instance) for (const name of Object.keys(set.values)) if (SECRET_NAME.test(name)) set.values[name] = REDACTED;
+    // Devices may name more secrets in pcmk_secret_params; IPMI's kg keys are secrets too.
+    const marked = new Set([...(flattenSets(primitive.instance).pcmk_secret_params ?? "").split(/[\s,]+/).filter(Boolean), ...(primitive.class === "stonith" ? SECRET_DEVICE_NAMES : [])]);
+    for (const set of primitive.instance) for (const name of Object.keys(set.values)) if (SECRET_NAME.test(name) || marked.has(name)) set.values[name] = REDACTED;
   }
   return copy;
 }

@@ -19,9 +19,35 @@ function checkDriver(driver: string, catalog: EditCatalog): string[] {
   throw new EdgehaError("E_ADMIN_AGENT", `no fence driver named '${driver}'${didYouMean(driver, known)}; built in: ${known.join(", ")}, or any fence-agents program fence_*`);
 }
 
+/** Pacemaker's own device parameters (and edgeha's pcmk_secret_params), which every driver accepts. */
+const PACEMAKER_DEVICE_PARAMETERS = [
+  "pcmk_host_map", "pcmk_host_list", "pcmk_host_check", "pcmk_host_argument", "pcmk_delay_max", "pcmk_delay_base", "pcmk_action_limit", "pcmk_secret_params",
+  ...["reboot", "off", "on", "list", "monitor", "status"].flatMap((action) => [`pcmk_${action}_action`, `pcmk_${action}_timeout`, `pcmk_${action}_retries`]),
+];
+
+/** Unknown parameters of a built-in driver are errors (unless --force), missing required ones warnings. */
+function checkDeviceParameters(id: string, driver: string, instance: Record<string, string>, catalog: EditCatalog, force: boolean): string[] {
+  const known = catalog.fenceDriverParameters?.[driver.replace(/^fence_/, "")];
+  if (!known) return [];
+  const warnings: string[] = [];
+  for (const name of Object.keys(instance)) {
+    const candidates = name.startsWith("pcmk_") ? PACEMAKER_DEVICE_PARAMETERS : known.names;
+    if (candidates.includes(name)) continue;
+    const message = `fence device '${id}': ${name.startsWith("pcmk_") ? "Pacemaker has no device parameter" : `driver '${driver}' has no parameter`} '${name}'${didYouMean(name, candidates)}`;
+    if (!force) throw new EdgehaError("E_ADMIN_ARGUMENT", `${message}; 'edgeha stonith describe ${driver.replace(/^fence_/, "")}' lists them (--force sets it anyway)`);
+    warnings.push(`${message}; set anyway (--force)`);
+  }
+  // The fencer hands each request its target as plug/port, so those are never missing.
+  for (const names of known.required) {
+    if (names.some((name) => name in instance || name === "plug" || name === "port")) continue;
+    warnings.push(`fence device '${id}': driver '${driver}' needs '${names[0]}', which is not set`);
+  }
+  return warnings;
+}
+
 export function createStonith(draft: Cib, edit: Edit<"stonith-create">, catalog: EditCatalog): string[] {
   requireFreeId(draft, edit.id, "fence device");
-  const warnings = checkDriver(edit.driver, catalog);
+  const warnings = [...checkDriver(edit.driver, catalog), ...checkDeviceParameters(edit.id, edit.driver, edit.settings.instance, catalog, edit.force === true)];
   const built = buildPrimitive(draft, edit.id, { class: "stonith", type: edit.driver }, edit.settings, "60s");
   if (edit.disabled) writeValues(built.primitive.meta, `${edit.id}-meta_attributes`, { "target-role": "Stopped" });
   draft.resources.push(built.primitive);

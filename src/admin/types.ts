@@ -44,6 +44,8 @@ export interface EditCatalog {
   agents?: readonly string[];
   /** Fence drivers this build has (names as the CIB writes them). */
   fenceDrivers?: readonly string[];
+  /** Per built-in driver: the parameter names it takes (aliases included) and the required ones (each with its aliases). */
+  fenceDriverParameters?: Readonly<Record<string, { names: readonly string[]; required: ReadonlyArray<readonly string[]> }>>;
 }
 
 export type AdminEdit =
@@ -62,7 +64,7 @@ export type AdminEdit =
   | { kind: "colocation-add"; rsc: string; rscRole?: string; withRsc: string; withRscRole?: string; score?: string; id?: string }
   | { kind: "order-add"; first: string; firstAction?: string; then: string; thenAction?: string; orderKind?: string; symmetrical?: string; id?: string }
   | { kind: "constraint-remove"; ids: string[]; constraintKind?: "location" | "colocation" | "order" }
-  | { kind: "stonith-create"; id: string; driver: string; settings: ResourceSettings; disabled: boolean }
+  | { kind: "stonith-create"; id: string; driver: string; settings: ResourceSettings; disabled: boolean; force?: boolean }
   | { kind: "stonith-delete"; id: string }
   | { kind: "stonith-level-add"; index: number; target: string; devices: string[] }
   | { kind: "stonith-level-remove"; index: number; target?: string; devices?: string[] }

@@ -12,6 +12,7 @@ import { requestApi } from "../../api";
 import { EdgehaError } from "../../common/errors";
 import { configDefaults } from "../../config/index";
 import { builtinFenceDrivers } from "../../../fence-drivers/index";
+import { COMMON_PARAMETERS } from "../../../fence-drivers/common/index";
 import type { CommandContext, OptionSpec, ParsedArguments } from "../command";
 
 /** Conflicts retried before giving up: someone else keeps changing the CIB. */
@@ -143,7 +144,15 @@ export function localCatalog(env: NodeJS.ProcessEnv): EditCatalog {
   } catch {
     // No OCF agents on this machine: nothing to check against.
   }
-  const catalog: EditCatalog = { fenceDrivers: [...builtinFenceDrivers.keys()] };
+  const fenceDriverParameters: Record<string, { names: string[]; required: string[][] }> = {};
+  for (const [name, driver] of builtinFenceDrivers) {
+    const parameters = [...driver.metadata.parameters, ...COMMON_PARAMETERS];
+    fenceDriverParameters[name] = {
+      names: parameters.flatMap((parameter) => [parameter.name, ...(parameter.aliases ?? [])]),
+      required: driver.metadata.parameters.filter((parameter) => parameter.required).map((parameter) => [parameter.name, ...(parameter.aliases ?? [])]),
+    };
+  }
+  const catalog: EditCatalog = { fenceDrivers: [...builtinFenceDrivers.keys()], fenceDriverParameters };
   if (agents.length > 0) catalog.agents = agents;
   return catalog;
 }

@@ -268,7 +268,7 @@ const stonithEditCommands: Command[] = [
     description: "DRIVER is a built-in driver (see 'edgeha stonith list-drivers') or any fence-agents program fence_*. A monitor every 60s is added unless you give one. pcmk_host_list / pcmk_host_map say which nodes it fences.",
     examples: ["stonith create fence-node1 ipmilan ip=10.0.0.101 username=admin password=secret pcmk_host_list=node1"],
     options: [{ name: "disabled", kind: "boolean", description: "Create it stopped (target-role=Stopped)." }],
-    edit: (words, args) => parseStonithCreate(words, args.options.disabled === true),
+    edit: (words, args) => parseStonithCreate(words, args.options.disabled === true, args.options.force === true),
     done: (edit) => `created fence device ${(edit as { id: string }).id}`,
   }),
   editCommand({

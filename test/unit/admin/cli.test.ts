@@ -100,6 +100,8 @@ describe("admin commands on a CIB file (-f)", () => {
     expect((await run("stonith", "create", "fence-n1", "ipmilan", "ip=192.0.2.101", "username=admin", "pcmk_host_list=node1", "-f", file)).status).toBe(0);
     const unknown = await run("stonith", "create", "fence-n2", "ipmilam", "-f", file);
     expect(unknown.err).toContain("did you mean 'ipmilan'?");
+    const misspelt = await run("stonith", "create", "fence-n2", "ipmilan", "ip=192.0.2.102", "usernme=admin", "-f", file);
+    expect(misspelt.err).toContain("driver 'ipmilan' has no parameter 'usernme' (did you mean 'username'?)");
     expect((await run("stonith", "level", "add", "1", "node1", "fence-n1", "-f", file)).status).toBe(0);
     expect(stored(file).fencingTopology).toMatchObject([{ index: 1, target: "node1", devices: ["fence-n1"] }]);
     const deleted = await run("stonith", "delete", "fence-n1", "-f", file);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clusterOptions, flattenSets, type Cib, type Primitive } from "../../../src/cib";
-import { applyEdit, listProperties, parseLevelAdd, parseLevelRemove, parseStonithCreate } from "../../../src/admin";
+import { applyEdit, listProperties, parseLevelAdd, parseLevelRemove, parseStonithCreate, redactSecrets, REDACTED } from "../../../src/admin";
 import { dummy, edits, failure, twoNodeCib } from "./fixture";
 
 const drivers = { fenceDrivers: ["ipmilan", "scsi", "xvm"] };
@@ -22,6 +22,16 @@ describe("stonith", () => {
     expect(external.warnings.join("\n")).toContain("fence-agents program");
   });
 
+  it("checks a built-in driver's parameters: a misspelt one names the near name, a missing required one is warned about", () => {
+    const catalog = { ...drivers, fenceDriverParameters: { ipmilan: { names: ["ip", "ipaddr", "username", "login", "password"], required: [["ip", "ipaddr"], ["username", "login"]] } } };
+    const misspelt = parseStonithCreate(["f", "ipmilan", "ip=192.0.2.1", "usernme=admin"], false);
+    expect(failure(() => applyEdit(twoNodeCib(), misspelt, catalog))).toMatchObject({ code: "E_ADMIN_ARGUMENT", message: expect.stringContaining("did you mean 'username'") });
+    const forced = applyEdit(twoNodeCib(), parseStonithCreate(["f", "ipmilan", "ipaddr=192.0.2.1", "usernme=admin"], false, true), catalog);
+    expect(forced.warnings).toEqual([expect.stringContaining("set anyway (--force)"), "fence device 'f': driver 'ipmilan' needs 'username', which is not set"]);
+    const pacemakerTypo = parseStonithCreate(["f", "ipmilan", "ip=192.0.2.1", "login=admin", "pcmk_host_lst=node1"], false);
+    expect(failure(() => applyEdit(twoNodeCib(), pacemakerTypo, catalog))).toMatchObject({ message: expect.stringContaining("did you mean 'pcmk_host_list'") });
+  });
+
   it("adds and removes fencing levels of fence devices only", () => {
     let cib = edits(fenced(), [parseLevelAdd(["1", "node1", "fence-n1"]), parseLevelAdd(["2", "node1", "fence-n2,fence-n1"])]).cib;
     expect(cib.fencingTopology).toMatchObject([{ id: "fl-node1-1", index: 1, target: "node1", devices: ["fence-n1"] }, { index: 2, devices: ["fence-n2", "fence-n1"] }]);
@@ -40,6 +50,13 @@ describe("stonith", () => {
     const result = applyEdit(cib, { kind: "stonith-delete", id: "fence-n1" });
     expect(result.cib.fencingTopology).toMatchObject([{ index: 2, devices: ["fence-n2"] }]);
     expect(failure(() => applyEdit(result.cib, { kind: "resource-delete", id: "fence-n2" }))).toMatchObject({ message: expect.stringContaining("stonith delete") });
+  });
+});
+
+describe("redaction", () => {
+  it("hides passwords, kg keys and parameters a device marks secret", () => {
+    const cib = applyEdit(twoNodeCib(), parseStonithCreate(["f", "fence_ipmilan", "passwd=a1", "kg=b2", "token=c3", "pcmk_secret_params=token", "ip=192.0.2.1"], false)).cib;
+    expect(flattenSets(redactSecrets(cib).resources[0]!.instance)).toEqual({ passwd: REDACTED, kg: REDACTED, token: REDACTED, pcmk_secret_params: "token", ip: "192.0.2.1" });
   });
 });
 
