@@ -3,17 +3,28 @@
 // blackhole routes (one direction per route), loss is iptables' random drop. The views and
 // quorum are read through each agent's admin socket.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { canUseNamespaces } from "../../support/environment";
 import { connect, ip, Namespace } from "../../support/netns";
-import { AgentProcess, linkState, memberIds, views, waitForViews, watch, type AgentView } from "./harness";
+import { AgentProcess, linkState, memberIds, sleep, views, waitForViews, watch, type AgentView } from "./harness";
 
 const usable = canUseNamespaces();
 const tag = process.pid % 10000;
+
+/** tc netem needs the kernel's sch_netem module, which some containers lack. */
+function netemAvailable(): boolean {
+  if (!usable) return false;
+  const probe = `ehmq${tag}`;
+  spawnSync("ip", ["netns", "add", probe], { stdio: "ignore" });
+  const ok = spawnSync("ip", ["netns", "exec", probe, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], { stdio: "ignore" }).status === 0;
+  spawnSync("ip", ["netns", "delete", probe], { stdio: "ignore" });
+  return ok;
+}
+const netem = netemAvailable();
 const net = `10.${20 + (process.pid % 200)}`;
 const transportPort = 30500 + (process.pid % 200);
 const arbiterPort = 30700 + (process.pid % 200);
@@ -54,6 +65,11 @@ function cut(from: Namespace, link: number): void {
 function healAll(): void {
   for (const route of routes.splice(0)) spawnSync("ip", ["-n", route.namespace.name, "route", "del", "blackhole", `${route.destination}/32`], { stdio: "ignore" });
   for (const namespace of [alpha, beta]) spawnSync("ip", ["netns", "exec", namespace.name, "iptables", "-F", "OUTPUT"], { stdio: "ignore" });
+}
+
+/** How many views an agent has installed, counted in its log. */
+function countViews(name: string): number {
+  return readFileSync(join(directory, `${name}.log`), "utf8").split("\n").filter((line) => line.includes('"new membership view"')).length;
 }
 
 const formed = (all: AgentView[]) => all.every((view) => memberIds(view).join() === "1,2" && view.ringId === all[0]!.ringId && view.quorum.quorate);
@@ -160,6 +176,40 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
     expect(drops).toMatch(/statistic mode random/);
     expect([...rings]).toEqual([first!.ringId]);
     expect((await views(agents)).map((view) => memberIds(view))).toEqual([[1, 2], [1, 2]]);
+  });
+
+  it("a link that flaps every 800 ms for 10 s causes fewer view changes than flaps (damping)", async () => {
+    const agents = startPair(writeConfig("one-link.yaml", { links: [1] }));
+    await waitForViews("the pair to form", agents, formed);
+    const viewsBefore = countViews("alpha");
+    const cycles = 6;
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      cut(alpha, 1);
+      cut(beta, 1);
+      await sleep(800);
+      healAll();
+      await sleep(800);
+    }
+    const viewChanges = countViews("alpha") - viewsBefore;
+    // Undamped, every cycle would split and rejoin: two views per cycle.
+    expect(viewChanges).toBeGreaterThan(0);
+    expect(viewChanges).toBeLessThan(2 * cycles);
+    await waitForViews("the pair to form again once the link is steady", agents, formed, 30_000);
+  });
+
+  // Delay needs tc netem (kernel module sch_netem); loss alone is covered above with iptables.
+  it.skipIf(!netem)("50 ms delay with 20 ms jitter on both links changes no view", async () => {
+    const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
+    const [first] = await waitForViews("the pair to form", agents, formed);
+    const devices = [[alpha, `e${tag}n1`], [beta, `e${tag}n2`], [alpha, `e${tag}da`], [beta, `e${tag}db`]] as const;
+    for (const [namespace, device] of devices) spawnSync("ip", ["netns", "exec", namespace.name, "tc", "qdisc", "add", "dev", device, "root", "netem", "delay", "50ms", "20ms"], { stdio: "ignore" });
+    try {
+      await watch(agents, 5000, (all) => {
+        for (const view of all) expect(view?.ringId).toBe(first!.ringId);
+      });
+    } finally {
+      for (const [namespace, device] of devices) spawnSync("ip", ["netns", "exec", namespace.name, "tc", "qdisc", "del", "dev", device, "root"], { stdio: "ignore" });
+    }
   });
 
   it("the arbiter on a third host gives its vote to exactly one side of a split, and being down never takes quorum from the full pair", async () => {
