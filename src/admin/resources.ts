@@ -82,6 +82,7 @@ export function deleteResource(draft: Cib, id: string, stonith: boolean): string
 
 export function updateResource(draft: Cib, edit: Edit<"resource-update">): string[] {
   const { resource } = requireResource(draft, edit.id);
+  if (edit.stonith === true && !isStonith(resource)) throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is not a fence device: change it with 'edgeha resource update ${edit.id} ...'`);
   const warnings = checkMeta(edit.id, edit.settings.meta, resource.kind === "clone");
   if (edit.settings.operations.length > 0) {
     if (resource.kind !== "primitive") throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is a ${resource.kind}; operations belong to its primitives`);

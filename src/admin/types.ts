@@ -51,7 +51,8 @@ export interface EditCatalog {
 export type AdminEdit =
   | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean }
   | { kind: "resource-delete"; id: string }
-  | { kind: "resource-update"; id: string; settings: ResourceSettings }
+  /** `stonith` says the command was `stonith update`: the resource must be a fence device. */
+  | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean }
   | { kind: "resource-enable"; id: string }
   | { kind: "resource-disable"; id: string }
   | { kind: "resource-move"; id: string; node: string }

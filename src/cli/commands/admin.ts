@@ -59,6 +59,29 @@ const positionOptions: OptionSpec[] = [
   { name: "after", kind: "string", value: "RESOURCE", description: "Place it in the group after this member." },
 ];
 
+/**
+ * On the running cluster, `resource ban NAME` without NODE asks the agent where
+ * NAME runs (the agent's CIB carries no status section); offline, the file's
+ * status section answers (src/admin/placement.ts).
+ */
+function withLiveBanNode(command: Command): Command {
+  return {
+    ...command,
+    async run(args, context) {
+      if (args.positionals.length !== 1 || typeof args.options.file === "string") return command.run(args, context);
+      const socket = stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH;
+      const reply = (await requestApi(socket, { command: "status" })) as { cluster_state?: { resources?: Array<{ id: string; group?: string; nodes: string[] }> } | null };
+      const name = args.positionals[0]!;
+      const nodes = new Set((reply.cluster_state?.resources ?? []).filter((item) => item.id === name || item.group === name).flatMap((item) => item.nodes));
+      if (nodes.size !== 1) {
+        const where = nodes.size === 0 ? "does not run on any node now" : `runs on ${[...nodes].join(", ")}`;
+        throw new EdgehaError("E_ADMIN_ARGUMENT", `'${name}' ${where}: name the node to ban it from (edgeha resource ban ${name} NODE)`);
+      }
+      return command.run({ ...args, positionals: [name, [...nodes][0]!] }, context);
+    },
+  };
+}
+
 const resourceCommands: Command[] = [
   editCommand({
     words: ["resource", "create"],
@@ -122,7 +145,7 @@ const resourceCommands: Command[] = [
     edit: (words, _args, command) => (needWords(words, 2, command), { kind: "resource-move", id: words[0]!, node: words[1]! }),
     done: (edit) => `${(edit as { id: string }).id} prefers ${(edit as { node: string }).node}`,
   }),
-  editCommand({
+  withLiveBanNode(editCommand({
     words: ["resource", "ban"],
     summary: "Keep a resource off a node: adds cli-ban-NAME-on-NODE (-INFINITY) until 'resource clear'.",
     usage: "NAME [NODE]",
@@ -133,7 +156,7 @@ const resourceCommands: Command[] = [
       return words[1] === undefined ? { kind: "resource-ban", id: words[0]! } : { kind: "resource-ban", id: words[0]!, node: words[1] };
     },
     done: (edit) => `banned ${(edit as { id: string }).id}${(edit as { node?: string }).node ? ` from ${(edit as { node?: string }).node}` : ""}`,
-  }),
+  })),
   editCommand({
     words: ["resource", "clear"],
     summary: "Remove the constraints 'move' and 'ban' added for a resource (of one node when named).",
@@ -270,6 +293,17 @@ const stonithEditCommands: Command[] = [
     options: [{ name: "disabled", kind: "boolean", description: "Create it stopped (target-role=Stopped)." }],
     edit: (words, args) => parseStonithCreate(words, args.options.disabled === true, args.options.force === true),
     done: (edit) => `created fence device ${(edit as { id: string }).id}`,
+  }),
+  editCommand({
+    words: ["stonith", "update"],
+    summary: "Change a fence device's parameters, operations or meta attributes (NAME= removes one).",
+    usage: "NAME [NAME=VALUE...] [op ACTION NAME=VALUE...]... [meta NAME=VALUE...]",
+    examples: ["stonith update fence-node1 pcmk_delay_max=5s"],
+    edit: (words, _args, command) => {
+      if (words.length < 2) needWords(words, 2, command, Number.POSITIVE_INFINITY);
+      return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)), stonith: true };
+    },
+    done: (edit) => `updated fence device ${(edit as { id: string }).id}`,
   }),
   editCommand({
     words: ["stonith", "delete"],

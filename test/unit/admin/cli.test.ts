@@ -102,6 +102,10 @@ describe("admin commands on a CIB file (-f)", () => {
     expect(unknown.err).toContain("did you mean 'ipmilan'?");
     const misspelt = await run("stonith", "create", "fence-n2", "ipmilan", "ip=192.0.2.102", "usernme=admin", "-f", file);
     expect(misspelt.err).toContain("driver 'ipmilan' has no parameter 'usernme' (did you mean 'username'?)");
+    expect((await run("stonith", "update", "fence-n1", "pcmk_delay_max=5s", "-f", file)).status).toBe(0);
+    expect(stored(file).resources[0].instance[0].values.pcmk_delay_max).toBe("5s");
+    await run("resource", "create", "vip", "ocf:heartbeat:Dummy", "-f", file);
+    expect((await run("stonith", "update", "vip", "a=b", "-f", file)).err).toContain("'vip' is not a fence device");
     expect((await run("stonith", "level", "add", "1", "node1", "fence-n1", "-f", file)).status).toBe(0);
     expect(stored(file).fencingTopology).toMatchObject([{ index: 1, target: "node1", devices: ["fence-n1"] }]);
     const deleted = await run("stonith", "delete", "fence-n1", "-f", file);

@@ -112,6 +112,19 @@ describe("live edits through the admin socket", () => {
     expect(requests.at(-1)).toEqual({ command: "resource-cleanup", resource: "web", node: "node1" });
   });
 
+  it("ban without a node bans the resource from the node the agent says it runs on", async () => {
+    const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
+    let runsOn: string[] = ["node2"];
+    const { socket } = await fakeAgent((request) => (request.command === "status" ? { cluster_state: { resources: [{ id: "web", nodes: runsOn }] } } : agent.answer(request)));
+    const banned = await runInProcess(["resource", "ban", "web", "--socket", socket]);
+    expect(banned).toMatchObject({ status: 0, out: expect.stringContaining("banned web from node2") });
+    expect(agent.cib.constraints).toMatchObject([{ id: "cli-ban-web-on-node2", node: "node2", score: "-INFINITY" }]);
+    runsOn = [];
+    const nowhere = await runInProcess(["resource", "ban", "web", "--socket", socket]);
+    expect(nowhere.status).toBe(1);
+    expect(nowhere.err).toContain("does not run on any node now");
+  });
+
   it("says which socket it could not reach", async () => {
     const result = await runInProcess(["constraint", "list", "--socket", path.join(directory, "missing.sock")]);
     expect(result.status).toBe(1);
