@@ -201,9 +201,13 @@ export class MembershipService {
   }
 
   private broadcast(heartbeat: Heartbeat): void {
-    // The quorum report rides on every heartbeat; this node hears its own too (see quorumReport).
-    const report = quorumReport(this.quorumState, heartbeat.proposal === null);
-    this.stepQuorumState({ kind: "report", from: this.node.id, report });
+    // With last_man_standing the quorum report rides on every heartbeat and this node hears its
+    // own too (see quorumReport); without it nothing reads the report, so it stays off the wire.
+    let report: ReturnType<typeof quorumReport> | undefined;
+    if (this.config.quorum.lastManStanding) {
+      report = quorumReport(this.quorumState, heartbeat.proposal === null);
+      this.stepQuorumState({ kind: "report", from: this.node.id, report });
+    }
     this.persist();
     const body = encodeHeartbeat(heartbeat, report);
     for (const peer of this.config.nodes) if (peer.id !== this.node.id) this.sendFrame(peer.id, "heartbeat", body);
