@@ -12,7 +12,7 @@ import { EdgehaError, UsageError } from "../../common/errors";
 import { didYouMean } from "../../common/suggest";
 import { configDefaults } from "../../config/index";
 import { commandName, type Command, type OptionSpec, type ParsedArguments } from "../command";
-import { fileOption, forceOption, jsonOption, localCatalog, report, socketOption, targetFor } from "./admin-target";
+import { fileOption, forceOption, jsonOption, LiveTarget, localCatalog, report, socketOption, targetFor } from "./admin-target";
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
 
@@ -217,6 +217,54 @@ const cleanupCommand: Command = {
   },
 };
 
+type ClusterResources = Array<{ id: string; group?: string; role: string; nodes: string[] }>;
+
+async function rolesOf(socket: string, name: string): Promise<ClusterResources> {
+  const reply = (await requestApi(socket, { command: "status" })) as { cluster_state?: { resources?: ClusterResources } | null };
+  return (reply.cluster_state?.resources ?? []).filter((item) => item.id === name || item.group === name);
+}
+
+/** Polls the agent's status every 200 ms until `done` holds, for at most timeoutMs. */
+async function waitForRoles(socket: string, name: string, what: string, timeoutMs: number, done: (resources: ClusterResources) => boolean): Promise<ClusterResources> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const resources = await rolesOf(socket, name);
+    if (done(resources)) return resources;
+    if (Date.now() >= deadline) throw new EdgehaError("E_ADMIN_TIMEOUT", `'${name}' did not ${what} within ${timeoutMs / 1000} s (${resources.map((item) => `${item.id}: ${item.role}`).join(", ") || "not in the cluster's status"}); see 'edgeha status'`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const restartCommand: Command = {
+  words: ["resource", "restart"],
+  summary: "Stop a resource (or group) and start it again, as pcs does: disable, wait for the stop, enable (running cluster only).",
+  usage: "NAME [--timeout SECONDS] [--socket PATH] [--json]",
+  description: "Each step is a versioned configuration change. The resource is enabled again even when the stop does not finish in time.",
+  examples: ["resource restart front", "resource restart web --timeout 120"],
+  options: [{ name: "timeout", kind: "number", value: "SECONDS", description: "How long to wait for the stop, and then for the start (default 60)." }, socketOption, jsonOption],
+  async run(args, context) {
+    if (args.positionals.length !== 1) throw new UsageError("'edgeha resource restart' needs one NAME", "Run 'edgeha resource restart --help'.");
+    const name = args.positionals[0]!;
+    const socket = stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH;
+    const timeoutMs = Math.round(Math.min(3600, Math.max(1, typeof args.options.timeout === "number" ? args.options.timeout : 60)) * 1000);
+    const before = await rolesOf(socket, name);
+    if (!before.some((item) => item.role === "Started")) {
+      throw new EdgehaError("E_ADMIN_ARGUMENT", `'${name}' is not running, so there is nothing to restart${before.length === 0 ? " (the cluster's status does not list it)" : ""}; start it with 'edgeha resource enable ${name}'`);
+    }
+    const target = new LiveTarget(socket);
+    await target.change((cib) => applyEdit(cib, { kind: "resource-disable", id: name }));
+    try {
+      await waitForRoles(socket, name, "stop", timeoutMs, (resources) => resources.every((item) => item.role === "Stopped"));
+    } finally {
+      await target.change((cib) => applyEdit(cib, { kind: "resource-enable", id: name }));
+    }
+    const after = await waitForRoles(socket, name, "start again", timeoutMs, (resources) => resources.length > 0 && resources.every((item) => item.role === "Started"));
+    const nodes = [...new Set(after.flatMap((item) => item.nodes))];
+    context.stdout.write(args.options.json ? `${JSON.stringify({ ok: true, resource: name, nodes })}\n` : `restarted ${name} (on ${nodes.join(", ")})\n`);
+    return 0;
+  },
+};
+
 function removeCommand(kind: "location" | "colocation" | "order" | undefined): Command {
   const words = kind === undefined ? ["constraint", "remove"] : ["constraint", kind, "remove"];
   return editCommand({
@@ -408,5 +456,5 @@ const propertyCommands: Command[] = [
 ];
 
 export const adminCommands: Command[] = [
-  ...resourceCommands, cleanupCommand, ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
+  ...resourceCommands, cleanupCommand, restartCommand, ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
 ];

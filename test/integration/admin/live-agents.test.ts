@@ -1,11 +1,11 @@
 // The admin commands against two real agents on loopback: the initial CIB is
 // written offline with `-f`, then resources are moved, created, colocated and
-// cleared live through one agent's socket; each change reaches both members and
+// cleared live through one agent's socket, and one is restarted; each change reaches both members and
 // the cluster acts on it. Stonith is off here (the namespace tests cover fencing).
 // Every wait is bounded.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -100,5 +100,14 @@ describe("admin commands on a running two-node cluster", () => {
     const constraints = JSON.parse((await cli("constraint", "list", "--json", "--socket", socket(other))).out) as Array<{ id: string }>;
     expect(constraints.map((constraint) => constraint.id)).toEqual(["colocation-cache-vip-INFINITY"]);
     expect((await cli("config", "show", "--socket", socket(first))).out).toMatch(/vip \(ocf:edgeha-test:State\)[\s\S]*cache \(ocf:edgeha-test:State\)/);
+
+    // restart: stop then start; the agent's stop removes the state file and start makes a new, empty one.
+    const cacheState = join(stateFiles, `cache@${other}`);
+    appendFileSync(cacheState, "before restart\n");
+    const restarted = await cli("resource", "restart", "cache", "--timeout", "30", "--socket", socket(first));
+    expect(restarted).toMatchObject({ status: 0, out: `restarted cache (on ${other})\n` });
+    expect(readFileSync(cacheState, "utf8")).toBe("");
+    const meta = JSON.parse((await cli("config", "show", "--json", "--socket", socket(other))).out) as { resources: Array<{ id: string; meta: Array<{ values: Record<string, string> }> }> };
+    expect(meta.resources.find((resource) => resource.id === "cache")!.meta.every((set) => set.values["target-role"] === undefined)).toBe(true);
   }, 90_000);
 });

@@ -125,6 +125,16 @@ describe("live edits through the admin socket", () => {
     expect(nowhere.err).toContain("does not run on any node now");
   });
 
+  it("restart enables the resource again when it does not stop in time", async () => {
+    const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
+    const { socket, requests } = await fakeAgent((request) => (request.command === "status" ? { cluster_state: { resources: [{ id: "web", role: "Started", nodes: ["node1"] }] } } : agent.answer(request)));
+    const result = await runInProcess(["resource", "restart", "web", "--timeout", "1", "--socket", socket]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("'web' did not stop within 1 s (web: Started)");
+    expect(requests.filter((request) => request.command === "cib-replace")).toHaveLength(2);
+    expect(agent.cib.resources[0]!.meta.every((set) => set.values["target-role"] === undefined)).toBe(true);
+  });
+
   it("says which socket it could not reach", async () => {
     const result = await runInProcess(["constraint", "list", "--socket", path.join(directory, "missing.sock")]);
     expect(result.status).toBe(1);
