@@ -1,7 +1,7 @@
 // Constraints that can never be satisfied, found before they reach the cluster:
 // a location on a node the CIB does not know, a resource banned from every node,
 // a mandatory colocation with a resource that can run nowhere (or nowhere the
-// other one may run). Each problem is one sentence with its reason. Only node
+// other one may run), followed through chains of mandatory colocations. Each problem is one sentence with its reason. Only node
 // locations are read; rules, roles and utilization are beyond this check. Pure.
 import { clusterOptions, parseScore, type Cib, type ColocationConstraint, type LocationConstraint } from "../cib";
 import { didYouMean } from "../common/suggest";
@@ -53,17 +53,47 @@ function placements(cib: Cib): Map<string, Placement> {
   return result;
 }
 
-function colocationProblems(constraint: ColocationConstraint, placed: Map<string, Placement>): string[] {
+const isMandatoryColocation = (constraint: Cib["constraints"][number]): constraint is ColocationConstraint =>
+  constraint.kind === "colocation" && constraint.rsc !== constraint.withRsc && parseScore(constraint.score) >= SCORE_INFINITY;
+
+/**
+ * The nodes each resource may run on once mandatory colocations are followed:
+ * a dependent keeps only the nodes its primary may use, through chains (A with
+ * B with C). Bounded: one pass per colocation reaches the fixpoint.
+ */
+function followColocations(cib: Cib, placed: Map<string, Placement>): Map<string, string[]> {
+  const effective = new Map([...placed].map(([id, placement]) => [id, placement.allowed]));
+  const colocations = cib.constraints.filter(isMandatoryColocation);
+  for (let pass = 0; pass <= colocations.length; pass++) {
+    let changed = false;
+    for (const constraint of colocations) {
+      const dependent = effective.get(constraint.rsc);
+      const primary = effective.get(constraint.withRsc);
+      if (!dependent || !primary) continue;
+      const narrowed = dependent.filter((node) => primary.includes(node));
+      if (narrowed.length !== dependent.length) {
+        effective.set(constraint.rsc, narrowed);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return effective;
+}
+
+function colocationProblems(constraint: ColocationConstraint, placed: Map<string, Placement>, effective: Map<string, string[]>): string[] {
   if (constraint.rsc === constraint.withRsc) return [`colocation '${constraint.id}' places '${constraint.rsc}' with itself`];
-  if (parseScore(constraint.score) < SCORE_INFINITY) return [];
+  if (!isMandatoryColocation(constraint)) return [];
   const dependent = placed.get(constraint.rsc);
   const primary = placed.get(constraint.withRsc);
-  if (!dependent || !primary || dependent.allowed.length === 0) return [];
+  const primaryNodes = effective.get(constraint.withRsc);
+  if (!dependent || !primary || !primaryNodes || dependent.allowed.length === 0) return [];
   const what = `colocation '${constraint.id}': '${constraint.rsc}' must run with '${constraint.withRsc}'`;
   if (primary.allowed.length === 0) return [`${what}, but '${constraint.withRsc}' can run on no node (banned from ${primary.excluded.join(", ")}), so '${constraint.rsc}' can never run`];
-  const common = dependent.allowed.filter((node) => primary.allowed.includes(node));
+  if (primaryNodes.length === 0) return [`${what}, but '${constraint.withRsc}' can never run itself (its own mandatory colocations leave it no node), so '${constraint.rsc}' can never run`];
+  const common = dependent.allowed.filter((node) => primaryNodes.includes(node));
   if (common.length === 0) {
-    return [`${what}, but no node allows both ('${constraint.rsc}' may run on ${dependent.allowed.join(", ")}; '${constraint.withRsc}' on ${primary.allowed.join(", ")}), so '${constraint.rsc}' can never run`];
+    return [`${what}, but no node allows both ('${constraint.rsc}' may run on ${dependent.allowed.join(", ")}; '${constraint.withRsc}' on ${primaryNodes.join(", ")}), so '${constraint.rsc}' can never run`];
   }
   return [];
 }
@@ -87,8 +117,9 @@ export function constraintProblems(cib: Cib): string[] {
       }
     }
   }
+  const effective = followColocations(cib, placed);
   for (const constraint of cib.constraints) {
-    if (constraint.kind === "colocation") problems.push(...colocationProblems(constraint, placed));
+    if (constraint.kind === "colocation") problems.push(...colocationProblems(constraint, placed, effective));
     if (constraint.kind === "order" && constraint.first === constraint.then) problems.push(`order '${constraint.id}' orders '${constraint.first}' after itself`);
   }
   return problems;

@@ -59,6 +59,13 @@ describe("colocation and order", () => {
     expect(applyEdit(cib, parseColocationAdd(["web", "with", "vip"])).warnings).toEqual([expect.stringContaining("no node allows both")]);
   });
 
+  it("follows chains of mandatory colocations: A with B with C, C banned everywhere", () => {
+    const chain = edits(two(), [dummy("db"), { kind: "resource-ban", id: "db", node: "node1" }, { kind: "resource-ban", id: "db", node: "node2" }, parseColocationAdd(["vip", "with", "db"])]).cib;
+    expect(applyEdit(chain, parseColocationAdd(["web", "with", "vip"])).warnings).toEqual([expect.stringContaining("'vip' can never run itself (its own mandatory colocations leave it no node), so 'web' can never run")]);
+    const split = edits(two(), [dummy("db"), { kind: "resource-ban", id: "db", node: "node1" }, parseColocationAdd(["vip", "with", "db"]), { kind: "resource-ban", id: "web", node: "node2" }]).cib;
+    expect(applyEdit(split, parseColocationAdd(["web", "with", "vip"])).warnings).toEqual([expect.stringContaining("no node allows both ('web' may run on node1; 'vip' on node2)")]);
+  });
+
   it("rejects a bad action, kind or role with the near word", () => {
     expect(failure(() => applyEdit(two(), parseOrderAdd(["strat", "vip", "then", "web"])))).toMatchObject({ message: expect.stringContaining("did you mean 'start'") });
     expect(failure(() => applyEdit(two(), parseOrderAdd(["vip", "then", "web", "kind=Mandatroy"])))).toMatchObject({ message: expect.stringContaining("'Mandatory'") });
