@@ -20,6 +20,12 @@ export const CONFLICT_RETRIES_MAX = 3;
 /** A cib-replace is answered once the change is durable on every member: allow for that. */
 const REPLACE_TIMEOUT_MS = 15_000;
 const GET_TIMEOUT_MS = 5_000;
+/**
+ * The agent's admin socket reads request lines of at most 64 KiB (src/api/socket.ts)
+ * and drops the connection beyond; a larger cib-replace is refused here with a
+ * clear message instead of waiting for an answer that never comes.
+ */
+const REQUEST_BYTES_MAX = 64 * 1024;
 
 export const fileOption: OptionSpec = { name: "file", short: "f", kind: "string", value: "FILE", description: "Edit this CIB file offline (native JSON/YAML or Pacemaker XML) instead of the running cluster, like pcs -f." };
 export const socketOption: OptionSpec = { name: "socket", kind: "string", value: "PATH", description: `The agent's admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
@@ -114,7 +120,12 @@ export class LiveTarget implements CibTarget {
       const { cib, version } = await this.read();
       const result = edit(cib);
       if (!result.changed) return { result, version };
-      const reply = (await requestApi(this.socket, { command: "cib-replace", base: version, cib: result.cib }, REPLACE_TIMEOUT_MS)) as Reply;
+      const request = { command: "cib-replace", base: version, cib: result.cib };
+      const bytes = Buffer.byteLength(JSON.stringify(request)) + 1;
+      if (bytes > REQUEST_BYTES_MAX) {
+        throw new EdgehaError("E_ADMIN_TOO_LARGE", `the new configuration is ${Math.ceil(bytes / 1024)} KiB, more than the agent's admin socket takes in one request (${REQUEST_BYTES_MAX / 1024} KiB); nothing was changed`);
+      }
+      const reply = (await requestApi(this.socket, request, REPLACE_TIMEOUT_MS)) as Reply;
       if (reply.ok === true) return { result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
       if (reply.code !== "E_CIB_CONFLICT") throw replyError(reply, "the cluster refused the change");
     }

@@ -135,6 +135,15 @@ describe("live edits through the admin socket", () => {
     expect(agent.cib.resources[0]!.meta.every((set) => set.values["target-role"] === undefined)).toBe(true);
   });
 
+  it("refuses a change larger than the admin socket takes, before sending it", async () => {
+    const agent = cibAgent(twoNodeCib(), () => undefined);
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const result = await runInProcess(["resource", "create", "big", "ocf:heartbeat:Dummy", `note=${"x".repeat(70_000)}`, "--socket", socket]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("[E_ADMIN_TOO_LARGE]");
+    expect(requests.map((request) => request.command)).toEqual(["cib-get"]);
+  });
+
   it("says which socket it could not reach", async () => {
     const result = await runInProcess(["constraint", "list", "--socket", path.join(directory, "missing.sock")]);
     expect(result.status).toBe(1);
