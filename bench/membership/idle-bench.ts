@@ -41,14 +41,19 @@ async function measure(count: number): Promise<void> {
       const args = ["netns", "exec", namespace, process.execPath, bundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", `n${index}`, "--socket", join(directory, `n${index}.sock`), "--state-dir", join(directory, `n${index}`)];
       agents.push(spawn("ip", args, { stdio: ["ignore", openSync(join(directory, `n${index}.log`), "w"), "ignore"] }));
     }
-    const deadline = Date.now() + 60_000;
+    const startedAtMs = Date.now();
+    const rings = async () => {
+      const all = await Promise.all(agents.map((_, index) => requestApi(join(directory, `n${index + 1}.sock`), { command: "status" }, 3000).catch(() => undefined))) as Array<{ ringId: number; members: unknown[] } | undefined>;
+      return all.every((status) => status?.members.length === count) ? new Set(all.map((status) => status!.ringId)) : undefined;
+    };
     for (;;) {
-      if (Date.now() > deadline) throw new Error(`${count} agents did not form one view within 60 s`);
-      const status = (await requestApi(join(directory, "n1.sock"), { command: "status" }, 2000).catch(() => undefined)) as { members?: unknown[] } | undefined;
-      if (status?.members?.length === count) break;
+      if (Date.now() - startedAtMs > 90_000) throw new Error(`${count} agents did not form one view within 90 s`);
+      if ((await rings())?.size === 1) break;
       await sleep(250);
     }
+    const formedMs = Date.now() - startedAtMs;
     await sleep(SETTLE_MS);
+    const ringBefore = [...((await rings()) ?? [])];
     const cpuBefore = agents.map((agent) => cpuTicks(agent.pid!));
     const bytesBefore = loopbackBytes(namespace);
     await sleep(WINDOW_MS);
@@ -56,6 +61,9 @@ async function measure(count: number): Promise<void> {
     // Loopback counts each datagram once (sent = received), IPv4 and UDP headers included.
     const bytesPerSecond = (loopbackBytes(namespace) - bytesBefore) / (WINDOW_MS / 1000);
     const mean = cpuPercent.reduce((sum, value) => sum + value, 0) / count;
+    const ringAfter = [...((await rings()) ?? [])];
+    const stable = ringBefore.length === 1 && ringAfter.length === 1 && ringBefore[0] === ringAfter[0];
+    console.log(`${count} agents formed one view ${(formedMs / 1000).toFixed(1)} s after start; view ${stable ? "unchanged" : "CHANGED"} during the window`);
     console.log(`idle, ${count} real agents, 2 links, ${WINDOW_MS / 1000} s window: CPU ${mean.toFixed(2)} % of one core per agent (max ${Math.max(...cpuPercent).toFixed(2)} %), ` +
       `traffic ${(bytesPerSecond / 1000).toFixed(1)} kB/s for the cluster, ${(bytesPerSecond / count / 1000).toFixed(2)} kB/s sent per node`);
   } finally {
