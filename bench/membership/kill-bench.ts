@@ -17,7 +17,7 @@ async function once(run: number): Promise<number> {
   writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
   writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehmbench\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n  - { name: one, id: 1, links: [127.77.0.1] }\n  - { name: two, id: 2, links: [127.77.0.2] }\n`);
   const logFile = join(directory, `one-${run}.log`);
-  const start = (name: string, log: string) => spawn(process.execPath, [bundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`)], { stdio: ["ignore", openSync(log, "w"), "ignore"] });
+  const start = (name: string, log: string) => spawn(process.execPath, [bundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state-${run}`)], { stdio: ["ignore", openSync(log, "w"), "ignore"] });
   const one = start("one", logFile);
   const two = start("two", join(directory, `two-${run}.log`));
   try {
