@@ -12,5 +12,5 @@ export { parseAgentName, formatAgentName, RESOURCE_CLASSES } from "./operations"
 export { describeConstraint, redactSecrets, renderConfiguration, REDACTED } from "./render";
 export {
   parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers, parseOrderAdd, parseResourceCreate, parseSettings,
-  parseStonithCreate, type CreateOptions,
+  parseStonithCreate, type CreateOptions, type EditOf,
 } from "./parse";

@@ -5,6 +5,9 @@ import { EdgehaError } from "../common/errors";
 import { parseAgentName } from "./operations";
 import type { AdminEdit, OperationSpec, ResourceSettings } from "./types";
 
+/** The edit of one kind. */
+export type EditOf<K extends AdminEdit["kind"]> = Extract<AdminEdit, { kind: K }>;
+
 function argumentError(message: string): EdgehaError {
   return new EdgehaError("E_ADMIN_ARGUMENT", message);
 }
@@ -57,12 +60,12 @@ export interface CreateOptions {
   noDefaultOperations?: boolean;
 }
 
-export function parseResourceCreate(words: readonly string[], options: CreateOptions): AdminEdit {
+export function parseResourceCreate(words: readonly string[], options: CreateOptions): EditOf<"resource-create"> {
   const [id, agent, ...rest] = words;
   if (id === undefined || agent === undefined) throw argumentError("expected NAME CLASS:PROVIDER:TYPE [NAME=VALUE...] (e.g. vip ocf:heartbeat:IPaddr2 ip=10.0.0.10)");
   if ((options.before !== undefined || options.after !== undefined) && options.group === undefined) throw argumentError("--before and --after need --group");
   if (options.before !== undefined && options.after !== undefined) throw argumentError("give --before or --after, not both");
-  const edit: AdminEdit = {
+  const edit: EditOf<"resource-create"> = {
     kind: "resource-create", id, agent: parseAgentName(agent), settings: parseSettings(rest),
     disabled: options.disabled === true, noDefaultOperations: options.noDefaultOperations === true,
   };
@@ -74,14 +77,14 @@ export function parseResourceCreate(words: readonly string[], options: CreateOpt
   return edit;
 }
 
-export function parseStonithCreate(words: readonly string[], disabled: boolean, force = false): AdminEdit {
+export function parseStonithCreate(words: readonly string[], disabled: boolean, force = false): EditOf<"stonith-create"> {
   const [id, driver, ...rest] = words;
   if (id === undefined || driver === undefined) throw argumentError("expected NAME DRIVER [NAME=VALUE...] (e.g. fence-n1 ipmilan ip=10.0.0.101 username=admin password=secret)");
   return { kind: "stonith-create", id, driver: driver.replace(/^stonith:/, ""), settings: parseSettings(rest), disabled, force };
 }
 
 /** `RSC prefers|avoids NODE[=SCORE]...` */
-export function parseLocationPrefers(words: readonly string[]): AdminEdit {
+export function parseLocationPrefers(words: readonly string[]): EditOf<"location-prefers"> {
   const [rsc, verb, ...nodes] = words;
   if (rsc === undefined || (verb !== "prefers" && verb !== "avoids")) throw argumentError("expected RESOURCE prefers|avoids NODE[=SCORE]... (e.g. vip prefers node1=100)");
   return {
@@ -97,7 +100,7 @@ const ROLE_WORDS = ["stopped", "started", "unpromoted", "promoted", "slave", "ma
 const canonicalRole = (word: string): string => word[0]!.toUpperCase() + word.slice(1).toLowerCase();
 
 /** `[ROLE] A with [ROLE] B [SCORE] [id=ID]` */
-export function parseColocationAdd(words: readonly string[]): AdminEdit {
+export function parseColocationAdd(words: readonly string[]): EditOf<"colocation-add"> {
   const plain = words.filter((word) => !word.includes("="));
   const options = parseKeyValues(words.filter((word) => word.includes("=")), "colocation");
   const withAt = plain.indexOf("with");
@@ -105,7 +108,7 @@ export function parseColocationAdd(words: readonly string[]): AdminEdit {
   const right = plain.slice(withAt + 1);
   const usage = "expected [ROLE] RESOURCE with [ROLE] RESOURCE [SCORE] (e.g. web with vip INFINITY)";
   if (withAt < 1 || left.length > 2 || right.length < 1 || right.length > 3) throw argumentError(usage);
-  const edit: Extract<AdminEdit, { kind: "colocation-add" }> = { kind: "colocation-add", rsc: left[left.length - 1]!, withRsc: "" };
+  const edit: EditOf<"colocation-add"> = { kind: "colocation-add", rsc: left[left.length - 1]!, withRsc: "" };
   if (left.length === 2) edit.rscRole = canonicalRole(left[0]!);
   let rest = right;
   if (rest.length >= 2 && ROLE_WORDS.includes(rest[0]!.toLowerCase())) {
@@ -123,14 +126,14 @@ export function parseColocationAdd(words: readonly string[]): AdminEdit {
 }
 
 /** `[ACTION] A then [ACTION] B [kind=..] [symmetrical=..] [id=..]` */
-export function parseOrderAdd(words: readonly string[]): AdminEdit {
+export function parseOrderAdd(words: readonly string[]): EditOf<"order-add"> {
   const plain = words.filter((word) => !word.includes("="));
   const options = parseKeyValues(words.filter((word) => word.includes("=")), "order");
   const thenAt = plain.indexOf("then");
   const left = plain.slice(0, thenAt);
   const right = plain.slice(thenAt + 1);
   if (thenAt < 1 || left.length > 2 || right.length < 1 || right.length > 2) throw argumentError("expected [ACTION] RESOURCE then [ACTION] RESOURCE [kind=Mandatory|Optional|Serialize] [symmetrical=true|false] (e.g. start vip then start web)");
-  const edit: Extract<AdminEdit, { kind: "order-add" }> = { kind: "order-add", first: left[left.length - 1]!, then: right[right.length - 1]! };
+  const edit: EditOf<"order-add"> = { kind: "order-add", first: left[left.length - 1]!, then: right[right.length - 1]! };
   if (left.length === 2) edit.firstAction = left[0]!;
   if (right.length === 2) edit.thenAction = right[0]!;
   for (const [key, value] of Object.entries(options)) {
@@ -150,7 +153,7 @@ function parseLevel(word: string | undefined): number {
 const splitDevices = (words: readonly string[]): string[] => words.flatMap((word) => word.split(",")).filter((word) => word !== "");
 
 /** `LEVEL TARGET DEVICE[,DEVICE...]...` */
-export function parseLevelAdd(words: readonly string[]): AdminEdit {
+export function parseLevelAdd(words: readonly string[]): EditOf<"stonith-level-add"> {
   const [level, target, ...devices] = words;
   const index = parseLevel(level);
   if (target === undefined) throw argumentError("expected LEVEL NODE DEVICE[,DEVICE...] (e.g. 1 node1 fence-n1)");
@@ -158,9 +161,9 @@ export function parseLevelAdd(words: readonly string[]): AdminEdit {
 }
 
 /** `LEVEL [TARGET] [DEVICE...]` */
-export function parseLevelRemove(words: readonly string[]): AdminEdit {
+export function parseLevelRemove(words: readonly string[]): EditOf<"stonith-level-remove"> {
   const [level, target, ...devices] = words;
-  const edit: Extract<AdminEdit, { kind: "stonith-level-remove" }> = { kind: "stonith-level-remove", index: parseLevel(level) };
+  const edit: EditOf<"stonith-level-remove"> = { kind: "stonith-level-remove", index: parseLevel(level) };
   if (target !== undefined) edit.target = target;
   if (devices.length > 0) edit.devices = splitDevices(devices);
   return edit;

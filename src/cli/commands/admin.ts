@@ -4,7 +4,7 @@
 // or of the running cluster (through the agent's admin socket).
 import {
   applyEdit, describeConstraint, listProperties, parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers,
-  parseOrderAdd, parseResourceCreate, parseSettings, parseStonithCreate, type AdminEdit,
+  parseOrderAdd, parseResourceCreate, parseSettings, parseStonithCreate, type AdminEdit, type EditOf,
 } from "../../admin";
 import { flattenSets } from "../../cib";
 import { requestApi } from "../../api";
@@ -16,7 +16,7 @@ import { fileOption, forceOption, jsonOption, LiveTarget, localCatalog, report, 
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
 
-interface EditSpec {
+interface EditSpec<K extends AdminEdit["kind"]> {
   words: string[];
   summary: string;
   usage: string;
@@ -24,9 +24,9 @@ interface EditSpec {
   examples: string[];
   options?: OptionSpec[];
   /** The words after the command (and the options) to an edit; usage mistakes throw. */
-  edit(words: string[], args: ParsedArguments, command: Command): AdminEdit;
+  edit(words: string[], args: ParsedArguments, command: Command): EditOf<K>;
   /** What the command did, in a few words: "created resource vip". */
-  done(edit: AdminEdit): string;
+  done(edit: EditOf<K>): string;
 }
 
 function needWords(words: readonly string[], count: number, command: Command, max = count): void {
@@ -35,7 +35,7 @@ function needWords(words: readonly string[], count: number, command: Command, ma
   }
 }
 
-function editCommand(spec: EditSpec): Command {
+function editCommand<K extends AdminEdit["kind"]>(spec: EditSpec<K>): Command {
   const command: Command = {
     words: spec.words,
     summary: spec.summary,
@@ -99,7 +99,7 @@ const resourceCommands: Command[] = [
       group: stringOption(args, "group"), before: stringOption(args, "before"), after: stringOption(args, "after"),
       disabled: args.options.disabled === true, noDefaultOperations: args.options["no-default-ops"] === true,
     }),
-    done: (edit) => `created resource ${(edit as { id: string }).id}`,
+    done: (edit) => `created resource ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "delete"],
@@ -107,7 +107,7 @@ const resourceCommands: Command[] = [
     usage: "NAME",
     examples: ["resource delete web"],
     edit: (words, _args, command) => (needWords(words, 1, command), { kind: "resource-delete", id: words[0]! }),
-    done: (edit) => `deleted resource ${(edit as { id: string }).id}`,
+    done: (edit) => `deleted resource ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "update"],
@@ -119,7 +119,7 @@ const resourceCommands: Command[] = [
       if (words.length < 2) needWords(words, 2, command, Number.POSITIVE_INFINITY);
       return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)) };
     },
-    done: (edit) => `updated resource ${(edit as { id: string }).id}`,
+    done: (edit) => `updated resource ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "enable"],
@@ -127,7 +127,7 @@ const resourceCommands: Command[] = [
     usage: "NAME",
     examples: ["resource enable web"],
     edit: (words, _args, command) => (needWords(words, 1, command), { kind: "resource-enable", id: words[0]! }),
-    done: (edit) => `enabled ${(edit as { id: string }).id}`,
+    done: (edit) => `enabled ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "disable"],
@@ -135,7 +135,7 @@ const resourceCommands: Command[] = [
     usage: "NAME",
     examples: ["resource disable web"],
     edit: (words, _args, command) => (needWords(words, 1, command), { kind: "resource-disable", id: words[0]! }),
-    done: (edit) => `disabled ${(edit as { id: string }).id}`,
+    done: (edit) => `disabled ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "move"],
@@ -143,7 +143,7 @@ const resourceCommands: Command[] = [
     usage: "NAME NODE",
     examples: ["resource move front node2"],
     edit: (words, _args, command) => (needWords(words, 2, command), { kind: "resource-move", id: words[0]!, node: words[1]! }),
-    done: (edit) => `${(edit as { id: string }).id} prefers ${(edit as { node: string }).node}`,
+    done: (edit) => `${edit.id} prefers ${edit.node}`,
   }),
   withLiveBanNode(editCommand({
     words: ["resource", "ban"],
@@ -155,7 +155,7 @@ const resourceCommands: Command[] = [
       needWords(words, 1, command, 2);
       return words[1] === undefined ? { kind: "resource-ban", id: words[0]! } : { kind: "resource-ban", id: words[0]!, node: words[1] };
     },
-    done: (edit) => `banned ${(edit as { id: string }).id}${(edit as { node?: string }).node ? ` from ${(edit as { node?: string }).node}` : ""}`,
+    done: (edit) => `banned ${edit.id}${edit.node ? ` from ${edit.node}` : ""}`,
   })),
   editCommand({
     words: ["resource", "clear"],
@@ -166,7 +166,7 @@ const resourceCommands: Command[] = [
       needWords(words, 1, command, 2);
       return words[1] === undefined ? { kind: "resource-clear", id: words[0]! } : { kind: "resource-clear", id: words[0]!, node: words[1] };
     },
-    done: (edit) => `cleared move and ban constraints of ${(edit as { id: string }).id}`,
+    done: (edit) => `cleared move and ban constraints of ${edit.id}`,
   }),
   editCommand({
     words: ["resource", "group", "add"],
@@ -182,7 +182,7 @@ const resourceCommands: Command[] = [
       if (before !== undefined && after !== undefined) throw new UsageError("give --before or --after, not both");
       return { kind: "group-add", position: { group: words[0]!, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) }, resources: words.slice(1) };
     },
-    done: (edit) => `group ${(edit as { position: { group: string } }).position.group} updated`,
+    done: (edit) => `group ${edit.position.group} updated`,
   }),
   ...(["clone", "promotable"] as const).map((verb) => editCommand({
     words: ["resource", verb],
@@ -194,7 +194,7 @@ const resourceCommands: Command[] = [
       needWords(words, 1, command, Number.POSITIVE_INFINITY);
       return { kind: "clone", id: words[0]!, meta: parseKeyValues(words.slice(1), "clone options"), promotable: verb === "promotable" };
     },
-    done: (edit) => `${(edit as { id: string }).id} is now ${verb === "clone" ? "cloned" : "a promotable clone"} as ${(edit as { id: string }).id}-clone`,
+    done: (edit) => `${edit.id} is now ${verb === "clone" ? "cloned" : "a promotable clone"} as ${edit.id}-clone`,
   })),
 ];
 
@@ -273,7 +273,7 @@ function removeCommand(kind: "location" | "colocation" | "order" | undefined): C
     usage: "ID...",
     examples: [`${words.join(" ")} ${kind === "order" ? "order-vip-web-mandatory" : kind === "colocation" ? "colocation-web-vip-INFINITY" : "location-vip-node1-100"}`],
     edit: (ids, _args, command) => (needWords(ids, 1, command, Number.POSITIVE_INFINITY), { kind: "constraint-remove", ids, ...(kind === undefined ? {} : { constraintKind: kind }) }),
-    done: (edit) => `removed ${(edit as { ids: string[] }).ids.join(", ")}`,
+    done: (edit) => `removed ${edit.ids.join(", ")}`,
   });
 }
 
@@ -285,7 +285,7 @@ const constraintCommands: Command[] = [
     description: "SCORE defaults to INFINITY; avoids makes it negative. One constraint per node, named location-RESOURCE-NODE-SCORE.",
     examples: ["constraint location vip prefers node1=100", "constraint location web avoids node3"],
     edit: (words) => parseLocationPrefers(words),
-    done: (edit) => `added location constraints for ${(edit as { rsc: string }).rsc}`,
+    done: (edit) => `added location constraints for ${edit.rsc}`,
   }),
   editCommand({
     words: ["constraint", "location", "add"],
@@ -293,7 +293,7 @@ const constraintCommands: Command[] = [
     usage: "ID RESOURCE NODE SCORE",
     examples: ["constraint location add vip-on-node1 vip node1 200"],
     edit: (words, _args, command) => (needWords(words, 4, command), { kind: "location-add", id: words[0]!, rsc: words[1]!, node: words[2]!, score: words[3]! }),
-    done: (edit) => `added location ${(edit as { id: string }).id}`,
+    done: (edit) => `added location ${edit.id}`,
   }),
   editCommand({
     words: ["constraint", "colocation", "add"],
@@ -340,7 +340,7 @@ const stonithEditCommands: Command[] = [
     examples: ["stonith create fence-node1 ipmilan ip=10.0.0.101 username=admin password=secret pcmk_host_list=node1"],
     options: [{ name: "disabled", kind: "boolean", description: "Create it stopped (target-role=Stopped)." }],
     edit: (words, args) => parseStonithCreate(words, args.options.disabled === true, args.options.force === true),
-    done: (edit) => `created fence device ${(edit as { id: string }).id}`,
+    done: (edit) => `created fence device ${edit.id}`,
   }),
   editCommand({
     words: ["stonith", "update"],
@@ -351,7 +351,7 @@ const stonithEditCommands: Command[] = [
       if (words.length < 2) needWords(words, 2, command, Number.POSITIVE_INFINITY);
       return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)), stonith: true };
     },
-    done: (edit) => `updated fence device ${(edit as { id: string }).id}`,
+    done: (edit) => `updated fence device ${edit.id}`,
   }),
   editCommand({
     words: ["stonith", "delete"],
@@ -359,7 +359,7 @@ const stonithEditCommands: Command[] = [
     usage: "NAME",
     examples: ["stonith delete fence-node1"],
     edit: (words, _args, command) => (needWords(words, 1, command), { kind: "stonith-delete", id: words[0]! }),
-    done: (edit) => `deleted fence device ${(edit as { id: string }).id}`,
+    done: (edit) => `deleted fence device ${edit.id}`,
   }),
   editCommand({
     words: ["stonith", "level", "add"],
@@ -368,7 +368,7 @@ const stonithEditCommands: Command[] = [
     description: "TARGET is a node name, regexp%PATTERN or attrib%NAME=VALUE. All devices of a level must succeed; if any fails the next level is tried.",
     examples: ["stonith level add 1 node1 fence-node1", "stonith level add 2 node1 pdu-a,pdu-b"],
     edit: (words) => parseLevelAdd(words),
-    done: (edit) => `added fencing level ${(edit as { index: number }).index} for ${(edit as { target: string }).target}`,
+    done: (edit) => `added fencing level ${edit.index} for ${edit.target}`,
   }),
   editCommand({
     words: ["stonith", "level", "remove"],
@@ -376,7 +376,7 @@ const stonithEditCommands: Command[] = [
     usage: "LEVEL [TARGET] [DEVICE[,DEVICE...]]",
     examples: ["stonith level remove 2 node1"],
     edit: (words) => parseLevelRemove(words),
-    done: (edit) => `removed fencing level ${(edit as { index: number }).index}`,
+    done: (edit) => `removed fencing level ${edit.index}`,
   }),
 ];
 
@@ -390,7 +390,7 @@ const nodeFlagCommands: Command[] = (["standby", "unstandby", "maintenance", "un
     usage: "NODE",
     examples: [`node ${verb} node1`],
     edit: (words, _args, command) => (needWords(words, 1, command), { kind: "node-flag", node: words[0]!, flag, on }),
-    done: (edit) => `${(edit as { node: string }).node} ${on ? "is in" : "is out of"} ${flag}`,
+    done: (edit) => `${edit.node} ${on ? "is in" : "is out of"} ${flag}`,
   });
 });
 
@@ -401,7 +401,7 @@ const nodeAttributeCommand: Command = {
     usage: "NODE [NAME=VALUE...]",
     examples: ["node attribute node1 rack=a1", "node attribute node1"],
     edit: (words) => ({ kind: "node-attribute", node: words[0]!, values: parseKeyValues(words.slice(1), "node attributes") }),
-    done: (edit) => `attributes of ${(edit as { node: string }).node} updated`,
+    done: (edit) => `attributes of ${edit.node} updated`,
   }),
   async run(args, context) {
     const [node, ...pairs] = args.positionals;
@@ -428,7 +428,7 @@ const propertyCommands: Command[] = [
     usage: "NAME=VALUE... [--force]",
     examples: ["property set stonith-enabled=true no-quorum-policy=stop"],
     edit: (words, args, command) => (needWords(words, 1, command, Number.POSITIVE_INFINITY), { kind: "property-set", values: parseKeyValues(words, "property set"), force: args.options.force === true }),
-    done: (edit) => `set ${Object.keys((edit as { values: object }).values).join(", ")}`,
+    done: (edit) => `set ${Object.keys(edit.values).join(", ")}`,
   }),
   editCommand({
     words: ["property", "unset"],
@@ -436,7 +436,7 @@ const propertyCommands: Command[] = [
     usage: "NAME...",
     examples: ["property unset maintenance-mode"],
     edit: (words, _args, command) => (needWords(words, 1, command, Number.POSITIVE_INFINITY), { kind: "property-unset", names: words }),
-    done: (edit) => `unset ${(edit as { names: string[] }).names.join(", ")}`,
+    done: (edit) => `unset ${edit.names.join(", ")}`,
   }),
   {
     words: ["property", "list"],
