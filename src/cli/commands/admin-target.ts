@@ -9,7 +9,7 @@ import { stringify as toYaml } from "yaml";
 import { exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
 import type { EditCatalog, EditResult } from "../../admin";
 import { requestApi } from "../../api";
-import { EdgehaError } from "../../common/errors";
+import { EdgehaError, UsageError } from "../../common/errors";
 import { configDefaults } from "../../config/index";
 import { builtinFenceDrivers } from "../../../fence-drivers/index";
 import { COMMON_PARAMETERS } from "../../../fence-drivers/common/index";
@@ -135,6 +135,9 @@ export class LiveTarget implements CibTarget {
 
 export function targetFor(args: ParsedArguments, fileOptionName = "file"): CibTarget {
   const file = args.options[fileOptionName];
+  if (typeof file === "string" && typeof args.options.socket === "string") {
+    throw new UsageError(`give --${fileOptionName} FILE (edit a file) or --socket PATH (edit the running cluster), not both`);
+  }
   if (typeof file === "string") return new FileTarget(file, args.options.force === true);
   const socket = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
   return new LiveTarget(socket);

@@ -121,6 +121,11 @@ describe("admin commands on a CIB file (-f)", () => {
     expect((await run("node", "attribute", "node2", "-f", file, "--json")).out).toBe("{}\n");
   });
 
+  it("refuses a file and a socket at once", async () => {
+    const result = await run("constraint", "list", "-f", cibFile(), "--socket", "/nonexistent.sock");
+    expect(result).toMatchObject({ status: 2, err: expect.stringContaining("not both") });
+  });
+
   it("a usage mistake exits 2 with a hint", async () => {
     const result = await run("resource", "move", "vip", "-f", cibFile());
     expect(result.status).toBe(2);
