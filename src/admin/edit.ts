@@ -8,6 +8,7 @@ import { newConstraintProblems } from "./analysis";
 import { colocationAdd, locationAdd, locationPrefers, orderAdd, removeConstraints } from "./constraints";
 import { setProperties, unsetProperties } from "./cluster-options";
 import { setNodeAttributes, setNodeFlag } from "./nodes";
+import { writeDefaults } from "./operations";
 import { banResource, clearResource, moveResource } from "./placement";
 import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
 import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
@@ -42,6 +43,7 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "stonith-level-remove": return removeFencingLevel(draft, edit);
     case "node-flag": return setNodeFlag(draft, edit.node, edit.flag, edit.on);
     case "node-attribute": return setNodeAttributes(draft, edit.node, edit.values);
+    case "defaults": return writeDefaults(draft, edit.section, edit.values);
     case "property-set": return setProperties(draft, edit.values, edit.force);
     case "property-unset": return unsetProperties(draft, edit.names);
     default: return unreachable(edit, "admin edit");

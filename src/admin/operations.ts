@@ -95,6 +95,20 @@ export function checkMeta(owner: string, meta: Attributes, clone: boolean): stri
   return warnings;
 }
 
+/** Resource or operation defaults: values checked like meta attributes and op options (unknown names warned about). */
+export function writeDefaults(draft: Cib, section: "rscDefaults" | "opDefaults", values: Attributes): string[] {
+  if (Object.keys(values).length === 0) throw new EdgehaError("E_ADMIN_ARGUMENT", "name the defaults to set as NAME=VALUE (NAME= removes one)");
+  const known = section === "rscDefaults" ? [...RESOURCE_META, ...CLONE_META] : OPERATION_KEYS.filter((key) => key !== "id");
+  const warnings: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (!known.includes(name)) warnings.push(`'${name}' is not a ${section === "rscDefaults" ? "resource meta attribute" : "operation option"} Pacemaker knows${didYouMean(name, known)}; it was set anyway`);
+    if (section === "opDefaults" && (name === "timeout" || name === "interval") && value !== "") parseDurationMs(value, `operation default ${name}`);
+  }
+  if (section === "rscDefaults") checkMeta("resource defaults", Object.fromEntries(Object.entries(values).filter(([name]) => name === "target-role")), false);
+  writeValues(draft[section], section === "rscDefaults" ? "rsc-options" : "op-options", values);
+  return warnings;
+}
+
 /** Drops empty values (which mean "remove" on update but nothing on create). */
 function present(values: Attributes): Attributes {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ""));

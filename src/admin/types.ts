@@ -71,5 +71,7 @@ export type AdminEdit =
   | { kind: "stonith-level-remove"; index: number; target?: string; devices?: string[] }
   | { kind: "node-flag"; node: string; flag: "standby" | "maintenance"; on: boolean }
   | { kind: "node-attribute"; node: string; values: Attributes }
+  /** rsc_defaults or op_defaults (an empty value removes a key). */
+  | { kind: "defaults"; section: "rscDefaults" | "opDefaults"; values: Attributes }
   | { kind: "property-set"; values: Attributes; force: boolean }
   | { kind: "property-unset"; names: string[] };

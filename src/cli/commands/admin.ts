@@ -421,6 +421,28 @@ const nodeAttributeCommand: Command = {
   },
 };
 
+function defaultsCommand(section: "rscDefaults" | "opDefaults"): Command {
+  const words = section === "rscDefaults" ? ["resource", "defaults"] : ["resource", "op", "defaults"];
+  const what = section === "rscDefaults" ? "resource meta attributes" : "operation options";
+  return {
+    words,
+    summary: `Set default ${what} for every ${section === "rscDefaults" ? "resource" : "operation"} (NAME= removes one), or show them.`,
+    usage: "[NAME=VALUE...] [-f FILE | --socket PATH] [--json]",
+    examples: [section === "rscDefaults" ? `${words.join(" ")} resource-stickiness=100 migration-threshold=3` : `${words.join(" ")} timeout=30s`],
+    options: [...TARGET_OPTIONS, forceOption],
+    async run(args, context) {
+      const target = targetFor(args);
+      if (args.positionals.length > 0) {
+        const edit: AdminEdit = { kind: "defaults", section, values: parseKeyValues(args.positionals, words.join(" ")) };
+        return report(context, args, await target.change((cib) => applyEdit(cib, edit)), `${what} defaults updated`);
+      }
+      const values = flattenSets((await target.read()).cib[section]);
+      context.stdout.write(args.options.json ? `${JSON.stringify(values)}\n` : `${Object.entries(values).map(([key, value]) => `${key}=${value}`).join("\n") || "no defaults set"}\n`);
+      return 0;
+    },
+  };
+}
+
 const propertyCommands: Command[] = [
   editCommand({
     words: ["property", "set"],
@@ -456,5 +478,5 @@ const propertyCommands: Command[] = [
 ];
 
 export const adminCommands: Command[] = [
-  ...resourceCommands, cleanupCommand, restartCommand, ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
+  ...resourceCommands, cleanupCommand, restartCommand, defaultsCommand("rscDefaults"), defaultsCommand("opDefaults"), ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
 ];

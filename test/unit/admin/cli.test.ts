@@ -121,6 +121,16 @@ describe("admin commands on a CIB file (-f)", () => {
     expect((await run("node", "attribute", "node2", "-f", file, "--json")).out).toBe("{}\n");
   });
 
+  it("resource defaults and op defaults set, show and warn about unknown names", async () => {
+    const file = cibFile();
+    expect((await run("resource", "defaults", "resource-stickiness=100", "-f", file)).status).toBe(0);
+    const typo = await run("resource", "op", "defaults", "timout=30s", "-f", file);
+    expect(typo.err).toContain("did you mean 'timeout'?");
+    expect((await run("resource", "defaults", "-f", file)).out).toBe("resource-stickiness=100\n");
+    expect(JSON.parse((await run("resource", "op", "defaults", "-f", file, "--json")).out)).toEqual({ timout: "30s" });
+    expect(stored(file).rscDefaults).toEqual([{ id: "rsc-options", values: { "resource-stickiness": "100" }, pairIds: { "resource-stickiness": "rsc-options-resource-stickiness" } }]);
+  });
+
   it("refuses a file and a socket at once", async () => {
     const result = await run("constraint", "list", "-f", cibFile(), "--socket", "/nonexistent.sock");
     expect(result).toMatchObject({ status: 2, err: expect.stringContaining("not both") });
