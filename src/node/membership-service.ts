@@ -65,6 +65,11 @@ export class MembershipService {
   private membershipDeadlineMs = 0;
   /** Wake-ups so far, for the idle-cost figures in bench/membership. */
   wakeups = 0;
+  /** Times the event loop was found paused for longer than a heartbeat interval. */
+  stalls = 0;
+  /** When the pending timer should fire, and the tick deferred after a pause (see tick). */
+  private wakeAtMs = 0;
+  private immediate: NodeJS.Immediate | undefined;
   private readonly started = performance.now();
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
@@ -107,6 +112,7 @@ export class MembershipService {
     const transport = await UdpTransport.open(node.links, config.transport.port);
     const service = new MembershipService(config, node, codec, transport, new LinkMonitor(config.timing.tokenMs), logger, stateDir, options.authkey);
     transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes));
+    service.wakeAtMs = service.nowMs();
     service.tick();
     return service;
   }
@@ -171,6 +177,7 @@ export class MembershipService {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.transport.close();
@@ -187,11 +194,19 @@ export class MembershipService {
     return channel;
   }
 
+  /**
+   * Heartbeats go on every link (that is how a dead link is noticed). Reliable traffic goes on
+   * the first link that is up, since retransmission covers a loss: doubling a bulk transfer on
+   * every link would only crowd out the heartbeats. With no link known up, it uses them all.
+   */
   private sendFrame(peerId: number, kind: Frame["kind"], body: Buffer): void {
     const peer = this.config.nodes.find((each) => each.id === peerId);
     if (peer === undefined) return;
+    const usable = peer.links.map((_, link) => link).filter((link) => link < this.node.links.length);
+    const nowMs = this.nowMs();
+    const preferred = kind === "heartbeat" ? undefined : usable.find((link) => this.links.state(peerId, link, nowMs) === "up");
     peer.links.forEach((address, link) => {
-      if (link >= this.node.links.length) return;
+      if (link >= this.node.links.length || (preferred !== undefined && link !== preferred)) return;
       this.transport.send(link, address, this.config.transport.port, this.codec.encode({ senderId: this.node.id, incarnation: this.incarnation, sequence: ++this.sequence, kind, body }));
     });
   }
@@ -325,11 +340,24 @@ export class MembershipService {
     }
   }
 
-  private tick(): void {
+  private tick(late = false): void {
     this.timer = undefined;
     if (this.closed) return;
-    this.wakeups++;
     const nowMs = this.nowMs();
+    // After the event loop was paused (CPU starvation, a long synchronous job), timers run
+    // before the datagrams that queued up meanwhile are read. Judging peers first would drop
+    // them all; read the queue first (setImmediate runs after the poll phase), then tick.
+    const pausedMs = nowMs - this.wakeAtMs;
+    if (!late && pausedMs > this.config.timing.heartbeatMs) {
+      this.stalls++;
+      this.logger.warn({ pausedMs }, "event loop was paused; reading queued heartbeats before judging peers");
+      this.immediate = setImmediate(() => {
+        this.immediate = undefined;
+        this.tick(true);
+      });
+      return;
+    }
+    this.wakeups++;
     this.feed({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
     this.stepQuorumState({ kind: "tick", nowMs });
@@ -339,7 +367,7 @@ export class MembershipService {
 
   /** Sleeps until the earliest deadline of membership, quorum and the reliable channels. */
   private schedule(): void {
-    if (this.closed) return;
+    if (this.closed || this.immediate !== undefined) return;
     const nowMs = this.nowMs();
     let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
     const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);
@@ -351,7 +379,8 @@ export class MembershipService {
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
-    this.timer = setTimeout(() => this.tick(), Math.max(0, wakeMs - nowMs) + 1);
+    this.wakeAtMs = Math.max(wakeMs, nowMs) + 1;
+    this.timer = setTimeout(() => this.tick(), this.wakeAtMs - nowMs);
   }
 }
 

@@ -31,6 +31,7 @@ export class UdpTransport implements Transport {
           socket.once("error", reject);
           socket.bind(port, address, () => { socket.off("error", reject); resolve(); });
         });
+        setBuffers(socket);
         transport.sockets.push(socket);
       }
     } catch (error) {
@@ -52,6 +53,22 @@ export class UdpTransport implements Transport {
 
   async close(): Promise<void> {
     await Promise.all(this.sockets.splice(0).map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+  }
+}
+
+/**
+ * Larger socket buffers, so a burst of reliable fragments (a CIB) does not overflow the
+ * kernel's default (about 200 kB) and drop the heartbeats queued behind it. The kernel caps
+ * the request at net.core.rmem_max / wmem_max; a refusal leaves the default in place.
+ */
+export const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function setBuffers(socket: Socket): void {
+  try {
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+  } catch {
+    // Not fatal: the defaults still work for heartbeats and modest transfers.
   }
 }
 
