@@ -4,7 +4,8 @@ import { chmodSync, rmSync } from "node:fs";
 import { EdgehaError } from "../common/errors";
 
 export interface ApiServer { close(): Promise<void> }
-const LINE_BYTES_MAX = 64 * 1024;
+// A request line carries at most one whole configuration (cib-replace).
+const LINE_BYTES_MAX = 64 * 1024 * 1024;
 
 export async function startApiServer(path: string, handle: (request: Record<string, unknown>) => unknown): Promise<ApiServer> {
   // A handler may answer at once or with a promise (changes wait for every member).

@@ -230,8 +230,12 @@ export class Controller {
     // A lost node's last report stays until it is fenced (it tells where its resources were and
     // how important they are for priority-fencing-delay); without fencing it is down at once.
     if (!clusterOptions(this.cib).options.stonithEnabled) for (const name of [...state.reports.keys()]) if (!this.members.some((id) => this.nameOf(id) === name)) state.reports.delete(name);
-    for (const write of state.writes.values()) for (const id of write.waiting) if (!this.members.includes(id)) write.waiting.delete(id);
     this.dcState = state;
+    // Members that left are no longer waited for; a write they held up completes now.
+    for (const [writeId, write] of [...state.writes]) {
+      for (const id of write.waiting) if (!this.members.includes(id)) write.waiting.delete(id);
+      this.finishWrite(state, writeId, effects);
+    }
     if (state.transition) for (const step of state.transition.steps) {
       if (step.state === "running" && step.kind !== "fence" && !this.members.some((id) => this.nameOf(id) === step.node)) step.state = "failed";
     }
@@ -652,8 +656,8 @@ export class Controller {
   private mirrorExpected(summary: ClusterSummary, effects: ControllerEffect[]): void {
     // A node that left cleanly or was fenced is no longer expected; members learn it from the DC.
     for (const node of summary.nodes) if (node.state === "offline") this.expectedUp.delete(node.name);
-    const self = summary.nodes.find((node) => node.name === this.localName);
-    if (this.localReport.shutdown && self?.state === "shutting-down" && !summary.resources.some((resource) => resource.nodes.includes(this.localName)) && !this.leaving) {
+    for (const name of summary.leaving ?? []) this.expectedUp.delete(name);
+    if (this.localReport.shutdown && (summary.leaving ?? []).includes(this.localName) && !this.leaving) {
       this.leaving = true;
       effects.push({ kind: "may-exit" });
     }
@@ -703,7 +707,13 @@ export class Controller {
     const failedActions: ClusterSummary["failedActions"] = [];
     for (const [node, report] of state.reports) for (const failure of report.failures ?? []) failedActions.push({ node, ...failure });
     const transition = state.transition ? { id: state.transition.id, running: runningCount(state.transition), pending: state.transition.steps.filter((step) => step.state === "pending").length } : null;
-    return { dc: this.localName, ringId: this.ringId, cibVersion: formatVersion(this.cib.version), quorate: this.quorate, nodes, resources, failedActions, fencing: [...this.fenceRecords], transition };
+    // A node that asked to leave is done once nothing runs there and no step involves it.
+    const leaving = this.settings.nodes.filter((node) => {
+      if (!state.reports.get(node.name)?.shutdown || !this.members.includes(node.id)) return false;
+      if (resources.some((resource) => resource.nodes.includes(node.name))) return false;
+      return !(state.transition?.steps ?? []).some((step) => step.node === node.name && (step.state === "running" || step.state === "pending"));
+    }).map((node) => node.name);
+    return { dc: this.localName, ringId: this.ringId, cibVersion: formatVersion(this.cib.version), quorate: this.quorate, nodes, resources, failedActions, fencing: [...this.fenceRecords], transition, leaving };
   }
 
   private nameOf(id: number): string {

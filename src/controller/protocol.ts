@@ -40,6 +40,8 @@ export interface ClusterSummary {
   failedActions: Array<{ resource: string; node: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
   fencing: Array<{ target: string; action: string; state: "pending" | "done" | "failed"; by?: string; atSeconds?: number; reason?: string }>;
   transition: { id: number; running: number; pending: number } | null;
+  /** Nodes that asked to leave and hold nothing any more: they may exit, and are not fenced when they go. */
+  leaving: string[];
 }
 
 export type ControllerMessage =

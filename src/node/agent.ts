@@ -134,7 +134,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       }
       case "may-exit":
         logger.info({}, "everything has moved away; leaving the cluster");
-        leave();
+        // A moment for the last messages (the DC's summary saying so) to reach the peers.
+        setTimeout(leave, 500).unref?.();
         return;
       case "log":
         logger[effect.level](effect.fields, effect.message);

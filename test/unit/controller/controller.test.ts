@@ -145,6 +145,26 @@ describe("controller", () => {
     }
   });
 
+  for (const leaver of ["holder", "other"] as const) {
+    it(`a graceful stop of the ${leaver} node moves what it runs, lets it exit, and does not fence it`, () => {
+      const world = new ControllerWorld(["n1", "n2"], pairCib());
+      formed(world);
+      const holder = world.activeNodes("vip")[0]!;
+      const name = leaver === "holder" ? holder : holder === "n1" ? "n2" : "n1";
+      const staying = name === "n1" ? "n2" : "n1";
+      world.requestShutdown(name);
+      world.run(1000);
+      expect(world.node(name).exited).toBe(true);
+      expect(world.activeNodes("vip")).toEqual([staying]);
+      world.powerLoss(name);
+      world.view(2, [staying]);
+      world.run(2000);
+      expect(world.fences).toEqual([]);
+      expect(world.activeNodes("vip")).toEqual([staying]);
+      expect(world.node(staying).controller.summary?.nodes.find((node) => node.name === name)?.state).toBe("offline");
+    });
+  }
+
   it("refuses a configuration change without quorum", () => {
     const world = new ControllerWorld(["n1", "n2"], pairCib());
     world.view(1, ["n1"], false);

@@ -15,6 +15,7 @@ export interface SimNode {
   history: Map<string, OperationRecord[]>;
   stored: Cib[];
   exited: boolean;
+  shutdown: boolean;
 }
 
 export class ControllerWorld {
@@ -43,7 +44,7 @@ export class ControllerWorld {
 
   private addNode(id: number, name: string): SimNode {
     const settings = { ...CONTROLLER_DEFAULTS, localId: id, nodes: this.namesList() };
-    const node: SimNode = { id, name, controller: undefined as unknown as Controller, running: new Set(), probedVersion: "", up: true, callId: 0, history: new Map(), stored: [], exited: false };
+    const node: SimNode = { id, name, controller: undefined as unknown as Controller, running: new Set(), probedVersion: "", up: true, callId: 0, history: new Map(), stored: [], exited: false, shutdown: false };
     node.controller = new Controller(settings, this.cib, this.report(node));
     const existing = this.nodes.findIndex((each) => each.id === id);
     if (existing === -1) this.nodes.push(node);
@@ -62,7 +63,7 @@ export class ControllerWorld {
   report(node: SimNode): NodeReport {
     const resources: NodeReport["resources"] = {};
     for (const [id, operations] of node.history) resources[id] = { class: "ocf", provider: "heartbeat", type: "Dummy", operations };
-    return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: {}, shutdown: false };
+    return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: {}, shutdown: node.shutdown };
   }
 
   private record(node: SimNode, resource: string, operation: string, rc: number): void {
@@ -163,6 +164,13 @@ export class ControllerWorld {
       for (const node of this.nodes) this.feed(node, { kind: "tick", nowMs: this.nowMs, epochSeconds: 1_000 + Math.floor(this.nowMs / 1000) });
       this.nowMs += stepMs;
     }
+  }
+
+  /** The node asks to leave (`edgeha node stop`). */
+  requestShutdown(name: string): void {
+    const node = this.node(name);
+    node.shutdown = true;
+    this.feed(node, { kind: "local-report", nowMs: this.nowMs, report: this.report(node) });
   }
 
   /** A node loses power: it stops hearing and being heard; its resources die with it. */
