@@ -1,0 +1,164 @@
+// An edgeha cluster on the namespace pair (pair.ts): the bootstrap config, a CIB with
+// ipmilan fencing through each node's ipmi_sim and a group of a VIP, HAProxy and memcached,
+// the agents, and the client's view (HTTP and memcached through the VIP). The cluster tests,
+// bench/failover and ./scripts/demo all use it. The agent runs from dist/edgeha.cjs with
+// `node`, or from a single executable when `executable` is given.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { PairTestbed, type PairNode } from "./pair";
+
+export interface PairClusterOptions {
+  port: number;
+  /** Membership timing; the defaults are edgeha's own (heartbeat 100 ms, token 500 ms). */
+  tokenMs?: number;
+  consensusMs?: number;
+  /** Pacemaker's priority-fencing-delay, e.g. "2s" (settles a fence race for the node with the group). */
+  priorityFencingDelay?: string;
+  /** The VIP agent: resource-agents' IPaddr2 (default) or edgeha's built-in ipaddr. */
+  vipAgent?: "IPaddr2" | "builtin";
+  monitorInterval?: string;
+  repositoryRoot: string;
+  /** The agent command: [node, dist/edgeha.cjs] by default. */
+  command?: string[];
+}
+
+export interface ClusterStatus {
+  dc: string | null;
+  cluster_state: {
+    nodes: Array<{ name: string; state: string }>;
+    resources: Array<{ id: string; role: string; nodes: string[] }>;
+    fencing: Array<{ target: string; state: string; by?: string }>;
+    failedActions: Array<{ resource: string; operation: string }>;
+  } | null;
+}
+
+export class PairCluster {
+  readonly agents = new Map<string, ChildProcess>();
+
+  constructor(readonly testbed: PairTestbed, readonly options: PairClusterOptions) {}
+
+  get command(): string[] {
+    return this.options.command ?? [process.execPath, join(this.options.repositoryRoot, "dist", "edgeha.cjs")];
+  }
+
+  writeConfig(): void {
+    const { testbed, options } = this;
+    const dir = testbed.directory;
+    writeFileSync(join(dir, "authkey"), randomBytes(64), { mode: 0o600 });
+    const timing = options.tokenMs === undefined ? [] : [`timing: { token_ms: ${options.tokenMs}, consensus_ms: ${options.consensusMs ?? Math.round(options.tokenMs * 1.2)} }`];
+    writeFileSync(join(dir, "edgeha.yaml"), [
+      "cluster_name: ehpair", `transport: { port: ${options.port} }`, ...timing, `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
+      ...testbed.nodes.map((node) => `  - { name: ${node.name}, id: ${node.id}, links: [${node.address}] }`), "",
+    ].join("\n"));
+    for (const node of testbed.nodes) {
+      testbed.nodeFile(node, "haproxy.cfg", [
+        "global", "  maxconn 256", "defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s",
+        "frontend web", `  bind ${testbed.vip}:80`, `  http-request return status 200 content-type text/plain string ${node.name}`, "",
+      ].join("\n"));
+    }
+    const interval = options.monitorInterval ?? "1s";
+    const fence = (node: PairNode) => `<primitive id="fence-${node.name}" class="stonith" type="fence_ipmilan">
+        <instance_attributes id="fence-${node.name}-i">
+          <nvpair id="fence-${node.name}-1" name="ip" value="${node.bmcAddress}"/><nvpair id="fence-${node.name}-2" name="username" value="${testbed.bmcUser}"/>
+          <nvpair id="fence-${node.name}-3" name="password" value="${testbed.bmcPassword}"/><nvpair id="fence-${node.name}-4" name="lanplus" value="1"/>
+          <nvpair id="fence-${node.name}-5" name="pcmk_host_list" value="${node.name}"/>
+        </instance_attributes>
+      </primitive>`;
+    const daemon = (id: string, binfile: string, args: string) => `<primitive id="${id}" class="ocf" provider="edgeha-test" type="Daemon">
+          <instance_attributes id="${id}-i"><nvpair id="${id}-1" name="binfile" value="${binfile}"/><nvpair id="${id}-2" name="args" value="${args}"/></instance_attributes>
+          <operations><op id="${id}-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
+        </primitive>`;
+    const vip = options.vipAgent === "builtin"
+      ? `<primitive id="vip" class="builtin" type="ipaddr">
+          <instance_attributes id="vip-i"><nvpair id="vip-1" name="ip" value="${testbed.vip}"/><nvpair id="vip-2" name="cidr_netmask" value="24"/></instance_attributes>
+          <operations><op id="vip-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
+        </primitive>`
+      : `<primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2">
+          <instance_attributes id="vip-i"><nvpair id="vip-1" name="ip" value="${testbed.vip}"/><nvpair id="vip-2" name="cidr_netmask" value="24"/><nvpair id="vip-3" name="nic" value="eth0"/></instance_attributes>
+          <operations><op id="vip-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
+        </primitive>`;
+    const delay = options.priorityFencingDelay ? `<nvpair id="o2" name="priority-fencing-delay" value="${options.priorityFencingDelay}"/>` : "";
+    writeFileSync(join(dir, "cib.xml"), `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0">
+  <configuration>
+    <crm_config><cluster_property_set id="cib-bootstrap-options">
+      <nvpair id="o1" name="stonith-enabled" value="true"/>${delay}
+    </cluster_property_set></crm_config>
+    <nodes/>
+    <resources>
+      ${fence(testbed.nodes[0]!)}
+      ${fence(testbed.nodes[1]!)}
+      <group id="edge">
+        <meta_attributes id="edge-meta"><nvpair id="edge-p" name="priority" value="10"/></meta_attributes>
+        ${vip}
+        ${daemon("haproxy", "/usr/sbin/haproxy", "-db -f /run/edgeha/files/haproxy.cfg")}
+        ${daemon("memcached", "/usr/bin/memcached", `-p 11211 -l ${testbed.vip} -u nobody -m 16`)}
+      </group>
+    </resources>
+    <constraints/>
+    <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
+  </configuration>
+  <status/>
+</cib>`);
+  }
+
+  /** An OCF root with resource-agents' heartbeat agents and this repository's test agents. */
+  ocfRoot(): string {
+    const root = join(this.testbed.directory, "ocf");
+    mkdirSync(join(root, "resource.d"), { recursive: true });
+    if (!existsSync(join(root, "lib"))) symlinkSync("/usr/lib/ocf/lib", join(root, "lib"));
+    if (!existsSync(join(root, "resource.d", "heartbeat"))) symlinkSync("/usr/lib/ocf/resource.d/heartbeat", join(root, "resource.d", "heartbeat"));
+    if (!existsSync(join(root, "resource.d", "edgeha-test"))) symlinkSync(join(this.options.repositoryRoot, "test", "fixtures", "ocf", "resource.d", "edgeha-test"), join(root, "resource.d", "edgeha-test"));
+    return root;
+  }
+
+  socket(node: PairNode): string {
+    return join(this.testbed.directory, `${node.name}.sock`);
+  }
+
+  startAgent(node: PairNode): ChildProcess {
+    const dir = this.testbed.directory;
+    const agent = this.testbed.spawn(node, [...this.command, "agent", "--config", join(dir, "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
+    this.agents.set(node.name, agent);
+    return agent;
+  }
+
+  /** `edgeha status` on a node, as text or parsed JSON. */
+  statusText(node: PairNode, json = false): string | undefined {
+    const result = this.testbed.exec(node.namespace, [...this.command, "status", ...(json ? ["--json"] : []), "--socket", this.socket(node)]);
+    return result.status === 0 ? result.stdout : undefined;
+  }
+
+  status(node: PairNode): ClusterStatus | undefined {
+    const text = this.statusText(node, true);
+    if (text === undefined) return undefined;
+    try { return JSON.parse(text) as ClusterStatus; } catch { return undefined; }
+  }
+
+  /** One HTTP request to the VIP from the client: the name of the node that answered. */
+  ask(timeoutSeconds = 0.5): string | undefined {
+    const result = this.testbed.exec(this.testbed.clientNs, ["curl", "-s", "-m", String(timeoutSeconds), `http://${this.testbed.vip}/`], 3000);
+    return result.status === 0 && /^node\d$/.test(result.stdout.trim()) ? result.stdout.trim() : undefined;
+  }
+
+  /** A real memcached `version` request to the VIP from the client. */
+  memcachedVersion(): string | undefined {
+    const result = this.testbed.exec(this.testbed.clientNs, ["bash", "-c", `exec 3<>/dev/tcp/${this.testbed.vip}/11211 && printf 'version\\r\\n' >&3 && read -t 2 line <&3 && echo "$line"`], 4000);
+    return result.status === 0 && result.stdout.startsWith("VERSION") ? result.stdout.trim() : undefined;
+  }
+
+  other(name: string): PairNode {
+    return this.testbed.nodes.find((node) => node.name !== name)!;
+  }
+
+  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- node1 ---\n${this.testbed.log("node1.log").slice(-3000)}\n--- node2 ---\n${this.testbed.log("node2.log").slice(-3000)}`);
+  }
+}
