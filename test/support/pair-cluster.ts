@@ -106,6 +106,7 @@ export class PairCluster {
   /** An OCF root with resource-agents' heartbeat agents and this repository's test agents. */
   ocfRoot(): string {
     const root = join(this.testbed.directory, "ocf");
+    if (existsSync(join(root, "resource.d"))) return root;
     mkdirSync(join(root, "resource.d"), { recursive: true });
     if (!existsSync(join(root, "lib"))) symlinkSync("/usr/lib/ocf/lib", join(root, "lib"));
     if (!existsSync(join(root, "resource.d", "heartbeat"))) symlinkSync("/usr/lib/ocf/resource.d/heartbeat", join(root, "resource.d", "heartbeat"));
