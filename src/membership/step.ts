@@ -122,13 +122,19 @@ function sameView(state: MembershipState, view: View, members: number[]): boolea
   return view.members.length === members.length && members.every((id, index) => view.members[index] === id && view.incarnations[id] === incarnationOf(state, id));
 }
 
-/** The group this node belongs to under the deterministic split. */
+/**
+ * The group this node belongs to under the deterministic split. The matrix holds every node
+ * this node hears and every node that one of those reports hearing, so a node that lost one
+ * direction of a link computes the same split as the nodes on the other side (for a node it
+ * no longer hears, the reach from its last heartbeat stands; it is not connected to us anyway).
+ */
 export function candidateOf(state: MembershipState): number[] {
   const mine = reachable(state);
-  const alive = [state.localId, ...mine];
-  const reachOf = (id: number) => (id === state.localId ? mine : state.peers[id]!.last.reach);
+  const alive = new Set([state.localId, ...mine]);
+  for (const id of mine) for (const other of state.peers[id]!.last.reach) if (state.settings.nodeIds.includes(other)) alive.add(other);
+  const reachOf = (id: number) => (id === state.localId ? mine : state.peers[id]?.last.reach ?? []);
   const connected = (a: number, b: number) => reachOf(a).includes(b) && reachOf(b).includes(a);
-  const group = partitionIntoCliques(alive, connected).find((members) => members.includes(state.localId));
+  const group = partitionIntoCliques([...alive], connected).find((members) => members.includes(state.localId));
   assert(group !== undefined, "every node belongs to one group");
   return group;
 }

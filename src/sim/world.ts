@@ -194,7 +194,30 @@ export class World {
     return node.up && this.rules.summarize(node.quorum).quorate;
   }
 
+  /**
+   * A node drops a member it no longer hears within this long: the token, then a few
+   * heartbeats for the rest of its group to agree. It catches views kept stale forever.
+   */
+  private staleViewMsMax(): number {
+    return this.scenario.tokenMs * 6;
+  }
+
+  private checkStaleViews(): void {
+    for (const node of this.nodes) {
+      if (!node.up) continue;
+      const nowMs = this.localMs(node.id);
+      for (const member of node.membership.view.members) {
+        const peer = node.membership.peers[member];
+        if (member === node.id || peer === undefined) continue;
+        if (nowMs - peer.lastHeardMs > this.staleViewMsMax()) {
+          this.fail(`node ${node.id} keeps node ${member} in its view [${node.membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
+        }
+      }
+    }
+  }
+
   private checkSafety(): void {
+    this.checkStaleViews();
     // two_node without an arbiter lets both halves be quorate on purpose (fencing decides).
     if (twoNodeActive(this.scenario.quorum)) return;
     const quorate = this.nodes.filter((node) => this.quorate(node));

@@ -42,6 +42,14 @@ describe("membership views", () => {
     expect(states.get(1)!.view.members).toEqual([1, 2]);
   });
 
+  it("after a one-way cut the node that stops hearing leaves the stale view too", () => {
+    // 1 -> 3 is cut: node 3 no longer hears node 1 and must not keep the view [1,2,3].
+    const states = runCluster([1, 2, 3], 4000, (from, to, nowMs) => nowMs > 1500 && from === 1 && to === 3);
+    expect(states.get(1)!.view.members).toEqual([1, 2]);
+    expect(states.get(2)!.view).toEqual(states.get(1)!.view);
+    expect(states.get(3)!.view.members).toEqual([3]);
+  });
+
   it("flap damping: a link that flaps every 700 ms causes fewer view changes than without damping", () => {
     const flapping = (from: number, to: number, nowMs: number) => nowMs > 1000 && Math.floor(nowMs / 700) % 2 === 0;
     const damped = runCluster([1, 2], 20_000, flapping).get(1)!.viewChanges;

@@ -34,7 +34,7 @@ describe("simulator invariant checker", () => {
   it("catches last_man_standing kept as a lowered count", () => {
     const caught = [];
     for (let seed = 1; seed <= 300 && caught.length === 0; seed++) {
-      const scenario = scenarioFor(seed, 5);
+      const scenario = scenarioFor(seed, 4);
       if (!scenario.quorum.lastManStanding) continue;
       const result = new World(scenario, loweredCount).run();
       if (result.violation) caught.push(result.violation.message);
