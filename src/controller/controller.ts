@@ -180,7 +180,9 @@ export class Controller {
         return unknown;
       }
     }
-    if (this.dcState) this.drive(this.dcState, input.nowMs, effects);
+    // A quiet tick (nothing to plan, nothing running, nothing due) costs nothing: no
+    // scheduler run, no summary rebuilt.
+    if (this.dcState && !(input.kind === "tick" && this.quiet(this.dcState, input.nowMs))) this.drive(this.dcState, input.nowMs, effects);
     return effects;
   }
 
@@ -504,6 +506,11 @@ export class Controller {
     if (!state.joinDone && nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
     if (nowMs - state.lastPlanMs >= this.settings.recheckMs) state.needPlan = true;
+  }
+
+  private quiet(state: DcState, nowMs: number): boolean {
+    if (state.needPlan || !state.joinDone || state.transition !== undefined) return false;
+    return nowMs - state.lastPlanMs < this.settings.recheckMs;
   }
 
   private drive(state: DcState, nowMs: number, effects: ControllerEffect[]): void {

@@ -14,7 +14,8 @@ import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionRunner } from "./local-resources";
 
-const TICK_MS = 200;
+// The controller's clock: join resends, election wait, timeouts and rechecks; quiet ticks cost nothing.
+const TICK_MS = 250;
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
 export interface Agent {
@@ -28,6 +29,8 @@ export interface AgentStatus extends MembershipStatus {
   dc: string | null;
   cluster_state: ClusterSummary | null;
   cibVersion: string;
+  /** This agent process: memory in bytes (RSS, V8 heap used and total, external buffers). */
+  agent: { pid: number; rss: number; heapUsed: number; heapTotal: number; external: number };
 }
 
 export interface AgentOptions {
@@ -175,7 +178,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       feed({ kind: "client", nowMs: membership.nowMs(), clientId, request });
     });
 
-  const status = (): AgentStatus => ({ ...membership.status(), dc: controller.dcName ?? null, cluster_state: controller.summary ?? null, cibVersion: formatVersion(controller.configuration.version) });
+  const status = (): AgentStatus => {
+    const memory = process.memoryUsage();
+    return {
+      ...membership.status(), dc: controller.dcName ?? null, cluster_state: controller.summary ?? null, cibVersion: formatVersion(controller.configuration.version),
+      agent: { pid: process.pid, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external },
+    };
+  };
 
   const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
     switch (request.command) {
