@@ -1,7 +1,11 @@
 // Replay window per sender: the newest incarnation wins; within it a sliding window of
 // WINDOW_SIZE sequence numbers remembers which were seen, so duplicates and frames older
 // than the window are dropped while modest reordering is tolerated.
-export const WINDOW_SIZE = 256;
+//
+// The window is wide because one sequence counter serves every peer and link of a sender: in
+// a 16-node cluster a receiver sees every 30th number, and a burst of reliable fragments to
+// other peers moves the counter by hundreds while a heartbeat waits in another link's socket.
+export const WINDOW_SIZE = 4096;
 
 export class ReplayWindow {
   private incarnation = -1;
