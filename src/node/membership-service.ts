@@ -57,6 +57,8 @@ export class MembershipService {
   private sequence = 0;
   private lastQuorate = false;
   private malformedHeartbeats = 0;
+  /** Frames sent, by kind (all links counted), for status and the benchmarks. */
+  private readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0 };
   private readonly channels = new Map<number, PeerChannel>();
   private readonly listeners: MembershipListener[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -158,7 +160,11 @@ export class MembershipService {
       }),
       quorum: this.quorum(),
       arbiter: this.arbiterStatus(nowMs),
-      frames: { ...this.codec.counters, "malformed-heartbeat": this.malformedHeartbeats },
+      frames: {
+        ...this.codec.counters, "malformed-heartbeat": this.malformedHeartbeats,
+        "sent-heartbeat": this.sent.heartbeat, "sent-fragment": this.sent.fragment, "sent-ack": this.sent.ack,
+        "event-loop-pauses": this.stalls, "send-errors": this.transport.sendErrors,
+      },
     };
   }
 
@@ -207,6 +213,7 @@ export class MembershipService {
     const preferred = kind === "heartbeat" ? undefined : usable.find((link) => this.links.state(peerId, link, nowMs) === "up");
     peer.links.forEach((address, link) => {
       if (link >= this.node.links.length || (preferred !== undefined && link !== preferred)) return;
+      this.sent[kind]++;
       this.transport.send(link, address, this.config.transport.port, this.codec.encode({ senderId: this.node.id, incarnation: this.incarnation, sequence: ++this.sequence, kind, body }));
     });
   }
