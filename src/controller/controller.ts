@@ -3,7 +3,7 @@
 // newest configuration, runs the scheduler, and executes the transition by sending
 // operations to members and fence requests to the fencer. Inputs carry the time; effects
 // are performed by src/node/. No clock, sockets, processes or files here.
-import { clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus } from "../cib";
+import { BOOTSTRAP_SET_ID, clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus } from "../cib";
 import { schedule, unpackResourceStates } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport } from "./protocol";
@@ -20,6 +20,12 @@ export interface ControllerSettings {
   fenceRetryMs: number;
   /** Re-run the scheduler at least this often (failure-timeout expiry, time-based rules). */
   recheckMs: number;
+  /**
+   * After losing quorum, hold what runs (start nothing, fence nothing) this long before
+   * applying no-quorum-policy: with an arbiter, its vote for the new view takes a moment,
+   * and the other side cannot start anything without quorum meanwhile. 0: act at once.
+   */
+  quorumGraceMs?: number;
 }
 
 export const CONTROLLER_DEFAULTS = { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000 };
@@ -106,6 +112,8 @@ export class Controller {
   private readonly forwarded = new Map<number, number>();
   private leaving = false;
   private lastNowMs = 0;
+  private quorumLostAtMs: number | undefined;
+  private graceOver = false;
 
   constructor(private readonly settings: ControllerSettings, cib: Cib, report: NodeReport) {
     this.cib = cib;
@@ -147,7 +155,7 @@ export class Controller {
         break;
       case "quorum":
         if (input.quorate !== this.quorate) {
-          this.quorate = input.quorate;
+          this.setQuorate(input.quorate, input.nowMs);
           if (this.dcState) this.replan(this.dcState, "quorum changed");
         }
         break;
@@ -191,7 +199,7 @@ export class Controller {
   private onView(input: Extract<ControllerInput, { kind: "view" }>, effects: ControllerEffect[]): void {
     this.ringId = input.ringId;
     this.members = [...input.members].sort((left, right) => left - right);
-    this.quorate = input.quorate;
+    this.setQuorate(input.quorate, input.nowMs);
     for (const id of this.members) this.expectedUp.add(this.nameOf(id));
     if (this.dc !== undefined && !this.members.includes(this.dc)) {
       effects.push({ kind: "log", level: "warn", message: "the DC left the view", fields: { dc: this.nameOf(this.dc), ringId: this.ringId } });
@@ -205,6 +213,20 @@ export class Controller {
       else this.electionDeadlineMs ??= input.nowMs + this.settings.electionWaitMs;
     }
     if (this.isDc) this.startJoin(input.nowMs, effects);
+  }
+
+  private setQuorate(quorate: boolean, nowMs: number): void {
+    if (this.quorate && !quorate) {
+      this.quorumLostAtMs = nowMs;
+      this.graceOver = false;
+    }
+    if (quorate) this.quorumLostAtMs = undefined;
+    this.quorate = quorate;
+  }
+
+  /** Quorum is lost but the grace has not run out: hold everything as it is. */
+  private inQuorumGrace(): boolean {
+    return !this.quorate && this.quorumLostAtMs !== undefined && this.lastNowMs - this.quorumLostAtMs < (this.settings.quorumGraceMs ?? 0);
   }
 
   private elect(nowMs: number, effects: ControllerEffect[]): void {
@@ -502,6 +524,12 @@ export class Controller {
     if (this.dc === undefined && this.electionDeadlineMs !== undefined && nowMs >= this.electionDeadlineMs) this.elect(nowMs, effects);
     const state = this.dcState;
     if (!state) return;
+    if (this.quorumLostAtMs !== undefined && !this.graceOver && !this.inQuorumGrace()) {
+      // The grace ran out without quorum: now no-quorum-policy applies.
+      this.graceOver = true;
+      this.replan(state, "quorum grace over");
+      effects.push({ kind: "log", level: "warn", message: "still no quorum after the grace period; applying no-quorum-policy", fields: { graceMs: this.settings.quorumGraceMs ?? 0 } });
+    }
     // Joins can cross a view change in flight: ask again until every member answered.
     if (!state.joinDone && nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
@@ -647,7 +675,15 @@ export class Controller {
         resources: report ? Object.entries(report.resources).map(([id, resource]) => ({ id, class: resource.class, provider: resource.provider, type: resource.type, extra: {}, operations: resource.operations })) : [],
       });
     }
-    return { ...cib, nodes, status, attributes: { ...cib.attributes, "have-quorum": this.quorate ? "1" : "0", "dc-uuid": String(this.settings.localId) } };
+    let properties = cib.properties;
+    if (this.inQuorumGrace()) {
+      // Hold: what runs keeps running, nothing starts, nobody is fenced.
+      const hold = { "no-quorum-policy": "freeze" };
+      properties = properties.some((set) => set.id === BOOTSTRAP_SET_ID)
+        ? properties.map((set) => (set.id === BOOTSTRAP_SET_ID ? { ...set, values: { ...set.values, ...hold } } : set))
+        : [{ id: BOOTSTRAP_SET_ID, values: hold }, ...properties];
+    }
+    return { ...cib, properties, nodes, status, attributes: { ...cib.attributes, "have-quorum": this.quorate ? "1" : "0", "dc-uuid": String(this.settings.localId) } };
   }
 
   private publishSummary(state: DcState, effects: ControllerEffect[]): void {

@@ -8,7 +8,7 @@ import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
-import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
 import { runOcfAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
@@ -17,6 +17,8 @@ import { LocalResources, type ActionRunner } from "./local-resources";
 // The controller's clock: join resends, election wait, timeouts and rechecks; quiet ticks cost nothing.
 const TICK_MS = 250;
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+/** Two arbiter leases (2 s each) and a margin. */
+const ARBITER_QUORUM_GRACE_MS = 5000;
 
 export interface Agent {
   status(): AgentStatus;
@@ -78,7 +80,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const membership = await MembershipService.start(options);
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name), logger, epochSeconds);
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
+  // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
+  const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
   const fenceRunner = options.fenceRunner ?? localFenceRunner;
   const clients = new Map<number, (reply: ClientReply) => void>();
   let nextClientId = 1;
@@ -150,7 +154,19 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
   };
 
-  resources.onChange(() => feed({ kind: "local-report", nowMs: membership.nowMs(), report: resources.report() }));
+  // The arbiter weighs the resources each side runs: this node's share is the priority of what it runs.
+  const reportArbiterPriority = (report: NodeReport) => {
+    const cib: Cib = {
+      ...controller.configuration,
+      status: [{ id: String(node.id), uname: node.name, attributes: {}, transient: [], resources: Object.entries(report.resources).map(([id, resource]) => ({ id, class: resource.class, provider: resource.provider, type: resource.type, extra: {}, operations: resource.operations })) }],
+    };
+    membership.setArbiterPriority(nodePriorities(cib)[node.name] ?? 0);
+  };
+  resources.onChange(() => {
+    const report = resources.report();
+    reportArbiterPriority(report);
+    feed({ kind: "local-report", nowMs: membership.nowMs(), report });
+  });
   membership.listen({
     view: (view, quorum) => feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }),
     quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),

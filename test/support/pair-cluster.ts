@@ -19,6 +19,8 @@ export interface PairClusterOptions {
   /** The VIP agent: resource-agents' IPaddr2 (default) or edgeha's built-in ipaddr. */
   vipAgent?: "IPaddr2" | "builtin";
   monitorInterval?: string;
+  /** ADDRESS:PORT of an `edgeha arbiter` (quorum.arbiter). */
+  arbiter?: string;
   repositoryRoot: string;
   /** The agent command: [node, dist/edgeha.cjs] by default. */
   command?: string[];
@@ -49,7 +51,7 @@ export class PairCluster {
     writeFileSync(join(dir, "authkey"), randomBytes(64), { mode: 0o600 });
     const timing = options.tokenMs === undefined ? [] : [`timing: { token_ms: ${options.tokenMs}, consensus_ms: ${options.consensusMs ?? Math.round(options.tokenMs * 1.2)} }`];
     writeFileSync(join(dir, "edgeha.yaml"), [
-      "cluster_name: ehpair", `transport: { port: ${options.port} }`, ...timing, `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
+      "cluster_name: ehpair", `transport: { port: ${options.port} }`, ...timing, ...(options.arbiter ? [`quorum: { arbiter: "${options.arbiter}" }`] : []), `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
       ...testbed.nodes.map((node) => `  - { name: ${node.name}, id: ${node.id}, links: [${node.address}] }`), "",
     ].join("\n"));
     for (const node of testbed.nodes) {

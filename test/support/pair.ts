@@ -206,6 +206,16 @@ export class PairTestbed {
     return killed;
   }
 
+  /** Starts a long-running command in any of the testbed's namespaces (the client's, say). */
+  spawnIn(namespace: string, argv: string[], logName: string): ChildProcess {
+    const log = createWriteStream(join(this.directory, logName), { flags: "a" });
+    const child = spawn("ip", ["netns", "exec", namespace, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.children.push(child);
+    return child;
+  }
+
   exec(namespace: string, argv: string[], timeoutMs = 10_000): { status: number | null; stdout: string; stderr: string } {
     const result = spawnSync("ip", ["netns", "exec", namespace, ...argv], { encoding: "utf8", timeout: timeoutMs });
     return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };

@@ -165,6 +165,31 @@ describe("controller", () => {
     });
   }
 
+  it("after losing quorum it holds what runs for the grace period, then applies no-quorum-policy", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
+    formed(world);
+    const holder = world.activeNodes("vip")[0]!;
+    const holderNode = world.node(holder);
+    world.feed(holderNode, { kind: "quorum", nowMs: world.nowMs, quorate: false });
+    world.run(2500);
+    expect(world.activeNodes("vip")).toEqual([holder]);
+    world.run(1500);
+    expect(world.activeNodes("vip")).toEqual([]);
+  });
+
+  it("regaining quorum within the grace period keeps everything running", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
+    formed(world);
+    const holder = world.activeNodes("vip")[0]!;
+    const startsBefore = world.starts.length;
+    world.feed(world.node(holder), { kind: "quorum", nowMs: world.nowMs, quorate: false });
+    world.run(1000);
+    world.feed(world.node(holder), { kind: "quorum", nowMs: world.nowMs, quorate: true });
+    world.run(5000);
+    expect(world.activeNodes("vip")).toEqual([holder]);
+    expect(world.starts.length).toBe(startsBefore);
+  });
+
   it("refuses a configuration change without quorum", () => {
     const world = new ControllerWorld(["n1", "n2"], pairCib());
     world.view(1, ["n1"], false);

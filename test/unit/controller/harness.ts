@@ -37,13 +37,13 @@ export class ControllerWorld {
 
   private readonly names: string[];
 
-  constructor(names: string[], private readonly cib: Cib) {
+  constructor(names: string[], private readonly cib: Cib, private readonly extra: { quorumGraceMs?: number } = {}) {
     this.names = names;
     names.forEach((name, index) => this.addNode(index + 1, name));
   }
 
   private addNode(id: number, name: string): SimNode {
-    const settings = { ...CONTROLLER_DEFAULTS, localId: id, nodes: this.namesList() };
+    const settings = { ...CONTROLLER_DEFAULTS, ...this.extra, localId: id, nodes: this.namesList() };
     const node: SimNode = { id, name, controller: undefined as unknown as Controller, running: new Set(), probedVersion: "", up: true, callId: 0, history: new Map(), stored: [], exited: false, shutdown: false };
     node.controller = new Controller(settings, this.cib, this.report(node));
     const existing = this.nodes.findIndex((each) => each.id === id);
