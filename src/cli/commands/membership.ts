@@ -20,7 +20,7 @@ const simCommand: Command = {
   summary: "Run the deterministic membership and quorum simulator over many seeds",
   usage: "[--seeds N] [--seed S] [--nodes K] [--json]",
   description:
-    "Runs the real frame codec, membership and quorum code for K nodes (2..16; by default drawn from the seed) over a simulated network and clock with loss, delay, duplication, reordering, partitions, link failures, crashes, restarts and clock drift, all drawn from the seed. Safety invariants are checked after every step and convergence after the faults heal. A failing seed prints the command that replays it exactly.",
+    "Runs the real frame codec, membership and quorum code for K nodes (2..16; by default drawn from the seed) over a simulated network and clock with loss, delay, duplication, reordering, partitions, link failures, crashes, restarts and clock drift, all drawn from the seed, with the quorum options (two_node, wait_for_all, last_man_standing, auto_tie_breaker, an arbiter for pairs) drawn too. After every step it checks that no two disjoint views are both quorate, that ring ids and last_man_standing voter epochs never go back on a node, and that no node keeps a member it has not heard for six tokens; after the faults heal, that every node converges on one quorate view. A failing seed prints the command that replays it exactly.",
   examples: ["sim --seeds 500", "sim --seed 42 --nodes 2", "sim --seeds 20 --nodes 16"],
   options: [
     { name: "seeds", kind: "number", value: "N", description: "How many seeds to run, from --seed on (default 100)." },
