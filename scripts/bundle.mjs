@@ -19,6 +19,8 @@ const result = await build({
   target: "node20",
   sourcemap: false,
   legalComments: "none",
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
   define: { EDGEHA_VERSION: JSON.stringify(version) },
   // Native addons are loaded at run time from SEA assets or node_modules, never bundled.

@@ -4,7 +4,6 @@
 import { isEdgehaError, UsageError, AssertionFailure } from "../common/errors";
 import { didYouMean } from "../common/suggest";
 import { type Command, type CommandContext, commandName, parseArguments, renderCommandHelp } from "./command";
-import { allCommands } from "./registry";
 import { VERSION } from "./version";
 
 export interface Resolved {
@@ -53,8 +52,18 @@ function unknownCommand(argv: readonly string[], commands: readonly Command[]): 
   return new UsageError(`unknown command '${first}'${didYouMean(first, groups)}`, "Run 'edgeha --help' to list the commands.");
 }
 
-export async function runCli(argv: readonly string[], context: CommandContext, commands: readonly Command[] = allCommands()): Promise<number> {
+/**
+ * The commands, loaded on demand: the long-running agent loads only its own area, so the
+ * modules of every other command (parsers, schema validators, ...) never take memory in it.
+ */
+async function loadCommands(argv: readonly string[]): Promise<readonly Command[]> {
+  if (argv[0] === "agent") return (await import("./commands/cluster")).clusterCommands;
+  return (await import("./registry")).allCommands();
+}
+
+export async function runCli(argv: readonly string[], context: CommandContext, given?: readonly Command[]): Promise<number> {
   try {
+    const commands = given ?? (await loadCommands(argv));
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
       const topic = argv[0] === "help" ? argv.slice(1) : [];
       const resolved = topic.length > 0 ? resolveCommand(topic, commands) : undefined;
