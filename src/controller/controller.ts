@@ -3,7 +3,7 @@
 // newest configuration, runs the scheduler, and executes the transition by sending
 // operations to members and fence requests to the fencer. Inputs carry the time; effects
 // are performed by src/node/. No clock, sockets, processes or files here.
-import { BOOTSTRAP_SET_ID, clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus } from "../cib";
+import { BOOTSTRAP_SET_ID, clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus, type Primitive } from "../cib";
 import { schedule, unpackResourceStates } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport } from "./protocol";
@@ -74,6 +74,10 @@ interface DcState {
   fenceBlockedUntilMs: number;
   writes: Map<number, { waiting: Set<number>; origin: WriteOrigin | undefined; version: string }>;
   nextWriteId: number;
+  /** Nodes where a stop failed (fencing on): unclean until fenced. */
+  stopFailedNodes: Set<string>;
+  /** Resources whose stop failed with fencing off: unmanaged until cleaned up. */
+  blocked: Set<string>;
 }
 
 const FENCE_RECORDS_KEPT = 10;
@@ -242,7 +246,7 @@ export class Controller {
     if (previous?.transition) previous.transition.aborted = true;
     const state: DcState = previous ?? {
       ringId: this.ringId, since: this.ringId, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, joinDone: false, reports: new Map(), transition: undefined, nextTransitionId: 1,
-      needPlan: true, lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1,
+      needPlan: true, lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
     };
     if (!previous && this.summaryValue) this.seedFromSummary(state, this.summaryValue);
     state.ringId = this.ringId;
@@ -486,6 +490,8 @@ export class Controller {
       else effects.push({ kind: "send", to: origin.node, message: { t: "reply", requestId: origin.requestId, reply: value } });
     };
     if (request.kind === "cleanup") {
+      if (request.resource === undefined) state.blocked.clear();
+      else state.blocked.delete(request.resource);
       for (const id of state.acked) {
         const name = this.nameOf(id);
         if (request.node !== undefined && request.node !== name) continue;
@@ -618,6 +624,14 @@ export class Controller {
     if (!ok) {
       transition.aborted = true;
       effects.push({ kind: "log", level: "warn", message: "operation failed", fields: { resource: step.resource, operation: step.kind, node: step.node, reason } });
+      if (step.kind === "stop" && step.resource) {
+        // A resource that cannot be stopped may still run: with fencing its node is made
+        // safe by fencing it; without, the resource is blocked where it is (Pacemaker's rule).
+        const stonith = clusterOptions(this.cib).options.stonithEnabled;
+        if (stonith) state.stopFailedNodes.add(step.node);
+        else state.blocked.add(step.resource);
+        effects.push({ kind: "log", level: "error", message: stonith ? "a stop failed: the node will be fenced" : "a stop failed and fencing is off: the resource is blocked until cleaned up", fields: { resource: step.resource, node: step.node } });
+      }
     }
   }
 
@@ -628,6 +642,7 @@ export class Controller {
       // Confirmed down: nothing runs there any more, and it is no longer expected up.
       this.expectedUp.delete(input.target);
       state?.reports.delete(input.target);
+      state?.stopFailedNodes.delete(input.target);
       effects.push({ kind: "log", level: "info", message: "node fenced", fields: { target: input.target, reason: input.reason } });
     } else {
       effects.push({ kind: "log", level: "error", message: "fencing failed; resources of that node stay where they are until it succeeds", fields: { target: input.target, reason: input.reason } });
@@ -658,7 +673,8 @@ export class Controller {
     for (const node of this.settings.nodes) if (!nodes.some((each) => each.uname === node.name)) nodes.push({ id: String(node.id), uname: node.name, extra: {}, instance: [], utilization: [] });
     const status: NodeStatus[] = [];
     for (const node of this.settings.nodes) {
-      const member = this.members.includes(node.id);
+      // A node where a stop failed is taken for unclean: the scheduler fences it.
+      const member = this.members.includes(node.id) && !state.stopFailedNodes.has(node.name);
       const joined = member && state.acked.has(node.id);
       const report = state.reports.get(node.name);
       const attributes: Record<string, string> = {
@@ -675,6 +691,11 @@ export class Controller {
         resources: report ? Object.entries(report.resources).map(([id, resource]) => ({ id, class: resource.class, provider: resource.provider, type: resource.type, extra: {}, operations: resource.operations })) : [],
       });
     }
+    let resources = cib.resources;
+    if (state.blocked.size > 0) {
+      const block = (primitive: Primitive): Primitive => (state.blocked.has(primitive.id) ? { ...primitive, meta: [{ id: `${primitive.id}-blocked`, values: { "is-managed": "false" } }, ...primitive.meta] } : primitive);
+      resources = resources.map((resource) => resource.kind === "primitive" ? block(resource) : resource.kind === "group" ? { ...resource, members: resource.members.map(block) } : resource);
+    }
     let properties = cib.properties;
     if (this.inQuorumGrace()) {
       // Hold: what runs keeps running, nothing starts, nobody is fenced.
@@ -683,7 +704,7 @@ export class Controller {
         ? properties.map((set) => (set.id === BOOTSTRAP_SET_ID ? { ...set, values: { ...set.values, ...hold } } : set))
         : [{ id: BOOTSTRAP_SET_ID, values: hold }, ...properties];
     }
-    return { ...cib, properties, nodes, status, attributes: { ...cib.attributes, "have-quorum": this.quorate ? "1" : "0", "dc-uuid": String(this.settings.localId) } };
+    return { ...cib, resources, properties, nodes, status, attributes: { ...cib.attributes, "have-quorum": this.quorate ? "1" : "0", "dc-uuid": String(this.settings.localId) } };
   }
 
   private publishSummary(state: DcState, effects: ControllerEffect[]): void {

@@ -190,6 +190,43 @@ describe("controller", () => {
     expect(world.starts.length).toBe(startsBefore);
   });
 
+  it("a failed stop with fencing on: the node is fenced before the resource starts elsewhere", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    formed(world);
+    const holder = world.activeNodes("vip")[0]!;
+    const other = holder === "n1" ? "n2" : "n1";
+    world.failStop.add(`proxy@${holder}`);
+    // Move the group away: proxy's stop fails on the holder.
+    const moved = pairCib();
+    moved.version = { adminEpoch: 0, epoch: 4, numUpdates: 0 };
+    moved.constraints = [{ kind: "location", id: "away", rsc: "web", node: holder, score: "-INFINITY", rules: [], extra: {} }];
+    world.feed(world.node(holder), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(moved)) } });
+    world.run(2000);
+    expect(world.fences.map((fence) => fence.target)).toContain(holder);
+    // The fenced node is gone from the other's view (when it was the DC, the other takes over).
+    world.view(2, [other]);
+    world.run(2000);
+    expect(world.activeNodes("proxy")).toEqual([other]);
+    const proxyStart = world.starts.find((start) => start.resource === "proxy" && start.node === other)!;
+    expect(proxyStart.fencedBefore).toContain(holder);
+  });
+
+  it("a failed stop with fencing off blocks the resource where it is", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib(false));
+    formed(world);
+    const holder = world.activeNodes("vip")[0]!;
+    world.failStop.add(`proxy@${holder}`);
+    const moved = pairCib(false);
+    moved.version = { adminEpoch: 0, epoch: 4, numUpdates: 0 };
+    moved.constraints = [{ kind: "location", id: "away", rsc: "web", node: holder, score: "-INFINITY", rules: [], extra: {} }];
+    world.feed(world.node(holder), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(moved)) } });
+    world.run(3000);
+    expect(world.fences).toEqual([]);
+    expect(world.activeNodes("proxy")).toEqual([holder]);
+    expect(world.starts.filter((start) => start.resource === "proxy").length).toBe(1);
+    expect(world.node(holder).controller.summary?.resources.find((resource) => resource.id === "proxy")?.managed).toBe(false);
+  });
+
   it("refuses a configuration change without quorum", () => {
     const world = new ControllerWorld(["n1", "n2"], pairCib());
     world.view(1, ["n1"], false);

@@ -34,6 +34,7 @@ export class ControllerWorld {
   /** Local completions (operations, probes) run after the effects that caused them, as real I/O would. */
   private readonly local: Array<() => void> = [];
   failStart = new Set<string>();
+  failStop = new Set<string>();
 
   private readonly names: string[];
 
@@ -127,6 +128,9 @@ export class ControllerWorld {
       if (ok) node.running.add(effect.resource);
       this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced] });
       this.record(node, effect.resource, "start", ok ? 0 : 1);
+    } else if (this.failStop.has(`${effect.resource}@${node.name}`)) {
+      ok = false;
+      this.record(node, effect.resource, "stop", 1);
     } else {
       node.running.delete(effect.resource);
       this.record(node, effect.resource, "stop", 0);
