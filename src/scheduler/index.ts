@@ -113,14 +113,16 @@ function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
 }
 
 /** Pass 3: allocation scores of one primitive on every node. */
-function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number): Record<string, number> {
+function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, cloned = false): Record<string, number> {
   const meta = metaOf(cib, primitive);
+  // Clone instances are sticky by 1 unless resource-stickiness is set.
+  if (cloned && meta["resource-stickiness"] === undefined && meta["default-resource-stickiness"] === undefined) meta["resource-stickiness"] = "1";
   const failureTimeoutSeconds = failureTimeoutOf(meta);
   const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
   const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
   const scores: Record<string, number> = {};
   for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
-  const owners = new Set([primitive.id, ...(groupOf.get(primitive.id) ? [groupOf.get(primitive.id)!] : [])]);
+  const owners = new Set(ownerIds);
   const preferences: Record<string, number> = {};
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "location" || !owners.has(constraint.rsc) || (constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
@@ -143,9 +145,10 @@ function scoresFor(groupOf: Map<string, string>, cib: Cib, primitive: Primitive,
     const status = cib.status.find((entry) => entry.uname === node.name);
     const transient = status ? flattenSets(status.transient) : {};
     // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
-    const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? Number.NaN);
+    const base = baseId(primitive.id);
+    const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
     const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
-    const failCount = expired ? 0 : failCountOf(transient, primitive.id);
+    const failCount = expired ? 0 : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
@@ -185,7 +188,6 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
 export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
-  const states = unpackResourceStates(cib);
   const actions: ScheduledAction[] = [];
   const fenced = new Set<string>();
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
@@ -193,57 +195,149 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
   }
-  const groupOf = new Map<string, string>();
-  for (const resource of cib.resources) if (resource.kind === "group") for (const member of resource.members) groupOf.set(member.id, resource.id);
-  const units = placementUnits(cib);
+  const units = placementUnits(cib, nodes.length);
+  const owners = new Map<string, string[]>();
+  for (const unit of units) for (const member of unit.members) owners.set(member.id, unit.ownersOf(member));
+  const states = instanceStates(cib, units, unpackResourceStates(cib));
+  const unitsByOwner = new Map<string, PlacementUnit[]>();
+  for (const unit of units) for (const owner of new Set([unit.id, ...unit.owners])) unitsByOwner.set(owner, [...(unitsByOwner.get(owner) ?? []), unit]);
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
     if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
-    const unitId = groupOf.get(constraint.rsc) ?? constraint.rsc;
-    colocationsByUnit.set(unitId, [...(colocationsByUnit.get(unitId) ?? []), constraint]);
+    for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, groupOf, cluster, policy, load: new Map(), placed: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
-    units: new Map(units.map((unit) => [unit.id, unit])), colocationsByUnit };
+  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+    unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   return { actions, scores: context.scores };
 }
 
-interface PlacementUnit { id: string; members: Primitive[]; meta: Record<string, string> }
+interface PlacementUnit {
+  /** Unit id: the primitive, the group, or a clone instance ("child:N"). */
+  id: string;
+  members: Primitive[];
+  meta: Record<string, string>;
+  /** Ids constraints may name to reach this unit (group, clone child, clone). */
+  owners: string[];
+  /** Constraint ids reaching one member: itself, its base id in a clone, and the unit's owners. */
+  ownersOf: (member: Primitive) => string[];
+  clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[] };
+}
 
 interface PlacementContext {
   cib: Cib;
   nodes: NodeState[];
   states: Map<string, ResourceState>;
-  groupOf: Map<string, string>;
+  owners: Map<string, string[]>;
   cluster: ReturnType<typeof clusterOptions>["options"];
   policy: string;
   load: Map<string, number>;
   /** Chosen node of every placed unit (undefined: stopped). */
   placed: Map<string, string | undefined>;
+  /** Nodes chosen for every constraint-level id (primitive, group, clone child, clone). */
+  placedOn: Map<string, string[]>;
+  /** Instances of each clone placed per node. */
+  cloneCounts: Map<string, Map<string, number>>;
   scores: Record<string, Record<string, number>>;
   actions: ScheduledAction[];
   fenced: Set<string>;
   visiting: Set<string>;
   nowSeconds: number;
-  units: Map<string, PlacementUnit>;
+  unitsByOwner: Map<string, PlacementUnit[]>;
   /** Colocations (started roles only) by the unit of their dependent resource. */
   colocationsByUnit: Map<string, ColocationConstraint[]>;
 }
 
-/** Primitives and groups; clones are not scheduled by this version. */
-function placementUnits(cib: Cib): PlacementUnit[] {
+function withId(primitive: Primitive, id: string): Primitive {
+  return { ...primitive, id };
+}
+
+/** Primitives, groups and clone instances, in configuration order. */
+function placementUnits(cib: Cib, nodeCount: number): PlacementUnit[] {
   const units: PlacementUnit[] = [];
   for (const resource of cib.resources) {
-    if (resource.kind === "primitive") units.push({ id: resource.id, members: [resource], meta: {} });
-    else if (resource.kind === "group") units.push({ id: resource.id, members: resource.members, meta: flattenSets(resource.meta) });
+    if (resource.kind === "primitive") units.push({ id: resource.id, members: [resource], meta: {}, owners: [], ownersOf: () => [resource.id] });
+    else if (resource.kind === "group") units.push({ id: resource.id, members: resource.members, meta: flattenSets(resource.meta), owners: [], ownersOf: (member) => [member.id, resource.id] });
+    else {
+      const cloneMeta = flattenSets(resource.meta);
+      const child = resource.child;
+      const meta = { ...cloneMeta, ...flattenSets(child.meta) };
+      const count = meta["clone-max"] === undefined ? nodeCount : Math.max(0, parseScore(meta["clone-max"]));
+      const nodeMax = meta["clone-node-max"] === undefined ? 1 : Math.max(0, parseScore(meta["clone-node-max"]));
+      const anonymous = !truthy(meta["globally-unique"]);
+      const childMembers = child.kind === "group" ? child.members : [child];
+      const bases = childMembers.map((member) => member.id);
+      for (let instance = 0; instance < count; instance++) {
+        const members = childMembers.map((member) => withId(member, `${member.id}:${instance}`));
+        const baseOf = new Map(members.map((member, index) => [member.id, childMembers[index]!.id]));
+        const owners = child.kind === "group" ? [child.id, resource.id] : [resource.id];
+        units.push({ id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...(child.kind === "group" ? flattenSets(child.meta) : {}) }, owners,
+          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases } });
+      }
+    }
   }
   return units;
 }
 
-/** The unit (group or primitive) a resource id belongs to. */
-function unitIdOf(context: PlacementContext, id: string): string {
-  return context.groupOf.get(id) ?? id;
+/** The id a history entry names with any ":N" instance suffix removed. */
+function baseId(id: string): string {
+  const colon = id.lastIndexOf(":");
+  return colon > 0 && /^\d+$/.test(id.slice(colon + 1)) ? id.slice(0, colon) : id;
+}
+
+/**
+ * States of clone instances. A unique clone's history names its instance; an anonymous
+ * clone's history (named with or without a number) is given to one instance per node: the
+ * nodes, in status order, where a member is active take the lowest free instance numbers.
+ * Bans and failed starts of a base resource hold for every instance.
+ */
+function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, ResourceState>): Map<string, ResourceState> {
+  const states = new Map(raw);
+  const byClone = new Map<string, PlacementUnit[]>();
+  for (const unit of units) if (unit.clone?.anonymous) byClone.set(unit.clone.id, [...(byClone.get(unit.clone.id) ?? []), unit]);
+  for (const instances of byClone.values()) {
+    const bases = instances[0]!.clone!.bases;
+    for (const unit of instances) for (const member of unit.members) states.delete(member.id);
+    // Per node, the merged state of each base (histories with and without numbers).
+    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean }>>();
+    const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
+    for (const [id, state] of raw) {
+      const base = baseId(id);
+      if (!bases.includes(base)) continue;
+      for (const node of state.activeOn) {
+        const entry = perNode.get(node) ?? new Map();
+        perNode.set(node, entry);
+        const previous = entry.get(base) ?? { active: false, failed: false };
+        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node) });
+      }
+      shared.get(base)!.startFailedOn.push(...state.startFailedOn);
+      shared.get(base)!.bannedOn.push(...state.bannedOn);
+    }
+    let next = 0;
+    for (const status of cib.status) {
+      const entry = perNode.get(status.uname);
+      if (!entry || next >= instances.length) continue;
+      const unit = instances[next++]!;
+      unit.members.forEach((member, index) => {
+        const found = entry.get(bases[index]!);
+        if (!found) return;
+        const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+        state.activeOn.push(status.uname);
+        if (found.failed) state.failedOn.push(status.uname);
+        states.set(member.id, state);
+      });
+    }
+    for (const unit of instances) unit.members.forEach((member, index) => {
+      const common = shared.get(bases[index]!)!;
+      if (common.startFailedOn.length === 0 && common.bannedOn.length === 0) return;
+      const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      state.startFailedOn.push(...common.startFailedOn);
+      state.bannedOn.push(...common.bannedOn);
+      states.set(member.id, state);
+    });
+  }
+  return states;
 }
 
 function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
@@ -251,19 +345,24 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
   context.visiting.add(unit.id);
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
-  for (const colocation of colocations) { const primary = context.units.get(unitIdOf(context, colocation.withRsc)); if (primary) placeUnit(context, primary); }
-  const memberScores = unit.members.map((member) => scoresFor(context.groupOf, cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds));
+  for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
+  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, unit.clone !== undefined));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = {};
   for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores) => addScores(sum, scores[node.name]!), 0);
   if (!nodes.some((node) => combined[node.name]! >= 0)) combined = { ...memberScores[0]! };
   for (const colocation of colocations) {
-    const primaryNode = context.placed.get(unitIdOf(context, colocation.withRsc));
+    if (unit.owners.includes(colocation.withRsc)) continue;
+    const primaryNodes = context.placedOn.get(colocation.withRsc) ?? [];
     const score = parseScore(colocation.score);
     for (const node of nodes) {
-      if (score >= INFINITY && node.name !== primaryNode) combined[node.name] = -INFINITY;
-      else if (node.name === primaryNode) combined[node.name] = addScores(combined[node.name]!, score);
+      if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
+      else if (primaryNodes.includes(node.name)) combined[node.name] = addScores(combined[node.name]!, score);
     }
+  }
+  if (unit.clone) {
+    const counts = context.cloneCounts.get(unit.clone.id);
+    for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;
   }
   const first = unit.members[0]!;
   const firstState = context.states.get(first.id);
@@ -274,7 +373,15 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
   if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
   context.placed.set(unit.id, target);
   context.visiting.delete(unit.id);
-  if (target) context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
+  if (target) {
+    context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
+    for (const owner of new Set([unit.id, ...unit.owners])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
+    if (unit.clone) {
+      const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
+      context.cloneCounts.set(unit.clone.id, counts);
+      counts.set(target, (counts.get(target) ?? 0) + 1);
+    }
+  } else if (!context.placedOn.has(unit.id)) context.placedOn.set(unit.id, []);
   let blocked = false;
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { schedule } from "../../../src/scheduler";
+import { sameActions } from "../../conformance/scheduler-compare";
+
+// Three-node clusters with clones: each instance is placed like a primitive, at most
+// clone-node-max instances per node, instance numbers printed as "child:N".
+function cluster(body: { resources: string; constraints?: string; status: string }) {
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/><node id="3" uname="n3"/></nodes>
+  <resources>${body.resources}</resources><constraints>${body.constraints ?? ""}</constraints></configuration>
+  <status>${body.status}</status></cib>`;
+  return importCibXml(xml, "clone-test").cib;
+}
+const up = (id: string, name: string, resources = "") =>
+  `<node_state id="${id}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${id}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
+const active = (rsc: string) =>
+  `<lrm_resource id="${rsc}" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="${rsc}_go" operation="start" call-id="4" rc-code="0" op-status="0" interval="0"/></lrm_resource>`;
+const pinger = (meta = "") => `<clone id="pingers">${meta ? `<meta_attributes id="pm">${meta}</meta_attributes>` : ""}<primitive id="ping" class="ocf" provider="pacemaker" type="Stateful"/></clone>`;
+const nv = (name: string, value: string) => `<nvpair id="nv-${name}" name="${name}" value="${value}"/>`;
+const run = (cib: ReturnType<typeof cluster>) => schedule(cib, { now: 0 }).actions as never as Record<string, unknown>[];
+
+describe("scheduler clones", () => {
+  it("starts one instance per node by default, numbered in node order", () => {
+    const actions = run(cluster({ resources: pinger(), status: up("1", "n1") + up("2", "n2") + up("3", "n3") }));
+    expect(sameActions(actions, [
+      { action: "start", resource: "ping:0", node: "n1" }, { action: "start", resource: "ping:1", node: "n2" }, { action: "start", resource: "ping:2", node: "n3" },
+    ])).toBe(true);
+  });
+
+  it("clone-max limits instances and clone-node-max allows several per node", () => {
+    const actions = run(cluster({ resources: pinger(nv("clone-max", "2") + nv("clone-node-max", "2")),
+      constraints: `<rsc_location id="only-n2" rsc="pingers" node="n2" score="100"/>`, status: up("1", "n1") + up("2", "n2") + up("3", "n3") }));
+    expect(sameActions(actions, [{ action: "start", resource: "ping:0", node: "n2" }, { action: "start", resource: "ping:1", node: "n2" }])).toBe(true);
+  });
+
+  it("keeps anonymous instances where they run whatever number their history carries, and stops the one on a banned node", () => {
+    const actions = run(cluster({ resources: pinger(), constraints: `<rsc_location id="ban" rsc="pingers" node="n3" score="-INFINITY"/>`,
+      status: up("1", "n1", active("ping:7")) + up("2", "n2", active("ping")) + up("3", "n3", active("ping:0")) }));
+    expect(sameActions(actions, [{ action: "stop", resource: "ping:2", node: "n3" }])).toBe(true);
+  });
+
+  it("a resource colocated with a clone may only go where an instance runs", () => {
+    const actions = run(cluster({ resources: pinger(nv("clone-max", "1")) + `<primitive id="app" class="ocf" provider="pacemaker" type="Stateful"/>`,
+      constraints: `<rsc_location id="p" rsc="pingers" node="n3" score="10"/><rsc_colocation id="c" rsc="app" with-rsc="pingers" score="INFINITY"/>`,
+      status: up("1", "n1") + up("2", "n2") + up("3", "n3") }));
+    expect(sameActions(actions, [{ action: "start", resource: "ping:0", node: "n3" }, { action: "start", resource: "app", node: "n3" }])).toBe(true);
+  });
+});
