@@ -12,7 +12,8 @@ import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, 
 import { runOcfAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
-import { LocalResources, type ActionRunner } from "./local-resources";
+import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
+import { builtinAgents } from "../../agents";
 
 // The controller's clock: join resends, election wait, timeouts and rechecks; quiet ticks cost nothing.
 const TICK_MS = 250;
@@ -56,6 +57,7 @@ export interface AgentOptions {
  */
 export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT): ActionRunner {
   return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
+    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs);
     if (primitive.class !== "ocf" || primitive.provider === undefined) {
       return { rc: 5, reason: `resource class '${primitive.class}' is not supported by this agent's executor`, timedOut: false, runTimeMs: 0 };
     }
@@ -63,6 +65,27 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
     const result = await runOcfAction({ id: primitive.id, provider: primitive.provider, type: primitive.type, params: flattenSets(primitive.instance), meta }, { action, intervalMs, timeoutMs, ocfRoot });
     return { rc: result.rc, reason: result.exitReason ?? (result.timedOut ? `${action} timed out after ${timeoutMs} ms` : undefined), timedOut: result.timedOut, runTimeMs: result.runTimeMs };
   };
+}
+
+/** A built-in agent's action, in this process, ended by its timeout. */
+async function runBuiltin(primitive: Primitive, action: string, timeoutMs: number): Promise<ActionOutcome> {
+  const agent = builtinAgents.get(primitive.type);
+  if (!agent) return { rc: 5, reason: `built-in agent '${primitive.type}' does not exist (built in: ${[...builtinAgents.keys()].join(", ")})`, timedOut: false, runTimeMs: 0 };
+  const started = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal };
+    const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
+    const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));
+    const outcome = await Promise.race([run, timedOut]);
+    return { rc: outcome.rc, reason: outcome.reason, timedOut: false, runTimeMs: performance.now() - started };
+  } catch (error) {
+    const timedOut = controller.signal.aborted;
+    return { rc: 1, reason: timedOut ? `${action} timed out after ${timeoutMs} ms` : `${action} failed: ${error instanceof Error ? error.message : String(error)}`, timedOut, runTimeMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {

@@ -16,6 +16,8 @@ export interface PairOptions {
   tag: string;
   /** Third octet of 10.202.X.0/24. */
   subnet: number;
+  /** Start an ipmi_sim BMC per node (default true). */
+  bmcs?: boolean;
 }
 
 const CONTROL = `#!/bin/sh
@@ -105,9 +107,11 @@ export class PairTestbed {
       this.addNamespace(this.clientNs);
       this.plug(this.clientNs, `eh${this.options.tag}vc`, [this.clientAddress]);
       spawnSync("ip", ["netns", "exec", this.clientNs, "sysctl", "-qw", "net.ipv4.conf.all.arp_accept=1", "net.ipv4.conf.eth0.arp_accept=1"]);
-      this.addNamespace(this.bmcNs);
-      this.plug(this.bmcNs, `eh${this.options.tag}vb`, this.nodes.map((node) => node.bmcAddress));
-      for (const node of this.nodes) await this.startBmc(node);
+      if (this.options.bmcs !== false) {
+        this.addNamespace(this.bmcNs);
+        this.plug(this.bmcNs, `eh${this.options.tag}vb`, this.nodes.map((node) => node.bmcAddress));
+        for (const node of this.nodes) await this.startBmc(node);
+      }
     } catch (error) {
       this.destroy();
       throw error;

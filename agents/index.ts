@@ -1,0 +1,7 @@
+// The built-in resource agents, by name (class "builtin" in the CIB).
+import type { BuiltinAgent } from "./types";
+import { ipaddr } from "./ipaddr";
+
+export { OCF, checkParameters, metadataXml, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec } from "./types";
+
+export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([[ipaddr.name, ipaddr]]);

@@ -1,0 +1,134 @@
+// ipaddr: a virtual IP address. Start adds it with its prefix on the interface (found from
+// the subnet when not given), after checking that no other host answers for it (duplicate
+// address detection with arping -D, bounded by dad_timeout_ms), then announces it with
+// unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
+// address is on the interface (no fork: the kernel's list through os.networkInterfaces).
+// Stop removes it.
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { isIPv4, isIPv6 } from "node:net";
+import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
+
+interface Resolved { ip: string; prefix: number; nic: string; family: 4 | 6 }
+
+function run(command: string, args: string[], signal: AbortSignal, limitMs?: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], signal });
+    let output = "";
+    let timedOut = false;
+    const timer = limitMs === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, limitMs);
+    child.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.on("error", (error) => { if (timer) clearTimeout(timer); resolve({ code: 127, output: `${output}${error.message}`, timedOut }); });
+    child.on("close", (code) => { if (timer) clearTimeout(timer); resolve({ code, output, timedOut }); });
+  });
+}
+
+function inSubnet(address: string, network: string, prefix: number): boolean {
+  if (!isIPv4(address) || !isIPv4(network)) return false;
+  const value = (text: string) => text.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
+  const size = 2 ** (32 - prefix);
+  return Math.floor(value(address) / size) === Math.floor(value(network) / size);
+}
+
+/** The interface and prefix for the address: as given, else the interface whose subnet holds it. */
+export function resolveAddress(params: Readonly<Record<string, string>>, interfaces = networkInterfaces()): Resolved | AgentOutcome {
+  const ip = params.ip!.trim();
+  const family = isIPv4(ip) ? 4 : isIPv6(ip) ? 6 : undefined;
+  if (family === undefined) return { rc: OCF.errConfigured, reason: `ip '${ip}' is not an IPv4 or IPv6 address` };
+  const givenPrefix = params.cidr_netmask?.trim();
+  if (givenPrefix && !(/^\d+$/.test(givenPrefix) && Number(givenPrefix) <= (family === 4 ? 32 : 128))) return { rc: OCF.errConfigured, reason: `cidr_netmask '${givenPrefix}' is not a prefix length` };
+  const nic = params.nic?.trim();
+  if (nic) {
+    if (!interfaces[nic]) return { rc: OCF.errConfigured, reason: `nic '${nic}' does not exist on this node` };
+    const own = interfaces[nic]!.find((entry) => entry.family === (family === 4 ? "IPv4" : "IPv6") && entry.address !== ip);
+    const prefix = givenPrefix ? Number(givenPrefix) : own ? Number(own.cidr?.split("/")[1] ?? (family === 4 ? 32 : 128)) : family === 4 ? 32 : 128;
+    return { ip, prefix, nic, family };
+  }
+  for (const [name, entries] of Object.entries(interfaces)) {
+    for (const entry of entries ?? []) {
+      if (entry.internal || entry.family !== "IPv4" || entry.address === ip || !entry.cidr) continue;
+      const prefix = Number(entry.cidr.split("/")[1]);
+      if (inSubnet(ip, entry.address, prefix)) return { ip, prefix: givenPrefix ? Number(givenPrefix) : prefix, nic: name, family: 4 };
+    }
+  }
+  return { rc: OCF.errConfigured, reason: `no interface on this node has a subnet that holds ${ip}; give nic= and cidr_netmask=` };
+}
+
+/**
+ * Ends the unsolicited ARP announcements still being sent for an address (started by a
+ * recent start), so a quick move does not look like a duplicate to the next holder.
+ */
+function stopAnnouncing(ip: string): void {
+  let entries: string[];
+  try { entries = readdirSync("/proc"); } catch { return; }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0"); } catch { continue; }
+    if (argv[0]?.endsWith("arping") && argv.includes("-U") && argv.includes(ip)) {
+      try { process.kill(Number(entry), "SIGTERM"); } catch { /* gone */ }
+    }
+  }
+}
+
+function present(ip: string, nic: string): boolean {
+  return (networkInterfaces()[nic] ?? []).some((entry) => entry.address === ip);
+}
+
+function prepare(call: AgentCall): Resolved | AgentOutcome {
+  const problem = checkParameters(ipaddr, call.params);
+  if (problem) return problem;
+  return resolveAddress(call.params);
+}
+
+export const ipaddr: BuiltinAgent = {
+  name: "ipaddr",
+  description: "A virtual IP address that moves between nodes. Adds the address on the interface of its subnet, refuses one that another host answers for, and announces it with unsolicited ARP.",
+  parameters: [
+    { name: "ip", required: true, description: "The address (IPv4 or IPv6)." },
+    { name: "cidr_netmask", description: "Its prefix length. Default: that of the interface whose subnet holds the address." },
+    { name: "nic", description: "The interface. Default: the one whose subnet holds the address." },
+    { name: "arp_count", default: "2", description: "Unsolicited ARP announcements after start (IPv4)." },
+    { name: "dad_timeout_ms", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check)." },
+  ],
+  async start(call: AgentCall): Promise<AgentOutcome> {
+    const target = prepare(call);
+    if ("rc" in target) return target;
+    if (present(target.ip, target.nic)) return { rc: OCF.success };
+    const dadMs = Number(call.params.dad_timeout_ms ?? 100);
+    if (target.family === 4 && dadMs > 0) {
+      // arping -D exits 1 as soon as another host answers; silence until our limit means free.
+      const dad = await run("arping", ["-D", "-q", "-c", "1", "-w", "1", "-I", target.nic, target.ip], call.signal, dadMs);
+      if (!dad.timedOut && dad.code === 1) return { rc: OCF.errGeneric, reason: `another host already answers for ${target.ip} on ${target.nic} (duplicate address); not adding it` };
+      if (!dad.timedOut && dad.code === 127) return { rc: OCF.errInstalled, reason: `arping is not installed (Debian package iputils-arping): ${dad.output.trim()}` };
+    }
+    const added = await run("ip", [target.family === 6 ? "-6" : "-4", "addr", "add", `${target.ip}/${target.prefix}`, "dev", target.nic], call.signal);
+    if (added.code !== 0 && !/File exists/.test(added.output)) return { rc: OCF.errGeneric, reason: `ip addr add ${target.ip}/${target.prefix} dev ${target.nic} failed: ${added.output.trim()}` };
+    if (target.family === 4) {
+      // Announce in the background: the address is usable now; the announcements only speed up others' caches.
+      const count = String(Math.max(1, Math.min(10, Number(call.params.arp_count ?? 2) || 2)));
+      const announce = spawn("arping", ["-U", "-q", "-c", count, "-w", count, "-I", target.nic, target.ip], { stdio: "ignore", detached: true });
+      announce.on("error", () => {});
+      announce.unref();
+    }
+    return { rc: OCF.success };
+  },
+  async stop(call: AgentCall): Promise<AgentOutcome> {
+    const target = prepare(call);
+    if ("rc" in target) return target.rc === OCF.errConfigured && call.params.ip ? { rc: OCF.success } : target;
+    stopAnnouncing(target.ip);
+    if (!present(target.ip, target.nic)) return { rc: OCF.success };
+    const removed = await run("ip", [target.family === 6 ? "-6" : "-4", "addr", "del", `${target.ip}/${target.prefix}`, "dev", target.nic], call.signal);
+    if (removed.code !== 0 && present(target.ip, target.nic)) return { rc: OCF.errGeneric, reason: `ip addr del ${target.ip} dev ${target.nic} failed: ${removed.output.trim()}` };
+    return { rc: OCF.success };
+  },
+  async monitor(call: AgentCall): Promise<AgentOutcome> {
+    const problem = checkParameters(ipaddr, call.params);
+    if (problem) return problem;
+    const ip = call.params.ip!.trim();
+    const found = Object.values(networkInterfaces()).some((entries) => (entries ?? []).some((entry) => entry.address === ip));
+    return found ? { rc: OCF.success } : { rc: OCF.notRunning };
+  },
+};

@@ -1,0 +1,70 @@
+// The shape of a built-in resource agent: OCF semantics (the same actions and exit codes),
+// run inside the agent process so a monitor costs no fork. Long-running work they start
+// (daemons) runs in its own process group; an action honours its AbortSignal (timeout).
+export const OCF = { success: 0, errGeneric: 1, errArgs: 2, errUnimplemented: 3, errPerm: 4, errInstalled: 5, errConfigured: 6, notRunning: 7 } as const;
+
+export interface AgentCall {
+  /** Instance parameters (OCF_RESKEY_*), as strings. */
+  params: Readonly<Record<string, string>>;
+  /** The resource id (OCF_RESOURCE_INSTANCE). */
+  instance: string;
+  /** Ends the action: the executor's timeout. */
+  signal: AbortSignal;
+}
+
+export interface AgentOutcome {
+  rc: number;
+  /** Why, for anything but success (shown as the exit reason). */
+  reason?: string;
+}
+
+export interface ParameterSpec {
+  name: string;
+  required?: boolean;
+  default?: string;
+  description: string;
+}
+
+export interface BuiltinAgent {
+  name: string;
+  description: string;
+  parameters: ParameterSpec[];
+  start(call: AgentCall): Promise<AgentOutcome>;
+  stop(call: AgentCall): Promise<AgentOutcome>;
+  monitor(call: AgentCall): Promise<AgentOutcome>;
+}
+
+/** Missing required parameters give OCF_ERR_CONFIGURED naming them. */
+export function checkParameters(agent: BuiltinAgent, params: Readonly<Record<string, string>>): AgentOutcome | undefined {
+  const missing = agent.parameters.filter((parameter) => parameter.required && !(params[parameter.name] ?? "").trim()).map((parameter) => parameter.name);
+  if (missing.length === 0) return undefined;
+  return { rc: OCF.errConfigured, reason: `missing required parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")} for ${agent.name}` };
+}
+
+/** OCF meta-data XML for a built-in agent. */
+export function metadataXml(agent: BuiltinAgent): string {
+  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const parameters = agent.parameters.map((parameter) => `    <parameter name="${parameter.name}" required="${parameter.required ? 1 : 0}" unique="0">
+      <longdesc lang="en">${escape(parameter.description)}</longdesc>
+      <shortdesc lang="en">${escape(parameter.description.split(".")[0]!)}</shortdesc>
+      <content type="string"${parameter.default === undefined ? "" : ` default="${escape(parameter.default)}"`}/>
+    </parameter>`).join("\n");
+  return `<?xml version="1.0"?>
+<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
+<resource-agent name="${agent.name}" version="1.0">
+  <version>1.1</version>
+  <longdesc lang="en">${escape(agent.description)}</longdesc>
+  <shortdesc lang="en">${escape(agent.description.split(".")[0]!)}</shortdesc>
+  <parameters>
+${parameters}
+  </parameters>
+  <actions>
+    <action name="start" timeout="20s"/>
+    <action name="stop" timeout="20s"/>
+    <action name="monitor" timeout="20s" interval="10s" depth="0"/>
+    <action name="validate-all" timeout="20s"/>
+    <action name="meta-data" timeout="5s"/>
+  </actions>
+</resource-agent>
+`;
+}

@@ -1,0 +1,110 @@
+// The built-in ipaddr agent in network namespaces (two nodes and a client on one bridge),
+// run as a plain OCF agent (`edgeha ocf ipaddr ACTION`): it adds the VIP and the client
+// reaches it; a second node refuses it while the first still answers for it (duplicate
+// address detection); moved to the second node, the client's neighbour table follows at
+// once (unsolicited ARP); monitor and stop follow OCF; a missing ip is OCF_ERR_CONFIGURED
+// naming it; and ocf-tester (resource-agents) passes through a two-line wrapper.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { canUseNamespaces, cliBundle, reasonMissing } from "../../support/environment";
+import { PairTestbed, type PairNode } from "../../support/pair";
+
+const missing = [canUseNamespaces() ? "" : "(needs root and network namespaces)", reasonMissing("arping", "unshare")].filter(Boolean).join(" ");
+const testbed = new PairTestbed({ tag: `i${process.pid % 1000}`, subnet: 200 + (process.pid % 50), bmcs: false });
+
+function ocf(node: PairNode, action: string, params: Record<string, string>): { status: number | null; stderr: string } {
+  const env = Object.entries({ OCF_RESOURCE_INSTANCE: "vip", ...Object.fromEntries(Object.entries(params).map(([key, value]) => [`OCF_RESKEY_${key}`, value])) }).map(([key, value]) => `${key}=${value}`);
+  const result = testbed.exec(node.namespace, ["env", ...env, process.execPath, cliBundle, "ocf", "ipaddr", action], 15_000);
+  return { status: result.status, stderr: result.stderr };
+}
+
+function mac(namespace: string): string {
+  return testbed.exec(namespace, ["cat", "/sys/class/net/eth0/address"]).stdout.trim();
+}
+
+/** A TCP connection attempt from the client: refused (RST) proves the address answers. */
+function reach(address: string): boolean {
+  const result = testbed.exec(testbed.clientNs, ["bash", "-c", `exec 3<>/dev/tcp/${address}/9`], 5000);
+  return /refused/i.test(result.stderr) || result.status === 0;
+}
+
+function clientNeighbour(address: string): string | undefined {
+  const line = testbed.exec(testbed.clientNs, ["ip", "neigh", "show", address]).stdout;
+  return /lladdr (\S+)/.exec(line)?.[1];
+}
+
+async function waitFor(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+beforeAll(async () => {
+  if (!missing) await testbed.create();
+}, 30_000);
+
+afterAll(() => {
+  if (!missing) testbed.destroy();
+});
+
+describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () => {
+  const [node1, node2] = [() => testbed.nodes[0]!, () => testbed.nodes[1]!];
+
+  it("adds the VIP on the interface of its subnet; monitor follows; the client reaches it", () => {
+    expect(ocf(node1(), "monitor", { ip: testbed.vip }).status).toBe(7);
+    expect(ocf(node1(), "start", { ip: testbed.vip }).status).toBe(0);
+    expect(testbed.exec(node1().namespace, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout).toContain(`${testbed.vip}/24`);
+    expect(ocf(node1(), "monitor", { ip: testbed.vip }).status).toBe(0);
+    expect(ocf(node1(), "start", { ip: testbed.vip }).status).toBe(0);
+    reach(testbed.vip);
+    expect(clientNeighbour(testbed.vip)).toBe(mac(node1().namespace));
+  });
+
+  it("another node refuses the VIP while a host answers for it (duplicate address detection)", () => {
+    const refused = ocf(node2(), "start", { ip: testbed.vip, dad_timeout_ms: "500" });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/another host already answers for/);
+    expect(testbed.exec(node2().namespace, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout).not.toContain(testbed.vip);
+  });
+
+  it("moved to the other node, the client's neighbour table follows by unsolicited ARP", async () => {
+    expect(ocf(node1(), "stop", { ip: testbed.vip }).status).toBe(0);
+    expect(ocf(node1(), "monitor", { ip: testbed.vip }).status).toBe(7);
+    expect(ocf(node1(), "stop", { ip: testbed.vip }).status).toBe(0);
+    const moved = ocf(node2(), "start", { ip: testbed.vip });
+    expect(moved.status, moved.stderr).toBe(0);
+    const node2Mac = mac(node2().namespace);
+    await waitFor("the client's neighbour entry to name node2", () => clientNeighbour(testbed.vip) === node2Mac);
+    expect(reach(testbed.vip)).toBe(true);
+  });
+
+  it("a missing ip is OCF_ERR_CONFIGURED naming the parameter; an unknown nic is named too", () => {
+    const result = ocf(node1(), "start", {});
+    expect(result.status).toBe(6);
+    expect(result.stderr).toMatch(/missing required parameter ip/);
+    const badNic = ocf(node1(), "start", { ip: "10.77.0.1", nic: "nosuch0" });
+    expect(badNic.status).toBe(6);
+    expect(badNic.stderr).toMatch(/nic 'nosuch0' does not exist/);
+  });
+
+  it.skipIf(reasonMissing("ocf-tester") !== "")("passes ocf-tester through a two-line wrapper", () => {
+    // ocf-tester runs some checks as an unprivileged user: the wrapper's path must be readable.
+    const base = mkdtempSync(join(tmpdir(), "eh-ocf-"));
+    chmodSync(base, 0o755);
+    const root = join(base, "resource.d", "edgeha");
+    mkdirSync(root, { recursive: true, mode: 0o755 });
+    const wrapper = join(root, "ipaddr");
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${cliBundle} ocf ipaddr "$1"\n`);
+    chmodSync(wrapper, 0o755);
+    // Another free address of the subnet (node2 holds the VIP after the move above).
+    const free = testbed.vip.replace(/\.\d+$/, ".51");
+    const result = testbed.exec(node1().namespace, ["ocf-tester", "-n", "vip", "-o", `ip=${free}`, wrapper], 120_000);
+    expect(result.stdout + result.stderr).toMatch(/passed all tests/);
+    expect(result.status).toBe(0);
+    rmSync(base, { recursive: true, force: true });
+  }, 150_000);
+});
