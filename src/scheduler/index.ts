@@ -207,7 +207,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   return { actions, scores: context.scores };
@@ -239,6 +239,8 @@ interface PlacementContext {
   placedOn: Map<string, string[]>;
   /** Instances of each clone placed per node. */
   cloneCounts: Map<string, Map<string, number>>;
+  /** Clones whose placement has begun. */
+  clonesStarted: Set<string>;
   scores: Record<string, Record<string, number>>;
   actions: ScheduledAction[];
   fenced: Set<string>;
@@ -340,8 +342,22 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
   return states;
 }
 
-function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
+/**
+ * A clone's instances are placed together: first every active instance that may stay on
+ * its current node keeps it, then the others are placed in instance order.
+ */
+function placeClone(context: PlacementContext, cloneId: string): void {
+  if (context.clonesStarted.has(cloneId)) return;
+  context.clonesStarted.add(cloneId);
+  const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
+  for (const unit of instances) placeUnit(context, unit, true);
+  for (const unit of instances) placeUnit(context, unit);
+}
+
+function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {
+  if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
   if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
+  if (onlyCurrent && (context.states.get(unit.members[0]!.id)?.activeOn.length ?? 0) !== 1) return;
   context.visiting.add(unit.id);
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
@@ -370,6 +386,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit): void {
   const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
   const unitStopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
+  if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
   if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
   context.placed.set(unit.id, target);
   context.visiting.delete(unit.id);

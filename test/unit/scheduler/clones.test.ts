@@ -47,4 +47,11 @@ describe("scheduler clones", () => {
       status: up("1", "n1") + up("2", "n2") + up("3", "n3") }));
     expect(sameActions(actions, [{ action: "start", resource: "ping:0", node: "n3" }, { action: "start", resource: "app", node: "n3" }])).toBe(true);
   });
+
+  it("running instances keep their nodes before the others are placed, so a displaced instance stops instead of pushing another one out", () => {
+    const unique = pinger(nv("globally-unique", "true") + nv("clone-max", "2"));
+    const actions = run(cluster({ resources: unique, constraints: `<rsc_location id="ban" rsc="pingers" node="n1" score="-INFINITY"/><rsc_location id="ban3" rsc="pingers" node="n3" score="-INFINITY"/>`,
+      status: up("1", "n1", active("ping:0")) + up("2", "n2", active("ping:1")) + up("3", "n3") }));
+    expect(sameActions(actions, [{ action: "stop", resource: "ping:0", node: "n1" }])).toBe(true);
+  });
 });
