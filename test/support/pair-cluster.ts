@@ -16,7 +16,7 @@ export interface PairClusterOptions {
   consensusMs?: number;
   /** Pacemaker's priority-fencing-delay, e.g. "2s" (settles a fence race for the node with the group). */
   priorityFencingDelay?: string;
-  /** The VIP agent: resource-agents' IPaddr2 (default) or edgeha's built-in ipaddr. */
+  /** The VIP agent: edgeha's built-in ipaddr (default) or resource-agents' IPaddr2. */
   vipAgent?: "IPaddr2" | "builtin";
   monitorInterval?: string;
   /** ADDRESS:PORT of an `edgeha arbiter` (quorum.arbiter). */
@@ -72,7 +72,7 @@ export class PairCluster {
           <instance_attributes id="${id}-i"><nvpair id="${id}-1" name="binfile" value="${binfile}"/><nvpair id="${id}-2" name="args" value="${args}"/></instance_attributes>
           <operations><op id="${id}-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
         </primitive>`;
-    const vip = options.vipAgent === "builtin"
+    const vip = options.vipAgent !== "IPaddr2"
       ? `<primitive id="vip" class="builtin" type="ipaddr">
           <instance_attributes id="vip-i"><nvpair id="vip-1" name="ip" value="${testbed.vip}"/><nvpair id="vip-2" name="cidr_netmask" value="24"/></instance_attributes>
           <operations><op id="vip-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
