@@ -1,7 +1,7 @@
 // Real `edgeha agent` processes inside network namespaces, read through their admin sockets.
 // Every wait is bounded; every process and namespace is removed by `close()`.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requestApi } from "../../../src/api";
 import { cliBundle } from "../../support/environment";
@@ -52,6 +52,18 @@ export class AgentProcess {
     const log = openSync(join(this.directory, `${this.name}.log`), "a");
     this.child = spawn("ip", ["netns", "exec", this.namespace.name, process.execPath, cliBundle, ...this.args], { stdio: ["ignore", log, log] });
     closeSync(log);
+  }
+
+  /** Whether the process is still running (it may have died on its own). */
+  get alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines of the agent's log and whether it still runs, for a failed test's report. */
+  describe(lines = 12): string {
+    const file = join(this.directory, `${this.name}.log`);
+    const tail = existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
+    return `--- ${this.name} (${this.alive ? "running" : `exited ${this.child?.exitCode ?? this.child?.signalCode ?? "or never started"}`})\n${tail}`;
   }
 
   /** kill -9; `ip netns exec` execs the agent, so this pid is the agent itself. */

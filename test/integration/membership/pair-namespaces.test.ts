@@ -98,7 +98,9 @@ beforeAll(() => {
   connect(alpha, `${address(1, 1)}/24`, beta, `${address(1, 2)}/24`, `e${tag}d`);
 });
 
-afterEach(() => {
+afterEach((context) => {
+  // A failed test shows what the agents logged last, so a failure in CI can be read.
+  if (context.task.result?.state === "fail") for (const agent of running) console.error(agent.describe());
   for (const agent of running.splice(0)) agent.kill();
   if (usable) healAll();
 });

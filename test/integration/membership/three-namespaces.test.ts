@@ -68,7 +68,9 @@ beforeAll(() => {
   for (const id of ids) agents.set(id, AgentProcess.agent(nodes.get(id)!, `n${id}`, directory, join(directory, "edgeha.yaml")));
 });
 
-afterEach(() => {
+afterEach((context) => {
+  // A failed test shows what the agents logged last, so a failure in CI can be read.
+  if (context.task.result?.state === "fail") for (const agent of agents.values()) console.error(agent.describe());
   if (usable) healAll();
 });
 
