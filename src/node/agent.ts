@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
 import { runOcfAction } from "../executor";
-import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, type FenceRunner } from "../fencer";
+import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { builtinAgents } from "../../agents";
@@ -105,6 +105,18 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name), logger, epochSeconds);
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
+  resources.unfence = async (cib, done) => {
+    const devices = devicesFromCib(cib).filter((device) => device.needsUnfencing && canFence(device, node.name) && !done.has(device.id));
+    const failures: string[] = [];
+    for (const device of devices) {
+      const result = await runDriverAction(device, "on", plugFor(device, node.name), device.actionTimeoutMs, node.name);
+      if (result.ok) {
+        done.add(device.id);
+        logger.info({ device: device.id }, "unfenced this node");
+      } else failures.push(`${device.id}: ${result.message}`);
+    }
+    return failures;
+  };
   const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
   const fenceRunner = options.fenceRunner ?? localFenceRunner;
   const clients = new Map<number, (reply: ClientReply) => void>();

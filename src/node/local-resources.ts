@@ -32,6 +32,10 @@ export class LocalResources {
   private shutdownRequested = false;
   private closed = false;
   private changed: (() => void) | undefined;
+  /** Devices that have unfenced this node since the agent started. */
+  readonly unfencedDevices = new Set<string>();
+  /** Runs the unfencing that is due; returns what failed. Set by the agent. */
+  unfence: ((cib: Cib, done: Set<string>) => Promise<string[]>) | undefined;
 
   private readonly run: ActionRunner;
   /** Fence devices "run" here once started: the fencer may use them from this node. */
@@ -69,11 +73,36 @@ export class LocalResources {
     this.notify();
   }
 
-  /** A new configuration is in force: probe whatever is new or changed, then report. */
+  /** A new configuration is in force: unfence this node where needed, probe whatever is new or changed, then report. */
   configure(cib: Cib): void {
     this.cib = cib;
     const version = formatVersion(cib.version);
     this.probing = true;
+    void this.unfenceThenProbe(cib, version);
+  }
+
+  /**
+   * Unfencing: a device that needs it (scsi, provides=unfencing) must have let this node
+   * in again ("on" for this node, run here) since the agent started, before anything
+   * starts here. Until it has, this node stands by (a transient standby the DC sees).
+   */
+  private async unfenceThenProbe(cib: Cib, version: string): Promise<void> {
+    if (this.unfence) {
+      const failures = await this.unfence(cib, this.unfencedDevices);
+      if (this.cib !== cib) return;
+      if (failures.length > 0) {
+        this.attributes.standby = "on";
+        this.attributes["#unfence-failed"] = failures.join("; ");
+        this.logger.error({ failures }, "unfencing failed: this node stands by until it succeeds (retried with the next configuration or cleanup)");
+      } else if (this.attributes["#unfence-failed"] !== undefined) {
+        delete this.attributes.standby;
+        delete this.attributes["#unfence-failed"];
+      }
+    }
+    this.probe(cib, version);
+  }
+
+  private probe(cib: Cib, version: string): void {
     const primitives = allPrimitives(cib);
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async () => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));

@@ -1,0 +1,93 @@
+// LocalResources with a fake action runner: probes report what runs, a failed start bans
+// the resource from the node (fail count INFINITY), a recurring monitor's failure is
+// recorded once, and unfencing comes before probes: a node that cannot be unfenced stands by.
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
+import { createLogger } from "../../../src/common/log";
+import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
+
+const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+
+function cibWith(...ids: string[]): Cib {
+  const cib = emptyCib();
+  cib.version = { adminEpoch: 0, epoch: 2, numUpdates: 0 };
+  cib.resources = ids.map((id): Primitive => ({ kind: "primitive", id, class: "ocf", provider: "test", type: "T", extra: {}, instance: [], meta: [], operations: [{ id: `${id}-m`, name: "monitor", interval: "50ms", intervalMs: 50, extra: {}, meta: [], instance: [] }] }));
+  return cib;
+}
+
+async function settle(resources: LocalResources, predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`not settled: ${JSON.stringify(resources.report())}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("local resources", () => {
+  it("probes every configured resource and reports it probed for that version", async () => {
+    const running = new Set(["a"]);
+    const runner: ActionRunner = async (primitive, action) => ({ rc: action === "monitor" ? (running.has(primitive.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a", "b"));
+    await settle(resources, () => resources.report().probed);
+    const report = resources.report();
+    expect(report.cibVersion).toBe("0.2.0");
+    expect(report.resources.a!.operations.map((op) => [op.operation, op.rcCode])).toEqual([["monitor", 0]]);
+    expect(report.resources.b!.operations.map((op) => [op.operation, op.rcCode])).toEqual([["monitor", 7]]);
+    resources.close();
+  });
+
+  it("a failed start sets the fail count to INFINITY and keeps the failure for display", async () => {
+    const runner: ActionRunner = async (_primitive, action) => ({ rc: action === "start" ? 1 : 7, reason: action === "start" ? "boom" : undefined, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a"));
+    await settle(resources, () => resources.report().probed);
+    const result = await resources.operate("a", "start");
+    expect(result).toEqual({ ok: false, reason: "boom" });
+    const report = resources.report();
+    expect(report.attributes["fail-count-a#start_0"]).toBe("INFINITY");
+    expect(report.failures).toEqual([expect.objectContaining({ resource: "a", operation: "start", rc: 1, reason: "boom" })]);
+    resources.cleanup("a");
+    await settle(resources, () => resources.report().probed && resources.report().failures!.length === 0);
+    expect(resources.report().attributes["fail-count-a#start_0"]).toBeUndefined();
+    resources.close();
+  });
+
+  it("a recurring monitor that fails is recorded, with a fail count, and stops until the next start", async () => {
+    let alive = true;
+    let monitors = 0;
+    const runner: ActionRunner = async (_primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs > 0) monitors++;
+      return { rc: action === "monitor" ? (alive ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a"));
+    await settle(resources, () => resources.report().probed);
+    await resources.operate("a", "start");
+    await settle(resources, () => monitors >= 2);
+    alive = false;
+    await settle(resources, () => resources.report().attributes["fail-count-a#monitor_50"] === "1");
+    const count = monitors;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(monitors).toBe(count);
+    resources.close();
+  });
+
+  it("unfences before probing; a node that cannot be unfenced stands by", async () => {
+    const order: string[] = [];
+    const runner: ActionRunner = async (primitive, action) => { order.push(`${action} ${primitive.id}`); return { rc: 7, timedOut: false, runTimeMs: 1 }; };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    let succeed = false;
+    resources.unfence = async (_cib, done) => { order.push("unfence"); if (succeed) { done.add("disk"); return []; } return ["disk: reservation refused"]; };
+    resources.configure(cibWith("a"));
+    await settle(resources, () => resources.report().probed);
+    expect(order).toEqual(["unfence", "monitor a"]);
+    expect(resources.report().attributes.standby).toBe("on");
+    succeed = true;
+    resources.cleanup();
+    await settle(resources, () => resources.report().probed && resources.report().attributes.standby === undefined);
+    expect(resources.unfencedDevices.has("disk")).toBe(true);
+    resources.close();
+  });
+});
