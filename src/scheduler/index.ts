@@ -7,12 +7,16 @@ import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, typ
 export const INFINITY = 1_000_000;
 
 export interface ScheduledAction {
-  action: "start" | "stop" | "move" | "recover" | "restart" | "fence";
+  action: "start" | "stop" | "move" | "recover" | "restart" | "fence" | "promote" | "demote";
   resource?: string;
   node?: string;
   from?: string;
   to?: string;
   kind?: string;
+  /** Promotable clone instances: the role kept by this action, or the role change. */
+  role?: "Promoted" | "Unpromoted";
+  from_role?: "Stopped" | "Promoted" | "Unpromoted";
+  to_role?: "Promoted" | "Unpromoted";
   reason: string;
 }
 
@@ -42,6 +46,8 @@ export interface ResourceState {
   startFailedOn: string[];
   /** Nodes where an operation returned a hard error (not installed, not configured, invalid parameter). */
   bannedOn: string[];
+  /** Nodes where it is active in the Promoted role (promotable clones). */
+  promotedOn?: string[];
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -86,9 +92,14 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
       let failed = false;
       let startFailed = false;
       let hardError = false;
+      let promoted = false;
       for (const record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
+        // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
+        if (record.rcCode === 8 || record.rcCode === 9) promoted = true;
+        else if (record.rcCode === 0 && ["start", "demote", "monitor", "migrate_from"].includes(name)) promoted = false;
+        else if (record.rcCode === 0 && name === "promote") promoted = true;
         if (record.rcCode === 0 || record.rcCode === 8) {
           if (name === "stop" || name === "migrate_to") { active = false; failed = false; }
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
@@ -100,6 +111,7 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
         if (name === "start" && (record.rcCode === 0)) startFailed = false;
       }
       if (active) state.activeOn.push(node.uname);
+      if (active && promoted) (state.promotedOn ??= []).push(node.uname);
       if (failed) state.failedOn.push(node.uname);
       if (startFailed && failed) state.startFailedOn.push(node.uname);
       if (hardError) state.bannedOn.push(node.uname);
@@ -131,6 +143,8 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
       continue;
     }
     for (const rule of constraint.rules) {
+      // Rules for the Promoted role weigh in promotion, not placement.
+      if (rule.role !== undefined && !/^(started|unpromoted|slave)$/i.test(rule.role)) continue;
       for (const node of nodes) {
         if (!ruleMatches(rule, node.attributes)) continue;
         const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
@@ -207,9 +221,10 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
+  for (const emit of context.pending) emit();
   return { actions, scores: context.scores };
 }
 
@@ -222,7 +237,7 @@ interface PlacementUnit {
   owners: string[];
   /** Constraint ids reaching one member: itself, its base id in a clone, and the unit's owners. */
   ownersOf: (member: Primitive) => string[];
-  clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[] };
+  clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[]; promotable?: { max: number; nodeMax: number } };
 }
 
 interface PlacementContext {
@@ -239,6 +254,10 @@ interface PlacementContext {
   placedOn: Map<string, string[]>;
   /** Instances of each clone placed per node. */
   cloneCounts: Map<string, Map<string, number>>;
+  /** Action derivations waiting for every placement. */
+  pending: (() => void)[];
+  /** Units of promotable clones that are to run Promoted. */
+  promoted: Set<string>;
   /** Clones whose placement has begun. */
   clonesStarted: Set<string>;
   scores: Record<string, Record<string, number>>;
@@ -270,12 +289,16 @@ function placementUnits(cib: Cib, nodeCount: number): PlacementUnit[] {
       const anonymous = !truthy(meta["globally-unique"]);
       const childMembers = child.kind === "group" ? child.members : [child];
       const bases = childMembers.map((member) => member.id);
+      const promotable = resource.legacyMaster || truthy(meta.promotable) ? {
+        max: Math.max(0, parseScore(meta["promoted-max"] ?? meta["master-max"] ?? "1")),
+        nodeMax: Math.max(0, parseScore(meta["promoted-node-max"] ?? meta["master-node-max"] ?? "1")),
+      } : undefined;
       for (let instance = 0; instance < count; instance++) {
         const members = childMembers.map((member) => withId(member, `${member.id}:${instance}`));
         const baseOf = new Map(members.map((member, index) => [member.id, childMembers[index]!.id]));
         const owners = child.kind === "group" ? [child.id, resource.id] : [resource.id];
         units.push({ id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...(child.kind === "group" ? flattenSets(child.meta) : {}) }, owners,
-          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases } });
+          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable } });
       }
     }
   }
@@ -302,7 +325,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
     const bases = instances[0]!.clone!.bases;
     for (const unit of instances) for (const member of unit.members) states.delete(member.id);
     // Per node, the merged state of each base (histories with and without numbers).
-    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean }>>();
+    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
     for (const [id, state] of raw) {
       const base = baseId(id);
@@ -310,8 +333,8 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
       for (const node of state.activeOn) {
         const entry = perNode.get(node) ?? new Map();
         perNode.set(node, entry);
-        const previous = entry.get(base) ?? { active: false, failed: false };
-        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node) });
+        const previous = entry.get(base) ?? { active: false, failed: false, promoted: false };
+        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node) });
       }
       shared.get(base)!.startFailedOn.push(...state.startFailedOn);
       shared.get(base)!.bannedOn.push(...state.bannedOn);
@@ -327,6 +350,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
         const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
         state.activeOn.push(status.uname);
         if (found.failed) state.failedOn.push(status.uname);
+        if (found.promoted) (state.promotedOn ??= []).push(status.uname);
         states.set(member.id, state);
       });
     }
@@ -352,6 +376,71 @@ function placeClone(context: PlacementContext, cloneId: string): void {
   const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
   for (const unit of instances) placeUnit(context, unit, true);
   for (const unit of instances) placeUnit(context, unit);
+  const promotable = instances[0]?.clone?.promotable;
+  if (promotable) choosePromoted(context, cloneId, instances, promotable);
+}
+
+function isRole(role: string | undefined, wanted: "Promoted" | "Unpromoted" | "Started"): boolean {
+  if (role === undefined) return wanted === "Started";
+  const lower = role.toLowerCase();
+  if (wanted === "Promoted") return lower === "promoted" || lower === "master";
+  if (wanted === "Unpromoted") return lower === "unpromoted" || lower === "slave";
+  return lower === "started";
+}
+
+/**
+ * Promotion score of an instance on a node: the node's master-<resource> attribute (-1 when
+ * it has none), plus location constraints and rules for the Promoted role, plus colocations of
+ * the clone's Promoted role with placed resources.
+ */
+function promotionScore(context: PlacementContext, unit: PlacementUnit, node: NodeState): number {
+  let score: number | undefined;
+  unit.members.forEach((member, index) => {
+    const base = unit.clone!.bases[index]!;
+    const value = node.attributes[`master-${member.id}`] ?? node.attributes[`master-${base}`];
+    if (value !== undefined) score = addScores(score ?? 0, parseScore(value));
+  });
+  let total = score ?? -1;
+  const owners = new Set([unit.id, ...unit.owners, ...unit.clone!.bases]);
+  for (const constraint of context.cib.constraints) {
+    if (constraint.kind === "location" && owners.has(constraint.rsc)) {
+      if (constraint.node !== undefined) { if (constraint.node === node.name && isRole(constraint.role, "Promoted")) total = addScores(total, parseScore(constraint.score)); continue; }
+      for (const rule of constraint.rules) {
+        if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes)) continue;
+        total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
+      }
+    } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
+      const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
+      const primaryNodes = context.placedOn.get(constraint.withRsc + withRole) ?? [];
+      const value = parseScore(constraint.score);
+      if (primaryNodes.includes(node.name)) total = addScores(total, value);
+      else if (value >= INFINITY) total = -INFINITY;
+    }
+  }
+  return total;
+}
+
+/** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
+function choosePromoted(context: PlacementContext, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
+  const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
+  const max = isRole(meta["target-role"], "Unpromoted") ? 0 : limits.max;
+  const candidates = instances.flatMap((unit) => {
+    const target = context.placed.get(unit.id);
+    const node = target === undefined ? undefined : context.nodes.find((entry) => entry.name === target);
+    if (!node) return [];
+    const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node), promotedNow }];
+  });
+  candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || left.unit.clone!.instance - right.unit.clone!.instance);
+  const perNode = new Map<string, number>();
+  const promotedNodes: string[] = [];
+  for (const candidate of candidates) {
+    if (promotedNodes.length >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
+    perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
+    promotedNodes.push(candidate.node);
+    context.promoted.add(candidate.unit.id);
+  }
+  for (const owner of new Set([cloneId, ...instances[0]!.owners])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
 }
 
 function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {
@@ -399,6 +488,12 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
   } else if (!context.placedOn.has(unit.id)) context.placedOn.set(unit.id, []);
+  // Actions are derived once every placement (and promotion) is known.
+  context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
+}
+
+function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target: string | undefined, meta: Record<string, string>, memberScores: Record<string, number>[]): void {
+  const { cib, nodes, cluster } = context;
   let blocked = false;
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);
@@ -408,8 +503,49 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
     if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
     const memberTarget = blocked ? undefined : target;
     const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
-    context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced));
+    if (unit.clone?.promotable) {
+      context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced));
   });
+}
+
+type Role = "Promoted" | "Unpromoted";
+
+/**
+ * Actions of a promotable clone instance, with role fields as crm_simulate reports them:
+ * a start to Promoted is a promote from Stopped; a stop, move or recover names the role it
+ * keeps, or from_role/to_role when the role changes.
+ */
+function roleActionsFor(id: string, current: string[], failedOn: string[], promotedOn: string[], target: string | undefined, toPromoted: boolean, nodes: NodeState[], fenced: Set<string>): ScheduledAction[] {
+  const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
+  const roleOn = (node: string): Role => promotedOn.includes(node) ? "Promoted" : "Unpromoted";
+  const next: Role = toPromoted ? "Promoted" : "Unpromoted";
+  const withRoles = (action: ScheduledAction, from: Role): ScheduledAction => from === next ? { ...action, role: from } : { ...action, from_role: from, to_role: next };
+  if (current.length === 0) {
+    if (target === undefined) return [];
+    return [toPromoted ? { action: "promote", resource: id, node: target, from_role: "Stopped", to_role: "Promoted", reason: "resource is stopped and may run here as Promoted" }
+      : { action: "start", resource: id, node: target, reason: "resource is stopped and may run here" }];
+  }
+  if (current.length > 1) {
+    const actions: ScheduledAction[] = [];
+    for (const node of current) if (node !== target) actions.push({ action: "stop", resource: id, node, role: roleOn(node), reason: "resource is active on more than one node" });
+    if (target && current.includes(target)) actions.push(withRoles({ action: "restart", resource: id, node: target, reason: "resource was active on more than one node" }, roleOn(target)));
+    else if (target) actions.push({ action: "start", resource: id, node: target, reason: "no longer active on one node" });
+    return actions;
+  }
+  const from = current[0]!;
+  const role = roleOn(from);
+  const failed = failedOn.includes(from);
+  if (target === undefined) {
+    if (!isDown(from) || fenced.has(from)) return [{ action: "stop", resource: id, node: from, role, reason: fenced.has(from) ? "node is fenced" : "node availability" }];
+    return [];
+  }
+  if (target === from) {
+    if (failed) return [withRoles({ action: "recover", resource: id, node: from, reason: "last operation failed" }, role)];
+    if (role === next) return [];
+    return [{ action: next === "Promoted" ? "promote" : "demote", resource: id, node: from, from_role: role, to_role: next, reason: "promotion scores changed" }];
+  }
+  return [withRoles({ action: failed ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" }, role)];
 }
 
 /** Pass 5: actions from current placement to target placement, each with its reason. */

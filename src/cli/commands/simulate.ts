@@ -13,8 +13,15 @@ export function describeAction(action: ScheduledAction): string {
     case "start": return `Start      ${action.resource} ( ${action.node} )`;
     case "stop": return `Stop       ${action.resource} ( ${action.node} )`;
     case "restart": return `Restart    ${action.resource} ( ${action.node} )`;
-    case "recover": return `Recover    ${action.resource} ( ${action.node} )`;
+    case "recover": return action.node !== undefined ? `Recover    ${action.resource} ( ${action.node}${roleText(action)} )` : `Recover    ${action.resource} ( ${action.from} -> ${action.to}${roleText(action)} )`;
+    case "promote": return `Promote    ${action.resource} ( ${action.from_role ?? "Unpromoted"} -> ${action.to_role ?? "Promoted"} ${action.node} )`;
+    case "demote": return `Demote     ${action.resource} ( ${action.from_role ?? "Promoted"} -> ${action.to_role ?? "Unpromoted"} ${action.node} )`;
   }
+}
+
+function roleText(action: ScheduledAction): string {
+  if (action.role) return ` ${action.role}`;
+  return action.from_role ? ` ${action.from_role} -> ${action.to_role}` : "";
 }
 
 function graphDot(graph: TransitionGraph): string {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { schedule } from "../../../src/scheduler";
+import { sameActions } from "../../conformance/scheduler-compare";
+
+// Promotable clones on two nodes: instances are placed like a clone, then up to
+// promoted-max of them are promoted where the promotion score (master-* node attribute,
+// Promoted-role location rules) is highest and not negative.
+function cluster(resources: string, status: string, constraints = "") {
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="east"/><node id="2" uname="west"/></nodes>
+  <resources>${resources}</resources><constraints>${constraints}</constraints></configuration><status>${status}</status></cib>`;
+  return importCibXml(xml, "promotable-test").cib;
+}
+const db = `<clone id="db-clone"><meta_attributes id="m"><nvpair id="m1" name="promotable" value="true"/></meta_attributes><primitive id="db" class="ocf" provider="pacemaker" type="Stateful"/></clone>`;
+const node = (id: string, name: string, attrs: Record<string, string>, ops = "") =>
+  `<node_state id="${id}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t${id}"><instance_attributes id="ti${id}">${
+    Object.entries(attrs).map(([key, value]) => `<nvpair id="a-${id}-${key}" name="${key}" value="${value}"/>`).join("")}</instance_attributes></transient_attributes><lrm id="${id}"><lrm_resources>${ops}</lrm_resources></lrm></node_state>`;
+const history = (rsc: string, operation: string, rc: number) =>
+  `<lrm_resource id="${rsc}" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="${rsc}-${operation}" operation="${operation}" call-id="5" rc-code="${rc}" op-status="0" interval="0"/></lrm_resource>`;
+const run = (cib: ReturnType<typeof cluster>) => schedule(cib, { now: 0 }).actions as never as Record<string, unknown>[];
+
+describe("scheduler promotable clones", () => {
+  it("promotes the instance on the node with the higher promotion score, starting the other unpromoted", () => {
+    const actions = run(cluster(db, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "10" })));
+    expect(sameActions(actions, [
+      { action: "start", resource: "db:0", node: "east" },
+      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted" },
+    ])).toBe(true);
+  });
+
+  it("promotes nothing where no node has a promotion score", () => {
+    const actions = run(cluster(db, node("1", "east", {}) + node("2", "west", {})));
+    expect(sameActions(actions, [{ action: "start", resource: "db:0", node: "east" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
+  });
+
+  it("a Promoted-role location rule gives a promotion score; running instances change role in place", () => {
+    const rule = `<rsc_location id="pref" rsc="db-clone"><rule id="r" role="Promoted" score="50"><expression id="e" attribute="#uname" operation="eq" value="east"/></rule></rsc_location>`;
+    const actions = run(cluster(db, node("1", "east", {}, history("db", "start", 0)) + node("2", "west", {}, history("db", "promote", 0)), rule));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:0", node: "east", from_role: "Unpromoted", to_role: "Promoted" },
+      { action: "demote", resource: "db:1", node: "west", from_role: "Promoted", to_role: "Unpromoted" },
+    ])).toBe(true);
+  });
+
+  it("a stopped promoted instance reports its role", () => {
+    const ban = `<rsc_location id="ban" rsc="db-clone" node="west" score="-INFINITY"/>`;
+    const actions = run(cluster(db, node("1", "east", { "master-db": "5" }, history("db", "start", 0)) + node("2", "west", { "master-db": "9" }, history("db", "promote", 0)), ban));
+    expect(sameActions(actions, [
+      { action: "stop", resource: "db:1", node: "west", role: "Promoted" },
+      { action: "promote", resource: "db:0", node: "east", from_role: "Unpromoted", to_role: "Promoted" },
+    ])).toBe(true);
+  });
+});
