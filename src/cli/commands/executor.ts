@@ -16,7 +16,7 @@ const ocfCommand: Command = {
   summary: "Run a built-in resource agent under the OCF API (environment in, exit code out)",
   usage: "AGENT ACTION",
   description: `Parameters are read from OCF_RESKEY_<name> environment variables, as for any OCF agent; the exit status is the OCF exit code. Actions: ${ACTIONS.join(", ")}. A wrapper that makes a built-in agent an OCF agent:\n  #!/bin/sh\n  exec edgeha ocf ipaddr "$1"`,
-  examples: ["ocf ipaddr meta-data", "OCF_RESKEY_ip=192.168.50.10 OCF_RESOURCE_INSTANCE=vip ocf ipaddr monitor"],
+  examples: ["ocf ipaddr meta-data", "ocf ipaddr monitor   (with OCF_RESKEY_ip=192.168.50.10 in the environment)"],
   async run(args, context) {
     const [name, action] = args.positionals;
     if (name === undefined || action === undefined) throw new UsageError("needs AGENT and ACTION", `built-in agents: ${[...builtinAgents.keys()].join(", ")}; actions: ${ACTIONS.join(", ")}`);
