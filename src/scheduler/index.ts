@@ -18,6 +18,8 @@ export interface ScheduledAction {
   from_role?: "Stopped" | "Promoted" | "Unpromoted";
   to_role?: "Promoted" | "Unpromoted";
   reason: string;
+  /** The action is needed but cannot be carried out (an unrunnable dependency, ...). */
+  blocked?: boolean;
 }
 
 export interface TransitionGraph {
@@ -209,10 +211,10 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
   }
-  const units = placementUnits(cib, nodes.length);
+  const { units, factories } = placementUnits(cib, nodes.length);
+  const states = instanceStates(cib, units, factories, unpackResourceStates(cib));
   const owners = new Map<string, string[]>();
   for (const unit of units) for (const member of unit.members) owners.set(member.id, unit.ownersOf(member));
-  const states = instanceStates(cib, units, unpackResourceStates(cib));
   const unitsByOwner = new Map<string, PlacementUnit[]>();
   for (const unit of units) for (const owner of new Set([unit.id, ...unit.owners])) unitsByOwner.set(owner, [...(unitsByOwner.get(owner) ?? []), unit]);
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
@@ -221,10 +223,12 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
+  applyMandatoryOrders(context);
   for (const emit of context.pending) emit();
+  impliedRestarts(context, units);
   return { actions, scores: context.scores };
 }
 
@@ -237,6 +241,8 @@ interface PlacementUnit {
   owners: string[];
   /** Constraint ids reaching one member: itself, its base id in a clone, and the unit's owners. */
   ownersOf: (member: Primitive) => string[];
+  /** Active but no longer configured (or beyond clone-max): it only stops. */
+  orphan?: boolean;
   clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[]; promotable?: { max: number; nodeMax: number } };
 }
 
@@ -254,6 +260,8 @@ interface PlacementContext {
   placedOn: Map<string, string[]>;
   /** Instances of each clone placed per node. */
   cloneCounts: Map<string, Map<string, number>>;
+  /** Placed units whose start is blocked by a mandatory order on something that cannot run. */
+  blocked: Set<string>;
   /** Action derivations waiting for every placement. */
   pending: (() => void)[];
   /** Units of promotable clones that are to run Promoted. */
@@ -275,10 +283,11 @@ function withId(primitive: Primitive, id: string): Primitive {
 }
 
 /** Primitives, groups and clone instances, in configuration order. */
-function placementUnits(cib: Cib, nodeCount: number): PlacementUnit[] {
+function placementUnits(cib: Cib, nodeCount: number): { units: PlacementUnit[]; factories: Map<string, CloneFactory> } {
   const units: PlacementUnit[] = [];
+  const factories = new Map<string, CloneFactory>();
   for (const resource of cib.resources) {
-    if (resource.kind === "primitive") units.push({ id: resource.id, members: [resource], meta: {}, owners: [], ownersOf: () => [resource.id] });
+    if (resource.kind === "primitive") units.push({ id: resource.id, members: [resource], meta: flattenSets(resource.meta), owners: [], ownersOf: () => [resource.id] });
     else if (resource.kind === "group") units.push({ id: resource.id, members: resource.members, meta: flattenSets(resource.meta), owners: [], ownersOf: (member) => [member.id, resource.id] });
     else {
       const cloneMeta = flattenSets(resource.meta);
@@ -293,17 +302,21 @@ function placementUnits(cib: Cib, nodeCount: number): PlacementUnit[] {
         max: Math.max(0, parseScore(meta["promoted-max"] ?? meta["master-max"] ?? "1")),
         nodeMax: Math.max(0, parseScore(meta["promoted-node-max"] ?? meta["master-node-max"] ?? "1")),
       } : undefined;
-      for (let instance = 0; instance < count; instance++) {
+      const make = (instance: number, orphan: boolean): PlacementUnit => {
         const members = childMembers.map((member) => withId(member, `${member.id}:${instance}`));
         const baseOf = new Map(members.map((member, index) => [member.id, childMembers[index]!.id]));
         const owners = child.kind === "group" ? [child.id, resource.id] : [resource.id];
-        units.push({ id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...(child.kind === "group" ? flattenSets(child.meta) : {}) }, owners,
-          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable } });
-      }
+        return { id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...(child.kind === "group" ? flattenSets(child.meta) : {}) }, owners,
+          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable }, ...(orphan ? { orphan } : {}) };
+      };
+      factories.set(resource.id, { count, anonymous, bases, make });
+      for (let instance = 0; instance < count; instance++) units.push(make(instance, false));
     }
   }
-  return units;
+  return { units, factories };
 }
+
+interface CloneFactory { count: number; anonymous: boolean; bases: string[]; make: (instance: number, orphan: boolean) => PlacementUnit }
 
 /** The id a history entry names with any ":N" instance suffix removed. */
 function baseId(id: string): string {
@@ -315,15 +328,31 @@ function baseId(id: string): string {
  * States of clone instances. A unique clone's history names its instance; an anonymous
  * clone's history (named with or without a number) is given to one instance per node: the
  * nodes, in status order, where a member is active take the lowest free instance numbers.
- * Bans and failed starts of a base resource hold for every instance.
+ * Bans and failed starts of a base resource hold for every instance. Instances active beyond
+ * clone-max, and active resources the configuration no longer has, become orphan units
+ * (appended to `units`) that only stop.
  */
-function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, ResourceState>): Map<string, ResourceState> {
+function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>): Map<string, ResourceState> {
   const states = new Map(raw);
-  const byClone = new Map<string, PlacementUnit[]>();
-  for (const unit of units) if (unit.clone?.anonymous) byClone.set(unit.clone.id, [...(byClone.get(unit.clone.id) ?? []), unit]);
-  for (const instances of byClone.values()) {
-    const bases = instances[0]!.clone!.bases;
-    for (const unit of instances) for (const member of unit.members) states.delete(member.id);
+  const known = new Set(units.flatMap((unit) => unit.members.map((member) => member.id)));
+  const claimed = new Set<string>();
+  for (const [cloneId, factory] of factories) {
+    const instances = units.filter((unit) => unit.clone?.id === cloneId);
+    const bases = factory.bases;
+    if (!factory.anonymous) {
+      // Unique instances keep their numbers; numbers at or beyond clone-max are orphans.
+      const orphans = new Set<number>();
+      for (const [id, state] of raw) {
+        const base = baseId(id);
+        if (id === base || !bases.includes(base) || state.activeOn.length === 0) continue;
+        const number = Number(id.slice(base.length + 1));
+        if (number >= factory.count) orphans.add(number);
+      }
+      for (const number of [...orphans].sort((left, right) => left - right)) units.push(factory.make(number, true));
+      for (const id of raw.keys()) if (bases.includes(baseId(id))) claimed.add(id);
+      continue;
+    }
+    for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
     // Per node, the merged state of each base (histories with and without numbers).
     const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
@@ -342,8 +371,10 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
     let next = 0;
     for (const status of cib.status) {
       const entry = perNode.get(status.uname);
-      if (!entry || next >= instances.length) continue;
-      const unit = instances[next++]!;
+      if (!entry) continue;
+      let unit = instances[next];
+      if (unit === undefined) { unit = factory.make(next, true); units.push(unit); instances.push(unit); }
+      next++;
       unit.members.forEach((member, index) => {
         const found = entry.get(bases[index]!);
         if (!found) return;
@@ -362,6 +393,12 @@ function instanceStates(cib: Cib, units: PlacementUnit[], raw: Map<string, Resou
       state.bannedOn.push(...common.bannedOn);
       states.set(member.id, state);
     });
+  }
+  for (const [id, state] of raw) {
+    if (known.has(id) || claimed.has(id) || state.activeOn.length === 0) continue;
+    const history = cib.status.flatMap((node) => node.resources).find((entry) => entry.id === id)!;
+    const primitive: Primitive = { kind: "primitive", id, class: history.class, type: history.type, extra: {}, instance: [], meta: [], operations: [], ...(history.provider ? { provider: history.provider } : {}) };
+    units.push({ id, members: [primitive], meta: {}, owners: [], ownersOf: () => [id], orphan: true });
   }
   return states;
 }
@@ -473,7 +510,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const firstState = context.states.get(first.id);
   const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
   const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
-  const unitStopped = cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
+  const unitStopped = unit.orphan === true || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
   if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
@@ -492,8 +529,130 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
 }
 
+/**
+ * Mandatory orders (kind Mandatory, or a score other than 0): "then" may start only when
+ * "first" will run. Where first has no node after placement, then's placed units are blocked
+ * (they stop if running, and their start is reported as blocked), which may block further
+ * orders in turn. With interleave between two clones, an instance of then needs an instance
+ * of first on its own node.
+ */
+function applyMandatoryOrders(context: PlacementContext): void {
+  const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
+    const kind = (order.orderKind ?? "").toLowerCase();
+    if (kind === "optional" || kind === "serialize") return false;
+    if (kind === "" && order.score !== undefined && parseScore(order.score) <= 0) return false;
+    const firstAction = (order.firstAction ?? "start").toLowerCase();
+    const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
+    return (firstAction === "start" || firstAction === "promote") && (thenAction === "start" || thenAction === "promote");
+  });
+  const runningNodes = (id: string, role: string): string[] => {
+    if (role === "promote") return context.placedOn.get(`${id}#Promoted`) ?? [];
+    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  };
+  for (let round = 0, changed = true; changed && round < 100; round++) {
+    changed = false;
+    for (const order of orders) {
+      const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+      const firstNodes = runningNodes(order.first, (order.firstAction ?? "start").toLowerCase());
+      const cloneMin = firstUnits[0]?.clone ? parseScore(firstUnits[0].meta["clone-min"] ?? "0") : 0;
+      const runnable = firstNodes.length > 0 && firstNodes.length >= cloneMin;
+      for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+        const target = context.placed.get(unit.id);
+        if (target === undefined || context.blocked.has(unit.id)) continue;
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
+        if (interleaved ? firstNodes.includes(target) : runnable) continue;
+        // With symmetrical=false a then that already runs keeps running; only its start is blocked.
+        const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
+        if (running && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+        context.blocked.add(unit.id);
+        changed = true;
+      }
+    }
+  }
+}
+
+/** Nodes where a resource's transition starts it (start, move, recover, restart, promote from Stopped). */
+function startingNodes(actions: ScheduledAction[]): string[] {
+  return actions.flatMap((action) => {
+    if (action.blocked) return [];
+    if (action.action === "start" || action.action === "restart" || (action.action === "promote" && action.from_role === "Stopped")) return action.node ? [action.node] : [];
+    if (action.action === "move" || action.action === "recover") return [action.node ?? action.to!];
+    return [];
+  });
+}
+
+/**
+ * Restarts implied by ordering: a mandatory order makes then's start required whenever
+ * first starts (start, move, recover, restart); a "then" that stays where it runs is
+ * therefore restarted. The same holds inside a group for later members. With interleave
+ * only the instance on the node where first starts; a clone as first restarts nothing else. Applied until nothing changes, so
+ * restarts propagate along chains.
+ */
+function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): void {
+  const byResource = new Map<string, ScheduledAction[]>();
+  for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
+  const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
+    const kind = (order.orderKind ?? "").toLowerCase();
+    if (kind === "optional" || kind === "serialize") return false;
+    if (kind === "" && order.score !== undefined && parseScore(order.score) <= 0) return false;
+    return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && ["start", "promote"].includes((order.thenAction ?? order.firstAction ?? "start").toLowerCase());
+  });
+  // A member restarts on its node when it stays there and has no action yet (a role change becomes part of the restart).
+  const restart = (unit: PlacementUnit, member: Primitive, node: string, reason: string): boolean => {
+    const state = context.states.get(member.id);
+    if (!state || state.activeOn.length !== 1 || state.activeOn[0] !== node || context.placed.get(unit.id) !== node || context.blocked.has(unit.id)) return false;
+    const existing = byResource.get(member.id) ?? [];
+    if (existing.some((action) => action.action !== "promote" && action.action !== "demote")) return false;
+    const roleChange = existing[0];
+    if (roleChange) context.actions.splice(context.actions.indexOf(roleChange), 1);
+    let action: ScheduledAction = { action: "restart", resource: member.id, node, reason };
+    if (unit.clone?.promotable) {
+      const from: Role = (state.promotedOn ?? []).includes(node) ? "Promoted" : "Unpromoted";
+      action = roleChange ? { ...action, from_role: from, to_role: roleChange.to_role as Role } : { ...action, role: from };
+    }
+    context.actions.push(action);
+    byResource.set(member.id, [action]);
+    return true;
+  };
+  for (let round = 0, changed = true; changed && round < 50; round++) {
+    changed = false;
+    for (const unit of units) {
+      if (unit.members.length < 2) continue;
+      unit.members.forEach((member, index) => {
+        const stops = startingNodes(byResource.get(member.id) ?? []);
+        for (const later of unit.members.slice(index + 1)) for (const node of stops) if (restart(unit, later, node, `required ${member.id} start`)) changed = true;
+      });
+    }
+    for (const order of orders) {
+      const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+      const stops = firstUnits.flatMap((unit) => unit.members.flatMap((member) => startingNodes(byResource.get(member.id) ?? [])));
+      if (stops.length === 0) continue;
+      for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+        const node = context.placed.get(unit.id);
+        if (node === undefined) continue;
+        // A clone as first is needed only as "some instance running": a new instance elsewhere
+        // restarts nothing, except the interleaved instance of a clone on the same node.
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
+        if (firstUnits[0]?.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        for (const member of unit.members) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
+      }
+    }
+  }
+}
+
 function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target: string | undefined, meta: Record<string, string>, memberScores: Record<string, number>[]): void {
   const { cib, nodes, cluster } = context;
+  if (context.blocked.has(unit.id) && target !== undefined) {
+    for (const member of unit.members) {
+      const state = context.states.get(member.id);
+      const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
+      const memberMeta = { ...meta, ...metaOf(cib, member) };
+      if (cluster.maintenanceMode || memberMeta["is-managed"] === "false" || memberMeta.maintenance === "true") continue;
+      if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
+      else context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
+    }
+    return;
+  }
   let blocked = false;
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);
