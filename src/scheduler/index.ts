@@ -59,6 +59,10 @@ export function addScores(left: number, right: number): number {
   return Math.max(-INFINITY, Math.min(INFINITY, left + right));
 }
 
+function isFalse(value: string | undefined): boolean {
+  return value !== undefined && ["false", "off", "no", "n", "0"].includes(value.toLowerCase());
+}
+
 function truthy(value: string | undefined): boolean {
   return value !== undefined && ["true", "on", "yes", "y", "1"].includes(value.toLowerCase());
 }
@@ -106,7 +110,8 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
           if (name === "stop" || name === "migrate_to") { active = false; failed = false; }
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
         } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
-        else if (record.rcCode === 7 && name === "monitor" && recurring) { failed = true; active = true; }
+        // A recurring monitor reporting "not running" fails an active resource; on an inactive one it is a Stopped-role monitor.
+        else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active) failed = true; }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
         else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) { active = false; failed = false; hardError = true; }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
@@ -394,8 +399,10 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
       states.set(member.id, state);
     });
   }
+  // stop-orphan-resources=false leaves resources the configuration no longer has alone.
+  const stopOrphans = !isFalse(flattenSets(cib.properties)["stop-orphan-resources"]);
   for (const [id, state] of raw) {
-    if (known.has(id) || claimed.has(id) || state.activeOn.length === 0) continue;
+    if (!stopOrphans || known.has(id) || claimed.has(id) || state.activeOn.length === 0) continue;
     const history = cib.status.flatMap((node) => node.resources).find((entry) => entry.id === id)!;
     const primitive: Primitive = { kind: "primitive", id, class: history.class, type: history.type, extra: {}, instance: [], meta: [], operations: [], ...(history.provider ? { provider: history.provider } : {}) };
     units.push({ id, members: [primitive], meta: {}, owners: [], ownersOf: () => [id], orphan: true });
@@ -647,7 +654,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       const state = context.states.get(member.id);
       const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
       const memberMeta = { ...meta, ...metaOf(cib, member) };
-      if (cluster.maintenanceMode || memberMeta["is-managed"] === "false" || memberMeta.maintenance === "true") continue;
+      if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") continue;
       if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
       else context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
     }
@@ -657,7 +664,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);
     const memberMeta = { ...meta, ...metaOf(cib, member) };
-    if (cluster.maintenanceMode || memberMeta["is-managed"] === "false" || memberMeta.maintenance === "true") return;
+    if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") return;
     // A group member runs only where the previous member runs; once one cannot, the rest stop.
     if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
     const memberTarget = blocked ? undefined : target;

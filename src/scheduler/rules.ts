@@ -10,9 +10,16 @@ function compare(expression: Expression, actual: string | undefined): boolean {
     case "not_defined": return actual === undefined;
   }
   if (actual === undefined || wanted === undefined) return expression.operation === "ne" && actual === undefined;
-  const numeric = expression.type === "number" || expression.type === "integer" || (expression.type === undefined && ["lt", "gt", "lte", "gte"].includes(expression.operation));
-  const order = numeric ? Number(actual) - Number(wanted) : actual < wanted ? -1 : actual > wanted ? 1 : 0;
-  if (Number.isNaN(order)) return false;
+  // Without a type, ordering comparisons are numeric: "number" when either value has a
+  // decimal point, else "integer". Values are read from their leading numeric text (3.6 as an
+  // integer is 3); when either side has none, the comparison falls back to strings.
+  const type = expression.type?.toLowerCase() ?? (["lt", "gt", "lte", "gte"].includes(expression.operation) ? (actual.includes(".") || wanted.includes(".") ? "number" : "integer") : "string");
+  let order = actual < wanted ? -1 : actual > wanted ? 1 : 0;
+  if (type === "integer" || type === "number") {
+    const left = leadingNumber(actual, type === "integer");
+    const right = leadingNumber(wanted, type === "integer");
+    if (left !== undefined && right !== undefined) order = Math.sign(left - right);
+  } else if (type === "version") order = compareVersions(actual, wanted);
   switch (expression.operation) {
     case "eq": return order === 0;
     case "ne": return order !== 0;
@@ -22,6 +29,21 @@ function compare(expression: Expression, actual: string | undefined): boolean {
     case "gte": return order >= 0;
     default: return false;
   }
+}
+
+function leadingNumber(text: string, integer: boolean): number | undefined {
+  const match = (integer ? /^\s*[+-]?\d+/ : /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/).exec(text);
+  return match ? Number(match[0]) : undefined;
+}
+
+function compareVersions(left: string, right: string): number {
+  const a = left.split(".").map((part) => Number.parseInt(part, 10) || 0);
+  const b = right.split(".").map((part) => Number.parseInt(part, 10) || 0);
+  for (let index = 0; index < Math.max(a.length, b.length); index++) {
+    const difference = (a[index] ?? 0) - (b[index] ?? 0);
+    if (difference !== 0) return Math.sign(difference);
+  }
+  return 0;
 }
 
 /** Whether a rule holds for a node; date expressions and unknown operations do not hold. */

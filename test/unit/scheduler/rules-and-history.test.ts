@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml, type Expression } from "../../../src/cib";
+import { schedule } from "../../../src/scheduler";
+import { ruleMatches } from "../../../src/scheduler/rules";
+import { sameActions } from "../../conformance/scheduler-compare";
+
+const holds = (expression: Omit<Expression, "id">, value: string) =>
+  ruleMatches({ id: "r", booleanOp: "and", expressions: [{ id: "e", ...expression }], rules: [] }, { level: value });
+
+describe("rule value comparison", () => {
+  it("integer comparisons read the leading integer (7.9 counts as 7)", () => {
+    expect(holds({ attribute: "level", operation: "eq", type: "integer", value: "7.2" }, "7.9")).toBe(true);
+    expect(holds({ attribute: "level", operation: "lt", type: "integer", value: "12" }, "9")).toBe(true);
+  });
+
+  it("numbers compare numerically, and fall back to text when a side is not a number", () => {
+    expect(holds({ attribute: "level", operation: "gt", type: "number", value: "10.5" }, "9.75")).toBe(false);
+    expect(holds({ attribute: "level", operation: "gt", type: "number", value: "x10" }, "x9")).toBe(true);
+    expect(holds({ attribute: "level", operation: "gt", type: "integer", value: "b100" }, "b20")).toBe(true);
+  });
+
+  it("untyped ordering comparisons are numeric; versions compare part by part", () => {
+    expect(holds({ attribute: "level", operation: "gt", value: "10" }, "9")).toBe(false);
+    expect(holds({ attribute: "level", operation: "gt", type: "version", value: "2.9.1" }, "2.10")).toBe(true);
+  });
+});
+
+function solo(resources: string, lrm: string, properties = "") {
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/>${properties}</cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/><node id="2" uname="duo"/></nodes><resources>${resources}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>${lrm}</lrm_resources></lrm></node_state>
+  <node_state id="2" uname="duo" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+  return schedule(importCibXml(xml, "history-test").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+}
+const op = (rsc: string, operation: string, call: number, rc: number, interval = 0) =>
+  `<lrm_rsc_op id="${rsc}-${call}" operation="${operation}" call-id="${call}" rc-code="${rc}" op-status="0" interval="${interval}"/>`;
+const prim = (id: string, meta = "") => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta}</primitive>`;
+
+describe("operation history", () => {
+  it("a recurring 'not running' monitor on a stopped resource is a Stopped-role monitor, not a failure", () => {
+    const stopped = `<meta_attributes id="m"><nvpair id="m1" name="target-role" value="Stopped"/></meta_attributes>`;
+    const lrm = `<lrm_resource id="idle" class="ocf" provider="heartbeat" type="Dummy">${op("idle", "monitor", 1, 7)}${op("idle", "monitor", 2, 7, 30000)}</lrm_resource>`;
+    expect(solo(prim("idle", stopped), lrm)).toEqual([]);
+  });
+
+  it("the same monitor on a running resource is a failure that is recovered", () => {
+    const lrm = `<lrm_resource id="busy" class="ocf" provider="heartbeat" type="Dummy">${op("busy", "start", 1, 0)}${op("busy", "monitor", 2, 7, 30000)}</lrm_resource>`;
+    expect(sameActions(solo(prim("busy"), lrm), [{ action: "recover", resource: "busy", node: "solo" }])).toBe(true);
+  });
+
+  it("stop-orphan-resources=false leaves unconfigured resources running; is-managed accepts 0/no", () => {
+    const lrm = `<lrm_resource id="ghost" class="ocf" provider="heartbeat" type="Dummy">${op("ghost", "start", 1, 0)}</lrm_resource>`;
+    expect(solo("", lrm, `<nvpair id="o2" name="stop-orphan-resources" value="false"/>`)).toEqual([]);
+    expect(sameActions(solo("", lrm), [{ action: "stop", resource: "ghost", node: "solo" }])).toBe(true);
+    const unmanaged = `<meta_attributes id="u"><nvpair id="u1" name="is-managed" value="no"/><nvpair id="u2" name="target-role" value="Stopped"/></meta_attributes>`;
+    expect(solo(prim("ghost", unmanaged), lrm)).toEqual([]);
+  });
+});
