@@ -1,7 +1,9 @@
 // The built-in resource agents, by name (class "builtin" in the CIB).
 import type { BuiltinAgent } from "./types";
 import { ipaddr } from "./ipaddr";
+import { haproxy } from "./haproxy";
+import { memcached } from "./memcached";
 
 export { OCF, checkParameters, metadataXml, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec } from "./types";
 
-export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([[ipaddr.name, ipaddr]]);
+export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached].map((agent) => [agent.name, agent]));

@@ -19,6 +19,8 @@ export interface PairClusterOptions {
   /** The VIP agent: edgeha's built-in ipaddr (default) or resource-agents' IPaddr2. */
   vipAgent?: "IPaddr2" | "builtin";
   monitorInterval?: string;
+  /** HAProxy and memcached: edgeha's built-in agents (default) or a test agent that runs any daemon. */
+  daemons?: "builtin" | "test-agent";
   /** ADDRESS:PORT of an `edgeha arbiter` (quorum.arbiter). */
   arbiter?: string;
   repositoryRoot: string;
@@ -72,6 +74,10 @@ export class PairCluster {
           <instance_attributes id="${id}-i"><nvpair id="${id}-1" name="binfile" value="${binfile}"/><nvpair id="${id}-2" name="args" value="${args}"/></instance_attributes>
           <operations><op id="${id}-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
         </primitive>`;
+    const builtin = (id: string, params: Record<string, string>) => `<primitive id="${id}" class="builtin" type="${id}">
+          <instance_attributes id="${id}-i">${Object.entries(params).map(([key, value], index) => `<nvpair id="${id}-${index}" name="${key}" value="${value}"/>`).join("")}</instance_attributes>
+          <operations><op id="${id}-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
+        </primitive>`;
     const vip = options.vipAgent !== "IPaddr2"
       ? `<primitive id="vip" class="builtin" type="ipaddr">
           <instance_attributes id="vip-i"><nvpair id="vip-1" name="ip" value="${testbed.vip}"/><nvpair id="vip-2" name="cidr_netmask" value="24"/></instance_attributes>
@@ -94,8 +100,8 @@ export class PairCluster {
       <group id="edge">
         <meta_attributes id="edge-meta"><nvpair id="edge-p" name="priority" value="10"/></meta_attributes>
         ${vip}
-        ${daemon("haproxy", "/usr/sbin/haproxy", "-db -f /run/edgeha/files/haproxy.cfg")}
-        ${daemon("memcached", "/usr/bin/memcached", `-p 11211 -l ${testbed.vip} -u nobody -m 16`)}
+        ${options.daemons === "test-agent" ? daemon("haproxy", "/usr/sbin/haproxy", "-db -f /run/edgeha/files/haproxy.cfg") : builtin("haproxy", { config: "/run/edgeha/files/haproxy.cfg", check_address: `${testbed.vip}:80` })}
+        ${options.daemons === "test-agent" ? daemon("memcached", "/usr/bin/memcached", `-p 11211 -l ${testbed.vip} -u nobody -m 16`) : builtin("memcached", { listen: testbed.vip, port: "11211", memory: "16", user: "nobody" })}
       </group>
     </resources>
     <constraints/>

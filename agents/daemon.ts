@@ -1,0 +1,89 @@
+// What the daemon agents share: a pid file, "is that process alive", a TCP request in
+// process (no fork per monitor), and a stop that asks, waits, then kills.
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { createConnection } from "node:net";
+
+export const STATE_DIR_DEFAULT = "/run/edgeha/agents";
+
+export function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie is not alive.
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
+
+export function ensureDirectoryOf(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+}
+
+/** Runs a command to its end; output is kept (bounded) for the exit reason. */
+export function runToEnd(command: string, args: string[], signal: AbortSignal): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], signal });
+    let output = "";
+    const take = (chunk: Buffer) => { if (output.length < 8192) output += chunk.toString(); };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", (error) => resolve({ code: 127, output: `${output}${error.message}` }));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+/** One request over TCP; resolves with the first line of the answer, or undefined. */
+export function tcpRequest(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    let answer = "";
+    const done = (value: string | undefined) => { clearTimeout(timer); socket.destroy(); resolve(value); };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    socket.setEncoding("utf8");
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+      const newline = answer.indexOf("\n");
+      if (newline !== -1) done(answer.slice(0, newline).replace(/\r$/, ""));
+    });
+    socket.on("error", () => done(undefined));
+    socket.on("close", () => done(answer || undefined));
+  });
+}
+
+/** TERM, wait up to graceMs, then KILL; the pid file goes. */
+export async function stopProcess(pidFile: string, graceMs: number, signal: AbortSignal): Promise<void> {
+  const pid = readPid(pidFile);
+  if (alive(pid)) {
+    try { process.kill(pid!, "SIGTERM"); } catch { /* gone */ }
+    const deadline = Date.now() + graceMs;
+    while (alive(pid) && Date.now() < deadline && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (alive(pid)) { try { process.kill(pid!, "SIGKILL"); } catch { /* gone */ } }
+  }
+  rmSync(pidFile, { force: true });
+}
+
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline || signal.aborted) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

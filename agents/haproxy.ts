@@ -1,0 +1,76 @@
+// haproxy: the configuration is validated (`haproxy -c`) before start; started as a
+// daemon with a pid file; monitored by its process and, when check_address is given, a
+// TCP connection to it (in process); a graceful reload (-sf) is the reload action.
+import { createConnection } from "node:net";
+import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
+import { STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, runToEnd, stopProcess, waitUntil } from "./daemon";
+
+function settings(call: AgentCall) {
+  return {
+    binary: call.params.binary ?? "/usr/sbin/haproxy",
+    config: call.params.config ?? "",
+    pidFile: call.params.pid_file ?? `${STATE_DIR_DEFAULT}/haproxy-${call.instance}.pid`,
+    check: call.params.check_address,
+  };
+}
+
+function connects(address: string, timeoutMs: number): Promise<boolean> {
+  const separator = address.lastIndexOf(":");
+  const host = address.slice(0, separator);
+  const port = Number(address.slice(separator + 1));
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (value: boolean) => { clearTimeout(timer); socket.destroy(); resolve(value); };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on("connect", () => done(true));
+    socket.on("error", () => done(false));
+  });
+}
+
+async function validate(call: AgentCall): Promise<AgentOutcome | undefined> {
+  const problem = checkParameters(haproxy, call.params);
+  if (problem) return problem;
+  const s = settings(call);
+  if (s.check !== undefined && !/^.+:\d+$/.test(s.check)) return { rc: OCF.errConfigured, reason: `check_address '${s.check}' is not ADDRESS:PORT` };
+  const checked = await runToEnd(s.binary, ["-c", "-q", "-f", s.config], call.signal);
+  if (checked.code === 127) return { rc: OCF.errInstalled, reason: `${s.binary} cannot run: ${checked.output.trim()}` };
+  if (checked.code !== 0) return { rc: OCF.errConfigured, reason: `haproxy -c rejects ${s.config}: ${checked.output.trim().split("\n").slice(-3).join(" | ")}` };
+  return undefined;
+}
+
+export const haproxy: BuiltinAgent = {
+  name: "haproxy",
+  description: "HAProxy with its configuration file: validated before start, started as a daemon, reloaded gracefully, monitored by its process and a TCP connection.",
+  parameters: [
+    { name: "config", required: true, description: "The configuration file." },
+    { name: "check_address", description: "ADDRESS:PORT that must accept a TCP connection while it runs (a frontend)." },
+    { name: "binary", default: "/usr/sbin/haproxy", description: "The haproxy program." },
+    { name: "pid_file", description: `Pid file (default ${STATE_DIR_DEFAULT}/haproxy-INSTANCE.pid).` },
+  ],
+  async start(call) {
+    const s = settings(call);
+    if (alive(readPid(s.pidFile))) return { rc: OCF.success };
+    const bad = await validate(call);
+    if (bad) return bad;
+    ensureDirectoryOf(s.pidFile);
+    const started = await runToEnd(s.binary, ["-D", "-q", "-f", s.config, "-p", s.pidFile], call.signal);
+    if (started.code !== 0) return { rc: OCF.errGeneric, reason: `haproxy did not start: ${started.output.trim() || `exit ${started.code}`}` };
+    const up = await waitUntil(async () => alive(readPid(s.pidFile)) && (s.check === undefined || (await connects(s.check, 500))), 5000, call.signal);
+    return up ? { rc: OCF.success } : { rc: OCF.errGeneric, reason: `haproxy started but ${s.check ? `does not accept connections on ${s.check}` : "is not running"}` };
+  },
+  async stop(call) {
+    const problem = checkParameters(haproxy, call.params);
+    if (problem) return problem;
+    await stopProcess(settings(call).pidFile, 5000, call.signal);
+    return { rc: OCF.success };
+  },
+  async monitor(call) {
+    const problem = checkParameters(haproxy, call.params);
+    if (problem) return problem;
+    const s = settings(call);
+    const pid = readPid(s.pidFile);
+    if (!alive(pid)) return pid === undefined ? { rc: OCF.notRunning } : { rc: OCF.errGeneric, reason: `haproxy (pid ${pid}) is gone` };
+    if (s.check !== undefined && !(await connects(s.check, 1000))) return { rc: OCF.errGeneric, reason: `haproxy runs but ${s.check} refuses connections` };
+    return { rc: OCF.success };
+  },
+};

@@ -1,0 +1,80 @@
+// The built-in haproxy and memcached agents against the real programs (Debian packages),
+// run as plain OCF agents (`edgeha ocf AGENT ACTION`) on loopback: start, monitor (memcached
+// by a real `version` request, haproxy by its process and a TCP connection), killed behind
+// the agent's back (the next monitor reports it), stop; a configuration haproxy -c rejects
+// is OCF_ERR_CONFIGURED with haproxy's words; a missing parameter is named.
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cliBundle, reasonMissing } from "../../support/environment";
+
+const directory = mkdtempSync(join(tmpdir(), "eh-daemons-"));
+const haproxyPort = 31500 + (process.pid % 200);
+const memcachedPort = 31700 + (process.pid % 200);
+
+function ocf(agent: string, action: string, params: Record<string, string>): { status: number | null; stderr: string } {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OCF_RESOURCE_INSTANCE: `${agent}-test` };
+  for (const [key, value] of Object.entries(params)) env[`OCF_RESKEY_${key}`] = value;
+  const result = spawnSync(process.execPath, [cliBundle, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
+  return { status: result.status, stderr: result.stderr };
+}
+
+afterAll(() => {
+  for (const file of ["haproxy.pid", "memcached.pid"]) {
+    try { process.kill(Number(readFileSync(join(directory, file), "utf8")), "SIGKILL"); } catch { /* not running */ }
+  }
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe.skipIf(reasonMissing("memcached") !== "")(`built-in memcached ${reasonMissing("memcached")}`, () => {
+  const params = { listen: "127.0.0.1", port: String(memcachedPort), memory: "8", user: "nobody", pid_file: join(directory, "memcached.pid") };
+  it("starts, answers version, is found dead after a kill, and stops", async () => {
+    expect(ocf("memcached", "monitor", params).status).toBe(7);
+    expect(ocf("memcached", "start", params).status).toBe(0);
+    expect(ocf("memcached", "monitor", params).status).toBe(0);
+    process.kill(Number(readFileSync(params.pid_file, "utf8")), "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ocf("memcached", "monitor", params).status).toBe(7);
+    expect(ocf("memcached", "start", params).status).toBe(0);
+    expect(ocf("memcached", "stop", params).status).toBe(0);
+    expect(ocf("memcached", "monitor", params).status).toBe(7);
+  }, 60_000);
+
+  it("a bad port is OCF_ERR_CONFIGURED naming it", () => {
+    const result = ocf("memcached", "start", { ...params, port: "99999" });
+    expect(result.status).toBe(6);
+    expect(result.stderr).toMatch(/port '99999'/);
+  });
+});
+
+describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${reasonMissing("haproxy", "curl")}`, () => {
+  const config = join(directory, "haproxy.cfg");
+  const params = { config, check_address: `127.0.0.1:${haproxyPort}`, pid_file: join(directory, "haproxy.pid") };
+  it("validates, starts, accepts connections, is found dead after a kill, and stops", async () => {
+    writeFileSync(config, ["defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s", "frontend web", `  bind 127.0.0.1:${haproxyPort}`, "  http-request return status 200 content-type text/plain string ok", ""].join("\n"));
+    expect(ocf("haproxy", "monitor", params).status).toBe(7);
+    expect(ocf("haproxy", "start", params).status).toBe(0);
+    expect(ocf("haproxy", "monitor", params).status).toBe(0);
+    const response = spawnSync("curl", ["-s", "-m", "2", `http://127.0.0.1:${haproxyPort}/`], { encoding: "utf8" });
+    expect(response.stdout).toBe("ok");
+    process.kill(Number(readFileSync(params.pid_file, "utf8")), "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const dead = ocf("haproxy", "monitor", params);
+    expect(dead.status).toBe(1);
+    expect(dead.stderr).toMatch(/is gone/);
+    expect(ocf("haproxy", "stop", params).status).toBe(0);
+    expect(ocf("haproxy", "monitor", params).status).toBe(7);
+  }, 60_000);
+
+  it("a configuration haproxy -c rejects is OCF_ERR_CONFIGURED with haproxy's words; a missing config is named", () => {
+    writeFileSync(join(directory, "broken.cfg"), "frontend web\n  bind 127.0.0.1:notaport\n");
+    const broken = ocf("haproxy", "start", { ...params, config: join(directory, "broken.cfg") });
+    expect(broken.status).toBe(6);
+    expect(broken.stderr).toMatch(/haproxy -c rejects/);
+    const missing = ocf("haproxy", "start", { pid_file: params.pid_file });
+    expect(missing.status).toBe(6);
+    expect(missing.stderr).toMatch(/missing required parameter config/);
+  });
+});
