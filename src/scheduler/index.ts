@@ -81,7 +81,8 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const standby = truthy(attributes.standby) || truthy(transient.standby);
     const shutdown = status?.attributes.shutdown ?? transient.shutdown;
     const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
-    const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster" };
+    const isDc = cib.attributes["dc-uuid"] !== undefined && cib.attributes["dc-uuid"] === node.id;
+    const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster", "#is_dc": isDc ? "true" : "false" };
     return { name: node.uname, online, unclean, standby, shuttingDown, attributes: ruleAttributes };
   });
 }
@@ -487,6 +488,36 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
   for (const owner of new Set([cloneId, ...instances[0]!.owners])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
 }
 
+/**
+ * A primary's node scores take in the preferences of resources colocated with it (not yet
+ * placed), weighted by the colocation score over INFINITY, so it goes where its dependents
+ * can follow; the merge is dropped when it would leave no node allowed. A group dependent
+ * speaks through its first member.
+ */
+function withDependentPreferences(context: PlacementContext, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  const { cib, nodes, cluster } = context;
+  let result = combined;
+  const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
+  for (const constraint of cib.constraints) {
+    if (constraint.kind !== "colocation" || !ids.has(constraint.withRsc) || ids.has(constraint.rsc)) continue;
+    if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
+    const factor = parseScore(constraint.score) / INFINITY;
+    if (factor <= 0) continue;
+    for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
+      if (dependent.clone || context.placed.has(dependent.id)) continue;
+      const member = dependent.members[0]!;
+      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds);
+      const merged: Record<string, number> = {};
+      for (const node of nodes) {
+        const weight = scores[node.name]! <= -INFINITY && factor >= 1 ? -INFINITY : Math.trunc(scores[node.name]! * factor);
+        merged[node.name] = addScores(result[node.name]!, weight);
+      }
+      if (nodes.some((node) => merged[node.name]! >= 0) || !nodes.some((node) => result[node.name]! >= 0)) result = merged;
+    }
+  }
+  return result;
+}
+
 function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {
   if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
   if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
@@ -509,6 +540,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       else if (primaryNodes.includes(node.name)) combined[node.name] = addScores(combined[node.name]!, score);
     }
   }
+  if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
   if (unit.clone) {
     const counts = context.cloneCounts.get(unit.clone.id);
     for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;

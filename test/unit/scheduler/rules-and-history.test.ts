@@ -57,3 +57,24 @@ describe("operation history", () => {
     expect(solo(prim("ghost", unmanaged), lrm)).toEqual([]);
   });
 });
+
+describe("placement with dependents and node facts", () => {
+  const three = (resources: string, constraints: string, dc = "") => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"${dc ? ` dc-uuid="${dc}"` : ""}><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="a" uname="red"/><node id="b" uname="green"/><node id="c" uname="blue"/></nodes><resources>${resources}</resources><constraints>${constraints}</constraints></configuration>
+  <status>${["a:red", "b:green", "c:blue"].map((entry) => { const [id, name] = entry.split(":"); return `<node_state id="${id}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"/>`; }).join("")}</status></cib>`;
+    return schedule(importCibXml(xml, "dependents-test").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+  };
+
+  it("a primary goes where its mandatory dependent may run", () => {
+    const actions = three(prim("anchor") + prim("follower"),
+      `<rsc_colocation id="c" rsc="follower" with-rsc="anchor" score="INFINITY"/><rsc_location id="l" rsc="follower" node="blue" score="20"/><rsc_location id="n" rsc="follower" node="red" score="-INFINITY"/>`);
+    expect(sameActions(actions, [{ action: "start", resource: "anchor", node: "blue" }, { action: "start", resource: "follower", node: "blue" }])).toBe(true);
+  });
+
+  it("rules can test #is_dc", () => {
+    const actions = three(prim("tool"), `<rsc_location id="l" rsc="tool"><rule id="r" score="-INFINITY"><expression id="e" attribute="#is_dc" operation="eq" value="false"/></rule></rsc_location>`, "b");
+    expect(sameActions(actions, [{ action: "start", resource: "tool", node: "green" }])).toBe(true);
+  });
+});
