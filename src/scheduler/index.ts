@@ -201,7 +201,10 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
     if (best === undefined) { best = node.name; continue; }
     const bestScore = scores[best]!;
     if (score > bestScore) best = node.name;
-    else if (score === bestScore && best !== current && (node.name === current || (load.get(node.name) ?? 0) < (load.get(best) ?? 0))) best = node.name;
+    else if (score === bestScore && best !== current) {
+      const loadDifference = (load.get(node.name) ?? 0) - (load.get(best) ?? 0);
+      if (node.name === current || loadDifference < 0 || (loadDifference === 0 && node.name < best)) best = node.name;
+    }
   }
   return best;
 }
@@ -226,7 +229,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
-    if (!(constraint.rscRole === undefined || /^started$/i.test(constraint.rscRole)) || !(constraint.withRscRole === undefined || /^started$/i.test(constraint.withRscRole))) continue;
+    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
   const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
@@ -533,7 +536,8 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   if (!nodes.some((node) => combined[node.name]! >= 0)) combined = { ...memberScores[0]! };
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
-    const primaryNodes = context.placedOn.get(colocation.withRsc) ?? [];
+    // With the Promoted role of a promotable clone: where its promoted instances run.
+    const primaryNodes = context.placedOn.get(colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : "")) ?? [];
     const score = parseScore(colocation.score);
     for (const node of nodes) {
       if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;

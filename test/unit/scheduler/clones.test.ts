@@ -54,4 +54,12 @@ describe("scheduler clones", () => {
       status: up("1", "n1", active("ping:0")) + up("2", "n2", active("ping:1")) + up("3", "n3") }));
     expect(sameActions(actions, [{ action: "stop", resource: "ping:0", node: "n1" }])).toBe(true);
   });
+
+  it("equal scores and equal load are broken by node name, not by the order nodes are listed", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="zulu"/><node id="2" uname="alpha"/></nodes><resources><primitive id="solo" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration>
+  <status>${up("1", "zulu")}${up("2", "alpha")}</status></cib>`;
+    expect(sameActions(run(importCibXml(xml, "names").cib), [{ action: "start", resource: "solo", node: "alpha" }])).toBe(true);
+  });
 });

@@ -52,4 +52,15 @@ describe("scheduler promotable clones", () => {
       { action: "promote", resource: "db:0", node: "east", from_role: "Unpromoted", to_role: "Promoted" },
     ])).toBe(true);
   });
+
+  it("a resource colocated with the Promoted role goes where the promoted instance runs", () => {
+    const app = `<primitive id="app" class="ocf" provider="heartbeat" type="Dummy"/>`;
+    const colocation = `<rsc_colocation id="c" rsc="app" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/>`;
+    const actions = run(cluster(db + app, node("1", "east", { "master-db": "3" }) + node("2", "west", { "master-db": "30" }), colocation));
+    expect(sameActions(actions, [
+      { action: "start", resource: "db:0", node: "east" },
+      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "app", node: "west" },
+    ])).toBe(true);
+  });
 });
