@@ -2,7 +2,7 @@
 // no clock, I/O or randomness. This first version covers primitives (group members
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
-import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
 
@@ -133,8 +133,33 @@ function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
 }
 
 /** Pass 3: allocation scores of one primitive on every node. */
-function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, cloned = false): Record<string, number> {
-  const meta = metaOf(cib, primitive);
+/** Lookups built once per run: location constraints by resource id, transient attributes by node. */
+interface ScoreIndex {
+  locations: Map<string, LocationConstraint[]>;
+  transient: Map<string, Record<string, string>>;
+  /** Colocation constraints by the id of their primary (with-rsc). */
+  colocationsByPrimary: Map<string, ColocationConstraint[]>;
+}
+
+function buildScoreIndex(cib: Cib): ScoreIndex {
+  const locations = new Map<string, LocationConstraint[]>();
+  for (const constraint of cib.constraints) if (constraint.kind === "location") {
+    const list = locations.get(constraint.rsc);
+    if (list) list.push(constraint); else locations.set(constraint.rsc, [constraint]);
+  }
+  const transient = new Map<string, Record<string, string>>();
+  for (const status of cib.status) if (!transient.has(status.uname)) transient.set(status.uname, flattenSets(status.transient));
+  const colocationsByPrimary = new Map<string, ColocationConstraint[]>();
+  for (const constraint of cib.constraints) if (constraint.kind === "colocation") {
+    const list = colocationsByPrimary.get(constraint.withRsc);
+    if (list) list.push(constraint); else colocationsByPrimary.set(constraint.withRsc, [constraint]);
+  }
+  return { locations, transient, colocationsByPrimary };
+}
+
+function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false): Record<string, number> {
+  // Meta attributes of a group or clone reach its members; the member's own win.
+  const meta = { ...flattenSets(cib.rscDefaults), ...inherited, ...flattenSets(primitive.meta) };
   // Clone instances are sticky by 1 unless resource-stickiness is set.
   if (cloned && meta["resource-stickiness"] === undefined && meta["default-resource-stickiness"] === undefined) meta["resource-stickiness"] = "1";
   const failureTimeoutSeconds = failureTimeoutOf(meta);
@@ -142,10 +167,10 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
   const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
   const scores: Record<string, number> = {};
   for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
-  const owners = new Set(ownerIds);
   const preferences: Record<string, number> = {};
-  for (const constraint of cib.constraints) {
-    if (constraint.kind !== "location" || !owners.has(constraint.rsc) || (constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
+  const locations = [...new Set(ownerIds)].flatMap((owner) => index.locations.get(owner) ?? []);
+  for (const constraint of locations) {
+    if ((constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
     if (constraint.node !== undefined) {
       if (constraint.node in scores) preferences[constraint.node] = addScores(preferences[constraint.node] ?? 0, parseScore(constraint.score));
       continue;
@@ -164,8 +189,7 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
   for (const node of nodes) {
     if (!node.online || node.standby || node.unclean || node.shuttingDown) scores[node.name] = -INFINITY;
     if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
-    const status = cib.status.find((entry) => entry.uname === node.name);
-    const transient = status ? flattenSets(status.transient) : {};
+    const transient = index.transient.get(node.name) ?? {};
     // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
     const base = baseId(primitive.id);
     const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
@@ -232,7 +256,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   applyMandatoryOrders(context);
@@ -271,6 +295,7 @@ interface PlacementContext {
   cloneCounts: Map<string, Map<string, number>>;
   /** Placed units whose start is blocked by a mandatory order on something that cannot run. */
   blocked: Set<string>;
+  index: ScoreIndex;
   /** Action derivations waiting for every placement. */
   pending: (() => void)[];
   /** Units of promotable clones that are to run Promoted. */
@@ -501,15 +526,15 @@ function withDependentPreferences(context: PlacementContext, unit: PlacementUnit
   const { cib, nodes, cluster } = context;
   let result = combined;
   const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
-  for (const constraint of cib.constraints) {
-    if (constraint.kind !== "colocation" || !ids.has(constraint.withRsc) || ids.has(constraint.rsc)) continue;
+  for (const constraint of [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? [])) {
+    if (ids.has(constraint.rsc)) continue;
     if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
     const factor = parseScore(constraint.score) / INFINITY;
     if (factor <= 0) continue;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
       if (dependent.clone || context.placed.has(dependent.id)) continue;
       const member = dependent.members[0]!;
-      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds);
+      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
       const merged: Record<string, number> = {};
       for (const node of nodes) {
         const weight = scores[node.name]! <= -INFINITY && factor >= 1 ? -INFINITY : Math.trunc(scores[node.name]! * factor);
@@ -529,7 +554,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
   for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
-  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, unit.clone !== undefined));
+  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = {};
   for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores) => addScores(sum, scores[node.name]!), 0);
