@@ -60,6 +60,9 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
     case "heartbeat":
       next = receive({ ...state, nowMs: Math.max(state.nowMs, input.nowMs) }, input.from, input.heartbeat);
       break;
+    case "paused":
+      next = creditPause({ ...state, nowMs: Math.max(state.nowMs, input.nowMs) }, input.pausedMs);
+      break;
     default:
       return unreachable(input, "membership input");
   }
@@ -94,6 +97,16 @@ function receive(state: MembershipState, from: number, heartbeat: Heartbeat): Me
     peer = { ...known, lastHeardMs: now, last: heartbeat };
   }
   return { ...state, peers: { ...state.peers, [from]: peer }, ringSeen: Math.max(state.ringSeen, heartbeat.view.ringId) };
+}
+
+/** Shifts every peer's clocks by the pause (never past now), so silence and steadiness are measured as if it had not happened. */
+function creditPause(state: MembershipState, pausedMs: number): MembershipState {
+  if (!(pausedMs > 0)) return state;
+  const peers: Record<number, PeerState> = {};
+  for (const [id, peer] of Object.entries(state.peers)) {
+    peers[Number(id)] = { ...peer, lastHeardMs: Math.min(state.nowMs, peer.lastHeardMs + pausedMs), steadySinceMs: Math.min(state.nowMs, peer.steadySinceMs + pausedMs) };
+  }
+  return { ...state, peers };
 }
 
 export function holdMs(settings: MembershipSettings, peer: PeerState, nowMs: number): number {

@@ -56,6 +56,11 @@ export interface MembershipState {
 
 export type MembershipInput =
   | { kind: "tick"; nowMs: number }
+  /**
+   * The runner itself was paused (its event loop blocked) for pausedMs: what it reads now was
+   * sent meanwhile. Peers are credited the pause, so our own stall is not their silence.
+   */
+  | { kind: "paused"; pausedMs: number; nowMs: number }
   | { kind: "heartbeat"; from: number; heartbeat: Heartbeat; nowMs: number };
 
 export type MembershipEffect =

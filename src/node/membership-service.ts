@@ -69,9 +69,9 @@ export class MembershipService {
   wakeups = 0;
   /** Times the event loop was found paused for longer than a heartbeat interval. */
   stalls = 0;
-  /** When the pending timer should fire, and the tick deferred after a pause (see tick). */
+  /** When the pending timer should fire, and when the runner last handled anything (see notePause). */
   private wakeAtMs = 0;
-  private immediate: NodeJS.Immediate | undefined;
+  private lastActivityMs = 0;
   private readonly started = performance.now();
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
@@ -114,7 +114,7 @@ export class MembershipService {
     const transport = await UdpTransport.open(node.links, config.transport.port);
     const service = new MembershipService(config, node, codec, transport, new LinkMonitor(config.timing.tokenMs), logger, stateDir, options.authkey);
     transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes));
-    service.wakeAtMs = service.nowMs();
+    service.lastActivityMs = service.nowMs();
     service.tick();
     return service;
   }
@@ -183,7 +183,6 @@ export class MembershipService {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.transport.close();
@@ -255,6 +254,7 @@ export class MembershipService {
   }
 
   private receive(link: number, bytes: Buffer): void {
+    this.notePause(this.nowMs());
     // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
     if (this.arbiterCodec !== undefined && bytes.length >= 7 && bytes.readUInt16BE(5) === ARBITER_ID) {
       this.receiveArbiter(bytes);
@@ -347,23 +347,11 @@ export class MembershipService {
     }
   }
 
-  private tick(late = false): void {
+  private tick(): void {
     this.timer = undefined;
     if (this.closed) return;
     const nowMs = this.nowMs();
-    // After the event loop was paused (CPU starvation, a long synchronous job), timers run
-    // before the datagrams that queued up meanwhile are read. Judging peers first would drop
-    // them all; read the queue first (setImmediate runs after the poll phase), then tick.
-    const pausedMs = nowMs - this.wakeAtMs;
-    if (!late && pausedMs > this.config.timing.heartbeatMs) {
-      this.stalls++;
-      this.logger.warn({ pausedMs }, "event loop was paused; reading queued heartbeats before judging peers");
-      this.immediate = setImmediate(() => {
-        this.immediate = undefined;
-        this.tick(true);
-      });
-      return;
-    }
+    this.notePause(nowMs);
     this.wakeups++;
     this.feed({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
@@ -372,9 +360,25 @@ export class MembershipService {
     this.schedule();
   }
 
+  /**
+   * Something blocked the event loop (CPU starvation, a long synchronous job): whatever is read
+   * now was sent meanwhile, and the timer that would have judged the peers is late. Membership is
+   * told of the pause first, so our own stall does not count as the peers' silence or a flap.
+   * Between two events the loop never sleeps longer than a heartbeat interval.
+   */
+  private notePause(nowMs: number): void {
+    const heartbeatMs = this.config.timing.heartbeatMs;
+    const pausedMs = nowMs - this.lastActivityMs - heartbeatMs;
+    this.lastActivityMs = nowMs;
+    if (pausedMs <= heartbeatMs) return;
+    this.stalls++;
+    this.logger.warn({ pausedMs }, "event loop was paused; peers are credited the pause");
+    this.feed({ kind: "paused", pausedMs, nowMs });
+  }
+
   /** Sleeps until the earliest deadline of membership, quorum and the reliable channels. */
   private schedule(): void {
-    if (this.closed || this.immediate !== undefined) return;
+    if (this.closed) return;
     const nowMs = this.nowMs();
     let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
     const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);

@@ -13,7 +13,19 @@ export interface AgentView {
   members: Array<{ id: number; name: string; links: LinkStatus[] }>;
   quorum: { quorate: boolean; votes: number; expected: number; flags: string[] };
   arbiter: { configured: boolean; state: string };
+  /** From the cluster layer, when the agent runs it: the DC and the CIB version. */
+  dc?: string | null;
+  cibVersion?: string;
 }
+
+/**
+ * The cluster layer settled on these agents: one DC and one CIB version everywhere. Fault
+ * tests wait for it after forming, because the first CIB exchange costs each agent a few
+ * hundred milliseconds of blocked event loop (compiling the CIB schema), which would overlap
+ * the faults they inject. Agents without a cluster layer count as settled.
+ */
+export const clusterSettled = (all: AgentView[]): boolean =>
+  all.every((view) => view.dc === undefined || (view.dc !== null && view.dc === all[0]!.dc && view.cibVersion === all[0]!.cibVersion));
 
 export const memberIds = (view: AgentView | undefined): number[] => view?.members.map((member) => member.id) ?? [];
 

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { canUseNamespaces } from "../../support/environment";
 import { connect, ip, Namespace } from "../../support/netns";
-import { AgentProcess, linkState, memberIds, sleep, views, waitForViews, watch, type AgentView } from "./harness";
+import { AgentProcess, clusterSettled, linkState, memberIds, sleep, views, waitForViews, watch, type AgentView } from "./harness";
 
 const usable = canUseNamespaces();
 const tag = process.pid % 10000;
@@ -72,7 +72,7 @@ function countViews(name: string): number {
   return readFileSync(join(directory, `${name}.log`), "utf8").split("\n").filter((line) => line.includes('"new membership view"')).length;
 }
 
-const formed = (all: AgentView[]) => all.every((view) => memberIds(view).join() === "1,2" && view.ringId === all[0]!.ringId && view.quorum.quorate);
+const formed = (all: AgentView[]) => all.every((view) => memberIds(view).join() === "1,2" && view.ringId === all[0]!.ringId && view.quorum.quorate) && clusterSettled(all);
 
 beforeAll(() => {
   if (!usable) return;
@@ -115,7 +115,7 @@ afterAll(() => {
 describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
   it("one of two links cut: the view holds on the other link, the cut link is faulty, then up again when healed", async () => {
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
-    const [first] = await waitForViews("the pair to form", agents, formed);
+    const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     cut(alpha, 0);
     cut(beta, 0);
     const faulty = await waitForViews("link 0 marked faulty on both sides", agents, (all) => all.every((view, index) => linkState(view, index === 0 ? 2 : 1, 0) === "faulty"));
@@ -130,7 +130,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
 
   it("the only link cut both ways: the views split and two_node keeps both sides quorate; a restarted node waits for all and never reuses a ring id", async () => {
     const agents = startPair(writeConfig("one-link.yaml", { links: [1] }));
-    const [first] = await waitForViews("the pair to form", agents, formed);
+    const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     cut(alpha, 1);
     cut(beta, 1);
     const split = await waitForViews("two one-node views", agents, (all) => all.every((view, index) => memberIds(view).join() === String(index + 1)));
@@ -152,7 +152,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
 
   it("a one-way cut leaves no half-connected member: each node ends alone, and they rejoin when healed", async () => {
     const agents = startPair(writeConfig("one-link.yaml", { links: [1] }));
-    await waitForViews("the pair to form", agents, formed);
+    await waitForViews("the pair to form", agents, formed, 30_000);
     cut(alpha, 1);
     await waitForViews("two one-node views", agents, (all) => all.every((view, index) => memberIds(view).join() === String(index + 1)));
     await watch(agents, 2000, (all) => {
@@ -164,7 +164,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
 
   it("10% random loss on both links for 8 s changes no view", async () => {
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
-    const [first] = await waitForViews("the pair to form", agents, formed);
+    const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     for (const [namespace, peer] of [[alpha, 2], [beta, 1]] as const) {
       for (const link of [0, 1]) {
         spawnSync("ip", ["netns", "exec", namespace.name, "iptables", "-A", "OUTPUT", "-d", address(link, peer), "-p", "udp", "-m", "statistic", "--mode", "random", "--probability", "0.1", "-j", "DROP"], { stdio: "ignore" });
@@ -182,7 +182,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
 
   it("a link that flaps every 800 ms for 10 s causes fewer view changes than flaps (damping)", async () => {
     const agents = startPair(writeConfig("one-link.yaml", { links: [1] }));
-    await waitForViews("the pair to form", agents, formed);
+    await waitForViews("the pair to form", agents, formed, 30_000);
     const viewsBefore = countViews("alpha");
     const cycles = 6;
     for (let cycle = 0; cycle < cycles; cycle++) {
@@ -202,7 +202,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
   // Delay needs tc netem (kernel module sch_netem); loss alone is covered above with iptables.
   it.skipIf(!netem)("50 ms delay with 20 ms jitter on both links changes no view", async () => {
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
-    const [first] = await waitForViews("the pair to form", agents, formed);
+    const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     const devices = [[alpha, `e${tag}n1`], [beta, `e${tag}n2`], [alpha, `e${tag}da`], [beta, `e${tag}db`]] as const;
     for (const [namespace, device] of devices) spawnSync("ip", ["netns", "exec", namespace.name, "tc", "qdisc", "add", "dev", device, "root", "netem", "delay", "50ms", "20ms"], { stdio: "ignore" });
     try {

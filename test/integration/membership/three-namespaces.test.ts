@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { canUseNamespaces } from "../../support/environment";
 import { ip, Namespace } from "../../support/netns";
-import { AgentProcess, linkState, memberIds, waitForViews, watch, type AgentView } from "./harness";
+import { AgentProcess, clusterSettled, linkState, memberIds, waitForViews, watch, type AgentView } from "./harness";
 
 const usable = canUseNamespaces();
 const tag = process.pid % 10000;
@@ -38,7 +38,7 @@ function healAll(): void {
 }
 
 const all = () => ids.map((id) => agents.get(id)!);
-const formed = (views: AgentView[]) => views.every((view) => memberIds(view).join() === "1,2,3" && view.ringId === views[0]!.ringId && view.quorum.quorate);
+const formed = (views: AgentView[]) => views.every((view) => memberIds(view).join() === "1,2,3" && view.ringId === views[0]!.ringId && view.quorum.quorate) && clusterSettled(views);
 
 beforeAll(() => {
   if (!usable) return;
@@ -85,7 +85,7 @@ afterAll(() => {
 describe.skipIf(!usable)("three real agents in network namespaces, IPv4 and IPv6 links", () => {
   it("form one view with both links up, the IPv6 link alone carries it when IPv4 is cut", async () => {
     for (const agent of all()) agent.start();
-    const [first] = await waitForViews("three nodes to form", all(), (views) => formed(views) && views.every((view) => linkState(view, view === views[0] ? 2 : 1, 1) === "up"));
+    const [first] = await waitForViews("three nodes to form", all(), (views) => formed(views) && views.every((view) => linkState(view, view === views[0] ? 2 : 1, 1) === "up"), 30_000);
     for (const from of ids) for (const to of ids) if (from !== to) cut(from, to, [0]);
     await waitForViews("IPv4 link faulty everywhere", all(), (views) => views.every((view, index) => ids.filter((id) => id !== index + 1).every((peer) => linkState(view, peer, 0) === "faulty" && linkState(view, peer, 1) === "up")));
     await watch(all(), 1000, (views) => {
@@ -102,8 +102,9 @@ describe.skipIf(!usable)("three real agents in network namespaces, IPv4 and IPv6
   });
 
   it("a one-way cut between two nodes leaves no view holding both, and one majority", async () => {
+    agents.get(3)!.kill();
     agents.get(3)!.start();
-    await waitForViews("three nodes again", all(), formed);
+    await waitForViews("three nodes again", all(), formed, 30_000);
     cut(1, 3);
     await waitForViews("views without the cut pair together", all(), (views) => views.every((view) => !(memberIds(view).includes(1) && memberIds(view).includes(3))) && views.filter((view) => view.quorum.quorate).length === 2);
     await watch(all(), 1500, (views) => {

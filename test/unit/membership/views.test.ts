@@ -50,6 +50,21 @@ describe("membership views", () => {
     expect(states.get(3)!.view.members).toEqual([3]);
   });
 
+  it("a pause of the node itself is not a peer's silence: no flap, the peer stays reachable", () => {
+    const states = runCluster([1, 2], 2000, () => false);
+    const before = states.get(1)!;
+    const heartbeat = before.peers[2]!.last;
+    // Node 1 was blocked for 700 ms (longer than the 500 ms token); it then reads node 2's heartbeat.
+    const credited = stepMembership(before, { kind: "paused", pausedMs: 700, nowMs: 2700 }).state;
+    const after = stepMembership(credited, { kind: "heartbeat", from: 2, heartbeat: heartbeat!, nowMs: 2700 });
+    expect(after.state.peers[2]!.flaps).toBe(0);
+    expect(after.state.view).toEqual(before.view);
+    expect(after.effects.filter((effect) => effect.kind === "view")).toEqual([]);
+    // Without the credit the same late heartbeat counts as a flap and node 2 drops out for its hold.
+    const uncredited = stepMembership(before, { kind: "heartbeat", from: 2, heartbeat: heartbeat!, nowMs: 2700 });
+    expect(uncredited.state.peers[2]!.flaps).toBe(1);
+  });
+
   it("flap damping: a link that flaps every 700 ms causes fewer view changes than without damping", () => {
     const flapping = (from: number, to: number, nowMs: number) => nowMs > 1000 && Math.floor(nowMs / 700) % 2 === 0;
     const damped = runCluster([1, 2], 20_000, flapping).get(1)!.viewChanges;
