@@ -119,7 +119,9 @@ export class LocalResources {
   }
 
   /** Runs start or stop for the DC; the outcome is also recorded in the history. */
-  async operate(resource: string, operation: "start" | "stop"): Promise<{ ok: boolean; reason?: string }> {
+  async operate(instance: string, operation: "start" | "stop"): Promise<{ ok: boolean; reason?: string }> {
+    // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
+    const resource = instance.replace(/:\d+$/, "");
     const primitive = this.primitive(resource);
     if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
     this.dcOperations++;
