@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
-import { CibStore, formatVersion, parseNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
+import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
 import { runOcfAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
@@ -100,6 +100,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     store.save(stored);
     logger.info({ version: formatVersion(stored.version) }, "stored the initial CIB");
   }
+  // Validating a configuration compiles its JSON schema once (~300 ms); do it now, before
+  // heartbeats start, rather than in the middle of the first CIB exchange.
+  parseNativeCib(serializeNativeCib(stored), "the stored CIB");
   const membership = await MembershipService.start(options);
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name), logger, epochSeconds);
