@@ -22,8 +22,22 @@ export interface ScheduledAction {
   blocked?: boolean;
 }
 
+/**
+ * An ordering edge between two actions (indexes into `actions`). Phase "start": then's
+ * starting part (start, the start half of move/recover/restart, promote) waits for first's
+ * starting part. Phase "stop": then's stopping part (stop, the stop half, demote) waits for
+ * first's stopping part. Phase "fence": all of then waits for the fence action first.
+ */
+export interface OrderingEdge {
+  first: number;
+  then: number;
+  phase: "start" | "stop" | "fence";
+}
+
 export interface TransitionGraph {
   actions: ScheduledAction[];
+  /** Ordering between actions; actions not linked may run in parallel. */
+  edges: OrderingEdge[];
   /** Allocation scores per resource and node, for --show-scores. */
   scores: Record<string, Record<string, number>>;
 }
@@ -249,7 +263,11 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const owners = new Map<string, string[]>();
   for (const unit of units) for (const member of unit.members) owners.set(member.id, unit.ownersOf(member));
   const unitsByOwner = new Map<string, PlacementUnit[]>();
-  for (const unit of units) for (const owner of new Set([unit.id, ...unit.owners])) unitsByOwner.set(owner, [...(unitsByOwner.get(owner) ?? []), unit]);
+  // Every id a constraint may name reaches its units: primitive, group, clone, clone child and group members.
+  for (const unit of units) {
+    const ids = new Set([unit.id, ...unit.owners, ...unit.members.flatMap((member) => owners.get(member.id) ?? [member.id])]);
+    for (const owner of ids) { const list = unitsByOwner.get(owner); if (list) list.push(unit); else unitsByOwner.set(owner, [unit]); }
+  }
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
@@ -262,7 +280,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   applyMandatoryOrders(context);
   for (const emit of context.pending) emit();
   impliedRestarts(context, units);
-  return { actions, scores: context.scores };
+  return { actions, edges: orderingEdges(context, units), scores: context.scores };
 }
 
 interface PlacementUnit {
@@ -639,6 +657,78 @@ function applyMandatoryOrders(context: PlacementContext): void {
   }
 }
 
+/** The members of a unit that a constraint naming `id` reaches (all of them for a group or clone id). */
+function membersNamed(context: PlacementContext, unit: PlacementUnit, id: string): Primitive[] {
+  return unit.members.filter((member) => (context.owners.get(member.id) ?? [member.id]).includes(id));
+}
+
+/** The node where an action's starting part runs, if it has one. */
+function startNode(action: ScheduledAction): string | undefined {
+  if (action.blocked) return undefined;
+  if (action.action === "start" || action.action === "restart" || action.action === "promote") return action.node;
+  if (action.action === "move" || action.action === "recover") return action.node ?? action.to;
+  return undefined;
+}
+
+/** The node where an action's stopping part runs, if it has one. */
+function stopNode(action: ScheduledAction): string | undefined {
+  if (action.blocked) return undefined;
+  if (action.action === "stop" || action.action === "restart" || action.action === "demote") return action.node;
+  if (action.action === "move" || action.action === "recover") return action.node ?? action.from;
+  return undefined;
+}
+
+/**
+ * The graph's edges. Orders (mandatory and optional alike, as ordering only binds actions
+ * that happen) put then's start after first's start and, when symmetrical, then's stop
+ * before first's stop; with interleave between clones only instances on the same node are
+ * linked. Group members are ordered one after another the same way. A fence comes before
+ * every action of a resource that was active on the fenced node.
+ */
+function orderingEdges(context: PlacementContext, units: PlacementUnit[]): OrderingEdge[] {
+  const edges: OrderingEdge[] = [];
+  const seen = new Set<string>();
+  const byResource = new Map<string, number[]>();
+  context.actions.forEach((action, index) => { if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), index]); });
+  const add = (first: number, then: number, phase: OrderingEdge["phase"]) => {
+    const key = `${first}:${then}:${phase}`;
+    if (first === then || seen.has(key)) return;
+    seen.add(key);
+    edges.push({ first, then, phase });
+  };
+  const link = (firstMembers: string[], thenMembers: string[], symmetrical: boolean, sameNodeOnly: boolean) => {
+    for (const firstId of firstMembers) for (const thenId of thenMembers) {
+      for (const a of byResource.get(firstId) ?? []) for (const b of byResource.get(thenId) ?? []) {
+        const first = context.actions[a]!;
+        const then = context.actions[b]!;
+        const starts = startNode(first) !== undefined && startNode(then) !== undefined;
+        if (starts && (!sameNodeOnly || startNode(first) === startNode(then))) add(a, b, "start");
+        const stops = stopNode(first) !== undefined && stopNode(then) !== undefined;
+        if (symmetrical && stops && (!sameNodeOnly || stopNode(first) === stopNode(then))) add(b, a, "stop");
+      }
+    }
+  };
+  for (const unit of units) for (let index = 1; index < unit.members.length; index++) link([unit.members[index - 1]!.id], [unit.members[index]!.id], true, false);
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || (order.orderKind ?? "").toLowerCase() === "serialize") continue;
+    const firstAction = (order.firstAction ?? "start").toLowerCase();
+    const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
+    if (!["start", "promote"].includes(firstAction) || !["start", "promote"].includes(thenAction)) continue;
+    const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+    const thenUnits = context.unitsByOwner.get(order.then) ?? [];
+    const symmetrical = (order.symmetrical ?? "true").toLowerCase() !== "false";
+    const interleaved = firstUnits[0]?.clone !== undefined && thenUnits[0]?.clone !== undefined && truthy(thenUnits[0].meta.interleave);
+    link(firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).map((member) => member.id)), thenUnits.flatMap((unit) => membersNamed(context, unit, order.then).map((member) => member.id)), symmetrical, interleaved);
+  }
+  context.actions.forEach((fence, fenceIndex) => {
+    if (fence.action !== "fence" || fence.node === undefined) return;
+    context.actions.forEach((action, index) => {
+      if (action.resource && (context.states.get(action.resource)?.activeOn ?? []).includes(fence.node!)) add(fenceIndex, index, "fence");
+    });
+  });
+  return edges;
+}
+
 /** Nodes where a resource's transition starts it (start, move, recover, restart, promote from Stopped). */
 function startingNodes(actions: ScheduledAction[]): string[] {
   return actions.flatMap((action) => {
@@ -693,7 +783,7 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
     }
     for (const order of orders) {
       const firstUnits = context.unitsByOwner.get(order.first) ?? [];
-      const stops = firstUnits.flatMap((unit) => unit.members.flatMap((member) => startingNodes(byResource.get(member.id) ?? [])));
+      const stops = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => startingNodes(byResource.get(member.id) ?? [])));
       if (stops.length === 0) continue;
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const node = context.placed.get(unit.id);
@@ -702,7 +792,7 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
         // restarts nothing, except the interleaved instance of a clone on the same node.
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
         if (firstUnits[0]?.clone !== undefined && !(interleaved && stops.includes(node))) continue;
-        for (const member of unit.members) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
+        for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
     }
   }

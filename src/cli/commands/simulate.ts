@@ -26,7 +26,8 @@ function roleText(action: ScheduledAction): string {
 
 function graphDot(graph: TransitionGraph): string {
   const lines = graph.actions.map((action, index) => `  "a${index}" [label=${JSON.stringify(describeAction(action).replace(/\s+/g, " "))}];`);
-  return `digraph transition {\n${lines.join("\n")}\n}\n`;
+  const edges = graph.edges.map((edge) => `  "a${edge.first}" -> "a${edge.then}" [label=${JSON.stringify(edge.phase)}];`);
+  return `digraph transition {\n${[...lines, ...edges].join("\n")}\n}\n`;
 }
 
 const simulateCommand: Command = {
