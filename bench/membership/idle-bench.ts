@@ -12,6 +12,8 @@ import { requestApi } from "../../src/api";
 const bundle = process.argv[2]!;
 const counts = process.argv.slice(3).map(Number);
 const WINDOW_MS = 10_000;
+/** TOKEN_MS=2000 idle-run.sh 16: a longer token, as corosync scales its token with the node count. */
+const tokenMs = process.env.TOKEN_MS === undefined ? undefined : Number(process.env.TOKEN_MS);
 const SETTLE_MS = 2000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || "100");
@@ -36,7 +38,7 @@ async function measure(count: number): Promise<void> {
   try {
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
     const nodes = Array.from({ length: count }, (_, index) => `  - { name: n${index + 1}, id: ${index + 1}, links: [127.0.1.${index + 1}, 127.0.2.${index + 1}] }`);
-    writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehidle\ntransport: { port: 30800 }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${nodes.join("\n")}\n`);
+    writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehidle\ntransport: { port: 30800 }\n${tokenMs === undefined ? "" : `timing: { token_ms: ${tokenMs} }\n`}paths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${nodes.join("\n")}\n`);
     for (let index = 1; index <= count; index++) {
       const args = ["netns", "exec", namespace, process.execPath, bundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", `n${index}`, "--socket", join(directory, `n${index}.sock`), "--state-dir", join(directory, `n${index}`)];
       agents.push(spawn("ip", args, { stdio: ["ignore", openSync(join(directory, `n${index}.log`), "w"), "ignore"] }));
@@ -64,7 +66,7 @@ async function measure(count: number): Promise<void> {
     const ringAfter = [...((await rings()) ?? [])];
     const stable = ringBefore.length === 1 && ringAfter.length === 1 && ringBefore[0] === ringAfter[0];
     console.log(`${count} agents formed one view ${(formedMs / 1000).toFixed(1)} s after start; view ${stable ? "unchanged" : "CHANGED"} during the window`);
-    console.log(`idle, ${count} real agents, 2 links, ${WINDOW_MS / 1000} s window: CPU ${mean.toFixed(2)} % of one core per agent (max ${Math.max(...cpuPercent).toFixed(2)} %), ` +
+    console.log(`idle, ${count} real agents, 2 links, token ${tokenMs ?? "default"} ms, ${WINDOW_MS / 1000} s window: CPU ${mean.toFixed(2)} % of one core per agent (max ${Math.max(...cpuPercent).toFixed(2)} %), ` +
       `traffic ${(bytesPerSecond / 1000).toFixed(1)} kB/s for the cluster, ${(bytesPerSecond / count / 1000).toFixed(2)} kB/s sent per node`);
   } finally {
     for (const agent of agents) agent.kill("SIGKILL");
