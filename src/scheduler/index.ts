@@ -64,6 +64,8 @@ export interface ResourceState {
   bannedOn: string[];
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
+  /** The operation whose failure is current, per node (decides on-fail). */
+  failures?: Record<string, { operation: string; intervalMs: number }>;
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -114,6 +116,7 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
       let startFailed = false;
       let hardError = false;
       let promoted = false;
+      let failedOperation: { operation: string; intervalMs: number } | undefined;
       for (const record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
@@ -131,7 +134,10 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
         else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) { active = false; failed = false; hardError = true; }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
         if (name === "start" && (record.rcCode === 0)) startFailed = false;
+        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs };
+        if (!failed) failedOperation = undefined;
       }
+      if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
       if (active) state.activeOn.push(node.uname);
       if (active && promoted) (state.promotedOn ??= []).push(node.uname);
       if (failed) state.failedOn.push(node.uname);
@@ -255,11 +261,15 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const fenced = new Set<string>();
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
   const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
-  if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
-    for (const node of nodes) if (node.unclean) { fenced.add(node.name); actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: "peer is no longer part of the cluster" }); }
-  }
   const { units, factories } = placementUnits(cib, nodes.length);
   const states = instanceStates(cib, units, factories, unpackResourceStates(cib));
+  const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
+  if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
+    for (const node of nodes) if (node.unclean) {
+      fenced.add(node.name);
+      actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: failureEffects.fenceReasons.get(node.name) ?? "peer is no longer part of the cluster" });
+    }
+  }
   const owners = new Map<string, string[]>();
   for (const unit of units) for (const member of unit.members) owners.set(member.id, unit.ownersOf(member));
   const unitsByOwner = new Map<string, PlacementUnit[]>();
@@ -274,7 +284,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   applyMandatoryOrders(context);
@@ -297,7 +307,48 @@ interface PlacementUnit {
   clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[]; promotable?: { max: number; nodeMax: number } };
 }
 
+interface FailureEffects {
+  /** Members whose failure blocks them where they are: "member@node". */
+  blockedMembers: Set<string>;
+  /** Units that stay stopped after a failure with on-fail=stop. */
+  stoppedUnits: Set<string>;
+  fenceReasons: Map<string, string>;
+}
+
+/**
+ * on-fail of the failed operation (matched by name and interval in the resource's
+ * operations; a failed stop defaults to fence when fencing is enabled, else block):
+ * ignore forgets the failure, block leaves the resource where it is with no action,
+ * stop keeps it stopped, standby puts the node in standby, fence makes the node unclean.
+ */
+function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean): FailureEffects {
+  const effects: FailureEffects = { blockedMembers: new Set(), stoppedUnits: new Set(), fenceReasons: new Map() };
+  for (const unit of units) for (const member of unit.members) {
+    const state = states.get(member.id);
+    if (!state?.failures) continue;
+    for (const [nodeName, failure] of Object.entries(state.failures)) {
+      if (!state.failedOn.includes(nodeName)) continue;
+      const operation = member.operations.find((op) => op.name === failure.operation && op.intervalMs === failure.intervalMs);
+      const configured = operation?.onFail?.toLowerCase();
+      const onFail = configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
+      const node = nodes.find((entry) => entry.name === nodeName);
+      if (onFail === "ignore") state.failedOn = state.failedOn.filter((name) => name !== nodeName);
+      // A node that is to be fenced takes its failures with it.
+      else if (onFail === "block") { if (!node?.unclean) effects.blockedMembers.add(`${member.id}@${nodeName}`); }
+      else if (onFail === "stop") effects.stoppedUnits.add(unit.id);
+      else if (onFail === "standby" && node) node.standby = true;
+      else if (onFail === "fence" && node && stonithEnabled) {
+        node.unclean = true;
+        node.online = false;
+        effects.fenceReasons.set(nodeName, `${member.id} failed there`);
+      }
+    }
+  }
+  return effects;
+}
+
 interface PlacementContext {
+  failureEffects: FailureEffects;
   cib: Cib;
   nodes: NodeState[];
   states: Map<string, ResourceState>;
@@ -406,7 +457,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
     // Per node, the merged state of each base (histories with and without numbers).
-    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean }>>();
+    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; failure?: { operation: string; intervalMs: number } }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
     for (const [id, state] of raw) {
       const base = baseId(id);
@@ -415,7 +466,8 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
         const entry = perNode.get(node) ?? new Map();
         perNode.set(node, entry);
         const previous = entry.get(base) ?? { active: false, failed: false, promoted: false };
-        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node) });
+        const failure = previous.failure ?? state.failures?.[node];
+        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node), ...(failure ? { failure } : {}) });
       }
       shared.get(base)!.startFailedOn.push(...state.startFailedOn);
       shared.get(base)!.bannedOn.push(...state.bannedOn);
@@ -433,6 +485,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
         const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
         state.activeOn.push(status.uname);
         if (found.failed) state.failedOn.push(status.uname);
+        if (found.failed && found.failure) (state.failures ??= {})[status.uname] = found.failure;
         if (found.promoted) (state.promotedOn ??= []).push(status.uname);
         states.set(member.id, state);
       });
@@ -596,8 +649,11 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const firstState = context.states.get(first.id);
   const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
   const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
-  const unitStopped = unit.orphan === true || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
+  const unitStopped = unit.orphan === true || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
+  // A member blocked by its failure (on-fail=block) keeps the unit where it is.
+  const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
+  if (blockedAt !== undefined) target = blockedAt;
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
   if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
   context.placed.set(unit.id, target);
@@ -816,6 +872,13 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     const state = context.states.get(member.id);
     const memberMeta = { ...meta, ...metaOf(cib, member) };
     if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") return;
+    const blockedAt = (state?.activeOn ?? []).find((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`));
+    if (blockedAt !== undefined) {
+      const node = nodes.find((entry) => entry.name === blockedAt);
+      const usable = node !== undefined && node.online && !node.standby && !node.shuttingDown && !node.unclean;
+      if (!usable) context.actions.push({ action: "stop", resource: member.id, node: blockedAt, blocked: true, reason: "its failure blocks it (on-fail=block)" });
+      return;
+    }
     // A group member runs only where the previous member runs; once one cannot, the rest stop.
     if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
     const memberTarget = blocked ? undefined : target;
@@ -893,6 +956,7 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
     if (!isDown(from) || fenced.has(from)) actions.push({ action: "stop", resource: id, node: from, reason: fenced.has(from) ? "node is fenced" : "node availability" });
     return actions;
   }
-  actions.push({ action: "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
+  // A failed resource started elsewhere is a recovery (from -> to), not a move.
+  actions.push({ action: failed && !fenced.has(from) ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
   return actions;
 }
