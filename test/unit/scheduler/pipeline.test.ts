@@ -69,7 +69,7 @@ describe("scheduler failure and quorum rules", () => {
 
   it("bans a resource from a node where its start failed (start-failure-is-fatal)", () => {
     const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha", failedStart("web")) + online("2", "beta") });
-    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "move", resource: "web", from: "alpha", to: "beta" }])).toBe(true);
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "recover", resource: "web", from: "alpha", to: "beta" }])).toBe(true);
   });
 
   it("stops everything without quorum when no-quorum-policy is stop, and fences nobody", () => {
