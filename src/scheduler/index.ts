@@ -85,6 +85,7 @@ function truthy(value: string | undefined): boolean {
 
 /** Pass 1: node states from the nodes section and node_state entries. */
 export function unpackNodes(cib: Cib): NodeState[] {
+  const startupFencing = clusterOptions(cib).options.startupFencing;
   return cib.nodes.map((node) => {
     const status = cib.status.find((entry) => entry.uname === node.uname || entry.id === node.id);
     const attributes = flattenSets(node.instance);
@@ -93,7 +94,8 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const controllerUp = status !== undefined && status.attributes.crmd === "online";
     const online = inMembership && controllerUp && (status?.attributes.join ?? "member") === "member";
     // A node expected to be a member that left without a clean shutdown must be fenced.
-    const unclean = status !== undefined && !online && status.attributes.expected === "member";
+    // Never seen since the cluster started: unclean too, unless startup-fencing is off.
+    const unclean = status === undefined ? startupFencing : !online && status.attributes.expected === "member";
     const standby = truthy(attributes.standby) || truthy(transient.standby);
     const shutdown = status?.attributes.shutdown ?? transient.shutdown;
     const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
@@ -284,7 +286,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   applyMandatoryOrders(context);
@@ -365,6 +367,8 @@ interface PlacementContext {
   /** Placed units whose start is blocked by a mandatory order on something that cannot run. */
   blocked: Set<string>;
   index: ScoreIndex;
+  /** Units that would start on this node but may not for lack of quorum. */
+  quorumBlocked: Map<string, string>;
   /** Action derivations waiting for every placement. */
   pending: (() => void)[];
   /** Units of promotable clones that are to run Promoted. */
@@ -649,13 +653,27 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const firstState = context.states.get(first.id);
   const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
   const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
-  const unitStopped = unit.orphan === true || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped" || context.policy === "stop";
+  const unitStopped = unit.orphan === true || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
+  // Without quorum (stop or freeze policy) nothing may start (reported as blocked); with
+  // the stop policy fencing devices still start, as they need no quorum.
+  const fencingDevice = unit.members.every((member) => member.class === "stonith");
+  const policy = fencingDevice && context.policy === "stop" ? "ignore" : context.policy;
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
+  const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
+  if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
+    context.quorumBlocked.set(unit.id, target);
+    if (unit.clone) {
+      const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
+      context.cloneCounts.set(unit.clone.id, counts);
+      counts.set(target, (counts.get(target) ?? 0) + 1);
+    }
+  }
+  if (policy === "stop") target = undefined;
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
   const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
   if (blockedAt !== undefined) target = blockedAt;
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
-  if (context.policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
+  if (policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
   context.placed.set(unit.id, target);
   context.visiting.delete(unit.id);
   if (target) {
@@ -856,6 +874,11 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
 
 function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target: string | undefined, meta: Record<string, string>, memberScores: Record<string, number>[]): void {
   const { cib, nodes, cluster } = context;
+  const quorumNode = context.quorumBlocked.get(unit.id);
+  if (quorumNode !== undefined) {
+    for (const member of unit.members) context.actions.push({ action: "start", resource: member.id, node: quorumNode, blocked: true, reason: "no quorum" });
+    return;
+  }
   if (context.blocked.has(unit.id) && target !== undefined) {
     for (const member of unit.members) {
       const state = context.states.get(member.id);
