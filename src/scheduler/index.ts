@@ -65,7 +65,7 @@ export interface ResourceState {
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
-  failures?: Record<string, { operation: string; intervalMs: number }>;
+  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean }>;
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -118,7 +118,8 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
       let startFailed = false;
       let hardError = false;
       let promoted = false;
-      let failedOperation: { operation: string; intervalMs: number } | undefined;
+      let failedOperation: { operation: string; intervalMs: number; hard?: boolean } | undefined;
+      let hardFailure = false;
       for (const record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
@@ -128,16 +129,21 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
         else if (record.rcCode === 0 && name === "promote") promoted = true;
         if (record.rcCode === 0 || record.rcCode === 8) {
           if (name === "stop" || name === "migrate_to") { active = false; failed = false; }
-          else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from" || name === "monitor") active = true;
+          else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from") { active = true; failed = false; }
+          else if (name === "monitor") active = true;
         } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
         // A recurring monitor reporting "not running" fails an active resource; on an inactive one it is a Stopped-role monitor.
         else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active) failed = true; }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
-        else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) { active = false; failed = false; hardError = true; }
+        // A probe finding them means "not running here"; any other operation fails the resource where it ran.
+        else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) {
+          hardError = true;
+          if (name === "monitor" && !recurring) { active = false; failed = false; } else if (active) { failed = true; hardFailure = true; }
+        }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
         if (name === "start" && (record.rcCode === 0)) startFailed = false;
-        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs };
-        if (!failed) failedOperation = undefined;
+        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}) };
+        if (!failed) { failedOperation = undefined; hardFailure = false; }
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
       if (active) state.activeOn.push(node.uname);
@@ -292,6 +298,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   applyMandatoryOrders(context);
   for (const emit of context.pending) emit();
   impliedRestarts(context, units);
+  blockStopsBehindBlocked(context);
   return { actions, edges: orderingEdges(context, units), scores: context.scores };
 }
 
@@ -334,8 +341,10 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
       const configured = operation?.onFail?.toLowerCase();
       const onFail = configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
-      if (onFail === "ignore") state.failedOn = state.failedOn.filter((name) => name !== nodeName);
+      // A hard error (not installed, not configured) is never ignored.
+      if (onFail === "ignore" && !failure.hard) state.failedOn = state.failedOn.filter((name) => name !== nodeName);
       // A node that is to be fenced takes its failures with it.
+      else if (onFail === "ignore") continue;
       else if (onFail === "block") { if (!node?.unclean) effects.blockedMembers.add(`${member.id}@${nodeName}`); }
       else if (onFail === "stop") effects.stoppedUnits.add(unit.id);
       else if (onFail === "standby" && node) node.standby = true;
@@ -731,6 +740,27 @@ function applyMandatoryOrders(context: PlacementContext): void {
   }
 }
 
+/**
+ * A symmetrical mandatory order stops then before first. When then is blocked where it runs
+ * (its failure has on-fail=block), first cannot stop there either: that stop is blocked.
+ */
+function blockStopsBehindBlocked(context: PlacementContext): void {
+  if (context.failureEffects.blockedMembers.size === 0) return;
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase()) || (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+    const blockedNodes = (context.unitsByOwner.get(order.then) ?? []).flatMap((unit) => membersNamed(context, unit, order.then))
+      .flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
+    if (blockedNodes.length === 0) continue;
+    const firstIds = new Set((context.unitsByOwner.get(order.first) ?? []).flatMap((unit) => membersNamed(context, unit, order.first).map((member) => member.id)));
+    for (const action of context.actions) {
+      if (action.action === "stop" && action.resource !== undefined && firstIds.has(action.resource) && blockedNodes.includes(action.node!)) {
+        action.blocked = true;
+        action.reason = `${order.then} cannot stop first`;
+      }
+    }
+  }
+}
+
 /** The members of a unit that a constraint naming `id` reaches (all of them for a group or clone id). */
 function membersNamed(context: PlacementContext, unit: PlacementUnit, id: string): Primitive[] {
   return unit.members.filter((member) => (context.owners.get(member.id) ?? [member.id]).includes(id));
@@ -884,6 +914,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       const state = context.states.get(member.id);
       const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
       const memberMeta = { ...meta, ...metaOf(cib, member) };
+      if (activeOn.some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`))) continue;
       if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") continue;
       if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
       else context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });

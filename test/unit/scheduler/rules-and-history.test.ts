@@ -78,3 +78,28 @@ describe("placement with dependents and node facts", () => {
     expect(sameActions(actions, [{ action: "start", resource: "tool", node: "green" }])).toBe(true);
   });
 });
+
+describe("history details", () => {
+  it("a successful start after a failure clears it", () => {
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "monitor", 4, 1, 10000)}${op("svc", "start", 6, 0)}${op("svc", "monitor", 7, 0, 10000)}</lrm_resource>`;
+    expect(solo(prim("svc"), lrm)).toEqual([]);
+  });
+
+  it("'not installed' from a running resource's monitor fails it and bans the node, even with on-fail=ignore", () => {
+    const ignoring = `<primitive id="svc" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="m" name="monitor" interval="10s" on-fail="ignore"/></operations></primitive>`;
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 2, 0)}${op("svc", "monitor", 3, 5, 10000)}</lrm_resource>`;
+    expect(sameActions(solo(ignoring, lrm), [{ action: "recover", resource: "svc", from: "solo", to: "duo" }])).toBe(true);
+  });
+
+  it("a stop that must wait for a then blocked by its failure is itself blocked", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/></nodes><resources>${prim("lower", `<meta_attributes id="lm"><nvpair id="lm1" name="target-role" value="Stopped"/></meta_attributes>`)}${prim("upper")}</resources>
+  <constraints><rsc_order id="o" first="lower" then="upper"/></constraints></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>
+  <lrm_resource id="lower" class="ocf" provider="heartbeat" type="Dummy">${op("lower", "start", 1, 0)}</lrm_resource>
+  <lrm_resource id="upper" class="ocf" provider="heartbeat" type="Dummy">${op("upper", "start", 2, 0)}${op("upper", "stop", 3, 1)}</lrm_resource></lrm_resources></lrm></node_state></status></cib>`;
+    const actions = schedule(importCibXml(xml, "blocked-stop").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "stop", resource: "lower", node: "solo", blocked: true }])).toBe(true);
+  });
+});
