@@ -729,12 +729,26 @@ function applyMandatoryOrders(context: PlacementContext): void {
         const target = context.placed.get(unit.id);
         if (target === undefined || context.blocked.has(unit.id)) continue;
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
-        if (interleaved ? firstNodes.includes(target) : runnable) continue;
+        if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
         // With symmetrical=false a then that already runs keeps running; only its start is blocked.
         const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
         if (running && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
         context.blocked.add(unit.id);
         changed = true;
+      }
+    }
+    // A mandatory colocation with something that ends up unable to run blocks the dependent too.
+    for (const [unitId, colocations] of context.colocationsByUnit) {
+      const target = context.placed.get(unitId);
+      if (target === undefined || context.blocked.has(unitId)) continue;
+      for (const colocation of colocations) {
+        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted")) continue;
+        const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
+        if (primaries.some((unit) => unit.id === unitId)) continue;
+        if (runningNodes(colocation.withRsc, "start").includes(target)) continue;
+        context.blocked.add(unitId);
+        changed = true;
+        break;
       }
     }
   }

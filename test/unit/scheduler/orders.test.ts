@@ -60,4 +60,17 @@ describe("scheduler orders", () => {
     const cib = cluster(clone, "", history("gone") + history("inst:3"));
     expect(sameActions(run(cib), [{ action: "stop", resource: "gone", node: "solo" }, { action: "stop", resource: "inst:0", node: "solo" }])).toBe(true);
   });
+
+  it("a resource colocated with a then that an order blocks is blocked with it", () => {
+    const cib = cluster(prim("base", stopped) + prim("upper") + prim("rider"), order("base", "upper") + `<rsc_colocation id="ride" rsc="rider" with-rsc="upper" score="INFINITY"/>`, history("upper") + history("rider"));
+    expect(sameActions(run(cib), [{ action: "stop", resource: "upper", node: "solo" }, { action: "stop", resource: "rider", node: "solo" }])).toBe(true);
+  });
+
+  it("clone-min of first counts even with interleave", () => {
+    const clone = (id: string, meta: string) => `<clone id="${id}-clone"><meta_attributes id="${id}-m">${meta}</meta_attributes>${prim(id)}</clone>`;
+    const cib = cluster(clone("low", `<nvpair id="low-min" name="clone-min" value="2"/>`) + clone("high", `<nvpair id="high-i" name="interleave" value="true"/>`),
+      order("low-clone", "high-clone"), history("low:0") + history("high:0"));
+    // One node only: one instance of low can run, fewer than clone-min, so high stops.
+    expect(sameActions(run(cib), [{ action: "stop", resource: "high:0", node: "solo" }])).toBe(true);
+  });
 });
