@@ -278,6 +278,9 @@ export class MembershipService {
     // Reliable traffic only from the incarnation membership knows, so a restarted peer's
     // stream starts afresh on both sides.
     if (frame.incarnation !== this.membership.peers[frame.senderId]?.incarnation) return;
+    // ... and only once the sender is a member of our view: retransmissions that a peer's
+    // old channel still sends to this (new) incarnation of us are never taken for new traffic.
+    if (!this.membership.view.members.includes(frame.senderId)) return;
     const channel = this.channel(frame.senderId);
     if (channel === undefined) return;
     if (frame.kind === "ack") {
@@ -356,7 +359,15 @@ export class MembershipService {
     this.feed({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
     this.stepQuorumState({ kind: "tick", nowMs });
-    for (const [peerId, channel] of this.channels) if (!channel.sender.idle) this.flush(peerId, channel);
+    for (const [peerId, channel] of this.channels) {
+      // A channel to an incarnation of the peer that is gone stops at once (a restarted peer
+      // gets a new channel from sequence 0 when we next talk to it).
+      if (channel.incarnation !== (this.membership.peers[peerId]?.incarnation ?? 0)) {
+        this.channels.delete(peerId);
+        continue;
+      }
+      if (!channel.sender.idle) this.flush(peerId, channel);
+    }
     this.schedule();
   }
 
