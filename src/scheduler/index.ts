@@ -950,7 +950,16 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     // A group member runs only where the previous member runs; once one cannot, the rest stop.
     if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
     const memberTarget = blocked ? undefined : target;
-    const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
+    let activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
+    // Copies on nodes being fenced go with the fence; what remains decides "multiply active".
+    const surviving = activeOn.filter((name) => !context.fenced.has(name));
+    if (activeOn.length > 1 && surviving.length >= 1) activeOn = surviving;
+    if (activeOn.length > 1) {
+      const policy = (memberMeta["multiple-active"] ?? "stop_start").toLowerCase();
+      // multiple-active=block leaves it alone; stop_only stops every copy and starts none.
+      if (policy === "block") return;
+      if (policy === "stop_only") { for (const node of activeOn) context.actions.push({ action: "stop", resource: member.id, node, reason: "resource is active on more than one node" }); return; }
+    }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
     } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced));

@@ -103,3 +103,27 @@ describe("history details", () => {
     expect(sameActions(actions, [{ action: "stop", resource: "lower", node: "solo", blocked: true }])).toBe(true);
   });
 });
+
+describe("multiple-active", () => {
+  const twice = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 2, 0)}</lrm_resource>`;
+  const both = (meta: string) => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/><node id="2" uname="duo"/></nodes><resources>${prim("svc", meta)}</resources><constraints/></configuration>
+  <status>${["1:solo", "2:duo"].map((entry) => { const [id, name] = entry.split(":"); return `<node_state id="${id}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${id}"><lrm_resources>${twice}</lrm_resources></lrm></node_state>`; }).join("")}</status></cib>`;
+    return schedule(importCibXml(xml, "twice").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+  };
+  const policy = (value: string) => `<meta_attributes id="ma"><nvpair id="ma1" name="multiple-active" value="${value}"/></meta_attributes>`;
+
+  it("block leaves a resource active on two nodes alone", () => {
+    expect(both(policy("block"))).toEqual([]);
+  });
+  it("stop_only stops every copy", () => {
+    expect(sameActions(both(policy("stop_only")), [{ action: "stop", resource: "svc", node: "solo" }, { action: "stop", resource: "svc", node: "duo" }])).toBe(true);
+  });
+  it("the default stops every copy and starts one again, summarized as one restart where it stays", () => {
+    const actions = both("");
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({ action: "restart", resource: "svc" });
+  });
+});
