@@ -253,9 +253,10 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
     if (best === undefined) { best = node.name; continue; }
     const bestScore = scores[best]!;
     if (score > bestScore) best = node.name;
-    else if (score === bestScore && best !== current) {
+    else if (score === bestScore) {
+      // Equal scores: fewer resources already assigned, then the current node, then the name.
       const loadDifference = (load.get(node.name) ?? 0) - (load.get(best) ?? 0);
-      if (node.name === current || loadDifference < 0 || (loadDifference === 0 && node.name < best)) best = node.name;
+      if (loadDifference < 0 || (loadDifference === 0 && best !== current && (node.name === current || node.name < best))) best = node.name;
     }
   }
   return best;

@@ -62,4 +62,13 @@ describe("scheduler clones", () => {
   <status>${up("1", "zulu")}${up("2", "alpha")}</status></cib>`;
     expect(sameActions(run(importCibXml(xml, "names").cib), [{ action: "start", resource: "solo", node: "alpha" }])).toBe(true);
   });
+
+  it("without stickiness, resources spread by load even when that moves one off its current node", () => {
+    const prim = (id: string) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"/>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes><resources>${prim("a")}${prim("b")}</resources><constraints/></configuration>
+  <status>${up("1", "n1", active("a") + active("b"))}${up("2", "n2")}</status></cib>`;
+    expect(sameActions(run(importCibXml(xml, "spread").cib), [{ action: "move", resource: "b", from: "n1", to: "n2" }])).toBe(true);
+  });
 });
