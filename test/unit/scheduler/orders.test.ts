@@ -73,4 +73,9 @@ describe("scheduler orders", () => {
     // One node only: one instance of low can run, fewer than clone-min, so high stops.
     expect(sameActions(run(cib), [{ action: "stop", resource: "high:0", node: "solo" }])).toBe(true);
   });
+
+  it("a clone instance that an order keeps from starting is not listed at all", () => {
+    const cib = cluster(prim("base", stopped) + `<clone id="many">${prim("each")}</clone>`, order("base", "many"), "");
+    expect(run(cib)).toEqual([]);
+  });
 });
