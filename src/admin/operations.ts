@@ -1,6 +1,7 @@
 // Building primitives and their operations from command-line settings, with the
 // checks pcs makes: known classes, operation names and attributes, durations,
 // meta attributes (unknown ones are warned about, values of target-role checked).
+import { builtinAgents } from "../../agents";
 import { parseDurationMs, type Attributes, type Operation, type Primitive } from "../cib";
 import { EdgehaError } from "../common/errors";
 import { didYouMean, nearMatches } from "../common/suggest";
@@ -9,7 +10,7 @@ import type { AgentName, EditCatalog, OperationSpec, ResourceSettings } from "./
 import type { Cib } from "../cib";
 
 /** Resource classes a `resource create` accepts (stonith has its own command). */
-export const RESOURCE_CLASSES = ["ocf", "lsb", "systemd", "service"] as const;
+export const RESOURCE_CLASSES = ["ocf", "builtin", "lsb", "systemd", "service"] as const;
 
 const OPERATION_NAMES = ["start", "stop", "monitor", "promote", "demote", "notify", "reload", "reload-agent", "migrate_to", "migrate_from", "validate-all", "meta-data"];
 const OPERATION_KEYS = ["id", "interval", "timeout", "role", "on-fail", "enabled", "description", "start-delay", "interval-origin", "record-pending", "requires", "OCF_CHECK_LEVEL"];
@@ -22,10 +23,10 @@ const RESOURCE_META = [
 ];
 export const CLONE_META = ["clone-max", "clone-node-max", "clone-min", "notify", "globally-unique", "ordered", "interleave", "promotable", "promoted-max", "promoted-node-max", "master-max", "master-node-max"];
 
-/** Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (lsb, systemd, service). */
+/** Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (builtin, lsb, systemd, service). */
 export function parseAgentName(text: string): AgentName {
   const parts = text.split(":");
-  const usage = "write it as CLASS:PROVIDER:TYPE for OCF agents (ocf:heartbeat:IPaddr2) or CLASS:TYPE (systemd:haproxy, lsb:memcached, service:nginx)";
+  const usage = "write it as CLASS:PROVIDER:TYPE for OCF agents (ocf:heartbeat:IPaddr2) or CLASS:TYPE (builtin:ipaddr, systemd:haproxy, lsb:memcached, service:nginx)";
   if (parts.some((part) => part === "") || parts.length < 2 || parts.length > 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is not an agent name: ${usage}`);
   const agentClass = parts[0]!;
   if (agentClass === "stonith") throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is a fence device: create it with 'edgeha stonith create NAME DRIVER ...'`);
@@ -34,6 +35,9 @@ export function parseAgentName(text: string): AgentName {
   }
   if (agentClass === "ocf" && parts.length !== 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text}': an OCF agent needs a provider: ocf:PROVIDER:TYPE, e.g. ocf:heartbeat:${parts[1]}`);
   if (agentClass !== "ocf" && parts.length !== 2) throw new EdgehaError("E_ADMIN_AGENT", `'${text}': the ${agentClass} class has no provider: ${agentClass}:TYPE`);
+  if (agentClass === "builtin" && !builtinAgents.has(parts[1]!)) {
+    throw new EdgehaError("E_ADMIN_AGENT", `no built-in agent '${parts[1]}'${didYouMean(parts[1]!, [...builtinAgents.keys()])}; built in: ${[...builtinAgents.keys()].join(", ")}`);
+  }
   return parts.length === 3 ? { class: agentClass, provider: parts[1]!, type: parts[2]! } : { class: agentClass, type: parts[1]! };
 }
 
