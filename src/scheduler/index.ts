@@ -663,7 +663,9 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const firstState = context.states.get(first.id);
   const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
   const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
-  const unitStopped = unit.orphan === true || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
+  // A group whose first member is to be stopped cannot run at all.
+  const firstStopped = (metaOf(cib, unit.members[0]!)["target-role"] ?? "").toLowerCase() === "stopped";
+  const unitStopped = unit.orphan === true || firstStopped || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
   // Without quorum (stop or freeze policy) nothing may start (reported as blocked); with
   // the stop policy fencing devices still start, as they need no quorum.
   const fencingDevice = unit.members.every((member) => member.class === "stonith");
@@ -717,7 +719,9 @@ function applyMandatoryOrders(context: PlacementContext): void {
   });
   const runningNodes = (id: string, role: string): string[] => {
     if (role === "promote") return context.placedOn.get(`${id}#Promoted`) ?? [];
-    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+    // A unit held by a blocking failure cannot start either, so it does not satisfy an order.
+    const failureHeld = (unit: PlacementUnit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn ?? []).some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
+    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id) && !failureHeld(unit)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
   };
   for (let round = 0, changed = true; changed && round < 100; round++) {
     changed = false;

@@ -78,4 +78,14 @@ describe("scheduler orders", () => {
     const cib = cluster(prim("base", stopped) + `<clone id="many">${prim("each")}</clone>`, order("base", "many"), "");
     expect(run(cib)).toEqual([]);
   });
+
+  it("a group whose first member is to be stopped does not satisfy an order", () => {
+    const cib = cluster(`<group id="g">${prim("g1", stopped)}${prim("g2")}</group>` + prim("after"), order("g", "after"), "");
+    expect(sameActions(run(cib), [{ action: "start", resource: "after", node: "solo", blocked: true }])).toBe(true);
+  });
+
+  it("a first held where it is by a blocking failure (failed stop, no fencing) does not satisfy an order", () => {
+    const cib = cluster(prim("stuck") + prim("after"), order("stuck", "after"), history("stuck", 1, "stop"));
+    expect(sameActions(run(cib), [{ action: "start", resource: "after", node: "solo", blocked: true }])).toBe(true);
+  });
 });
