@@ -945,7 +945,12 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);
     const memberMeta = { ...meta, ...metaOf(cib, member) };
-    if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") return;
+    if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") {
+      // Unmanaged and not running (or failed) where the group goes: it will not be started or
+      // recovered, so later members cannot run.
+      if (target === undefined || !(state?.activeOn ?? []).includes(target) || (state?.failedOn ?? []).includes(target)) blocked = true;
+      return;
+    }
     const blockedAt = (state?.activeOn ?? []).find((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`));
     if (blockedAt !== undefined) {
       const node = nodes.find((entry) => entry.name === blockedAt);

@@ -88,4 +88,10 @@ describe("scheduler orders", () => {
     const cib = cluster(prim("stuck") + prim("after"), order("stuck", "after"), history("stuck", 1, "stop"));
     expect(sameActions(run(cib), [{ action: "start", resource: "after", node: "solo", blocked: true }])).toBe(true);
   });
+
+  it("members after an unmanaged group member that is stopped or failed stop", () => {
+    const unmanaged = `<meta_attributes id="um"><nvpair id="um1" name="is-managed" value="false"/></meta_attributes>`;
+    const cib = cluster(`<group id="g">${prim("g1")}${prim("g2", unmanaged)}${prim("g3")}</group>`, "", history("g1") + history("g2", 1, "monitor") + history("g3"));
+    expect(sameActions(run(cib), [{ action: "stop", resource: "g3", node: "solo" }])).toBe(true);
+  });
 });
