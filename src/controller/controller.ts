@@ -48,7 +48,7 @@ export type ControllerEffect =
   | { kind: "persist"; cib: Cib }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
-  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: "start" | "stop" }
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: "start" | "stop" | "promote" | "demote" }
   | { kind: "fence"; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
   | { kind: "cleanup"; resource?: string }
   | { kind: "reply"; clientId: number; reply: ClientReply }
@@ -605,7 +605,7 @@ export class Controller {
         transition.aborted = true;
         continue;
       }
-      const operation = step.kind as "start" | "stop";
+      const operation = step.kind as "start" | "stop" | "promote" | "demote";
       step.deadlineMs = this.lastNowMs + operationTimeoutMs(this.cib, step.resource!, operation) + RESULT_MARGIN_MS;
       if (id === this.settings.localId) effects.push({ kind: "run", transition: transition.id, step: step.id, ringId: this.ringId, resource: step.resource!, operation });
       else effects.push({ kind: "send", to: id, message: { t: "op", ringId: this.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation } });

@@ -4,7 +4,7 @@
 import { parseScore, type Cib } from "../cib";
 import { unpackResourceStates, type ScheduledAction } from "../scheduler";
 
-export type StepKind = "fence" | "start" | "stop";
+export type StepKind = "fence" | "start" | "stop" | "promote" | "demote";
 
 export interface Step {
   id: number;
@@ -43,12 +43,17 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
     return step;
   };
   for (const action of actions) {
-    if (action.action === "fence" && action.node) add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" });
+    if (action.action === "fence" && action.node && !action.blocked) add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" });
   }
   for (const action of actions) {
     const resource = action.resource;
-    if (resource === undefined) continue;
+    // A blocked action is needed but must not run (no quorum, an unrunnable dependency).
+    if (resource === undefined || action.blocked) continue;
     switch (action.action) {
+      case "promote":
+      case "demote":
+        if (action.node && isUp(action.node)) add(action.action, action.node, resource, action.reason);
+        break;
       case "start":
         if (action.node) add("start", action.node, resource, action.reason);
         break;
@@ -78,11 +83,13 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
   const edge = (from: Step[], to: Step[]) => {
     for (const target of to) for (const source of from) if (!target.after.includes(source.id)) target.after.push(source.id);
   };
+  const ofKind = (kind: StepKind, resource: string) => steps.filter((step) => step.kind === kind && step.resource === resource);
   for (const step of steps) {
-    if (step.kind === "start") {
-      step.after.push(...fences);
-      edge(stopOf(step.resource!), [step]);
-    }
+    if (step.kind === "start" || step.kind === "promote") step.after.push(...fences);
+    if (step.kind === "start") edge(stopOf(step.resource!), [step]);
+    // A role change follows the start (promote) or precedes the stop (demote) of the same resource.
+    if (step.kind === "promote") edge([...ofKind("start", step.resource!), ...ofKind("demote", step.resource!)], [step]);
+    if (step.kind === "stop") edge(ofKind("demote", step.resource!), [step]);
   }
   const chains: Array<{ first: string; then: string; symmetrical: boolean }> = [];
   for (const resource of cib.resources) {

@@ -119,7 +119,7 @@ export class LocalResources {
   }
 
   /** Runs start or stop for the DC; the outcome is also recorded in the history. */
-  async operate(instance: string, operation: "start" | "stop"): Promise<{ ok: boolean; reason?: string }> {
+  async operate(instance: string, operation: "start" | "stop" | "promote" | "demote"): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
     const primitive = this.primitive(resource);
@@ -194,8 +194,9 @@ export class LocalResources {
       attributes: { "last-rc-change": String(now), "exec-time": String(outcome.runTimeMs), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
     };
     records.set(key, record);
-    const failed = !(record.rcCode === 0 || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
-    if (intervalMs === 0 && operation !== "monitor") {
+    // 8 is "running promoted": a success for a monitor of a promoted instance.
+    const failed = !(record.rcCode === 0 || (operation === "monitor" && record.rcCode === 8) || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
+    if (intervalMs === 0 && (operation === "start" || operation === "stop")) {
       // A start or stop begins a new run: the recurring results of the previous one no longer apply.
       for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
     }
@@ -228,7 +229,7 @@ export class LocalResources {
         if (monitor.generation !== generation) return;
         this.record(primitive, "monitor", monitor.intervalMs, outcome);
         // After a failure the DC decides (recover, move); monitoring resumes with the next start.
-        if (outcome.rc === 0) this.schedule(primitive, monitor, generation);
+        if (outcome.rc === 0 || outcome.rc === 8) this.schedule(primitive, monitor, generation);
       });
     }, monitor.intervalMs);
     monitor.timer.unref?.();
