@@ -66,6 +66,8 @@ export interface ResourceState {
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
   failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean }>;
+  /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
+  historyIds?: Record<string, string>;
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -471,7 +473,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
     // Per node, the merged state of each base (histories with and without numbers).
-    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; failure?: { operation: string; intervalMs: number } }>>();
+    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; historyId: string; failure?: { operation: string; intervalMs: number } }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
     for (const [id, state] of raw) {
       const base = baseId(id);
@@ -481,7 +483,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
         perNode.set(node, entry);
         const previous = entry.get(base) ?? { active: false, failed: false, promoted: false };
         const failure = previous.failure ?? state.failures?.[node];
-        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node), ...(failure ? { failure } : {}) });
+        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node), historyId: entry.get(base)?.historyId ?? id, ...(failure ? { failure } : {}) });
       }
       shared.get(base)!.startFailedOn.push(...state.startFailedOn);
       shared.get(base)!.bannedOn.push(...state.bannedOn);
@@ -501,6 +503,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
         if (found.failed) state.failedOn.push(status.uname);
         if (found.failed && found.failure) (state.failures ??= {})[status.uname] = found.failure;
         if (found.promoted) (state.promotedOn ??= []).push(status.uname);
+        (state.historyIds ??= {})[status.uname] = found.historyId;
         states.set(member.id, state);
       });
     }
@@ -555,7 +558,9 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
   let score: number | undefined;
   unit.members.forEach((member, index) => {
     const base = unit.clone!.bases[index]!;
-    const value = node.attributes[`master-${member.id}`] ?? node.attributes[`master-${base}`];
+    // An anonymous instance's score may carry the number its history has on that node.
+    const historyId = context.states.get(member.id)?.historyIds?.[node.name];
+    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${base}`] ?? node.attributes[`master-${member.id}`];
     if (value !== undefined) score = addScores(score ?? 0, parseScore(value));
   });
   let total = score ?? -1;

@@ -63,4 +63,13 @@ describe("scheduler promotable clones", () => {
       { action: "start", resource: "app", node: "west" },
     ])).toBe(true);
   });
+
+  it("an anonymous instance's promotion score may be named by the instance number its history carries on that node", () => {
+    // west's history says db:1 though it becomes instance 0 here; its score is master-db:1.
+    const actions = run(cluster(db, node("1", "east", { "master-db:0": "5" }) + node("2", "west", { "master-db:1": "50" }, history("db:1", "start", 0))));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:0", node: "west", from_role: "Unpromoted", to_role: "Promoted" },
+      { action: "start", resource: "db:1", node: "east" },
+    ])).toBe(true);
+  });
 });
