@@ -940,7 +940,8 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       const memberMeta = { ...meta, ...metaOf(cib, member) };
       if (activeOn.some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`))) continue;
       if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") continue;
-      if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
+      if (activeOn.length > 0 && unit.clone?.promotable) context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], undefined, false, nodes, context.fenced));
+      else if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
       // A clone instance that cannot start is simply left unassigned (not listed); a primitive's start is listed as blocked.
       else if (!unit.clone) context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
     }
