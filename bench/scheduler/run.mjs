@@ -1,5 +1,5 @@
 // Scheduler benchmark: generated CIBs with 100/1,000/5,000 primitives on 2 and 16 nodes
-// (location and colocation constraints, a status section with running resources), timed as
+// (location, colocation and order constraints, a status section with running resources), timed as
 // whole processes: `edgeha simulate` (dist/edgeha.cjs) and, when installed, crm_simulate.
 // Usage: node bench/scheduler/run.mjs [--sizes 100,1000,5000] [--nodes 2,16]
 import { execFileSync, spawnSync } from "node:child_process";
@@ -22,6 +22,7 @@ export function generateCib(primitives, nodeCount) {
     resources.push(`<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"/>`);
     if (index % 10 === 0) constraints.push(`<rsc_location id="loc-${id}" rsc="${id}" node="${nodes[index % nodeCount]}" score="${50 + (index % 7)}"/>`);
     if (index % 20 === 5) constraints.push(`<rsc_colocation id="col-${id}" rsc="${id}" with-rsc="rsc${index - 5}" score="INFINITY"/>`);
+    if (index % 20 === 10) constraints.push(`<rsc_order id="ord-${id}" first="rsc${index - 10}" then="${id}"/>`);
     if (index % 3 !== 0) running.get(nodes[(index * 7) % nodeCount]).push(id);
   }
   const status = nodes.map((node, position) => {
