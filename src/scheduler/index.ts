@@ -47,6 +47,8 @@ export interface NodeState {
   online: boolean;
   unclean: boolean;
   standby: boolean;
+  /** Node in maintenance: what runs there is left alone, nothing new goes there. */
+  maintenance?: boolean;
   /** The node asked to shut down: it keeps no resources. */
   shuttingDown: boolean;
   /** Attributes rules can test: #uname, #id, #kind, then the node's own and transient ones. */
@@ -103,7 +105,9 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
     const isDc = cib.attributes["dc-uuid"] !== undefined && cib.attributes["dc-uuid"] === node.id;
     const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster", "#is_dc": isDc ? "true" : "false" };
-    return { name: node.uname, online, unclean, standby, shuttingDown, attributes: ruleAttributes };
+    const maintenance = truthy(attributes.maintenance) || truthy(transient.maintenance);
+    // A node in maintenance that left is not fenced: its resources are unmanaged.
+    return { name: node.uname, online, unclean: unclean && !maintenance, standby, shuttingDown, attributes: ruleAttributes, ...(maintenance ? { maintenance } : {}) };
   });
 }
 
@@ -217,7 +221,7 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
   }
   for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
   for (const node of nodes) {
-    if (!node.online || node.standby || node.unclean || node.shuttingDown) scores[node.name] = -INFINITY;
+    if (!node.online || node.standby || node.unclean || node.shuttingDown || node.maintenance) scores[node.name] = -INFINITY;
     if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
     const transient = index.transient.get(node.name) ?? {};
     // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
@@ -689,6 +693,9 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
   const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
   if (blockedAt !== undefined) target = blockedAt;
+  // Running on a node in maintenance: it stays as it is.
+  const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
+  if (onMaintenance !== undefined) target = onMaintenance;
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
   if (policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
   context.placed.set(unit.id, target);
@@ -957,6 +964,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       if (target === undefined || !(state?.activeOn ?? []).includes(target) || (state?.failedOn ?? []).includes(target)) blocked = true;
       return;
     }
+    if ((state?.activeOn ?? []).some((name) => nodes.find((node) => node.name === name)?.maintenance)) return;
     const blockedAt = (state?.activeOn ?? []).find((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`));
     if (blockedAt !== undefined) {
       const node = nodes.find((entry) => entry.name === blockedAt);

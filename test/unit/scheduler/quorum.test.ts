@@ -35,3 +35,24 @@ describe("quorum and startup fencing", () => {
     ])).toBe(true);
   });
 });
+
+describe("node maintenance", () => {
+  const cib = (maintenanceOn: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="one"/><node id="2" uname="two"><instance_attributes id="n2"><nvpair id="n2m" name="maintenance" value="${maintenanceOn}"/></instance_attributes></node></nodes>
+  <resources><primitive id="kept" class="ocf" provider="heartbeat" type="Dummy"/><primitive id="fresh" class="ocf" provider="heartbeat" type="Dummy"/></resources>
+  <constraints><rsc_location id="l" rsc="kept" node="one" score="100"/><rsc_location id="f" rsc="fresh" node="two" score="100"/></constraints></configuration>
+  <status><node_state id="1" uname="one" in_ccm="true" crmd="online" join="member" expected="member"/>
+  <node_state id="2" uname="two" in_ccm="false" crmd="offline" join="member" expected="member"><lrm id="2"><lrm_resources><lrm_resource id="kept" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="k" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state></status></cib>`;
+
+  it("a node in maintenance is not fenced, keeps its resources untouched and takes nothing new", () => {
+    const actions = schedule(importCibXml(cib("on"), "maintenance").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "start", resource: "fresh", node: "one" }])).toBe(true);
+  });
+
+  it("without maintenance the same lost node is fenced and its resource moves", () => {
+    const actions = schedule(importCibXml(cib("off"), "maintenance").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(actions.some((action) => action.action === "fence" && action.node === "two")).toBe(true);
+    expect(actions.some((action) => action.action === "move" && action.resource === "kept" && action.to === "one")).toBe(true);
+  });
+});
