@@ -20,6 +20,10 @@ interface SimNode {
   id: number;
   up: boolean;
   restarts: number;
+  /** A stalled node (its event loop blocked) handles nothing until then; packets wait for it. */
+  stalledUntilMs: number;
+  stalledSinceMs: number | undefined;
+  held: Packet[];
   codec: FrameCodec;
   sequence: number;
   membership: MembershipState;
@@ -87,7 +91,7 @@ export class World {
     const { scenario } = this;
     const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 };
     return {
-      id, up: true, restarts, sequence: 0, lastRingId, saved,
+      id, up: true, restarts, sequence: 0, lastRingId, saved, stalledUntilMs: 0, stalledSinceMs: undefined, held: [],
       codec: new FrameCodec({ clusterName: "sim", authkey: AUTHKEY, knownSenders: scenario.nodeIds, localId: id }),
       membership: initialMembership(settings, id, restarts + 1, this.localMs(id), lastRingId),
       quorum: initialQuorum(scenario.quorum, saved),
@@ -142,6 +146,10 @@ export class World {
     }
     const node = this.nodes[packet.to - 1]!;
     if (!node.up) return;
+    if (this.nowMs < node.stalledUntilMs) {
+      if (node.held.length < 10_000) node.held.push(packet);
+      return;
+    }
     if (packet.kind === "vote-reply") {
       node.arbiter = replyReceived(node.arbiter, packet);
       return;
@@ -182,7 +190,11 @@ export class World {
     const due = this.queue.filter((item) => item.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs || a.order - b.order);
     this.queue = this.queue.filter((item) => item.atMs > this.nowMs);
     for (const item of due) this.deliver(item.packet);
-    for (const node of this.nodes) if (node.up) this.tickNode(node);
+    for (const node of this.nodes) {
+      if (!node.up || this.nowMs < node.stalledUntilMs) continue;
+      if (node.stalledSinceMs !== undefined) this.resume(node);
+      this.tickNode(node);
+    }
     this.checkSafety();
   }
 
@@ -204,7 +216,8 @@ export class World {
 
   private checkStaleViews(): void {
     for (const node of this.nodes) {
-      if (!node.up) continue;
+      // A stalled node cannot act; it is judged once it runs again (and has credited its pause).
+      if (!node.up || this.nowMs < node.stalledUntilMs) continue;
       const nowMs = this.localMs(node.id);
       for (const member of node.membership.view.members) {
         const peer = node.membership.peers[member];
@@ -233,7 +246,7 @@ export class World {
   private injectFault(): void {
     const { random } = this;
     const ids = this.scenario.nodeIds;
-    switch (random.between(0, 7)) {
+    switch (random.between(0, 8)) {
       case 0: {
         const side = new Set(ids.filter(() => random.chance(0.5)));
         const oneWay = random.chance(0.4);
@@ -251,6 +264,7 @@ export class World {
       case 5: this.restartDown(); break;
       case 6: this.loss = random.next() * this.scenario.lossMax; break;
       case 7: if (this.scenario.quorum.arbiter) this.arbiterUp = !this.arbiterUp; break;
+      case 8: this.stall(this.nodes[random.between(0, ids.length - 1)]!, random.between(100, 1500)); break;
     }
   }
 
@@ -258,7 +272,22 @@ export class World {
     for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.lastRingId, node.saved);
   }
 
+  /** The runner's view of a stall: membership is told of the pause, then reads what queued up. */
+  private resume(node: SimNode): void {
+    const pausedMs = this.localMs(node.id) - Math.floor(node.stalledSinceMs! * this.scenario.clockRates[node.id - 1]!);
+    node.stalledSinceMs = undefined;
+    this.feed(node, { kind: "paused", pausedMs, nowMs: this.localMs(node.id) });
+    for (const packet of node.held.splice(0)) this.deliver(packet);
+  }
+
+  private stall(node: SimNode, durationMs: number): void {
+    if (!node.up || this.nowMs < node.stalledUntilMs) return;
+    node.stalledSinceMs = this.nowMs;
+    node.stalledUntilMs = this.nowMs + durationMs;
+  }
+
   private healAll(): void {
+    for (const node of this.nodes) node.stalledUntilMs = Math.min(node.stalledUntilMs, this.nowMs);
     this.cuts.forEach((cut) => cut.clear());
     this.linkDown.fill(false);
     this.loss = 0;
