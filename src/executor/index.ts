@@ -5,3 +5,4 @@ export { runProcess, type ProcessResult, OUTPUT_LIMIT_BYTES, KILL_GRACE_MS } fro
 export { runOcfAction, locateOcfAgent, type ActionResult } from "./run";
 export { emptyQueue, enqueue, startReady, complete, cancel, PENDING_OPERATIONS_MAX, type QueueState, type QueuedOperation } from "./queue";
 export { record, recordStateChange, operationKey, RECENT_ENTRIES_MAX, type HistoryEntry, type ResourceHistory } from "./history";
+export { runLsbAction, runSystemdAction, mapLsbExit, LSB_DIRECTORY_DEFAULT, type ClassOutcome } from "./classes";

@@ -9,7 +9,7 @@ import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
-import { runOcfAction } from "../executor";
+import { runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
@@ -58,6 +58,8 @@ export interface AgentOptions {
 export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT): ActionRunner {
   return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
     if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs);
+    if (primitive.class === "lsb" || primitive.class === "service") return runLsbAction(primitive.type, action, timeoutMs);
+    if (primitive.class === "systemd") return runSystemdAction(primitive.type, action, timeoutMs);
     if (primitive.class !== "ocf" || primitive.provider === undefined) {
       return { rc: 5, reason: `resource class '${primitive.class}' is not supported by this agent's executor`, timedOut: false, runTimeMs: 0 };
     }
