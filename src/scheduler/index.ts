@@ -112,13 +112,15 @@ export function unpackNodes(cib: Cib): NodeState[] {
 }
 
 /** Pass 2: where each resource is active, from the last result of each operation. */
-export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
+export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolean } = {}): Map<string, ResourceState> {
   const states = new Map<string, ResourceState>();
   for (const node of cib.status) {
     for (const history of node.resources) {
       const state = states.get(history.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
       states.set(history.id, state);
-      const records = [...history.operations].filter((record) => record.opStatus !== -1).sort((left, right) => left.callId - right.callId);
+      // A pending operation (op-status -1) counts, with pendingActive, as a start/promote in flight: active.
+      const records = [...history.operations].filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation)))
+        .sort((left, right) => (left.callId < 0 ? Number.MAX_SAFE_INTEGER : left.callId) - (right.callId < 0 ? Number.MAX_SAFE_INTEGER : right.callId));
       let active = false;
       let failed = false;
       let startFailed = false;
@@ -130,6 +132,7 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
         // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
+        if (record.opStatus === -1) { active = true; continue; }
         if (record.rcCode === 8 || record.rcCode === 9) promoted = true;
         else if (record.rcCode === 0 && ["start", "demote", "monitor", "migrate_from"].includes(name)) promoted = false;
         else if (record.rcCode === 0 && name === "promote") promoted = true;
@@ -142,9 +145,13 @@ export function unpackResourceStates(cib: Cib): Map<string, ResourceState> {
         else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active) failed = true; }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
         // A probe finding them means "not running here"; any other operation fails the resource where it ran.
-        else if (record.rcCode === 5 || record.rcCode === 2 || record.rcCode === 6) {
+        // Hard errors (invalid argument, insufficient privileges, not installed, not
+        // configured) ban the node. A probe answering "not installed" means not running there; any other
+        // hard error leaves the resource failed where it was found or ran, to be stopped.
+        else if ([2, 4, 5, 6].includes(record.rcCode)) {
           hardError = true;
-          if (name === "monitor" && !recurring) { active = false; failed = false; } else if (active) { failed = true; hardFailure = true; }
+          if (name === "monitor" && !recurring && record.rcCode === 5) { active = false; failed = false; }
+          else if (active || (name === "monitor" && !recurring)) { active = true; failed = true; hardFailure = true; }
         }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
         if (name === "start" && (record.rcCode === 0)) startFailed = false;
@@ -277,7 +284,11 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
   const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
   const { units, factories } = placementUnits(cib, nodes.length);
-  const states = instanceStates(cib, units, factories, unpackResourceStates(cib));
+  const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }));
+  // History on a node that left cleanly (not to be fenced) no longer describes anything running.
+  for (const state of states.values()) {
+    state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
+  }
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) {

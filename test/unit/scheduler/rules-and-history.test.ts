@@ -127,3 +127,31 @@ describe("multiple-active", () => {
     expect(actions[0]).toMatchObject({ action: "restart", resource: "svc" });
   });
 });
+
+describe("history: hard errors, pending operations, departed nodes", () => {
+  it("a probe answering 'insufficient privileges' leaves the resource failed there: it is stopped, and the node banned", () => {
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "monitor", 1, 4)}</lrm_resource>`;
+    const actions = solo(prim("svc"), lrm);
+    expect(actions.some((action) => action.action === "recover" && action.resource === "svc" && action.from === "solo" && action.to === "duo")).toBe(true);
+  });
+
+  it("'unimplemented feature' from a recurring monitor is an ordinary failure, recovered in place", () => {
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}${op("svc", "monitor", 2, 3, 10000)}</lrm_resource>`;
+    expect(sameActions(solo(prim("svc"), lrm), [{ action: "recover", resource: "svc", node: "solo" }])).toBe(true);
+  });
+
+  it("a start still pending counts as running: nothing new is started", () => {
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="p" operation="start" call-id="-1" rc-code="-1" op-status="-1" interval="0"/></lrm_resource>`;
+    expect(solo(prim("svc"), lrm)).toEqual([]);
+  });
+
+  it("history on a node that left cleanly is not running any more: the resource starts, it does not move", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/><node id="2" uname="duo"/></nodes><resources>${prim("svc")}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="false" crmd="offline" join="down" expected="down"><lrm id="1"><lrm_resources><lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}</lrm_resource></lrm_resources></lrm></node_state>
+  <node_state id="2" uname="duo" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "left").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "start", resource: "svc", node: "duo" }])).toBe(true);
+  });
+});
