@@ -32,7 +32,7 @@ async function validate(call: AgentCall): Promise<AgentOutcome | undefined> {
   if (problem) return problem;
   const s = settings(call);
   if (s.check !== undefined && !/^.+:\d+$/.test(s.check)) return { rc: OCF.errConfigured, reason: `check_address '${s.check}' is not ADDRESS:PORT` };
-  const checked = await runToEnd(s.binary, ["-c", "-q", "-f", s.config], call.signal);
+  const checked = await runToEnd(s.binary, ["-c", "-f", s.config], call.signal);
   if (checked.code === 127) return { rc: OCF.errInstalled, reason: `${s.binary} cannot run: ${checked.output.trim()}` };
   if (checked.code !== 0) return { rc: OCF.errConfigured, reason: `haproxy -c rejects ${s.config}: ${checked.output.trim().split("\n").slice(-3).join(" | ")}` };
   return undefined;

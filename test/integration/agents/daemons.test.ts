@@ -5,7 +5,7 @@
 // is OCF_ERR_CONFIGURED with haproxy's words; a missing parameter is named.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliBundle, reasonMissing } from "../../support/environment";
@@ -77,4 +77,32 @@ describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${rea
     expect(missing.status).toBe(6);
     expect(missing.stderr).toMatch(/missing required parameter config/);
   });
+});
+
+describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy") !== "")(`ocf-tester on the built-in agents ${reasonMissing("ocf-tester", "memcached", "haproxy")}`, () => {
+  // ocf-tester runs some checks as an unprivileged user: the wrappers' path must be readable.
+  function wrapper(agent: string): string {
+    const base = mkdtempSync(join(tmpdir(), "eh-ocf-"));
+    chmodSync(base, 0o755);
+    mkdirSync(join(base, "resource.d", "edgeha"), { recursive: true, mode: 0o755 });
+    const file = join(base, "resource.d", "edgeha", agent);
+    writeFileSync(file, `#!/bin/sh\nexec ${process.execPath} ${cliBundle} ocf ${agent} "$1"\n`);
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  for (const [agent, options] of [
+    ["dummy", [`state=${join(directory, "ocf-tester-dummy.state")}`]],
+    ["memcached", ["listen=127.0.0.1", `port=${memcachedPort + 1}`, "memory=8", `pid_file=${join(directory, "ocf-tester-memcached.pid")}`]],
+    ["haproxy", [`config=${join(directory, "tester.cfg")}`, `check_address=127.0.0.1:${haproxyPort + 1}`, `pid_file=${join(directory, "ocf-tester-haproxy.pid")}`]],
+  ] as const) {
+    it(`passes for ${agent}`, () => {
+      writeFileSync(join(directory, "tester.cfg"), ["defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s", "frontend web", `  bind 127.0.0.1:${haproxyPort + 1}`, "  http-request return status 200 content-type text/plain string ok", ""].join("\n"));
+      const file = wrapper(agent);
+      const result = spawnSync("ocf-tester", ["-n", `${agent}-t`, ...options.flatMap((option) => ["-o", option]), file], { encoding: "utf8", timeout: 120_000 });
+      expect(result.stdout + result.stderr).toMatch(/passed all tests/);
+      expect(result.status).toBe(0);
+      rmSync(join(file, "..", "..", ".."), { recursive: true, force: true });
+    }, 150_000);
+  }
 });
