@@ -20,7 +20,7 @@ init_pid() { cat "$STATE/init.pid" 2>/dev/null; }
 
 boot() {
   local launcher child="" i
-  for d in etc-corosync var-lib-corosync var-lib-pacemaker var-log/cluster var-log/pacemaker; do mkdir -p "$STATE/$d"; done
+  for d in etc-corosync var-lib-corosync var-lib-pacemaker/cib var-lib-pacemaker/pengine var-lib-pacemaker/blackbox var-lib-pacemaker/cores var-log/cluster var-log/pacemaker; do mkdir -p "$STATE/$d"; done
   if id hacluster >/dev/null 2>&1; then
     chown -R hacluster:haclient "$STATE/var-lib-pacemaker" "$STATE/var-log/pacemaker" 2>/dev/null
     chmod 770 "$STATE/var-log/pacemaker"
@@ -35,7 +35,7 @@ boot() {
       mkdir -p /run/lock /run/crm /run/pacemaker /run/corosync /run/keepalived /run/haproxy /run/resource-agents /run/edgeha
       id hacluster >/dev/null 2>&1 && chown hacluster:haclient /run/crm /run/pacemaker
       mount -t tmpfs -o mode=1777 ehshm /dev/shm
-      for pair in etc-corosync:/etc/corosync var-lib-corosync:/var/lib/corosync var-lib-pacemaker:/var/lib/pacemaker var-log/cluster:/var/log/cluster var-log/pacemaker:/var/log/pacemaker; do
+      for pair in etc-corosync:/etc/corosync var-lib-corosync:/var/lib/corosync var-lib-pacemaker:/var/lib/pacemaker var-log:/var/log; do
         [ -d "${pair#*:}" ] && mount --bind "$S/${pair%%:*}" "${pair#*:}"
       done
       touch /run/eh-node-ready

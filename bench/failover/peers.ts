@@ -1,0 +1,219 @@
+// Failover time of the peers — keepalived and Pacemaker + Corosync — on the project's
+// namespace testbed (test/support/testbed), measured the way bench/failover/edgeha.ts
+// measures edgeha: from the power loss of the node holding the VIP (every process of the
+// machine killed, its cable unplugged, exactly what its BMC's power-off does) to the first
+// HTTP answer through the VIP that names the survivor. The client probe asks every 20 ms
+// (150 ms timeout). Kill moments are jittered (0.3-1.3 s after the probe starts, plus a
+// random wait before). After each run the lost node is powered on, its stack restarted,
+// and the pair left to settle. Then memory of one node's stack (page cache dropped first)
+// and its idle CPU.
+// Run through bench/failover/peers.sh (needs root). CONFIGS=keepalived-default,... RUNS=10.
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Testbed, type NodeName } from "../../test/support/testbed";
+
+const root = resolve(process.env.EDGEHA_ROOT ?? process.cwd());
+const runs = Number(process.env.RUNS ?? 10);
+const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
+const PORT = 34900;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const NODES: NodeName[] = ["node1", "node2"];
+const other = (name: NodeName): NodeName => (name === "node1" ? "node2" : "node1");
+
+interface Config {
+  name: string;
+  params: Record<string, unknown>;
+  start(testbed: Testbed, node: NodeName): void;
+  /** After both nodes started once (CIB setup). */
+  configure?(testbed: Testbed): Promise<void>;
+  /** True once the node is a full member again. */
+  settled(testbed: Testbed): boolean;
+  stackPattern: RegExp;
+}
+
+function keepalived(name: string, version: 2 | 3, advert: number): Config {
+  return {
+    name,
+    params: { vrrp_version: version, advert_int: advert, unicast: true, nopreempt: true, priority: "100/100", responder: "haproxy on both nodes, always running" },
+    start(testbed, node) {
+      const self = testbed.host(node).addresses[0];
+      const peer = testbed.host(other(node)).addresses[0];
+      const file = join(testbed.directory, `${node}-keepalived.conf`);
+      writeFileSync(file, `global_defs {\n  router_id eh-${node}\n  vrrp_version ${version}\n}\nvrrp_instance VIP {\n  state BACKUP\n  nopreempt\n  interface eth0\n  virtual_router_id 42\n  priority 100\n  advert_int ${advert}\n  unicast_src_ip ${self}\n  unicast_peer {\n    ${peer}\n  }\n  virtual_ipaddress {\n    ${testbed.vip}/24 dev eth0\n  }\n}\n`);
+      testbed.spawn(node, ["keepalived", "--dont-fork", "--log-console", "--vrrp", "-f", file], { logFile: join(testbed.directory, `${node}-keepalived.log`) });
+    },
+    settled: (testbed) => NODES.every((node) => testbed.exec(node, ["pgrep", "-c", "keepalived"]).stdout.trim() !== "0"),
+    stackPattern: /keepalived/,
+  };
+}
+
+function pacemaker(name: string, token: number | undefined, fencing: boolean): Config {
+  return {
+    name,
+    params: { transport: "knet", crypto: "aes256/sha256", token_ms: token ?? "default (3000)", consensus_ms: token ? Math.round(token * 1.2) : "default", two_node: 1, "stonith-enabled": fencing, fence: fencing ? "fence_ipmilan lanplus against ipmi_sim" : "none", "no-quorum-policy": "ignore", "resource-stickiness": 100, monitor: token ? "1s" : "10s", resources: "IPaddr2 VIP (responder: haproxy on both nodes, always running)" },
+    start(testbed, node) {
+      const state = join(testbed.host(node).state, "etc-corosync");
+      const totem = token ? `  token: ${token}\n  consensus: ${Math.round(token * 1.2)}\n` : "";
+      writeFileSync(join(state, "corosync.conf"), `totem {\n  version: 2\n  cluster_name: ehpeers\n  transport: knet\n  crypto_cipher: aes256\n  crypto_hash: sha256\n${totem}}\nnodelist {\n  node {\n    ring0_addr: ${testbed.host("node1").addresses[0]}\n    name: node1\n    nodeid: 1\n  }\n  node {\n    ring0_addr: ${testbed.host("node2").addresses[0]}\n    name: node2\n    nodeid: 2\n  }\n}\nquorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\nlogging {\n  to_logfile: yes\n  logfile: /var/log/cluster/corosync.log\n  to_stderr: no\n  to_syslog: no\n  timestamp: hires\n}\n`);
+      writeFileSync(join(state, "authkey"), authkey(testbed), { mode: 0o400 });
+      testbed.spawn(node, ["corosync", "-f"], { logFile: join(testbed.directory, `${node}-corosync.out`) });
+      testbed.spawn(node, ["sh", "-c", "for i in $(seq 100); do corosync-cfgtool -s >/dev/null 2>&1 && exec pacemakerd -f; sleep 0.1; done; exit 1"], { logFile: join(testbed.directory, `${node}-pacemakerd.out`) });
+    },
+    async configure(testbed) {
+      await waitFor("both Pacemaker nodes online", 90_000, () => /Online:\s*\[\s*node1 node2\s*\]/.test(testbed.exec("node1", ["crm_mon", "-1"]).stdout));
+      const set = (name: string, value: string) => testbed.exec("node1", ["crm_attribute", "-t", "crm_config", "-n", name, "-v", value]);
+      set("stonith-enabled", String(fencing));
+      set("no-quorum-policy", "ignore");
+      testbed.exec("node1", ["crm_attribute", "-t", "rsc_defaults", "-n", "resource-stickiness", "-v", "100"]);
+      const monitor = token ? "1s" : "10s";
+      const resources = [`<primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia"><nvpair id="vip-ip" name="ip" value="${testbed.vip}"/><nvpair id="vip-mask" name="cidr_netmask" value="24"/><nvpair id="vip-nic" name="nic" value="eth0"/></instance_attributes><operations><op id="vip-mon" name="monitor" interval="${monitor}"/></operations></primitive>`];
+      if (fencing) {
+        for (const node of NODES) {
+          const host = testbed.host(node);
+          resources.push(`<primitive id="fence-${node}" class="stonith" type="fence_ipmilan"><instance_attributes id="fence-${node}-ia"><nvpair id="fence-${node}-ip" name="ip" value="${host.bmcAddress}"/><nvpair id="fence-${node}-user" name="username" value="${testbed.bmcUser}"/><nvpair id="fence-${node}-pw" name="password" value="${testbed.bmcPassword}"/><nvpair id="fence-${node}-lan" name="lanplus" value="1"/><nvpair id="fence-${node}-hosts" name="pcmk_host_list" value="${node}"/></instance_attributes><operations><op id="fence-${node}-mon" name="monitor" interval="60s"/></operations></primitive>`);
+        }
+      }
+      for (const xml of resources) {
+        const result = testbed.exec("node1", ["cibadmin", "-C", "-o", "resources", "-X", xml]);
+        if (result.status !== 0) throw new Error(`cibadmin: ${result.stderr}`);
+      }
+      if (fencing) {
+        for (const node of NODES) testbed.exec("node1", ["cibadmin", "-C", "-o", "constraints", "-X", `<rsc_location id="fence-${node}-away" rsc="fence-${node}" node="${node}" score="-INFINITY"/>`]);
+      }
+    },
+    settled: (testbed) => {
+      const status = testbed.exec(holder(testbed) ?? "node1", ["crm_mon", "-1"]).stdout;
+      return /Online:\s*\[\s*node1 node2\s*\]/.test(status) && !/UNCLEAN|Stopped|FAILED|Starting|Stopping/.test(status);
+    },
+    stackPattern: /corosync|pacemaker/,
+  };
+}
+
+let key: Buffer | undefined;
+function authkey(_testbed: Testbed): Buffer {
+  key ??= Buffer.from(Array.from({ length: 256 }, () => Math.floor(Math.random() * 256)));
+  return key;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | false | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** The node whose eth0 holds the VIP, if exactly one does. */
+function holder(testbed: Testbed): NodeName | undefined {
+  const holders = NODES.filter((node) => testbed.powered(node) && testbed.exec(node, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout.includes(` ${testbed.vip}/`));
+  return holders.length === 1 ? holders[0] : undefined;
+}
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { n: sorted.length, min: sorted[0] ?? NaN, median, max: sorted[sorted.length - 1] ?? NaN };
+}
+
+function memory(testbed: Testbed, node: NodeName, pattern: RegExp) {
+  writeFileSync("/proc/sys/vm/drop_caches", "3\n");
+  let rss = 0, pss = 0, priv = 0, processes = 0;
+  for (const pid of testbed.pids(node)) {
+    let command = "";
+    try { command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "); } catch { continue; }
+    if (!pattern.test(command) || /^(sh|nsenter) /.test(command)) continue;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(rollup)?.[1] ?? 0);
+    rss += field("Rss"); pss += field("Pss"); priv += field("Private_Clean") + field("Private_Dirty"); processes++;
+  }
+  return { processes, rssMiB: +(rss / 1024).toFixed(1), pssMiB: +(pss / 1024).toFixed(1), privateMiB: +(priv / 1024).toFixed(1) };
+}
+
+function cpuTicks(testbed: Testbed, node: NodeName, pattern: RegExp): number {
+  let ticks = 0;
+  for (const pid of testbed.pids(node)) {
+    try {
+      if (!pattern.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "))) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* gone */ }
+  }
+  return ticks;
+}
+
+async function measure(config: Config) {
+  const testbed = await Testbed.create({ prefix: "pb" });
+  const failovers: number[] = [];
+  const notes: string[] = [];
+  try {
+    for (const node of NODES) { testbed.startResponder(node, PORT); config.start(testbed, node); }
+    await config.configure?.(testbed);
+    await waitFor(`${config.name}: the VIP on one node`, 120_000, () => holder(testbed) && config.settled(testbed));
+    const mem = memory(testbed, holder(testbed)!, config.stackPattern);
+    let idle: number | undefined;
+    if (idleSeconds > 0) {
+      const node = holder(testbed)!;
+      const before = cpuTicks(testbed, node, config.stackPattern);
+      await sleep(idleSeconds * 1000);
+      idle = +((cpuTicks(testbed, node, config.stackPattern) - before) / 100 / idleSeconds * 100).toFixed(2);
+    }
+    for (let run = 0; run < runs; run++) {
+      const active = await waitFor(`${config.name}: a stable VIP holder`, 120_000, () => config.settled(testbed) && holder(testbed));
+      const survivor = other(active);
+      await sleep(500 + Math.random() * 1500);
+      const probe = testbed.startProbe(PORT, { intervalMs: 20, timeoutMs: 150, durationMs: 60_000 });
+      try {
+        await waitFor("the probe's first answer", 10_000, () => probe.answers().length > 0);
+        await sleep(300 + Math.random() * 1000);
+        const killedAt = Date.now();
+        testbed.powerLoss(active);
+        const answer = await waitFor(`${config.name}: an answer from ${survivor}`, 45_000, () => probe.answers().find((each) => each.t > killedAt && each.body === survivor));
+        failovers.push((answer.t - killedAt) / 1000);
+        console.log(`${config.name} run ${run + 1}: ${active} lost power, ${survivor} answered after ${((answer.t - killedAt) / 1000).toFixed(3)} s`);
+      } finally {
+        probe.stop();
+      }
+      // Repair: power back (a fence may already have done it), the stack restarted, settle.
+      await sleep(1000);
+      testbed.powerOn(active);
+      testbed.startResponder(active, PORT);
+      config.start(testbed, active);
+      await waitFor(`${config.name}: ${active} back in the cluster`, 120_000, () => config.settled(testbed) && holder(testbed) === survivor);
+    }
+    return { name: config.name, params: config.params, failover: stats(failovers), runs: failovers, memory: mem, idleCpuPercent: idle, idleSeconds, notes };
+  } finally {
+    testbed.destroy({ keepFiles: process.env.KEEP === "1" });
+  }
+}
+
+const all: Config[] = [
+  keepalived("keepalived-default", 2, 1),
+  keepalived("keepalived-tuned", 3, 0.1),
+  pacemaker("pacemaker-default", undefined, false),
+  pacemaker("pacemaker-tuned", 1000, false),
+  pacemaker("pacemaker-fencing", 1000, true),
+];
+
+(async () => {
+  const wanted = (process.env.CONFIGS ?? all.map((config) => config.name).join(",")).split(",");
+  const outDir = join(root, "bench", "failover", "results");
+  mkdirSync(outDir, { recursive: true });
+  const rows: string[] = ["| configuration | runs | min s | median s | max s | stack RSS MiB | PSS MiB | private MiB | idle CPU % |", "|---|---|---|---|---|---|---|---|---|"];
+  for (const config of all.filter((each) => wanted.includes(each.name))) {
+    try {
+      const result = await measure(config);
+      writeFileSync(join(outDir, `${config.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(result, null, 2));
+      const f = result.failover;
+      console.log(`${config.name}: median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs); stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} %`);
+      rows.push(`| ${config.name} | ${f.n} | ${f.min.toFixed(2)} | ${f.median.toFixed(2)} | ${f.max.toFixed(2)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} |`);
+    } catch (error) {
+      console.log(`${config.name}: FAILED: ${(error as Error).message}`);
+      rows.push(`| ${config.name} | failed: ${(error as Error).message} | | | | | | | |`);
+    }
+  }
+  console.log(`\n${rows.join("\n")}`);
+  writeFileSync(join(outDir, `peers-${new Date().toISOString().replace(/[:.]/g, "-")}.md`), rows.join("\n") + "\n");
+})();
