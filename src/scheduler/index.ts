@@ -289,6 +289,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   for (const state of states.values()) {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
   }
+  forgetExpiredFailures(cib, units, states, options.now);
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) {
@@ -348,6 +349,25 @@ interface FailureEffects {
  * ignore forgets the failure, block leaves the resource where it is with no action,
  * stop keeps it stopped, standby puts the node in standby, fence makes the node unclean.
  */
+/** A failure older than the resource's failure-timeout (by its last-failure time) is ignored. */
+function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nowSeconds: number): void {
+  const transient = new Map(cib.status.map((status) => [status.uname, flattenSets(status.transient)]));
+  for (const unit of units) for (const member of unit.members) {
+    const state = states.get(member.id);
+    if (!state || state.failedOn.length === 0) continue;
+    const timeout = failureTimeoutOf({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) });
+    if (timeout <= 0) continue;
+    const base = baseId(member.id);
+    state.failedOn = state.failedOn.filter((node) => {
+      const attributes = transient.get(node) ?? {};
+      const last = Number(attributes[`last-failure-${member.id}`] ?? attributes[`last-failure-${base}`] ?? Number.NaN);
+      const expired = Number.isFinite(last) && last + timeout <= nowSeconds;
+      if (expired && state.failures) delete state.failures[node];
+      return !expired;
+    });
+  }
+}
+
 function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean): FailureEffects {
   const effects: FailureEffects = { blockedMembers: new Set(), stoppedUnits: new Set(), fenceReasons: new Map() };
   for (const unit of units) for (const member of unit.members) {
@@ -1067,6 +1087,8 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
   }
   if (target === undefined) {
     if (!isDown(from) || fenced.has(from)) actions.push({ action: "stop", resource: id, node: from, reason: fenced.has(from) ? "node is fenced" : "node availability" });
+    // On a lost node that cannot be fenced the stop is needed but cannot happen.
+    else if (nodes.find((node) => node.name === from)?.unclean) actions.push({ action: "stop", resource: id, node: from, blocked: true, reason: "node is unclean and cannot be fenced" });
     return actions;
   }
   // A failed resource started elsewhere is a recovery (from -> to), not a move.

@@ -155,3 +155,25 @@ describe("history: hard errors, pending operations, departed nodes", () => {
     expect(sameActions(actions, [{ action: "start", resource: "svc", node: "duo" }])).toBe(true);
   });
 });
+
+describe("expired failures and unfenceable nodes", () => {
+  it("a failure older than failure-timeout is ignored: no recovery", () => {
+    const meta = `<meta_attributes id="ft"><nvpair id="ft1" name="failure-timeout" value="60s"/></meta_attributes>`;
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}${op("svc", "monitor", 2, 1, 10000)}</lrm_resource>`;
+    const xml = (lastFailure: number) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/></nodes><resources>${prim("svc", meta)}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t"><instance_attributes id="ti"><nvpair id="lf" name="last-failure-svc" value="${lastFailure}"/></instance_attributes></transient_attributes><lrm id="1"><lrm_resources>${lrm}</lrm_resources></lrm></node_state></status></cib>`;
+    expect(schedule(importCibXml(xml(1000), "expired").cib, { now: 1100 }).actions).toEqual([]);
+    expect(sameActions(schedule(importCibXml(xml(1000), "fresh").cib, { now: 1030 }).actions as never, [{ action: "recover", resource: "svc", node: "solo" }])).toBe(true);
+  });
+
+  it("a resource on a lost node that cannot be fenced gets a blocked stop", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="true"/><nvpair id="o2" name="no-quorum-policy" value="freeze"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/><node id="2" uname="duo"/></nodes><resources>${prim("svc")}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="false" crmd="offline" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}</lrm_resource></lrm_resources></lrm></node_state>
+  <node_state id="2" uname="duo" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    expect(sameActions(schedule(importCibXml(xml, "unfenceable").cib, { now: 0 }).actions as never, [{ action: "stop", resource: "svc", node: "solo", blocked: true }])).toBe(true);
+  });
+});
