@@ -453,7 +453,9 @@ export class Controller {
     state.reports.set(report.node, report);
     if (before !== undefined && JSON.stringify(before) === JSON.stringify(report)) return;
     // Results of the running transition's own steps are expected; a new failure is not.
-    const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(report.failures ?? []) || JSON.stringify(before.attributes) !== JSON.stringify(report.attributes) || before.shutdown !== report.shutdown;
+    // Node facts (load, free memory) change all the time: a reason to re-plan, not to abort.
+    const failureAttributes = (attributes: Record<string, string>) => JSON.stringify(Object.entries(attributes).filter(([key]) => /^(fail-count-|last-failure-|standby$|#unfence)/.test(key)));
+    const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(report.failures ?? []) || failureAttributes(before.attributes) !== failureAttributes(report.attributes) || before.shutdown !== report.shutdown;
     if (unexpected) this.replan(state, `new state from ${report.node}`);
     else state.needPlan = true;
   }

@@ -13,11 +13,13 @@ import { runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
+import { collectNodeFacts } from "./facts";
 import { builtinAgents } from "../../agents";
 
 // The controller's clock: join resends, election wait, timeouts and rechecks; quiet ticks cost nothing.
 const TICK_MS = 250;
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+const FACTS_INTERVAL_MS = 60_000;
 /** Two arbiter leases (2 s each) and a margin. */
 const ARBITER_QUORUM_GRACE_MS = 5000;
 
@@ -223,6 +225,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       feed({ kind: "message", nowMs: membership.nowMs(), from, message });
     },
   });
+  // Node facts as attributes, refreshed every minute (location rules may use them).
+  const refreshFacts = () => void collectNodeFacts().then((facts) => resources.setFacts(facts), (error: unknown) => logger.warn({ error: String(error) }, "cannot collect node facts"));
+  refreshFacts();
+  const factsTimer = setInterval(refreshFacts, FACTS_INTERVAL_MS);
+  factsTimer.unref();
   const timer = setInterval(() => feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() }), TICK_MS);
   feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
 
@@ -286,6 +293,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     async close() {
       closed = true;
       clearInterval(timer);
+      clearInterval(factsTimer);
       resources.close();
       await api.close();
       await membership.close();

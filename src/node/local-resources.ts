@@ -20,6 +20,7 @@ export class LocalResources {
   private cib: Cib | undefined;
   private readonly history = new Map<string, Map<string, OperationRecord>>();
   private readonly attributes: Record<string, string> = {};
+  private factKeys = new Set<string>();
   /** The last failure of each operation, shown until cleaned up (not part of the history the scheduler reads). */
   private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -66,6 +67,15 @@ export class LocalResources {
       resources, attributes: { ...this.attributes }, shutdown: this.shutdownRequested,
       failures: [...this.failures.values()].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) })),
     };
+  }
+
+  /** Node facts (and other attributes this node publishes): replaced as a whole set each time. */
+  setFacts(facts: Record<string, string>): void {
+    let changed = false;
+    for (const key of this.factKeys) if (!(key in facts)) { delete this.attributes[key]; changed = true; }
+    for (const [key, value] of Object.entries(facts)) if (this.attributes[key] !== value) { this.attributes[key] = value; changed = true; }
+    this.factKeys = new Set(Object.keys(facts));
+    if (changed) this.notify();
   }
 
   requestShutdown(): void {

@@ -1,0 +1,29 @@
+// Node facts from systeminformation-shaped sources: names, units, and a failing source
+// leaving only its own facts out.
+import { describe, expect, it } from "vitest";
+import { collectNodeFacts } from "../../../src/node/facts";
+
+describe("node facts", () => {
+  it("publishes CPU, memory, free disk per mount and interfaces as attributes", async () => {
+    const facts = await collectNodeFacts({
+      cpu: async () => ({ cores: 4 }),
+      mem: async () => ({ total: 8 * 1024 ** 3, available: 3 * 1024 ** 3 }),
+      fsSize: async () => [{ mount: "/", available: 10 * 1024 ** 3 }, { mount: "/var", available: 512 * 1024 ** 2 }],
+      networkInterfaces: async () => [{ iface: "eth0", ip4: "10.0.0.1", ip6: "", operstate: "up", internal: false }, { iface: "lo", ip4: "127.0.0.1", ip6: "::1", operstate: "up", internal: true }],
+    });
+    expect(facts).toMatchObject({ cpu_cores: "4", ram_total_mb: "8192", ram_free_mb: "3072", "disk_free_mb:/": "10240", "disk_free_mb:/var": "512", "nic:eth0": "10.0.0.1", "nic_up:eth0": "true" });
+    expect(Number(facts.cpu_load)).toBeGreaterThanOrEqual(0);
+    expect(facts["nic:lo"]).toBeUndefined();
+  });
+
+  it("a source that fails leaves only its facts out", async () => {
+    const facts = await collectNodeFacts({
+      cpu: async () => ({ cores: 2 }),
+      mem: async () => { throw new Error("no /proc/meminfo"); },
+      fsSize: async () => [],
+      networkInterfaces: async () => [],
+    });
+    expect(facts.cpu_cores).toBe("2");
+    expect(facts.ram_total_mb).toBeUndefined();
+  });
+});
