@@ -101,8 +101,9 @@ export function unpackNodes(cib: Cib): NodeState[] {
     // Never seen since the cluster started: unclean too, unless startup-fencing is off.
     const unclean = status === undefined ? startupFencing : !online && status.attributes.expected === "member";
     const standby = truthy(attributes.standby) || truthy(transient.standby);
-    const shutdown = status?.attributes.shutdown ?? transient.shutdown;
-    const shuttingDown = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
+    // A shutdown request is the transient "shutdown" attribute (or the older node_state field): any non-zero time.
+    const requested = (value: string | undefined) => value !== undefined && value !== "0" && value !== "";
+    const shuttingDown = requested(transient.shutdown) || requested(status?.attributes.shutdown);
     const isDc = cib.attributes["dc-uuid"] !== undefined && cib.attributes["dc-uuid"] === node.id;
     const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster", "#is_dc": isDc ? "true" : "false" };
     const maintenance = truthy(attributes.maintenance) || truthy(transient.maintenance);
@@ -317,7 +318,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   applyMandatoryOrders(context);
   for (const emit of context.pending) emit();
   impliedRestarts(context, units);
-  blockStopsBehindBlocked(context);
+  blockStopsBehindBlocked(context, units);
   return { actions, edges: orderingEdges(context, units), scores: context.scores };
 }
 
@@ -806,8 +807,16 @@ function applyMandatoryOrders(context: PlacementContext): void {
  * A symmetrical mandatory order stops then before first. When then is blocked where it runs
  * (its failure has on-fail=block), first cannot stop there either: that stop is blocked.
  */
-function blockStopsBehindBlocked(context: PlacementContext): void {
+function blockStopsBehindBlocked(context: PlacementContext, units: PlacementUnit[]): void {
   if (context.failureEffects.blockedMembers.size === 0) return;
+  // Inside a group, later members stop before earlier ones: a blocked later member blocks earlier stops.
+  for (const unit of units) unit.members.forEach((member, index) => {
+    for (const node of context.states.get(member.id)?.activeOn ?? []) {
+      if (!context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) continue;
+      const earlier = new Set(unit.members.slice(0, index).map((entry) => entry.id));
+      for (const action of context.actions) if (action.action === "stop" && action.node === node && earlier.has(action.resource ?? "")) { action.blocked = true; action.reason = `unrunnable ${member.id} stop`; }
+    }
+  });
   for (const order of context.cib.constraints) {
     if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase()) || (order.symmetrical ?? "true").toLowerCase() === "false") continue;
     const blockedNodes = (context.unitsByOwner.get(order.then) ?? []).flatMap((unit) => membersNamed(context, unit, order.then))
@@ -998,14 +1007,15 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     if ((state?.activeOn ?? []).some((name) => nodes.find((node) => node.name === name)?.maintenance)) return;
     const blockedAt = (state?.activeOn ?? []).find((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`));
     if (blockedAt !== undefined) {
-      const node = nodes.find((entry) => entry.name === blockedAt);
-      const usable = node !== undefined && node.online && !node.standby && !node.shuttingDown && !node.unclean;
-      if (!usable) context.actions.push({ action: "stop", resource: member.id, node: blockedAt, blocked: true, reason: "its failure blocks it (on-fail=block)" });
+      // Held by its own failure (on-fail=block): it is not acted on, so not listed, even where it should stop.
       return;
     }
     // A group member runs only where the previous member runs; once one cannot, the rest stop.
     if ((memberMeta["target-role"] ?? "").toLowerCase() === "stopped" || (target !== undefined && memberScores[index]![target]! < 0)) blocked = true;
-    const memberTarget = blocked ? undefined : target;
+    // The unit is held on a node it cannot use (by a blocked member): the other members stop there.
+    const targetNode = target === undefined ? undefined : nodes.find((node) => node.name === target);
+    const unusable = targetNode !== undefined && (!targetNode.online || targetNode.standby || targetNode.shuttingDown || targetNode.unclean);
+    const memberTarget = blocked || unusable ? undefined : target;
     let activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
     // Copies on nodes being fenced go with the fence; what remains decides "multiply active".
     const surviving = activeOn.filter((name) => !context.fenced.has(name));

@@ -43,3 +43,18 @@ describe("on-fail", () => {
     expect(fenced.some((action) => action.action === "move" && action.resource === "other" && action.to === "right")).toBe(true);
   });
 });
+
+describe("on-fail=block inside a group on a node shutting down", () => {
+  it("the earlier member's stop waits for the blocked later member, so it is blocked; the blocked member is not listed", () => {
+    const prim = (id: string) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="${id}-stop" name="stop" interval="0" on-fail="block"/></operations></primitive>`;
+    const ops = (id: string, failedStop: boolean) => `<lrm_resource id="${id}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${id}-s" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/>${
+      failedStop ? `<lrm_rsc_op id="${id}-x" operation="stop" call-id="2" rc-code="1" op-status="0" interval="0"/>` : ""}</lrm_resource>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="left"/><node id="2" uname="right"/></nodes><resources><group id="g">${prim("front")}${prim("back")}</group></resources><constraints/></configuration>
+  <status><node_state id="1" uname="left" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t"><instance_attributes id="ti"><nvpair id="sd" name="shutdown" value="1700000000"/></instance_attributes></transient_attributes><lrm id="1"><lrm_resources>${ops("front", false)}${ops("back", true)}</lrm_resources></lrm></node_state>
+  <node_state id="2" uname="right" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "group-block").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "stop", resource: "front", node: "left", blocked: true }])).toBe(true);
+  });
+});
