@@ -280,6 +280,8 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
 export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
+  // Without fencing a lost node is taken to be down: nothing runs there any more.
+  if (!cluster.stonithEnabled) for (const node of nodes) node.unclean = false;
   const actions: ScheduledAction[] = [];
   const fenced = new Set<string>();
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());

@@ -56,3 +56,16 @@ describe("node maintenance", () => {
     expect(actions.some((action) => action.action === "move" && action.resource === "kept" && action.to === "one")).toBe(true);
   });
 });
+
+describe("lost nodes without fencing", () => {
+  it("with fencing disabled a lost node is taken to be down: its resource starts elsewhere (not a move)", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="one"/><node id="2" uname="two"/></nodes>
+  <resources><primitive id="svc" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration>
+  <status><node_state id="1" uname="one" in_ccm="false" crmd="offline" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="s" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state>
+  <node_state id="2" uname="two" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "no-fencing").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "start", resource: "svc", node: "two" }])).toBe(true);
+  });
+});
