@@ -4,7 +4,8 @@ import { ipaddr } from "./ipaddr";
 import { haproxy } from "./haproxy";
 import { memcached } from "./memcached";
 import { dummy } from "./dummy";
+import { ping } from "./ping";
 
 export { OCF, checkParameters, metadataXml, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec } from "./types";
 
-export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached, dummy].map((agent) => [agent.name, agent]));
+export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached, dummy, ping].map((agent) => [agent.name, agent]));

@@ -10,6 +10,8 @@ export interface AgentCall {
   instance: string;
   /** Ends the action: the executor's timeout. */
   signal: AbortSignal;
+  /** Publishes (or, with undefined, withdraws) a node attribute of this node. */
+  setAttribute?(name: string, value: string | undefined): void;
 }
 
 export interface AgentOutcome {

@@ -57,9 +57,9 @@ export interface AgentOptions {
  * environment, else /usr/lib/ocf). Agents learn the node they run on from
  * OCF_RESKEY_CRM_meta_on_node, as under Pacemaker.
  */
-export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT): ActionRunner {
+export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT, setAttribute?: (name: string, value: string | undefined) => void): ActionRunner {
   return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
-    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs);
+    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs, setAttribute);
     if (primitive.class === "lsb" || primitive.class === "service") return runLsbAction(primitive.type, action, timeoutMs);
     if (primitive.class === "systemd") return runSystemdAction(primitive.type, action, timeoutMs);
     if (primitive.class !== "ocf" || primitive.provider === undefined) {
@@ -72,14 +72,14 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
 }
 
 /** A built-in agent's action, in this process, ended by its timeout. */
-async function runBuiltin(primitive: Primitive, action: string, timeoutMs: number): Promise<ActionOutcome> {
+async function runBuiltin(primitive: Primitive, action: string, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void): Promise<ActionOutcome> {
   const agent = builtinAgents.get(primitive.type);
   if (!agent) return { rc: 5, reason: `built-in agent '${primitive.type}' does not exist (built in: ${[...builtinAgents.keys()].join(", ")})`, timedOut: false, runTimeMs: 0 };
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal };
+    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute };
     const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
     const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));
     const outcome = await Promise.race([run, timedOut]);
@@ -109,7 +109,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   parseNativeCib(serializeNativeCib(stored), "the stored CIB");
   const membership = await MembershipService.start(options);
   const epochSeconds = () => Math.floor(Date.now() / 1000);
-  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name), logger, epochSeconds);
+  let publish: (name: string, value: string | undefined) => void = () => {};
+  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds);
+  publish = (name, value) => resources.setAttribute(name, value);
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
   resources.unfence = async (cib, done) => {

@@ -78,6 +78,14 @@ export class LocalResources {
     if (changed) this.notify();
   }
 
+  /** One attribute published by an agent (ping's score); undefined withdraws it. */
+  setAttribute(name: string, value: string | undefined): void {
+    if (this.attributes[name] === value) return;
+    if (value === undefined) delete this.attributes[name];
+    else this.attributes[name] = value;
+    this.notify();
+  }
+
   requestShutdown(): void {
     this.shutdownRequested = true;
     this.notify();

@@ -21,6 +21,13 @@ function ocf(agent: string, action: string, params: Record<string, string>): { s
   return { status: result.status, stderr: result.stderr };
 }
 
+function ocfWithOutput(agent: string, action: string, params: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OCF_RESOURCE_INSTANCE: `${agent}-${process.pid}` };
+  for (const [key, value] of Object.entries(params)) env[`OCF_RESKEY_${key}`] = value;
+  const result = spawnSync(process.execPath, [cliBundle, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 afterAll(() => {
   for (const file of ["haproxy.pid", "memcached.pid"]) {
     try { process.kill(Number(readFileSync(join(directory, file), "utf8")), "SIGKILL"); } catch { /* not running */ }
@@ -105,4 +112,44 @@ describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy") !== "")(`ocf
       rmSync(join(file, "..", "..", ".."), { recursive: true, force: true });
     }, 150_000);
   }
+});
+
+describe.skipIf(reasonMissing("ping") !== "")(`built-in ping ${reasonMissing("ping")}`, () => {
+  it("publishes multiplier x hosts that answer as a node attribute, and withdraws it on stop", () => {
+    // 192.0.2.0/24 is TEST-NET-1: nothing answers there.
+    const params = { host_list: "127.0.0.1 192.0.2.254", multiplier: "100", name: "connected" };
+    const env = (action: string) => ocfWithOutput("ping", action, params);
+    expect(env("monitor").status).toBe(7);
+    const started = env("start");
+    expect(started.status).toBe(0);
+    expect(started.stdout).toContain("attribute connected=100");
+    expect(env("monitor").stdout).toContain("attribute connected=100");
+    const stopped = env("stop");
+    expect(stopped.stdout).toContain("attribute connected=(withdrawn)");
+    expect(env("monitor").status).toBe(7);
+    const missing = ocfWithOutput("ping", "start", {});
+    expect(missing.status).toBe(6);
+    expect(missing.stderr).toMatch(/missing required parameter host_list/);
+  }, 30_000);
+
+  it("inside the agent the attribute reaches the node's report, for location rules", async () => {
+    const { LocalResources } = await import("../../../src/node/local-resources");
+    const { createActionRunner } = await import("../../../src/node/agent");
+    const { emptyCib } = await import("../../../src/cib");
+    const { createLogger } = await import("../../../src/common/log");
+    const { Writable } = await import("node:stream");
+    const logger = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+    let resources: InstanceType<typeof LocalResources> | undefined;
+    resources = new LocalResources("n1", createActionRunner("n1", undefined, (name, value) => resources!.setAttribute(name, value)), logger, () => 1);
+    const cib = emptyCib();
+    cib.version = { adminEpoch: 0, epoch: 1, numUpdates: 0 };
+    cib.resources = [{ kind: "primitive", id: `pinger${process.pid}`, class: "builtin", type: "ping", extra: {}, instance: [{ id: "p-i", values: { host_list: "127.0.0.1", multiplier: "50" } }], meta: [], operations: [] }];
+    resources.configure(cib);
+    while (!resources.report().probed) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await resources.operate(`pinger${process.pid}`, "start")).ok).toBe(true);
+    expect(resources.report().attributes.pingd).toBe("50");
+    await resources.operate(`pinger${process.pid}`, "stop");
+    expect(resources.report().attributes.pingd).toBeUndefined();
+    resources.close();
+  }, 30_000);
 });
