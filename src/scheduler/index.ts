@@ -641,7 +641,7 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
     promotedNodes.push(candidate.node);
     context.promoted.add(candidate.unit.id);
   }
-  for (const owner of new Set([cloneId, ...instances[0]!.owners])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
+  for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
 }
 
 /**
@@ -690,7 +690,10 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
     // With the Promoted role of a promotable clone: where its promoted instances run.
-    const primaryNodes = context.placedOn.get(colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : "")) ?? [];
+    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : "");
+    // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
+    if (!context.placedOn.has(primaryKey)) continue;
+    const primaryNodes = context.placedOn.get(primaryKey) ?? [];
     const score = parseScore(colocation.score);
     for (const node of nodes) {
       if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
@@ -736,13 +739,13 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   context.visiting.delete(unit.id);
   if (target) {
     context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
-    for (const owner of new Set([unit.id, ...unit.owners])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
+    for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
     if (unit.clone) {
       const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
       context.cloneCounts.set(unit.clone.id, counts);
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
-  } else if (!context.placedOn.has(unit.id)) context.placedOn.set(unit.id, []);
+  } else for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
   // Actions are derived once every placement (and promotion) is known.
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
 }

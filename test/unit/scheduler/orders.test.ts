@@ -94,4 +94,10 @@ describe("scheduler orders", () => {
     const cib = cluster(`<group id="g">${prim("g1")}${prim("g2", unmanaged)}${prim("g3")}</group>`, "", history("g1") + history("g2", 1, "monitor") + history("g3"));
     expect(sameActions(run(cib), [{ action: "stop", resource: "g3", node: "solo" }])).toBe(true);
   });
+
+  it("a loop of mandatory colocations is broken where it closes: all three start together", () => {
+    const loop = `<rsc_colocation id="ab" rsc="a" with-rsc="b" score="INFINITY"/><rsc_colocation id="bc" rsc="b" with-rsc="c" score="INFINITY"/><rsc_colocation id="ca" rsc="c" with-rsc="a" score="INFINITY"/>`;
+    const cib = cluster(prim("a") + prim("b") + prim("c"), loop, "");
+    expect(sameActions(run(cib), [{ action: "start", resource: "a", node: "solo" }, { action: "start", resource: "b", node: "solo" }, { action: "start", resource: "c", node: "solo" }])).toBe(true);
+  });
 });
