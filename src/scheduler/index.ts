@@ -463,7 +463,7 @@ function placementUnits(cib: Cib, nodeCount: number): { units: PlacementUnit[]; 
         const members = childMembers.map((member) => withId(member, `${member.id}:${instance}`));
         const baseOf = new Map(members.map((member, index) => [member.id, childMembers[index]!.id]));
         const owners = child.kind === "group" ? [child.id, resource.id] : [resource.id];
-        return { id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...(child.kind === "group" ? flattenSets(child.meta) : {}) }, owners,
+        return { id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...flattenSets(child.meta) }, owners,
           ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable }, ...(orphan ? { orphan } : {}) };
       };
       factories.set(resource.id, { count, anonymous, bases, make });

@@ -71,4 +71,10 @@ describe("scheduler clones", () => {
   <status>${up("1", "n1", active("a") + active("b"))}${up("2", "n2")}</status></cib>`;
     expect(sameActions(run(importCibXml(xml, "spread").cib), [{ action: "move", resource: "b", from: "n1", to: "n2" }])).toBe(true);
   });
+
+  it("the clone's child meta attributes win over the clone's own (target-role on both)", () => {
+    const clone = `<clone id="pingers"><meta_attributes id="pm"><nvpair id="pm1" name="target-role" value="Stopped"/><nvpair id="pm2" name="clone-max" value="1"/></meta_attributes><primitive id="ping" class="ocf" provider="pacemaker" type="Stateful"><meta_attributes id="cm"><nvpair id="cm1" name="target-role" value="Started"/></meta_attributes></primitive></clone>`;
+    const actions = run(cluster({ resources: clone, status: up("1", "n1", active("ping")) + up("2", "n2") + up("3", "n3") }));
+    expect(actions).toEqual([]);
+  });
 });
