@@ -5,7 +5,8 @@ import { haproxy } from "./haproxy";
 import { memcached } from "./memcached";
 import { dummy } from "./dummy";
 import { ping } from "./ping";
+import { processAgent } from "./process";
 
 export { OCF, checkParameters, metadataXml, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec } from "./types";
 
-export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached, dummy, ping].map((agent) => [agent.name, agent]));
+export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached, processAgent, dummy, ping].map((agent) => [agent.name, agent]));

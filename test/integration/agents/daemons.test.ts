@@ -153,3 +153,25 @@ describe.skipIf(reasonMissing("ping") !== "")(`built-in ping ${reasonMissing("pi
     resources.close();
   }, 30_000);
 });
+
+describe("built-in process", () => {
+  it("starts a command with a pid file, finds it dead after a kill, runs the health command, stops it", async () => {
+    const params = { command: "sleep 300", pid_file: join(directory, "process.pid"), health: `test -e ${join(directory, "healthy")}` };
+    writeFileSync(join(directory, "healthy"), "");
+    expect(ocf("process", "monitor", params).status).toBe(7);
+    expect(ocf("process", "start", params).status).toBe(0);
+    expect(ocf("process", "monitor", params).status).toBe(0);
+    rmSync(join(directory, "healthy"));
+    const unhealthy = ocf("process", "monitor", params);
+    expect(unhealthy.status).toBe(1);
+    expect(unhealthy.stderr).toMatch(/health command failed/);
+    process.kill(Number(readFileSync(params.pid_file, "utf8")), "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ocf("process", "monitor", params).stderr).toMatch(/is gone/);
+    expect(ocf("process", "stop", params).status).toBe(0);
+    expect(ocf("process", "monitor", params).status).toBe(7);
+    const failing = ocf("process", "start", { command: "false", pid_file: join(directory, "false.pid") });
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(/exited right after start/);
+  }, 30_000);
+});
