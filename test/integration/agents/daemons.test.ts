@@ -86,7 +86,7 @@ describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${rea
   });
 });
 
-describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy") !== "")(`ocf-tester on the built-in agents ${reasonMissing("ocf-tester", "memcached", "haproxy")}`, () => {
+describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy", "ping") !== "")(`ocf-tester on the built-in agents ${reasonMissing("ocf-tester", "memcached", "haproxy", "ping")}`, () => {
   // ocf-tester runs some checks as an unprivileged user: the wrappers' path must be readable.
   function wrapper(agent: string): string {
     const base = mkdtempSync(join(tmpdir(), "eh-ocf-"));
@@ -102,6 +102,8 @@ describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy") !== "")(`ocf
     ["dummy", [`state=${join(directory, "ocf-tester-dummy.state")}`]],
     ["memcached", ["listen=127.0.0.1", `port=${memcachedPort + 1}`, "memory=8", `pid_file=${join(directory, "ocf-tester-memcached.pid")}`]],
     ["haproxy", [`config=${join(directory, "tester.cfg")}`, `check_address=127.0.0.1:${haproxyPort + 1}`, `pid_file=${join(directory, "ocf-tester-haproxy.pid")}`]],
+    ["process", ["command=sleep 300", `pid_file=${join(directory, "ocf-tester-process.pid")}`]],
+    ["ping", ["host_list=127.0.0.1"]],
   ] as const) {
     it(`passes for ${agent}`, () => {
       writeFileSync(join(directory, "tester.cfg"), ["defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s", "frontend web", `  bind 127.0.0.1:${haproxyPort + 1}`, "  http-request return status 200 content-type text/plain string ok", ""].join("\n"));

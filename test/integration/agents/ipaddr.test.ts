@@ -5,7 +5,7 @@
 // once (unsolicited ARP); monitor and stop follow OCF; a missing ip is OCF_ERR_CONFIGURED
 // naming it; and ocf-tester (resource-agents) passes through a two-line wrapper.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canUseNamespaces, cliBundle, reasonMissing } from "../../support/environment";
@@ -107,4 +107,28 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
     expect(result.status).toBe(0);
     rmSync(base, { recursive: true, force: true });
   }, 150_000);
+
+  it.skipIf(reasonMissing("ping") !== "")("ping publishes how many hosts answer from inside a node's namespace", () => {
+    const result = testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress} ${testbed.vip.replace(/\.\d+$/, ".99")}`, "OCF_RESKEY_multiplier=10", process.execPath, cliBundle, "ocf", "ping", "start"], 15_000);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("attribute pingd=10");
+    testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress}`, process.execPath, cliBundle, "ocf", "ping", "stop"]);
+  }, 30_000);
+
+  it.skipIf(!existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"))("the executor runs resource-agents' IPaddr2: start, monitor, a failing monitor after the address is removed, stop", () => {
+    const address = testbed.vip.replace(/\.\d+$/, ".52");
+    const cib = join(testbed.directory, "ipaddr2.xml");
+    writeFileSync(cib, `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>
+      <primitive id="vip2" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="i"><nvpair id="a" name="ip" value="${address}"/><nvpair id="b" name="cidr_netmask" value="24"/><nvpair id="c" name="nic" value="eth0"/></instance_attributes></primitive>
+      </resources><constraints/></configuration><status/></cib>`);
+    const debug = (action: string) => {
+      const result = testbed.exec(node1().namespace, [process.execPath, cliBundle, "resource", `debug-${action}`, "vip2", "--cib", cib, "--json"], 30_000);
+      return JSON.parse(result.stdout) as { rc: number };
+    };
+    expect(debug("start").rc).toBe(0);
+    expect(debug("monitor").rc).toBe(0);
+    testbed.exec(node1().namespace, ["ip", "addr", "del", `${address}/24`, "dev", "eth0"]);
+    expect(debug("monitor").rc).toBe(7);
+    expect(debug("stop").rc).toBe(0);
+  }, 60_000);
 });
