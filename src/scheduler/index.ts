@@ -626,7 +626,8 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
   const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
   const max = isRole(meta["target-role"], "Unpromoted") ? 0 : limits.max;
   const candidates = instances.flatMap((unit) => {
-    const target = context.placed.get(unit.id);
+    // An instance that would start but for quorum is still ranked: its start is reported (blocked) as a promote.
+    const target = context.placed.get(unit.id) ?? context.quorumBlocked.get(unit.id);
     const node = target === undefined ? undefined : context.nodes.find((entry) => entry.name === target);
     if (!node) return [];
     const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
@@ -982,7 +983,10 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
   const { cib, nodes, cluster } = context;
   const quorumNode = context.quorumBlocked.get(unit.id);
   if (quorumNode !== undefined) {
-    for (const member of unit.members) context.actions.push({ action: "start", resource: member.id, node: quorumNode, blocked: true, reason: "no quorum" });
+    for (const member of unit.members) {
+      if (unit.clone?.promotable && context.promoted.has(unit.id)) context.actions.push({ action: "promote", resource: member.id, node: quorumNode, from_role: "Stopped", to_role: "Promoted", blocked: true, reason: "no quorum" });
+      else context.actions.push({ action: "start", resource: member.id, node: quorumNode, blocked: true, reason: "no quorum" });
+    }
     return;
   }
   if (context.blocked.has(unit.id) && target !== undefined) {

@@ -78,4 +78,13 @@ describe("scheduler promotable clones", () => {
     const actions = run(cluster(base + db, node("1", "east", { "master-db": "5" }, history("db", "promote", 0)) + node("2", "west", {}), `<rsc_order id="o" first="base" then="db-clone"/>`));
     expect(sameActions(actions, [{ action: "stop", resource: "db:0", node: "east", role: "Promoted" }])).toBe(true);
   });
+
+  it("without quorum (policy stop) the instance that would be promoted reports a blocked promote from Stopped", () => {
+    const cib = cluster(db, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }));
+    cib.attributes["have-quorum"] = "0";
+    expect(sameActions(run(cib), [
+      { action: "start", resource: "db:0", node: "east", blocked: true },
+      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted", blocked: true },
+    ])).toBe(true);
+  });
 });
