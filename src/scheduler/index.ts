@@ -576,7 +576,15 @@ function placeClone(context: PlacementContext, cloneId: string): void {
   for (const unit of instances) placeUnit(context, unit, true);
   for (const unit of instances) placeUnit(context, unit);
   const promotable = instances[0]?.clone?.promotable;
-  if (promotable) choosePromoted(context, cloneId, instances, promotable);
+  if (promotable) {
+    // Resources the Promoted role is colocated with are placed first: they steer promotion.
+    const ids = new Set([cloneId, ...(instances[0]?.owners ?? []), ...(instances[0]?.clone?.bases ?? [])]);
+    for (const constraint of context.cib.constraints) {
+      if (constraint.kind !== "colocation" || !ids.has(constraint.rsc) || !isRole(constraint.rscRole, "Promoted") || ids.has(constraint.withRsc)) continue;
+      for (const primary of context.unitsByOwner.get(constraint.withRsc) ?? []) placeUnit(context, primary);
+    }
+    choosePromoted(context, cloneId, instances, promotable);
+  }
 }
 
 function isRole(role: string | undefined, wanted: "Promoted" | "Unpromoted" | "Started"): boolean {

@@ -87,4 +87,15 @@ describe("scheduler promotable clones", () => {
       { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted", blocked: true },
     ])).toBe(true);
   });
+
+  it("the Promoted role colocated with a resource defined later is promoted where that resource goes", () => {
+    const vip = `<primitive id="vip" class="ocf" provider="heartbeat" type="Dummy"/>`;
+    const constraints = `<rsc_colocation id="c" rsc="db-clone" rsc-role="Promoted" with-rsc="vip" score="INFINITY"/><rsc_location id="l" rsc="vip" node="east" score="100"/>`;
+    const actions = run(cluster(db + vip, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }), constraints));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:0", node: "east", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:1", node: "west" },
+      { action: "start", resource: "vip", node: "east" },
+    ])).toBe(true);
+  });
 });
