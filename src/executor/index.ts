@@ -6,3 +6,4 @@ export { runOcfAction, locateOcfAgent, type ActionResult } from "./run";
 export { emptyQueue, enqueue, startReady, complete, cancel, PENDING_OPERATIONS_MAX, type QueueState, type QueuedOperation } from "./queue";
 export { record, recordStateChange, operationKey, RECENT_ENTRIES_MAX, type HistoryEntry, type ResourceHistory } from "./history";
 export { runLsbAction, runSystemdAction, mapLsbExit, LSB_DIRECTORY_DEFAULT, type ClassOutcome } from "./classes";
+export { agentMetadata, missingRequired, parseMetadata, type Described } from "./metadata";

@@ -9,7 +9,7 @@ import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
-import { runLsbAction, runOcfAction, runSystemdAction } from "../executor";
+import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
@@ -66,7 +66,16 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
       return { rc: 5, reason: `resource class '${primitive.class}' is not supported by this agent's executor`, timedOut: false, runTimeMs: 0 };
     }
     const meta = { ...flattenSets(primitive.meta), on_node: nodeName };
-    const result = await runOcfAction({ id: primitive.id, provider: primitive.provider, type: primitive.type, params: flattenSets(primitive.instance), meta }, { action, intervalMs, timeoutMs, ocfRoot });
+    const params = flattenSets(primitive.instance);
+    // Parameters are checked against the agent's meta-data before anything runs.
+    let file: string | undefined;
+    try { file = locateOcfAgent({ provider: primitive.provider, type: primitive.type }, ocfRoot); } catch { file = undefined; }
+    if (file !== undefined) {
+      const described = await agentMetadata(file, ocfRoot ?? DEFAULT_OCF_ROOT);
+      const missing = described ? missingRequired(described, params) : [];
+      if (missing.length > 0) return { rc: 6, reason: `missing required parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (from the meta-data of ocf:${primitive.provider}:${primitive.type})`, timedOut: false, runTimeMs: 0 };
+    }
+    const result = await runOcfAction({ id: primitive.id, provider: primitive.provider, type: primitive.type, params, meta }, { action, intervalMs, timeoutMs, ocfRoot });
     return { rc: result.rc, reason: result.exitReason ?? (result.timedOut ? `${action} timed out after ${timeoutMs} ms` : undefined), timedOut: result.timedOut, runTimeMs: result.runTimeMs };
   };
 }

@@ -1,12 +1,11 @@
 // Executor area commands: built-in agents under the OCF API.
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { XMLParser } from "fast-xml-parser";
 import type { Command } from "../command";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { didYouMean } from "../../common/suggest";
 import { builtinAgents, metadataXml, OCF } from "../../../agents";
-import { DEFAULT_OCF_ROOT, locateOcfAgent, mapOcfExit, runProcess } from "../../executor";
+import { DEFAULT_OCF_ROOT, locateOcfAgent, mapOcfExit, parseMetadata, runProcess, type Described } from "../../executor";
 import { parseDurationMs, readCibFile } from "../../cib";
 import { allPrimitives } from "../../node/local-resources";
 import { createActionRunner } from "../../node/agent";
@@ -99,21 +98,6 @@ const agentsListCommand: Command = {
     return 0;
   },
 };
-
-interface Described { name: string; description: string; parameters: Array<{ name: string; required: boolean; default?: string; description: string }>; actions: Array<{ name: string; timeout?: string; interval?: string }> }
-
-function parseMetadata(name: string, xml: string): Described {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (tag) => tag === "parameter" || tag === "action" });
-  const root = (parser.parse(xml) as { "resource-agent"?: Record<string, unknown> })["resource-agent"];
-  if (!root) throw new EdgehaError("E_AGENT_METADATA", `${name} printed meta-data without a <resource-agent> element`);
-  const text = (value: unknown): string => (typeof value === "string" ? value : typeof value === "object" && value !== null && "#text" in value ? String((value as Record<string, unknown>)["#text"]) : "").trim();
-  const parameters = ((root.parameters as { parameter?: Array<Record<string, unknown>> } | undefined)?.parameter ?? []).map((parameter) => ({
-    name: String(parameter.name), required: parameter.required === "1" || parameter.required === "true",
-    default: (parameter.content as Record<string, string> | undefined)?.default, description: text(parameter.shortdesc) || text(parameter.longdesc),
-  }));
-  const actions = ((root.actions as { action?: Array<Record<string, string>> } | undefined)?.action ?? []).map((action) => ({ name: action.name!, timeout: action.timeout, interval: action.interval }));
-  return { name, description: text(root.shortdesc) || text(root.longdesc), parameters, actions };
-}
 
 async function describeAgent(spec: string, ocfRoot: string): Promise<Described> {
   const parts = spec.split(":");

@@ -66,3 +66,18 @@ describe("resource debug-*", () => {
     expect(unknown.err).toMatch(/no resource 'e'/);
   });
 });
+
+describe("parameters checked against an OCF agent's meta-data", () => {
+  it("a missing required parameter is OCF_ERR_CONFIGURED naming it, before the agent runs", async () => {
+    const root = ocfRoot();
+    const strict = join(root, "resource.d", "acme", "Strict");
+    writeFileSync(strict, `#!/bin/sh\n[ "$1" = meta-data ] && cat <<'X'\n<?xml version="1.0"?>\n<resource-agent name="Strict"><parameters><parameter name="size" required="1"><content type="string"/></parameter></parameters><actions><action name="start" timeout="9s"/></actions></resource-agent>\nX\nexit 0\n`);
+    chmodSync(strict, 0o755);
+    const { createActionRunner } = await import("../../../src/node/agent");
+    const runner = createActionRunner("n1", root);
+    const primitive = { kind: "primitive" as const, id: "t", class: "ocf", provider: "acme", type: "Strict", extra: {}, instance: [], meta: [], operations: [] };
+    expect(await runner(primitive, "start", 0, 5000)).toMatchObject({ rc: 6, reason: expect.stringMatching(/missing required parameter size/) });
+    const given = { ...primitive, instance: [{ id: "t-i", values: { size: "5" } }] };
+    expect((await runner(given, "start", 0, 5000)).rc).toBe(0);
+  });
+});
