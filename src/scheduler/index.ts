@@ -788,9 +788,15 @@ function applyMandatoryOrders(context: PlacementContext): void {
       const firstNodes = runningNodes(order.first, (order.firstAction ?? "start").toLowerCase());
       const cloneMin = firstUnits[0]?.clone ? parseScore(firstUnits[0].meta["clone-min"] ?? "0") : 0;
       const runnable = firstNodes.length > 0 && firstNodes.length >= cloneMin;
+      const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const target = context.placed.get(unit.id);
         if (target === undefined || context.blocked.has(unit.id)) continue;
+        // Ordering only the promote: an unrunnable first keeps the instance from being promoted, it may still run.
+        if (thenAction === "promote") {
+          if (!runnable && context.promoted.delete(unit.id)) changed = true;
+          continue;
+        }
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
         if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
         // With symmetrical=false a then that already runs keeps running; only its start is blocked.

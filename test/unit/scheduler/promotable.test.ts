@@ -98,4 +98,11 @@ describe("scheduler promotable clones", () => {
       { action: "start", resource: "vip", node: "east" },
     ])).toBe(true);
   });
+
+  it("an order on then's promote only keeps it from being promoted when first cannot run", () => {
+    const base = `<primitive id="base" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="bm"><nvpair id="bm1" name="target-role" value="Stopped"/></meta_attributes></primitive>`;
+    const actions = run(cluster(base + db, node("1", "east", { "master-db": "5" }, history("db", "promote", 0)) + node("2", "west", {}, history("db", "start", 0)),
+      `<rsc_order id="o" first="base" then="db-clone" then-action="promote"/>`));
+    expect(sameActions(actions, [{ action: "demote", resource: "db:0", node: "east", from_role: "Promoted", to_role: "Unpromoted" }])).toBe(true);
+  });
 });
