@@ -12,6 +12,8 @@ export interface ActionOutcome { rc: number; reason?: string; timedOut: boolean;
 export type ActionRunner = (primitive: Primitive, action: string, intervalMs: number, timeoutMs: number) => Promise<ActionOutcome>;
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** Operations running at once on a node, across resources. */
+export const PARALLEL_LIMIT = 8;
 const INFINITY_TEXT = "INFINITY";
 
 interface Recurring { intervalMs: number; timeoutMs: number; timer: NodeJS.Timeout | undefined; generation: number }
@@ -122,10 +124,10 @@ export class LocalResources {
 
   private probe(cib: Cib, version: string): void {
     const primitives = allPrimitives(cib);
-    const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async () => {
+    const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-      this.record(primitive, "monitor", 0, outcome);
+      this.record(primitive, "monitor", 0, outcome, queueMs);
       if (outcome.rc === 0) this.startMonitors(primitive);
     }));
     void Promise.allSettled(probes).then(() => {
@@ -144,10 +146,10 @@ export class LocalResources {
     if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
     this.dcOperations++;
     try {
-      return await this.serialize(resource, async () => {
+      return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0));
-        this.record(primitive, operation, 0, outcome);
+        this.record(primitive, operation, 0, outcome, queueMs);
         const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
         if (ok && operation === "start") this.startMonitors(primitive);
         return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
@@ -192,14 +194,43 @@ export class LocalResources {
     }
   }
 
-  private serialize<T>(resource: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * One operation at a time per resource, and at most PARALLEL_LIMIT at a time on the node;
+   * the time an operation waited is kept as its queue time.
+   */
+  private serialize<T>(resource: string, work: (queueMs: number) => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
+    const limited = async (): Promise<T> => {
+      await this.slot();
+      try {
+        return await work(performance.now() - queuedAt);
+      } finally {
+        this.release();
+      }
+    };
     const previous = this.chains.get(resource) ?? Promise.resolve();
-    const next = previous.then(work, work);
+    const next = previous.then(limited, limited);
     this.chains.set(resource, next.catch(() => undefined));
     return next;
   }
 
-  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: ActionOutcome): void {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  private slot(): Promise<void> {
+    if (this.running < PARALLEL_LIMIT) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => { this.running++; resolve(); }));
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+
+  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: ActionOutcome, queueMs = 0): void {
     const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
     this.history.set(primitive.id, records);
     const key = intervalMs > 0 ? `${operation}_${intervalMs}` : "last_0";
@@ -209,7 +240,7 @@ export class LocalResources {
     const now = this.epochSeconds();
     const record: OperationRecord = {
       id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
-      attributes: { "last-rc-change": String(now), "exec-time": String(outcome.runTimeMs), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
+      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
     };
     records.set(key, record);
     // 8 is "running promoted": a success for a monitor of a promoted instance.
@@ -241,11 +272,11 @@ export class LocalResources {
   private schedule(primitive: Primitive, monitor: Recurring, generation: number): void {
     if (this.closed) return;
     monitor.timer = setTimeout(() => {
-      void this.serialize(primitive.id, async () => {
+      void this.serialize(primitive.id, async (queueMs) => {
         if (monitor.generation !== generation) return;
         const outcome = await this.run(primitive, "monitor", monitor.intervalMs, monitor.timeoutMs);
         if (monitor.generation !== generation) return;
-        this.record(primitive, "monitor", monitor.intervalMs, outcome);
+        this.record(primitive, "monitor", monitor.intervalMs, outcome, queueMs);
         // After a failure the DC decides (recover, move); monitoring resumes with the next start.
         if (outcome.rc === 0 || outcome.rc === 8) this.schedule(primitive, monitor, generation);
       });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
 import { createLogger } from "../../../src/common/log";
-import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
+import { LocalResources, PARALLEL_LIMIT, type ActionRunner } from "../../../src/node/local-resources";
 
 const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
 
@@ -100,6 +100,29 @@ describe("local resources", () => {
     expect(await resources.operate("a:1", "start")).toEqual({ ok: true, reason: undefined });
     expect(calls).toContain("start a");
     expect(resources.report().resources.a!.operations.at(-1)).toMatchObject({ operation: "start", rcCode: 0 });
+    resources.close();
+  });
+
+  it("runs at most PARALLEL_LIMIT operations at once across resources and records each one's queue time", async () => {
+    let running = 0;
+    let most = 0;
+    const runner: ActionRunner = async (_primitive, action) => {
+      if (action !== "start") return { rc: 7, timedOut: false, runTimeMs: 1 };
+      running++;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      running--;
+      return { rc: 0, timedOut: false, runTimeMs: 30 };
+    };
+    const ids = Array.from({ length: PARALLEL_LIMIT * 2 }, (_, index) => `r${index}`);
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith(...ids));
+    await settle(resources, () => resources.report().probed);
+    await Promise.all(ids.map((id) => resources.operate(id, "start")));
+    expect(most).toBe(PARALLEL_LIMIT);
+    const queueTimes = ids.map((id) => Number(resources.report().resources[id]!.operations.find((op) => op.operation === "start")!.attributes["queue-time"]));
+    expect(Math.max(...queueTimes)).toBeGreaterThanOrEqual(25);
+    expect(Math.min(...queueTimes)).toBeLessThan(Math.max(...queueTimes));
     resources.close();
   });
 });
