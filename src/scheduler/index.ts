@@ -618,6 +618,17 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
         if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes)) continue;
         total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
       }
+    } else if (constraint.kind === "colocation" && owners.has(constraint.withRsc) && !owners.has(constraint.rsc) && isRole(constraint.withRscRole, "Promoted") && parseScore(constraint.score) > 0) {
+      // A resource that must run with the Promoted role pulls promotion toward the nodes it prefers.
+      const factor = parseScore(constraint.score) / INFINITY;
+      for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
+        if (dependent.clone) continue;
+        const member = dependent.members[0]!;
+        const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
+        const weight = scores[node.name]!;
+        if (weight <= -INFINITY) continue;
+        total = addScores(total, Math.trunc(weight * factor));
+      }
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
       const primaryNodes = context.placedOn.get(constraint.withRsc + withRole) ?? [];

@@ -105,4 +105,15 @@ describe("scheduler promotable clones", () => {
       `<rsc_order id="o" first="base" then="db-clone" then-action="promote"/>`));
     expect(sameActions(actions, [{ action: "demote", resource: "db:0", node: "east", from_role: "Promoted", to_role: "Unpromoted" }])).toBe(true);
   });
+
+  it("a resource colocated with the Promoted role pulls promotion toward the node it prefers", () => {
+    const app = `<primitive id="app" class="ocf" provider="heartbeat" type="Dummy"/>`;
+    const constraints = `<rsc_colocation id="c" rsc="app" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/><rsc_location id="l" rsc="app" node="east" score="100"/>`;
+    const actions = run(cluster(db + app, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }), constraints));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:0", node: "east", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:1", node: "west" },
+      { action: "start", resource: "app", node: "east" },
+    ])).toBe(true);
+  });
 });
