@@ -142,7 +142,8 @@ export class LocalResources {
   async operate(instance: string, operation: "start" | "stop" | "promote" | "demote"): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
-    const primitive = this.primitive(resource);
+    const base = this.primitive(resource);
+    const primitive = base && instance !== resource ? this.withCloneMeta(base, instance) : base;
     if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
     this.dcOperations++;
     try {
@@ -177,6 +178,20 @@ export class LocalResources {
   close(): void {
     this.closed = true;
     for (const id of this.recurring.keys()) this.stopMonitors(id);
+  }
+
+  /** A clone instance's agent learns which instance it is and the clone's limits (OCF_RESKEY_CRM_meta_clone*). */
+  private withCloneMeta(primitive: Primitive, instance: string): Primitive {
+    const clone = this.cib?.resources.find((resource) => resource.kind === "clone" && (resource.child.id === primitive.id || (resource.child.kind === "group" && resource.child.members.some((member) => member.id === primitive.id))));
+    const meta = clone && clone.kind === "clone" ? flattenSets(clone.meta) : {};
+    const values: Record<string, string> = {
+      clone: instance.slice(instance.lastIndexOf(":") + 1),
+      clone_max: meta["clone-max"] ?? String(Math.max(1, this.cib?.nodes.length ?? 1)),
+      clone_node_max: meta["clone-node-max"] ?? "1",
+      globally_unique: meta["globally-unique"] ?? "false",
+      notify: meta.notify ?? "false",
+    };
+    return { ...primitive, meta: [{ id: `${primitive.id}-clone-instance`, values }, ...primitive.meta] };
   }
 
   private primitive(id: string): Primitive | undefined {

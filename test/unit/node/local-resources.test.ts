@@ -93,12 +93,14 @@ describe("local resources", () => {
 
   it("runs an anonymous clone's instance (a:1) as its primitive, under the primitive's history", async () => {
     const calls: string[] = [];
-    const runner: ActionRunner = async (primitive, action) => { calls.push(`${action} ${primitive.id}`); return { rc: action === "monitor" ? 7 : 0, timedOut: false, runTimeMs: 1 }; };
+    const seenMeta: Array<Record<string, string>> = [];
+    const runner: ActionRunner = async (primitive, action) => { calls.push(`${action} ${primitive.id}`); seenMeta.push(primitive.meta[0]?.values ?? {}); return { rc: action === "monitor" ? 7 : 0, timedOut: false, runTimeMs: 1 }; };
     const resources = new LocalResources("n1", runner, quiet, () => 1000);
     resources.configure(cibWith("a"));
     await settle(resources, () => resources.report().probed);
     expect(await resources.operate("a:1", "start")).toEqual({ ok: true, reason: undefined });
     expect(calls).toContain("start a");
+    expect(seenMeta.at(-1)).toMatchObject({ clone: "1", clone_node_max: "1", globally_unique: "false" });
     expect(resources.report().resources.a!.operations.at(-1)).toMatchObject({ operation: "start", rcCode: 0 });
     resources.close();
   });
