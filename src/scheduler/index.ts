@@ -1062,7 +1062,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
-    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced));
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, new Set(context.failureEffects.fenceReasons.keys())));
   });
 }
 
@@ -1106,7 +1106,7 @@ function roleActionsFor(id: string, current: string[], failedOn: string[], promo
 }
 
 /** Pass 5: actions from current placement to target placement, each with its reason. */
-function actionsFor(id: string, current: string[], failedOn: string[], target: string | undefined, nodes: NodeState[], fenced: Set<string>): ScheduledAction[] {
+function actionsFor(id: string, current: string[], failedOn: string[], target: string | undefined, nodes: NodeState[], fenced: Set<string>, fencedForFailure: ReadonlySet<string> = new Set()): ScheduledAction[] {
   const actions: ScheduledAction[] = [];
   const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
   if (current.length > 1) {
@@ -1136,6 +1136,7 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
     return actions;
   }
   // A failed resource started elsewhere is a recovery (from -> to), not a move.
-  actions.push({ action: failed && !fenced.has(from) ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
+  // Fenced for its own failure (on-fail=fence) it is a recovery; fenced as a lost peer it just moves.
+  actions.push({ action: failed && (!fenced.has(from) || fencedForFailure.has(from)) ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
   return actions;
 }

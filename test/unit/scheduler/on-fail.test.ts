@@ -42,6 +42,12 @@ describe("on-fail", () => {
     expect(fenced.some((action) => action.action === "fence" && action.node === "left")).toBe(true);
     expect(fenced.some((action) => action.action === "move" && action.resource === "other" && action.to === "right")).toBe(true);
   });
+  it("on-fail=fence: the node is fenced and the failed resource is recovered elsewhere (others just move)", () => {
+    const actions = run("fence", "monitor", true);
+    expect(actions.some((action) => action.action === "fence" && action.node === "left")).toBe(true);
+    expect(actions.some((action) => action.action === "recover" && action.resource === "svc" && action.from === "left" && action.to === "right")).toBe(true);
+    expect(actions.some((action) => action.action === "move" && action.resource === "other" && action.to === "right")).toBe(true);
+  });
 });
 
 describe("on-fail=block inside a group on a node shutting down", () => {
