@@ -129,11 +129,13 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let promoted = false;
       let failedOperation: { operation: string; intervalMs: number; hard?: boolean } | undefined;
       let hardFailure = false;
-      for (const record of records) {
+      for (let record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
         // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
         if (record.opStatus === -1) { active = true; continue; }
+        // "Degraded" (190) and "degraded promoted" (191) are successes: running, and running promoted.
+        if (record.rcCode === 190 || record.rcCode === 191) record = { ...record, rcCode: record.rcCode === 190 ? 0 : 8 };
         if (record.rcCode === 8 || record.rcCode === 9) promoted = true;
         else if (record.rcCode === 0 && ["start", "demote", "monitor", "migrate_from"].includes(name)) promoted = false;
         else if (record.rcCode === 0 && name === "promote") promoted = true;

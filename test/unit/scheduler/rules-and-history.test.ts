@@ -177,3 +177,10 @@ describe("expired failures and unfenceable nodes", () => {
     expect(sameActions(schedule(importCibXml(xml, "unfenceable").cib, { now: 0 }).actions as never, [{ action: "stop", resource: "svc", node: "solo", blocked: true }])).toBe(true);
   });
 });
+
+describe("degraded results", () => {
+  it("a monitor reporting 'degraded' (190) is a success, not a failure", () => {
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}${op("svc", "monitor", 2, 190, 10000)}</lrm_resource>`;
+    expect(solo(prim("svc"), lrm)).toEqual([]);
+  });
+});
