@@ -1,6 +1,7 @@
 // ipaddr: a virtual IP address. Start adds it with its prefix on the interface (found from
 // the subnet when not given), after checking that no other host answers for it (duplicate
-// address detection with arping -D, bounded by dad_timeout_ms), then announces it with
+// address detection with arping -D, bounded by dad_timeout_ms; interfaces and subnets as
+// systeminformation reports them, like the node facts), then announces it with
 // unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
 // address is on the interface (no fork: the kernel's list through os.networkInterfaces).
 // Stop removes it.
@@ -77,10 +78,48 @@ function present(ip: string, nic: string): boolean {
   return (networkInterfaces()[nic] ?? []).some((entry) => entry.address === ip);
 }
 
-function prepare(call: AgentCall): Resolved | AgentOutcome {
+type Interfaces = ReturnType<typeof networkInterfaces>;
+
+/**
+ * The node's interfaces as systeminformation reports them (the same data the node facts
+ * publish), in os.networkInterfaces' shape; os.networkInterfaces if that fails.
+ */
+let cached: { atMs: number; interfaces: Interfaces } | undefined;
+let refreshing: Promise<Interfaces> | undefined;
+const CACHE_MS = 60_000;
+
+/** Kept for a minute and refreshed in the background, so a start in a failover never waits for it. */
+function interfacesForSubnets(): Promise<Interfaces> {
+  const now = Date.now();
+  if (!cached || now - cached.atMs > CACHE_MS) {
+    refreshing ??= readInterfaces().then((interfaces) => { cached = { atMs: Date.now(), interfaces }; refreshing = undefined; return interfaces; });
+    if (!cached) return refreshing;
+  }
+  return Promise.resolve(cached.interfaces);
+}
+
+async function readInterfaces(): Promise<Interfaces> {
+  try {
+    const si = (await import("systeminformation")) as unknown as { networkInterfaces(): Promise<unknown> };
+    const entries = [await si.networkInterfaces()].flat() as Array<{ iface: string; ip4: string; ip4subnet: string; internal: boolean }>;
+    const prefixOf = (mask: string) => mask.split(".").reduce((bits, part) => bits + (Number(part) >>> 0).toString(2).split("1").length - 1, 0);
+    const result: Interfaces = {};
+    for (const entry of entries) {
+      if (!entry.ip4) continue;
+      result[entry.iface] = [{ address: entry.ip4, netmask: entry.ip4subnet, family: "IPv4", mac: "", internal: entry.internal, cidr: `${entry.ip4}/${prefixOf(entry.ip4subnet)}` }];
+    }
+    // Interfaces without an IPv4 address still exist (nic= may name them).
+    for (const [name, list] of Object.entries(networkInterfaces())) if (!result[name]) result[name] = list;
+    return result;
+  } catch {
+    return networkInterfaces();
+  }
+}
+
+async function prepare(call: AgentCall): Promise<Resolved | AgentOutcome> {
   const problem = checkParameters(ipaddr, call.params);
   if (problem) return problem;
-  return resolveAddress(call.params);
+  return resolveAddress(call.params, await interfacesForSubnets());
 }
 
 export const ipaddr: BuiltinAgent = {
@@ -94,7 +133,7 @@ export const ipaddr: BuiltinAgent = {
     { name: "dad_timeout_ms", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check)." },
   ],
   async start(call: AgentCall): Promise<AgentOutcome> {
-    const target = prepare(call);
+    const target = await prepare(call);
     if ("rc" in target) return target;
     if (present(target.ip, target.nic)) return { rc: OCF.success };
     const dadMs = Number(call.params.dad_timeout_ms ?? 100);
@@ -116,7 +155,7 @@ export const ipaddr: BuiltinAgent = {
     return { rc: OCF.success };
   },
   async stop(call: AgentCall): Promise<AgentOutcome> {
-    const target = prepare(call);
+    const target = await prepare(call);
     if ("rc" in target) return target.rc === OCF.errConfigured && call.params.ip ? { rc: OCF.success } : target;
     stopAnnouncing(target.ip);
     if (!present(target.ip, target.nic)) return { rc: OCF.success };
@@ -125,6 +164,7 @@ export const ipaddr: BuiltinAgent = {
     return { rc: OCF.success };
   },
   async monitor(call: AgentCall): Promise<AgentOutcome> {
+    void interfacesForSubnets();
     const problem = checkParameters(ipaddr, call.params);
     if (problem) return problem;
     const ip = call.params.ip!.trim();
