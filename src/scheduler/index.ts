@@ -70,6 +70,8 @@ export interface ResourceState {
   failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
+  /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
+  bannedSince?: Record<string, number>;
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */
@@ -129,6 +131,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let promoted = false;
       let failedOperation: { operation: string; intervalMs: number; hard?: boolean } | undefined;
       let hardFailure = false;
+      let bannedSince = Number.NaN;
       for (let record of records) {
         const name = record.operation;
         const recurring = record.intervalMs > 0;
@@ -157,7 +160,8 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
           else if (active || (name === "monitor" && !recurring)) { active = true; failed = true; hardFailure = true; }
         }
         else { failed = true; active = true; if (name === "start") startFailed = true; }
-        if (name === "start" && (record.rcCode === 0)) startFailed = false;
+        if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
+        if (hardError && [2, 4, 5, 6].includes(record.rcCode)) bannedSince = Number(record.attributes["last-rc-change"] ?? Number.NaN);
         if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}) };
         if (!failed) { failedOperation = undefined; hardFailure = false; }
       }
@@ -167,6 +171,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       if (failed) state.failedOn.push(node.uname);
       if (startFailed && failed) state.startFailedOn.push(node.uname);
       if (hardError) state.bannedOn.push(node.uname);
+      if (hardError && Number.isFinite(bannedSince)) (state.bannedSince ??= {})[node.uname] = bannedSince;
     }
   }
   return states;
@@ -359,9 +364,11 @@ function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: Map<str
   const transient = new Map(cib.status.map((status) => [status.uname, flattenSets(status.transient)]));
   for (const unit of units) for (const member of unit.members) {
     const state = states.get(member.id);
-    if (!state || state.failedOn.length === 0) continue;
+    if (!state || (state.failedOn.length === 0 && state.bannedOn.length === 0)) continue;
     const timeout = failureTimeoutOf({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) });
     if (timeout <= 0) continue;
+    // A ban from a hard error expires too, counted from when it happened.
+    state.bannedOn = state.bannedOn.filter((node) => { const since = state.bannedSince?.[node]; return !(since !== undefined && since + timeout <= nowSeconds); });
     const base = baseId(member.id);
     state.failedOn = state.failedOn.filter((node) => {
       const attributes = transient.get(node) ?? {};

@@ -184,3 +184,16 @@ describe("degraded results", () => {
     expect(solo(prim("svc"), lrm)).toEqual([]);
   });
 });
+
+describe("expiring bans", () => {
+  it("a ban from a 'not installed' probe expires with failure-timeout, counted from last-rc-change", () => {
+    const meta = `<meta_attributes id="ft"><nvpair id="ft1" name="failure-timeout" value="30"/></meta_attributes>`;
+    const probe = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="p" operation="monitor" call-id="1" rc-code="5" op-status="0" interval="0" last-rc-change="1000"/></lrm_resource>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/></nodes><resources>${prim("svc", meta)}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>${probe}</lrm_resources></lrm></node_state></status></cib>`;
+    expect(schedule(importCibXml(xml, "ban").cib, { now: 1010 }).actions).toEqual([]);
+    expect(sameActions(schedule(importCibXml(xml, "ban").cib, { now: 1100 }).actions as never, [{ action: "start", resource: "svc", node: "solo" }])).toBe(true);
+  });
+});
