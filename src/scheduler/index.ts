@@ -858,15 +858,20 @@ function blockStopsBehindBlocked(context: PlacementContext, units: PlacementUnit
     }
   });
   for (const order of context.cib.constraints) {
-    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase()) || (order.symmetrical ?? "true").toLowerCase() === "false") continue;
-    const blockedNodes = (context.unitsByOwner.get(order.then) ?? []).flatMap((unit) => membersNamed(context, unit, order.then))
+    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase())) continue;
+    // Which side must stop first: "then" for start->start orders (when symmetrical), "first" for stop->stop orders.
+    const stopOrder = (order.firstAction ?? "").toLowerCase() === "stop" && (order.thenAction ?? "stop").toLowerCase() === "stop";
+    if (!stopOrder && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+    const earlier = stopOrder ? order.first : order.then;
+    const later = stopOrder ? order.then : order.first;
+    const blockedNodes = (context.unitsByOwner.get(earlier) ?? []).flatMap((unit) => membersNamed(context, unit, earlier))
       .flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
     if (blockedNodes.length === 0) continue;
-    const firstIds = new Set((context.unitsByOwner.get(order.first) ?? []).flatMap((unit) => membersNamed(context, unit, order.first).map((member) => member.id)));
+    const firstIds = new Set((context.unitsByOwner.get(later) ?? []).flatMap((unit) => membersNamed(context, unit, later).map((member) => member.id)));
     for (const action of context.actions) {
       if (action.action === "stop" && action.resource !== undefined && firstIds.has(action.resource) && blockedNodes.includes(action.node!)) {
         action.blocked = true;
-        action.reason = `${order.then} cannot stop first`;
+        action.reason = `${earlier} cannot stop first`;
       }
     }
   }

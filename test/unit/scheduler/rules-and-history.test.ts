@@ -197,3 +197,17 @@ describe("expiring bans", () => {
     expect(sameActions(schedule(importCibXml(xml, "ban").cib, { now: 1100 }).actions as never, [{ action: "start", resource: "svc", node: "solo" }])).toBe(true);
   });
 });
+
+describe("stop orders behind a blocked resource", () => {
+  it("with first-action=stop then-action=stop, a first held by its failure blocks then's stop", () => {
+    const stopped = `<meta_attributes id="sm"><nvpair id="sm1" name="target-role" value="Stopped"/></meta_attributes>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/></nodes><resources>${prim("stuck")}${prim("after", stopped)}</resources>
+  <constraints><rsc_order id="o" first="stuck" first-action="stop" then="after" then-action="stop"/></constraints></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>
+  <lrm_resource id="stuck" class="ocf" provider="heartbeat" type="Dummy">${op("stuck", "start", 1, 0)}${op("stuck", "stop", 2, 1)}</lrm_resource>
+  <lrm_resource id="after" class="ocf" provider="heartbeat" type="Dummy">${op("after", "start", 3, 0)}</lrm_resource></lrm_resources></lrm></node_state></status></cib>`;
+    expect(sameActions(schedule(importCibXml(xml, "stop-order").cib, { now: 0 }).actions as never, [{ action: "stop", resource: "after", node: "solo", blocked: true }])).toBe(true);
+  });
+});
