@@ -714,7 +714,9 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = {};
-  for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores) => addScores(sum, scores[node.name]!), 0);
+  // A group goes where its first member may run; a later member that cannot run there only
+  // stops itself (and those after it), so its -INFINITY does not count against the node.
+  for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores, index) => addScores(sum, index > 0 && scores[node.name]! <= -INFINITY ? 0 : scores[node.name]!), 0);
   if (!nodes.some((node) => combined[node.name]! >= 0)) combined = { ...memberScores[0]! };
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;

@@ -100,4 +100,14 @@ describe("scheduler orders", () => {
     const cib = cluster(prim("a") + prim("b") + prim("c"), loop, "");
     expect(sameActions(run(cib), [{ action: "start", resource: "a", node: "solo" }, { action: "start", resource: "b", node: "solo" }, { action: "start", resource: "c", node: "solo" }])).toBe(true);
   });
+
+  it("a group stays where its first member runs when only a later member is banned there; that member stops", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/><node id="2" uname="duo"/></nodes><resources><group id="g">${prim("g1")}${prim("g2")}</group></resources>
+  <constraints><rsc_location id="ban" rsc="g2" node="solo" score="-INFINITY"/><rsc_location id="nope" rsc="g" node="duo" score="-INFINITY"/></constraints></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>${history("g1")}${history("g2")}</lrm_resources></lrm></node_state>
+  <node_state id="2" uname="duo" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    expect(sameActions(run(importCibXml(xml, "group-later-ban").cib), [{ action: "stop", resource: "g2", node: "solo" }])).toBe(true);
+  });
 });
