@@ -66,7 +66,13 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
         break;
       case "recover":
       case "restart":
-        if (action.node) {
+        if (action.node === undefined && action.to !== undefined) {
+          // Recovery on another node (crm_simulate prints it with from/to): stop there, start here.
+          const copies = new Set([...(action.from ? [action.from] : []), ...(active.get(resource)?.activeOn ?? [])]);
+          for (const node of copies) if (isUp(node) && node !== action.to) add("stop", node, resource, action.reason);
+          if ((active.get(resource)?.activeOn ?? []).includes(action.to) && isUp(action.to)) add("stop", action.to, resource, action.reason);
+          add("start", action.to, resource, action.reason);
+        } else if (action.node) {
           // Every running copy stops (a resource found active on several nodes), then one starts.
           const copies = new Set([action.node, ...(active.get(resource)?.activeOn ?? [])]);
           for (const node of copies) if (isUp(node) && !steps.some((step) => step.kind === "stop" && step.resource === resource && step.node === node)) add("stop", node, resource, action.reason);

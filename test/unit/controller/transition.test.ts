@@ -21,4 +21,10 @@ describe("compileTransition", () => {
     expect(transition.steps[4]!.after.map(describe)).toEqual(["demote db:1"]);
     expect(readySteps(transition).map((step) => step.kind).sort()).toEqual(["demote", "fence"]);
   });
+
+  it("a recovery on another node (from/to) stops where it failed and starts on the other", () => {
+    const transition = compileTransition(2, [{ action: "recover", resource: "web", from: "n1", to: "n2", reason: "failed" }], emptyCib(), () => true);
+    expect(transition.steps.map((step) => `${step.kind} ${step.resource} ${step.node}`)).toEqual(["stop web n1", "start web n2"]);
+    expect(transition.steps[1]!.after).toEqual([0]);
+  });
 });
