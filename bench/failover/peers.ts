@@ -8,7 +8,7 @@
 // and the pair left to settle. Then memory of one node's stack (page cache dropped first)
 // and its idle CPU.
 // Run through bench/failover/peers.sh (needs root). CONFIGS=keepalived-default,... RUNS=10.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Testbed, type NodeName } from "../../test/support/testbed";
 
@@ -89,6 +89,53 @@ function pacemaker(name: string, token: number | undefined, fencing: boolean): C
   };
 }
 
+// edgeha: `edgeha agent --config FILE --node NAME` on each machine with a bootstrap
+// config and an initial CIB: a group of VIP (built-in ipaddr) + haproxy + memcached, 1 s
+// monitors, stonith enabled with fence_ipmilan devices against the testbed's BMCs.
+const EDGEHA_PORT = 34910;
+function edgeha(): Config {
+  const executable = process.env.EDGEHA ? [process.env.EDGEHA] : [join(root, "dist", "edgeha")];
+  const socket = "/run/edgeha/agent.sock";
+  const statusOf = (testbed: Testbed, node: NodeName) => {
+    const result = testbed.exec(node, [...executable, "status", "--json", "--socket", socket]);
+    try { return result.status === 0 ? JSON.parse(result.stdout) as { cluster_state?: { nodes: Array<{ state: string }>; resources: Array<{ id: string; role: string }> } } : undefined; } catch { return undefined; }
+  };
+  return {
+    name: "edgeha",
+    params: { timing: "edgeha defaults (heartbeat 100 ms, token 500 ms)", "stonith-enabled": true, fence: "fence_ipmilan devices against ipmi_sim (edgeha's ipmilan driver)", monitor: "1s", resources: "group: built-in ipaddr VIP + haproxy + memcached", "resource-stickiness": 100 },
+    start(testbed, node) {
+      const dir = testbed.directory;
+      if (!existsSync(join(dir, "edgeha.yaml"))) {
+        writeFileSync(join(dir, "authkey"), authkey(testbed).subarray(0, 64), { mode: 0o600 });
+        writeFileSync(join(dir, "edgeha.yaml"), ["cluster_name: ehbench", `transport: { port: ${EDGEHA_PORT} }`, `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
+          ...NODES.map((name, index) => `  - { name: ${name}, id: ${index + 1}, links: [${testbed.host(name).addresses[0]}] }`), ""].join("\n"));
+        const op = (id: string) => `<operations><op id="${id}-m" name="monitor" interval="1s" timeout="10s"/></operations>`;
+        const attrs = (id: string, params: Record<string, string>) => `<instance_attributes id="${id}-i">${Object.entries(params).map(([k, v], i) => `<nvpair id="${id}-${i}" name="${k}" value="${v}"/>`).join("")}</instance_attributes>`;
+        const fence = (name: NodeName) => `<primitive id="fence-${name}" class="stonith" type="fence_ipmilan">${attrs(`fence-${name}`, { ip: testbed.host(name).bmcAddress!, username: testbed.bmcUser, password: testbed.bmcPassword, lanplus: "1", pcmk_host_list: name })}</primitive>`;
+        writeFileSync(join(dir, "cib.xml"), `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
+<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config><nodes/>
+<resources>${fence("node1")}${fence("node2")}<group id="edge">
+<primitive id="vip" class="builtin" type="ipaddr">${attrs("vip", { ip: testbed.vip, cidr_netmask: "24" })}${op("vip")}</primitive>
+<primitive id="haproxy" class="builtin" type="haproxy">${attrs("haproxy", { config: "/run/edgeha/haproxy.cfg", check_address: `${testbed.vip}:${PORT}` })}${op("haproxy")}</primitive>
+<primitive id="memcached" class="builtin" type="memcached">${attrs("memcached", { listen: testbed.vip, port: "11211", memory: "16", user: "nobody" })}${op("memcached")}</primitive>
+</group></resources><constraints/>
+<rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
+</configuration><status/></cib>`);
+      }
+      // The machine's /run is its own and empty after a boot: its haproxy config goes there.
+      testbed.exec(node, ["sh", "-c", "mkdir -p /run/edgeha && cat > /run/edgeha/haproxy.cfg"], { input: ["global", "  maxconn 256", "defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s", "frontend web", `  bind ${testbed.vip}:${PORT}`, `  http-request return status 200 content-type text/plain string ${node}`, ""].join("\n") });
+      testbed.spawn(node, [...executable, "agent", "--config", join(dir, "edgeha.yaml"), "--node", node, "--socket", socket, "--state-dir", join(testbed.host(node).state, "edgeha-state"), "--initial-cib", join(dir, "cib.xml")], { logFile: join(dir, `${node}-edgeha.log`) });
+    },
+    settled(testbed) {
+      const node = holder(testbed);
+      const status = node && statusOf(testbed, node);
+      return Boolean(status && status.cluster_state?.nodes.every((each) => each.state === "online") && status.cluster_state.resources.filter((r) => ["vip", "haproxy", "memcached"].includes(r.id)).every((r) => r.role === "Started"));
+    },
+    // The agent only (its haproxy's command line names /run/edgeha too).
+    stackPattern: /edgeha agent /,
+  };
+}
+
 let key: Buffer | undefined;
 function authkey(_testbed: Testbed): Buffer {
   key ??= Buffer.from(Array.from({ length: 256 }, () => Math.floor(Math.random() * 256)));
@@ -149,9 +196,14 @@ async function measure(config: Config) {
   const failovers: number[] = [];
   const notes: string[] = [];
   try {
-    for (const node of NODES) { testbed.startResponder(node, PORT); config.start(testbed, node); }
+    for (const node of NODES) { if (config.name !== "edgeha") testbed.startResponder(node, PORT); config.start(testbed, node); }
     await config.configure?.(testbed);
-    await waitFor(`${config.name}: the VIP on one node`, 120_000, () => holder(testbed) && config.settled(testbed));
+    try {
+      await waitFor(`${config.name}: the VIP on one node`, 120_000, () => holder(testbed) && config.settled(testbed));
+    } catch (error) {
+      if (config.name === "edgeha") throw new Error("edgeha cluster not ready: the agents did not bring the VIP group up within 120 s (logs: node1-edgeha.log, node2-edgeha.log; KEEP=1 keeps them)");
+      throw error;
+    }
     const mem = memory(testbed, holder(testbed)!, config.stackPattern);
     let idle: number | undefined;
     if (idleSeconds > 0) {
@@ -179,7 +231,7 @@ async function measure(config: Config) {
       // Repair: power back (a fence may already have done it), the stack restarted, settle.
       await sleep(1000);
       testbed.powerOn(active);
-      testbed.startResponder(active, PORT);
+      if (config.name !== "edgeha") testbed.startResponder(active, PORT);
       config.start(testbed, active);
       await waitFor(`${config.name}: ${active} back in the cluster`, 120_000, () => config.settled(testbed) && holder(testbed) === survivor);
     }
@@ -195,6 +247,7 @@ const all: Config[] = [
   pacemaker("pacemaker-default", undefined, false),
   pacemaker("pacemaker-tuned", 1000, false),
   pacemaker("pacemaker-fencing", 1000, true),
+  edgeha(),
 ];
 
 (async () => {

@@ -27,7 +27,11 @@ boot() {
   fi
   rm -f "$STATE/init.pid"
   # PID 1 of the machine mounts its private directories, then only reaps orphans.
-  setsid ip netns exec "$NODE_NS" unshare --mount --propagation private --pid --uts --fork --mount-proc --kill-child=SIGKILL \
+  # The launch closes every inherited descriptor above 2: ipmi_sim reads its chassis control
+  # program's output to the end, and a machine holding that pipe would hang the BMC.
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done
+    exec setsid ip netns exec "$NODE_NS" unshare --mount --propagation private --pid --uts --fork --mount-proc --kill-child=SIGKILL \
     sh -c '
       S=$1
       hostname "$2"
@@ -40,7 +44,8 @@ boot() {
       done
       touch /run/eh-node-ready
       trap "exit 0" TERM
-      while :; do sleep 3600 & wait $!; done' sh "$STATE" "$HOSTNAME_" </dev/null >>"$STATE/init.log" 2>&1 &
+      while :; do sleep 3600 & wait $!; done' sh "$STATE" "$HOSTNAME_" </dev/null >>"$STATE/init.log" 2>&1
+  ) &
   launcher=$!
   for ((i = 0; i < 250; i++)); do
     child=$(awk '{print $1}' "/proc/$launcher/task/$launcher/children" 2>/dev/null)
@@ -94,8 +99,8 @@ case "$action" in
         while (($# > 1)); do
           echo "$(date +%s.%N) $1 $2" >>"$STATE/bmc-events"
           case "$1:$2" in
-            power:0 | shutdown:*) off ;;
-            power:1) [[ $(cat "$STATE/power" 2>/dev/null) == 0 ]] && on >/dev/null ;;
+            power:0 | shutdown:*) off </dev/null >/dev/null 2>&1 ;;
+            power:1) [[ $(cat "$STATE/power" 2>/dev/null) == 0 ]] && on </dev/null >/dev/null 2>&1 ;;
           esac
           shift 2
         done ;;

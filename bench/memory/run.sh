@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Memory and idle CPU of one node's cluster stack, per configuration, on the namespace
+# testbed (needs root): RSS, PSS and private memory (smaps_rollup, page cache dropped first)
+# of the stack's processes on the node holding the VIP, and their CPU over IDLE_SECONDS.
+#   IDLE_SECONDS=60 CONFIGS=keepalived-default,pacemaker-default,edgeha bench/memory/run.sh
+# The same harness as bench/failover/peers.sh with no failover runs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS=0 IDLE_SECONDS="${IDLE_SECONDS:-60}" exec bench/failover/peers.sh
