@@ -21,6 +21,8 @@ export interface PairClusterOptions {
   monitorInterval?: string;
   /** HAProxy and memcached: edgeha's built-in agents (default) or a test agent that runs any daemon. */
   daemons?: "builtin" | "test-agent";
+  /** migration-threshold for every resource (rsc_defaults). */
+  migrationThreshold?: number;
   /** ADDRESS:PORT of an `edgeha arbiter` (quorum.arbiter). */
   arbiter?: string;
   repositoryRoot: string;
@@ -105,7 +107,7 @@ export class PairCluster {
       </group>
     </resources>
     <constraints/>
-    <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
+    <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/>${options.migrationThreshold ? `<nvpair id="rd2" name="migration-threshold" value="${options.migrationThreshold}"/>` : ""}</meta_attributes></rsc_defaults>
   </configuration>
   <status/>
 </cib>`);
