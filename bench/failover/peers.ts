@@ -50,7 +50,7 @@ function keepalived(name: string, version: 2 | 3, advert: number): Config {
 function pacemaker(name: string, token: number | undefined, fencing: boolean): Config {
   return {
     name,
-    params: { transport: "knet", crypto: "aes256/sha256", token_ms: token ?? "default (3000)", consensus_ms: token ? Math.round(token * 1.2) : "default", two_node: 1, "stonith-enabled": fencing, fence: fencing ? "fence_ipmilan lanplus against ipmi_sim" : "none", "no-quorum-policy": "ignore", "resource-stickiness": 100, monitor: token ? "1s" : "10s", resources: "IPaddr2 VIP (responder: haproxy on both nodes, always running)" },
+    params: { transport: "knet", crypto: "aes256/sha256", token_ms: token ?? "default (3000)", consensus_ms: token ? Math.round(token * 1.2) : "default", two_node: 1, "stonith-enabled": fencing, fence: fencing ? "fence_ipmilan lanplus against ipmi_sim, cipher 3, pcmk_reboot_action=off" : "none", "no-quorum-policy": "ignore", "resource-stickiness": 100, monitor: token ? "1s" : "10s", resources: "IPaddr2 VIP (responder: haproxy on both nodes, always running)" },
     start(testbed, node) {
       const state = join(testbed.host(node).state, "etc-corosync");
       const totem = token ? `  token: ${token}\n  consensus: ${Math.round(token * 1.2)}\n` : "";
@@ -70,7 +70,7 @@ function pacemaker(name: string, token: number | undefined, fencing: boolean): C
       if (fencing) {
         for (const node of NODES) {
           const host = testbed.host(node);
-          resources.push(`<primitive id="fence-${node}" class="stonith" type="fence_ipmilan"><instance_attributes id="fence-${node}-ia"><nvpair id="fence-${node}-ip" name="ip" value="${host.bmcAddress}"/><nvpair id="fence-${node}-user" name="username" value="${testbed.bmcUser}"/><nvpair id="fence-${node}-pw" name="password" value="${testbed.bmcPassword}"/><nvpair id="fence-${node}-lan" name="lanplus" value="1"/><nvpair id="fence-${node}-hosts" name="pcmk_host_list" value="${node}"/></instance_attributes><operations><op id="fence-${node}-mon" name="monitor" interval="60s"/></operations></primitive>`);
+          resources.push(`<primitive id="fence-${node}" class="stonith" type="fence_ipmilan"><instance_attributes id="fence-${node}-ia"><nvpair id="fence-${node}-ip" name="ip" value="${host.bmcAddress}"/><nvpair id="fence-${node}-user" name="username" value="${testbed.bmcUser}"/><nvpair id="fence-${node}-pw" name="password" value="${testbed.bmcPassword}"/><nvpair id="fence-${node}-lan" name="lanplus" value="1"/><nvpair id="fence-${node}-hosts" name="pcmk_host_list" value="${node}"/><nvpair id="fence-${node}-action" name="pcmk_reboot_action" value="off"/><nvpair id="fence-${node}-cipher" name="cipher" value="3"/></instance_attributes><operations><op id="fence-${node}-mon" name="monitor" interval="60s"/></operations></primitive>`);
         }
       }
       for (const xml of resources) {
