@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
+import { loadSystemInformation } from "../src/common/sysinfo";
 
 interface Resolved { ip: string; prefix: number; nic: string; family: 4 | 6 }
 
@@ -100,8 +101,8 @@ function interfacesForSubnets(): Promise<Interfaces> {
 
 async function readInterfaces(): Promise<Interfaces> {
   try {
-    const si = (await import("systeminformation")) as unknown as { networkInterfaces(): Promise<unknown> };
-    const entries = [await si.networkInterfaces()].flat() as Array<{ iface: string; ip4: string; ip4subnet: string; internal: boolean }>;
+    const si = await loadSystemInformation();
+    const entries = [await si.networkInterfaces()].flat();
     const prefixOf = (mask: string) => mask.split(".").reduce((bits, part) => bits + (Number(part) >>> 0).toString(2).split("1").length - 1, 0);
     const result: Interfaces = {};
     for (const entry of entries) {

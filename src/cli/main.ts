@@ -1,6 +1,7 @@
 // Entry point of the `edgeha` executable: finds the command named by argv and
 // runs it. Expected failures print one line (never a stack trace); usage mistakes
 // exit 2, other failures exit 1 unless the command says otherwise.
+import "./agent-flags";
 import { isEdgehaError, UsageError, AssertionFailure } from "../common/errors";
 import { didYouMean } from "../common/suggest";
 import { type Command, type CommandContext, commandName, parseArguments, renderCommandHelp } from "./command";

@@ -2,21 +2,19 @@
 // memory, free disk per mount and the network interfaces' addresses, from systeminformation.
 // Location rules can use them (for example: prefer the node with more free memory).
 import { loadavg } from "node:os";
+import { loadSystemInformation, type NetworkInterfaceInfo, type SystemInformation } from "../common/sysinfo";
 
 export type Facts = Record<string, string>;
 
-interface FactSources {
-  cpu(): Promise<{ cores: number }>;
-  mem(): Promise<{ total: number; available: number }>;
-  fsSize(): Promise<Array<{ mount: string; available: number }>>;
-  networkInterfaces(): Promise<Array<{ iface: string; ip4: string; ip6: string; operstate: string; internal: boolean }> | { iface: string; ip4: string; ip6: string; operstate: string; internal: boolean }>;
-}
+type FactSources = Pick<SystemInformation, "cpu" | "mem" | "fsSize"> & {
+  networkInterfaces(): Promise<Array<Omit<NetworkInterfaceInfo, "ip4subnet">> | Omit<NetworkInterfaceInfo, "ip4subnet">>;
+};
 
 const MIB = 1024 * 1024;
 
 /** The facts; a source that fails leaves its facts out rather than failing the rest. */
 export async function collectNodeFacts(sources?: FactSources): Promise<Facts> {
-  const si = sources ?? ((await import("systeminformation")) as unknown as FactSources);
+  const si: FactSources = sources ?? (await loadSystemInformation());
   const facts: Facts = {};
   const [cpu, mem, disks, interfaces] = await Promise.allSettled([si.cpu(), si.mem(), si.fsSize(), si.networkInterfaces()]);
   if (cpu.status === "fulfilled") facts.cpu_cores = String(cpu.value.cores);

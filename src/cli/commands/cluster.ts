@@ -1,7 +1,6 @@
 // Cluster area commands: the node agent itself, `status` (like pcs status) and the node
 // lifecycle commands that need the running cluster (graceful stop).
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import type { Command, CommandContext } from "../command";
 import { UsageError } from "../../common/errors";
 import { createLogger } from "../../common/log";
@@ -32,7 +31,6 @@ const agentCommand: Command = {
     { name: "initial-cib", kind: "string", value: "FILE", description: "A CIB (Pacemaker XML or edgeha's JSON/YAML) to start from when the state directory has none yet." },
   ],
   async run(args, context) {
-    limitCompilerTiers();
     const file = typeof args.options.config === "string" ? args.options.config : configDefaults.DEFAULT_CONFIG_PATH;
     const logger = createLogger({ name: "agent", destination: context.stdout });
     const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
@@ -57,16 +55,6 @@ const agentCommand: Command = {
     return 0;
   },
 };
-
-/**
- * The agent idles almost all the time: V8's optimizing tiers would only spend memory on
- * machine code it hardly needs. Without them the agent keeps ~3 MiB less private memory
- * and ~10 MiB less RSS, with no measurable change in idle CPU (measured on Node 24).
- */
-function limitCompilerTiers(): void {
-  if (Number(process.versions.node.split(".")[0]) < 22) return;
-  setFlagsFromString("--no-opt --no-sparkplug --no-maglev");
-}
 
 function age(seconds: number | undefined): string {
   if (!seconds) return "";

@@ -3,7 +3,7 @@
 // native serial addon, and the arm64 one must start under qemu-user.
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hasCommand, repositoryRoot } from "../../support/environment";
@@ -47,6 +47,14 @@ describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissin
     expect(facts.node).toMatch(/^v24\./);
     expect(facts.execArgv).toContain("--max-old-space-size=256");
     expect(facts.heapLimitMiB).toBeLessThan(300);
+  });
+
+  it("carries only the parts of systeminformation it uses (the agent keeps its source in memory)", () => {
+    const bundle = readFileSync(path.join(repositoryRoot, "dist/edgeha.cjs"), "utf8");
+    // Used: network interfaces (node facts, ipaddr). Not used: graphics, bluetooth.
+    expect(bundle).toContain("/sys/class/net/");
+    expect(bundle).not.toContain("nvidia-smi");
+    expect(bundle).not.toContain("bluetoothctl");
   });
 
   it("ignores NODE_OPTIONS, so nothing can be injected through the environment", () => {
