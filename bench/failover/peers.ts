@@ -132,7 +132,7 @@ function edgeha(): Config {
       return Boolean(status && status.cluster_state?.nodes.every((each) => each.state === "online") && status.cluster_state.resources.filter((r) => ["vip", "haproxy", "memcached"].includes(r.id)).every((r) => r.role === "Started"));
     },
     // The agent only (its haproxy's command line names /run/edgeha too).
-    stackPattern: /edgeha agent /,
+    stackPattern: /edgeha(\.cjs)? agent /,
   };
 }
 
