@@ -8,6 +8,7 @@ import { schedule, unpackResourceStates } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport } from "./protocol";
 import { compileTransition, isFinished, readySteps, runningCount, type Step, type Transition } from "./transition";
+import { relocationPlan } from "./relocate";
 
 export interface ControllerSettings {
   localId: number;
@@ -491,6 +492,10 @@ export class Controller {
       if ("clientId" in origin) effects.push({ kind: "reply", clientId: origin.clientId, reply: value });
       else effects.push({ kind: "send", to: origin.node, message: { t: "reply", requestId: origin.requestId, reply: value } });
     };
+    if (request.kind === "placement") {
+      reply({ ok: true, relocations: relocationPlan(this.withStatus(state), this.epochSeconds, request.resources) });
+      return;
+    }
     if (request.kind === "cleanup") {
       if (request.resource === undefined) state.blocked.clear();
       else state.blocked.delete(request.resource);

@@ -3,3 +3,4 @@
 export { Controller, CONTROLLER_DEFAULTS, configurationOnly, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./controller";
 export { compileTransition, readySteps, isFinished, succeeded, type Step, type Transition } from "./transition";
 export type { ControllerMessage, NodeReport, ReportedResource, ClusterSummary, ClientRequest, ClientReply } from "./protocol";
+export { relocationPlan, ignoringStickiness, type Relocation } from "./relocate";

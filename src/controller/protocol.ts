@@ -2,6 +2,7 @@
 // reliable message). Every message names the ring it belongs to where a stale one could
 // do harm; the receiver drops messages from an older ring or from a node that is not its DC.
 import type { OperationRecord } from "../cib";
+import type { Relocation } from "./relocate";
 
 /** One resource as a node's executor knows it: the last result of each operation. */
 export interface ReportedResource {
@@ -61,6 +62,8 @@ export type ControllerMessage =
 /** A change a client (the CLI) asks of the cluster; members forward it to the DC. */
 export type ClientRequest =
   | { kind: "cib-replace"; base: string; cib: unknown }
-  | { kind: "cleanup"; resource?: string; node?: string };
+  | { kind: "cleanup"; resource?: string; node?: string }
+  /** Where resources would go if stickiness did not hold them (resource relocate); changes nothing. */
+  | { kind: "placement"; resources?: string[] };
 
-export type ClientReply = { ok: true; version?: string; message?: string } | { ok: false; code: string; error: string };
+export type ClientReply = { ok: true; version?: string; message?: string; relocations?: Relocation[] } | { ok: false; code: string; error: string };

@@ -280,6 +280,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         const reply = await ask({ kind: "cleanup", resource: typeof request.resource === "string" ? request.resource : undefined, node: typeof request.node === "string" ? request.node : undefined });
         return reply.ok ? { ok: true, message: reply.message } : { error: reply.error, code: reply.code };
       }
+      case "relocation-plan": {
+        const names = Array.isArray(request.resources) ? request.resources.filter((name): name is string => typeof name === "string") : undefined;
+        const reply = await ask({ kind: "placement", ...(names && names.length > 0 ? { resources: names } : {}) });
+        return reply.ok ? { ok: true, relocations: reply.relocations ?? [] } : { error: reply.error, code: reply.code };
+      }
       case "node-stop":
         resources.requestShutdown();
         logger.info({}, "graceful stop requested: moving resources away");

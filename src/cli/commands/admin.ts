@@ -265,6 +265,56 @@ const restartCommand: Command = {
   },
 };
 
+interface Relocation { resource: string; from: string[]; to: string }
+
+const relocateCommand: Command = {
+  words: ["resource", "relocate"],
+  summary: "Move resources to the nodes they prefer when stickiness is ignored (like pcs resource relocate run), then drop the temporary constraints (running cluster only).",
+  usage: "[NAME...] [--dry-run] [--timeout SECONDS] [--socket PATH] [--json]",
+  description: "The DC computes where each named primitive or group (every one when none is named) would run if resource-stickiness did not hold it there, for example back on the node a location constraint prefers after a failover. Each one that would move gets a temporary location constraint relocate-NAME (INFINITY on that node); once all have moved, or the timeout ran out, those constraints are removed, so stickiness keeps them where they are. --dry-run only prints the moves. Clones are not relocated.",
+  examples: ["resource relocate --dry-run", "resource relocate front", "resource relocate --timeout 120"],
+  options: [
+    { name: "dry-run", kind: "boolean", description: "Print the moves without making them." },
+    { name: "timeout", kind: "number", value: "SECONDS", description: "How long to wait for the moves (default 60)." },
+    socketOption, jsonOption,
+  ],
+  async run(args, context) {
+    const socket = stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH;
+    const names = args.positionals;
+    if (names.length > 0) {
+      const current = (await requestApi(socket, { command: "cib-get" })) as { cib?: { resources?: Array<{ id: string }> } };
+      const known = (current.cib?.resources ?? []).map((resource) => resource.id);
+      for (const name of names) if (!known.includes(name)) throw new EdgehaError("E_ADMIN_UNKNOWN_RESOURCE", `no resource '${name}' at the top of the configuration${didYouMean(name, known)}`);
+    }
+    const reply = (await requestApi(socket, { command: "relocation-plan", resources: names }, 15_000)) as { relocations?: Relocation[]; error?: string; code?: string };
+    if (reply.error !== undefined) throw new EdgehaError(reply.code && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_ADMIN_LIVE", `relocate: ${reply.error}`);
+    const plan = reply.relocations ?? [];
+    const describe = (move: Relocation) => `${move.resource}: ${move.from.join(", ")} -> ${move.to}`;
+    if (plan.length === 0 || args.options["dry-run"] === true) {
+      if (args.options.json) context.stdout.write(`${JSON.stringify({ ok: true, dryRun: args.options["dry-run"] === true, relocations: plan })}\n`);
+      else context.stdout.write(plan.length === 0 ? "every resource already runs on its preferred node\n" : `${plan.map((move) => `would move ${describe(move)}`).join("\n")}\n`);
+      return 0;
+    }
+    const timeoutMs = Math.round(Math.min(3600, Math.max(1, typeof args.options.timeout === "number" ? args.options.timeout : 60)) * 1000);
+    const target = new LiveTarget(socket);
+    const ids = plan.map((move) => `relocate-${move.resource}`);
+    // One versioned change for all the moves.
+    await target.change((cib) => {
+      const results = plan.reduce<ReturnType<typeof applyEdit>[]>((done, move) => [...done, applyEdit(done.at(-1)?.cib ?? cib, { kind: "location-add", id: `relocate-${move.resource}`, rsc: move.resource, node: move.to, score: "INFINITY" })], []);
+      return { cib: results.at(-1)!.cib, warnings: results.flatMap((result) => result.warnings), changed: results.some((result) => result.changed) };
+    });
+    try {
+      for (const move of plan) {
+        await waitForRoles(socket, move.resource, `move to ${move.to}`, timeoutMs, (resources) => resources.length > 0 && resources.every((item) => item.role === "Started" && item.nodes.length === 1 && item.nodes[0] === move.to));
+      }
+    } finally {
+      await target.change((cib) => applyEdit(cib, { kind: "constraint-remove", ids, constraintKind: "location" }));
+    }
+    context.stdout.write(args.options.json ? `${JSON.stringify({ ok: true, relocations: plan })}\n` : `${plan.map((move) => `moved ${describe(move)}`).join("\n")}\n`);
+    return 0;
+  },
+};
+
 function removeCommand(kind: "location" | "colocation" | "order" | undefined): Command {
   const words = kind === undefined ? ["constraint", "remove"] : ["constraint", kind, "remove"];
   return editCommand({
@@ -478,5 +528,5 @@ const propertyCommands: Command[] = [
 ];
 
 export const adminCommands: Command[] = [
-  ...resourceCommands, cleanupCommand, restartCommand, defaultsCommand("rscDefaults"), defaultsCommand("opDefaults"), ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
+  ...resourceCommands, cleanupCommand, restartCommand, relocateCommand, defaultsCommand("rscDefaults"), defaultsCommand("opDefaults"), ...constraintCommands, ...stonithEditCommands, ...nodeFlagCommands, nodeAttributeCommand, ...propertyCommands,
 ];

@@ -109,5 +109,26 @@ describe("admin commands on a running two-node cluster", () => {
     expect(readFileSync(cacheState, "utf8")).toBe("");
     const meta = JSON.parse((await cli("config", "show", "--json", "--socket", socket(other))).out) as { resources: Array<{ id: string; meta: Array<{ values: Record<string, string> }> }> };
     expect(meta.resources.find((resource) => resource.id === "cache")!.meta.every((set) => set.values["target-role"] === undefined)).toBe(true);
-  }, 90_000);
+
+    // relocate: vip prefers `first` by 50, but its stickiness (100) keeps it on `other`; relocate
+    // moves it (cache follows through the colocation), then drops its temporary constraint.
+    expect((await cli("constraint", "location", "vip", "prefers", `${first}=50`, "--socket", socket(first))).status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await nodeOf("vip", first)).toBe(other);
+    const dryRun = await cli("resource", "relocate", "--dry-run", "--socket", socket(first));
+    // cache would follow vip (colocation), so it is listed too.
+    expect(dryRun).toMatchObject({ status: 0, out: `would move vip: ${other} -> ${first}\nwould move cache: ${other} -> ${first}\n` });
+    expect(await nodeOf("vip", first)).toBe(other);
+    const relocated = await cli("resource", "relocate", "vip", "--timeout", "30", "--socket", socket(other), "--json");
+    expect(relocated.status).toBe(0);
+    expect(JSON.parse(relocated.out)).toEqual({ ok: true, relocations: [{ resource: "vip", from: [other], to: first }] });
+    expect(await nodeOf("vip", other)).toBe(first);
+    await waitFor(`cache follows vip to ${first}`, async () => (await nodeOf("cache", first)) === first);
+    const left = JSON.parse((await cli("constraint", "list", "--json", "--socket", socket(first))).out) as Array<{ id: string }>;
+    expect(left.map((constraint) => constraint.id).sort()).toEqual(["colocation-cache-vip-INFINITY", `location-vip-${first}-50`]);
+    expect((await cli("resource", "relocate", "--socket", socket(first))).out).toBe("every resource already runs on its preferred node\n");
+    const unknown = await cli("resource", "relocate", "vpi", "--socket", socket(first));
+    expect(unknown.status).toBe(1);
+    expect(unknown.err).toContain("did you mean 'vip'?");
+  }, 120_000);
 });
