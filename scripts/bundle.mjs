@@ -21,6 +21,10 @@ const result = await build({
   legalComments: "none",
   minifyWhitespace: true,
   minifySyntax: true,
+  // Short local names: the agent keeps its whole source in memory. keepNames keeps the
+  // names of functions and classes (errors, logs and stack traces read them).
+  minifyIdentifiers: true,
+  keepNames: true,
   logLevel: "warning",
   define: { EDGEHA_VERSION: JSON.stringify(version) },
   // Native addons are loaded at run time from SEA assets or node_modules, never bundled.
