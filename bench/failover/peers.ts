@@ -196,6 +196,9 @@ async function measure(config: Config) {
   const failovers: number[] = [];
   const notes: string[] = [];
   try {
+    // Every stack starts with a cold page cache, as after a boot: what its executables map
+    // is then what they read, not whatever an earlier build or run left in the cache.
+    writeFileSync("/proc/sys/vm/drop_caches", "3\n");
     for (const node of NODES) { if (config.name !== "edgeha") testbed.startResponder(node, PORT); config.start(testbed, node); }
     await config.configure?.(testbed);
     try {
@@ -204,7 +207,6 @@ async function measure(config: Config) {
       if (config.name === "edgeha") throw new Error("edgeha cluster not ready: the agents did not bring the VIP group up within 120 s (logs: node1-edgeha.log, node2-edgeha.log; KEEP=1 keeps them)");
       throw error;
     }
-    const mem = memory(testbed, holder(testbed)!, config.stackPattern);
     let idle: number | undefined;
     if (idleSeconds > 0) {
       const node = holder(testbed)!;
@@ -212,6 +214,8 @@ async function measure(config: Config) {
       await sleep(idleSeconds * 1000);
       idle = +((cpuTicks(testbed, node, config.stackPattern) - before) / 100 / idleSeconds * 100).toFixed(2);
     }
+    // Memory of the settled stack, after the idle period when there is one.
+    const mem = memory(testbed, holder(testbed)!, config.stackPattern);
     for (let run = 0; run < runs; run++) {
       const active = await waitFor(`${config.name}: a stable VIP holder`, 120_000, () => config.settled(testbed) && holder(testbed));
       const survivor = other(active);
