@@ -70,13 +70,16 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const decided = decide(next);
   const effects = decided.effects;
   const after = proposalOf(decided.state);
-  const changed = effects.length > 0 || JSON.stringify(before) !== JSON.stringify(after);
+  const changed = effects.length > 0 || !sameProposal(before, after);
   if (changed || decided.state.nowMs >= decided.state.nextHeartbeatMs) {
     const heartbeat = heartbeatOf(decided.state);
     const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs;
     const nextHeartbeatMs = periodic ? decided.state.nowMs + decided.state.settings.heartbeatMs : decided.state.nextHeartbeatMs;
     effects.push({ kind: "broadcast", heartbeat });
-    return { state: { ...decided.state, nextHeartbeatMs }, effects };
+    const result = { ...decided.state, nextHeartbeatMs };
+    // The proposal does not depend on nextHeartbeatMs: the next step starts from it.
+    proposals.set(result, after);
+    return { state: result, effects };
   }
   return decided;
 }
@@ -142,6 +145,23 @@ function sameView(state: MembershipState, view: View, members: number[]): boolea
  * no longer hears, the reach from its last heartbeat stands; it is not connected to us anyway).
  */
 export function candidateOf(state: MembershipState): number[] {
+  let group = candidates.get(state);
+  if (group === undefined) candidates.set(state, (group = computeCandidate(state)));
+  return group;
+}
+
+// A step asks for the group and the proposal of the same state several times, and the next
+// step asks again for the state the last one returned. States are never mutated, so both are
+// remembered per state object (a cache of pure functions: the results are the same).
+const candidates = new WeakMap<MembershipState, number[]>();
+const proposals = new WeakMap<MembershipState, Heartbeat["proposal"]>();
+
+function sameProposal(left: Heartbeat["proposal"], right: Heartbeat["proposal"]): boolean {
+  if (left === null || right === null) return left === right;
+  return left.ringId === right.ringId && left.members.length === right.members.length && left.members.every((id, index) => right.members[index] === id);
+}
+
+function computeCandidate(state: MembershipState): number[] {
   const mine = reachable(state);
   const alive = new Set([state.localId, ...mine]);
   for (const id of mine) for (const other of state.peers[id]!.last.reach) if (state.settings.nodeIds.includes(other)) alive.add(other);
@@ -153,6 +173,12 @@ export function candidateOf(state: MembershipState): number[] {
 }
 
 function proposalOf(state: MembershipState): Heartbeat["proposal"] {
+  let proposal = proposals.get(state);
+  if (proposal === undefined) proposals.set(state, (proposal = computeProposal(state)));
+  return proposal;
+}
+
+function computeProposal(state: MembershipState): Heartbeat["proposal"] {
   const members = candidateOf(state);
   if (content(state, members)) return null;
   return { members, ringId: Math.max(state.ringSeen, state.view.ringId) + 1 };

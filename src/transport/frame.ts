@@ -7,7 +7,7 @@
 // (sender, incarnation, sequence), which never repeats under one key because a node
 // takes a new incarnation at every start and its sequence only grows.
 // With crypto off (debugging only) the body is plain and the tag is absent.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject } from "node:crypto";
 import { assert } from "../common/errors";
 import { ReplayWindow } from "./replay";
 
@@ -69,7 +69,8 @@ export class FrameCodec {
     accepted: 0, short: 0, version: 0, cluster: 0, "unknown-sender": 0, kind: 0, auth: 0, replay: 0, self: 0,
   };
   readonly crypto: boolean;
-  private readonly key: Buffer;
+  /** A KeyObject, made once: a cipher built from one costs half what a raw key costs (idle CPU). */
+  private readonly key: KeyObject;
   private readonly hash: Buffer;
   private readonly known: Set<number>;
   private readonly localId: number;
@@ -77,7 +78,7 @@ export class FrameCodec {
 
   constructor(options: CodecOptions) {
     this.crypto = options.crypto ?? true;
-    this.key = deriveTransportKey(options.authkey, options.clusterName);
+    this.key = createSecretKey(deriveTransportKey(options.authkey, options.clusterName));
     this.hash = clusterHash(options.clusterName);
     this.known = new Set(options.knownSenders);
     this.localId = options.localId;
