@@ -713,11 +713,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
   const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
-  let combined: Record<string, number> = {};
-  // A group goes where its first member may run; a later member that cannot run there only
-  // stops itself (and those after it), so its -INFINITY does not count against the node.
-  for (const node of nodes) combined[node.name] = memberScores.reduce((sum, scores, index) => addScores(sum, index > 0 && scores[node.name]! <= -INFINITY ? 0 : scores[node.name]!), 0);
-  if (!nodes.some((node) => combined[node.name]! >= 0)) combined = { ...memberScores[0]! };
+  let combined: Record<string, number> = { ...memberScores[0]! };
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
     // With the Promoted role of a promotable clone: where its promoted instances run.
@@ -730,6 +726,18 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
       else if (primaryNodes.includes(node.name)) combined[node.name] = addScores(combined[node.name]!, score);
     }
+  }
+  // Each member is colocated with the one before it, so the group's scores (the first
+  // member's, with the group's own colocations) take in every later member's, in order, as a
+  // primary takes in its dependents': a member banned from a node (a location, or
+  // migration-threshold reached there) takes the whole group elsewhere. A member whose scores
+  // would leave the group no node at or above 0 is not merged, nor anything after it: then
+  // the group stays where its first member may run, and that member stops with the rest.
+  for (const scores of memberScores.slice(1)) {
+    const merged: Record<string, number> = {};
+    for (const node of nodes) merged[node.name] = addScores(combined[node.name]!, scores[node.name]!);
+    if (!nodes.some((node) => merged[node.name]! >= 0)) break;
+    combined = merged;
   }
   if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
   if (unit.clone) {
