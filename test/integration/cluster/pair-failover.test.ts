@@ -15,7 +15,7 @@ const testbed = new PairTestbed({ tag: `p${process.pid % 1000}`, subnet: 10 + (p
 // A longer token than the default 500 ms: this test proves behaviour, not speed
 // (bench/failover measures that), and test machines run many things at once. The
 // priority-fencing-delay settles the fence race of the link-cut scenario.
-const cluster = new PairCluster(testbed, { port: 34700 + (process.pid % 100), tokenMs: 1500, consensusMs: 1800, priorityFencingDelay: "2s", repositoryRoot });
+const cluster = new PairCluster(testbed, { port: 34700 + (process.pid % 100), tokenMs: 1500, consensusMs: 1800, priorityFencingDelay: "2s", migrationThreshold: 2, repositoryRoot });
 const agents = cluster.agents;
 const startAgent = (node: PairNode) => cluster.startAgent(node);
 const status = (node: PairNode) => cluster.status(node);
@@ -81,6 +81,24 @@ describe.skipIf(missing !== "")(`a two-node pair in namespaces with ipmi_sim BMC
     await waitFor("the failure in the status", () => status(node)?.cluster_state?.resources.some((resource) => resource.id === "haproxy" && resource.role !== "Started") || ask() === undefined);
     expect(await waitFor("HAProxy back on the same node", () => ask() === active && active)).toBe(active);
     expect(status(node)!.cluster_state!.failedActions.some((failure) => failure.resource === "haproxy")).toBe(true);
+  }, 60_000);
+
+  it("HAProxy killed again reaches migration-threshold (2): the whole group moves to the other node", async () => {
+    const node = testbed.node(active);
+    const next = other(active);
+    expect(testbed.kill(node, /^\/usr\/sbin\/haproxy /)).toBe(1);
+    expect(await waitFor("the group answering from the other node", () => ask() === next.name && next.name)).toBe(next.name);
+    const view = await waitFor("the group started on the other node", () => {
+      const seen = status(next);
+      return seen?.cluster_state?.resources.filter((resource) => ["vip", "haproxy", "memcached"].includes(resource.id)).every((resource) => resource.role === "Started" && resource.nodes.join() === next.name) && seen;
+    });
+    expect(view.cluster_state!.failedActions.filter((failure) => failure.resource === "haproxy").map((failure) => failure.node)).toContain(node.name);
+    active = next.name;
+    // The fail count keeps HAProxy off that node until it is cleaned up, which the scenarios after this one need.
+    const cleanup = testbed.exec(next.namespace, [...cluster.command, "resource", "cleanup", "haproxy", "--socket", cluster.socket(next)]);
+    expect(cleanup.status).toBe(0);
+    await waitFor("no failed HAProxy action left", () => status(next)?.cluster_state?.failedActions.every((failure) => failure.resource !== "haproxy"));
+    expect(ask()).toBe(active);
   }, 60_000);
 
   it("kill -9 of the active node's agent: it is fenced, the other node takes over", async () => {
