@@ -16,12 +16,17 @@ export const ipmilanMetadata: FenceDriverMetadata = {
     { name: "password_script", aliases: ["passwd_script"], flags: ["-S", "--password-script"], type: "string", secret: true, description: "Script that prints the password." },
     { name: "lanplus", flags: ["-P", "--lanplus"], type: "boolean", default: "1", description: "Use IPMI v2.0 RMCP+ (the only mode of this driver)." },
     { name: "cipher", flags: ["-C", "--cipher"], type: "integer", default: "3", description: "RMCP+ cipher suite: 3 or 17." },
+    { name: "hexadecimal_kg", flags: ["--hexadecimal-kg"], type: "string", secret: true, description: "The BMC key K_G in hexadecimal (up to 40 digits), when the BMC has one set." },
+    { name: "privlvl", flags: ["-L", "--privlvl"], type: "select", default: "administrator", choices: ["callback", "user", "operator", "administrator"], description: "Privilege level of the session (power control needs operator or administrator)." },
     { name: "method", flags: ["-m", "--method"], type: "select", default: "onoff", choices: ["onoff", "cycle"], description: "reboot as off then on (onoff) or one power cycle (cycle)." },
     { name: "shell_timeout", flags: ["--shell-timeout"], type: "second", default: "3", description: "Seconds to wait for each BMC answer." },
     { name: "retry", flags: ["--retry"], type: "integer", default: "3", description: "Resends of each request when the BMC is silent." },
   ],
   actions: ["on", "off", "reboot", "status", "monitor", "metadata", "validate-all"],
 };
+
+/** IPMI privilege levels (Set Session Privilege Level, RAKP 1 requested role). */
+const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4 };
 
 function opt(options: FenceOptions, name: string, alias?: string): string | undefined {
   return options[name] ?? (alias ? options[alias] : undefined);
@@ -39,10 +44,16 @@ export const ipmilanDriver: FenceDriver = {
     if (!host || !user) throw new EdgehaError("E_FENCE_OPTION", "fence_ipmilan needs ip and username");
     const cipher = Number(options.cipher ?? "3");
     if (options.lanplus !== undefined && /^(0|no|false|off)$/i.test(options.lanplus)) throw new EdgehaError("E_FENCE_OPTION", "fence_ipmilan in edgeha speaks IPMI v2.0 (lanplus) only; IPMI 1.5 sessions are not built yet");
+    const kgText = options.hexadecimal_kg;
+    if (kgText !== undefined && kgText !== "" && !/^([0-9a-fA-F]{2}){1,20}$/.test(kgText)) throw new EdgehaError("E_FENCE_OPTION", "hexadecimal_kg must be up to 40 hexadecimal digits (20 bytes), an even number of them");
+    const kg = kgText ? Buffer.concat([Buffer.from(kgText, "hex"), Buffer.alloc(20)]).subarray(0, 20) : undefined;
+    const privilege = PRIVILEGES[options.privlvl ?? "administrator"];
+    if (privilege === undefined) throw new EdgehaError("E_FENCE_OPTION", `privlvl must be one of ${Object.keys(PRIVILEGES).join(", ")} (got "${options.privlvl}")`);
     if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
     const session = new RmcpPlusSession({
       host, port: Number(options.ipport ?? "623"), user, password: opt(options, "password", "passwd") ?? "", cipher,
       timeoutMs: Math.max(100, Number(options.shell_timeout ?? "3") * 1000), retries: Number(options.retry ?? "3"),
+      ...(kg ? { kg } : {}), privilege,
     }, context.debug);
     const signal = context.signal;
     const powerState = async (): Promise<"on" | "off"> => ((await session.request(0x00, 0x01, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");

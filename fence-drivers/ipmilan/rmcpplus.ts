@@ -14,7 +14,13 @@ export const CIPHER_SUITES: Record<number, Suite> = {
   17: { hash: "sha256", authAlg: 3, integrityAlg: 4, icvLength: 16, hashLength: 32 },
 };
 
-export interface LanTarget { host: string; port: number; user: string; password: string; cipher: number; timeoutMs: number; retries: number }
+export interface LanTarget {
+  host: string; port: number; user: string; password: string; cipher: number; timeoutMs: number; retries: number;
+  /** The BMC key K_G (20 bytes, from hexadecimal_kg): keys the session instead of the password when set. */
+  kg?: Buffer;
+  /** Privilege level asked for: 1 callback, 2 user, 3 operator, 4 administrator (the default). */
+  privilege?: number;
+}
 
 function hmac(hash: string, key: Buffer, ...parts: Buffer[]): Buffer {
   return createHmac(hash, key).update(Buffer.concat(parts)).digest();
@@ -90,11 +96,12 @@ export class RmcpPlusSession {
     if (openResp[1] !== 0) throw new EdgehaError("E_FENCE_IPMI", `BMC refused RMCP+ Open Session (status 0x${openResp[1]!.toString(16)}); cipher suite ${this.target.cipher} is probably not enabled on it`);
     this.managedSid = openResp.readUInt32LE(8);
     const rm = randomBytes(16);
-    const role = 0x14; // name-only lookup, administrator
+    const privilege = this.target.privilege ?? 4;
+    const role = 0x10 | privilege; // name-only lookup, at the privilege asked for
     const name = Buffer.from(user, "utf8");
     const rakp1 = Buffer.concat([Buffer.from([2, 0, 0, 0]), u32(this.managedSid), rm, Buffer.from([role, 0, 0, name.length]), name]);
     const rakp2 = await this.exchange(this.unauthPacket(PAYLOAD.rakp1, rakp1), (m) => this.payloadOf(m, PAYLOAD.rakp2), "RAKP 1", signal);
-    if (rakp2[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 1 (status 0x${rakp2[1]!.toString(16)}): the user name "${user}" is probably unknown or lacks administrator privilege`);
+    if (rakp2[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 1 (status 0x${rakp2[1]!.toString(16)}): the user name "${user}" is probably unknown or lacks the privilege asked for (privlvl)`);
     const rc = rakp2.subarray(8, 24);
     const guid = rakp2.subarray(24, 40);
     const their = rakp2.subarray(40, 40 + this.suite.hashLength);
@@ -105,16 +112,20 @@ export class RmcpPlusSession {
     if (their.length !== expected.length || !timingSafeEqual(their, expected)) {
       throw new EdgehaError("E_FENCE_AUTH", `BMC ${this.target.host}:${this.target.port} rejected the login for user "${user}": the RAKP 2 key exchange code does not match, so the password is most likely wrong`);
     }
-    const sik = hmac(this.suite.hash, kuid, rm, rc, roleName);
-    this.k1 = hmac(this.suite.hash, sik, Buffer.alloc(this.suite.hashLength, 1));
-    this.aesKey = hmac(this.suite.hash, sik, Buffer.alloc(this.suite.hashLength, 2)).subarray(0, 16);
+    // The session integrity key comes from K_G when the BMC has one, else from the user's key.
+    const sik = hmac(this.suite.hash, this.target.kg ?? kuid, rm, rc, roleName);
+    // The constants are 20 bytes for every suite, SHA-256 ones included (as ipmitool and BMCs use them).
+    this.k1 = hmac(this.suite.hash, sik, Buffer.alloc(20, 1));
+    this.aesKey = hmac(this.suite.hash, sik, Buffer.alloc(20, 2)).subarray(0, 16);
     const rakp3 = Buffer.concat([Buffer.from([3, 0, 0, 0]), u32(this.managedSid), hmac(this.suite.hash, kuid, rc, u32(this.remoteSid), roleName)]);
     const rakp4 = await this.exchange(this.unauthPacket(PAYLOAD.rakp3, rakp3), (m) => this.payloadOf(m, PAYLOAD.rakp4), "RAKP 3", signal);
     if (rakp4[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 3 (status 0x${rakp4[1]!.toString(16)}); the password is most likely wrong`);
     const icv = hmac(this.suite.hash, sik, rm, u32(this.managedSid), guid).subarray(0, this.suite.icvLength);
-    if (!timingSafeEqual(rakp4.subarray(8, 8 + this.suite.icvLength), icv)) throw new EdgehaError("E_FENCE_AUTH", "RAKP 4 integrity check value does not match");
+    if (!timingSafeEqual(rakp4.subarray(8, 8 + this.suite.icvLength), icv)) {
+      throw new EdgehaError("E_FENCE_AUTH", `BMC ${this.target.host}:${this.target.port} accepted the password but the session keys do not match: ${this.target.kg ? "the BMC key (hexadecimal_kg) is most likely wrong" : "the BMC most likely has a BMC key (K_G) set; give it as hexadecimal_kg"}`);
+    }
     this.debug(`RMCP+ session 0x${this.managedSid.toString(16)} open with cipher suite ${this.target.cipher}`);
-    await this.request(0x06, 0x3b, Buffer.from([0x04]), signal);
+    await this.request(0x06, 0x3b, Buffer.from([privilege]), signal);
   }
 
   private sessionPacket(message: Buffer): Buffer {
