@@ -1,0 +1,115 @@
+// fence driver "ipmi-serial": IPMI over a serial line to the BMC, in Terminal Mode
+// (ASCII hex lines) or Basic Mode (binary packets with checksums), IPMI v2.0
+// chapter 14. Get Chassis Status and Chassis Control, as fence_ipmilan uses them;
+// off and on are confirmed by polling the power state until power_timeout.
+//
+// Options follow fence-agents: serial_port (-s, default /dev/ttyS0) and
+// serial_params (default "115200,8N1"; only 8N1 lines), plus mode=terminal|basic,
+// shell_timeout (seconds per answer) and retry (resends per request).
+// Direct-connect serial ports need no session (ipmitool's serial interfaces open
+// none either); BMCs that demand Activate Session or SYS PWD are not supported yet.
+import { EdgehaError } from "../../src/common/errors";
+import type { FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
+import { SerialIpmiClient, type SerialTarget } from "./client";
+import { BAUD_RATES } from "./line";
+
+export const ipmiSerialMetadata: FenceDriverMetadata = {
+  name: "fence_ipmi_serial",
+  shortDescription: "Fence agent for IPMI over a serial line (Terminal or Basic Mode), built into edgeha",
+  longDescription:
+    "Powers a node off, on or through a cycle with its BMC over a direct serial connection, in IPMI Terminal Mode or Basic Mode (IPMI v2.0 chapter 14). Off and on are confirmed by reading the power state back.",
+  parameters: [
+    { name: "serial_port", aliases: ["device"], flags: ["-s", "--serial-port"], type: "string", default: "/dev/ttyS0", description: "Serial device wired to the BMC's serial port." },
+    { name: "serial_params", flags: ["--serial-params"], type: "string", default: "115200,8N1", description: "Baud rate and line settings, BAUD[,8N1]." },
+    { name: "mode", flags: ["--mode"], type: "select", default: "basic", choices: ["basic", "terminal"], description: "IPMI serial framing the BMC port is set to." },
+    { name: "method", flags: ["-m", "--method"], type: "select", default: "onoff", choices: ["onoff", "cycle"], description: "reboot as off then on (onoff) or one power cycle (cycle)." },
+    { name: "shell_timeout", flags: ["--shell-timeout"], type: "second", default: "3", description: "Seconds to wait for each BMC answer." },
+    { name: "retry", flags: ["--retry"], type: "integer", default: "3", description: "Resends of each request when the answer is garbled or missing." },
+  ],
+  actions: ["on", "off", "reboot", "status", "monitor", "metadata", "validate-all"],
+};
+
+/** Reads serial_params ("115200" or "115200,8N1") into a baud rate. */
+export function parseSerialParams(text: string): number {
+  const match = /^\s*(\d+)\s*(?:,\s*8N1\s*)?$/i.exec(text);
+  const baud = match ? Number(match[1]) : NaN;
+  if (!match || !(BAUD_RATES as readonly number[]).includes(baud)) {
+    throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: serial_params="${text}" is not BAUD[,8N1] with BAUD one of ${BAUD_RATES.join(", ")}`);
+  }
+  return baud;
+}
+
+function positiveSeconds(options: FenceOptions, name: string, fallback: number): number {
+  const text = options[name];
+  const value = text === undefined || text === "" ? fallback : Number(text.replace(/s$/, ""));
+  if (!Number.isFinite(value) || value <= 0) throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: ${name}="${text}" is not a positive number of seconds`);
+  return value;
+}
+
+/** The serial target an option set describes; bad values are E_FENCE_OPTION naming the option. */
+export function serialTarget(options: FenceOptions): SerialTarget {
+  const mode = options.mode ?? "basic";
+  if (mode !== "basic" && mode !== "terminal") throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: mode="${mode}", expected basic or terminal`);
+  const retries = Number(options.retry ?? "3");
+  if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: retry="${options.retry}" is not an integer from 0 to 20`);
+  return {
+    device: options.serial_port || options.device || "/dev/ttyS0",
+    baudRate: parseSerialParams(options.serial_params ?? "115200,8N1"),
+    mode,
+    timeoutMs: Math.max(50, positiveSeconds(options, "shell_timeout", 3) * 1000),
+    retries,
+  };
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
+const CHASSIS = { netFn: 0x00, status: 0x01, control: 0x02 } as const;
+const CONTROL = { off: 0x00, on: 0x01, cycle: 0x02 } as const;
+
+export const ipmiSerialDriver: FenceDriver = {
+  metadata: ipmiSerialMetadata,
+  async run(action, options, context): Promise<FenceResult> {
+    const target = serialTarget(options);
+    if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
+    const signal = context.signal;
+    const client = await SerialIpmiClient.open(target, context.debug);
+    const powerState = async (): Promise<"on" | "off"> => ((await client.request(CHASSIS.netFn, CHASSIS.status, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
+    const waitFor = async (want: "on" | "off"): Promise<boolean> => {
+      const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
+      for (;;) {
+        if ((await powerState()) === want) return true;
+        if (Date.now() >= deadline || signal.aborted) return false;
+        await sleep(250, signal);
+      }
+    };
+    const set = async (want: "on" | "off"): Promise<FenceResult> => {
+      if ((await powerState()) !== want) await client.request(CHASSIS.netFn, CHASSIS.control, Buffer.from([CONTROL[want]]), signal);
+      if (Number(options.power_wait ?? "0") > 0) await sleep(Number(options.power_wait) * 1000, signal);
+      return (await waitFor(want)) ? { exitCode: 0, state: want, message: `Powered ${want.toUpperCase()}` } : { exitCode: 1, message: `power did not become ${want} within power_timeout` };
+    };
+    try {
+      if (action === "status" || action === "monitor") {
+        const state = await powerState();
+        return { exitCode: action === "status" && state === "off" ? 2 : 0, state, message: `Status: ${state.toUpperCase()}` };
+      }
+      if (action === "off" || action === "on") return await set(action);
+      if (action === "reboot") {
+        if (options.method === "cycle") {
+          await client.request(CHASSIS.netFn, CHASSIS.control, Buffer.from([CONTROL.cycle]), signal);
+          return { exitCode: 0, state: "on", message: "Power cycled" };
+        }
+        const off = await set("off");
+        if (off.exitCode !== 0) return off;
+        return await set("on");
+      }
+      return { exitCode: 1, message: `action ${action} is not supported by fence_ipmi_serial` };
+    } finally {
+      await client.close();
+    }
+  },
+};

@@ -1,0 +1,135 @@
+// edgeha's ipmi-serial driver against the test serial BMC (itself proven against
+// ipmitool in ipmi-serial-ipmitool.test.ts), in Terminal Mode and Basic Mode,
+// through a socat pseudo-terminal pair: every action, a garbled reply, a silent
+// line, and the `edgeha fence-driver ipmi-serial` command with key=value stdin.
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliBundle, reasonMissing } from "../../support/environment";
+import { startPtyPair, startSerialBmc, type PtyPair, type SerialBmc } from "../../support/serial-bmc";
+import { captureLines } from "../../support/ipmi/sim";
+import { ipmiSerialDriver } from "../../../fence-drivers/ipmi-serial/index";
+import { runFenceAgent } from "../../../fence-drivers/common/index";
+
+// Skips without socat (package socat), which makes the pseudo-terminal pair.
+const missing = reasonMissing("socat");
+
+/** The CLI bundle as a real process; async so the in-process BMC keeps answering. */
+function runBundle(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliBundle, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("close", (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+    child.stdin.end(input);
+  });
+}
+
+describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("ipmi-serial driver in %s mode", (mode) => {
+  let pair: PtyPair;
+  let bmc: SerialBmc;
+  beforeAll(async () => {
+    pair = await startPtyPair();
+    bmc = startSerialBmc(pair.bmc, mode, "on");
+  });
+  afterAll(async () => {
+    bmc?.close();
+    await pair?.stop();
+  });
+  const options = (extra: Record<string, string> = {}) => ({ serial_port: pair.client, serial_params: "115200,8N1", mode, shell_timeout: "1", retry: "2", ...extra });
+  const run = async (action: string, extra: Record<string, string> = {}) => {
+    const captured = captureLines();
+    const code = await runFenceAgent(ipmiSerialDriver, options({ action, ...extra }), captured.io);
+    return { code, out: captured.out.join("\n"), err: captured.err.join("\n") };
+  };
+
+  it("status follows the BMC's power state: 0 for on, 2 for off", async () => {
+    bmc.power = "on";
+    expect(await run("status")).toMatchObject({ code: 0, out: "Status: ON" });
+    bmc.power = "off";
+    expect(await run("status")).toMatchObject({ code: 2, out: "Status: OFF" });
+    expect((await run("monitor")).code).toBe(0);
+  });
+
+  it("off powers the node down and confirms it by reading the state back", async () => {
+    bmc.power = "on";
+    const before = bmc.requests.length;
+    expect(await run("off")).toMatchObject({ code: 0, out: "Success: Powered OFF" });
+    expect(bmc.power).toBe("off");
+    const sent = bmc.requests.slice(before);
+    expect(sent).toContain("00/02 00");
+    // The last request is the Get Chassis Status that confirmed the off.
+    expect(sent.at(-1)).toBe("00/01");
+  });
+
+  it("on powers the node up; reboot is off then on, or one cycle with method=cycle", async () => {
+    bmc.power = "off";
+    expect(await run("on")).toMatchObject({ code: 0, out: "Success: Powered ON" });
+    expect(bmc.power).toBe("on");
+    let before = bmc.events.length;
+    expect((await run("reboot")).code).toBe(0);
+    expect(bmc.events.slice(before)).toEqual(["power off", "power on"]);
+    before = bmc.events.length;
+    expect((await run("reboot", { method: "cycle" })).code).toBe(0);
+    expect(bmc.events.slice(before)).toEqual(["power cycle"]);
+    expect(bmc.power).toBe("on");
+  });
+
+  it("a garbled reply is rejected and the request sent again, which then succeeds", async () => {
+    bmc.power = "on";
+    bmc.corrupt = "once";
+    const before = bmc.requests.length;
+    const result = await run("status", { verbose: "1" });
+    expect(result).toMatchObject({ code: 0, out: "Status: ON" });
+    expect(result.err).toMatch(mode === "basic" ? /garbled reply.*checksum mismatch/ : /garbled reply.*not hex byte pairs/);
+    expect(bmc.requests.slice(before)).toEqual(["00/01", "00/01"]);
+  });
+
+  it("replies garbled on every try end in a framing error, exit 1", async () => {
+    bmc.corrupt = "always";
+    try {
+      const result = await run("status");
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/^Failed: BMC on .* sent garbled replies to Get Chassis Status \(.*3 tries/);
+    } finally {
+      bmc.corrupt = "none";
+    }
+  });
+
+  it("a silent line is a timeout error naming the device, exit 1", async () => {
+    bmc.silent = true;
+    try {
+      const before = bmc.requests.length;
+      const result = await run("off", { shell_timeout: "0.3", retry: "1" });
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(`Failed: BMC on ${pair.client} did not answer Get Chassis Status (${mode} mode, 115200 baud, 2 tries of 300 ms)`);
+      expect(bmc.requests.slice(before)).toEqual(["00/01", "00/01"]);
+      expect(bmc.power).toBe("on");
+    } finally {
+      bmc.silent = false;
+    }
+  });
+
+  it("runs as `edgeha fence-driver ipmi-serial` with key=value lines on stdin", async () => {
+    bmc.power = "on";
+    const stdin = (action: string) => `action=${action}\nserial_port=${pair.client}\nserial_params=115200\nmode=${mode}\nshell_timeout=2\n`;
+    const off = await runBundle(["fence-driver", "ipmi-serial"], stdin("off"));
+    expect(off).toMatchObject({ status: 0, stdout: "Success: Powered OFF\n" });
+    expect(bmc.power).toBe("off");
+    expect(await runBundle(["fence-driver", "fence_ipmi_serial"], stdin("status"))).toMatchObject({ status: 2, stdout: "Status: OFF\n" });
+    const on = await runBundle(["fence-driver", "ipmi-serial", "-o", "on", "-s", pair.client, "--mode", mode], "");
+    expect(on).toMatchObject({ status: 0, stdout: "Success: Powered ON\n" });
+    expect(bmc.power).toBe("on");
+  });
+});
+
+describe("ipmi-serial driver without a device", () => {
+  it("a missing serial device is a clear open error, exit 1", async () => {
+    const captured = captureLines();
+    const device = `/tmp/eh${process.pid}-no-such-tty`;
+    expect(await runFenceAgent(ipmiSerialDriver, { action: "status", serial_port: device }, captured.io)).toBe(1);
+    expect(captured.err.join("\n")).toMatch(new RegExp(`Failed: cannot open serial device ${device} at 115200 baud`));
+  });
+});
