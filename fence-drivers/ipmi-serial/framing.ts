@@ -29,6 +29,8 @@ export type DecodedEvent =
   | { kind: "message"; message: IpmiMessage }
   | { kind: "text"; text: string }
   | { kind: "handshake" }
+  /** A request seen on the console side: a Terminal Mode BMC with echo on repeats what it receives. */
+  | { kind: "echo" }
   | { kind: "garbled"; reason: string };
 
 export const BASIC = { start: 0xa0, stop: 0xa5, handshake: 0xa6, escape: 0xaa, esc: 0x1b } as const;
@@ -114,6 +116,8 @@ export function parseTerminalBody(inner: string, response: boolean): DecodedEven
   const text = inner.trim();
   if (/^[0-9a-fA-F]{2}( ?[0-9a-fA-F]{2})*$/.test(text)) {
     const bytes = Buffer.from(text.replace(/ /g, ""), "hex");
+    // Requests have even network functions, responses odd ones.
+    if (response && ((bytes[0]! >> 2) & 1) === 0) return { kind: "echo" };
     const least = response ? 4 : 3;
     if (bytes.length < least) return { kind: "garbled", reason: `terminal-mode message of ${bytes.length} bytes is shorter than ${least}` };
     return { kind: "message", message: fromHeader(bytes, response) };

@@ -6,11 +6,13 @@
 // Options follow fence-agents: serial_port (-s, default /dev/ttyS0) and
 // serial_params (default "115200,8N1"; only 8N1 lines), plus mode=terminal|basic,
 // shell_timeout (seconds per answer) and retry (resends per request).
-// Direct-connect serial ports need no session (ipmitool's serial interfaces open
-// none either); BMCs that demand Activate Session or SYS PWD are not supported yet.
+// Direct-connect serial ports often need no session (ipmitool's serial interfaces
+// open none); a Terminal Mode port that wants a login gets SYS PWD with username and
+// password. Activate Session over Basic Mode is not built yet.
 import { EdgehaError } from "../../src/common/errors";
+import { runPasswordScript } from "../common/index";
 import type { FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
-import { SerialIpmiClient, type SerialTarget } from "./client";
+import { SerialIpmiClient, type SerialTarget, type TerminalLogin } from "./client";
 import { BAUD_RATES } from "./line";
 
 export const ipmiSerialMetadata: FenceDriverMetadata = {
@@ -22,6 +24,9 @@ export const ipmiSerialMetadata: FenceDriverMetadata = {
     { name: "serial_port", aliases: ["device"], flags: ["-s", "--serial-port"], type: "string", default: "/dev/ttyS0", description: "Serial device wired to the BMC's serial port." },
     { name: "serial_params", flags: ["--serial-params"], type: "string", default: "115200,8N1", description: "Baud rate and line settings, BAUD[,8N1]." },
     { name: "mode", flags: ["--mode"], type: "select", default: "basic", choices: ["basic", "terminal"], description: "IPMI serial framing the BMC port is set to." },
+    { name: "username", aliases: ["login"], flags: ["-l", "--username"], type: "string", description: "Terminal Mode login user (SYS PWD -U); empty with a password logs in as the null user (SYS PWD -N)." },
+    { name: "password", aliases: ["passwd"], flags: ["-p", "--password"], type: "string", secret: true, description: "Terminal Mode login password (printable, at most 16 characters)." },
+    { name: "password_script", aliases: ["passwd_script"], flags: ["-S", "--password-script"], type: "string", secret: true, description: "Script that prints the password." },
     { name: "method", flags: ["-m", "--method"], type: "select", default: "onoff", choices: ["onoff", "cycle"], description: "reboot as off then on (onoff) or one power cycle (cycle)." },
     { name: "shell_timeout", flags: ["--shell-timeout"], type: "second", default: "3", description: "Seconds to wait for each BMC answer." },
     { name: "retry", flags: ["--retry"], type: "integer", default: "3", description: "Resends of each request when the answer is garbled or missing." },
@@ -52,13 +57,32 @@ export function serialTarget(options: FenceOptions): SerialTarget {
   if (mode !== "basic" && mode !== "terminal") throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: mode="${mode}", expected basic or terminal`);
   const retries = Number(options.retry ?? "3");
   if (!Number.isInteger(retries) || retries < 0 || retries > 20) throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: retry="${options.retry}" is not an integer from 0 to 20`);
-  return {
+  const target: SerialTarget = {
     device: options.serial_port || options.device || "/dev/ttyS0",
     baudRate: parseSerialParams(options.serial_params ?? "115200,8N1"),
     mode,
     timeoutMs: Math.max(50, positiveSeconds(options, "shell_timeout", 3) * 1000),
     retries,
   };
+  const login = terminalLogin(options);
+  if (login && mode === "basic") {
+    throw new EdgehaError("E_FENCE_OPTION", "fence_ipmi_serial: a login (username/password) is only supported in mode=terminal (SYS PWD); Activate Session over Basic Mode is not built yet");
+  }
+  if (login) target.login = login;
+  return target;
+}
+
+/** username/login and password/passwd; undefined when neither is set. */
+function terminalLogin(options: FenceOptions): TerminalLogin | undefined {
+  const username = options.username ?? options.login ?? "";
+  const script = options.password_script ?? options.passwd_script;
+  const password = options.password ?? options.passwd ?? (script ? runPasswordScript(script) : undefined);
+  if (password === undefined && username === "") return undefined;
+  if (password !== undefined && !/^[\x21-\x5c\x5e-\x7e]{0,16}$/.test(password)) {
+    throw new EdgehaError("E_FENCE_OPTION", "fence_ipmi_serial: the password must be at most 16 printable characters without spaces or ] (Terminal Mode SYS PWD); it is not shown here");
+  }
+  if (!/^[\x21-\x5c\x5e-\x7e]{0,16}$/.test(username)) throw new EdgehaError("E_FENCE_OPTION", `fence_ipmi_serial: username "${username}" must be at most 16 printable characters without spaces or ]`);
+  return { username, password: password ?? "" };
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -77,7 +101,7 @@ export const ipmiSerialDriver: FenceDriver = {
     const target = serialTarget(options);
     if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
     const signal = context.signal;
-    const client = await SerialIpmiClient.open(target, context.debug);
+    const client = await SerialIpmiClient.open(target, signal, context.debug);
     const powerState = async (): Promise<"on" | "off"> => ((await client.request(CHASSIS.netFn, CHASSIS.status, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
     const waitFor = async (want: "on" | "off"): Promise<boolean> => {
       const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;

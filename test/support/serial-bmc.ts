@@ -62,6 +62,10 @@ export interface SerialBmc {
   corrupt: Corruption;
   /** Read requests but never answer. */
   silent: boolean;
+  /** Terminal Mode: a login (SYS PWD) is required before IPMI requests, which get 0xD4 until then. */
+  login: { username: string; password: string } | undefined;
+  /** Terminal Mode: echo every byte received and send the [SYS] handshake after each message (factory defaults of many BMCs). */
+  echo: boolean;
   /** Every request taken in, as "netFn/cmd data" in hex ("00/02 00"). */
   readonly requests: string[];
   /** Power changes in order ("power off", "power on", "power cycle"). */
@@ -81,7 +85,7 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
   const input = new ReadStream(fd);
   const decoder = createDecoder(mode, false);
   const bmc: SerialBmc = {
-    power: initialPower, corrupt: "none", silent: false, requests: [], events: [],
+    power: initialPower, corrupt: "none", silent: false, login: undefined, echo: false, requests: [], events: [],
     close() {
       // The stream owns the descriptor and closes it.
       input.destroy();
@@ -115,8 +119,28 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
     inner.bytes[inner.bytes.length - 1] = (inner.bytes[inner.bytes.length - 1]! + 1) & 0xff;
     return Buffer.concat([Buffer.from([BASIC.start]), escapeBasic(inner.bytes), Buffer.from([BASIC.stop])]);
   };
+  let loggedIn = false;
+  /** Terminal Mode text commands: SYS PWD (-U name password, -N password, -X) and SYS TMODE. */
+  const text = (command: string): string => {
+    const words = command.trim().split(/\s+/);
+    if (words[0] !== "SYS") return "ERR";
+    if (words[1] === "TMODE") return "OK TMODE";
+    if (words[1] !== "PWD") return "ERR";
+    if (words[2] === "-X") {
+      loggedIn = false;
+      return "OK";
+    }
+    const [username, password] = words[2] === "-U" ? [words[3] ?? "", words[4] ?? ""] : words[2] === "-N" ? ["", words[3] ?? ""] : [undefined, undefined];
+    loggedIn = bmc.login !== undefined && username === bmc.login.username && password === bmc.login.password;
+    return loggedIn ? "OK" : "ERR";
+  };
   input.on("data", (chunk: Buffer) => {
+    if (mode === "terminal" && bmc.echo && !bmc.silent) writeSync(fd, chunk);
     for (const event of decoder.feed(chunk)) {
+      if (event.kind === "text" && !bmc.silent) {
+        bmc.requests.push(event.text.replace(/^(SYS PWD -[UN](?: \S+)?) \S+$/, (_all, head: string) => `${head} ******`));
+        writeSync(fd, `[${text(event.text)}]\r\n`);
+      }
       if (event.kind !== "message") continue;
       const request = event.message;
       bmc.requests.push(`${hex([request.netFn])}/${hex([request.cmd])}${request.data.length ? ` ${hex(request.data)}` : ""}`);
@@ -124,11 +148,13 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
       const isStatus = request.netFn === 0x00 && request.cmd === 0x01;
       const corrupt = isStatus && bmc.corrupt !== "none";
       if (corrupt && bmc.corrupt === "once") bmc.corrupt = "none";
-      const { completionCode, data } = answer(request);
+      const locked = mode === "terminal" && bmc.login !== undefined && !loggedIn;
+      const { completionCode, data } = locked ? { completionCode: 0xd4, data: Buffer.alloc(0) } : answer(request);
       const response: IpmiMessage = { netFn: request.netFn + 1, lun: request.lun, seq: request.seq, cmd: request.cmd, completionCode, data };
       const bytes = encode(response, corrupt);
       // Basic Mode: the handshake says the packet was taken in, then the response follows.
       writeSync(fd, mode === "basic" ? Buffer.concat([Buffer.from([BASIC.handshake]), bytes]) : bytes);
+      if (mode === "terminal" && bmc.echo) writeSync(fd, "[SYS]\r\n");
     }
   });
   input.on("error", () => {});

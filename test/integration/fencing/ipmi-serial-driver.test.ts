@@ -125,6 +125,66 @@ describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("ipmi-seria
   });
 });
 
+describe.skipIf(missing !== "")("ipmi-serial driver against a Terminal Mode port that wants a login", () => {
+  let pair: PtyPair;
+  let bmc: SerialBmc;
+  const password = `serial-pw-${process.pid % 1000}`;
+  beforeAll(async () => {
+    pair = await startPtyPair();
+    bmc = startSerialBmc(pair.bmc, "terminal", "on");
+    bmc.login = { username: "admin", password };
+  });
+  afterAll(async () => {
+    bmc?.close();
+    await pair?.stop();
+  });
+  const run = async (extra: Record<string, string>) => {
+    const captured = captureLines();
+    const code = await runFenceAgent(ipmiSerialDriver, { serial_port: pair.client, mode: "terminal", shell_timeout: "1", retry: "1", verbose: "1", ...extra }, captured.io);
+    return { code, out: captured.out.join("\n"), err: captured.err.join("\n") };
+  };
+
+  it("logs in with SYS PWD, powers off, logs out, and never prints the password", async () => {
+    bmc.power = "on";
+    const before = bmc.requests.length;
+    const result = await run({ action: "off", login: "admin", passwd: password });
+    expect(result).toMatchObject({ code: 0, out: "Success: Powered OFF" });
+    expect(bmc.power).toBe("off");
+    const sent = bmc.requests.slice(before);
+    expect(sent[0]).toBe("SYS PWD -U admin ******");
+    expect(sent.at(-1)).toBe("SYS PWD -X");
+    expect(result.out + result.err).not.toContain(password);
+  });
+
+  it("a wrong password is an authentication error, exit 1, without the password", async () => {
+    const wrong = `wrong-${process.pid % 1000}`;
+    const result = await run({ action: "status", login: "admin", passwd: wrong });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/Failed: BMC on .* refused the terminal-mode login of user "admin" \(ERR\): the password is most likely wrong/);
+    expect(result.out + result.err).not.toContain(wrong);
+  });
+
+  it("without a login the BMC's insufficient-privilege answer is named, exit 1", async () => {
+    const result = await run({ action: "status" });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/completion code 0xd4 \(insufficient privilege/);
+  });
+
+  it("works with a BMC that echoes what it receives and sends the [SYS] handshake", async () => {
+    bmc.echo = true;
+    try {
+      bmc.power = "on";
+      const result = await run({ action: "off", login: "admin", passwd: password });
+      expect(result).toMatchObject({ code: 0, out: "Success: Powered OFF" });
+      expect(result.err).toMatch(/ignored text "SYS PWD \.\.\."/);
+      expect(result.err).not.toContain(password);
+      expect(await run({ action: "status", login: "admin", passwd: password })).toMatchObject({ code: 2, out: "Status: OFF" });
+    } finally {
+      bmc.echo = false;
+    }
+  });
+});
+
 describe("ipmi-serial driver without a device", () => {
   it("a missing serial device is a clear open error, exit 1", async () => {
     const captured = captureLines();

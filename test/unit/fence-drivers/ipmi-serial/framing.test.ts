@@ -106,9 +106,10 @@ describe("Terminal Mode lines", () => {
     expect(parseTerminalBody("04 14 01 00 01 00 00".toLowerCase(), true)).toEqual(expected);
   });
 
-  it("round-trips any message through the streaming decoder, skipping bytes between lines", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0x3f }), fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 30 }), (netFn, seq, cmd, data) => {
-      const message: IpmiMessage = { netFn, lun: 0, seq, cmd, completionCode: 0, data: Buffer.from(data) };
+  it("round-trips any response through the streaming decoder, skipping bytes between lines", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0, max: 63 }), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 30 }), (half, seq, cmd, data) => {
+      // Responses carry odd network functions.
+      const message: IpmiMessage = { netFn: half * 2 + 1, lun: 0, seq, cmd, completionCode: 0, data: Buffer.from(data) };
       const events = createDecoder("terminal", true).feed(Buffer.concat([Buffer.from("\r\nnoise "), encodeTerminal(message)]));
       expect(events).toEqual([{ kind: "message", message }]);
     }));
@@ -119,6 +120,11 @@ describe("Terminal Mode lines", () => {
     expect(parseTerminalBody("04 14 0", true)).toMatchObject({ kind: "garbled" });
     expect(parseTerminalBody("04 14", true)).toEqual({ kind: "garbled", reason: expect.stringMatching(/shorter than 4/) });
     expect(createDecoder("terminal", true).feed(Buffer.from("[04 14 01\r\n"))).toEqual([{ kind: "garbled", reason: expect.stringMatching(/no closing/) }]);
+  });
+
+  it("on the console side a request (even netFn), as an echoing BMC repeats it, is an echo", () => {
+    expect(createDecoder("terminal", true).feed(encodeTerminal(getChassisStatus))).toEqual([{ kind: "echo" }]);
+    expect(createDecoder("terminal", true).feed(encodeTerminal({ netFn: 0x00, lun: 0, seq: 2, cmd: 0x02, data: Buffer.from([0]) }))).toEqual([{ kind: "echo" }]);
   });
 
   it("text answers such as [OK] are text, not messages", () => {

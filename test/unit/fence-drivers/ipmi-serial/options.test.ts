@@ -32,6 +32,19 @@ describe("ipmi-serial options", () => {
     expect(failure(() => serialTarget({ retry: "-1" }))).toMatchObject({ code: "E_FENCE_OPTION", message: expect.stringContaining("retry") });
   });
 
+  it("a username or password is a Terminal Mode login (SYS PWD), refused in Basic Mode", () => {
+    expect(serialTarget({ mode: "terminal", login: "admin", passwd: "pw-1" }).login).toEqual({ username: "admin", password: "pw-1" });
+    expect(serialTarget({ mode: "terminal", password: "pw-2" }).login).toEqual({ username: "", password: "pw-2" });
+    expect(serialTarget({ mode: "terminal", password_script: "echo pw-3" }).login).toEqual({ username: "", password: "pw-3" });
+    expect(serialTarget({ mode: "terminal" }).login).toBeUndefined();
+    expect(failure(() => serialTarget({ mode: "basic", password: "pw" }))).toMatchObject({ code: "E_FENCE_OPTION", message: expect.stringContaining("only supported in mode=terminal") });
+    const tooLong = "a-password-longer-than-16";
+    const error = failure(() => serialTarget({ mode: "terminal", password: tooLong })) as Error;
+    expect(error).toMatchObject({ code: "E_FENCE_OPTION" });
+    expect(error.message).not.toContain(tooLong);
+    expect(failure(() => serialTarget({ mode: "terminal", password: "has]bracket" }))).toMatchObject({ code: "E_FENCE_OPTION" });
+  });
+
   it("takes the same options on stdin and on the command line", () => {
     const metadata = ipmiSerialDriver.metadata;
     const stdin = parseStdinOptions("action=off\nserial_port=/dev/ttyS1\nmode=terminal\nserial_params=57600\n", metadata);
