@@ -1,7 +1,8 @@
 // The test serial BMC (test/support/serial-bmc.ts) is checked against an
 // independent client: ipmitool's serial-terminal and serial-basic interfaces,
 // through a socat pseudo-terminal pair. What ipmitool prints must follow the
-// power state the responder keeps, and ipmitool's power commands must change it.
+// power state the responder keeps, and ipmitool's power commands must change it;
+// the replies it corrupts for the driver's tests must be rejected by ipmitool too.
 import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reasonMissing } from "../../support/environment";
@@ -51,6 +52,17 @@ describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("the serial
     expect(bmc.power).toBe("off");
     expect((await ipmitool(mode, pair.client, "chassis", "power", "status")).out).toMatch(/Chassis Power is off/);
     expect(bmc.events.slice(before)).toEqual(["power on", "power off"]);
+  });
+
+  it("a reply the responder corrupts is rejected by ipmitool, which gets the answer on its next try", async () => {
+    bmc.power = "on";
+    bmc.corrupt = "once";
+    const before = bmc.requests.length;
+    const result = await ipmitool(mode, pair.client, "chassis", "power", "status");
+    expect(bmc.corrupt).toBe("none");
+    expect(result.err).toMatch(mode === "basic" ? /bad checksum/ : /Serial response is invalid/);
+    expect(result.out).toMatch(/Chassis Power is on/);
+    expect(bmc.requests.slice(before).filter((request) => request === "00/01")).toHaveLength(2);
   });
 
   it("mc info reads the responder's Get Device ID", async () => {
