@@ -49,7 +49,7 @@ export type ControllerEffect =
   | { kind: "persist"; cib: Cib }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
-  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: "start" | "stop" | "promote" | "demote" }
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: "start" | "stop" | "promote" | "demote" | "notify"; notify?: Record<string, string> }
   | { kind: "fence"; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
   | { kind: "cleanup"; resource?: string }
   | { kind: "reply"; clientId: number; reply: ClientReply }
@@ -406,7 +406,7 @@ export class Controller {
         return;
       case "op":
         if (!fromDc) return;
-        effects.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation });
+        effects.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}) });
         return;
       case "op-result":
         if (this.dcState) this.onOpResult(this.dcState, from, message.transition, message.step, message.ok, message.reason, message.report, effects);
@@ -612,10 +612,11 @@ export class Controller {
         transition.aborted = true;
         continue;
       }
-      const operation = step.kind as "start" | "stop" | "promote" | "demote";
+      const operation = step.kind as "start" | "stop" | "promote" | "demote" | "notify";
+      const notify = step.notify ? { notify: step.notify } : {};
       step.deadlineMs = this.lastNowMs + operationTimeoutMs(this.cib, step.resource!, operation) + RESULT_MARGIN_MS;
-      if (id === this.settings.localId) effects.push({ kind: "run", transition: transition.id, step: step.id, ringId: this.ringId, resource: step.resource!, operation });
-      else effects.push({ kind: "send", to: id, message: { t: "op", ringId: this.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation } });
+      if (id === this.settings.localId) effects.push({ kind: "run", transition: transition.id, step: step.id, ringId: this.ringId, resource: step.resource!, operation, ...notify });
+      else effects.push({ kind: "send", to: id, message: { t: "op", ringId: this.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });
     }
   }
 
@@ -625,6 +626,12 @@ export class Controller {
     const step = transition?.id === transitionId ? transition.steps[stepId] : undefined;
     if (!transition || !step || step.state !== "running" || this.idOf(step.node) !== from) {
       state.needPlan = true;
+      return;
+    }
+    if (step.kind === "notify") {
+      // A notification that fails changes nothing: the agent was only told; the change goes on.
+      step.state = "done";
+      if (!ok) effects.push({ kind: "log", level: "warn", message: "a notification failed; carrying on", fields: { resource: step.resource, node: step.node, reason } });
       return;
     }
     step.state = ok ? "done" : "failed";

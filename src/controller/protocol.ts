@@ -52,7 +52,7 @@ export type ControllerMessage =
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
-  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: "start" | "stop" | "promote" | "demote" }
+  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: "start" | "stop" | "promote" | "demote" | "notify"; notify?: Record<string, string> }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }

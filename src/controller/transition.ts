@@ -1,10 +1,10 @@
 // From the scheduler's action list to an executable graph: fences, stops and starts with
 // the ordering edges between them, and the bookkeeping of running it (which steps are
 // ready, which are running, what failed). Pure.
-import { parseScore, type Cib } from "../cib";
+import { flattenSets, parseScore, type Cib, type Clone } from "../cib";
 import { unpackResourceStates, type ScheduledAction } from "../scheduler";
 
-export type StepKind = "fence" | "start" | "stop" | "promote" | "demote";
+export type StepKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify";
 
 export interface Step {
   id: number;
@@ -18,6 +18,8 @@ export interface Step {
   reason: string;
   /** While running: when the DC stops waiting for the result. */
   deadlineMs?: number;
+  /** Notify steps: the notify_* meta values (type, operation, who starts, stops, ...). */
+  notify?: Record<string, string>;
 }
 
 export interface Transition {
@@ -114,7 +116,68 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
     edge(startOf(chain.first), startOf(chain.then));
     if (chain.symmetrical) edge(stopOf(chain.then), stopOf(chain.first));
   }
+  for (const resource of cib.resources) {
+    if (resource.kind === "clone" && /^(true|yes|on|1)$/i.test(flattenSets(resource.meta).notify ?? "")) addNotifications(resource, steps, active, cib, isUp, add, edge);
+  }
   return { id, steps, aborted: false };
+}
+
+const NOTIFY_ORDER = ["demote", "stop", "start", "promote"] as const;
+
+/**
+ * Clone notifications (meta notify=true), as Pacemaker sends them: around each kind of change
+ * to the clone's instances in this transition, a "pre" notification to every node where an
+ * instance is active before it, then the changes, then a "post" notification to every node
+ * where one is active after it; demote, stop, start and promote follow one another in that
+ * order. Each carries who is starting, stopping, promoted, ... (notify_* meta values).
+ */
+function addNotifications(clone: Clone, steps: Step[], active: ReturnType<typeof unpackResourceStates>, cib: Cib, isUp: (node: string) => boolean,
+  add: (kind: StepKind, node: string, resource: string | undefined, reason: string, extra?: Partial<Step>) => Step, edge: (from: Step[], to: Step[]) => void): void {
+  const child = clone.child.kind === "group" ? clone.child.members[0]! : clone.child;
+  const base = (resource: string | undefined) => resource?.replace(/:\d+$/, "");
+  const mine = (kind: StepKind) => steps.filter((step) => step.kind === kind && base(step.resource) === child.id);
+  const state = active.get(child.id);
+  let running = new Set((state?.activeOn ?? []).filter(isUp));
+  const promoted = new Set(state?.promotedOn ?? []);
+  const list = (items: Iterable<string>) => [...items].join(" ");
+  const changes = Object.fromEntries(NOTIFY_ORDER.map((kind) => [kind, mine(kind)])) as Record<(typeof NOTIFY_ORDER)[number], Step[]>;
+  const allNodes = cib.nodes.map((node) => node.uname);
+  const values = (type: "pre" | "post", operation: string, nodes: Set<string>): Record<string, string> => {
+    const out: Record<string, string> = { notify_type: type, notify_operation: operation };
+    for (const kind of NOTIFY_ORDER) {
+      out[`notify_${kind}_resource`] = list(changes[kind].map((step) => step.resource!));
+      out[`notify_${kind}_uname`] = list(changes[kind].map((step) => step.node));
+    }
+    out.notify_active_resource = list([...nodes].map(() => child.id));
+    out.notify_active_uname = list(nodes);
+    out.notify_inactive_resource = list(allNodes.filter((node) => !nodes.has(node)).map(() => child.id));
+    out.notify_available_uname = list(allNodes.filter(isUp));
+    out.notify_all_uname = list(allNodes);
+    const promotedNow = [...nodes].filter((node) => promoted.has(node));
+    const unpromotedNow = [...nodes].filter((node) => !promoted.has(node));
+    for (const [name, members] of [["promoted", promotedNow], ["master", promotedNow], ["unpromoted", unpromotedNow], ["slave", unpromotedNow]] as const) {
+      out[`notify_${name}_resource`] = list(members.map(() => child.id));
+      out[`notify_${name}_uname`] = list(members);
+    }
+    return out;
+  };
+  let previousPost: Step[] = [];
+  for (const kind of NOTIFY_ORDER) {
+    const changed = changes[kind];
+    if (changed.length === 0) continue;
+    // The instance a node's notification goes to: the one changing there, else the clone's child.
+    const instanceOn = (node: string) => Object.values(changes).flat().find((step) => step.node === node)?.resource ?? child.id;
+    const pre = [...running].map((node) => add("notify", node, instanceOn(node), `pre-${kind} notification`, { notify: values("pre", kind, running) }));
+    edge(previousPost, pre);
+    edge(pre, changed);
+    if (kind === "stop") for (const step of changed) running.delete(step.node);
+    if (kind === "start") running = new Set([...running, ...changed.map((step) => step.node)]);
+    if (kind === "promote") for (const step of changed) promoted.add(step.node);
+    if (kind === "demote") for (const step of changed) promoted.delete(step.node);
+    const post = [...running].filter(isUp).map((node) => add("notify", node, instanceOn(node), `post-${kind} notification`, { notify: values("post", kind, running) }));
+    edge(changed, post);
+    previousPost = post;
+  }
 }
 
 /** An order between groups means: the last member of the first before the first member of the then. */

@@ -89,7 +89,8 @@ async function runBuiltin(primitive: Primitive, action: string, timeoutMs: numbe
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute };
-    const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
+    // Built-in agents keep no state a clone notification could change: notify succeeds.
+    const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : action === "notify" ? Promise.resolve({ rc: 0, reason: undefined }) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
     const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));
     const outcome = await Promise.race([run, timedOut]);
     return { rc: outcome.rc, reason: outcome.reason, timedOut: false, runTimeMs: performance.now() - started };
@@ -167,7 +168,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         resources.configure(effect.cib);
         return;
       case "run":
-        void resources.operate(effect.resource, effect.operation).then((result) => {
+        void resources.operate(effect.resource, effect.operation, effect.notify).then((result) => {
           feed({ kind: "local-op-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() });
         });
         return;

@@ -139,13 +139,27 @@ export class LocalResources {
   }
 
   /** Runs start or stop for the DC; the outcome is also recorded in the history. */
-  async operate(instance: string, operation: "start" | "stop" | "promote" | "demote"): Promise<{ ok: boolean; reason?: string }> {
+  async operate(instance: string, operation: "start" | "stop" | "promote" | "demote" | "notify", notify?: Record<string, string>): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
     const base = this.primitive(resource);
-    const primitive = base && instance !== resource ? this.withCloneMeta(base, instance) : base;
+    const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
     if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
     this.dcOperations++;
+    if (operation === "notify") {
+      // A clone notification: the agent's notify action with OCF_RESKEY_CRM_meta_notify_*; like
+      // Pacemaker, it is not kept in the operation history and leaves the monitors alone.
+      try {
+        return await this.serialize(resource, async () => {
+          const told = { ...primitive, meta: [{ id: `${primitive.id}-notify`, values: notify ?? {} }, ...primitive.meta] };
+          const outcome = await this.run(told, "notify", 0, this.timeoutOf(primitive, "notify", 0));
+          return { ok: outcome.rc === 0, reason: outcome.reason ?? (outcome.rc === 0 ? undefined : `notify returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+        });
+      } finally {
+        this.dcOperations--;
+        this.notify();
+      }
+    }
     try {
       return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
@@ -185,7 +199,8 @@ export class LocalResources {
     const clone = this.cib?.resources.find((resource) => resource.kind === "clone" && (resource.child.id === primitive.id || (resource.child.kind === "group" && resource.child.members.some((member) => member.id === primitive.id))));
     const meta = clone && clone.kind === "clone" ? flattenSets(clone.meta) : {};
     const values: Record<string, string> = {
-      clone: instance.slice(instance.lastIndexOf(":") + 1),
+      // A notification names the clone, not always one instance of it.
+      ...(instance.includes(":") ? { clone: instance.slice(instance.lastIndexOf(":") + 1) } : {}),
       clone_max: meta["clone-max"] ?? String(Math.max(1, this.cib?.nodes.length ?? 1)),
       clone_node_max: meta["clone-node-max"] ?? "1",
       globally_unique: meta["globally-unique"] ?? "false",

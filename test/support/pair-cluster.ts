@@ -36,7 +36,7 @@ export interface ClusterStatus {
     nodes: Array<{ name: string; state: string }>;
     resources: Array<{ id: string; role: string; nodes: string[] }>;
     fencing: Array<{ target: string; state: string; by?: string }>;
-    failedActions: Array<{ resource: string; operation: string }>;
+    failedActions: Array<{ resource: string; node: string; operation: string }>;
   } | null;
 }
 
