@@ -6,6 +6,7 @@
 // Terminal Mode BMCs that require a login get `[SYS PWD -U name password]` first
 // (`-N password` without a user name) and `[SYS PWD -X]` (log out) at the end. The
 // password goes only to the line, never to a debug line or an error.
+import { randomInt } from "node:crypto";
 import { EdgehaError } from "../../src/common/errors";
 import { createDecoder, encodeMessage, BASIC, type DecodedEvent, type Decoder, type IpmiMessage, type SerialMode } from "./framing";
 import { openSerialLine, type SerialLine } from "./line";
@@ -39,7 +40,9 @@ export function commandName(netFn: number, cmd: number): string {
 type Outcome<T> = { kind: "answer"; value: T } | { kind: "garbled"; reason: string } | { kind: "silent" };
 
 export class SerialIpmiClient {
-  private sequence = 0;
+  // A random first sequence number: a late answer to another process's request with
+  // the same command is then unlikely to carry a number this client is waiting for.
+  private sequence = randomInt(0, 63);
   private waiter: ((event: DecodedEvent) => void) | undefined;
   private line: SerialLine | undefined;
   private loggedIn = false;
@@ -48,7 +51,8 @@ export class SerialIpmiClient {
 
   static async open(target: SerialTarget, signal: AbortSignal, debug: (line: string) => void = () => {}): Promise<SerialIpmiClient> {
     const client = new SerialIpmiClient(target, debug, createDecoder(target.mode, true));
-    client.line = await openSerialLine(target.device, target.baudRate, (chunk) => client.onData(chunk));
+    // Waiting for a port another edgeha process holds costs at most what one request may take.
+    client.line = await openSerialLine(target.device, target.baudRate, (chunk) => client.onData(chunk), target.timeoutMs * (target.retries + 1));
     debug(`opened ${target.device} at ${target.baudRate} baud, ${target.mode} mode`);
     if (target.login) {
       try {
@@ -68,10 +72,25 @@ export class SerialIpmiClient {
     }
   }
 
+  /**
+   * Text answers carry no sequence number, so a stale [OK] (a logout another
+   * process did not wait for) could pass for ours. SYS TMODE follows the login:
+   * the BMC answers in order, so the verdict just before [OK TMODE] is ours.
+   */
   private async logIn(login: TerminalLogin, signal: AbortSignal): Promise<void> {
     const who = login.username ? `-U ${login.username}` : "-N";
-    const command = Buffer.from(`[SYS PWD ${who} ${login.password}]\r\n`, "latin1");
-    const answer = await this.retrying("the SYS PWD login", () => command, (event) => (event.kind === "text" && /^(OK|ERR)/.test(event.text) ? event.text : undefined), signal);
+    let verdict: string | undefined;
+    const encode = (): Buffer => {
+      verdict = undefined;
+      return Buffer.from(`[SYS PWD ${who} ${login.password}]\r\n[SYS TMODE]\r\n`, "latin1");
+    };
+    const accept = (event: DecodedEvent): string | undefined => {
+      if (event.kind !== "text") return undefined;
+      if (event.text === "OK TMODE") return verdict ?? "ERR (no answer to SYS PWD)";
+      if (/^(OK|ERR)/.test(event.text)) verdict = event.text;
+      return undefined;
+    };
+    const answer = await this.retrying("the SYS PWD login", encode, accept, signal);
     if (!answer.startsWith("OK")) {
       const user = login.username ? `user "${login.username}"` : "the null user";
       throw new EdgehaError("E_FENCE_AUTH", `BMC on ${this.target.device} refused the terminal-mode login of ${user} (${answer.split(" ")[0]}): the password is most likely wrong`);
@@ -151,9 +170,11 @@ export class SerialIpmiClient {
 
   async close(): Promise<void> {
     if (this.loggedIn) {
-      // Best effort: the session ends with the connection anyway on most BMCs.
-      await this.line?.write(Buffer.from("[SYS PWD -X]\r\n", "latin1")).catch(() => {});
+      // Wait (one try) for the logout's [OK], so no answer of ours is left on the line
+      // for the next process; a BMC that never answers costs one timeout, no error.
       this.loggedIn = false;
+      const logout = Buffer.from("[SYS PWD -X]\r\n", "latin1");
+      await this.exchange(logout, (event) => (event.kind === "text" && /^(OK|ERR)/.test(event.text) ? true : undefined), AbortSignal.timeout(this.target.timeoutMs)).catch(() => {});
     }
     await this.line?.close();
   }

@@ -16,6 +16,7 @@ interface NativePoller {
 interface SerialNative {
   open(path: string, options: Record<string, unknown>, callback: (error: Error | null, fd: number) => void): void;
   close(fd: number, callback: (error: Error | null) => void): void;
+  flush(fd: number, callback: (error: Error | null) => void): void;
   Poller: new (fd: number, callback: (error: Error | null, flags: number) => void) => NativePoller;
 }
 
@@ -29,8 +30,33 @@ export interface SerialLine {
 
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400] as const;
 
+const LOCK_RETRY_MS = 50;
+
+/**
+ * Opens the device with an exclusive lock. Another edgeha process using the same
+ * port (a monitor while a fence starts) holds the lock for a moment: wait for it
+ * up to lockWaitMs rather than fail the fence.
+ */
+async function openLocked(native: SerialNative, path: string, options: Record<string, unknown>, lockWaitMs: number): Promise<number> {
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      return await new Promise<number>((resolve, reject) => native.open(path, options, (error, opened) => (error ? reject(error) : resolve(opened))));
+    } catch (error) {
+      const message = (error as Error).message;
+      const locked = /Cannot lock port/.test(message);
+      if (locked && Date.now() + LOCK_RETRY_MS <= deadline) {
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+        continue;
+      }
+      const why = locked ? `another process holds it (still locked after ${lockWaitMs} ms)` : message;
+      throw new EdgehaError("E_FENCE_SERIAL_OPEN", `cannot open serial device ${path} at ${options.baudRate} baud: ${why}`);
+    }
+  }
+}
+
 /** Opens `path` at `baudRate`; every chunk read is handed to onData. */
-export async function openSerialLine(path: string, baudRate: number, onData: (chunk: Buffer) => void): Promise<SerialLine> {
+export async function openSerialLine(path: string, baudRate: number, onData: (chunk: Buffer) => void, lockWaitMs = 0): Promise<SerialLine> {
   let native: SerialNative;
   try {
     native = loadSerialNative() as unknown as SerialNative;
@@ -42,11 +68,9 @@ export async function openSerialLine(path: string, baudRate: number, onData: (ch
     baudRate, dataBits: 8, parity: "none", stopBits: 1, rtscts: false, rtsMode: "handshake",
     xon: false, xoff: false, xany: false, hupcl: false, lock: true, vmin: 1, vtime: 0,
   };
-  const fd = await new Promise<number>((resolve, reject) => {
-    native.open(path, options, (error, opened) => (error ? reject(error) : resolve(opened)));
-  }).catch((error: Error) => {
-    throw new EdgehaError("E_FENCE_SERIAL_OPEN", `cannot open serial device ${path} at ${baudRate} baud: ${error.message}`);
-  });
+  const fd = await openLocked(native, path, options, lockWaitMs);
+  // Bytes that arrived before we opened (answers meant for an earlier process) are dropped.
+  await new Promise<void>((resolve) => native.flush(fd, () => resolve()));
   let closed = false;
   const buffer = Buffer.alloc(READ_CHUNK_BYTES);
   const drain = (): void => {

@@ -64,6 +64,8 @@ export interface SerialBmc {
   silent: boolean;
   /** Terminal Mode: a login (SYS PWD) is required before IPMI requests, which get 0xD4 until then. */
   login: { username: string; password: string } | undefined;
+  /** Terminal Mode: a text answer sent once, before the answer to the next text command (a late answer meant for someone else). */
+  staleText: string | undefined;
   /** Terminal Mode: echo every byte received and send the [SYS] handshake after each message (factory defaults of many BMCs). */
   echo: boolean;
   /** Every request taken in, as "netFn/cmd data" in hex ("00/02 00"). */
@@ -85,7 +87,7 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
   const input = new ReadStream(fd);
   const decoder = createDecoder(mode, false);
   const bmc: SerialBmc = {
-    power: initialPower, corrupt: "none", silent: false, login: undefined, echo: false, requests: [], events: [],
+    power: initialPower, corrupt: "none", silent: false, login: undefined, staleText: undefined, echo: false, requests: [], events: [],
     close() {
       // The stream owns the descriptor and closes it.
       input.destroy();
@@ -139,6 +141,8 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
     for (const event of decoder.feed(chunk)) {
       if (event.kind === "text" && !bmc.silent) {
         bmc.requests.push(event.text.replace(/^(SYS PWD -[UN](?: \S+)?) \S+$/, (_all, head: string) => `${head} ******`));
+        if (bmc.staleText !== undefined) writeSync(fd, `[${bmc.staleText}]\r\n`);
+        bmc.staleText = undefined;
         writeSync(fd, `[${text(event.text)}]\r\n`);
       }
       if (event.kind !== "message") continue;

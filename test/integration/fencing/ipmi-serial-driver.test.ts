@@ -9,6 +9,7 @@ import { startPtyPair, startSerialBmc, type PtyPair, type SerialBmc } from "../.
 import { captureLines } from "../../support/ipmi/sim";
 import { ipmiSerialDriver } from "../../../fence-drivers/ipmi-serial/index";
 import { runFenceAgent } from "../../../fence-drivers/common/index";
+import { openSerialLine } from "../../../fence-drivers/ipmi-serial/line";
 
 // Skips without socat (package socat), which makes the pseudo-terminal pair.
 const missing = reasonMissing("socat");
@@ -164,6 +165,14 @@ describe.skipIf(missing !== "")("ipmi-serial driver against a Terminal Mode port
     expect(result.out + result.err).not.toContain(wrong);
   });
 
+  it("a stale [OK] on the line does not pass for the answer to a wrong password", async () => {
+    bmc.staleText = "OK";
+    const result = await run({ action: "status", login: "admin", passwd: `wrong-${process.pid % 1000}` });
+    expect(bmc.staleText).toBeUndefined();
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/refused the terminal-mode login of user "admin" \(ERR\)/);
+  });
+
   it("without a login the BMC's insufficient-privilege answer is named, exit 1", async () => {
     const result = await run({ action: "status" });
     expect(result.code).toBe(1);
@@ -181,6 +190,39 @@ describe.skipIf(missing !== "")("ipmi-serial driver against a Terminal Mode port
       expect(await run({ action: "status", login: "admin", passwd: password })).toMatchObject({ code: 2, out: "Status: OFF" });
     } finally {
       bmc.echo = false;
+    }
+  });
+});
+
+describe.skipIf(missing !== "")("ipmi-serial driver and a port another process holds", () => {
+  let pair: PtyPair;
+  let bmc: SerialBmc;
+  beforeAll(async () => {
+    pair = await startPtyPair();
+    bmc = startSerialBmc(pair.bmc, "basic", "on");
+  });
+  afterAll(async () => {
+    bmc?.close();
+    await pair?.stop();
+  });
+
+  it("waits for the lock to be released, then runs", async () => {
+    const holder = await openSerialLine(pair.client, 115200, () => {});
+    const released = new Promise<void>((resolve) => setTimeout(() => void holder.close().then(resolve), 200));
+    const captured = captureLines();
+    const code = await runFenceAgent(ipmiSerialDriver, { action: "status", serial_port: pair.client, shell_timeout: "2", retry: "0" }, captured.io);
+    await released;
+    expect({ code, out: captured.out }).toEqual({ code: 0, out: ["Status: ON"] });
+  });
+
+  it("a lock held longer than one request may take is a clear open error, exit 1", async () => {
+    const holder = await openSerialLine(pair.client, 115200, () => {});
+    try {
+      const captured = captureLines();
+      expect(await runFenceAgent(ipmiSerialDriver, { action: "status", serial_port: pair.client, shell_timeout: "0.2", retry: "1" }, captured.io)).toBe(1);
+      expect(captured.err.join("\n")).toContain(`Failed: cannot open serial device ${pair.client} at 115200 baud: another process holds it (still locked after 400 ms)`);
+    } finally {
+      await holder.close();
     }
   });
 });
