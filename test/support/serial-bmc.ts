@@ -60,6 +60,8 @@ export interface SerialBmc {
   power: "on" | "off";
   /** Corrupt Get Chassis Status replies: not at all, the next one, or every one. */
   corrupt: Corruption;
+  /** Accept Chassis Control but leave the power as it is (a stuck relay). */
+  ignoreControl: boolean;
   /** Read requests but never answer. */
   silent: boolean;
   /** Terminal Mode: a login (SYS PWD) is required before IPMI requests, which get 0xD4 until then. */
@@ -87,7 +89,7 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
   const input = new ReadStream(fd);
   const decoder = createDecoder(mode, false);
   const bmc: SerialBmc = {
-    power: initialPower, corrupt: "none", silent: false, login: undefined, staleText: undefined, echo: false, requests: [], events: [],
+    power: initialPower, corrupt: "none", ignoreControl: false, silent: false, login: undefined, staleText: undefined, echo: false, requests: [], events: [],
     close() {
       // The stream owns the descriptor and closes it.
       input.destroy();
@@ -98,6 +100,7 @@ export function startSerialBmc(device: string, mode: SerialMode, initialPower: "
     if (request.netFn === 0x00 && request.cmd === 0x01) return { completionCode: 0, data: Buffer.from([bmc.power === "on" ? 0x01 : 0x00, 0x00, 0x00]) };
     if (request.netFn === 0x00 && request.cmd === 0x02 && request.data.length >= 1) {
       const control = request.data[0]! & 0x0f;
+      if (bmc.ignoreControl) return { completionCode: 0, data: Buffer.alloc(0) };
       if (control === 0x00 || control === 0x05) bmc.power = "off";
       else if (control === 0x01) bmc.power = "on";
       else if (control === 0x02 || control === 0x03) { if (bmc.power === "off") return { completionCode: 0xd5, data: Buffer.alloc(0) }; }

@@ -78,6 +78,23 @@ describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("ipmi-seria
     expect(bmc.power).toBe("on");
   });
 
+  it("off is not reported done while the BMC still reads on after power_timeout, exit 1", async () => {
+    bmc.power = "on";
+    bmc.ignoreControl = true;
+    try {
+      const before = bmc.requests.length;
+      const result = await run("off", { power_timeout: "0.6" });
+      expect(result.code).toBe(1);
+      expect(result.err).toBe("Failed: power did not become off within power_timeout");
+      const sent = bmc.requests.slice(before);
+      expect(sent).toContain("00/02 00");
+      // Read before the control, then polled more than once after it.
+      expect(sent.filter((request) => request === "00/01").length).toBeGreaterThan(2);
+    } finally {
+      bmc.ignoreControl = false;
+    }
+  });
+
   it("a garbled reply is rejected and the request sent again, which then succeeds", async () => {
     bmc.power = "on";
     bmc.corrupt = "once";
