@@ -163,7 +163,7 @@ export class MembershipService {
       frames: {
         ...this.codec.counters, "malformed-heartbeat": this.malformedHeartbeats,
         "sent-heartbeat": this.sent.heartbeat, "sent-fragment": this.sent.fragment, "sent-ack": this.sent.ack,
-        "event-loop-pauses": this.stalls, "send-errors": this.transport.sendErrors,
+        "event-loop-pauses": this.stalls, "send-errors": this.transport.sendErrors, wakeups: this.wakeups,
       },
     };
   }
