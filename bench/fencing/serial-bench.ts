@@ -4,11 +4,24 @@
 // Control off and polls Get Chassis Status until it reads off. For scale, ipmitool's
 // `chassis power off` (which does not confirm) through the same pair.
 // Power is set back on between runs (not timed). Run with bench/fencing/serial-run.sh.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { startPtyPair, startSerialBmc } from "../../test/support/serial-bmc";
 import { ipmiSerialDriver } from "../../fence-drivers/ipmi-serial/index";
 
 const runs = Number(process.argv[2] ?? "20");
+/** The CLI bundle (npm test or scripts/bundle.mjs builds it), run as `edgeha fence-driver ipmi-serial`. */
+const bundle = path.join(process.argv[3] ?? process.cwd(), "dist/edgeha.cjs");
+
+function fenceDriverProcess(input: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bundle, "fence-driver", "ipmi-serial"], { stdio: ["pipe", "ignore", "ignore"] });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("close", (code) => { clearTimeout(timer); resolve(code ?? 1); });
+    child.stdin.end(input);
+  });
+}
 
 function stats(name: string, times: number[]): void {
   const sorted = [...times].sort((a, b) => a - b);
@@ -30,6 +43,7 @@ async function main(): Promise<void> {
       const context = () => ({ signal: AbortSignal.timeout(20_000), debug: () => {} });
       const ours: number[] = [];
       const reference: number[] = [];
+      const processes: number[] = [];
       let ourRequests = 0;
       for (let run = 0; run < runs; run++) {
         bmc.power = "on";
@@ -44,9 +58,16 @@ async function main(): Promise<void> {
         const code = await ipmitool(mode, pair.client, "chassis", "power", "off");
         reference.push(Number(process.hrtime.bigint() - start) / 1e6);
         if (code !== 0 || bmc.power !== "off") throw new Error("ipmitool chassis power off failed");
+        if (!existsSync(bundle)) continue;
+        bmc.power = "on";
+        start = process.hrtime.bigint();
+        const exit = await fenceDriverProcess(`action=off\nserial_port=${pair.client}\nmode=${mode}\n`);
+        processes.push(Number(process.hrtime.bigint() - start) / 1e6);
+        if (exit !== 0 || bmc.power !== "off") throw new Error(`edgeha fence-driver ipmi-serial off failed (exit ${exit})`);
       }
       stats(`edgeha ipmi-serial ${mode} (in process), off confirmed`, ours);
       console.log(`  requests per confirmed off: ${ourRequests / runs}`);
+      if (processes.length > 0) stats(`edgeha fence-driver ipmi-serial ${mode} (process), off confirmed`, processes);
       stats(`ipmitool -I serial-${mode} chassis power off (unconfirmed)`, reference);
     } finally {
       bmc.close();

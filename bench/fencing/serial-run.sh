@@ -10,4 +10,5 @@ dir=$(mktemp -d /tmp/eh-bench-serial.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 "$root/node_modules/.bin/esbuild" "$root/bench/fencing/serial-bench.ts" --bundle --platform=node --format=cjs --outfile="$dir/bench.cjs" --external:@serialport/bindings-cpp --log-level=warning
 # The serial addon is found in the repository's node_modules from the bundle in $dir.
-NODE_PATH="$root/node_modules" node "$dir/bench.cjs" "$runs"
+node "$root/scripts/bundle.mjs"
+NODE_PATH="$root/node_modules" node "$dir/bench.cjs" "$runs" "$root"
