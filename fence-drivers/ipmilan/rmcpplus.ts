@@ -8,10 +8,13 @@ import { EdgehaError } from "../../src/common/errors";
 const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
 const PAYLOAD = { ipmi: 0x00, openReq: 0x10, openResp: 0x11, rakp1: 0x12, rakp2: 0x13, rakp3: 0x14, rakp4: 0x15 } as const;
 
-interface Suite { hash: "sha1" | "sha256"; authAlg: number; integrityAlg: number; icvLength: number; hashLength: number }
+interface Suite { hash: "sha1" | "sha256"; authAlg: number; integrityAlg: number; confidentialityAlg: number; icvLength: number; hashLength: number }
 export const CIPHER_SUITES: Record<number, Suite> = {
-  3: { hash: "sha1", authAlg: 1, integrityAlg: 1, icvLength: 12, hashLength: 20 },
-  17: { hash: "sha256", authAlg: 3, integrityAlg: 4, icvLength: 16, hashLength: 32 },
+  // Suite 0: no authentication, integrity or encryption; the BMC accepts any password.
+  // The driver only builds it when allow_cipher0=1 says so.
+  0: { hash: "sha1", authAlg: 0, integrityAlg: 0, confidentialityAlg: 0, icvLength: 0, hashLength: 0 },
+  3: { hash: "sha1", authAlg: 1, integrityAlg: 1, confidentialityAlg: 1, icvLength: 12, hashLength: 20 },
+  17: { hash: "sha256", authAlg: 3, integrityAlg: 4, confidentialityAlg: 1, icvLength: 16, hashLength: 32 },
 };
 
 export interface LanTarget {
@@ -47,11 +50,12 @@ export class RmcpPlusSession {
   private k1: Buffer = Buffer.alloc(0);
   private aesKey: Buffer = Buffer.alloc(0);
   private pending: ((message: Buffer) => void) | undefined;
+  private established = false;
   private readonly suite: Suite;
 
   constructor(private readonly target: LanTarget, private readonly debug: (line: string) => void = () => {}) {
     const suite = CIPHER_SUITES[target.cipher];
-    if (!suite) throw new EdgehaError("E_FENCE_OPTION", `cipher suite ${target.cipher} is not supported by ipmilan (3 and 17 are)`);
+    if (!suite) throw new EdgehaError("E_FENCE_OPTION", `cipher suite ${target.cipher} is not supported by ipmilan (3 and 17 are; 0 with allow_cipher0=1)`);
     this.suite = suite;
     this.socket = createSocket(target.host.includes(":") ? "udp6" : "udp4");
     this.socket.on("message", (message) => this.pending?.(message));
@@ -91,7 +95,7 @@ export class RmcpPlusSession {
     const { user, password } = this.target;
     this.remoteSid = (randomBytes(4).readUInt32LE() | 1) >>> 0;
     const alg = (type: number, value: number) => Buffer.from([type, 0, 0, 8, value, 0, 0, 0]);
-    const openReq = Buffer.concat([Buffer.from([1, 4, 0, 0]), u32(this.remoteSid), alg(0, this.suite.authAlg), alg(1, this.suite.integrityAlg), alg(2, 1)]);
+    const openReq = Buffer.concat([Buffer.from([1, 4, 0, 0]), u32(this.remoteSid), alg(0, this.suite.authAlg), alg(1, this.suite.integrityAlg), alg(2, this.suite.confidentialityAlg)]);
     const openResp = await this.exchange(this.unauthPacket(PAYLOAD.openReq, openReq), (m) => this.payloadOf(m, PAYLOAD.openResp), "Open Session", signal);
     if (openResp[1] !== 0) throw new EdgehaError("E_FENCE_IPMI", `BMC refused RMCP+ Open Session (status 0x${openResp[1]!.toString(16)}); cipher suite ${this.target.cipher} is probably not enabled on it`);
     this.managedSid = openResp.readUInt32LE(8);
@@ -108,7 +112,7 @@ export class RmcpPlusSession {
     const kuid = Buffer.alloc(Math.max(20, Buffer.byteLength(password)));
     kuid.write(password, "utf8");
     const roleName = Buffer.concat([Buffer.from([role, name.length]), name]);
-    const expected = hmac(this.suite.hash, kuid, u32(this.remoteSid), u32(this.managedSid), rm, rc, guid, roleName);
+    const expected = this.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(this.suite.hash, kuid, u32(this.remoteSid), u32(this.managedSid), rm, rc, guid, roleName);
     if (their.length !== expected.length || !timingSafeEqual(their, expected)) {
       throw new EdgehaError("E_FENCE_AUTH", `BMC ${this.target.host}:${this.target.port} rejected the login for user "${user}": the RAKP 2 key exchange code does not match, so the password is most likely wrong`);
     }
@@ -117,18 +121,21 @@ export class RmcpPlusSession {
     // The constants are 20 bytes for every suite, SHA-256 ones included (as ipmitool and BMCs use them).
     this.k1 = hmac(this.suite.hash, sik, Buffer.alloc(20, 1));
     this.aesKey = hmac(this.suite.hash, sik, Buffer.alloc(20, 2)).subarray(0, 16);
-    const rakp3 = Buffer.concat([Buffer.from([3, 0, 0, 0]), u32(this.managedSid), hmac(this.suite.hash, kuid, rc, u32(this.remoteSid), roleName)]);
+    const rakp3Code = this.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(this.suite.hash, kuid, rc, u32(this.remoteSid), roleName);
+    const rakp3 = Buffer.concat([Buffer.from([3, 0, 0, 0]), u32(this.managedSid), rakp3Code]);
     const rakp4 = await this.exchange(this.unauthPacket(PAYLOAD.rakp3, rakp3), (m) => this.payloadOf(m, PAYLOAD.rakp4), "RAKP 3", signal);
     if (rakp4[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 3 (status 0x${rakp4[1]!.toString(16)}); the password is most likely wrong`);
     const icv = hmac(this.suite.hash, sik, rm, u32(this.managedSid), guid).subarray(0, this.suite.icvLength);
-    if (!timingSafeEqual(rakp4.subarray(8, 8 + this.suite.icvLength), icv)) {
+    if (this.suite.icvLength > 0 && !timingSafeEqual(rakp4.subarray(8, 8 + this.suite.icvLength), icv)) {
       throw new EdgehaError("E_FENCE_AUTH", `BMC ${this.target.host}:${this.target.port} accepted the password but the session keys do not match: ${this.target.kg ? "the BMC key (hexadecimal_kg) is most likely wrong" : "the BMC most likely has a BMC key (K_G) set; give it as hexadecimal_kg"}`);
     }
+    this.established = true;
     this.debug(`RMCP+ session 0x${this.managedSid.toString(16)} open with cipher suite ${this.target.cipher}`);
     await this.request(0x06, 0x3b, Buffer.from([privilege]), signal);
   }
 
   private sessionPacket(message: Buffer): Buffer {
+    if (this.suite.authAlg === 0) return this.plainSessionPacket(message);
     const iv = randomBytes(16);
     const padLength = (16 - ((message.length + 1) % 16)) % 16;
     const plain = Buffer.concat([message, Buffer.from(Array.from({ length: padLength }, (_, i) => i + 1)), Buffer.from([padLength])]);
@@ -146,7 +153,22 @@ export class RmcpPlusSession {
     return Buffer.concat([RMCP, signed, hmac(this.suite.hash, this.k1, signed).subarray(0, this.suite.icvLength)]);
   }
 
+  /** Suite 0: the IPMI message as it is, neither encrypted nor signed. */
+  private plainSessionPacket(message: Buffer): Buffer {
+    this.sequence++;
+    const header = Buffer.alloc(12);
+    header[0] = 0x06; header[1] = PAYLOAD.ipmi;
+    header.writeUInt32LE(this.managedSid, 2);
+    header.writeUInt32LE(this.sequence, 6);
+    header.writeUInt16LE(message.length, 10);
+    return Buffer.concat([RMCP, header, message]);
+  }
+
   private openSessionMessage(message: Buffer): Buffer | undefined {
+    if (this.suite.authAlg === 0) {
+      if (message.length < 16 || message[4] !== 0x06 || message[5] !== PAYLOAD.ipmi || message.readUInt32LE(6) !== this.remoteSid) return undefined;
+      return message.subarray(16, 16 + message.readUInt16LE(14));
+    }
     if (message.length < 16 || message[4] !== 0x06 || message[5] !== (0xc0 | PAYLOAD.ipmi) || message.readUInt32LE(6) !== this.remoteSid) return undefined;
     const length = message.readUInt16LE(14);
     const signedEnd = message.length - this.suite.icvLength;
@@ -176,7 +198,7 @@ export class RmcpPlusSession {
 
   async close(signal: AbortSignal): Promise<void> {
     try {
-      if (this.aesKey.length) await this.request(0x06, 0x3c, u32(this.managedSid), signal);
+      if (this.established) await this.request(0x06, 0x3c, u32(this.managedSid), signal);
     } catch { /* the session times out on the BMC anyway */ } finally {
       this.socket.close();
     }
