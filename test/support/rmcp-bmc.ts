@@ -7,10 +7,12 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 
-interface Suite { hash: "sha1" | "sha256"; authAlg: number; integrityAlg: number; hashLength: number; icvLength: number }
+interface Suite { hash: "sha1" | "sha256"; authAlg: number; integrityAlg: number; confidentialityAlg: number; hashLength: number; icvLength: number }
 const SUITES: Record<number, Suite> = {
-  3: { hash: "sha1", authAlg: 1, integrityAlg: 1, hashLength: 20, icvLength: 12 },
-  17: { hash: "sha256", authAlg: 3, integrityAlg: 4, hashLength: 32, icvLength: 16 },
+  // Suite 0: RAKP-none, no integrity, no encryption; any password is accepted (only when offered).
+  0: { hash: "sha1", authAlg: 0, integrityAlg: 0, confidentialityAlg: 0, hashLength: 0, icvLength: 0 },
+  3: { hash: "sha1", authAlg: 1, integrityAlg: 1, confidentialityAlg: 1, hashLength: 20, icvLength: 12 },
+  17: { hash: "sha256", authAlg: 3, integrityAlg: 4, confidentialityAlg: 1, hashLength: 32, icvLength: 16 },
 };
 
 export interface RmcpBmcOptions {
@@ -18,7 +20,7 @@ export interface RmcpBmcOptions {
   password: string;
   /** The BMC key K_G (hex); without it the user's key is used, as the specification says. */
   kgHex?: string;
-  /** Cipher suites offered (3 and/or 17). */
+  /** Cipher suites offered (0, 3 and/or 17); 3 and 17 by default. */
   suites?: number[];
 }
 
@@ -89,7 +91,14 @@ export class RmcpBmc {
       return;
     }
     const session = this.sessions.get(sid);
-    if (!session?.k1 || payloadType !== 0x00 || (message[5]! & 0xc0) !== 0xc0) return;
+    if (!session?.k1 || payloadType !== 0x00) return;
+    if (session.suite.authAlg === 0) {
+      if ((message[5]! & 0xc0) !== 0) return;
+      const response = this.command(message.subarray(16, 16 + length), session);
+      if (response) this.send(remote, this.sessionPacket(session, response));
+      return;
+    }
+    if ((message[5]! & 0xc0) !== 0xc0) return;
     const signedEnd = message.length - session.suite.icvLength;
     const icv = hmac(session.suite.hash, session.k1, message.subarray(4, signedEnd)).subarray(0, session.suite.icvLength);
     if (!timingSafeEqual(icv, message.subarray(signedEnd))) return;
@@ -124,15 +133,15 @@ export class RmcpBmc {
     const consoleSid = payload.readUInt32LE(4);
     const auth = payload[12]!, integrity = payload[20]!, confidentiality = payload[28]!;
     const number = Object.entries(SUITES).find(([id, suite]) => this.suites.includes(Number(id)) && suite.authAlg === auth && suite.integrityAlg === integrity)?.[0];
-    // Status 0x11: invalid integrity algorithm (the suite is not offered); 0x10 for authentication.
-    if (number === undefined || confidentiality !== 1) {
+    // Status 0x11: invalid integrity algorithm (the suite is not offered); 0x12 for confidentiality.
+    if (number === undefined || confidentiality !== SUITES[Number(number)]!.confidentialityAlg) {
       this.send(remote, this.plainPacket(0x11, Buffer.concat([Buffer.from([tag, number === undefined ? 0x11 : 0x12, 0, 0]), u32(consoleSid)])));
       return;
     }
     const managedSid = (randomBytes(4).readUInt32LE() | 1) >>> 0;
     this.sessions.set(managedSid, { suite: SUITES[Number(number)]!, consoleSid, managedSid, sequence: 0 });
     const algorithm = (type: number, value: number) => Buffer.from([type, 0, 0, 8, value, 0, 0, 0]);
-    this.send(remote, this.plainPacket(0x11, Buffer.concat([Buffer.from([tag, 0, 4, 0]), u32(consoleSid), u32(managedSid), algorithm(0, auth), algorithm(1, integrity), algorithm(2, 1)])));
+    this.send(remote, this.plainPacket(0x11, Buffer.concat([Buffer.from([tag, 0, 4, 0]), u32(consoleSid), u32(managedSid), algorithm(0, auth), algorithm(1, integrity), algorithm(2, confidentiality)])));
   }
 
   private rakp1(payload: Buffer, remote: RemoteInfo): void {
@@ -149,7 +158,7 @@ export class RmcpBmc {
     session.rm = Buffer.from(payload.subarray(8, 24));
     session.rc = randomBytes(16);
     session.roleName = Buffer.concat([Buffer.from([role, name.length]), name]);
-    const code = hmac(session.suite.hash, this.kuid, u32(session.consoleSid), u32(session.managedSid), session.rm, session.rc, this.guid, session.roleName);
+    const code = session.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(session.suite.hash, this.kuid, u32(session.consoleSid), u32(session.managedSid), session.rm, session.rc, this.guid, session.roleName);
     this.send(remote, this.plainPacket(0x13, Buffer.concat([Buffer.from([tag, 0, 0, 0]), u32(session.consoleSid), session.rc, this.guid, code])));
   }
 
@@ -158,7 +167,7 @@ export class RmcpBmc {
     const session = this.sessions.get(payload.readUInt32LE(4));
     if (!session?.rc || !session.rm || !session.roleName) return;
     const { hash, hashLength, icvLength } = session.suite;
-    const expected = hmac(hash, this.kuid, session.rc, u32(session.consoleSid), session.roleName);
+    const expected = session.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(hash, this.kuid, session.rc, u32(session.consoleSid), session.roleName);
     const got = payload.subarray(8, 8 + hashLength);
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
       this.sessions.delete(session.managedSid);
@@ -171,7 +180,7 @@ export class RmcpBmc {
     // Const 1 and 2 are 20 bytes for every suite (ipmitool agrees for SHA-256 too).
     session.k1 = hmac(hash, sik, Buffer.alloc(20, 1));
     session.k2 = hmac(hash, sik, Buffer.alloc(20, 2)).subarray(0, 16);
-    const icv = hmac(hash, sik, session.rm, u32(session.managedSid), this.guid).subarray(0, icvLength);
+    const icv = session.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(hash, sik, session.rm, u32(session.managedSid), this.guid).subarray(0, icvLength);
     this.send(remote, this.plainPacket(0x15, Buffer.concat([Buffer.from([tag, 0, 0, 0]), u32(session.consoleSid), icv])));
   }
 
@@ -204,6 +213,14 @@ export class RmcpBmc {
   }
 
   private sessionPacket(session: Session, message: Buffer): Buffer {
+    if (session.suite.authAlg === 0) {
+      const header = Buffer.alloc(12);
+      header[0] = 0x06; header[1] = 0x00;
+      header.writeUInt32LE(session.consoleSid, 2);
+      header.writeUInt32LE(++session.sequence, 6);
+      header.writeUInt16LE(message.length, 10);
+      return Buffer.concat([RMCP, header, message]);
+    }
     const iv = randomBytes(16);
     const padLength = (16 - ((message.length + 1) % 16)) % 16;
     const plain = Buffer.concat([message, Buffer.from(Array.from({ length: padLength }, (_, index) => index + 1)), Buffer.from([padLength])]);
