@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { EdgehaError } from "../../src/common/errors";
+import { completionError } from "./completion";
 
 const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
 
@@ -168,7 +169,7 @@ export class Lan15Session {
     // The sequence number advances with every message and skips 0, which means "outside a session".
     this.inboundSequence = (this.inboundSequence + 1) >>> 0 || 1;
     const response = await this.send(netFn, command, data, signal, { type: this.authType, sessionId: this.sessionId, sequence: this.inboundSequence });
-    if (response.code !== 0) throw new EdgehaError("E_FENCE_IPMI", `BMC answered command 0x${netFn.toString(16)}/0x${command.toString(16)} with completion code 0x${response.code.toString(16)}`);
+    if (response.code !== 0) throw completionError(netFn, command, response.code);
     return response.data;
   }
 

@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { EdgehaError } from "../../src/common/errors";
+import { completionError } from "./completion";
 
 const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
 const PAYLOAD = { ipmi: 0x00, openReq: 0x10, openResp: 0x11, rakp1: 0x12, rakp2: 0x13, rakp3: 0x14, rakp4: 0x15 } as const;
@@ -192,7 +193,7 @@ export class RmcpPlusSession {
       return got && got.length >= 8 && got[4] === seq << 2 && got[5] === command ? got : undefined;
     }, `command 0x${netFn.toString(16)}/0x${command.toString(16)}`, signal);
     const code = response[6]!;
-    if (code !== 0) throw new EdgehaError("E_FENCE_IPMI", `BMC answered command 0x${netFn.toString(16)}/0x${command.toString(16)} with completion code 0x${code.toString(16)}`);
+    if (code !== 0) throw completionError(netFn, command, code);
     return response.subarray(7, response.length - 1);
   }
 
