@@ -2,6 +2,7 @@
 // every power change is confirmed independently with ipmitool -I lanplus -C 3.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSocket } from "node:dgram";
+import { spawnSync } from "node:child_process";
 import { reasonMissing } from "../../support/environment";
 import { ipmitoolPower, startSimBmc, type SimBmc, captureLines } from "../../support/ipmi/sim";
 import { ipmilanDriver } from "../../../fence-drivers/ipmilan/index";
@@ -49,6 +50,17 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
     const all = [...c.out, ...c.err].join("\n");
     expect(all).toMatch(/password is most likely wrong/);
     expect(all).not.toContain(wrong);
+  });
+
+  // fence_ipmilan is a single-port device: -o list prints a NOTICE (no plug) and exits 0.
+  it.skipIf(reasonMissing("fence_ipmilan") !== "")("list: exit 0 and no plug, as fence_ipmilan -o list against the same BMC", async () => {
+    const theirs = spawnSync("fence_ipmilan", ["-o", "list", "-a", "127.0.0.1", "-u", String(port), "-l", bmc.user, "-P", "-C", "3"], { env: { ...process.env }, input: "", encoding: "utf8", timeout: 30_000 });
+    expect(theirs.status).toBe(0);
+    const theirLines = theirs.stdout.split("\n").filter(Boolean);
+    expect(theirLines.every((line) => line.startsWith("NOTICE:"))).toBe(true);
+    const c = captureLines();
+    expect(await runFenceAgent(ipmilanDriver, options({ action: "list" }), c.io)).toBe(0);
+    expect(c.out).toEqual([]);
   });
 
   it("cipher suite 0 is refused", async () => {
