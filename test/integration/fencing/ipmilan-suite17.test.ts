@@ -12,6 +12,8 @@ import { runFenceAgent } from "../../../fence-drivers/common/index";
 // The responder is validated with ipmitool; without it nothing here would prove anything.
 const missing = reasonMissing("ipmitool");
 const KG = "5eed0c0ffee15bad5eed0c0ffee15bad5eed0c0f";
+// A key typed as text (ipmitool -k); hexadecimal_kg carries its bytes.
+const KG_TEXT = "edgeha-kg-text";
 
 // Asynchronous: the test BMC answers from this same process.
 function ipmitool(port: number, args: string[], extra: string[] = []): Promise<{ ok: boolean; out: string }> {
@@ -25,10 +27,12 @@ function ipmitool(port: number, args: string[], extra: string[] = []): Promise<{
 describe.skipIf(missing !== "")("ipmilan cipher suite 17 and K_G against a test BMC that ipmitool accepts", () => {
   const plain = new RmcpBmc({ user: "fencer", password: "s3cret-17" });
   const keyed = new RmcpBmc({ user: "fencer", password: "s3cret-17", kgHex: KG });
+  const textKeyed = new RmcpBmc({ user: "fencer", password: "s3cret-17", kgHex: Buffer.from(KG_TEXT).toString("hex") });
+  let textKeyedPort = 0;
   let plainPort = 0;
   let keyedPort = 0;
-  beforeAll(async () => { plainPort = await plain.listen(); keyedPort = await keyed.listen(); });
-  afterAll(async () => { await plain.close(); await keyed.close(); });
+  beforeAll(async () => { plainPort = await plain.listen(); keyedPort = await keyed.listen(); textKeyedPort = await textKeyed.listen(); });
+  afterAll(async () => { await plain.close(); await keyed.close(); await textKeyed.close(); });
 
   const run = async (port: number, input: Record<string, string>) => {
     const captured = captureLines();
@@ -50,6 +54,13 @@ describe.skipIf(missing !== "")("ipmilan cipher suite 17 and K_G against a test 
   it("ipmitool needs the right K_G (-y) for the keyed BMC", async () => {
     expect((await ipmitool(keyedPort, ["chassis", "power", "status"], ["-P", "s3cret-17", "-C", "17", "-y", KG])).out).toMatch(/Chassis Power is on/);
     expect((await ipmitool(keyedPort, ["chassis", "power", "status"], ["-P", "s3cret-17", "-C", "17"])).ok).toBe(false);
+  }, 60_000);
+
+  it("ipmitool -k (the key as text) and our driver with that key in hexadecimal agree", async () => {
+    expect((await ipmitool(textKeyedPort, ["chassis", "power", "status"], ["-P", "s3cret-17", "-C", "17", "-k", KG_TEXT])).out).toMatch(/Chassis Power is on/);
+    expect((await ipmitool(textKeyedPort, ["chassis", "power", "status"], ["-P", "s3cret-17", "-C", "17", "-k", "not-the-key"])).ok).toBe(false);
+    expect((await run(textKeyedPort, { action: "off", hexadecimal_kg: Buffer.from(KG_TEXT).toString("hex") })).code).toBe(0);
+    expect(textKeyed.power).toBe("off");
   }, 60_000);
 
   it("our driver with cipher 17: status, off, on, reboot, each seen by the BMC and confirmed by ipmitool", async () => {
