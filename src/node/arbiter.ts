@@ -8,12 +8,13 @@ import { arbiterRequest, initialArbiter, type ArbiterSettings, type ArbiterState
 import type { Logger } from "../common/log";
 
 export const ARBITER_ID = 0;
-const NODE_IDS = Array.from({ length: 65535 }, (_, index) => index + 1);
+/** Every node id a cluster may use: made when an arbiter starts, not in every process that loads this module. */
+const nodeIds = (): number[] => Array.from({ length: 65535 }, (_, index) => index + 1);
 
 export interface ArbiterServer { port: number; close(): Promise<void> }
 
 export async function startArbiter(options: { host: string; port: number; clusterName: string; authkey: Buffer; settings: ArbiterSettings; logger: Logger; nowMs?: () => number }): Promise<ArbiterServer> {
-  const codec = new FrameCodec({ clusterName: options.clusterName, authkey: options.authkey, knownSenders: NODE_IDS, localId: ARBITER_ID });
+  const codec = new FrameCodec({ clusterName: options.clusterName, authkey: options.authkey, knownSenders: nodeIds(), localId: ARBITER_ID });
   const nowMs = options.nowMs ?? (() => performance.now());
   const incarnation = Math.floor(Date.now() / 1000) >>> 0;
   let sequence = 0;
