@@ -2,6 +2,7 @@
 // no clock, I/O or randomness. This first version covers primitives (group members
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
+import { definitionChange, parentInstanceSets } from "./digest";
 import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
@@ -1002,6 +1003,23 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
     byResource.set(member.id, [action]);
     return true;
   };
+  // A resource staying where it runs is restarted when its recorded parameters differ from the configuration.
+  const parents = parentInstanceSets(context.cib.resources);
+  const statusByNode = new Map(context.cib.status.map((status) => [status.uname, status]));
+  const attributesByNode = new Map(context.nodes.map((node) => [node.name, node.attributes]));
+  for (const unit of units) {
+    if (unit.orphan) continue;
+    unit.members.forEach((member, index) => {
+      const state = context.states.get(member.id);
+      const node = state?.activeOn.length === 1 ? state.activeOn[0]! : undefined;
+      if (node === undefined || context.placed.get(unit.id) !== node) return;
+      const historyId = state!.historyIds?.[node] ?? member.id;
+      const history = statusByNode.get(node)?.resources.find((entry) => entry.id === historyId);
+      if (!history) return;
+      const base = unit.clone ? unit.clone.bases[index]! : member.id;
+      if (definitionChange(member, parents.get(base) ?? [], history.operations, attributesByNode.get(node) ?? {}) === "restart") restart(unit, member, node, "resource definition change");
+    });
+  }
   for (let round = 0, changed = true; changed && round < 50; round++) {
     changed = false;
     for (const unit of units) {

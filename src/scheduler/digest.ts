@@ -1,0 +1,100 @@
+// Definition-change detection from the operation history (Pacemaker's "op-digest").
+//
+// When an executor records a start (or a probe, promote, migrate_from), it stores an MD5
+// digest of the parameters the agent ran with. If the configuration now gives other
+// parameters, the resource must be restarted where it runs to apply them (or reloaded,
+// when the agent reported which parameters need a restart and none of those changed).
+//
+// The digest is the MD5 of the parameter set written as one XML element, attributes sorted
+// by name: ` <parameters a="1" b="2"/>` followed by a newline. Parameters are the resource's
+// instance attributes (a group's or clone's own ones inherited, the resource's winning), plus
+// the instance attributes of the configured operation the record stands for. Meta
+// attributes (CRM_meta_*) take no part for non-recurring operations.
+//
+// Pure: hashing is computation, no clock or I/O.
+import { createHash } from "node:crypto";
+import type { Cib, NvSet, OperationRecord, Primitive, Resource } from "../cib";
+import { ruleMatches, type NodeAttributes } from "./rules";
+
+export type DefinitionChange = "none" | "restart" | "reload";
+
+function escapeValue(value: string): string {
+  return value.replace(/[&<>"\n\r\t]/g, (character) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;" })[character]!);
+}
+
+/** MD5 of a parameter set as the executor records it. */
+export function parameterDigest(parameters: Record<string, string>): string {
+  const names = Object.keys(parameters).sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+  const text = ` <parameters${names.map((name) => ` ${name}="${escapeValue(parameters[name]!)}"`).join("")}/>\n`;
+  return createHash("md5").update(text).digest("hex");
+}
+
+/** Sets that apply on a node (no rule, or a rule the node satisfies), first value wins. */
+function valuesOn(sets: readonly NvSet[], attributes: NodeAttributes, into: Record<string, string>): void {
+  for (const set of sets) {
+    if (set.rule && !ruleMatches(set.rule, attributes)) continue;
+    // "#default" stands for "no value": the parameter is left out.
+    for (const [key, value] of Object.entries(set.values)) if (!(key in into) && value.toLowerCase() !== "#default") into[key] = value;
+  }
+}
+
+/** For every configured primitive id: the instance-attribute sets of its parents, innermost first. */
+export function parentInstanceSets(resources: readonly Resource[]): Map<string, NvSet[][]> {
+  const result = new Map<string, NvSet[][]>();
+  const visit = (resource: Resource, parents: NvSet[][]): void => {
+    if (resource.kind === "primitive") result.set(resource.id, parents);
+    else if (resource.kind === "group") for (const member of resource.members) visit(member, [resource.instance, ...parents]);
+    else visit(resource.child, [resource.instance, ...parents]);
+  };
+  for (const resource of resources) visit(resource, []);
+  return result;
+}
+
+/**
+ * What a resource's non-recurring history on one node asks for: nothing, a restart (a
+ * parameter that needs one changed, or the digest changed and the agent cannot reload), or
+ * a reload (only reloadable parameters changed). Records before the last start, and all
+ * records when a later stop ended it, are not looked at.
+ */
+export function definitionChange(primitive: Primitive, parents: readonly NvSet[][], records: readonly OperationRecord[], attributes: NodeAttributes): DefinitionChange {
+  const sorted = [...records].sort((left, right) => (left.callId < 0 ? Number.MAX_SAFE_INTEGER : left.callId) - (right.callId < 0 ? Number.MAX_SAFE_INTEGER : right.callId));
+  let start = -1;
+  let stop = -1;
+  sorted.forEach((record, index) => {
+    const success = record.rcCode === 0 || record.rcCode === 8 || record.opStatus === -1;
+    if ((record.operation === "start" || record.operation === "migrate_from") && success) start = index;
+    else if (record.operation === "monitor" && record.intervalMs === 0 && (record.rcCode === 0 || record.rcCode === 8)) start = index;
+    else if (record.operation === "stop" && record.rcCode === 0) stop = index;
+  });
+  if (start < 0 || stop > start) return "none";
+  const base: Record<string, string> = {};
+  valuesOn(primitive.instance, attributes, base);
+  for (const sets of parents) valuesOn(sets, attributes, base);
+  // The start operation's own instance attributes join the parameters of every record checked against the start.
+  const startOp = primitive.operations.find((op) => op.name === "start" && op.intervalMs === 0);
+  const extra: Record<string, string> = {};
+  if (startOp) valuesOn(startOp.instance, attributes, extra);
+  const all = { ...base, ...extra };
+  let result: DefinitionChange = "none";
+  for (const record of sorted.slice(start)) {
+    if (record.intervalMs !== 0 || !["start", "monitor", "promote", "migrate_from"].includes(record.operation)) continue;
+    const recorded = record.attributes["op-digest"];
+    const restartDigest = record.attributes["op-restart-digest"];
+    if (restartDigest !== undefined) {
+      const forced = record.attributes["op-force-restart"];
+      const kept = forced === undefined ? all : Object.fromEntries(Object.entries(all).filter(([name]) => ` ${forced} `.includes(` ${name} `)));
+      if (parameterDigest(kept) !== restartDigest) return "restart";
+    }
+    if (recorded === undefined || parameterDigest(all) === recorded) continue;
+    // Extra parameters configured on the operation itself always take a restart to apply.
+    if (Object.keys(extra).length > 0 || restartDigest === undefined) return "restart";
+    // An agent cannot reload a resource whose start is still in progress: it is restarted.
+    if (record.opStatus === -1) return "restart";
+    result = "reload";
+  }
+  return result;
+}
+
+export function primitiveParents(cib: Cib): Map<string, NvSet[][]> {
+  return parentInstanceSets(cib.resources);
+}
