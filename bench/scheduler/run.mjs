@@ -26,7 +26,7 @@ export function generateCib(primitives, nodeCount) {
     if (index % 3 !== 0) running.get(nodes[(index * 7) % nodeCount]).push(id);
   }
   const status = nodes.map((node, position) => {
-    const history = running.get(node).map((id, call) => `<lrm_resource id="${id}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${id}_last_0" operation="start" operation_key="${id}_start_0" call-id="${call + 1}" rc-code="0" op-status="0" interval="0" crm-debug-origin="bench" transition-key="1:1:0:00000000-0000-0000-0000-000000000000" transition-magic="0:0;1:1:0:00000000-0000-0000-0000-000000000000" exec-time="0" queue-time="0" op-digest="00000000000000000000000000000000"/></lrm_resource>`);
+    const history = running.get(node).map((id, call) => `<lrm_resource id="${id}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${id}_last_0" operation="start" operation_key="${id}_start_0" call-id="${call + 1}" rc-code="0" op-status="0" interval="0" crm-debug-origin="bench" transition-key="1:1:0:00000000-0000-0000-0000-000000000000" transition-magic="0:0;1:1:0:00000000-0000-0000-0000-000000000000" exec-time="0" queue-time="0"/></lrm_resource>`);
     return `<node_state id="${position + 1}" uname="${node}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${position + 1}"><lrm_resources>${history.join("")}</lrm_resources></lrm></node_state>`;
   });
   return `<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.8" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1"><configuration><crm_config><cluster_property_set id="opts"><nvpair id="opts-stonith" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>`
