@@ -85,7 +85,8 @@ describe.skipIf(Boolean(missing))(`namespace testbed ${missing}`, () => {
     expect(before.length).toBeGreaterThan(1);
     const off = testbed.ipmitool("node2", "chassis", "power", "off");
     expect(off.status, off.stderr).toBe(0);
-    await waitFor("node2 to lose its processes", () => testbed.pids("node2").length === 0);
+    // A killed process leaves the namespace before it has finished exiting: wait for both.
+    await waitFor("node2 to lose its processes", () => testbed.pids("node2").length === 0 && before.filter(alive).length === 0);
     expect(before.filter(alive)).toEqual([]);
     expect(testbed.bmcEvents("node2").some((line) => / power 0$/.test(line))).toBe(true);
     expect(testbed.ipmitool("node2", "chassis", "power", "status").stdout).toMatch(/Chassis Power is off/);
