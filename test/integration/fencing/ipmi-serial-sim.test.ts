@@ -39,6 +39,7 @@ describe.skipIf(missing !== "").each([["basic", "Direct"], ["terminal", "Termina
     }
   });
 
+  // Basic Mode only: Terminal Mode lines carry no checksum of their own that could be made wrong.
   it.runIf(mode === "basic")("a request with a wrong checksum is not executed", async () => {
     const before = sim.events().length;
     const packet = encodeBasic({ netFn: 0x00, lun: 0, seq: 9, cmd: 0x02, data: Buffer.from([0x00]) });
