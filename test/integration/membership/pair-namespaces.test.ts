@@ -232,7 +232,8 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
       expect(a?.quorum.quorate && b?.quorum.quorate).not.toBe(true);
     });
     healAll();
-    await waitForViews("the pair to form again", agents, formed);
+    // A healed split waits out the rejoin hold, doubled by the flap: the same bound as the other heals.
+    await waitForViews("the pair to form again", agents, formed, 30_000);
     arbiter.kill();
     await waitForViews("the arbiter reported unreachable", agents, (all) => all.every((view) => view.arbiter.state === "unreachable"));
     await watch(agents, 2500, (all) => {
