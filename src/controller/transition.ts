@@ -68,6 +68,7 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
         break;
       case "recover":
       case "restart":
+      case "reload":
         if (action.node === undefined && action.to !== undefined) {
           // Recovery on another node (crm_simulate prints it with from/to): stop there, start here.
           const copies = new Set([...(action.from ? [action.from] : []), ...(active.get(resource)?.activeOn ?? [])]);

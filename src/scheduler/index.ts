@@ -8,7 +8,7 @@ import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, typ
 export const INFINITY = 1_000_000;
 
 export interface ScheduledAction {
-  action: "start" | "stop" | "move" | "recover" | "restart" | "fence" | "promote" | "demote";
+  action: "start" | "stop" | "move" | "recover" | "restart" | "reload" | "fence" | "promote" | "demote";
   resource?: string;
   node?: string;
   from?: string;
@@ -990,7 +990,7 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
   const restart = (unit: PlacementUnit, member: Primitive, node: string, reason: string): boolean => {
     const state = context.states.get(member.id);
     if (!state || state.activeOn.length !== 1 || state.activeOn[0] !== node || context.placed.get(unit.id) !== node || context.blocked.has(unit.id)) return false;
-    const existing = byResource.get(member.id) ?? [];
+    const existing = dropReload(context.actions, byResource.get(member.id) ?? []);
     if (existing.some((action) => action.action !== "promote" && action.action !== "demote")) return false;
     const roleChange = existing[0];
     if (roleChange) context.actions.splice(context.actions.indexOf(roleChange), 1);
@@ -1017,7 +1017,9 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
       const history = statusByNode.get(node)?.resources.find((entry) => entry.id === historyId);
       if (!history) return;
       const base = unit.clone ? unit.clone.bases[index]! : member.id;
-      if (definitionChange(member, parents.get(base) ?? [], history.operations, attributesByNode.get(node) ?? {}) === "restart") restart(unit, member, node, "resource definition change");
+      const change = definitionChange(member, parents.get(base) ?? [], history.operations, attributesByNode.get(node) ?? {});
+      if (change === "restart") restart(unit, member, node, "resource definition change");
+      else if (change === "reload") reload(context, unit, member, node, byResource);
     });
   }
   for (let round = 0, changed = true; changed && round < 50; round++) {
@@ -1044,6 +1046,28 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
       }
     }
   }
+}
+
+/**
+ * Only reloadable parameters changed on a resource that stays where it runs: the agent
+ * applies them in place (a reload), which restarts nothing ordered after it. A resource with
+ * any other action (moving, recovering, stopping) takes its new parameters with its start.
+ */
+function reload(context: PlacementContext, unit: PlacementUnit, member: Primitive, node: string, byResource: Map<string, ScheduledAction[]>): void {
+  if ((byResource.get(member.id) ?? []).length > 0 || context.blocked.has(unit.id)) return;
+  const memberMeta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+  if (context.cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") return;
+  const state = context.states.get(member.id);
+  let action: ScheduledAction = { action: "reload", resource: member.id, node, reason: "resource definition change" };
+  if (unit.clone?.promotable) action = { ...action, role: (state?.promotedOn ?? []).includes(node) ? "Promoted" : "Unpromoted" };
+  context.actions.push(action);
+  byResource.set(member.id, [action]);
+}
+
+/** A restart applies new parameters too: a pending reload of the same resource is dropped. Returns the other actions. */
+function dropReload(actions: ScheduledAction[], existing: ScheduledAction[]): ScheduledAction[] {
+  for (const action of existing) if (action.action === "reload") actions.splice(actions.indexOf(action), 1);
+  return existing.filter((action) => action.action !== "reload");
 }
 
 function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target: string | undefined, meta: Record<string, string>, memberScores: Record<string, number>[]): void {

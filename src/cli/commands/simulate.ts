@@ -13,6 +13,7 @@ export function describeAction(action: ScheduledAction): string {
     case "start": return `Start      ${action.resource} ( ${action.node} )`;
     case "stop": return `Stop       ${action.resource} ( ${action.node} )`;
     case "restart": return `Restart    ${action.resource} ( ${action.node} )`;
+    case "reload": return `Reload     ${action.resource} ( ${action.node}${roleText(action)} )`;
     case "recover": return action.node !== undefined ? `Recover    ${action.resource} ( ${action.node}${roleText(action)} )` : `Recover    ${action.resource} ( ${action.from} -> ${action.to}${roleText(action)} )`;
     case "promote": return `Promote    ${action.resource} ( ${action.from_role ?? "Unpromoted"} -> ${action.to_role ?? "Promoted"} ${action.node} )`;
     case "demote": return `Demote     ${action.resource} ( ${action.from_role ?? "Promoted"} -> ${action.to_role ?? "Unpromoted"} ${action.node} )`;
