@@ -52,6 +52,10 @@ export interface NodeState {
   maintenance?: boolean;
   /** The node asked to shut down: it keeps no resources. */
   shuttingDown: boolean;
+  /** In the membership but not ready to run resources (it has not joined yet): nothing can be probed there. */
+  pending?: boolean;
+  /** Why an unclean node must be fenced, when its membership entry tells. */
+  uncleanReason?: string;
   /** Attributes rules can test: #uname, #id, #kind, then the node's own and transient ones. */
   attributes: NodeAttributes;
 }
@@ -68,7 +72,7 @@ export interface ResourceState {
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
-  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean }>;
+  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
@@ -92,7 +96,7 @@ function truthy(value: string | undefined): boolean {
 
 /** Pass 1: node states from the nodes section and node_state entries. */
 export function unpackNodes(cib: Cib): NodeState[] {
-  const startupFencing = clusterOptions(cib).options.startupFencing;
+  const { startupFencing, stonithEnabled: fencingEnabled } = clusterOptions(cib).options;
   return cib.nodes.map((node) => {
     const status = cib.status.find((entry) => entry.uname === node.uname || entry.id === node.id);
     const attributes = flattenSets(node.instance);
@@ -102,7 +106,8 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const online = inMembership && controllerUp && (status?.attributes.join ?? "member") === "member";
     // A node expected to be a member that left without a clean shutdown must be fenced.
     // Never seen since the cluster started: unclean too, unless startup-fencing is off.
-    const unclean = status === undefined ? startupFencing : !online && status.attributes.expected === "member";
+    const membership = status === undefined ? undefined : membershipWithFencing(status.attributes, transient);
+    const unclean = status === undefined ? startupFencing : fencingEnabled ? membership!.unclean : !online && status.attributes.expected === "member";
     const standby = truthy(attributes.standby) || truthy(transient.standby);
     // A shutdown request is the transient "shutdown" attribute (or the older node_state field): any non-zero time.
     const requested = (value: string | undefined) => value !== undefined && value !== "0" && value !== "";
@@ -111,8 +116,41 @@ export function unpackNodes(cib: Cib): NodeState[] {
     const ruleAttributes = { ...transient, ...attributes, "#uname": node.uname, "#id": node.id, "#kind": node.type === "remote" ? "remote" : "cluster", "#is_dc": isDc ? "true" : "false" };
     const maintenance = truthy(attributes.maintenance) || truthy(transient.maintenance);
     // A node in maintenance that left is not fenced: its resources are unmanaged.
-    return { name: node.uname, online, unclean: unclean && !maintenance, standby, shuttingDown, attributes: ruleAttributes, ...(maintenance ? { maintenance } : {}) };
+    const pending = fencingEnabled && membership?.pending === true && !shuttingDown;
+    return { name: node.uname, online, unclean: unclean && !maintenance, standby, shuttingDown, attributes: ruleAttributes, ...(maintenance ? { maintenance } : {}), ...(pending ? { pending } : {}),
+      ...(unclean && membership?.reason ? { uncleanReason: membership.reason } : {}) };
   });
+}
+
+/**
+ * How a node's membership entry reads when fencing is enabled, as Pacemaker reads it: a node
+ * whose entry says nothing about cluster membership was never seen and is fenced, so is one
+ * the join refused (banned), one expected up that left the membership, one whose controller
+ * is gone, and one asked to terminate. A node not expected up that is in the membership (or
+ * whose controller runs), or one that has not finished joining, is pending: present, able to
+ * run nothing yet. A node shutting down is never fenced for its membership.
+ */
+function membershipWithFencing(entry: Record<string, string>, transient: Record<string, string>): { unclean: boolean; pending: boolean; reason?: string } {
+  const shutdownValue = transient.shutdown ?? entry.shutdown;
+  if (shutdownValue !== undefined && shutdownValue !== "0" && shutdownValue !== "") return { unclean: false, pending: false };
+  const inCluster = entry.in_ccm;
+  const member = truthy(inCluster);
+  const controllerUp = entry.crmd === "online";
+  const join = entry.join;
+  const expected = entry.expected ?? "down";
+  const terminateValue = transient.terminate;
+  const terminate = truthy(terminateValue) || (terminateValue !== undefined && /^[1-9]/.test(terminateValue));
+  const fence = (reason: string) => ({ unclean: true, pending: false, reason });
+  if (inCluster === undefined) return fence("peer has not been seen by the cluster");
+  if (join === "banned") return fence("peer failed Pacemaker membership criteria");
+  if (!terminate && expected === "down") return { unclean: false, pending: member || controllerUp };
+  if (terminate && join === "down" && !member && !controllerUp) return { unclean: false, pending: false };
+  if (!member) return fence("peer is no longer part of the cluster");
+  if (!controllerUp) return fence("peer process is no longer available");
+  if (terminate) return fence("termination was requested");
+  if (join === "member") return { unclean: false, pending: false };
+  if (join === "pending" || join === "down") return { unclean: false, pending: true };
+  return fence("peer was in an unknown state");
 }
 
 /** Pass 2: where each resource is active, from the last result of each operation. */
@@ -130,7 +168,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let startFailed = false;
       let hardError = false;
       let promoted = false;
-      let failedOperation: { operation: string; intervalMs: number; hard?: boolean } | undefined;
+      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean } | undefined;
       let hardFailure = false;
       let bannedSince = Number.NaN;
       for (let record of records) {
@@ -163,7 +201,8 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         else { failed = true; active = true; if (name === "start") startFailed = true; }
         if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
         if (hardError && [2, 4, 5, 6].includes(record.rcCode)) bannedSince = Number(record.attributes["last-rc-change"] ?? Number.NaN);
-        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}) };
+        // The executor itself found no agent (operation status 7): a failure on-fail=ignore cannot hide.
+        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}) };
         if (!failed) { failedOperation = undefined; hardFailure = false; }
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
@@ -305,7 +344,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
     for (const node of nodes) if (node.unclean) {
       fenced.add(node.name);
-      actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: failureEffects.fenceReasons.get(node.name) ?? "peer is no longer part of the cluster" });
+      actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: failureEffects.fenceReasons.get(node.name) ?? node.uncleanReason ?? "peer is no longer part of the cluster" });
     }
   }
   const owners = new Map<string, string[]>();
@@ -325,6 +364,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
+  blockUnprobeableStarts(context, units);
   applyMandatoryOrders(context);
   for (const emit of context.pending) emit();
   impliedRestarts(context, units);
@@ -392,8 +432,9 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
       const configured = operation?.onFail?.toLowerCase();
       const onFail = configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
-      // A hard error (not installed, not configured) is never ignored.
-      if (onFail === "ignore" && !failure.hard) state.failedOn = state.failedOn.filter((name) => name !== nodeName);
+      // on-fail=ignore takes the operation as having succeeded: no failure and, for a hard
+      // error the agent returned, no ban either. Only an agent the executor could not find at all is never ignored.
+      if (onFail === "ignore" && !failure.notInstalled) ignoreFailure(state, nodeName, failure.hard === true);
       // A node that is to be fenced takes its failures with it.
       else if (onFail === "ignore") continue;
       else if (onFail === "block") { if (!node?.unclean) effects.blockedMembers.add(`${member.id}@${nodeName}`); }
@@ -407,6 +448,12 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
     }
   }
   return effects;
+}
+
+/** Forgets a failure on a node (on-fail=ignore); with `banned`, the ban its hard error set there too. */
+function ignoreFailure(state: ResourceState, nodeName: string, banned: boolean): void {
+  state.failedOn = state.failedOn.filter((name) => name !== nodeName);
+  if (banned) state.bannedOn = state.bannedOn.filter((name) => name !== nodeName);
 }
 
 interface PlacementContext {
@@ -704,6 +751,15 @@ function withDependentPreferences(context: PlacementContext, unit: PlacementUnit
   return result;
 }
 
+/**
+ * A resource whose start needs neither quorum nor fencing (meta "requires" is "nothing",
+ * on every member) may start and keep running without quorum. Fencing devices default to
+ * requiring quorum like anything else.
+ */
+function requiresNothing(cib: Cib, unit: PlacementUnit): boolean {
+  return unit.members.every((member) => ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase() === "nothing");
+}
+
 function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {
   if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
   if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
@@ -752,10 +808,9 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   // A group whose first member is to be stopped cannot run at all.
   const firstStopped = (metaOf(cib, unit.members[0]!)["target-role"] ?? "").toLowerCase() === "stopped";
   const unitStopped = unit.orphan === true || firstStopped || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
-  // Without quorum (stop or freeze policy) nothing may start (reported as blocked); with
-  // the stop policy fencing devices still start, as they need no quorum.
-  const fencingDevice = unit.members.every((member) => member.class === "stonith");
-  const policy = fencingDevice && context.policy === "stop" ? "ignore" : context.policy;
+  // Without quorum (stop or freeze policy) nothing may start (reported as blocked), except
+  // resources that require nothing to start (meta requires=nothing).
+  const policy = requiresNothing(cib, unit) ? "ignore" : context.policy;
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
@@ -788,6 +843,25 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   } else for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
   // Actions are derived once every placement (and promotion) is known.
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
+}
+
+/**
+ * Before a resource starts anywhere, its state must be known on every node in the
+ * membership (a probe runs where it has no history). On a pending node (in the membership,
+ * not joined yet) no probe can run, so a resource that runs nowhere and was never seen there
+ * cannot start: its start is blocked (and so is whatever needs it). A resource already running
+ * keeps running. Clone instances are left to their clone.
+ */
+function blockUnprobeableStarts(context: PlacementContext, units: PlacementUnit[]): void {
+  const pending = context.nodes.filter((node) => node.pending && !node.unclean);
+  if (pending.length === 0) return;
+  const known = new Map(context.cib.status.map((status) => [status.uname, new Set(status.resources.filter((entry) => entry.operations.some((record) => record.opStatus !== -1)).map((entry) => entry.id))]));
+  for (const unit of units) {
+    if (unit.clone || unit.orphan || context.placed.get(unit.id) === undefined) continue;
+    const first = unit.members[0]!;
+    if ((context.states.get(first.id)?.activeOn.length ?? 0) > 0) continue;
+    if (pending.some((node) => !(known.get(node.name)?.has(first.id) ?? false))) context.blocked.add(unit.id);
+  }
 }
 
 /**

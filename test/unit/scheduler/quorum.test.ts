@@ -22,9 +22,9 @@ describe("quorum and startup fencing", () => {
     expect(run({ quorum: true, fencing: true, startupFencing: false }).some((action) => action.action === "fence")).toBe(false);
   });
 
-  it("without quorum (policy stop) starts are reported as blocked, while a fencing device still starts", () => {
+  it("without quorum (policy stop) starts are reported as blocked, a fencing device's too (it requires quorum by default)", () => {
     expect(sameActions(run({ quorum: false, fencing: false }), [
-      { action: "start", resource: "fencer", node: "one" },
+      { action: "start", resource: "fencer", node: "one", blocked: true },
       { action: "start", resource: "app", node: "one", blocked: true },
     ])).toBe(true);
   });

@@ -85,10 +85,20 @@ describe("history details", () => {
     expect(solo(prim("svc"), lrm)).toEqual([]);
   });
 
-  it("'not installed' from a running resource's monitor fails it and bans the node, even with on-fail=ignore", () => {
+  it("an agent missing for the executor (operation status 7) fails a running resource and bans the node, even with on-fail=ignore", () => {
+    const ignoring = `<primitive id="svc" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="m" name="monitor" interval="10s" on-fail="ignore"/></operations></primitive>`;
+    const missing = `<lrm_rsc_op id="svc-3" operation="monitor" call-id="3" rc-code="5" op-status="7" interval="10000"/>`;
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 2, 0)}${missing}</lrm_resource>`;
+    expect(sameActions(solo(ignoring, lrm), [{ action: "recover", resource: "svc", from: "solo", to: "duo" }])).toBe(true);
+  });
+
+  it("'not installed' returned by the agent itself is ignored with on-fail=ignore: no failure, no ban", () => {
     const ignoring = `<primitive id="svc" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="m" name="monitor" interval="10s" on-fail="ignore"/></operations></primitive>`;
     const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 2, 0)}${op("svc", "monitor", 3, 5, 10000)}</lrm_resource>`;
-    expect(sameActions(solo(ignoring, lrm), [{ action: "recover", resource: "svc", from: "solo", to: "duo" }])).toBe(true);
+    expect(solo(ignoring, lrm)).toEqual([]);
+    // Without on-fail=ignore the same result fails it and bans the node.
+    const plain = `<primitive id="svc" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="m" name="monitor" interval="10s"/></operations></primitive>`;
+    expect(sameActions(solo(plain, lrm), [{ action: "recover", resource: "svc", from: "solo", to: "duo" }])).toBe(true);
   });
 
   it("a stop that must wait for a then blocked by its failure is itself blocked", () => {
