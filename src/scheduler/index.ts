@@ -323,6 +323,42 @@ function chooseNode(scores: Record<string, number>, current: string | undefined,
   return best;
 }
 
+/**
+ * The no-quorum-policy in force. With quorum it does not matter ("ignore"). "suicide" holds
+ * only with fencing enabled and once the cluster had quorum (the CIB's no-quorum-panic flag);
+ * otherwise, like an unknown value, it is "stop".
+ */
+function effectiveNoQuorumPolicy(cib: Cib, cluster: ReturnType<typeof clusterOptions>["options"], quorate: boolean): string {
+  if (quorate) return "ignore";
+  const configured = cluster.noQuorumPolicy.toLowerCase();
+  if (["ignore", "freeze", "demote", "stop"].includes(configured)) return configured;
+  const panic = cib.attributes["no-quorum-panic"];
+  if (configured === "suicide" && cluster.stonithEnabled && panic !== undefined && (truthy(panic) || /^[1-9]/.test(panic))) return "suicide";
+  return "stop";
+}
+
+/** Nodes in the cluster membership by their status entry (a node shutting down: while its controller runs). */
+function membershipNodes(cib: Cib): Set<string> {
+  const members = new Set<string>();
+  for (const status of cib.status) {
+    const shutdown = flattenSets(status.transient).shutdown ?? status.attributes.shutdown;
+    const leaving = shutdown !== undefined && shutdown !== "0" && shutdown !== "";
+    if (leaving ? status.attributes.crmd === "online" : truthy(status.attributes.in_ccm)) members.add(status.uname);
+  }
+  return members;
+}
+
+/**
+ * Whether a node can be fenced: fencing is enabled, and either the cluster may act (it has
+ * quorum, or no-quorum-policy is ignore) or the node is still in this partition's membership.
+ * (Pacemaker also requires a configured fencing device; edgeha's own configurations and tests
+ * rely on fencing without one in the CIB, so that condition is not applied.)
+ */
+function canFence(cluster: ReturnType<typeof clusterOptions>["options"], mayAct: boolean, inMembership: boolean): boolean {
+  if (!cluster.stonithEnabled) return false;
+  return mayAct || inMembership;
+}
+
 /** The whole pipeline. `now` is seconds since the epoch (kept for failure-timeout). */
 export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const { options: cluster } = clusterOptions(cib);
@@ -332,7 +368,9 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const actions: ScheduledAction[] = [];
   const fenced = new Set<string>();
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
-  const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
+  const policy = effectiveNoQuorumPolicy(cib, cluster, quorate);
+  // no-quorum-policy=suicide: every node of the partition without quorum fences itself.
+  if (policy === "suicide") for (const node of nodes) if (node.online) { node.unclean = true; node.online = false; node.uncleanReason = "cluster does not have quorum"; }
   const { units, factories } = placementUnits(cib, nodes.length);
   const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }));
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
@@ -341,8 +379,10 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   }
   forgetExpiredFailures(cib, units, states, options.now);
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
-  if (cluster.stonithEnabled && (quorate || policy === "ignore")) {
-    for (const node of nodes) if (node.unclean) {
+  const members = membershipNodes(cib);
+  const fenceable = (node: NodeState) => canFence(cluster, quorate || policy === "ignore", members.has(node.name));
+  {
+    for (const node of nodes) if (node.unclean && fenceable(node)) {
       fenced.add(node.name);
       actions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: failureEffects.fenceReasons.get(node.name) ?? node.uncleanReason ?? "peer is no longer part of the cluster" });
     }

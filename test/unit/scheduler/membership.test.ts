@@ -87,3 +87,28 @@ describe("requires and quorum", () => {
     ])).toBe(true);
   });
 });
+
+describe("fencing without quorum", () => {
+  it("a node still in this partition's membership can be fenced without quorum; a lost one cannot", () => {
+    // "sick" is in the membership but its controller is gone; "far" left the membership.
+    const xml = cluster({ sick: `in_ccm="true" crmd="offline" join="member" expected="member"`, far: `in_ccm="false" crmd="offline" join="down" expected="member"` }, { quorum: false });
+    expect(fenced(xml)).toEqual(["sick"]);
+    // With quorum both are fenced.
+    expect(fenced(cluster({ sick: `in_ccm="true" crmd="offline" join="member" expected="member"`, far: `in_ccm="false" crmd="offline" join="down" expected="member"` }))).toEqual(["far", "sick"]);
+  });
+
+  it("no-quorum-policy=suicide fences the partition's own nodes only once the cluster had quorum (no-quorum-panic)", () => {
+    const peers = { mate: `in_ccm="true" crmd="online" join="member" expected="member"` };
+    const neverQuorate = cluster(peers, { quorum: false, policy: "suicide", webSeenOn: ["hub", "mate"] });
+    // Never had quorum: the policy acts as "stop" and nobody is fenced.
+    expect(fenced(neverQuorate)).toEqual([]);
+    expect(plan(neverQuorate).some((action) => action.action === "start" && action.resource === "web" && action.blocked === true)).toBe(true);
+    const hadQuorum = neverQuorate.replace(`have-quorum="0"`, `have-quorum="0" no-quorum-panic="1"`);
+    expect(fenced(hadQuorum)).toEqual(["hub", "mate"]);
+  });
+
+  it("suicide needs fencing enabled: without it the policy is stop", () => {
+    const xml = cluster({}, { quorum: false, policy: "suicide", webSeenOn: ["hub"] }).replace(`name="stonith-enabled" value="true"`, `name="stonith-enabled" value="false"`).replace(`no-quorum-panic`, "x");
+    expect(fenced(xml.replace(`have-quorum="0"`, `have-quorum="0" no-quorum-panic="1"`))).toEqual([]);
+  });
+});
