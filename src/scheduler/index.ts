@@ -175,6 +175,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         const name = record.operation;
         const recurring = record.intervalMs > 0;
         // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
+        // A failed demote leaves it Unpromoted: staying Promoted would only repeat the demote, and recovery stops it anyway.
         if (record.opStatus === -1) { active = true; continue; }
         // "Degraded" (190) and "degraded promoted" (191) are successes: running, and running promoted.
         if (record.rcCode === 190 || record.rcCode === 191) record = { ...record, rcCode: record.rcCode === 190 ? 0 : 8 };
@@ -198,7 +199,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
           if (name === "monitor" && !recurring && record.rcCode === 5) { active = false; failed = false; }
           else if (active || (name === "monitor" && !recurring)) { active = true; failed = true; hardFailure = true; }
         }
-        else { failed = true; active = true; if (name === "start") startFailed = true; }
+        else { failed = true; active = true; if (name === "start") startFailed = true; if (name === "demote") promoted = false; }
         if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
         if (hardError && [2, 4, 5, 6].includes(record.rcCode)) bannedSince = Number(record.attributes["last-rc-change"] ?? Number.NaN);
         // The executor itself found no agent (operation status 7): a failure on-fail=ignore cannot hide.
@@ -401,7 +402,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
-  const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
+  const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), orderBlocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
     unitsByOwner, colocationsByUnit };
   for (const unit of units) placeUnit(context, unit);
   blockUnprobeableStarts(context, units);
@@ -513,6 +514,8 @@ interface PlacementContext {
   cloneCounts: Map<string, Map<string, number>>;
   /** Placed units whose start is blocked by a mandatory order on something that cannot run. */
   blocked: Set<string>;
+  /** Clone instances among them blocked by an order (not a colocation): they keep their node. */
+  orderBlocked: Set<string>;
   index: ScoreIndex;
   /** Units that would start on this node but may not for lack of quorum. */
   quorumBlocked: Map<string, string>;
@@ -931,7 +934,7 @@ function applyMandatoryOrders(context: PlacementContext): void {
     for (const order of orders) {
       const firstUnits = context.unitsByOwner.get(order.first) ?? [];
       const firstNodes = runningNodes(order.first, (order.firstAction ?? "start").toLowerCase());
-      const cloneMin = firstUnits[0]?.clone ? parseScore(firstUnits[0].meta["clone-min"] ?? "0") : 0;
+      const cloneMin = minimumFirstInstances(firstUnits, order);
       const runnable = firstNodes.length > 0 && firstNodes.length >= cloneMin;
       const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
@@ -942,12 +945,16 @@ function applyMandatoryOrders(context: PlacementContext): void {
           if (!runnable && context.promoted.delete(unit.id)) changed = true;
           continue;
         }
-        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
+        // A minimum of first instances (clone-min) is counted over the whole clone: interleave does not apply then.
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && cloneMin === 0;
         if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
         // With symmetrical=false a then that already runs keeps running; only its start is blocked.
         const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
         if (running && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
         context.blocked.add(unit.id);
+        // An instance with no first instance assigned to its node (interleave) is left unassigned; otherwise
+        // orders do not change placement: the instance keeps its node and its start is listed, blocked.
+        if (unit.clone && (!interleaved || assignedInstanceNodes(context, firstUnits).includes(target))) context.orderBlocked.add(unit.id);
         changed = true;
       }
     }
@@ -966,6 +973,23 @@ function applyMandatoryOrders(context: PlacementContext): void {
       }
     }
   }
+}
+
+/** Nodes a clone's instances are assigned to, whether or not they can start there (an order may block that). */
+function assignedInstanceNodes(context: PlacementContext, units: PlacementUnit[]): string[] {
+  return units.filter((unit) => !context.blocked.has(unit.id) || context.orderBlocked.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+}
+
+/**
+ * How many instances of a clone "first" an order needs before "then" may start: the clone's
+ * clone-min, or 1 for an order with require-all=false (its older spelling); 0 when first is not
+ * a clone or sets neither, and the order is then per instance where interleave asks for it.
+ */
+function minimumFirstInstances(firstUnits: PlacementUnit[], order: { extra: Record<string, string> }): number {
+  const first = firstUnits[0];
+  if (!first?.clone) return 0;
+  if (first.meta["clone-min"] !== undefined) return Math.max(0, parseScore(first.meta["clone-min"]));
+  return isFalse(order.extra["require-all"]) ? 1 : 0;
 }
 
 /**
@@ -1154,7 +1178,7 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
         if (node === undefined) continue;
         // A clone as first is needed only as "some instance running": a new instance elsewhere
         // restarts nothing, except the interleaved instance of a clone on the same node.
-        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave);
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
         if (firstUnits[0]?.clone !== undefined && !(interleaved && stops.includes(node))) continue;
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
@@ -1203,8 +1227,9 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") continue;
       if (activeOn.length > 0 && unit.clone?.promotable) context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], undefined, false, nodes, context.fenced));
       else if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
-      // A clone instance that cannot start is simply left unassigned (not listed); a primitive's start is listed as blocked.
-      else if (!unit.clone) context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
+      // A clone instance kept from its node by a colocation is left unassigned (not listed); a primitive's
+      // start, or an instance's start held back by an order, is listed as blocked.
+      else if (!unit.clone || context.orderBlocked.has(unit.id)) context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
     }
     return;
   }

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { schedule } from "../../../src/scheduler";
+import { sameActions } from "../../conformance/scheduler-compare";
+
+// Rules of clone instance numbering, interleaving and promotion, each on a small cluster
+// written here: nodes are named after colours, resources after what they might do.
+interface Op { operation: string; rc: number; call: number; interval?: number; status?: number }
+function cib(options: { nodes: string[]; resources: string; constraints?: string; status: Record<string, Record<string, Op[]>>; attrs?: Record<string, Record<string, string>>; properties?: Record<string, string>; quorum?: boolean }) {
+  const properties = { "stonith-enabled": "false", ...(options.properties ?? {}) };
+  const nodeStates = options.nodes.map((name, index) => {
+    const resources = Object.entries(options.status[name] ?? {}).map(([rsc, ops]) => `<lrm_resource id="${rsc}" class="ocf" provider="pacemaker" type="Stateful">${
+      ops.map((op) => `<lrm_rsc_op id="${rsc}-${op.operation}-${op.call}" operation="${op.operation}" call-id="${op.call}" rc-code="${op.rc}" op-status="${op.status ?? 0}" interval="${op.interval ?? 0}"/>`).join("")}</lrm_resource>`).join("");
+    const attrs = Object.entries(options.attrs?.[name] ?? {}).map(([key, value]) => `<nvpair id="t-${index}-${key}" name="${key}" value="${value}"/>`).join("");
+    return `<node_state id="${index + 1}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="ta${index}"><instance_attributes id="ti${index}">${attrs}</instance_attributes></transient_attributes><lrm id="l${index}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
+  }).join("");
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="${options.quorum === false ? 0 : 1}"><configuration>
+  <crm_config><cluster_property_set id="opts">${Object.entries(properties).map(([key, value]) => `<nvpair id="p-${key}" name="${key}" value="${value}"/>`).join("")}</cluster_property_set></crm_config>
+  <nodes>${options.nodes.map((name, index) => `<node id="${index + 1}" uname="${name}"/>`).join("")}</nodes>
+  <resources>${options.resources}</resources><constraints>${options.constraints ?? ""}</constraints></configuration><status>${nodeStates}</status></cib>`;
+  return importCibXml(xml, "instances-test").cib;
+}
+const run = (input: ReturnType<typeof cib>) => schedule(input, { now: 0 }).actions as never as Record<string, unknown>[];
+const meta = (id: string, pairs: Record<string, string>) => `<meta_attributes id="${id}">${Object.entries(pairs).map(([key, value]) => `<nvpair id="${id}-${key}" name="${key}" value="${value}"/>`).join("")}</meta_attributes>`;
+const promotable = (id: string, child: string, extra: Record<string, string> = {}) => `<clone id="${id}">${meta(`${id}-m`, { promotable: "true", ...extra })}<primitive id="${child}" class="ocf" provider="pacemaker" type="Stateful"/></clone>`;
+
+describe("promotable instance roles from history", () => {
+  it("an instance whose demote failed is taken as Unpromoted when it leaves its node", () => {
+    const actions = run(cib({
+      nodes: ["amber", "teal"],
+      resources: promotable("ledger-clone", "ledger"),
+      constraints: `<rsc_location id="away" rsc="ledger-clone" node="amber" score="-INFINITY"/>`,
+      status: { amber: { ledger: [{ operation: "start", rc: 0, call: 2 }, { operation: "promote", rc: 0, call: 3 }, { operation: "demote", rc: 1, call: 4 }] } },
+    }));
+    const leaving = actions.filter((action) => action.node === "amber" || action.from === "amber");
+    expect(leaving).toHaveLength(1);
+    expect(leaving[0]).toMatchObject({ resource: "ledger:0", role: "Unpromoted" });
+    expect(leaving[0]!.from_role).toBeUndefined();
+  });
+});
+
+const clone = (id: string, child: string, extra: Record<string, string> = {}) => `<clone id="${id}">${meta(`${id}-m`, extra)}<primitive id="${child}" class="ocf" provider="heartbeat" type="Dummy"/></clone>`;
+const ban = (rsc: string, node: string) => `<rsc_location id="ban-${rsc}-${node}" rsc="${rsc}" node="${node}" score="-INFINITY"/>`;
+const three = ["amber", "teal", "coral"];
+const startsOf = (actions: Record<string, unknown>[], resource: string) => actions.filter((action) => action.action === "start" && String(action.resource).startsWith(`${resource}:`));
+
+describe("orders after a clone with clone-min", () => {
+  const base = (min: string) => clone("base-clone", "base", { "clone-min": min });
+  const app = clone("app-clone", "app", { interleave: "true" });
+  const order = `<rsc_order id="base-then-app" first="base-clone" then="app-clone"/>`;
+
+  it("counts first's instances over the whole clone, so an interleaved then may start where first does not run", () => {
+    const actions = run(cib({ nodes: three, resources: base("2") + app, constraints: order + ban("base-clone", "coral"), status: {} }));
+    expect(startsOf(actions, "base").map((action) => action.node).sort()).toEqual(["amber", "teal"]);
+    expect(startsOf(actions, "app").map((action) => [action.node, action.blocked ?? false]).sort()).toEqual([["amber", false], ["coral", false], ["teal", false]]);
+  });
+
+  it("lists then's starts as blocked, each on its node, while fewer than clone-min instances of first can run", () => {
+    const actions = run(cib({ nodes: three, resources: base("2") + app, constraints: order + ban("base-clone", "coral") + ban("base-clone", "teal"), status: {} }));
+    expect(startsOf(actions, "base").map((action) => action.node)).toEqual(["amber"]);
+    expect(startsOf(actions, "app").map((action) => [action.node, action.blocked]).sort()).toEqual([["amber", true], ["coral", true], ["teal", true]]);
+  });
+
+  it("blocks an interleaved instance after a blocked instance on its node, and lists its start", () => {
+    const web = clone("web-clone", "web", { interleave: "true" });
+    const actions = run(cib({ nodes: three, resources: base("3") + app + web, constraints: order + `<rsc_order id="app-then-web" first="app-clone" then="web-clone"/>` + ban("base-clone", "coral"), status: {} }));
+    expect(startsOf(actions, "web").map((action) => [action.node, action.blocked]).sort()).toEqual([["amber", true], ["coral", true], ["teal", true]]);
+  });
+});
+
+describe("interleaved orders between clones", () => {
+  it("leaves an instance with no first instance on its node unassigned: nothing is listed for it", () => {
+    const base = clone("base-clone", "base");
+    const app = clone("app-clone", "app", { interleave: "true" });
+    const actions = run(cib({ nodes: three, resources: base + app, constraints: `<rsc_order id="o" first="base-clone" then="app-clone"/>` + ban("base-clone", "coral"), status: {} }));
+    expect(startsOf(actions, "app").map((action) => [action.node, action.blocked ?? false]).sort()).toEqual([["amber", false], ["teal", false]]);
+    expect(actions.filter((action) => action.node === "coral")).toEqual([]);
+  });
+
+  it("with clone-min met, a first instance leaving a node restarts nothing of then there", () => {
+    const base = clone("base-clone", "base", { "clone-min": "2" });
+    const app = clone("app-clone", "app", { interleave: "true" });
+    const running = (rsc: string) => ({ [rsc]: [{ operation: "start", rc: 0, call: 3 }] });
+    const status = Object.fromEntries(three.map((node) => [node, { ...running("base"), ...running("app") }]));
+    const actions = run(cib({ nodes: three, resources: base + app, constraints: `<rsc_order id="o" first="base-clone" then="app-clone"/>` + ban("base-clone", "coral"), status }));
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({ action: "stop", node: "coral" });
+    expect(String(actions[0]!.resource)).toMatch(/^base:/);
+  });
+});
