@@ -803,6 +803,17 @@ function requiresNothing(cib: Cib, unit: PlacementUnit): boolean {
   return unit.members.every((member) => ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase() === "nothing");
 }
 
+/**
+ * no-quorum-policy=freeze forbids only starting what runs nowhere (those starts are blocked
+ * before this point): a resource running in this partition is placed as usual, and may move
+ * within it. One running only on nodes that left stays stopped here: it is not recovered.
+ */
+function frozenTarget(context: PlacementContext, unit: PlacementUnit, target: string | undefined): string | undefined {
+  const activeOn = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []);
+  const inPartition = activeOn.filter((name) => context.nodes.find((node) => node.name === name)?.online);
+  return inPartition.length > 0 ? target : undefined;
+}
+
 function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {
   if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
   if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
@@ -872,7 +883,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
   if (onMaintenance !== undefined) target = onMaintenance;
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
-  if (policy === "freeze") target = current !== undefined && nodes.find((node) => node.name === current)?.online ? current : undefined;
+  if (policy === "freeze") target = frozenTarget(context, unit, target);
   context.placed.set(unit.id, target);
   context.visiting.delete(unit.id);
   if (target) {
