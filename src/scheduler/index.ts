@@ -1131,8 +1131,8 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
   for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
   const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
     const kind = (order.orderKind ?? "").toLowerCase();
-    if (kind === "optional" || kind === "serialize") return false;
-    if (kind === "" && order.score !== undefined && parseScore(order.score) <= 0) return false;
+    if (kind === "serialize") return false;
+    if ((kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0)) && !restartsWithFirst(context, order.then)) return false;
     return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && ["start", "promote"].includes((order.thenAction ?? order.firstAction ?? "start").toLowerCase());
   });
   // A member restarts on its node when it stays there and has no action yet (a role change becomes part of the restart).
@@ -1194,7 +1194,57 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
     }
+    if (stopOrderRestarts(context, byResource, restart)) changed = true;
   }
+}
+
+/**
+ * The deprecated meta attribute restart-type=restart on an order's "then" resource makes an
+ * optional order act like a mandatory one for restarts: when first's action is required, so
+ * is then's.
+ */
+function restartsWithFirst(context: PlacementContext, id: string): boolean {
+  const unit = context.unitsByOwner.get(id)?.[0];
+  if (!unit) return false;
+  // A primitive or group member: its own meta over its group's; a group or clone: the unit's.
+  const member = unit.members.find((entry) => entry.id === id);
+  const meta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...(member ? flattenSets(member.meta) : {}) };
+  return (meta["restart-type"] ?? "").toLowerCase() === "restart";
+}
+
+/** Nodes where a resource's transition stops it (stop, move, recover, restart), blocked ones aside. */
+function stoppingNodes(actions: ScheduledAction[]): string[] {
+  return actions.flatMap((action) => {
+    if (action.blocked) return [];
+    if (action.action === "stop" || action.action === "restart") return action.node ? [action.node] : [];
+    if (action.action === "move" || action.action === "recover") return [action.node ?? action.from!];
+    return [];
+  });
+}
+
+/**
+ * Orders of stops (first-action and then-action "stop") whose then is required by its first:
+ * a mandatory order, or an optional one whose then has restart-type=restart. When first
+ * stops, then must stop too; a then that stays where it runs is therefore restarted.
+ */
+function stopOrderRestarts(context: PlacementContext, byResource: Map<string, ScheduledAction[]>, restart: (unit: PlacementUnit, member: Primitive, node: string, reason: string) => boolean): boolean {
+  let changed = false;
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || (order.firstAction ?? "").toLowerCase() !== "stop" || (order.thenAction ?? order.firstAction ?? "").toLowerCase() !== "stop") continue;
+    const kind = (order.orderKind ?? "").toLowerCase();
+    const optional = kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0);
+    if (kind === "serialize" || (optional && !restartsWithFirst(context, order.then))) continue;
+    const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+    if (firstUnits[0]?.clone !== undefined) continue;
+    const stops = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => stoppingNodes(byResource.get(member.id) ?? [])));
+    if (stops.length === 0) continue;
+    for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+      const node = context.placed.get(unit.id);
+      if (node === undefined) continue;
+      for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} stop`)) changed = true;
+    }
+  }
+  return changed;
 }
 
 /**
