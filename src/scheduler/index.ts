@@ -1378,7 +1378,8 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
   if (current.length > 1) {
     // Active on several nodes: all copies stop and one starts again (shown as a restart where it stays).
     if (target && current.includes(target)) {
-      actions.push({ action: "restart", resource: id, node: target, reason: "resource was active on more than one node" });
+      // A failure on any of the copies makes it a recovery.
+      actions.push({ action: current.some((node) => failedOn.includes(node)) ? "recover" : "restart", resource: id, node: target, reason: "resource was active on more than one node" });
       return actions;
     }
     for (const node of current) if (node !== target) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
