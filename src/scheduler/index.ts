@@ -767,28 +767,21 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
 /**
  * A primary's node scores take in the preferences of resources colocated with it (not yet
  * placed), weighted by the colocation score over INFINITY, so it goes where its dependents
- * can follow; the merge is dropped when it would leave no node allowed. A group dependent
- * speaks through its first member.
+ * can follow (or, for a negative score, away from where they prefer); the merge is dropped
+ * when it would leave no node allowed. A group dependent speaks through its first member,
+ * then its later ones (see mergeDependentMember).
  */
 function withDependentPreferences(context: PlacementContext, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
-  const { cib, nodes, cluster } = context;
   let result = combined;
   const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
   for (const constraint of [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? [])) {
     if (ids.has(constraint.rsc)) continue;
     if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
     const factor = parseScore(constraint.score) / INFINITY;
-    if (factor <= 0) continue;
+    if (factor === 0) continue;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
       if (dependent.clone || context.placed.has(dependent.id)) continue;
-      const member = dependent.members[0]!;
-      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
-      const merged: Record<string, number> = {};
-      for (const node of nodes) {
-        const weight = scores[node.name]! <= -INFINITY && factor >= 1 ? -INFINITY : Math.trunc(scores[node.name]! * factor);
-        merged[node.name] = addScores(result[node.name]!, weight);
-      }
-      if (nodes.some((node) => merged[node.name]! >= 0) || !nodes.some((node) => result[node.name]! >= 0)) result = merged;
+      result = mergeDependentMember(context, result, dependent, 0, factor) ?? result;
     }
   }
   return result;
@@ -812,6 +805,34 @@ function frozenTarget(context: PlacementContext, unit: PlacementUnit, target: st
   const activeOn = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []);
   const inPartition = activeOn.filter((name) => context.nodes.find((node) => node.name === name)?.online);
   return inPartition.length > 0 ? target : undefined;
+}
+
+/**
+ * Folds one member of a dependent (anti-)colocated with a primary into the primary's scores,
+ * as Pacemaker does: each score times the factor, rounded, at least 1 in size when neither is
+ * zero, a negative factor never turning a negative score into a preference. What depends on
+ * that member (the next member of its group, colocated at INFINITY) is folded in after it,
+ * with the factor's sign and that colocation's full weight; so a group kept away from its
+ * primary weighs in with its later members' stickiness in full. A step that would leave no
+ * node usable is undone. Returns undefined when the step itself is undone.
+ */
+function mergeDependentMember(context: PlacementContext, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number): Record<string, number> | undefined {
+  const { cib, nodes, cluster } = context;
+  const member = dependent.members[index]!;
+  const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
+  const merged: Record<string, number> = { ...scores };
+  for (const node of nodes) {
+    const score = own[node.name]!;
+    if (factor < 0 && score < 0) continue;
+    const product = factor * score;
+    let weight = product < 0 ? -Math.round(-product) : Math.round(product);
+    if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : -1;
+    merged[node.name] = addScores(weight, scores[node.name]!);
+  }
+  const usable = (node: NodeState) => node.online && !node.standby && !node.unclean && !node.shuttingDown && !node.maintenance;
+  if (!nodes.some((node) => usable(node) && merged[node.name]! >= 0)) return undefined;
+  if (index + 1 < dependent.members.length) return mergeDependentMember(context, merged, dependent, index + 1, factor < 0 ? -1 : 1) ?? merged;
+  return merged;
 }
 
 function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent = false): void {

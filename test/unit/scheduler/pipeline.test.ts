@@ -113,7 +113,7 @@ describe("groups and colocation", () => {
 
   it("keeps a resource off its primary's node under a -INFINITY colocation", () => {
     const cib = cluster({ resources: web + db, status: online("1", "alpha") + online("2", "beta"),
-      constraints: `<rsc_location id="l" rsc="db" node="beta" score="10"/><rsc_location id="l2" rsc="web" node="beta" score="10"/><rsc_colocation id="c" rsc="web" with-rsc="db" score="-INFINITY"/>` });
+      constraints: `<rsc_location id="l" rsc="db" node="beta" score="100"/><rsc_location id="l2" rsc="web" node="beta" score="10"/><rsc_colocation id="c" rsc="web" with-rsc="db" score="-INFINITY"/>` });
     expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "start", resource: "db", node: "beta" }, { action: "start", resource: "web", node: "alpha" }])).toBe(true);
   });
 
