@@ -296,7 +296,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const quorate = ["1", "true", "yes"].includes((cib.attributes["have-quorum"] ?? "1").toLowerCase());
   const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
   const { units, factories } = placementUnits(cib, nodes.length);
-  const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }));
+  const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }), { nodes, stonithEnabled: cluster.stonithEnabled });
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
   for (const state of states.values()) {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
@@ -502,7 +502,7 @@ function baseId(id: string): string {
  * clone-max, and active resources the configuration no longer has, become orphan units
  * (appended to `units`) that only stop.
  */
-function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>): Map<string, ResourceState> {
+function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster?: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
   const states = new Map(raw);
   const known = new Set(units.flatMap((unit) => unit.members.map((member) => member.id)));
   const claimed = new Set<string>();
@@ -523,6 +523,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
       continue;
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
+    if (cluster) { assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster); continue; }
     // Per node, the merged state of each base (histories with and without numbers).
     const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; historyId: string; failure?: { operation: string; intervalMs: number } }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
@@ -576,6 +577,91 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
     units.push({ id, members: [primitive], meta: {}, owners: [], ownersOf: () => [id], orphan: true });
   }
   return states;
+}
+
+/**
+ * Anonymous clone histories go to instances as Pacemaker unpacks them: node by node in status
+ * order (without fencing, nodes that are offline last, so running instances are numbered first),
+ * each node's entries in order. An entry goes to the instance already active on that node when
+ * its member there has no history yet; else to the first instance active nowhere; a second
+ * active history of the same member on one node, or one when every instance is taken, becomes
+ * an orphan instance numbered after the others, which only stops. So does one on a node that is
+ * down or unclean when the resource does not need fencing and the clone does not run on every node.
+ * Bans and failed starts of a base resource still hold for every instance.
+ */
+function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instances: PlacementUnit[], units: PlacementUnit[], raw: Map<string, ResourceState>, states: Map<string, ResourceState>, cluster: { nodes: NodeState[]; stonithEnabled: boolean }): void {
+  const bases = factory.bases;
+  const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]));
+  const down = (name: string) => { const node = nodeByName.get(name); return node === undefined || !node.online || node.unclean; };
+  const order = cluster.stonithEnabled ? cib.status : [...cib.status.filter((entry) => !down(entry.uname)), ...cib.status.filter((entry) => down(entry.uname))];
+  const universal = factory.count === cluster.nodes.length;
+  const location = new Map<PlacementUnit, string>();
+  const taken = new Set<string>();
+  const shared = bases.map(() => ({ startFailedOn: [] as string[], bannedOn: [] as string[] }));
+  for (const [id, state] of raw) {
+    const index = bases.indexOf(baseId(id));
+    if (index < 0) continue;
+    shared[index]!.startFailedOn.push(...state.startFailedOn);
+    shared[index]!.bannedOn.push(...state.bannedOn);
+  }
+  for (const status of order) {
+    for (const history of status.resources) {
+      const index = bases.indexOf(baseId(history.id));
+      const state = raw.get(history.id);
+      if (index < 0 || !state) continue;
+      let chosen: PlacementUnit | undefined;
+      let inactive: PlacementUnit | undefined;
+      let duplicate = false;
+      for (const unit of instances) {
+        const where = location.get(unit);
+        if (where === undefined) { if (!duplicate && inactive === undefined) inactive = unit; continue; }
+        if (where !== status.uname) continue;
+        if (taken.has(`${unit.id}#${index}`)) { duplicate = true; continue; }
+        chosen = unit;
+        break;
+      }
+      if (chosen === undefined && !duplicate) chosen = inactive;
+      const member = chosen?.members[index];
+      if (chosen && member && down(status.uname) && !universal && !needsFencing(cib, member, chosen, cluster.stonithEnabled)) chosen = undefined;
+      if (chosen === undefined) {
+        chosen = factory.make(instances.length, true);
+        units.push(chosen);
+        instances.push(chosen);
+      }
+      if (!state.activeOn.includes(status.uname)) continue;
+      location.set(chosen, status.uname);
+      taken.add(`${chosen.id}#${index}`);
+      const id = chosen.members[index]!.id;
+      const target = states.get(id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      target.activeOn.push(status.uname);
+      if (state.failedOn.includes(status.uname)) target.failedOn.push(status.uname);
+      const failure = state.failures?.[status.uname];
+      if (failure && state.failedOn.includes(status.uname)) (target.failures ??= {})[status.uname] = failure;
+      if ((state.promotedOn ?? []).includes(status.uname)) (target.promotedOn ??= []).push(status.uname);
+      (target.historyIds ??= {})[status.uname] = history.id;
+      states.set(id, target);
+    }
+  }
+  for (const unit of instances) unit.members.forEach((member, index) => {
+    const common = shared[index]!;
+    if (common.startFailedOn.length === 0 && common.bannedOn.length === 0) return;
+    const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+    state.startFailedOn.push(...common.startFailedOn);
+    state.bannedOn.push(...common.bannedOn);
+    states.set(member.id, state);
+  });
+}
+
+/**
+ * Whether starting the resource needs the fencing of nodes where it may still run ("requires"):
+ * fencing devices need quorum only; otherwise the default is fencing when fencing is enabled.
+ */
+function needsFencing(cib: Cib, member: Primitive, unit: PlacementUnit, stonithEnabled: boolean): boolean {
+  const requires = ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
+  if (requires === "fencing") return true;
+  if (requires === "quorum" || requires === "nothing") return false;
+  if (member.class === "stonith") return false;
+  return stonithEnabled;
 }
 
 /**

@@ -6,13 +6,14 @@ import { sameActions } from "../../conformance/scheduler-compare";
 // Rules of clone instance numbering, interleaving and promotion, each on a small cluster
 // written here: nodes are named after colours, resources after what they might do.
 interface Op { operation: string; rc: number; call: number; interval?: number; status?: number }
-function cib(options: { nodes: string[]; resources: string; constraints?: string; status: Record<string, Record<string, Op[]>>; attrs?: Record<string, Record<string, string>>; properties?: Record<string, string>; quorum?: boolean }) {
+function cib(options: { nodes: string[]; resources: string; constraints?: string; status: Record<string, Record<string, Op[]>>; attrs?: Record<string, Record<string, string>>; properties?: Record<string, string>; quorum?: boolean; lost?: string[] }) {
   const properties = { "stonith-enabled": "false", ...(options.properties ?? {}) };
   const nodeStates = options.nodes.map((name, index) => {
     const resources = Object.entries(options.status[name] ?? {}).map(([rsc, ops]) => `<lrm_resource id="${rsc}" class="ocf" provider="pacemaker" type="Stateful">${
       ops.map((op) => `<lrm_rsc_op id="${rsc}-${op.operation}-${op.call}" operation="${op.operation}" call-id="${op.call}" rc-code="${op.rc}" op-status="${op.status ?? 0}" interval="${op.interval ?? 0}"/>`).join("")}</lrm_resource>`).join("");
     const attrs = Object.entries(options.attrs?.[name] ?? {}).map(([key, value]) => `<nvpair id="t-${index}-${key}" name="${key}" value="${value}"/>`).join("");
-    return `<node_state id="${index + 1}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="ta${index}"><instance_attributes id="ti${index}">${attrs}</instance_attributes></transient_attributes><lrm id="l${index}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
+    const up = !(options.lost ?? []).includes(name);
+    return `<node_state id="${index + 1}" uname="${name}" in_ccm="${up}" crmd="${up ? "online" : "offline"}" join="member" expected="member"><transient_attributes id="ta${index}"><instance_attributes id="ti${index}">${attrs}</instance_attributes></transient_attributes><lrm id="l${index}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
   }).join("");
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="${options.quorum === false ? 0 : 1}"><configuration>
   <crm_config><cluster_property_set id="opts">${Object.entries(properties).map(([key, value]) => `<nvpair id="p-${key}" name="${key}" value="${value}"/>`).join("")}</cluster_property_set></crm_config>
@@ -86,5 +87,41 @@ describe("interleaved orders between clones", () => {
     expect(actions).toHaveLength(1);
     expect(actions[0]).toMatchObject({ action: "stop", node: "coral" });
     expect(String(actions[0]!.resource)).toMatch(/^base:/);
+  });
+});
+
+describe("anonymous clone instance numbering from history", () => {
+  const agent = (extra: Record<string, string> = {}) => `<clone id="agent-clone">${meta("agent-clone-m", extra)}<primitive id="agent" class="ocf" provider="heartbeat" type="Dummy">${meta("agent-m", {})}</primitive></clone>`;
+  const started = (call: number): Op[] => [{ operation: "start", rc: 0, call }];
+
+  it("gives a second active history of one member on the same node an orphan instance after clone-max, which stops", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: agent({ "clone-max": "2" }), status: { amber: { "agent:0": started(3), "agent:1": started(4) } } }));
+    expect(sameActions(actions, [{ action: "stop", resource: "agent:2", node: "amber" }, { action: "start", resource: "agent:1", node: "teal" }])).toBe(true);
+  });
+
+  it("numbers histories node by node in status order, each node's entries in order", () => {
+    // coral's entry comes first in the status section, so it holds instance 0 and amber's is instance 1.
+    const input = cib({ nodes: ["amber", "teal", "coral"], resources: agent({ "clone-max": "2" }), constraints: ban("agent-clone", "amber"), status: { amber: { agent: started(3) }, coral: { agent: started(5) } } });
+    input.status.reverse();
+    const leaving = run(input).filter((action) => action.node === "amber" || action.from === "amber");
+    expect(leaving.map((action) => action.resource)).toEqual(["agent:1"]);
+  });
+
+  it("does not spend an instance number on a lost node when the resource needs only quorum and the clone runs on fewer nodes than there are", () => {
+    const quorumOnly = `<clone id="agent-clone">${meta("agent-clone-m", { "clone-max": "2" })}<primitive id="agent" class="ocf" provider="heartbeat" type="Dummy">${meta("agent-m", { requires: "quorum" })}</primitive></clone>`;
+    const actions = run(cib({ nodes: ["amber", "teal", "coral"], lost: ["amber"], properties: { "stonith-enabled": "true" }, resources: quorumOnly, status: { amber: { agent: started(3) }, teal: { agent: started(4) } } }));
+    expect(sameActions(actions, [
+      { action: "fence", node: "amber", kind: "reboot" },
+      { action: "stop", resource: "agent:2", node: "amber" },
+      { action: "start", resource: "agent:1", node: "coral" },
+    ])).toBe(true);
+  });
+
+  it("keeps the instance number of a lost node's history when the resource needs fencing", () => {
+    const actions = run(cib({ nodes: ["amber", "teal", "coral"], lost: ["amber"], properties: { "stonith-enabled": "true" }, resources: agent({ "clone-max": "2" }), status: { amber: { agent: started(3) }, teal: { agent: started(4) } } }));
+    expect(sameActions(actions, [
+      { action: "fence", node: "amber", kind: "reboot" },
+      { action: "move", resource: "agent:0", from: "amber", to: "coral" },
+    ])).toBe(true);
   });
 });
