@@ -248,7 +248,8 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
     const failCount = expired ? 0 : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
-    if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
+    // A failed start bans the node only through its fail count, which the node sets to INFINITY when
+    // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
   }
   return scores;
 }
@@ -1081,6 +1082,20 @@ function startingNodes(actions: ScheduledAction[]): string[] {
 }
 
 /**
+ * Whether a clone "first" takes, in this transition, the action an order names (start or
+ * promote) on some instance: then the clone's own action is required, and so is the start of a
+ * primitive or group ordered after it, which restarts if it runs. An order counting clone-min
+ * instances goes through an optional step and requires nothing.
+ */
+function cloneActionRequired(context: PlacementContext, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>): boolean {
+  if (minimumFirstInstances(firstUnits, order) > 0) return false;
+  const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
+  const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
+  if (!promote) return startingNodes(actions).length > 0;
+  return actions.some((action) => !action.blocked && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
+}
+
+/**
  * Restarts implied by ordering: a mandatory order makes then's start required whenever
  * first starts (start, move, recover, restart); a "then" that stays where it runs is
  * therefore restarted. The same holds inside a group for later members. With interleave
@@ -1146,10 +1161,10 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const node = context.placed.get(unit.id);
         if (node === undefined) continue;
-        // A clone as first is needed only as "some instance running": a new instance elsewhere
-        // restarts nothing, except the interleaved instance of a clone on the same node.
+        // A clone as first restarts, of another clone, only the interleaved instance on the same node.
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
-        if (firstUnits[0]?.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource)) continue;
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
     }

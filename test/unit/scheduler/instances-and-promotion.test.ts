@@ -125,3 +125,40 @@ describe("anonymous clone instance numbering from history", () => {
     ])).toBe(true);
   });
 });
+
+describe("failed starts", () => {
+  const web = `<primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  const prefer = `<rsc_location id="prefer" rsc="web" node="amber" score="100"/>`;
+  const failedStart: Op[] = [{ operation: "start", rc: 1, call: 3 }];
+
+  it("moves the resource away when the start's fail count is INFINITY", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: web, constraints: prefer, status: { amber: { web: failedStart } }, attrs: { amber: { "fail-count-web#start_0": "INFINITY" } } }));
+    expect(sameActions(actions, [{ action: "recover", resource: "web", from: "amber", to: "teal" }])).toBe(true);
+  });
+
+  it("recovers in place when no fail count was recorded", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: web, constraints: prefer, status: { amber: { web: failedStart } } }));
+    expect(sameActions(actions, [{ action: "recover", resource: "web", node: "amber" }])).toBe(true);
+  });
+});
+
+describe("restarts implied by orders after a clone", () => {
+  const running = (...resources: string[]) => Object.fromEntries(resources.map((rsc) => [rsc, [{ operation: "start", rc: 0, call: 3 }] as Op[]]));
+  const site = `<primitive id="site" class="ocf" provider="heartbeat" type="Dummy"/>`;
+
+  it("restarts a primitive ordered after a clone when an instance of the clone starts", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: clone("base-clone", "base") + site, constraints: `<rsc_order id="o" first="base-clone" then="site"/>`, status: { amber: running("base", "site") } }));
+    expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }, { action: "restart", resource: "site", node: "amber" }])).toBe(true);
+  });
+
+  it("does not restart it for an order on the clone's promote when an instance only starts", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + site, constraints: `<rsc_order id="o" first="db-clone" first-action="promote" then="site"/><rsc_colocation id="c" rsc="site" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/>`,
+      status: { amber: { db: [{ operation: "promote", rc: 0, call: 4 }], ...running("site") } }, attrs: { amber: { "master-db": "10" } } }));
+    expect(sameActions(actions, [{ action: "start", resource: "db:1", node: "teal" }])).toBe(true);
+  });
+
+  it("does not restart another clone's instances unless interleaved on the same node", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: clone("base-clone", "base") + clone("app-clone", "app"), constraints: `<rsc_order id="o" first="base-clone" then="app-clone"/>`, status: { amber: running("base", "app"), teal: running("app") } }));
+    expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }])).toBe(true);
+  });
+});
