@@ -3,7 +3,7 @@
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
 import { definitionChange, parentInstanceSets } from "./digest";
-import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type OperationRecord, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
 
@@ -124,7 +124,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       states.set(history.id, state);
       // A pending operation (op-status -1) counts, with pendingActive, as a start/promote in flight: active.
       const records = [...history.operations].filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation)))
-        .sort((left, right) => (left.callId < 0 ? Number.MAX_SAFE_INTEGER : left.callId) - (right.callId < 0 ? Number.MAX_SAFE_INTEGER : right.callId));
+        .sort(compareOperationAge);
       let active = false;
       let failed = false;
       let startFailed = false;
@@ -177,6 +177,26 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
     }
   }
   return states;
+}
+
+/**
+ * Order of one resource's operations on one node, oldest first: by call id; a pending operation
+ * (call id -1) goes after the others unless its transition key names an earlier transition of the
+ * same controller run than the other's (a start still pending from before a stop that completed).
+ */
+function compareOperationAge(left: OperationRecord, right: OperationRecord): number {
+  if (left.callId < 0 && right.callId < 0) return 0;
+  if (left.callId >= 0 && right.callId >= 0) return left.callId - right.callId;
+  const transition = (record: OperationRecord) => {
+    const key = (record.attributes["transition-magic"] ?? "").split(";")[1]?.split(":");
+    return key && key.length >= 4 ? { number: Number(key[1]), run: key.slice(3).join(":") } : undefined;
+  };
+  const [first, second] = [transition(left), transition(right)];
+  const pendingLast = left.callId < 0 ? 1 : -1;
+  if (!first || !second || first.run !== second.run || first.number === second.number) return pendingLast;
+  if (first.number === -1) return 1;
+  if (second.number === -1) return -1;
+  return first.number - second.number;
 }
 
 function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {

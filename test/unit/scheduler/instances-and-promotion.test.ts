@@ -5,12 +5,12 @@ import { sameActions } from "../../conformance/scheduler-compare";
 
 // Rules of clone instance numbering, interleaving and promotion, each on a small cluster
 // written here: nodes are named after colours, resources after what they might do.
-interface Op { operation: string; rc: number; call: number; interval?: number; status?: number }
+interface Op { operation: string; rc: number; call: number; interval?: number; status?: number; magic?: string }
 function cib(options: { nodes: string[]; resources: string; constraints?: string; status: Record<string, Record<string, Op[]>>; attrs?: Record<string, Record<string, string>>; properties?: Record<string, string>; quorum?: boolean; lost?: string[] }) {
   const properties = { "stonith-enabled": "false", ...(options.properties ?? {}) };
   const nodeStates = options.nodes.map((name, index) => {
     const resources = Object.entries(options.status[name] ?? {}).map(([rsc, ops]) => `<lrm_resource id="${rsc}" class="ocf" provider="pacemaker" type="Stateful">${
-      ops.map((op) => `<lrm_rsc_op id="${rsc}-${op.operation}-${op.call}" operation="${op.operation}" call-id="${op.call}" rc-code="${op.rc}" op-status="${op.status ?? 0}" interval="${op.interval ?? 0}"/>`).join("")}</lrm_resource>`).join("");
+      ops.map((op) => `<lrm_rsc_op id="${rsc}-${op.operation}-${op.call}" operation="${op.operation}" call-id="${op.call}" rc-code="${op.rc}" op-status="${op.status ?? 0}" interval="${op.interval ?? 0}"${op.magic ? ` transition-magic="${op.magic}"` : ""}/>`).join("")}</lrm_resource>`).join("");
     const attrs = Object.entries(options.attrs?.[name] ?? {}).map(([key, value]) => `<nvpair id="t-${index}-${key}" name="${key}" value="${value}"/>`).join("");
     const up = !(options.lost ?? []).includes(name);
     return `<node_state id="${index + 1}" uname="${name}" in_ccm="${up}" crmd="${up ? "online" : "offline"}" join="member" expected="member"><transient_attributes id="ta${index}"><instance_attributes id="ti${index}">${attrs}</instance_attributes></transient_attributes><lrm id="l${index}"><lrm_resources>${resources}</lrm_resources></lrm></node_state>`;
@@ -160,5 +160,28 @@ describe("restarts implied by orders after a clone", () => {
   it("does not restart another clone's instances unless interleaved on the same node", () => {
     const actions = run(cib({ nodes: ["amber", "teal"], resources: clone("base-clone", "base") + clone("app-clone", "app"), constraints: `<rsc_order id="o" first="base-clone" then="app-clone"/>`, status: { amber: running("base", "app"), teal: running("app") } }));
     expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }])).toBe(true);
+  });
+});
+
+describe("operation history order", () => {
+  const web = `<primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  // transition-magic: "status:rc;action:transition:expected-rc:controller-run".
+  const pendingStart = (transition: number): Op => ({ operation: "start", rc: -1, call: -1, status: -1, magic: `-1:-1;3:${transition}:0:run-a` });
+  const stop: Op = { operation: "stop", rc: 0, call: 8, magic: "0:0;4:5:0:run-a" };
+
+  it("places a pending start from an earlier transition of the same run before a completed stop: the resource is stopped", () => {
+    const actions = run(cib({ nodes: ["amber"], resources: web, status: { amber: { web: [pendingStart(4), stop] } } }));
+    expect(sameActions(actions, [{ action: "start", resource: "web", node: "amber" }])).toBe(true);
+  });
+
+  it("places a pending start from a later transition after the stop: the resource is starting there", () => {
+    const actions = run(cib({ nodes: ["amber"], resources: web, status: { amber: { web: [stop, pendingStart(6)] } } }));
+    expect(actions).toEqual([]);
+  });
+
+  it("places a pending operation last when its transition belongs to another controller run", () => {
+    const otherRun: Op = { ...pendingStart(4), magic: "-1:-1;3:4:0:run-b" };
+    const actions = run(cib({ nodes: ["amber"], resources: web, status: { amber: { web: [otherRun, stop] } } }));
+    expect(actions).toEqual([]);
   });
 });
