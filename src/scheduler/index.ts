@@ -745,9 +745,7 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
         if (dependent.clone) continue;
         const member = dependent.members[0]!;
         const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
-        const weight = scores[node.name]!;
-        if (weight <= -INFINITY) continue;
-        total = addScores(total, Math.trunc(weight * factor));
+        total = withDependentWeight(total, scores[node.name]!, factor);
       }
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
@@ -758,6 +756,21 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
     }
   }
   return total;
+}
+
+/**
+ * A dependent's score on a node, scaled by the colocation's factor (rounded, and never rounded
+ * away to 0), added to a promotion score the way Pacemaker merges optional preferences: it may
+ * not turn a score of 0 negative, and a positive score it would turn negative drops to 1.
+ */
+function withDependentWeight(total: number, weight: number, factor: number): number {
+  const scaled = weight * factor;
+  let rounded = scaled < 0 ? Math.ceil(scaled - 0.5) : Math.floor(scaled + 0.5);
+  if (rounded === 0 && weight !== 0) rounded = factor > 0 ? 1 : -1;
+  const next = addScores(total, Math.max(-INFINITY, Math.min(INFINITY, rounded)));
+  if (next < 0 && total > 0) return 1;
+  if (next < 0 && total === 0) return total;
+  return next;
 }
 
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */

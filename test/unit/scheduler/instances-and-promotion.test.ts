@@ -185,3 +185,25 @@ describe("operation history order", () => {
     expect(actions).toEqual([]);
   });
 });
+
+describe("promotion steered by resources colocated with the Promoted role", () => {
+  const app = `<primitive id="app" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  const withPromoted = `<rsc_colocation id="app-with-promoted" rsc="app" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/>`;
+  const scores = { amber: { "master-db": "10" }, teal: { "master-db": "10" } };
+  const history = { amber: { db: [{ operation: "promote", rc: 0, call: 4 }] }, teal: { db: [{ operation: "start", rc: 0, call: 4 }] } };
+
+  it("moves the Promoted role away from a node where the colocated resource may not run", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + app, constraints: withPromoted + ban("app", "amber"), status: history, attrs: scores }));
+    expect(sameActions(actions, [
+      { action: "demote", resource: "db:0", node: "amber", from_role: "Promoted", to_role: "Unpromoted" },
+      { action: "promote", resource: "db:1", node: "teal", from_role: "Unpromoted", to_role: "Promoted" },
+      { action: "start", resource: "app", node: "teal" },
+    ])).toBe(true);
+  });
+
+  it("still promotes where the colocated resource may not run when no other node can be promoted", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + app, constraints: withPromoted + ban("app", "amber") + ban("db-clone", "teal"), status: { amber: history.amber }, attrs: scores }));
+    expect(actions.filter((action) => action.resource === "db:0")).toEqual([]);
+    expect(actions.some((action) => action.resource === "app" && action.action === "start" && action.blocked !== true)).toBe(false);
+  });
+});
