@@ -3,7 +3,7 @@
 // are scheduled as primitives); clones and promotion are not scheduled yet.
 import { ruleMatches, type NodeAttributes } from "./rules";
 import { definitionChange, parentInstanceSets } from "./digest";
-import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type OperationRecord, type Primitive } from "../cib";
 
 export const INFINITY = 1_000_000;
 
@@ -162,7 +162,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       states.set(history.id, state);
       // A pending operation (op-status -1) counts, with pendingActive, as a start/promote in flight: active.
       const records = [...history.operations].filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation)))
-        .sort((left, right) => (left.callId < 0 ? Number.MAX_SAFE_INTEGER : left.callId) - (right.callId < 0 ? Number.MAX_SAFE_INTEGER : right.callId));
+        .sort(compareOperationAge);
       let active = false;
       let failed = false;
       let startFailed = false;
@@ -216,6 +216,26 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
     }
   }
   return states;
+}
+
+/**
+ * Order of one resource's operations on one node, oldest first: by call id; a pending operation
+ * (call id -1) goes after the others unless its transition key names an earlier transition of the
+ * same controller run than the other's (a start still pending from before a stop that completed).
+ */
+function compareOperationAge(left: OperationRecord, right: OperationRecord): number {
+  if (left.callId < 0 && right.callId < 0) return 0;
+  if (left.callId >= 0 && right.callId >= 0) return left.callId - right.callId;
+  const transition = (record: OperationRecord) => {
+    const key = (record.attributes["transition-magic"] ?? "").split(";")[1]?.split(":");
+    return key && key.length >= 4 ? { number: Number(key[1]), run: key.slice(3).join(":") } : undefined;
+  };
+  const [first, second] = [transition(left), transition(right)];
+  const pendingLast = left.callId < 0 ? 1 : -1;
+  if (!first || !second || first.run !== second.run || first.number === second.number) return pendingLast;
+  if (first.number === -1) return 1;
+  if (second.number === -1) return -1;
+  return first.number - second.number;
 }
 
 function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
@@ -287,7 +307,8 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
     const failCount = expired ? 0 : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
-    if (startFailureIsFatal && state?.startFailedOn.includes(node.name)) scores[node.name] = -INFINITY;
+    // A failed start bans the node only through its fail count, which the node sets to INFINITY when
+    // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
   }
   return scores;
 }
@@ -373,7 +394,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   // no-quorum-policy=suicide: every node of the partition without quorum fences itself.
   if (policy === "suicide") for (const node of nodes) if (node.online) { node.unclean = true; node.online = false; node.uncleanReason = "cluster does not have quorum"; }
   const { units, factories } = placementUnits(cib, nodes.length);
-  const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }));
+  const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }), { nodes, stonithEnabled: cluster.stonithEnabled });
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
   for (const state of states.values()) {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
@@ -589,7 +610,7 @@ function baseId(id: string): string {
  * clone-max, and active resources the configuration no longer has, become orphan units
  * (appended to `units`) that only stop.
  */
-function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>): Map<string, ResourceState> {
+function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster?: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
   const states = new Map(raw);
   const known = new Set(units.flatMap((unit) => unit.members.map((member) => member.id)));
   const claimed = new Set<string>();
@@ -610,6 +631,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
       continue;
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
+    if (cluster) { assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster); continue; }
     // Per node, the merged state of each base (histories with and without numbers).
     const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; historyId: string; failure?: { operation: string; intervalMs: number } }>>();
     const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
@@ -663,6 +685,91 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
     units.push({ id, members: [primitive], meta: {}, owners: [], ownersOf: () => [id], orphan: true });
   }
   return states;
+}
+
+/**
+ * Anonymous clone histories go to instances as Pacemaker unpacks them: node by node in status
+ * order (without fencing, nodes that are offline last, so running instances are numbered first),
+ * each node's entries in order. An entry goes to the instance already active on that node when
+ * its member there has no history yet; else to the first instance active nowhere; a second
+ * active history of the same member on one node, or one when every instance is taken, becomes
+ * an orphan instance numbered after the others, which only stops. So does one on a node that is
+ * down or unclean when the resource does not need fencing and the clone does not run on every node.
+ * Bans and failed starts of a base resource still hold for every instance.
+ */
+function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instances: PlacementUnit[], units: PlacementUnit[], raw: Map<string, ResourceState>, states: Map<string, ResourceState>, cluster: { nodes: NodeState[]; stonithEnabled: boolean }): void {
+  const bases = factory.bases;
+  const nodeByName = new Map(cluster.nodes.map((node) => [node.name, node]));
+  const down = (name: string) => { const node = nodeByName.get(name); return node === undefined || !node.online || node.unclean; };
+  const order = cluster.stonithEnabled ? cib.status : [...cib.status.filter((entry) => !down(entry.uname)), ...cib.status.filter((entry) => down(entry.uname))];
+  const universal = factory.count === cluster.nodes.length;
+  const location = new Map<PlacementUnit, string>();
+  const taken = new Set<string>();
+  const shared = bases.map(() => ({ startFailedOn: [] as string[], bannedOn: [] as string[] }));
+  for (const [id, state] of raw) {
+    const index = bases.indexOf(baseId(id));
+    if (index < 0) continue;
+    shared[index]!.startFailedOn.push(...state.startFailedOn);
+    shared[index]!.bannedOn.push(...state.bannedOn);
+  }
+  for (const status of order) {
+    for (const history of status.resources) {
+      const index = bases.indexOf(baseId(history.id));
+      const state = raw.get(history.id);
+      if (index < 0 || !state) continue;
+      let chosen: PlacementUnit | undefined;
+      let inactive: PlacementUnit | undefined;
+      let duplicate = false;
+      for (const unit of instances) {
+        const where = location.get(unit);
+        if (where === undefined) { if (!duplicate && inactive === undefined) inactive = unit; continue; }
+        if (where !== status.uname) continue;
+        if (taken.has(`${unit.id}#${index}`)) { duplicate = true; continue; }
+        chosen = unit;
+        break;
+      }
+      if (chosen === undefined && !duplicate) chosen = inactive;
+      const member = chosen?.members[index];
+      if (chosen && member && down(status.uname) && !universal && !needsFencing(cib, member, chosen, cluster.stonithEnabled)) chosen = undefined;
+      if (chosen === undefined) {
+        chosen = factory.make(instances.length, true);
+        units.push(chosen);
+        instances.push(chosen);
+      }
+      if (!state.activeOn.includes(status.uname)) continue;
+      location.set(chosen, status.uname);
+      taken.add(`${chosen.id}#${index}`);
+      const id = chosen.members[index]!.id;
+      const target = states.get(id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      target.activeOn.push(status.uname);
+      if (state.failedOn.includes(status.uname)) target.failedOn.push(status.uname);
+      const failure = state.failures?.[status.uname];
+      if (failure && state.failedOn.includes(status.uname)) (target.failures ??= {})[status.uname] = failure;
+      if ((state.promotedOn ?? []).includes(status.uname)) (target.promotedOn ??= []).push(status.uname);
+      (target.historyIds ??= {})[status.uname] = history.id;
+      states.set(id, target);
+    }
+  }
+  for (const unit of instances) unit.members.forEach((member, index) => {
+    const common = shared[index]!;
+    if (common.startFailedOn.length === 0 && common.bannedOn.length === 0) return;
+    const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+    state.startFailedOn.push(...common.startFailedOn);
+    state.bannedOn.push(...common.bannedOn);
+    states.set(member.id, state);
+  });
+}
+
+/**
+ * Whether starting the resource needs the fencing of nodes where it may still run ("requires"):
+ * fencing devices need quorum only; otherwise the default is fencing when fencing is enabled.
+ */
+function needsFencing(cib: Cib, member: Primitive, unit: PlacementUnit, stonithEnabled: boolean): boolean {
+  const requires = ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
+  if (requires === "fencing") return true;
+  if (requires === "quorum" || requires === "nothing") return false;
+  if (member.class === "stonith") return false;
+  return stonithEnabled;
 }
 
 /**
@@ -725,9 +832,7 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
         if (dependent.clone) continue;
         const member = dependent.members[0]!;
         const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
-        const weight = scores[node.name]!;
-        if (weight <= -INFINITY) continue;
-        total = addScores(total, Math.trunc(weight * factor));
+        total = withDependentWeight(total, scores[node.name]!, factor);
       }
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
@@ -738,6 +843,21 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
     }
   }
   return total;
+}
+
+/**
+ * A dependent's score on a node, scaled by the colocation's factor (rounded, and never rounded
+ * away to 0), added to a promotion score the way Pacemaker merges optional preferences: it may
+ * not turn a score of 0 negative, and a positive score it would turn negative drops to 1.
+ */
+function withDependentWeight(total: number, weight: number, factor: number): number {
+  const scaled = weight * factor;
+  let rounded = scaled < 0 ? Math.ceil(scaled - 0.5) : Math.floor(scaled + 0.5);
+  if (rounded === 0 && weight !== 0) rounded = factor > 0 ? 1 : -1;
+  const next = addScores(total, Math.max(-INFINITY, Math.min(INFINITY, rounded)));
+  if (next < 0 && total > 0) return 1;
+  if (next < 0 && total === 0) return total;
+  return next;
 }
 
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
@@ -1141,6 +1261,20 @@ function startingNodes(actions: ScheduledAction[]): string[] {
 }
 
 /**
+ * Whether a clone "first" takes, in this transition, the action an order names (start or
+ * promote) on some instance: then the clone's own action is required, and so is the start of a
+ * primitive or group ordered after it, which restarts if it runs. An order counting clone-min
+ * instances goes through an optional step and requires nothing.
+ */
+function cloneActionRequired(context: PlacementContext, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>): boolean {
+  if (minimumFirstInstances(firstUnits, order) > 0) return false;
+  const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
+  const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
+  if (!promote) return startingNodes(actions).length > 0;
+  return actions.some((action) => !action.blocked && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
+}
+
+/**
  * Restarts implied by ordering: a mandatory order makes then's start required whenever
  * first starts (start, move, recover, restart); a "then" that stays where it runs is
  * therefore restarted. The same holds inside a group for later members. With interleave
@@ -1208,10 +1342,10 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const node = context.placed.get(unit.id);
         if (node === undefined) continue;
-        // A clone as first is needed only as "some instance running": a new instance elsewhere
-        // restarts nothing, except the interleaved instance of a clone on the same node.
+        // A clone as first restarts, of another clone, only the interleaved instance on the same node.
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
-        if (firstUnits[0]?.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource)) continue;
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
     }

@@ -67,9 +67,10 @@ describe("scheduler failure and quorum rules", () => {
   const failedStart = (rsc: string) =>
     `<lrm_resource id="${rsc}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${rsc}_start" operation="start" call-id="3" rc-code="1" op-status="0" interval="0"/></lrm_resource>`;
 
-  it("bans a resource from a node where its start failed (start-failure-is-fatal)", () => {
+  it("recovers a failed start in place when no fail count bans the node (the node records INFINITY for a failed start)", () => {
+    // The ban of start-failure-is-fatal is the fail count; see instances-and-promotion.test.ts for it.
     const cib = cluster({ resources: web, constraints: `<rsc_location id="l" rsc="web" node="alpha" score="100"/>`, status: online("1", "alpha", failedStart("web")) + online("2", "beta") });
-    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "recover", resource: "web", from: "alpha", to: "beta" }])).toBe(true);
+    expect(sameActions(schedule(cib, { now: 0 }).actions as never, [{ action: "recover", resource: "web", node: "alpha" }])).toBe(true);
   });
 
   it("stops everything without quorum when no-quorum-policy is stop, and fences nobody", () => {
