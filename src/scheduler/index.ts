@@ -193,11 +193,12 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         // A probe finding them means "not running here"; any other operation fails the resource where it ran.
         // Hard errors (invalid argument, insufficient privileges, not installed, not
         // configured) ban the node. A probe answering "not installed" means not running there; any other
-        // hard error leaves the resource failed where it was found or ran, to be stopped.
+        // hard error leaves the resource failed where it was found or ran, to be stopped; even an
+        // operation on a stopped resource (a failed stop) leaves it active there, as far as anyone knows.
         else if ([2, 4, 5, 6].includes(record.rcCode)) {
           hardError = true;
           if (name === "monitor" && !recurring && record.rcCode === 5) { active = false; failed = false; }
-          else if (active || (name === "monitor" && !recurring)) { active = true; failed = true; hardFailure = true; }
+          else { active = true; failed = true; hardFailure = true; }
         }
         else { failed = true; active = true; if (name === "start") startFailed = true; if (name === "demote") promoted = false; }
         if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
@@ -1036,8 +1037,21 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
   } else for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
+  if (target === undefined) placeHeldForQuorum(context, unit);
   // Actions are derived once every placement (and promotion) is known.
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
+}
+
+/**
+ * Without quorum a resource that runs nowhere is still assigned its node; only its start
+ * cannot run. Resources colocated with it are therefore placed with it, and their starts
+ * are blocked in turn.
+ */
+function placeHeldForQuorum(context: PlacementContext, unit: PlacementUnit): void {
+  const node = context.quorumBlocked.get(unit.id);
+  if (node === undefined) return;
+  context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
+  for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
 }
 
 /**
