@@ -975,9 +975,10 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
     if (!context.placedOn.has(primaryKey)) continue;
     const primaryNodes = context.placedOn.get(primaryKey) ?? [];
     const score = parseScore(colocation.score);
+    // A mandatory colocation only rules out the other nodes; it adds nothing where the primary runs.
     for (const node of nodes) {
       if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
-      else if (primaryNodes.includes(node.name)) combined[node.name] = addScores(combined[node.name]!, score);
+      else if (primaryNodes.includes(node.name) && score < INFINITY) combined[node.name] = addScores(combined[node.name]!, score);
     }
   }
   // Each member is colocated with the one before it, so the group's scores (the first
