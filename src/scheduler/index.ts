@@ -1277,16 +1277,18 @@ function startingNodes(actions: ScheduledAction[]): string[] {
 
 /**
  * Whether a clone "first" takes, in this transition, the action an order names (start or
- * promote) on some instance: then the clone's own action is required, and so is the start of a
- * primitive or group ordered after it, which restarts if it runs. An order counting clone-min
- * instances goes through an optional step and requires nothing.
+ * promote) on an instance on `node`, the node of the primitive or group ordered after it:
+ * Pacemaker weighs a clone's action for a node-bound "then" by the instances on that node
+ * only, so then's start is required (and it restarts if it runs) only when an instance starts
+ * or is promoted there. An order counting clone-min instances goes through an optional step
+ * and requires nothing.
  */
-function cloneActionRequired(context: PlacementContext, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>): boolean {
+function cloneActionRequired(context: PlacementContext, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>, node: string): boolean {
   if (minimumFirstInstances(firstUnits, order) > 0) return false;
   const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
   const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
-  if (!promote) return startingNodes(actions).length > 0;
-  return actions.some((action) => !action.blocked && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
+  if (!promote) return startingNodes(actions).includes(node);
+  return actions.some((action) => !action.blocked && (action.node ?? action.to) === node && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
 }
 
 /**
@@ -1360,7 +1362,7 @@ function impliedRestarts(context: PlacementContext, units: PlacementUnit[]): voi
         // A clone as first restarts, of another clone, only the interleaved instance on the same node.
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
         if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved && stops.includes(node))) continue;
-        if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource)) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource, node)) continue;
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
     }

@@ -146,9 +146,14 @@ describe("restarts implied by orders after a clone", () => {
   const running = (...resources: string[]) => Object.fromEntries(resources.map((rsc) => [rsc, [{ operation: "start", rc: 0, call: 3 }] as Op[]]));
   const site = `<primitive id="site" class="ocf" provider="heartbeat" type="Dummy"/>`;
 
-  it("restarts a primitive ordered after a clone when an instance of the clone starts", () => {
+  it("restarts a primitive ordered after a clone when an instance of the clone starts on its node", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: clone("base-clone", "base") + site, constraints: `<rsc_order id="o" first="base-clone" then="site"/>`, status: { amber: running("base"), teal: running("site") } }));
+    expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }, { action: "restart", resource: "site", node: "teal" }])).toBe(true);
+  });
+
+  it("an instance starting on another node restarts nothing there", () => {
     const actions = run(cib({ nodes: ["amber", "teal"], resources: clone("base-clone", "base") + site, constraints: `<rsc_order id="o" first="base-clone" then="site"/>`, status: { amber: running("base", "site") } }));
-    expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }, { action: "restart", resource: "site", node: "amber" }])).toBe(true);
+    expect(sameActions(actions, [{ action: "start", resource: "base:1", node: "teal" }])).toBe(true);
   });
 
   it("does not restart it for an order on the clone's promote when an instance only starts", () => {
