@@ -72,7 +72,7 @@ export interface ResourceState {
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
-  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean }>;
+  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
@@ -168,7 +168,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let startFailed = false;
       let hardError = false;
       let promoted = false;
-      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean } | undefined;
+      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean } | undefined;
       let hardFailure = false;
       let bannedSince = Number.NaN;
       for (let record of records) {
@@ -206,6 +206,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         // The executor itself found no agent (operation status 7): a failure on-fail=ignore cannot hide.
         if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}) };
         if (!failed) { failedOperation = undefined; hardFailure = false; }
+        else if (failedOperation) failedOperation.recovered = monitorRecovers(failedOperation, record) || (failedOperation.recovered === true && (record.rcCode === 0 || record.rcCode === 8));
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
       if (active) state.activeOn.push(node.uname);
@@ -226,7 +227,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
  */
 function compareOperationAge(left: OperationRecord, right: OperationRecord): number {
   if (left.callId < 0 && right.callId < 0) return 0;
-  if (left.callId >= 0 && right.callId >= 0) return left.callId - right.callId;
+  if (left.callId >= 0 && right.callId >= 0) return left.callId - right.callId || sameCallOrder(left, right);
   const transition = (record: OperationRecord) => {
     const key = (record.attributes["transition-magic"] ?? "").split(";")[1]?.split(":");
     return key && key.length >= 4 ? { number: Number(key[1]), run: key.slice(3).join(":") } : undefined;
@@ -237,6 +238,16 @@ function compareOperationAge(left: OperationRecord, right: OperationRecord): num
   if (first.number === -1) return 1;
   if (second.number === -1) return -1;
   return first.number - second.number;
+}
+
+/**
+ * Two records with the same call id are one operation recorded twice (its last result and its
+ * last failure): the one whose result changed later is the newer.
+ */
+function sameCallOrder(left: OperationRecord, right: OperationRecord): number {
+  const changed = (record: OperationRecord) => Number(record.attributes["last-rc-change"] ?? Number.NaN);
+  const [first, second] = [changed(left), changed(right)];
+  return Number.isFinite(first) && Number.isFinite(second) ? Math.sign(first - second) : 0;
 }
 
 function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
@@ -495,6 +506,9 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
       const configured = operation?.onFail?.toLowerCase();
       const onFail = configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
+      // Cleared by a later success of the same monitor: only a failure whose on-fail asks for
+      // stop, standby or fence (or a hard error) outlives that.
+      if (failure.recovered && !failure.hard && ["restart", "block", "ignore", "demote"].includes(onFail)) { ignoreFailure(state, nodeName, false); continue; }
       // on-fail=ignore takes the operation as having succeeded: no failure and, for a hard
       // error the agent returned, no ban either. Only an agent the executor could not find at all is never ignored.
       if (onFail === "ignore" && !failure.notInstalled) ignoreFailure(state, nodeName, failure.hard === true);
@@ -511,6 +525,14 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
     }
   }
   return effects;
+}
+
+/**
+ * A later successful run of the very monitor that failed (same name and interval) clears the
+ * failure, unless its on-fail asked for more than a recovery in place (see applyOnFail).
+ */
+function monitorRecovers(failure: { operation: string; intervalMs: number }, record: OperationRecord): boolean {
+  return failure.operation === "monitor" && record.operation === "monitor" && record.intervalMs === failure.intervalMs && (record.rcCode === 0 || record.rcCode === 8);
 }
 
 /** Forgets a failure on a node (on-fail=ignore); with `banned`, the ban its hard error set there too. */
