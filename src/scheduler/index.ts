@@ -279,7 +279,7 @@ function buildScoreIndex(cib: Cib): ScoreIndex {
   return { locations, transient, colocationsByPrimary };
 }
 
-function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false): Record<string, number> {
+function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false, anonymousClone = false): Record<string, number> {
   // Meta attributes of a group or clone reach its members; the member's own win.
   const meta = { ...flattenSets(cib.rscDefaults), ...inherited, ...flattenSets(primitive.meta) };
   // Clone instances are sticky by 1 unless resource-stickiness is set.
@@ -316,7 +316,7 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
     const base = baseId(primitive.id);
     const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
     const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
-    const failCount = expired ? 0 : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
+    const failCount = expired ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     // A failed start bans the node only through its fail count, which the node sets to INFINITY when
@@ -329,6 +329,21 @@ function failureTimeoutOf(meta: Record<string, string>): number {
   const text = meta["failure-timeout"];
   if (text === undefined) return 0;
   try { return Math.floor(parseDurationMs(text, "failure-timeout") / 1000); } catch { return 0; }
+}
+
+/**
+ * An anonymous clone's instances are interchangeable: its fail count on a node sums the
+ * counts recorded under the base name and under every instance number ("rsc:N").
+ */
+function anonymousFailCount(attributes: Record<string, string>, base: string): number {
+  let total = 0;
+  const prefix = `fail-count-${base}`;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    if (/^(:\d+)?(#.*)?$/.test(rest)) total = addScores(total, parseScore(value));
+  }
+  return total;
 }
 
 function failCountOf(attributes: Record<string, string>, resource: string): number {
@@ -986,7 +1001,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
   for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
-  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined));
+  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = { ...memberScores[0]! };
   for (const colocation of colocations) {
