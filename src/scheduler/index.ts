@@ -428,6 +428,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   }
   forgetExpiredFailures(cib, units, states, options.now);
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
+  findFenceCauses(cib, units, states, failureEffects);
   const members = membershipNodes(cib);
   const fenceable = (node: NodeState) => canFence(cluster, quorate || policy === "ignore", members.has(node.name));
   {
@@ -481,6 +482,10 @@ interface FailureEffects {
   /** Units that stay stopped after a failure with on-fail=stop. */
   stoppedUnits: Set<string>;
   fenceReasons: Map<string, string>;
+  /** Failures whose on-fail fences the node: "member@node". */
+  fencingFailures?: Set<string>;
+  /** Per fenced node, the resources whose failures count: read up to (and with) the first that fences it. */
+  fenceCause?: Map<string, Set<string>>;
 }
 
 /**
@@ -536,10 +541,42 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
         node.unclean = true;
         node.online = false;
         effects.fenceReasons.set(nodeName, `${member.id} failed there`);
+        (effects.fencingFailures ??= new Set()).add(`${member.id}@${nodeName}`);
       }
     }
   }
   return effects;
+}
+
+/**
+ * A node's resource histories are read in the order the node lists them. The first failure
+ * whose on-fail fences the node makes it unclean; the failures read after that (on the same
+ * node) no longer count, as the node is being fenced anyway: those resources simply move.
+ * Records, per fenced node, the resources whose failures count, and names the one that fences
+ * it in the fence's reason.
+ */
+function findFenceCauses(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, effects: FailureEffects): void {
+  const fencing = effects.fencingFailures;
+  if (!fencing) return;
+  const memberByHistory = new Map<string, string>();
+  for (const unit of units) for (const member of unit.members) {
+    const state = states.get(member.id);
+    for (const node of Object.keys(state?.failures ?? {})) memberByHistory.set(`${state!.historyIds?.[node] ?? member.id}@${node}`, member.id);
+  }
+  effects.fenceCause = new Map();
+  for (const status of cib.status) {
+    if (!effects.fenceReasons.has(status.uname)) continue;
+    const counted = new Set<string>();
+    effects.fenceCause.set(status.uname, counted);
+    for (const history of status.resources) {
+      const member = memberByHistory.get(`${history.id}@${status.uname}`);
+      if (member === undefined) continue;
+      counted.add(member);
+      if (!fencing.has(`${member}@${status.uname}`)) continue;
+      effects.fenceReasons.set(status.uname, `${member} failed there`);
+      break;
+    }
+  }
 }
 
 /**
@@ -1537,8 +1574,21 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
-    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, new Set(context.failureEffects.fenceReasons.keys())));
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)));
   });
+}
+
+/** A resource active on several nodes that is to run on another one: one line, from the first of them. */
+function multiplyActiveMove(id: string, current: string[], failedOn: string[], target: string): ScheduledAction {
+  const failed = current.some((node) => failedOn.includes(node));
+  return { action: failed ? "recover" : "move", resource: id, from: current[0]!, to: target, reason: "resource was active on more than one node" };
+}
+
+/** Nodes fenced because of this resource's own failure (it is recovered, not just moved, from there). */
+function fencedForOwnFailure(context: PlacementContext, id: string): Set<string> {
+  const causes = context.failureEffects.fenceCause;
+  if (!causes) return new Set(context.failureEffects.fenceReasons.keys());
+  return new Set([...causes].filter(([, members]) => members.has(id)).map(([node]) => node));
 }
 
 type Role = "Promoted" | "Unpromoted";
@@ -1591,8 +1641,10 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
       actions.push({ action: current.some((node) => failedOn.includes(node)) ? "recover" : "restart", resource: id, node: target, reason: "resource was active on more than one node" });
       return actions;
     }
-    for (const node of current) if (node !== target) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
-    if (target && !current.includes(target)) actions.push({ action: "start", resource: id, node: target, reason: "no longer active on one node" });
+    // Going elsewhere: every copy stops, and the summary shows one move (or recovery) from the
+    // first node it was found on. Going nowhere: one stop per node.
+    if (target) return [multiplyActiveMove(id, current, failedOn, target)];
+    for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
     return actions;
   }
   const from = current[0];
