@@ -151,6 +151,11 @@ export class Controller {
     return this.dcState ? this.withStatus(this.dcState) : undefined;
   }
 
+  /** The wall clock at the next input (for failure timeouts, fence records, shutdown times) when ticks are far apart. */
+  observeWallClock(epochSeconds: number): void {
+    this.epochSeconds = Math.max(this.epochSeconds, epochSeconds);
+  }
+
   handle(input: ControllerInput): ControllerEffect[] {
     const effects: ControllerEffect[] = [];
     this.lastNowMs = Math.max(this.lastNowMs, input.nowMs);
@@ -547,6 +552,23 @@ export class Controller {
     if (!state.joinDone && nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
     if (nowMs - state.lastPlanMs >= this.settings.recheckMs) state.needPlan = true;
+  }
+
+  /**
+   * When this controller next needs a tick, given the inputs so far: `busyMs` after the last
+   * input while anything waits on time (an election, a join, the quorum grace, a transition, a
+   * plan held back), the next recheck when the DC is quiet, and undefined when only events can
+   * change anything (a member that is not the DC and knows its DC). The agent sleeps until then
+   * instead of ticking all the time: an idle cluster costs no wake-ups here.
+   */
+  nextTickMs(busyMs: number): number | undefined {
+    const soon = this.lastNowMs + busyMs;
+    if (this.dc === undefined && this.electionDeadlineMs !== undefined) return Math.min(soon, Math.max(this.electionDeadlineMs, this.lastNowMs));
+    const state = this.dcState;
+    if (!state) return undefined;
+    if (this.quorumLostAtMs !== undefined && !this.graceOver) return soon;
+    if (!this.quiet(state, this.lastNowMs)) return soon;
+    return state.lastPlanMs + this.settings.recheckMs;
   }
 
   private quiet(state: DcState, nowMs: number): boolean {

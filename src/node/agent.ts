@@ -16,8 +16,11 @@ import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-r
 import { collectNodeFacts } from "./facts";
 import { builtinAgents } from "../../agents";
 
-// The controller's clock: join resends, election wait, timeouts and rechecks; quiet ticks cost nothing.
+// The controller's clock: while something waits on time (join resends, the election wait,
+// operation timeouts, a held-back plan) it ticks this often; an idle controller sleeps until
+// its next recheck, but never longer than TICK_IDLE_MS.
 const TICK_MS = 250;
+const TICK_IDLE_MS = 10_000;
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 const FACTS_INTERVAL_MS = 60_000;
 /** Two arbiter leases (2 s each) and a margin. */
@@ -148,12 +151,33 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (closed) return;
     let effects: ControllerEffect[];
     try {
+      if (input.kind !== "tick") controller.observeWallClock(epochSeconds());
       effects = controller.handle(input);
     } catch (error) {
       logger.error({ error: error instanceof Error ? error.stack : String(error), input: input.kind }, "controller failed on an input; it is ignored");
       return;
     }
     for (const effect of effects) perform(effect);
+    scheduleTick();
+  };
+
+  // One timer, moved after every input to the controller's next deadline (nextTickMs).
+  let tickTimer: NodeJS.Timeout | undefined;
+  let tickAtMs = Infinity;
+  const tick = () => {
+    tickTimer = undefined;
+    tickAtMs = Infinity;
+    feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
+  };
+  const scheduleTick = () => {
+    if (closed) return;
+    const nowMs = membership.nowMs();
+    const dueMs = Math.max(nowMs, Math.min(controller.nextTickMs(TICK_MS) ?? Infinity, nowMs + TICK_IDLE_MS));
+    // Keep an earlier timer; only a deadline that moved earlier (or a fired timer) sets a new one.
+    if (tickTimer !== undefined && tickAtMs <= dueMs) return;
+    if (tickTimer !== undefined) clearTimeout(tickTimer);
+    tickAtMs = dueMs;
+    tickTimer = setTimeout(tick, dueMs - nowMs);
   };
 
   const perform = (effect: ControllerEffect) => {
@@ -242,7 +266,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   refreshFacts();
   const factsTimer = setInterval(refreshFacts, FACTS_INTERVAL_MS);
   factsTimer.unref();
-  const timer = setInterval(() => feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() }), TICK_MS);
   feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
 
   const ask = (request: ClientRequest): Promise<ClientReply> =>
@@ -299,7 +322,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   try {
     api = await startApiServer(options.socketPath, handleRequest);
   } catch (error) {
-    clearInterval(timer);
+    closed = true;
+    clearTimeout(tickTimer);
+    clearInterval(factsTimer);
     await membership.close();
     throw error;
   }
@@ -309,7 +334,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     leaving,
     async close() {
       closed = true;
-      clearInterval(timer);
+      clearTimeout(tickTimer);
       clearInterval(factsTimer);
       resources.close();
       await api.close();

@@ -1,7 +1,7 @@
 // The controller's cluster behaviour in a deterministic world: election, join and probes,
 // failover with fencing first, configuration changes acknowledged only when stored on every
 // member, and a returning node that does not take the DC role.
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { emptyCib, formatVersion, type Cib, type Primitive } from "../../../src/cib";
 import { ControllerWorld } from "./harness";
 import { nodePriorities } from "../../../src/fencer";
@@ -25,9 +25,20 @@ function formed(world: ControllerWorld): void {
   world.run(2000);
 }
 
-describe("controller", () => {
+// Every scenario runs twice: ticked every 100 ms, and ticked only when the controller asks
+// for it (nextTickMs), as the agent does to keep an idle node asleep. Both must behave alike.
+let ticksOnDemand = false;
+function newWorld(...args: ConstructorParameters<typeof ControllerWorld>): ControllerWorld {
+  const world = new ControllerWorld(...args);
+  world.tickOnDemand = ticksOnDemand;
+  return world;
+}
+
+for (const onDemand of [false, true]) describe(onDemand ? "controller, ticked only on demand" : "controller", () => {
+  beforeEach(() => { ticksOnDemand = onDemand; });
+
   it("elects one DC, probes both nodes, then starts the group on one node in order", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n1", "n1"]);
     expect(world.nodes.every((node) => node.probedVersion === "0.3.0")).toBe(true);
@@ -39,7 +50,7 @@ describe("controller", () => {
   });
 
   it("does not start what a probe found already running, and stops a second copy", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     world.node("n2").running.add("vip");
     world.node("n2").running.add("proxy");
     formed(world);
@@ -48,7 +59,7 @@ describe("controller", () => {
   });
 
   it("fences a lost active node before starting its resources on the survivor", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     const active = world.activeNodes("vip")[0]!;
     const survivor = active === "n1" ? "n2" : "n1";
@@ -70,7 +81,7 @@ describe("controller", () => {
   it("after a split, each side's fence request knows what the other side ran (for priority-fencing-delay)", () => {
     const cib = pairCib();
     cib.resources[0]!.meta = [{ id: "web-meta", values: { priority: "10" } }];
-    const world = new ControllerWorld(["n1", "n2"], cib);
+    const world = newWorld(["n1", "n2"], cib);
     formed(world);
     const holder = world.activeNodes("vip")[0]!;
     const other = holder === "n1" ? "n2" : "n1";
@@ -87,7 +98,7 @@ describe("controller", () => {
   });
 
   it("keeps the resources blocked while fencing fails, and retries", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     const active = world.activeNodes("vip")[0]!;
     const survivor = active === "n1" ? "n2" : "n1";
@@ -105,7 +116,7 @@ describe("controller", () => {
   });
 
   it("without stonith, a lost node's resources start on the survivor without fencing", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib(false));
+    const world = newWorld(["n1", "n2"], pairCib(false));
     formed(world);
     const active = world.activeNodes("vip")[0]!;
     const survivor = active === "n1" ? "n2" : "n1";
@@ -117,7 +128,7 @@ describe("controller", () => {
   });
 
   it("answers a configuration change only after every member stored it, and refuses a stale base", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     const next = pairCib();
     next.resources.push(primitive("cache"));
@@ -137,7 +148,7 @@ describe("controller", () => {
   it("adds the cluster's nodes to a configuration that lacks them, as one versioned change on every member", () => {
     const cib = pairCib();
     cib.nodes = [];
-    const world = new ControllerWorld(["n1", "n2"], cib);
+    const world = newWorld(["n1", "n2"], cib);
     formed(world);
     for (const node of world.nodes) {
       expect(node.controller.configuration.nodes.map((each) => each.uname)).toEqual(["n1", "n2"]);
@@ -147,7 +158,7 @@ describe("controller", () => {
 
   for (const leaver of ["holder", "other"] as const) {
     it(`a graceful stop of the ${leaver} node moves what it runs, lets it exit, and does not fence it`, () => {
-      const world = new ControllerWorld(["n1", "n2"], pairCib());
+      const world = newWorld(["n1", "n2"], pairCib());
       formed(world);
       const holder = world.activeNodes("vip")[0]!;
       const name = leaver === "holder" ? holder : holder === "n1" ? "n2" : "n1";
@@ -166,7 +177,7 @@ describe("controller", () => {
   }
 
   it("after losing quorum it holds what runs for the grace period, then applies no-quorum-policy", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
+    const world = newWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
     formed(world);
     const holder = world.activeNodes("vip")[0]!;
     const holderNode = world.node(holder);
@@ -178,7 +189,7 @@ describe("controller", () => {
   });
 
   it("regaining quorum within the grace period keeps everything running", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
+    const world = newWorld(["n1", "n2"], pairCib(false), { quorumGraceMs: 3000 });
     formed(world);
     const holder = world.activeNodes("vip")[0]!;
     const startsBefore = world.starts.length;
@@ -191,7 +202,7 @@ describe("controller", () => {
   });
 
   it("a failed stop with fencing on: the node is fenced before the resource starts elsewhere", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     const holder = world.activeNodes("vip")[0]!;
     const other = holder === "n1" ? "n2" : "n1";
@@ -212,7 +223,7 @@ describe("controller", () => {
   });
 
   it("a failed stop with fencing off blocks the resource where it is", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib(false));
+    const world = newWorld(["n1", "n2"], pairCib(false));
     formed(world);
     const holder = world.activeNodes("vip")[0]!;
     world.failStop.add(`proxy@${holder}`);
@@ -228,7 +239,7 @@ describe("controller", () => {
   });
 
   it("refuses a configuration change without quorum", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     world.view(1, ["n1"], false);
     world.run(2000);
     world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(pairCib())) } });
@@ -237,7 +248,7 @@ describe("controller", () => {
   });
 
   it("a node that comes back does not take the DC role from the healthy DC", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     world.powerLoss("n1");
     world.view(2, ["n2"]);
@@ -251,7 +262,7 @@ describe("controller", () => {
   });
 
   it("when a returning node elected itself before it heard the DC, the older DC keeps the role", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     formed(world);
     world.powerLoss("n1");
     world.view(2, ["n2"]);
@@ -268,7 +279,7 @@ describe("controller", () => {
   });
 
   it("a newer configuration held by a returning member wins at join", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const world = newWorld(["n1", "n2"], pairCib());
     const newer = pairCib();
     newer.version = { adminEpoch: 0, epoch: 9, numUpdates: 0 };
     newer.resources.push(primitive("extra"));
@@ -277,5 +288,43 @@ describe("controller", () => {
     formed(world);
     for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.9.0");
     expect(world.activeNodes("extra")).toHaveLength(1);
+  });
+});
+
+describe("controller ticks", () => {
+  it("an idle pair asks for no tick before the DC's recheck; a member that knows its DC asks for none", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.tickOnDemand = true;
+    formed(world);
+    world.run(3000);
+    const dc = world.node("n1");
+    expect(dc.controller.isDc).toBe(true);
+    expect(world.node("n2").controller.nextTickMs(100)).toBeUndefined();
+    const recheckAt = dc.controller.nextTickMs(100)!;
+    expect(recheckAt).toBeGreaterThan(world.nowMs + 50_000);
+    const before = new Map(world.ticks);
+    world.run(40_000);
+    expect(world.ticks).toEqual(before);
+    // The recheck still comes: the DC plans again once it is due.
+    world.run(30_000);
+    expect(world.ticks.get("n1")).toBe((before.get("n1") ?? 0) + 1);
+    expect(world.ticks.get("n2")).toBe(before.get("n2"));
+  });
+
+  it("asks for ticks while a fence it waits for keeps failing, and again once idle for none", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.tickOnDemand = true;
+    formed(world);
+    const active = world.activeNodes("vip")[0]!;
+    const survivor = world.node(active === "n1" ? "n2" : "n1");
+    world.autoFence = false;
+    world.powerLoss(active);
+    world.view(2, [survivor.name]);
+    world.run(200);
+    expect(survivor.controller.nextTickMs(100)).toBeLessThanOrEqual(world.nowMs + 100);
+    world.completeFence(survivor, 0, true);
+    world.run(2000);
+    expect(world.activeNodes("vip")).toEqual([survivor.name]);
+    expect(survivor.controller.nextTickMs(100)).toBeGreaterThan(world.nowMs + 50_000);
   });
 });

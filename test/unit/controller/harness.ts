@@ -33,6 +33,10 @@ export class ControllerWorld {
   dropMessages = false;
   /** Local completions (operations, probes) run after the effects that caused them, as real I/O would. */
   private readonly local: Array<() => void> = [];
+  /** Tick a node only when its controller asks for it (nextTickMs), as the agent does; else every step. */
+  tickOnDemand = false;
+  /** Ticks fed to each node (by name). */
+  readonly ticks = new Map<string, number>();
   failStart = new Set<string>();
   failStop = new Set<string>();
 
@@ -165,7 +169,11 @@ export class ControllerWorld {
         if (this.dropMessages || !target.up || !this.nodes.find((node) => node.id === from)!.up) continue;
         this.feed(target, { kind: "message", nowMs: this.nowMs, from, message });
       }
-      for (const node of this.nodes) this.feed(node, { kind: "tick", nowMs: this.nowMs, epochSeconds: 1_000 + Math.floor(this.nowMs / 1000) });
+      for (const node of this.nodes) {
+        if (this.tickOnDemand && !((node.controller.nextTickMs(stepMs) ?? Infinity) <= this.nowMs)) continue;
+        this.ticks.set(node.name, (this.ticks.get(node.name) ?? 0) + 1);
+        this.feed(node, { kind: "tick", nowMs: this.nowMs, epochSeconds: 1_000 + Math.floor(this.nowMs / 1000) });
+      }
       this.nowMs += stepMs;
     }
   }
