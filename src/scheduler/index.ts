@@ -1092,6 +1092,8 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
   }
+  // Without quorum (policy stop) what runs is still assigned its node, but may not start there: it stops.
+  const heldNode = policy === "stop" && !onlyCurrent ? target : undefined;
   if (policy === "stop") target = undefined;
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
   const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
@@ -1112,18 +1114,18 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
   } else for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
-  if (target === undefined) placeHeldForQuorum(context, unit);
+  if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived once every placement (and promotion) is known.
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
 }
 
 /**
- * Without quorum a resource that runs nowhere is still assigned its node; only its start
- * cannot run. Resources colocated with it are therefore placed with it, and their starts
- * are blocked in turn.
+ * Without quorum a resource is still assigned its node; only its start cannot run (one that
+ * runs there stops). Resources colocated with it are therefore placed with it, and their
+ * starts are blocked in turn.
  */
-function placeHeldForQuorum(context: PlacementContext, unit: PlacementUnit): void {
-  const node = context.quorumBlocked.get(unit.id);
+function placeHeldForQuorum(context: PlacementContext, unit: PlacementUnit, heldNode: string | undefined): void {
+  const node = context.quorumBlocked.get(unit.id) ?? heldNode;
   if (node === undefined) return;
   context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
   for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);

@@ -6,7 +6,7 @@ import { sameActions } from "../../conformance/scheduler-compare";
 // No quorum, no-quorum-policy=stop, two nodes up. "db" runs nowhere and prefers "beta";
 // "web" must run with db. "store" ran on "alpha" but its stop failed there (it is active and
 // failed as far as anyone knows).
-function run(extra: { storeStopFailed?: boolean } = {}): Record<string, unknown>[] {
+function run(extra: { storeStopFailed?: boolean; dbRunning?: boolean } = {}): Record<string, unknown>[] {
   const prim = (id: string) => `<primitive id="${id}" class="ocf" provider="acme" type="part"/>`;
   const store = extra.storeStopFailed ? `<lrm id="1"><lrm_resources><lrm_resource id="store" class="ocf" provider="acme" type="part">
     <lrm_rsc_op id="s1" operation="monitor" call-id="1" rc-code="7" op-status="0" interval="0"/><lrm_rsc_op id="s2" operation="stop" call-id="2" rc-code="5" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>` : "";
@@ -16,7 +16,7 @@ function run(extra: { storeStopFailed?: boolean } = {}): Record<string, unknown>
   <resources>${prim("db")}${prim("web")}${extra.storeStopFailed ? prim("store") : ""}</resources>
   <constraints><rsc_location id="l" rsc="db" node="beta" score="10"/><rsc_colocation id="c" rsc="web" with-rsc="db" score="INFINITY"/></constraints></configuration>
   <status><node_state id="1" uname="alpha" in_ccm="true" crmd="online" join="member" expected="member">${store}</node_state>
-  <node_state id="2" uname="beta" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+  <node_state id="2" uname="beta" in_ccm="true" crmd="online" join="member" expected="member">${extra.dbRunning ? `<lrm id="2"><lrm_resources><lrm_resource id="db" class="ocf" provider="acme" type="part"><lrm_rsc_op id="d1" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>` : ""}</node_state></status></cib>`;
   return schedule(importCibXml(xml, "held").cib, { now: 0 }).actions as never as Record<string, unknown>[];
 }
 
@@ -24,6 +24,13 @@ describe("starts held back for lack of quorum", () => {
   it("a resource that may not start is still assigned its node, and what must run with it goes there too (both blocked)", () => {
     expect(sameActions(run(), [
       { action: "start", resource: "db", node: "beta", blocked: true },
+      { action: "start", resource: "web", node: "beta", blocked: true },
+    ])).toBe(true);
+  });
+
+  it("a resource that runs stops, but is still assigned its node: what must run with it is listed there, blocked", () => {
+    expect(sameActions(run({ dbRunning: true }), [
+      { action: "stop", resource: "db", node: "beta" },
       { action: "start", resource: "web", node: "beta", blocked: true },
     ])).toBe(true);
   });
