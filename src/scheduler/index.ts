@@ -524,7 +524,8 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
       if (!state.failedOn.includes(nodeName)) continue;
       const operation = member.operations.find((op) => op.name === failure.operation && op.intervalMs === failure.intervalMs);
       const configured = operation?.onFail?.toLowerCase();
-      const onFail = configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
+      // on-fail=fence means stop when fencing is disabled.
+      const onFail = configured === "fence" && !stonithEnabled ? "stop" : configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
       // Cleared by a later success of the same monitor: only a failure whose on-fail asks for
       // stop, standby or fence (or a hard error) outlives that.
