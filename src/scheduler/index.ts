@@ -939,7 +939,8 @@ function withDependentWeight(total: number, weight: number, factor: number): num
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
 function choosePromoted(context: PlacementContext, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
   const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
-  const max = isRole(meta["target-role"], "Unpromoted") ? 0 : limits.max;
+  // no-quorum-policy=demote without quorum: nothing is promoted (what is promoted is demoted).
+  const max = isRole(meta["target-role"], "Unpromoted") || context.policy === "demote" ? 0 : limits.max;
   const candidates = instances.flatMap((unit) => {
     // An instance that would start but for quorum is still ranked: its start is reported (blocked) as a promote.
     const target = context.placed.get(unit.id) ?? context.quorumBlocked.get(unit.id);
@@ -981,6 +982,15 @@ function withDependentPreferences(context: PlacementContext, unit: PlacementUnit
     }
   }
   return result;
+}
+
+/**
+ * no-quorum-policy=demote without quorum: an instance of a promotable clone that runs keeps
+ * running (unpromoted); everything else is handled as with the stop policy.
+ */
+function demotePolicyFor(context: PlacementContext, unit: PlacementUnit): string {
+  const running = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
+  return unit.clone?.promotable !== undefined && running ? "ignore" : "stop";
 }
 
 /**
@@ -1082,7 +1092,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const unitStopped = unit.orphan === true || firstStopped || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
   // Without quorum (stop or freeze policy) nothing may start (reported as blocked), except
   // resources that require nothing to start (meta requires=nothing).
-  const policy = requiresNothing(cib, unit) ? "ignore" : context.policy;
+  const policy = requiresNothing(cib, unit) ? "ignore" : context.policy === "demote" ? demotePolicyFor(context, unit) : context.policy;
   let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
