@@ -270,13 +270,31 @@ function buildScoreIndex(cib: Cib): ScoreIndex {
     if (list) list.push(constraint); else locations.set(constraint.rsc, [constraint]);
   }
   const transient = new Map<string, Record<string, string>>();
-  for (const status of cib.status) if (!transient.has(status.uname)) transient.set(status.uname, flattenSets(status.transient));
+  for (const status of cib.status) if (!transient.has(status.uname)) transient.set(status.uname, failureAttributesOfVersion(cib, flattenSets(status.transient)));
   const colocationsByPrimary = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) if (constraint.kind === "colocation") {
     const list = colocationsByPrimary.get(constraint.withRsc);
     if (list) list.push(constraint); else colocationsByPrimary.set(constraint.withRsc, [constraint]);
   }
   return { locations, transient, colocationsByPrimary };
+}
+
+/**
+ * Fail counts are named per operation ("fail-count-rsc#start_0") since feature set 3.0.13 and
+ * per resource before that. A CIB that states its feature set counts only the names of its
+ * era, as Pacemaker does; one that states none (edgeha's own) counts both.
+ */
+function failureAttributesOfVersion(cib: Cib, attributes: Record<string, string>): Record<string, string> {
+  const version = cib.attributes.crm_feature_set;
+  if (version === undefined) return attributes;
+  const parts = version.split(".").map(Number);
+  const legacy = (parts[0] ?? 0) * 1e6 + (parts[1] ?? 0) * 1e3 + (parts[2] ?? 0) < 3_000_013;
+  const filtered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (/^(fail-count|last-failure)-/.test(name) && name.includes("#") === legacy) continue;
+    filtered[name] = value;
+  }
+  return filtered;
 }
 
 function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false, anonymousClone = false): Record<string, number> {
@@ -1022,6 +1040,11 @@ function frozenTarget(context: PlacementContext, unit: PlacementUnit, target: st
  * primary weighs in with its later members' stickiness in full. A step that would leave no
  * node usable is undone. Returns undefined when the step itself is undone.
  */
+/** A node that may take resources: online, and not standby, unclean, shutting down or in maintenance. */
+function usableNode(node: NodeState): boolean {
+  return node.online && !node.standby && !node.unclean && !node.shuttingDown && !node.maintenance;
+}
+
 function mergeDependentMember(context: PlacementContext, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number): Record<string, number> | undefined {
   const { cib, nodes, cluster } = context;
   const member = dependent.members[index]!;
@@ -1035,8 +1058,7 @@ function mergeDependentMember(context: PlacementContext, scores: Record<string, 
     if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : -1;
     merged[node.name] = addScores(weight, scores[node.name]!);
   }
-  const usable = (node: NodeState) => node.online && !node.standby && !node.unclean && !node.shuttingDown && !node.maintenance;
-  if (!nodes.some((node) => usable(node) && merged[node.name]! >= 0)) return undefined;
+  if (!nodes.some((node) => usableNode(node) && merged[node.name]! >= 0)) return undefined;
   if (index + 1 < dependent.members.length) return mergeDependentMember(context, merged, dependent, index + 1, factor < 0 ? -1 : 1) ?? merged;
   return merged;
 }
@@ -1061,10 +1083,13 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
     const primaryNodes = context.placedOn.get(primaryKey) ?? [];
     const score = parseScore(colocation.score);
     // A mandatory colocation only rules out the other nodes; it adds nothing where the primary runs.
+    const before = { ...combined };
     for (const node of nodes) {
       if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
       else if (primaryNodes.includes(node.name) && score < INFINITY) combined[node.name] = addScores(combined[node.name]!, score);
     }
+    // An optional (finite) colocation that would leave no node able to take the resource is dropped.
+    if (Math.abs(score) < INFINITY && !nodes.some((node) => usableNode(node) && combined[node.name]! >= 0)) combined = before;
   }
   // Each member is colocated with the one before it, so the group's scores (the first
   // member's, with the group's own colocations) take in every later member's, in order, as a

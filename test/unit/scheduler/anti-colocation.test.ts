@@ -43,8 +43,15 @@ describe("a primary takes in what a negatively colocated dependent prefers", () 
   });
 
   it("a negative factor never turns the dependent's ban into a preference", () => {
-    // sail is banned from starboard: that does not draw mast there (mast stays on port, its preferred node).
+    // sail is banned from starboard: that does not draw mast there (mast stays on port, its
+    // preferred node). sail may then only go to port; its -100 colocation would leave it no
+    // node at all, so that optional colocation is dropped and sail joins mast.
     const actions = run({ resources: prim("mast") + prim("sail"), constraints: `<rsc_location id="a" rsc="mast" node="port" score="5"/><rsc_location id="b" rsc="sail" node="starboard" score="-INFINITY"/><rsc_colocation id="c" rsc="sail" with-rsc="mast" score="-100"/>` });
-    expect(actions.find((action) => action.resource === "mast")?.node).toBe("port");
+    expect(sameActions(actions, [{ action: "start", resource: "mast", node: "port" }, { action: "start", resource: "sail", node: "port" }])).toBe(true);
+  });
+
+  it("a mandatory anti-colocation is never dropped: the dependent stays stopped", () => {
+    const actions = run({ resources: prim("mast") + prim("sail"), constraints: `<rsc_location id="a" rsc="mast" node="port" score="5"/><rsc_location id="b" rsc="sail" node="starboard" score="-INFINITY"/><rsc_colocation id="c" rsc="sail" with-rsc="mast" score="-INFINITY"/>` });
+    expect(sameActions(actions, [{ action: "start", resource: "mast", node: "port" }])).toBe(true);
   });
 });

@@ -4,8 +4,8 @@ import { schedule } from "../../../src/scheduler";
 
 // A clone "probe-set" of "probe" (two instances) on nodes "n1" and "n2", nothing running yet,
 // migration-threshold 1. n1 carries a fail count recorded under instance number 7.
-function starts(unique: boolean, failCountName: string): string[] {
-  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+function starts(unique: boolean, failCountName: string, featureSet?: string): string[] {
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"${featureSet ? ` crm_feature_set="${featureSet}"` : ""}><configuration>
   <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
   <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes>
   <resources><clone id="probe-set"><meta_attributes id="cm"><nvpair id="cm1" name="clone-max" value="2"/><nvpair id="cm2" name="globally-unique" value="${unique}"/></meta_attributes>
@@ -18,11 +18,21 @@ function starts(unique: boolean, failCountName: string): string[] {
 
 describe("fail counts of clone instances", () => {
   it("an anonymous clone counts a failure recorded under any instance number: no instance goes to that node", () => {
-    expect(starts(false, "fail-count-probe:7")).toEqual(["n2"]);
-    expect(starts(false, "fail-count-probe#monitor_10000")).toEqual(["n2"]);
+    expect(starts(false, "fail-count-probe:7", "3.0.1")).toEqual(["n2"]);
+    expect(starts(false, "fail-count-probe:7#monitor_10000", "3.0.14")).toEqual(["n2"]);
   });
 
   it("a unique clone's instance counts only its own failures", () => {
-    expect(starts(true, "fail-count-probe:7")).toEqual(["n1", "n2"]);
+    expect(starts(true, "fail-count-probe:7", "3.0.1")).toEqual(["n1", "n2"]);
+  });
+});
+
+describe("fail count names of each feature set", () => {
+  it("before 3.0.13 counts are per resource; from it on per operation; a CIB stating no feature set counts both", () => {
+    expect(starts(false, "fail-count-probe#monitor_10000", "3.0.1")).toEqual(["n1", "n2"]);
+    expect(starts(false, "fail-count-probe", "3.0.14")).toEqual(["n1", "n2"]);
+    expect(starts(false, "fail-count-probe", "3.0.1")).toEqual(["n2"]);
+    expect(starts(false, "fail-count-probe#monitor_10000")).toEqual(["n2"]);
+    expect(starts(false, "fail-count-probe")).toEqual(["n2"]);
   });
 });
