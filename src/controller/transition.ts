@@ -63,8 +63,8 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
         if (action.node && isUp(action.node)) add("stop", action.node, resource, action.reason);
         break;
       case "move":
-        // A resource found active on several nodes moves as one line: every copy stops.
-        for (const node of new Set([...(action.from ? [action.from] : []), ...(active.get(resource)?.activeOn ?? [])])) if (isUp(node) && node !== action.to) add("stop", node, resource, action.reason);
+        // A resource found active on several nodes moves as one line: every copy stops (one on the target too).
+        for (const node of new Set([...(action.from ? [action.from] : []), ...(active.get(resource)?.activeOn ?? [])])) if (isUp(node)) add("stop", node, resource, action.reason);
         if (action.to) add("start", action.to, resource, action.reason);
         break;
       case "recover":

@@ -328,7 +328,7 @@ function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: No
   for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
   for (const node of nodes) {
     if (!node.online || node.standby || node.unclean || node.shuttingDown || node.maintenance) scores[node.name] = -INFINITY;
-    if (state?.activeOn.includes(node.name) && !state.failedOn.includes(node.name)) scores[node.name] = addScores(scores[node.name]!, stickiness);
+    if (state?.activeOn.length === 1 && state.activeOn[0] === node.name) scores[node.name] = addScores(scores[node.name]!, stickiness);
     const transient = index.transient.get(node.name) ?? {};
     // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
     const base = baseId(primitive.id);
@@ -1118,7 +1118,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   // Without quorum (stop or freeze policy) nothing may start (reported as blocked), except
   // resources that require nothing to start (meta requires=nothing).
   const policy = requiresNothing(cib, unit) ? "ignore" : context.policy === "demote" ? demotePolicyFor(context, unit) : context.policy;
-  let target = unitStopped ? undefined : chooseNode(combined, current, context.load, nodes);
+  let target = unitStopped ? undefined : chooseNode(combined, current ?? firstState?.activeOn[0], context.load, nodes);
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
     context.quorumBlocked.set(unit.id, target);
@@ -1673,14 +1673,15 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
   const actions: ScheduledAction[] = [];
   const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
   if (current.length > 1) {
-    // Active on several nodes: all copies stop and one starts again (shown as a restart where it stays).
-    if (target && current.includes(target)) {
+    // Active on several nodes: all copies stop and one starts again, shown as a restart when
+    // it stays on the first node it was found on.
+    if (target && target === current[0]) {
       // A failure on any of the copies makes it a recovery.
       actions.push({ action: current.some((node) => failedOn.includes(node)) ? "recover" : "restart", resource: id, node: target, reason: "resource was active on more than one node" });
       return actions;
     }
-    // Going elsewhere: every copy stops, and the summary shows one move (or recovery) from the
-    // first node it was found on. Going nowhere: one stop per node.
+    // Going elsewhere (another of its nodes included): every copy stops, and the summary shows
+    // one move (or recovery) from the first node it was found on. Going nowhere: one stop per node.
     if (target) return [multiplyActiveMove(id, current, failedOn, target)];
     for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
     return actions;

@@ -13,7 +13,7 @@ function frozen(options: { fencing?: boolean; northLost?: boolean } = {}): Recor
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
   <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="${options.fencing === true}"/><nvpair id="o2" name="no-quorum-policy" value="freeze"/></cluster_property_set></crm_config>
   <nodes><node id="1" uname="east"/><node id="2" uname="west"/>${north}</nodes>
-  <resources>${prim("lamp")}${prim("fan")}${prim("pump")}${options.northLost ? prim("heater") : ""}</resources><constraints/></configuration>
+  <resources>${options.fencing ? `<primitive id="fencer" class="stonith" type="fence_acme"/>` : ""}${prim("lamp")}${prim("fan")}${prim("pump")}${options.northLost ? prim("heater") : ""}</resources><constraints/></configuration>
   <status><node_state id="1" uname="east" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources>${started("lamp", 1)}${started("fan", 2)}</lrm_resources></lrm></node_state>
   <node_state id="2" uname="west" in_ccm="true" crmd="online" join="member" expected="member"/>${northState}</status></cib>`;
   return schedule(importCibXml(xml, "freeze").cib, { now: 0 }).actions as never as Record<string, unknown>[];
