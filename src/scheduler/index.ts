@@ -341,7 +341,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
-    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
+    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
   const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), orderBlocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
@@ -773,6 +773,15 @@ function withDependentWeight(total: number, weight: number, factor: number): num
   return next;
 }
 
+/**
+ * Where a promotable clone's instances run in the Unpromoted role after promotion is chosen:
+ * what a colocation with its Unpromoted role follows.
+ */
+function recordUnpromotedNodes(context: PlacementContext, cloneId: string, instances: PlacementUnit[]): void {
+  const nodes = instances.filter((unit) => !context.promoted.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Unpromoted`, nodes);
+}
+
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
 function choosePromoted(context: PlacementContext, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
   const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
@@ -795,6 +804,7 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
     context.promoted.add(candidate.unit.id);
   }
   for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
+  recordUnpromotedNodes(context, cloneId, instances);
 }
 
 /**
@@ -841,7 +851,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
     // With the Promoted role of a promotable clone: where its promoted instances run.
-    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : "");
+    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : isRole(colocation.withRscRole, "Unpromoted") ? "#Unpromoted" : "");
     // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
     if (!context.placedOn.has(primaryKey)) continue;
     const primaryNodes = context.placedOn.get(primaryKey) ?? [];
@@ -969,7 +979,7 @@ function applyMandatoryOrders(context: PlacementContext): void {
       const target = context.placed.get(unitId);
       if (target === undefined || context.blocked.has(unitId)) continue;
       for (const colocation of colocations) {
-        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted")) continue;
+        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted") || isRole(colocation.withRscRole, "Unpromoted")) continue;
         const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
         if (primaries.some((unit) => unit.id === unitId)) continue;
         if (runningNodes(colocation.withRsc, "start").includes(target)) continue;

@@ -207,3 +207,26 @@ describe("promotion steered by resources colocated with the Promoted role", () =
     expect(actions.some((action) => action.resource === "app" && action.action === "start" && action.blocked !== true)).toBe(false);
   });
 });
+
+describe("colocation with the Unpromoted role", () => {
+  const reader = `<primitive id="reader" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  const scores = { amber: { "master-db": "20" }, teal: { "master-db": "5" } };
+
+  it("places the dependent where an instance stays Unpromoted", () => {
+    const colocation = `<rsc_colocation id="r" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="1000"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + reader, constraints: colocation, status: {}, attrs: scores }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "start", resource: "reader", node: "teal" }));
+  });
+
+  it("outweighs a smaller preference for the Promoted role's node", () => {
+    const colocations = `<rsc_colocation id="r1" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="1000"/><rsc_colocation id="r2" rsc="reader" with-rsc="db-clone" with-rsc-role="Promoted" score="101"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + reader, constraints: colocations, status: { amber: { reader: [{ operation: "start", rc: 0, call: 3 }] } }, attrs: scores }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "move", resource: "reader", from: "amber", to: "teal" }));
+  });
+
+  it("keeps a dependent that must run with the Unpromoted role stopped when every instance is promoted", () => {
+    const colocation = `<rsc_colocation id="r" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="INFINITY"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db", { "clone-max": "1" }) + reader, constraints: colocation, status: {}, attrs: scores }));
+    expect(actions.filter((action) => action.resource === "reader")).toEqual([]);
+  });
+});
