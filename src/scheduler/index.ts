@@ -318,6 +318,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const policy = quorate ? "ignore" : cluster.noQuorumPolicy;
   const { units, factories } = placementUnits(cib, nodes.length);
   const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }), { nodes, stonithEnabled: cluster.stonithEnabled });
+  if (cluster.stonithEnabled && !cluster.maintenanceMode) fenceDownNodesWithActiveResources(cib, units, states, nodes);
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
   for (const state of states.values()) {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
@@ -352,6 +353,24 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   impliedRestarts(context, units);
   blockStopsBehindBlocked(context, units);
   return { actions, edges: orderingEdges(context, units), scores: context.scores };
+}
+
+/**
+ * A node that is down, even one that left cleanly, where the history still shows a managed
+ * resource active must be fenced before that resource may run elsewhere (with fencing enabled):
+ * the node is taken to be unclean.
+ */
+function fenceDownNodesWithActiveResources(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[]): void {
+  const down = new Map(nodes.filter((node) => !node.online && !node.unclean && node.maintenance !== true).map((node) => [node.name, node]));
+  if (down.size === 0) return;
+  for (const unit of units) for (const member of unit.members) {
+    const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+    if (isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
+    for (const name of states.get(member.id)?.activeOn ?? []) {
+      const node = down.get(name);
+      if (node) node.unclean = true;
+    }
+  }
 }
 
 interface PlacementUnit {
@@ -799,6 +818,8 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
   const promotedNodes: string[] = [];
   for (const candidate of candidates) {
     if (promotedNodes.length >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
+    // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted already.
+    if (context.policy === "freeze" && !candidate.promotedNow) continue;
     perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
     promotedNodes.push(candidate.node);
     context.promoted.add(candidate.unit.id);
@@ -1306,6 +1327,8 @@ function roleActionsFor(id: string, current: string[], failedOn: string[], promo
   const failed = failedOn.includes(from);
   if (target === undefined) {
     if (!isDown(from) || fenced.has(from)) return [{ action: "stop", resource: id, node: from, role, reason: fenced.has(from) ? "node is fenced" : "node availability" }];
+    // On a lost node that cannot be fenced the stop is needed but cannot happen.
+    if (nodes.find((node) => node.name === from)?.unclean) return [{ action: "stop", resource: id, node: from, role, blocked: true, reason: "node is unclean and cannot be fenced" }];
     return [];
   }
   if (target === from) {

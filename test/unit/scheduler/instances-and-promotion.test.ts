@@ -230,3 +230,21 @@ describe("colocation with the Unpromoted role", () => {
     expect(actions.filter((action) => action.resource === "reader")).toEqual([]);
   });
 });
+
+describe("promotion without quorum under no-quorum-policy=freeze", () => {
+  const history = { amber: { db: [{ operation: "start", rc: 0, call: 3 }] }, teal: { db: [{ operation: "promote", rc: 0, call: 4 }] } };
+  const frozen = { "stonith-enabled": "true", "no-quorum-policy": "freeze" };
+
+  it("promotes no instance that is not Promoted already, and the lost node's Promoted instance cannot be stopped", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], lost: ["teal"], quorum: false, properties: frozen, resources: promotable("db-clone", "db"), status: history, attrs: { amber: { "master-db": "50" } } }));
+    expect(actions.filter((action) => action.action === "promote")).toEqual([]);
+    const stops = actions.filter((action) => action.node === "teal");
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ action: "stop", role: "Promoted", blocked: true });
+  });
+
+  it("promotes as usual with quorum", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], lost: ["teal"], properties: frozen, resources: promotable("db-clone", "db"), status: history, attrs: { amber: { "master-db": "50" } } }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "promote", node: "amber", to_role: "Promoted" }));
+  });
+});
