@@ -71,6 +71,8 @@ export interface ResourceState {
   failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
+  /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */
+  knownOn?: string[];
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
   bannedSince?: Record<string, number>;
 }
@@ -668,6 +670,9 @@ function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instances: Pl
         units.push(chosen);
         instances.push(chosen);
       }
+      const known = states.get(chosen.members[index]!.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      if (history.operations.length > 0) (known.knownOn ??= []).push(status.uname);
+      states.set(chosen.members[index]!.id, known);
       if (!state.activeOn.includes(status.uname)) continue;
       location.set(chosen, status.uname);
       taken.add(`${chosen.id}#${index}`);
@@ -713,7 +718,7 @@ function placeClone(context: PlacementContext, cloneId: string): void {
   context.clonesStarted.add(cloneId);
   const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
   for (const unit of instances) placeUnit(context, unit, true);
-  for (const unit of instances) placeUnit(context, unit);
+  for (const unit of assignmentOrder(context, instances)) placeUnit(context, unit);
   const promotable = instances[0]?.clone?.promotable;
   if (promotable) {
     // Resources the Promoted role is colocated with are placed first: they steer promotion.
@@ -724,6 +729,68 @@ function placeClone(context: PlacementContext, cloneId: string): void {
     }
     choosePromoted(context, cloneId, instances, promotable);
   }
+}
+
+/**
+ * The order a clone's instances are assigned in: by instance number, except that a promotable
+ * clone's instances go by their priority first, which is the highest promotion score (node
+ * attribute) that counts for the instance on a node able to run it. A score counts where the
+ * instance runs; where no instance runs and it has history; everywhere when it has neither run
+ * nor history anywhere; else where it has history. So an unknown instance can outrank one
+ * whose history (probes, say) was all elsewhere.
+ */
+function assignmentOrder(context: PlacementContext, instances: PlacementUnit[]): PlacementUnit[] {
+  const clone = instances[0]?.clone;
+  if (!clone?.promotable) return instances;
+  const usable = context.nodes.filter(canHostInstances);
+  const priority = (unit: PlacementUnit) => {
+    let best = 0;
+    for (const node of usable) best = Math.max(best, instancePromotionScore(context, unit, node, instances) ?? 0);
+    return best;
+  };
+  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit) }));
+  ranked.sort((left, right) => right.priority - left.priority || left.position - right.position);
+  return ranked.map((entry) => entry.unit);
+}
+
+function canHostInstances(node: NodeState): boolean {
+  return node.online && !node.standby && !node.unclean && !node.shuttingDown && node.maintenance !== true;
+}
+
+/**
+ * The promotion score (node attribute) of a promotable instance on a node, where it counts:
+ * where the instance runs; for an anonymous clone, where no instance runs and it has history;
+ * everywhere when it has neither run nor history anywhere; else where it has history.
+ * Undefined where it does not count or no attribute is set. Groups sum their members'.
+ */
+function instancePromotionScore(context: PlacementContext, unit: PlacementUnit, node: NodeState, instances: PlacementUnit[]): number | undefined {
+  const clone = unit.clone!;
+  let total: number | undefined;
+  unit.members.forEach((member, index) => {
+    const state = context.states.get(member.id);
+    const active = state?.activeOn ?? [];
+    const known = state?.knownOn ?? [];
+    const activeHere = () => instances.some((other) => other.members.some((entry) => (context.states.get(entry.id)?.activeOn ?? []).includes(node.name)));
+    const counts = active.includes(node.name) || (clone.anonymous && known.includes(node.name) && !activeHere())
+      || (active.length === 0 && known.length === 0) || known.includes(node.name);
+    if (!counts) return;
+    const historyId = state?.historyIds?.[node.name];
+    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${member.id}`] ?? node.attributes[`master-${clone.bases[index]!}`];
+    if (value !== undefined) total = addScores(total ?? 0, parseScore(value));
+  });
+  return total;
+}
+
+/** A promotable instance prefers, for placement, the nodes where its promotion score is positive. */
+function withPromotionPreferences(context: PlacementContext, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  const instances = context.unitsByOwner.get(unit.clone!.id)?.filter((other) => other.clone?.id === unit.clone!.id) ?? [unit];
+  const result = { ...combined };
+  for (const node of context.nodes) {
+    if (!canHostInstances(node) || result[node.name]! < 0) continue;
+    const score = instancePromotionScore(context, unit, node, instances) ?? 0;
+    if (score > 0) result[node.name] = addScores(result[node.name]!, score);
+  }
+  return result;
 }
 
 function isRole(role: string | undefined, wanted: "Promoted" | "Unpromoted" | "Started"): boolean {
@@ -895,6 +962,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
     combined = merged;
   }
   if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
+  if (unit.clone?.promotable) combined = withPromotionPreferences(context, unit, combined);
   if (unit.clone) {
     const counts = context.cloneCounts.get(unit.clone.id);
     for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;

@@ -248,3 +248,23 @@ describe("promotion without quorum under no-quorum-policy=freeze", () => {
     expect(actions).toContainEqual(expect.objectContaining({ action: "promote", node: "amber", to_role: "Promoted" }));
   });
 });
+
+describe("promotable instances: assignment order and placement by promotion score", () => {
+  it("assigns first the instance whose promotion score counts higher: an instance with no history outranks one probed only elsewhere", () => {
+    // db:0 runs on amber (score 10 there); the probes on teal and coral went to db:1, so amber's score
+    // does not count for db:1, while db:2 (no history anywhere) counts it and is assigned first.
+    const probe: Op[] = [{ operation: "monitor", rc: 7, call: 1 }];
+    const actions = run(cib({ nodes: ["amber", "teal", "coral"], resources: promotable("db-clone", "db", { "promoted-max": "0" }),
+      status: { amber: { db: [{ operation: "start", rc: 0, call: 3 }] }, teal: { db: probe }, coral: { db: probe } }, attrs: { amber: { "master-db": "10" } } }));
+    expect(sameActions(actions, [{ action: "start", resource: "db:2", node: "coral" }, { action: "start", resource: "db:1", node: "teal" }])).toBe(true);
+  });
+
+  it("places each instance of a unique clone toward the node where its own promotion score is highest", () => {
+    const scores = { amber: { "master-db:0": "10", "master-db:1": "100" }, teal: { "master-db:0": "30", "master-db:1": "300" } };
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db", { "globally-unique": "true" }), status: {}, attrs: scores }));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:1", node: "teal", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:0", node: "amber" },
+    ])).toBe(true);
+  });
+});
