@@ -538,13 +538,12 @@ function baseId(id: string): string {
 
 /**
  * States of clone instances. A unique clone's history names its instance; an anonymous
- * clone's history (named with or without a number) is given to one instance per node: the
- * nodes, in status order, where a member is active take the lowest free instance numbers.
- * Bans and failed starts of a base resource hold for every instance. Instances active beyond
+ * clone's history (named with or without a number) goes to instances as assignAnonymousHistories
+ * says. Instances active beyond
  * clone-max, and active resources the configuration no longer has, become orphan units
  * (appended to `units`) that only stop.
  */
-function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster?: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
+function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
   const states = new Map(raw);
   const known = new Set(units.flatMap((unit) => unit.members.map((member) => member.id)));
   const claimed = new Set<string>();
@@ -565,50 +564,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
       continue;
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
-    if (cluster) { assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster); continue; }
-    // Per node, the merged state of each base (histories with and without numbers).
-    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; historyId: string; failure?: { operation: string; intervalMs: number } }>>();
-    const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
-    for (const [id, state] of raw) {
-      const base = baseId(id);
-      if (!bases.includes(base)) continue;
-      for (const node of state.activeOn) {
-        const entry = perNode.get(node) ?? new Map();
-        perNode.set(node, entry);
-        const previous = entry.get(base) ?? { active: false, failed: false, promoted: false };
-        const failure = previous.failure ?? state.failures?.[node];
-        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node), historyId: entry.get(base)?.historyId ?? id, ...(failure ? { failure } : {}) });
-      }
-      shared.get(base)!.startFailedOn.push(...state.startFailedOn);
-      shared.get(base)!.bannedOn.push(...state.bannedOn);
-    }
-    let next = 0;
-    for (const status of cib.status) {
-      const entry = perNode.get(status.uname);
-      if (!entry) continue;
-      let unit = instances[next];
-      if (unit === undefined) { unit = factory.make(next, true); units.push(unit); instances.push(unit); }
-      next++;
-      unit.members.forEach((member, index) => {
-        const found = entry.get(bases[index]!);
-        if (!found) return;
-        const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
-        state.activeOn.push(status.uname);
-        if (found.failed) state.failedOn.push(status.uname);
-        if (found.failed && found.failure) (state.failures ??= {})[status.uname] = found.failure;
-        if (found.promoted) (state.promotedOn ??= []).push(status.uname);
-        (state.historyIds ??= {})[status.uname] = found.historyId;
-        states.set(member.id, state);
-      });
-    }
-    for (const unit of instances) unit.members.forEach((member, index) => {
-      const common = shared.get(bases[index]!)!;
-      if (common.startFailedOn.length === 0 && common.bannedOn.length === 0) return;
-      const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
-      state.startFailedOn.push(...common.startFailedOn);
-      state.bannedOn.push(...common.bannedOn);
-      states.set(member.id, state);
-    });
+    assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster);
   }
   // stop-orphan-resources=false leaves resources the configuration no longer has alone.
   const stopOrphans = !isFalse(flattenSets(cib.properties)["stop-orphan-resources"]);
