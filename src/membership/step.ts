@@ -71,9 +71,9 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const effects = decided.effects;
   const after = proposalOf(decided.state);
   const changed = effects.length > 0 || !sameProposal(before, after);
-  if (changed || decided.state.nowMs >= decided.state.nextHeartbeatMs) {
+  if (changed || decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input)) {
     const heartbeat = heartbeatOf(decided.state);
-    const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs;
+    const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input);
     const nextHeartbeatMs = periodic ? decided.state.nowMs + decided.state.settings.heartbeatMs : decided.state.nextHeartbeatMs;
     effects.push({ kind: "broadcast", heartbeat });
     const result = { ...decided.state, nextHeartbeatMs };
@@ -82,6 +82,16 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
     return { state: result, effects };
   }
   return decided;
+}
+
+/**
+ * A heartbeat that arrives in the second half of our own interval is answered at once with ours,
+ * which was due soon anyway: peers then send in step, each answering the first one's heartbeat in
+ * the same wake-up that received it, and an idle pair wakes three times per interval instead of
+ * four. Heartbeats only ever go out earlier than due, never later, so no peer's silence grows.
+ */
+function answersEarly(state: MembershipState, input: MembershipInput): boolean {
+  return input.kind === "heartbeat" && state.nextHeartbeatMs - state.nowMs <= state.settings.heartbeatMs / 2;
 }
 
 function receive(state: MembershipState, from: number, heartbeat: Heartbeat): MembershipState {

@@ -16,7 +16,20 @@ const DEFAULT_TIMEOUT_MS = 20_000;
 export const PARALLEL_LIMIT = 8;
 const INFINITY_TEXT = "INFINITY";
 
-interface Recurring { intervalMs: number; timeoutMs: number; timer: NodeJS.Timeout | undefined; generation: number }
+/**
+ * A recurring monitor. All of them share one clock: each is due at a multiple of its interval
+ * (at least half an interval after its last run ended), so monitors with the same interval run in
+ * the same wake-up of the process instead of drifting apart, each in its own.
+ */
+interface Recurring { primitive: Primitive; intervalMs: number; timeoutMs: number; dueMs: number | undefined; generation: number }
+
+/** Monitors due within this much of the earliest one run in the same wake-up. */
+const MONITOR_BATCH_MS = 20;
+
+/** The next multiple of intervalMs that is at least half an interval after nowMs. */
+export function nextMonitorDueMs(nowMs: number, intervalMs: number): number {
+  return Math.ceil((nowMs + intervalMs / 2) / intervalMs) * intervalMs;
+}
 
 export class LocalResources {
   private cib: Cib | undefined;
@@ -27,6 +40,8 @@ export class LocalResources {
   private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly recurring = new Map<string, Recurring[]>();
+  private monitorTimer: NodeJS.Timeout | undefined;
+  private monitorTimerAtMs = Infinity;
   private readonly probedDefinitions = new Map<string, string>();
   private probedVersion = "";
   private probing = false;
@@ -294,32 +309,57 @@ export class LocalResources {
   private startMonitors(primitive: Primitive): void {
     this.stopMonitors(primitive.id);
     const monitors = primitive.operations.filter((op) => op.name === "monitor" && op.intervalMs > 0 && (op.role === undefined || /^(started|unpromoted|slave)$/i.test(op.role)) && op.enabled !== "false");
-    const list: Recurring[] = monitors.map((op) => ({ intervalMs: op.intervalMs, timeoutMs: this.timeoutOf(primitive, "monitor", op.intervalMs), timer: undefined, generation: 0 }));
+    const list: Recurring[] = monitors.map((op) => ({ primitive, intervalMs: op.intervalMs, timeoutMs: this.timeoutOf(primitive, "monitor", op.intervalMs), dueMs: undefined, generation: 0 }));
     this.recurring.set(primitive.id, list);
-    for (const monitor of list) this.schedule(primitive, monitor, monitor.generation);
+    for (const monitor of list) this.schedule(monitor);
   }
 
-  private schedule(primitive: Primitive, monitor: Recurring, generation: number): void {
+  private schedule(monitor: Recurring): void {
     if (this.closed) return;
-    monitor.timer = setTimeout(() => {
+    monitor.dueMs = nextMonitorDueMs(performance.now(), monitor.intervalMs);
+    this.armMonitorTimer();
+  }
+
+  /** Sets the one monitor timer to the earliest due monitor (kept when it is already that early). */
+  private armMonitorTimer(): void {
+    let earliest = Infinity;
+    for (const list of this.recurring.values()) for (const monitor of list) if (monitor.dueMs !== undefined && monitor.dueMs < earliest) earliest = monitor.dueMs;
+    if (earliest === this.monitorTimerAtMs && this.monitorTimer !== undefined) return;
+    if (this.monitorTimer !== undefined) clearTimeout(this.monitorTimer);
+    this.monitorTimer = undefined;
+    this.monitorTimerAtMs = earliest;
+    if (earliest === Infinity || this.closed) return;
+    this.monitorTimer = setTimeout(() => this.runDueMonitors(), Math.max(0, Math.ceil(earliest - performance.now())));
+    this.monitorTimer.unref?.();
+  }
+
+  private runDueMonitors(): void {
+    this.monitorTimer = undefined;
+    this.monitorTimerAtMs = Infinity;
+    const limitMs = performance.now() + MONITOR_BATCH_MS;
+    for (const list of this.recurring.values()) for (const monitor of list) {
+      if (monitor.dueMs === undefined || monitor.dueMs > limitMs) continue;
+      monitor.dueMs = undefined;
+      const { primitive, generation } = monitor;
       void this.serialize(primitive.id, async (queueMs) => {
         if (monitor.generation !== generation) return;
         const outcome = await this.run(primitive, "monitor", monitor.intervalMs, monitor.timeoutMs);
         if (monitor.generation !== generation) return;
         this.record(primitive, "monitor", monitor.intervalMs, outcome, queueMs);
         // After a failure the DC decides (recover, move); monitoring resumes with the next start.
-        if (outcome.rc === 0 || outcome.rc === 8) this.schedule(primitive, monitor, generation);
+        if (outcome.rc === 0 || outcome.rc === 8) this.schedule(monitor);
       });
-    }, monitor.intervalMs);
-    monitor.timer.unref?.();
+    }
+    this.armMonitorTimer();
   }
 
   private stopMonitors(id: string): void {
     for (const monitor of this.recurring.get(id) ?? []) {
       monitor.generation++;
-      if (monitor.timer) clearTimeout(monitor.timer);
+      monitor.dueMs = undefined;
     }
     this.recurring.delete(id);
+    this.armMonitorTimer();
   }
 
   private pending = false;

@@ -75,6 +75,8 @@ export interface ResourceState {
   failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
+  /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */
+  knownOn?: string[];
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
   bannedSince?: Record<string, number>;
 }
@@ -440,6 +442,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (policy === "suicide") for (const node of nodes) if (node.online) { node.unclean = true; node.online = false; node.uncleanReason = "cluster does not have quorum"; }
   const { units, factories } = placementUnits(cib, nodes.length);
   const states = instanceStates(cib, units, factories, unpackResourceStates(cib, { pendingActive: true }), { nodes, stonithEnabled: cluster.stonithEnabled });
+  if (cluster.stonithEnabled && !cluster.maintenanceMode) fenceDownNodesWithActiveResources(cib, units, states, nodes);
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
   for (const state of states.values()) {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
@@ -466,7 +469,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
-    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted"))) continue;
+    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
   const context: PlacementContext = { failureEffects, cib, nodes, states, owners, cluster, policy, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), pending: [], blocked: new Set(), orderBlocked: new Set(), index: buildScoreIndex(cib), quorumBlocked: new Map(), scores: {}, actions, fenced, visiting: new Set(), nowSeconds: options.now,
@@ -478,6 +481,24 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   impliedRestarts(context, units);
   blockStopsBehindBlocked(context, units);
   return { actions, edges: orderingEdges(context, units), scores: context.scores };
+}
+
+/**
+ * A node that is down, even one that left cleanly, where the history still shows a managed
+ * resource active must be fenced before that resource may run elsewhere (with fencing enabled):
+ * the node is taken to be unclean.
+ */
+function fenceDownNodesWithActiveResources(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[]): void {
+  const down = new Map(nodes.filter((node) => !node.online && !node.unclean && node.maintenance !== true).map((node) => [node.name, node]));
+  if (down.size === 0) return;
+  for (const unit of units) for (const member of unit.members) {
+    const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+    if (isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
+    for (const name of states.get(member.id)?.activeOn ?? []) {
+      const node = down.get(name);
+      if (node) node.unclean = true;
+    }
+  }
 }
 
 interface PlacementUnit {
@@ -698,13 +719,12 @@ function baseId(id: string): string {
 
 /**
  * States of clone instances. A unique clone's history names its instance; an anonymous
- * clone's history (named with or without a number) is given to one instance per node: the
- * nodes, in status order, where a member is active take the lowest free instance numbers.
- * Bans and failed starts of a base resource hold for every instance. Instances active beyond
+ * clone's history (named with or without a number) goes to instances as assignAnonymousHistories
+ * says. Instances active beyond
  * clone-max, and active resources the configuration no longer has, become orphan units
  * (appended to `units`) that only stop.
  */
-function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster?: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
+function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string, CloneFactory>, raw: Map<string, ResourceState>, cluster: { nodes: NodeState[]; stonithEnabled: boolean }): Map<string, ResourceState> {
   const states = new Map(raw);
   const known = new Set(units.flatMap((unit) => unit.members.map((member) => member.id)));
   const claimed = new Set<string>();
@@ -725,50 +745,7 @@ function instanceStates(cib: Cib, units: PlacementUnit[], factories: Map<string,
       continue;
     }
     for (const id of raw.keys()) if (bases.includes(baseId(id))) { claimed.add(id); states.delete(id); }
-    if (cluster) { assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster); continue; }
-    // Per node, the merged state of each base (histories with and without numbers).
-    const perNode = new Map<string, Map<string, { active: boolean; failed: boolean; promoted: boolean; historyId: string; failure?: { operation: string; intervalMs: number } }>>();
-    const shared = new Map<string, { startFailedOn: string[]; bannedOn: string[] }>(bases.map((base) => [base, { startFailedOn: [], bannedOn: [] }]));
-    for (const [id, state] of raw) {
-      const base = baseId(id);
-      if (!bases.includes(base)) continue;
-      for (const node of state.activeOn) {
-        const entry = perNode.get(node) ?? new Map();
-        perNode.set(node, entry);
-        const previous = entry.get(base) ?? { active: false, failed: false, promoted: false };
-        const failure = previous.failure ?? state.failures?.[node];
-        entry.set(base, { active: true, failed: previous.failed || state.failedOn.includes(node), promoted: previous.promoted || (state.promotedOn ?? []).includes(node), historyId: entry.get(base)?.historyId ?? id, ...(failure ? { failure } : {}) });
-      }
-      shared.get(base)!.startFailedOn.push(...state.startFailedOn);
-      shared.get(base)!.bannedOn.push(...state.bannedOn);
-    }
-    let next = 0;
-    for (const status of cib.status) {
-      const entry = perNode.get(status.uname);
-      if (!entry) continue;
-      let unit = instances[next];
-      if (unit === undefined) { unit = factory.make(next, true); units.push(unit); instances.push(unit); }
-      next++;
-      unit.members.forEach((member, index) => {
-        const found = entry.get(bases[index]!);
-        if (!found) return;
-        const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
-        state.activeOn.push(status.uname);
-        if (found.failed) state.failedOn.push(status.uname);
-        if (found.failed && found.failure) (state.failures ??= {})[status.uname] = found.failure;
-        if (found.promoted) (state.promotedOn ??= []).push(status.uname);
-        (state.historyIds ??= {})[status.uname] = found.historyId;
-        states.set(member.id, state);
-      });
-    }
-    for (const unit of instances) unit.members.forEach((member, index) => {
-      const common = shared.get(bases[index]!)!;
-      if (common.startFailedOn.length === 0 && common.bannedOn.length === 0) return;
-      const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
-      state.startFailedOn.push(...common.startFailedOn);
-      state.bannedOn.push(...common.bannedOn);
-      states.set(member.id, state);
-    });
+    assignAnonymousHistories(cib, factory, instances, units, raw, states, cluster);
   }
   // stop-orphan-resources=false leaves resources the configuration no longer has alone.
   const stopOrphans = !isFalse(flattenSets(cib.properties)["stop-orphan-resources"]);
@@ -830,6 +807,9 @@ function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instances: Pl
         units.push(chosen);
         instances.push(chosen);
       }
+      const known = states.get(chosen.members[index]!.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      if (history.operations.length > 0) (known.knownOn ??= []).push(status.uname);
+      states.set(chosen.members[index]!.id, known);
       if (!state.activeOn.includes(status.uname)) continue;
       location.set(chosen, status.uname);
       taken.add(`${chosen.id}#${index}`);
@@ -875,7 +855,7 @@ function placeClone(context: PlacementContext, cloneId: string): void {
   context.clonesStarted.add(cloneId);
   const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
   for (const unit of instances) placeUnit(context, unit, true);
-  for (const unit of instances) placeUnit(context, unit);
+  for (const unit of assignmentOrder(context, instances)) placeUnit(context, unit);
   const promotable = instances[0]?.clone?.promotable;
   if (promotable) {
     // Resources the Promoted role is colocated with are placed first: they steer promotion.
@@ -886,6 +866,68 @@ function placeClone(context: PlacementContext, cloneId: string): void {
     }
     choosePromoted(context, cloneId, instances, promotable);
   }
+}
+
+/**
+ * The order a clone's instances are assigned in: by instance number, except that a promotable
+ * clone's instances go by their priority first, which is the highest promotion score (node
+ * attribute) that counts for the instance on a node able to run it. A score counts where the
+ * instance runs; where no instance runs and it has history; everywhere when it has neither run
+ * nor history anywhere; else where it has history. So an unknown instance can outrank one
+ * whose history (probes, say) was all elsewhere.
+ */
+function assignmentOrder(context: PlacementContext, instances: PlacementUnit[]): PlacementUnit[] {
+  const clone = instances[0]?.clone;
+  if (!clone?.promotable) return instances;
+  const usable = context.nodes.filter(canHostInstances);
+  const priority = (unit: PlacementUnit) => {
+    let best = 0;
+    for (const node of usable) best = Math.max(best, instancePromotionScore(context, unit, node, instances) ?? 0);
+    return best;
+  };
+  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit) }));
+  ranked.sort((left, right) => right.priority - left.priority || left.position - right.position);
+  return ranked.map((entry) => entry.unit);
+}
+
+function canHostInstances(node: NodeState): boolean {
+  return node.online && !node.standby && !node.unclean && !node.shuttingDown && node.maintenance !== true;
+}
+
+/**
+ * The promotion score (node attribute) of a promotable instance on a node, where it counts:
+ * where the instance runs; for an anonymous clone, where no instance runs and it has history;
+ * everywhere when it has neither run nor history anywhere; else where it has history.
+ * Undefined where it does not count or no attribute is set. Groups sum their members'.
+ */
+function instancePromotionScore(context: PlacementContext, unit: PlacementUnit, node: NodeState, instances: PlacementUnit[]): number | undefined {
+  const clone = unit.clone!;
+  let total: number | undefined;
+  unit.members.forEach((member, index) => {
+    const state = context.states.get(member.id);
+    const active = state?.activeOn ?? [];
+    const known = state?.knownOn ?? [];
+    const activeHere = () => instances.some((other) => other.members.some((entry) => (context.states.get(entry.id)?.activeOn ?? []).includes(node.name)));
+    const counts = active.includes(node.name) || (clone.anonymous && known.includes(node.name) && !activeHere())
+      || (active.length === 0 && known.length === 0) || known.includes(node.name);
+    if (!counts) return;
+    const historyId = state?.historyIds?.[node.name];
+    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${member.id}`] ?? node.attributes[`master-${clone.bases[index]!}`];
+    if (value !== undefined) total = addScores(total ?? 0, parseScore(value));
+  });
+  return total;
+}
+
+/** A promotable instance prefers, for placement, the nodes where its promotion score is positive. */
+function withPromotionPreferences(context: PlacementContext, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  const instances = context.unitsByOwner.get(unit.clone!.id)?.filter((other) => other.clone?.id === unit.clone!.id) ?? [unit];
+  const result = { ...combined };
+  for (const node of context.nodes) {
+    if (!canHostInstances(node) || result[node.name]! < 0) continue;
+    const score = instancePromotionScore(context, unit, node, instances) ?? 0;
+    if (score > 0) result[node.name] = addScores(result[node.name]!, score);
+  }
+  return result;
 }
 
 function isRole(role: string | undefined, wanted: "Promoted" | "Unpromoted" | "Started"): boolean {
@@ -954,6 +996,15 @@ function withDependentWeight(total: number, weight: number, factor: number): num
   return next;
 }
 
+/**
+ * Where a promotable clone's instances run in the Unpromoted role after promotion is chosen:
+ * what a colocation with its Unpromoted role follows.
+ */
+function recordUnpromotedNodes(context: PlacementContext, cloneId: string, instances: PlacementUnit[]): void {
+  const nodes = instances.filter((unit) => !context.promoted.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Unpromoted`, nodes);
+}
+
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
 function choosePromoted(context: PlacementContext, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
   const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
@@ -972,11 +1023,14 @@ function choosePromoted(context: PlacementContext, cloneId: string, instances: P
   const promotedNodes: string[] = [];
   for (const candidate of candidates) {
     if (promotedNodes.length >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
+    // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted already.
+    if (context.policy === "freeze" && !candidate.promotedNow) continue;
     perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
     promotedNodes.push(candidate.node);
     context.promoted.add(candidate.unit.id);
   }
   for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
+  recordUnpromotedNodes(context, cloneId, instances);
 }
 
 /**
@@ -1077,7 +1131,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
     // With the Promoted role of a promotable clone: where its promoted instances run.
-    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : "");
+    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : isRole(colocation.withRscRole, "Unpromoted") ? "#Unpromoted" : "");
     // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
     if (!context.placedOn.has(primaryKey)) continue;
     const primaryNodes = context.placedOn.get(primaryKey) ?? [];
@@ -1104,6 +1158,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
     combined = merged;
   }
   if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
+  if (unit.clone?.promotable) combined = withPromotionPreferences(context, unit, combined);
   if (unit.clone) {
     const counts = context.cloneCounts.get(unit.clone.id);
     for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;
@@ -1242,7 +1297,7 @@ function applyMandatoryOrders(context: PlacementContext): void {
       const target = context.placed.get(unitId);
       if (target === undefined || context.blocked.has(unitId)) continue;
       for (const colocation of colocations) {
-        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted")) continue;
+        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted") || isRole(colocation.withRscRole, "Unpromoted")) continue;
         const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
         if (primaries.some((unit) => unit.id === unitId)) continue;
         if (runningNodes(colocation.withRsc, "start").includes(target)) continue;
@@ -1658,6 +1713,8 @@ function roleActionsFor(id: string, current: string[], failedOn: string[], promo
   const failed = failedOn.includes(from);
   if (target === undefined) {
     if (!isDown(from) || fenced.has(from)) return [{ action: "stop", resource: id, node: from, role, reason: fenced.has(from) ? "node is fenced" : "node availability" }];
+    // On a lost node that cannot be fenced the stop is needed but cannot happen.
+    if (nodes.find((node) => node.name === from)?.unclean) return [{ action: "stop", resource: id, node: from, role, blocked: true, reason: "node is unclean and cannot be fenced" }];
     return [];
   }
   if (target === from) {

@@ -52,34 +52,40 @@ describe("heartbeat wire format", () => {
 });
 
 /** An event-driven cluster: each node is ticked only at the deadline it reported, or when a heartbeat arrives. */
-function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void) {
+function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void, startMs: (id: number) => number = () => 0) {
   const states = new Map<number, MembershipState>();
+  /** Per node: the instants it was woken at (a tick or a heartbeat), and the instants it sent. */
+  const wakeups = new Map<number, Set<number>>(nodeIds.map((id) => [id, new Set()]));
+  const sends = new Map<number, number[]>(nodeIds.map((id) => [id, []]));
   const wake = new Map<number, number>();
   const ticks = new Map<number, number>(nodeIds.map((id) => [id, 0]));
   let inbox: Array<{ atMs: number; from: number; to: number; heartbeat: Heartbeat }> = [];
   const apply = (id: number, input: Parameters<typeof stepMembership>[1]) => {
+    if (!states.has(id)) return;
+    wakeups.get(id)!.add(input.nowMs);
     const result = stepMembership(states.get(id)!, input);
     states.set(id, result.state);
+    if (result.effects.some((effect) => effect.kind === "broadcast")) sends.get(id)!.push(input.nowMs);
     wake.set(id, result.nextDeadlineMs);
     for (const effect of result.effects) if (effect.kind === "broadcast") {
       for (const to of nodeIds) if (to !== id && !blocked(id, to, input.nowMs)) inbox.push({ atMs: input.nowMs + 1, from: id, to, heartbeat: effect.heartbeat });
     }
     probe?.(result.state, result.nextDeadlineMs);
   };
-  for (const id of nodeIds) {
-    states.set(id, initialMembership(settings(nodeIds), id, 1, 0));
-    apply(id, { kind: "tick", nowMs: 0 });
-  }
-  for (let nowMs = 1; nowMs <= durationMs; nowMs++) {
+  for (let nowMs = 0; nowMs <= durationMs; nowMs++) {
+    for (const id of nodeIds) if (startMs(id) === nowMs) {
+      states.set(id, initialMembership(settings(nodeIds), id, 1, nowMs));
+      apply(id, { kind: "tick", nowMs });
+    }
     const due = inbox.filter((item) => item.atMs <= nowMs);
     inbox = inbox.filter((item) => item.atMs > nowMs);
     for (const item of due) apply(item.to, { kind: "heartbeat", from: item.from, heartbeat: item.heartbeat, nowMs });
-    for (const id of nodeIds) if (wake.get(id)! <= nowMs) {
+    for (const id of nodeIds) if (states.has(id) && wake.get(id)! <= nowMs) {
       ticks.set(id, ticks.get(id)! + 1);
       apply(id, { kind: "tick", nowMs });
     }
   }
-  return { states, ticks };
+  return { states, ticks, wakeups, sends };
 }
 
 describe("sleeping until the next deadline", () => {
@@ -88,6 +94,22 @@ describe("sleeping until the next deadline", () => {
     expect([...states.values()].map((state) => state.view.members)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
     // 5 s at one heartbeat per 100 ms is 50 heartbeats; a 10 ms timer would have ticked 500 times.
     for (const count of ticks.values()) expect(count).toBeLessThanOrEqual(60);
+  });
+
+  it("peers started out of step fall in step: the later one answers in the wake-up that received, never sending later than due", () => {
+    for (const offset of [13, 37, 50, 63, 88]) {
+      const { states, wakeups, sends } = runByDeadline([1, 2], 6000, () => false, undefined, (id) => (id === 2 ? offset : 0));
+      expect(states.get(1)!.view.members).toEqual([1, 2]);
+      expect(states.get(2)!.view.members).toEqual([1, 2]);
+      for (const id of [1, 2]) {
+        const times = sends.get(id)!;
+        for (let index = 1; index < times.length; index++) expect(times[index]! - times[index - 1]!).toBeLessThanOrEqual(100);
+      }
+      // Settled (the last 5 s): one node wakes once per interval, the other twice: 3 per interval, not 4.
+      const settled = (id: number) => [...wakeups.get(id)!].filter((atMs) => atMs > 1000).length;
+      expect(settled(1) + settled(2)).toBeLessThanOrEqual(3 * 50 + 5);
+      expect(Math.min(settled(1), settled(2))).toBeLessThanOrEqual(52);
+    }
   });
 
   it("detects a lost peer without any tick before the deadline", () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
 import { createLogger } from "../../../src/common/log";
-import { LocalResources, PARALLEL_LIMIT, type ActionRunner } from "../../../src/node/local-resources";
+import { LocalResources, PARALLEL_LIMIT, nextMonitorDueMs, type ActionRunner } from "../../../src/node/local-resources";
 
 const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
 
@@ -126,5 +126,43 @@ describe("local resources", () => {
     expect(Math.max(...queueTimes)).toBeGreaterThanOrEqual(25);
     expect(Math.min(...queueTimes)).toBeLessThan(Math.max(...queueTimes));
     resources.close();
+  });
+
+  it("recurring monitors share one clock: due at a multiple of their interval, at least half an interval ahead", () => {
+    expect(nextMonitorDueMs(0, 1000)).toBe(1000);
+    expect(nextMonitorDueMs(499, 1000)).toBe(1000);
+    expect(nextMonitorDueMs(501, 1000)).toBe(2000);
+    expect(nextMonitorDueMs(1000, 1000)).toBe(2000);
+    expect(nextMonitorDueMs(12_345, 10_000)).toBe(20_000);
+    for (let nowMs = 0; nowMs < 5000; nowMs += 37) {
+      const due = nextMonitorDueMs(nowMs, 400);
+      expect(due % 400).toBe(0);
+      expect(due - nowMs).toBeGreaterThanOrEqual(200);
+      expect(due - nowMs).toBeLessThan(600);
+    }
+  });
+
+  it("monitors of resources started at different moments run together, in the same wake-up", async () => {
+    const runsAt = new Map<string, number[]>();
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs > 0) runsAt.set(primitive.id, [...(runsAt.get(primitive.id) ?? []), performance.now()]);
+      return { rc: action === "monitor" && intervalMs === 0 ? 7 : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a", "b", "c"));
+    await settle(resources, () => resources.report().probed);
+    for (const id of ["a", "b", "c"]) {
+      await resources.operate(id, "start");
+      await new Promise((resolve) => setTimeout(resolve, 17));
+    }
+    await settle(resources, () => ["a", "b", "c"].every((id) => (runsAt.get(id)?.length ?? 0) >= 5));
+    resources.close();
+    // Started 17 ms apart (a third of the 50 ms interval), every run of b and c falls on a run of a:
+    // one timer fires for all of them.
+    const ofA = runsAt.get("a")!;
+    for (const id of ["b", "c"]) {
+      const runs = runsAt.get(id)!.slice(0, 4);
+      for (const atMs of runs) expect(Math.min(...ofA.map((each) => Math.abs(each - atMs)))).toBeLessThan(8);
+    }
   });
 });

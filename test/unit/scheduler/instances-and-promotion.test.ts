@@ -212,3 +212,64 @@ describe("promotion steered by resources colocated with the Promoted role", () =
     expect(actions.some((action) => action.resource === "app" && action.action === "start" && action.blocked !== true)).toBe(false);
   });
 });
+
+describe("colocation with the Unpromoted role", () => {
+  const reader = `<primitive id="reader" class="ocf" provider="heartbeat" type="Dummy"/>`;
+  const scores = { amber: { "master-db": "20" }, teal: { "master-db": "5" } };
+
+  it("places the dependent where an instance stays Unpromoted", () => {
+    const colocation = `<rsc_colocation id="r" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="1000"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + reader, constraints: colocation, status: {}, attrs: scores }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "start", resource: "reader", node: "teal" }));
+  });
+
+  it("outweighs a smaller preference for the Promoted role's node", () => {
+    const colocations = `<rsc_colocation id="r1" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="1000"/><rsc_colocation id="r2" rsc="reader" with-rsc="db-clone" with-rsc-role="Promoted" score="101"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db") + reader, constraints: colocations, status: { amber: { reader: [{ operation: "start", rc: 0, call: 3 }] } }, attrs: scores }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "move", resource: "reader", from: "amber", to: "teal" }));
+  });
+
+  it("keeps a dependent that must run with the Unpromoted role stopped when every instance is promoted", () => {
+    const colocation = `<rsc_colocation id="r" rsc="reader" with-rsc="db-clone" with-rsc-role="Unpromoted" score="INFINITY"/>`;
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db", { "clone-max": "1" }) + reader, constraints: colocation, status: {}, attrs: scores }));
+    expect(actions.filter((action) => action.resource === "reader")).toEqual([]);
+  });
+});
+
+describe("promotion without quorum under no-quorum-policy=freeze", () => {
+  const history = { amber: { db: [{ operation: "start", rc: 0, call: 3 }] }, teal: { db: [{ operation: "promote", rc: 0, call: 4 }] } };
+  const frozen = { "stonith-enabled": "true", "no-quorum-policy": "freeze" };
+
+  it("promotes no instance that is not Promoted already, and the lost node's Promoted instance cannot be stopped", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], lost: ["teal"], quorum: false, properties: frozen, resources: promotable("db-clone", "db"), status: history, attrs: { amber: { "master-db": "50" } } }));
+    expect(actions.filter((action) => action.action === "promote")).toEqual([]);
+    const stops = actions.filter((action) => action.node === "teal");
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ action: "stop", role: "Promoted", blocked: true });
+  });
+
+  it("promotes as usual with quorum", () => {
+    const actions = run(cib({ nodes: ["amber", "teal"], lost: ["teal"], properties: frozen, resources: promotable("db-clone", "db"), status: history, attrs: { amber: { "master-db": "50" } } }));
+    expect(actions).toContainEqual(expect.objectContaining({ action: "promote", node: "amber", to_role: "Promoted" }));
+  });
+});
+
+describe("promotable instances: assignment order and placement by promotion score", () => {
+  it("assigns first the instance whose promotion score counts higher: an instance with no history outranks one probed only elsewhere", () => {
+    // db:0 runs on amber (score 10 there); the probes on teal and coral went to db:1, so amber's score
+    // does not count for db:1, while db:2 (no history anywhere) counts it and is assigned first.
+    const probe: Op[] = [{ operation: "monitor", rc: 7, call: 1 }];
+    const actions = run(cib({ nodes: ["amber", "teal", "coral"], resources: promotable("db-clone", "db", { "promoted-max": "0" }),
+      status: { amber: { db: [{ operation: "start", rc: 0, call: 3 }] }, teal: { db: probe }, coral: { db: probe } }, attrs: { amber: { "master-db": "10" } } }));
+    expect(sameActions(actions, [{ action: "start", resource: "db:2", node: "coral" }, { action: "start", resource: "db:1", node: "teal" }])).toBe(true);
+  });
+
+  it("places each instance of a unique clone toward the node where its own promotion score is highest", () => {
+    const scores = { amber: { "master-db:0": "10", "master-db:1": "100" }, teal: { "master-db:0": "30", "master-db:1": "300" } };
+    const actions = run(cib({ nodes: ["amber", "teal"], resources: promotable("db-clone", "db", { "globally-unique": "true" }), status: {}, attrs: scores }));
+    expect(sameActions(actions, [
+      { action: "promote", resource: "db:1", node: "teal", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:0", node: "amber" },
+    ])).toBe(true);
+  });
+});

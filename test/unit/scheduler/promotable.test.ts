@@ -23,10 +23,11 @@ const run = (cib: ReturnType<typeof cluster>) => schedule(cib, { now: 0 }).actio
 
 describe("scheduler promotable clones", () => {
   it("promotes the instance on the node with the higher promotion score, starting the other unpromoted", () => {
+    // A positive promotion score also draws an instance when it is placed: db:0, placed first, takes west.
     const actions = run(cluster(db, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "10" })));
     expect(sameActions(actions, [
-      { action: "start", resource: "db:0", node: "east" },
-      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:1", node: "east" },
+      { action: "promote", resource: "db:0", node: "west", from_role: "Stopped", to_role: "Promoted" },
     ])).toBe(true);
   });
 
@@ -58,8 +59,8 @@ describe("scheduler promotable clones", () => {
     const colocation = `<rsc_colocation id="c" rsc="app" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/>`;
     const actions = run(cluster(db + app, node("1", "east", { "master-db": "3" }) + node("2", "west", { "master-db": "30" }), colocation));
     expect(sameActions(actions, [
-      { action: "start", resource: "db:0", node: "east" },
-      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:1", node: "east" },
+      { action: "promote", resource: "db:0", node: "west", from_role: "Stopped", to_role: "Promoted" },
       { action: "start", resource: "app", node: "west" },
     ])).toBe(true);
   });
@@ -84,8 +85,8 @@ describe("scheduler promotable clones", () => {
     const cib = cluster(db, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }));
     cib.attributes["have-quorum"] = "0";
     expect(sameActions(run(cib), [
-      { action: "start", resource: "db:0", node: "east", blocked: true },
-      { action: "promote", resource: "db:1", node: "west", from_role: "Stopped", to_role: "Promoted", blocked: true },
+      { action: "start", resource: "db:1", node: "east", blocked: true },
+      { action: "promote", resource: "db:0", node: "west", from_role: "Stopped", to_role: "Promoted", blocked: true },
     ])).toBe(true);
   });
 
@@ -94,8 +95,8 @@ describe("scheduler promotable clones", () => {
     const constraints = `<rsc_colocation id="c" rsc="db-clone" rsc-role="Promoted" with-rsc="vip" score="INFINITY"/><rsc_location id="l" rsc="vip" node="east" score="100"/>`;
     const actions = run(cluster(db + vip, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }), constraints));
     expect(sameActions(actions, [
-      { action: "promote", resource: "db:0", node: "east", from_role: "Stopped", to_role: "Promoted" },
-      { action: "start", resource: "db:1", node: "west" },
+      { action: "promote", resource: "db:1", node: "east", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:0", node: "west" },
       { action: "start", resource: "vip", node: "east" },
     ])).toBe(true);
   });
@@ -112,8 +113,8 @@ describe("scheduler promotable clones", () => {
     const constraints = `<rsc_colocation id="c" rsc="app" with-rsc="db-clone" with-rsc-role="Promoted" score="INFINITY"/><rsc_location id="l" rsc="app" node="east" score="100"/>`;
     const actions = run(cluster(db + app, node("1", "east", { "master-db": "5" }) + node("2", "west", { "master-db": "50" }), constraints));
     expect(sameActions(actions, [
-      { action: "promote", resource: "db:0", node: "east", from_role: "Stopped", to_role: "Promoted" },
-      { action: "start", resource: "db:1", node: "west" },
+      { action: "promote", resource: "db:1", node: "east", from_role: "Stopped", to_role: "Promoted" },
+      { action: "start", resource: "db:0", node: "west" },
       { action: "start", resource: "app", node: "east" },
     ])).toBe(true);
   });
