@@ -448,9 +448,9 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
   }
   forgetExpiredFailures(cib, units, states, options.now);
-  const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled);
-  findFenceCauses(cib, units, states, failureEffects);
   const members = membershipNodes(cib);
+  const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled, (name) => canFence(cluster, quorate || policy === "ignore", members.has(name)));
+  findFenceCauses(cib, units, states, failureEffects);
   const fenceable = (node: NodeState) => canFence(cluster, quorate || policy === "ignore", members.has(node.name));
   {
     for (const node of nodes) if (node.unclean && fenceable(node)) {
@@ -554,7 +554,7 @@ function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: Map<str
   }
 }
 
-function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean): FailureEffects {
+function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean, canFenceNode: (name: string) => boolean = () => stonithEnabled): FailureEffects {
   const effects: FailureEffects = { blockedMembers: new Set(), stoppedUnits: new Set(), fenceReasons: new Map() };
   for (const unit of units) for (const member of unit.members) {
     const state = states.get(member.id);
@@ -566,6 +566,9 @@ function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>,
       // on-fail=fence means stop when fencing is disabled.
       const onFail = configured === "fence" && !stonithEnabled ? "stop" : configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
+      // A stop that failed with a hard error where nothing can fence the node leaves no way to
+      // recover: the resource is left alone there (unmanaged, blocked), whatever its on-fail.
+      if (failure.operation === "stop" && failure.hard && !canFenceNode(nodeName)) { effects.blockedMembers.add(`${member.id}@${nodeName}`); continue; }
       // Cleared by a later success of the same monitor: only a failure whose on-fail asks for
       // stop, standby or fence (or a hard error) outlives that.
       if (failure.recovered && !failure.hard && ["restart", "block", "ignore", "demote"].includes(onFail)) { ignoreFailure(state, nodeName, false); continue; }
