@@ -145,7 +145,7 @@ function membershipWithFencing(entry: Record<string, string>, transient: Record<
   const fence = (reason: string) => ({ unclean: true, pending: false, reason });
   if (inCluster === undefined) return fence("peer has not been seen by the cluster");
   if (join === "banned") return fence("peer failed Pacemaker membership criteria");
-  if (!terminate && expected === "down") return { unclean: false, pending: member || controllerUp };
+  if (!terminate && expected === "down") return { unclean: false, pending: member };
   if (terminate && join === "down" && !member && !controllerUp) return { unclean: false, pending: false };
   if (!member) return fence("peer is no longer part of the cluster");
   if (!controllerUp) return fence("peer process is no longer available");
@@ -445,7 +445,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (cluster.stonithEnabled && !cluster.maintenanceMode) fenceDownNodesWithActiveResources(cib, units, states, nodes);
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
   for (const state of states.values()) {
-    state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true; });
+    state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
   }
   forgetExpiredFailures(cib, units, states, options.now);
   const members = membershipNodes(cib);
@@ -489,7 +489,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
  * the node is taken to be unclean.
  */
 function fenceDownNodesWithActiveResources(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[]): void {
-  const down = new Map(nodes.filter((node) => !node.online && !node.unclean && node.maintenance !== true).map((node) => [node.name, node]));
+  const down = new Map(nodes.filter((node) => !node.online && !node.unclean && node.maintenance !== true && node.pending !== true).map((node) => [node.name, node]));
   if (down.size === 0) return;
   for (const unit of units) for (const member of unit.members) {
     const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
@@ -1659,9 +1659,11 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     const unusable = targetNode !== undefined && (!targetNode.online || targetNode.standby || targetNode.shuttingDown || targetNode.unclean);
     const memberTarget = blocked || unusable ? undefined : target;
     let activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
-    // Copies on nodes being fenced go with the fence; what remains decides "multiply active".
+    // A resource that needs fencing before it starts counts its copies on nodes being fenced
+    // too; one that needs only quorum (a fencing device, by default) or nothing ignores them
+    // when it is to run somewhere (a resource that stops is stopped on every node).
     const surviving = activeOn.filter((name) => !context.fenced.has(name));
-    if (activeOn.length > 1 && surviving.length >= 1) activeOn = surviving;
+    if (activeOn.length > 1 && surviving.length >= 1 && memberTarget !== undefined && !requiresFencing(cluster.stonithEnabled, member, memberMeta)) activeOn = surviving;
     if (activeOn.length > 1) {
       const policy = (memberMeta["multiple-active"] ?? "stop_start").toLowerCase();
       // multiple-active=block leaves it alone; stop_only stops every copy and starts none.
@@ -1672,6 +1674,13 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
     } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)));
   });
+}
+
+/** Whether starting the resource requires fencing first ("requires" meta; fencing devices require quorum). */
+function requiresFencing(stonithEnabled: boolean, member: Primitive, meta: Record<string, string>): boolean {
+  if (!stonithEnabled || member.class === "stonith") return false;
+  const requires = (meta.requires ?? "fencing").toLowerCase();
+  return requires === "fencing" || requires === "unfencing";
 }
 
 /** A resource active on several nodes that is to run on another one: one line, from the first of them. */
@@ -1751,6 +1760,8 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
     if (target) actions.push({ action: "start", resource: id, node: target, reason: "resource is stopped and may run here" });
     return actions;
   }
+  // Nothing can run on a pending node, its stop included: the resource must leave but cannot.
+  if (nodes.find((node) => node.name === from)?.pending) return [{ action: "stop", resource: id, node: from, blocked: true, reason: "node is pending" }];
   const failed = failedOn.includes(from);
   if (target === from) {
     if (failed) actions.push({ action: "recover", resource: id, node: from, reason: "last operation failed" });
