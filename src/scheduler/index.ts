@@ -1201,16 +1201,21 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   context.visiting.delete(unit.id);
   if (target) {
     context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
-    for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
+    for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
     if (unit.clone) {
       const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
       context.cloneCounts.set(unit.clone.id, counts);
       counts.set(target, (counts.get(target) ?? 0) + 1);
     }
-  } else for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
+  } else for (const owner of placementKeys(unit)) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
   if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived once every placement (and promotion) is known.
   context.pending.push(() => emitUnitActions(context, unit, target, meta, memberScores));
+}
+
+/** The ids a placement is recorded under: the unit, its owners, a clone's base ids and a group's members. */
+function placementKeys(unit: PlacementUnit): Set<string> {
+  return new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? []), ...(unit.clone ? [] : unit.members.map((member) => member.id))]);
 }
 
 /**
@@ -1222,7 +1227,7 @@ function placeHeldForQuorum(context: PlacementContext, unit: PlacementUnit, held
   const node = context.quorumBlocked.get(unit.id) ?? heldNode;
   if (node === undefined) return;
   context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
-  for (const owner of new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? [])])) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
+  for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
 }
 
 /**
