@@ -1637,7 +1637,8 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       else if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
       // A clone instance kept from its node by a colocation is left unassigned (not listed); a primitive's
       // start, or an instance's start held back by an order, is listed as blocked.
-      else if (!unit.clone || context.orderBlocked.has(unit.id)) context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
+      // One meant to stay stopped (target-role Stopped) has no start to list.
+      else if ((!unit.clone || context.orderBlocked.has(unit.id)) && (memberMeta["target-role"] ?? "").toLowerCase() !== "stopped") context.actions.push({ action: "start", resource: member.id, node: target, blocked: true, reason: "an unrunnable dependency" });
     }
     return;
   }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { schedule } from "../../../src/scheduler";
+
+// Group "pair" of "first" (target-role Stopped, not running) and "second", which runs on "a"
+// and whose monitor failed with on-fail=block: the group is held on "a". It is also ordered
+// after "gate", which is stopped, so the group cannot start.
+describe("a group member meant to stay stopped", () => {
+  it("gets no blocked start listed when its group is held where a later member is blocked", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" crm_feature_set="3.0.14"><configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes>
+    <resources><group id="pair"><primitive id="first" class="ocf" provider="acme" type="t"><meta_attributes id="fm"><nvpair id="fm1" name="target-role" value="Stopped"/></meta_attributes></primitive>
+      <primitive id="second" class="ocf" provider="acme" type="t"><operations><op id="sm" name="monitor" interval="10s" on-fail="block"/></operations></primitive></group>
+      <primitive id="gate" class="ocf" provider="acme" type="t"><meta_attributes id="gm"><nvpair id="gm1" name="target-role" value="Stopped"/></meta_attributes></primitive></resources>
+    <constraints><rsc_order id="o" first="gate" then="pair"/></constraints></configuration>
+    <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="second" class="ocf" provider="acme" type="t">
+      <lrm_rsc_op id="s1" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/><lrm_rsc_op id="s2" operation="monitor" call-id="2" rc-code="1" op-status="0" interval="10000"/></lrm_resource></lrm_resources></lrm></node_state>
+    <node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "stopped-member").cib, { now: 0 }).actions;
+    expect(actions.some((action) => action.resource === "first")).toBe(false);
+  });
+});
