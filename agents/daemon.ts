@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
 
 export const STATE_DIR_DEFAULT = "/run/edgeha/agents";
 
@@ -65,6 +65,88 @@ export function tcpRequest(host: string, port: number, request: string, timeoutM
     socket.on("error", () => done(undefined));
     socket.on("close", () => done(answer || undefined));
   });
+}
+
+/**
+ * One line-oriented request on a connection kept open between calls (a 1 s monitor then costs a
+ * write and a read, not a connect and a close each time). A connection that fails, closes or does
+ * not answer in time is dropped, and the request is tried once more on a fresh one, so a daemon
+ * that restarted is reached again at once. Only one request is in flight per address; a second
+ * one at the same time gets a connection of its own.
+ */
+export class KeptConnections {
+  private readonly open = new Map<string, { socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined }>();
+
+  async request(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
+    const key = `${host}:${port}`;
+    const existing = this.open.get(key);
+    if (existing !== undefined && existing.busy) return tcpRequest(host, port, request, timeoutMs);
+    if (existing !== undefined) {
+      const line = await this.ask(key, existing, request, timeoutMs);
+      if (line !== undefined) return line;
+    }
+    const fresh = await this.connect(key, host, port, timeoutMs);
+    return fresh === undefined ? undefined : this.ask(key, fresh, request, timeoutMs);
+  }
+
+  /** Closes the connection to an address (after the daemon was stopped). */
+  forget(host: string, port: number): void {
+    const key = `${host}:${port}`;
+    this.open.get(key)?.socket.destroy();
+    this.open.delete(key);
+  }
+
+  private connect(key: string, host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined } | undefined> {
+    this.forget(host, port);
+    return new Promise((resolve) => {
+      const socket = createConnection({ host, port });
+      const entry = { socket, busy: false, buffer: "", waiter: undefined as ((line: string | undefined) => void) | undefined };
+      const timer = setTimeout(() => { socket.destroy(); resolve(undefined); }, timeoutMs);
+      socket.setEncoding("utf8");
+      socket.unref();
+      const drop = () => {
+        clearTimeout(timer);
+        if (this.open.get(key) === entry) this.open.delete(key);
+        entry.waiter?.(undefined);
+        entry.waiter = undefined;
+        resolve(undefined);
+      };
+      socket.on("error", drop);
+      socket.on("close", drop);
+      socket.on("data", (chunk: string) => {
+        entry.buffer += chunk;
+        const newline = entry.buffer.indexOf("\n");
+        if (newline === -1 || entry.waiter === undefined) return;
+        const line = entry.buffer.slice(0, newline).replace(/\r$/, "");
+        entry.buffer = "";
+        const waiter = entry.waiter;
+        entry.waiter = undefined;
+        waiter(line);
+      });
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        this.open.set(key, entry);
+        resolve(entry);
+      });
+    });
+  }
+
+  private ask(key: string, entry: { socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined }, request: string, timeoutMs: number): Promise<string | undefined> {
+    entry.busy = true;
+    entry.buffer = "";
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { entry.socket.destroy(); finish(undefined); }, timeoutMs);
+      const finish = (line: string | undefined) => {
+        clearTimeout(timer);
+        entry.busy = false;
+        entry.waiter = undefined;
+        if (line === undefined && this.open.get(key) === entry) this.open.delete(key);
+        resolve(line);
+      };
+      entry.waiter = finish;
+      entry.socket.write(request);
+    });
+  }
 }
 
 /** TERM, wait up to graceMs, then KILL; the pid file goes. */

@@ -3,7 +3,7 @@
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, stopProcess, tcpRequest, waitUntil } from "./daemon";
+import { KeptConnections, STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, stopProcess, waitUntil } from "./daemon";
 
 function settings(call: AgentCall) {
   const params = call.params;
@@ -18,8 +18,12 @@ function settings(call: AgentCall) {
   };
 }
 
+/** Monitors ask on a connection kept open between them (memcached serves many requests per connection). */
+const connections = new KeptConnections();
+const hostOf = (listen: string) => (listen === "0.0.0.0" ? "127.0.0.1" : listen);
+
 async function answers(host: string, port: number): Promise<boolean> {
-  const line = await tcpRequest(host === "0.0.0.0" ? "127.0.0.1" : host, port, "version\r\n", 1000);
+  const line = await connections.request(hostOf(host), port, "version\r\n", 1000);
   return line !== undefined && line.startsWith("VERSION ");
 }
 
@@ -68,7 +72,9 @@ export const memcached: BuiltinAgent = {
   async stop(call) {
     const bad = invalid(call);
     if (bad) return bad;
-    await stopProcess(settings(call).pidFile, 5000, call.signal);
+    const s = settings(call);
+    connections.forget(hostOf(s.listen), s.port);
+    await stopProcess(s.pidFile, 5000, call.signal);
     return { rc: OCF.success };
   },
   async monitor(call) {

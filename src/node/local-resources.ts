@@ -2,7 +2,7 @@
 // (one at a time per resource), probes every configured resource, keeps the recurring
 // monitors of what runs here, and keeps the operation history and fail counts that go into
 // the node's report. I/O lives here; what to do with the results is the controller's.
-import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
 import type { Logger } from "../common/log";
 
@@ -298,8 +298,10 @@ export class LocalResources {
       this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
       const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
       const count = this.attributes[countKey];
-      // A failed start bans the resource from this node (start-failure-is-fatal, Pacemaker's default).
-      this.attributes[countKey] = operation === "start" ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
+      // A failed start bans the resource from this node when start-failure-is-fatal holds (the
+      // default); otherwise it counts as one failure, like any other, toward migration-threshold.
+      const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
+      this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
       this.attributes[`last-failure-${primitive.id}`] = String(now);
       this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
     }

@@ -54,6 +54,20 @@ describe("local resources", () => {
     resources.close();
   });
 
+  it("with start-failure-is-fatal=false a failed start counts once toward migration-threshold, no ban", async () => {
+    const runner: ActionRunner = async (_primitive, action) => ({ rc: action === "start" ? 1 : 7, reason: action === "start" ? "boom" : undefined, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("a");
+    cib.properties = [{ id: "cib-bootstrap-options", values: { "start-failure-is-fatal": "false" } }];
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    await resources.operate("a", "start");
+    expect(resources.report().attributes["fail-count-a#start_0"]).toBe("1");
+    await resources.operate("a", "start");
+    expect(resources.report().attributes["fail-count-a#start_0"]).toBe("2");
+    resources.close();
+  });
+
   it("a recurring monitor that fails is recorded, with a fail count, and stops until the next start", async () => {
     let alive = true;
     let monitors = 0;
