@@ -59,9 +59,14 @@ export function compileTransition(id: number, actions: readonly ScheduledAction[
       case "start":
         if (action.node) add("start", action.node, resource, action.reason);
         break;
-      case "stop":
-        if (action.node && isUp(action.node)) add("stop", action.node, resource, action.reason);
+      case "stop": {
+        // A resource found active on several nodes may be listed with one stop: every copy stops.
+        const copies = /:\d+$/.test(resource) ? [] : (active.get(resource)?.activeOn ?? []);
+        for (const node of new Set([...(action.node ? [action.node] : []), ...copies])) {
+          if (isUp(node) && !steps.some((step) => step.kind === "stop" && step.resource === resource && step.node === node)) add("stop", node, resource, action.reason);
+        }
         break;
+      }
       case "move":
         // A resource found active on several nodes moves as one line: every copy stops (one on the target too).
         for (const node of new Set([...(action.from ? [action.from] : []), ...(active.get(resource)?.activeOn ?? [])])) if (isUp(node)) add("stop", node, resource, action.reason);

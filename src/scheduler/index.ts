@@ -656,6 +656,8 @@ interface PlacementContext {
   /** Clone instances among them blocked by an order (not a colocation): they keep their node. */
   orderBlocked: Set<string>;
   index: ScoreIndex;
+  /** Units assigned a node that they may not start on for lack of quorum (policy stop). */
+  heldForQuorum?: Set<string>;
   /** Units that would start on this node but may not for lack of quorum. */
   quorumBlocked: Map<string, string>;
   /** Action derivations waiting for every placement. */
@@ -1188,6 +1190,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   }
   // Without quorum (policy stop) what runs is still assigned its node, but may not start there: it stops.
   const heldNode = policy === "stop" && !onlyCurrent ? target : undefined;
+  if (heldNode !== undefined) (context.heldForQuorum ??= new Set()).add(unit.id);
   if (policy === "stop") target = undefined;
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
   const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
@@ -1634,6 +1637,7 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       if (activeOn.some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`))) continue;
       if (cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") continue;
       if (activeOn.length > 0 && unit.clone?.promotable) context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], undefined, false, nodes, context.fenced));
+      else if (activeOn.length > 1) context.actions.push(firstCopyStop(member.id, activeOn, "an unrunnable dependency"));
       else if (activeOn.length > 0) context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], undefined, nodes, context.fenced));
       // A clone instance kept from its node by a colocation is left unassigned (not listed); a primitive's
       // start, or an instance's start held back by an order, is listed as blocked.
@@ -1670,6 +1674,8 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
     // when it is to run somewhere (a resource that stops is stopped on every node).
     const surviving = activeOn.filter((name) => !context.fenced.has(name));
     if (activeOn.length > 1 && surviving.length >= 1 && memberTarget !== undefined && !requiresFencing(cluster.stonithEnabled, member, memberMeta)) activeOn = surviving;
+    // Assigned a node it may not start on (no quorum): one stop, where it was found first.
+    if (activeOn.length > 1 && memberTarget === undefined && context.heldForQuorum?.has(unit.id)) { context.actions.push(firstCopyStop(member.id, activeOn, "no quorum")); return; }
     if (activeOn.length > 1) {
       const policy = (memberMeta["multiple-active"] ?? "stop_start").toLowerCase();
       // multiple-active=block leaves it alone; stop_only stops every copy and starts none.
@@ -1680,6 +1686,15 @@ function emitUnitActions(context: PlacementContext, unit: PlacementUnit, target:
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
     } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)));
   });
+}
+
+/**
+ * A resource active on several nodes that keeps an assigned node but cannot start there (an
+ * unrunnable dependency, no quorum): every copy stops, and the summary shows one stop, on the
+ * first node it was found on.
+ */
+function firstCopyStop(id: string, activeOn: string[], reason: string): ScheduledAction {
+  return { action: "stop", resource: id, node: activeOn[0]!, reason };
 }
 
 /** Whether starting the resource requires fencing first ("requires" meta; fencing devices require quorum). */

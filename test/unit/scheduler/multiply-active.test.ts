@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { importCibXml } from "../../../src/cib";
 import { schedule } from "../../../src/scheduler";
+import { compileTransition } from "../../../src/controller/transition";
 import { sameActions } from "../../conformance/scheduler-compare";
 
 // "queue" is found running on both "left" and "right"; it prefers left. On right its last
@@ -24,5 +25,30 @@ describe("a resource active on more than one node", () => {
 
   it("one copy failed: the same stop and start is a recovery", () => {
     expect(sameActions(run(1), [{ action: "recover", resource: "queue", node: "left" }])).toBe(true);
+  });
+});
+
+describe("a resource active on two nodes that may not start again", () => {
+  // No quorum (policy stop): "queue" keeps its assigned node but may not start there.
+  function noQuorum(): { actions: ReturnType<typeof schedule>["actions"]; cib: ReturnType<typeof importCibXml>["cib"] } {
+    const record = (node: string) => `<lrm id="${node}"><lrm_resources><lrm_resource id="queue" class="ocf" provider="acme" type="queue"><lrm_rsc_op id="q-${node}" operation="start" call-id="3" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
+  <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="left"/><node id="2" uname="right"/></nodes>
+  <resources><primitive id="queue" class="ocf" provider="acme" type="queue"/></resources><constraints/></configuration>
+  <status><node_state id="1" uname="left" in_ccm="true" crmd="online" join="member" expected="member">${record("left")}</node_state>
+  <node_state id="2" uname="right" in_ccm="true" crmd="online" join="member" expected="member">${record("right")}</node_state></status></cib>`;
+    const cib = importCibXml(xml, "multiply-active-no-quorum").cib;
+    return { actions: schedule(cib, { now: 0 }).actions, cib };
+  }
+
+  it("is listed as one stop, on the first node it was found on", () => {
+    expect(sameActions(noQuorum().actions as never, [{ action: "stop", resource: "queue", node: "left" }])).toBe(true);
+  });
+
+  it("still has every copy stopped when the transition runs", () => {
+    const { actions, cib } = noQuorum();
+    const steps = compileTransition(1, actions, cib, () => true).steps.filter((step) => step.resource === "queue");
+    expect(steps.map((step) => `${step.kind}@${step.node}`).sort()).toEqual(["stop@left", "stop@right"]);
   });
 });
