@@ -1762,6 +1762,9 @@ function roleActionsFor(id: string, current: string[], failedOn: string[], promo
 function actionsFor(id: string, current: string[], failedOn: string[], target: string | undefined, nodes: NodeState[], fenced: Set<string>, fencedForFailure: ReadonlySet<string> = new Set()): ScheduledAction[] {
   const actions: ScheduledAction[] = [];
   const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
+  // A failure on a node being fenced for another reason (it was lost, or another resource's
+  // failure fences it) does not count: the node is being fenced anyway.
+  failedOn = failedOn.filter((node) => !fenced.has(node) || fencedForFailure.has(node));
   if (current.length > 1) {
     // Active on several nodes: all copies stop and one starts again, shown as a restart when
     // it stays on the first node it was found on.

@@ -54,3 +54,12 @@ describe("copies on a node being fenced", () => {
     expect(cargo(run(lost, prim("cargo"), ["cargo"])).length).toBeGreaterThan(0);
   });
 });
+
+describe("a failure on a node that is fenced for another reason", () => {
+  it("does not make the move of a resource active there (and elsewhere) a recovery", () => {
+    // "cargo" failed on "lost" (gone from the membership, fenced for that) and runs fine on "deck".
+    const nodes = { lost: { entry: `in_ccm="false" crmd="offline" join="down" expected="member"`, failed: ["cargo"] }, deck: { entry: member, running: ["cargo"] } };
+    const actions = run(nodes, prim("cargo")).filter((action) => action.resource === "cargo");
+    expect(actions.map((action) => action.action)).toEqual(["move"]);
+  });
+});
