@@ -1776,7 +1776,8 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
     // Going elsewhere (another of its nodes included): every copy stops, and the summary shows
     // one move (or recovery) from the first node it was found on. Going nowhere: one stop per node.
     if (target) return [multiplyActiveMove(id, current, failedOn, target)];
-    for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node" });
+    // Nothing can run on a pending node: the stop there is blocked.
+    for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node", ...(nodes.find((entry) => entry.name === node)?.pending ? { blocked: true } : {}) });
     return actions;
   }
   const from = current[0];

@@ -31,6 +31,14 @@ describe("a node that has not finished joining", () => {
   });
 });
 
+describe("a resource active on a pending node and elsewhere, to be stopped", () => {
+  it("stops where it can; the stop on the pending node is blocked", () => {
+    const stopped = prim("cargo", `<meta_attributes id="cm"><nvpair id="cm1" name="target-role" value="Stopped"/></meta_attributes>`);
+    const actions = run({ joining: { entry: `in_ccm="true" crmd="online" join="pending" expected="member"`, running: ["cargo"] } }, stopped, ["cargo"]);
+    expect(sameActions(actions, [{ action: "stop", resource: "cargo", node: "keel" }, { action: "stop", resource: "cargo", node: "joining", blocked: true }])).toBe(true);
+  });
+});
+
 describe("copies on a node being fenced", () => {
   // "cargo" is to be stopped (target-role Stopped); it runs on "keel" and on "lost", which left
   // the membership and is fenced.
