@@ -1766,6 +1766,10 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
   // failure fences it) does not count: the node is being fenced anyway.
   failedOn = failedOn.filter((node) => !fenced.has(node) || fencedForFailure.has(node));
   if (current.length > 1) {
+    // A copy on a pending node cannot be stopped, so the resource cannot start again anywhere:
+    // one stop is listed, on the first node it was found on (blocked if that node is pending).
+    const pending = (name: string) => nodes.find((node) => node.name === name)?.pending === true;
+    if (target !== undefined && current.some(pending)) return [{ action: "stop", resource: id, node: current[0]!, reason: "a copy cannot be stopped", ...(pending(current[0]!) ? { blocked: true } : {}) }];
     // Active on several nodes: all copies stop and one starts again, shown as a restart when
     // it stays on the first node it was found on.
     if (target && target === current[0]) {

@@ -39,6 +39,13 @@ describe("a resource active on a pending node and elsewhere, to be stopped", () 
   });
 });
 
+describe("a resource that is to keep running but has a copy on a pending node", () => {
+  it("cannot start again anywhere (that copy cannot be stopped): one stop is listed, where it was found first", () => {
+    const actions = run({ joining: { entry: `in_ccm="true" crmd="online" join="pending" expected="member"`, running: ["cargo"] } }, prim("cargo"), ["cargo"]);
+    expect(sameActions(actions, [{ action: "stop", resource: "cargo", node: "keel" }])).toBe(true);
+  });
+});
+
 describe("copies on a node being fenced", () => {
   // "cargo" is to be stopped (target-role Stopped); it runs on "keel" and on "lost", which left
   // the membership and is fenced.
