@@ -480,6 +480,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   for (const emit of context.pending) emit();
   impliedRestarts(context, units);
   blockStopsBehindBlocked(context, units);
+  blockGroupStopsBehindBlockedStops(context, units);
   return { actions, edges: orderingEdges(context, units), scores: context.scores };
 }
 
@@ -1367,6 +1368,25 @@ function blockStopsBehindBlocked(context: PlacementContext, units: PlacementUnit
         action.blocked = true;
         action.reason = `${earlier} cannot stop first`;
       }
+    }
+  }
+}
+
+/**
+ * A group stops its later members before its earlier ones. When a later member's stop is
+ * needed but blocked (it runs on a node where nothing can be done), the earlier members'
+ * stops, on any node, wait for it forever: they are blocked too.
+ */
+function blockGroupStopsBehindBlockedStops(context: PlacementContext, units: PlacementUnit[]): void {
+  const stopsOf = new Map<string, ScheduledAction[]>();
+  for (const action of context.actions) if (action.action === "stop" && action.resource !== undefined) stopsOf.set(action.resource, [...(stopsOf.get(action.resource) ?? []), action]);
+  for (const unit of units) {
+    if (unit.members.length < 2) continue;
+    for (let index = unit.members.length - 1; index > 0; index--) {
+      const later = unit.members[index]!;
+      if (!(stopsOf.get(later.id) ?? []).some((action) => action.blocked)) continue;
+      for (const earlier of unit.members.slice(0, index)) for (const action of stopsOf.get(earlier.id) ?? []) if (!action.blocked) { action.blocked = true; action.reason = `unrunnable ${later.id} stop`; }
+      break;
     }
   }
 }

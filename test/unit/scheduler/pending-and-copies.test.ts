@@ -46,6 +46,14 @@ describe("a resource that is to keep running but has a copy on a pending node", 
   });
 });
 
+describe("a group whose later member runs on a pending node", () => {
+  it("cannot stop its earlier members either: their stops wait for the later member's, which is blocked", () => {
+    const group = `<group id="pair"><meta_attributes id="pm"><nvpair id="pm1" name="target-role" value="Stopped"/></meta_attributes>${prim("front")}${prim("back")}</group>`;
+    const actions = run({ joining: { entry: `in_ccm="true" crmd="online" join="pending" expected="member"`, running: ["back"] } }, group, ["front"]);
+    expect(sameActions(actions, [{ action: "stop", resource: "front", node: "keel", blocked: true }, { action: "stop", resource: "back", node: "joining", blocked: true }])).toBe(true);
+  });
+});
+
 describe("copies on a node being fenced", () => {
   // "cargo" is to be stopped (target-role Stopped); it runs on "keel" and on "lost", which left
   // the membership and is fenced.
