@@ -93,6 +93,8 @@ function pacemaker(name: string, token: number | undefined, fencing: boolean): C
 // config and an initial CIB: a group of VIP (built-in ipaddr) + haproxy + memcached, 1 s
 // monitors, stonith enabled with fence_ipmilan devices against the testbed's BMCs.
 const EDGEHA_PORT = 34910;
+/** EDGEHA_TIMING="heartbeat_ms: 200, token_ms: 600" runs edgeha with that timing instead of the defaults. */
+const edgehaTiming = process.env.EDGEHA_TIMING?.trim();
 function edgeha(): Config {
   const executable = process.env.EDGEHA ? [process.env.EDGEHA] : [join(root, "dist", "edgeha")];
   const socket = "/run/edgeha/agent.sock";
@@ -102,12 +104,12 @@ function edgeha(): Config {
   };
   return {
     name: "edgeha",
-    params: { timing: "edgeha defaults (heartbeat 100 ms, token 500 ms)", "stonith-enabled": true, fence: "fence_ipmilan devices against ipmi_sim (edgeha's ipmilan driver)", monitor: "1s", resources: "group: built-in ipaddr VIP + haproxy + memcached", "resource-stickiness": 100 },
+    params: { timing: edgehaTiming ? `EDGEHA_TIMING: ${edgehaTiming}` : "edgeha defaults (heartbeat 100 ms, token 500 ms)", "stonith-enabled": true, fence: "fence_ipmilan devices against ipmi_sim (edgeha's ipmilan driver)", monitor: "1s", resources: "group: built-in ipaddr VIP + haproxy + memcached", "resource-stickiness": 100 },
     start(testbed, node) {
       const dir = testbed.directory;
       if (!existsSync(join(dir, "edgeha.yaml"))) {
         writeFileSync(join(dir, "authkey"), authkey(testbed).subarray(0, 64), { mode: 0o600 });
-        writeFileSync(join(dir, "edgeha.yaml"), ["cluster_name: ehbench", `transport: { port: ${EDGEHA_PORT} }`, `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
+        writeFileSync(join(dir, "edgeha.yaml"), ["cluster_name: ehbench", `transport: { port: ${EDGEHA_PORT} }`, ...(edgehaTiming ? [`timing: { ${edgehaTiming} }`] : []), `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
           ...NODES.map((name, index) => `  - { name: ${name}, id: ${index + 1}, links: [${testbed.host(name).addresses[0]}] }`), ""].join("\n"));
         const op = (id: string) => `<operations><op id="${id}-m" name="monitor" interval="1s" timeout="10s"/></operations>`;
         const attrs = (id: string, params: Record<string, string>) => `<instance_attributes id="${id}-i">${Object.entries(params).map(([k, v], i) => `<nvpair id="${id}-${i}" name="${k}" value="${v}"/>`).join("")}</instance_attributes>`;

@@ -1,6 +1,7 @@
 // Scheduler benchmark: generated CIBs with 100/1,000/5,000 primitives on 2 and 16 nodes
 // (location, colocation and order constraints, a status section with running resources), timed as
-// whole processes: `edgeha simulate` (dist/edgeha.cjs) and, when installed, crm_simulate.
+// whole processes: `edgeha simulate` (dist/edgeha, the single executable, when built; else dist/edgeha.cjs
+// under node, or always that with EDGEHA_BENCH_BUNDLE=1) and, when installed, crm_simulate.
 // Usage: node bench/scheduler/run.mjs [--sizes 100,1000,5000] [--nodes 2,16]
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -50,13 +51,17 @@ const sizes = argument("--sizes", [100, 1000, 5000]);
 const nodeCounts = argument("--nodes", [2, 16]);
 const crmSimulate = spawnSync("sh", ["-c", "command -v crm_simulate"], { encoding: "utf8" }).stdout.trim();
 const directory = mkdtempSync(join(tmpdir(), "edgeha-bench-scheduler-"));
-if (!existsSync("dist/edgeha.cjs")) execFileSync("node", ["scripts/bundle.mjs"], { stdio: "inherit" });
+// The shipped single executable when it is built (what users run), else the bundle under this node.
+const useExecutable = existsSync("dist/edgeha") && process.env.EDGEHA_BENCH_BUNDLE === undefined;
+if (!useExecutable && !existsSync("dist/edgeha.cjs")) execFileSync("node", ["scripts/bundle.mjs"], { stdio: "inherit" });
+const edgeha = useExecutable ? ["dist/edgeha", []] : ["node", ["dist/edgeha.cjs"]];
+console.log(`edgeha: ${useExecutable ? "dist/edgeha (the single executable, Node 24)" : `node ${process.version} dist/edgeha.cjs`}`);
 const rows = [["primitives", "nodes", "edgeha s", "edgeha MiB", "crm_simulate s", "crm_simulate MiB", "speedup"]];
 for (const primitives of sizes) {
   for (const nodeCount of nodeCounts) {
     const file = join(directory, `cib-${primitives}-${nodeCount}.xml`);
     writeFileSync(file, generateCib(primitives, nodeCount));
-    const ours = timeProcess("node", ["dist/edgeha.cjs", "simulate", "--xml", file, "--json"]);
+    const ours = timeProcess(edgeha[0], [...edgeha[1], "simulate", "--xml", file, "--json"]);
     const theirs = crmSimulate ? timeProcess(crmSimulate, ["-x", file, "-R", "-Q"]) : undefined;
     rows.push([primitives, nodeCount, ours.ok ? ours.seconds.toFixed(2) : "failed", ours.peakMib.toFixed(0),
       theirs ? (theirs.ok ? theirs.seconds.toFixed(2) : "failed") : "n/a", theirs ? theirs.peakMib.toFixed(0) : "n/a",
