@@ -1800,8 +1800,9 @@ function actionsFor(id: string, current: string[], failedOn: string[], target: s
     // Going elsewhere (another of its nodes included): every copy stops, and the summary shows
     // one move (or recovery) from the first node it was found on. Going nowhere: one stop per node.
     if (target) return [multiplyActiveMove(id, current, failedOn, target)];
-    // Nothing can run on a pending node: the stop there is blocked.
-    for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node", ...(nodes.find((entry) => entry.name === node)?.pending ? { blocked: true } : {}) });
+    // Nothing can run on a pending node, nor on an unclean one that cannot be fenced: the stop there is blocked.
+    const stuck = (name: string) => { const node = nodes.find((entry) => entry.name === name); return node?.pending === true || (node?.unclean === true && !fenced.has(name)); };
+    for (const node of current) actions.push({ action: "stop", resource: id, node, reason: "resource is active on more than one node", ...(stuck(node) ? { blocked: true } : {}) });
     return actions;
   }
   const from = current[0];
