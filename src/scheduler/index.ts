@@ -1194,7 +1194,8 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   if (heldNode !== undefined) (context.heldForQuorum ??= new Set()).add(unit.id);
   if (policy === "stop") target = undefined;
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
-  const blockedAt = unit.members.flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)))[0];
+  // Held like an unmanaged resource: on the first node it was found on (by the status order).
+  const blockedAt = unit.members.map((member) => context.states.get(member.id)?.activeOn ?? []).find((activeOn, index) => activeOn.some((node) => context.failureEffects.blockedMembers.has(`${unit.members[index]!.id}@${node}`)))?.[0];
   if (blockedAt !== undefined) target = blockedAt;
   // Running on a node in maintenance: it stays as it is.
   const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
