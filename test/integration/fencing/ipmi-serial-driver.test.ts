@@ -28,7 +28,8 @@ function runBundle(args: string[], input: string): Promise<{ status: number | nu
   });
 }
 
-describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("ipmi-serial driver in %s mode", (mode) => {
+// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
+describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`ipmi-serial driver in %s mode ${missing}`, (mode) => {
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {
@@ -143,7 +144,8 @@ describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("ipmi-seria
   });
 });
 
-describe.skipIf(missing !== "")("ipmi-serial driver against a Terminal Mode port that wants a login", () => {
+// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
+describe.skipIf(missing !== "")(`ipmi-serial driver against a Terminal Mode port that wants a login ${missing}`, () => {
   let pair: PtyPair;
   let bmc: SerialBmc;
   const password = `serial-pw-${process.pid % 1000}`;
@@ -211,7 +213,8 @@ describe.skipIf(missing !== "")("ipmi-serial driver against a Terminal Mode port
   });
 });
 
-describe.skipIf(missing !== "")("ipmi-serial driver and a port another process holds", () => {
+// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
+describe.skipIf(missing !== "")(`ipmi-serial driver and a port another process holds ${missing}`, () => {
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {

@@ -14,7 +14,8 @@ const missing = reasonMissing("socat");
 // Terminal Mode passwords are at most 16 characters.
 const secret = `fencer-pw-${process.pid % 100000}`;
 
-describe.skipIf(missing !== "")("stonith commands with an ipmi-serial device", () => {
+// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
+describe.skipIf(missing !== "")(`stonith commands with an ipmi-serial device ${missing}`, () => {
   let directory = "";
   let pair: PtyPair;
   let bmc: SerialBmc;

@@ -20,7 +20,8 @@ function ipmitool(mode: "terminal" | "basic", device: string, ...command: string
   });
 }
 
-describe.skipIf(missing !== "").each(["terminal", "basic"] as const)("the serial test BMC answers ipmitool -I serial-%s", (mode) => {
+// Skipped without ipmitool (the independent client) or socat (the pty pair); the reason is in the title.
+describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`the serial test BMC answers ipmitool -I serial-%s ${missing}`, (mode) => {
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {

@@ -18,7 +18,8 @@ function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(() => { throw new Error("expected an error"); }, (error: unknown) => error);
 }
 
-describe.skipIf(missing !== "").each([["basic", "Direct"], ["terminal", "TerminalMode"]] as const)("ipmi_sim's %s-mode parser (codec %s) executes our requests", (mode, codec) => {
+// Skipped without ipmi_sim (the peer whose parsers run our requests), ipmitool or socat; the reason is in the title.
+describe.skipIf(missing !== "").each([["basic", "Direct"], ["terminal", "TerminalMode"]] as const)(`ipmi_sim's %s-mode parser (codec %s) executes our requests ${missing}`, (mode, codec) => {
   let sim: SerialSim;
   beforeAll(async () => { sim = await startSerialSim(codec, lanPort); });
   afterAll(() => sim?.stop());

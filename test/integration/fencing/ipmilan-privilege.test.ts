@@ -12,7 +12,8 @@ import { runFenceAgent } from "../../../fence-drivers/common/index";
 const missing = reasonMissing("ipmi_sim", "ipmitool");
 const port = 32601 + (process.pid % 150) * 2;
 
-describe.skipIf(missing !== "")("ipmilan privlvl against ipmi_sim", () => {
+// Skipped without ipmi_sim (the BMC) or ipmitool (the independent client); the reason is in the title.
+describe.skipIf(missing !== "")(`ipmilan privlvl against ipmi_sim ${missing}`, () => {
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());
