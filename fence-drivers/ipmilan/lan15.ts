@@ -5,8 +5,8 @@
 // for BMCs that lack RMCP+. Written from the IPMI v2.0 specification, sections 13.6, 22.13
 // and 22.15-22.17.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { createSocket, type Socket } from "node:dgram";
 import { EdgehaError } from "../../src/common/errors";
+import { BmcSocket } from "./udp";
 import { completionError } from "./completion";
 
 const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
@@ -53,23 +53,20 @@ function offeredNames(offered: number): string {
 }
 
 export class Lan15Session {
-  private readonly socket: Socket;
+  private readonly socket: BmcSocket;
   private readonly password16: Buffer;
   private authType = 0;
   private sessionId = 0;
   private inboundSequence = 0;
   private rqSeq = 0;
   private active = false;
-  private pending: ((message: Buffer) => void) | undefined;
 
   constructor(private readonly target: Lan15Target, private readonly debug: (line: string) => void = () => {}) {
     if (Buffer.byteLength(target.password) > 16) throw new EdgehaError("E_FENCE_OPTION", "an IPMI 1.5 password (lanplus=0) is at most 16 bytes long; use lanplus=1 for longer ones");
     if (Buffer.byteLength(target.user) > 16) throw new EdgehaError("E_FENCE_OPTION", "an IPMI 1.5 user name (lanplus=0) is at most 16 bytes long");
     this.password16 = Buffer.alloc(16);
     this.password16.write(target.password, "utf8");
-    this.socket = createSocket(target.host.includes(":") ? "udp6" : "udp4");
-    this.socket.on("message", (message) => this.pending?.(message));
-    this.socket.on("error", () => {});
+    this.socket = new BmcSocket(target, debug, " over IPMI 1.5");
   }
 
   private authCode(type: number, sessionId: number, message: Buffer, sequence: number): Buffer {
@@ -99,23 +96,6 @@ export class Lan15Session {
     return message;
   }
 
-  private async exchange(packet: Buffer, accept: (message: Buffer) => Buffer | undefined, what: string, signal: AbortSignal): Promise<Buffer> {
-    for (let attempt = 0; attempt <= this.target.retries; attempt++) {
-      if (signal.aborted) break;
-      const answer = await new Promise<Buffer | undefined>((resolve) => {
-        const timer = setTimeout(() => done(undefined), this.target.timeoutMs);
-        const onAbort = (): void => done(undefined);
-        const done = (value: Buffer | undefined): void => { clearTimeout(timer); signal.removeEventListener("abort", onAbort); this.pending = undefined; resolve(value); };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.pending = (message) => { const got = accept(message); if (got) done(got); };
-        this.socket.send(packet, this.target.port, this.target.host);
-      });
-      if (answer) return answer;
-      this.debug(`${what}: no answer from ${this.target.host}:${this.target.port} (attempt ${attempt + 1})`);
-    }
-    throw new EdgehaError("E_FENCE_TIMEOUT", `BMC ${this.target.host}:${this.target.port} did not answer ${what} over IPMI 1.5 (${this.target.retries + 1} tries of ${this.target.timeoutMs} ms); check the address, port and that IPMI over LAN is enabled`);
-  }
-
   /** Sends one request; returns [completion code, data]. Outside a session the header is unauthenticated. */
   private async send(netFn: number, command: number, data: Buffer, signal: AbortSignal, header?: { type: number; sessionId: number; sequence: number }): Promise<{ code: number; data: Buffer }> {
     this.rqSeq = (this.rqSeq + 1) & 0x3f;
@@ -125,7 +105,7 @@ export class Lan15Session {
     const message = Buffer.concat([head, Buffer.from([checksum(head)]), tail, Buffer.from([checksum(tail)])]);
     const { type, sessionId, sequence } = header ?? { type: 0, sessionId: 0, sequence: 0 };
     const what = `command 0x${netFn.toString(16)}/0x${command.toString(16)}`;
-    const response = await this.exchange(this.packet(type, sessionId, sequence, message), (packet) => {
+    const response = await this.socket.exchange(this.packet(type, sessionId, sequence, message), (packet) => {
       const got = this.messageOf(packet);
       return got && got.length >= 8 && got[4] === seq << 2 && got[5] === command ? got : undefined;
     }, what, signal);

@@ -2,8 +2,8 @@
 // (HMAC-SHA1 / HMAC-SHA1-96 / AES-CBC-128) or 17 (HMAC-SHA256 / HMAC-SHA256-128 /
 // AES-CBC-128), then authenticated and encrypted IPMI requests.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { createSocket, type Socket } from "node:dgram";
 import { EdgehaError } from "../../src/common/errors";
+import { BmcSocket } from "./udp";
 import { completionError } from "./completion";
 
 const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
@@ -43,14 +43,13 @@ function checksum(bytes: Buffer): number {
 }
 
 export class RmcpPlusSession {
-  private socket: Socket;
+  private readonly socket: BmcSocket;
   private remoteSid = 0;
   private managedSid = 0;
   private sequence = 0;
   private rqSeq = 0;
   private k1: Buffer = Buffer.alloc(0);
   private aesKey: Buffer = Buffer.alloc(0);
-  private pending: ((message: Buffer) => void) | undefined;
   private established = false;
   private readonly suite: Suite;
 
@@ -58,26 +57,7 @@ export class RmcpPlusSession {
     const suite = CIPHER_SUITES[target.cipher];
     if (!suite) throw new EdgehaError("E_FENCE_OPTION", `cipher suite ${target.cipher} is not supported by ipmilan (3 and 17 are; 0 with allow_cipher0=1)`);
     this.suite = suite;
-    this.socket = createSocket(target.host.includes(":") ? "udp6" : "udp4");
-    this.socket.on("message", (message) => this.pending?.(message));
-    this.socket.on("error", () => {});
-  }
-
-  private async exchange(packet: Buffer, accept: (message: Buffer) => Buffer | undefined, what: string, signal: AbortSignal): Promise<Buffer> {
-    for (let attempt = 0; attempt <= this.target.retries; attempt++) {
-      if (signal.aborted) break;
-      const answer = await new Promise<Buffer | undefined>((resolve) => {
-        const timer = setTimeout(() => done(undefined), this.target.timeoutMs);
-        const onAbort = (): void => done(undefined);
-        const done = (value: Buffer | undefined): void => { clearTimeout(timer); signal.removeEventListener("abort", onAbort); this.pending = undefined; resolve(value); };
-        signal.addEventListener("abort", onAbort, { once: true });
-        this.pending = (message) => { const got = accept(message); if (got) done(got); };
-        this.socket.send(packet, this.target.port, this.target.host);
-      });
-      if (answer) return answer;
-      this.debug(`${what}: no answer from ${this.target.host}:${this.target.port} (attempt ${attempt + 1})`);
-    }
-    throw new EdgehaError("E_FENCE_TIMEOUT", `BMC ${this.target.host}:${this.target.port} did not answer ${what} (${this.target.retries + 1} tries of ${this.target.timeoutMs} ms); check the address, port and that IPMI over LAN is enabled`);
+    this.socket = new BmcSocket(target, debug);
   }
 
   private unauthPacket(payloadType: number, payload: Buffer): Buffer {
@@ -97,7 +77,7 @@ export class RmcpPlusSession {
     this.remoteSid = (randomBytes(4).readUInt32LE() | 1) >>> 0;
     const alg = (type: number, value: number) => Buffer.from([type, 0, 0, 8, value, 0, 0, 0]);
     const openReq = Buffer.concat([Buffer.from([1, 4, 0, 0]), u32(this.remoteSid), alg(0, this.suite.authAlg), alg(1, this.suite.integrityAlg), alg(2, this.suite.confidentialityAlg)]);
-    const openResp = await this.exchange(this.unauthPacket(PAYLOAD.openReq, openReq), (m) => this.payloadOf(m, PAYLOAD.openResp), "Open Session", signal);
+    const openResp = await this.socket.exchange(this.unauthPacket(PAYLOAD.openReq, openReq), (m) => this.payloadOf(m, PAYLOAD.openResp), "Open Session", signal);
     if (openResp[1] !== 0) throw new EdgehaError("E_FENCE_IPMI", `BMC refused RMCP+ Open Session (status 0x${openResp[1]!.toString(16)}); cipher suite ${this.target.cipher} is probably not enabled on it`);
     this.managedSid = openResp.readUInt32LE(8);
     const rm = randomBytes(16);
@@ -105,7 +85,7 @@ export class RmcpPlusSession {
     const role = 0x10 | privilege; // name-only lookup, at the privilege asked for
     const name = Buffer.from(user, "utf8");
     const rakp1 = Buffer.concat([Buffer.from([2, 0, 0, 0]), u32(this.managedSid), rm, Buffer.from([role, 0, 0, name.length]), name]);
-    const rakp2 = await this.exchange(this.unauthPacket(PAYLOAD.rakp1, rakp1), (m) => this.payloadOf(m, PAYLOAD.rakp2), "RAKP 1", signal);
+    const rakp2 = await this.socket.exchange(this.unauthPacket(PAYLOAD.rakp1, rakp1), (m) => this.payloadOf(m, PAYLOAD.rakp2), "RAKP 1", signal);
     if (rakp2[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 1 (status 0x${rakp2[1]!.toString(16)}): the user name "${user}" is probably unknown or lacks the privilege asked for (privlvl)`);
     const rc = rakp2.subarray(8, 24);
     const guid = rakp2.subarray(24, 40);
@@ -124,7 +104,7 @@ export class RmcpPlusSession {
     this.aesKey = hmac(this.suite.hash, sik, Buffer.alloc(20, 2)).subarray(0, 16);
     const rakp3Code = this.suite.authAlg === 0 ? Buffer.alloc(0) : hmac(this.suite.hash, kuid, rc, u32(this.remoteSid), roleName);
     const rakp3 = Buffer.concat([Buffer.from([3, 0, 0, 0]), u32(this.managedSid), rakp3Code]);
-    const rakp4 = await this.exchange(this.unauthPacket(PAYLOAD.rakp3, rakp3), (m) => this.payloadOf(m, PAYLOAD.rakp4), "RAKP 3", signal);
+    const rakp4 = await this.socket.exchange(this.unauthPacket(PAYLOAD.rakp3, rakp3), (m) => this.payloadOf(m, PAYLOAD.rakp4), "RAKP 3", signal);
     if (rakp4[1] !== 0) throw new EdgehaError("E_FENCE_AUTH", `BMC refused RAKP 3 (status 0x${rakp4[1]!.toString(16)}); the password is most likely wrong`);
     const icv = hmac(this.suite.hash, sik, rm, u32(this.managedSid), guid).subarray(0, this.suite.icvLength);
     if (this.suite.icvLength > 0 && !timingSafeEqual(rakp4.subarray(8, 8 + this.suite.icvLength), icv)) {
@@ -188,7 +168,7 @@ export class RmcpPlusSession {
     const head = Buffer.from([0x20, netFn << 2]);
     const tail = Buffer.concat([Buffer.from([0x81, seq << 2, command]), data]);
     const message = Buffer.concat([head, Buffer.from([checksum(head)]), tail, Buffer.from([checksum(tail)])]);
-    const response = await this.exchange(this.sessionPacket(message), (m) => {
+    const response = await this.socket.exchange(this.sessionPacket(message), (m) => {
       const got = this.openSessionMessage(m);
       return got && got.length >= 8 && got[4] === seq << 2 && got[5] === command ? got : undefined;
     }, `command 0x${netFn.toString(16)}/0x${command.toString(16)}`, signal);
