@@ -11,6 +11,7 @@
 // password. Activate Session over Basic Mode is not built yet.
 import { EdgehaError } from "../../src/common/errors";
 import { runPasswordScript } from "../common/index";
+import { chassisAction } from "../common/ipmi-chassis";
 import type { FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
 import { SerialIpmiClient, type SerialTarget, type TerminalLogin } from "./client";
 import { BAUD_RATES } from "./line";
@@ -85,16 +86,6 @@ function terminalLogin(options: FenceOptions): TerminalLogin | undefined {
   return { username, password: password ?? "" };
 }
 
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
-
-const CHASSIS = { netFn: 0x00, status: 0x01, control: 0x02 } as const;
-const CONTROL = { off: 0x00, on: 0x01, cycle: 0x02 } as const;
-
 export const ipmiSerialDriver: FenceDriver = {
   metadata: ipmiSerialMetadata,
   async run(action, options, context): Promise<FenceResult> {
@@ -102,36 +93,8 @@ export const ipmiSerialDriver: FenceDriver = {
     if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
     const signal = context.signal;
     const client = await SerialIpmiClient.open(target, signal, context.debug);
-    const powerState = async (): Promise<"on" | "off"> => ((await client.request(CHASSIS.netFn, CHASSIS.status, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
-    const waitFor = async (want: "on" | "off"): Promise<boolean> => {
-      const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
-      for (;;) {
-        if ((await powerState()) === want) return true;
-        if (Date.now() >= deadline || signal.aborted) return false;
-        await sleep(250, signal);
-      }
-    };
-    const set = async (want: "on" | "off"): Promise<FenceResult> => {
-      if ((await powerState()) !== want) await client.request(CHASSIS.netFn, CHASSIS.control, Buffer.from([CONTROL[want]]), signal);
-      if (Number(options.power_wait ?? "0") > 0) await sleep(Number(options.power_wait) * 1000, signal);
-      return (await waitFor(want)) ? { exitCode: 0, state: want, message: `Powered ${want.toUpperCase()}` } : { exitCode: 1, message: `power did not become ${want} within power_timeout` };
-    };
     try {
-      if (action === "status" || action === "monitor") {
-        const state = await powerState();
-        return { exitCode: action === "status" && state === "off" ? 2 : 0, state, message: `Status: ${state.toUpperCase()}` };
-      }
-      if (action === "off" || action === "on") return await set(action);
-      if (action === "reboot") {
-        if (options.method === "cycle") {
-          await client.request(CHASSIS.netFn, CHASSIS.control, Buffer.from([CONTROL.cycle]), signal);
-          return { exitCode: 0, state: "on", message: "Power cycled" };
-        }
-        const off = await set("off");
-        if (off.exitCode !== 0) return off;
-        return await set("on");
-      }
-      return { exitCode: 1, message: `action ${action} is not supported by fence_ipmi_serial` };
+      return await chassisAction((netFn, command, data, abort) => client.request(netFn, command, data, abort), action, options, signal, "fence_ipmi_serial");
     } finally {
       await client.close();
     }

@@ -2,6 +2,7 @@
 // Chassis Control; off/reboot are confirmed by polling the power state.
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
+import { chassisAction } from "../common/ipmi-chassis";
 import { AUTH_TYPES, Lan15Session, type AuthName } from "./lan15";
 import { RmcpPlusSession } from "./rmcpplus";
 
@@ -39,10 +40,6 @@ function opt(options: FenceOptions, name: string, alias?: string): string | unde
   return options[name] ?? (alias ? options[alias] : undefined);
 }
 
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => { const t = setTimeout(resolve, ms); signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true }); });
-}
-
 export const ipmilanDriver: FenceDriver = {
   metadata: ipmilanMetadata,
   async run(action, options, context): Promise<FenceResult> {
@@ -70,37 +67,9 @@ export const ipmilanDriver: FenceDriver = {
       ? new RmcpPlusSession({ ...common, cipher, ...(kg ? { kg } : {}) }, context.debug)
       : new Lan15Session({ ...common, ...(auth ? { auth: auth as AuthName } : {}) }, context.debug);
     const signal = context.signal;
-    const powerState = async (): Promise<"on" | "off"> => ((await session.request(0x00, 0x01, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
-    const waitFor = async (want: "on" | "off"): Promise<boolean> => {
-      const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
-      for (;;) {
-        if ((await powerState()) === want) return true;
-        if (Date.now() >= deadline || signal.aborted) return false;
-        await sleep(250, signal);
-      }
-    };
-    const set = async (want: "on" | "off"): Promise<FenceResult> => {
-      if ((await powerState()) !== want) await session.request(0x00, 0x02, Buffer.from([want === "on" ? 1 : 0]), signal);
-      if (Number(options.power_wait ?? "0") > 0) await sleep(Number(options.power_wait) * 1000, signal);
-      return (await waitFor(want)) ? { exitCode: 0, state: want, message: `Powered ${want.toUpperCase()}` } : { exitCode: 1, message: `power did not become ${want} within power_timeout` };
-    };
     try {
       await session.open(signal);
-      if (action === "status" || action === "monitor") {
-        const state = await powerState();
-        return { exitCode: action === "status" && state === "off" ? 2 : 0, state, message: `Status: ${state.toUpperCase()}` };
-      }
-      if (action === "off" || action === "on") return await set(action);
-      if (action === "reboot") {
-        if (options.method === "cycle") {
-          await session.request(0x00, 0x02, Buffer.from([2]), signal);
-          return { exitCode: 0, state: "on", message: "Power cycled" };
-        }
-        const off = await set("off");
-        if (off.exitCode !== 0) return off;
-        return await set("on");
-      }
-      return { exitCode: 1, message: `action ${action} is not supported by fence_ipmilan` };
+      return await chassisAction((netFn, command, data, abort) => session.request(netFn, command, data, abort), action, options, signal, "fence_ipmilan");
     } finally {
       await session.close(AbortSignal.timeout(2000));
     }
