@@ -74,8 +74,11 @@ export function tcpRequest(host: string, port: number, request: string, timeoutM
  * that restarted is reached again at once. Only one request is in flight per address; a second
  * one at the same time gets a connection of its own.
  */
+/** An open connection: busy while a request waits for its line, which goes to the waiter. */
+interface Kept { socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined }
+
 export class KeptConnections {
-  private readonly open = new Map<string, { socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined }>();
+  private readonly open = new Map<string, Kept>();
 
   async request(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
     const key = `${host}:${port}`;
@@ -96,11 +99,11 @@ export class KeptConnections {
     this.open.delete(key);
   }
 
-  private connect(key: string, host: string, port: number, timeoutMs: number): Promise<{ socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined } | undefined> {
+  private connect(key: string, host: string, port: number, timeoutMs: number): Promise<Kept | undefined> {
     this.forget(host, port);
     return new Promise((resolve) => {
       const socket = createConnection({ host, port });
-      const entry = { socket, busy: false, buffer: "", waiter: undefined as ((line: string | undefined) => void) | undefined };
+      const entry: Kept = { socket, busy: false, buffer: "", waiter: undefined };
       const timer = setTimeout(() => { socket.destroy(); resolve(undefined); }, timeoutMs);
       socket.setEncoding("utf8");
       socket.unref();
@@ -131,7 +134,7 @@ export class KeptConnections {
     });
   }
 
-  private ask(key: string, entry: { socket: Socket; busy: boolean; buffer: string; waiter: ((line: string | undefined) => void) | undefined }, request: string, timeoutMs: number): Promise<string | undefined> {
+  private ask(key: string, entry: Kept, request: string, timeoutMs: number): Promise<string | undefined> {
     entry.busy = true;
     entry.buffer = "";
     return new Promise((resolve) => {

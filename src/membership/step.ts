@@ -71,9 +71,9 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const effects = decided.effects;
   const after = proposalOf(decided.state);
   const changed = effects.length > 0 || !sameProposal(before, after);
-  if (changed || decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input)) {
+  const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input);
+  if (changed || periodic) {
     const heartbeat = heartbeatOf(decided.state);
-    const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input);
     const nextHeartbeatMs = periodic ? decided.state.nowMs + decided.state.settings.heartbeatMs : decided.state.nextHeartbeatMs;
     effects.push({ kind: "broadcast", heartbeat });
     const result = { ...decided.state, nextHeartbeatMs };
