@@ -4,9 +4,10 @@
 // requests but never sends the answers (see ../shared/reference/ipmi-serial.md),
 // so it is an independent check of the requests we frame, and a real silent peer.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnIpmiSim } from "./ipmi/sim";
 
 export interface SerialSim {
   /** The pty a client opens. */
@@ -19,17 +20,6 @@ export interface SerialSim {
   stop(): void;
 }
 
-const CONTROL = `#!/bin/sh
-# chassis control for ipmi_sim: get power prints power:0|1, set writes and logs.
-shift
-op=$1; shift
-case "$op" in
-  get) for p in "$@"; do case "$p" in power) echo "power:$(cat "$BMC_DIR/power")";; boot) echo "boot:default";; *) exit 1;; esac; done;;
-  set) while [ $# -gt 1 ]; do echo "$1 $2" >> "$BMC_DIR/events"; case "$1" in power) echo "$2" > "$BMC_DIR/power";; esac; shift 2; done;;
-  *) exit 1;;
-esac
-exit 0
-`;
 
 const USER = "serialadmin";
 
@@ -41,12 +31,7 @@ function kill(child: ChildProcess): void {
 export async function startSerialSim(codec: "Direct" | "TerminalMode", lanPort: number): Promise<SerialSim> {
   const dir = mkdtempSync(join(tmpdir(), "eh-serial-sim-"));
   const password = `sim-${process.pid}-pw`;
-  writeFileSync(join(dir, "power"), "1\n");
-  writeFileSync(join(dir, "events"), "");
-  writeFileSync(join(dir, "control.sh"), CONTROL);
-  chmodSync(join(dir, "control.sh"), 0o755);
-  writeFileSync(join(dir, "bmc.emu"), "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n");
-  writeFileSync(join(dir, "lan.conf"), [
+  const sim = spawnIpmiSim(dir, "on", [
     `name "eh-serial-${lanPort}"`,
     "set_working_mc 0x20",
     "  startlan 1",
@@ -60,8 +45,7 @@ export async function startSerialSim(codec: "Direct" | "TerminalMode", lanPort: 
     `  user 1 false "" "unused" user 1 md5`,
     `  user 2 true "${USER}" "${password}" admin 10 md5 straight`,
     "",
-  ].join("\n"));
-  const sim: ChildProcess = spawn("ipmi_sim", ["-n", "-c", join(dir, "lan.conf"), "-f", join(dir, "bmc.emu"), "-s", dir], { cwd: dir, env: { ...process.env, BMC_DIR: dir }, stdio: "ignore" });
+  ]);
   let socat: ChildProcess | undefined;
   const tty = join(dir, "tty");
   const ipmitoolPower = (): "on" | "off" | "unknown" => {

@@ -28,6 +28,21 @@ esac
 exit 0
 `;
 
+/**
+ * Writes an ipmi_sim state directory (power file, event log, the chassis control script, one BMC
+ * at 0x20, lan.conf with `lanConf` lines) and starts ipmi_sim on it. `${dir}/control.sh` may be
+ * named in lanConf (chassis_control). The caller kills the process and removes the directory.
+ */
+export function spawnIpmiSim(dir: string, initialPower: "on" | "off", lanConf: readonly string[]): ChildProcess {
+  writeFileSync(join(dir, "power"), initialPower === "on" ? "1\n" : "0\n");
+  writeFileSync(join(dir, "events"), "");
+  writeFileSync(join(dir, "control.sh"), CONTROL);
+  chmodSync(join(dir, "control.sh"), 0o755);
+  writeFileSync(join(dir, "bmc.emu"), "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n");
+  writeFileSync(join(dir, "lan.conf"), lanConf.join("\n"));
+  return spawn("ipmi_sim", ["-n", "-c", join(dir, "lan.conf"), "-f", join(dir, "bmc.emu"), "-s", dir], { cwd: dir, env: { ...process.env, BMC_DIR: dir }, stdio: "ignore" });
+}
+
 function ipmitoolStatus(port: number, user: string, password: string): boolean {
   const result = spawnSync("ipmitool", ["-I", "lanplus", "-H", "127.0.0.1", "-p", String(port), "-C", "3", "-U", user, "-E", "-N", "1", "-R", "1", "chassis", "power", "status"], { env: { ...process.env, IPMI_PASSWORD: password }, timeout: 5000, encoding: "utf8" });
   return result.status === 0;
@@ -38,12 +53,7 @@ export async function startSimBmc(port: number, initialPower: "on" | "off" = "on
   const dir = mkdtempSync(join(tmpdir(), "eh-bmc-"));
   const user = "fenceadmin";
   const password = `bmc-${process.pid}-pw`;
-  writeFileSync(join(dir, "power"), initialPower === "on" ? "1\n" : "0\n");
-  writeFileSync(join(dir, "events"), "");
-  writeFileSync(join(dir, "control.sh"), CONTROL);
-  chmodSync(join(dir, "control.sh"), 0o755);
-  writeFileSync(join(dir, "bmc.emu"), "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n");
-  writeFileSync(join(dir, "lan.conf"), [
+  const child = spawnIpmiSim(dir, initialPower, [
     `name "eh-bmc-${port}"`,
     "set_working_mc 0x20",
     "  startlan 1",
@@ -59,8 +69,7 @@ export async function startSimBmc(port: number, initialPower: "on" | "off" = "on
     `  user 1 false "" "unused" user 1 md5`,
     `  user 2 true "${user}" "${password}" admin 10 md2 md5 straight`,
     "",
-  ].join("\n"));
-  const child: ChildProcess = spawn("ipmi_sim", ["-n", "-c", join(dir, "lan.conf"), "-f", join(dir, "bmc.emu"), "-s", dir], { cwd: dir, env: { ...process.env, BMC_DIR: dir }, stdio: ["ignore", "ignore", "ignore"] });
+  ]);
   const stop = (): void => {
     if (child.exitCode === null && child.pid) { try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ } }
     rmSync(dir, { recursive: true, force: true });
