@@ -14,15 +14,25 @@ export interface SystemdNamespace {
   stop(): void;
 }
 
-/** Starts systemd with these units (name -> unit file text); resolves once it answers. */
-export async function startSystemd(units: Record<string, string>, timeoutMs = 20_000): Promise<SystemdNamespace> {
+/**
+ * Starts systemd with these units (name -> unit file text); resolves once it answers. `keep`
+ * names host directories that must stay visible inside although they lie under /tmp or /var/tmp
+ * (a checkout in /tmp, say): they are bound back over the namespace's own empty /tmp.
+ */
+export async function startSystemd(units: Record<string, string>, timeoutMs = 20_000, keep: readonly string[] = []): Promise<SystemdNamespace> {
   const files = { "edgeha-test-idle.target": "[Unit]\nDescription=edgeha test: nothing to start\nDefaultDependencies=no\n", ...units };
   for (const [name, text] of Object.entries(files)) {
     if (!/^\[Unit\][^[]*DefaultDependencies=no/m.test(text)) throw new Error(`test unit ${name} must start with [Unit] DefaultDependencies=no (so it pulls in nothing of the host)`);
   }
   const writes = Object.entries(files).map(([name, text]) => `printf '%s' '${text.replace(/'/g, "'\\''")}' > /etc/systemd/system/${name}`).join(" && ");
+  const kept = keep.filter((path) => /^\/(var\/)?tmp\//.test(path));
+  for (const path of kept) if (!/^[\w./-]+$/.test(path)) throw new Error(`cannot keep ${path} visible in the systemd namespace: only letters, digits, '.', '_', '-' and '/' are handled`);
   const script = [
-    "mount -t tmpfs tmpfs /run", "mount -t tmpfs tmpfs /tmp", "mount -t tmpfs tmpfs /var/tmp", "mount -t cgroup2 none /sys/fs/cgroup",
+    "mount -t tmpfs tmpfs /run",
+    ...kept.flatMap((path, index) => [`mkdir -p /run/eh-keep/${index}`, `mount --bind ${path} /run/eh-keep/${index}`]),
+    "mount -t tmpfs tmpfs /tmp", "mount -t tmpfs tmpfs /var/tmp",
+    ...kept.flatMap((path, index) => [`mkdir -p ${path}`, `mount --bind /run/eh-keep/${index} ${path}`]),
+    "mount -t cgroup2 none /sys/fs/cgroup",
     "mount -t tmpfs tmpfs /usr/lib/systemd/system", "mount -t tmpfs tmpfs /etc/systemd/system", writes,
     "exec env container=edgeha-test /lib/systemd/systemd --system --unit=edgeha-test-idle.target --log-target=null",
   ].join(" && ");

@@ -8,7 +8,7 @@ import { cliBundle, canUseNamespaces, hasCommand } from "../../support/environme
 import { SYSTEMD, startSystemd, type SystemdNamespace } from "../../support/systemd";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 // Needs root (namespaces), systemd's binary (Debian package systemd) and cgroup2 in the kernel.
 const missing = !canUseNamespaces() ? "(needs root and namespaces)" : !existsSync(SYSTEMD) || !hasCommand("systemctl") ? "(needs systemd)" : "";
@@ -26,7 +26,8 @@ describe.skipIf(missing !== "")(`systemd resources against a real systemd ${miss
   // Inside the namespaces (their own /run).
   const cib = "/run/eh-systemd-cib.xml";
   beforeAll(async () => {
-    systemd = await startSystemd(units);
+    // The checkout may live under /tmp (CI clones there): keep it visible for the CLI run inside.
+    systemd = await startSystemd(units, 20_000, [dirname(dirname(cliBundle))]);
     systemd.exec(["sh", "-c", `cat > ${cib}`], { input: `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>
       <primitive id="sleeper" class="systemd" type="eh-sleeper"/><primitive id="slow" class="systemd" type="eh-slow.service"/>
       <primitive id="broken" class="systemd" type="eh-broken"/><primitive id="ghost" class="systemd" type="eh-no-such-unit"/>
