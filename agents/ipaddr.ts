@@ -1,7 +1,7 @@
 // ipaddr: a virtual IP address. Start adds it with its prefix on the interface (found from
 // the subnet when not given), after checking that no other host answers for it (duplicate
 // address detection with arping -D, bounded by dad_timeout_ms; interfaces and subnets as
-// systeminformation reports them, like the node facts), then announces it with
+// the node facts read them from systeminformation, or the kernel's list), then announces it with
 // unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
 // address is on the interface (no fork: the kernel's list through os.networkInterfaces).
 // Stop removes it.
@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
-import { loadSystemInformation } from "../src/common/sysinfo";
+import { sharedInterfaces } from "../src/common/sysinfo";
 
 interface Resolved { ip: string; prefix: number; nic: string; family: 4 | 6 }
 
@@ -82,45 +82,30 @@ function present(ip: string, nic: string): boolean {
 type Interfaces = ReturnType<typeof networkInterfaces>;
 
 /**
- * The node's interfaces as systeminformation reports them (the same data the node facts
- * publish), in os.networkInterfaces' shape; os.networkInterfaces if that fails.
+ * The node's interfaces as systeminformation reported them for the node facts (the same data),
+ * in os.networkInterfaces' shape. That view is only used while the kernel's interfaces are still
+ * as they were when it was read; otherwise, or before the facts first read it, the kernel's own
+ * list is taken. Never reads systeminformation itself: a start in a failover must not wait for
+ * (or block on) its hundred processes.
  */
-let cached: { atMs: number; interfaces: Interfaces } | undefined;
-let refreshing: Promise<Interfaces> | undefined;
-const CACHE_MS = 60_000;
-
-/** Kept for a minute and refreshed in the background, so a start in a failover never waits for it. */
-function interfacesForSubnets(): Promise<Interfaces> {
-  const now = Date.now();
-  if (!cached || now - cached.atMs > CACHE_MS) {
-    refreshing ??= readInterfaces().then((interfaces) => { cached = { atMs: Date.now(), interfaces }; refreshing = undefined; return interfaces; });
-    if (!cached) return refreshing;
+function interfacesForSubnets(): Interfaces {
+  const entries = sharedInterfaces.ifUnchanged();
+  if (entries === undefined) return networkInterfaces();
+  const prefixOf = (mask: string) => mask.split(".").reduce((bits, part) => bits + (Number(part) >>> 0).toString(2).split("1").length - 1, 0);
+  const result: Interfaces = {};
+  for (const entry of entries) {
+    if (!entry.ip4) continue;
+    result[entry.iface] = [{ address: entry.ip4, netmask: entry.ip4subnet, family: "IPv4", mac: "", internal: entry.internal, cidr: `${entry.ip4}/${prefixOf(entry.ip4subnet)}` }];
   }
-  return Promise.resolve(cached.interfaces);
-}
-
-async function readInterfaces(): Promise<Interfaces> {
-  try {
-    const si = await loadSystemInformation();
-    const entries = [await si.networkInterfaces()].flat();
-    const prefixOf = (mask: string) => mask.split(".").reduce((bits, part) => bits + (Number(part) >>> 0).toString(2).split("1").length - 1, 0);
-    const result: Interfaces = {};
-    for (const entry of entries) {
-      if (!entry.ip4) continue;
-      result[entry.iface] = [{ address: entry.ip4, netmask: entry.ip4subnet, family: "IPv4", mac: "", internal: entry.internal, cidr: `${entry.ip4}/${prefixOf(entry.ip4subnet)}` }];
-    }
-    // Interfaces without an IPv4 address still exist (nic= may name them).
-    for (const [name, list] of Object.entries(networkInterfaces())) if (!result[name]) result[name] = list;
-    return result;
-  } catch {
-    return networkInterfaces();
-  }
+  // Interfaces without an IPv4 address still exist (nic= may name them).
+  for (const [name, list] of Object.entries(networkInterfaces())) if (!result[name]) result[name] = list;
+  return result;
 }
 
 async function prepare(call: AgentCall): Promise<Resolved | AgentOutcome> {
   const problem = checkParameters(ipaddr, call.params);
   if (problem) return problem;
-  return resolveAddress(call.params, await interfacesForSubnets());
+  return resolveAddress(call.params, interfacesForSubnets());
 }
 
 export const ipaddr: BuiltinAgent = {
@@ -165,7 +150,6 @@ export const ipaddr: BuiltinAgent = {
     return { rc: OCF.success };
   },
   async monitor(call: AgentCall): Promise<AgentOutcome> {
-    void interfacesForSubnets();
     const problem = checkParameters(ipaddr, call.params);
     if (problem) return problem;
     const ip = call.params.ip!.trim();

@@ -2,7 +2,7 @@
 // memory, free disk per mount and the network interfaces' addresses, from systeminformation.
 // Location rules can use them (for example: prefer the node with more free memory).
 import { loadavg } from "node:os";
-import { loadSystemInformation, type NetworkInterfaceInfo, type SystemInformation } from "../common/sysinfo";
+import { loadSystemInformation, sharedInterfaces, type NetworkInterfaceInfo, type SystemInformation } from "../common/sysinfo";
 
 export type Facts = Record<string, string>;
 
@@ -12,9 +12,26 @@ type FactSources = Pick<SystemInformation, "cpu" | "mem" | "fsSize"> & {
 
 const MIB = 1024 * 1024;
 
+/** The CPU count is read once (systeminformation runs lscpu and dmidecode for it). */
+let cores: ReturnType<SystemInformation["cpu"]> | undefined;
+
+/**
+ * systeminformation's sources as the agent uses them every minute: the CPU once, memory and
+ * disks each time, the interfaces only when the kernel's changed (src/common/sysinfo.ts).
+ */
+async function agentSources(): Promise<FactSources> {
+  const si = await loadSystemInformation();
+  return {
+    cpu: () => (cores ??= si.cpu().catch((error: unknown) => { cores = undefined; throw error; })),
+    mem: () => si.mem(),
+    fsSize: () => si.fsSize(),
+    networkInterfaces: () => sharedInterfaces.current(),
+  };
+}
+
 /** The facts; a source that fails leaves its facts out rather than failing the rest. */
 export async function collectNodeFacts(sources?: FactSources): Promise<Facts> {
-  const si: FactSources = sources ?? (await loadSystemInformation());
+  const si: FactSources = sources ?? (await agentSources());
   const facts: Facts = {};
   const [cpu, mem, disks, interfaces] = await Promise.allSettled([si.cpu(), si.mem(), si.fsSize(), si.networkInterfaces()]);
   if (cpu.status === "fulfilled") facts.cpu_cores = String(cpu.value.cores);
