@@ -5,7 +5,7 @@
 // runs the action and exits 0 (success, or ON for status), 1 (error) or 2 (OFF
 // for status). Secrets (passwd, passwd_script output, kg keys, any parameter
 // marked secret) are removed from every line this wrapper prints.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceDriver, FenceDriverMetadata, FenceOptions, FenceParameter, FenceResult } from "../types";
 
@@ -123,16 +123,36 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return out;
 }
 
-/** Runs passwd_script (through /bin/sh) and returns the first line it prints. */
-export function runPasswordScript(script: string, timeoutMs = 5000): string {
-  const result = spawnSync("/bin/sh", ["-c", script], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
-  if (result.error || result.status !== 0) {
-    const why = result.error ? result.error.message : `exit status ${result.status}`;
-    throw new EdgehaError("E_FENCE_SECRET", `passwd_script failed (${why}); its output is not shown because it may hold the password`);
-  }
-  const line = (result.stdout ?? "").split(/\r?\n/)[0] ?? "";
-  if (line === "") throw new EdgehaError("E_FENCE_SECRET", "passwd_script printed nothing on its first line");
-  return line;
+/**
+ * Runs passwd_script (through /bin/sh) and resolves with the first line it prints. Never blocks:
+ * the agent runs fence actions, and its heartbeats must go on while a script waits (a script that
+ * hangs is killed after timeoutMs). Its output is never put in an error: it may be the password.
+ */
+export function runPasswordScript(script: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    let output = "";
+    let settled = false;
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout?.destroy();
+      reject(new EdgehaError("E_FENCE_SECRET", `passwd_script failed (${why}); its output is not shown because it may hold the password`));
+    };
+    const timer = setTimeout(() => { child.kill("SIGKILL"); fail(`no answer within ${timeoutMs} ms`); }, timeoutMs);
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => { if (output.length < 65_536) output += chunk; });
+    child.on("error", (error) => fail(error.message));
+    child.on("close", (code, signal) => {
+      if (code !== 0) return fail(signal ? `killed by ${signal}` : `exit status ${code}`);
+      const line = output.split(/\r?\n/)[0] ?? "";
+      if (line === "") return fail("it printed nothing on its first line");
+      settled = true;
+      clearTimeout(timer);
+      resolve(line);
+    });
+  });
 }
 
 function escapeXml(text: string): string {
@@ -233,7 +253,7 @@ export async function runFenceAgent(driver: FenceDriver, input: Record<string, s
     if (!metadata.actions.includes(action)) throw new EdgehaError("E_FENCE_OPTION", `fence driver ${metadata.name} does not support action "${action}"`);
     const options: Record<string, string> = { ...input, action };
     if (options.passwd_script && !options.passwd) {
-      options.passwd = runPasswordScript(options.passwd_script);
+      options.passwd = await runPasswordScript(options.passwd_script);
       secrets.push(options.passwd);
     }
     const problem = validateOptions(metadata, options, action);

@@ -76,8 +76,7 @@ export function serialTarget(options: FenceOptions): SerialTarget {
 /** username/login and password/passwd; undefined when neither is set. */
 function terminalLogin(options: FenceOptions): TerminalLogin | undefined {
   const username = options.username ?? options.login ?? "";
-  const script = options.password_script ?? options.passwd_script;
-  const password = options.password ?? options.passwd ?? (script ? runPasswordScript(script) : undefined);
+  const password = options.password ?? options.passwd;
   if (password === undefined && username === "") return undefined;
   if (password !== undefined && !/^[\x21-\x5c\x5e-\x7e]{0,16}$/.test(password)) {
     throw new EdgehaError("E_FENCE_OPTION", "fence_ipmi_serial: the password must be at most 16 printable characters without spaces or ] (Terminal Mode SYS PWD); it is not shown here");
@@ -86,9 +85,17 @@ function terminalLogin(options: FenceOptions): TerminalLogin | undefined {
   return { username, password: password ?? "" };
 }
 
+/** password_script (or passwd_script) run, without blocking, into password unless one is given. */
+export async function withScriptPassword(options: FenceOptions): Promise<FenceOptions> {
+  const script = options.password_script ?? options.passwd_script;
+  if (!script || options.password !== undefined || options.passwd !== undefined) return options;
+  return { ...options, password: await runPasswordScript(script) };
+}
+
 export const ipmiSerialDriver: FenceDriver = {
   metadata: ipmiSerialMetadata,
-  async run(action, options, context): Promise<FenceResult> {
+  async run(action, given, context): Promise<FenceResult> {
+    const options = await withScriptPassword(given);
     const target = serialTarget(options);
     if (action === "validate-all") return { exitCode: 0, message: "parameters are valid" };
     const signal = context.signal;

@@ -27,7 +27,7 @@ export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDrive
 /** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
 export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
   const driver = findDriver(device.driver, drivers);
-  const { options, secretValues } = resolveSecrets(device);
+  const { options, secretValues } = await resolveSecrets(device);
   // Pacemaker hands the plug as both "plug" and "port"; fence-agents read either.
   // local_node names the member running the device (scsi preempts with that node's key).
   const withPlug = { ...options, ...(plug ? { plug, port: plug } : {}), ...(executor ? { local_node: executor } : {}) };

@@ -2,9 +2,9 @@
 // is listed as secret), kept in a file readable by its owner only (passwd_file,
 // mode 0600), or printed by a passwd_script. Resolved values go to the driver
 // only; every text that leaves the fencer passes through `redact`.
-import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { EdgehaError } from "../common/errors";
+import { runPasswordScript } from "../../fence-drivers/common/index";
 import type { FenceDeviceConfig } from "./devices";
 
 export interface ResolvedOptions {
@@ -26,15 +26,11 @@ function readPasswordFile(file: string, device: string): string {
   return readFileSync(file, "utf8").replace(/\r?\n$/, "");
 }
 
-function runPasswordScript(script: string, device: string): string {
-  try {
-    return execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", timeout: PASSWORD_SCRIPT_TIMEOUT_MS, stdio: ["ignore", "pipe", "ignore"] }).replace(/\r?\n$/, "");
-  } catch {
-    throw new EdgehaError("E_FENCE_SECRET", `device ${device}: passwd_script failed or took longer than ${PASSWORD_SCRIPT_TIMEOUT_MS} ms`);
-  }
-}
-
-export function resolveSecrets(device: FenceDeviceConfig): ResolvedOptions {
+/**
+ * The device's options with passwd_file and passwd_script turned into passwd, and every secret
+ * value (for redaction). The script runs without blocking the agent (heartbeats go on).
+ */
+export async function resolveSecrets(device: FenceDeviceConfig): Promise<ResolvedOptions> {
   const options = { ...device.options };
   const secretValues = device.secretOptions.map((name) => options[name]).filter((value): value is string => Boolean(value));
   if (options["passwd_file"]) {
@@ -43,7 +39,11 @@ export function resolveSecrets(device: FenceDeviceConfig): ResolvedOptions {
     secretValues.push(options["passwd"]);
   }
   if (options["passwd_script"]) {
-    options["passwd"] = runPasswordScript(options["passwd_script"], device.id);
+    try {
+      options["passwd"] = await runPasswordScript(options["passwd_script"], PASSWORD_SCRIPT_TIMEOUT_MS);
+    } catch (error) {
+      throw new EdgehaError("E_FENCE_SECRET", `device ${device.id}: ${(error as Error).message}`);
+    }
     delete options["passwd_script"];
     secretValues.push(options["passwd"]);
   }

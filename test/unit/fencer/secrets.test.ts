@@ -9,30 +9,39 @@ function device(options: Record<string, string>, secretOptions: string[] = []): 
 }
 
 describe("fence device secrets", () => {
-  it("reads a password file of mode 0600 and refuses one others may read", () => {
+  it("reads a password file of mode 0600 and refuses one others may read", async () => {
     const directory = mkdtempSync(path.join(tmpdir(), "eh-secret-"));
     try {
       const file = path.join(directory, "pw");
       writeFileSync(file, "from-a-file\n");
       chmodSync(file, 0o600);
-      expect(resolveSecrets(device({ passwd_file: file }))).toEqual({ options: { passwd: "from-a-file" }, secretValues: ["from-a-file"] });
+      expect(await resolveSecrets(device({ passwd_file: file }))).toEqual({ options: { passwd: "from-a-file" }, secretValues: ["from-a-file"] });
       chmodSync(file, 0o644);
-      expect(() => resolveSecrets(device({ passwd_file: file }))).toThrow(/mode 644; group and others must have no access/);
+      await expect(resolveSecrets(device({ passwd_file: file }))).rejects.toThrow(/mode 644; group and others must have no access/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
-  it("takes a password from passwd_script and never names it in an error", () => {
-    expect(resolveSecrets(device({ passwd_script: "echo scripted-pw" })).options["passwd"]).toBe("scripted-pw");
-    expect(() => resolveSecrets(device({ passwd_script: "echo leaked-pw; exit 3" }))).toThrow(/passwd_script failed/);
+  it("takes a password from passwd_script and never names it in an error", async () => {
+    expect((await resolveSecrets(device({ passwd_script: "echo scripted-pw; echo second-line" }))).options["passwd"]).toBe("scripted-pw");
+    const failed = await resolveSecrets(device({ passwd_script: "echo leaked-pw; exit 3" })).then(() => undefined, (error: unknown) => error);
+    expect(String(failed)).toMatch(/device fence-1: passwd_script failed \(exit status 3\)/);
+    expect(String(failed)).not.toContain("leaked-pw");
+    await expect(resolveSecrets(device({ passwd_script: "true" }))).rejects.toThrow(/printed nothing/);
+  });
+  it("a passwd_script does not block the agent: its timers fire while the script runs", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 20);
     try {
-      resolveSecrets(device({ passwd_script: "echo leaked-pw; exit 3" }));
-    } catch (error) {
-      expect(String(error)).not.toContain("leaked-pw");
+      const resolved = await resolveSecrets(device({ passwd_script: "sleep 0.3; echo late-pw" }));
+      expect(resolved.options["passwd"]).toBe("late-pw");
+      expect(ticks).toBeGreaterThanOrEqual(3);
+    } finally {
+      clearInterval(timer);
     }
   });
-  it("redacts every secret value, longest first", () => {
-    const { secretValues } = resolveSecrets(device({ passwd: "abc", token: "abcdef" }, ["passwd", "token"]));
+  it("redacts every secret value, longest first", async () => {
+    const { secretValues } = await resolveSecrets(device({ passwd: "abc", token: "abcdef" }, ["passwd", "token"]));
     expect(redact("login failed with abcdef and abc", secretValues)).toBe("login failed with [secret] and [secret]");
   });
 });

@@ -1,6 +1,6 @@
 // The ipmi-serial driver's options, as fence-agents names them, and its metadata.
 import { describe, expect, it } from "vitest";
-import { ipmiSerialDriver, parseSerialParams, serialTarget } from "../../../../fence-drivers/ipmi-serial/index";
+import { ipmiSerialDriver, parseSerialParams, serialTarget, withScriptPassword } from "../../../../fence-drivers/ipmi-serial/index";
 import { findFenceDriver } from "../../../../fence-drivers/index";
 import { metadataXml, parseArgvOptions, parseStdinOptions } from "../../../../fence-drivers/common/index";
 
@@ -32,10 +32,10 @@ describe("ipmi-serial options", () => {
     expect(failure(() => serialTarget({ retry: "-1" }))).toMatchObject({ code: "E_FENCE_OPTION", message: expect.stringContaining("retry") });
   });
 
-  it("a username or password is a Terminal Mode login (SYS PWD), refused in Basic Mode", () => {
+  it("a username or password is a Terminal Mode login (SYS PWD), refused in Basic Mode", async () => {
     expect(serialTarget({ mode: "terminal", login: "admin", passwd: "pw-1" }).login).toEqual({ username: "admin", password: "pw-1" });
     expect(serialTarget({ mode: "terminal", password: "pw-2" }).login).toEqual({ username: "", password: "pw-2" });
-    expect(serialTarget({ mode: "terminal", password_script: "echo pw-3" }).login).toEqual({ username: "", password: "pw-3" });
+    expect(serialTarget(await withScriptPassword({ mode: "terminal", password_script: "echo pw-3" })).login).toEqual({ username: "", password: "pw-3" });
     expect(serialTarget({ mode: "terminal" }).login).toBeUndefined();
     expect(failure(() => serialTarget({ mode: "basic", password: "pw" }))).toMatchObject({ code: "E_FENCE_OPTION", message: expect.stringContaining("only supported in mode=terminal") });
     const tooLong = "a-password-longer-than-16";
