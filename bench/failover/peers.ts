@@ -181,13 +181,15 @@ function memory(testbed: Testbed, node: NodeName, pattern: RegExp) {
   return { processes, rssMiB: +(rss / 1024).toFixed(1), pssMiB: +(pss / 1024).toFixed(1), privateMiB: +(priv / 1024).toFixed(1) };
 }
 
-function cpuTicks(testbed: Testbed, node: NodeName, pattern: RegExp): number {
-  let ticks = 0;
+/** CPU ticks of the stack's processes: their own, and those of the children they reaped (agents, scripts). */
+function cpuTicks(testbed: Testbed, node: NodeName, pattern: RegExp): { own: number; children: number } {
+  const ticks = { own: 0, children: 0 };
   for (const pid of testbed.pids(node)) {
     try {
       if (!pattern.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " "))) continue;
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks.own += Number(fields[11]) + Number(fields[12]);
+      ticks.children += Number(fields[13]) + Number(fields[14]);
     } catch { /* gone */ }
   }
   return ticks;
@@ -210,11 +212,14 @@ async function measure(config: Config) {
       throw error;
     }
     let idle: number | undefined;
+    let idleChildren: number | undefined;
     if (idleSeconds > 0) {
       const node = holder(testbed)!;
       const before = cpuTicks(testbed, node, config.stackPattern);
       await sleep(idleSeconds * 1000);
-      idle = +((cpuTicks(testbed, node, config.stackPattern) - before) / 100 / idleSeconds * 100).toFixed(2);
+      const after = cpuTicks(testbed, node, config.stackPattern);
+      idle = +((after.own - before.own) / 100 / idleSeconds * 100).toFixed(2);
+      idleChildren = +((after.children - before.children) / 100 / idleSeconds * 100).toFixed(2);
     }
     // Memory of the settled stack, after the idle period when there is one.
     const mem = memory(testbed, holder(testbed)!, config.stackPattern);
@@ -241,7 +246,7 @@ async function measure(config: Config) {
       config.start(testbed, active);
       await waitFor(`${config.name}: ${active} back in the cluster`, 120_000, () => config.settled(testbed) && holder(testbed) === survivor);
     }
-    return { name: config.name, params: config.params, failover: stats(failovers), runs: failovers, memory: mem, idleCpuPercent: idle, idleSeconds, notes };
+    return { name: config.name, params: config.params, failover: stats(failovers), runs: failovers, memory: mem, idleCpuPercent: idle, idleChildrenCpuPercent: idleChildren, idleSeconds, notes };
   } finally {
     testbed.destroy({ keepFiles: process.env.KEEP === "1" });
   }
@@ -260,14 +265,14 @@ const all: Config[] = [
   const wanted = (process.env.CONFIGS ?? all.map((config) => config.name).join(",")).split(",");
   const outDir = join(root, "bench", "failover", "results");
   mkdirSync(outDir, { recursive: true });
-  const rows: string[] = ["| configuration | runs | min s | median s | max s | stack RSS MiB | PSS MiB | private MiB | idle CPU % |", "|---|---|---|---|---|---|---|---|---|"];
+  const rows: string[] = ["| configuration | runs | min s | median s | max s | stack RSS MiB | PSS MiB | private MiB | idle CPU % | + reaped children % |", "|---|---|---|---|---|---|---|---|---|---|"];
   for (const config of all.filter((each) => wanted.includes(each.name))) {
     try {
       const result = await measure(config);
       writeFileSync(join(outDir, `${config.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(result, null, 2));
       const f = result.failover;
-      console.log(`${config.name}: median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs); stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} %`);
-      rows.push(`| ${config.name} | ${f.n} | ${f.min.toFixed(2)} | ${f.median.toFixed(2)} | ${f.max.toFixed(2)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} |`);
+      console.log(`${config.name}: median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs); stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} % (+ ${result.idleChildrenCpuPercent ?? "-"} % in children it reaped)`);
+      rows.push(`| ${config.name} | ${f.n} | ${f.min.toFixed(2)} | ${f.median.toFixed(2)} | ${f.max.toFixed(2)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} | ${result.idleChildrenCpuPercent ?? "-"} |`);
     } catch (error) {
       console.log(`${config.name}: FAILED: ${(error as Error).message}`);
       rows.push(`| ${config.name} | failed: ${(error as Error).message} | | | | | | | |`);
