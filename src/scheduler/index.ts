@@ -299,7 +299,7 @@ function failureAttributesOfVersion(cib: Cib, attributes: Record<string, string>
   return filtered;
 }
 
-function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, startFailureIsFatal: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false, anonymousClone = false): Record<string, number> {
+function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false, anonymousClone = false): Record<string, number> {
   // Meta attributes of a group or clone reach its members; the member's own win.
   const meta = { ...flattenSets(cib.rscDefaults), ...inherited, ...flattenSets(primitive.meta) };
   // Clone instances are sticky by 1 unless resource-stickiness is set.
@@ -973,7 +973,7 @@ function promotionScore(context: PlacementContext, unit: PlacementUnit, node: No
       for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
         if (dependent.clone) continue;
         const member = dependent.members[0]!;
-        const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
+        const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
         total = withDependentWeight(total, scores[node.name]!, factor);
       }
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
@@ -1108,7 +1108,7 @@ function usableNode(node: NodeState): boolean {
 function mergeDependentMember(context: PlacementContext, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number): Record<string, number> | undefined {
   const { cib, nodes, cluster } = context;
   const member = dependent.members[index]!;
-  const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, dependent.meta);
+  const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
   const merged: Record<string, number> = { ...scores };
   for (const node of nodes) {
     const score = own[node.name]!;
@@ -1131,7 +1131,7 @@ function placeUnit(context: PlacementContext, unit: PlacementUnit, onlyCurrent =
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
   for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
-  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, cluster.startFailureIsFatal, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
+  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = { ...memberScores[0]! };
   for (const colocation of colocations) {
