@@ -11,7 +11,7 @@ const casesDirectory = sharedPath("pcmk-scheduler", "cases");
 
 // The corpus lives outside the repository (../shared); without it there is nothing to compare.
 const title = casesDirectory ? "CIB round trip on Pacemaker's corpus" : "CIB round trip on Pacemaker's corpus (skipped: ../shared/pcmk-scheduler/cases is absent)";
-describe.skipIf(!casesDirectory)(title, () => {
+describe.skipIf(!casesDirectory)(title, () => { // skipped: without ../shared/pcmk-scheduler (the corpus)
   it("every case survives import, export and import unchanged, and its JSON form is valid", () => {
     const names = readdirSync(casesDirectory!).filter((name) => name.endsWith(".xml")).sort();
     const failures: string[] = [];

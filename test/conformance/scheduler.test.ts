@@ -14,7 +14,7 @@ const ratchet = JSON.parse(readFileSync(join(__dirname, "scheduler-ratchet.json"
 const corpusMissing = !existsSync(join(CORPUS, "cases"));
 if (corpusMissing) console.log(`scheduler conformance skipped: ${CORPUS} is absent`);
 
-describe.skipIf(corpusMissing)("scheduler conformance against Pacemaker 2.1.5", () => {
+describe.skipIf(corpusMissing)("scheduler conformance against Pacemaker 2.1.5", () => { // skipped: without ../shared/pcmk-scheduler (the corpus); the test prints that it is absent
   it("passes at least the recorded number of corpus cases", () => {
     const names = readdirSync(join(CORPUS, "cases")).filter((name) => name.endsWith(".xml")).map((name) => name.slice(0, -4)).sort();
     const failing: string[] = [];

@@ -35,7 +35,7 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-describe.skipIf(reasonMissing("memcached") !== "")(`built-in memcached ${reasonMissing("memcached")}`, () => {
+describe.skipIf(reasonMissing("memcached") !== "")(`built-in memcached ${reasonMissing("memcached")}`, () => { // skipped: without memcached; the title names it
   const params = { listen: "127.0.0.1", port: String(memcachedPort), memory: "8", user: "nobody", pid_file: join(directory, "memcached.pid") };
   it("starts, answers version, is found dead after a kill, and stops", async () => {
     expect(ocf("memcached", "monitor", params).status).toBe(7);
@@ -56,7 +56,7 @@ describe.skipIf(reasonMissing("memcached") !== "")(`built-in memcached ${reasonM
   });
 });
 
-describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${reasonMissing("haproxy", "curl")}`, () => {
+describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${reasonMissing("haproxy", "curl")}`, () => { // skipped: without haproxy or curl; the title names what is missing
   const config = join(directory, "haproxy.cfg");
   const params = { config, check_address: `127.0.0.1:${haproxyPort}`, pid_file: join(directory, "haproxy.pid") };
   it("validates, starts, accepts connections, is found dead after a kill, and stops", async () => {
@@ -86,7 +86,7 @@ describe.skipIf(reasonMissing("haproxy", "curl") !== "")(`built-in haproxy ${rea
   });
 });
 
-describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy", "ping") !== "")(`ocf-tester on the built-in agents ${reasonMissing("ocf-tester", "memcached", "haproxy", "ping")}`, () => {
+describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy", "ping") !== "")(`ocf-tester on the built-in agents ${reasonMissing("ocf-tester", "memcached", "haproxy", "ping")}`, () => { // skipped: without ocf-tester, memcached, haproxy or ping; the title names what is missing
   // ocf-tester runs some checks as an unprivileged user: the wrappers' path must be readable.
   function wrapper(agent: string): string {
     const base = mkdtempSync(join(tmpdir(), "eh-ocf-"));
@@ -116,7 +116,7 @@ describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy", "ping") !== 
   }
 });
 
-describe.skipIf(reasonMissing("ping") !== "")(`built-in ping ${reasonMissing("ping")}`, () => {
+describe.skipIf(reasonMissing("ping") !== "")(`built-in ping ${reasonMissing("ping")}`, () => { // skipped: without ping; the title names it
   it("publishes multiplier x hosts that answer as a node attribute, and withdraws it on stop", () => {
     // 192.0.2.0/24 is TEST-NET-1: nothing answers there.
     const params = { host_list: "127.0.0.1 192.0.2.254", multiplier: "100", name: "connected" };

@@ -51,7 +51,7 @@ afterAll(() => {
   if (!missing) testbed.destroy();
 });
 
-describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () => {
+describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () => { // skipped: without root and network namespaces, arping or unshare; the title names what is missing
   const [node1, node2] = [() => testbed.nodes[0]!, () => testbed.nodes[1]!];
 
   it("adds the VIP on the interface of its subnet; monitor follows; the client reaches it", () => {
@@ -91,7 +91,7 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
     expect(badNic.stderr).toMatch(/nic 'nosuch0' does not exist/);
   });
 
-  it.skipIf(reasonMissing("ocf-tester") !== "")("passes ocf-tester through a two-line wrapper", () => {
+  it.skipIf(reasonMissing("ocf-tester") !== "")("passes ocf-tester through a two-line wrapper", () => { // skipped: without ocf-tester (resource-agents)
     // ocf-tester runs some checks as an unprivileged user: the wrapper's path must be readable.
     const base = mkdtempSync(join(tmpdir(), "eh-ocf-"));
     chmodSync(base, 0o755);
@@ -108,14 +108,14 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
     rmSync(base, { recursive: true, force: true });
   }, 150_000);
 
-  it.skipIf(reasonMissing("ping") !== "")("ping publishes how many hosts answer from inside a node's namespace", () => {
+  it.skipIf(reasonMissing("ping") !== "")("ping publishes how many hosts answer from inside a node's namespace", () => { // skipped: without ping (iputils-ping)
     const result = testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress} ${testbed.vip.replace(/\.\d+$/, ".99")}`, "OCF_RESKEY_multiplier=10", process.execPath, cliBundle, "ocf", "ping", "start"], 15_000);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("attribute pingd=10");
     testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress}`, process.execPath, cliBundle, "ocf", "ping", "stop"]);
   }, 30_000);
 
-  it.skipIf(!existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"))("the executor runs resource-agents' IPaddr2: start, monitor, a failing monitor after the address is removed, stop", () => {
+  it.skipIf(!existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"))("the executor runs resource-agents' IPaddr2: start, monitor, a failing monitor after the address is removed, stop", () => { // skipped: without resource-agents' IPaddr2 script
     const address = testbed.vip.replace(/\.\d+$/, ".52");
     const cib = join(testbed.directory, "ipaddr2.xml");
     writeFileSync(cib, `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>

@@ -23,7 +23,7 @@ function runAlone(directory: string, args: string[], env: Record<string, string>
   });
 }
 
-describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissing.join(", ") || "nothing more"})`, () => {
+describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissing.join(", ") || "nothing more"})`, () => { // skipped: without llvm-strip or openssl (the build's tools); the title names what is missing
   let alone: string;
 
   beforeAll(() => {
@@ -81,7 +81,7 @@ describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissin
   // qemu-user-static runs the arm64 executable; the arm64 C library comes from
   // Debian's cross packages (libc6-arm64-cross, libstdc++6-arm64-cross).
   const qemuMissing = !hasCommand("qemu-aarch64-static");
-  it.skipIf(qemuMissing)("the arm64 executable starts under qemu-user", () => {
+  it.skipIf(qemuMissing)("the arm64 executable starts under qemu-user", () => { // skipped: without qemu-user-static (runs the arm64 build)
     const result = spawnSync("qemu-aarch64-static", ["-L", "/usr/aarch64-linux-gnu", arm64Executable, "diag", "runtime", "--json"], {
       encoding: "utf8",
       env: { PATH: "/usr/bin:/bin" },

@@ -29,7 +29,7 @@ afterAll(() => {
   if (!missing) testbed.destroy();
 });
 
-describe.skipIf(missing !== "")(`a two-node pair with an arbiter on a third host ${missing}`, () => {
+describe.skipIf(missing !== "")(`a two-node pair with an arbiter on a third host ${missing}`, () => { // skipped: without root and namespaces, ipmi_sim, ipmitool, haproxy, memcached, curl or unshare; the title names what is missing
   it("a split is decided by the arbiter for the node with the group: no fence race, service uninterrupted", async () => {
     const active = await cluster.waitFor("an answer through the VIP", () => cluster.ask(), 60_000);
     const holder = testbed.node(active);

@@ -35,7 +35,7 @@ afterAll(() => {
   if (!missing) testbed.destroy();
 });
 
-describe.skipIf(missing !== "")(`a two-node pair in namespaces with ipmi_sim BMCs ${missing}`, () => {
+describe.skipIf(missing !== "")(`a two-node pair in namespaces with ipmi_sim BMCs ${missing}`, () => { // skipped: without root and namespaces, ipmi_sim, ipmitool, haproxy, memcached, curl or unshare; the title names what is missing
   let active = "";
 
   it("starts the VIP, HAProxy and memcached on one node; the client reaches both services", async () => {

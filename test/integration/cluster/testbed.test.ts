@@ -28,7 +28,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-describe.skipIf(Boolean(missing))(`namespace testbed ${missing}`, () => {
+describe.skipIf(Boolean(missing))(`namespace testbed ${missing}`, () => { // skipped: without root and namespaces, ipmi_sim, ipmitool, haproxy, iptables, nsenter or unshare; the title names what is missing
   let testbed: Testbed;
   // Reachability by a real TCP request to the responder on the other side (there is no ping here).
   const answer = (from: NodeName, to: string) => testbed.exec(from, ["curl", "-s", "-m", "1", `http://${to}:${PORT}/`]).stdout.trim();

@@ -12,7 +12,7 @@ const call = (action: string, timeoutMs = 20_000) => ({ action, timeoutMs, inter
 
 // resource-agents ships ocf:heartbeat:Dummy; scripts/test installs it as root.
 const dummyMissing = !existsSync("/usr/lib/ocf/resource.d/heartbeat/Dummy");
-describe.skipIf(dummyMissing)("the real ocf:heartbeat:Dummy (skipped without the resource-agents package)", () => {
+describe.skipIf(dummyMissing)("the real ocf:heartbeat:Dummy (skipped without the resource-agents package)", () => { // skipped: without the resource-agents package (its Dummy agent)
   const dummy: OcfResource = { id: "d1", provider: "heartbeat", type: "Dummy", params: { state: path.join(directory, "d1.state") } };
 
   it("goes through monitor, start, monitor, stop, monitor with the right results", async () => {

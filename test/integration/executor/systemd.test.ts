@@ -20,8 +20,7 @@ const units = {
   "eh-broken.service": `${alone}[Service]\nType=oneshot\nExecStart=/bin/false\n`,
 };
 
-// Skipped without root and namespaces or without systemd (the reason is in the title).
-describe.skipIf(missing !== "")(`systemd resources against a real systemd ${missing}`, () => {
+describe.skipIf(missing !== "")(`systemd resources against a real systemd ${missing}`, () => { // skipped: without root and namespaces or without systemd (the reason is in the title).
   let systemd: SystemdNamespace;
   // Inside the namespaces (their own /run).
   const cib = "/run/eh-systemd-cib.xml";

@@ -10,7 +10,7 @@ import { runFenceAgent } from "../../../fence-drivers/common/index";
 const missing = reasonMissing("ipmi_sim", "ipmitool", "fence_ipmilan");
 const port = 32000 + (process.pid % 400) * 2;
 
-describe.skipIf(missing !== "")("external driver: fence_ipmilan against ipmi_sim", () => {
+describe.skipIf(missing !== "")("external driver: fence_ipmilan against ipmi_sim", () => { // skipped: without ipmi_sim, ipmitool or fence-agents' fence_ipmilan
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());

@@ -28,8 +28,7 @@ function runBundle(args: string[], input: string): Promise<{ status: number | nu
   });
 }
 
-// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
-describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`ipmi-serial driver in %s mode ${missing}`, (mode) => {
+describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`ipmi-serial driver in %s mode ${missing}`, (mode) => { // skipped: without socat, which makes the pseudo-terminal pair (the reason is in the title).
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {
@@ -144,8 +143,7 @@ describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`ipmi-seria
   });
 });
 
-// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
-describe.skipIf(missing !== "")(`ipmi-serial driver against a Terminal Mode port that wants a login ${missing}`, () => {
+describe.skipIf(missing !== "")(`ipmi-serial driver against a Terminal Mode port that wants a login ${missing}`, () => { // skipped: without socat, which makes the pseudo-terminal pair (the reason is in the title).
   let pair: PtyPair;
   let bmc: SerialBmc;
   const password = `serial-pw-${process.pid % 1000}`;
@@ -213,8 +211,7 @@ describe.skipIf(missing !== "")(`ipmi-serial driver against a Terminal Mode port
   });
 });
 
-// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
-describe.skipIf(missing !== "")(`ipmi-serial driver and a port another process holds ${missing}`, () => {
+describe.skipIf(missing !== "")(`ipmi-serial driver and a port another process holds ${missing}`, () => { // skipped: without socat, which makes the pseudo-terminal pair (the reason is in the title).
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {

@@ -14,8 +14,7 @@ const missing = reasonMissing("socat");
 // Terminal Mode passwords are at most 16 characters.
 const secret = `fencer-pw-${process.pid % 100000}`;
 
-// Skipped without socat, which makes the pseudo-terminal pair (the reason is in the title).
-describe.skipIf(missing !== "")(`stonith commands with an ipmi-serial device ${missing}`, () => {
+describe.skipIf(missing !== "")(`stonith commands with an ipmi-serial device ${missing}`, () => { // skipped: without socat, which makes the pseudo-terminal pair (the reason is in the title).
   let directory = "";
   let pair: PtyPair;
   let bmc: SerialBmc;

@@ -20,8 +20,7 @@ function ipmitool(mode: "terminal" | "basic", device: string, ...command: string
   });
 }
 
-// Skipped without ipmitool (the independent client) or socat (the pty pair); the reason is in the title.
-describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`the serial test BMC answers ipmitool -I serial-%s ${missing}`, (mode) => {
+describe.skipIf(missing !== "").each(["terminal", "basic"] as const)(`the serial test BMC answers ipmitool -I serial-%s ${missing}`, (mode) => { // skipped: without ipmitool (the independent client) or socat (the pty pair); the reason is in the title.
   let pair: PtyPair;
   let bmc: SerialBmc;
   beforeAll(async () => {

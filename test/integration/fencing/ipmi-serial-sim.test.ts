@@ -18,8 +18,7 @@ function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(() => { throw new Error("expected an error"); }, (error: unknown) => error);
 }
 
-// Skipped without ipmi_sim (the peer whose parsers run our requests), ipmitool or socat; the reason is in the title.
-describe.skipIf(missing !== "").each([["basic", "Direct"], ["terminal", "TerminalMode"]] as const)(`ipmi_sim's %s-mode parser (codec %s) executes our requests ${missing}`, (mode, codec) => {
+describe.skipIf(missing !== "").each([["basic", "Direct"], ["terminal", "TerminalMode"]] as const)(`ipmi_sim's %s-mode parser (codec %s) executes our requests ${missing}`, (mode, codec) => { // skipped: without ipmi_sim (the peer whose parsers run our requests), ipmitool or socat; the reason is in the title.
   let sim: SerialSim;
   beforeAll(async () => { sim = await startSerialSim(codec, lanPort); });
   afterAll(() => sim?.stop());

@@ -21,8 +21,7 @@ function ipmitool(port: number, password: string, cipher: string, args: string[]
   });
 }
 
-// Skipped without ipmitool, which validates the test BMC first (the reason is in the title).
-describe.skipIf(missing !== "")(`ipmilan and cipher suite 0 ${missing}`, () => {
+describe.skipIf(missing !== "")(`ipmilan and cipher suite 0 ${missing}`, () => { // skipped: without ipmitool, which validates the test BMC first (the reason is in the title).
   const open = new RmcpBmc({ user: "fencer", password: "c0-secret", suites: [0, 3] });
   const strict = new RmcpBmc({ user: "fencer", password: "c0-secret" });
   let openPort = 0;

@@ -17,8 +17,7 @@ function ipmitoolLanPower(bmc: SimBmc): string {
   return /is on/.test(result.stdout) ? "on" : /is off/.test(result.stdout) ? "off" : `unknown: ${result.stdout}${result.stderr}`;
 }
 
-// Skipped without ipmi_sim (the BMC) or ipmitool (the independent client); the reason is in the title.
-describe.skipIf(missing !== "")(`ipmilan over IPMI 1.5 sessions (lanplus=0) against ipmi_sim ${missing}`, () => {
+describe.skipIf(missing !== "")(`ipmilan over IPMI 1.5 sessions (lanplus=0) against ipmi_sim ${missing}`, () => { // skipped: without ipmi_sim (the BMC) or ipmitool (the independent client); the reason is in the title.
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());

@@ -12,8 +12,7 @@ import { runFenceAgent } from "../../../fence-drivers/common/index";
 const missing = reasonMissing("ipmi_sim", "ipmitool");
 const port = 32601 + (process.pid % 150) * 2;
 
-// Skipped without ipmi_sim (the BMC) or ipmitool (the independent client); the reason is in the title.
-describe.skipIf(missing !== "")(`ipmilan privlvl against ipmi_sim ${missing}`, () => {
+describe.skipIf(missing !== "")(`ipmilan privlvl against ipmi_sim ${missing}`, () => { // skipped: without ipmi_sim (the BMC) or ipmitool (the independent client); the reason is in the title.
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());

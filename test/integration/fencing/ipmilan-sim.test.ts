@@ -12,7 +12,7 @@ import { runFenceAgent } from "../../../fence-drivers/common/index";
 const missing = reasonMissing("ipmi_sim", "ipmitool");
 const port = 32001 + (process.pid % 400) * 2;
 
-describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
+describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => { // skipped: without ipmi_sim (the BMC) or ipmitool
   let bmc: SimBmc;
   beforeAll(async () => { bmc = await startSimBmc(port, "on"); });
   afterAll(() => bmc?.stop());
@@ -53,7 +53,7 @@ describe.skipIf(missing !== "")("ipmilan driver against ipmi_sim", () => {
   });
 
   // fence_ipmilan is a single-port device: -o list prints a NOTICE (no plug) and exits 0.
-  it.skipIf(reasonMissing("fence_ipmilan") !== "")("list: exit 0 and no plug, as fence_ipmilan -o list against the same BMC", async () => {
+  it.skipIf(reasonMissing("fence_ipmilan") !== "")("list: exit 0 and no plug, as fence_ipmilan -o list against the same BMC", async () => { // skipped: without fence-agents' fence_ipmilan (the reference output)
     const theirs = spawnSync("fence_ipmilan", ["-o", "list", "-a", "127.0.0.1", "-u", String(port), "-l", bmc.user, "-P", "-C", "3"], { env: { ...process.env }, input: "", encoding: "utf8", timeout: 30_000 });
     expect(theirs.status).toBe(0);
     const theirLines = theirs.stdout.split("\n").filter(Boolean);

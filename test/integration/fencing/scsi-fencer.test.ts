@@ -18,7 +18,7 @@ const targetName = `iqn.2026-11.io.edgeha.test:fencer${process.pid}`;
 const secret = "pw-never-printed-7731";
 
 
-describe.skipIf(missing !== "")(`stonith commands with a scsi device on tgtd ${missing}`, () => {
+describe.skipIf(missing !== "")(`stonith commands with a scsi device on tgtd ${missing}`, () => { // skipped: without root or tgtd; the title names what is missing
   let directory = "";
   let tgtd: ChildProcess | undefined;
   let cibFile = "";

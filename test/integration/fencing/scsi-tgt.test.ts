@@ -27,7 +27,7 @@ function write10(): { cdb: Buffer; dataOut: Buffer } {
   return { cdb, dataOut: Buffer.alloc(512, 0x5a) };
 }
 
-describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () => {
+describe.skipIf(missing !== "")(`scsi reservations against tgtd ${missing}`, () => { // skipped: without root or tgtd; the title names what is missing
   let directory = "";
   let tgtd: ChildProcess | undefined;
   const sessions: IscsiSession[] = [];

@@ -20,7 +20,7 @@ backends { libvirt { uri = "test:///default"; } }
 `;
 }
 
-describe.skipIf(missing !== "")(`xvm driver against fence_virtd ${missing}`, () => {
+describe.skipIf(missing !== "")(`xvm driver against fence_virtd ${missing}`, () => { // skipped: without root and namespaces, or fence_virtd; the title names what is missing
   let directory = "";
   let namespace: Namespace | undefined;
   let daemon: ChildProcess | undefined;

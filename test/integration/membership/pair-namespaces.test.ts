@@ -112,7 +112,7 @@ afterAll(() => {
 });
 
 // Namespaces need root and iproute2; without them there is nothing to test here.
-describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
+describe.skipIf(!usable)("a pair of real agents in network namespaces", () => { // skipped: without root and network namespaces
   it("one of two links cut: the view holds on the other link, the cut link is faulty, then up again when healed", async () => {
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
     const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
@@ -163,7 +163,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
   });
 
   // Random loss is iptables' statistic match (iptables is in test/apt-packages.txt).
-  it.skipIf(!hasCommand("iptables"))("10% random loss on both links for 8 s changes no view", async () => {
+  it.skipIf(!hasCommand("iptables"))("10% random loss on both links for 8 s changes no view", async () => { // skipped: without iptables (the loss is made with its statistic match)
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
     const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     for (const [namespace, peer] of [[alpha, 2], [beta, 1]] as const) {
@@ -201,7 +201,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => {
   });
 
   // Delay needs tc netem (kernel module sch_netem); loss alone is covered above with iptables.
-  it.skipIf(!netem)("50 ms delay with 20 ms jitter on both links changes no view", async () => {
+  it.skipIf(!netem)("50 ms delay with 20 ms jitter on both links changes no view", async () => { // skipped: where the kernel has no sch_netem module
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
     const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
     const devices = [[alpha, `e${tag}n1`], [beta, `e${tag}n2`], [alpha, `e${tag}da`], [beta, `e${tag}db`]] as const;

@@ -81,7 +81,7 @@ afterAll(() => {
   if (!process.env.EDGEHA_KEEP) rmSync(directory, { recursive: true, force: true });
 });
 
-describe.skipIf(missing !== "")(`cluster fencing on loopback with ipmi_sim BMCs ${missing}`, () => {
+describe.skipIf(missing !== "")(`cluster fencing on loopback with ipmi_sim BMCs ${missing}`, () => { // skipped: without ipmi_sim (the BMCs) or ipmitool; the title names what is missing
   it("fences the node whose agent died before its group starts on the survivor, never running it twice", async () => {
     for (const [index, name] of ["n1", "n2"].entries()) bmcs.set(name, await startSimBmc(bmcPort + index, "on"));
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });

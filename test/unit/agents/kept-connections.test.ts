@@ -6,6 +6,9 @@ import { KeptConnections } from "../../../agents/daemon";
 
 interface Daemon { server: Server; port: number; accepted: Socket[]; silent: boolean }
 
+const opened: Daemon[] = [];
+
+/** A line daemon on loopback, closed after each test. */
 async function daemon(): Promise<Daemon> {
   const state = { accepted: [] as Socket[], silent: false } as Daemon;
   state.server = createServer((socket) => {
@@ -19,21 +22,20 @@ async function daemon(): Promise<Daemon> {
   });
   await new Promise<void>((resolve) => state.server.listen(0, "127.0.0.1", resolve));
   state.port = (state.server.address() as { port: number }).port;
+  opened.push(state);
   return state;
 }
 
-const opened: Daemon[] = [];
 afterEach(async () => {
   for (const each of opened.splice(0)) {
     for (const socket of each.accepted) socket.destroy();
-    await new Promise((resolve) => each.server.close(resolve));
+    if (each.server.listening) await new Promise((resolve) => each.server.close(resolve));
   }
 });
 
 describe("kept connections", () => {
   it("asks many times on one connection", async () => {
     const peer = await daemon();
-    opened.push(peer);
     const kept = new KeptConnections();
     for (let index = 0; index < 5; index++) expect(await kept.request("127.0.0.1", peer.port, `q${index}\r\n`, 1000)).toBe(`ANSWER q${index} 1`);
     expect(peer.accepted).toHaveLength(1);
@@ -42,7 +44,6 @@ describe("kept connections", () => {
 
   it("reconnects at once when the daemon closed the connection", async () => {
     const peer = await daemon();
-    opened.push(peer);
     const kept = new KeptConnections();
     expect(await kept.request("127.0.0.1", peer.port, "a\r\n", 1000)).toBe("ANSWER a 1");
     peer.accepted[0]!.destroy();
@@ -53,7 +54,6 @@ describe("kept connections", () => {
 
   it("a daemon that stops answering gives no answer within the timeout, and nothing is reused", async () => {
     const peer = await daemon();
-    opened.push(peer);
     const kept = new KeptConnections();
     expect(await kept.request("127.0.0.1", peer.port, "a\r\n", 1000)).toBe("ANSWER a 1");
     peer.silent = true;
@@ -73,7 +73,6 @@ describe("kept connections", () => {
 
   it("two questions at once: the second gets a connection of its own", async () => {
     const peer = await daemon();
-    opened.push(peer);
     const kept = new KeptConnections();
     await kept.request("127.0.0.1", peer.port, "warm\r\n", 1000);
     const [first, second] = await Promise.all([kept.request("127.0.0.1", peer.port, "x\r\n", 1000), kept.request("127.0.0.1", peer.port, "y\r\n", 1000)]);

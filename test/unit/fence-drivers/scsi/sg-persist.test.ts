@@ -49,7 +49,7 @@ describe("sg_persist transport", () => {
   });
 });
 
-describe.skipIf(!existsSync("/usr/bin/sg_persist"))("the installed sg_persist", () => {
+describe.skipIf(!existsSync("/usr/bin/sg_persist"))("the installed sg_persist", () => { // skipped: without sg3-utils' sg_persist (the reference decoder)
   // No SCSI disk exists here, so this checks only that the options parse and a
   // missing device is reported as one (no such device is an I/O error, not usage).
   it("accepts our options and reports a missing device as a device error", async () => {
