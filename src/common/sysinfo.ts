@@ -84,7 +84,7 @@ export function kernelInterfaceSignature(): string {
     try { state = readFileSync(`/sys/class/net/${name}/operstate`, "utf8").trim(); } catch { /* gone meanwhile */ }
     parts.push(`${name}:${state}`);
   }
-  for (const [name, entries] of Object.entries(networkInterfaces()).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, entries] of Object.entries(networkInterfaces()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     parts.push(`${name}=${(entries ?? []).map((entry) => entry.cidr ?? entry.address).join(",")}`);
   }
   return parts.join(" ");
