@@ -28,7 +28,17 @@ export function initialMembership(settings: MembershipSettings, localId: number,
   // No view yet: the first tick installs one above every ring this node has seen, so a
   // restarted node never shows a ring id it used before (ringSeen comes from its state dir).
   const view: View = { ringId: ringSeen, members: [], incarnations: {} };
-  return { settings, localId, incarnation, nowMs, nextHeartbeatMs: nowMs, peers: {}, view, ringSeen, viewChanges: 0 };
+  return { settings, localId, incarnation, nowMs, nextHeartbeatMs: nowMs, lastProbeMs: -Infinity, peers: {}, view, ringSeen, viewChanges: 0 };
+}
+
+/**
+ * A peer silent for a quarter interval longer than a heartbeat is probed every quarter interval:
+ * with the default token of three heartbeats that is seven probes, each answered at once, before
+ * the token runs out. A lost heartbeat then costs a probe and its answer, not a view change.
+ */
+export function probeTiming(heartbeatMs: number): { probeAfterMs: number; probeEveryMs: number } {
+  const quarterMs = Math.max(1, Math.floor(heartbeatMs / 4));
+  return { probeAfterMs: heartbeatMs + quarterMs, probeEveryMs: quarterMs };
 }
 
 export function stepMembership(state: MembershipState, input: MembershipInput): StepResult {
@@ -47,7 +57,9 @@ export function nextDeadlineMs(state: MembershipState): number {
     consider(peer.lastHeardMs + settings.tokenMs);
     consider(peer.steadySinceMs + holdMs(settings, peer, nowMs));
     if (peer.flaps > 0) consider(peer.lastFlapMs + settings.flapForgetMs + 1);
+    if (settings.probeAfterMs !== undefined && settings.probeAfterMs < settings.tokenMs) consider(peer.lastHeardMs + settings.probeAfterMs);
   }
+  if (probing(state)) consider(state.lastProbeMs + state.settings.probeEveryMs!);
   return deadline;
 }
 
@@ -71,12 +83,13 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const effects = decided.effects;
   const after = proposalOf(decided.state);
   const changed = effects.length > 0 || !sameProposal(before, after);
-  const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input);
+  const probe = probing(decided.state) && decided.state.nowMs >= decided.state.lastProbeMs + decided.state.settings.probeEveryMs!;
+  const periodic = decided.state.nowMs >= decided.state.nextHeartbeatMs || answersEarly(decided.state, input) || answersProbe(decided.state, input) || probe;
   if (changed || periodic) {
-    const heartbeat = heartbeatOf(decided.state);
+    const heartbeat = probe ? { ...heartbeatOf(decided.state), probe: true as const } : heartbeatOf(decided.state);
     const nextHeartbeatMs = periodic ? decided.state.nowMs + decided.state.settings.heartbeatMs : decided.state.nextHeartbeatMs;
     effects.push({ kind: "broadcast", heartbeat });
-    const result = { ...decided.state, nextHeartbeatMs };
+    const result = { ...decided.state, nextHeartbeatMs, lastProbeMs: probe ? decided.state.nowMs : decided.state.lastProbeMs };
     // The proposal does not depend on nextHeartbeatMs: the next step starts from it.
     proposals.set(result, after);
     return { state: result, effects };
@@ -92,6 +105,28 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
  */
 function answersEarly(state: MembershipState, input: MembershipInput): boolean {
   return input.kind === "heartbeat" && state.nextHeartbeatMs - state.nowMs <= state.settings.heartbeatMs / 2;
+}
+
+/** A probe from a peer whose heartbeat was taken (its incarnation is current) is answered at once. */
+function answersProbe(state: MembershipState, input: MembershipInput): boolean {
+  return input.kind === "heartbeat" && input.heartbeat.probe === true && input.from !== state.localId && state.peers[input.from]?.lastHeardMs === state.nowMs;
+}
+
+/**
+ * True while some peer has been silent past probeAfterMs but not yet for the token: this node
+ * then asks for an answer every probeEveryMs. One answer ends it, so a healthy pair never
+ * probes, and a peer that is really gone costs a few extra heartbeats before the token runs out.
+ */
+export function probing(state: MembershipState): boolean {
+  const { probeAfterMs, probeEveryMs, tokenMs } = state.settings;
+  if (probeAfterMs === undefined || probeEveryMs === undefined) return false;
+  for (const id of state.settings.nodeIds) {
+    const peer = state.peers[id];
+    if (id === state.localId || peer === undefined) continue;
+    const silenceMs = state.nowMs - peer.lastHeardMs;
+    if (silenceMs >= probeAfterMs && silenceMs < tokenMs) return true;
+  }
+  return false;
 }
 
 function receive(state: MembershipState, from: number, heartbeat: Heartbeat): MembershipState {

@@ -11,6 +11,13 @@ export interface MembershipSettings {
   flapDoublingsMax: number;
   /** A peer that stays steady this long has its flap count forgotten. */
   flapForgetMs: number;
+  /**
+   * A peer silent this long (but not yet for tokenMs) is probed: heartbeats go out every
+   * probeEveryMs asking for an answer at once, so a lost heartbeat or two is made up for well
+   * before the token runs out. Absent: no probing (the token alone must cover lost packets).
+   */
+  probeAfterMs?: number;
+  probeEveryMs?: number;
 }
 
 export interface View {
@@ -29,6 +36,8 @@ export interface Heartbeat {
   view: View;
   /** The member set this node wants, with the ring id it would give it; null when content. */
   proposal: { members: number[]; ringId: number } | null;
+  /** Set when the sender misses a peer and asks every receiver to answer at once. */
+  probe?: true;
 }
 
 export interface PeerState {
@@ -47,6 +56,8 @@ export interface MembershipState {
   incarnation: number;
   nowMs: number;
   nextHeartbeatMs: number;
+  /** When this node last sent a heartbeat that asked for an answer (see MembershipSettings.probeAfterMs). */
+  lastProbeMs: number;
   peers: Record<number, PeerState>;
   view: View;
   /** Highest ring id this node has seen anywhere; new rings are above it. */

@@ -4,7 +4,7 @@
 // the cores, effects come out and are performed here (send frames, report views).
 import type { BootstrapConfig, NodeConfig } from "../config";
 import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, UdpTransport, type Frame } from "../transport";
-import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
+import { decodeHeartbeat, encodeHeartbeat, initialMembership, probeTiming, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
 import { initialQuorum, quorumDeadlineMs, quorumReport, stepQuorum, summarize, type QuorumInput, type QuorumState } from "../quorum";
 import type { Logger } from "../common/log";
 import {
@@ -99,6 +99,7 @@ export class MembershipService {
     this.membership = initialMembership({
       nodeIds, heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
       rejoinHoldMs: 2 * config.timing.heartbeatMs, flapDoublingsMax: 4, flapForgetMs: 60_000,
+      ...probeTiming(config.timing.heartbeatMs),
     }, node.id, this.incarnation, this.nowMs(), saved.ringId);
     const arbiter = config.quorum.arbiter !== undefined;
     this.quorumState = initialQuorum({ ...config.quorum, nodeIds, arbiter, autoTieBreakerNode: config.quorum.autoTieBreakerNode }, saved.voters);

@@ -2,7 +2,7 @@
 // over a simulated network and clock. Faults come from the seed; invariants are checked
 // after every step; a liveness phase follows once every fault is healed.
 import { FrameCodec } from "../transport";
-import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipState } from "../membership";
+import { decodeHeartbeat, encodeHeartbeat, initialMembership, probeTiming, stepMembership, type Heartbeat, type MembershipState } from "../membership";
 import {
   arbiterRequest, holdsVote, initialArbiter, initialArbiterClient, initialQuorum, replyReceived, requestDue, requestSent,
   quorumReport, savedVoters, stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type SavedVoters, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
@@ -89,7 +89,7 @@ export class World {
 
   private boot(id: number, restarts: number, lastRingId: number, saved: SavedVoters | undefined): SimNode {
     const { scenario } = this;
-    const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 };
+    const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000, ...probeTiming(scenario.heartbeatMs) };
     return {
       id, up: true, restarts, sequence: 0, lastRingId, saved, stalledUntilMs: 0, stalledSinceMs: undefined, held: [],
       codec: new FrameCodec({ clusterName: "sim", authkey: AUTHKEY, knownSenders: scenario.nodeIds, localId: id }),

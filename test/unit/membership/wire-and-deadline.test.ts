@@ -12,9 +12,11 @@ const heartbeatArbitrary: fc.Arbitrary<Heartbeat> = fc.record({
   ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
   proposal: fc.option(fc.record({ members: sortedIds, ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }) }), { nil: null }),
   seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-}).map(({ incarnation, reach, members, ringId, proposal, seed }) => ({
+  probe: fc.boolean(),
+}).map(({ incarnation, reach, members, ringId, proposal, seed, probe }) => ({
   incarnation, reach, proposal,
   view: { ringId, members, incarnations: Object.fromEntries(members.map((id, index) => [id, (seed + index) >>> 0])) },
+  ...(probe ? { probe: true as const } : {}),
 }));
 const setArbitrary = fc.record({ epoch: fc.integer({ min: 0, max: 2 ** 32 - 1 }), ids: sortedIds });
 const reportArbitrary: fc.Arbitrary<WireReport | undefined> = fc.option(fc.record({
@@ -52,11 +54,13 @@ describe("heartbeat wire format", () => {
 });
 
 /** An event-driven cluster: each node is ticked only at the deadline it reported, or when a heartbeat arrives. */
-function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void, startMs: (id: number) => number = () => 0) {
+function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void, startMs: (id: number) => number = () => 0, extra: Partial<MembershipSettings> = {}) {
   const states = new Map<number, MembershipState>();
   /** Per node: the instants it was woken at (a tick or a heartbeat), and the instants it sent. */
   const wakeups = new Map<number, Set<number>>(nodeIds.map((id) => [id, new Set()]));
   const sends = new Map<number, number[]>(nodeIds.map((id) => [id, []]));
+  /** Per node: the instants it sent a heartbeat that asked for an answer. */
+  const probes = new Map<number, number[]>(nodeIds.map((id) => [id, []]));
   const wake = new Map<number, number>();
   const ticks = new Map<number, number>(nodeIds.map((id) => [id, 0]));
   let inbox: Array<{ atMs: number; from: number; to: number; heartbeat: Heartbeat }> = [];
@@ -66,6 +70,7 @@ function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: nu
     const result = stepMembership(states.get(id)!, input);
     states.set(id, result.state);
     if (result.effects.some((effect) => effect.kind === "broadcast")) sends.get(id)!.push(input.nowMs);
+    if (result.effects.some((effect) => effect.kind === "broadcast" && effect.heartbeat.probe === true)) probes.get(id)!.push(input.nowMs);
     wake.set(id, result.nextDeadlineMs);
     for (const effect of result.effects) if (effect.kind === "broadcast") {
       for (const to of nodeIds) if (to !== id && !blocked(id, to, input.nowMs)) inbox.push({ atMs: input.nowMs + 1, from: id, to, heartbeat: effect.heartbeat });
@@ -74,7 +79,7 @@ function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: nu
   };
   for (let nowMs = 0; nowMs <= durationMs; nowMs++) {
     for (const id of nodeIds) if (startMs(id) === nowMs) {
-      states.set(id, initialMembership(settings(nodeIds), id, 1, nowMs));
+      states.set(id, initialMembership({ ...settings(nodeIds), ...extra }, id, 1, nowMs));
       apply(id, { kind: "tick", nowMs });
     }
     const due = inbox.filter((item) => item.atMs <= nowMs);
@@ -85,7 +90,7 @@ function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: nu
       apply(id, { kind: "tick", nowMs });
     }
   }
-  return { states, ticks, wakeups, sends };
+  return { states, ticks, wakeups, sends, probes };
 }
 
 describe("sleeping until the next deadline", () => {
@@ -129,5 +134,55 @@ describe("sleeping until the next deadline", () => {
       expect({ ...result.state, nowMs: state.nowMs }).toEqual(state);
     });
     expect(probes).toBeGreaterThan(100);
+  });
+});
+
+describe("probing a silent peer", () => {
+  // The token is only three heartbeats here, the least the config allows.
+  const probing: Partial<MembershipSettings> = { tokenMs: 300, probeAfterMs: 125, probeEveryMs: 25 };
+  /** Loses each heartbeat with the given chance, from a seeded generator (the same losses every run). */
+  const lossy = (chance: number) => {
+    let seed = 20261123;
+    return () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32 < chance;
+    };
+  };
+
+  it("a healthy pair never probes, and still wakes three times per interval", () => {
+    const { states, probes, wakeups } = runByDeadline([1, 2], 5000, () => false, undefined, (id) => (id === 2 ? 37 : 0), probing);
+    expect(states.get(1)!.view.members).toEqual([1, 2]);
+    const settledProbes = [...probes.get(1)!, ...probes.get(2)!].filter((atMs) => atMs > 1000);
+    expect(settledProbes).toEqual([]);
+    const settled = (id: number) => [...wakeups.get(id)!].filter((atMs) => atMs > 1000).length;
+    expect(settled(1) + settled(2)).toBeLessThanOrEqual(3 * 40 + 5);
+  });
+
+  it("with 20 % of heartbeats lost, probes keep the view that the token alone would lose", () => {
+    const withProbes = runByDeadline([1, 2], 20_000, lossy(0.2), undefined, () => 0, probing);
+    const without = runByDeadline([1, 2], 20_000, lossy(0.2), undefined, () => 0, { tokenMs: 300 });
+    // Without probing, three heartbeats lost in a row split the pair again and again.
+    expect(without.states.get(1)!.viewChanges).toBeGreaterThan(3);
+    // With probing, the first view (both nodes) is the last one.
+    for (const id of [1, 2]) {
+      expect(withProbes.states.get(id)!.view.members).toEqual([1, 2]);
+      expect(withProbes.states.get(id)!.viewChanges).toBeLessThanOrEqual(2);
+    }
+    // Probing stays bounded: at most one probe per probeEveryMs from each node.
+    for (const id of [1, 2]) {
+      const times = withProbes.probes.get(id)!;
+      expect(times.length).toBeGreaterThan(0);
+      for (let index = 1; index < times.length; index++) expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(25);
+    }
+  });
+
+  it("a peer that is gone is probed until its token runs out, then no more", () => {
+    const cut = runByDeadline([1, 2], 3000, (from, _to, nowMs) => from === 2 && nowMs >= 1500, undefined, () => 0, probing);
+    expect(cut.states.get(1)!.view.members).toEqual([1]);
+    const after = cut.probes.get(1)!.filter((atMs) => atMs >= 1500);
+    // Silent since its last heartbeat before 1500: probes from 125 ms after it, every 25 ms, until the token (300 ms); none after.
+    expect(after.length).toBeGreaterThanOrEqual(5);
+    expect(after.length).toBeLessThanOrEqual(8);
+    expect(Math.max(...after)).toBeLessThan(1500 + 300 + 10);
   });
 });
