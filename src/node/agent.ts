@@ -245,7 +245,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     reportArbiterPriority(report);
     feed({ kind: "local-report", nowMs: membership.nowMs(), report });
   });
+  // Monitors wait up to one heartbeat interval for a heartbeat's wake-up instead of waking the agent themselves.
+  resources.coalesceMonitors(config.timing.heartbeatMs);
   membership.listen({
+    wake: () => resources.wake(),
     view: (view, quorum) => feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }),
     quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),
     message: (from, payload) => {

@@ -41,7 +41,13 @@ export class LocalResources {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly recurring = new Map<string, Recurring[]>();
   private monitorTimer: NodeJS.Timeout | undefined;
+  /** When the earliest monitor is due (its timer fires monitorSlackMs later unless wake() runs it first). */
   private monitorTimerAtMs = Infinity;
+  /**
+   * How late a due monitor may run so that it shares a wake-up the agent has anyway (see wake()).
+   * 0: each batch of monitors has a timer of its own, at the moment it is due.
+   */
+  private monitorSlackMs = 0;
   private readonly probedDefinitions = new Map<string, string>();
   private probedVersion = "";
   private probing = false;
@@ -66,6 +72,22 @@ export class LocalResources {
       if (action === "stop") this.devicesStarted.delete(primitive.id);
       return { rc: action === "monitor" && !this.devicesStarted.has(primitive.id) ? 7 : 0, timedOut: false, runTimeMs: 0 };
     };
+  }
+
+  /**
+   * Lets due monitors wait up to slackMs for a wake-up the agent has anyway: the agent calls
+   * wake() whenever it wakes for its heartbeats. An idle node then wakes for its monitors only
+   * when no heartbeat comes along, not once more per monitor interval.
+   */
+  coalesceMonitors(slackMs: number): void {
+    this.monitorSlackMs = Math.max(0, slackMs);
+    this.monitorTimerAtMs = Infinity;
+    this.armMonitorTimer();
+  }
+
+  /** The agent is awake anyway: runs the monitors that are due. Cheap when none is. */
+  wake(): void {
+    if (this.monitorTimerAtMs <= performance.now()) this.runDueMonitors();
   }
 
   /** Called (soon, once per burst) whenever the report changes. */
@@ -331,11 +353,12 @@ export class LocalResources {
     this.monitorTimer = undefined;
     this.monitorTimerAtMs = earliest;
     if (earliest === Infinity || this.closed) return;
-    this.monitorTimer = setTimeout(() => this.runDueMonitors(), Math.max(0, Math.ceil(earliest - performance.now())));
+    this.monitorTimer = setTimeout(() => this.runDueMonitors(), Math.max(0, Math.ceil(earliest + this.monitorSlackMs - performance.now())));
     this.monitorTimer.unref?.();
   }
 
   private runDueMonitors(): void {
+    if (this.monitorTimer !== undefined) clearTimeout(this.monitorTimer);
     this.monitorTimer = undefined;
     this.monitorTimerAtMs = Infinity;
     const limitMs = performance.now() + MONITOR_BATCH_MS;

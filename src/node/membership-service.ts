@@ -47,6 +47,11 @@ export interface MembershipListener {
   message?(from: number, payload: Buffer): void;
   /** Quorum changed without a view change (wait_for_all met, arbiter vote, ...). */
   quorum?(quorum: QuorumSummary): void;
+  /**
+   * The service woke up (its timer, or a frame arrived), before it does its own work: deferred
+   * work that runs now shares the wake-up, and a reply it waits for can arrive meanwhile.
+   */
+  wake?(): void;
 }
 
 interface PeerChannel { incarnation: number; sender: ReliableSender; receiver: ReliableReceiver }
@@ -256,6 +261,7 @@ export class MembershipService {
 
   private receive(link: number, bytes: Buffer): void {
     this.notePause(this.nowMs());
+    this.wakeListeners();
     // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
     if (this.arbiterCodec !== undefined && bytes.length >= 7 && bytes.readUInt16BE(5) === ARBITER_ID) {
       this.receiveArbiter(bytes);
@@ -341,6 +347,16 @@ export class MembershipService {
     this.persisted = text;
   }
 
+  private wakeListeners(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener.wake?.();
+      } catch (error) {
+        this.logger.error({ error: error instanceof Error ? error.message : String(error) }, "a wake-up listener failed");
+      }
+    }
+  }
+
   /** Steps quorum and tells the listeners when quorate changed without a view change. */
   private stepQuorumState(input: QuorumInput): void {
     this.quorumState = stepQuorum(this.quorumState, input);
@@ -357,6 +373,7 @@ export class MembershipService {
     const nowMs = this.nowMs();
     this.notePause(nowMs);
     this.wakeups++;
+    this.wakeListeners();
     this.feed({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
     this.stepQuorumState({ kind: "tick", nowMs });

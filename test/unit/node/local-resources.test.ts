@@ -179,4 +179,42 @@ describe("local resources", () => {
       for (const atMs of runs) expect(Math.min(...ofA.map((each) => Math.abs(each - atMs)))).toBeLessThan(8);
     }
   });
+
+  it("coalesced monitors wait for a wake-up the agent has anyway, and run on their own timer only after the slack", async () => {
+    let runs = 0;
+    const runner: ActionRunner = async (_primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs > 0) runs++;
+      return { rc: action === "monitor" && intervalMs === 0 ? 7 : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const lazy = new LocalResources("n1", runner, quiet, () => 1000);
+    lazy.coalesceMonitors(10_000);
+    lazy.configure(cibWith("a"));
+    await settle(lazy, () => lazy.report().probed);
+    await lazy.operate("a", "start");
+    // Due within 75 ms, but with 10 s of slack nothing runs until the agent wakes anyway.
+    await pause(200);
+    expect(runs).toBe(0);
+    lazy.wake();
+    await settle(lazy, () => runs === 1);
+    await pause(200);
+    expect(runs).toBe(1);
+    lazy.wake();
+    await settle(lazy, () => runs === 2);
+    // A wake-up before the next monitor is due runs nothing.
+    lazy.wake();
+    await pause(5);
+    expect(runs).toBe(2);
+    lazy.close();
+
+    // With a short slack and no wake-ups at all, the monitor's own timer still runs it.
+    runs = 0;
+    const alone = new LocalResources("n1", runner, quiet, () => 1000);
+    alone.coalesceMonitors(30);
+    alone.configure(cibWith("a"));
+    await settle(alone, () => alone.report().probed);
+    await alone.operate("a", "start");
+    await settle(alone, () => runs >= 3);
+    alone.close();
+  });
 });
