@@ -104,7 +104,7 @@ function edgeha(): Config {
   };
   return {
     name: "edgeha",
-    params: { timing: edgehaTiming ? `EDGEHA_TIMING: ${edgehaTiming}` : "edgeha defaults (heartbeat 100 ms, token 500 ms)", "stonith-enabled": true, fence: "fence_ipmilan devices against ipmi_sim (edgeha's ipmilan driver)", monitor: "1s", resources: "group: built-in ipaddr VIP + haproxy + memcached", "resource-stickiness": 100 },
+    params: { timing: edgehaTiming ? `EDGEHA_TIMING: ${edgehaTiming}` : "edgeha defaults (heartbeat 300 ms, token 600 ms)", "stonith-enabled": true, fence: "fence_ipmilan devices against ipmi_sim (edgeha's ipmilan driver)", monitor: "1s", resources: "group: built-in ipaddr VIP + haproxy + memcached", "resource-stickiness": 100 },
     start(testbed, node) {
       const dir = testbed.directory;
       if (!existsSync(join(dir, "edgeha.yaml"))) {

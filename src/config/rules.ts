@@ -177,7 +177,7 @@ function checkTiming(draft: DraftConfig, problems: ProblemList, positions: Sourc
     problems.error(
       draft.timing.tokenMs === undefined ? "timing.heartbeat_ms" : "timing.token_ms",
       `token_ms ${timing.tokenMs} is less than ${TOKEN_HEARTBEATS_MIN} x heartbeat_ms (${tokenFloorMs}): ` +
-        "two lost heartbeats would declare a live node dead and get it fenced",
+        "fewer than three probes would go out before a live node is declared dead and fenced",
     );
   }
   if (timing.consensusMs <= timing.tokenMs) {

@@ -33,8 +33,9 @@ export function initialMembership(settings: MembershipSettings, localId: number,
 
 /**
  * A peer silent for a quarter interval longer than a heartbeat is probed every quarter interval:
- * with the default token of three heartbeats that is seven probes, each answered at once, before
- * the token runs out. A lost heartbeat then costs a probe and its answer, not a view change.
+ * with the default token of two heartbeats (the least the config allows) that is three probes,
+ * each answered at once, before the token runs out; a token of three heartbeats gives seven. A
+ * lost heartbeat then costs a probe and its answer, not a view change.
  */
 export function probeTiming(heartbeatMs: number): { probeAfterMs: number; probeEveryMs: number } {
   const quarterMs = Math.max(1, Math.floor(heartbeatMs / 4));

@@ -17,7 +17,7 @@ describe("a valid config", () => {
   it("fills every default when only cluster_name and nodes are given", () => {
     const config = parseConfig(MINIMAL, "minimal.yaml");
     expect(config.transport).toEqual({ port: 5405, crypto: true });
-    expect(config.timing).toEqual({ heartbeatMs: 100, tokenMs: 500, consensusMs: 600, joinMs: 50 });
+    expect(config.timing).toEqual({ heartbeatMs: 300, tokenMs: 600, consensusMs: 720, joinMs: 50 });
     expect(config.paths).toEqual({ authkey: "/etc/edgeha/authkey", stateDir: "/var/lib/edgeha", socket: "/run/edgeha/edgeha.sock" });
     expect(config.quorum).toEqual({
       expectedVotes: 2,
@@ -33,7 +33,7 @@ describe("a valid config", () => {
 
   it("derives token_ms from heartbeat_ms and consensus_ms from token_ms when they are absent", () => {
     const config = parseConfig(`${MINIMAL}timing: { heartbeat_ms: 200 }\n`, "t.yaml");
-    expect(config.timing).toEqual({ heartbeatMs: 200, tokenMs: 1000, consensusMs: 1200, joinMs: 50 });
+    expect(config.timing).toEqual({ heartbeatMs: 200, tokenMs: 400, consensusMs: 480, joinMs: 50 });
   });
 
   it("turns two_node and wait_for_all off by default with three nodes", () => {
@@ -327,18 +327,18 @@ describe("quorum", () => {
 });
 
 describe("timing", () => {
-  it("rejects token_ms below three heartbeats", () => {
-    expect(errorLines(withLine(PAIR, 7, "timing: { heartbeat_ms: 200, token_ms: 500 }"))).toEqual([
-      "test.yaml:7:40: token_ms 500 is less than 3 x heartbeat_ms (600): two lost heartbeats would declare a live node dead and get it fenced",
+  it("rejects token_ms below two heartbeats", () => {
+    expect(errorLines(withLine(PAIR, 7, "timing: { heartbeat_ms: 300, token_ms: 500 }"))).toEqual([
+      "test.yaml:7:40: token_ms 500 is less than 2 x heartbeat_ms (600): fewer than three probes would go out before a live node is declared dead and fenced",
     ]);
   });
 
-  it("accepts token_ms of exactly three heartbeats", () => {
-    expect(errorLines(withLine(PAIR, 7, "timing: { heartbeat_ms: 100, token_ms: 300 }"))).toEqual([]);
+  it("accepts token_ms of exactly two heartbeats", () => {
+    expect(errorLines(withLine(PAIR, 7, "timing: { heartbeat_ms: 100, token_ms: 200 }"))).toEqual([]);
   });
 
   it("rejects consensus_ms not above token_ms", () => {
-    expect(errorLines(withLine(PAIR, 7, "timing: { token_ms: 500, consensus_ms: 500 }"))).toEqual([
+    expect(errorLines(withLine(PAIR, 7, "timing: { token_ms: 500, consensus_ms: 500, heartbeat_ms: 100 }"))).toEqual([
       "test.yaml:7:40: consensus_ms 500 must be greater than token_ms 500 (default: 1.2 x token_ms)",
     ]);
   });
@@ -348,7 +348,7 @@ describe("timing", () => {
   });
 
   it("rejects join_ms not below consensus_ms", () => {
-    expect(errorLines(withLine(PAIR, 7, "timing: { join_ms: 600 }"))[0]).toContain("join_ms 600 must be less than consensus_ms 600");
+    expect(errorLines(withLine(PAIR, 7, "timing: { join_ms: 720 }"))[0]).toContain("join_ms 720 must be less than consensus_ms 720");
   });
 
   it("adds no relation errors when a timing value is itself unusable", () => {

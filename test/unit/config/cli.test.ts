@@ -148,27 +148,27 @@ describe("edgeha config explain", () => {
     const result = runCliProcess(["config", "explain"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Timing (built-in defaults; pass FILE to explain a config):");
-    expect(result.stdout).toMatch(/detect +1100 ms +token_ms \+ consensus_ms/);
+    expect(result.stdout).toMatch(/detect +1320 ms +token_ms \+ consensus_ms/);
   });
 
   it("explains the timing of a file", () => {
-    const file = configFile("slow.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 250 }"));
+    const file = configFile("slow.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 500 }"));
     const result = runCliProcess(["config", "explain", file]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/token_ms +1250 ms +default/);
-    expect(result.stdout).toMatch(/total +2750 ms \+ fence \+ start/);
+    expect(result.stdout).toMatch(/token_ms +1000 ms +default/);
+    expect(result.stdout).toMatch(/total +2200 ms \+ fence \+ start/);
   });
 
   it("prints the budget as JSON", () => {
     const result = runCliProcess(["config", "explain", "--json"]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ file: null, knownMs: 1100 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ file: null, knownMs: 1320 });
   });
 
   it("refuses an invalid file with its problems, exit 1", () => {
-    const file = configFile("broken.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 200, token_ms: 300 }"));
+    const file = configFile("broken.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 300, token_ms: 500 }"));
     const result = runCliProcess(["config", "explain", file]);
     expect(result.status).toBe(1);
-    expect(result.stdout).toContain(`${file}:7:40: token_ms 300 is less than 3 x heartbeat_ms (600)`);
+    expect(result.stdout).toContain(`${file}:7:40: token_ms 500 is less than 2 x heartbeat_ms (600)`);
   });
 });
