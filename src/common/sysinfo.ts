@@ -2,7 +2,7 @@
 // lookup), loaded one by one. Its index module loads every area it knows (graphics, docker,
 // bluetooth, printers, ...): ~420 KiB of source that the agent would keep in memory for good.
 import { readdirSync, readFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
+import { networkInterfaces, type NetworkInterfaceInfo as NetworkInterfaceInfoOs } from "node:os";
 
 export interface NetworkInterfaceInfo {
   iface: string;
@@ -74,20 +74,30 @@ export class InterfaceCache {
   }
 }
 
-/** Every interface's name, link state and addresses, from the kernel, with no process. */
-export function kernelInterfaceSignature(): string {
-  const parts: string[] = [];
-  let names: string[] = [];
-  try { names = readdirSync("/sys/class/net"); } catch { /* no sysfs: addresses only */ }
-  for (const name of names.sort()) {
-    let state = "?";
-    try { state = readFileSync(`/sys/class/net/${name}/operstate`, "utf8").trim(); } catch { /* gone meanwhile */ }
-    parts.push(`${name}:${state}`);
-  }
-  for (const [name, entries] of Object.entries(networkInterfaces()).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    parts.push(`${name}=${(entries ?? []).map((entry) => entry.cidr ?? entry.address).join(",")}`);
+/**
+ * Every interface's name and link state, and the addresses systeminformation reports of it,
+ * from the kernel, with no process. systeminformation reports the first IPv4 and the first IPv6
+ * address of an interface, so only those count: a secondary address (a VIP that ipaddr adds or
+ * removes at every failover) changes nothing it would report and costs no new read.
+ */
+export function kernelInterfaceSignature(interfaces: NodeJS.Dict<NetworkInterfaceInfoOs[]> = networkInterfaces(), linkStates: () => string[] = readLinkStates): string {
+  const parts = linkStates();
+  for (const [name, entries] of Object.entries(interfaces).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const first = (family: string) => entries?.find((entry) => entry.family === family);
+    parts.push(`${name}=${[first("IPv4"), first("IPv6")].filter((entry) => entry !== undefined).map((entry) => entry.cidr ?? entry.address).join(",")}`);
   }
   return parts.join(" ");
+}
+
+/** NAME:OPERSTATE of every interface in /sys/class/net, sorted by name (none without sysfs). */
+function readLinkStates(): string[] {
+  let names: string[] = [];
+  try { names = readdirSync("/sys/class/net"); } catch { /* no sysfs: addresses only */ }
+  return names.sort().map((name) => {
+    let state = "?";
+    try { state = readFileSync(`/sys/class/net/${name}/operstate`, "utf8").trim(); } catch { /* gone meanwhile */ }
+    return `${name}:${state}`;
+  });
 }
 
 /** The one cache the node facts and the ipaddr agent share (one agent process, one view). */

@@ -48,4 +48,14 @@ describe("interface cache", () => {
     expect(signature).toContain("lo=127.0.0.1/8");
     expect(kernelInterfaceSignature()).toBe(signature);
   });
+
+  it("a secondary address (a VIP) leaves the signature alone; the first address of a family or a link state does not", () => {
+    const entry = (address: string, family: "IPv4" | "IPv6", prefix: number) => ({ address, cidr: `${address}/${prefix}`, family, netmask: "", mac: "00:00:00:00:00:01", internal: false, ...(family === "IPv6" ? { scopeid: 0 } : {}) }) as import("node:os").NetworkInterfaceInfo;
+    const up = () => ["eth0:up"];
+    const base = kernelInterfaceSignature({ eth0: [entry("10.0.0.1", "IPv4", 24), entry("fd00::1", "IPv6", 64)] }, up);
+    expect(base).toBe("eth0:up eth0=10.0.0.1/24,fd00::1/64");
+    expect(kernelInterfaceSignature({ eth0: [entry("10.0.0.1", "IPv4", 24), entry("fd00::1", "IPv6", 64), entry("10.0.0.100", "IPv4", 24)] }, up)).toBe(base);
+    expect(kernelInterfaceSignature({ eth0: [entry("10.0.0.2", "IPv4", 24), entry("fd00::1", "IPv6", 64)] }, up)).not.toBe(base);
+    expect(kernelInterfaceSignature({ eth0: [entry("10.0.0.1", "IPv4", 24), entry("fd00::1", "IPv6", 64)] }, () => ["eth0:down"])).not.toBe(base);
+  });
 });
