@@ -16,15 +16,36 @@ const MIB = 1024 * 1024;
 let cores: ReturnType<SystemInformation["cpu"]> | undefined;
 
 /**
- * systeminformation's sources as the agent uses them every minute: the CPU once, memory and
- * disks each time, the interfaces only when the kernel's changed (src/common/sysinfo.ts).
+ * Free disk is read at most every 5 minutes: for it systeminformation forks `cat /proc/mounts`
+ * (waiting for it, event loop blocked) and df, and free space changes slowly.
+ */
+const DISKS_MAX_AGE_MS = 5 * 60_000;
+
+/** A reader whose last good result is kept for maxAgeMs; a failed read is tried again next time. */
+export function keptFor<T>(maxAgeMs: number, read: () => Promise<T>, nowMs: () => number = () => performance.now()): () => Promise<T> {
+  let kept: { atMs: number; value: Promise<T> } | undefined;
+  return () => {
+    if (kept !== undefined && nowMs() - kept.atMs < maxAgeMs) return kept.value;
+    const entry = { atMs: nowMs(), value: read() };
+    kept = entry;
+    entry.value.catch(() => { if (kept === entry) kept = undefined; });
+    return entry.value;
+  };
+}
+
+let disks: (() => ReturnType<SystemInformation["fsSize"]>) | undefined;
+
+/**
+ * systeminformation's sources as the agent uses them every minute: the CPU once, memory each
+ * time, disks every 5 minutes, the interfaces only when the kernel's changed (src/common/sysinfo.ts).
  */
 async function agentSources(): Promise<FactSources> {
   const si = await loadSystemInformation();
+  disks ??= keptFor(DISKS_MAX_AGE_MS, () => si.fsSize());
   return {
     cpu: () => (cores ??= si.cpu().catch((error: unknown) => { cores = undefined; throw error; })),
     mem: () => si.mem(),
-    fsSize: () => si.fsSize(),
+    fsSize: disks,
     networkInterfaces: () => sharedInterfaces.current(),
   };
 }

@@ -1,7 +1,7 @@
 // Node facts from systeminformation-shaped sources: names, units, and a failing source
 // leaving only its own facts out.
 import { describe, expect, it } from "vitest";
-import { collectNodeFacts } from "../../../src/node/facts";
+import { collectNodeFacts, keptFor } from "../../../src/node/facts";
 
 describe("node facts", () => {
   it("publishes CPU, memory, free disk per mount and interfaces as attributes", async () => {
@@ -25,5 +25,23 @@ describe("node facts", () => {
     });
     expect(facts.cpu_cores).toBe("2");
     expect(facts.ram_total_mb).toBeUndefined();
+  });
+
+  it("keptFor keeps a good read for its age, reads again after it, and never keeps a failure", async () => {
+    let nowMs = 0;
+    let reads = 0;
+    let fail = false;
+    const read = keptFor(1000, async () => { reads++; if (fail) throw new Error("df hung"); return reads; }, () => nowMs);
+    expect(await read()).toBe(1);
+    nowMs = 999;
+    expect(await read()).toBe(1);
+    nowMs = 1000;
+    expect(await read()).toBe(2);
+    fail = true;
+    nowMs = 2500;
+    await expect(read()).rejects.toThrow("df hung");
+    fail = false;
+    expect(await read()).toBe(4);
+    expect(reads).toBe(4);
   });
 });
