@@ -58,6 +58,8 @@ export interface MembershipState {
   nextHeartbeatMs: number;
   /** When this node last sent a heartbeat that asked for an answer (see MembershipSettings.probeAfterMs). */
   lastProbeMs: number;
+  /** This node prefers to answer its peers' heartbeats rather than send first (see following in step.ts). */
+  follows?: boolean;
   peers: Record<number, PeerState>;
   view: View;
   /** Highest ring id this node has seen anywhere; new rings are above it. */

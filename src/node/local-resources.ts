@@ -85,6 +85,11 @@ export class LocalResources {
     this.armMonitorTimer();
   }
 
+  /** True while some resource here has recurring monitors (it was started and not stopped). */
+  monitoring(): boolean {
+    return this.recurring.size > 0;
+  }
+
   /** The agent is awake anyway: runs the monitors that are due. Cheap when none is. */
   wake(): void {
     if (this.monitorTimerAtMs <= performance.now()) this.runDueMonitors();

@@ -4,7 +4,7 @@
 // the cores, effects come out and are performed here (send frames, report views).
 import type { BootstrapConfig, NodeConfig } from "../config";
 import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, UdpTransport, type Frame } from "../transport";
-import { decodeHeartbeat, encodeHeartbeat, initialMembership, probeTiming, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
+import { decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, stepMembership, type Heartbeat, type MembershipInput, type MembershipState, type View } from "../membership";
 import { initialQuorum, quorumDeadlineMs, quorumReport, stepQuorum, summarize, type QuorumInput, type QuorumState } from "../quorum";
 import type { Logger } from "../common/log";
 import {
@@ -172,6 +172,18 @@ export class MembershipService {
         "event-loop-pauses": this.stalls, "send-errors": this.transport.sendErrors, wakeups: this.wakeups,
       },
     };
+  }
+
+  /**
+   * Whether this node answers its peers' heartbeats rather than sending first (the agent sets it
+   * while the node runs monitors): the node with the work then wakes once per heartbeat interval.
+   */
+  setFollowing(follows: boolean): void {
+    const next = following(this.membership, follows);
+    if (next === this.membership) return;
+    this.membership = next;
+    this.membershipDeadlineMs = nextDeadlineMs(next);
+    this.schedule();
   }
 
   /** The priority of the resources this node runs, which the arbiter weighs in a split (the controller sets it). */

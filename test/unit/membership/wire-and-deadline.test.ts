@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeHeartbeat, encodeHeartbeat, initialMembership, stepMembership, type Heartbeat, type MembershipSettings, type MembershipState, type WireReport } from "../../../src/membership";
+import { decodeHeartbeat, encodeHeartbeat, following, initialMembership, stepMembership, type Heartbeat, type MembershipSettings, type MembershipState, type WireReport } from "../../../src/membership";
 
 const settings = (nodeIds: number[]): MembershipSettings => ({ nodeIds, heartbeatMs: 100, tokenMs: 500, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 });
 
@@ -54,7 +54,7 @@ describe("heartbeat wire format", () => {
 });
 
 /** An event-driven cluster: each node is ticked only at the deadline it reported, or when a heartbeat arrives. */
-function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void, startMs: (id: number) => number = () => 0, extra: Partial<MembershipSettings> = {}) {
+function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: number, to: number, nowMs: number) => boolean, probe?: (state: MembershipState, deadlineMs: number) => void, startMs: (id: number) => number = () => 0, extra: Partial<MembershipSettings> = {}, follows: (id: number) => boolean = () => false) {
   const states = new Map<number, MembershipState>();
   /** Per node: the instants it was woken at (a tick or a heartbeat), and the instants it sent. */
   const wakeups = new Map<number, Set<number>>(nodeIds.map((id) => [id, new Set()]));
@@ -79,7 +79,7 @@ function runByDeadline(nodeIds: number[], durationMs: number, blocked: (from: nu
   };
   for (let nowMs = 0; nowMs <= durationMs; nowMs++) {
     for (const id of nodeIds) if (startMs(id) === nowMs) {
-      states.set(id, initialMembership({ ...settings(nodeIds), ...extra }, id, 1, nowMs));
+      states.set(id, following(initialMembership({ ...settings(nodeIds), ...extra }, id, 1, nowMs), follows(id)));
       apply(id, { kind: "tick", nowMs });
     }
     const due = inbox.filter((item) => item.atMs <= nowMs);
@@ -184,5 +184,42 @@ describe("probing a silent peer", () => {
     expect(after.length).toBeGreaterThanOrEqual(5);
     expect(after.length).toBeLessThanOrEqual(8);
     expect(Math.max(...after)).toBeLessThan(1500 + 300 + 10);
+  });
+});
+
+describe("a node that follows", () => {
+  const probing: Partial<MembershipSettings> = { tokenMs: 300, probeAfterMs: 125, probeEveryMs: 25 };
+  const settled = (times: Iterable<number>) => [...times].filter((atMs) => atMs > 1000).length;
+
+  it("answers its peer's heartbeats and wakes once per interval, whatever the start offsets", () => {
+    for (const offset of [0, 13, 50, 88]) {
+      const { states, wakeups, sends, probes } = runByDeadline([1, 2], 6000, () => false, undefined, (id) => (id === 2 ? offset : 0), probing, (id) => id === 2);
+      for (const id of [1, 2]) expect(states.get(id)!.view.members).toEqual([1, 2]);
+      // 5 settled seconds are 50 intervals: the follower wakes about 50 times, the other about 100.
+      expect(settled(wakeups.get(2)!)).toBeLessThanOrEqual(52);
+      expect(settled(wakeups.get(1)!)).toBeLessThanOrEqual(102);
+      // Every heartbeat of the follower answers one of node 1's, in the same millisecond it arrived.
+      const arrivals = new Set(sends.get(1)!.map((atMs) => atMs + 1));
+      expect(sends.get(2)!.filter((atMs) => atMs > 1000 && !arrivals.has(atMs))).toEqual([]);
+      expect([...probes.get(1)!, ...probes.get(2)!].filter((atMs) => atMs > 1000)).toEqual([]);
+    }
+  });
+
+  it("two followers still keep in step and never wait long enough to be probed", () => {
+    const { states, sends, probes } = runByDeadline([1, 2], 6000, () => false, undefined, (id) => (id === 2 ? 37 : 0), probing, () => true);
+    for (const id of [1, 2]) expect(states.get(id)!.view.members).toEqual([1, 2]);
+    for (const id of [1, 2]) {
+      const times = sends.get(id)!.filter((atMs) => atMs > 1000);
+      for (let index = 1; index < times.length; index++) expect(times[index]! - times[index - 1]!).toBeLessThanOrEqual(112);
+    }
+    expect([...probes.get(1)!, ...probes.get(2)!].filter((atMs) => atMs > 1000)).toEqual([]);
+  });
+
+  it("alone, a follower still sends every 1.125 intervals, and a lost leader is detected", () => {
+    const { states, sends } = runByDeadline([1, 2], 4000, (from, _to, nowMs) => from === 1 && nowMs >= 2000, undefined, () => 0, probing, (id) => id === 2);
+    expect(states.get(2)!.view.members).toEqual([2]);
+    const late = sends.get(2)!.filter((atMs) => atMs > 2500);
+    expect(late.length).toBeGreaterThan(10);
+    for (let index = 1; index < late.length; index++) expect(late[index]! - late[index - 1]!).toBeLessThanOrEqual(112);
   });
 });
