@@ -243,8 +243,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   resources.onChange(() => {
     const report = resources.report();
     reportArbiterPriority(report);
-    // The node that runs resources answers heartbeats instead of sending first: it wakes less.
-    membership.setFollowing(resources.monitoring());
+    // The node that runs the services answers heartbeats instead of sending first: it wakes less.
+    membership.setFollowing(resources.runsServices());
     feed({ kind: "local-report", nowMs: membership.nowMs(), report });
   });
   // Monitors wait up to one heartbeat interval for a heartbeat's wake-up instead of waking the agent themselves.

@@ -85,9 +85,14 @@ export class LocalResources {
     this.armMonitorTimer();
   }
 
-  /** True while some resource here has recurring monitors (it was started and not stopped). */
-  monitoring(): boolean {
-    return this.recurring.size > 0;
+  /**
+   * True while a resource here other than a fence device has recurring monitors (it was
+   * started and not stopped): this node runs the services. Fence devices do not count; every
+   * node of a fenced cluster usually runs one.
+   */
+  runsServices(): boolean {
+    for (const list of this.recurring.values()) if (list.some((monitor) => monitor.primitive.class !== "stonith")) return true;
+    return false;
   }
 
   /** The agent is awake anyway: runs the monitors that are due. Cheap when none is. */

@@ -217,4 +217,22 @@ describe("local resources", () => {
     await settle(alone, () => runs >= 3);
     alone.close();
   });
+
+  it("runs services while a resource other than a fence device is started with monitors", async () => {
+    const runner: ActionRunner = async (_primitive, action, intervalMs) => ({ rc: action === "monitor" && intervalMs === 0 ? 7 : 0, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("a", "fence");
+    const fence = cib.resources[1] as Primitive;
+    cib.resources[1] = { ...fence, class: "stonith", type: "fence_ipmilan" };
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    expect(resources.runsServices()).toBe(false);
+    await resources.operate("fence", "start");
+    expect(resources.runsServices()).toBe(false);
+    await resources.operate("a", "start");
+    expect(resources.runsServices()).toBe(true);
+    await resources.operate("a", "stop");
+    expect(resources.runsServices()).toBe(false);
+    resources.close();
+  });
 });
