@@ -176,7 +176,8 @@ export class MembershipService {
 
   /**
    * Whether this node answers its peers' heartbeats rather than sending first (the agent sets it
-   * while the node runs monitors): the node with the work then wakes once per heartbeat interval.
+   * while the node runs services, fence devices aside): the node with the work then wakes once
+   * per heartbeat interval.
    */
   setFollowing(follows: boolean): void {
     const next = following(this.membership, follows);
