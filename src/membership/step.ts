@@ -135,7 +135,7 @@ function answersProbe(state: MembershipState, input: MembershipInput): boolean {
  * then asks for an answer every probeEveryMs. One answer ends it, so a healthy pair never
  * probes, and a peer that is really gone costs a few extra heartbeats before the token runs out.
  */
-export function probing(state: MembershipState): boolean {
+function probing(state: MembershipState): boolean {
   const { probeAfterMs, probeEveryMs, tokenMs } = state.settings;
   if (probeAfterMs === undefined || probeEveryMs === undefined) return false;
   for (const id of state.settings.nodeIds) {
