@@ -1,9 +1,9 @@
 // What the daemon agents share: a pid file, "is that process alive", a TCP request in
 // process (no fork per monitor), and a stop that asks, waits, then kills.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { createConnection, type Socket } from "node:net";
+import { spawnProgram, type ProgramReference } from "../src/common/spawn";
 
 export const STATE_DIR_DEFAULT = "/run/edgeha/agents";
 
@@ -36,13 +36,13 @@ export function ensureDirectoryOf(file: string): void {
 }
 
 /** Runs a command to its end; output is kept (bounded) for the exit reason. */
-export function runToEnd(command: string, args: string[], signal: AbortSignal): Promise<{ code: number | null; output: string }> {
+export function runToEnd(program: ProgramReference, args: string[], signal: AbortSignal): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], signal });
+    const child = spawnProgram(program, args, { stdio: ["ignore", "pipe", "pipe"], signal });
     let output = "";
     const take = (chunk: Buffer) => { if (output.length < 8192) output += chunk.toString(); };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
+    child.stdout!.on("data", take);
+    child.stderr!.on("data", take);
     child.on("error", (error) => resolve({ code: 127, output: `${output}${error.message}` }));
     child.on("close", (code) => resolve({ code, output }));
   });

@@ -2,12 +2,13 @@
 // daemon with a pid file; monitored by its process and, when check_address is given, a
 // TCP connection to it (in process); a graceful reload (-sf) is the reload action.
 import { createConnection } from "node:net";
+import { programCommand } from "../src/common/programs";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
 import { STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, runToEnd, stopProcess, waitUntil } from "./daemon";
 
 function settings(call: AgentCall) {
   return {
-    binary: call.params.binary ?? "/usr/sbin/haproxy",
+    binary: call.params.binary ?? programCommand("haproxy"),
     config: call.params.config ?? "",
     pidFile: call.params.pid_file ?? `${STATE_DIR_DEFAULT}/haproxy-${call.instance}.pid`,
     check: call.params.check_address,
@@ -32,7 +33,7 @@ async function validate(call: AgentCall): Promise<AgentOutcome | undefined> {
   if (problem) return problem;
   const s = settings(call);
   if (s.check !== undefined && !/^.+:\d+$/.test(s.check)) return { rc: OCF.errConfigured, reason: `check_address '${s.check}' is not ADDRESS:PORT` };
-  const checked = await runToEnd(s.binary, ["-c", "-f", s.config], call.signal);
+  const checked = await runToEnd({ program: "haproxy", path: s.binary }, ["-c", "-f", s.config], call.signal);
   if (checked.code === 127) return { rc: OCF.errInstalled, reason: `${s.binary} cannot run: ${checked.output.trim()}` };
   if (checked.code !== 0) return { rc: OCF.errConfigured, reason: `haproxy -c rejects ${s.config}: ${checked.output.trim().split("\n").slice(-3).join(" | ")}` };
   return undefined;
@@ -44,7 +45,7 @@ export const haproxy: BuiltinAgent = {
   parameters: [
     { name: "config", required: true, description: "The configuration file." },
     { name: "check_address", description: "ADDRESS:PORT that must accept a TCP connection while it runs (a frontend)." },
-    { name: "binary", default: "/usr/sbin/haproxy", description: "The haproxy program." },
+    { name: "binary", default: programCommand("haproxy"), description: "The haproxy program." },
     { name: "pid_file", description: `Pid file (default ${STATE_DIR_DEFAULT}/haproxy-INSTANCE.pid).` },
   ],
   async start(call) {
@@ -53,7 +54,7 @@ export const haproxy: BuiltinAgent = {
     const bad = await validate(call);
     if (bad) return bad;
     ensureDirectoryOf(s.pidFile);
-    const started = await runToEnd(s.binary, ["-D", "-q", "-f", s.config, "-p", s.pidFile], call.signal);
+    const started = await runToEnd({ program: "haproxy", path: s.binary }, ["-D", "-q", "-f", s.config, "-p", s.pidFile], call.signal);
     if (started.code !== 0) return { rc: OCF.errGeneric, reason: `haproxy did not start: ${started.output.trim() || `exit ${started.code}`}` };
     const up = await waitUntil(async () => alive(readPid(s.pidFile)) && (s.check === undefined || (await connects(s.check, 500))), 5000, call.signal);
     return up ? { rc: OCF.success } : { rc: OCF.errGeneric, reason: `haproxy started but ${s.check ? `does not accept connections on ${s.check}` : "is not running"}` };

@@ -5,23 +5,24 @@
 // unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
 // address is on the interface (no fork: the kernel's list through os.networkInterfaces).
 // Stop removes it.
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
 import { sharedInterfaces } from "../src/common/sysinfo";
+import { spawnProgram } from "../src/common/spawn";
+import type { ProgramName } from "../src/common/programs";
 
 interface Resolved { ip: string; prefix: number; nic: string; family: 4 | 6 }
 
-function run(command: string, args: string[], signal: AbortSignal, limitMs?: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function run(program: ProgramName, args: string[], signal: AbortSignal, limitMs?: number): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], signal });
+    const child = spawnProgram(program, args, { stdio: ["ignore", "pipe", "pipe"], signal });
     let output = "";
     let timedOut = false;
     const timer = limitMs === undefined ? undefined : setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, limitMs);
-    child.stdout.on("data", (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
+    child.stderr!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
     child.on("error", (error) => { if (timer) clearTimeout(timer); resolve({ code: 127, output: `${output}${error.message}`, timedOut }); });
     child.on("close", (code) => { if (timer) clearTimeout(timer); resolve({ code, output, timedOut }); });
   });
@@ -134,7 +135,7 @@ export const ipaddr: BuiltinAgent = {
     if (target.family === 4) {
       // Announce in the background: the address is usable now; the announcements only speed up others' caches.
       const count = String(Math.max(1, Math.min(10, Number(call.params.arp_count ?? 2) || 2)));
-      const announce = spawn("arping", ["-U", "-q", "-c", count, "-w", count, "-I", target.nic, target.ip], { stdio: "ignore", detached: true });
+      const announce = spawnProgram("arping", ["-U", "-q", "-c", count, "-w", count, "-I", target.nic, target.ip], { stdio: "ignore", detached: true });
       announce.on("error", () => {});
       announce.unref();
     }

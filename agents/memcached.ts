@@ -1,7 +1,8 @@
 // memcached: started with its port, memory and user (daemonized, with a pid file);
 // monitored by a real `version` request over TCP, in process.
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
-import { spawn } from "node:child_process";
+import { programCommand } from "../src/common/programs";
+import { spawnProgram } from "../src/common/spawn";
 import { writeFileSync } from "node:fs";
 import { KeptConnections, STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, stopProcess, waitUntil } from "./daemon";
 
@@ -9,7 +10,7 @@ function settings(call: AgentCall) {
   const params = call.params;
   const port = Number(params.port ?? 11211);
   return {
-    binary: params.binary ?? "/usr/bin/memcached",
+    binary: params.binary ?? programCommand("memcached"),
     port,
     listen: params.listen ?? "127.0.0.1",
     memory: params.memory ?? "64",
@@ -44,7 +45,7 @@ export const memcached: BuiltinAgent = {
     { name: "listen", default: "127.0.0.1", description: "Address to listen on (a VIP in the same group, say)." },
     { name: "memory", default: "64", description: "Cache size in megabytes." },
     { name: "user", default: "nobody", description: "User to run as." },
-    { name: "binary", default: "/usr/bin/memcached", description: "The memcached program." },
+    { name: "binary", default: programCommand("memcached"), description: "The memcached program." },
     { name: "pid_file", description: `Pid file (default ${STATE_DIR_DEFAULT}/memcached-INSTANCE.pid).` },
   ],
   async start(call) {
@@ -55,7 +56,7 @@ export const memcached: BuiltinAgent = {
     ensureDirectoryOf(s.pidFile);
     // Foreground in a session of its own, its pid recorded here (memcached -P would write
     // it after dropping privileges, where the directory may not be writable).
-    const child = spawn(s.binary, ["-p", String(s.port), "-l", s.listen, "-m", s.memory, "-u", s.user, "-U", "0"], { detached: true, stdio: "ignore" });
+    const child = spawnProgram({ program: "memcached", path: s.binary }, ["-p", String(s.port), "-l", s.listen, "-m", s.memory, "-u", s.user, "-U", "0"], { detached: true, stdio: "ignore" });
     const failed = await new Promise<string | undefined>((resolve) => {
       child.once("error", (error) => resolve(error.message));
       child.once("spawn", () => resolve(undefined));

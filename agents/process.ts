@@ -1,7 +1,7 @@
 // process: any long-running command, in a session of its own with its pid recorded; an
 // optional health command (exit 0 = healthy) is run by the monitor after the pid check.
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { spawnProgram } from "../src/common/spawn";
 import { OCF, checkParameters, type AgentCall, type BuiltinAgent } from "./types";
 import { STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, runToEnd, stopProcess, waitUntil } from "./daemon";
 
@@ -21,7 +21,7 @@ export const processAgent: BuiltinAgent = {
     const pidFile = pidFileOf(call);
     if (alive(readPid(pidFile))) return { rc: OCF.success };
     ensureDirectoryOf(pidFile);
-    const child = spawn("/bin/sh", ["-c", `exec ${call.params.command}`], { detached: true, stdio: "ignore" });
+    const child = spawnProgram("sh", ["-c", `exec ${call.params.command}`], { detached: true, stdio: "ignore" });
     let exited: number | null | undefined;
     child.once("exit", (code) => { exited = code; });
     child.once("error", () => { exited = 127; });
@@ -43,7 +43,7 @@ export const processAgent: BuiltinAgent = {
     const pid = readPid(pidFileOf(call));
     if (!alive(pid)) return pid === undefined ? { rc: OCF.notRunning } : { rc: OCF.errGeneric, reason: `process ${pid} is gone` };
     if (call.params.health) {
-      const health = await runToEnd("/bin/sh", ["-c", call.params.health], call.signal);
+      const health = await runToEnd("sh", ["-c", call.params.health], call.signal);
       if (health.code !== 0) return { rc: OCF.errGeneric, reason: `health command failed (status ${String(health.code)}): ${health.output.trim().slice(0, 200)}` };
     }
     return { rc: OCF.success };

@@ -5,7 +5,7 @@
 // runs the action and exits 0 (success, or ON for status), 1 (error) or 2 (OFF
 // for status). Secrets (passwd, passwd_script output, kg keys, any parameter
 // marked secret) are removed from every line this wrapper prints.
-import { spawn } from "node:child_process";
+import { spawnProgram } from "../../src/common/spawn";
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceDriver, FenceDriverMetadata, FenceOptions, FenceParameter, FenceResult } from "../types";
 
@@ -130,7 +130,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
  */
 export function runPasswordScript(script: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawnProgram("sh", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
     let output = "";
     let settled = false;
     const fail = (why: string) => {
@@ -141,8 +141,8 @@ export function runPasswordScript(script: string, timeoutMs = 5000): Promise<str
       reject(new EdgehaError("E_FENCE_SECRET", `passwd_script failed (${why}); its output is not shown because it may hold the password`));
     };
     const timer = setTimeout(() => { child.kill("SIGKILL"); fail(`no answer within ${timeoutMs} ms`); }, timeoutMs);
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => { if (output.length < 65_536) output += chunk; });
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => { if (output.length < 65_536) output += chunk; });
     child.on("error", (error) => fail(error.message));
     child.on("close", (code, signal) => {
       if (code !== 0) return fail(signal ? `killed by ${signal}` : `exit status ${code}`);

@@ -2,7 +2,7 @@
 // fence-agents stdin protocol: options as key=value lines on stdin, the result in
 // the exit status (0 ok / ON, 1 error, 2 OFF) and `list` lines "plug,alias".
 // Its metadata comes from the program's own `action=metadata` XML.
-import { spawn } from "node:child_process";
+import { spawnProgram } from "../../src/common/spawn";
 import { XMLParser } from "fast-xml-parser";
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceDriver, FenceDriverMetadata, FenceOptions, FenceParameter, FenceResult } from "../types";
@@ -20,7 +20,7 @@ export interface ProgramOutput {
 export function runProgram(program: string, options: Record<string, string>, signal: AbortSignal): Promise<ProgramOutput> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new EdgehaError("E_FENCE_TIMEOUT", `${program}: no time left to run it`));
-    const child = spawn(program, [], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawnProgram({ family: "fence-agent", path: program }, [], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const onAbort = (): void => {
@@ -28,8 +28,8 @@ export function runProgram(program: string, options: Record<string, string>, sig
       reject(new EdgehaError("E_FENCE_TIMEOUT", `${program} did not finish within its time limit and was killed`));
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    child.stdout.on("data", (chunk: Buffer) => { if (stdout.length < OUTPUT_MAX) stdout += chunk.toString("utf8"); });
-    child.stderr.on("data", (chunk: Buffer) => { if (stderr.length < OUTPUT_MAX) stderr += chunk.toString("utf8"); });
+    child.stdout!.on("data", (chunk: Buffer) => { if (stdout.length < OUTPUT_MAX) stdout += chunk.toString("utf8"); });
+    child.stderr!.on("data", (chunk: Buffer) => { if (stderr.length < OUTPUT_MAX) stderr += chunk.toString("utf8"); });
     child.on("error", (error) => {
       signal.removeEventListener("abort", onAbort);
       reject(new EdgehaError("E_FENCE_DRIVER", `cannot run fence agent ${program}: ${error.message}`));
@@ -38,8 +38,8 @@ export function runProgram(program: string, options: Record<string, string>, sig
       signal.removeEventListener("abort", onAbort);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.on("error", () => {});
-    child.stdin.end(Object.entries(options).map(([key, value]) => `${key}=${value}\n`).join(""));
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(Object.entries(options).map(([key, value]) => `${key}=${value}\n`).join(""));
   });
 }
 

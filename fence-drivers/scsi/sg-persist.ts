@@ -6,7 +6,7 @@
 // the reply bytes our parsers read, so the fencing logic is the same on both
 // transports. sg3-utils exit statuses: 0 good, 5 illegal request, 6 unit
 // attention, 24 reservation conflict, 2 not ready, 15 or 50+errno cannot open the device.
-import { execFile } from "node:child_process";
+import { execFileProgram } from "../../src/common/spawn";
 import { EdgehaError } from "../../src/common/errors";
 import { STATUS_CHECK_CONDITION, STATUS_GOOD, STATUS_RESERVATION_CONFLICT, SENSE_KEY_ILLEGAL_REQUEST, SENSE_KEY_NOT_READY, SENSE_KEY_UNIT_ATTENTION } from "./protocol";
 import type { ScsiCommand, ScsiReply, ScsiTransport } from "./reservations";
@@ -96,7 +96,8 @@ export function replyForExit(exitCode: number, device: string): Omit<ScsiReply, 
 
 export const execRunner: CommandRunner = (program, args, signal) =>
   new Promise((resolve, reject) => {
-    execFile(program, args, { signal, encoding: "utf8", maxBuffer: 1 << 20 }, (error, stdout) => {
+    // The registry's sg_persist, or another build of it that a test or the configuration names.
+    execFileProgram(program === "sg_persist" ? "sg_persist" : { program: "sg_persist", path: program }, args, { signal, encoding: "utf8", maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") return reject(new EdgehaError("E_SCSI_DEVICE", `${program} is not installed (Debian package sg3-utils)`));
       if (error && signal.aborted) return reject(new EdgehaError("E_SCSI_COMMAND", `${program} did not finish in time`));
       const exitCode = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : 99) : 0;

@@ -30,7 +30,7 @@ export async function runLsbAction(type: string, action: string, timeoutMs: numb
   if (type.includes("/") || type === "" || type.startsWith(".")) return { rc: OcfExit.notConfigured, reason: `'${type}' is not an init script name`, timedOut: false, runTimeMs: 0 };
   const script = path.join(directory, type);
   const verb = action === "monitor" ? "status" : action;
-  const result = await runProcess(script, [verb], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" }, timeoutMs });
+  const result = await runProcess({ family: "lsb-script", path: script }, [verb], { env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" }, timeoutMs });
   if (result.timedOut) return { rc: OcfExit.errorGeneric, reason: `${script} ${verb} did not finish within ${timeoutMs} ms`, timedOut: true, runTimeMs: result.runTimeMs };
   if (result.exitCode === 127 || /cannot run/.test(result.stderr)) return { rc: OcfExit.notInstalled, reason: `lsb:${type} is not installed (looked for ${script})`, timedOut: false, runTimeMs: result.runTimeMs };
   const rc = mapLsbExit(action, result.exitCode ?? 1);

@@ -30,7 +30,7 @@ const cache = new Map<string, Promise<Described | undefined>>();
 export function agentMetadata(file: string, ocfRoot: string): Promise<Described | undefined> {
   let entry = cache.get(file);
   if (!entry) {
-    entry = runProcess(file, ["meta-data"], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: ocfRoot, OCF_FUNCTIONS_DIR: path.join(ocfRoot, "lib", "heartbeat") }, timeoutMs: 10_000 })
+    entry = runProcess({ family: "ocf-agent", path: file }, ["meta-data"], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: ocfRoot, OCF_FUNCTIONS_DIR: path.join(ocfRoot, "lib", "heartbeat") }, timeoutMs: 10_000 })
       .then((result) => (result.exitCode === 0 ? parseMetadata(file, result.stdout) : undefined))
       .catch(() => undefined);
     cache.set(file, entry);

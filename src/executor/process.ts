@@ -1,7 +1,7 @@
 // Runs one agent action as a child process in its own process group, so a
 // timeout can end the agent together with everything it started: SIGTERM to the
 // group, then SIGKILL after a grace period. Output is captured up to a bound.
-import { spawn } from "node:child_process";
+import { describeProgram, spawnProgram, type ProgramReference } from "../common/spawn";
 
 export const OUTPUT_LIMIT_BYTES = 64 * 1024;
 export const KILL_GRACE_MS = 2_000;
@@ -22,13 +22,13 @@ function appendBounded(buffer: string, chunk: Buffer): string {
 }
 
 export function runProcess(
-  file: string,
+  program: ProgramReference,
   args: readonly string[],
   options: { env: Record<string, string>; timeoutMs: number; killGraceMs?: number; cwd?: string },
 ): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(file, args, { env: options.env, cwd: options.cwd ?? "/", detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnProgram(program, args, { env: options.env, cwd: options.cwd ?? "/", detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -45,8 +45,8 @@ export function runProcess(
       signalGroup("SIGTERM");
       killTimer = setTimeout(() => signalGroup("SIGKILL"), options.killGraceMs ?? KILL_GRACE_MS);
     }, options.timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => (stdout = appendBounded(stdout, chunk)));
-    child.stderr.on("data", (chunk: Buffer) => (stderr = appendBounded(stderr, chunk)));
+    child.stdout!.on("data", (chunk: Buffer) => (stdout = appendBounded(stdout, chunk)));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr = appendBounded(stderr, chunk)));
     const finish = (exitCode: number | undefined, signal: NodeJS.Signals | undefined): void => {
       clearTimeout(timeout);
       // Children the agent left behind in its group go too, whether it timed out or not.
@@ -55,7 +55,7 @@ export function runProcess(
       resolve({ exitCode, signal, timedOut, stdout, stderr, runTimeMs: performance.now() - started });
     };
     child.on("error", (error) => {
-      stderr = appendBounded(stderr, Buffer.from(`cannot run ${file}: ${error.message}\n`));
+      stderr = appendBounded(stderr, Buffer.from(`cannot run ${describeProgram(program)}: ${error.message}\n`));
       once(127, null);
     });
     // "close" waits for every holder of the pipes; a daemon the agent started may

@@ -45,7 +45,7 @@ export async function runOcfAction(resource: OcfResource, call: OcfCall): Promis
     const mapped = mapOcfExit(OcfExit.notInstalled, call.action);
     return { ...base, rc: mapped.rc, severity: mapped.severity, summary: mapped.name, exitReason: error.message, timedOut: false, degraded: false, runTimeMs: 0, stdout: "", stderr: "" };
   }
-  const outcome = await runProcess(file, [call.action], { env: ocfEnvironment(resource, call), timeoutMs: call.timeoutMs });
+  const outcome = await runProcess({ family: "ocf-agent", path: file }, [call.action], { env: ocfEnvironment(resource, call), timeoutMs: call.timeoutMs });
   const reason = exitReason(outcome.stderr) ?? exitReason(outcome.stdout);
   if (outcome.timedOut) {
     return {

@@ -27,7 +27,7 @@ export function canUseNamespaces(): boolean {
 /** Returns "" when every command exists, else a sentence naming the missing ones. */
 export function reasonMissing(...commands: string[]): string {
   const missing = commands.filter((command) => !hasCommand(command));
-  return missing.length === 0 ? "" : `needs ${missing.join(", ")} (install the Debian packages in test/apt-packages.txt as root)`;
+  return missing.length === 0 ? "" : `needs ${missing.join(", ")} (as root, ./scripts/install-packages test installs the Debian packages of src/common/programs.ts)`;
 }
 
 export function sharedPath(...parts: string[]): string | undefined {

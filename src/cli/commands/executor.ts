@@ -108,7 +108,7 @@ async function describeAgent(spec: string, ocfRoot: string): Promise<Described> 
   }
   if (parts[0] === "ocf" && parts.length === 3) {
     const file = locateOcfAgent({ provider: parts[1]!, type: parts[2]! }, ocfRoot);
-    const result = await runProcess(file, ["meta-data"], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: ocfRoot, OCF_FUNCTIONS_DIR: join(ocfRoot, "lib", "heartbeat") }, timeoutMs: 10_000 });
+    const result = await runProcess({ family: "ocf-agent", path: file }, ["meta-data"], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: ocfRoot, OCF_FUNCTIONS_DIR: join(ocfRoot, "lib", "heartbeat") }, timeoutMs: 10_000 });
     if (result.exitCode !== 0) throw new EdgehaError("E_AGENT_METADATA", `${spec} meta-data exited with ${result.timedOut ? "a timeout" : `status ${String(result.exitCode)}`}: ${result.stderr.trim().slice(0, 300)}`);
     return parseMetadata(spec, result.stdout);
   }

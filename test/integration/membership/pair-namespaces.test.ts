@@ -162,7 +162,7 @@ describe.skipIf(!usable)("a pair of real agents in network namespaces", () => { 
     await waitForViews("the pair to form again", agents, formed);
   });
 
-  // Random loss is iptables' statistic match (iptables is in test/apt-packages.txt).
+  // Random loss is iptables' statistic match (iptables is in the program registry, src/common/programs.ts).
   it.skipIf(!hasCommand("iptables"))("10% random loss on both links for 8 s changes no view", async () => { // skipped: without iptables (the loss is made with its statistic match)
     const agents = startPair(writeConfig("two-links.yaml", { links: [0, 1] }));
     const [first] = await waitForViews("the pair to form", agents, formed, 30_000);
