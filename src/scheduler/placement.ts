@@ -1,0 +1,272 @@
+// Pass 4, placement: every unit is assigned a node (or none) in configuration order, a
+// unit's colocation primaries first, a clone's instances together; allocation scores take in
+// colocations, group members, dependents' preferences and promotion scores (roles.ts).
+// The pass keeps its working state to itself and returns the placement.
+import { flattenSets, parseScore, type Cib } from "../cib";
+import { assert } from "../common/errors";
+import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
+import { metaOf, scoresFor } from "./scores";
+import { addScores, INFINITY, isRole, type History, type Model, type NodeState, type Placement, type PlacementUnit } from "./types";
+
+/** The placement pass's working state: its inputs, and what it has decided so far. */
+export interface PlacementWork extends Model, History {
+  load: Map<string, number>;
+  placed: Map<string, string | undefined>;
+  placedOn: Map<string, string[]>;
+  /** Instances of each clone placed per node. */
+  cloneCounts: Map<string, Map<string, number>>;
+  /** Clones whose placement has begun. */
+  clonesStarted: Set<string>;
+  promoted: Set<string>;
+  quorumBlocked: Map<string, string>;
+  heldForQuorum?: Set<string>;
+  scores: Record<string, Record<string, number>>;
+  visiting: Set<string>;
+  completed: Array<{ unit: PlacementUnit; target: string | undefined }>;
+}
+
+export function place(model: Model, history: History): Placement {
+  const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), completed: [] };
+  for (const unit of history.units) placeUnit(work, unit);
+  const known = new Set(history.nodes.map((node) => node.name));
+  assert(work.visiting.size === 0, "no unit is left half-placed");
+  assert(work.completed.length === history.units.length, "every unit is placed exactly once");
+  for (const { target } of work.completed) assert(target === undefined || known.has(target), `placed on a configured node (${target})`);
+  return { placed: work.placed, placedOn: work.placedOn, promoted: work.promoted, quorumBlocked: work.quorumBlocked, heldForQuorum: work.heldForQuorum, scores: work.scores, completed: work.completed };
+}
+
+/** Pass 4: choose a node, ties broken by the current node, then fewest resources, then node order. */
+export function chooseNode(scores: Record<string, number>, current: string | undefined, load: Map<string, number>, nodes: NodeState[]): string | undefined {
+  let best: string | undefined;
+  for (const node of nodes) {
+    const score = scores[node.name]!;
+    if (score < 0) continue;
+    if (best === undefined) { best = node.name; continue; }
+    const bestScore = scores[best]!;
+    if (score > bestScore) best = node.name;
+    else if (score === bestScore) {
+      // Equal scores: fewer resources already assigned, then the current node, then the name.
+      const loadDifference = (load.get(node.name) ?? 0) - (load.get(best) ?? 0);
+      if (loadDifference < 0 || (loadDifference === 0 && best !== current && (node.name === current || node.name < best))) best = node.name;
+    }
+  }
+  return best;
+}
+
+/**
+ * A clone's instances are placed together: first every active instance that may stay on
+ * its current node keeps it, then the others are placed in instance order.
+ */
+export function placeClone(context: PlacementWork, cloneId: string): void {
+  if (context.clonesStarted.has(cloneId)) return;
+  context.clonesStarted.add(cloneId);
+  const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
+  for (const unit of instances) placeUnit(context, unit, true);
+  for (const unit of assignmentOrder(context, instances)) placeUnit(context, unit);
+  const promotable = instances[0]?.clone?.promotable;
+  if (promotable) {
+    // Resources the Promoted role is colocated with are placed first: they steer promotion.
+    const ids = new Set([cloneId, ...(instances[0]?.owners ?? []), ...(instances[0]?.clone?.bases ?? [])]);
+    for (const constraint of context.cib.constraints) {
+      if (constraint.kind !== "colocation" || !ids.has(constraint.rsc) || !isRole(constraint.rscRole, "Promoted") || ids.has(constraint.withRsc)) continue;
+      for (const primary of context.unitsByOwner.get(constraint.withRsc) ?? []) placeUnit(context, primary);
+    }
+    choosePromoted(context, cloneId, instances, promotable);
+  }
+}
+
+/**
+ * A primary's node scores take in the preferences of resources colocated with it (not yet
+ * placed), weighted by the colocation score over INFINITY, so it goes where its dependents
+ * can follow (or, for a negative score, away from where they prefer); the merge is dropped
+ * when it would leave no node allowed. A group dependent speaks through its first member,
+ * then its later ones (see mergeDependentMember).
+ */
+export function withDependentPreferences(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  let result = combined;
+  const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
+  for (const constraint of [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? [])) {
+    if (ids.has(constraint.rsc)) continue;
+    if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
+    const factor = parseScore(constraint.score) / INFINITY;
+    if (factor === 0) continue;
+    for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
+      if (dependent.clone || context.placed.has(dependent.id)) continue;
+      result = mergeDependentMember(context, result, dependent, 0, factor) ?? result;
+    }
+  }
+  return result;
+}
+
+/**
+ * no-quorum-policy=demote without quorum: an instance of a promotable clone that runs keeps
+ * running (unpromoted); everything else is handled as with the stop policy.
+ */
+export function demotePolicyFor(context: PlacementWork, unit: PlacementUnit): string {
+  const running = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
+  return unit.clone?.promotable !== undefined && running ? "ignore" : "stop";
+}
+
+/**
+ * A resource whose start needs neither quorum nor fencing (meta "requires" is "nothing",
+ * on every member) may start and keep running without quorum. Fencing devices default to
+ * requiring quorum like anything else.
+ */
+export function requiresNothing(cib: Cib, unit: PlacementUnit): boolean {
+  return unit.members.every((member) => ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase() === "nothing");
+}
+
+/**
+ * no-quorum-policy=freeze forbids only starting what runs nowhere (those starts are blocked
+ * before this point): a resource running in this partition is placed as usual, and may move
+ * within it. One running only on nodes that left stays stopped here: it is not recovered.
+ */
+export function frozenTarget(context: PlacementWork, unit: PlacementUnit, target: string | undefined): string | undefined {
+  const activeOn = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []);
+  const inPartition = activeOn.filter((name) => context.nodes.find((node) => node.name === name)?.online);
+  return inPartition.length > 0 ? target : undefined;
+}
+
+/**
+ * Folds one member of a dependent (anti-)colocated with a primary into the primary's scores,
+ * as Pacemaker does: each score times the factor, rounded, at least 1 in size when neither is
+ * zero, a negative factor never turning a negative score into a preference. What depends on
+ * that member (the next member of its group, colocated at INFINITY) is folded in after it,
+ * with the factor's sign and that colocation's full weight; so a group kept away from its
+ * primary weighs in with its later members' stickiness in full. A step that would leave no
+ * node usable is undone. Returns undefined when the step itself is undone.
+ */
+/** A node that may take resources: online, and not standby, unclean, shutting down or in maintenance. */
+export function usableNode(node: NodeState): boolean {
+  return node.online && !node.standby && !node.unclean && !node.shuttingDown && !node.maintenance;
+}
+
+export function mergeDependentMember(context: PlacementWork, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number): Record<string, number> | undefined {
+  const { cib, nodes, cluster } = context;
+  const member = dependent.members[index]!;
+  const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
+  const merged: Record<string, number> = { ...scores };
+  for (const node of nodes) {
+    const score = own[node.name]!;
+    if (factor < 0 && score < 0) continue;
+    const product = factor * score;
+    let weight = product < 0 ? -Math.round(-product) : Math.round(product);
+    if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : -1;
+    merged[node.name] = addScores(weight, scores[node.name]!);
+  }
+  if (!nodes.some((node) => usableNode(node) && merged[node.name]! >= 0)) return undefined;
+  if (index + 1 < dependent.members.length) return mergeDependentMember(context, merged, dependent, index + 1, factor < 0 ? -1 : 1) ?? merged;
+  return merged;
+}
+
+export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurrent = false): void {
+  if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
+  if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
+  if (onlyCurrent && (context.states.get(unit.members[0]!.id)?.activeOn.length ?? 0) !== 1) return;
+  context.visiting.add(unit.id);
+  const { cib, nodes, cluster } = context;
+  const colocations = context.colocationsByUnit.get(unit.id) ?? [];
+  for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
+  const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
+  unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
+  let combined: Record<string, number> = { ...memberScores[0]! };
+  for (const colocation of colocations) {
+    if (unit.owners.includes(colocation.withRsc)) continue;
+    // With the Promoted role of a promotable clone: where its promoted instances run.
+    const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : isRole(colocation.withRscRole, "Unpromoted") ? "#Unpromoted" : "");
+    // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
+    if (!context.placedOn.has(primaryKey)) continue;
+    const primaryNodes = context.placedOn.get(primaryKey) ?? [];
+    const score = parseScore(colocation.score);
+    // A mandatory colocation only rules out the other nodes; it adds nothing where the primary runs.
+    const before = { ...combined };
+    for (const node of nodes) {
+      if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
+      else if (primaryNodes.includes(node.name) && score < INFINITY) combined[node.name] = addScores(combined[node.name]!, score);
+    }
+    // An optional (finite) colocation that would leave no node able to take the resource is dropped.
+    if (Math.abs(score) < INFINITY && !nodes.some((node) => usableNode(node) && combined[node.name]! >= 0)) combined = before;
+  }
+  // Each member is colocated with the one before it, so the group's scores (the first
+  // member's, with the group's own colocations) take in every later member's, in order, as a
+  // primary takes in its dependents': a member banned from a node (a location, or
+  // migration-threshold reached there) takes the whole group elsewhere. A member whose scores
+  // would leave the group no node at or above 0 is not merged, nor anything after it: then
+  // the group stays where its first member may run, and that member stops with the rest.
+  for (const scores of memberScores.slice(1)) {
+    const merged: Record<string, number> = {};
+    for (const node of nodes) merged[node.name] = addScores(combined[node.name]!, scores[node.name]!);
+    if (!nodes.some((node) => merged[node.name]! >= 0)) break;
+    combined = merged;
+  }
+  if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
+  if (unit.clone?.promotable) combined = withPromotionPreferences(context, unit, combined);
+  if (unit.clone) {
+    const counts = context.cloneCounts.get(unit.clone.id);
+    for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;
+  }
+  const first = unit.members[0]!;
+  const firstState = context.states.get(first.id);
+  const current = firstState?.activeOn.length === 1 ? firstState.activeOn[0] : undefined;
+  const meta = { ...flattenSets(cib.rscDefaults), ...unit.meta };
+  // A group whose first member is to be stopped cannot run at all.
+  const firstStopped = (metaOf(cib, unit.members[0]!)["target-role"] ?? "").toLowerCase() === "stopped";
+  const unitStopped = unit.orphan === true || firstStopped || context.failureEffects.stoppedUnits.has(unit.id) || cluster.stopAllResources || (meta["target-role"] ?? "").toLowerCase() === "stopped";
+  // Without quorum (stop or freeze policy) nothing may start (reported as blocked), except
+  // resources that require nothing to start (meta requires=nothing).
+  const policy = requiresNothing(cib, unit) ? "ignore" : context.policy === "demote" ? demotePolicyFor(context, unit) : context.policy;
+  let target = unitStopped ? undefined : chooseNode(combined, current ?? firstState?.activeOn[0], context.load, nodes);
+  const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
+  if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
+    context.quorumBlocked.set(unit.id, target);
+    if (unit.clone) {
+      const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
+      context.cloneCounts.set(unit.clone.id, counts);
+      counts.set(target, (counts.get(target) ?? 0) + 1);
+    }
+  }
+  // Without quorum (policy stop) what runs is still assigned its node, but may not start there: it stops.
+  const heldNode = policy === "stop" && !onlyCurrent ? target : undefined;
+  if (heldNode !== undefined) (context.heldForQuorum ??= new Set()).add(unit.id);
+  if (policy === "stop") target = undefined;
+  // A member blocked by its failure (on-fail=block) keeps the unit where it is.
+  // Held like an unmanaged resource: on the first node it was found on (by the status order).
+  const blockedAt = unit.members.map((member) => context.states.get(member.id)?.activeOn ?? []).find((activeOn, index) => activeOn.some((node) => context.failureEffects.blockedMembers.has(`${unit.members[index]!.id}@${node}`)))?.[0];
+  if (blockedAt !== undefined) target = blockedAt;
+  // Running on a node in maintenance: it stays as it is.
+  const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
+  if (onMaintenance !== undefined) target = onMaintenance;
+  if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
+  if (policy === "freeze") target = frozenTarget(context, unit, target);
+  context.placed.set(unit.id, target);
+  context.visiting.delete(unit.id);
+  if (target) {
+    context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
+    for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
+    if (unit.clone) {
+      const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
+      context.cloneCounts.set(unit.clone.id, counts);
+      counts.set(target, (counts.get(target) ?? 0) + 1);
+    }
+  } else for (const owner of placementKeys(unit)) if (!context.placedOn.has(owner)) context.placedOn.set(owner, []);
+  if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
+  // Actions are derived (actions.ts) once every placement, promotion and runnability is known.
+  context.completed.push({ unit, target });
+}
+
+/** The ids a placement is recorded under: the unit, its owners, a clone's base ids and a group's members. */
+export function placementKeys(unit: PlacementUnit): Set<string> {
+  return new Set([unit.id, ...unit.owners, ...(unit.clone?.bases ?? []), ...(unit.clone ? [] : unit.members.map((member) => member.id))]);
+}
+
+/**
+ * Without quorum a resource is still assigned its node; only its start cannot run (one that
+ * runs there stops). Resources colocated with it are therefore placed with it, and their
+ * starts are blocked in turn.
+ */
+export function placeHeldForQuorum(context: PlacementWork, unit: PlacementUnit, heldNode: string | undefined): void {
+  const node = context.quorumBlocked.get(unit.id) ?? heldNode;
+  if (node === undefined) return;
+  context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
+  for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
+}

@@ -1,0 +1,250 @@
+// Pass 7, implied actions: restarts that orders, group membership and definition changes
+// imply for resources that otherwise stay where they run (and reloads), and stops that a
+// blocked resource keeps from happening. Returns the completed action list.
+import { parseScore, flattenSets, type Primitive } from "../cib";
+import { definitionChange, parentInstanceSets } from "./digest";
+import { minimumFirstInstances } from "./runnability";
+import { isFalse, truthy, type Decisions, type PlacementUnit, type Role, type ScheduledAction } from "./types";
+import type { ActionWork } from "./actions";
+
+export function addImpliedActions(decisions: Decisions, actions: ScheduledAction[]): ScheduledAction[] {
+  const work: ActionWork = { ...decisions, actions: actions.map((action) => ({ ...action })) };
+  impliedRestarts(work, decisions.units);
+  blockStopsBehindBlocked(work, decisions.units);
+  blockGroupStopsBehindBlockedStops(work, decisions.units);
+  return work.actions;
+}
+
+/** The members of a unit that a constraint naming `id` reaches (all of them for a group or clone id). */
+export function membersNamed(context: ActionWork, unit: PlacementUnit, id: string): Primitive[] {
+  return unit.members.filter((member) => (context.owners.get(member.id) ?? [member.id]).includes(id));
+}
+
+/** Nodes where a resource's transition starts it (start, move, recover, restart, promote from Stopped). */
+export function startingNodes(actions: ScheduledAction[]): string[] {
+  return actions.flatMap((action) => {
+    if (action.blocked) return [];
+    if (action.action === "start" || action.action === "restart" || (action.action === "promote" && action.from_role === "Stopped")) return action.node ? [action.node] : [];
+    if (action.action === "move" || action.action === "recover") return [action.node ?? action.to!];
+    return [];
+  });
+}
+
+/** Nodes where a resource's transition stops it (stop, move, recover, restart), blocked ones aside. */
+export function stoppingNodes(actions: ScheduledAction[]): string[] {
+  return actions.flatMap((action) => {
+    if (action.blocked) return [];
+    if (action.action === "stop" || action.action === "restart") return action.node ? [action.node] : [];
+    if (action.action === "move" || action.action === "recover") return [action.node ?? action.from!];
+    return [];
+  });
+}
+
+/**
+ * Whether a clone "first" takes, in this transition, the action an order names (start or
+ * promote) on an instance on `node`, the node of the primitive or group ordered after it:
+ * Pacemaker weighs a clone's action for a node-bound "then" by the instances on that node
+ * only, so then's start is required (and it restarts if it runs) only when an instance starts
+ * or is promoted there. An order counting clone-min instances goes through an optional step
+ * and requires nothing.
+ */
+export function cloneActionRequired(context: ActionWork, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>, node: string): boolean {
+  if (minimumFirstInstances(firstUnits, order) > 0) return false;
+  const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
+  const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
+  if (!promote) return startingNodes(actions).includes(node);
+  return actions.some((action) => !action.blocked && (action.node ?? action.to) === node && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
+}
+
+/**
+ * Restarts implied by ordering: a mandatory order makes then's start required whenever
+ * first starts (start, move, recover, restart); a "then" that stays where it runs is
+ * therefore restarted. The same holds inside a group for later members. With interleave
+ * only the instance on the node where first starts; a clone as first restarts nothing else. Applied until nothing changes, so
+ * restarts propagate along chains.
+ */
+export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): void {
+  const byResource = new Map<string, ScheduledAction[]>();
+  for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
+  const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
+    const kind = (order.orderKind ?? "").toLowerCase();
+    if (kind === "serialize") return false;
+    if ((kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0)) && !restartsWithFirst(context, order.then)) return false;
+    return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && ["start", "promote"].includes((order.thenAction ?? order.firstAction ?? "start").toLowerCase());
+  });
+  // A member restarts on its node when it stays there and has no action yet (a role change becomes part of the restart).
+  const restart = (unit: PlacementUnit, member: Primitive, node: string, reason: string): boolean => {
+    const state = context.states.get(member.id);
+    if (!state || state.activeOn.length !== 1 || state.activeOn[0] !== node || context.placed.get(unit.id) !== node || context.blocked.has(unit.id)) return false;
+    const existing = dropReload(context.actions, byResource.get(member.id) ?? []);
+    if (existing.some((action) => action.action !== "promote" && action.action !== "demote")) return false;
+    const roleChange = existing[0];
+    if (roleChange) context.actions.splice(context.actions.indexOf(roleChange), 1);
+    let action: ScheduledAction = { action: "restart", resource: member.id, node, reason };
+    if (unit.clone?.promotable) {
+      const from: Role = (state.promotedOn ?? []).includes(node) ? "Promoted" : "Unpromoted";
+      action = roleChange ? { ...action, from_role: from, to_role: roleChange.to_role as Role } : { ...action, role: from };
+    }
+    context.actions.push(action);
+    byResource.set(member.id, [action]);
+    return true;
+  };
+  // A resource staying where it runs is restarted when its recorded parameters differ from the configuration.
+  const parents = parentInstanceSets(context.cib.resources);
+  const statusByNode = new Map(context.cib.status.map((status) => [status.uname, status]));
+  const attributesByNode = new Map(context.nodes.map((node) => [node.name, node.attributes]));
+  for (const unit of units) {
+    if (unit.orphan) continue;
+    unit.members.forEach((member, index) => {
+      const state = context.states.get(member.id);
+      const node = state?.activeOn.length === 1 ? state.activeOn[0]! : undefined;
+      if (node === undefined || context.placed.get(unit.id) !== node) return;
+      const historyId = state!.historyIds?.[node] ?? member.id;
+      const history = statusByNode.get(node)?.resources.find((entry) => entry.id === historyId);
+      if (!history) return;
+      const base = unit.clone ? unit.clone.bases[index]! : member.id;
+      const change = definitionChange(member, parents.get(base) ?? [], history.operations, attributesByNode.get(node) ?? {});
+      if (change === "restart") restart(unit, member, node, "resource definition change");
+      else if (change === "reload") reload(context, unit, member, node, byResource);
+    });
+  }
+  for (let round = 0, changed = true; changed && round < 50; round++) {
+    changed = false;
+    for (const unit of units) {
+      if (unit.members.length < 2) continue;
+      unit.members.forEach((member, index) => {
+        const stops = startingNodes(byResource.get(member.id) ?? []);
+        for (const later of unit.members.slice(index + 1)) for (const node of stops) if (restart(unit, later, node, `required ${member.id} start`)) changed = true;
+      });
+    }
+    for (const order of orders) {
+      const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+      const stops = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => startingNodes(byResource.get(member.id) ?? [])));
+      if (stops.length === 0) continue;
+      for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+        const node = context.placed.get(unit.id);
+        if (node === undefined) continue;
+        // A clone as first restarts, of another clone, only the interleaved instance on the same node.
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
+        if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource, node)) continue;
+        for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
+      }
+    }
+    if (stopOrderRestarts(context, byResource, restart)) changed = true;
+  }
+}
+
+/**
+ * The deprecated meta attribute restart-type=restart on an order's "then" resource makes an
+ * optional order act like a mandatory one for restarts: when first's action is required, so
+ * is then's.
+ */
+export function restartsWithFirst(context: ActionWork, id: string): boolean {
+  const unit = context.unitsByOwner.get(id)?.[0];
+  if (!unit) return false;
+  // A primitive or group member: its own meta over its group's; a group or clone: the unit's.
+  const member = unit.members.find((entry) => entry.id === id);
+  const meta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...(member ? flattenSets(member.meta) : {}) };
+  return (meta["restart-type"] ?? "").toLowerCase() === "restart";
+}
+
+/**
+ * Orders of stops (first-action and then-action "stop") whose then is required by its first:
+ * a mandatory order, or an optional one whose then has restart-type=restart. When first
+ * stops, then must stop too; a then that stays where it runs is therefore restarted.
+ */
+export function stopOrderRestarts(context: ActionWork, byResource: Map<string, ScheduledAction[]>, restart: (unit: PlacementUnit, member: Primitive, node: string, reason: string) => boolean): boolean {
+  let changed = false;
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || (order.firstAction ?? "").toLowerCase() !== "stop" || (order.thenAction ?? order.firstAction ?? "").toLowerCase() !== "stop") continue;
+    const kind = (order.orderKind ?? "").toLowerCase();
+    const optional = kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0);
+    if (kind === "serialize" || (optional && !restartsWithFirst(context, order.then))) continue;
+    const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+    if (firstUnits[0]?.clone !== undefined) continue;
+    const stops = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => stoppingNodes(byResource.get(member.id) ?? [])));
+    if (stops.length === 0) continue;
+    for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+      const node = context.placed.get(unit.id);
+      if (node === undefined) continue;
+      for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} stop`)) changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * Only reloadable parameters changed on a resource that stays where it runs: the agent
+ * applies them in place (a reload), which restarts nothing ordered after it. A resource with
+ * any other action (moving, recovering, stopping) takes its new parameters with its start.
+ */
+export function reload(context: ActionWork, unit: PlacementUnit, member: Primitive, node: string, byResource: Map<string, ScheduledAction[]>): void {
+  if ((byResource.get(member.id) ?? []).length > 0 || context.blocked.has(unit.id)) return;
+  const memberMeta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+  if (context.cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true") return;
+  const state = context.states.get(member.id);
+  let action: ScheduledAction = { action: "reload", resource: member.id, node, reason: "resource definition change" };
+  if (unit.clone?.promotable) action = { ...action, role: (state?.promotedOn ?? []).includes(node) ? "Promoted" : "Unpromoted" };
+  context.actions.push(action);
+  byResource.set(member.id, [action]);
+}
+
+/** A restart applies new parameters too: a pending reload of the same resource is dropped. Returns the other actions. */
+export function dropReload(actions: ScheduledAction[], existing: ScheduledAction[]): ScheduledAction[] {
+  for (const action of existing) if (action.action === "reload") actions.splice(actions.indexOf(action), 1);
+  return existing.filter((action) => action.action !== "reload");
+}
+
+/**
+ * A symmetrical mandatory order stops then before first. When then is blocked where it runs
+ * (its failure has on-fail=block), first cannot stop there either: that stop is blocked.
+ */
+export function blockStopsBehindBlocked(context: ActionWork, units: PlacementUnit[]): void {
+  if (context.failureEffects.blockedMembers.size === 0) return;
+  // Inside a group, later members stop before earlier ones: a blocked later member blocks earlier stops.
+  for (const unit of units) unit.members.forEach((member, index) => {
+    for (const node of context.states.get(member.id)?.activeOn ?? []) {
+      if (!context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) continue;
+      const earlier = new Set(unit.members.slice(0, index).map((entry) => entry.id));
+      for (const action of context.actions) if (action.action === "stop" && action.node === node && earlier.has(action.resource ?? "")) { action.blocked = true; action.reason = `unrunnable ${member.id} stop`; }
+    }
+  });
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase())) continue;
+    // Which side must stop first: "then" for start->start orders (when symmetrical), "first" for stop->stop orders.
+    const stopOrder = (order.firstAction ?? "").toLowerCase() === "stop" && (order.thenAction ?? "stop").toLowerCase() === "stop";
+    if (!stopOrder && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+    const earlier = stopOrder ? order.first : order.then;
+    const later = stopOrder ? order.then : order.first;
+    const blockedNodes = (context.unitsByOwner.get(earlier) ?? []).flatMap((unit) => membersNamed(context, unit, earlier))
+      .flatMap((member) => (context.states.get(member.id)?.activeOn ?? []).filter((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
+    if (blockedNodes.length === 0) continue;
+    const firstIds = new Set((context.unitsByOwner.get(later) ?? []).flatMap((unit) => membersNamed(context, unit, later).map((member) => member.id)));
+    for (const action of context.actions) {
+      if (action.action === "stop" && action.resource !== undefined && firstIds.has(action.resource) && blockedNodes.includes(action.node!)) {
+        action.blocked = true;
+        action.reason = `${earlier} cannot stop first`;
+      }
+    }
+  }
+}
+
+/**
+ * A group stops its later members before its earlier ones. When a later member's stop is
+ * needed but blocked (it runs on a node where nothing can be done), the earlier members'
+ * stops, on any node, wait for it forever: they are blocked too.
+ */
+export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: PlacementUnit[]): void {
+  const stopsOf = new Map<string, ScheduledAction[]>();
+  for (const action of context.actions) if (action.action === "stop" && action.resource !== undefined) stopsOf.set(action.resource, [...(stopsOf.get(action.resource) ?? []), action]);
+  for (const unit of units) {
+    if (unit.members.length < 2) continue;
+    for (let index = unit.members.length - 1; index > 0; index--) {
+      const later = unit.members[index]!;
+      if (!(stopsOf.get(later.id) ?? []).some((action) => action.blocked)) continue;
+      for (const earlier of unit.members.slice(0, index)) for (const action of stopsOf.get(earlier.id) ?? []) if (!action.blocked) { action.blocked = true; action.reason = `unrunnable ${later.id} stop`; }
+      break;
+    }
+  }
+}

@@ -1,0 +1,166 @@
+// Roles and promotion (part of pass 4): the order a promotable clone's instances are
+// assigned in, the promotion preferences that steer their placement, and which instances
+// are promoted (promoted-max, promoted-node-max, promotion scores from node attributes,
+// role location rules and colocations with the Promoted role).
+import { flattenSets, parseScore } from "../cib";
+import { ruleMatches } from "./rules";
+import { scoresFor } from "./scores";
+import { addScores, INFINITY, isRole, type NodeState, type PlacementUnit } from "./types";
+import type { PlacementWork } from "./placement";
+
+/**
+ * The order a clone's instances are assigned in: by instance number, except that a promotable
+ * clone's instances go by their priority first, which is the highest promotion score (node
+ * attribute) that counts for the instance on a node able to run it. A score counts where the
+ * instance runs; where no instance runs and it has history; everywhere when it has neither run
+ * nor history anywhere; else where it has history. So an unknown instance can outrank one
+ * whose history (probes, say) was all elsewhere.
+ */
+export function assignmentOrder(context: PlacementWork, instances: PlacementUnit[]): PlacementUnit[] {
+  const clone = instances[0]?.clone;
+  if (!clone?.promotable) return instances;
+  const usable = context.nodes.filter(canHostInstances);
+  const priority = (unit: PlacementUnit) => {
+    let best = 0;
+    for (const node of usable) best = Math.max(best, instancePromotionScore(context, unit, node, instances) ?? 0);
+    return best;
+  };
+  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit) }));
+  ranked.sort((left, right) => right.priority - left.priority || left.position - right.position);
+  return ranked.map((entry) => entry.unit);
+}
+
+export function canHostInstances(node: NodeState): boolean {
+  return node.online && !node.standby && !node.unclean && !node.shuttingDown && node.maintenance !== true;
+}
+
+/**
+ * The promotion score (node attribute) of a promotable instance on a node, where it counts:
+ * where the instance runs; for an anonymous clone, where no instance runs and it has history;
+ * everywhere when it has neither run nor history anywhere; else where it has history.
+ * Undefined where it does not count or no attribute is set. Groups sum their members'.
+ */
+export function instancePromotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState, instances: PlacementUnit[]): number | undefined {
+  const clone = unit.clone!;
+  let total: number | undefined;
+  unit.members.forEach((member, index) => {
+    const state = context.states.get(member.id);
+    const active = state?.activeOn ?? [];
+    const known = state?.knownOn ?? [];
+    const activeHere = () => instances.some((other) => other.members.some((entry) => (context.states.get(entry.id)?.activeOn ?? []).includes(node.name)));
+    const counts = active.includes(node.name) || (clone.anonymous && known.includes(node.name) && !activeHere())
+      || (active.length === 0 && known.length === 0) || known.includes(node.name);
+    if (!counts) return;
+    const historyId = state?.historyIds?.[node.name];
+    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${member.id}`] ?? node.attributes[`master-${clone.bases[index]!}`];
+    if (value !== undefined) total = addScores(total ?? 0, parseScore(value));
+  });
+  return total;
+}
+
+/** A promotable instance prefers, for placement, the nodes where its promotion score is positive. */
+export function withPromotionPreferences(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  const instances = context.unitsByOwner.get(unit.clone!.id)?.filter((other) => other.clone?.id === unit.clone!.id) ?? [unit];
+  const result = { ...combined };
+  for (const node of context.nodes) {
+    if (!canHostInstances(node) || result[node.name]! < 0) continue;
+    const score = instancePromotionScore(context, unit, node, instances) ?? 0;
+    if (score > 0) result[node.name] = addScores(result[node.name]!, score);
+  }
+  return result;
+}
+
+/**
+ * Promotion score of an instance on a node: the node's master-<resource> attribute (-1 when
+ * it has none), plus location constraints and rules for the Promoted role, plus colocations of
+ * the clone's Promoted role with placed resources.
+ */
+export function promotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState): number {
+  let score: number | undefined;
+  unit.members.forEach((member, index) => {
+    const base = unit.clone!.bases[index]!;
+    // An anonymous instance's score may carry the number its history has on that node.
+    const historyId = context.states.get(member.id)?.historyIds?.[node.name];
+    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${base}`] ?? node.attributes[`master-${member.id}`];
+    if (value !== undefined) score = addScores(score ?? 0, parseScore(value));
+  });
+  let total = score ?? -1;
+  const owners = new Set([unit.id, ...unit.owners, ...unit.clone!.bases]);
+  for (const constraint of context.cib.constraints) {
+    if (constraint.kind === "location" && owners.has(constraint.rsc)) {
+      if (constraint.node !== undefined) { if (constraint.node === node.name && isRole(constraint.role, "Promoted")) total = addScores(total, parseScore(constraint.score)); continue; }
+      for (const rule of constraint.rules) {
+        if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes)) continue;
+        total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
+      }
+    } else if (constraint.kind === "colocation" && owners.has(constraint.withRsc) && !owners.has(constraint.rsc) && isRole(constraint.withRscRole, "Promoted") && parseScore(constraint.score) > 0) {
+      // A resource that must run with the Promoted role pulls promotion toward the nodes it prefers.
+      const factor = parseScore(constraint.score) / INFINITY;
+      for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
+        if (dependent.clone) continue;
+        const member = dependent.members[0]!;
+        const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
+        total = withDependentWeight(total, scores[node.name]!, factor);
+      }
+    } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
+      const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
+      const primaryNodes = context.placedOn.get(constraint.withRsc + withRole) ?? [];
+      const value = parseScore(constraint.score);
+      if (primaryNodes.includes(node.name)) total = addScores(total, value);
+      else if (value >= INFINITY) total = -INFINITY;
+    }
+  }
+  return total;
+}
+
+/**
+ * A dependent's score on a node, scaled by the colocation's factor (rounded, and never rounded
+ * away to 0), added to a promotion score the way Pacemaker merges optional preferences: it may
+ * not turn a score of 0 negative, and a positive score it would turn negative drops to 1.
+ */
+export function withDependentWeight(total: number, weight: number, factor: number): number {
+  const scaled = weight * factor;
+  let rounded = scaled < 0 ? Math.ceil(scaled - 0.5) : Math.floor(scaled + 0.5);
+  if (rounded === 0 && weight !== 0) rounded = factor > 0 ? 1 : -1;
+  const next = addScores(total, Math.max(-INFINITY, Math.min(INFINITY, rounded)));
+  if (next < 0 && total > 0) return 1;
+  if (next < 0 && total === 0) return total;
+  return next;
+}
+
+/**
+ * Where a promotable clone's instances run in the Unpromoted role after promotion is chosen:
+ * what a colocation with its Unpromoted role follows.
+ */
+export function recordUnpromotedNodes(context: PlacementWork, cloneId: string, instances: PlacementUnit[]): void {
+  const nodes = instances.filter((unit) => !context.promoted.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Unpromoted`, nodes);
+}
+
+/** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
+export function choosePromoted(context: PlacementWork, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
+  const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
+  // no-quorum-policy=demote without quorum: nothing is promoted (what is promoted is demoted).
+  const max = isRole(meta["target-role"], "Unpromoted") || context.policy === "demote" ? 0 : limits.max;
+  const candidates = instances.flatMap((unit) => {
+    // An instance that would start but for quorum is still ranked: its start is reported (blocked) as a promote.
+    const target = context.placed.get(unit.id) ?? context.quorumBlocked.get(unit.id);
+    const node = target === undefined ? undefined : context.nodes.find((entry) => entry.name === target);
+    if (!node) return [];
+    const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node), promotedNow }];
+  });
+  candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || left.unit.clone!.instance - right.unit.clone!.instance);
+  const perNode = new Map<string, number>();
+  const promotedNodes: string[] = [];
+  for (const candidate of candidates) {
+    if (promotedNodes.length >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
+    // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted already.
+    if (context.policy === "freeze" && !candidate.promotedNow) continue;
+    perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
+    promotedNodes.push(candidate.node);
+    context.promoted.add(candidate.unit.id);
+  }
+  for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
+  recordUnpromotedNodes(context, cloneId, instances);
+}

@@ -1,0 +1,119 @@
+// Pass 5, runnability: a unit placed on a node may still be unable to start there — its
+// state cannot be probed on a pending node, or a mandatory order or colocation ties it to
+// something that cannot run. Returns which units are blocked (and which promotions an order
+// forbids); placement is not changed.
+import { parseScore } from "../cib";
+import { INFINITY, isFalse, isRole, truthy, type History, type Model, type Placement, type PlacementUnit, type Runnability } from "./types";
+
+type RunnabilityWork = Model & History & Omit<Placement, "promoted"> & { blocked: Set<string>; orderBlocked: Set<string>; promoted: Set<string> };
+
+export function checkRunnability(model: Model, history: History, placement: Placement): Runnability {
+  const work: RunnabilityWork = { ...model, ...history, ...placement, blocked: new Set(), orderBlocked: new Set(), promoted: new Set(placement.promoted) };
+  blockUnprobeableStarts(work, history.units);
+  applyMandatoryOrders(work);
+  return { blocked: work.blocked, orderBlocked: work.orderBlocked, promoted: work.promoted };
+}
+
+/**
+ * Before a resource starts anywhere, its state must be known on every node in the
+ * membership (a probe runs where it has no history). On a pending node (in the membership,
+ * not joined yet) no probe can run, so a resource that runs nowhere and was never seen there
+ * cannot start: its start is blocked (and so is whatever needs it). A resource already running
+ * keeps running. Clone instances are left to their clone.
+ */
+export function blockUnprobeableStarts(context: RunnabilityWork, units: PlacementUnit[]): void {
+  const pending = context.nodes.filter((node) => node.pending && !node.unclean);
+  if (pending.length === 0) return;
+  const known = new Map(context.cib.status.map((status) => [status.uname, new Set(status.resources.filter((entry) => entry.operations.some((record) => record.opStatus !== -1)).map((entry) => entry.id))]));
+  for (const unit of units) {
+    if (unit.clone || unit.orphan || context.placed.get(unit.id) === undefined) continue;
+    const first = unit.members[0]!;
+    if ((context.states.get(first.id)?.activeOn.length ?? 0) > 0) continue;
+    if (pending.some((node) => !(known.get(node.name)?.has(first.id) ?? false))) context.blocked.add(unit.id);
+  }
+}
+
+/**
+ * Mandatory orders (kind Mandatory, or a score other than 0): "then" may start only when
+ * "first" will run. Where first has no node after placement, then's placed units are blocked
+ * (they stop if running, and their start is reported as blocked), which may block further
+ * orders in turn. With interleave between two clones, an instance of then needs an instance
+ * of first on its own node.
+ */
+export function applyMandatoryOrders(context: RunnabilityWork): void {
+  const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
+    const kind = (order.orderKind ?? "").toLowerCase();
+    if (kind === "optional" || kind === "serialize") return false;
+    if (kind === "" && order.score !== undefined && parseScore(order.score) <= 0) return false;
+    const firstAction = (order.firstAction ?? "start").toLowerCase();
+    const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
+    return (firstAction === "start" || firstAction === "promote") && (thenAction === "start" || thenAction === "promote");
+  });
+  const runningNodes = (id: string, role: string): string[] => {
+    if (role === "promote") return context.placedOn.get(`${id}#Promoted`) ?? [];
+    // A unit held by a blocking failure cannot start either, so it does not satisfy an order.
+    const failureHeld = (unit: PlacementUnit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn ?? []).some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
+    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id) && !failureHeld(unit)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  };
+  for (let round = 0, changed = true; changed && round < 100; round++) {
+    changed = false;
+    for (const order of orders) {
+      const firstUnits = context.unitsByOwner.get(order.first) ?? [];
+      const firstNodes = runningNodes(order.first, (order.firstAction ?? "start").toLowerCase());
+      const cloneMin = minimumFirstInstances(firstUnits, order);
+      const runnable = firstNodes.length > 0 && firstNodes.length >= cloneMin;
+      const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
+      for (const unit of context.unitsByOwner.get(order.then) ?? []) {
+        const target = context.placed.get(unit.id);
+        if (target === undefined || context.blocked.has(unit.id)) continue;
+        // Ordering only the promote: an unrunnable first keeps the instance from being promoted, it may still run.
+        if (thenAction === "promote") {
+          if (!runnable && context.promoted.delete(unit.id)) changed = true;
+          continue;
+        }
+        // A minimum of first instances (clone-min) is counted over the whole clone: interleave does not apply then.
+        const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && cloneMin === 0;
+        if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
+        // With symmetrical=false a then that already runs keeps running; only its start is blocked.
+        const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
+        if (running && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+        context.blocked.add(unit.id);
+        // An instance with no first instance assigned to its node (interleave) is left unassigned; otherwise
+        // orders do not change placement: the instance keeps its node and its start is listed, blocked.
+        if (unit.clone && (!interleaved || assignedInstanceNodes(context, firstUnits).includes(target))) context.orderBlocked.add(unit.id);
+        changed = true;
+      }
+    }
+    // A mandatory colocation with something that ends up unable to run blocks the dependent too.
+    for (const [unitId, colocations] of context.colocationsByUnit) {
+      const target = context.placed.get(unitId);
+      if (target === undefined || context.blocked.has(unitId)) continue;
+      for (const colocation of colocations) {
+        if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted") || isRole(colocation.withRscRole, "Unpromoted")) continue;
+        const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
+        if (primaries.some((unit) => unit.id === unitId)) continue;
+        if (runningNodes(colocation.withRsc, "start").includes(target)) continue;
+        context.blocked.add(unitId);
+        changed = true;
+        break;
+      }
+    }
+  }
+}
+
+/** Nodes a clone's instances are assigned to, whether or not they can start there (an order may block that). */
+export function assignedInstanceNodes(context: RunnabilityWork, units: PlacementUnit[]): string[] {
+  return units.filter((unit) => !context.blocked.has(unit.id) || context.orderBlocked.has(unit.id)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+}
+
+/**
+ * How many instances of a clone "first" an order needs before "then" may start: the clone's
+ * clone-min, or 1 for an order with require-all=false (its older spelling); 0 when first is not
+ * a clone or sets neither, and the order is then per instance where interleave asks for it.
+ */
+export function minimumFirstInstances(firstUnits: PlacementUnit[], order: { extra: Record<string, string> }): number {
+  const first = firstUnits[0];
+  if (!first?.clone) return 0;
+  if (first.meta["clone-min"] !== undefined) return Math.max(0, parseScore(first.meta["clone-min"]));
+  return isFalse(order.extra["require-all"]) ? 1 : 0;
+}

@@ -1,0 +1,120 @@
+// Pass 3, scores and rules: the allocation score of a primitive on every node, from
+// symmetric-cluster, location constraints (node or rules), stickiness, fail counts against
+// migration-threshold (with failure-timeout), hard-error bans and node availability.
+import { flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
+import { ruleMatches } from "./rules";
+import { addScores, baseId, INFINITY, type NodeState, type ResourceState, type ScoreIndex } from "./types";
+
+export function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
+  return { ...flattenSets(cib.rscDefaults), ...flattenSets(primitive.meta) };
+}
+
+
+export function buildScoreIndex(cib: Cib): ScoreIndex {
+  const locations = new Map<string, LocationConstraint[]>();
+  for (const constraint of cib.constraints) if (constraint.kind === "location") {
+    const list = locations.get(constraint.rsc);
+    if (list) list.push(constraint); else locations.set(constraint.rsc, [constraint]);
+  }
+  const transient = new Map<string, Record<string, string>>();
+  for (const status of cib.status) if (!transient.has(status.uname)) transient.set(status.uname, failureAttributesOfVersion(cib, flattenSets(status.transient)));
+  const colocationsByPrimary = new Map<string, ColocationConstraint[]>();
+  for (const constraint of cib.constraints) if (constraint.kind === "colocation") {
+    const list = colocationsByPrimary.get(constraint.withRsc);
+    if (list) list.push(constraint); else colocationsByPrimary.set(constraint.withRsc, [constraint]);
+  }
+  return { locations, transient, colocationsByPrimary };
+}
+
+/**
+ * Fail counts are named per operation ("fail-count-rsc#start_0") since feature set 3.0.13 and
+ * per resource before that. A CIB that states its feature set counts only the names of its
+ * era, as Pacemaker does; one that states none (edgeha's own) counts both.
+ */
+export function failureAttributesOfVersion(cib: Cib, attributes: Record<string, string>): Record<string, string> {
+  const version = cib.attributes.crm_feature_set;
+  if (version === undefined) return attributes;
+  const parts = version.split(".").map(Number);
+  const legacy = (parts[0] ?? 0) * 1e6 + (parts[1] ?? 0) * 1e3 + (parts[2] ?? 0) < 3_000_013;
+  const filtered: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (/^(fail-count|last-failure)-/.test(name) && name.includes("#") === legacy) continue;
+    filtered[name] = value;
+  }
+  return filtered;
+}
+
+export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, nodes: NodeState[], state: ResourceState | undefined, symmetric: boolean, nowSeconds: number, index: ScoreIndex, inherited: Record<string, string>, cloned = false, anonymousClone = false): Record<string, number> {
+  // Meta attributes of a group or clone reach its members; the member's own win.
+  const meta = { ...flattenSets(cib.rscDefaults), ...inherited, ...flattenSets(primitive.meta) };
+  // Clone instances are sticky by 1 unless resource-stickiness is set.
+  if (cloned && meta["resource-stickiness"] === undefined && meta["default-resource-stickiness"] === undefined) meta["resource-stickiness"] = "1";
+  const failureTimeoutSeconds = failureTimeoutOf(meta);
+  const stickiness = parseScore(meta["resource-stickiness"] ?? meta["default-resource-stickiness"]);
+  const threshold = meta["migration-threshold"] === undefined ? INFINITY : parseScore(meta["migration-threshold"]);
+  const scores: Record<string, number> = {};
+  for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
+  const preferences: Record<string, number> = {};
+  const locations = [...new Set(ownerIds)].flatMap((owner) => index.locations.get(owner) ?? []);
+  for (const constraint of locations) {
+    if ((constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
+    if (constraint.node !== undefined) {
+      if (constraint.node in scores) preferences[constraint.node] = addScores(preferences[constraint.node] ?? 0, parseScore(constraint.score));
+      continue;
+    }
+    for (const rule of constraint.rules) {
+      // Rules for the Promoted role weigh in promotion, not placement.
+      if (rule.role !== undefined && !/^(started|unpromoted|slave)$/i.test(rule.role)) continue;
+      for (const node of nodes) {
+        if (!ruleMatches(rule, node.attributes)) continue;
+        const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
+        preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
+      }
+    }
+  }
+  for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
+  for (const node of nodes) {
+    if (!node.online || node.standby || node.unclean || node.shuttingDown || node.maintenance) scores[node.name] = -INFINITY;
+    if (state?.activeOn.length === 1 && state.activeOn[0] === node.name) scores[node.name] = addScores(scores[node.name]!, stickiness);
+    const transient = index.transient.get(node.name) ?? {};
+    // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
+    const base = baseId(primitive.id);
+    const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
+    const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
+    const failCount = expired ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
+    if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
+    if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
+    // A failed start bans the node only through its fail count, which the node sets to INFINITY when
+    // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
+  }
+  return scores;
+}
+
+export function failureTimeoutOf(meta: Record<string, string>): number {
+  const text = meta["failure-timeout"];
+  if (text === undefined) return 0;
+  try { return Math.floor(parseDurationMs(text, "failure-timeout") / 1000); } catch { return 0; }
+}
+
+/**
+ * An anonymous clone's instances are interchangeable: its fail count on a node sums the
+ * counts recorded under the base name and under every instance number ("rsc:N").
+ */
+export function anonymousFailCount(attributes: Record<string, string>, base: string): number {
+  let total = 0;
+  const prefix = `fail-count-${base}`;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    if (/^(:\d+)?(#.*)?$/.test(rest)) total = addScores(total, parseScore(value));
+  }
+  return total;
+}
+
+export function failCountOf(attributes: Record<string, string>, resource: string): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === `fail-count-${resource}` || name.startsWith(`fail-count-${resource}#`)) total = addScores(total, parseScore(value));
+  }
+  return total;
+}
