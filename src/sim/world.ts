@@ -1,20 +1,13 @@
-// The simulated world: N nodes running the real frame codec, membership and quorum cores
-// over a simulated network and clock. Faults come from the seed; invariants are checked
-// after every step; a liveness phase follows once every fault is healed.
-import { FrameCodec } from "../transport";
-import { decodeHeartbeat, encodeHeartbeat, initialMembership, probeTiming, stepMembership, type Heartbeat, type MembershipState } from "../membership";
-import {
-  arbiterRequest, holdsVote, initialArbiter, initialArbiterClient, initialQuorum, replyReceived, requestDue, requestSent,
-  quorumReport, savedVoters, stepQuorum, summarize, twoNodeActive, type ArbiterClientState, type SavedVoters, type ArbiterState, type QuorumInput, type QuorumState, type QuorumSummary,
-} from "../quorum";
+// The simulated world: N nodes running the node's protocol stack (src/stack: the real frame
+// codec, membership, quorum and arbiter client, as the agent runs them) over a simulated
+// network, clock and disk. Faults come from the seed; invariants are checked after every step;
+// a liveness phase follows once every fault is healed.
+import { twoNodeActive } from "../quorum";
+import { ArbiterResponder, MembershipStack, QUORUM_RULES, type MembershipStackEffect, type PersistedMembership, type QuorumRules } from "../stack";
 import { Random } from "./random";
 import { scenarioFor, type Scenario } from "./scenario";
 
-export interface QuorumRules {
-  step(state: QuorumState, input: QuorumInput): QuorumState;
-  summarize(state: QuorumState): QuorumSummary;
-}
-const REAL_RULES: QuorumRules = { step: stepQuorum, summarize };
+export type { QuorumRules };
 
 interface SimNode {
   id: number;
@@ -22,23 +15,15 @@ interface SimNode {
   restarts: number;
   /** A stalled node (its event loop blocked) handles nothing until then; packets wait for it. */
   stalledUntilMs: number;
-  stalledSinceMs: number | undefined;
   held: Packet[];
-  codec: FrameCodec;
-  sequence: number;
-  membership: MembershipState;
-  quorum: QuorumState;
-  arbiter: ArbiterClientState;
-  /** Ring id last installed, kept across restarts as the agent keeps it in its state dir. */
-  lastRingId: number;
-  /** last_man_standing voter set, kept across restarts the same way. */
-  saved: SavedVoters | undefined;
+  stack: MembershipStack;
+  /** When the node's runner next wakes its stack (on its own clock). */
+  wakeAtMs: number;
+  /** The membership state file, kept across restarts as the agent keeps it in its state dir. */
+  saved: PersistedMembership;
 }
 
-type Packet =
-  | { kind: "frame"; to: number; bytes: Buffer }
-  | { kind: "vote-request"; from: number; members: number[]; ringId: number; sentAtMs: number }
-  | { kind: "vote-reply"; to: number; granted: boolean; members: number[]; ringId: number; leaseMs: number; sentAtMs: number };
+interface Packet { to: number | "arbiter"; from: number; link: number; bytes: Buffer }
 
 interface InFlight { atMs: number; order: number; packet: Packet }
 
@@ -61,7 +46,7 @@ export class World {
   private readonly random: Random;
   private readonly rules: QuorumRules;
   private readonly nodes: SimNode[];
-  private arbiter: ArbiterState;
+  private readonly arbiter: ArbiterResponder;
   private arbiterUp = true;
   private queue: InFlight[] = [];
   private order = 0;
@@ -73,34 +58,33 @@ export class World {
   private frames = 0;
   private violation: Violation | undefined;
 
-  constructor(scenario: Scenario, rules: QuorumRules = REAL_RULES) {
+  constructor(scenario: Scenario, rules: QuorumRules = QUORUM_RULES) {
     this.scenario = scenario;
     this.random = new Random(scenario.seed * 7919 + 1);
     this.rules = rules;
     this.cuts = Array.from({ length: scenario.links }, () => new Set<string>());
     this.linkDown = Array.from({ length: scenario.links }, () => false);
-    this.arbiter = initialArbiter({ leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" });
-    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, 0, undefined));
+    this.arbiter = new ArbiterResponder({ clusterName: "sim", authkey: AUTHKEY, settings: { leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" }, incarnation: 1, knownSenders: scenario.nodeIds });
+    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, { ringId: 0 }));
   }
 
   private localMs(id: number): number {
     return Math.floor(this.nowMs * this.scenario.clockRates[id - 1]!);
   }
 
-  private boot(id: number, restarts: number, lastRingId: number, saved: SavedVoters | undefined): SimNode {
+  private boot(id: number, restarts: number, saved: PersistedMembership): SimNode {
     const { scenario } = this;
-    const settings = { nodeIds: scenario.nodeIds, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000, ...probeTiming(scenario.heartbeatMs) };
-    return {
-      id, up: true, restarts, sequence: 0, lastRingId, saved, stalledUntilMs: 0, stalledSinceMs: undefined, held: [],
-      codec: new FrameCodec({ clusterName: "sim", authkey: AUTHKEY, knownSenders: scenario.nodeIds, localId: id }),
-      membership: initialMembership(settings, id, restarts + 1, this.localMs(id), lastRingId),
-      quorum: initialQuorum(scenario.quorum, saved),
-      arbiter: initialArbiterClient(250),
-    };
+    const stack = new MembershipStack({
+      clusterName: "sim", authkey: AUTHKEY, localId: id, nodes: scenario.nodeIds.map((node) => ({ id: node, links: scenario.links })), localLinks: scenario.links,
+      incarnation: restarts + 1, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000,
+      quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved, quorumRules: this.rules,
+    }, this.localMs(id));
+    return { id, up: true, restarts, stalledUntilMs: 0, held: [], stack, wakeAtMs: this.localMs(id), saved };
   }
 
-  private send(packet: Packet, link: number, from: number | "arbiter", to: number | "arbiter"): void {
-    if (link >= 0 && (this.linkDown[link] || this.cuts[link]!.has(`${from}>${to}`))) return;
+  private send(packet: Packet): void {
+    const { from, to, link } = packet;
+    if (to !== "arbiter" && (this.linkDown[link] || this.cuts[link]!.has(`${from}>${to}`))) return;
     if (this.random.chance(this.loss)) return;
     const copies = this.random.chance(this.scenario.duplicateProbability) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
@@ -109,39 +93,40 @@ export class World {
     }
   }
 
-  private broadcast(node: SimNode, heartbeat: Heartbeat): void {
-    const report = quorumReport(node.quorum, heartbeat.proposal === null);
-    this.stepQuorum(node, { kind: "report", from: node.id, report });
-    const body = encodeHeartbeat(heartbeat, report);
-    for (const peer of this.scenario.nodeIds) {
-      if (peer === node.id) continue;
-      for (let link = 0; link < this.scenario.links; link++) {
-        const bytes = node.codec.encode({ senderId: node.id, incarnation: node.restarts + 1, sequence: ++node.sequence, kind: "heartbeat", body });
-        this.frames++;
-        this.send({ kind: "frame", to: peer, bytes }, link, node.id, peer);
-      }
-    }
-  }
-
-  private feed(node: SimNode, input: Parameters<typeof stepMembership>[1]): void {
-    const { state, effects } = stepMembership(node.membership, input);
-    node.membership = state;
+  private perform(node: SimNode, effects: MembershipStackEffect[]): void {
     for (const effect of effects) {
-      if (effect.kind === "broadcast") this.broadcast(node, effect.heartbeat);
-      else {
-        if (effect.view.ringId <= node.lastRingId) this.fail(`node ${node.id}: ring id went from ${node.lastRingId} back to ${effect.view.ringId}`);
-        node.lastRingId = effect.view.ringId;
-        this.stepQuorum(node, { kind: "view", members: effect.view.members, ringId: effect.view.ringId, nowMs: this.localMs(node.id) });
+      switch (effect.kind) {
+        case "transmit":
+          if (effect.frame === "heartbeat") this.frames++;
+          this.send({ from: node.id, to: effect.to, link: effect.link, bytes: effect.bytes });
+          break;
+        case "persist": {
+          const before = node.saved;
+          if (effect.state.ringId < before.ringId) this.fail(`node ${node.id}: ring id went from ${before.ringId} back to ${effect.state.ringId}`);
+          const epochBefore = before.voters?.voters.epoch ?? 0;
+          const epochAfter = effect.state.voters?.voters.epoch ?? 0;
+          if (epochAfter < epochBefore) this.fail(`node ${node.id}: last_man_standing voter epoch went from ${epochBefore} back to ${epochAfter}`);
+          node.saved = effect.state;
+          break;
+        }
+        case "view":
+          if (effect.view.ringId > node.saved.ringId) this.fail(`node ${node.id}: view ${effect.view.ringId} shown before it was stored`);
+          break;
+        case "quorum": case "message": case "log":
+          break;
+        default: {
+          const unknown: never = effect;
+          return unknown;
+        }
       }
     }
   }
 
   private deliver(packet: Packet): void {
-    if (packet.kind === "vote-request") {
+    if (packet.to === "arbiter") {
       if (!this.arbiterUp) return;
-      const result = arbiterRequest(this.arbiter, { nodeId: packet.from, members: packet.members, ringId: packet.ringId, priority: 0 }, this.nowMs);
-      this.arbiter = result.state;
-      this.send({ kind: "vote-reply", to: packet.from, ...result.reply, sentAtMs: packet.sentAtMs }, -1, "arbiter", packet.from);
+      const answer = this.arbiter.receive(packet.bytes, this.nowMs);
+      if (answer !== undefined) this.send({ from: 0, to: packet.from, link: packet.link, bytes: answer.reply });
       return;
     }
     const node = this.nodes[packet.to - 1]!;
@@ -150,38 +135,14 @@ export class World {
       if (node.held.length < 10_000) node.held.push(packet);
       return;
     }
-    if (packet.kind === "vote-reply") {
-      node.arbiter = replyReceived(node.arbiter, packet);
-      return;
-    }
-    const decoded = node.codec.decode(packet.bytes);
-    if (!decoded.ok) return;
-    const body = decodeHeartbeat(decoded.frame.body);
-    if (!body.ok) return this.fail(`node ${node.id}: an authenticated heartbeat did not decode (${body.reason})`);
-    if (body.report !== undefined) this.stepQuorum(node, { kind: "report", from: decoded.frame.senderId, report: body.report });
-    this.feed(node, { kind: "heartbeat", from: decoded.frame.senderId, heartbeat: body.heartbeat, nowMs: this.localMs(node.id) });
+    this.perform(node, node.stack.receive(packet.link, packet.bytes, this.localMs(node.id)));
   }
 
   private tickNode(node: SimNode): void {
     const nowMs = this.localMs(node.id);
-    this.feed(node, { kind: "tick", nowMs });
-    if (this.scenario.quorum.arbiter) {
-      const view = node.membership.view;
-      if (requestDue(node.arbiter, nowMs)) {
-        node.arbiter = requestSent(node.arbiter, nowMs);
-        this.send({ kind: "vote-request", from: node.id, members: view.members, ringId: view.ringId, sentAtMs: nowMs }, -1, node.id, "arbiter");
-      }
-      const vote = holdsVote(node.arbiter, view.members, view.ringId, nowMs);
-      if (vote !== node.quorum.arbiterVote) this.stepQuorum(node, { kind: "arbiter", granted: vote });
-    }
-    this.stepQuorum(node, { kind: "tick", nowMs });
-  }
-
-  private stepQuorum(node: SimNode, input: QuorumInput): void {
-    const before = node.quorum.voters.epoch;
-    node.quorum = this.rules.step(node.quorum, input);
-    if (node.quorum.voters.epoch < before) this.fail(`node ${node.id}: last_man_standing voter epoch went from ${before} back to ${node.quorum.voters.epoch}`);
-    node.saved = savedVoters(node.quorum);
+    if (nowMs < node.wakeAtMs) return;
+    this.perform(node, node.stack.tick(nowMs));
+    node.wakeAtMs = node.stack.nextWakeMs(nowMs) + 1;
   }
 
   /** One step of STEP_MS: deliver what is due, tick every live node, check the invariants. */
@@ -192,7 +153,8 @@ export class World {
     for (const item of due) this.deliver(item.packet);
     for (const node of this.nodes) {
       if (!node.up || this.nowMs < node.stalledUntilMs) continue;
-      if (node.stalledSinceMs !== undefined) this.resume(node);
+      // A node that was stalled reads what queued up meanwhile (its stack notices the pause).
+      for (const packet of node.held.splice(0)) this.deliver(packet);
       this.tickNode(node);
     }
     this.checkSafety();
@@ -203,7 +165,7 @@ export class World {
   }
 
   private quorate(node: SimNode): boolean {
-    return node.up && this.rules.summarize(node.quorum).quorate;
+    return node.up && node.stack.quorum().quorate;
   }
 
   /**
@@ -219,11 +181,12 @@ export class World {
       // A stalled node cannot act; it is judged once it runs again (and has credited its pause).
       if (!node.up || this.nowMs < node.stalledUntilMs) continue;
       const nowMs = this.localMs(node.id);
-      for (const member of node.membership.view.members) {
-        const peer = node.membership.peers[member];
+      const membership = node.stack.membership;
+      for (const member of membership.view.members) {
+        const peer = membership.peers[member];
         if (member === node.id || peer === undefined) continue;
         if (nowMs - peer.lastHeardMs > this.staleViewMsMax()) {
-          this.fail(`node ${node.id} keeps node ${member} in its view [${node.membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
+          this.fail(`node ${node.id} keeps node ${member} in its view [${membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
         }
       }
     }
@@ -236,9 +199,9 @@ export class World {
     const quorate = this.nodes.filter((node) => this.quorate(node));
     for (const a of quorate) for (const b of quorate) {
       if (a.id >= b.id) continue;
-      const membersA = a.membership.view.members;
-      if (!b.membership.view.members.some((id) => membersA.includes(id))) {
-        this.fail(`disjoint partitions both quorate: node ${a.id} view [${membersA}] and node ${b.id} view [${b.membership.view.members}]`);
+      const membersA = a.stack.view.members;
+      if (!b.stack.view.members.some((id) => membersA.includes(id))) {
+        this.fail(`disjoint partitions both quorate: node ${a.id} view [${membersA}] and node ${b.id} view [${b.stack.view.members}]`);
       }
     }
   }
@@ -269,20 +232,11 @@ export class World {
   }
 
   private restartDown(): void {
-    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.lastRingId, node.saved);
-  }
-
-  /** The runner's view of a stall: membership is told of the pause, then reads what queued up. */
-  private resume(node: SimNode): void {
-    const pausedMs = this.localMs(node.id) - Math.floor(node.stalledSinceMs! * this.scenario.clockRates[node.id - 1]!);
-    node.stalledSinceMs = undefined;
-    this.feed(node, { kind: "paused", pausedMs, nowMs: this.localMs(node.id) });
-    for (const packet of node.held.splice(0)) this.deliver(packet);
+    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.saved);
   }
 
   private stall(node: SimNode, durationMs: number): void {
     if (!node.up || this.nowMs < node.stalledUntilMs) return;
-    node.stalledSinceMs = this.nowMs;
     node.stalledUntilMs = this.nowMs + durationMs;
   }
 
@@ -296,8 +250,8 @@ export class World {
   }
 
   private settled(): boolean {
-    const first = this.nodes[0]!.membership.view;
-    return this.nodes.every((node) => node.membership.view.ringId === first.ringId && node.membership.view.members.length === this.nodes.length && this.quorate(node));
+    const first = this.nodes[0]!.stack.view;
+    return this.nodes.every((node) => node.stack.view.ringId === first.ringId && node.stack.view.members.length === this.nodes.length && this.quorate(node));
   }
 
   run(): RunResult {
@@ -314,11 +268,11 @@ export class World {
       if (this.settled()) { settledAfterMs = this.nowMs - healedAtMs; break; }
     }
     if (this.violation === undefined && settledAfterMs === undefined) {
-      const views = this.nodes.map((node) => `${node.id}:r${node.membership.view.ringId}[${node.membership.view.members}]`).join(" ");
+      const views = this.nodes.map((node) => `${node.id}:r${node.stack.view.ringId}[${node.stack.view.members}]`).join(" ");
       this.fail(`views did not converge within ${scenario.settleMsMax} ms after faults healed: ${views}`);
     }
-    const dropped = this.nodes.reduce((sum, node) => sum + node.codec.counters.replay + node.codec.counters.auth, 0);
-    const viewChanges = this.nodes.reduce((sum, node) => sum + node.membership.viewChanges, 0);
+    const dropped = this.nodes.reduce((sum, node) => sum + (node.stack.counters.replay ?? 0) + (node.stack.counters.auth ?? 0), 0);
+    const viewChanges = this.nodes.reduce((sum, node) => sum + node.stack.membership.viewChanges, 0);
     return { seed: scenario.seed, nodes: this.nodes.length, violation: this.violation, viewChanges, frames: this.frames, dropped, settledAfterMs };
   }
 }

@@ -1,0 +1,443 @@
+// The membership layer of one node, without I/O: datagrams in, the frame codec, membership,
+// quorum, the arbiter client and the reliable channels to each peer, and datagrams, views,
+// quorum changes and whole messages out. The agent (src/node/membership-service.ts) performs
+// these effects on UDP sockets, timers and its state file; the simulator (src/sim) performs
+// them on a simulated network and disk. Time arrives with every input; nothing here reads a
+// clock, opens a socket or touches a file.
+//
+// Effects are performed in order. A `persist` effect must be durable before any effect after
+// it is performed: the ring id reaches the disk before any heartbeat or view that shows it.
+import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, type Frame, type DecodeResult } from "../transport";
+import {
+  decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, stepMembership,
+  type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type View,
+} from "../membership";
+import {
+  arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, replyReceived, requestDue, requestSent,
+  savedVoters, stepQuorum, summarize, type ArbiterClientState, type QuorumInput, type QuorumSettings, type QuorumState, type QuorumSummary, type SavedVoters,
+} from "../quorum";
+
+/** The sender id of the arbiter's frames; no node may have it. */
+export const ARBITER_ID = 0;
+/** How often a node asks the arbiter for its vote (the arbiter's lease is 2000 ms). */
+export const ARBITER_REQUEST_MS = 250;
+/** With no reply for this long the arbiter is reported unreachable. */
+export const ARBITER_SILENT_MS = 1000;
+/** The runner sleeps until the earliest deadline the cores report, but never longer than this. */
+export const SLEEP_MS_MAX = 1000;
+
+/** What membership keeps across restarts, so ring ids and last_man_standing voter epochs never go back. */
+export interface PersistedMembership { ringId: number; voters?: SavedVoters }
+
+/** Encodes and decodes frames (the real FrameCodec; the simulator may wrap it). */
+export interface Codec {
+  encode(frame: Frame): Buffer;
+  decode(datagram: Uint8Array): DecodeResult;
+  readonly counters: Record<string, number>;
+}
+
+/** The quorum rules (votequorum); the simulator may hand in broken ones to prove its checks. */
+export interface QuorumRules {
+  step(state: QuorumState, input: QuorumInput): QuorumState;
+  summarize(state: QuorumState): QuorumSummary;
+}
+
+export const QUORUM_RULES: QuorumRules = { step: stepQuorum, summarize };
+
+export interface MembershipStackSettings {
+  clusterName: string;
+  authkey: Buffer;
+  /** Frames encrypted and authenticated (default); off only for debugging. */
+  crypto?: boolean;
+  localId: number;
+  /** Every configured node with the number of links it has. */
+  nodes: ReadonlyArray<{ id: number; links: number }>;
+  /** Links this node has (its own link count). */
+  localLinks: number;
+  /** This process's incarnation: larger after every restart. */
+  incarnation: number;
+  heartbeatMs: number;
+  tokenMs: number;
+  /** Membership tuning beyond the timing (defaults: a hold of two heartbeats, four doublings, a minute). */
+  rejoinHoldMs?: number;
+  flapDoublingsMax?: number;
+  flapForgetMs?: number;
+  quorum: QuorumSettings;
+  /** The links on which the arbiter is reached (those of its address family); empty: no arbiter. */
+  arbiterLinks: readonly number[];
+  /** last_man_standing: the quorum report rides on every heartbeat (nothing reads it otherwise). */
+  reportQuorum: boolean;
+  /** What the state directory held at start. */
+  saved: PersistedMembership;
+  /** Replace the frame codec or the quorum rules (the simulator's mutation tests). */
+  codec?: (options: ConstructorParameters<typeof FrameCodec>[0]) => Codec;
+  quorumRules?: QuorumRules;
+}
+
+export type MembershipStackEffect =
+  /** Send one datagram: to a node on one of its links, or to the arbiter. */
+  | { kind: "transmit"; to: number | "arbiter"; link: number; frame: Frame["kind"]; bytes: Buffer }
+  /** Write this state durably before performing the effects after it. */
+  | { kind: "persist"; state: PersistedMembership }
+  /** A new view, agreed by its members; quorum as computed after it. */
+  | { kind: "view"; view: View; quorum: QuorumSummary; reason: string }
+  /** Quorum changed without a view change (wait_for_all met, arbiter vote, ...). */
+  | { kind: "quorum"; quorum: QuorumSummary }
+  /** A whole reliable message from a member, in the order it sent them. */
+  | { kind: "message"; from: number; payload: Buffer }
+  | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> };
+
+interface PeerChannel { incarnation: number; sender: ReliableSender; receiver: ReliableReceiver }
+
+interface VoteReplyBody { nodeId: number; granted: boolean; members: number[]; ringId: number; leaseMs: number; sentAtMs: number }
+
+export class MembershipStack {
+  private membershipState: MembershipState;
+  private quorumState: QuorumState;
+  private readonly codec: Codec;
+  private readonly arbiterCodec: Codec | undefined;
+  private readonly rules: QuorumRules;
+  private readonly links: LinkMonitor;
+  private readonly channels = new Map<number, PeerChannel>();
+  private readonly linkCounts: Map<number, number>;
+  private sequence = 0;
+  private arbiterSequence = 0;
+  private arbiterClient: ArbiterClientState = initialArbiterClient(ARBITER_REQUEST_MS);
+  private arbiterHeardMs = -Infinity;
+  private arbiterPriority = 0;
+  private lastQuorate = false;
+  private persisted: string;
+  /** The earliest time membership needs a tick (from its last step). */
+  private membershipDeadlineMs = 0;
+  /** When the runner last handled anything (see wake). */
+  private lastActivityMs: number | undefined;
+  private effects: MembershipStackEffect[] = [];
+  /** Frames sent, by kind (all links counted), for status and the benchmarks. */
+  readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0 };
+  malformedHeartbeats = 0;
+  /** Times the runner was found paused for longer than a heartbeat interval. */
+  stalls = 0;
+
+  constructor(private readonly settings: MembershipStackSettings, nowMs: number) {
+    const nodeIds = settings.nodes.map((node) => node.id);
+    this.linkCounts = new Map(settings.nodes.map((node) => [node.id, node.links]));
+    const membership: MembershipSettings = {
+      nodeIds, heartbeatMs: settings.heartbeatMs, tokenMs: settings.tokenMs,
+      rejoinHoldMs: settings.rejoinHoldMs ?? 2 * settings.heartbeatMs, flapDoublingsMax: settings.flapDoublingsMax ?? 4, flapForgetMs: settings.flapForgetMs ?? 60_000,
+      ...probeTiming(settings.heartbeatMs),
+    };
+    this.membershipState = initialMembership(membership, settings.localId, settings.incarnation, nowMs, settings.saved.ringId);
+    this.rules = settings.quorumRules ?? QUORUM_RULES;
+    this.quorumState = initialQuorum(settings.quorum, settings.saved.voters);
+    this.persisted = JSON.stringify(settings.saved);
+    const make = settings.codec ?? ((options) => new FrameCodec(options));
+    this.codec = make({ clusterName: settings.clusterName, authkey: settings.authkey, knownSenders: nodeIds, localId: settings.localId, crypto: settings.crypto });
+    // The arbiter's frames are always encrypted and come from sender id 0 only.
+    if (settings.arbiterLinks.length > 0) this.arbiterCodec = make({ clusterName: settings.clusterName, authkey: settings.authkey, knownSenders: [ARBITER_ID], localId: settings.localId });
+    this.links = new LinkMonitor(settings.tokenMs);
+  }
+
+  get localId(): number {
+    return this.settings.localId;
+  }
+
+  get incarnation(): number {
+    return this.settings.incarnation;
+  }
+
+  get view(): View {
+    return this.membershipState.view;
+  }
+
+  get membership(): MembershipState {
+    return this.membershipState;
+  }
+
+  get quorumCore(): QuorumState {
+    return this.quorumState;
+  }
+
+  quorum(): QuorumSummary {
+    return this.rules.summarize(this.quorumState);
+  }
+
+  get counters(): Record<string, number> {
+    return this.codec.counters;
+  }
+
+  linkState(peerId: number, link: number, nowMs: number): "up" | "faulty" | "unknown" {
+    return this.links.state(peerId, link, nowMs);
+  }
+
+  arbiterStatus(nowMs: number): { configured: boolean; state: string; vote?: boolean } {
+    if (this.arbiterCodec === undefined) return { configured: false, state: "none" };
+    const heard = nowMs - this.arbiterHeardMs < ARBITER_SILENT_MS;
+    const vote = this.quorumState.arbiterVote;
+    return { configured: true, state: !heard ? "unreachable" : vote ? "vote" : "no vote", vote };
+  }
+
+  /**
+   * The runner woke (a datagram or its timer). If it was paused for longer than a heartbeat
+   * interval beyond its longest sleep (CPU starvation, SIGSTOP), whatever it reads now was
+   * sent meanwhile: membership is credited the pause first, so our own stall does not count
+   * as the peers' silence or a flap.
+   */
+  private notePause(nowMs: number): void {
+    const heartbeatMs = this.settings.heartbeatMs;
+    const last = this.lastActivityMs ?? nowMs;
+    const pausedMs = nowMs - last - heartbeatMs;
+    this.lastActivityMs = nowMs;
+    if (pausedMs <= heartbeatMs) return;
+    this.stalls++;
+    this.log("warn", "event loop was paused; peers are credited the pause", { pausedMs });
+    this.feed({ kind: "paused", pausedMs, nowMs });
+  }
+
+  /** The runner's timer fired. */
+  tick(nowMs: number): MembershipStackEffect[] {
+    this.notePause(nowMs);
+    this.feed({ kind: "tick", nowMs });
+    this.tickArbiter(nowMs);
+    this.stepQuorum({ kind: "tick", nowMs });
+    for (const [peerId, channel] of this.channels) {
+      // A channel to an incarnation of the peer that is gone stops at once (a restarted peer
+      // gets a new channel from sequence 0 when we next talk to it).
+      if (channel.incarnation !== (this.membershipState.peers[peerId]?.incarnation ?? 0)) {
+        this.channels.delete(peerId);
+        continue;
+      }
+      if (!channel.sender.idle) this.flush(peerId, channel, nowMs);
+    }
+    return this.take();
+  }
+
+  /** A datagram arrived on a link. */
+  receive(link: number, bytes: Uint8Array, nowMs: number): MembershipStackEffect[] {
+    this.notePause(nowMs);
+    // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
+    if (this.arbiterCodec !== undefined && bytes.length >= 7 && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt16BE(5) === ARBITER_ID) {
+      this.receiveArbiter(bytes, nowMs);
+      return this.take();
+    }
+    const decoded = this.codec.decode(bytes);
+    if (!decoded.ok) return this.take();
+    const frame = decoded.frame;
+    this.links.heard(frame.senderId, link, nowMs);
+    if (frame.kind === "heartbeat") {
+      const body = decodeHeartbeat(frame.body);
+      if (!body.ok) {
+        this.malformedHeartbeats++;
+        return this.take();
+      }
+      if (body.report !== undefined) this.stepQuorum({ kind: "report", from: frame.senderId, report: body.report });
+      this.feed({ kind: "heartbeat", from: frame.senderId, heartbeat: body.heartbeat, nowMs });
+      return this.take();
+    }
+    // Reliable traffic only from the incarnation membership knows, so a restarted peer's
+    // stream starts afresh on both sides ...
+    if (frame.incarnation !== this.membershipState.peers[frame.senderId]?.incarnation) return this.take();
+    // ... and only once the sender is a member of our view: retransmissions that a peer's
+    // old channel still sends to this (new) incarnation of us are never taken for new traffic.
+    if (!this.membershipState.view.members.includes(frame.senderId)) return this.take();
+    const channel = this.channel(frame.senderId);
+    if (channel === undefined) return this.take();
+    if (frame.kind === "ack") {
+      channel.sender.onAck(frame.body);
+      this.flush(frame.senderId, channel, nowMs);
+    } else if (frame.kind === "fragment") {
+      const { ack, messages } = channel.receiver.onFragment(frame.body);
+      this.sendFrame(frame.senderId, "ack", ack, nowMs);
+      for (const payload of messages) this.effects.push({ kind: "message", from: frame.senderId, payload: Buffer.from(payload) });
+    }
+    return this.take();
+  }
+
+  /** Queues a reliable message to a peer; lost silently if the peer restarts or leaves. */
+  send(peerId: number, payload: Uint8Array, nowMs: number): MembershipStackEffect[] {
+    const channel = this.channel(peerId);
+    if (channel === undefined) return this.take();
+    channel.sender.send(payload);
+    this.flush(peerId, channel, nowMs);
+    return this.take();
+  }
+
+  /**
+   * Whether this node answers its peers' heartbeats rather than sending first (the agent sets it
+   * while the node runs services): the node with the work then wakes once per heartbeat interval.
+   */
+  setFollowing(follows: boolean): void {
+    const next = following(this.membershipState, follows);
+    if (next === this.membershipState) return;
+    this.membershipState = next;
+    this.membershipDeadlineMs = nextDeadlineMs(next);
+  }
+
+  /** The priority of the resources this node runs, which the arbiter weighs in a split. */
+  setArbiterPriority(priority: number): void {
+    this.arbiterPriority = Number.isFinite(priority) ? priority : 0;
+  }
+
+  /** When the runner should next call tick(): the earliest deadline of membership, quorum, the arbiter and the channels. */
+  nextWakeMs(nowMs: number): number {
+    let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
+    const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);
+    if (quorumMs !== undefined) wakeMs = Math.min(wakeMs, quorumMs);
+    if (this.arbiterCodec !== undefined) wakeMs = Math.min(wakeMs, arbiterDeadlineMs(this.arbiterClient, nowMs));
+    for (const channel of this.channels.values()) {
+      const channelMs = channel.sender.nextDeadlineMs();
+      if (channelMs !== undefined) wakeMs = Math.min(wakeMs, channelMs);
+    }
+    return Math.max(wakeMs, nowMs);
+  }
+
+  private take(): MembershipStackEffect[] {
+    const effects = this.effects;
+    this.effects = [];
+    return effects;
+  }
+
+  private log(level: "info" | "warn" | "error", message: string, fields: Record<string, unknown>): void {
+    this.effects.push({ kind: "log", level, message, fields });
+  }
+
+  private channel(peerId: number): PeerChannel | undefined {
+    if (peerId === this.settings.localId || !this.linkCounts.has(peerId)) return undefined;
+    let channel = this.channels.get(peerId);
+    const incarnation = this.membershipState.peers[peerId]?.incarnation ?? 0;
+    if (channel === undefined || channel.incarnation !== incarnation || channel.sender.failed) {
+      channel = { incarnation, sender: new ReliableSender(), receiver: new ReliableReceiver() };
+      this.channels.set(peerId, channel);
+    }
+    return channel;
+  }
+
+  /**
+   * Heartbeats go on every link (that is how a dead link is noticed). Reliable traffic goes on
+   * the first link that is up, since retransmission covers a loss: doubling a bulk transfer on
+   * every link would only crowd out the heartbeats. With no link known up, it uses them all.
+   */
+  private sendFrame(peerId: number, kind: Frame["kind"], body: Buffer, nowMs: number): void {
+    const peerLinks = this.linkCounts.get(peerId);
+    if (peerLinks === undefined) return;
+    const usable = Math.min(peerLinks, this.settings.localLinks);
+    let preferred: number | undefined;
+    if (kind !== "heartbeat") for (let link = 0; link < usable && preferred === undefined; link++) if (this.links.state(peerId, link, nowMs) === "up") preferred = link;
+    for (let link = 0; link < usable; link++) {
+      if (preferred !== undefined && link !== preferred) continue;
+      this.sent[kind]++;
+      const bytes = this.codec.encode({ senderId: this.settings.localId, incarnation: this.settings.incarnation, sequence: ++this.sequence, kind, body });
+      this.effects.push({ kind: "transmit", to: peerId, link, frame: kind, bytes });
+    }
+  }
+
+  private flush(peerId: number, channel: PeerChannel, nowMs: number): void {
+    for (const fragment of channel.sender.poll(nowMs)) this.sendFrame(peerId, "fragment", fragment, nowMs);
+  }
+
+  private broadcast(heartbeat: Heartbeat, nowMs: number): void {
+    // With last_man_standing the quorum report rides on every heartbeat and this node hears its
+    // own too (see quorumReport); without it nothing reads the report, so it stays off the wire.
+    let report: ReturnType<typeof quorumReport> | undefined;
+    if (this.settings.reportQuorum) {
+      report = quorumReport(this.quorumState, heartbeat.proposal === null);
+      this.stepQuorum({ kind: "report", from: this.settings.localId, report });
+    }
+    this.persist();
+    const body = encodeHeartbeat(heartbeat, report);
+    for (const peer of this.settings.nodes) if (peer.id !== this.settings.localId) this.sendFrame(peer.id, "heartbeat", body, nowMs);
+  }
+
+  private feed(input: MembershipInput): void {
+    const result = stepMembership(this.membershipState, input);
+    this.membershipState = result.state;
+    this.membershipDeadlineMs = result.nextDeadlineMs;
+    for (const effect of result.effects) {
+      if (effect.kind === "broadcast") {
+        this.broadcast(effect.heartbeat, input.nowMs);
+        continue;
+      }
+      // The ring id is durable before the view reaches anyone (the heartbeat follows this effect).
+      this.persist();
+      this.quorumState = this.rules.step(this.quorumState, { kind: "view", members: effect.view.members, ringId: effect.view.ringId, nowMs: input.nowMs });
+      if (this.arbiterCodec !== undefined) this.quorumState = this.rules.step(this.quorumState, { kind: "arbiter", granted: holdsVote(this.arbiterClient, effect.view.members, effect.view.ringId, input.nowMs) });
+      const quorum = this.quorum();
+      this.lastQuorate = quorum.quorate;
+      this.log("info", "new membership view", { ringId: effect.view.ringId, members: effect.view.members, quorate: quorum.quorate, reason: effect.reason });
+      this.effects.push({ kind: "view", view: effect.view, quorum, reason: effect.reason });
+    }
+  }
+
+  private receiveArbiter(bytes: Uint8Array, nowMs: number): void {
+    const decoded = this.arbiterCodec!.decode(bytes);
+    if (!decoded.ok || decoded.frame.kind !== "message") return;
+    const reply = parseVoteReply(decoded.frame.body);
+    if (reply === undefined || reply.nodeId !== this.settings.localId) return;
+    this.arbiterHeardMs = nowMs;
+    this.arbiterClient = replyReceived(this.arbiterClient, reply);
+    this.updateArbiterVote(nowMs);
+  }
+
+  /** Asks the arbiter when a request is due, and counts its vote only for the view it names. */
+  private tickArbiter(nowMs: number): void {
+    if (this.arbiterCodec === undefined) return;
+    if (requestDue(this.arbiterClient, nowMs)) {
+      this.arbiterClient = requestSent(this.arbiterClient, nowMs);
+      const view = this.membershipState.view;
+      const body = Buffer.from(JSON.stringify({ members: view.members, ringId: view.ringId, priority: this.arbiterPriority, sentAtMs: nowMs }));
+      for (const link of this.settings.arbiterLinks) {
+        const bytes = this.arbiterCodec.encode({ senderId: this.settings.localId, incarnation: this.settings.incarnation, sequence: ++this.arbiterSequence, kind: "message", body });
+        this.effects.push({ kind: "transmit", to: "arbiter", link, frame: "message", bytes });
+      }
+    }
+    this.updateArbiterVote(nowMs);
+  }
+
+  private updateArbiterVote(nowMs: number): void {
+    const view = this.membershipState.view;
+    const vote = holdsVote(this.arbiterClient, view.members, view.ringId, nowMs);
+    if (vote === this.quorumState.arbiterVote) return;
+    this.log("info", vote ? "arbiter vote held" : "arbiter vote lost", { vote, members: view.members, ringId: view.ringId });
+    this.stepQuorum({ kind: "arbiter", granted: vote });
+  }
+
+  /** The ring id and the last_man_standing voters go to the disk when they changed, before anyone hears of them. */
+  private persist(): void {
+    const state: PersistedMembership = { ringId: this.membershipState.view.ringId, voters: savedVoters(this.quorumState) };
+    const text = JSON.stringify(state);
+    if (text === this.persisted) return;
+    this.persisted = text;
+    this.effects.push({ kind: "persist", state });
+  }
+
+  /** Steps quorum and reports when quorate changed without a view change. */
+  private stepQuorum(input: QuorumInput): void {
+    this.quorumState = this.rules.step(this.quorumState, input);
+    const quorum = this.quorum();
+    if (quorum.quorate !== this.lastQuorate) {
+      this.lastQuorate = quorum.quorate;
+      this.effects.push({ kind: "quorum", quorum });
+    }
+  }
+}
+
+/** What the state directory's membership file holds, checked; undefined when it is damaged. */
+export function parsePersistedMembership(text: string): PersistedMembership | undefined {
+  try {
+    const parsed = JSON.parse(text) as PersistedMembership;
+    if (typeof parsed === "object" && parsed !== null && Number.isSafeInteger(parsed.ringId) && parsed.ringId >= 0) return parsed;
+  } catch {
+    // A damaged file is reported by the caller; peers still carry the ring ids they saw.
+  }
+  return undefined;
+}
+
+function parseVoteReply(body: Uint8Array): VoteReplyBody | undefined {
+  try {
+    const reply = JSON.parse(Buffer.from(body).toString()) as VoteReplyBody;
+    const numbers = [reply.nodeId, reply.ringId, reply.leaseMs, reply.sentAtMs];
+    if (!numbers.every(Number.isFinite) || typeof reply.granted !== "boolean" || !Array.isArray(reply.members) || !reply.members.every(Number.isInteger)) return undefined;
+    return reply;
+  } catch {
+    return undefined;
+  }
+}
