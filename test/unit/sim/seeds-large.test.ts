@@ -9,7 +9,7 @@ describe("simulator, seeds 251-500 and 16 nodes", () => {
       if (result.violation) failures.push(`${result.violation.message} — replay: ${replayCommand(result, false)}`);
     }
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 
   it("16-node clusters converge after partitions, crashes and loss", () => {
     for (const seed of [1001, 1002]) {
@@ -17,5 +17,5 @@ describe("simulator, seeds 251-500 and 16 nodes", () => {
       expect(result.violation, result.violation && replayCommand(result, true)).toBeUndefined();
       expect(result.viewChanges).toBeGreaterThan(16);
     }
-  }, 120_000);
+  }, 600_000);
 });
