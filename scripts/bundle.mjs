@@ -8,6 +8,11 @@ import path from "node:path";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const version = JSON.parse(await (await import("node:fs/promises")).readFile(path.join(root, "package.json"), "utf8")).version;
 
+// The remedy of every error code (docs/errors.md), for `--json` error output.
+const errorsDoc = await (await import("node:fs/promises")).readFile(path.join(root, "docs/errors.md"), "utf8");
+const remedies = {};
+for (const match of errorsDoc.matchAll(/^\|\s*`(E_[A-Z0-9_]+)`\s*\|[^|\n]*\|\s*([^|\n]*\S)\s*\|\s*$/gm)) remedies[match[1]] = match[2].replace(/`/g, "");
+
 const outfile = path.join(root, "dist/edgeha.cjs");
 const result = await build({
   entryPoints: [path.join(root, "src/cli/main.ts")],
@@ -26,7 +31,7 @@ const result = await build({
   minifyIdentifiers: true,
   keepNames: true,
   logLevel: "warning",
-  define: { EDGEHA_VERSION: JSON.stringify(version) },
+  define: { EDGEHA_VERSION: JSON.stringify(version), EDGEHA_REMEDIES: JSON.stringify(remedies) },
   // Native addons are loaded at run time from SEA assets or node_modules, never bundled.
   external: ["@serialport/bindings-cpp"],
 });

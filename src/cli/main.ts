@@ -6,6 +6,7 @@ import { isEdgehaError, UsageError, AssertionFailure } from "../common/errors";
 import { didYouMean } from "../common/suggest";
 import { type Command, type CommandContext, commandName, parseArguments, renderCommandHelp } from "./command";
 import { VERSION } from "./version";
+import { remedyFor } from "../common/remedies";
 
 export interface Resolved {
   command: Command;
@@ -88,8 +89,28 @@ export async function runCli(argv: readonly string[], context: CommandContext, g
     const args = parseArguments(rest, command);
     return await command.run(args, context);
   } catch (error) {
-    return reportError(error, context);
+    return wantsJson(argv) ? reportJsonError(error, context) : reportError(error, context);
   }
+}
+
+/** `--json` anywhere after the command words asks for JSON, errors included. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/** The error as one JSON object on stdout, `{"error": {"code", "message", "remedy"}}`, with the same exit status as text. */
+export function errorAsJson(error: unknown): { error: { code: string; message: string; remedy: string; hint?: string } } {
+  if (error instanceof UsageError) return { error: { code: error.code, message: error.message, remedy: error.hint ?? remedyFor(error.code), ...(error.hint ? { hint: error.hint } : {}) } };
+  if (isEdgehaError(error)) return { error: { code: error.code, message: error.message, remedy: remedyFor(error.code) } };
+  if (error instanceof AssertionFailure) return { error: { code: "E_INTERNAL", message: `internal error: ${error.message}`, remedy: remedyFor("E_INTERNAL") } };
+  return { error: { code: "E_UNEXPECTED", message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, remedy: remedyFor("E_UNEXPECTED") } };
+}
+
+export function reportJsonError(error: unknown, context: CommandContext): number {
+  context.stdout.write(`${JSON.stringify(errorAsJson(error))}\n`);
+  // The same exit status as the text form; the text also goes to stderr for a person watching.
+  return reportError(error, context);
 }
 
 export function reportError(error: unknown, context: CommandContext): number {

@@ -2,7 +2,7 @@
 // lifecycle commands that need the running cluster (graceful stop).
 import { join } from "node:path";
 import type { Command, CommandContext } from "../command";
-import { UsageError } from "../../common/errors";
+import { EdgehaError, UsageError } from "../../common/errors";
 import { createLogger } from "../../common/log";
 import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults } from "../../config";
 import { readCibFile, type Cib } from "../../cib";
@@ -114,7 +114,7 @@ export function renderClusterStatus(status: AgentStatus): string {
 
 async function fetchStatus(socket: string): Promise<AgentStatus> {
   const reply = (await requestApi(socket, { command: "status" })) as AgentStatus & { error?: string };
-  if (reply.error) throw new UsageError(`the agent answered: ${reply.error}`);
+  if (reply.error) throw new EdgehaError("E_API_REQUEST", `the agent answered: ${reply.error}`);
   return reply;
 }
 
@@ -160,10 +160,10 @@ const nodeStopCommand: Command = {
   examples: ["node stop", "node stop --socket /tmp/alpha.sock"],
   options: [socketOption, jsonOption],
   async run(args, context) {
-    const reply = (await requestApi(socketOf(args.options), { command: "node-stop" })) as { ok?: boolean; message?: string; error?: string };
-    if (args.options.json) context.stdout.write(`${JSON.stringify(reply)}\n`);
-    else context.stdout.write(`${reply.message ?? reply.error}\n`);
-    return reply.ok ? 0 : 1;
+    const reply = (await requestApi(socketOf(args.options), { command: "node-stop" })) as { ok?: boolean; message?: string; error?: string; code?: string };
+    if (!reply.ok) throw new EdgehaError(reply.code && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_API_REQUEST", `node stop: ${reply.error ?? "the agent's reply was not understood"}`);
+    context.stdout.write(args.options.json ? `${JSON.stringify(reply)}\n` : `${reply.message}\n`);
+    return 0;
   },
 };
 
