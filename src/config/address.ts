@@ -96,3 +96,18 @@ function parsePort(text: string): number | undefined {
   const port = Number(text);
   return port >= LIMITS.portMin && port <= LIMITS.portMax ? port : undefined;
 }
+
+export type ListenResult = { ok: true; host: string; port: number } | { ok: false; reason: string };
+
+/** A listening address: "ADDR:PORT" or "[IPV6]:PORT" with an IP literal (0.0.0.0 and :: included) and a port. */
+export function parseListenAddress(text: string): ListenResult {
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  const plain = /^([^:[\]]+):(\d+)$/.exec(text);
+  const match = bracketed ?? plain;
+  if (!match) return { ok: false, reason: `'${text}' is not ADDRESS:PORT (IPv6 in brackets, e.g. "127.0.0.1:9664" or "[::1]:9664")` };
+  const host = match[1]!;
+  if (isIP(host) !== (bracketed ? 6 : 4)) return { ok: false, reason: `'${host}' is not an IPv${bracketed ? 6 : 4} address (host names are not accepted)` };
+  const port = parsePort(match[2]!);
+  if (port === undefined) return { ok: false, reason: `'${match[2]}' is not a port from ${LIMITS.portMin} to ${LIMITS.portMax}` };
+  return { ok: true, host, port };
+}

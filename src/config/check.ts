@@ -80,5 +80,6 @@ function finalize(draft: DraftConfig): BootstrapConfig {
       stateDir: draft.paths.stateDir ?? DEFAULT_STATE_DIR,
       socket: draft.paths.socket ?? DEFAULT_SOCKET_PATH,
     },
+    metrics: { listen: draft.metrics.listen },
   };
 }

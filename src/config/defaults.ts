@@ -114,4 +114,5 @@ export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "paths.authkey", value: DEFAULT_AUTHKEY_PATH, reason: "the shared secret, mode 0600, same file on every node" },
   { key: "paths.state_dir", value: DEFAULT_STATE_DIR, reason: "the CIB and its backups, written atomically" },
   { key: "paths.socket", value: DEFAULT_SOCKET_PATH, reason: "the local admin socket (mode 0660, group haclient)" },
+  { key: "metrics.listen", value: "off", reason: "metrics and the status page are served only where asked for (ha_cluster_exporter's port is 9664)" },
 ];

@@ -3,7 +3,7 @@
 // Cross-field rules (duplicates, link counts, quorum and timing relations) run on
 // the draft afterwards, in rules.ts.
 import { isScalar, isSeq, type Node as YamlNode } from "yaml";
-import { type ParsedAddress, parseArbiter, parseLinkAddress } from "./address";
+import { type ParsedAddress, parseArbiter, parseLinkAddress, parseListenAddress } from "./address";
 import { LIMITS } from "./defaults";
 import type { ArbiterAddress, TieBreaker } from "./types";
 import { type YamlReader, describe } from "./yaml-reader";
@@ -38,9 +38,10 @@ export interface DraftConfig {
   };
   timing: { heartbeatMs?: number; tokenMs?: number; consensusMs?: number; joinMs?: number };
   paths: { authkey?: string; stateDir?: string; socket?: string };
+  metrics: { listen?: { host: string; port: number } };
 }
 
-export const TOP_LEVEL_KEYS = ["cluster_name", "transport", "nodes", "quorum", "timing", "paths"] as const;
+export const TOP_LEVEL_KEYS = ["cluster_name", "transport", "nodes", "quorum", "timing", "paths", "metrics"] as const;
 export const TRANSPORT_KEYS = ["port", "crypto"] as const;
 export const NODE_KEYS = ["name", "id", "links"] as const;
 export const QUORUM_KEYS = [
@@ -55,6 +56,7 @@ export const QUORUM_KEYS = [
 ] as const;
 export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms"] as const;
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
+export const METRICS_KEYS = ["listen"] as const;
 
 /** Every key the file may contain, as dotted paths ("nodes[].links" for node keys). */
 export const ALL_KEYS: readonly string[] = [
@@ -64,12 +66,13 @@ export const ALL_KEYS: readonly string[] = [
   ...QUORUM_KEYS.map((key) => `quorum.${key}`),
   ...TIMING_KEYS.map((key) => `timing.${key}`),
   ...PATHS_KEYS.map((key) => `paths.${key}`),
+  ...METRICS_KEYS.map((key) => `metrics.${key}`),
 ];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfig {
-  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {} };
+  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {} };
   if (root === null) {
     reader.problems.error("", "the file is empty: it needs at least cluster_name and nodes");
     return draft;
@@ -86,6 +89,7 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
   readQuorum(reader, top.get("quorum") ?? null, draft);
   readTiming(reader, top.get("timing") ?? null, draft);
   readPaths(reader, top.get("paths") ?? null, draft);
+  readMetrics(reader, top.get("metrics") ?? null, draft);
   return draft;
 }
 
@@ -232,4 +236,14 @@ function readPaths(reader: YamlReader, node: YamlNode | null, draft: DraftConfig
   draft.paths.authkey = read("authkey");
   draft.paths.stateDir = read("state_dir");
   draft.paths.socket = read("socket");
+}
+
+function readMetrics(reader: YamlReader, node: YamlNode | null, draft: DraftConfig): void {
+  const section = reader.mapping(node, "metrics", METRICS_KEYS);
+  if (!section || !section.has("listen")) return;
+  const text = reader.string(section.get("listen"), "metrics.listen");
+  if (text === undefined) return;
+  const parsed = parseListenAddress(text);
+  if (parsed.ok) draft.metrics.listen = { host: parsed.host, port: parsed.port };
+  else reader.problems.error("metrics.listen", `metrics.listen: ${parsed.reason}`);
 }

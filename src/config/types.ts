@@ -48,6 +48,11 @@ export interface TransportConfig {
   crypto: boolean;
 }
 
+/** Where the metrics and status page listener binds; undefined: off (the default). */
+export interface MetricsConfig {
+  listen: { host: string; port: number } | undefined;
+}
+
 export interface BootstrapConfig {
   clusterName: string;
   transport: TransportConfig;
@@ -55,6 +60,7 @@ export interface BootstrapConfig {
   quorum: QuorumConfig;
   timing: TimingConfig;
   paths: PathsConfig;
+  metrics: MetricsConfig;
 }
 
 export type Severity = "error" | "warning";
