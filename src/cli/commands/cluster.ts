@@ -112,6 +112,14 @@ export function renderClusterStatus(status: AgentStatus): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The version of docs/status.schema.json that `status --json` follows (changes only when a field goes or changes meaning). */
+export const STATUS_SCHEMA_VERSION = 1;
+
+/** What `status --json` prints: the agent's status under the schema's version. */
+export function statusJson(status: AgentStatus): Record<string, unknown> {
+  return { schemaVersion: STATUS_SCHEMA_VERSION, ...status };
+}
+
 async function fetchStatus(socket: string): Promise<AgentStatus> {
   const reply = (await requestApi(socket, { command: "status" })) as AgentStatus & { error?: string };
   if (reply.error) throw new EdgehaError("E_API_REQUEST", `the agent answered: ${reply.error}`);
@@ -147,7 +155,7 @@ const statusCommand: Command = {
       return watch(socket, context, Math.round(interval * 1000), Number.MAX_SAFE_INTEGER);
     }
     const status = await fetchStatus(socket);
-    context.stdout.write(args.options.json ? `${JSON.stringify(status, null, 2)}\n` : renderClusterStatus(status));
+    context.stdout.write(args.options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : renderClusterStatus(status));
     return 0;
   },
 };
