@@ -8,7 +8,7 @@ import type { Attributes, Cib, CibVersion } from "./model";
 import { canonicalJson, cibDigest, compareVersions, formatVersion } from "./version";
 
 /** The sections of the CIB that are lists of items with an id. */
-export const LIST_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "status"] as const;
+export const LIST_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts", "status"] as const;
 export type ListSection = (typeof LIST_SECTIONS)[number];
 
 type Item = { id: string };
@@ -60,7 +60,7 @@ export function diffCibs(before: Cib, after: Cib): CibPatch {
   const changes: CibChange[] = [];
   if (canonicalJson(before.attributes) !== canonicalJson(after.attributes)) changes.push({ kind: "attributes", attributes: { ...after.attributes } });
   for (const section of LIST_SECTIONS) {
-    changes.push(...sectionChanges(section, before[section] as readonly Item[], after[section] as readonly Item[]));
+    changes.push(...sectionChanges(section, (before[section] ?? []) as readonly Item[], (after[section] ?? []) as readonly Item[]));
   }
   return { base: { ...before.version }, baseDigest: cibDigest(before), target: { ...after.version }, targetDigest: cibDigest(after), changes };
 }
@@ -71,7 +71,7 @@ function applyChange(cib: Cib, change: CibChange): void {
     return;
   }
   const sections = cib as unknown as Record<ListSection, Item[]>;
-  const list = sections[change.section];
+  const list = (sections[change.section] ??= []);
   switch (change.kind) {
     case "replace":
       sections[change.section] = structuredClone(change.items);

@@ -13,3 +13,4 @@ export {
   clusterOptions, orderedPropertySets, parseScore, parseBoolean, cibHeader, BOOTSTRAP_SET_ID, type ClusterOptions, type CibHeader,
 } from "./properties";
 export { resolveFencingLevels, type ResolvedFencingLevel } from "./topology";
+export { importAlerts, alertsToXml, ALERT_KINDS, type Alert, type AlertKind, type AlertRecipient, type AlertSelect } from "./alerts";

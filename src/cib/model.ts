@@ -4,6 +4,8 @@
 // what the administrator wrote. Every element also keeps the attributes we do
 // not model in `extra`, so nothing in scope is lost on the way through.
 
+import type { Alert } from "./alerts";
+
 export type Attributes = Record<string, string>;
 
 /** A rule on node attributes (location constraints, attribute sets). */
@@ -253,6 +255,8 @@ export interface Cib {
   rscDefaults: NvSet[];
   opDefaults: NvSet[];
   fencingTopology: FencingLevel[];
+  /** Alert agents and their recipients (<alerts>); absent in CIBs written before alerts existed. */
+  alerts?: Alert[];
   status: NodeStatus[];
 }
 

@@ -34,7 +34,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function cibDigest(cib: Cib): string {
-  return createHash("sha256").update(canonicalJson(cib)).digest("hex");
+  // No alerts and an empty list of alerts are the same CIB (alerts came later than the other sections).
+  const same = cib.alerts !== undefined && cib.alerts.length === 0 ? { ...cib, alerts: undefined } : cib;
+  return createHash("sha256").update(canonicalJson(same)).digest("hex");
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   Attributes, Cib, CibNode, Constraint, Expression, FencingLevel, NodeStatus, NvSet, Operation, Primitive, Resource, ResourceSet, Rule,
 } from "./model";
 import { renderXml, type XmlElement } from "./xml-tree";
+import { alertsToXml } from "./alerts";
 
 function element(name: string, attributes: Record<string, string | undefined>, children: XmlElement[] = []): XmlElement {
   const defined: Attributes = {};
@@ -162,6 +163,7 @@ export function cibToXmlElement(cib: Cib): XmlElement {
   if (cib.fencingTopology.length > 0) configuration.children.push(element("fencing-topology", {}, cib.fencingTopology.map(fencingLevel)));
   if (cib.rscDefaults.length > 0) configuration.children.push(element("rsc_defaults", {}, sets("meta_attributes", cib.rscDefaults)));
   if (cib.opDefaults.length > 0) configuration.children.push(element("op_defaults", {}, sets("meta_attributes", cib.opDefaults)));
+  if (cib.alerts && cib.alerts.length > 0) configuration.children.push(alertsToXml(cib.alerts, element, nvSet));
   const { adminEpoch, epoch, numUpdates } = cib.version;
   const root = element(
     "cib",

@@ -9,6 +9,7 @@ import type {
 } from "./model";
 import { emptyCib } from "./model";
 import { child, children, parseXml, type XmlElement } from "./xml-tree";
+import { importAlerts } from "./alerts";
 
 export interface ImportResult {
   cib: Cib;
@@ -428,6 +429,9 @@ class Importer {
       case "op_defaults":
         cib.opDefaults = this.sets(section, "meta_attributes");
         this.skipOthers(section, ["meta_attributes"], "op_defaults");
+        return;
+      case "alerts":
+        cib.alerts = importAlerts(section, this);
         return;
       case "fencing-topology":
         cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item));
