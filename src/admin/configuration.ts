@@ -6,12 +6,12 @@ import { EdgehaError } from "../common/errors";
 import { finishEdit } from "./edit";
 import type { EditResult } from "./types";
 
-export const CONFIGURATION_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology"] as const;
+export const CONFIGURATION_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts"] as const;
 export type ConfigurationSection = (typeof CONFIGURATION_SECTIONS)[number];
 
 const SINGULAR: Record<string, string> = {
   properties: "property set", nodes: "node", resources: "resource", constraints: "constraint",
-  rscDefaults: "resource defaults set", opDefaults: "operation defaults set", fencingTopology: "fencing level", status: "status of node",
+  rscDefaults: "resource defaults set", opDefaults: "operation defaults set", fencingTopology: "fencing level", alerts: "alert", status: "status of node",
 };
 
 /**
@@ -22,7 +22,7 @@ const SINGULAR: Record<string, string> = {
 export function replaceConfiguration(current: Cib, desired: Cib, sections: readonly ConfigurationSection[] = CONFIGURATION_SECTIONS): EditResult {
   const draft = structuredClone(current);
   const target = draft as unknown as Record<ConfigurationSection, unknown>;
-  for (const section of sections) target[section] = structuredClone(desired[section]);
+  for (const section of sections) target[section] = structuredClone(desired[section] ?? []);
   const problems = semanticProblems(draft);
   if (problems.length > 0) throw new EdgehaError("E_ADMIN_INVALID", `the desired configuration is not consistent:\n  ${problems.join("\n  ")}`);
   return finishEdit(current, draft, []);
@@ -32,7 +32,7 @@ function describeChange(change: CibChange, before: Cib): string {
   switch (change.kind) {
     case "attributes": return "~ cib attributes";
     case "put": {
-      const existed = (before[change.section] as Array<{ id: string }>).some((item) => item.id === change.item.id);
+      const existed = ((before[change.section] ?? []) as Array<{ id: string }>).some((item) => item.id === change.item.id);
       return `${existed ? "~" : "+"} ${SINGULAR[change.section]} ${change.item.id}`;
     }
     case "remove": return `- ${SINGULAR[change.section]} ${change.id}`;

@@ -13,6 +13,7 @@ import { banResource, clearResource, moveResource } from "./placement";
 import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
 import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
 import type { AdminEdit, EditCatalog, EditResult } from "./types";
+import { addRecipient, createAlert, deleteAlerts, removeRecipients, updateAlert, updateRecipient } from "./alerts";
 
 /** The configuration sections: everything but the version, the <cib> attributes and the status. */
 export function configurationOf(cib: Cib): Omit<Cib, "version" | "attributes" | "status"> {
@@ -46,6 +47,12 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "defaults": return writeDefaults(draft, edit.section, edit.values);
     case "property-set": return setProperties(draft, edit.values, edit.force);
     case "property-unset": return unsetProperties(draft, edit.names);
+    case "alert-create": return createAlert(draft, edit);
+    case "alert-update": return updateAlert(draft, edit);
+    case "alert-delete": return deleteAlerts(draft, edit.ids);
+    case "alert-recipient-add": return addRecipient(draft, edit);
+    case "alert-recipient-update": return updateRecipient(draft, edit);
+    case "alert-recipient-remove": return removeRecipients(draft, edit.ids);
     default: return unreachable(edit, "admin edit");
   }
 }

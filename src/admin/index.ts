@@ -14,3 +14,4 @@ export {
   parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers, parseOrderAdd, parseResourceCreate, parseSettings,
   parseStonithCreate, type CreateOptions, type EditOf,
 } from "./parse";
+export { parseAlertWords, describeAlerts, type AlertWords } from "./alerts";

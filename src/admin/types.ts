@@ -2,6 +2,7 @@
 // words into an AdminEdit (parse.ts); applyEdit (edit.ts) turns a CIB and an
 // edit into a new CIB with the next configuration version, plus warnings.
 import type { Attributes, Cib } from "../cib";
+import type { AlertWords } from "./alerts";
 
 export interface EditResult {
   cib: Cib;
@@ -74,4 +75,10 @@ export type AdminEdit =
   /** rsc_defaults or op_defaults (an empty value removes a key). */
   | { kind: "defaults"; section: "rscDefaults" | "opDefaults"; values: Attributes }
   | { kind: "property-set"; values: Attributes; force: boolean }
-  | { kind: "property-unset"; names: string[] };
+  | { kind: "property-unset"; names: string[] }
+  | { kind: "alert-create"; words: AlertWords }
+  | { kind: "alert-update"; id: string; words: AlertWords }
+  | { kind: "alert-delete"; ids: string[] }
+  | { kind: "alert-recipient-add"; alert: string; words: AlertWords; force: boolean }
+  | { kind: "alert-recipient-update"; id: string; words: AlertWords }
+  | { kind: "alert-recipient-remove"; ids: string[] };

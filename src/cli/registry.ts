@@ -10,6 +10,7 @@ import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
 import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
+import { alertCommands } from "./commands/alerts";
 
 export function allCommands(): Command[] {
   return [
@@ -22,6 +23,7 @@ export function allCommands(): Command[] {
     ...stonithCommands,
     ...clusterCommands,
     ...adminCommands,
+    ...alertCommands,
     ...diagCommands,
   ];
 }

@@ -16,7 +16,7 @@ import { fileOption, forceOption, jsonOption, LiveTarget, localCatalog, report, 
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
 
-interface EditSpec<K extends AdminEdit["kind"]> {
+export interface EditSpec<K extends AdminEdit["kind"]> {
   words: string[];
   summary: string;
   usage: string;
@@ -29,13 +29,13 @@ interface EditSpec<K extends AdminEdit["kind"]> {
   done(edit: EditOf<K>): string;
 }
 
-function needWords(words: readonly string[], count: number, command: Command, max = count): void {
+export function needWords(words: readonly string[], count: number, command: Command, max = count): void {
   if (words.length < count || words.length > max) {
     throw new UsageError(`'edgeha ${commandName(command)}' expects ${command.usage.replace(/\s*\[(--|-f).*$/, "")}`, `Run 'edgeha ${commandName(command)} --help'.`);
   }
 }
 
-function editCommand<K extends AdminEdit["kind"]>(spec: EditSpec<K>): Command {
+export function editCommand<K extends AdminEdit["kind"]>(spec: EditSpec<K>): Command {
   const command: Command = {
     words: spec.words,
     summary: spec.summary,
