@@ -22,7 +22,7 @@ const SINGULAR: Record<string, string> = {
 export function replaceConfiguration(current: Cib, desired: Cib, sections: readonly ConfigurationSection[] = CONFIGURATION_SECTIONS): EditResult {
   const draft = structuredClone(current);
   const target = draft as unknown as Record<ConfigurationSection, unknown>;
-  for (const section of sections) target[section] = structuredClone(desired[section] ?? []);
+  for (const section of sections) target[section] = structuredClone(desired[section]);
   const problems = semanticProblems(draft);
   if (problems.length > 0) throw new EdgehaError("E_ADMIN_INVALID", `the desired configuration is not consistent:\n  ${problems.join("\n  ")}`);
   return finishEdit(current, draft, []);

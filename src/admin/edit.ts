@@ -18,6 +18,8 @@ import { addRecipient, createAlert, deleteAlerts, removeRecipients, updateAlert,
 /** The configuration sections: everything but the version, the <cib> attributes and the status. */
 export function configurationOf(cib: Cib): Omit<Cib, "version" | "attributes" | "status"> {
   const { version: _version, attributes: _attributes, status: _status, ...configuration } = cib;
+  // No alerts and an empty list of alerts are the same configuration.
+  if (configuration.alerts !== undefined && configuration.alerts.length === 0) delete configuration.alerts;
   return configuration;
 }
 

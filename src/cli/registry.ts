@@ -11,6 +11,7 @@ import { clusterCommands } from "./commands/cluster";
 import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
 import { alertCommands } from "./commands/alerts";
+import { observeCommands } from "./commands/observe";
 
 export function allCommands(): Command[] {
   return [
@@ -24,6 +25,7 @@ export function allCommands(): Command[] {
     ...clusterCommands,
     ...adminCommands,
     ...alertCommands,
+    ...observeCommands,
     ...diagCommands,
   ];
 }

@@ -86,6 +86,12 @@ export const PROGRAMS = {
   tc: { package: "iproute2", test: true, why: "adds delay on a link (netem) in the membership tests" },
   systemd: { package: "systemd", test: true, path: "/lib/systemd/systemd", why: "a real systemd as PID 1 of namespaces (systemd resources, the edgeha unit)" },
   time: { package: "time", test: true, path: "/usr/bin/time", why: "peak memory of a command in the build tests" },
+  promtool: { package: "prometheus", test: true, why: "checks the agent's /metrics output (promtool check metrics)" },
+  chromium: { package: "chromium", test: true, path: "/usr/bin/chromium", why: "renders the status page headless and takes its screenshots" },
+  "alert_file.sh.sample": { package: "pacemaker", test: true, path: "/usr/share/pacemaker/alerts/alert_file.sh.sample", why: "Pacemaker's sample alert agent, run unmodified by the alert tests" },
+  "alert_snmp.sh.sample": { package: "pacemaker", test: true, path: "/usr/share/pacemaker/alerts/alert_snmp.sh.sample", why: "Pacemaker's SNMP sample alert agent, run unmodified by the alert tests" },
+  snmptrap: { package: "snmp", test: true, why: "alert_snmp.sh.sample sends its traps with it" },
+  snmptrapd: { package: "snmptrapd", test: true, path: "/usr/sbin/snmptrapd", why: "receives the alert tests' SNMP traps" },
 } as const satisfies Record<string, ProgramEntry>;
 
 export type ProgramName = keyof typeof PROGRAMS;
@@ -99,6 +105,7 @@ export const PROGRAM_FAMILIES = {
   "fence-agent": { package: "fence-agents", product: "recommends", why: "fence_* programs for stonith devices whose type is not built in" },
   "lsb-script": { package: "initscripts of the service", why: "init scripts under /etc/init.d (resources of class lsb), shipped by the services themselves" },
   "configured-binary": { package: "the service's own", why: "an agent's binary= parameter names another build of the program it manages" },
+  "alert-agent": { package: "pacemaker", why: "alert agents the CIB's <alerts> name (Pacemaker's samples are in /usr/share/pacemaker/alerts; any program works)" },
 } as const satisfies Record<string, { package: string; why: string; product?: ProductNeed }>;
 
 export type ProgramFamily = keyof typeof PROGRAM_FAMILIES;

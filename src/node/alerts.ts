@@ -29,7 +29,7 @@ export class AlertRunner {
 
   constructor(
     private readonly logger: Logger,
-    private readonly run: AlertProcessRunner = (file, env, timeoutMs) => runProcess(file, [], { env, timeoutMs }),
+    private readonly run: AlertProcessRunner = (file, env, timeoutMs) => runProcess({ family: "alert-agent", path: file }, [], { env, timeoutMs }),
     private readonly nowMicroseconds: () => number = () => Math.floor((performance.timeOrigin + performance.now()) * 1000),
     private readonly baseEnv: Record<string, string> = pickEnvironment(process.env),
   ) {}

@@ -4,7 +4,9 @@ import { writeFileSync } from "node:fs";
 import { readCibFile } from "../../cib";
 import { UsageError } from "../../common/errors";
 import { schedule, type ScheduledAction, type TransitionGraph } from "../../scheduler";
-import type { Command } from "../command";
+import type { Command, CommandContext } from "../command";
+import { canonicalJson } from "../../cib";
+import { readRecord } from "../../node/recorder";
 
 export function describeAction(action: ScheduledAction): string {
   switch (action.action) {
@@ -34,17 +36,19 @@ function graphDot(graph: TransitionGraph): string {
 const simulateCommand: Command = {
   words: ["simulate"],
   summary: "Compute the transition the scheduler would run for a CIB (like crm_simulate -S).",
-  usage: "--xml FILE | --cib FILE.json [--json] [--show-scores] [--graph FILE.dot]",
-  description: "Reads a Pacemaker CIB (XML) or a native CIB and prints the actions with their reasons. The computation is pure and deterministic.",
-  examples: ["simulate --xml cluster.xml", "simulate --cib cluster.json --json"],
+  usage: "--xml FILE | --cib FILE.json | --input pe-input-N.json.gz [--json] [--show-scores] [--graph FILE.dot]",
+  description: "Reads a Pacemaker CIB (XML) or a native CIB and prints the actions with their reasons. The computation is pure and deterministic. --input replays a scheduler input the DC recorded (its flight recorder, see `edgeha history`) at the time it was recorded, and says whether the graph is the one the DC computed then (exit 1 if not).",
+  examples: ["simulate --xml cluster.xml", "simulate --cib cluster.json --json", "simulate --input /var/lib/edgeha/pe/pe-warn-3.json.gz"],
   options: [
     { name: "xml", kind: "string", value: "FILE", description: "A Pacemaker CIB in XML." },
     { name: "cib", kind: "string", value: "FILE", description: "A native CIB (JSON or YAML)." },
+    { name: "input", kind: "string", value: "FILE", description: "A scheduler input the DC recorded (pe-*-N.json.gz): replayed at its recorded time and compared with its recorded graph." },
     { name: "json", kind: "boolean", description: "Print the action list as JSON (the corpus format)." },
     { name: "show-scores", kind: "boolean", description: "Also print allocation scores per resource and node." },
     { name: "graph", kind: "string", value: "FILE", description: "Write the transition as a Graphviz dot file." },
   ],
   run(args, context) {
+    if (typeof args.options.input === "string") return replayInput(args.options.input, args.options.json === true, context);
     const file = typeof args.options.xml === "string" ? args.options.xml : typeof args.options.cib === "string" ? args.options.cib : undefined;
     if (file === undefined) throw new UsageError("'edgeha simulate' needs --xml FILE or --cib FILE", "Run 'edgeha simulate --help'.");
     const { cib, warnings } = readCibFile(file);
@@ -67,5 +71,26 @@ const simulateCommand: Command = {
     return 0;
   },
 };
+
+/** Replays a recorded input at its recorded time; exit 0 when the graph is the recorded one, 1 when not. */
+function replayInput(file: string, json: boolean, context: CommandContext): number {
+  const record = readRecord(file);
+  const graph = schedule(record.cib, { now: record.nowSeconds });
+  const replayed = { actions: graph.actions, edges: graph.edges };
+  const same = canonicalJson(replayed) === canonicalJson(record.graph);
+  if (json) {
+    context.stdout.write(`${JSON.stringify({ file, transition: record.transition, dc: record.dc, nowSeconds: record.nowSeconds, reason: record.reason, same, actions: graph.actions, recorded: record.graph.actions })}\n`);
+    return same ? 0 : 1;
+  }
+  context.stdout.write(`Recorded by ${record.dc} for transition ${record.transition} at ${new Date(record.nowSeconds * 1000).toISOString()}: ${record.reason}\n`);
+  context.stdout.write("Transition Summary:\n");
+  for (const action of graph.actions) context.stdout.write(`  * ${describeAction(action)}\n`);
+  if (same) context.stdout.write(`Replay: the same graph as recorded (${graph.actions.length} actions, ${graph.edges.length} orderings)\n`);
+  else {
+    context.stdout.write("Replay: the graph DIFFERS from the recorded one; recorded:\n");
+    for (const action of record.graph.actions) context.stdout.write(`  * ${describeAction(action)}\n`);
+  }
+  return same ? 0 : 1;
+}
 
 export const simulateCommands: Command[] = [simulateCommand];
