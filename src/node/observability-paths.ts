@@ -2,5 +2,3 @@
 
 /** The flight recorder's directory (Pacemaker's is /var/lib/pacemaker/pengine). */
 export const RECORDER_DIRECTORY = "pe";
-/** This node's own operation log (JSON lines), which `edgeha report` gathers. */
-export const OPERATION_LOG = "operations.log";

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { allPrimitives, flattenSets, parseNativeCib, type Cib } from "../cib";
 import { tarArchive, type TarEntry } from "../common/tar";
-import { OPERATION_LOG, RECORDER_DIRECTORY } from "./observability-paths";
+import { RECORDER_DIRECTORY } from "./observability-paths";
 
 export const REDACTED = "********";
 /** One member's part is at most this large (its recorded inputs are cut first). */
@@ -129,8 +129,6 @@ export function collectLocalPart(sources: LocalReportSources): ReportPart {
     text("cib.json", `${JSON.stringify(redactCib(sources.cib), null, 2)}\n`),
     text("agent.log", inWindow(sources.logLines, sources.fromSeconds).join("\n") + "\n"),
   ];
-  const operations = readText(path.join(sources.stateDir, OPERATION_LOG), problems);
-  if (operations !== undefined) files.push(text("operations.log", inWindow(operations.split("\n").filter(Boolean), sources.fromSeconds).join("\n") + "\n"));
   const fenceHistory = readText(path.join(sources.stateDir, "fence-history.json"), problems);
   if (fenceHistory !== undefined) files.push(text("fence-history.json", fenceHistory));
   const membership = readText(path.join(sources.stateDir, "membership.json"), problems);

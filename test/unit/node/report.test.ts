@@ -31,14 +31,13 @@ describe("the support report", () => {
     const state = path.join(directory, "state");
     mkdirSync(path.join(state, "pe"), { recursive: true });
     writeFileSync(path.join(state, "fence-history.json"), JSON.stringify([{ target: "n2", action: "reboot", state: "done" }]));
-    writeFileSync(path.join(state, "operations.log"), `${JSON.stringify({ time: "2026-12-06T09:00:00.000Z", msg: "start vip rc=0" })}\n${JSON.stringify({ time: "2020-01-01T00:00:00.000Z", msg: "too old" })}\n`);
     writeFileSync(path.join(state, "pe", "pe-warn-0.json.gz"), gzipSync(JSON.stringify({ format: "edgeha-scheduler-input", version: 1, transition: 1, cib: cib(), graph: { actions: [], edges: [] } })));
     const part = collectLocalPart({
       node: "n1", stateDir: state, fromSeconds: Date.parse("2026-01-01T00:00:00Z") / 1000, cib: cib(),
-      logLines: [JSON.stringify({ time: "2026-12-06T09:00:01.000Z", msg: `fencing with passwd=${SCRIPT_OUTPUT} and password: ${PASSWORD}` })],
+      logLines: [JSON.stringify({ time: "2026-12-06T09:00:00.000Z", msg: "start vip rc=0" }), JSON.stringify({ time: "2020-01-01T00:00:00.000Z", msg: "too old" }), JSON.stringify({ time: "2026-12-06T09:00:01.000Z", msg: `fencing with passwd=${SCRIPT_OUTPUT} and password: ${PASSWORD}` })],
       status: { node: { name: "n1" }, note: `key ${PASSWORD}` }, versions: { edgeha: "0.1.0" }, runtimeSecrets: [SCRIPT_OUTPUT],
     });
-    expect(part.files.map((file) => file.name).sort()).toEqual(["agent.log", "cib.json", "fence-history.json", "operations.log", "pe/pe-warn-0.json.gz", "status.json", "versions.txt"]);
+    expect(part.files.map((file) => file.name).sort()).toEqual(["agent.log", "cib.json", "fence-history.json", "pe/pe-warn-0.json.gz", "status.json", "versions.txt"]);
     const bundle = packReport({ cluster: "pair", createdSeconds: 1_800_000_000, fromSeconds: 1_700_000_000, parts: [part], unreachable: [{ node: "n2", reason: "not a member of this partition" }] });
     const output = path.join(directory, "out");
     mkdirSync(output);
@@ -48,7 +47,7 @@ describe("the support report", () => {
     const summary = readFileSync(all.find((file) => file.endsWith("summary.txt"))!, "utf8");
     expect(summary).toContain("members that answered: n1");
     expect(summary).toContain("members that could not be reached: n2 (not a member of this partition)");
-    const operations = readFileSync(all.find((file) => file.endsWith("operations.log"))!, "utf8");
+    const operations = readFileSync(all.find((file) => file.endsWith("agent.log"))!, "utf8");
     expect(operations).toContain("start vip");
     expect(operations).not.toContain("too old");
     for (const file of all) {
