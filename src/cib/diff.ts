@@ -117,6 +117,8 @@ export function applyCibPatch(cib: Cib, patch: CibPatch): Cib {
   }
   const result = structuredClone(cib);
   for (const change of patch.changes) applyChange(result, change);
+  // No alerts left is written as none (the section came later than the others).
+  if (result.alerts !== undefined && result.alerts.length === 0) delete result.alerts;
   result.version = { ...patch.target };
   if (cibDigest(result) !== patch.targetDigest) {
     throw new EdgehaError("E_CIB_PATCH", `applying the patch to version ${formatVersion(patch.base)} did not give the CIB of version ${formatVersion(patch.target)} (digests differ)`);

@@ -430,9 +430,12 @@ class Importer {
         cib.opDefaults = this.sets(section, "meta_attributes");
         this.skipOthers(section, ["meta_attributes"], "op_defaults");
         return;
-      case "alerts":
-        cib.alerts = importAlerts(section, this);
+      case "alerts": {
+        // An empty <alerts/> is the same as none (and round-trips as none).
+        const alerts = importAlerts(section, this);
+        if (alerts.length > 0) cib.alerts = alerts;
         return;
+      }
       case "fencing-topology":
         cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item));
         this.skipOthers(section, ["fencing-level"], "fencing-topology");
