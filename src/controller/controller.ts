@@ -611,8 +611,8 @@ export class Controller {
     state.lastPlanMs = nowMs;
     const cib = this.withStatus(state);
     const graph = schedule(cib, { now: this.epochSeconds });
-    const members = new Set([...state.acked].filter((id) => this.members.includes(id)).map((id) => this.nameOf(id)));
-    const transition = compileTransition(state.nextTransitionId++, graph.actions, cib, (node) => members.has(node));
+    // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
+    const transition = compileTransition(state.nextTransitionId++, graph);
     if (transition.steps.length === 0) return;
     effects.push({ kind: "log", level: "info", message: "transition planned", fields: { transition: transition.id, steps: transition.steps.map(describeStep) } });
     state.transition = transition;

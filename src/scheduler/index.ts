@@ -2,18 +2,19 @@
 // file, each returning its output to the next: unpack (configuration, nodes, units) ->
 // history and failures (resource states, on-fail, fencing) -> placement with scores and
 // roles -> runnability (mandatory orders and colocations) -> actions -> implied restarts ->
-// ordering edges. No clock, I/O or randomness: `now` is an input.
+// the graph of operations and their ordering, which the DC runs as it is.
+// No clock, I/O or randomness: `now` is an input.
 import type { Cib } from "../cib";
 import { deriveActions } from "./actions";
 import { unpackHistory } from "./history";
-import { orderingEdges } from "./ordering";
+import { buildGraph } from "./graph";
 import { place } from "./placement";
 import { addImpliedActions } from "./restarts";
 import { checkRunnability } from "./runnability";
 import type { Decisions, TransitionGraph } from "./types";
 import { unpack } from "./unpack";
 
-export { INFINITY, addScores, type NodeState, type OrderingEdge, type ResourceState, type ScheduledAction, type TransitionGraph } from "./types";
+export { INFINITY, addScores, type GraphOperation, type NodeState, type OperationKind, type ResourceState, type ScheduledAction, type TransitionGraph } from "./types";
 export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
 
@@ -25,6 +26,5 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const runnability = checkRunnability(unpacked.model, history, placement);
   const decisions: Decisions = { ...unpacked.model, ...history, ...placement, ...runnability };
   const actions = addImpliedActions(decisions, deriveActions(decisions, placement.completed));
-  const edges = orderingEdges({ ...decisions, actions }, history.units);
-  return { actions, edges, scores: placement.scores };
+  return { actions, operations: buildGraph(decisions, actions), scores: placement.scores };
 }

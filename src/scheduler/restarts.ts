@@ -16,7 +16,7 @@ export function addImpliedActions(decisions: Decisions, actions: ScheduledAction
 }
 
 /** The members of a unit that a constraint naming `id` reaches (all of them for a group or clone id). */
-export function membersNamed(context: ActionWork, unit: PlacementUnit, id: string): Primitive[] {
+export function membersNamed(context: Pick<Decisions, "owners">, unit: PlacementUnit, id: string): Primitive[] {
   return unit.members.filter((member) => (context.owners.get(member.id) ?? [member.id]).includes(id));
 }
 

@@ -22,22 +22,28 @@ export interface ScheduledAction {
   blocked?: boolean;
 }
 
-/**
- * An ordering edge between two actions (indexes into `actions`). Phase "start": then's
- * starting part (start, the start half of move/recover/restart, promote) waits for first's
- * starting part. Phase "stop": then's stopping part (stop, the stop half, demote) waits for
- * first's stopping part. Phase "fence": all of then waits for the fence action first.
- */
-export interface OrderingEdge {
-  first: number;
-  then: number;
-  phase: "start" | "stop" | "fence";
+export type OperationKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify";
+
+/** One operation of the transition graph the DC runs (see graph.ts). */
+export interface GraphOperation {
+  /** Its index in the graph's operations. */
+  id: number;
+  kind: OperationKind;
+  node: string;
+  resource?: string;
+  /** Fence operations: off or reboot. */
+  fenceAction?: "off" | "reboot";
+  /** Operations (ids) that must be done first. */
+  after: number[];
+  reason: string;
+  /** Notify operations: the notify_* meta values (type, operation, who starts, stops, ...). */
+  notify?: Record<string, string>;
 }
 
 export interface TransitionGraph {
   actions: ScheduledAction[];
-  /** Ordering between actions; actions not linked may run in parallel. */
-  edges: OrderingEdge[];
+  /** The operations the DC runs and their ordering; operations not ordered may run in parallel. */
+  operations: GraphOperation[];
   /** Allocation scores per resource and node, for --show-scores. */
   scores: Record<string, Record<string, number>>;
 }

@@ -27,9 +27,13 @@ function roleText(action: ScheduledAction): string {
   return action.from_role ? ` ${action.from_role} -> ${action.to_role}` : "";
 }
 
-function graphDot(graph: TransitionGraph): string {
-  const lines = graph.actions.map((action, index) => `  "a${index}" [label=${JSON.stringify(describeAction(action).replace(/\s+/g, " "))}];`);
-  const edges = graph.edges.map((edge) => `  "a${edge.first}" -> "a${edge.then}" [label=${JSON.stringify(edge.phase)}];`);
+/** The graph the DC runs, as Graphviz dot: one box per operation, an arrow from each operation to those that wait for it. */
+export function graphDot(graph: TransitionGraph): string {
+  const label = (operation: TransitionGraph["operations"][number]) => operation.kind === "fence"
+    ? `fence (${operation.fenceAction ?? "reboot"}) ${operation.node}`
+    : `${operation.kind} ${operation.resource ?? ""} on ${operation.node}${operation.notify ? ` (${operation.notify.notify_type}-${operation.notify.notify_operation})` : ""}`;
+  const lines = graph.operations.map((operation) => `  "op${operation.id}" [label=${JSON.stringify(label(operation))}];`);
+  const edges = graph.operations.flatMap((operation) => operation.after.map((first) => `  "op${first}" -> "op${operation.id}";`));
   return `digraph transition {\n${[...lines, ...edges].join("\n")}\n}\n`;
 }
 
@@ -45,7 +49,7 @@ const simulateCommand: Command = {
     { name: "input", kind: "string", value: "FILE", description: "A scheduler input the DC recorded (pe-*-N.json.gz): replayed at its recorded time and compared with its recorded graph." },
     { name: "json", kind: "boolean", description: "Print the action list as JSON (the corpus format)." },
     { name: "show-scores", kind: "boolean", description: "Also print allocation scores per resource and node." },
-    { name: "graph", kind: "string", value: "FILE", description: "Write the transition as a Graphviz dot file." },
+    { name: "graph", kind: "string", value: "FILE", description: "Write the graph the DC runs (operations and their ordering) as a Graphviz dot file." },
   ],
   run(args, context) {
     if (typeof args.options.input === "string") return replayInput(args.options.input, args.options.json === true, context);

@@ -50,9 +50,9 @@ describe("a resource active on several nodes that must go to another one", () =>
     // "twin" runs on red and on blue; blue is put in standby, red is banned: it goes to green.
     const xml = cib([{ id: "twin" }], ["twin"]).replace(`<rsc_location id="twin-g" rsc="twin" node="green" score="-INFINITY"/>`, `<rsc_location id="twin-r" rsc="twin" node="red" score="-INFINITY"/><rsc_location id="twin-b" rsc="twin" node="blue" score="-INFINITY"/>`);
     const parsed = importCibXml(xml, "twin").cib;
-    const actions = schedule(parsed, { now: 0 }).actions;
-    expect(sameActions(actions.filter((action) => action.resource === "twin") as never, [{ action: "move", resource: "twin", from: "red", to: "green" }])).toBe(true);
-    const steps = compileTransition(1, actions, parsed, () => true).steps.filter((step) => step.resource === "twin");
+    const graph = schedule(parsed, { now: 0 });
+    expect(sameActions(graph.actions.filter((action) => action.resource === "twin") as never, [{ action: "move", resource: "twin", from: "red", to: "green" }])).toBe(true);
+    const steps = compileTransition(1, graph).steps.filter((step) => step.resource === "twin");
     expect(steps.filter((step) => step.kind === "stop").map((step) => step.node).sort()).toEqual(["blue", "red"]);
     expect(steps.filter((step) => step.kind === "start").map((step) => step.node)).toEqual(["green"]);
   });

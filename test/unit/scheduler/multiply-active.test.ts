@@ -30,7 +30,7 @@ describe("a resource active on more than one node", () => {
 
 describe("a resource active on two nodes that may not start again", () => {
   // No quorum (policy stop): "queue" keeps its assigned node but may not start there.
-  function noQuorum(): { actions: ReturnType<typeof schedule>["actions"]; cib: ReturnType<typeof importCibXml>["cib"] } {
+  function noQuorum(): { actions: ReturnType<typeof schedule>["actions"]; graph: ReturnType<typeof schedule> } {
     const record = (node: string) => `<lrm id="${node}"><lrm_resources><lrm_resource id="queue" class="ocf" provider="acme" type="queue"><lrm_rsc_op id="q-${node}" operation="start" call-id="3" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>`;
     const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
   <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
@@ -39,7 +39,8 @@ describe("a resource active on two nodes that may not start again", () => {
   <status><node_state id="1" uname="left" in_ccm="true" crmd="online" join="member" expected="member">${record("left")}</node_state>
   <node_state id="2" uname="right" in_ccm="true" crmd="online" join="member" expected="member">${record("right")}</node_state></status></cib>`;
     const cib = importCibXml(xml, "multiply-active-no-quorum").cib;
-    return { actions: schedule(cib, { now: 0 }).actions, cib };
+    const graph = schedule(cib, { now: 0 });
+    return { actions: graph.actions, graph };
   }
 
   it("is listed as one stop, on the first node it was found on", () => {
@@ -47,8 +48,8 @@ describe("a resource active on two nodes that may not start again", () => {
   });
 
   it("still has every copy stopped when the transition runs", () => {
-    const { actions, cib } = noQuorum();
-    const steps = compileTransition(1, actions, cib, () => true).steps.filter((step) => step.resource === "queue");
+    const { graph } = noQuorum();
+    const steps = compileTransition(1, graph).steps.filter((step) => step.resource === "queue");
     expect(steps.map((step) => `${step.kind}@${step.node}`).sort()).toEqual(["stop@left", "stop@right"]);
   });
 });

@@ -1,11 +1,11 @@
-// Property: on generated clusters with orders, running the transition in ANY sequence the
-// graph's edges allow keeps every mandatory order: "then" starts only while "first" runs,
-// and (when symmetrical) "first" stops only once "then" is no longer running. Fences come
-// before any action of a resource that ran on the fenced node.
+// Property: on generated clusters with orders, running the graph's operations in ANY sequence
+// its ordering allows (as the DC may) never deadlocks and keeps every mandatory order: "then"
+// starts only while "first" runs, and (when symmetrical) "first" stops only once "then" is no
+// longer running. Fences come before any operation of a resource that ran on the fenced node.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { importCibXml } from "../../../src/cib";
-import { schedule, type ScheduledAction, type TransitionGraph } from "../../../src/scheduler";
+import { schedule, type GraphOperation, type TransitionGraph } from "../../../src/scheduler";
 
 interface Shape {
   nodeCount: number;
@@ -52,38 +52,15 @@ function toXml(shape: Shape): string {
   return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="c"><nvpair id="c1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config><nodes>${nodeXml}</nodes><resources>${resources}</resources><constraints>${locations}${orders}</constraints></configuration><status>${status}</status></cib>`;
 }
 
-const startsAt = (action: ScheduledAction) => action.blocked ? undefined : ["start", "restart", "promote"].includes(action.action) ? action.node : ["move", "recover"].includes(action.action) ? action.node ?? action.to : undefined;
-const stopsAt = (action: ScheduledAction) => action.blocked ? undefined : ["stop", "restart", "demote"].includes(action.action) ? action.node : ["move", "recover"].includes(action.action) ? action.node ?? action.from : undefined;
-
-interface Step { action: number; part: "stop" | "start" | "fence" }
-
-/** Runs the graph in an order chosen by `pick` among the steps the edges allow; returns the sequence or undefined on a deadlock. */
-function linearize(graph: TransitionGraph, pick: number[]): Step[] | undefined {
-  const steps: Step[] = [];
-  graph.actions.forEach((action, index) => {
-    if (action.action === "fence") steps.push({ action: index, part: "fence" });
-    if (stopsAt(action) !== undefined) steps.push({ action: index, part: "stop" });
-    if (startsAt(action) !== undefined) steps.push({ action: index, part: "start" });
-  });
-  const done = new Set<string>();
-  const key = (step: Step) => `${step.action}:${step.part}`;
-  const has = (action: number, part: Step["part"]) => steps.some((step) => step.action === action && step.part === part);
-  const ready = (step: Step) => {
-    if (step.part === "start" && has(step.action, "stop") && !done.has(`${step.action}:stop`)) return false;
-    for (const edge of graph.edges) {
-      if (edge.then !== step.action) continue;
-      if (edge.phase === "fence" && !done.has(`${edge.first}:fence`)) return false;
-      if (edge.phase === "start" && step.part === "start" && has(edge.first, "start") && !done.has(`${edge.first}:start`)) return false;
-      if (edge.phase === "stop" && step.part === "stop" && has(edge.first, "stop") && !done.has(`${edge.first}:stop`)) return false;
-    }
-    return true;
-  };
-  const sequence: Step[] = [];
-  for (let round = 0; sequence.length < steps.length; round++) {
-    const candidates = steps.filter((step) => !done.has(key(step)) && ready(step));
+/** Runs the graph's operations in an order chosen by `pick` among those whose predecessors are done; undefined on a deadlock. */
+function linearize(graph: TransitionGraph, pick: number[]): GraphOperation[] | undefined {
+  const done = new Set<number>();
+  const sequence: GraphOperation[] = [];
+  for (let round = 0; sequence.length < graph.operations.length; round++) {
+    const candidates = graph.operations.filter((operation) => !done.has(operation.id) && operation.after.every((id) => done.has(id)));
     if (candidates.length === 0) return undefined;
     const chosen = candidates[pick[round % pick.length]! % candidates.length]!;
-    done.add(key(chosen));
+    done.add(chosen.id);
     sequence.push(chosen);
   }
   return sequence;
@@ -102,31 +79,28 @@ describe("scheduler ordering property", () => {
         const node = resource.runningOn >= 0 ? `n${resource.runningOn}` : undefined;
         running.set(`r${index}`, node !== undefined && !(shape.lost[resource.runningOn] && resource.runningOn > 0) ? node : undefined);
       });
-      const fenced = new Set<number>();
-      for (const step of sequence!) {
-        const action = graph.actions[step.action]!;
-        if (step.part === "fence") { fenced.add(step.action); continue; }
-        const id = action.resource!;
-        // A resource that ran on a node being fenced moves only after the fence.
-        for (const [index, fence] of graph.actions.entries()) {
-          if (fence.action === "fence" && shape.resources[Number(id.slice(1))]!.runningOn === Number(fence.node!.slice(1))) expect(fenced.has(index)).toBe(true);
-        }
-        if (step.part === "stop") {
+      const fenced = new Set<string>();
+      for (const [position, operation] of sequence!.entries()) {
+        if (operation.kind === "fence") { fenced.add(operation.node); continue; }
+        const id = operation.resource!;
+        // A resource that ran on a node being fenced is acted on only after the fence.
+        const ranOn = shape.resources[Number(id.slice(1))]!.runningOn;
+        if (graph.operations.some((other) => other.kind === "fence" && other.node === `n${ranOn}`)) expect(fenced.has(`n${ranOn}`)).toBe(true);
+        if (operation.kind === "stop") {
           for (const order of validOrders(shape)) {
             if (order.optional || order.asymmetric || `r${order.first}` !== id) continue;
-            // first stops: then must not be running any more, unless it never stops in this transition (then it must not depend on first).
+            // first stops: then must not be running any more, unless it never stops in this transition.
             const thenRuns = running.get(`r${order.then}`) !== undefined;
-            const thenStopsLater = graph.actions.some((other, index) => other.resource === `r${order.then}` && stopsAt(other) !== undefined && !sequence!.slice(0, sequence!.indexOf(step)).some((done) => done.action === index && done.part === "stop"));
+            const thenStopsLater = sequence!.slice(position + 1).some((later) => later.resource === `r${order.then}` && later.kind === "stop");
             if (thenRuns) expect(thenStopsLater).toBe(false);
-            if (thenRuns) expect(graph.actions.some((other) => other.resource === `r${order.then}` && startsAt(other) !== undefined)).toBe(true);
           }
           running.set(id, undefined);
-        } else {
+        } else if (operation.kind === "start") {
           for (const order of validOrders(shape)) {
             if (order.optional || `r${order.then}` !== id) continue;
             expect(running.get(`r${order.first}`)).toBeDefined();
           }
-          running.set(id, startsAt(action));
+          running.set(id, operation.node);
         }
       }
     }), { numRuns: 300, seed: 424242 });

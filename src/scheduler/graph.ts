@@ -1,0 +1,387 @@
+// Pass 9, graph: the operations the DC runs (fence, stop, start, demote, promote, notify)
+// and every ordering edge between them, as Pacemaker's scheduler adds them:
+// - one resource: demote, then stop, then start, then promote;
+// - a group: members start in order and stop in reverse order, and every member stops before
+//   any member starts; a clone: all its instances' demotes, then stops, then starts, then
+//   promotes (Pacemaker's clone pseudo-actions, which make them barriers);
+// - order constraints of every kind (Mandatory, Optional, Serialize: ordering binds only
+//   actions that happen), first-action/then-action, symmetrical (the inverse order between
+//   the inverse actions), interleaved clones instance by instance on the same node;
+// - anti-colocation at -INFINITY: on one node, what makes one lose its role before what makes
+//   the other gain its role; ordered clones: instances one after another;
+// - fencing: one fence after another unless concurrent-fencing, the DC's last; every start or
+//   promote of a resource that requires fencing after every fence (one that requires only
+//   quorum, after the fencing of a node where its state is unknown); a stop on a fenced node
+//   is implied by the fence, so what waits for that stop waits for the fence.
+// Probes and recurring monitors are not operations of the graph: every node probes the
+// configuration before the DC plans, and the executor starts a resource's monitors itself.
+import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
+import { assert } from "../common/errors";
+import { membersNamed } from "./restarts";
+import { INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
+
+const PHASES: readonly OperationKind[] = ["demote", "stop", "start", "promote"];
+const INVERSE: Record<string, OperationKind> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
+
+/** An operation while the graph is built: a stop implied by fencing is a pseudo-operation, removed at the end. */
+interface Draft extends GraphOperation { implied?: boolean }
+
+class Builder {
+  readonly operations: Draft[] = [];
+  private readonly byKey = new Map<string, Draft>();
+  readonly byMember = new Map<string, Draft[]>();
+  private readonly edges = new Set<string>();
+
+  add(kind: OperationKind, node: string, resource: string | undefined, reason: string, extra: Partial<Draft> = {}): Draft {
+    const key = `${kind}\u0000${resource ?? ""}\u0000${node}`;
+    const existing = kind === "notify" ? undefined : this.byKey.get(key);
+    if (existing) return existing;
+    const operation: Draft = { id: this.operations.length, kind, node, ...(resource !== undefined ? { resource } : {}), after: [], reason, ...extra };
+    this.operations.push(operation);
+    if (kind !== "notify") this.byKey.set(key, operation);
+    if (resource !== undefined && kind !== "notify") {
+      const list = this.byMember.get(resource);
+      if (list) list.push(operation); else this.byMember.set(resource, [operation]);
+    }
+    return operation;
+  }
+
+  order(first: Draft, then: Draft): void {
+    if (first === then) return;
+    const key = `${first.id}>${then.id}`;
+    if (this.edges.has(key)) return;
+    this.edges.add(key);
+    then.after.push(first.id);
+  }
+
+  orderAll(firsts: readonly Draft[], thens: readonly Draft[]): void {
+    for (const then of thens) for (const first of firsts) this.order(first, then);
+  }
+
+  of(member: string, kind: OperationKind): Draft[] {
+    return (this.byMember.get(member) ?? []).filter((operation) => operation.kind === kind);
+  }
+}
+
+export function buildGraph(decisions: Decisions, actions: readonly ScheduledAction[]): GraphOperation[] {
+  const builder = new Builder();
+  const fences = operationsOfActions(decisions, actions, builder);
+  orderWithinResources(builder);
+  orderWithinUnits(decisions, builder);
+  for (const constraint of decisions.cib.constraints) if (constraint.kind === "order") orderConstraint(decisions, builder, constraint);
+  orderAntiColocations(decisions, builder);
+  orderFencing(decisions, builder, fences);
+  addNotifications(decisions, builder);
+  return withoutImplied(builder.operations);
+}
+
+/** The operations each summary action stands for; returns the fence operations in node order. */
+function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAction[], builder: Builder): Draft[] {
+  const fences: Draft[] = [];
+  const nodeByName = new Map(decisions.nodes.map((node) => [node.name, node]));
+  for (const action of actions) if (action.action === "fence" && !action.blocked && action.node !== undefined) {
+    fences.push(builder.add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" }));
+  }
+  const stop = (member: string, node: string, promoted: boolean, reason: string) => {
+    // A stop on a node being fenced is done by the fence; on a node that is down otherwise, there is nothing to do.
+    const implied = decisions.fenced.has(node);
+    if (!implied && nodeByName.get(node)?.online !== true) return;
+    if (promoted && !implied) builder.add("demote", node, member, reason);
+    builder.add("stop", node, member, reason, implied ? { implied: true } : {});
+  };
+  const start = (member: string, node: string, promote: boolean, reason: string) => {
+    builder.add("start", node, member, reason);
+    if (promote) builder.add("promote", node, member, reason);
+  };
+  for (const action of actions) {
+    const member = action.resource;
+    if (member === undefined || action.blocked) continue;
+    const state = decisions.states.get(member);
+    const copies = state?.activeOn ?? [];
+    const promotedHere = (node: string) => (state?.promotedOn ?? []).includes(node);
+    const toPromoted = action.to_role === "Promoted" || (action.to_role === undefined && action.role === "Promoted");
+    // Every running copy stops (a resource found active on several nodes is listed once).
+    const stopAll = (also: string | undefined) => { for (const node of new Set([...(also !== undefined ? [also] : []), ...copies])) stop(member, node, promotedHere(node), action.reason); };
+    switch (action.action) {
+      case "start": start(member, action.node!, false, action.reason); break;
+      case "stop": stopAll(action.node); break;
+      case "promote":
+        if (action.from_role === "Stopped") start(member, action.node!, true, action.reason);
+        else builder.add("promote", action.node!, member, action.reason);
+        break;
+      case "demote": builder.add("demote", action.node!, member, action.reason); break;
+      case "move": case "recover": case "restart": case "reload": {
+        // A reload is run as a restart: the executor has no reload operation.
+        const target = action.to ?? action.node!;
+        stopAll(action.from ?? action.node);
+        start(member, target, toPromoted, action.reason);
+        break;
+      }
+      case "fence": break;
+    }
+  }
+  return fences;
+}
+
+/** One resource: demote before stop before start before promote. */
+function orderWithinResources(builder: Builder): void {
+  for (const member of builder.byMember.keys()) {
+    for (let left = 0; left < PHASES.length; left++) for (let right = left + 1; right < PHASES.length; right++) {
+      builder.orderAll(builder.of(member, PHASES[left]!), builder.of(member, PHASES[right]!));
+    }
+  }
+}
+
+/**
+ * Groups: members start one after another and stop in reverse order; every member's stop
+ * (and demote) comes before any member's start (and promote). Clones: the same barriers
+ * between all their instances' demotes, stops, starts and promotes.
+ */
+function orderWithinUnits(decisions: Decisions, builder: Builder): void {
+  const clones = new Map<string, PlacementUnit[]>();
+  for (const unit of decisions.units) {
+    if (unit.clone) { const list = clones.get(unit.clone.id); if (list) list.push(unit); else clones.set(unit.clone.id, [unit]); }
+    const ids = unit.members.map((member) => member.id);
+    for (let index = 1; index < ids.length; index++) {
+      for (const kind of ["start", "promote"] as const) builder.orderAll(builder.of(ids[index - 1]!, kind), builder.of(ids[index]!, kind));
+      for (const kind of ["stop", "demote"] as const) builder.orderAll(builder.of(ids[index]!, kind), builder.of(ids[index - 1]!, kind));
+    }
+    if (ids.length > 1) barriers(builder, ids);
+  }
+  for (const instances of clones.values()) {
+    barriers(builder, instances.flatMap((unit) => unit.members.map((member) => member.id)));
+    // An ordered clone (meta ordered=true) starts its instances one after another, by number, and stops them in reverse.
+    if (!truthy({ ...flattenSets(decisions.cib.rscDefaults), ...instances[0]!.meta }.ordered)) continue;
+    const numbered = [...instances].sort((left, right) => left.clone!.instance - right.clone!.instance);
+    for (let index = 1; index < numbered.length; index++) {
+      if (numbered[index]!.clone!.instance !== numbered[index - 1]!.clone!.instance + 1) continue;
+      const earlier = numbered[index - 1]!.members.map((member) => member.id);
+      const later = numbered[index]!.members.map((member) => member.id);
+      builder.orderAll(earlier.flatMap((id) => builder.of(id, "start")), later.flatMap((id) => builder.of(id, "start")));
+      builder.orderAll(later.flatMap((id) => builder.of(id, "stop")), earlier.flatMap((id) => builder.of(id, "stop")));
+    }
+  }
+}
+
+/**
+ * A mandatory anti-colocation (score -INFINITY) orders, on one node, what makes either
+ * resource lose its role there before what makes the other gain its role: a stop (or demote
+ * of the Promoted role; a stop or promote of the Unpromoted one) before a start (or promote;
+ * a start or demote).
+ */
+function orderAntiColocations(decisions: Decisions, builder: Builder): void {
+  for (const constraint of decisions.cib.constraints) {
+    if (constraint.kind !== "colocation" || parseScore(constraint.score) > -INFINITY) continue;
+    const dependent = { id: constraint.rsc, role: roleOf(constraint.rscRole) };
+    const primary = { id: constraint.withRsc, role: roleOf(constraint.withRscRole) };
+    for (const [first, then] of [[dependent, primary], [primary, dependent]] as const) {
+      const losing: OperationKind[] = first.role === "Promoted" ? ["demote"] : first.role === "Unpromoted" ? ["stop", "promote"] : ["stop"];
+      const gaining: OperationKind[] = then.role === "Promoted" ? ["promote"] : then.role === "Unpromoted" ? ["start", "demote"] : ["start"];
+      const firstMembers = memberIdsOf(decisions, first.id);
+      const thenMembers = memberIdsOf(decisions, then.id);
+      const before = losing.flatMap((kind) => firstMembers.flatMap((member) => builder.of(member, kind)));
+      const after = gaining.flatMap((kind) => thenMembers.flatMap((member) => builder.of(member, kind)));
+      for (const operation of after) for (const earlier of before) if (earlier.node === operation.node) builder.order(earlier, operation);
+    }
+  }
+}
+
+function roleOf(role: string | undefined): "Promoted" | "Unpromoted" | undefined {
+  if (role === undefined) return undefined;
+  if (isRole(role, "Promoted")) return "Promoted";
+  if (isRole(role, "Unpromoted")) return "Unpromoted";
+  return undefined;
+}
+
+/** The members (primitive ids, clone instances included) a constraint naming `id` reaches. */
+function memberIdsOf(decisions: Decisions, id: string): string[] {
+  return (decisions.unitsByOwner.get(id) ?? []).flatMap((unit) => membersNamed(decisions, unit, id).map((member: Primitive) => member.id));
+}
+
+function barriers(builder: Builder, members: string[]): void {
+  const phase = (kind: OperationKind) => members.flatMap((member) => builder.of(member, kind));
+  for (let left = 0; left < PHASES.length; left++) for (let right = left + 1; right < PHASES.length; right++) builder.orderAll(phase(PHASES[left]!), phase(PHASES[right]!));
+}
+
+/** An order constraint's kind: Mandatory, Optional or Serialize (a score of 0 is optional). */
+function orderKind(constraint: OrderConstraint): "mandatory" | "optional" | "serialize" {
+  const kind = (constraint.orderKind ?? "").toLowerCase();
+  if (kind === "optional" || kind === "serialize") return kind;
+  if (kind === "" && constraint.score !== undefined && parseScore(constraint.score) <= 0) return "optional";
+  return "mandatory";
+}
+
+/**
+ * One order constraint between the operations that exist: first's action before then's, and
+ * (symmetrical, the default except for Serialize) then's inverse action before first's. A
+ * Serialize order only keeps the two from running at once, which one direction does.
+ */
+function orderConstraint(decisions: Decisions, builder: Builder, constraint: OrderConstraint): void {
+  const firstAction = (constraint.firstAction ?? "start").toLowerCase();
+  const thenAction = (constraint.thenAction ?? constraint.firstAction ?? "start").toLowerCase();
+  if (!(firstAction in INVERSE) || !(thenAction in INVERSE)) return;
+  const firstUnits = decisions.unitsByOwner.get(constraint.first) ?? [];
+  const thenUnits = decisions.unitsByOwner.get(constraint.then) ?? [];
+  const memberIds = (units: PlacementUnit[], id: string) => units.flatMap((unit) => membersNamed(decisions, unit, id).map((member: Primitive) => member.id));
+  const firstMembers = memberIds(firstUnits, constraint.first);
+  const thenMembers = memberIds(thenUnits, constraint.then);
+  // Between two clones with interleave, each instance of then follows the instance of first on its own node.
+  const interleaved = firstUnits[0]?.clone !== undefined && thenUnits[0]?.clone !== undefined && firstUnits[0].clone.id !== thenUnits[0].clone.id
+    && truthy({ ...flattenSets(decisions.cib.rscDefaults), ...thenUnits[0].meta }.interleave);
+  const link = (firstKind: OperationKind, firsts: string[], thenKind: OperationKind, thens: string[]) => {
+    const before = firsts.flatMap((member) => builder.of(member, firstKind));
+    const after = thens.flatMap((member) => builder.of(member, thenKind));
+    for (const then of after) for (const first of before) if (!interleaved || first.node === then.node) builder.order(first, then);
+  };
+  link(firstAction as OperationKind, firstMembers, thenAction as OperationKind, thenMembers);
+  const kind = orderKind(constraint);
+  const symmetrical = constraint.symmetrical === undefined ? kind !== "serialize" : !isFalse(constraint.symmetrical);
+  if (symmetrical) link(INVERSE[thenAction]!, thenMembers, INVERSE[firstAction]!, firstMembers);
+}
+
+/**
+ * Fencing: without concurrent-fencing the fences run one after another, the DC's last; every
+ * start and promote of a resource that requires fencing waits for every fence, and a start of
+ * one that requires only quorum waits for the fencing of a node where its state is unknown.
+ */
+function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): void {
+  if (fences.length === 0) return;
+  const dcId = decisions.cib.attributes["dc-uuid"];
+  const dcName = dcId === undefined ? undefined : decisions.cib.nodes.find((node) => node.id === dcId)?.uname;
+  const ordered = [...fences.filter((fence) => fence.node !== dcName), ...fences.filter((fence) => fence.node === dcName)];
+  const concurrent = truthy(flattenSets(decisions.cib.properties)["concurrent-fencing"]);
+  for (let index = 1; index < ordered.length; index++) {
+    if (!concurrent) builder.order(ordered[index - 1]!, ordered[index]!);
+    else if (ordered[index]!.node === dcName) builder.orderAll(ordered.slice(0, index), [ordered[index]!]);
+  }
+  const known = new Map(decisions.cib.status.map((status) => [status.uname, new Set(status.resources.map((entry) => entry.id))]));
+  for (const unit of decisions.units) for (const member of unit.members) {
+    const starts = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote")];
+    if (starts.length === 0) continue;
+    const requires = requirement(decisions, unit, member);
+    for (const fence of fences) {
+      if (requires === "fencing") { builder.orderAll([fence], starts); continue; }
+      if (requires !== "quorum") continue;
+      const history = known.get(fence.node);
+      const seen = history !== undefined && (history.has(member.id) || history.has(member.id.replace(/:\d+$/, "")) || [...history].some((id) => id.replace(/:\d+$/, "") === member.id.replace(/:\d+$/, "")));
+      if (!seen) builder.orderAll([fence], builder.of(member.id, "start"));
+    }
+  }
+}
+
+/** What starting a resource requires: fencing (the default with fencing enabled), quorum (fencing devices), or nothing. */
+function requirement(decisions: Decisions, unit: PlacementUnit, member: Primitive): "fencing" | "quorum" | "nothing" {
+  const requires = ({ ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
+  if (requires === "nothing") return "nothing";
+  if (!decisions.cluster.stonithEnabled) return requires === "quorum" || requires === "" ? "quorum" : "nothing";
+  if (requires === "quorum" || (requires === "" && member.class === "stonith")) return "quorum";
+  return "fencing";
+}
+
+const NOTIFY_ORDER = ["demote", "stop", "start", "promote"] as const;
+
+/**
+ * Clone notifications (meta notify=true), as Pacemaker sends them: around each kind of change
+ * to the clone's instances in this transition, a "pre" notification to every node where an
+ * instance is active before it, then the changes, then a "post" notification to every node
+ * where one is active after it; demote, stop, start and promote follow one another in that
+ * order. Each carries who is starting, stopping, promoted, ... (notify_* meta values).
+ */
+function addNotifications(decisions: Decisions, builder: Builder): void {
+  const clones = new Map<string, PlacementUnit[]>();
+  for (const unit of decisions.units) if (unit.clone) { const list = clones.get(unit.clone.id); if (list) list.push(unit); else clones.set(unit.clone.id, [unit]); }
+  const upNodes = new Set(decisions.nodes.filter((node) => node.online).map((node) => node.name));
+  for (const [cloneId, instances] of clones) {
+    const clone = decisions.cib.resources.find((resource) => resource.id === cloneId);
+    if (clone?.kind !== "clone" || !truthy({ ...flattenSets(clone.meta) }.notify)) continue;
+    const child = clone.child.kind === "group" ? clone.child.members[0]! : clone.child;
+    const members = instances.map((unit) => unit.members[0]!.id);
+    const running = new Set(members.flatMap((member) => decisions.states.get(member)?.activeOn ?? []).filter((node) => upNodes.has(node)));
+    const promoted = new Set(members.flatMap((member) => decisions.states.get(member)?.promotedOn ?? []));
+    const changes = Object.fromEntries(NOTIFY_ORDER.map((kind) => [kind, members.flatMap((member) => builder.of(member, kind)).filter((operation) => !operation.implied)])) as Record<(typeof NOTIFY_ORDER)[number], Draft[]>;
+    notifyAround(builder, child.id, decisions.cib.nodes.map((node) => node.uname), upNodes, running, promoted, changes);
+  }
+}
+
+function notifyAround(builder: Builder, childId: string, allNodes: string[], upNodes: Set<string>, running: Set<string>, promoted: Set<string>, changes: Record<(typeof NOTIFY_ORDER)[number], Draft[]>): void {
+  const list = (items: Iterable<string>) => [...items].join(" ");
+  const values = (type: "pre" | "post", operation: string, nodes: Set<string>): Record<string, string> => {
+    const out: Record<string, string> = { notify_type: type, notify_operation: operation };
+    for (const kind of NOTIFY_ORDER) {
+      out[`notify_${kind}_resource`] = list(changes[kind].map((step) => step.resource!));
+      out[`notify_${kind}_uname`] = list(changes[kind].map((step) => step.node));
+    }
+    out.notify_active_resource = list([...nodes].map(() => childId));
+    out.notify_active_uname = list(nodes);
+    out.notify_inactive_resource = list(allNodes.filter((node) => !nodes.has(node)).map(() => childId));
+    out.notify_available_uname = list(allNodes.filter((node) => upNodes.has(node)));
+    out.notify_all_uname = list(allNodes);
+    const promotedNow = [...nodes].filter((node) => promoted.has(node));
+    const unpromotedNow = [...nodes].filter((node) => !promoted.has(node));
+    for (const [name, members] of [["promoted", promotedNow], ["master", promotedNow], ["unpromoted", unpromotedNow], ["slave", unpromotedNow]] as const) {
+      out[`notify_${name}_resource`] = list(members.map(() => childId));
+      out[`notify_${name}_uname`] = list(members);
+    }
+    return out;
+  };
+  let previousPost: Draft[] = [];
+  for (const kind of NOTIFY_ORDER) {
+    const changed = changes[kind];
+    if (changed.length === 0) continue;
+    // The instance a node's notification goes to: the one changing there, else the clone's child.
+    const instanceOn = (node: string) => Object.values(changes).flat().find((step) => step.node === node)?.resource ?? childId;
+    const pre = [...running].map((node) => builder.add("notify", node, instanceOn(node), `pre-${kind} notification`, { notify: values("pre", kind, running) }));
+    builder.orderAll(previousPost, pre);
+    builder.orderAll(pre, changed);
+    if (kind === "stop") for (const step of changed) running.delete(step.node);
+    if (kind === "start") for (const step of changed) running.add(step.node);
+    if (kind === "promote") for (const step of changed) promoted.add(step.node);
+    if (kind === "demote") for (const step of changed) promoted.delete(step.node);
+    const post = [...running].filter((node) => upNodes.has(node)).map((node) => builder.add("notify", node, instanceOn(node), `post-${kind} notification`, { notify: values("post", kind, running) }));
+    builder.orderAll(changed, post);
+    previousPost = post;
+  }
+}
+
+/**
+ * Removes the stops implied by fencing: what waited for one waits for what it waited for
+ * (the fence, and anything before it). Ids are renumbered from 0 in the same order.
+ */
+function withoutImplied(drafts: Draft[]): GraphOperation[] {
+  const byId = new Map(drafts.map((draft) => [draft.id, draft]));
+  const resolve = (ids: number[], seen: Set<number>): number[] => ids.flatMap((id) => {
+    const draft = byId.get(id)!;
+    if (!draft.implied) return [id];
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return resolve(draft.after, seen);
+  });
+  const kept = drafts.filter((draft) => !draft.implied);
+  const renumber = new Map(kept.map((draft, index) => [draft.id, index]));
+  const result = kept.map((draft, index): GraphOperation => {
+    const after = [...new Set(resolve(draft.after, new Set()))].map((id) => renumber.get(id)!).sort((left, right) => left - right);
+    const { implied: _implied, ...rest } = draft;
+    return { ...rest, id: index, after };
+  });
+  assertAcyclic(result);
+  return result;
+}
+
+/** The DC runs the graph to the end: an ordering cycle would deadlock it, so it is a bug here. */
+function assertAcyclic(operations: GraphOperation[]): void {
+  const state = new Uint8Array(operations.length);
+  const visit = (start: number) => {
+    const stack: Array<[number, number]> = [[start, 0]];
+    state[start] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const operation = operations[top[0]]!;
+      if (top[1] < operation.after.length) {
+        const next = operation.after[top[1]++]!;
+        assert(state[next] !== 1, `the transition graph has an ordering cycle through ${operation.kind} ${operation.resource ?? operation.node}`);
+        if (state[next] === 0) { state[next] = 1; stack.push([next, 0]); }
+      } else { state[top[0]] = 2; stack.pop(); }
+    }
+  };
+  for (let index = 0; index < operations.length; index++) if (state[index] === 0) visit(index);
+}

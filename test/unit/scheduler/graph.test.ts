@@ -1,0 +1,102 @@
+// The graph the scheduler emits (and the DC runs): the orderings Pacemaker adds between
+// operations, each shown on a small cluster of our own.
+import { describe, expect, it } from "vitest";
+import { importCibXml } from "../../../src/cib";
+import { schedule, type GraphOperation } from "../../../src/scheduler";
+
+const dummy = (id: string, meta = "") => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta}</primitive>`;
+const meta = (id: string, pairs: Record<string, string>) => `<meta_attributes id="${id}-meta">${Object.entries(pairs).map(([name, value]) => `<nvpair id="${id}-${name}" name="${name}" value="${value}"/>`).join("")}</meta_attributes>`;
+const started = (rsc: string, call = 1) => `<lrm_resource id="${rsc}" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="${rsc}-start" operation="start" call-id="${call}" rc-code="0" op-status="0" interval="0"/></lrm_resource>`;
+const node = (id: string, name: string, lrm = "", up = true) => `<node_state id="${id}" uname="${name}" in_ccm="${up}" crmd="${up ? "online" : "offline"}" join="member" expected="member"><lrm id="${id}"><lrm_resources>${lrm}</lrm_resources></lrm></node_state>`;
+
+function graphOf(resources: string, constraints: string, status: string, options: Record<string, string> = { "stonith-enabled": "false" }, nodes = ["a", "b"]): GraphOperation[] {
+  const properties = Object.entries(options).map(([name, value]) => `<nvpair id="o-${name}" name="${name}" value="${value}"/>`).join("");
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" dc-uuid="1"><configuration><crm_config><cluster_property_set id="o">${properties}</cluster_property_set></crm_config>
+    <nodes>${nodes.map((name, index) => `<node id="${index + 1}" uname="${name}"/>`).join("")}</nodes><resources>${resources}</resources><constraints>${constraints}</constraints></configuration><status>${status}</status></cib>`;
+  return schedule(importCibXml(xml, "graph").cib, { now: 0 }).operations;
+}
+const find = (operations: GraphOperation[], kind: string, resource: string, node?: string) => {
+  const found = operations.find((operation) => operation.kind === kind && operation.resource === resource && (node === undefined || operation.node === node));
+  expect(found, `${kind} ${resource} ${node ?? ""}`).toBeDefined();
+  return found!;
+};
+/** Whether `first` comes before `then` through the graph's ordering. */
+function before(operations: GraphOperation[], first: GraphOperation, then: GraphOperation): boolean {
+  const stack = [...then.after];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === first.id) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...operations[id]!.after);
+  }
+  return false;
+}
+
+describe("the scheduler's graph", () => {
+  it("an optional order puts then's start after first's start when both start", () => {
+    const operations = graphOf(dummy("A") + dummy("B"), `<rsc_order id="o" first="A" then="B" kind="Optional"/>`, node("1", "a") + node("2", "b"));
+    expect(before(operations, find(operations, "start", "A"), find(operations, "start", "B"))).toBe(true);
+  });
+
+  it("an optional order binds nothing when first does not act", () => {
+    const operations = graphOf(dummy("A") + dummy("B"), `<rsc_order id="o" first="A" then="B" kind="Optional"/><rsc_location id="l" rsc="A" node="a" score="100"/>`, node("1", "a", started("A")) + node("2", "b"));
+    expect(operations.map((operation) => `${operation.kind} ${operation.resource}`)).toEqual(["start B"]);
+    expect(find(operations, "start", "B").after).toEqual([]);
+  });
+
+  it("a symmetrical order stops then before first; symmetrical=false does not", () => {
+    const status = node("1", "a", started("A") + started("B", 2)) + node("2", "b");
+    const away = `<rsc_location id="la" rsc="A" node="a" score="-INFINITY"/><rsc_location id="lb" rsc="B" node="a" score="-INFINITY"/>`;
+    const symmetric = graphOf(dummy("A") + dummy("B"), `<rsc_order id="o" first="A" then="B"/>${away}`, status);
+    expect(before(symmetric, find(symmetric, "stop", "B"), find(symmetric, "stop", "A"))).toBe(true);
+    const asymmetric = graphOf(dummy("A") + dummy("B"), `<rsc_order id="o" first="A" then="B" symmetrical="false"/>${away}`, status);
+    expect(before(asymmetric, find(asymmetric, "stop", "B"), find(asymmetric, "stop", "A"))).toBe(false);
+    expect(before(asymmetric, find(asymmetric, "start", "A"), find(asymmetric, "start", "B"))).toBe(true);
+  });
+
+  it("interleaved clones: each instance of then follows the instance of first on its own node only", () => {
+    const clone = (id: string, interleave: boolean) => `<clone id="${id}-clone">${meta(`${id}-clone`, { interleave: String(interleave) })}${dummy(id)}</clone>`;
+    for (const interleave of [true, false]) {
+      const operations = graphOf(clone("A", interleave) + clone("B", interleave), `<rsc_order id="o" first="A-clone" then="B-clone"/>`, node("1", "a") + node("2", "b"));
+      const startA = (name: string) => operations.find((operation) => operation.kind === "start" && operation.resource?.startsWith("A:") && operation.node === name)!;
+      const startB = (name: string) => operations.find((operation) => operation.kind === "start" && operation.resource?.startsWith("B:") && operation.node === name)!;
+      expect(before(operations, startA("a"), startB("a"))).toBe(true);
+      expect(before(operations, startA("b"), startB("a"))).toBe(!interleave);
+    }
+  });
+
+  it("a clone stops every instance before it starts any", () => {
+    const clone = `<clone id="C-clone">${meta("C-clone", { "clone-max": "1" })}${dummy("C")}</clone>`;
+    const operations = graphOf(clone + dummy("X"), `<rsc_location id="l" rsc="C-clone" node="a" score="-INFINITY"/>`, node("1", "a", started("C")) + node("2", "b"));
+    expect(before(operations, find(operations, "stop", "C:0", "a"), find(operations, "start", "C:0", "b"))).toBe(true);
+  });
+
+  it("a group stops all its members before it starts any, and starts them in order", () => {
+    const operations = graphOf(`<group id="G">${dummy("G1")}${dummy("G2")}</group>`, `<rsc_location id="l" rsc="G" node="a" score="-INFINITY"/>`, node("1", "a", started("G1") + started("G2", 2)) + node("2", "b"));
+    expect(before(operations, find(operations, "stop", "G2"), find(operations, "stop", "G1"))).toBe(true);
+    expect(before(operations, find(operations, "stop", "G1"), find(operations, "start", "G1"))).toBe(true);
+    expect(before(operations, find(operations, "start", "G1"), find(operations, "start", "G2"))).toBe(true);
+  });
+
+  it("fences one after another, the DC's last, and every start that requires fencing after all of them", () => {
+    const operations = graphOf(dummy("A") + dummy("B"), "", node("1", "a", "", false) + node("2", "b", started("A"), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
+    const fences = operations.filter((operation) => operation.kind === "fence");
+    expect(fences.map((fence) => fence.node)).toEqual(["a", "b"]);
+    expect(before(operations, find(operations, "fence" as never, undefined as never, "b"), fences.find((fence) => fence.node === "a")!)).toBe(true);
+    for (const start of operations.filter((operation) => operation.kind === "start")) for (const fence of fences) expect(before(operations, fence, start)).toBe(true);
+    // The stop of A on the fenced node is done by the fence: it is no operation.
+    expect(operations.some((operation) => operation.kind === "stop")).toBe(false);
+  });
+
+  it("concurrent-fencing lets fences run together (the DC's still last)", () => {
+    const operations = graphOf(dummy("A"), "", node("1", "a") + node("2", "b", "", false) + node("3", "c", "", false), { "stonith-enabled": "true", "concurrent-fencing": "true" }, ["a", "b", "c"]);
+    expect(operations.filter((operation) => operation.kind === "fence").map((fence) => fence.after)).toEqual([[], []]);
+  });
+
+  it("a mandatory anti-colocation stops one before the other starts on the same node", () => {
+    const operations = graphOf(dummy("A") + dummy("B"), `<rsc_colocation id="c" rsc="A" with-rsc="B" score="-INFINITY"/><rsc_location id="la" rsc="A" node="a" score="100"/><rsc_location id="lb" rsc="B" node="a" score="200"/>`, node("1", "a", started("A")) + node("2", "b"));
+    expect(before(operations, find(operations, "stop", "A", "a"), find(operations, "start", "B", "a"))).toBe(true);
+  });
+});
