@@ -76,7 +76,7 @@ export const PROGRAMS = {
   tgtd: { package: "tgt", test: true, why: "an iSCSI target with SCSI-3 persistent reservations for the scsi fencing tests" },
   tgtadm: { package: "tgt", test: true, why: "configures the test iSCSI target" },
   fence_virtd: { package: "fence-virtd", alsoPackages: ["fence-virt", "libvirt-daemon", "libvirt-clients"], test: true, why: "the fence_xvm host daemon our xvm driver talks to, with libvirt's test:///default driver behind it" },
-  crm_simulate: { package: "pacemaker-cli-utils", test: true, why: "Pacemaker's scheduler as the reference for exported CIBs" },
+  crm_simulate: { package: "pacemaker-cli-utils", test: true, why: "Pacemaker's scheduler as the reference for exported CIBs, the scheduler benchmark and the graph comparison (scripts/scheduler-graph-compare.mjs)" },
   "ocf-tester": { package: "resource-agents", product: "recommends", test: true, why: "OCF resource agents (ocf:heartbeat:*) run for ocf: resources; ocf-tester checks ours against the OCF API" },
   curl: { package: "curl", test: true, demo: true, why: "a client that fetches through the VIP in the namespace testbed and the demo" },
   iptables: { package: "iptables", test: true, why: "cuts links in the namespace testbed" },
