@@ -2,6 +2,7 @@
 // typed model. Elements outside edgeha's scope produce a warning that names the
 // element and its id; nothing is dropped silently.
 import { EdgehaError } from "../common/errors";
+import { refuseOutOfScope } from "./scope";
 import { parseDurationMs } from "./duration";
 import type {
   Attributes, Cib, CibNode, Clone, Constraint, Expression, FencingLevel, Group, NodeStatus, NvSet, Operation,
@@ -449,6 +450,8 @@ class Importer {
 /** Imports a Pacemaker CIB from XML text. */
 export function importCibXml(text: string, fileName = "<cib>"): ImportResult {
   const importer = new Importer(fileName);
-  const cib = importer.cib(parseXml(text, fileName));
+  const root = parseXml(text, fileName);
+  refuseOutOfScope(root, fileName);
+  const cib = importer.cib(root);
   return { cib, warnings: importer.warnings };
 }
