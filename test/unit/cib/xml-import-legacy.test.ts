@@ -52,17 +52,17 @@ describe("Pacemaker XML import of older and rarer forms", () => {
     expect(cib.resources[0]!.instance[0]!.values).toEqual({ delay: "3" });
   });
 
-  it("warns about what it does not keep instead of dropping it: utilization, status tickets, unknown node_state children", () => {
+  it("warns about what it does not keep instead of dropping it: unknown node_state children", () => {
     const { warnings } = importCibXml(wrap(
-      `<primitive id="heavy" class="ocf" provider="heartbeat" type="Dummy"><utilization id="heavy-use"><nvpair id="u1" name="cpu" value="2"/></utilization></primitive>`,
+      `<primitive id="light" class="ocf" provider="heartbeat" type="Dummy"/>`,
       "",
-      `<node_state id="n1" uname="n1"><lrm id="n1"><lrm_resources/></lrm><mystery id="m1"/></node_state><tickets id="t"/>`,
+      `<node_state id="n1" uname="n1"><lrm id="n1"><lrm_resources/></lrm><mystery id="m1"/></node_state>`,
     ), "w.xml");
-    expect(warnings).toEqual([
-      `w.xml: <utilization id="heavy-use"> in primitive heavy is outside edgeha's scope and was not imported`,
-      `w.xml: <mystery id="m1"> in node_state n1 is outside edgeha's scope and was not imported`,
-      `w.xml: <tickets id="t"> in status is outside edgeha's scope and was not imported`,
-    ]);
+    expect(warnings).toEqual([`w.xml: <mystery id="m1"> in node_state n1 is outside edgeha's scope and was not imported`]);
+  });
+
+  it("refuses status tickets (booth) rather than drop them", () => {
+    expect(() => importCibXml(wrap(`<primitive id="light" class="ocf" provider="heartbeat" type="Dummy"/>`, "", `<tickets id="t"/>`), "w.xml")).toThrow(/w\.xml: <tickets id="t"> in <status>: edgeha does not support tickets/);
   });
 });
 

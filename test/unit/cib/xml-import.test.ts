@@ -29,7 +29,6 @@ const pair = `
           <meta_attributes id-ref="web-meta"/>
         </primitive>
       </master>
-      <bundle id="containers"/>
     </resources>
     <constraints>
       <rsc_location id="loc-web" rsc="web">
@@ -40,8 +39,9 @@ const pair = `
       </rsc_location>
       <rsc_colocation id="web-with-db" rsc="web" with-rsc="db-ms" with-rsc-role="Promoted" score="INFINITY"/>
       <rsc_order id="db-then-web" first="db-ms" first-action="promote" then="web" then-action="start" kind="Mandatory"/>
-      <rsc_ticket id="t1" rsc="web" ticket="site-a"/>
+      <rsc_location id="by-pattern" rsc-pattern="web.*" node="alpha" score="10"/>
     </constraints>
+    <acls><acl_role id="viewer"/></acls>
     <fencing-topology><fencing-level id="fl1" index="1" target="alpha" devices="ipmi-alpha,scsi-all"/></fencing-topology>
   </configuration>
   <status>
@@ -121,8 +121,8 @@ describe("Pacemaker CIB XML import", () => {
 
   it("names every element outside its scope in a warning instead of dropping it silently", () => {
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toContain('<bundle id="containers">');
-    expect(warnings[1]).toContain('<rsc_ticket id="t1">');
+    expect(warnings[0]).toContain('<rsc_location id="by-pattern">');
+    expect(warnings[1]).toContain("<acls>");
   });
 
   it("gives the same model back after an export and a new import", () => {
