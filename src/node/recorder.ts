@@ -31,7 +31,7 @@ export interface RecordedInput {
   nowSeconds: number;
   reason: string;
   cib: Cib;
-  graph: { actions: ScheduledAction[]; edges: TransitionGraph["edges"] };
+  graph: { actions: ScheduledAction[]; operations: TransitionGraph["operations"] };
   /** The steps the controller compiled from the graph, as the log shows them. */
   steps: string[];
 }

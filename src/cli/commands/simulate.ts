@@ -80,7 +80,7 @@ const simulateCommand: Command = {
 function replayInput(file: string, json: boolean, context: CommandContext): number {
   const record = readRecord(file);
   const graph = schedule(record.cib, { now: record.nowSeconds });
-  const replayed = { actions: graph.actions, edges: graph.edges };
+  const replayed = { actions: graph.actions, operations: graph.operations };
   const same = canonicalJson(replayed) === canonicalJson(record.graph);
   if (json) {
     context.stdout.write(`${JSON.stringify({ file, transition: record.transition, dc: record.dc, nowSeconds: record.nowSeconds, reason: record.reason, same, actions: graph.actions, recorded: record.graph.actions })}\n`);
@@ -89,7 +89,7 @@ function replayInput(file: string, json: boolean, context: CommandContext): numb
   context.stdout.write(`Recorded by ${record.dc} for transition ${record.transition} at ${new Date(record.nowSeconds * 1000).toISOString()}: ${record.reason}\n`);
   context.stdout.write("Transition Summary:\n");
   for (const action of graph.actions) context.stdout.write(`  * ${describeAction(action)}\n`);
-  if (same) context.stdout.write(`Replay: the same graph as recorded (${graph.actions.length} actions, ${graph.edges.length} orderings)\n`);
+  if (same) context.stdout.write(`Replay: the same graph as recorded (${graph.actions.length} actions, ${graph.operations.length} operations)\n`);
   else {
     context.stdout.write("Replay: the graph DIFFERS from the recorded one; recorded:\n");
     for (const action of record.graph.actions) context.stdout.write(`  * ${describeAction(action)}\n`);

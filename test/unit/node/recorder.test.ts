@@ -35,7 +35,7 @@ function lostNodeCib(seriesMax?: string): Cib {
 
 function record(cib: Cib, transition: number, nowSeconds: number, reason: string): RecordedInput {
   const graph = schedule(cib, { now: nowSeconds });
-  return { format: RECORD_FORMAT, version: RECORD_VERSION, transition, dc: "node1", nowSeconds, reason, cib, graph: { actions: graph.actions, edges: graph.edges }, steps: graph.actions.map((action) => `${action.action} ${action.resource ?? action.node}`) };
+  return { format: RECORD_FORMAT, version: RECORD_VERSION, transition, dc: "node1", nowSeconds, reason, cib, graph: { actions: graph.actions, operations: graph.operations }, steps: graph.actions.map((action) => `${action.action} ${action.resource ?? action.node}`) };
 }
 
 describe("the flight recorder", () => {

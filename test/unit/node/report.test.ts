@@ -31,7 +31,7 @@ describe("the support report", () => {
     const state = path.join(directory, "state");
     mkdirSync(path.join(state, "pe"), { recursive: true });
     writeFileSync(path.join(state, "fence-history.json"), JSON.stringify([{ target: "n2", action: "reboot", state: "done" }]));
-    writeFileSync(path.join(state, "pe", "pe-warn-0.json.gz"), gzipSync(JSON.stringify({ format: "edgeha-scheduler-input", version: 1, transition: 1, cib: cib(), graph: { actions: [], edges: [] } })));
+    writeFileSync(path.join(state, "pe", "pe-warn-0.json.gz"), gzipSync(JSON.stringify({ format: "edgeha-scheduler-input", version: 1, transition: 1, cib: cib(), graph: { actions: [], operations: [] } })));
     const part = collectLocalPart({
       node: "n1", stateDir: state, fromSeconds: Date.parse("2026-01-01T00:00:00Z") / 1000, cib: cib(),
       logLines: [JSON.stringify({ time: "2026-12-06T09:00:00.000Z", msg: "start vip rc=0" }), JSON.stringify({ time: "2020-01-01T00:00:00.000Z", msg: "too old" }), JSON.stringify({ time: "2026-12-06T09:00:01.000Z", msg: `fencing with passwd=${SCRIPT_OUTPUT} and password: ${PASSWORD}` })],
