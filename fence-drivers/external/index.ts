@@ -2,6 +2,8 @@
 // fence-agents stdin protocol: options as key=value lines on stdin, the result in
 // the exit status (0 ok / ON, 1 error, 2 OFF) and `list` lines "plug,alias".
 // Its metadata comes from the program's own `action=metadata` XML.
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { spawnProgram } from "../../src/common/spawn";
 import { XMLParser } from "fast-xml-parser";
 import { EdgehaError } from "../../src/common/errors";
@@ -20,11 +22,12 @@ export interface ProgramOutput {
 export function runProgram(program: string, options: Record<string, string>, signal: AbortSignal): Promise<ProgramOutput> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new EdgehaError("E_FENCE_TIMEOUT", `${program}: no time left to run it`));
-    const child = spawnProgram({ family: "fence-agent", path: program }, [], { stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, so a time-out ends the helpers it started too (ipmitool, ssh).
+    const child = spawnProgram({ family: "fence-agent", path: program }, [], { stdio: ["pipe", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     const onAbort = (): void => {
-      child.kill("SIGKILL");
+      try { process.kill(-child.pid!, "SIGKILL"); } catch { child.kill("SIGKILL"); }
       reject(new EdgehaError("E_FENCE_TIMEOUT", `${program} did not finish within its time limit and was killed`));
     };
     signal.addEventListener("abort", onAbort, { once: true });
@@ -116,8 +119,44 @@ export function externalDriver(program: string, metadata: FenceDriverMetadata): 
   };
 }
 
+/**
+ * Where fence-agents install their programs: /usr/sbin, which the PATH of a service often
+ * lacks, so it is searched after PATH.
+ */
+export const FENCE_AGENT_DIRECTORIES: readonly string[] = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file a fence-agents program name stands for: a path as given, else the first
+ * executable of that name in PATH or the fence-agents directories. A missing program is
+ * E_FENCE_DRIVER naming where it was looked for and the Debian package that has it.
+ */
+export function locateFenceAgent(program: string, path = process.env.PATH ?? ""): string {
+  if (program.includes("/")) {
+    if (isExecutableFile(program)) return program;
+    throw new EdgehaError("E_FENCE_DRIVER", `fence agent ${program} is not an executable file`);
+  }
+  if (!/^fence_[A-Za-z0-9_.-]+$/.test(program)) throw new EdgehaError("E_FENCE_DRIVER", `"${program}" is not a fence agent name (fence_NAME) or a path`);
+  const directories = [...new Set([...path.split(delimiter).filter((directory) => directory.startsWith("/")), ...FENCE_AGENT_DIRECTORIES])];
+  for (const directory of directories) {
+    const file = join(directory, program);
+    if (isExecutableFile(file)) return file;
+  }
+  throw new EdgehaError("E_FENCE_DRIVER", `fence agent ${program} is not installed: not found in ${directories.join(":")} (fence-agents programs come with the Debian package fence-agents)`);
+}
+
 /** Loads a fence-agents program's metadata and returns a driver for it. */
-export async function loadExternalDriver(program: string, timeoutMs = 10_000): Promise<FenceDriver> {
+export async function loadExternalDriver(name: string, timeoutMs = 10_000): Promise<FenceDriver> {
+  const program = locateFenceAgent(name);
   const output = await runProgram(program, { action: "metadata" }, AbortSignal.timeout(timeoutMs));
   if (output.code !== 0) throw new EdgehaError("E_FENCE_DRIVER", `${program} action=metadata exited ${output.code}: ${lastLine(output.stderr) || "no output"}`);
   return externalDriver(program, parseAgentMetadata(output.stdout, program));

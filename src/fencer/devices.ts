@@ -30,6 +30,10 @@ export interface FenceDeviceConfig {
   bannedNodes: string[];
   /** The device must unfence a node before resources start on it (scsi, provides=unfencing). */
   needsUnfencing: boolean;
+  /** Run the fence-agents program of this name even where a driver of that name is built in (meta external=true). */
+  external?: boolean;
+  /** Time for the device's monitor (pcmk_monitor_timeout), when set. */
+  monitorTimeoutMs?: number;
 }
 
 /** Pacemaker's default action timeout for fence devices (pcmk_off_timeout). */
@@ -91,6 +95,8 @@ export function deviceFromPrimitive(primitive: Primitive, bannedNodes: string[] 
     actionTimeoutMs: durationMs(all["pcmk_off_timeout"] ?? offOperation?.timeout, DEVICE_TIMEOUT_MS_DEFAULT, where),
     bannedNodes,
     needsUnfencing: UNFENCING_DRIVERS.has(primitive.type) || primitive.meta.some((set) => set.values["provides"] === "unfencing"),
+    external: primitive.meta.some((set) => /^(1|true|yes|on)$/i.test(set.values["external"] ?? "")),
+    ...(all["pcmk_monitor_timeout"] ? { monitorTimeoutMs: durationMs(all["pcmk_monitor_timeout"], DEVICE_TIMEOUT_MS_DEFAULT, where) } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ export {
 export { worldFromCib } from "./world";
 export { resolveSecrets, redact, PASSWORD_SCRIPT_TIMEOUT_MS } from "./secrets";
 export {
-  fencerDrivers, findDriver, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
+  fencerDrivers, findDriver, driverForDevice, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
 } from "./runner";
 export { nodePriorities } from "./priorities";
+export { runDeviceResourceAction, type DeviceActionOutcome } from "./device-resource";

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { EdgehaError } from "../common/errors";
 import type { FenceDriver, FenceResult } from "../../fence-drivers/types";
 import { builtinFenceDrivers, findFenceDriver } from "../../fence-drivers/index";
+import { loadExternalDriver, locateFenceAgent } from "../../fence-drivers/external/index";
 import type { FenceDeviceConfig } from "./devices";
 import { emptyFencerState, step, type Attempt, type FenceRequestAction, type FencerEffect, type FencerWorld, type HistoryRecord } from "./planner";
 import { redact, resolveSecrets } from "./secrets";
@@ -24,9 +25,37 @@ export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDrive
   return findFenceDriver(name, drivers);
 }
 
+/** External programs whose metadata was read, by file (a program is asked once per agent). */
+const externalDrivers = new Map<string, FenceDriver>();
+const EXTERNAL_DRIVERS_MAX = 64;
+
+/**
+ * The driver a device runs: a built-in one, else (or when the device asks for the program
+ * with meta external=true) the fence-agents program of that name, found on PATH or in
+ * /usr/sbin and asked for its metadata. A missing program or one that does not answer
+ * metadata is E_FENCE_DRIVER with the reason.
+ */
+export async function driverForDevice(device: Pick<FenceDeviceConfig, "driver" | "external">, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): Promise<FenceDriver> {
+  const builtin = drivers.get(device.driver.replace(/^fence_/, "").replace(/_/g, "-"));
+  if (builtin && !device.external) return builtin;
+  if (!device.driver.startsWith("fence_")) return findDriver(device.driver, drivers);
+  const file = locateFenceAgent(device.driver);
+  const known = externalDrivers.get(file);
+  if (known) return known;
+  const driver = await loadExternalDriver(file);
+  if (externalDrivers.size >= EXTERNAL_DRIVERS_MAX) externalDrivers.delete(externalDrivers.keys().next().value!);
+  externalDrivers.set(file, driver);
+  return driver;
+}
+
 /** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
 export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
-  const driver = findDriver(device.driver, drivers);
+  let driver: FenceDriver;
+  try {
+    driver = await driverForDevice(device, drivers);
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
   const { options, secretValues } = await resolveSecrets(device);
   // Pacemaker hands the plug as both "plug" and "port"; fence-agents read either.
   // local_node names the member running the device (scsi preempts with that node's key).

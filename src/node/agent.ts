@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
-import { fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
+import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { collectNodeFacts } from "./facts";
@@ -62,6 +62,7 @@ export interface AgentOptions {
  */
 export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT, setAttribute?: (name: string, value: string | undefined) => void): ActionRunner {
   return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
+    if (primitive.class === "stonith") return runDeviceResourceAction(primitive, action, timeoutMs, nodeName);
     if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs, setAttribute);
     if (primitive.class === "lsb" || primitive.class === "service") return runLsbAction(primitive.type, action, timeoutMs);
     if (primitive.class === "systemd") return runSystemdAction(primitive.type, action, timeoutMs);

@@ -68,9 +68,13 @@ export class LocalResources {
   constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number) {
     this.run = async (primitive, action, intervalMs, timeoutMs) => {
       if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs);
-      if (action === "start") this.devicesStarted.add(primitive.id);
+      // A probe tells whether the device was started here; a recurring monitor checks the device
+      // itself, and a start checks that its driver exists (src/fencer/device-resource.ts).
+      if (action === "monitor" && (intervalMs === 0 || !this.devicesStarted.has(primitive.id))) return { rc: this.devicesStarted.has(primitive.id) ? 0 : 7, timedOut: false, runTimeMs: 0 };
       if (action === "stop") this.devicesStarted.delete(primitive.id);
-      return { rc: action === "monitor" && !this.devicesStarted.has(primitive.id) ? 7 : 0, timedOut: false, runTimeMs: 0 };
+      const outcome = await runner(primitive, action, intervalMs, timeoutMs);
+      if (action === "start" && outcome.rc === 0) this.devicesStarted.add(primitive.id);
+      return outcome;
     };
   }
 

@@ -28,6 +28,10 @@ export interface PairClusterOptions {
   repositoryRoot: string;
   /** The agent command: [node, dist/edgeha.cjs] by default. */
   command?: string[];
+  /** The stonith resource that fences a node (default: the built-in ipmilan driver against its ipmi_sim). */
+  fenceDevice?: (node: PairNode, testbed: PairTestbed) => string;
+  /** A node the group prefers (location score 50, below the stickiness of 100). */
+  preferredNode?: string;
 }
 
 export interface ClusterStatus {
@@ -65,7 +69,7 @@ export class PairCluster {
       ].join("\n"));
     }
     const interval = options.monitorInterval ?? "1s";
-    const fence = (node: PairNode) => `<primitive id="fence-${node.name}" class="stonith" type="fence_ipmilan">
+    const fence = (node: PairNode) => options.fenceDevice ? options.fenceDevice(node, testbed) : `<primitive id="fence-${node.name}" class="stonith" type="fence_ipmilan">
         <instance_attributes id="fence-${node.name}-i">
           <nvpair id="fence-${node.name}-1" name="ip" value="${node.bmcAddress}"/><nvpair id="fence-${node.name}-2" name="username" value="${testbed.bmcUser}"/>
           <nvpair id="fence-${node.name}-3" name="password" value="${testbed.bmcPassword}"/><nvpair id="fence-${node.name}-4" name="lanplus" value="1"/>
@@ -106,7 +110,7 @@ export class PairCluster {
         ${options.daemons === "test-agent" ? daemon("memcached", "/usr/bin/memcached", `-p 11211 -l ${testbed.vip} -u nobody -m 16`) : builtin("memcached", { listen: testbed.vip, port: "11211", memory: "16", user: "nobody" })}
       </group>
     </resources>
-    <constraints/>
+    <constraints>${options.preferredNode ? `<rsc_location id="prefer-edge" rsc="edge" node="${options.preferredNode}" score="50"/>` : ""}</constraints>
     <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/>${options.migrationThreshold ? `<nvpair id="rd2" name="migration-threshold" value="${options.migrationThreshold}"/>` : ""}</meta_attributes></rsc_defaults>
   </configuration>
   <status/>

@@ -235,4 +235,41 @@ describe("local resources", () => {
     expect(resources.runsServices()).toBe(false);
     resources.close();
   });
+
+  it("a fence device's probe says whether it was started here; its recurring monitor runs the device's check", async () => {
+    const seen: string[] = [];
+    let deviceHealthy = true;
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      seen.push(`${primitive.id} ${action} ${intervalMs}`);
+      if (primitive.class === "stonith" && action === "monitor") return deviceHealthy ? { rc: 0, timedOut: false, runTimeMs: 1 } : { rc: 1, reason: "BMC does not answer", timedOut: false, runTimeMs: 1 };
+      return { rc: action === "monitor" ? 7 : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("fence");
+    cib.resources[0] = { ...(cib.resources[0] as Primitive), class: "stonith", type: "fence_dummy" };
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    expect(resources.report().resources.fence!.operations.map((op) => [op.operation, op.rcCode])).toEqual([["monitor", 7]]);
+    expect(seen.filter((line) => line.startsWith("fence"))).toEqual([]);
+    await resources.operate("fence", "start");
+    expect(seen).toContain("fence start 0");
+    await settle(resources, () => seen.includes("fence monitor 50"));
+    deviceHealthy = false;
+    await settle(resources, () => (resources.report().failures ?? []).length > 0);
+    expect(resources.report().failures ?? []).toEqual([expect.objectContaining({ resource: "fence", operation: "monitor", rc: 1, reason: "BMC does not answer" })]);
+    resources.close();
+  });
+
+  it("a fence device whose start failed is not started (its probe finds it stopped)", async () => {
+    const runner: ActionRunner = async (primitive, action) => (primitive.class === "stonith" && action === "start" ? { rc: 5, reason: "fence agent fence_x is not installed", timedOut: false, runTimeMs: 1 } : { rc: 7, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("fence");
+    cib.resources[0] = { ...(cib.resources[0] as Primitive), class: "stonith", type: "fence_x" };
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    expect(await resources.operate("fence", "start")).toEqual({ ok: false, reason: "fence agent fence_x is not installed" });
+    resources.cleanup("fence");
+    await settle(resources, () => resources.report().resources.fence?.operations.some((op) => op.operation === "monitor" && op.rcCode === 7) === true);
+    resources.close();
+  });
 });

@@ -114,6 +114,6 @@ describe("external fence-agents program", () => {
     expect(() => parseAgentMetadata("<foo/>", "fence_bad")).toThrow(/resource-agent/);
   });
   it("a missing program is E_FENCE_DRIVER", async () => {
-    await expect(loadExternalDriver(join(dir, "fence_absent"))).rejects.toThrow(/cannot run fence agent/);
+    await expect(loadExternalDriver(join(dir, "fence_absent"))).rejects.toThrow(/is not an executable file/);
   });
 });
