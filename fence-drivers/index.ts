@@ -7,10 +7,12 @@ import { xvmDriver } from "./xvm/index";
 import { loadExternalDriver } from "./external/index";
 import { ipmilanDriver } from "./ipmilan/index";
 import { ipmiSerialDriver } from "./ipmi-serial/index";
+import { redfishDriver } from "./redfish/index";
 
 export const builtinFenceDrivers: ReadonlyMap<string, FenceDriver> = new Map<string, FenceDriver>([
   ["ipmilan", ipmilanDriver],
   ["ipmi-serial", ipmiSerialDriver],
+  ["redfish", redfishDriver],
   ["scsi", scsiDriver],
   ["xvm", xvmDriver],
 ]);
