@@ -73,6 +73,8 @@ export const PROGRAMS = {
   ipmitool: { package: "ipmitool", test: true, demo: true, why: "a second IPMI client: confirms what our driver did to the simulated BMC, and tells the demo when its BMCs answer" },
   fence_ipmilan: { package: "fence-agents", product: "recommends", test: true, why: "stonith devices of any fence_* type not built in run the fence-agents program (fence_ipmilan in the tests)" },
   fence_dummy: { package: "fence-agents", test: true, why: "a fence-agents program that fences by a status file: the namespace pair fails over through it (test/integration/cluster/pair-fence-agents)" },
+  fence_redfish: { package: "fence-agents", test: true, why: "the fence-agents Redfish client: proves the Redfish test BMC behaves like a BMC before our redfish driver is tested against it (and is the scale in bench/fencing/redfish-run.sh)" },
+  redfishtool: { package: "redfishtool", test: true, why: "DMTF's Redfish client: a second check of the Redfish test BMC (basic auth and sessions)" },
   socat: { package: "socat", test: true, why: "pseudo-terminal pairs for the serial BMC tests" },
   tgtd: { package: "tgt", test: true, why: "an iSCSI target with SCSI-3 persistent reservations for the scsi fencing tests" },
   tgtadm: { package: "tgt", test: true, why: "configures the test iSCSI target" },
