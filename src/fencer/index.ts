@@ -5,10 +5,11 @@ export {
   step, planFor, chooseExecutor, delayMs, devicesToUnfence, mayStartResources, emptyFencerState, PENDING_REQUESTS_MAX,
   type FencerState, type FencerWorld, type FencerInput, type FencerEffect, type HistoryRecord, type Attempt, type FencingLevelConfig, type FenceRequestAction,
 } from "./planner";
-export { worldFromCib } from "./world";
+export { worldFromCib, type FencerTopology } from "./world";
+export { PAIR_PRIORITY_FENCING_DELAY_MS, effectivePriorityFencingDelayMs, priorityDelayMs } from "./split";
 export { resolveSecrets, redact, PASSWORD_SCRIPT_TIMEOUT_MS } from "./secrets";
 export {
   fencerDrivers, findDriver, driverForDevice, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
 } from "./runner";
-export { nodePriorities } from "./priorities";
+export { nodePriorities, nodeActiveResources } from "./priorities";
 export { runDeviceResourceAction, type DeviceActionOutcome } from "./device-resource";

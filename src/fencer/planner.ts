@@ -5,6 +5,7 @@
 // (a FenceRunner) and their results come back as inputs.
 import { assert } from "../common/errors";
 import { canFence, plugFor, type FenceDeviceConfig } from "./devices";
+import { priorityDelayMs } from "./split";
 
 export type FenceRequestAction = "off" | "reboot";
 
@@ -26,6 +27,12 @@ export interface FencerWorld {
   /** Total priority of the resources each node runs (for priority-fencing-delay). */
   priorities: Readonly<Record<string, number>>;
   priorityFencingDelayMs: number;
+  /** The CIB sets priority-fencing-delay (then Pacemaker's rule alone applies, see split.ts). */
+  priorityFencingDelayConfigured?: boolean;
+  /** A two-node cluster without an arbiter: the serving node wins a split by default (split.ts). */
+  pairWithoutArbiter?: boolean;
+  /** Resources active on each node, fence devices not counted (the pair's default order). */
+  activeResources?: Readonly<Record<string, number>>;
   stonithTimeoutMs: number;
 }
 
@@ -63,6 +70,10 @@ export interface RequestState {
   deviceIndex: number;
   attempts: number;
   notBeforeMs: number;
+  /** The part of the wait that priority-fencing-delay added; a status check reading off removes it. */
+  priorityDelayMs: number;
+  /** The running attempt is the status check before the priority delay, not a fencing action. */
+  checking?: boolean;
   running?: Attempt;
   history: HistoryRecord;
 }
@@ -70,7 +81,8 @@ export interface RequestState {
 export type FencerInput =
   | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number }
   | { kind: "tick"; nowMs: number }
-  | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number };
+  /** state: the target's power state, when the driver read it (the status check before a priority delay). */
+  | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number; state?: "on" | "off" | "unknown" };
 
 export type FencerEffect =
   | { kind: "run"; id: string; attempt: Attempt }
@@ -109,10 +121,7 @@ export function delayMs(device: FenceDeviceConfig | undefined, world: FencerWorl
   const base = device?.delayBaseMs ?? 0;
   const max = device?.delayMaxMs ?? 0;
   const randomPart = max > base ? Math.floor(random * (max - base + 1)) : 0;
-  const targetPriority = world.priorities[target] ?? 0;
-  const others = world.members.filter((node) => node !== target).map((node) => world.priorities[node] ?? 0);
-  const priorityDelay = world.priorityFencingDelayMs > 0 && others.every((priority) => targetPriority > priority) ? world.priorityFencingDelayMs : 0;
-  return base + randomPart + priorityDelay;
+  return base + randomPart + priorityDelayMs(world, target);
 }
 
 export interface FencerState {
@@ -172,15 +181,37 @@ function onRequest(state: FencerState, world: FencerWorld, input: Extract<Fencer
   const request: RequestState = {
     id: input.id, target: input.target, action: input.action, origin: input.origin, requestedAtMs: input.nowMs,
     deadlineMs: input.nowMs + world.stonithTimeoutMs + delay, plan, levelIndex: 0, deviceIndex: 0, attempts: 0,
-    notBeforeMs: input.nowMs + delay, history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,
+    notBeforeMs: input.nowMs + delay, priorityDelayMs: priorityDelayMs(world, input.target),
+    history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,
   };
-  const outcome = advance(request, world, input.nowMs);
+  const check = request.priorityDelayMs > 0 && firstDevice ? statusCheck(request, firstDevice, world) : undefined;
+  const outcome = check ? { request: { ...request, running: check, checking: true }, effects: [{ kind: "run", id: request.id, attempt: check } as FencerEffect] } : advance(request, world, input.nowMs);
   return { request: outcome.request, effects: [{ kind: "history", record: request.history }, ...outcome.effects] };
+}
+
+/**
+ * Before waiting out a priority delay, the target's device is asked for its power state: a
+ * target that reads off cannot be fencing us, so the wait is for nothing (the node that ran
+ * the services lost its power). The delay stays when the check fails or reads on.
+ */
+function statusCheck(request: RequestState, device: FenceDeviceConfig, world: FencerWorld): Attempt | undefined {
+  const executor = chooseExecutor(device, request.target, request.origin, world.members);
+  if (!executor) return undefined;
+  return { device: device.id, executor, plug: plugFor(device, request.target), driverAction: "status", timeoutMs: Math.min(device.actionTimeoutMs, request.priorityDelayMs) };
+}
+
+function onStatusChecked(request: RequestState, world: FencerWorld, input: Extract<FencerInput, { kind: "result" }>): Outcome {
+  const checked: RequestState = { ...request, running: undefined, checking: false };
+  if (!input.ok || input.state !== "off") return advance(checked, world, input.nowMs);
+  const notBeforeMs = Math.max(input.nowMs, request.notBeforeMs - request.priorityDelayMs);
+  const history = { ...request.history, reason: `${request.history.reason}; ${request.target} reads off, so the priority delay is skipped` };
+  return advance({ ...checked, notBeforeMs, priorityDelayMs: 0, history }, world, input.nowMs);
 }
 
 function onResult(request: RequestState, world: FencerWorld, input: Extract<FencerInput, { kind: "result" }>): Outcome {
   const running = request.running;
   if (!running) return { request, effects: [] };
+  if (request.checking) return onStatusChecked(request, world, input);
   if (input.ok) {
     const level = request.plan[request.levelIndex]!;
     if (request.deviceIndex + 1 >= level.length) return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} fenced ${request.target} (${request.action})`);

@@ -46,3 +46,18 @@ export function nodePriorities(cib: Cib): Record<string, number> {
   }
   return result;
 }
+
+/** How many resources (fence devices not counted) are active on each node, from the same status. */
+export function nodeActiveResources(cib: Cib): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const node of cib.status) {
+    let count = 0;
+    for (const history of node.resources) {
+      if (history.class === "stonith") continue;
+      const latest = [...history.operations].sort((left, right) => right.callId - left.callId)[0];
+      if (latest && ACTIVE_OPERATIONS.has(latest.operation) && (latest.rcCode === 0 || latest.rcCode === OCF_RUNNING_PROMOTED)) count++;
+    }
+    result[node.uname] = count;
+  }
+  return result;
+}

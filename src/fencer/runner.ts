@@ -108,7 +108,7 @@ export async function fenceNow(world: FencerWorld, target: string, action: Fence
     if (run) {
       const device = world.devices.find((candidate) => candidate.id === run.attempt.device)!;
       const result = await runner.run(run.attempt, device);
-      outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: Date.now() });
+      outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: Date.now(), ...(result.result?.state ? { state: result.result.state } : {}) });
     } else {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, (wake?.atMs ?? Date.now() + 100) - Date.now())));
       outcome = step(outcome.state, world, { kind: "tick", nowMs: Date.now() });

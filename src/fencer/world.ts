@@ -4,9 +4,14 @@ import { EdgehaError } from "../common/errors";
 import { clusterOptions, type Cib } from "../cib/index";
 import { devicesFromCib } from "./devices";
 import type { FencerWorld } from "./planner";
-import { nodePriorities } from "./priorities";
+import { nodeActiveResources, nodePriorities } from "./priorities";
 
-export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib)): FencerWorld {
+/** What the fencer knows of the cluster beyond the CIB: a two-node cluster without an arbiter (split.ts). */
+export interface FencerTopology {
+  pairWithoutArbiter?: boolean;
+}
+
+export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}): FencerWorld {
   const { options } = clusterOptions(cib);
   return {
     devices: devicesFromCib(cib),
@@ -25,6 +30,9 @@ export function worldFromCib(cib: Cib, members?: readonly string[], listedTarget
     listedTargets,
     priorities,
     priorityFencingDelayMs: options.priorityFencingDelayMs,
+    priorityFencingDelayConfigured: options.raw["priority-fencing-delay"] !== undefined,
+    pairWithoutArbiter: topology.pairWithoutArbiter === true,
+    activeResources: nodeActiveResources(cib),
     stonithTimeoutMs: options.stonithTimeoutMs,
   };
 }

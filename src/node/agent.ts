@@ -198,7 +198,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         });
         return;
       case "fence": {
-        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib));
+        // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
+        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined });
         logger.warn({ target: effect.target, action: effect.action }, "fencing");
         const historyFile = join(stateDir, "fence-history.json");
         void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => {
