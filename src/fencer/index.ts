@@ -13,3 +13,4 @@ export {
 } from "./runner";
 export { nodePriorities, nodeActiveResources } from "./priorities";
 export { runDeviceResourceAction, type DeviceActionOutcome } from "./device-resource";
+export { WATCHDOG_DEVICE, WATCHDOG_ATTRIBUTE, mayFeedWatchdog, watchdogWaitMs, parseStonithWatchdogTimeoutMs, type WatchdogHealth, type WatchdogFencingSettings } from "./watchdog";

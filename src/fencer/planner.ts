@@ -6,6 +6,7 @@
 import { assert } from "../common/errors";
 import { canFence, plugFor, type FenceDeviceConfig } from "./devices";
 import { priorityDelayMs } from "./split";
+import { WATCHDOG_DEVICE, watchdogWaitMs, type WatchdogFencingSettings } from "./watchdog";
 
 export type FenceRequestAction = "off" | "reboot";
 
@@ -34,6 +35,8 @@ export interface FencerWorld {
   /** Resources active on each node, fence devices not counted (the pair's default order). */
   activeResources?: Readonly<Record<string, number>>;
   stonithTimeoutMs: number;
+  /** Watchdog self-fencing (watchdog.ts): the settings and each node's watchdog timeout. */
+  watchdog?: { settings: WatchdogFencingSettings; timeoutsMs: Readonly<Record<string, number>> };
 }
 
 export interface HistoryRecord {
@@ -94,7 +97,20 @@ export function planFor(world: FencerWorld, target: string): string[][] {
   const matches = (level: FencingLevelConfig) => level.target === target || (level.targetPattern !== undefined && new RegExp(level.targetPattern).test(target));
   const levels = world.levels.filter(matches).sort((left, right) => left.index - right.index);
   if (levels.length > 0) return levels.map((level) => [...level.devices]);
-  return world.devices.filter((device) => canFence(device, target, world.listedTargets[device.id])).map((device) => [device.id]);
+  const capable = world.devices.filter((device) => canFence(device, target, world.listedTargets[device.id])).map((device) => [device.id]);
+  // As in Pacemaker, the watchdog fences a node no device can fence, when it may (watchdog.ts).
+  if (capable.length === 0 && world.watchdog && "waitMs" in watchdogWaitMs(world.watchdog.settings, world.watchdog.timeoutsMs[target])) return [[WATCHDOG_DEVICE]];
+  return capable;
+}
+
+/** The watchdog level: done once stonith-watchdog-timeout has passed since the request, if it may be used at all. */
+function advanceWatchdog(request: RequestState, world: FencerWorld, nowMs: number): Outcome {
+  const allowed = world.watchdog ? watchdogWaitMs(world.watchdog.settings, world.watchdog.timeoutsMs[request.target]) : { refused: "no watchdog is configured" };
+  if ("refused" in allowed) return nextLevel(request, world, nowMs, `watchdog: ${allowed.refused}`);
+  const doneAtMs = request.requestedAtMs + allowed.waitMs;
+  if (nowMs < doneAtMs) return { request: { ...request, notBeforeMs: doneAtMs, deadlineMs: Math.max(request.deadlineMs, doneAtMs + 1) }, effects: [{ kind: "wake", atMs: doneAtMs }] };
+  const record: HistoryRecord = { ...request.history, state: "done", completedAtMs: nowMs, device: WATCHDOG_DEVICE, executor: request.origin, reason: `watchdog: ${request.target} has reset itself (stonith-watchdog-timeout of ${allowed.waitMs / 1000} s passed since it was lost)` };
+  return { request: undefined, effects: [{ kind: "history", record }] };
 }
 
 /**
@@ -155,6 +171,7 @@ function advance(request: RequestState, world: FencerWorld, nowMs: number): Outc
   if (nowMs >= request.deadlineMs) return finish(request, "failed", nowMs, `stonith-timeout of ${world.stonithTimeoutMs} ms ran out fencing ${request.target}`);
   if (nowMs < request.notBeforeMs) return { request, effects: [{ kind: "wake", atMs: request.notBeforeMs }] };
   const deviceId = request.plan[request.levelIndex]![request.deviceIndex]!;
+  if (deviceId === WATCHDOG_DEVICE) return advanceWatchdog(request, world, nowMs);
   const device = world.devices.find((candidate) => candidate.id === deviceId);
   if (!device) return nextLevel(request, world, nowMs, `device ${deviceId} is not configured`);
   const executor = chooseExecutor(device, request.target, request.origin, world.members);

@@ -5,10 +5,25 @@ import { clusterOptions, type Cib } from "../cib/index";
 import { devicesFromCib } from "./devices";
 import type { FencerWorld } from "./planner";
 import { nodeActiveResources, nodePriorities } from "./priorities";
+import { WATCHDOG_ATTRIBUTE, parseStonithWatchdogTimeoutMs } from "./watchdog";
 
 /** What the fencer knows of the cluster beyond the CIB: a two-node cluster without an arbiter (split.ts). */
 export interface FencerTopology {
   pairWithoutArbiter?: boolean;
+  /** Nodes in the bootstrap configuration and whether an arbiter votes (watchdog fencing's safety rule). */
+  nodeCount?: number;
+  hasArbiter?: boolean;
+}
+
+/** Each node's watchdog timeout, from the attribute it publishes while it runs a watchdog. */
+function watchdogTimeouts(cib: Cib): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const node of cib.status) {
+    const text = node.transient.map((set) => set.values[WATCHDOG_ATTRIBUTE]).find((value) => value !== undefined) ?? node.attributes[WATCHDOG_ATTRIBUTE];
+    const value = Number(text);
+    if (text !== undefined && Number.isFinite(value) && value > 0) result[node.uname] = value;
+  }
+  return result;
 }
 
 export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}): FencerWorld {
@@ -33,6 +48,10 @@ export function worldFromCib(cib: Cib, members?: readonly string[], listedTarget
     priorityFencingDelayConfigured: options.raw["priority-fencing-delay"] !== undefined,
     pairWithoutArbiter: topology.pairWithoutArbiter === true,
     activeResources: nodeActiveResources(cib),
+    watchdog: {
+      settings: { stonithWatchdogTimeoutMs: parseStonithWatchdogTimeoutMs(options.raw["stonith-watchdog-timeout"]), nodeCount: topology.nodeCount ?? cib.nodes.length, hasArbiter: topology.hasArbiter === true },
+      timeoutsMs: watchdogTimeouts(cib),
+    },
     stonithTimeoutMs: options.stonithTimeoutMs,
   };
 }
