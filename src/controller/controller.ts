@@ -4,7 +4,7 @@
 // operations to members and fence requests to the fencer. Inputs carry the time; effects
 // are performed by src/node/. No clock, sockets, processes or files here.
 import { BOOTSTRAP_SET_ID, clusterOptions, compareVersions, flattenSets, formatVersion, parseDurationMs, parseNativeCib, type Cib, type NodeStatus, type Primitive } from "../cib";
-import { schedule, unpackResourceStates } from "../scheduler";
+import { schedule, unpackResourceStates, type ScheduledAction, type TransitionGraph } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport } from "./protocol";
 import { compileTransition, isFinished, readySteps, runningCount, type Step, type Transition } from "./transition";
@@ -55,6 +55,8 @@ export type ControllerEffect =
   | { kind: "reply"; clientId: number; reply: ClientReply }
   /** This node asked to leave and the DC has moved everything away: it may exit now. */
   | { kind: "may-exit" }
+  /** The DC planned a transition: its scheduler input, graph and reason, for the flight recorder. */
+  | { kind: "record-input"; transition: number; reason: string; nowSeconds: number; cib: Cib; graph: { actions: ScheduledAction[]; operations: TransitionGraph["operations"] }; steps: string[] }
   | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> };
 
 type WriteOrigin = { clientId: number } | { node: number; requestId: number };
@@ -71,6 +73,8 @@ interface DcState {
   transition: Transition | undefined;
   nextTransitionId: number;
   needPlan: boolean;
+  /** Why the next plan runs (the reasons since the last one, oldest first, bounded). */
+  planReasons: string[];
   lastPlanMs: number;
   fenceBlockedUntilMs: number;
   writes: Map<number, { waiting: Set<number>; origin: WriteOrigin | undefined; version: string }>;
@@ -82,6 +86,7 @@ interface DcState {
 }
 
 const FENCE_RECORDS_KEPT = 10;
+const PLAN_REASONS_KEPT = 8;
 const JOIN_RESEND_MS = 300;
 const RESULT_MARGIN_MS = 5000;
 const OPERATION_TIMEOUT_DEFAULT_MS = 20_000;
@@ -252,14 +257,14 @@ export class Controller {
     if (previous?.transition) previous.transition.aborted = true;
     const state: DcState = previous ?? {
       ringId: this.ringId, since: this.ringId, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, joinDone: false, reports: new Map(), transition: undefined, nextTransitionId: 1,
-      needPlan: true, lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
+      needPlan: true, planReasons: ["a new DC took over"], lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
     };
     if (!previous && this.summaryValue) this.seedFromSummary(state, this.summaryValue);
     state.ringId = this.ringId;
     state.acked = new Set([this.settings.localId]);
     state.joinStartedMs = nowMs;
     state.joinDone = false;
-    state.needPlan = true;
+    this.wantPlan(state, `membership changed (ring ${this.ringId}: ${this.members.map((id) => this.nameOf(id)).join(", ")})`);
     state.reports.set(this.localName, this.localReport);
     // A lost node's last report stays until it is fenced (it tells where its resources were and
     // how important they are for priority-fencing-delay); without fencing it is down at once.
@@ -386,7 +391,7 @@ export class Controller {
         }
         if (state.joinDone) this.distribute(state, undefined, effects);
         else this.completeJoinIfReady(state, nowMs, effects);
-        state.needPlan = true;
+        this.wantPlan(state, "a member's newer configuration was adopted");
         return;
       }
       case "cib": {
@@ -463,11 +468,18 @@ export class Controller {
     const failureAttributes = (attributes: Record<string, string>) => JSON.stringify(Object.entries(attributes).filter(([key]) => /^(fail-count-|last-failure-|standby$|#unfence)/.test(key)));
     const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(report.failures ?? []) || failureAttributes(before.attributes) !== failureAttributes(report.attributes) || before.shutdown !== report.shutdown;
     if (unexpected) this.replan(state, `new state from ${report.node}`);
-    else state.needPlan = true;
+    else this.wantPlan(state, `node facts of ${report.node} changed`);
   }
 
-  private replan(state: DcState, _why: string): void {
+  /** A plan is due, for this reason (kept for the flight recorder and history), without aborting what runs. */
+  private wantPlan(state: DcState, why: string): void {
     state.needPlan = true;
+    if (!state.planReasons.includes(why)) state.planReasons.push(why);
+    if (state.planReasons.length > PLAN_REASONS_KEPT) state.planReasons.splice(0, state.planReasons.length - PLAN_REASONS_KEPT);
+  }
+
+  private replan(state: DcState, why: string): void {
+    this.wantPlan(state, why);
     if (state.transition && !state.transition.aborted) state.transition.aborted = true;
   }
 
@@ -551,7 +563,7 @@ export class Controller {
     // Joins can cross a view change in flight: ask again until every member answered.
     if (!state.joinDone && nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) this.sendJoins(state, nowMs, effects);
     this.completeJoinIfReady(state, nowMs, effects);
-    if (nowMs - state.lastPlanMs >= this.settings.recheckMs) state.needPlan = true;
+    if (nowMs - state.lastPlanMs >= this.settings.recheckMs) this.wantPlan(state, "periodic recheck (cluster-recheck-interval)");
   }
 
   /**
@@ -590,7 +602,7 @@ export class Controller {
       if (isFinished(state.transition)) {
         const finished = state.transition;
         state.transition = undefined;
-        state.needPlan = true;
+        this.wantPlan(state, `transition ${finished.id} ${finished.aborted ? "was aborted" : "finished"}`);
         effects.push({ kind: "log", level: finished.steps.some((step) => step.state === "failed") ? "warn" : "info", message: "transition finished", fields: { transition: finished.id, steps: finished.steps.map(describeStep) } });
       }
     }
@@ -613,6 +625,10 @@ export class Controller {
     const graph = schedule(cib, { now: this.epochSeconds });
     // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
     const transition = compileTransition(state.nextTransitionId++, graph);
+    const reason = state.planReasons.length > 0 ? state.planReasons.join("; ") : "periodic recheck (cluster-recheck-interval)";
+    state.planReasons = [];
+    // The flight recorder keeps the input, the graph and why (the agent writes it; nothing is written here).
+    effects.push({ kind: "record-input", transition: transition.id, reason, nowSeconds: this.epochSeconds, cib, graph: { actions: graph.actions, operations: graph.operations }, steps: transition.steps.map(describeStep) });
     if (transition.steps.length === 0) return;
     effects.push({ kind: "log", level: "info", message: "transition planned", fields: { transition: transition.id, steps: transition.steps.map(describeStep) } });
     state.transition = transition;
@@ -647,7 +663,7 @@ export class Controller {
     const transition = state.transition;
     const step = transition?.id === transitionId ? transition.steps[stepId] : undefined;
     if (!transition || !step || step.state !== "running" || this.idOf(step.node) !== from) {
-      state.needPlan = true;
+      this.wantPlan(state, `a result from ${this.nameOf(from)} for no running step`);
       return;
     }
     if (step.kind === "notify") {
@@ -690,7 +706,7 @@ export class Controller {
       step.state = input.ok ? "done" : "failed";
       if (!input.ok) state.transition!.aborted = true;
     }
-    state.needPlan = true;
+    this.wantPlan(state, input.ok ? `${input.target} was fenced` : `fencing ${input.target} failed`);
   }
 
   private recordFence(record: ClusterSummary["fencing"][number]): void {

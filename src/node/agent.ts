@@ -3,7 +3,7 @@
 // store; operations run through the executor; fencing through the fencer; the CLI talks
 // to the admin socket. Every effect the controller returns is performed here, in order.
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
@@ -15,6 +15,13 @@ import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { collectNodeFacts } from "./facts";
 import { builtinAgents } from "../../agents";
+import type { LogRing } from "../common/log-ring";
+import { cibDigest } from "../cib";
+import { VERSION } from "../cli/version";
+import { Observability } from "./observability";
+import { parseReportMessage } from "./report-protocol";
+import { packReport, type ReportPart } from "./report";
+import type { MetricsSnapshot, StatusPageView } from "../api";
 
 // The controller's clock: while something waits on time (join resends, the election wait,
 // operation timeouts, a held-back plan) it ticks this often; an idle controller sleeps until
@@ -28,6 +35,8 @@ const ARBITER_QUORUM_GRACE_MS = 5000;
 
 export interface Agent {
   status(): AgentStatus;
+  /** Starts, moves or stops the metrics and status page listener (config reload). */
+  reconfigureMetrics(listen: { host: string; port: number } | undefined): Promise<void>;
   /** Resolves when the agent may exit after a graceful stop (`edgeha node stop`). */
   readonly leaving: Promise<void>;
   close(): Promise<void>;
@@ -53,7 +62,19 @@ export interface AgentOptions {
   initialCib?: Cib;
   runner?: ActionRunner;
   fenceRunner?: FenceRunner;
+  /** The agent's recent log lines, which `edgeha report` gathers. */
+  logRing?: LogRing;
 }
+
+/** Written whole or not at all (temporary file renamed into place). */
+function writeWhole(file: string, data: Uint8Array): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+const REPORT_WAIT_MS = 10_000;
+const TRANSITIONS_SHOWN = 10;
 
 /**
  * The default action runner: OCF agents through the executor, from OCF_ROOT (the agent's
@@ -126,6 +147,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let publish: (name: string, value: string | undefined) => void = () => {};
   const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds);
   publish = (name, value) => resources.setAttribute(name, value);
+  const observability = new Observability({ clusterName: config.clusterName, node: { name: node.name, id: node.id }, nodes: config.nodes, stateDir, version: VERSION, logger, ring: options.logRing, write: writeWhole });
+  observability.onConfiguration(stored);
+  resources.onOperation((event) => observability.onOperation(event));
+  resources.onAttribute((name, value) => observability.onAttribute(name, value));
+  const transitions: StatusPageView["transitions"][number][] = [];
+  let lastRecordedDigest = "";
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
   resources.unfence = async (cib, done) => {
@@ -190,6 +217,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         store.save(effect.cib);
         return;
       case "configure":
+        observability.onConfiguration(effect.cib);
         resources.configure(effect.cib);
         return;
       case "run":
@@ -201,12 +229,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
         const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined });
         logger.warn({ target: effect.target, action: effect.action }, "fencing");
+        const fenceStartedMs = Date.now();
+        const fenced = (ok: boolean, reason: string) => observability.onFence({ target: effect.target, action: effect.action, ok, reason, durationMs: Date.now() - fenceStartedMs, by: node.name });
         const historyFile = join(stateDir, "fence-history.json");
         void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => {
           try { appendHistory(historyFile, record); } catch (error) { logger.error({ error: String(error) }, "cannot write the fence history"); }
         }).then(
-          (record) => feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: record.state === "done", reason: record.reason, epochSeconds: epochSeconds() }),
-          (error: unknown) => feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: false, reason: error instanceof Error ? error.message : String(error), epochSeconds: epochSeconds() }),
+          (record) => (fenced(record.state === "done", record.reason), feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: record.state === "done", reason: record.reason, epochSeconds: epochSeconds() })),
+          (error: unknown) => (fenced(false, String(error)), feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: false, reason: error instanceof Error ? error.message : String(error), epochSeconds: epochSeconds() })),
         );
         return;
       }
@@ -219,12 +249,34 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         client?.(effect.reply);
         return;
       }
+      case "record-input": {
+        const entry = { id: effect.transition, atSeconds: effect.nowSeconds, reason: effect.reason, result: effect.steps.length === 0 ? "complete" : "running", steps: effect.steps };
+        transitions.push(entry);
+        if (transitions.length > TRANSITIONS_SHOWN) transitions.shift();
+        // An idle recheck that changes nothing is not kept again and again.
+        const digest = cibDigest(effect.cib);
+        if (effect.steps.length === 0 && digest === lastRecordedDigest) return;
+        lastRecordedDigest = digest;
+        observability.recordInput({ format: "edgeha-scheduler-input", version: 1, transition: effect.transition, dc: node.name, nowSeconds: effect.nowSeconds, reason: effect.reason, cib: effect.cib, graph: effect.graph, steps: effect.steps }, (file) => {
+          if (file) logger.info({ transition: effect.transition, input: file, reason: effect.reason }, "scheduler input recorded");
+        });
+        return;
+      }
       case "may-exit":
         logger.info({}, "everything has moved away; leaving the cluster");
         // A moment for the last messages (the DC's summary saying so) to reach the peers.
         setTimeout(leave, 500).unref?.();
         return;
       case "log":
+        if (effect.message === "transition finished") {
+          const entry = transitions.find((each) => each.id === effect.fields.transition);
+          if (entry) {
+            (entry as { result: string }).result = effect.level === "warn" ? "failed" : "complete";
+            const durationMs = Math.max(0, Date.now() - entry.atSeconds * 1000);
+            const steps = Array.isArray(effect.fields.steps) ? (effect.fields.steps as string[]) : [];
+            observability.onTransitionEnd({ ok: effect.level !== "warn", durationMs, started: steps.filter((step) => / start /.test(step) && step.endsWith("[done]")).length });
+          }
+        }
         logger[effect.level](effect.fields, effect.message);
         return;
       default: {
@@ -251,9 +303,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   });
   // Monitors wait up to one heartbeat interval for a heartbeat's wake-up instead of waking the agent themselves.
   resources.coalesceMonitors(config.timing.heartbeatMs);
+  let viewsSeen = 0;
+  const reportWaits = new Map<number, { parts: ReportPart[]; waiting: Set<number>; done: () => void }>();
+  let nextReportId = 1;
   membership.listen({
     wake: () => resources.wake(),
-    view: (view, quorum) => feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }),
+    view: (view, quorum) => (observability.onView(view.members, viewsSeen++ === 0), feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate })),
     quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),
     message: (from, payload) => {
       if (payload.length > MESSAGE_BYTES_MAX) return;
@@ -264,6 +319,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         logger.warn({ from }, "dropped a controller message that is not JSON");
         return;
       }
+      const reportMessage = parseReportMessage(message);
+      if (typeof reportMessage === "string") return void logger.warn({ from, problem: reportMessage }, "dropped an invalid report message");
+      if (reportMessage) return void onReportMessage(from, reportMessage);
       if (typeof message !== "object" || message === null || typeof (message as { t?: unknown }).t !== "string") return;
       feed({ kind: "message", nowMs: membership.nowMs(), from, message });
     },
@@ -282,6 +340,62 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       clients.set(clientId, (reply) => { clearTimeout(timeout); resolve(reply); });
       feed({ kind: "client", nowMs: membership.nowMs(), clientId, request });
     });
+
+  const onReportMessage = (from: number, message: Exclude<ReturnType<typeof parseReportMessage>, string | undefined>) => {
+    if (message.t === "report-request") {
+      // A member asks for this node's part: collect it now (bounded) and answer the asker only.
+      const part = observability.reportPart(message.fromSeconds, controller.configuration, status());
+      membership.send(from, Buffer.from(JSON.stringify({ t: "report-part", requestId: message.requestId, part })));
+      return;
+    }
+    const wait = reportWaits.get(message.requestId);
+    if (!wait || !wait.waiting.delete(from)) return;
+    wait.parts.push({ ...message.part, node: config.nodes.find((each) => each.id === from)?.name ?? `node-${from}` });
+    if (wait.waiting.size === 0) wait.done();
+  };
+
+  /** A report gathered through the cluster: this node's part and every member's, within REPORT_WAIT_MS. */
+  const gatherReport = async (fromSeconds: number): Promise<{ bundle: Buffer; answered: string[]; unreachable: Array<{ node: string; reason: string }> }> => {
+    const requestId = nextReportId++;
+    const members = membership.status().members.map((member) => member.id).filter((id) => id !== node.id);
+    const parts: ReportPart[] = [observability.reportPart(fromSeconds, controller.configuration, status())];
+    const waiting = new Set(members);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, REPORT_WAIT_MS);
+      reportWaits.set(requestId, { parts, waiting, done: () => { clearTimeout(timer); resolve(); } });
+      for (const id of members) membership.send(id, Buffer.from(JSON.stringify({ t: "report-request", requestId, fromSeconds })));
+      if (waiting.size === 0) { clearTimeout(timer); resolve(); }
+    });
+    reportWaits.delete(requestId);
+    const nameOf = (id: number) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`;
+    const unreachable = [
+      ...[...waiting].map((id) => ({ node: nameOf(id), reason: `no answer within ${REPORT_WAIT_MS / 1000} s` })),
+      ...config.nodes.filter((each) => each.id !== node.id && !members.includes(each.id)).map((each) => ({ node: each.name, reason: "not a member of this node's partition" })),
+    ];
+    const bundle = packReport({ cluster: config.clusterName, createdSeconds: epochSeconds(), fromSeconds, parts, unreachable });
+    return { bundle, answered: parts.map((part) => part.node), unreachable };
+  };
+
+  const metricsSnapshot = (): MetricsSnapshot => {
+    const current = status();
+    const local = resources.report().attributes;
+    return {
+      version: VERSION, cluster: config.clusterName, node: { name: node.name, id: node.id }, configuredNodes: config.nodes, ringId: current.ringId, members: current.members,
+      quorum: current.quorum, dc: current.dc, summary: current.cluster_state, cib: controller.configuration,
+      nodeAttributes: { ...(current.cluster_state as { attributes?: Record<string, Record<string, string>> } | null)?.attributes, [node.name]: local },
+      frames: current.frames, counters: { ...observability.counters, eventLoopPauses: current.frames["event-loop-pauses"] ?? 0 },
+    };
+  };
+
+  const pageView = (): StatusPageView => {
+    const current = status();
+    const summary = current.cluster_state;
+    return {
+      cluster: config.clusterName, node: node.name, dc: current.dc, quorate: current.quorum.quorate, cibVersion: current.cibVersion, generatedAtSeconds: epochSeconds(),
+      nodes: summary?.nodes ?? current.members.map((member) => ({ name: member.name, state: "online" })),
+      resources: summary?.resources ?? [], transitions: [...transitions], fencing: summary?.fencing ?? [],
+    };
+  };
 
   const status = (): AgentStatus => {
     const memory = process.memoryUsage();
@@ -316,6 +430,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         const reply = await ask({ kind: "placement", ...(names && names.length > 0 ? { resources: names } : {}) });
         return reply.ok ? { ok: true, relocations: reply.relocations ?? [] } : { error: reply.error, code: reply.code };
       }
+      case "report": {
+        const fromSeconds = typeof request.fromSeconds === "number" && Number.isFinite(request.fromSeconds) && request.fromSeconds >= 0 ? request.fromSeconds : epochSeconds() - 86_400;
+        const gathered = await gatherReport(fromSeconds);
+        return { ok: true, bundle: gathered.bundle.toString("base64"), answered: gathered.answered, unreachable: gathered.unreachable };
+      }
       case "node-stop":
         resources.requestShutdown();
         logger.info({}, "graceful stop requested: moving resources away");
@@ -335,15 +454,27 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     await membership.close();
     throw error;
   }
+  try {
+    await observability.reconfigure(config.metrics.listen, metricsSnapshot, pageView);
+  } catch (error) {
+    closed = true;
+    clearTimeout(tickTimer);
+    clearInterval(factsTimer);
+    await api.close();
+    await membership.close();
+    throw error;
+  }
   logger.info({ node: node.name, id: node.id, incarnation: membership.incarnation, links: node.links, socket: options.socketPath, cib: formatVersion(stored.version) }, "agent started");
   return {
     status,
+    reconfigureMetrics: (listen) => observability.reconfigure(listen, metricsSnapshot, pageView),
     leaving,
     async close() {
       closed = true;
       clearTimeout(tickTimer);
       clearInterval(factsTimer);
       resources.close();
+      await observability.close();
       await api.close();
       await membership.close();
     },

@@ -6,6 +6,9 @@ import { clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, 
 import type { NodeReport } from "../controller";
 import type { Logger } from "../common/log";
 
+/** One recorded operation result, as the operation log and resource alerts see it. */
+export interface RecordedOperation { resource: string; operation: string; intervalMs: number; rc: number; targetRc: number; timedOut: boolean; reason?: string; durationMs: number; queueMs: number; failed: boolean }
+
 export interface ActionOutcome { rc: number; reason?: string; timedOut: boolean; runTimeMs: number }
 
 /** Runs one action of one primitive on this node. */
@@ -32,6 +35,8 @@ export function nextMonitorDueMs(nowMs: number, intervalMs: number): number {
 }
 
 export class LocalResources {
+  private operationListener: ((event: RecordedOperation) => void) | undefined;
+  private attributeListener: ((name: string, value: string | undefined) => void) | undefined;
   private cib: Cib | undefined;
   private readonly history = new Map<string, Map<string, OperationRecord>>();
   private readonly attributes: Record<string, string> = {};
@@ -104,6 +109,19 @@ export class LocalResources {
     if (this.monitorTimerAtMs <= performance.now()) this.runDueMonitors();
   }
 
+  /**
+   * Called for every operation result this node records (a recurring monitor only when its
+   * result changes), for the node's own operation log and resource alerts.
+   */
+  onOperation(listener: (event: RecordedOperation) => void): void {
+    this.operationListener = listener;
+  }
+
+  /** Called whenever an attribute an agent publishes (not a node fact or fail count) changes, for attribute alerts. */
+  onAttribute(listener: (name: string, value: string | undefined) => void): void {
+    this.attributeListener = listener;
+  }
+
   /** Called (soon, once per burst) whenever the report changes. */
   onChange(callback: () => void): void {
     this.changed = callback;
@@ -136,6 +154,7 @@ export class LocalResources {
     if (this.attributes[name] === value) return;
     if (value === undefined) delete this.attributes[name];
     else this.attributes[name] = value;
+    this.attributeListener?.(name, value);
     this.notify();
   }
 
@@ -330,6 +349,9 @@ export class LocalResources {
       // A start or stop begins a new run: the recurring results of the previous one no longer apply.
       for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
     }
+    // A probe expects either answer (running or not); anything else is a failure worth an alert.
+    const targetRc = operation === "monitor" && intervalMs === 0 && (record.rcCode === 7 || record.rcCode === 0) ? record.rcCode : operation === "monitor" && record.rcCode === 8 ? 8 : 0;
+    this.operationListener?.({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, targetRc, timedOut: outcome.timedOut, reason: outcome.reason, durationMs: outcome.runTimeMs, queueMs, failed });
     if (failed) {
       this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
       const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
@@ -339,7 +361,8 @@ export class LocalResources {
       const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
       this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
       this.attributes[`last-failure-${primitive.id}`] = String(now);
-      this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
+      // With a listener (the agent's operation log) the failure is logged there, rate-limited.
+      if (!this.operationListener) this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
     }
     this.notify();
   }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Command, CommandContext } from "../command";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { createLogger } from "../../common/log";
+import { LogRing } from "../../common/log-ring";
 import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults } from "../../config";
 import { readCibFile, type Cib } from "../../cib";
 import { startAgent, type AgentStatus } from "../../node/agent";
@@ -32,7 +33,9 @@ const agentCommand: Command = {
   ],
   async run(args, context) {
     const file = typeof args.options.config === "string" ? args.options.config : configDefaults.DEFAULT_CONFIG_PATH;
-    const logger = createLogger({ name: "agent", destination: context.stdout });
+    // Every line also goes to a bounded ring in memory, which `edgeha report` gathers.
+    const logRing = new LogRing();
+    const logger = createLogger({ name: "agent", destination: { write: (chunk: string) => (logRing.write(chunk), context.stdout.write(chunk)) } as unknown as NodeJS.WritableStream });
     const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
     const match = findLocalNode(config, { ...machineIdentity(), name: typeof args.options.node === "string" ? args.options.node : undefined });
     logger.info({ node: match.node.name, reason: match.reason }, "this node chosen");
@@ -45,7 +48,7 @@ const agentCommand: Command = {
       initialCib = read.cib;
     }
     const stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
-    const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger, stateDir, initialCib });
+    const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger, stateDir, initialCib, logRing });
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

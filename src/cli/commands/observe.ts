@@ -2,7 +2,9 @@
 // inputs) and `report` (a support bundle gathered through the cluster).
 import path from "node:path";
 import type { Command } from "../command";
-import { UsageError } from "../../common/errors";
+import { writeFileSync } from "node:fs";
+import { EdgehaError, UsageError } from "../../common/errors";
+import { requestApi } from "../../api";
 import { configDefaults, loadConfig } from "../../config";
 import { historyOf } from "../../node/recorder";
 import { RECORDER_DIRECTORY } from "../../node/observability-paths";
@@ -52,4 +54,47 @@ const historyCommand: Command = {
   },
 };
 
-export const observeCommands: Command[] = [historyCommand];
+function parseFrom(text: string | undefined, nowSeconds: number): number {
+  if (text === undefined) return nowSeconds - 86_400;
+  const relative = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
+  if (relative) return nowSeconds - Number(relative[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[relative[2] as "s" | "m" | "h" | "d"];
+  const absolute = Date.parse(text);
+  if (Number.isNaN(absolute)) throw new UsageError(`--from '${text}' is neither a time (2026-12-06T09:00:00Z, "2026-12-06 09:00") nor an age (30m, 2h, 1d)`);
+  return Math.floor(absolute / 1000);
+}
+
+const reportCommand: Command = {
+  words: ["report"],
+  summary: "Gather a support bundle (tar.gz) from every reachable member, through the cluster",
+  usage: "[--from TIME] [-o FILE] [--socket PATH] [--json]",
+  description: "The local agent asks every member of its partition for its part over the cluster's own links (no ssh): its log for the window, CIB, recorded scheduler inputs, fence history, membership and versions, node facts. Passwords, keys and passwd_script output are blanked on each node before they leave it; the authkey is never included. summary.txt in the bundle names the members that could not be reached.",
+  examples: ["report", "report --from 2h -o /tmp/cluster.tar.gz", "report --from \"2026-12-06 09:00\" --json"],
+  options: [
+    { name: "from", kind: "string", value: "TIME", description: "Start of the window: a time, or an age like 30m, 2h, 1d (default 1d)." },
+    { name: "output", short: "o", kind: "string", value: "FILE", description: "Where to write the bundle (default edgeha-report-TIME.tar.gz here)." },
+    { name: "socket", kind: "string", value: "PATH", description: `Admin socket of the local agent (default ${configDefaults.DEFAULT_SOCKET_PATH}).` },
+    { name: "json", kind: "boolean", description: "Print the outcome as JSON." },
+  ],
+  async run(args, context) {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const fromSeconds = parseFrom(typeof args.options.from === "string" ? args.options.from : undefined, nowSeconds);
+    const socket = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
+    const reply = (await requestApi(socket, { command: "report", fromSeconds }, 60_000)) as { ok?: boolean; bundle?: string; answered?: string[]; unreachable?: Array<{ node: string; reason: string }>; error?: string; code?: string };
+    if (!reply.ok || typeof reply.bundle !== "string") throw new EdgehaError(reply.code && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_API_REQUEST", `report: ${reply.error ?? "the agent's reply was not understood"}`);
+    const file = typeof args.options.output === "string" ? args.options.output : `edgeha-report-${new Date(nowSeconds * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.tar.gz`;
+    try {
+      writeFileSync(file, Buffer.from(reply.bundle, "base64"), { mode: 0o600 });
+    } catch (error) {
+      throw new EdgehaError("E_REPORT_WRITE", `cannot write the report to ${file}: ${(error as Error).message}`);
+    }
+    const outcome = { ok: true, file, answered: reply.answered ?? [], unreachable: reply.unreachable ?? [] };
+    if (args.options.json) context.stdout.write(`${JSON.stringify(outcome)}\n`);
+    else {
+      context.stdout.write(`wrote ${file}: parts from ${outcome.answered.join(", ")}\n`);
+      for (const each of outcome.unreachable) context.stdout.write(`could not reach ${each.node}: ${each.reason}\n`);
+    }
+    return 0;
+  },
+};
+
+export const observeCommands: Command[] = [historyCommand, reportCommand];
