@@ -70,6 +70,16 @@ export interface Primitive {
   instance: NvSet[];
   meta: NvSet[];
   operations: Operation[];
+  /** Capacity it uses on its node, for placement-strategy (utilization sets). */
+  utilization?: NvSet[];
+  /** The <template> it was defined from; the template's definition is merged in on import. */
+  template?: string;
+}
+
+/** A tag: a name constraints may use for a list of resources. */
+export interface Tag {
+  id: string;
+  refs: string[];
 }
 
 export interface Group {
@@ -257,6 +267,8 @@ export interface Cib {
   fencingTopology: FencingLevel[];
   /** Alert agents and their recipients (<alerts>); absent in CIBs written before alerts existed. */
   alerts?: Alert[];
+  /** Tags (optional: most CIBs have none). */
+  tags?: Tag[];
   status: NodeStatus[];
 }
 

@@ -78,7 +78,7 @@ function operation(item: Operation): XmlElement {
 }
 
 function primitive(item: Primitive): XmlElement {
-  const children = [...sets("instance_attributes", item.instance), ...sets("meta_attributes", item.meta)];
+  const children = [...sets("instance_attributes", item.instance), ...sets("meta_attributes", item.meta), ...sets("utilization", item.utilization ?? [])];
   if (item.operations.length > 0) children.push(element("operations", {}, item.operations.map(operation)));
   return element("primitive", { id: item.id, class: item.class, provider: item.provider, type: item.type, ...item.extra }, children);
 }

@@ -24,6 +24,8 @@ function pairsOf(set: XmlElement): XmlElement[] {
 
 class Importer {
   readonly warnings: string[] = [];
+  /** <template> elements by id, for primitives written with template="...". */
+  readonly templates = new Map<string, XmlElement>();
   private readonly setsById = new Map<string, XmlElement>();
   private readonly pairsById = new Map<string, XmlElement>();
   private readonly rulesById = new Map<string, XmlElement>();
@@ -157,9 +159,31 @@ class Importer {
     return operation;
   }
 
-  primitive(element: XmlElement): Primitive {
-    const { id, class: resourceClass, provider, type, ...extra } = element.attributes;
-    if (element.attributes.template !== undefined) this.warnOutOfScope(element, "resources (templates)");
+  /**
+   * A primitive written with template="T" is the template's definition with the primitive's own
+   * attribute sets and operations added: its sets come first (its values win), and the
+   * template's operations it does not define itself (same name, interval and role) are kept.
+   */
+  fromTemplate(element: XmlElement): XmlElement {
+    const name = element.attributes.template!;
+    const template = this.templates.get(name);
+    if (!template) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <primitive id="${element.attributes.id ?? ""}" template="${name}"> refers to no <template id="${name}">`);
+    const operationKey = (op: XmlElement) => `${op.attributes.name}|${op.attributes.interval ?? "0"}|${op.attributes.role ?? ""}`;
+    const ownOperations = child(element, "operations");
+    const own = new Set(ownOperations ? children(ownOperations, "op").map(operationKey) : []);
+    const templateOperations = children(child(template, "operations") ?? template, "op").filter((op) => !own.has(operationKey(op)));
+    const operations: XmlElement = { name: "operations", attributes: {}, children: [...(ownOperations?.children ?? []), ...templateOperations] };
+    const { id: _templateId, ...templateAttributes } = template.attributes;
+    return {
+      name: "primitive",
+      attributes: { ...templateAttributes, ...element.attributes },
+      children: [...element.children.filter((item) => item.name !== "operations"), ...template.children.filter((item) => item.name !== "operations"), operations],
+    };
+  }
+
+  primitive(written: XmlElement): Primitive {
+    const element = written.attributes.template !== undefined ? this.fromTemplate(written) : written;
+    const { id, class: resourceClass, provider, type, template, ...extra } = element.attributes;
     const primitive: Primitive = {
       kind: "primitive",
       id: id ?? this.required(element, "id"),
@@ -171,7 +195,10 @@ class Importer {
       operations: children(child(element, "operations") ?? element, "op").map((op) => this.operation(op)),
     };
     if (provider !== undefined) primitive.provider = provider;
-    this.skipOthers(element, ["instance_attributes", "meta_attributes", "operations"], `primitive ${primitive.id}`);
+    if (template !== undefined) primitive.template = template;
+    const utilization = this.sets(element, "utilization");
+    if (utilization.length > 0) primitive.utilization = utilization;
+    this.skipOthers(element, ["instance_attributes", "meta_attributes", "operations", "utilization"], `primitive ${primitive.id}`);
     return primitive;
   }
 
@@ -206,6 +233,9 @@ class Importer {
         this.skipOthers(element, ["instance_attributes", "meta_attributes", "primitive", "group"], `clone ${clone.id}`);
         return clone;
       }
+      case "template":
+        // A definition primitives are made from (see fromTemplate); nothing runs as the template itself.
+        return undefined;
       default:
         this.warnOutOfScope(element, "resources");
         return undefined;
@@ -251,7 +281,27 @@ class Importer {
     }
   }
 
-  constraint(element: XmlElement): Constraint | undefined {
+  /**
+   * rsc_location with resource sets is the same location for every resource of every set (the
+   * set's role and score, when given, over the constraint's): written out as one location per
+   * resource, named after the constraint, the set and the resource.
+   */
+  locationSets(element: XmlElement, attributes: Attributes, id: string): Constraint[] {
+    const { node, score, role, ...extra } = attributes;
+    const rules = children(element, "rule").map((rule) => this.rule(rule));
+    return children(element, "resource_set").flatMap((item) => {
+      const set = this.resourceSet(item);
+      return set.resources.map((rsc): Constraint => {
+        const location: Constraint = { kind: "location", id: `${id}-${set.id}-${rsc}`, rsc, rules, extra: { ...extra } };
+        if (node !== undefined) location.node = node;
+        if ((set.score ?? score) !== undefined) location.score = set.score ?? score;
+        if ((set.role ?? role) !== undefined) location.role = set.role ?? role;
+        return location;
+      });
+    });
+  }
+
+  constraint(element: XmlElement): Constraint | Constraint[] | undefined {
     const attributes = { ...element.attributes };
     const take = (name: string): string | undefined => {
       const value = attributes[name];
@@ -259,6 +309,7 @@ class Importer {
       return value;
     };
     const id = take("id") ?? "";
+    if (children(element, "resource_set").length > 0 && element.name === "rsc_location") return this.locationSets(element, attributes, id);
     if (children(element, "resource_set").length > 0) return this.setConstraint(element, attributes, id);
     switch (element.name) {
       case "rsc_location": {
@@ -400,6 +451,7 @@ class Importer {
     cib.attributes = rest;
     const configuration = child(root, "configuration");
     if (!configuration) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <cib> has no <configuration>`);
+    for (const item of children(child(configuration, "resources") ?? configuration, "template")) if (item.attributes.id !== undefined) this.templates.set(item.attributes.id, item);
     for (const section of configuration.children) this.section(cib, section);
     const status = child(root, "status");
     cib.status = status ? children(status, "node_state").map((item) => this.nodeStatus(item)) : [];
@@ -421,7 +473,7 @@ class Importer {
         cib.resources = section.children.map((item) => this.resource(item)).filter((item): item is Resource => item !== undefined);
         return;
       case "constraints":
-        cib.constraints = section.children.map((item) => this.constraint(item)).filter((item): item is Constraint => item !== undefined);
+        cib.constraints = section.children.flatMap((item) => this.constraint(item) ?? []);
         return;
       case "rsc_defaults":
         cib.rscDefaults = this.sets(section, "meta_attributes");
@@ -437,6 +489,10 @@ class Importer {
         if (alerts.length > 0) cib.alerts = alerts;
         return;
       }
+      case "tags":
+        cib.tags = children(section, "tag").map((item) => ({ id: item.attributes.id ?? this.required(item, "id"), refs: children(item, "obj_ref").map((ref) => this.required(ref, "id")) }));
+        this.skipOthers(section, ["tag"], "tags");
+        return;
       case "fencing-topology":
         cib.fencingTopology = children(section, "fencing-level").map((item) => this.fencingLevel(item));
         this.skipOthers(section, ["fencing-level"], "fencing-topology");

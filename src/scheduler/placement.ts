@@ -22,11 +22,13 @@ export interface PlacementWork extends Model, History {
   heldForQuorum?: Set<string>;
   scores: Record<string, Record<string, number>>;
   visiting: Set<string>;
+  /** Units being placed: nodes a mandatory colocation with an already placed primary rules out. */
+  provisionalBans: Map<string, Set<string>>;
   completed: Array<{ unit: PlacementUnit; target: string | undefined }>;
 }
 
 export function place(model: Model, history: History): Placement {
-  const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), completed: [] };
+  const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), provisionalBans: new Map(), completed: [] };
   for (const unit of history.units) placeUnit(work, unit);
   const known = new Set(history.nodes.map((node) => node.name));
   assert(work.visiting.size === 0, "no unit is left half-placed");
@@ -83,16 +85,29 @@ export function placeClone(context: PlacementWork, cloneId: string): void {
  * then its later ones (see mergeDependentMember).
  */
 export function withDependentPreferences(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  return mergeDependentsOf(context, unit, combined, 1, new Set([unit.id]));
+}
+
+/**
+ * Merges the preferences of the unplaced resources colocated with `unit`, and of those
+ * colocated with them in turn, each weighted by the product of the colocation scores over
+ * INFINITY along the way (Pacemaker's colocated node scores); a merge that would leave no
+ * node usable is dropped.
+ */
+function mergeDependentsOf(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>, outer: number, visited: Set<string>): Record<string, number> {
   let result = combined;
   const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
   for (const constraint of [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? [])) {
     if (ids.has(constraint.rsc)) continue;
     if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
-    const factor = parseScore(constraint.score) / INFINITY;
+    const factor = outer * parseScore(constraint.score) / INFINITY;
     if (factor === 0) continue;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
-      if (dependent.clone || context.placed.has(dependent.id)) continue;
-      result = mergeDependentMember(context, result, dependent, 0, factor) ?? result;
+      if (dependent.clone || context.placed.has(dependent.id) || visited.has(dependent.id)) continue;
+      const merged = mergeDependentMember(context, result, dependent, 0, factor);
+      if (merged === undefined) continue;
+      visited.add(dependent.id);
+      result = mergeDependentsOf(context, dependent, merged, factor, visited);
     }
   }
   return result;
@@ -145,6 +160,7 @@ export function mergeDependentMember(context: PlacementWork, scores: Record<stri
   const { cib, nodes, cluster } = context;
   const member = dependent.members[index]!;
   const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
+  for (const node of context.provisionalBans.get(dependent.id) ?? []) own[node] = -INFINITY;
   const merged: Record<string, number> = { ...scores };
   for (const node of nodes) {
     const score = own[node.name]!;
@@ -166,7 +182,19 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   context.visiting.add(unit.id);
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
-  for (const colocation of colocations) for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) if (!unit.owners.includes(colocation.withRsc)) placeUnit(context, primary);
+  // Primaries are placed one after another; once one is placed, a mandatory colocation with it
+  // already rules out the other nodes for this unit, which the next primaries take into
+  // account when they weigh this unit's preferences (as Pacemaker updates a dependent's
+  // allowed nodes after placing each of its primaries).
+  const banned = new Set<string>();
+  context.provisionalBans.set(unit.id, banned);
+  for (const colocation of colocations) {
+    if (unit.owners.includes(colocation.withRsc)) continue;
+    for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) placeUnit(context, primary);
+    const primaryNodes = context.placedOn.get(colocation.withRsc);
+    if (primaryNodes === undefined || parseScore(colocation.score) < INFINITY || colocation.withRscRole !== undefined && !isRole(colocation.withRscRole, "Started")) continue;
+    for (const node of context.nodes) if (!primaryNodes.includes(node.name)) banned.add(node.name);
+  }
   const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = { ...memberScores[0]! };
@@ -236,10 +264,11 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   // Running on a node in maintenance: it stays as it is.
   const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
   if (onMaintenance !== undefined) target = onMaintenance;
-  if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); return; }
+  if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
   if (policy === "freeze") target = frozenTarget(context, unit, target);
   context.placed.set(unit.id, target);
   context.visiting.delete(unit.id);
+  context.provisionalBans.delete(unit.id);
   if (target) {
     context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
     for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);

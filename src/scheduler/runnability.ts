@@ -61,7 +61,11 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
       const firstUnits = context.unitsByOwner.get(order.first) ?? [];
       const firstNodes = runningNodes(order.first, (order.firstAction ?? "start").toLowerCase());
       const cloneMin = minimumFirstInstances(firstUnits, order);
-      const runnable = firstNodes.length > 0 && firstNodes.length >= cloneMin;
+      // An order from a require-all="false" set: then may start when any one of the set's resources can.
+      const group = order.extra["one-or-more"];
+      const runnable = group !== undefined
+        ? orders.some((other) => other.extra["one-or-more"] === group && other.then === order.then && runningNodes(other.first, (other.firstAction ?? "start").toLowerCase()).length > 0)
+        : firstNodes.length > 0 && firstNodes.length >= cloneMin;
       const thenAction = (order.thenAction ?? order.firstAction ?? "start").toLowerCase();
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const target = context.placed.get(unit.id);

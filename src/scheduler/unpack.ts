@@ -3,6 +3,7 @@
 // instances) in configuration order. Reads the CIB; changes nothing.
 import { clusterOptions, flattenSets, parseScore, type Cib, type ClusterOptions, type Primitive } from "../cib";
 import { assert } from "../common/errors";
+import { expandConstraints } from "./constraints";
 import { buildScoreIndex } from "./scores";
 import { truthy, type Model, type NodeState, type PlacementUnit } from "./types";
 
@@ -15,7 +16,9 @@ export interface Unpacked {
   factories: Map<string, CloneFactory>;
 }
 
-export function unpack(cib: Cib, nowSeconds: number): Unpacked {
+export function unpack(configured: Cib, nowSeconds: number): Unpacked {
+  // The CIB as the later passes read it: tags, templates and resource sets turned into simple constraints.
+  const cib: Cib = { ...configured, constraints: expandConstraints(configured) };
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
   // Without fencing a lost node is taken to be down: nothing runs there any more.
@@ -26,6 +29,7 @@ export function unpack(cib: Cib, nowSeconds: number): Unpacked {
   if (policy === "suicide") for (const node of nodes) if (node.online) { node.unclean = true; node.online = false; node.uncleanReason = "cluster does not have quorum"; }
   const { units, factories } = placementUnits(cib, nodes.length);
   assert(new Set(units.map((unit) => unit.id)).size === units.length, "placement units have unique ids");
+  assert(cib.constraints.every((constraint) => constraint.kind === "location" || constraint.kind === "colocation" || constraint.kind === "order"), "only simple constraints reach placement");
   return { model: { cib, cluster, policy, quorate, nowSeconds, index: buildScoreIndex(cib) }, nodes, units, factories };
 }
 
