@@ -161,6 +161,7 @@ export function cibToXmlElement(cib: Cib): XmlElement {
     element("constraints", {}, cib.constraints.map(constraint)),
   ]);
   if (cib.fencingTopology.length > 0) configuration.children.push(element("fencing-topology", {}, cib.fencingTopology.map(fencingLevel)));
+  if (cib.tags !== undefined && cib.tags.length > 0) configuration.children.push(element("tags", {}, cib.tags.map((tag) => element("tag", { id: tag.id }, tag.refs.map((id) => element("obj_ref", { id }))))));
   if (cib.rscDefaults.length > 0) configuration.children.push(element("rsc_defaults", {}, sets("meta_attributes", cib.rscDefaults)));
   if (cib.opDefaults.length > 0) configuration.children.push(element("op_defaults", {}, sets("meta_attributes", cib.opDefaults)));
   if (cib.alerts && cib.alerts.length > 0) configuration.children.push(alertsToXml(cib.alerts, element, nvSet));

@@ -13,7 +13,7 @@ const xml = `<cib admin_epoch="0" epoch="3" num_updates="1">
     <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes>
     <resources><primitive id="d" class="ocf" provider="pacemaker" type="Dummy"/></resources>
     <constraints/>
-    <tags><tag id="t"/></tags>
+    <acls><acl_role id="viewer"/></acls>
   </configuration>
   <status/>
 </cib>`;
@@ -26,7 +26,7 @@ describe("edgeha cib", () => {
     const imported = runCliProcess(["cib", "import", input, "-o", json]);
     expect(imported.status).toBe(0);
     expect(imported.stderr).toContain('warning:');
-    expect(imported.stderr).toContain('<tags>');
+    expect(imported.stderr).toContain('<acls>');
     expect(JSON.parse(readFileSync(json, "utf8")).resources[0].id).toBe("d");
     const exported = runCliProcess(["cib", "export", json]);
     expect(exported.status).toBe(0);
@@ -58,7 +58,7 @@ describe("edgeha cib", () => {
     expect(imported.stderr).toBe("");
     const report = JSON.parse(imported.stdout);
     expect(report).toMatchObject({ version: "0.3.1", output: json });
-    expect(report.warnings).toEqual([expect.stringContaining('<tags>')]);
+    expect(report.warnings).toEqual([expect.stringContaining('<acls>')]);
     expect(JSON.parse(readFileSync(json, "utf8")).nodes).toHaveLength(2);
   });
 

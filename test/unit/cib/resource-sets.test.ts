@@ -37,10 +37,11 @@ describe("constraints with resource sets", () => {
     expect(constraintResources(cib.constraints[1]!)).toEqual(["disk", "addr", "app"]);
   });
 
-  it("warns about a location constraint with sets instead of dropping it silently", () => {
+  it("imports a location constraint with sets as one location per resource of its sets", () => {
     const { cib, warnings } = importCibXml(text, "sets.xml");
-    expect(cib.constraints).toHaveLength(2);
-    expect(warnings).toEqual([`sets.xml: <rsc_location id="pinned"> in constraints (resource sets) is outside edgeha's scope and was not imported`]);
+    expect(cib.constraints).toHaveLength(3);
+    expect(cib.constraints[2]).toEqual({ kind: "location", id: "pinned-pinned-0-app", rsc: "app", node: "n1", score: "10", rules: [], extra: {} });
+    expect(warnings).toEqual([]);
   });
 
   it("survives export and import, and the native form", () => {
