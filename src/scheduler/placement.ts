@@ -6,6 +6,7 @@ import { flattenSets, parseScore, type Cib } from "../cib";
 import { assert } from "../common/errors";
 import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
 import { metaOf, scoresFor } from "./scores";
+import { addUtilization, compareCapacities, consume, hasCapacity, nodeCapacities, unitUtilization, type Capacity } from "./utilization";
 import { addScores, INFINITY, isRole, type History, type Model, type NodeState, type Placement, type PlacementUnit } from "./types";
 
 /** The placement pass's working state: its inputs, and what it has decided so far. */
@@ -24,12 +25,17 @@ export interface PlacementWork extends Model, History {
   visiting: Set<string>;
   /** Units being placed: nodes a mandatory colocation with an already placed primary rules out. */
   provisionalBans: Map<string, Set<string>>;
+  /** placement-strategy: default, utilization, minimal or balanced. */
+  strategy: string;
+  /** Remaining capacity per node (utilization strategies). */
+  remaining: Map<string, Capacity>;
   completed: Array<{ unit: PlacementUnit; target: string | undefined }>;
 }
 
 export function place(model: Model, history: History): Placement {
-  const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), provisionalBans: new Map(), completed: [] };
-  for (const unit of history.units) placeUnit(work, unit);
+  const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), provisionalBans: new Map(), completed: [],
+    strategy: model.cluster.placementStrategy.toLowerCase(), remaining: nodeCapacities(model.cib, history.nodes) };
+  for (const unit of work.strategy === "default" ? history.units : utilizationOrder(work, history.units)) placeUnit(work, unit);
   const known = new Set(history.nodes.map((node) => node.name));
   assert(work.visiting.size === 0, "no unit is left half-placed");
   assert(work.completed.length === history.units.length, "every unit is placed exactly once");
@@ -243,7 +249,15 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   // Without quorum (stop or freeze policy) nothing may start (reported as blocked), except
   // resources that require nothing to start (meta requires=nothing).
   const policy = requiresNothing(cib, unit) ? "ignore" : context.policy === "demote" ? demotePolicyFor(context, unit) : context.policy;
-  let target = unitStopped ? undefined : chooseNode(combined, current ?? firstState?.activeOn[0], context.load, nodes);
+  const used = unitUtilization(unit);
+  let target: string | undefined;
+  if (unitStopped) target = undefined;
+  else if (context.strategy === "default") target = chooseNode(combined, current ?? firstState?.activeOn[0], context.load, nodes);
+  else {
+    const { allowed, prefer } = withinCapacity(context, unit, combined, used);
+    combined = allowed;
+    target = chooseNodeByStrategy(context, combined, current ?? firstState?.activeOn[0], prefer);
+  }
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
     context.quorumBlocked.set(unit.id, target);
@@ -270,6 +284,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   context.visiting.delete(unit.id);
   context.provisionalBans.delete(unit.id);
   if (target) {
+    if (context.strategy !== "default") consume(context.remaining.get(target), used);
     context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
     for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
     if (unit.clone) {
@@ -298,4 +313,100 @@ export function placeHeldForQuorum(context: PlacementWork, unit: PlacementUnit, 
   if (node === undefined) return;
   context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
   for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
+}
+
+/**
+ * Nodes without room for the unit and the unplaced resources mandatorily colocated with it
+ * are ruled out; when no node has room for them all, only those without room for the unit
+ * itself, and the node with the most free capacity is preferred.
+ */
+function withinCapacity(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>, used: Capacity): { allowed: Record<string, number>; prefer: string | undefined } {
+  let together = used;
+  for (const other of colocatedUnplaced(context, unit)) together = addUtilization(together, unitUtilization(other));
+  const available = context.nodes.filter((node) => usableNode(node) && combined[node.name]! >= 0);
+  const allowed = { ...combined };
+  let mostCapable: string | undefined;
+  for (const node of available) if (mostCapable === undefined || compareCapacities(context.remaining.get(node.name), context.remaining.get(mostCapable)) < 0) mostCapable = node.name;
+  const anyCapable = available.some((node) => hasCapacity(context.remaining.get(node.name), together));
+  for (const node of available) if (!hasCapacity(context.remaining.get(node.name), anyCapable ? together : used)) allowed[node.name] = -INFINITY;
+  return { allowed, prefer: anyCapable ? undefined : mostCapable };
+}
+
+/** Unplaced units tied to this one by mandatory colocations, either way, transitively. */
+function colocatedUnplaced(context: PlacementWork, unit: PlacementUnit): PlacementUnit[] {
+  const found = new Map<string, PlacementUnit>();
+  const visit = (current: PlacementUnit) => {
+    const ids = new Set([current.id, ...current.owners, ...current.members.map((member) => member.id)]);
+    const linked = [
+      ...(context.colocationsByUnit.get(current.id) ?? []).filter((colocation) => parseScore(colocation.score) >= INFINITY).map((colocation) => colocation.withRsc),
+      ...[...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? []).filter((colocation) => parseScore(colocation.score) >= INFINITY).map((colocation) => colocation.rsc),
+    ];
+    for (const id of linked) for (const other of context.unitsByOwner.get(id) ?? []) {
+      if (other.id === unit.id || found.has(other.id) || context.placed.has(other.id) || other.clone) continue;
+      found.set(other.id, other);
+      visit(other);
+    }
+  };
+  visit(unit);
+  return [...found.values()];
+}
+
+/**
+ * The node for a unit under a utilization strategy, as Pacemaker sorts nodes: by score, then
+ * (balanced) most free capacity, then (not minimal) fewest resources placed and the current
+ * node, then name; the most capable node when preferred and scored as well as the best; the
+ * current node when it scores as well as the chosen one (above 0).
+ */
+function chooseNodeByStrategy(context: PlacementWork, scores: Record<string, number>, current: string | undefined, prefer: string | undefined): string | undefined {
+  const candidates = context.nodes.filter((node) => scores[node.name]! >= 0).map((node) => node.name);
+  if (candidates.length === 0) return undefined;
+  candidates.sort((left, right) => {
+    const byScore = scores[right]! - scores[left]!;
+    if (byScore !== 0) return byScore;
+    if (context.strategy !== "minimal") {
+      if (context.strategy === "balanced") { const byCapacity = compareCapacities(context.remaining.get(left), context.remaining.get(right)); if (byCapacity !== 0) return byCapacity; }
+      const byLoad = (context.load.get(left) ?? 0) - (context.load.get(right) ?? 0);
+      if (byLoad !== 0) return byLoad;
+      if (left === current) return -1;
+      if (right === current) return 1;
+    }
+    return left < right ? -1 : left > right ? 1 : 0;
+  });
+  const best = candidates[0]!;
+  if (prefer !== undefined && candidates.includes(prefer) && scores[prefer]! >= scores[best]!) return prefer;
+  if (current !== undefined && scores[best]! > 0 && candidates.includes(current) && scores[current] === scores[best]) return current;
+  return best;
+}
+
+/**
+ * Under a utilization strategy resources are placed in Pacemaker's order: higher priority
+ * first, then the higher score on the node where they run, then the higher score on the
+ * nodes in their order; otherwise configuration order. A clone's instances stay together.
+ */
+function utilizationOrder(context: PlacementWork, units: PlacementUnit[]): PlacementUnit[] {
+  const groups = new Map<string, PlacementUnit[]>();
+  for (const unit of units) {
+    const key = unit.clone?.id ?? unit.id;
+    const list = groups.get(key);
+    if (list) list.push(unit); else groups.set(key, [unit]);
+  }
+  const nodeOrder = [...context.nodes].sort((left, right) => {
+    if (context.strategy === "balanced") { const byCapacity = compareCapacities(context.remaining.get(left.name), context.remaining.get(right.name)); if (byCapacity !== 0) return byCapacity; }
+    return left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
+  });
+  const keyed = [...groups.values()].map((members, position) => {
+    const unit = members[0]!;
+    const member = unit.members[0]!;
+    const meta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+    const scores = unit.orphan ? {} : scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true);
+    const running = members.flatMap((entry) => context.states.get(entry.members[0]!.id)?.activeOn ?? [])[0];
+    return { members, position, priority: parseScore(meta.priority ?? "0"), current: running === undefined ? -INFINITY : scores[running] ?? -INFINITY, scores: nodeOrder.map((node) => scores[node.name] ?? -INFINITY) };
+  });
+  keyed.sort((left, right) => {
+    if (left.priority !== right.priority) return right.priority - left.priority;
+    if (left.current !== right.current) return right.current - left.current;
+    for (let index = 0; index < left.scores.length; index++) if (left.scores[index] !== right.scores[index]) return right.scores[index]! - left.scores[index]!;
+    return left.position - right.position;
+  });
+  return keyed.flatMap((entry) => entry.members);
 }
