@@ -54,7 +54,7 @@ export function relocationPlan(cib: Cib, nowSeconds: number, names?: readonly st
     const nodes = where(action.resource);
     if (action.action === "stop" && action.node) nodes.delete(action.node);
     if (action.action === "start" && action.node) nodes.add(action.node);
-    if ((action.action === "move" || action.action === "recover") && action.to) {
+    if ((action.action === "move" || action.action === "migrate" || action.action === "recover") && action.to) {
       if (action.from) nodes.delete(action.from);
       nodes.add(action.to);
     }

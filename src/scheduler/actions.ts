@@ -4,7 +4,7 @@
 import { type Primitive } from "../cib";
 import { metaOf } from "./scores";
 import { flattenSets } from "../cib";
-import { isFalse, type Decisions, type NodeState, type PlacementUnit, type Role, type ScheduledAction } from "./types";
+import { isFalse, truthy, type Decisions, type NodeState, type PlacementUnit, type Role, type ScheduledAction } from "./types";
 
 /** The working state of the action passes: every decision, and the actions derived so far. */
 export type ActionWork = Decisions & { actions: ScheduledAction[] };
@@ -83,7 +83,7 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
-    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)));
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => migrating(action, unit, memberMeta, nodes)));
   });
 }
 
@@ -204,4 +204,16 @@ export function actionsFor(id: string, current: string[], failedOn: string[], ta
   // Fenced for its own failure (on-fail=fence) it is a recovery; fenced as a lost peer it just moves.
   actions.push({ action: failed && (!fenced.has(from) || fencedForFailure.has(from)) ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });
   return actions;
+}
+
+/**
+ * A move of a resource with allow-migrate is a live migration (migrate_to on the old node,
+ * migrate_from on the new one) when Pacemaker allows it: the resource is managed, did not
+ * fail, is no clone instance, and neither node is unclean.
+ */
+function migrating(action: ScheduledAction, unit: PlacementUnit, meta: Record<string, string>, nodes: NodeState[]): ScheduledAction {
+  if (action.action !== "move" || unit.clone !== undefined || !truthy(meta["allow-migrate"])) return action;
+  const unclean = (name: string | undefined) => nodes.find((node) => node.name === name)?.unclean !== false;
+  if (unclean(action.from) || unclean(action.to)) return action;
+  return { ...action, action: "migrate", reason: "live migration to a better node" };
 }

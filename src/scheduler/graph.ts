@@ -110,7 +110,8 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
         else builder.add("promote", action.node!, member, action.reason);
         break;
       case "demote": builder.add("demote", action.node!, member, action.reason); break;
-      case "move": case "recover": case "restart": case "reload": {
+      // A live migration runs, for now, as a stop and a start (the executor has no migrate_to/migrate_from yet).
+      case "move": case "migrate": case "recover": case "restart": case "reload": {
         // A reload is run as a restart: the executor has no reload operation.
         const target = action.to ?? action.node!;
         stopAll(action.from ?? action.node);

@@ -9,6 +9,7 @@ import type { ActionWork } from "./actions";
 
 export function addImpliedActions(decisions: Decisions, actions: ScheduledAction[]): ScheduledAction[] {
   const work: ActionWork = { ...decisions, actions: actions.map((action) => ({ ...action })) };
+  migrationsBehindRestarts(work);
   impliedRestarts(work, decisions.units);
   blockStopsBehindBlocked(work, decisions.units);
   blockGroupStopsBehindBlockedStops(work, decisions.units);
@@ -245,6 +246,35 @@ export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: Pl
       if (!(stopsOf.get(later.id) ?? []).some((action) => action.blocked)) continue;
       for (const earlier of unit.members.slice(0, index)) for (const action of stopsOf.get(earlier.id) ?? []) if (!action.blocked) { action.blocked = true; action.reason = `unrunnable ${later.id} stop`; }
       break;
+    }
+  }
+}
+
+/**
+ * A live migration cannot wait for a start that is not itself a migration: a resource
+ * ordered (mandatory order, or its place in a group) after one that stops and starts moves
+ * by a stop and a start too. Applied until nothing changes, along chains.
+ */
+function migrationsBehindRestarts(context: ActionWork): void {
+  const byResource = new Map<string, ScheduledAction[]>();
+  for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
+  const restartsOrStarts = (id: string) => (byResource.get(id) ?? []).some((action) => !action.blocked && ["start", "move", "recover", "restart"].includes(action.action));
+  const firsts = new Map<string, string[]>();
+  const addFirst = (then: string, first: string) => firsts.set(then, [...(firsts.get(then) ?? []), first]);
+  for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) addFirst(member.id, unit.members[index - 1]!.id); });
+  for (const order of context.cib.constraints) {
+    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase()) || (order.orderKind === undefined && order.score !== undefined && parseScore(order.score) === 0)) continue;
+    if ((order.firstAction ?? "start").toLowerCase() !== "start" || (order.thenAction ?? order.firstAction ?? "start").toLowerCase() !== "start") continue;
+    const firstMembers = (context.unitsByOwner.get(order.first) ?? []).flatMap((unit) => membersNamed(context, unit, order.first).map((member) => member.id));
+    for (const unit of context.unitsByOwner.get(order.then) ?? []) for (const member of membersNamed(context, unit, order.then)) for (const first of firstMembers) addFirst(member.id, first);
+  }
+  for (let changed = true, round = 0; changed && round < 50; round++) {
+    changed = false;
+    for (const action of context.actions) {
+      if (action.action !== "migrate" || !(firsts.get(action.resource!) ?? []).some(restartsOrStarts)) continue;
+      action.action = "move";
+      action.reason = "ordered after a resource that does not migrate";
+      changed = true;
     }
   }
 }

@@ -7,7 +7,7 @@ import type { NodeAttributes } from "./rules";
 export const INFINITY = 1_000_000;
 
 export interface ScheduledAction {
-  action: "start" | "stop" | "move" | "recover" | "restart" | "reload" | "fence" | "promote" | "demote";
+  action: "start" | "stop" | "move" | "migrate" | "recover" | "restart" | "reload" | "fence" | "promote" | "demote";
   resource?: string;
   node?: string;
   from?: string;

@@ -12,6 +12,7 @@ export function describeAction(action: ScheduledAction): string {
   switch (action.action) {
     case "fence": return `Fence (${action.kind ?? "reboot"}) ${action.node ?? "?"} 'reason: ${action.reason}'`;
     case "move": return `Move       ${action.resource} ( ${action.from} -> ${action.to} )`;
+    case "migrate": return `Migrate    ${action.resource} ( ${action.from} -> ${action.to} )`;
     case "start": return `Start      ${action.resource} ( ${action.node} )`;
     case "stop": return `Stop       ${action.resource} ( ${action.node} )`;
     case "restart": return `Restart    ${action.resource} ( ${action.node} )`;
