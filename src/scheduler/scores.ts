@@ -3,7 +3,7 @@
 // migration-threshold (with failure-timeout), hard-error bans and node availability.
 import { flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
 import { ruleMatches } from "./rules";
-import { addScores, baseId, INFINITY, type NodeState, type ResourceState, type ScoreIndex } from "./types";
+import { addScores, baseId, INFINITY, truthy, type NodeState, type ResourceState, type ScoreIndex } from "./types";
 
 export function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
   return { ...flattenSets(cib.rscDefaults), ...flattenSets(primitive.meta) };
@@ -23,7 +23,34 @@ export function buildScoreIndex(cib: Cib): ScoreIndex {
     const list = colocationsByPrimary.get(constraint.withRsc);
     if (list) list.push(constraint); else colocationsByPrimary.set(constraint.withRsc, [constraint]);
   }
-  return { locations, transient, colocationsByPrimary };
+  return { locations, transient, colocationsByPrimary, health: nodeHealth(cib) };
+}
+
+/**
+ * node-health-strategy: each node's health is the sum of its #health-* attributes, the words
+ * red, yellow and green counting as the strategy says (migrate-on-red: red -INFINITY;
+ * only-green: red and yellow -INFINITY; progressive and custom: node-health-red, -yellow and
+ * -green, progressive adding node-health-base). A node whose health is not 0 gets it as a
+ * location score for every resource (a negative one not for allow-unhealthy-nodes=true).
+ */
+function nodeHealth(cib: Cib): Map<string, number> {
+  const health = new Map<string, number>();
+  const properties = flattenSets(cib.properties);
+  const strategy = (properties["node-health-strategy"] ?? "none").toLowerCase();
+  if (strategy === "none" || !["migrate-on-red", "only-green", "progressive", "custom"].includes(strategy)) return health;
+  const configured = (name: string, fallback: string) => parseScore(properties[name] ?? fallback);
+  const colours: Record<string, number> = strategy === "migrate-on-red" ? { red: -INFINITY, yellow: 0, green: 0 }
+    : strategy === "only-green" ? { red: -INFINITY, yellow: -INFINITY, green: 0 }
+    : { red: configured("node-health-red", "-INFINITY"), yellow: configured("node-health-yellow", "0"), green: configured("node-health-green", "0") };
+  const base = strategy === "progressive" ? configured("node-health-base", "0") : 0;
+  for (const node of cib.nodes) {
+    const status = cib.status.find((entry) => entry.uname === node.uname);
+    const attributes = { ...flattenSets(node.instance), ...(status ? flattenSets(status.transient) : {}) };
+    let total = base;
+    for (const [name, value] of Object.entries(attributes)) if (name.startsWith("#health")) total = addScores(total, colours[value.toLowerCase()] ?? parseScore(value));
+    if (total !== 0) health.set(node.uname, total);
+  }
+  return health;
 }
 
 /**
@@ -71,6 +98,10 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
         preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
       }
     }
+  }
+  for (const [node, value] of index.health) {
+    if (!(node in scores) || (value < 0 && truthy(meta["allow-unhealthy-nodes"]))) continue;
+    preferences[node] = addScores(preferences[node] ?? 0, value);
   }
   for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
   for (const node of nodes) {

@@ -149,6 +149,8 @@ export interface ScoreIndex {
   transient: Map<string, Record<string, string>>;
   /** Colocation constraints by the id of their primary (with-rsc). */
   colocationsByPrimary: Map<string, ColocationConstraint[]>;
+  /** Node health (node-health-strategy) per node, where it is not 0. */
+  health: Map<string, number>;
 }
 
 /** Pass 1 (unpack): the configuration as the later passes read it. Never changed after. */
