@@ -87,8 +87,8 @@ describe("admin commands on a CIB file (-f)", () => {
   });
 
   it("refuses to write back XML that holds elements edgeha does not keep, unless --force", async () => {
-    const file = path.join(directory, "tags.xml");
-    writeFileSync(file, `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes><node id="1" uname="node1"/></nodes><resources/><constraints/><tags><tag id="t"/></tags></configuration><status/></cib>\n`);
+    const file = path.join(directory, "acls.xml");
+    writeFileSync(file, `<cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes><node id="1" uname="node1"/></nodes><resources/><constraints/><acls><acl_role id="viewer"/></acls></configuration><status/></cib>\n`);
     const refused = await run("node", "standby", "node1", "-f", file);
     expect(refused.status).toBe(1);
     expect(refused.err).toContain("[E_ADMIN_LOSSY]");
