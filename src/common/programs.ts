@@ -65,6 +65,8 @@ export const PROGRAMS = {
   "llvm-strip": { package: "llvm", build: true, why: "strips the Node.js binaries before the application blob is injected" },
   openssl: { package: "openssl", build: true, why: "checks the fetched Node.js binaries against their pinned sha512" },
   tar: { package: "tar", essential: true, build: true, why: "unpacks the Node.js binaries from their npm tarballs" },
+  gcc: { package: "gcc", alsoPackages: ["libc6-dev"], build: true, why: "compiles the systemd-notify addon (src/node/native/notify.c) for x86_64; scripts/bundle.mjs for the machine it runs on" },
+  "aarch64-linux-gnu-gcc": { package: "gcc-aarch64-linux-gnu", alsoPackages: ["libc6-dev-arm64-cross"], build: true, why: "compiles the systemd-notify addon for arm64" },
   xz: { package: "xz-utils", test: true, why: "the footprint benchmark compresses the executable (xz -9) to report its shipped size" },
 
   // ---- run by the tests (beside the product's programs, which they run too)

@@ -71,6 +71,29 @@ function loadAsset(sea: SeaModule, key: string): Record<string, unknown> {
   return module.exports;
 }
 
+/**
+ * edgeha's own systemd-notify addon (src/node/native/notify.c): `send(socketPath, message)`
+ * returns 0 or an errno. In the single executable it is an asset; elsewhere scripts/build and
+ * scripts/bundle.mjs leave it in dist/native (EDGEHA_NOTIFY_ADDON names another file).
+ */
+export function loadNotifyNative(env: NodeJS.ProcessEnv = process.env): { send(socketPath: string, message: string): number } {
+  const key = `notify-linux-${process.arch}.node`;
+  const sea = seaModule();
+  try {
+    if (sea) return loadAsset(sea, key) as { send(socketPath: string, message: string): number };
+    // The bundle runs from dist/ (its addons in dist/native); the sources from src/node.
+    const candidates = [env.EDGEHA_NOTIFY_ADDON, path.join(__dirname, "native", key), path.join(__dirname, "..", "..", "dist", "native", key)].filter((file): file is string => file !== undefined);
+    const file = candidates.find((candidate) => existsSync(candidate));
+    if (file === undefined) throw new Error(`not found (looked in ${candidates.join(", ")}; ./scripts/build makes it)`);
+    const module = { exports: {} as Record<string, unknown> };
+    process.dlopen(module, file);
+    return module.exports as { send(socketPath: string, message: string): number };
+  } catch (error) {
+    if (error instanceof EdgehaError) throw error;
+    throw new EdgehaError("E_NATIVE_LOAD", `cannot load the systemd-notify addon ${key}: ${(error as Error).message}`);
+  }
+}
+
 /** The raw native part of @serialport/bindings-cpp (open, close, set, get, update, drain, flush, ...). */
 export function loadSerialNative(): Record<string, unknown> {
   const key = `serialport-linux-${process.arch}.node`;

@@ -1,6 +1,6 @@
 // Diagnostics of the executable itself: how it was started and whether its
 // native addons load. The build tests use them to check what the SEA config set.
-import { isSingleExecutable, loadSerialNative } from "../../node/native";
+import { isSingleExecutable, loadNotifyNative, loadSerialNative } from "../../node/native";
 import type { Command } from "../command";
 import { VERSION } from "../version";
 
@@ -28,12 +28,15 @@ const runtime: Command = {
 
 const native: Command = {
   words: ["diag", "native"],
-  summary: "Load the native serial-port addon and list what it exports.",
+  summary: "Load the native addons (serial port, systemd notify) and list what they export.",
   usage: "",
   examples: ["diag native"],
   run(_args, context) {
     const exports = Object.keys(loadSerialNative()).sort();
     context.stdout.write(`serial addon loaded: ${exports.join(", ")}\n`);
+    const notify = loadNotifyNative();
+    // Sending to a socket that does not exist proves the call reaches the kernel: ENOENT (2).
+    context.stdout.write(`notify addon loaded: ${Object.keys(notify).sort().join(", ")} (a send to no socket: errno ${notify.send("/nonexistent/edgeha-notify-probe", "STATUS=probe")})\n`);
     return 0;
   },
 };

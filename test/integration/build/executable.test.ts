@@ -72,10 +72,11 @@ describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissin
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("loads the native serial addon it carries", () => {
+  it("loads the native addons it carries: serial port and systemd notify", () => {
     const result = runAlone(alone, ["diag", "native"], { EDGEHA_NATIVE_DIR: path.join(alone, "native") });
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(/serial addon loaded: .*open/);
+    expect(result.stdout).toMatch(/notify addon loaded: send \(a send to no socket: errno 2\)/);
   });
 
   // qemu-user-static runs the arm64 executable; the arm64 C library comes from
@@ -92,5 +93,13 @@ describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissin
     expect(facts.arch).toBe("arm64");
     expect(facts.singleExecutable).toBe(true);
     expect(facts.execArgv).toContain("--max-old-space-size=256");
+    // Its own arm64 addons load too (the notify addon is cross-compiled by scripts/build).
+    const native = spawnSync("qemu-aarch64-static", ["-L", "/usr/aarch64-linux-gnu", arm64Executable, "diag", "native"], {
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin", EDGEHA_NATIVE_DIR: path.join(alone, "native-arm64") },
+      timeout: 60_000,
+    });
+    expect(native.stderr).toBe("");
+    expect(native.stdout).toMatch(/notify addon loaded: send \(a send to no socket: errno 2\)/);
   });
 });
