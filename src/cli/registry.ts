@@ -12,6 +12,7 @@ import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
 import { alertCommands } from "./commands/alerts";
 import { observeCommands } from "./commands/observe";
+import { serviceCommands } from "./commands/service";
 
 export function allCommands(): Command[] {
   return [
@@ -27,5 +28,6 @@ export function allCommands(): Command[] {
     ...alertCommands,
     ...observeCommands,
     ...diagCommands,
+    ...serviceCommands,
   ];
 }

@@ -67,13 +67,15 @@ export const PROGRAMS = {
   tar: { package: "tar", essential: true, build: true, why: "unpacks the Node.js binaries from their npm tarballs" },
   gcc: { package: "gcc", alsoPackages: ["libc6-dev"], build: true, why: "compiles the systemd-notify addon (src/node/native/notify.c) for x86_64; scripts/bundle.mjs for the machine it runs on" },
   "aarch64-linux-gnu-gcc": { package: "gcc-aarch64-linux-gnu", alsoPackages: ["libc6-dev-arm64-cross"], build: true, why: "compiles the systemd-notify addon for arm64" },
+  readelf: { package: "binutils", build: true, why: "reads the newest C library version the executables need (the packages' Depends on libc6)" },
+  "dpkg-deb": { package: "dpkg", essential: true, build: true, why: "writes the Debian packages dist/edgeha_VERSION_amd64.deb and _arm64.deb" },
   xz: { package: "xz-utils", test: true, why: "the footprint benchmark compresses the executable (xz -9) to report its shipped size" },
 
   // ---- run by the tests (beside the product's programs, which they run too)
   "qemu-aarch64-static": { package: "qemu-user-static", alsoPackages: ["libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross"], test: true, why: "runs the arm64 executable on an x86_64 machine (test/integration/build, the arm64 package)" },
   ipmi_sim: { package: "openipmi", test: true, demo: true, why: "a simulated BMC per node: IPMI fencing in the tests and the demo" },
   ipmitool: { package: "ipmitool", test: true, demo: true, why: "a second IPMI client: confirms what our driver did to the simulated BMC, and tells the demo when its BMCs answer" },
-  fence_ipmilan: { package: "fence-agents", product: "recommends", test: true, why: "stonith devices of any fence_* type not built in run the fence-agents program (fence_ipmilan in the tests)" },
+  fence_ipmilan: { package: "fence-agents", test: true, why: "fence-agents' own IPMI agent, run through our external driver in the tests (the product runs any fence_* program: the fence-agent family below)" },
   fence_dummy: { package: "fence-agents", test: true, why: "a fence-agents program that fences by a status file: the namespace pair fails over through it (test/integration/cluster/pair-fence-agents)" },
   fence_redfish: { package: "fence-agents", test: true, why: "the fence-agents Redfish client: proves the Redfish test BMC behaves like a BMC before our redfish driver is tested against it (and is the scale in bench/fencing/redfish-run.sh)" },
   redfishtool: { package: "redfishtool", test: true, why: "DMTF's Redfish client: a second check of the Redfish test BMC (basic auth and sessions)" },
@@ -82,7 +84,7 @@ export const PROGRAMS = {
   tgtadm: { package: "tgt", test: true, why: "configures the test iSCSI target" },
   fence_virtd: { package: "fence-virtd", alsoPackages: ["fence-virt", "libvirt-daemon", "libvirt-clients"], test: true, why: "the fence_xvm host daemon our xvm driver talks to, with libvirt's test:///default driver behind it" },
   crm_simulate: { package: "pacemaker-cli-utils", test: true, why: "Pacemaker's scheduler as the reference for exported CIBs, the scheduler benchmark and the graph comparison (scripts/scheduler-graph-compare.mjs)" },
-  "ocf-tester": { package: "resource-agents", product: "recommends", test: true, why: "OCF resource agents (ocf:heartbeat:*) run for ocf: resources; ocf-tester checks ours against the OCF API" },
+  "ocf-tester": { package: "resource-agents", test: true, why: "checks our built-in agents against the OCF API (the product runs OCF agents: the ocf-agent family below)" },
   curl: { package: "curl", test: true, demo: true, why: "a client that fetches through the VIP in the namespace testbed and the demo" },
   iptables: { package: "iptables", test: true, why: "cuts links in the namespace testbed" },
   nsenter: { package: "util-linux", essential: true, test: true, why: "runs commands inside the test's systemd namespaces" },
@@ -90,6 +92,7 @@ export const PROGRAMS = {
   pgrep: { package: "procps", test: true, why: "finds the test systemd's PID 1 and the processes a test expects" },
   tc: { package: "iproute2", test: true, why: "adds delay on a link (netem) in the membership tests" },
   systemd: { package: "systemd", test: true, path: "/lib/systemd/systemd", why: "a real systemd as PID 1 of namespaces (systemd resources, the edgeha unit)" },
+  man: { package: "man-db", test: true, why: "renders the generated man pages to check them (test/unit/cli/manual.test.ts)" },
   time: { package: "time", test: true, path: "/usr/bin/time", why: "peak memory of a command in the build tests" },
   promtool: { package: "prometheus", test: true, why: "checks the agent's /metrics output (promtool check metrics)" },
   chromium: { package: "chromium", test: true, path: "/usr/bin/chromium", why: "renders the status page headless and takes its screenshots" },
@@ -108,8 +111,7 @@ export type ProgramName = keyof typeof PROGRAMS;
 export const PROGRAM_FAMILIES = {
   "ocf-agent": { package: "resource-agents", product: "recommends", why: "OCF resource agents under OCF_ROOT/resource.d/PROVIDER (resources of class ocf)" },
   "fence-agent": { package: "fence-agents", product: "recommends", why: "fence_* programs for stonith devices whose type is not built in" },
-  "lsb-script": { package: "initscripts of the service", why: "init scripts under /etc/init.d (resources of class lsb), shipped by the services themselves" },
-  "configured-binary": { package: "the service's own", why: "an agent's binary= parameter names another build of the program it manages" },
+  "lsb-script": { package: "(the service's own)", why: "init scripts under /etc/init.d (resources of class lsb), shipped by the services themselves" },
   "alert-agent": { package: "pacemaker", why: "alert agents the CIB's <alerts> name (Pacemaker's samples are in /usr/share/pacemaker/alerts; any program works)" },
 } as const satisfies Record<string, { package: string; why: string; product?: ProductNeed }>;
 

@@ -159,9 +159,9 @@ describe("the scripts' install lists", () => {
   it("scripts/test and scripts/demo install what the registry lists, and no script names packages of its own", () => {
     expect(readFileSync(path.join(root, "scripts/test"), "utf8")).toMatch(/\.\/scripts\/install-packages test\b/);
     expect(readFileSync(path.join(root, "scripts/demo"), "utf8")).toMatch(/\.\/scripts\/install-packages demo\b/);
-    for (const file of readdirSync(path.join(root, "scripts"))) {
-      if (file === "install-packages") continue;
-      expect(readFileSync(path.join(root, "scripts", file), "utf8"), file).not.toMatch(/apt-get\s+install/);
+    for (const file of sourceFiles(path.join(root, "scripts"), /./)) {
+      if (path.basename(file) === "install-packages") continue;
+      expect(readFileSync(file, "utf8"), file).not.toMatch(/apt-get\s+install/);
     }
     expect(existsSync(path.join(root, "test/apt-packages.txt"))).toBe(false);
   });
@@ -170,5 +170,15 @@ describe("the scripts' install lists", () => {
     const script = readFileSync(path.join(root, "scripts/install-packages"), "utf8");
     const bootstrap = /^BOOTSTRAP_PACKAGES="([^"]*)"/m.exec(script)?.[1]?.split(" ").sort();
     expect(bootstrap).toEqual([PROGRAMS.node.package, PROGRAMS.npm.package].sort());
+  });
+});
+
+describe("CI", () => {
+  it("runs the tests and then the demo", () => {
+    const script = readFileSync(path.join(root, ".ci/run"), "utf8");
+    const test = script.indexOf("./scripts/test");
+    const demo = script.indexOf("./scripts/demo\n");
+    expect(test).toBeGreaterThan(0);
+    expect(demo).toBeGreaterThan(test);
   });
 });
