@@ -54,7 +54,7 @@ export function nextDeadlineMs(state: MembershipState): number {
   const consider = (atMs: number) => { if (atMs > nowMs && atMs < deadline) deadline = atMs; };
   for (const id of settings.nodeIds) {
     const peer = state.peers[id];
-    if (id === state.localId || peer === undefined) continue;
+    if (id === state.localId || peer === undefined || peer.left === true) continue;
     consider(peer.lastHeardMs + settings.tokenMs);
     consider(peer.steadySinceMs + holdMs(settings, peer, nowMs));
     if (peer.flaps > 0) consider(peer.lastFlapMs + settings.flapForgetMs + 1);
@@ -76,6 +76,9 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
     case "paused":
       next = creditPause({ ...state, nowMs: Math.max(state.nowMs, input.nowMs) }, input.pausedMs);
       break;
+    case "leave":
+      next = { ...state, nowMs: Math.max(state.nowMs, input.nowMs), leaving: true };
+      break;
     default:
       return unreachable(input, "membership input");
   }
@@ -83,7 +86,7 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const decided = decide(next);
   const effects = decided.effects;
   const after = proposalOf(decided.state);
-  const changed = effects.length > 0 || !sameProposal(before, after);
+  const changed = effects.length > 0 || !sameProposal(before, after) || (input.kind === "leave" && state.leaving !== true);
   const probe = probing(decided.state) && decided.state.nowMs >= decided.state.lastProbeMs + decided.state.settings.probeEveryMs!;
   const periodic = decided.state.nowMs >= ownHeartbeatDueMs(decided.state) || answersEarly(decided.state, input) || answersProbe(decided.state, input) || probe;
   if (changed || periodic) {
@@ -140,7 +143,7 @@ function probing(state: MembershipState): boolean {
   if (probeAfterMs === undefined || probeEveryMs === undefined) return false;
   for (const id of state.settings.nodeIds) {
     const peer = state.peers[id];
-    if (id === state.localId || peer === undefined) continue;
+    if (id === state.localId || peer === undefined || peer.left === true) continue;
     const silenceMs = state.nowMs - peer.lastHeardMs;
     if (silenceMs >= probeAfterMs && silenceMs < tokenMs) return true;
   }
@@ -152,6 +155,8 @@ function receive(state: MembershipState, from: number, heartbeat: Heartbeat): Me
   const known = state.peers[from];
   const now = state.nowMs;
   if (known !== undefined && heartbeat.incarnation < known.incarnation) return state;
+  // A peer that announced its leave stays gone until it starts again (a new incarnation).
+  if (known?.left === true && heartbeat.incarnation === known.incarnation) return state;
   let peer: PeerState;
   if (known === undefined || heartbeat.incarnation > known.incarnation) {
     peer = { incarnation: heartbeat.incarnation, lastHeardMs: now, steadySinceMs: now, flaps: known?.flaps ?? 0, lastFlapMs: known?.lastFlapMs ?? -Infinity, last: heartbeat };
@@ -162,6 +167,7 @@ function receive(state: MembershipState, from: number, heartbeat: Heartbeat): Me
   } else {
     peer = { ...known, lastHeardMs: now, last: heartbeat };
   }
+  if (heartbeat.leaving === true) peer = { ...peer, left: true };
   return { ...state, peers: { ...state.peers, [from]: peer }, ringSeen: Math.max(state.ringSeen, heartbeat.view.ringId) };
 }
 
@@ -180,12 +186,13 @@ export function holdMs(settings: MembershipSettings, peer: PeerState, nowMs: num
   return settings.rejoinHoldMs * 2 ** flaps;
 }
 
-/** Peers heard within the token and steady for their hold time. */
+/** Peers heard within the token and steady for their hold time (none while this node leaves). */
 export function reachable(state: MembershipState): number[] {
   const out: number[] = [];
+  if (state.leaving === true) return out;
   for (const id of state.settings.nodeIds) {
     const peer = state.peers[id];
-    if (id === state.localId || peer === undefined) continue;
+    if (id === state.localId || peer === undefined || peer.left === true) continue;
     if (state.nowMs - peer.lastHeardMs >= state.settings.tokenMs) continue;
     if (state.nowMs - peer.steadySinceMs < holdMs(state.settings, peer, state.nowMs)) continue;
     out.push(id);
@@ -242,6 +249,7 @@ function proposalOf(state: MembershipState): Heartbeat["proposal"] {
 }
 
 function computeProposal(state: MembershipState): Heartbeat["proposal"] {
+  if (state.leaving === true) return null;
   const members = candidateOf(state);
   if (content(state, members)) return null;
   return { members, ringId: Math.max(state.ringSeen, state.view.ringId) + 1 };
@@ -255,10 +263,14 @@ function content(state: MembershipState, members: number[]): boolean {
 }
 
 function heartbeatOf(state: MembershipState): Heartbeat {
-  return { incarnation: state.incarnation, reach: reachable(state), view: state.view, proposal: proposalOf(state) };
+  const heartbeat: Heartbeat = { incarnation: state.incarnation, reach: reachable(state), view: state.view, proposal: proposalOf(state) };
+  return state.leaving === true ? { ...heartbeat, leaving: true } : heartbeat;
 }
 
 function decide(state: MembershipState): Omit<StepResult, "nextDeadlineMs"> {
+  // A node that leaves keeps its last view: it hears nobody any more, and a view of itself
+  // alone would make it act (elect itself, fence the peer) on its way out.
+  if (state.leaving === true) return { state, effects: [] };
   const members = candidateOf(state);
   const others = members.filter((id) => id !== state.localId);
   // Follow a member that already installed exactly this group with a newer ring, so every

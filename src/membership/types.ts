@@ -38,6 +38,11 @@ export interface Heartbeat {
   proposal: { members: number[]; ringId: number } | null;
   /** Set when the sender misses a peer and asks every receiver to answer at once. */
   probe?: true;
+  /**
+   * Set when the sender leaves the cluster (a clean stop): receivers drop it from their view at
+   * once instead of waiting for its token to run out. It hears nobody any more (reach is empty).
+   */
+  leaving?: true;
 }
 
 export interface PeerState {
@@ -48,6 +53,8 @@ export interface PeerState {
   flaps: number;
   lastFlapMs: number;
   last: Heartbeat;
+  /** This incarnation of the peer announced that it leaves: it is no longer reachable. */
+  left?: true;
 }
 
 export interface MembershipState {
@@ -60,6 +67,8 @@ export interface MembershipState {
   lastProbeMs: number;
   /** This node prefers to answer its peers' heartbeats rather than send first (see following in step.ts). */
   follows?: boolean;
+  /** This node leaves the cluster: its heartbeats say so until the runner stops sending them. */
+  leaving?: true;
   peers: Record<number, PeerState>;
   view: View;
   /** Highest ring id this node has seen anywhere; new rings are above it. */
@@ -74,7 +83,9 @@ export type MembershipInput =
    * sent meanwhile. Peers are credited the pause, so our own stall is not their silence.
    */
   | { kind: "paused"; pausedMs: number; nowMs: number }
-  | { kind: "heartbeat"; from: number; heartbeat: Heartbeat; nowMs: number };
+  | { kind: "heartbeat"; from: number; heartbeat: Heartbeat; nowMs: number }
+  /** This node leaves (a clean stop): from now on its heartbeats announce it, the first at once. */
+  | { kind: "leave"; nowMs: number };
 
 export type MembershipEffect =
   | { kind: "broadcast"; heartbeat: Heartbeat }

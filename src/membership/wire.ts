@@ -1,7 +1,7 @@
 // Heartbeats on the wire: a compact fixed layout instead of JSON (pure encode/decode).
 //
 // All integers big endian. A list of ids is `count u8` then `count` x u16.
-//   version u8 (=1) | flags u8 (bit0 proposal, bit1 quorum report, bit2 probe) | incarnation u32
+//   version u8 (=1) | flags u8 (bit0 proposal, bit1 quorum report, bit2 probe, bit3 leaving) | incarnation u32
 //   reach: id list
 //   view: ring id u48 | count u8 | count x (id u16, incarnation u32)
 //   [proposal: ring id u48 | id list]
@@ -18,6 +18,8 @@ const FLAG_PROPOSAL = 1;
 const FLAG_REPORT = 2;
 /** The sender misses a peer and asks for an answer at once (no body of its own). */
 const FLAG_PROBE = 4;
+/** The sender leaves the cluster (a clean stop; no body of its own). */
+const FLAG_LEAVING = 8;
 const RING_MAX = 2 ** 48 - 1;
 
 /** The quorum report that rides on each heartbeat; the same shape as src/quorum's QuorumReport. */
@@ -75,7 +77,7 @@ function checkRing(ringId: number): void {
 export function encodeHeartbeat(heartbeat: Heartbeat, report?: WireReport): Buffer {
   const writer = new Writer();
   writer.u8(HEARTBEAT_WIRE_VERSION);
-  writer.u8((heartbeat.proposal !== null ? FLAG_PROPOSAL : 0) | (report !== undefined ? FLAG_REPORT : 0) | (heartbeat.probe === true ? FLAG_PROBE : 0));
+  writer.u8((heartbeat.proposal !== null ? FLAG_PROPOSAL : 0) | (report !== undefined ? FLAG_REPORT : 0) | (heartbeat.probe === true ? FLAG_PROBE : 0) | (heartbeat.leaving === true ? FLAG_LEAVING : 0));
   writer.u32(heartbeat.incarnation >>> 0);
   writer.ids(heartbeat.reach);
   checkRing(heartbeat.view.ringId);
@@ -113,7 +115,7 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecode {
   try {
     if (reader.u8() !== HEARTBEAT_WIRE_VERSION) return { ok: false, reason: "version" };
     const flags = reader.u8();
-    if ((flags & ~(FLAG_PROPOSAL | FLAG_REPORT | FLAG_PROBE)) !== 0) return { ok: false, reason: "flags" };
+    if ((flags & ~(FLAG_PROPOSAL | FLAG_REPORT | FLAG_PROBE | FLAG_LEAVING)) !== 0) return { ok: false, reason: "flags" };
     const incarnation = reader.u32();
     const reach = reader.ids();
     const view: View = { ringId: reader.u48(), members: [], incarnations: {} };
@@ -141,7 +143,9 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecode {
     }
     if (!reader.done) return { ok: false, reason: "trailing bytes" };
     if (!sortedUnique(view.members) || (proposal !== null && !sortedUnique(proposal.members))) return { ok: false, reason: "ids not sorted" };
-    const heartbeat: Heartbeat = (flags & FLAG_PROBE) !== 0 ? { incarnation, reach, view, proposal, probe: true } : { incarnation, reach, view, proposal };
+    const heartbeat: Heartbeat = { incarnation, reach, view, proposal };
+    if ((flags & FLAG_PROBE) !== 0) heartbeat.probe = true;
+    if ((flags & FLAG_LEAVING) !== 0) heartbeat.leaving = true;
     return { ok: true, heartbeat, report };
   } catch (error) {
     if (error instanceof WireError) return { ok: false, reason: error.message };

@@ -143,6 +143,15 @@ export class MembershipService {
     this.schedule();
   }
 
+  /**
+   * Announces that this node leaves (its resources are gone): peers drop it from their view at
+   * once instead of waiting for the token. Heartbeats go on saying so until close().
+   */
+  leave(): void {
+    this.perform(this.stack.leave(this.nowMs()));
+    this.schedule();
+  }
+
   /** The priority of the resources this node runs, which the arbiter weighs in a split (the controller sets it). */
   setArbiterPriority(priority: number): void {
     this.stack.setArbiterPriority(priority);

@@ -262,6 +262,16 @@ export class MembershipStack {
   }
 
   /**
+   * This node leaves the cluster (a clean stop, once its resources are gone): its heartbeats
+   * say so from now on, the first one at once, so peers drop it without waiting for the token.
+   * Its own view stays as it is (see membership's decide).
+   */
+  leave(nowMs: number): MembershipStackEffect[] {
+    this.feed({ kind: "leave", nowMs });
+    return this.take();
+  }
+
+  /**
    * Whether this node answers its peers' heartbeats rather than sending first (the agent sets it
    * while the node runs services): the node with the work then wakes once per heartbeat interval.
    */

@@ -79,3 +79,61 @@ describe("membership views", () => {
     expect(partitionIntoCliques([1, 2, 3, 4, 5], connected)).toEqual([[1, 2, 3], [4, 5]]);
   });
 });
+
+describe("a node that leaves", () => {
+  /** Runs a healthy cluster, then feeds `leave` to one node at leaveAtMs; returns when each node's view changed. */
+  function leaveRun(nodeIds: number[], leaver: number, leaveAtMs: number, untilMs: number, announce = true) {
+    const states = new Map<number, MembershipState>(nodeIds.map((id) => [id, initialMembership(settings(nodeIds), id, 1, 0)]));
+    const changedAt = new Map<number, number>();
+    for (let nowMs = 10; nowMs <= untilMs; nowMs += 10) {
+      const outbox: Array<{ from: number; heartbeat: Heartbeat }> = [];
+      const apply = (id: number, input: Parameters<typeof stepMembership>[1]) => {
+        const { state, effects } = stepMembership(states.get(id)!, input);
+        states.set(id, state);
+        for (const effect of effects) {
+          if (effect.kind === "broadcast") outbox.push({ from: id, heartbeat: effect.heartbeat });
+          if (effect.kind === "view" && nowMs >= leaveAtMs && !changedAt.has(id)) changedAt.set(id, nowMs);
+        }
+      };
+      // The leaver's process is gone one heartbeat after it announced the leave (or at once, for a crash).
+      const alive = (id: number) => id !== leaver || nowMs < leaveAtMs + (announce ? 100 : 0);
+      if (nowMs === leaveAtMs && announce) apply(leaver, { kind: "leave", nowMs });
+      for (const id of nodeIds) if (alive(id)) apply(id, { kind: "tick", nowMs });
+      for (let round = 0; round < 5 && outbox.length > 0; round++) {
+        const batch = outbox.splice(0);
+        for (const { from, heartbeat } of batch) for (const to of nodeIds) if (to !== from && alive(to)) apply(to, { kind: "heartbeat", from, heartbeat, nowMs });
+      }
+    }
+    return { states, changedAt };
+  }
+
+  it("is dropped from its peers' view at once, without waiting for its token", () => {
+    const { states, changedAt } = leaveRun([1, 2, 3], 3, 2000, 4000);
+    expect(states.get(1)!.view.members).toEqual([1, 2]);
+    expect(states.get(2)!.view).toEqual(states.get(1)!.view);
+    // Within a round trip, where a crash waits the whole 500 ms token.
+    expect(changedAt.get(1)! - 2000).toBeLessThan(100);
+    // A crash is noticed only when the token (500 ms) after its last heartbeat (at most 100 ms earlier) ran out.
+    const crashed = leaveRun([1, 2, 3], 3, 2000, 4000, false);
+    expect(crashed.changedAt.get(1)! - 2000).toBeGreaterThanOrEqual(400);
+  });
+
+  it("installs no view of its own on the way out (alone, it would act as if its peers were lost)", () => {
+    const { states, changedAt } = leaveRun([1, 2], 2, 2000, 4000);
+    expect(changedAt.has(2)).toBe(false);
+    expect(states.get(2)!.view.members).toEqual([1, 2]);
+    expect(states.get(1)!.view.members).toEqual([1]);
+  });
+
+  it("comes back as a new incarnation only: its later heartbeats of the same incarnation change nothing", () => {
+    const { states } = leaveRun([1, 2], 2, 2000, 3000);
+    const node1 = states.get(1)!;
+    const stale = { ...node1.peers[2]!.last, leaving: undefined };
+    delete stale.leaving;
+    const after = stepMembership(node1, { kind: "heartbeat", from: 2, heartbeat: stale, nowMs: 3010 });
+    expect(after.state.peers[2]!.left).toBe(true);
+    expect(after.effects.filter((effect) => effect.kind === "view")).toEqual([]);
+    const restarted = stepMembership(node1, { kind: "heartbeat", from: 2, heartbeat: { ...stale, incarnation: stale.incarnation + 1 }, nowMs: 3010 });
+    expect(restarted.state.peers[2]!.left).toBeUndefined();
+  });
+});

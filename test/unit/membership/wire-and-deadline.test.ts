@@ -13,10 +13,12 @@ const heartbeatArbitrary: fc.Arbitrary<Heartbeat> = fc.record({
   proposal: fc.option(fc.record({ members: sortedIds, ringId: fc.integer({ min: 0, max: 2 ** 48 - 1 }) }), { nil: null }),
   seed: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   probe: fc.boolean(),
-}).map(({ incarnation, reach, members, ringId, proposal, seed, probe }) => ({
+  leaving: fc.boolean(),
+}).map(({ incarnation, reach, members, ringId, proposal, seed, probe, leaving }) => ({
   incarnation, reach, proposal,
   view: { ringId, members, incarnations: Object.fromEntries(members.map((id, index) => [id, (seed + index) >>> 0])) },
   ...(probe ? { probe: true as const } : {}),
+  ...(leaving ? { leaving: true as const } : {}),
 }));
 const setArbitrary = fc.record({ epoch: fc.integer({ min: 0, max: 2 ** 32 - 1 }), ids: sortedIds });
 const reportArbitrary: fc.Arbitrary<WireReport | undefined> = fc.option(fc.record({
