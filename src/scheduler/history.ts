@@ -20,6 +20,7 @@ export function unpackHistory(unpacked: Unpacked): History {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
   }
   forgetExpiredFailures(cib, units, states, model.nowSeconds);
+  noteAgentChanges(cib, units, states);
   const members = membershipNodes(cib);
   const fenceable = (name: string) => canFence(cluster, quorate || policy === "ignore", members.has(name));
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled, fenceable);
@@ -400,4 +401,28 @@ export function needsFencing(cib: Cib, member: Primitive, unit: PlacementUnit, s
   if (requires === "quorum" || requires === "nothing") return false;
   if (member.class === "stonith") return false;
   return stonithEnabled;
+}
+
+/**
+ * A history written by another agent than the one configured now (its class, provider or
+ * type changed) describes a definition that is gone: as Pacemaker clears the fail count when
+ * the resource definition changes, its failures there no longer count.
+ */
+function noteAgentChanges(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>): void {
+  const histories = new Map<string, Array<{ node: string; agent: string }>>();
+  for (const status of cib.status) for (const history of status.resources) {
+    const list = histories.get(baseId(history.id)) ?? [];
+    list.push({ node: status.uname, agent: `${history.class}:${history.provider ?? ""}:${history.type}` });
+    histories.set(baseId(history.id), list);
+  }
+  for (const unit of units) for (const member of unit.members) {
+    if (unit.orphan) continue;
+    const agent = `${member.class}:${member.provider ?? ""}:${member.type}`;
+    for (const entry of histories.get(baseId(member.id)) ?? []) {
+      if (entry.agent === agent) continue;
+      const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
+      (state.agentChangedOn ??= []).push(entry.node);
+      states.set(member.id, state);
+    }
+  }
 }
