@@ -99,6 +99,12 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
       }
     }
   }
+  // resource-discovery=exclusive: the resource runs only on nodes an exclusive location names (or its rule matches).
+  const exclusive = locations.filter((constraint) => (constraint.extra["resource-discovery"] ?? "").toLowerCase() === "exclusive");
+  if (exclusive.length > 0) {
+    const named = new Set(exclusive.flatMap((constraint) => constraint.node !== undefined ? [constraint.node] : nodes.filter((node) => constraint.rules.some((rule) => ruleMatches(rule, node.attributes))).map((node) => node.name)));
+    for (const node of nodes) if (!named.has(node.name)) preferences[node.name] = -INFINITY;
+  }
   for (const [node, value] of index.health) {
     if (!(node in scores) || (value < 0 && truthy(meta["allow-unhealthy-nodes"]))) continue;
     preferences[node] = addScores(preferences[node] ?? 0, value);

@@ -228,3 +228,14 @@ describe("stop orders behind a blocked resource", () => {
     expect(sameActions(schedule(importCibXml(xml, "stop-order").cib, { now: 0 }).actions as never, [{ action: "stop", resource: "after", node: "solo", blocked: true }])).toBe(true);
   });
 });
+
+describe("resource-discovery", () => {
+  it("exclusive: the resource runs only on the nodes its exclusive locations name", () => {
+    const xml = (discovery: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes><resources><primitive id="r" class="ocf" provider="heartbeat" type="Dummy"/></resources>
+      <constraints><rsc_location id="l" rsc="r" node="b" score="0" resource-discovery="${discovery}"/><rsc_location id="p" rsc="r" node="a" score="10"/></constraints></configuration>
+      <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"/><node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    expect(schedule(importCibXml(xml("always"), "d").cib, { now: 0 }).actions).toMatchObject([{ action: "start", node: "a" }]);
+    expect(schedule(importCibXml(xml("exclusive"), "d").cib, { now: 0 }).actions).toMatchObject([{ action: "start", node: "b" }]);
+  });
+});
