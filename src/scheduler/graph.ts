@@ -79,7 +79,8 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
 function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAction[], builder: Builder): Draft[] {
   const fences: Draft[] = [];
   const nodeByName = new Map(decisions.nodes.map((node) => [node.name, node]));
-  for (const action of actions) if (action.action === "fence" && !action.blocked && action.node !== undefined) {
+  // Unfencing (kind "on") is listed but not yet run: the fencer takes only off and reboot requests.
+  for (const action of actions) if (action.action === "fence" && action.kind !== "on" && !action.blocked && action.node !== undefined) {
     fences.push(builder.add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" }));
   }
   const stop = (member: string, node: string, promoted: boolean, reason: string) => {

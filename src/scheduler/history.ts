@@ -31,6 +31,7 @@ export function unpackHistory(unpacked: Unpacked): History {
     fenced.add(node.name);
     fenceActions.push({ action: "fence", node: node.name, kind: cluster.stonithAction === "off" ? "off" : "reboot", reason: failureEffects.fenceReasons.get(node.name) ?? node.uncleanReason ?? "peer is no longer part of the cluster" });
   }
+  fenceActions.push(...unfencing(cib, units, nodes, cluster.stonithEnabled));
   const owners = new Map<string, string[]>();
   for (const unit of units) for (const member of unit.members) owners.set(member.id, unit.ownersOf(member));
   const unitsByOwner = new Map<string, PlacementUnit[]>();
@@ -425,4 +426,29 @@ function noteAgentChanges(cib: Cib, units: PlacementUnit[], states: Map<string, 
       states.set(member.id, state);
     }
   }
+}
+
+/**
+ * Unfencing: when a fencing device provides unfencing (meta provides=unfencing), a node must
+ * be unfenced ("fence on") before the resources that need it are probed or started there.
+ * A node that is online, clean and not shutting down, that has not been unfenced yet (no
+ * #node-unfenced attribute), and where such a resource has no history (so it is to be
+ * probed) is unfenced in this transition. Resources need unfencing when they say
+ * requires=unfencing, or by default once a device provides it; fencing devices always do.
+ */
+function unfencing(cib: Cib, units: PlacementUnit[], nodes: NodeState[], stonithEnabled: boolean): ScheduledAction[] {
+  if (!stonithEnabled) return [];
+  const metaOf = (unit: PlacementUnit, member: Primitive) => ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) });
+  const members = units.filter((unit) => !unit.orphan).flatMap((unit) => unit.members.map((member) => ({ member, meta: metaOf(unit, member) })));
+  const device = members.find(({ member, meta }) => member.class === "stonith" && (meta.provides ?? "").toLowerCase() === "unfencing");
+  if (!device) return [];
+  const needing = members.filter(({ member, meta }) => member.class === "stonith" || ["", "unfencing"].includes((meta.requires ?? "").toLowerCase()));
+  const actions: ScheduledAction[] = [];
+  for (const node of nodes) {
+    if (!node.online || node.unclean || node.shuttingDown || node.attributes["#node-unfenced"] !== undefined) continue;
+    const known = new Set(cib.status.find((status) => status.uname === node.name)?.resources.map((history) => baseId(history.id)) ?? []);
+    const probed = needing.find(({ member }) => !known.has(baseId(member.id)));
+    if (probed) actions.push({ action: "fence", node: node.name, kind: "on", reason: `required by ${baseId(probed.member.id)} monitor` });
+  }
+  return actions;
 }
