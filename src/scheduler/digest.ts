@@ -98,3 +98,17 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
 export function primitiveParents(cib: Cib): Map<string, NvSet[][]> {
   return parentInstanceSets(cib.resources);
 }
+
+/**
+ * The parameter digest the configuration gives a non-recurring operation now: the resource's
+ * instance attributes (a group's or clone's inherited), plus the configured operation's own.
+ */
+export function currentDigest(primitive: Primitive, parents: readonly NvSet[][], operation: string, attributes: NodeAttributes): string {
+  const all: Record<string, string> = {};
+  valuesOn(primitive.instance, attributes, all);
+  for (const sets of parents) valuesOn(sets, attributes, all);
+  const configured = primitive.operations.find((op) => op.name === operation && op.intervalMs === 0);
+  const extra: Record<string, string> = {};
+  if (configured) valuesOn(configured.instance, attributes, extra);
+  return parameterDigest({ ...all, ...extra });
+}

@@ -2,8 +2,9 @@
 // operation on each node), which clone instance each history belongs to, orphans, expired
 // failures, on-fail, and which nodes are fenced. Returns the states; the nodes and units it
 // was given are copied, never changed.
-import { flattenSets, type Cib, type ColocationConstraint, type OperationRecord, type Primitive } from "../cib";
+import { flattenSets, type Cib, type ColocationConstraint, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
 import { assert } from "../common/errors";
+import { currentDigest, parentInstanceSets } from "./digest";
 import { failureTimeoutOf } from "./scores";
 import { canFence, membershipNodes, type CloneFactory, type Unpacked } from "./unpack";
 import { baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
@@ -20,7 +21,7 @@ export function unpackHistory(unpacked: Unpacked): History {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
   }
   forgetExpiredFailures(cib, units, states, model.nowSeconds);
-  noteAgentChanges(cib, units, states);
+  noteChangedDefinitions(cib, units, states, nodes);
   const members = membershipNodes(cib);
   const fenceable = (name: string) => canFence(cluster, quorate || policy === "ignore", members.has(name));
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled, fenceable);
@@ -405,27 +406,31 @@ export function needsFencing(cib: Cib, member: Primitive, unit: PlacementUnit, s
 }
 
 /**
- * A history written by another agent than the one configured now (its class, provider or
- * type changed) describes a definition that is gone: as Pacemaker clears the fail count when
- * the resource definition changes, its failures there no longer count.
+ * A failure recorded for parameters the configuration no longer gives (the last failure's
+ * digest, of a non-recurring operation, differs from the one the configuration gives now)
+ * no longer counts there: Pacemaker clears the fail count when the definition changed.
  */
-function noteAgentChanges(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>): void {
-  const histories = new Map<string, Array<{ node: string; agent: string }>>();
+function noteChangedDefinitions(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[]): void {
+  const parents = parentInstanceSets(cib.resources);
+  const attributesOf = new Map(nodes.map((node) => [node.name, node.attributes]));
+  const histories = new Map<string, Array<{ node: string; history: ResourceHistory }>>();
   for (const status of cib.status) for (const history of status.resources) {
     const list = histories.get(baseId(history.id)) ?? [];
-    list.push({ node: status.uname, agent: `${history.class}:${history.provider ?? ""}:${history.type}` });
+    list.push({ node: status.uname, history });
     histories.set(baseId(history.id), list);
   }
-  for (const unit of units) for (const member of unit.members) {
-    if (unit.orphan) continue;
-    const agent = `${member.class}:${member.provider ?? ""}:${member.type}`;
-    for (const entry of histories.get(baseId(member.id)) ?? []) {
-      if (entry.agent === agent) continue;
+  for (const unit of units) unit.members.forEach((member, index) => {
+    if (unit.orphan) return;
+    const base = unit.clone ? unit.clone.bases[index]! : member.id;
+    for (const { node, history } of histories.get(baseId(member.id)) ?? []) {
+      const failure = history.operations.find((record) => record.id.endsWith("_last_failure_0") && record.intervalMs === 0 && record.attributes["op-digest"] !== undefined);
+      if (!failure) continue;
+      if (currentDigest(member, parents.get(base) ?? [], failure.operation, attributesOf.get(node) ?? {}) === failure.attributes["op-digest"]) continue;
       const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
-      (state.agentChangedOn ??= []).push(entry.node);
+      (state.failuresClearedOn ??= []).push(node);
       states.set(member.id, state);
     }
-  }
+  });
 }
 
 /**

@@ -118,7 +118,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     const base = baseId(primitive.id);
     const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
     const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
-    const failCount = expired || state?.agentChangedOn?.includes(node.name) ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
+    const failCount = expired || state?.failuresClearedOn?.includes(node.name) ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
     if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     // A failed start bans the node only through its fail count, which the node sets to INFINITY when

@@ -82,8 +82,8 @@ export interface ResourceState {
   historyIds?: Record<string, string>;
   /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */
   knownOn?: string[];
-  /** Nodes whose history was written by another agent (class, provider or type changed): failures there no longer count. */
-  agentChangedOn?: string[];
+  /** Nodes where the last failure was recorded for parameters the configuration no longer gives: its fail count no longer counts. */
+  failuresClearedOn?: string[];
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
   bannedSince?: Record<string, number>;
 }

@@ -55,13 +55,15 @@ describe("two records of one call (its last result and its last failure)", () =>
   });
 });
 
-describe("a history written by another agent", () => {
-  it("does not count its failures once the resource's type changed", () => {
-    const xml = (type: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
-      <nodes><node id="1" uname="a"/></nodes><resources><primitive id="r" class="ocf" provider="heartbeat" type="${type}"/></resources><constraints/></configuration>
+describe("a failure recorded for other parameters", () => {
+  it("no longer counts once the configuration gives the resource other parameters (the last failure's digest differs)", () => {
+    const recorded = "b904c6924aa24987a8028279e9efbfc4"; // the digest of port=1984 server=a
+    const xml = (port: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="a"/></nodes><resources><primitive id="r" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="i"><nvpair id="i1" name="server" value="a"/><nvpair id="i2" name="port" value="${port}"/></instance_attributes></primitive></resources><constraints/></configuration>
       <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="1"><instance_attributes id="t"><nvpair id="t1" name="fail-count-r" value="INFINITY"/></instance_attributes></transient_attributes>
-      <lrm id="1"><lrm_resources><lrm_resource id="r" class="ocf" provider="heartbeat" type="Old"><lrm_rsc_op id="r-stop" operation="stop" call-id="3" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state></status></cib>`;
-    expect(schedule(importCibXml(xml("Old"), "same").cib, { now: 0 }).actions).toEqual([]);
-    expect(schedule(importCibXml(xml("New"), "changed").cib, { now: 0 }).actions).toMatchObject([{ action: "start", resource: "r", node: "a" }]);
+      <lrm id="1"><lrm_resources><lrm_resource id="r" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="r_last_0" operation="stop" call-id="3" rc-code="0" op-status="0" interval="0" op-digest="${recorded}"/>
+      <lrm_rsc_op id="r_last_failure_0" operation="start" call-id="2" rc-code="1" op-status="0" interval="0" op-digest="${recorded}"/></lrm_resource></lrm_resources></lrm></node_state></status></cib>`;
+    expect(schedule(importCibXml(xml("1984"), "same").cib, { now: 0 }).actions).toEqual([]);
+    expect(schedule(importCibXml(xml("1985"), "changed").cib, { now: 0 }).actions).toMatchObject([{ action: "start", resource: "r", node: "a" }]);
   });
 });
