@@ -2,7 +2,7 @@
 // defaulted config out. No file is read here; load.ts adds the file-system checks.
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { EdgehaError } from "../common/errors";
-import { DEFAULT_AUTHKEY_PATH, DEFAULT_CRYPTO, DEFAULT_SOCKET_PATH, DEFAULT_STATE_DIR, DEFAULT_TRANSPORT_PORT } from "./defaults";
+import { DEFAULT_AUTHKEY_PATH, DEFAULT_CRYPTO, DEFAULT_LOG_LEVEL, DEFAULT_SOCKET_PATH, DEFAULT_STATE_DIR, DEFAULT_TRANSPORT_PORT } from "./defaults";
 import { ProblemList, SourcePositions, formatProblem, sortProblems } from "./problems";
 import { type DraftConfig, readDraft } from "./read";
 import { checkRules, effectiveLastManStandingWindowMs, effectiveTiming } from "./rules";
@@ -62,6 +62,7 @@ function finalize(draft: DraftConfig): BootstrapConfig {
   const twoNode = draft.quorum.twoNode ?? nodes.length === 2;
   return {
     clusterName: draft.clusterName!,
+    configVersion: draft.configVersion ?? 0,
     transport: { port: draft.transport.port ?? DEFAULT_TRANSPORT_PORT, crypto: draft.transport.crypto ?? DEFAULT_CRYPTO },
     nodes,
     quorum: {
@@ -81,5 +82,6 @@ function finalize(draft: DraftConfig): BootstrapConfig {
       socket: draft.paths.socket ?? DEFAULT_SOCKET_PATH,
     },
     metrics: { listen: draft.metrics.listen },
+    logging: { level: draft.logging.level ?? DEFAULT_LOG_LEVEL },
   };
 }

@@ -50,6 +50,9 @@ export const DEFAULT_STATE_DIR = "/var/lib/edgeha";
 export const DEFAULT_SOCKET_PATH = "/run/edgeha/edgeha.sock";
 export const DEFAULT_CONFIG_PATH = "/etc/edgeha/edgeha.yaml";
 
+/** Log events at info and above: state changes, decisions and their reasons; debug adds the chatter. */
+export const DEFAULT_LOG_LEVEL = "info";
+
 /** Bounds: everything has one (house style, rule 8). */
 export const LIMITS = {
   /** Node ids fit 16 bits in a frame header; 0 means "no node". */
@@ -68,6 +71,8 @@ export const LIMITS = {
   heartbeatMsMax: 10_000,
   /** No timeout longer than 10 minutes: a cluster that waits longer is not highly available. */
   timeoutMsMax: 600_000,
+  /** config_version fits 32 bits, as the adverts carry it. */
+  configVersionMax: 4_294_967_295,
   /** A config file larger than 1 MiB is not a bootstrap config. */
   configBytesMax: 1024 * 1024,
 } as const;
@@ -97,6 +102,7 @@ export interface DefaultEntry {
 
 /** Every key that has a default, with its value (or formula) and reason (the arbiter's port: DEFAULT_ARBITER_PORT). */
 export const DEFAULTS: readonly DefaultEntry[] = [
+  { key: "config_version", value: "0", reason: "a config written by hand starts at 0; every change made through the cluster (`cluster node add/remove`) adds one, and nodes announce it, so a node left with an older file shows in `status`" },
   { key: "transport.port", value: String(DEFAULT_TRANSPORT_PORT), reason: "corosync's port: firewalls already open for it work" },
   { key: "transport.crypto", value: "on", reason: "frames are encrypted and authenticated with the authkey" },
   { key: "quorum.expected_votes", value: "number of nodes", reason: "one vote per node, as corosync counts its nodelist" },
@@ -115,4 +121,5 @@ export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "paths.state_dir", value: DEFAULT_STATE_DIR, reason: "the CIB and its backups, written atomically" },
   { key: "paths.socket", value: DEFAULT_SOCKET_PATH, reason: "the local admin socket (mode 0660, group haclient)" },
   { key: "metrics.listen", value: "off", reason: "metrics and the status page are served only where asked for (ha_cluster_exporter's port is 9664)" },
+  { key: "logging.level", value: DEFAULT_LOG_LEVEL, reason: "state changes, decisions and their reasons; debug adds the chatter" },
 ];

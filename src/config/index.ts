@@ -10,6 +10,8 @@ export type {
   ArbiterAddress,
   BootstrapConfig,
   ConfigCheck,
+  LogLevel,
+  LoggingConfig,
   ConfigProblem,
   NodeConfig,
   PathsConfig,
@@ -29,3 +31,5 @@ export { countBySeverity, formatProblem } from "./problems";
 export { parseLinkAddress, sameAddress, parseArbiter } from "./address";
 export { ALL_KEYS } from "./read";
 export * as configDefaults from "./defaults";
+export { clusterWideSettings, clusterDigests, digestDifferences } from "./digest";
+export { planReload, describeReload, type ReloadChange, type ReloadPlan } from "./reload";

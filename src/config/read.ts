@@ -5,7 +5,7 @@
 import { isScalar, isSeq, type Node as YamlNode } from "yaml";
 import { type ParsedAddress, parseArbiter, parseLinkAddress, parseListenAddress } from "./address";
 import { LIMITS } from "./defaults";
-import type { ArbiterAddress, TieBreaker } from "./types";
+import type { ArbiterAddress, LogLevel, TieBreaker } from "./types";
 import { type YamlReader, describe } from "./yaml-reader";
 
 export interface DraftLink {
@@ -24,6 +24,8 @@ export interface DraftNode {
 
 export interface DraftConfig {
   clusterName?: string;
+  configVersion?: number;
+  logging: { level?: LogLevel };
   transport: { port?: number; crypto?: boolean };
   nodes?: DraftNode[];
   quorum: {
@@ -41,7 +43,9 @@ export interface DraftConfig {
   metrics: { listen?: { host: string; port: number } };
 }
 
-export const TOP_LEVEL_KEYS = ["cluster_name", "transport", "nodes", "quorum", "timing", "paths", "metrics"] as const;
+export const TOP_LEVEL_KEYS = ["cluster_name", "config_version", "transport", "nodes", "quorum", "timing", "paths", "metrics", "logging"] as const;
+export const LOGGING_KEYS = ["level"] as const;
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 export const TRANSPORT_KEYS = ["port", "crypto"] as const;
 export const NODE_KEYS = ["name", "id", "links"] as const;
 export const QUORUM_KEYS = [
@@ -61,18 +65,20 @@ export const METRICS_KEYS = ["listen"] as const;
 /** Every key the file may contain, as dotted paths ("nodes[].links" for node keys). */
 export const ALL_KEYS: readonly string[] = [
   "cluster_name",
+  "config_version",
   ...TRANSPORT_KEYS.map((key) => `transport.${key}`),
   ...NODE_KEYS.map((key) => `nodes[].${key}`),
   ...QUORUM_KEYS.map((key) => `quorum.${key}`),
   ...TIMING_KEYS.map((key) => `timing.${key}`),
   ...PATHS_KEYS.map((key) => `paths.${key}`),
   ...METRICS_KEYS.map((key) => `metrics.${key}`),
+  ...LOGGING_KEYS.map((key) => `logging.${key}`),
 ];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfig {
-  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {} };
+  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {}, logging: {} };
   if (root === null) {
     reader.problems.error("", "the file is empty: it needs at least cluster_name and nodes");
     return draft;
@@ -90,6 +96,8 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
   readTiming(reader, top.get("timing") ?? null, draft);
   readPaths(reader, top.get("paths") ?? null, draft);
   readMetrics(reader, top.get("metrics") ?? null, draft);
+  if (top.has("config_version")) draft.configVersion = reader.integer(top.get("config_version"), "config_version", 0, LIMITS.configVersionMax);
+  readLogging(reader, top.get("logging") ?? null, draft);
   return draft;
 }
 
@@ -246,4 +254,13 @@ function readMetrics(reader: YamlReader, node: YamlNode | null, draft: DraftConf
   const parsed = parseListenAddress(text);
   if (parsed.ok) draft.metrics.listen = { host: parsed.host, port: parsed.port };
   else reader.problems.error("metrics.listen", `metrics.listen: ${parsed.reason}`);
+}
+
+function readLogging(reader: YamlReader, node: YamlNode | null, draft: DraftConfig): void {
+  const section = reader.mapping(node, "logging", LOGGING_KEYS);
+  if (!section || !section.has("level")) return;
+  const text = reader.string(section.get("level"), "logging.level");
+  if (text === undefined) return;
+  if ((LOG_LEVELS as readonly string[]).includes(text)) draft.logging.level = text as LogLevel;
+  else reader.problems.error("logging.level", `logging.level must be one of ${LOG_LEVELS.join(", ")}, not '${text}'`, reader.position(section.get("level")));
 }

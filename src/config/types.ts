@@ -53,14 +53,26 @@ export interface MetricsConfig {
   listen: { host: string; port: number } | undefined;
 }
 
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface LoggingConfig {
+  level: LogLevel;
+}
+
 export interface BootstrapConfig {
   clusterName: string;
+  /**
+   * Grows by one with every change made through the cluster (a node added or removed), like
+   * corosync's totem.config_version: nodes announce it, so a node left with an older file shows.
+   */
+  configVersion: number;
   transport: TransportConfig;
   nodes: NodeConfig[];
   quorum: QuorumConfig;
   timing: TimingConfig;
   paths: PathsConfig;
   metrics: MetricsConfig;
+  logging: LoggingConfig;
 }
 
 export type Severity = "error" | "warning";

@@ -113,7 +113,7 @@ export class MembershipStack {
   private lastActivityMs: number | undefined;
   private effects: MembershipStackEffect[] = [];
   /** Frames sent, by kind (all links counted), for status and the benchmarks. */
-  readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0 };
+  readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0, hello: 0 };
   malformedHeartbeats = 0;
   /** Times the runner was found paused for longer than a heartbeat interval. */
   stalls = 0;

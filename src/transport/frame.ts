@@ -1,6 +1,12 @@
 // Frame codec: every datagram between nodes is one frame.
 //
-// Layout (big endian):
+// The first byte is the version of this header layout. A decoder accepts every layout
+// version from FRAME_VERSION_MIN to FRAME_VERSION_MAX (not only its own), so a later build
+// that adds a layout still reads this one, and sends a newer layout only to peers that
+// advertised it (src/membership/advert.ts). What rides inside the frames (heartbeats,
+// controller messages) is versioned apart, as the negotiated protocol.
+//
+// Layout 1 (big endian):
 //   version u8 | cluster hash 4 bytes | sender id u16 | incarnation u32 |
 //   sequence u48 | kind u8 | body (AES-256-GCM ciphertext) | tag 16 bytes
 // The 20-byte header is authenticated as additional data. The GCM nonce is built from
@@ -11,7 +17,11 @@ import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync
 import { assert } from "../common/errors";
 import { ReplayWindow } from "./replay";
 
+/** The header layout this build writes. */
 export const FRAME_VERSION = 1;
+/** The header layouts this build reads. */
+export const FRAME_VERSION_MIN = 1;
+export const FRAME_VERSION_MAX = 1;
 export const HEADER_BYTES = 20;
 export const TAG_BYTES = 16;
 /** Largest frame we send; keeps us under a 1500-byte MTU with IPv6 + UDP headers. */
@@ -20,8 +30,12 @@ export const BODY_BYTES_MAX = FRAME_BYTES_MAX - HEADER_BYTES - TAG_BYTES;
 const SEQUENCE_MAX = 2 ** 48 - 1;
 const SENDER_MAX = 0xffff;
 
-export type FrameKind = "heartbeat" | "message" | "ack" | "fragment";
-const KIND_CODES: Record<FrameKind, number> = { heartbeat: 1, message: 2, ack: 3, fragment: 4 };
+/**
+ * "hello" carries a node's advert (protocol versions, features, config digest; see
+ * src/membership/advert.ts). Builds from before it drop it as an unknown kind, harmlessly.
+ */
+export type FrameKind = "heartbeat" | "message" | "ack" | "fragment" | "hello";
+const KIND_CODES: Record<FrameKind, number> = { heartbeat: 1, message: 2, ack: 3, fragment: 4, hello: 5 };
 const KIND_BY_CODE = new Map(Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as FrameKind]));
 
 export interface FrameHeader {
@@ -37,7 +51,11 @@ export interface Frame extends FrameHeader {
 
 export type DropReason = "short" | "version" | "cluster" | "unknown-sender" | "kind" | "auth" | "replay" | "self";
 
-export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: DropReason };
+/**
+ * A dropped frame says why, and which node id it claimed when the header got that far
+ * (unauthenticated: only good for telling a person where to look).
+ */
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; reason: DropReason; claimedSender?: number };
 
 export interface CodecOptions {
   clusterName: string;
@@ -72,7 +90,7 @@ export class FrameCodec {
   /** A KeyObject, made once: a cipher built from one costs half what a raw key costs (idle CPU). */
   private readonly key: KeyObject;
   private readonly hash: Buffer;
-  private readonly known: Set<number>;
+  private known: Set<number>;
   private readonly localId: number;
   private readonly windows = new Map<number, ReplayWindow>();
 
@@ -82,6 +100,12 @@ export class FrameCodec {
     this.hash = clusterHash(options.clusterName);
     this.known = new Set(options.knownSenders);
     this.localId = options.localId;
+  }
+
+  /** The node ids that may send to us changed (a node added or removed live). */
+  setKnownSenders(ids: Iterable<number>): void {
+    this.known = new Set(ids);
+    for (const id of this.windows.keys()) if (!this.known.has(id)) this.windows.delete(id);
   }
 
   encode(frame: Frame): Buffer {
@@ -111,11 +135,12 @@ export class FrameCodec {
 
   private check(data: Buffer): DecodeResult {
     if (data.length < HEADER_BYTES + (this.crypto ? TAG_BYTES : 0)) return { ok: false, reason: "short" };
-    if (data.readUInt8(0) !== FRAME_VERSION) return { ok: false, reason: "version" };
+    const version = data.readUInt8(0);
+    if (version < FRAME_VERSION_MIN || version > FRAME_VERSION_MAX) return { ok: false, reason: "version" };
     if (!data.subarray(1, 5).equals(this.hash)) return { ok: false, reason: "cluster" };
     const senderId = data.readUInt16BE(5);
-    if (senderId === this.localId) return { ok: false, reason: "self" };
-    if (!this.known.has(senderId)) return { ok: false, reason: "unknown-sender" };
+    if (senderId === this.localId) return { ok: false, reason: "self", claimedSender: senderId };
+    if (!this.known.has(senderId)) return { ok: false, reason: "unknown-sender", claimedSender: senderId };
     const kind = KIND_BY_CODE.get(data.readUInt8(17));
     if (kind === undefined) return { ok: false, reason: "kind" };
     const incarnation = data.readUInt32BE(7);
@@ -129,7 +154,7 @@ export class FrameCodec {
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         body = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        return { ok: false, reason: "auth" };
+        return { ok: false, reason: "auth", claimedSender: senderId };
       }
     } else {
       body = Buffer.from(data.subarray(HEADER_BYTES));

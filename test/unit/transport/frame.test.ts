@@ -36,7 +36,7 @@ describe("frame codec", () => {
 
   it("drops frames made with another key or for another cluster", () => {
     const other = pair({ key: Buffer.from("another key of enough length!!") });
-    expect(other.receiver.decode(other.sender.encode(frame(1)))).toEqual({ ok: false, reason: "auth" });
+    expect(other.receiver.decode(other.sender.encode(frame(1)))).toEqual({ ok: false, reason: "auth", claimedSender: 1 });
     const foreign = pair({ cluster: "beta" });
     expect(foreign.receiver.decode(foreign.sender.encode(frame(1)))).toEqual({ ok: false, reason: "cluster" });
   });
@@ -44,8 +44,8 @@ describe("frame codec", () => {
   it("drops unknown senders and frames claiming to be from ourselves", () => {
     const stranger = new FrameCodec({ clusterName: "alpha", authkey: key, knownSenders: [2], localId: 9 });
     const { receiver } = pair();
-    expect(receiver.decode(stranger.encode({ ...frame(1), senderId: 9 }))).toEqual({ ok: false, reason: "unknown-sender" });
-    expect(receiver.decode(stranger.encode({ ...frame(1), senderId: 2 }))).toEqual({ ok: false, reason: "self" });
+    expect(receiver.decode(stranger.encode({ ...frame(1), senderId: 9 }))).toEqual({ ok: false, reason: "unknown-sender", claimedSender: 9 });
+    expect(receiver.decode(stranger.encode({ ...frame(1), senderId: 2 }))).toEqual({ ok: false, reason: "self", claimedSender: 2 });
     expect(receiver.counters["unknown-sender"]).toBe(1);
   });
 
