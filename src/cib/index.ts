@@ -14,3 +14,4 @@ export {
 } from "./properties";
 export { resolveFencingLevels, type ResolvedFencingLevel } from "./topology";
 export { importAlerts, alertsToXml, ALERT_KINDS, type Alert, type AlertKind, type AlertRecipient, type AlertSelect } from "./alerts";
+export { CIB_SCHEMA_CURRENT, CIB_SCHEMA_READ_MAX, cibSchemaOf, checkReadable, migrateCib, migrationPath, rawCibSchema } from "./schema";

@@ -255,6 +255,8 @@ export interface CibVersion {
 }
 
 export interface Cib {
+  /** The edgeha CIB schema (src/cib/schema.ts); absent means schema 1, the form from before schemas were numbered. */
+  schema?: number;
   version: CibVersion;
   /** Other attributes of the <cib> element (have-quorum, dc-uuid, validate-with, ...). */
   attributes: Attributes;

@@ -7,6 +7,7 @@ import { EdgehaError } from "../common/errors";
 import schema from "../../docs/cib.schema.json";
 import { parseDurationMs } from "./duration";
 import { allPrimitives, constraintResources, type Cib } from "./model";
+import { checkReadable, rawCibSchema } from "./schema";
 
 // Compiled on first use: compiling costs ~80 ms, which every other command
 // (and the start-up of the executable) should not pay.
@@ -92,6 +93,8 @@ export function parseNativeCib(text: string, fileName: string): Cib {
   } catch (error) {
     throw new EdgehaError("E_CIB_PARSE", `${fileName}: ${(error as Error).message}`);
   }
+  // A newer schema is refused as such before validation, whose errors would only confuse.
+  checkReadable(rawCibSchema(data) ?? 1, fileName);
   const validate = validateSchema();
   if (!validate(data)) {
     const lines = (validate.errors ?? []).slice(0, 20).map(describeError);
