@@ -5,9 +5,10 @@
 // Loading verifies each file's digest, newest first; if the newest is damaged the
 // store falls back to the newest valid one and says so in `warnings` (the agent
 // logs them loudly). An empty directory is reported as such, never papered over.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
+import { writeFileDurably } from "../common/durable";
 import type { Logger } from "../common/log";
 import { emptyCib, type Cib } from "./model";
 import { cibDigest, formatVersion } from "./version";
@@ -26,15 +27,6 @@ export interface LoadResult {
   cib: Cib | undefined;
   file: string | undefined;
   warnings: string[];
-}
-
-function fsyncDirectory(directory: string): void {
-  const descriptor = openSync(directory, "r");
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
 }
 
 /** What `open` found: a stored CIB, a backup after damage, or an empty state directory. */
@@ -71,16 +63,7 @@ export class CibStore {
     const sequence = (this.files()[0]?.sequence ?? 0) + 1;
     const name = `cib-${String(sequence).padStart(12, "0")}.json`;
     const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib };
-    const temporary = path.join(this.directory, `.${name}.${process.pid}.tmp`);
-    const descriptor = openSync(temporary, "w", 0o600);
-    try {
-      writeSync(descriptor, JSON.stringify(stored));
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
-    renameSync(temporary, path.join(this.directory, name));
-    fsyncDirectory(this.directory);
+    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
     this.prune();
     return path.join(this.directory, name);
   }

@@ -1,9 +1,10 @@
 // The cluster's shared secret: written by `edgeha keygen`, read by the agent. The
 // key itself never reaches a message or a log line; only its path, size and mode do.
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
+import { writeFileDurably } from "../common/durable";
 import { AUTHKEY_BYTES, AUTHKEY_BYTES_MAX, AUTHKEY_BYTES_MIN } from "./defaults";
 
 /** Group and other permission bits: any of them on an authkey is refused, as ssh does for private keys. */
@@ -84,56 +85,16 @@ export function writeAuthkey(file: string, options: { overwrite?: boolean; sizeB
   } catch (error) {
     throw writeError(file, error);
   }
-  // A random suffix: a temporary file left by a crashed run never blocks the next one.
-  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    const descriptor = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      fchmodSync(descriptor, 0o600); // The umask may only remove bits; this makes the mode exact.
-      const key = randomBytes(sizeBytes);
-      writeSync(descriptor, key, 0, key.length, 0);
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
-    if (options.overwrite) renameSync(temporary, file);
-    else publishWithoutOverwrite(temporary, file);
-    syncDirectory(directory);
-  } catch (error) {
-    removeQuietly(temporary);
-    if (error instanceof EdgehaError) throw error;
-    throw writeError(file, error);
-  }
-  return { file, sizeBytes };
-}
-
-function publishWithoutOverwrite(temporary: string, file: string): void {
-  try {
-    linkSync(temporary, file);
+    // Without `overwrite` the name appears only if it is free (a hard link), in one step.
+    writeFileDurably(file, randomBytes(sizeBytes), { mode: 0o600, overwrite: options.overwrite === true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw new EdgehaError("E_AUTHKEY_EXISTS", `${file} already exists; keeping it (pass --force to replace it, then copy the new key to every node)`, { file });
     }
-    throw error;
+    throw writeError(file, error);
   }
-  unlinkSync(temporary);
-}
-
-function syncDirectory(directory: string): void {
-  const descriptor = openSync(directory, constants.O_RDONLY);
-  try {
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // Already gone: nothing to clean up.
-  }
+  return { file, sizeBytes };
 }
 
 function writeError(file: string, error: unknown): EdgehaError {

@@ -3,10 +3,11 @@
 // clock until a request is done. The cluster agent will put its own FenceRunner
 // (routing attempts to the executing member over the transport) behind the same
 // interface; `edgeha stonith ...` uses this local one for now.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
 import { EdgehaError } from "../common/errors";
+import { writeFileDurably } from "../common/durable";
 import type { FenceDriver, FenceResult } from "../../fence-drivers/types";
 import { builtinFenceDrivers, findFenceDriver } from "../../fence-drivers/index";
 import { loadExternalDriver, locateFenceAgent } from "../../fence-drivers/external/index";
@@ -91,9 +92,7 @@ export function appendHistory(file: string, record: HistoryRecord): void {
   const records = readHistory(file).filter((existing) => existing.id !== record.id);
   records.push(record);
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(records.slice(-HISTORY_RECORDS_MAX), null, 1) + "\n", { mode: 0o600 });
-  renameSync(temporary, file);
+  writeFileDurably(file, JSON.stringify(records.slice(-HISTORY_RECORDS_MAX), null, 1) + "\n", { mode: 0o600 });
 }
 
 /** Drives the pure planner with the real clock and the runner until the request is done or failed. */

@@ -9,7 +9,9 @@ import type { View } from "../membership";
 import type { Logger } from "../common/log";
 import { MembershipStack, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { writeFileDurably } from "../common/durable";
+import { assert } from "../common/errors";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
 
@@ -50,6 +52,8 @@ export class MembershipService {
   /** Wake-ups so far, for the idle-cost figures in bench/membership. */
   wakeups = 0;
   private readonly started = performance.now();
+  /** The ring id in the state file: the next one written must not be older. */
+  private persistedRingId: number;
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
   private constructor(
@@ -61,6 +65,8 @@ export class MembershipService {
     authkey: Buffer,
   ) {
     const nodeIds = config.nodes.map((each) => each.id);
+    const saved = readPersisted(stateDir, logger);
+    this.persistedRingId = saved.ringId;
     const arbiter = config.quorum.arbiter;
     const family = arbiter === undefined ? undefined : isIPv6(arbiter.host);
     this.stack = new MembershipStack({
@@ -69,7 +75,7 @@ export class MembershipService {
       incarnation: this.incarnation, heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
       quorum: { ...config.quorum, nodeIds, arbiter: arbiter !== undefined, autoTieBreakerNode: config.quorum.autoTieBreakerNode },
       arbiterLinks: family === undefined ? [] : node.links.flatMap((local, link) => (isIPv6(local) === family ? [link] : [])),
-      reportQuorum: config.quorum.lastManStanding, saved: readPersisted(stateDir, logger),
+      reportQuorum: config.quorum.lastManStanding, saved,
     }, this.nowMs());
   }
 
@@ -222,7 +228,10 @@ export class MembershipService {
 
   /** Writes the ring id and the last_man_standing voters durably, before anyone hears of them. */
   private persist(state: PersistedMembership): void {
-    writeAtomically(join(this.stateDir, STATE_FILE), JSON.stringify(state));
+    // A ring id that went back would let a restarted node reuse ring ids its peers have seen.
+    assert(state.ringId >= this.persistedRingId, `the ring id to persist (${state.ringId}) is older than the one stored (${this.persistedRingId})`);
+    writeFileDurably(join(this.stateDir, STATE_FILE), JSON.stringify(state), { mode: 0o600 });
+    this.persistedRingId = state.ringId;
   }
 
   private wakeListeners(): void {
@@ -259,14 +268,3 @@ function readPersisted(stateDir: string, logger: Logger): PersistedMembership {
   return { ringId: 0 };
 }
 
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const descriptor = openSync(temporary, "w", 0o600);
-  try {
-    writeSync(descriptor, text);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  renameSync(temporary, file);
-}

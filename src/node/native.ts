@@ -3,7 +3,8 @@
 // then loaded with process.dlopen; in development they load from node_modules.
 // The directory is never /tmp, which appliances often mount noexec.
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { writeFileDurably } from "../common/durable";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -62,9 +63,7 @@ function loadAsset(sea: SeaModule, key: string): Record<string, unknown> {
   const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
   const file = path.join(privateDirectory(), `${key.replace(/\.node$/, "")}-${digest}.node`);
   if (!existsSync(file) || !readFileSync(file).equals(bytes)) {
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, bytes, { mode: 0o500 });
-    renameSync(temporary, file);
+    writeFileDurably(file, bytes, { mode: 0o500 });
   }
   const module = { exports: {} as Record<string, unknown> };
   process.dlopen(module, file);

@@ -3,7 +3,8 @@
 // same format) or the running cluster through the agent's admin socket
 // (cib-get, then cib-replace with the version read as its base; a conflict
 // means someone else changed it first, so read again and retry).
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { writeFileDurably } from "../../common/durable";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
@@ -45,24 +46,10 @@ export interface CibTarget {
 }
 
 function writeAtomically(file: string, text: string): void {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  let mode = 0o644;
   try {
-    mode = statSync(file).mode & 0o777;
-  } catch {
-    // A new file gets the usual mode.
-  }
-  try {
-    const descriptor = openSync(temporary, "w", mode);
-    try {
-      writeSync(descriptor, text);
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
-    renameSync(temporary, file);
+    // A new file gets the usual mode of a user's file; an existing one keeps its own.
+    writeFileDurably(file, text, { newFileMode: 0o644 });
   } catch (error) {
-    try { unlinkSync(temporary); } catch { /* it was never made */ }
     throw new EdgehaError("E_ADMIN_WRITE", `cannot write ${file}: ${(error as Error).message}`, { file });
   }
 }

@@ -1,0 +1,84 @@
+// The one way this program writes a file it keeps: the whole content goes to a temporary
+// file in the same directory, which is fsynced, then renamed over the target, and the
+// directory is fsynced so that the rename itself survives a power loss. A crash at any
+// moment leaves either the old file or the new one, whole, never a mix or an empty file,
+// and never the old one again after the new one was reported written (the ring id in
+// membership.json, the CIB, the fence history must never go back).
+import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+
+export interface DurableWriteOptions {
+  /** The file's mode, set exactly whatever the umask (default: the mode of the file it replaces, else newFileMode). */
+  mode?: number;
+  /** The mode of a file that does not exist yet when `mode` is not given (default 0o600). */
+  newFileMode?: number;
+  /** Create the directory (0o700) when it is missing. */
+  makeDirectory?: boolean;
+  /**
+   * false: fail with an error whose code is EEXIST when the file exists already, instead
+   * of replacing it (the check and the write are one atomic step: a hard link).
+   */
+  overwrite?: boolean;
+}
+
+/** Writes `data` to `file` durably and atomically (see above). Throws the system error, with no temporary file left behind. */
+export function writeFileDurably(file: string, data: string | Uint8Array, options: DurableWriteOptions = {}): void {
+  const directory = path.dirname(path.resolve(file));
+  if (options.makeDirectory) mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const mode = options.mode ?? existingMode(file) ?? options.newFileMode ?? 0o600;
+  // A random suffix: a temporary file left by a crashed writer never blocks the next one.
+  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    const descriptor = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+    try {
+      fchmodSync(descriptor, mode);
+      const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+      for (let offset = 0; offset < bytes.length;) offset += writeSync(descriptor, bytes, offset, bytes.length - offset);
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
+    if (options.overwrite === false) {
+      linkSync(temporary, file);
+      unlinkSync(temporary);
+    } else {
+      renameSync(temporary, file);
+    }
+  } catch (error) {
+    removeQuietly(temporary);
+    throw error;
+  }
+  syncDirectory(directory);
+}
+
+/** Makes the entries of a directory (files renamed into it, removed from it) durable. */
+export function syncDirectory(directory: string): void {
+  const descriptor = openSync(directory, constants.O_RDONLY);
+  try {
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** True for the temporary files writeFileDurably makes for `name` (to clean up after a crashed writer). */
+export function isTemporaryOf(entry: string, name: string): boolean {
+  return entry.startsWith(`.${name}.`) && entry.endsWith(".tmp");
+}
+
+function existingMode(file: string): number | undefined {
+  try {
+    return statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // It was never made, or is gone already.
+  }
+}
