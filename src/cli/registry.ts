@@ -8,6 +8,7 @@ import { membershipCommands } from "./commands/membership";
 import { executorCommands } from "./commands/executor";
 import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
+import { lifecycleCommands } from "./commands/lifecycle";
 import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
 import { alertCommands } from "./commands/alerts";
@@ -24,6 +25,7 @@ export function allCommands(): Command[] {
     ...fencingCommands,
     ...stonithCommands,
     ...clusterCommands,
+    ...lifecycleCommands,
     ...adminCommands,
     ...alertCommands,
     ...observeCommands,

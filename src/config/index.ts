@@ -33,3 +33,7 @@ export { ALL_KEYS } from "./read";
 export * as configDefaults from "./defaults";
 export { clusterWideSettings, clusterDigests, digestDifferences } from "./digest";
 export { planReload, describeReload, type ReloadChange, type ReloadPlan } from "./reload";
+export { newJoinToken, encodeJoinToken, decodeJoinToken, joinProof, proofMatches, sealForJoiner, openFromMember, NONCE_BYTES, TOKEN_TTL_SECONDS_DEFAULT, TOKEN_TTL_SECONDS_MAX, type JoinToken } from "./token";
+export { tokenFile, readTokens, storeToken, findUsableToken, consumeToken, nextExpirySeconds, iso, TOKEN_FILE, type TokenRecord, type TokenLookup } from "./token-store";
+export { parseSetupWords, renderSetupConfig, setupConfig, type SetupSpec } from "./setup";
+export { installJoin, type JoinInstallRequest, type JoinInstallResult } from "./join-install";

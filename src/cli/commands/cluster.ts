@@ -8,6 +8,7 @@ import { LogRing } from "../../common/log-ring";
 import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults } from "../../config";
 import { readCibFile, type Cib } from "../../cib";
 import { startAgent, type AgentStatus } from "../../node/agent";
+import { JoinServer } from "../../node/join";
 import { requestApi } from "../../api";
 import type { ClusterSummary } from "../../controller";
 
@@ -49,11 +50,15 @@ const agentCommand: Command = {
     }
     const stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
     const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger, stateDir, initialCib, logRing });
+    // Nodes joining with a token fetch the config and key from here (src/node/join.ts).
+    const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, logger });
+    await joins.start();
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);
       void agent.leaving.then(resolve);
     });
+    await joins.close();
     await agent.close();
     return 0;
   },
