@@ -17,7 +17,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../common/log";
 import { EdgehaError } from "../common/errors";
-import { checkConfigText, loadAuthkey, readConfigText } from "../config";
+import { checkConfigText, readConfigText } from "../config";
 import { clusterHash } from "../transport";
 import { consumeToken, findUsableToken, nextExpirySeconds, readTokens, tokenFile, TOKEN_FILE, type TokenRecord } from "../config";
 import { joinProof, openFromMember, proofMatches, sealForJoiner, NONCE_BYTES, type JoinToken } from "../config";
@@ -51,6 +51,8 @@ export interface JoinServerOptions {
   port: number;
   clusterName: string;
   nodeName: string;
+  /** The key the agent runs with: the one a joiner must get. */
+  authkey: Buffer;
   logger: Logger;
   nowSeconds?: () => number;
 }
@@ -217,8 +219,7 @@ export class JoinServer {
     const check = checkConfigText(text, this.options.configFile);
     if (!check.config) throw new EdgehaError("E_JOIN_MEMBER_CONFIG", `${this.options.configFile} has errors ('edgeha config check' there)`);
     if (!check.config.nodes.some((node) => node.id === nodeId)) throw new EdgehaError("E_JOIN_MEMBER_CONFIG", `the token is for node id ${nodeId}, which the config no longer lists`);
-    const key = loadAuthkey(check.config.paths.authkey);
-    return { cluster: check.config.clusterName, member: this.options.nodeName, nodeId, config: text, authkey: key.toString("base64") };
+    return { cluster: check.config.clusterName, member: this.options.nodeName, nodeId, config: text, authkey: this.options.authkey.toString("base64") };
   }
 }
 

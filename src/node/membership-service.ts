@@ -4,7 +4,8 @@
 // view changes (with quorum) and reliable, ordered messages to each peer. Every input goes
 // into the stack; its effects come out and are performed here, in order.
 import type { BootstrapConfig, NodeConfig } from "../config";
-import { UdpTransport } from "../transport";
+import { UdpTransport, type DropReport } from "../transport";
+import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
 import type { View } from "../membership";
 import type { Logger } from "../common/log";
 import { MembershipStack, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
@@ -23,6 +24,12 @@ export type QuorumSummary = CoreQuorumSummary;
 export interface MembershipStatus {
   cluster: string;
   node: { name: string; id: number };
+  /** Every node of the config, member of the view or not. */
+  nodes: Array<{ name: string; id: number; member: boolean }>;
+  /** What each peer advertised (protocol, software, config differences) and what the view has in common. */
+  versions: PeerAdvertStatus;
+  /** Frames dropped in the last minute for reasons that point at a misconfiguration, per source. */
+  misconfiguration: DropReport[];
   ringId: number;
   members: Array<{ name: string; id: number; links: Array<{ address: string; state: string }> }>;
   quorum: QuorumSummary;
@@ -46,6 +53,7 @@ export interface MembershipListener {
 
 export class MembershipService {
   private readonly stack: MembershipStack;
+  private readonly reporter: AdvertReporter;
   private readonly listeners: MembershipListener[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -76,7 +84,9 @@ export class MembershipService {
       quorum: { ...config.quorum, nodeIds, arbiter: arbiter !== undefined, autoTieBreakerNode: config.quorum.autoTieBreakerNode },
       arbiterLinks: family === undefined ? [] : node.links.flatMap((local, link) => (isIPv6(local) === family ? [link] : [])),
       reportQuorum: config.quorum.lastManStanding, saved,
+      advert: localAdvert(config, 1),
     }, this.nowMs());
+    this.reporter = new AdvertReporter(config, node.id, logger);
   }
 
   static async start(options: { config: BootstrapConfig; node: NodeConfig; authkey: Buffer; logger: Logger; stateDir?: string }): Promise<MembershipService> {
@@ -86,7 +96,7 @@ export class MembershipService {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const transport = await UdpTransport.open(node.links, config.transport.port);
     const service = new MembershipService(config, node, transport, logger, stateDir, options.authkey);
-    transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes));
+    transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes, datagram.from.address));
     service.tick();
     return service;
   }
@@ -124,6 +134,9 @@ export class MembershipService {
     return {
       cluster: this.config.clusterName,
       node: { name: this.node.name, id: this.node.id },
+      nodes: this.config.nodes.map((each) => ({ name: each.name, id: each.id, member: this.stack.view.members.includes(each.id) })),
+      versions: this.reporter.status(this.stack.adverts, this.stack.view.members),
+      misconfiguration: this.stack.dropReports(nowMs),
       ringId: this.stack.view.ringId,
       members: this.stack.view.members.map((id) => {
         const member = this.config.nodes.find((each) => each.id === id)!;
@@ -170,9 +183,9 @@ export class MembershipService {
     await this.transport.close();
   }
 
-  private receive(link: number, bytes: Buffer): void {
+  private receive(link: number, bytes: Buffer, source: string): void {
     this.wakeListeners();
-    this.perform(this.stack.receive(link, bytes, this.nowMs()));
+    this.perform(this.stack.receive(link, bytes, this.nowMs(), source));
     this.schedule();
   }
 
@@ -206,6 +219,9 @@ export class MembershipService {
           break;
         case "log":
           this.logger[effect.level](effect.fields, effect.message);
+          break;
+        case "advert":
+          this.reporter.learned(this.stack.adverts!, effect.from, effect.advert, effect.before);
           break;
         default: {
           const unknown: never = effect;

@@ -112,7 +112,7 @@ export class World {
         case "view":
           if (effect.view.ringId > node.saved.ringId) this.fail(`node ${node.id}: view ${effect.view.ringId} shown before it was stored`);
           break;
-        case "quorum": case "message": case "log":
+        case "quorum": case "message": case "log": case "advert":
           break;
         default: {
           const unknown: never = effect;

@@ -7,10 +7,11 @@
 //
 // Effects are performed in order. A `persist` effect must be durable before any effect after
 // it is performed: the ring id reaches the disk before any heartbeat or view that shows it.
-import { FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, type Frame, type DecodeResult } from "../transport";
+import { DropLedger, FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, type DropReport, type Frame, type DecodeResult } from "../transport";
 import {
   decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, stepMembership,
-  type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type View,
+  advertDeadlineMs, initialAdverts, negotiate, advertOf, stepAdverts, LEGACY_ADVERT,
+  type Advert, type AdvertInput, type AdvertState, type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type Negotiated, type View,
 } from "../membership";
 import {
   arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, replyReceived, requestDue, requestSent,
@@ -69,6 +70,11 @@ export interface MembershipStackSettings {
   reportQuorum: boolean;
   /** What the state directory held at start. */
   saved: PersistedMembership;
+  /**
+   * What this node advertises (protocol versions, features, config digests: src/membership/advert.ts).
+   * Absent: the stack sends no hello and behaves as a build from before adverts (protocol 1).
+   */
+  advert?: Advert;
   /** Replace the frame codec or the quorum rules (the simulator's mutation tests). */
   codec?: (options: ConstructorParameters<typeof FrameCodec>[0]) => Codec;
   quorumRules?: QuorumRules;
@@ -85,6 +91,8 @@ export type MembershipStackEffect =
   | { kind: "quorum"; quorum: QuorumSummary }
   /** A whole reliable message from a member, in the order it sent them. */
   | { kind: "message"; from: number; payload: Buffer }
+  /** A peer announced (or changed) its advert. */
+  | { kind: "advert"; from: number; advert: Advert; before: Advert | undefined }
   | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> };
 
 interface PeerChannel { incarnation: number; sender: ReliableSender; receiver: ReliableReceiver }
@@ -115,6 +123,9 @@ export class MembershipStack {
   /** Frames sent, by kind (all links counted), for status and the benchmarks. */
   readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0, hello: 0 };
   malformedHeartbeats = 0;
+  /** Who sent frames that were dropped for a misconfiguration (another key, cluster or nodes list). */
+  private readonly drops = new DropLedger();
+  private advertState: AdvertState | undefined;
   /** Times the runner was found paused for longer than a heartbeat interval. */
   stalls = 0;
 
@@ -135,6 +146,7 @@ export class MembershipStack {
     // The arbiter's frames are always encrypted and come from sender id 0 only.
     if (settings.arbiterLinks.length > 0) this.arbiterCodec = make({ clusterName: settings.clusterName, authkey: settings.authkey, knownSenders: [ARBITER_ID], localId: settings.localId });
     this.links = new LinkMonitor(settings.tokenMs);
+    if (settings.advert !== undefined) this.advertState = initialAdverts(settings.localId, settings.advert, nodeIds);
   }
 
   get localId(): number {
@@ -193,10 +205,33 @@ export class MembershipStack {
     this.feed({ kind: "paused", pausedMs, nowMs });
   }
 
+  /** The adverts this node holds (undefined when it sends none: a pre-advert build in the simulator). */
+  get adverts(): AdvertState | undefined {
+    return this.advertState;
+  }
+
+  /** What the given members have in common; a node whose advert we lack counts as a pre-advert build. */
+  negotiated(members: readonly number[]): Negotiated {
+    const state = this.advertState;
+    return negotiate(members.map((id) => (state === undefined ? LEGACY_ADVERT : advertOf(state, id))));
+  }
+
+  /** This node's advert changed (a reload, a CIB schema upgrade): peers are told. */
+  setAdvert(advert: Advert, nowMs: number): MembershipStackEffect[] {
+    this.stepAdverts({ kind: "local", advert, nowMs });
+    return this.take();
+  }
+
+  /** Frames dropped in the last minute for a misconfiguration, per source. */
+  dropReports(nowMs: number): DropReport[] {
+    return this.drops.recent(nowMs);
+  }
+
   /** The runner's timer fired. */
   tick(nowMs: number): MembershipStackEffect[] {
     this.notePause(nowMs);
     this.feed({ kind: "tick", nowMs });
+    if (this.advertState !== undefined && (advertDeadlineMs(this.advertState) ?? Infinity) <= nowMs) this.stepAdverts({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
     this.stepQuorum({ kind: "tick", nowMs });
     for (const [peerId, channel] of this.channels) {
@@ -211,8 +246,8 @@ export class MembershipStack {
     return this.take();
   }
 
-  /** A datagram arrived on a link. */
-  receive(link: number, bytes: Uint8Array, nowMs: number): MembershipStackEffect[] {
+  /** A datagram arrived on a link, from `source` (an address, for telling a person where bad frames come from). */
+  receive(link: number, bytes: Uint8Array, nowMs: number, source = `link ${link}`): MembershipStackEffect[] {
     this.notePause(nowMs);
     // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
     if (this.arbiterCodec !== undefined && bytes.length >= 7 && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt16BE(5) === ARBITER_ID) {
@@ -220,9 +255,20 @@ export class MembershipStack {
       return this.take();
     }
     const decoded = this.codec.decode(bytes);
-    if (!decoded.ok) return this.take();
+    if (!decoded.ok) {
+      const report = this.drops.note(source, decoded.reason, nowMs, decoded.claimedSender);
+      if (report !== undefined) this.log("warn", report.message, { source, reason: report.reason, frames: report.count, claimedSender: report.claimedSender });
+      return this.take();
+    }
     const frame = decoded.frame;
     this.links.heard(frame.senderId, link, nowMs);
+    if (this.advertState !== undefined) {
+      this.stepAdverts({ kind: "heard", from: frame.senderId, incarnation: frame.incarnation, nowMs });
+      if (frame.kind === "hello") {
+        this.stepAdverts({ kind: "hello", from: frame.senderId, incarnation: frame.incarnation, body: frame.body, nowMs });
+        return this.take();
+      }
+    }
     if (frame.kind === "heartbeat") {
       const body = decodeHeartbeat(frame.body);
       if (!body.ok) {
@@ -297,7 +343,20 @@ export class MembershipStack {
       const channelMs = channel.sender.nextDeadlineMs();
       if (channelMs !== undefined) wakeMs = Math.min(wakeMs, channelMs);
     }
+    const advertMs = this.advertState === undefined ? undefined : advertDeadlineMs(this.advertState);
+    if (advertMs !== undefined) wakeMs = Math.min(wakeMs, advertMs);
     return Math.max(wakeMs, nowMs);
+  }
+
+  private stepAdverts(input: AdvertInput): void {
+    if (this.advertState === undefined) return;
+    const result = stepAdverts(this.advertState, input);
+    this.advertState = result.state;
+    for (const effect of result.effects) {
+      if (effect.kind === "send") this.sendFrame(effect.to, "hello", effect.body, input.nowMs);
+      else if (effect.kind === "learned") this.effects.push({ kind: "advert", from: effect.from, advert: effect.advert, before: effect.before });
+      else this.log("warn", "dropped a malformed hello", { from: effect.from, reason: effect.reason });
+    }
   }
 
   private take(): MembershipStackEffect[] {

@@ -49,9 +49,10 @@ const agentCommand: Command = {
       initialCib = read.cib;
     }
     const stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
-    const agent = await startAgent({ config, node: match.node, authkey: loadAuthkey(authkeyFile), socketPath, logger, stateDir, initialCib, logRing });
+    const authkey = loadAuthkey(authkeyFile);
+    const agent = await startAgent({ config, node: match.node, authkey, socketPath, logger, stateDir, initialCib, logRing });
     // Nodes joining with a token fetch the config and key from here (src/node/join.ts).
-    const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, logger });
+    const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, authkey, logger });
     await joins.start();
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
@@ -73,18 +74,22 @@ function age(seconds: number | undefined): string {
 export function renderClusterStatus(status: AgentStatus): string {
   const summary = status.cluster_state;
   const quorum = status.quorum;
-  const lines = [
-    `Cluster name: ${status.cluster}`,
+  const lines = [`Cluster name: ${status.cluster}`];
+  // Like pcs's WARNINGS: what a person must look at before anything else.
+  const warnings = [...(status.misconfiguration ?? []).map((drop) => drop.message), ...(status.versions?.warnings ?? [])];
+  if (warnings.length > 0) lines.push("", "WARNINGS:", ...warnings.map((warning) => `  * ${warning}`));
+  lines.push(
     "",
     "Cluster Summary:",
     `  * Current DC: ${status.dc ?? "NONE (election in progress)"}${summary ? ` - partition ${summary.quorate ? "with" : "WITHOUT"} quorum` : ""}`,
     `  * Configuration version: ${status.cibVersion}`,
     `  * Membership: ring ${status.ringId}, quorum ${quorum.quorate ? "yes" : "NO"} (votes ${quorum.votes}/${quorum.expected}, needed ${quorum.quorum}${quorum.flags.length ? `, ${quorum.flags.join(" ")}` : ""})`,
     `  * This node: ${status.node.name}`,
-  ];
+  );
   if (summary?.transition) lines.push(`  * Transition ${summary.transition.id} in progress: ${summary.transition.running} running, ${summary.transition.pending} pending`);
   lines.push("", "Node List:");
-  const nodes = summary?.nodes ?? status.members.map((member) => ({ name: member.name, state: "online" as const }));
+  // Without a DC, this node's own view: the members online, every other node of the config offline.
+  const nodes = summary?.nodes ?? (status.nodes ?? status.members.map((member) => ({ name: member.name, member: true }))).map((node) => ({ name: node.name, state: node.member ? "online" as const : "offline" as const }));
   const byState = new Map<string, string[]>();
   for (const node of nodes) byState.set(node.state, [...(byState.get(node.state) ?? []), node.name]);
   const label: Record<string, string> = { online: "Online", offline: "OFFLINE", standby: "Standby", unclean: "UNCLEAN (lost, fencing pending)", maintenance: "Maintenance", "shutting-down": "Shutting down", pending: "Pending (joining)" };

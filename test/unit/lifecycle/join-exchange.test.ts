@@ -19,7 +19,7 @@ beforeEach(async () => {
   const { text } = setupConfig({ ...parseSetupWords(["pair", "alpha=127.0.0.1", "beta=127.0.0.2"]), paths: { authkey: join(directory, "authkey"), state_dir: join(directory, "state") } }, "now");
   writeFileSync(join(directory, "edgeha.yaml"), text);
   writeAuthkey(join(directory, "authkey"));
-  server = new JoinServer({ configFile: join(directory, "edgeha.yaml"), stateDir: join(directory, "state"), addresses: ["127.0.0.1"], port: 0, clusterName: "pair", nodeName: "alpha", logger: silentLogger(), nowSeconds: () => clock });
+  server = new JoinServer({ configFile: join(directory, "edgeha.yaml"), stateDir: join(directory, "state"), addresses: ["127.0.0.1"], port: 0, clusterName: "pair", nodeName: "alpha", authkey: readFileSync(join(directory, "authkey")), logger: silentLogger(), nowSeconds: () => clock });
 });
 
 afterEach(async () => {
