@@ -46,7 +46,7 @@ export const PROGRAMS = {
   ip: { package: "iproute2", product: "depends", why: "the ipaddr agent adds and removes virtual IP addresses; systeminformation lists interfaces and routes with it" },
   arping: { package: "iputils-arping", product: "depends", why: "the ipaddr agent's duplicate address detection (arping -D) and its gratuitous ARP after adding an IPv4 VIP (arping -U)" },
   ping: { package: "iputils-ping", product: "recommends", why: "the ping agent sets a node attribute from the reachability of hosts" },
-  systemctl: { package: "systemd", product: "recommends", why: "resources of class systemd are started, stopped and monitored through it (and edgeha itself runs as a systemd service)" },
+  systemctl: { package: "systemd", product: "recommends", why: "resources of class systemd are started, stopped and monitored through it; edgeha itself runs as a systemd service, which `cluster start|stop|enable|disable` and `cluster join --start` drive" },
   sg_persist: { package: "sg3-utils", product: "recommends", why: "SCSI-3 persistent reservation fencing of Linux block devices (/dev/sd*, /dev/mapper/*); Node has no ioctl()" },
   haproxy: { package: "haproxy", product: "suggests", path: "/usr/sbin/haproxy", demo: true, why: "the haproxy agent checks (haproxy -c) and starts it; its package starts its own haproxy.service on install, which must not run beside the cluster's" },
   memcached: { package: "memcached", product: "suggests", path: "/usr/bin/memcached", demo: true, why: "the memcached agent starts it; its package starts its own memcached.service on install, which must not run beside the cluster's" },

@@ -2,7 +2,7 @@
 // enable|disable`, `cluster join --start`). The unit itself (edgeha.service) belongs to the
 // packaging; this only asks systemctl. EDGEHA_SYSTEMCTL names another program to run instead
 // (a test's stand-in, or a wrapper on an unusual system).
-import { spawn } from "node:child_process";
+import { spawnProgram, type ProgramReference } from "../common/spawn";
 
 export const SERVICE_UNIT = "edgeha.service";
 /** systemctl start waits for the unit's start-up (Type=notify); bounded so a hung unit cannot hang the CLI. */
@@ -19,23 +19,23 @@ export interface ServiceResult {
   command: string;
 }
 
-export function systemctlProgram(env: NodeJS.ProcessEnv = process.env): string {
-  return env.EDGEHA_SYSTEMCTL ?? "systemctl";
+export function systemctlProgram(env: NodeJS.ProcessEnv = process.env): ProgramReference {
+  return env.EDGEHA_SYSTEMCTL === undefined ? "systemctl" : { program: "systemctl", path: env.EDGEHA_SYSTEMCTL };
 }
 
 /** Runs `systemctl ACTION edgeha.service` (never throws; a missing systemctl is a failed result). */
 export function serviceAction(action: ServiceAction, env: NodeJS.ProcessEnv = process.env): Promise<ServiceResult> {
   const program = systemctlProgram(env);
   const args = [action, SERVICE_UNIT];
-  const command = `${program} ${args.join(" ")}`;
+  const command = `systemctl ${args.join(" ")}`;
   return new Promise((resolve) => {
     let output = "";
-    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    const child = spawnProgram(program, args, { stdio: ["ignore", "pipe", "pipe"], env });
     const take = (chunk: Buffer) => { if (output.length < OUTPUT_BYTES_MAX) output += chunk.toString("utf8"); };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
+    child.stdout?.on("data", take);
+    child.stderr?.on("data", take);
     const timer = setTimeout(() => child.kill("SIGKILL"), SYSTEMCTL_TIMEOUT_MS);
-    child.on("error", (error: NodeJS.ErrnoException) => { clearTimeout(timer); resolve({ ok: false, output: error.code === "ENOENT" ? `${program} not found: is this a systemd machine?` : error.message, command }); });
+    child.on("error", (error: NodeJS.ErrnoException) => { clearTimeout(timer); resolve({ ok: false, output: error.code === "ENOENT" ? "systemctl not found: is this a systemd machine?" : error.message, command }); });
     child.on("close", (code) => { clearTimeout(timer); resolve({ ok: code === 0, output: output.trim().slice(0, OUTPUT_BYTES_MAX), command }); });
   });
 }
