@@ -56,6 +56,8 @@ export function planReload(running: BootstrapConfig, next: BootstrapConfig): Rel
   compare("paths.state_dir", running.paths.stateDir, next.paths.stateDir, WHY.paths);
   compare("paths.socket", running.paths.socket, next.paths.socket, WHY.paths);
   compare("logging.level", running.logging.level, next.logging.level);
+  const listen = (config: BootstrapConfig) => (config.metrics.listen === undefined ? undefined : `${config.metrics.listen.host}:${config.metrics.listen.port}`);
+  compare("metrics.listen", listen(running), listen(next));
   return { changes, refused: changes.filter((change) => !change.live) };
 }
 

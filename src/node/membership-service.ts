@@ -24,12 +24,12 @@ export type QuorumSummary = CoreQuorumSummary;
 export interface MembershipStatus {
   cluster: string;
   node: { name: string; id: number };
-  /** Every node of the config, member of the view or not. */
-  nodes: Array<{ name: string; id: number; member: boolean }>;
+  /** Every node of the config, member of the view or not (optional: agents before it do not say). */
+  nodes?: Array<{ name: string; id: number; member: boolean }>;
   /** What each peer advertised (protocol, software, config differences) and what the view has in common. */
-  versions: PeerAdvertStatus;
+  versions?: PeerAdvertStatus;
   /** Frames dropped in the last minute for reasons that point at a misconfiguration, per source. */
-  misconfiguration: DropReport[];
+  misconfiguration?: DropReport[];
   ringId: number;
   members: Array<{ name: string; id: number; links: Array<{ address: string; state: string }> }>;
   quorum: QuorumSummary;

@@ -15,7 +15,7 @@ describe("reload plan", () => {
 
   it("applies timing, links, the arbiter's address and the log level live", () => {
     const next = parseConfig(
-      PAIR.replace("timing: { heartbeat_ms: 100, token_ms: 500 }", "timing: { heartbeat_ms: 200, token_ms: 800 }\nlogging: { level: debug }")
+      PAIR.replace("timing: { heartbeat_ms: 100, token_ms: 500 }", "timing: { heartbeat_ms: 200, token_ms: 800 }\nlogging: { level: debug }\nmetrics: { listen: \"127.0.0.1:9664\" }")
         .replace("172.16.9.2", "172.16.9.22").replace('"10.20.0.9:5406"', '"10.20.0.8:5406"'),
       "pair.yaml",
     );
@@ -28,6 +28,7 @@ describe("reload plan", () => {
       "timing.token_ms: 500 -> 800",
       "timing.consensus_ms: 600 -> 960",
       "logging.level: info -> debug",
+      "metrics.listen: (none) -> 127.0.0.1:9664",
     ]);
   });
 
