@@ -3,7 +3,8 @@
 // store; operations run through the executor; fencing through the fencer; the CLI talks
 // to the admin socket. Every effect the controller returns is performed here, in order.
 import { join } from "node:path";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { writeFileDurably } from "../common/durable";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
@@ -66,11 +67,9 @@ export interface AgentOptions {
   logRing?: LogRing;
 }
 
-/** Written whole or not at all (temporary file renamed into place). */
+/** Written whole or not at all (src/common/durable.ts). */
 function writeWhole(file: string, data: Uint8Array): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, data, { mode: 0o600 });
-  renameSync(temporary, file);
+  writeFileDurably(file, data, { mode: 0o600 });
 }
 
 const REPORT_WAIT_MS = 10_000;

@@ -2,7 +2,7 @@
 // inputs) and `report` (a support bundle gathered through the cluster).
 import path from "node:path";
 import type { Command } from "../command";
-import { writeFileSync } from "node:fs";
+import { writeFileDurably } from "../../common/durable";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { requestApi } from "../../api";
 import { configDefaults, loadConfig } from "../../config";
@@ -83,7 +83,7 @@ const reportCommand: Command = {
     if (!reply.ok || typeof reply.bundle !== "string") throw new EdgehaError(reply.code && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_API_REQUEST", `report: ${reply.error ?? "the agent's reply was not understood"}`);
     const file = typeof args.options.output === "string" ? args.options.output : `edgeha-report-${new Date(nowSeconds * 1000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.tar.gz`;
     try {
-      writeFileSync(file, Buffer.from(reply.bundle, "base64"), { mode: 0o600 });
+      writeFileDurably(file, Buffer.from(reply.bundle, "base64"), { mode: 0o600 });
     } catch (error) {
       throw new EdgehaError("E_REPORT_WRITE", `cannot write the report to ${file}: ${(error as Error).message}`);
     }
