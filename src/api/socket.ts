@@ -59,5 +59,7 @@ export function requestApi(path: string, request: Record<string, unknown>, timeo
       try { resolve(JSON.parse(buffered.slice(0, newline))); } catch (error) { reject(error); }
     });
     socket.on("error", (error) => { clearTimeout(timer); reject(new EdgehaError("E_AGENT_UNREACHABLE", `cannot reach the agent on ${path}: ${error.message}`, { path })); });
+    // The agent went away before it answered (it exited, or was killed): say so now, not at the timeout.
+    socket.on("close", () => { clearTimeout(timer); reject(new EdgehaError("E_AGENT_UNREACHABLE", `the agent on ${path} closed the connection without answering (did it exit? see its log)`, { path })); });
   });
 }
