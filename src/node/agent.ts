@@ -65,9 +65,28 @@ export interface AgentOptions {
   fenceRunner?: FenceRunner;
   /** The agent's recent log lines, which `edgeha report` gathers. */
   logRing?: LogRing;
+  /**
+   * Called once when the controller breaks an invariant (an assertion) or fails on an input,
+   * or performing one of its effects fails: the agent then stops feeding it (its state may be
+   * half-updated) and by default ends the process (see exitOnFatal).
+   */
+  onFatal?: (error: unknown) => void;
 }
 
-/** Written whole or not at all (src/common/durable.ts). */
+/** The exit status of an agent that ended itself after a failed assertion or an unexpected exception (EX_SOFTWARE). */
+export const FATAL_EXIT_STATUS = 70;
+
+/**
+ * The default reaction to a fatal error: the line is logged (the logger writes synchronously)
+ * and the process ends with FATAL_EXIT_STATUS. systemd restarts the agent; its peers see a
+ * crash and do what they do for one (with fencing on: fence this node). Carrying on with a
+ * controller whose state is half-updated could break the cluster's safety; ending cannot.
+ */
+export function exitOnFatal(): void {
+  process.exit(FATAL_EXIT_STATUS);
+}
+
+/** Written whole or not at all, and durably (src/common/durable.ts). */
 function writeWhole(file: string, data: Uint8Array): void {
   writeFileDurably(file, data, { mode: 0o600 });
 }
@@ -174,17 +193,26 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const leaving = new Promise<void>((resolve) => { leave = resolve; });
   let closed = false;
 
+  let fatal = false;
+  const failFatally = (error: unknown, during: string) => {
+    if (fatal) return;
+    fatal = true;
+    closed = true;
+    clearTimeout(tickTimer);
+    logger.fatal({ error: error instanceof Error ? error.stack : String(error), during }, "the controller failed; the agent exits (a restart and the peers' crash handling take over)");
+    (options.onFatal ?? exitOnFatal)(error);
+  };
+
   const feed = (input: ControllerInput) => {
     if (closed) return;
-    let effects: ControllerEffect[];
     try {
       if (input.kind !== "tick") controller.observeWallClock(epochSeconds());
-      effects = controller.handle(input);
+      const effects = controller.handle(input);
+      for (const effect of effects) perform(effect);
     } catch (error) {
-      logger.error({ error: error instanceof Error ? error.stack : String(error), input: input.kind }, "controller failed on an input; it is ignored");
+      failFatally(error, `input ${input.kind}`);
       return;
     }
-    for (const effect of effects) perform(effect);
     scheduleTick();
   };
 
@@ -325,6 +353,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       feed({ kind: "message", nowMs: membership.nowMs(), from, message });
     },
   });
+  // A view formed before the agent listened (a node alone, or before its peers answer) is
+  // not announced again: hand the current one to the controller now.
+  const current = membership.view();
+  if (current.members.length > 0) feed({ kind: "view", nowMs: membership.nowMs(), ringId: current.ringId, members: current.members, quorate: membership.quorum().quorate });
   // Node facts as attributes, refreshed every minute (location rules may use them).
   const refreshFacts = () => void collectNodeFacts().then((facts) => resources.setFacts(facts), (error: unknown) => logger.warn({ error: String(error) }, "cannot collect node facts"));
   refreshFacts();
