@@ -1,6 +1,9 @@
 // What controllers say to each other over the reliable channel (JSON, one message per
 // reliable message). Every message names the ring it belongs to where a stale one could
 // do harm; the receiver drops messages from an older ring or from a node that is not its DC.
+// Every message is checked by parseControllerMessage before the controller sees it: its
+// shape, and bounds on every size, count and string, so that a peer's bug (or a peer that
+// holds the key and misbehaves) cannot grow this node's memory or crash its controller.
 import type { OperationRecord } from "../cib";
 import type { Relocation } from "./relocate";
 
@@ -14,6 +17,7 @@ export interface ReportedResource {
 
 /** A node's own view of its resources, sent to the DC on join and on every change. */
 export interface NodeReport {
+  /** The node the report is about. The DC files a report under its authenticated sender, whatever this says. */
   node: string;
   /** Every configured resource has been probed on this node since the config it last stored. */
   probed: boolean;
@@ -30,29 +34,47 @@ export interface NodeReport {
   failures?: Array<{ resource: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
 }
 
+export type NodeState = "online" | "offline" | "standby" | "unclean" | "maintenance" | "shutting-down" | "pending";
+export type ResourceRole = "Started" | "Stopped" | "FAILED" | "Starting" | "Stopping" | "Blocked";
+
+/** Two copies of the configuration with the same version but different contents, met at a join. */
+export interface ConfigurationConflict {
+  version: string;
+  /** The digest of the copy kept (the winner) and of the copy set aside (kept as a backup file). */
+  keptDigest: string;
+  lostDigest: string;
+  /** The node whose copy was set aside. */
+  lostFrom: string;
+  atSeconds?: number;
+}
+
 /** A short, human-readable summary of the cluster that the DC sends every member. */
 export interface ClusterSummary {
   dc: string;
   ringId: number;
   cibVersion: string;
   quorate: boolean;
-  nodes: Array<{ name: string; state: "online" | "offline" | "standby" | "unclean" | "maintenance" | "shutting-down" | "pending" }>;
-  resources: Array<{ id: string; agent: string; group?: string; role: "Started" | "Stopped" | "FAILED" | "Starting" | "Stopping" | "Blocked"; nodes: string[]; managed: boolean; targetRole?: string }>;
+  nodes: Array<{ name: string; state: NodeState }>;
+  resources: Array<{ id: string; agent: string; group?: string; role: ResourceRole; nodes: string[]; managed: boolean; targetRole?: string; orphan?: boolean }>;
   failedActions: Array<{ resource: string; node: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
   fencing: Array<{ target: string; action: string; state: "pending" | "done" | "failed"; by?: string; atSeconds?: number; reason?: string }>;
   transition: { id: number; running: number; pending: number } | null;
   /** Nodes that asked to leave and hold nothing any more: they may exit, and are not fenced when they go. */
   leaving: string[];
+  /** Configuration conflicts resolved at a join (newest last, bounded). */
+  conflicts?: ConfigurationConflict[];
 }
 
+export type OperationName = "start" | "stop" | "promote" | "demote" | "notify";
+
 export type ControllerMessage =
-  /** `since`: the ring at which the sender became DC; the older DC keeps the role when two meet. */
+  /** `since`: the age of the sender's claim to the DC role (claimOf in context.ts); the older claim keeps the role when two DCs meet. */
   | { t: "join"; ringId: number; since: number }
   | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport }
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
-  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: "start" | "stop" | "promote" | "demote" | "notify"; notify?: Record<string, string> }
+  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string> }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }
@@ -67,3 +89,201 @@ export type ClientRequest =
   | { kind: "placement"; resources?: string[] };
 
 export type ClientReply = { ok: true; version?: string; message?: string; relocations?: Relocation[] } | { ok: false; code: string; error: string };
+
+// ---- bounds -------------------------------------------------------------------
+
+/** The largest controller message accepted (a whole configuration travels in one). */
+export const MESSAGE_BYTES_MAX = 16 * 1024 * 1024;
+/** Ids of resources, operations, nodes; attribute names. */
+export const NAME_CHARS_MAX = 512;
+/** Reasons, error messages, attribute values, notification values. */
+export const TEXT_CHARS_MAX = 64 * 1024;
+export const RESOURCES_MAX = 10_000;
+export const OPERATIONS_PER_RESOURCE_MAX = 64;
+export const ATTRIBUTES_MAX = 4096;
+export const FAILURES_MAX = 10_000;
+export const NODES_MAX = 256;
+const FENCE_RECORDS_MAX = 256;
+const CONFLICTS_MAX = 64;
+const NOTIFY_VALUES_MAX = 64;
+
+// ---- checks: each throws a ProtocolProblem naming the field -------------------
+
+class ProtocolProblem extends Error {}
+
+type Check<T> = (value: unknown, path: string) => T;
+
+function fail(path: string, what: string): never {
+  throw new ProtocolProblem(`${path}: ${what}`);
+}
+
+const text = (max: number): Check<string> => (value, path) => {
+  if (typeof value !== "string") fail(path, "not a string");
+  if (value.length > max) fail(path, `longer than ${max} characters`);
+  return value;
+};
+const name = text(NAME_CHARS_MAX);
+const prose = text(TEXT_CHARS_MAX);
+
+const integer = (min = 0, max = Number.MAX_SAFE_INTEGER): Check<number> => (value, path) => {
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) fail(path, "not an integer");
+  if (value < min || value > max) fail(path, `out of range ${min}..${max}`);
+  return value;
+};
+const count = integer();
+/** Return codes and statuses: small integers, negative ones included. */
+const code = integer(-1_000_000, 1_000_000);
+
+const finite: Check<number> = (value, path) => {
+  if (typeof value !== "number" || !Number.isFinite(value)) fail(path, "not a number");
+  return value;
+};
+
+const boolean: Check<boolean> = (value, path) => {
+  if (typeof value !== "boolean") fail(path, "not true or false");
+  return value;
+};
+
+const oneOf = <T extends string>(...allowed: T[]): Check<T> => (value, path) => {
+  if (typeof value !== "string" || !(allowed as string[]).includes(value)) fail(path, `not one of ${allowed.join(", ")}`);
+  return value as T;
+};
+
+const optional = <T>(check: Check<T>): Check<T | undefined> => (value, path) => (value === undefined ? undefined : check(value, path));
+
+const list = <T>(check: Check<T>, max: number): Check<T[]> => (value, path) => {
+  if (!Array.isArray(value)) fail(path, "not a list");
+  if (value.length > max) fail(path, `more than ${max} entries`);
+  return value.map((item, index) => check(item, `${path}[${index}]`));
+};
+
+function plainObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "not an object");
+  return value as Record<string, unknown>;
+}
+
+const dictionary = <T>(check: Check<T>, max: number): Check<Record<string, T>> => (value, path) => {
+  const entries = Object.entries(plainObject(value, path));
+  if (entries.length > max) fail(path, `more than ${max} entries`);
+  const out: Record<string, T> = {};
+  for (const [key, item] of entries) {
+    name(key, `${path} key`);
+    out[key] = check(item, `${path}.${key}`);
+  }
+  return out;
+};
+
+/** An object with the given fields checked (others are ignored: a newer peer may send more). */
+const shape = <T>(fields: { [K in keyof T]-?: Check<T[K]> }): Check<T> => (value, path) => {
+  const object = plainObject(value, path);
+  const out: Record<string, unknown> = {};
+  for (const [key, check] of Object.entries(fields) as Array<[string, Check<unknown>]>) {
+    const checked = check(object[key], `${path}.${key}`);
+    if (checked !== undefined) out[key] = checked;
+  }
+  return out as T;
+};
+
+/** A whole configuration: checked as an object here, against the CIB schema where it is used. */
+const configuration: Check<unknown> = (value, path) => plainObject(value, path);
+
+const operationRecord = shape<OperationRecord>({
+  id: name, operation: name, callId: count, rcCode: code, opStatus: code, intervalMs: count, attributes: dictionary(prose, 64),
+});
+
+const reportedResource = shape<ReportedResource>({
+  class: name, provider: optional(name), type: name, operations: list(operationRecord, OPERATIONS_PER_RESOURCE_MAX),
+});
+
+type Failure = NonNullable<NodeReport["failures"]>[number];
+const failure = shape<Failure>({ resource: name, operation: name, intervalMs: count, rc: code, reason: optional(prose), atSeconds: optional(finite) });
+
+const nodeReport = shape<NodeReport>({
+  node: name, probed: boolean, cibVersion: name, busy: boolean,
+  resources: dictionary(reportedResource, RESOURCES_MAX), attributes: dictionary(prose, ATTRIBUTES_MAX),
+  shutdown: boolean, failures: optional(list(failure, FAILURES_MAX)),
+});
+
+const summary = shape<ClusterSummary>({
+  dc: name, ringId: count, cibVersion: name, quorate: boolean,
+  nodes: list(shape<ClusterSummary["nodes"][number]>({ name, state: oneOf("online", "offline", "standby", "unclean", "maintenance", "shutting-down", "pending") }), NODES_MAX),
+  resources: list(shape<ClusterSummary["resources"][number]>({
+    id: name, agent: name, group: optional(name), role: oneOf("Started", "Stopped", "FAILED", "Starting", "Stopping", "Blocked"), nodes: list(name, NODES_MAX),
+    managed: boolean, targetRole: optional(name), orphan: optional(boolean),
+  }), RESOURCES_MAX),
+  failedActions: list(shape<ClusterSummary["failedActions"][number]>({ resource: name, node: name, operation: name, intervalMs: count, rc: code, reason: optional(prose), atSeconds: optional(finite) }), FAILURES_MAX),
+  fencing: list(shape<ClusterSummary["fencing"][number]>({ target: name, action: name, state: oneOf("pending", "done", "failed"), by: optional(name), atSeconds: optional(finite), reason: optional(prose) }), FENCE_RECORDS_MAX),
+  transition: (value, path) => (value === null ? null : shape<{ id: number; running: number; pending: number }>({ id: count, running: count, pending: count })(value, path)),
+  leaving: list(name, NODES_MAX),
+  conflicts: optional(list(shape<ConfigurationConflict>({ version: name, keptDigest: name, lostDigest: name, lostFrom: name, atSeconds: optional(finite) }), CONFLICTS_MAX)),
+});
+
+const clientRequest: Check<ClientRequest> = (value, path) => {
+  const kind = oneOf("cib-replace", "cleanup", "placement")(plainObject(value, path).kind, `${path}.kind`);
+  switch (kind) {
+    case "cib-replace":
+      return { kind, ...shape<{ base: string; cib: unknown }>({ base: name, cib: configuration })(value, path) };
+    case "cleanup":
+      return { kind, ...shape<{ resource?: string; node?: string }>({ resource: optional(name), node: optional(name) })(value, path) };
+    case "placement":
+      return { kind, ...shape<{ resources?: string[] }>({ resources: optional(list(name, RESOURCES_MAX)) })(value, path) };
+  }
+};
+
+const relocation = shape<Relocation>({ resource: name, from: list(name, NODES_MAX), to: name });
+
+const clientReply: Check<ClientReply> = (value, path) => {
+  const ok = boolean(plainObject(value, path).ok, `${path}.ok`);
+  if (ok) return { ok, ...shape<{ version?: string; message?: string; relocations?: Relocation[] }>({ version: optional(name), message: optional(prose), relocations: optional(list(relocation, RESOURCES_MAX)) })(value, path) };
+  return { ok, ...shape<{ code: string; error: string }>({ code: name, error: prose })(value, path) };
+};
+
+type Fields<K extends ControllerMessage["t"]> = Omit<Extract<ControllerMessage, { t: K }>, "t">;
+
+const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
+  join: shape<Fields<"join">>({ ringId: count, since: integer(0, 2 ** 50) }),
+  "join-ack": shape<Fields<"join-ack">>({ ringId: count, cib: configuration, report: nodeReport }),
+  cib: shape<Fields<"cib">>({ ringId: count, writeId: count, cib: configuration }),
+  "cib-ack": shape<Fields<"cib-ack">>({ ringId: count, writeId: count }),
+  report: shape<Fields<"report">>({ ringId: count, report: nodeReport }),
+  op: shape<Fields<"op">>({
+    ringId: count, transition: count, step: count, resource: name, operation: oneOf("start", "stop", "promote", "demote", "notify"),
+    notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)),
+  }),
+  "op-result": shape<Fields<"op-result">>({ ringId: count, transition: count, step: count, ok: boolean, reason: optional(prose), report: nodeReport }),
+  cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name) }),
+  request: shape<Fields<"request">>({ requestId: count, request: clientRequest }),
+  reply: shape<Fields<"reply">>({ requestId: count, reply: clientReply }),
+  summary: shape<Fields<"summary">>({ ringId: count, summary }),
+};
+
+export type ParsedMessage = { ok: true; message: ControllerMessage } | { ok: false; problem: string };
+
+/**
+ * Reads one controller message from the bytes a peer sent: JSON, a known kind, every field
+ * of the right type and within its bounds. Never throws; a problem names the field.
+ */
+export function parseControllerMessage(payload: Uint8Array): ParsedMessage {
+  if (payload.length > MESSAGE_BYTES_MAX) return { ok: false, problem: `message of ${payload.length} bytes exceeds ${MESSAGE_BYTES_MAX}` };
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString("utf8"));
+  } catch {
+    return { ok: false, problem: "not JSON" };
+  }
+  return checkControllerMessage(value);
+}
+
+/** The checks of parseControllerMessage on a value already parsed (the simulator's messages). */
+export function checkControllerMessage(value: unknown): ParsedMessage {
+  try {
+    const object = plainObject(value, "message");
+    const kind = object.t;
+    if (typeof kind !== "string" || !Object.hasOwn(checks, kind)) return { ok: false, problem: `message.t: unknown kind ${JSON.stringify(String(kind).slice(0, 40))}` };
+    const fields = checks[kind as ControllerMessage["t"]](value, kind) as object;
+    return { ok: true, message: { t: kind, ...fields } as ControllerMessage };
+  } catch (error) {
+    if (error instanceof ProtocolProblem) return { ok: false, problem: error.message };
+    throw error;
+  }
+}

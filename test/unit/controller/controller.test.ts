@@ -328,3 +328,44 @@ describe("controller ticks", () => {
     expect(survivor.controller.nextTickMs(100)).toBeGreaterThan(world.nowMs + 50_000);
   });
 });
+
+describe("controller roles", () => {
+  it("a node is electing until it knows a DC, the DC joins then plans, the others follow", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    expect(world.nodes.map((node) => node.controller.role)).toEqual(["electing", "electing"]);
+    world.view(1, ["n1", "n2"]);
+    world.run(900);
+    expect(world.nodes.map((node) => node.controller.role)).toEqual(["electing", "electing"]);
+    // The election wait is over: n1 elects itself and asks n2 to join (not answered yet).
+    world.feed(world.node("n1"), { kind: "tick", nowMs: world.nowMs, epochSeconds: 1_001 });
+    expect(world.node("n1").controller.role).toBe("dc-joining");
+    world.run(500);
+    expect(world.nodes.map((node) => node.controller.role)).toEqual(["dc", "follower"]);
+    // The DC leaves: the follower elects itself at once and joins alone.
+    world.powerLoss("n1");
+    world.view(2, ["n2"]);
+    expect(world.node("n2").controller.role).toBe("dc");
+  });
+});
+
+describe("DC claims", () => {
+  it("a node that restarts alone without quorum and elects itself yields to the DC that led the quorate side, though both numbered their rings alike", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib(false));
+    formed(world);
+    expect(world.node("n1").controller.isDc).toBe(true);
+    world.powerLoss("n1");
+    // n2 carries on alone with quorum (two_node) and becomes DC in ring 3.
+    world.view(3, ["n2"]);
+    world.run(1000);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+    // n1 restarts, forms ring 3 alone (its own numbering), without quorum, and elects itself.
+    world.boot("n1");
+    world.view(3, ["n1"], false);
+    world.run(2000);
+    expect(world.node("n1").controller.isDc).toBe(true);
+    world.view(4, ["n1", "n2"]);
+    world.run(3000);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n2", "n2"]);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+  });
+});

@@ -1,7 +1,7 @@
 // A deterministic world for controllers: nodes exchange messages through a queue, views
 // and quorum are set by the test, operations and fencing complete when the test says
 // (or at once). Resources are just "running or not" per node.
-import { Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type NodeReport } from "../../../src/controller";
+import { checkControllerMessage, Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type NodeReport } from "../../../src/controller";
 import { formatVersion, type Cib, type OperationRecord } from "../../../src/cib";
 
 export interface SimNode {
@@ -83,9 +83,14 @@ export class ControllerWorld {
   private perform(node: SimNode, effects: ControllerEffect[]): void {
     for (const effect of effects) {
       switch (effect.kind) {
-        case "send":
-          this.queue.push({ from: node.id, to: effect.to, message: effect.message });
+        case "send": {
+          // What the agent does: the message crosses the wire as JSON and is checked on arrival.
+          // Every message a controller sends must pass the checks.
+          const parsed = checkControllerMessage(JSON.parse(JSON.stringify(effect.message)));
+          if (!parsed.ok) throw new Error(`${node.name} sent a message the checks refuse: ${parsed.problem}`);
+          this.queue.push({ from: node.id, to: effect.to, message: parsed.message });
           break;
+        }
         case "persist":
           node.stored.push(effect.cib);
           break;

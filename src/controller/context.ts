@@ -1,0 +1,204 @@
+// The controller's seam (settings, inputs, effects) and its internal state: what every
+// node keeps (the Context) and the role it plays, as a discriminated union. The role
+// decides which step function handles an input (controller.ts).
+import type { Cib } from "../cib";
+import type { ScheduledAction, TransitionGraph } from "../scheduler";
+import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport, OperationName } from "./protocol";
+import type { Transition } from "./transition";
+
+export interface ControllerSettings {
+  localId: number;
+  nodes: ReadonlyArray<{ id: number; name: string }>;
+  /** A node that starts without knowing a DC waits this long for one to announce itself. */
+  electionWaitMs: number;
+  /** Members that have not answered a join within this are left out of the cluster (and fenced if expected). */
+  joinTimeoutMs: number;
+  /** After a failed fence, wait this long before trying again. */
+  fenceRetryMs: number;
+  /** Re-run the scheduler at least this often (failure-timeout expiry, time-based rules). */
+  recheckMs: number;
+  /**
+   * After losing quorum, hold what runs (start nothing, fence nothing) this long before
+   * applying no-quorum-policy: with an arbiter, its vote for the new view takes a moment,
+   * and the other side cannot start anything without quorum meanwhile. 0: act at once.
+   */
+  quorumGraceMs?: number;
+}
+
+export const CONTROLLER_DEFAULTS = { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000 };
+
+export type ControllerInput =
+  | { kind: "view"; nowMs: number; ringId: number; members: number[]; quorate: boolean }
+  | { kind: "quorum"; nowMs: number; quorate: boolean }
+  /** `from` is the sender the transport authenticated; the message has passed parseControllerMessage. */
+  | { kind: "message"; nowMs: number; from: number; message: ControllerMessage }
+  | { kind: "tick"; nowMs: number; epochSeconds: number }
+  /** The local node's resources changed (probe done, monitor result, operation done). */
+  | { kind: "local-report"; nowMs: number; report: NodeReport }
+  /** An operation the DC asked of this node ended. */
+  | { kind: "local-op-done"; nowMs: number; transition: number; step: number; ringId: number; ok: boolean; reason?: string; report: NodeReport }
+  | { kind: "fence-done"; nowMs: number; transition: number; step: number; target: string; ok: boolean; reason: string; epochSeconds: number }
+  | { kind: "client"; nowMs: number; clientId: number; request: ClientRequest };
+
+export type ControllerEffect =
+  | { kind: "send"; to: number; message: ControllerMessage }
+  /** Write the configuration durably before performing the next effects. */
+  | { kind: "persist"; cib: Cib }
+  /** The configuration in force changed: probe every configured resource not yet probed, then report. */
+  | { kind: "configure"; cib: Cib }
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string> }
+  | { kind: "fence"; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
+  | { kind: "cleanup"; resource?: string }
+  | { kind: "reply"; clientId: number; reply: ClientReply }
+  /** This node asked to leave and the DC has moved everything away: it may exit now. */
+  | { kind: "may-exit" }
+  /** The DC planned a transition: its scheduler input, graph and reason, for the flight recorder. */
+  | { kind: "record-input"; transition: number; reason: string; nowSeconds: number; cib: Cib; graph: { actions: ScheduledAction[]; operations: TransitionGraph["operations"] }; steps: string[] }
+  | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> };
+
+/** Who asked for a write: a local client, or a member that forwarded its client's request. */
+export type WriteOrigin = { clientId: number } | { node: number; requestId: number };
+
+/** A configuration the DC sent its members: answered when every member it waits for has stored it. */
+export interface Write {
+  waiting: Set<number>;
+  origin: WriteOrigin | undefined;
+  version: string;
+}
+
+/** What the DC keeps while it holds the role (through a join and after it). */
+export interface DcState {
+  ringId: number;
+  /** The ring at which this node became DC. */
+  since: number;
+  /** The first ring in which this node was the DC of a quorate partition (undefined: never yet). */
+  quorateSince: number | undefined;
+  lastJoinSentMs: number;
+  /** Members that answered this ring's join (the DC itself included). */
+  acked: Set<number>;
+  joinStartedMs: number;
+  /** Reports by node name; always filed under the authenticated sender. */
+  reports: Map<string, NodeReport>;
+  transition: Transition | undefined;
+  nextTransitionId: number;
+  needPlan: boolean;
+  /** Why the next plan runs (the reasons since the last one, oldest first, bounded). */
+  planReasons: string[];
+  lastPlanMs: number;
+  fenceBlockedUntilMs: number;
+  writes: Map<number, Write>;
+  nextWriteId: number;
+  /** Nodes where a stop failed (fencing on): unclean until fenced. */
+  stopFailedNodes: Set<string>;
+  /** Resources whose stop failed with fencing off: unmanaged until cleaned up. */
+  blocked: Set<string>;
+}
+
+/**
+ * The role this node plays. `electing`: no DC known yet (waiting for one to announce
+ * itself, or for the election wait to end). `follower`: a member of the DC `dc`, whose
+ * claim to the role (claimOf) came with its join (undefined until that arrives).
+ * `dc-joining`: this node is the DC and collects the members' answers to its join.
+ * `dc`: the join is complete; the DC plans and serves.
+ */
+export type Role =
+  | { kind: "electing"; deadlineMs: number | undefined }
+  | { kind: "follower"; dc: number; claim: number | undefined }
+  | { kind: "dc-joining"; state: DcState }
+  | { kind: "dc"; state: DcState };
+
+export type DcRole = Extract<Role, { kind: "dc-joining" | "dc" }>;
+
+/** What every node keeps, whatever its role. Mutated in place by the step functions. */
+export interface Context {
+  readonly settings: ControllerSettings;
+  role: Role;
+  ringId: number;
+  /** The members of the current view, sorted. */
+  members: number[];
+  quorate: boolean;
+  /** A DC was known once: when it leaves, elect at once instead of waiting for an announcement. */
+  knewDc: boolean;
+  /** The configuration in force here (no status section). */
+  cib: Cib;
+  localReport: NodeReport;
+  /** Nodes that were members and have not left cleanly or been fenced since. */
+  expectedUp: Set<string>;
+  /** The last summary: computed here on the DC, received from the DC elsewhere. */
+  summary: ClusterSummary | undefined;
+  lastSentSummary: string;
+  fenceRecords: ClusterSummary["fencing"];
+  epochSeconds: number;
+  nextRequestId: number;
+  /** Requests forwarded to the DC, by request id: the local client waiting for each. */
+  forwarded: Map<number, number>;
+  leaving: boolean;
+  /** The latest time any input carried. */
+  nowMs: number;
+  quorumLostAtMs: number | undefined;
+  graceOver: boolean;
+}
+
+/** Ring ids stay below this (48 bits, as on the wire of the membership). */
+const RING_LIMIT = 2 ** 48;
+
+/**
+ * How old a DC's claim to the role is (smaller: older, stronger). A DC that has led a
+ * quorate partition counts from the first ring in which it did; one that never had quorum
+ * comes after every such DC, by the ring it became DC in. A node that restarts, elects
+ * itself alone and then meets the DC that ran the cluster meanwhile therefore yields, even
+ * when both partitions happened to number their rings alike.
+ */
+export function claimOf(state: DcState): number {
+  return state.quorateSince ?? RING_LIMIT + state.since;
+}
+
+/** True when claim `left` of node `leftId` beats claim `right` of node `rightId`: older, then the lower id. */
+export function claimWins(left: number, leftId: number, right: number, rightId: number): boolean {
+  return left < right || (left === right && leftId < rightId);
+}
+
+export function nameOf(context: Context, id: number): string {
+  return context.settings.nodes.find((node) => node.id === id)?.name ?? `node-${id}`;
+}
+
+export function idOf(context: Context, name: string): number | undefined {
+  return context.settings.nodes.find((node) => node.name === name)?.id;
+}
+
+export function localName(context: Context): string {
+  return nameOf(context, context.settings.localId);
+}
+
+/** The DC's state when this node holds the role, joined or not. */
+export function dcState(context: Context): DcState | undefined {
+  return context.role.kind === "dc" || context.role.kind === "dc-joining" ? context.role.state : undefined;
+}
+
+/** The node this one takes for the DC, itself included; undefined while electing. */
+export function currentDc(context: Context): number | undefined {
+  switch (context.role.kind) {
+    case "electing":
+      return undefined;
+    case "follower":
+      return context.role.dc;
+    case "dc-joining":
+    case "dc":
+      return context.settings.localId;
+  }
+}
+
+export type Effects = ControllerEffect[];
+
+export function log(out: Effects, level: "info" | "warn" | "error", message: string, fields: Record<string, unknown> = {}): void {
+  out.push({ kind: "log", level, message, fields });
+}
+
+/** Quorum is lost but the grace has not run out: hold everything as it is. */
+export function inQuorumGrace(context: Context): boolean {
+  return !context.quorate && context.quorumLostAtMs !== undefined && context.nowMs - context.quorumLostAtMs < (context.settings.quorumGraceMs ?? 0);
+}
+
+export function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ["true", "on", "yes", "y", "1"].includes(value.toLowerCase());
+}

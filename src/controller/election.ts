@@ -1,0 +1,88 @@
+// Election. Every node takes the DC from the agreed view: a node that knew a DC elects
+// the lowest member at once when that DC leaves; a node that starts without knowing one
+// waits electionWaitMs for a DC to announce itself (a join) first, so that a returning
+// node does not take the role from a healthy DC. When two DCs meet in one view, the older
+// claim keeps the role (claimOf: leading a quorate partition first), then the lower id.
+import type { ControllerInput } from "./context";
+import { claimOf, claimWins, currentDc, dcState, log, nameOf, type Context, type Effects } from "./context";
+import type { ControllerMessage } from "./protocol";
+import { configurationOnly } from "./summary";
+import { startJoin } from "./join";
+
+/** The bookkeeping of a new view that does not depend on the role. */
+export function applyView(context: Context, input: Extract<ControllerInput, { kind: "view" }>): void {
+  context.ringId = input.ringId;
+  context.members = [...input.members].sort((left, right) => left - right);
+  setQuorate(context, input.quorate, input.nowMs);
+  for (const id of context.members) context.expectedUp.add(nameOf(context, id));
+}
+
+export function setQuorate(context: Context, quorate: boolean, nowMs: number): void {
+  if (context.quorate && !quorate) {
+    context.quorumLostAtMs = nowMs;
+    context.graceOver = false;
+  }
+  if (quorate) context.quorumLostAtMs = undefined;
+  context.quorate = quorate;
+}
+
+/**
+ * No DC is known: elect at once if one was known before, else wait for an announcement.
+ * The wait starts again when the view gains members (a node that starts alone and then
+ * meets its peers gives their DC the whole wait to announce itself); views only shrinking
+ * or repeating do not postpone the election.
+ */
+export function awaitElection(context: Context, nowMs: number, gained: boolean, out: Effects): void {
+  if (context.knewDc) {
+    elect(context, nowMs, out);
+    return;
+  }
+  const deadlineMs = nowMs + context.settings.electionWaitMs;
+  if (context.role.kind !== "electing") context.role = { kind: "electing", deadlineMs };
+  else if (context.role.deadlineMs === undefined || gained) context.role.deadlineMs = Math.max(context.role.deadlineMs ?? 0, deadlineMs);
+}
+
+/** The lowest member of the view is the DC. */
+export function elect(context: Context, nowMs: number, out: Effects): void {
+  const dc = context.members[0] ?? context.settings.localId;
+  context.knewDc = true;
+  log(out, "info", "elected the DC", { dc: nameOf(context, dc), ringId: context.ringId });
+  if (dc === context.settings.localId) startJoin(context, nowMs, out);
+  else context.role = { kind: "follower", dc, claim: undefined };
+}
+
+/** The DC this node followed left the view: requests it never answered are answered here. */
+export function loseDc(context: Context, out: Effects): void {
+  const dc = currentDc(context);
+  if (dc !== undefined) log(out, "warn", "the DC left the view", { dc: nameOf(context, dc), ringId: context.ringId });
+  // Not applied unless stored, so the client is told to check and retry.
+  for (const clientId of context.forwarded.values()) out.push({ kind: "reply", clientId, reply: { ok: false, code: "E_NOT_DC", error: "the DC left the cluster before answering; the change may not have been applied: check and retry" } });
+  context.forwarded.clear();
+  context.role = { kind: "electing", deadlineMs: undefined };
+}
+
+/**
+ * A join from `from`. A DC compares claims: when its own wins it answers with its own join
+ * (the other yields on receiving it); when the other's wins, it yields. Any other node
+ * follows the sender.
+ */
+export function onJoin(context: Context, from: number, message: Extract<ControllerMessage, { t: "join" }>, out: Effects): void {
+  if (message.ringId !== context.ringId) return;
+  const state = dcState(context);
+  if (state) {
+    if (!claimWins(message.since, from, claimOf(state), context.settings.localId)) {
+      out.push({ kind: "send", to: from, message: { t: "join", ringId: context.ringId, since: claimOf(state) } });
+      return;
+    }
+    log(out, "info", "yielding the DC role", { to: nameOf(context, from) });
+    if (state.transition) state.transition.aborted = true;
+  }
+  follow(context, from, message.since, out);
+}
+
+/** Follows `dc` and answers its join with this node's configuration and report. */
+function follow(context: Context, dc: number, claim: number, out: Effects): void {
+  context.role = { kind: "follower", dc, claim };
+  context.knewDc = true;
+  out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport } });
+}

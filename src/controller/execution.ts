@@ -1,0 +1,213 @@
+// Transition execution on the DC: plan (the scheduler on the CIB with status), dispatch
+// the steps whose predecessors are done (operations to members, fences to the fencer),
+// take in results, and re-plan when anything unexpected happens.
+import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
+import { schedule } from "../scheduler";
+import { assert } from "../common/errors";
+import type { ClusterSummary, NodeReport } from "./protocol";
+import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
+import { publishSummary, withStatus } from "./summary";
+import { idOf, localName, log, nameOf, type Context, type ControllerInput, type DcState, type Effects } from "./context";
+
+const FENCE_RECORDS_KEPT = 10;
+/** A result is waited for this long beyond its operation's timeout before the step counts as failed. */
+const RESULT_MARGIN_MS = 5000;
+const OPERATION_TIMEOUT_DEFAULT_MS = 20_000;
+
+/** The timeout of a resource's start or stop as configured (op, then op defaults, then 20 s). */
+function operationTimeoutMs(cib: Cib, resource: string, operation: string): number {
+  const primitive = cib.resources.flatMap((each) => each.kind === "primitive" ? [each] : each.kind === "group" ? each.members : each.child.kind === "group" ? each.child.members : [each.child]).find((each) => each.id === resource);
+  const text = primitive?.operations.find((op) => op.name === operation && op.intervalMs === 0)?.timeout ?? flattenSets(cib.opDefaults).timeout;
+  if (text === undefined) return OPERATION_TIMEOUT_DEFAULT_MS;
+  try {
+    return parseDurationMs(text, "timeout");
+  } catch {
+    return OPERATION_TIMEOUT_DEFAULT_MS;
+  }
+}
+
+/** A stonith-class resource (a clone instance "fence:1" counts as its primitive). */
+function isFencingDevice(cib: Cib, resource: string | undefined): boolean {
+  const id = resource?.replace(/:\d+$/, "");
+  return allPrimitives(cib.resources).some((primitive) => primitive.id === id && primitive.class === "stonith");
+}
+
+export function describeStep(step: Step): string {
+  const what = step.kind === "fence" ? `fence ${step.node}` : `${step.kind} ${step.resource} on ${step.node}`;
+  return `${step.id}:${what}${step.after.length ? ` after ${step.after.join(",")}` : ""} [${step.state}]`;
+}
+
+const PLAN_REASONS_KEPT = 8;
+
+/** A plan is due, for this reason (kept for the flight recorder and history), without aborting what runs. */
+export function wantPlan(state: DcState, why: string): void {
+  state.needPlan = true;
+  if (!state.planReasons.includes(why)) state.planReasons.push(why);
+  if (state.planReasons.length > PLAN_REASONS_KEPT) state.planReasons.splice(0, state.planReasons.length - PLAN_REASONS_KEPT);
+}
+
+/** Something changed that the running transition did not expect: stop dispatching it and plan again. */
+export function replan(state: DcState, why: string): void {
+  wantPlan(state, why);
+  if (state.transition && !state.transition.aborted) state.transition.aborted = true;
+}
+
+/** Nothing to plan, nothing running, nothing due: a tick then costs nothing. */
+export function quiet(context: Context, state: DcState, joined: boolean, nowMs: number): boolean {
+  if (state.needPlan || !joined || state.transition !== undefined) return false;
+  return nowMs - state.lastPlanMs < context.settings.recheckMs;
+}
+
+/** A member's report (its own resources); filed under the authenticated sender. */
+export function onReport(context: Context, state: DcState, from: number, report: NodeReport): void {
+  const name = nameOf(context, from);
+  const filed = report.node === name ? report : { ...report, node: name };
+  const before = state.reports.get(name);
+  state.reports.set(name, filed);
+  if (before !== undefined && JSON.stringify(before) === JSON.stringify(filed)) return;
+  // Results of the running transition's own steps are expected; a new failure is not.
+  // Node facts (load, free memory) change all the time: a reason to re-plan, not to abort.
+  const failureAttributes = (attributes: Record<string, string>) => JSON.stringify(Object.entries(attributes).filter(([key]) => /^(fail-count-|last-failure-|standby$|#unfence)/.test(key)));
+  const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(filed.failures ?? []) || failureAttributes(before.attributes) !== failureAttributes(filed.attributes) || before.shutdown !== filed.shutdown;
+  if (unexpected) replan(state, `new state from ${name}`);
+  else wantPlan(state, `node facts of ${name} changed`);
+}
+
+/** Runs the DC's loop once: time out lost results, dispatch, finish, plan, publish. */
+export function drive(context: Context, state: DcState, joined: boolean, nowMs: number, out: Effects): void {
+  if (state.transition) {
+    // A step whose result never comes (a message lost with a view change) fails after its
+    // operation's timeout plus a margin, and the transition is re-planned.
+    for (const step of state.transition.steps) {
+      if (step.state !== "running" || step.kind === "fence" || step.deadlineMs === undefined || nowMs < step.deadlineMs) continue;
+      step.state = "failed";
+      state.transition.aborted = true;
+      log(out, "warn", "no result for an operation in time; re-planning", { resource: step.resource, operation: step.kind, node: step.node });
+    }
+    dispatch(context, state, state.transition, out);
+    if (isFinished(state.transition)) {
+      const finished = state.transition;
+      state.transition = undefined;
+      wantPlan(state, `transition ${finished.id} ${finished.aborted ? "was aborted" : "finished"}`);
+      log(out, finished.steps.some((step) => step.state === "failed") ? "warn" : "info", "transition finished", { transition: finished.id, steps: finished.steps.map(describeStep) });
+    }
+  }
+  if (joined && !state.transition && state.needPlan) plan(context, state, nowMs, out);
+  publishSummary(context, state, out);
+}
+
+function plan(context: Context, state: DcState, nowMs: number, out: Effects): void {
+  // A join's own write (origin undefined) must be stored everywhere before anything runs.
+  if ([...state.writes.values()].some((write) => write.origin === undefined)) return;
+  const version = formatVersion(context.cib.version);
+  for (const id of state.acked) {
+    const report = state.reports.get(nameOf(context, id));
+    // Nothing is started anywhere until every member has probed the configuration in force.
+    if (!report || !report.probed || report.cibVersion !== version || report.busy) return;
+  }
+  if (nowMs < state.fenceBlockedUntilMs) return;
+  assert(state.transition === undefined, "a transition was planned while another one runs");
+  state.needPlan = false;
+  state.lastPlanMs = nowMs;
+  const cib = withStatus(context, state);
+  const graph = schedule(cib, { now: context.epochSeconds });
+  // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
+  const transition = compileTransition(state.nextTransitionId++, graph);
+  const reason = state.planReasons.length > 0 ? state.planReasons.join("; ") : "periodic recheck (cluster-recheck-interval)";
+  state.planReasons = [];
+  // The flight recorder keeps the input, the graph and why (the agent writes it; nothing is written here).
+  out.push({ kind: "record-input", transition: transition.id, reason, nowSeconds: context.epochSeconds, cib, graph: { actions: graph.actions, operations: graph.operations }, steps: transition.steps.map(describeStep) });
+  if (transition.steps.length === 0) return;
+  log(out, "info", "transition planned", { transition: transition.id, steps: transition.steps.map(describeStep) });
+  state.transition = transition;
+  dispatch(context, state, transition, out);
+}
+
+function dispatch(context: Context, state: DcState, transition: Transition, out: Effects): void {
+  const fencing = transition.steps.some((each) => each.kind === "fence" && each.state !== "done");
+  for (const step of readySteps(transition)) {
+    // Whatever graph the scheduler made: no resource starts or is promoted before every fence
+    // of the transition is confirmed. Fencing devices are the exception, as in Pacemaker: one
+    // may have to start to fence with it.
+    if (fencing && (step.kind === "start" || step.kind === "promote")) assert(isFencingDevice(context.cib, step.resource), `${describeStep(step)} is ready before the transition's fencing is done`);
+    step.state = "running";
+    if (step.kind === "fence") {
+      const cib = withStatus(context, state);
+      out.push({ kind: "fence", transition: transition.id, step: step.id, target: step.node, action: step.fenceAction ?? "reboot", cib, members: [...state.acked].map((id) => nameOf(context, id)) });
+      recordFence(context, { target: step.node, action: step.fenceAction ?? "reboot", state: "pending", by: localName(context), atSeconds: context.epochSeconds, reason: step.reason });
+      continue;
+    }
+    const id = idOf(context, step.node);
+    if (id === undefined || !state.acked.has(id)) {
+      step.state = "failed";
+      transition.aborted = true;
+      continue;
+    }
+    const operation = step.kind;
+    const notify = step.notify ? { notify: step.notify } : {};
+    step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation) + RESULT_MARGIN_MS;
+    if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
+    else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });
+  }
+}
+
+export interface OperationResult { transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
+
+/** An operation's result, from the member `from` (the authenticated sender) or this node. */
+export function onOpResult(context: Context, state: DcState, from: number, result: OperationResult, out: Effects): void {
+  state.reports.set(nameOf(context, from), { ...result.report, node: nameOf(context, from) });
+  const transition = state.transition;
+  const step = transition?.id === result.transition ? transition.steps[result.step] : undefined;
+  if (!transition || !step || step.state !== "running" || idOf(context, step.node) !== from) {
+    wantPlan(state, `a result from ${nameOf(context, from)} for no running step`);
+    return;
+  }
+  if (step.kind === "notify") {
+    // A notification that fails changes nothing: the agent was only told; the change goes on.
+    step.state = "done";
+    if (!result.ok) log(out, "warn", "a notification failed; carrying on", { resource: step.resource, node: step.node, reason: result.reason });
+    return;
+  }
+  step.state = result.ok ? "done" : "failed";
+  if (result.ok) return;
+  transition.aborted = true;
+  log(out, "warn", "operation failed", { resource: step.resource, operation: step.kind, node: step.node, reason: result.reason });
+  if (step.kind === "stop" && step.resource) {
+    // A resource that cannot be stopped may still run: with fencing its node is made
+    // safe by fencing it; without, the resource is blocked where it is (Pacemaker's rule).
+    const stonith = clusterOptions(context.cib).options.stonithEnabled;
+    if (stonith) state.stopFailedNodes.add(step.node);
+    else state.blocked.add(step.resource);
+    log(out, "error", stonith ? "a stop failed: the node will be fenced" : "a stop failed and fencing is off: the resource is blocked until cleaned up", { resource: step.resource, node: step.node });
+  }
+}
+
+/** A fence this node ran ended (it may have stopped being the DC meanwhile). */
+export function onFenceDone(context: Context, state: DcState | undefined, input: Extract<ControllerInput, { kind: "fence-done" }>, out: Effects): void {
+  recordFence(context, { target: input.target, action: "reboot", state: input.ok ? "done" : "failed", by: localName(context), atSeconds: input.epochSeconds, reason: input.reason });
+  if (input.ok) {
+    // Confirmed down: nothing runs there any more, and it is no longer expected up.
+    context.expectedUp.delete(input.target);
+    state?.reports.delete(input.target);
+    state?.stopFailedNodes.delete(input.target);
+    log(out, "info", "node fenced", { target: input.target, reason: input.reason });
+  } else {
+    log(out, "error", "fencing failed; resources of that node stay where they are until it succeeds", { target: input.target, reason: input.reason });
+    if (state) state.fenceBlockedUntilMs = input.nowMs + context.settings.fenceRetryMs;
+  }
+  if (!state) return;
+  const step = state.transition?.id === input.transition ? state.transition.steps[input.step] : undefined;
+  if (step && step.state === "running") {
+    step.state = input.ok ? "done" : "failed";
+    if (!input.ok) state.transition!.aborted = true;
+  }
+  wantPlan(state, input.ok ? `${input.target} was fenced` : `fencing ${input.target} failed`);
+}
+
+function recordFence(context: Context, record: ClusterSummary["fencing"][number]): void {
+  const records = context.fenceRecords;
+  const index = records.findIndex((each) => each.target === record.target && each.state === "pending");
+  if (index !== -1 && record.state !== "pending") records.splice(index, 1);
+  records.push(record);
+  if (records.length > FENCE_RECORDS_KEPT) records.splice(0, records.length - FENCE_RECORDS_KEPT);
+}

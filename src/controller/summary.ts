@@ -1,0 +1,163 @@
+// What the DC knows of the cluster, in two forms: the CIB with a status section built from
+// the members' reports and the view (the scheduler's input), and the short summary every
+// member shows in `edgeha status`. A new DC starts from the old DC's last summary.
+import { BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, type Cib, type NodeStatus, type Primitive } from "../cib";
+import { unpackResourceStates } from "../scheduler";
+import type { ClusterSummary, NodeReport } from "./protocol";
+import { runningCount, type Step } from "./transition";
+import { inQuorumGrace, isTrue, localName, type Context, type DcState, type Effects } from "./context";
+
+export function configurationOnly(cib: Cib): Cib {
+  return { ...cib, status: [] };
+}
+
+/** The configuration plus the status section built from the members' reports and the view. */
+export function withStatus(context: Context, state: DcState): Cib {
+  const cib = configurationOnly(context.cib);
+  const nodes = [...cib.nodes];
+  for (const node of context.settings.nodes) if (!nodes.some((each) => each.uname === node.name)) nodes.push({ id: String(node.id), uname: node.name, extra: {}, instance: [], utilization: [] });
+  const status: NodeStatus[] = context.settings.nodes.map((node) => nodeStatus(context, state, node, nodes.find((each) => each.uname === node.name)?.id ?? String(node.id)));
+  let resources = cib.resources;
+  if (state.blocked.size > 0) {
+    const block = (primitive: Primitive): Primitive => (state.blocked.has(primitive.id) ? { ...primitive, meta: [{ id: `${primitive.id}-blocked`, values: { "is-managed": "false" } }, ...primitive.meta] } : primitive);
+    resources = resources.map((resource) => resource.kind === "primitive" ? block(resource) : resource.kind === "group" ? { ...resource, members: resource.members.map(block) } : resource);
+  }
+  let properties = cib.properties;
+  if (inQuorumGrace(context)) {
+    // Hold: what runs keeps running, nothing starts, nobody is fenced.
+    const hold = { "no-quorum-policy": "freeze" };
+    properties = properties.some((set) => set.id === BOOTSTRAP_SET_ID)
+      ? properties.map((set) => (set.id === BOOTSTRAP_SET_ID ? { ...set, values: { ...set.values, ...hold } } : set))
+      : [{ id: BOOTSTRAP_SET_ID, values: hold }, ...properties];
+  }
+  return { ...cib, resources, properties, nodes, status, attributes: { ...cib.attributes, "have-quorum": context.quorate ? "1" : "0", "dc-uuid": String(context.settings.localId) } };
+}
+
+function nodeStatus(context: Context, state: DcState, node: { id: number; name: string }, id: string): NodeStatus {
+  // A node where a stop failed is taken for unclean: the scheduler fences it.
+  const member = context.members.includes(node.id) && !state.stopFailedNodes.has(node.name);
+  const joined = member && state.acked.has(node.id);
+  const report = state.reports.get(node.name);
+  const attributes: Record<string, string> = {
+    in_ccm: member ? "true" : "false",
+    crmd: joined ? "online" : "offline",
+    join: joined ? "member" : "down",
+    // A member still joining is not expected yet, so it is not taken for unclean.
+    expected: context.expectedUp.has(node.name) && (joined || !member) ? "member" : "down",
+  };
+  if (report?.shutdown) attributes.shutdown = String(context.epochSeconds || 1);
+  return {
+    id, uname: node.name, attributes,
+    transient: report ? [{ id: `status-${node.id}`, values: { ...report.attributes } }] : [],
+    resources: report ? Object.entries(report.resources).map(([resourceId, resource]) => ({ id: resourceId, class: resource.class, provider: resource.provider, type: resource.type, extra: {}, operations: resource.operations })) : [],
+  };
+}
+
+/** Builds the summary and sends it to every joined member when it changed. */
+export function publishSummary(context: Context, state: DcState, out: Effects): void {
+  const summary = buildSummary(context, state);
+  const text = JSON.stringify(summary);
+  context.summary = summary;
+  if (text === context.lastSentSummary) return;
+  context.lastSentSummary = text;
+  for (const id of state.acked) if (id !== context.settings.localId && context.members.includes(id)) out.push({ kind: "send", to: id, message: { t: "summary", ringId: context.ringId, summary } });
+  mirrorExpected(context, summary, out);
+}
+
+/** What a summary says about who is expected up and who may leave, applied here. */
+export function mirrorExpected(context: Context, summary: ClusterSummary, out: Effects): void {
+  // A node that left cleanly or was fenced is no longer expected; members learn it from the DC.
+  for (const node of summary.nodes) if (node.state === "offline") context.expectedUp.delete(node.name);
+  for (const name of summary.leaving ?? []) context.expectedUp.delete(name);
+  if (context.localReport.shutdown && (summary.leaving ?? []).includes(localName(context)) && !context.leaving) {
+    context.leaving = true;
+    out.push({ kind: "may-exit" });
+  }
+}
+
+function buildSummary(context: Context, state: DcState): ClusterSummary {
+  const cib = withStatus(context, state);
+  const resources = summarizeResources(cib, state);
+  const failedActions: ClusterSummary["failedActions"] = [];
+  for (const [node, report] of state.reports) for (const failure of report.failures ?? []) failedActions.push({ node, ...failure });
+  const transition = state.transition ? { id: state.transition.id, running: runningCount(state.transition), pending: state.transition.steps.filter((step) => step.state === "pending").length } : null;
+  // A node that asked to leave is done once nothing runs there and no step involves it.
+  const leaving = context.settings.nodes.filter((node) => {
+    if (!state.reports.get(node.name)?.shutdown || !context.members.includes(node.id)) return false;
+    if (resources.some((resource) => resource.nodes.includes(node.name))) return false;
+    return !(state.transition?.steps ?? []).some((step) => step.node === node.name && (step.state === "running" || step.state === "pending"));
+  }).map((node) => node.name);
+  return {
+    dc: localName(context), ringId: context.ringId, cibVersion: formatVersion(context.cib.version), quorate: context.quorate,
+    nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: [...context.fenceRecords], transition, leaving,
+  };
+}
+
+function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSummary["nodes"] {
+  const { options } = clusterOptions(cib);
+  return context.settings.nodes.map((node) => {
+    const member = context.members.includes(node.id);
+    const joined = member && state.acked.has(node.id);
+    const attributes = flattenSets(cib.nodes.find((each) => each.uname === node.name)?.instance ?? []);
+    const report = state.reports.get(node.name);
+    let nodeState: ClusterSummary["nodes"][number]["state"];
+    if (!member) nodeState = context.expectedUp.has(node.name) && options.stonithEnabled ? "unclean" : "offline";
+    else if (!joined) nodeState = "pending";
+    else if (report?.shutdown) nodeState = "shutting-down";
+    else if (isTrue(attributes.maintenance)) nodeState = "maintenance";
+    else if (isTrue(attributes.standby)) nodeState = "standby";
+    else nodeState = "online";
+    return { name: node.name, state: nodeState };
+  });
+}
+
+function summarizeResources(cib: Cib, state: DcState): ClusterSummary["resources"] {
+  const { options } = clusterOptions(cib);
+  const states = unpackResourceStates(cib);
+  const groupOf = new Map<string, string>();
+  const primitives: Array<{ id: string; agent: string; meta: Record<string, string> }> = [];
+  for (const resource of cib.resources) {
+    const each = resource.kind === "clone" ? (resource.child.kind === "group" ? resource.child.members : [resource.child]) : resource.kind === "group" ? resource.members : [resource];
+    for (const primitive of each) {
+      if (resource.kind === "group") groupOf.set(primitive.id, resource.id);
+      primitives.push({ id: primitive.id, agent: `${primitive.class}:${primitive.provider ? `${primitive.provider}:` : ""}${primitive.type}`, meta: { ...flattenSets(resource.meta), ...flattenSets(primitive.meta) } });
+    }
+  }
+  const running = new Map<string, Step>();
+  for (const step of state.transition?.steps ?? []) if (step.state === "running" && step.resource) running.set(step.resource, step);
+  return primitives.map((primitive) => {
+    const resourceState = states.get(primitive.id);
+    const nodesActive = resourceState?.activeOn ?? [];
+    const failed = (resourceState?.failedOn ?? []).length > 0;
+    const step = running.get(primitive.id);
+    const managed = !(options.maintenanceMode || primitive.meta["is-managed"] === "false" || isTrue(primitive.meta.maintenance));
+    let role: ClusterSummary["resources"][number]["role"] = nodesActive.length > 0 ? "Started" : "Stopped";
+    if (failed) role = "FAILED";
+    if (step?.kind === "start") role = "Starting";
+    if (step?.kind === "stop") role = "Stopping";
+    return { id: primitive.id, agent: primitive.agent, group: groupOf.get(primitive.id), role, nodes: step?.kind === "start" ? [step.node] : nodesActive, managed, targetRole: primitive.meta["target-role"] };
+  });
+}
+
+/**
+ * A new DC knows the other nodes' resources only from the last summary of the old DC.
+ * Until a node reports for itself (join) or is fenced, what the summary said runs there
+ * is taken as running there: the scheduler then knows what a lost node held, and
+ * priority-fencing-delay knows how important it was.
+ */
+export function seedFromSummary(context: Context, state: DcState, summary: ClusterSummary): void {
+  for (const node of context.settings.nodes) {
+    if (node.id === context.settings.localId || state.reports.has(node.name)) continue;
+    const resources: NodeReport["resources"] = {};
+    for (const resource of summary.resources) {
+      if (!resource.nodes.includes(node.name) || resource.role === "Stopped") continue;
+      const [agentClass = "ocf", second, third] = resource.agent.split(":");
+      resources[resource.id] = {
+        class: agentClass, provider: third === undefined ? undefined : second, type: third ?? second ?? "unknown",
+        operations: [{ id: `${resource.id}_last_0`, operation: "monitor", callId: 1, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { "from-summary": "true" } }],
+      };
+    }
+    if (Object.keys(resources).length === 0) continue;
+    state.reports.set(node.name, { node: node.name, probed: true, cibVersion: summary.cibVersion, busy: false, resources, attributes: {}, shutdown: false });
+  }
+}
