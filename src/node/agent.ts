@@ -9,7 +9,7 @@ import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
-import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary } from "../controller";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ClusterSummary, checkControllerMessage, MESSAGE_BYTES_MAX } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
@@ -21,7 +21,7 @@ import { cibDigest } from "../cib";
 import { VERSION } from "../cli/version";
 import { Observability } from "./observability";
 import { parseReportMessage } from "./report-protocol";
-import { packReport, type ReportPart } from "./report";
+import { packReport, PART_BYTES_MAX, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
 // The controller's clock: while something waits on time (join resends, the election wait,
@@ -29,7 +29,6 @@ import type { MetricsSnapshot, StatusPageView } from "../api";
 // its next recheck, but never longer than TICK_IDLE_MS.
 const TICK_MS = 250;
 const TICK_IDLE_MS = 10_000;
-const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 const FACTS_INTERVAL_MS = 60_000;
 /** Two arbiter leases (2 s each) and a margin. */
 const ARBITER_QUORUM_GRACE_MS = 5000;
@@ -92,6 +91,8 @@ function writeWhole(file: string, data: Uint8Array): void {
 }
 
 const REPORT_WAIT_MS = 10_000;
+/** The largest message a peer may send: a report part (its content may be base64), else a controller message. */
+const PEER_MESSAGE_BYTES_MAX = Math.max(MESSAGE_BYTES_MAX, 2 * PART_BYTES_MAX + 64 * 1024);
 const TRANSITIONS_SHOWN = 10;
 
 /**
@@ -145,6 +146,27 @@ async function runBuiltin(primitive: Primitive, action: string, timeoutMs: numbe
   }
 }
 
+/** Logs dropped messages: the first from a sender at once, then at most one line per sender every DROP_LOG_INTERVAL_MS with a count. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+export class DroppedMessages {
+  private readonly bySender = new Map<number, { lastLogMs: number; suppressed: number }>();
+
+  constructor(private readonly logger: Logger, private readonly nowMs: () => number, private readonly nameOf: (id: number) => string) {}
+
+  note(from: number, problem: string): void {
+    const nowMs = this.nowMs();
+    // Keyed by authenticated sender ids only (at most one entry per configured node).
+    const entry = this.bySender.get(from);
+    if (entry !== undefined && nowMs - entry.lastLogMs < DROP_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    this.logger.warn({ from: this.nameOf(from), problem, droppedSinceLastLine: entry?.suppressed ?? 0 }, "dropped an invalid controller message");
+    this.bySender.set(from, { lastLogMs: nowMs, suppressed: 0 });
+  }
+}
+
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { config, node, logger } = options;
   const stateDir = options.stateDir ?? config.paths.stateDir;
@@ -187,6 +209,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
   const fenceRunner = options.fenceRunner ?? localFenceRunner;
+  const dropped = new DroppedMessages(logger, () => membership.nowMs(), (id) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`);
   const clients = new Map<number, (reply: ClientReply) => void>();
   let nextClientId = 1;
   let leave: () => void = () => {};
@@ -338,19 +361,21 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     view: (view, quorum) => (observability.onView(view.members, viewsSeen++ === 0), feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate })),
     quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),
     message: (from, payload) => {
-      if (payload.length > MESSAGE_BYTES_MAX) return;
-      let message: ControllerMessage;
+      // `from` is the sender the transport authenticated; every message is checked before anything acts on it.
+      if (payload.length > PEER_MESSAGE_BYTES_MAX) return dropped.note(from, `message of ${payload.length} bytes exceeds ${PEER_MESSAGE_BYTES_MAX}`);
+      let value: unknown;
       try {
-        message = JSON.parse(payload.toString("utf8")) as ControllerMessage;
+        value = JSON.parse(payload.toString("utf8"));
       } catch {
-        logger.warn({ from }, "dropped a controller message that is not JSON");
-        return;
+        return dropped.note(from, "not JSON");
       }
-      const reportMessage = parseReportMessage(message);
-      if (typeof reportMessage === "string") return void logger.warn({ from, problem: reportMessage }, "dropped an invalid report message");
+      const reportMessage = parseReportMessage(value);
+      if (typeof reportMessage === "string") return dropped.note(from, reportMessage);
       if (reportMessage) return void onReportMessage(from, reportMessage);
-      if (typeof message !== "object" || message === null || typeof (message as { t?: unknown }).t !== "string") return;
-      feed({ kind: "message", nowMs: membership.nowMs(), from, message });
+      if (payload.length > MESSAGE_BYTES_MAX) return dropped.note(from, `controller message of ${payload.length} bytes exceeds ${MESSAGE_BYTES_MAX}`);
+      const parsed = checkControllerMessage(value);
+      if (parsed.ok) feed({ kind: "message", nowMs: membership.nowMs(), from, message: parsed.message });
+      else dropped.note(from, parsed.problem);
     },
   });
   // A view formed before the agent listened (a node alone, or before its peers answer) is
