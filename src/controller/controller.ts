@@ -11,7 +11,7 @@
 // the rules that must hold after every input and ends the process when one does not.
 import type { Cib } from "../cib";
 import type { ClusterSummary, NodeReport } from "./protocol";
-import { applyView, awaitElection, elect, loseDc, onJoin, setQuorate } from "./election";
+import { applyView, awaitElection, elect, loseDc, onJoin, reelect, setQuorate } from "./election";
 import { completeJoinIfReady, JOIN_RESEND_MS, onCibAck, onJoinAck, sendJoins, startJoin, storeFromDc } from "./join";
 import { drive, onFenceDone, onOpResult, onReport, quiet, replan, wantPlan } from "./execution";
 import { forward, onReply, refuseNotDc, refuseWithoutDc, refuseWithoutQuorum, serve } from "./clients";
@@ -91,7 +91,7 @@ export class Controller {
         break;
       case "dc-joining":
       case "dc":
-        stepDc(context, role, input, out);
+        stepDc(context, role, input, context.members.some((id) => !membersBefore.includes(id)), out);
         break;
       default:
         unreachable(role, "role");
@@ -284,11 +284,14 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
 }
 
 /** The DC, joining (collecting the members' answers) or joined (planning and serving). */
-function stepDc(context: Context, role: DcRole, input: ControllerInput, out: Effects): void {
+function stepDc(context: Context, role: DcRole, input: ControllerInput, viewGained: boolean, out: Effects): void {
   const state = role.state;
   switch (input.kind) {
     case "view":
-      startJoin(context, input.nowMs, out);
+      // A DC that never led a quorate partition (a node that started alone) holds no claim
+      // worth keeping: when others join, the election runs again (the lowest member).
+      if (viewGained && state.quorateSince === undefined) reelect(context, state, input.nowMs, out);
+      else startJoin(context, input.nowMs, out);
       return;
     case "quorum":
       replan(state, "quorum changed");

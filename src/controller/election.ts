@@ -4,7 +4,7 @@
 // node does not take the role from a healthy DC. When two DCs meet in one view, the older
 // claim keeps the role (claimOf: leading a quorate partition first), then the lower id.
 import type { ControllerInput } from "./context";
-import { claimOf, claimWins, currentDc, dcState, log, nameOf, type Context, type Effects } from "./context";
+import { claimOf, claimWins, currentDc, dcState, log, nameOf, type Context, type DcState, type Effects } from "./context";
 import type { ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { startJoin } from "./join";
@@ -49,6 +49,14 @@ export function elect(context: Context, nowMs: number, out: Effects): void {
   log(out, "info", "elected the DC", { dc: nameOf(context, dc), ringId: context.ringId });
   if (dc === context.settings.localId) startJoin(context, nowMs, out);
   else context.role = { kind: "follower", dc, claim: undefined };
+}
+
+/** This DC gives up its role and the election runs again at once (see stepDc). */
+export function reelect(context: Context, state: DcState, nowMs: number, out: Effects): void {
+  log(out, "info", "the view grew and this node never led a quorate partition: electing again", { ringId: context.ringId });
+  if (state.transition) state.transition.aborted = true;
+  context.role = { kind: "electing", deadlineMs: undefined };
+  elect(context, nowMs, out);
 }
 
 /** The DC this node followed left the view: requests it never answered are answered here. */

@@ -369,3 +369,16 @@ describe("DC claims", () => {
     expect(world.activeNodes("vip")).toEqual(["n2"]);
   });
 });
+
+describe("DC claims when a pair forms", () => {
+  it("a node that started alone without quorum and elected itself lets the lowest member take the role when the pair forms", () => {
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.feed(world.node("n2"), { kind: "view", nowMs: world.nowMs, ringId: 1, members: [2], quorate: false });
+    world.run(2000);
+    expect(world.node("n2").controller.isDc).toBe(true);
+    world.view(2, ["n1", "n2"]);
+    world.run(3000);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n1", "n1"]);
+    expect(world.activeNodes("vip")).toHaveLength(1);
+  });
+});
