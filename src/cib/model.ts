@@ -19,6 +19,15 @@ export interface Rule {
   role?: string;
   expressions: Expression[];
   rules: Rule[];
+  /** rsc_expression: matches a resource by its class, provider and type (those given). */
+  resourceExpressions?: ResourceExpression[];
+}
+
+export interface ResourceExpression {
+  id: string;
+  class?: string;
+  provider?: string;
+  type?: string;
 }
 
 export interface Expression {

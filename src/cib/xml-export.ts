@@ -23,7 +23,7 @@ function rule(item: Rule): XmlElement {
   return element(
     "rule",
     { id: item.id, score: item.score, "score-attribute": item.scoreAttribute, "boolean-op": item.booleanOp, role: item.role },
-    [...item.expressions.map(expression), ...item.rules.map(rule)],
+    [...item.expressions.map(expression), ...(item.resourceExpressions ?? []).map((entry) => element("rsc_expression", { id: entry.id, class: entry.class, provider: entry.provider, type: entry.type })), ...item.rules.map(rule)],
   );
 }
 

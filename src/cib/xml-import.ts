@@ -4,7 +4,7 @@
 import { EdgehaError } from "../common/errors";
 import { refuseOutOfScope } from "./scope";
 import { parseDurationMs } from "./duration";
-import type {
+import type { ResourceExpression,
   Attributes, Cib, CibNode, Clone, Constraint, Expression, FencingLevel, Group, NodeStatus, NvSet, Operation,
   OperationRecord, Primitive, Resource, ResourceHistory, ResourceSet, Rule,
 } from "./model";
@@ -122,7 +122,14 @@ class Importer {
     for (const item of element.children) {
       if (item.name === "expression") rule.expressions.push(this.expression(item));
       else if (item.name === "rule") rule.rules.push(this.rule(item));
-      else this.warnOutOfScope(item, `rule ${rule.id}`);
+      else if (item.name === "rsc_expression") {
+        const { id, class: resourceClass, provider, type } = item.attributes;
+        const expression: ResourceExpression = { id: id ?? "" };
+        if (resourceClass !== undefined) expression.class = resourceClass;
+        if (provider !== undefined) expression.provider = provider;
+        if (type !== undefined) expression.type = type;
+        (rule.resourceExpressions ??= []).push(expression);
+      } else this.warnOutOfScope(item, `rule ${rule.id}`);
     }
     return rule;
   }

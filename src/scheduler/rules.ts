@@ -55,3 +55,19 @@ export function ruleMatches(rule: Rule, attributes: NodeAttributes): boolean {
   if (results.length === 0) return false;
   return rule.booleanOp === "or" ? results.some(Boolean) : results.every(Boolean);
 }
+
+/**
+ * Whether a rule of a resource defaults set (rsc_defaults, op_defaults) holds for a resource:
+ * its rsc_expressions compare the resource's class, provider and type (those given); node
+ * attribute expressions have no node to read there and do not hold.
+ */
+export function ruleMatchesResource(rule: Rule, resource: { class: string; provider?: string; type: string }): boolean {
+  const results = [
+    ...(rule.resourceExpressions ?? []).map((expression) => (expression.class === undefined || expression.class === resource.class)
+      && (expression.provider === undefined || expression.provider === resource.provider) && (expression.type === undefined || expression.type === resource.type)),
+    ...rule.expressions.map((expression) => compare(expression, undefined)),
+    ...rule.rules.map((inner) => ruleMatchesResource(inner, resource)),
+  ];
+  if (results.length === 0) return false;
+  return rule.booleanOp === "or" ? results.some(Boolean) : results.every(Boolean);
+}

@@ -4,6 +4,7 @@
 import { clusterOptions, flattenSets, parseScore, type Cib, type ClusterOptions, type Primitive } from "../cib";
 import { assert } from "../common/errors";
 import { expandConstraints } from "./constraints";
+import { applyRuledDefaults } from "./defaults";
 import { buildScoreIndex } from "./scores";
 import { truthy, type Model, type NodeState, type PlacementUnit } from "./types";
 
@@ -17,8 +18,9 @@ export interface Unpacked {
 }
 
 export function unpack(configured: Cib, nowSeconds: number): Unpacked {
-  // The CIB as the later passes read it: tags, templates and resource sets turned into simple constraints.
-  const cib: Cib = { ...configured, constraints: expandConstraints(configured) };
+  // The CIB as the later passes read it: tags, templates and resource sets turned into simple
+  // constraints, rsc_defaults with rules given to the resources they match.
+  const cib: Cib = { ...applyRuledDefaults(configured), constraints: expandConstraints(configured) };
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
   // Without fencing a lost node is taken to be down: nothing runs there any more.
