@@ -10,8 +10,9 @@
 // - anti-colocation at -INFINITY: on one node, what makes one lose its role before what makes
 //   the other gain its role; ordered clones: instances one after another;
 // - fencing: one fence after another unless concurrent-fencing, the DC's last; every start or
-//   promote of a resource that requires fencing after every fence (one that requires only
-//   quorum, after the fencing of a node where its state is unknown); a stop on a fenced node
+//   promote after every fence (DESIGN.md's invariant 5, stricter than Pacemaker for resources
+//   with requires=quorum or nothing), a fencing device's after the fencing of a node where its
+//   state is unknown (Pacemaker's rule for what requires only quorum); a stop on a fenced node
 //   is implied by the fence, so what waits for that stop waits for the fence.
 // Probes and recurring monitors are not operations of the graph: every node probes the
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
@@ -262,7 +263,9 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
     if (starts.length === 0) continue;
     const requires = requirement(decisions, unit, member);
     for (const fence of fences) {
-      if (requires === "fencing") { builder.orderAll([fence], starts); continue; }
+      // edgeha's safety invariant 5 is stricter than Pacemaker's "requires": nothing but a
+      // fencing device starts anywhere before every fence is confirmed, whatever it requires.
+      if (requires === "fencing" || member.class !== "stonith") { builder.orderAll([fence], starts); continue; }
       if (requires !== "quorum") continue;
       const history = known.get(fence.node);
       const seen = history !== undefined && (history.has(member.id) || history.has(member.id.replace(/:\d+$/, "")) || [...history].some((id) => id.replace(/:\d+$/, "") === member.id.replace(/:\d+$/, "")));

@@ -100,3 +100,12 @@ describe("the scheduler's graph", () => {
     expect(before(operations, find(operations, "stop", "A", "a"), find(operations, "start", "B", "a"))).toBe(true);
   });
 });
+
+describe("fencing first, whatever a resource requires", () => {
+  it("a resource with requires=nothing or quorum still starts only after every fence (DESIGN invariant 5)", () => {
+    const relaxed = (id: string, requires: string) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="${id}-m"><nvpair id="${id}-m1" name="requires" value="${requires}"/></meta_attributes></primitive>`;
+    const operations = graphOf(relaxed("N", "nothing") + relaxed("Q", "quorum"), "", node("1", "a") + node("2", "b", started("N") + started("Q", 2), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
+    const fence = operations.find((operation) => operation.kind === "fence")!;
+    for (const start of operations.filter((operation) => operation.kind === "start")) expect(before(operations, fence, start)).toBe(true);
+  });
+});
