@@ -2,6 +2,7 @@
 // transition summary (start, stop, move, recover, promote, demote), each with its reason;
 // blocked where needed but impossible (no quorum, an unrunnable dependency).
 import { type Primitive } from "../cib";
+import { requiresNothing } from "./placement";
 import { metaOf } from "./scores";
 import { flattenSets } from "../cib";
 import { isFalse, truthy, type Decisions, type NodeState, type PlacementUnit, type Role, type ScheduledAction } from "./types";
@@ -80,6 +81,12 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
       // multiple-active=block leaves it alone; stop_only stops every copy and starts none.
       if (policy === "block") return;
       if (policy === "stop_only") { for (const node of activeOn) context.actions.push({ action: "stop", resource: member.id, node, reason: "resource is active on more than one node" }); return; }
+    }
+    // no-quorum-policy=freeze decides per primitive: one that runs nowhere may not start, even
+    // where the rest of its group runs (its start is listed, blocked).
+    if (context.policy === "freeze" && memberTarget !== undefined && activeOn.length === 0 && (state?.activeOn ?? []).length === 0 && !requiresNothing(context.cib, unit)) {
+      context.actions.push({ action: "start", resource: member.id, node: memberTarget, blocked: true, reason: "quorum freeze" });
+      return;
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));

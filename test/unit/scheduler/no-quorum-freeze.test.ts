@@ -33,3 +33,14 @@ describe("no-quorum-policy=freeze", () => {
     expect(actions.some((action) => action.action === "fence")).toBe(false);
   });
 });
+
+describe("no-quorum-policy=freeze decides per primitive", () => {
+  it("a group member that runs nowhere is not started because another member of its group runs", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="no-quorum-policy" value="freeze"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes>
+      <resources><group id="web"><primitive id="vip" class="ocf" provider="heartbeat" type="Dummy"/><primitive id="proxy" class="ocf" provider="heartbeat" type="Dummy"/></group></resources><constraints/></configuration>
+      <status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="vip" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="vip_last_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state>
+      <node_state id="2" uname="n2" in_ccm="false" crmd="offline" join="down" expected="down"/></status></cib>`;
+    expect(schedule(importCibXml(xml, "freeze").cib, { now: 0 }).actions).toEqual([{ action: "start", resource: "proxy", node: "n1", blocked: true, reason: "quorum freeze" }]);
+  });
+});
