@@ -90,7 +90,7 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
-    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => migrating(action, unit, memberMeta, nodes)));
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => withPromotedRole(migrating(action, unit, memberMeta, nodes), state?.promotedOn ?? [])));
   });
 }
 
@@ -223,4 +223,17 @@ function migrating(action: ScheduledAction, unit: PlacementUnit, meta: Record<st
   const unclean = (name: string | undefined) => nodes.find((node) => node.name === name)?.unclean !== false;
   if (unclean(action.from) || unclean(action.to)) return action;
   return { ...action, action: "migrate", reason: "live migration to a better node" };
+}
+
+/**
+ * A resource that is no promotable clone instance but was found Promoted (a monitor reported
+ * "running promoted") changes role when it stops, moves or restarts (to Started), and the
+ * summary says so, as Pacemaker prints a role whenever the current one is above Started.
+ */
+function withPromotedRole(action: ScheduledAction, promotedOn: readonly string[]): ScheduledAction {
+  const from = action.from ?? action.node;
+  if (from === undefined || !promotedOn.includes(from) || action.blocked) return action;
+  if (action.action === "stop") return { ...action, role: "Promoted" };
+  if (["move", "recover", "restart", "migrate"].includes(action.action)) return { ...action, from_role: "Promoted", to_role: "Started" };
+  return action;
 }

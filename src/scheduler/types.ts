@@ -16,7 +16,7 @@ export interface ScheduledAction {
   /** Promotable clone instances: the role kept by this action, or the role change. */
   role?: "Promoted" | "Unpromoted";
   from_role?: "Stopped" | "Promoted" | "Unpromoted";
-  to_role?: "Promoted" | "Unpromoted";
+  to_role?: "Promoted" | "Unpromoted" | "Started";
   reason: string;
   /** The action is needed but cannot be carried out (an unrunnable dependency, ...). */
   blocked?: boolean;

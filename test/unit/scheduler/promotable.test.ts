@@ -119,3 +119,14 @@ describe("scheduler promotable clones", () => {
     ])).toBe(true);
   });
 });
+
+describe("a plain resource found Promoted", () => {
+  it("moves from Promoted to Started, and the summary says so", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes><resources><primitive id="s" class="ocf" provider="pacemaker" type="Stateful"/></resources>
+      <constraints><rsc_location id="away" rsc="s" node="a" score="-INFINITY"/></constraints></configuration>
+      <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="s" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="s-m" operation="monitor" call-id="2" rc-code="8" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state>
+      <node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    expect(schedule(importCibXml(xml, "promoted-plain").cib, { now: 0 }).actions).toMatchObject([{ action: "move", resource: "s", from: "a", to: "b", from_role: "Promoted", to_role: "Started" }]);
+  });
+});
