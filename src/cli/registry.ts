@@ -11,6 +11,7 @@ import { clusterCommands } from "./commands/cluster";
 import { lifecycleCommands } from "./commands/lifecycle";
 import { adminCommands } from "./commands/admin";
 import { diagCommands } from "./commands/diag";
+import { watchdogCommands } from "./commands/watchdog";
 import { alertCommands } from "./commands/alerts";
 import { observeCommands } from "./commands/observe";
 import { serviceCommands } from "./commands/service";
@@ -24,6 +25,7 @@ export function allCommands(): Command[] {
     ...executorCommands,
     ...fencingCommands,
     ...stonithCommands,
+    ...watchdogCommands,
     ...clusterCommands,
     ...lifecycleCommands,
     ...adminCommands,

@@ -50,6 +50,7 @@ export const PROGRAMS = {
   sg_persist: { package: "sg3-utils", product: "recommends", why: "SCSI-3 persistent reservation fencing of Linux block devices (/dev/sd*, /dev/mapper/*); Node has no ioctl()" },
   haproxy: { package: "haproxy", product: "suggests", path: "/usr/sbin/haproxy", demo: true, why: "the haproxy agent checks (haproxy -c) and starts it; its package starts its own haproxy.service on install, which must not run beside the cluster's" },
   memcached: { package: "memcached", product: "suggests", path: "/usr/bin/memcached", demo: true, why: "the memcached agent starts it; its package starts its own memcached.service on install, which must not run beside the cluster's" },
+  wdctl: { package: "util-linux", essential: true, product: "optional", why: "sets the watchdog's timeout (watchdog.timeout_s) where the driver allows it: Node has no ioctl(); without it the driver's timeout stays" },
   // systeminformation's probes for the node facts (cpu, memory, disks, interfaces)
   cat: { package: "coreutils", essential: true, product: "optional", why: "systeminformation reads /proc and /sys files through cat (node facts)" },
   df: { package: "coreutils", essential: true, product: "optional", why: "systeminformation reads free disk space (node facts disk_free_mb:MOUNT)" },
@@ -79,6 +80,7 @@ export const PROGRAMS = {
   fence_dummy: { package: "fence-agents", test: true, why: "a fence-agents program that fences by a status file: the namespace pair fails over through it (test/integration/cluster/pair-fence-agents)" },
   fence_redfish: { package: "fence-agents", test: true, why: "the fence-agents Redfish client: proves the Redfish test BMC behaves like a BMC before our redfish driver is tested against it (and is the scale in bench/fencing/redfish-run.sh)" },
   redfishtool: { package: "redfishtool", test: true, why: "DMTF's Redfish client: a second check of the Redfish test BMC (basic auth and sessions)" },
+  mkfifo: { package: "coreutils", essential: true, test: true, why: "the testbed's watchdog stand-in listens on a named pipe (test/support/watchdog-standin.mjs)" },
   socat: { package: "socat", test: true, why: "pseudo-terminal pairs for the serial BMC tests" },
   tgtd: { package: "tgt", test: true, why: "an iSCSI target with SCSI-3 persistent reservations for the scsi fencing tests" },
   tgtadm: { package: "tgt", test: true, why: "configures the test iSCSI target" },

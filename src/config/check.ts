@@ -83,5 +83,6 @@ function finalize(draft: DraftConfig): BootstrapConfig {
     },
     metrics: { listen: draft.metrics.listen },
     logging: { level: draft.logging.level ?? DEFAULT_LOG_LEVEL },
+    ...(draft.watchdog.device ? { watchdog: { device: draft.watchdog.device, timeoutSeconds: draft.watchdog.timeoutSeconds } } : {}),
   };
 }

@@ -21,6 +21,7 @@ export type {
   TieBreaker,
   TimingConfig,
   TransportConfig,
+  WatchdogConfig,
 } from "./types";
 export { checkConfigText, configOrThrow, parseConfig, warningsOf } from "./check";
 export { checkConfigFile, loadConfig, readConfigText, type CheckFileOptions } from "./load";

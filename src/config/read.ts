@@ -41,9 +41,10 @@ export interface DraftConfig {
   timing: { heartbeatMs?: number; tokenMs?: number; consensusMs?: number; joinMs?: number };
   paths: { authkey?: string; stateDir?: string; socket?: string };
   metrics: { listen?: { host: string; port: number } };
+  watchdog: { device?: string; timeoutSeconds?: number };
 }
 
-export const TOP_LEVEL_KEYS = ["cluster_name", "config_version", "transport", "nodes", "quorum", "timing", "paths", "metrics", "logging"] as const;
+export const TOP_LEVEL_KEYS = ["cluster_name", "config_version", "transport", "nodes", "quorum", "timing", "paths", "metrics", "logging", "watchdog"] as const;
 export const LOGGING_KEYS = ["level"] as const;
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 export const TRANSPORT_KEYS = ["port", "crypto"] as const;
@@ -60,6 +61,7 @@ export const QUORUM_KEYS = [
 ] as const;
 export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms"] as const;
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
+export const WATCHDOG_KEYS = ["device", "timeout_s"] as const;
 export const METRICS_KEYS = ["listen"] as const;
 
 /** Every key the file may contain, as dotted paths ("nodes[].links" for node keys). */
@@ -73,12 +75,13 @@ export const ALL_KEYS: readonly string[] = [
   ...PATHS_KEYS.map((key) => `paths.${key}`),
   ...METRICS_KEYS.map((key) => `metrics.${key}`),
   ...LOGGING_KEYS.map((key) => `logging.${key}`),
+  ...WATCHDOG_KEYS.map((key) => `watchdog.${key}`),
 ];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfig {
-  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {}, logging: {} };
+  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {}, logging: {}, watchdog: {} };
   if (root === null) {
     reader.problems.error("", "the file is empty: it needs at least cluster_name and nodes");
     return draft;
@@ -95,6 +98,7 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
   readQuorum(reader, top.get("quorum") ?? null, draft);
   readTiming(reader, top.get("timing") ?? null, draft);
   readPaths(reader, top.get("paths") ?? null, draft);
+  if (top.has("watchdog")) readWatchdog(reader, top.get("watchdog") ?? null, draft);
   readMetrics(reader, top.get("metrics") ?? null, draft);
   if (top.has("config_version")) draft.configVersion = reader.integer(top.get("config_version"), "config_version", 0, LIMITS.configVersionMax);
   readLogging(reader, top.get("logging") ?? null, draft);
@@ -263,4 +267,17 @@ function readLogging(reader: YamlReader, node: YamlNode | null, draft: DraftConf
   if (text === undefined) return;
   if ((LOG_LEVELS as readonly string[]).includes(text)) draft.logging.level = text as LogLevel;
   else reader.problems.error("logging.level", `logging.level must be one of ${LOG_LEVELS.join(", ")}, not '${text}'`, reader.position(section.get("level")));
+}
+
+/** The watchdog this node feeds while healthy (sbd's semantics, src/node/watchdog-feeder.ts). */
+function readWatchdog(reader: YamlReader, node: YamlNode | null, draft: DraftConfig): void {
+  const section = reader.mapping(node, "watchdog", WATCHDOG_KEYS);
+  if (!section) return;
+  if (!section.has("device")) reader.problems.error("watchdog", "watchdog needs device (the watchdog to feed, e.g. /dev/watchdog)");
+  else {
+    const text = reader.string(section.get("device"), "watchdog.device");
+    if (text !== undefined && (!text.startsWith("/") || text.includes("\0"))) reader.problems.error("watchdog.device", `watchdog.device must be an absolute path (starting with '/'), not '${text}'`);
+    else if (text !== undefined) draft.watchdog.device = text;
+  }
+  if (section.has("timeout_s")) draft.watchdog.timeoutSeconds = reader.integer(section.get("timeout_s"), "watchdog.timeout_s", 1, 255);
 }

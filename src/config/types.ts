@@ -59,6 +59,13 @@ export interface LoggingConfig {
   level: LogLevel;
 }
 
+export interface WatchdogConfig {
+  /** The watchdog device this node feeds while healthy. */
+  device: string;
+  /** The timeout to set where the driver allows; the device's own when absent. */
+  timeoutSeconds: number | undefined;
+}
+
 export interface BootstrapConfig {
   clusterName: string;
   /**
@@ -73,6 +80,8 @@ export interface BootstrapConfig {
   paths: PathsConfig;
   metrics: MetricsConfig;
   logging: LoggingConfig;
+  /** Watchdog self-fencing (sbd's semantics); absent: this node runs no watchdog. */
+  watchdog?: WatchdogConfig;
 }
 
 export type Severity = "error" | "warning";

@@ -14,6 +14,7 @@ import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLs
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
+import { startWatchdog } from "./watchdog-feeder";
 import { collectNodeFacts } from "./facts";
 import { builtinAgents } from "../../agents";
 import type { LogRing } from "../common/log-ring";
@@ -193,6 +194,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   resources.onAttribute((name, value) => observability.onAttribute(name, value));
   const transitions: StatusPageView["transitions"][number][] = [];
   let lastRecordedDigest = "";
+  // Watchdog self-fencing (sbd's rules): fed only while this node is healthy.
+  let quorate = false;
+  const watchdog = config.watchdog ? await startWatchdog(config.watchdog, () => ({ quorate, resourcesActive: resources.runsServices(), failedStopPending: (resources.report().failures ?? []).some((failure) => failure.operation === "stop") }), publish, logger) : undefined;
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
   resources.unfence = async (cib, done) => {
@@ -277,7 +281,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return;
       case "fence": {
         // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
-        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined });
+        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: config.nodes.length, hasArbiter: config.quorum.arbiter !== undefined });
         logger.warn({ target: effect.target, action: effect.action }, "fencing");
         const fenceStartedMs = Date.now();
         const fenced = (ok: boolean, reason: string) => observability.onFence({ target: effect.target, action: effect.action, ok, reason, durationMs: Date.now() - fenceStartedMs, by: node.name });
@@ -358,8 +362,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let nextReportId = 1;
   membership.listen({
     wake: () => resources.wake(),
-    view: (view, quorum) => (observability.onView(view.members, viewsSeen++ === 0), feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate })),
-    quorum: (quorum) => feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }),
+    view: (view, quorum) => { quorate = quorum.quorate; observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
+    quorum: (quorum) => { quorate = quorum.quorate; feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
     message: (from, payload) => {
       // `from` is the sender the transport authenticated; every message is checked before anything acts on it.
       if (payload.length > PEER_MESSAGE_BYTES_MAX) return dropped.note(from, `message of ${payload.length} bytes exceeds ${PEER_MESSAGE_BYTES_MAX}`);
@@ -529,6 +533,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       closed = true;
       clearTimeout(tickTimer);
       clearInterval(factsTimer);
+      // Disarmed only when nothing runs here any more; otherwise the watchdog resets the machine, as
+      // the others will take it for fenced stonith-watchdog-timeout after losing it.
+      watchdog?.stop(!resources.runsServices());
       resources.close();
       await observability.close();
       await api.close();
