@@ -7,6 +7,9 @@ import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
 import { inQuorumGrace, isTrue, localName, type Context, type DcState, type Effects } from "./context";
 
+/** The attribute a node feeding a watchdog publishes (WATCHDOG_ATTRIBUTE of src/fencer/watchdog.ts). */
+const WATCHDOG_ATTRIBUTE = "#watchdog-timeout-ms";
+
 export function configurationOnly(cib: Cib): Cib {
   return { ...cib, status: [] };
 }
@@ -107,7 +110,8 @@ function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSumm
     else if (isTrue(attributes.maintenance)) nodeState = "maintenance";
     else if (isTrue(attributes.standby)) nodeState = "standby";
     else nodeState = "online";
-    return { name: node.name, state: nodeState };
+    const watchdogTimeoutMs = Number(report?.attributes[WATCHDOG_ATTRIBUTE]);
+    return { name: node.name, state: nodeState, ...(Number.isInteger(watchdogTimeoutMs) && watchdogTimeoutMs > 0 ? { watchdogTimeoutMs } : {}) };
   });
 }
 
@@ -157,7 +161,10 @@ export function seedFromSummary(context: Context, state: DcState, summary: Clust
         operations: [{ id: `${resource.id}_last_0`, operation: "monitor", callId: 1, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { "from-summary": "true" } }],
       };
     }
-    if (Object.keys(resources).length === 0) continue;
-    state.reports.set(node.name, { node: node.name, probed: true, cibVersion: summary.cibVersion, busy: false, resources, attributes: {}, shutdown: false });
+    // A lost node's watchdog stays known, so that it can be fenced by waiting stonith-watchdog-timeout.
+    const watchdogTimeoutMs = summary.nodes.find((each) => each.name === node.name)?.watchdogTimeoutMs;
+    if (Object.keys(resources).length === 0 && watchdogTimeoutMs === undefined) continue;
+    const attributes: Record<string, string> = watchdogTimeoutMs === undefined ? {} : { [WATCHDOG_ATTRIBUTE]: String(watchdogTimeoutMs) };
+    state.reports.set(node.name, { node: node.name, probed: true, cibVersion: summary.cibVersion, busy: false, resources, attributes, shutdown: false });
   }
 }

@@ -32,6 +32,12 @@ export interface PairClusterOptions {
   fenceDevice?: (node: PairNode, testbed: PairTestbed) => string;
   /** A node the group prefers (location score 50, below the stickiness of 100). */
   preferredNode?: string;
+  /** Cluster properties beside stonith-enabled (stonith-watchdog-timeout, ...). */
+  properties?: Record<string, string>;
+  /** The fencing-topology element's content (fencing-level elements). */
+  fencingTopology?: string;
+  /** A watchdog device per node (its own config file then names it): watchdog self-fencing. */
+  watchdogDevice?: (node: PairNode) => string;
 }
 
 export interface ClusterStatus {
@@ -58,10 +64,13 @@ export class PairCluster {
     const dir = testbed.directory;
     writeFileSync(join(dir, "authkey"), randomBytes(64), { mode: 0o600 });
     const timing = options.tokenMs === undefined ? [] : [`timing: { token_ms: ${options.tokenMs}, consensus_ms: ${options.consensusMs ?? Math.round(options.tokenMs * 1.2)} }`];
-    writeFileSync(join(dir, "edgeha.yaml"), [
+    const lines = [
       "cluster_name: ehpair", `transport: { port: ${options.port} }`, ...timing, ...(options.arbiter ? [`quorum: { arbiter: "${options.arbiter}" }`] : []), `paths: { authkey: ${join(dir, "authkey")} }`, "nodes:",
-      ...testbed.nodes.map((node) => `  - { name: ${node.name}, id: ${node.id}, links: [${node.address}] }`), "",
-    ].join("\n"));
+      ...testbed.nodes.map((node) => `  - { name: ${node.name}, id: ${node.id}, links: [${node.address}] }`),
+    ];
+    writeFileSync(join(dir, "edgeha.yaml"), [...lines, ""].join("\n"));
+    // The nodes of this testbed share one file system: each names its own watchdog in a file of its own.
+    if (options.watchdogDevice) for (const node of testbed.nodes) writeFileSync(join(dir, `edgeha-${node.name}.yaml`), [...lines, `watchdog: { device: ${options.watchdogDevice(node)} }`, ""].join("\n"));
     for (const node of testbed.nodes) {
       testbed.nodeFile(node, "haproxy.cfg", [
         "global", "  maxconn 256", "defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s",
@@ -93,7 +102,8 @@ export class PairCluster {
           <instance_attributes id="vip-i"><nvpair id="vip-1" name="ip" value="${testbed.vip}"/><nvpair id="vip-2" name="cidr_netmask" value="24"/><nvpair id="vip-3" name="nic" value="eth0"/></instance_attributes>
           <operations><op id="vip-m" name="monitor" interval="${interval}" timeout="10s"/></operations>
         </primitive>`;
-    const delay = options.priorityFencingDelay ? `<nvpair id="o2" name="priority-fencing-delay" value="${options.priorityFencingDelay}"/>` : "";
+    const delay = (options.priorityFencingDelay ? `<nvpair id="o2" name="priority-fencing-delay" value="${options.priorityFencingDelay}"/>` : "")
+      + Object.entries(options.properties ?? {}).map(([name, value], index) => `<nvpair id="op${index}" name="${name}" value="${value}"/>`).join("");
     writeFileSync(join(dir, "cib.xml"), `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0">
   <configuration>
     <crm_config><cluster_property_set id="cib-bootstrap-options">
@@ -111,6 +121,7 @@ export class PairCluster {
       </group>
     </resources>
     <constraints>${options.preferredNode ? `<rsc_location id="prefer-edge" rsc="edge" node="${options.preferredNode}" score="50"/>` : ""}</constraints>
+    ${options.fencingTopology ? `<fencing-topology>${options.fencingTopology}</fencing-topology>` : ""}
     <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/>${options.migrationThreshold ? `<nvpair id="rd2" name="migration-threshold" value="${options.migrationThreshold}"/>` : ""}</meta_attributes></rsc_defaults>
   </configuration>
   <status/>
@@ -134,7 +145,7 @@ export class PairCluster {
 
   startAgent(node: PairNode): ChildProcess {
     const dir = this.testbed.directory;
-    const agent = this.testbed.spawn(node, [...this.command, "agent", "--config", join(dir, "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
+    const agent = this.testbed.spawn(node, [...this.command, "agent", "--config", join(dir, this.options.watchdogDevice ? `edgeha-${node.name}.yaml` : "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
     this.agents.set(node.name, agent);
     return agent;
   }
