@@ -16,6 +16,8 @@ export interface SimNode {
   stored: Cib[];
   exited: boolean;
   shutdown: boolean;
+  /** Attributes the node publishes in its reports (node facts, a watchdog's timeout). */
+  attributes?: Record<string, string>;
 }
 
 export class ControllerWorld {
@@ -68,7 +70,7 @@ export class ControllerWorld {
   report(node: SimNode): NodeReport {
     const resources: NodeReport["resources"] = {};
     for (const [id, operations] of node.history) resources[id] = { class: "ocf", provider: "heartbeat", type: "Dummy", operations };
-    return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: {}, shutdown: node.shutdown };
+    return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: { ...node.attributes }, shutdown: node.shutdown };
   }
 
   private record(node: SimNode, resource: string, operation: string, rc: number): void {
