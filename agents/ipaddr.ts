@@ -80,6 +80,18 @@ function present(ip: string, nic: string): boolean {
   return (networkInterfaces()[nic] ?? []).some((entry) => entry.address === ip);
 }
 
+/**
+ * Where the address is configured, whatever the link state: Node's networkInterfaces() (libuv)
+ * leaves out interfaces without carrier, so an address on an unplugged interface looks absent.
+ * Asked of `ip` only when networkInterfaces() does not show the address (after a failure).
+ */
+async function holders(ip: string, signal: AbortSignal): Promise<Array<{ nic: string; cidr: string }>> {
+  const listed = await run("ip", ["-o", ip.includes(":") ? "-6" : "-4", "addr", "show", "to", ip], signal, 2000);
+  if (listed.code !== 0) return [];
+  return listed.output.split("\n").map((line) => /^\d+:\s+(\S+)\s+inet6?\s+(\S+)/.exec(line)).filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ nic: match[1]!.replace(/@.*$/, ""), cidr: match[2]! }));
+}
+
 type Interfaces = ReturnType<typeof networkInterfaces>;
 
 /**
@@ -143,9 +155,18 @@ export const ipaddr: BuiltinAgent = {
   },
   async stop(call: AgentCall): Promise<AgentOutcome> {
     const target = await prepare(call);
-    if ("rc" in target) return target.rc === OCF.errConfigured && call.params.ip ? { rc: OCF.success } : target;
+    if ("rc" in target || !present(target.ip, target.nic)) {
+      if ("rc" in target && !(target.rc === OCF.errConfigured && call.params.ip)) return target;
+      // Not where networkInterfaces() looks: still removed from an interface without carrier.
+      const ip = call.params.ip!.trim();
+      stopAnnouncing(ip);
+      for (const holder of await holders(ip, call.signal)) {
+        const removed = await run("ip", [ip.includes(":") ? "-6" : "-4", "addr", "del", holder.cidr, "dev", holder.nic], call.signal);
+        if (removed.code !== 0) return { rc: OCF.errGeneric, reason: `ip addr del ${holder.cidr} dev ${holder.nic} failed: ${removed.output.trim()}` };
+      }
+      return { rc: OCF.success };
+    }
     stopAnnouncing(target.ip);
-    if (!present(target.ip, target.nic)) return { rc: OCF.success };
     const removed = await run("ip", [target.family === 6 ? "-6" : "-4", "addr", "del", `${target.ip}/${target.prefix}`, "dev", target.nic], call.signal);
     if (removed.code !== 0 && present(target.ip, target.nic)) return { rc: OCF.errGeneric, reason: `ip addr del ${target.ip} dev ${target.nic} failed: ${removed.output.trim()}` };
     return { rc: OCF.success };
@@ -155,6 +176,8 @@ export const ipaddr: BuiltinAgent = {
     if (problem) return problem;
     const ip = call.params.ip!.trim();
     const found = Object.values(networkInterfaces()).some((entries) => (entries ?? []).some((entry) => entry.address === ip));
-    return found ? { rc: OCF.success } : { rc: OCF.notRunning };
+    if (found) return { rc: OCF.success };
+    // Still configured on an interface without carrier: it runs here (and must be stopped here).
+    return (await holders(ip, call.signal)).length > 0 ? { rc: OCF.success } : { rc: OCF.notRunning };
   },
 };
