@@ -8,11 +8,13 @@ import { loadExternalDriver } from "./external/index";
 import { ipmilanDriver } from "./ipmilan/index";
 import { ipmiSerialDriver } from "./ipmi-serial/index";
 import { redfishDriver } from "./redfish/index";
+import { sbdDriver } from "./sbd/index";
 
 export const builtinFenceDrivers: ReadonlyMap<string, FenceDriver> = new Map<string, FenceDriver>([
   ["ipmilan", ipmilanDriver],
   ["ipmi-serial", ipmiSerialDriver],
   ["redfish", redfishDriver],
+  ["sbd", sbdDriver],
   ["scsi", scsiDriver],
   ["xvm", xvmDriver],
 ]);

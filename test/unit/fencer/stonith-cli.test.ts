@@ -9,7 +9,7 @@ describe("edgeha stonith", () => {
   it("lists every built-in driver", async () => {
     const result = await cli("stonith", "list-drivers", "--json");
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.out).map((driver: { name: string }) => driver.name)).toEqual(["ipmilan", "ipmi-serial", "redfish", "scsi", "xvm"]);
+    expect(JSON.parse(result.out).map((driver: { name: string }) => driver.name)).toEqual(["ipmilan", "ipmi-serial", "redfish", "sbd", "scsi", "xvm"]);
   });
   it("describes a driver's parameters, and names the known drivers for an unknown one", async () => {
     const described = await cli("stonith", "describe", "xvm");
