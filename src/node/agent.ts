@@ -506,7 +506,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   let api: ApiServer;
   try {
-    api = await startApiServer(options.socketPath, handleRequest);
+    api = await startApiServer(options.socketPath, handleRequest, { logger });
   } catch (error) {
     closed = true;
     clearTimeout(tickTimer);

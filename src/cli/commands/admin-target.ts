@@ -9,7 +9,7 @@ import path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
 import type { EditCatalog, EditResult } from "../../admin";
-import { requestApi } from "../../api";
+import { API_LIMITS, requestApi } from "../../api";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { configDefaults } from "../../config/index";
 import { builtinFenceDrivers } from "../../../fence-drivers/index";
@@ -22,11 +22,11 @@ export const CONFLICT_RETRIES_MAX = 3;
 const REPLACE_TIMEOUT_MS = 15_000;
 const GET_TIMEOUT_MS = 5_000;
 /**
- * The agent's admin socket reads request lines of at most 64 KiB (src/api/socket.ts)
- * and drops the connection beyond; a larger cib-replace is refused here with a
- * clear message instead of waiting for an answer that never comes.
+ * The agent's admin socket reads request lines of at most API_LIMITS.lineBytesMax
+ * (1 MiB, src/api/socket.ts) and refuses longer ones; a larger cib-replace is refused
+ * here, before anything is sent, with the size and what to do instead.
  */
-const REQUEST_BYTES_MAX = 64 * 1024;
+const REQUEST_BYTES_MAX = API_LIMITS.lineBytesMax;
 
 export const fileOption: OptionSpec = { name: "file", short: "f", kind: "string", value: "FILE", description: "Edit this CIB file offline (native JSON/YAML or Pacemaker XML) instead of the running cluster, like pcs -f." };
 export const socketOption: OptionSpec = { name: "socket", kind: "string", value: "PATH", description: `The agent's admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
@@ -110,7 +110,7 @@ export class LiveTarget implements CibTarget {
       const request = { command: "cib-replace", base: version, cib: result.cib };
       const bytes = Buffer.byteLength(JSON.stringify(request)) + 1;
       if (bytes > REQUEST_BYTES_MAX) {
-        throw new EdgehaError("E_ADMIN_TOO_LARGE", `the new configuration is ${Math.ceil(bytes / 1024)} KiB, more than the agent's admin socket takes in one request (${REQUEST_BYTES_MAX / 1024} KiB); nothing was changed`);
+        throw new EdgehaError("E_ADMIN_TOO_LARGE", `the new configuration is ${Math.ceil(bytes / 1024)} KiB, more than the agent's admin socket takes in one request (${REQUEST_BYTES_MAX / 1024} KiB, about 2,000 primitives); nothing was changed`);
       }
       const reply = (await requestApi(this.socket, request, REPLACE_TIMEOUT_MS)) as Reply;
       if (reply.ok === true) return { result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
