@@ -2,7 +2,7 @@
 // an optional <select> of event kinds and attributes) and their recipients. Import, export
 // and the typed model live here; running the agents is src/node/alerts.ts.
 import type { Attributes, NvSet } from "./model";
-import { children, child, type XmlElement } from "./xml-tree";
+import { children, child, type XmlElement, type XmlTree } from "./xml-tree";
 
 export type AlertKind = "node" | "fencing" | "resource" | "attribute";
 export const ALERT_KINDS: readonly AlertKind[] = ["node", "fencing", "resource", "attribute"];
@@ -91,12 +91,12 @@ export function importAlerts(section: XmlElement, helpers: ImportHelpers): Alert
   return alerts;
 }
 
-type ElementMaker = (name: string, attributes: Record<string, string | undefined>, children?: XmlElement[]) => XmlElement;
-type SetMaker = (name: string, set: NvSet) => XmlElement;
+type ElementMaker = (name: string, attributes: Record<string, string | undefined>, children?: XmlTree[]) => XmlTree;
+type SetMaker = (name: string, set: NvSet) => XmlTree;
 
-export function alertsToXml(alerts: readonly Alert[], element: ElementMaker, nvSet: SetMaker): XmlElement {
+export function alertsToXml(alerts: readonly Alert[], element: ElementMaker, nvSet: SetMaker): XmlTree {
   return element("alerts", {}, alerts.map((alert) => {
-    const items: XmlElement[] = [];
+    const items: XmlTree[] = [];
     if (alert.select) {
       const selected = ALERT_KINDS.filter((kind) => alert.select!.kinds.includes(kind)).map((kind) => {
         const name = Object.keys(SELECT_ELEMENTS).find((key) => SELECT_ELEMENTS[key] === kind)!;

@@ -7,7 +7,9 @@ export { exportCibXml } from "./xml-export";
 export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";
 export { compareVersions, chooseNewer, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
 export { CibStore, BACKUPS_KEPT, type LoadResult, type OpenResult } from "./store";
-export { readCibFile } from "./read";
+export { readCibFile, CIB_FILE_BYTES_MAX } from "./read";
+export { CIB_LIMITS } from "./limits";
+export { cibLimitProblem } from "./native";
 export { diffCibs, applyCibPatch, LIST_SECTIONS, type CibPatch, type CibChange, type ListSection } from "./diff";
 export {
   clusterOptions, orderedPropertySets, parseScore, parseBoolean, cibHeader, BOOTSTRAP_SET_ID, type ClusterOptions, type CibHeader,

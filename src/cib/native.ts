@@ -2,12 +2,13 @@
 // published schema in docs/cib.schema.json, plus checks the schema cannot
 // express (unique ids, constraints that name existing resources).
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 import { EdgehaError } from "../common/errors";
 import schema from "../../docs/cib.schema.json";
 import { parseDurationMs } from "./duration";
 import { allPrimitives, constraintResources, type Cib } from "./model";
 import { checkReadable, rawCibSchema } from "./schema";
+import { CIB_LIMITS } from "./limits";
 
 // Compiled on first use: compiling costs ~80 ms, which every other command
 // (and the start-up of the executable) should not pay.
@@ -85,14 +86,77 @@ function fillDerived(cib: Cib): void {
   }
 }
 
+/** A JSON syntax error's place: from V8's message when it gives one, else from the YAML parser (JSON is YAML). */
+function jsonErrorPlace(text: string, message: string): string {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return `${lineColumn[1]}:${lineColumn[2]}`;
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = text.slice(0, Number(position[1]));
+    return `${before.split("\n").length}:${Number(position[1]) - before.lastIndexOf("\n")}`;
+  }
+  const located = parseDocument(text).errors[0]?.linePos?.[0];
+  if (located) return `${located.line}:${located.col}`;
+  if (/end of JSON input/.test(message)) {
+    const lines = text.split("\n");
+    return `${lines.length}:${lines[lines.length - 1]!.length + 1}`;
+  }
+  return "";
+}
+
+function parseText(text: string, fileName: string): unknown {
+  if (text.length > CIB_LIMITS.textLengthMax) throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName} has ${text.length} characters; edgeha reads a CIB of at most ${CIB_LIMITS.textLengthMax}`);
+  if (/\.ya?ml$/i.test(fileName)) {
+    const document = parseDocument(text);
+    const problem = document.errors[0];
+    if (problem) {
+      const place = problem.linePos?.[0];
+      const deep = /call stack/i.test(problem.message);
+      // The yaml package appends "at line L, column C:" and an excerpt; the place is said first instead.
+      const message = problem.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      throw new EdgehaError(deep ? "E_CIB_TOO_LARGE" : "E_CIB_PARSE", `${fileName}:${place ? `${place.line}:${place.col}:` : ""} ${deep ? "nested far deeper than a CIB ever is" : message}`);
+    }
+    try {
+      return document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias expanding into too much (a "billion laughs" document).
+      throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const place = jsonErrorPlace(text, message);
+    throw new EdgehaError("E_CIB_PARSE", `${fileName}:${place ? `${place}:` : ""} ${message.replace(/\s*\(line \d+ column \d+\)|\s*at position \d+/, "")}`);
+  }
+}
+
+/** The nesting depth of parsed data, counted without recursion and stopping past `max`. */
+function depthOver(data: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[data, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== "object") continue;
+    if (depth > max) return true;
+    for (const item of Object.values(value as Record<string, unknown>)) if (item !== null && typeof item === "object") stack.push([item, depth + 1]);
+  }
+  return false;
+}
+
+/** Counts over the bounds edgeha's scheduler is built and measured for. */
+export function cibLimitProblem(cib: Cib): string | undefined {
+  const primitives = allPrimitives(cib.resources).length;
+  if (primitives > CIB_LIMITS.primitivesMax) return `${primitives} primitives; edgeha takes at most ${CIB_LIMITS.primitivesMax}`;
+  if (cib.constraints.length > CIB_LIMITS.constraintsMax) return `${cib.constraints.length} constraints; edgeha takes at most ${CIB_LIMITS.constraintsMax}`;
+  if (cib.nodes.length > CIB_LIMITS.nodesMax) return `${cib.nodes.length} nodes; edgeha takes at most ${CIB_LIMITS.nodesMax}`;
+  return undefined;
+}
+
 /** Parses and validates a native CIB (JSON, or YAML when the name ends in .yaml/.yml). */
 export function parseNativeCib(text: string, fileName: string): Cib {
-  let data: unknown;
-  try {
-    data = /\.ya?ml$/i.test(fileName) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new EdgehaError("E_CIB_PARSE", `${fileName}: ${(error as Error).message}`);
-  }
+  const data = parseText(text, fileName);
+  if (depthOver(data, CIB_LIMITS.depthMax)) throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName}: nested deeper than ${CIB_LIMITS.depthMax} levels; a CIB is never that deep`);
   // A newer schema is refused as such before validation, whose errors would only confuse.
   checkReadable(rawCibSchema(data) ?? 1, fileName);
   const validate = validateSchema();
@@ -101,6 +165,8 @@ export function parseNativeCib(text: string, fileName: string): Cib {
     throw new EdgehaError("E_CIB_INVALID", `${fileName} is not a valid CIB:\n  ${lines.join("\n  ")}`);
   }
   const cib = data as unknown as Cib;
+  const overLimit = cibLimitProblem(cib);
+  if (overLimit) throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName}: ${overLimit}`);
   fillDerived(cib);
   const problems = semanticProblems(cib).filter((problem) => !problem.includes("unknown resource"));
   if (problems.length > 0) throw new EdgehaError("E_CIB_INVALID", `${fileName} is not a valid CIB:\n  ${problems.join("\n  ")}`);

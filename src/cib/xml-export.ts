@@ -3,7 +3,7 @@
 import type {
   Attributes, Cib, CibNode, Constraint, Expression, FencingLevel, NodeStatus, NvSet, Operation, Primitive, Resource, ResourceSet, Rule,
 } from "./model";
-import { renderXml, type XmlElement } from "./xml-tree";
+import { renderXml, type XmlTree as XmlElement } from "./xml-tree";
 import { alertsToXml } from "./alerts";
 
 function element(name: string, attributes: Record<string, string | undefined>, children: XmlElement[] = []): XmlElement {

@@ -9,6 +9,8 @@ import type { ResourceExpression,
   OperationRecord, Primitive, Resource, ResourceHistory, ResourceSet, Rule,
 } from "./model";
 import { emptyCib } from "./model";
+import { CIB_LIMITS } from "./limits";
+import { cibLimitProblem } from "./native";
 import { child, children, parseXml, type XmlElement } from "./xml-tree";
 import { importAlerts } from "./alerts";
 
@@ -33,22 +35,28 @@ class Importer {
 
   constructor(private readonly fileName: string) {}
 
+  /** FILE:LINE of an element, for errors and warnings. */
+  at(element: XmlElement): string {
+    return `${this.fileName}:${element.line}`;
+  }
+
   warnOutOfScope(element: XmlElement, where: string): void {
     const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
-    this.warnings.push(`${this.fileName}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
+    this.warnings.push(`${this.at(element)}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
   }
 
   required(element: XmlElement, attribute: string): string {
     const value = element.attributes[attribute];
     if (value === undefined) {
       const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
-      throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name}${id}> lacks the attribute '${attribute}'`);
+      throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <${element.name}${id}> lacks the attribute '${attribute}'`);
     }
     return value;
   }
 
   indexSets(element: XmlElement): void {
     const id = element.attributes.id;
+    if (id !== undefined && id.length > CIB_LIMITS.idLengthMax) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <${element.name}> has an id of ${id.length} characters; edgeha takes at most ${CIB_LIMITS.idLengthMax}`);
     if (id && element.name === "rule") this.rulesById.set(id, element);
     if (id && element.name === "nvpair") this.pairsById.set(id, element);
     else if (id && pairsOf(element).length > 0) this.setsById.set(id, element);
@@ -58,7 +66,7 @@ class Importer {
   nvSet(element: XmlElement): NvSet {
     const idRef = element.attributes["id-ref"];
     const source = idRef ? this.setsById.get(idRef) : element;
-    if (idRef && !source) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id-ref="${idRef}"> refers to no attribute set`);
+    if (idRef && !source) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <${element.name} id-ref="${idRef}"> refers to no attribute set`);
     const values: Attributes = {};
     const pairRefs: Attributes = {};
     const pairIds: Attributes = {};
@@ -68,13 +76,13 @@ class Importer {
       const pairRef = pair.attributes["id-ref"];
       const complete = pair.attributes.name !== undefined && pair.attributes.value !== undefined;
       const target = pairRef === undefined || complete ? undefined : this.pairsById.get(pairRef);
-      if (pairRef !== undefined && !complete && !target) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <nvpair id-ref="${pairRef}"> refers to no nvpair`);
+      if (pairRef !== undefined && !complete && !target) throw new EdgehaError("E_CIB_XML", `${this.at(pair)}: <nvpair id-ref="${pairRef}"> refers to no nvpair`);
       const name = pair.attributes.name ?? target?.attributes.name;
       const value = pair.attributes.value ?? target?.attributes.value;
       if (name === undefined || value === undefined) {
         // Pacemaker ignores an nvpair without a name or value; so do we, aloud.
         const label = pair.attributes.id ? ` id="${pair.attributes.id}"` : "";
-        this.warnings.push(`${this.fileName}: <nvpair${label}${name === undefined ? "" : ` name="${name}"`}> in ${element.name} ${element.attributes.id ?? idRef} has no ${name === undefined ? "name" : "value"} and was ignored, as Pacemaker ignores it`);
+        this.warnings.push(`${this.at(pair)}: <nvpair${label}${name === undefined ? "" : ` name="${name}"`}> in ${element.name} ${element.attributes.id ?? idRef} has no ${name === undefined ? "name" : "value"} and was ignored, as Pacemaker ignores it`);
         continue;
       }
       if (name in values) continue;
@@ -101,8 +109,8 @@ class Importer {
     const idRef = element.attributes["id-ref"];
     if (idRef !== undefined) {
       const target = this.rulesById.get(idRef);
-      if (!target || target.attributes["id-ref"] !== undefined) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <rule id-ref="${idRef}"> refers to no rule`);
-      if (this.rulesResolving.has(idRef)) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <rule id-ref="${idRef}"> refers to a rule that contains it`);
+      if (!target || target.attributes["id-ref"] !== undefined) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <rule id-ref="${idRef}"> refers to no rule`);
+      if (this.rulesResolving.has(idRef)) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <rule id-ref="${idRef}"> refers to a rule that contains it`);
       this.rulesResolving.add(idRef);
       try {
         return { ...this.rule(target), idRef };
@@ -154,7 +162,7 @@ class Importer {
       id: id ?? "",
       name: name ?? this.required(element, "name"),
       interval: intervalText,
-      intervalMs: parseDurationMs(intervalText, `${this.fileName}: op ${id} interval`),
+      intervalMs: parseDurationMs(intervalText, `${this.at(element)}: op ${id} interval`),
       extra: rest,
       meta: this.sets(element, "meta_attributes"),
       instance: this.sets(element, "instance_attributes"),
@@ -174,17 +182,20 @@ class Importer {
   fromTemplate(element: XmlElement): XmlElement {
     const name = element.attributes.template!;
     const template = this.templates.get(name);
-    if (!template) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <primitive id="${element.attributes.id ?? ""}" template="${name}"> refers to no <template id="${name}">`);
+    if (!template) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <primitive id="${element.attributes.id ?? ""}" template="${name}"> refers to no <template id="${name}">`);
     const operationKey = (op: XmlElement) => `${op.attributes.name}|${op.attributes.interval ?? "0"}|${op.attributes.role ?? ""}`;
     const ownOperations = child(element, "operations");
     const own = new Set(ownOperations ? children(ownOperations, "op").map(operationKey) : []);
     const templateOperations = children(child(template, "operations") ?? template, "op").filter((op) => !own.has(operationKey(op)));
-    const operations: XmlElement = { name: "operations", attributes: {}, children: [...(ownOperations?.children ?? []), ...templateOperations] };
+    const operations: XmlElement = { name: "operations", attributes: {}, children: [...(ownOperations?.children ?? []), ...templateOperations], line: (ownOperations ?? element).line, column: (ownOperations ?? element).column };
     const { id: _templateId, ...templateAttributes } = template.attributes;
     return {
       name: "primitive",
       attributes: { ...templateAttributes, ...element.attributes },
       children: [...element.children.filter((item) => item.name !== "operations"), ...template.children.filter((item) => item.name !== "operations"), operations],
+      // Errors about the merged primitive name the line where the primitive is written.
+      line: element.line,
+      column: element.column,
     };
   }
 
@@ -231,7 +242,7 @@ class Importer {
       case "master": {
         const { id, ...extra } = element.attributes;
         const inner = element.children.find((item) => item.name === "primitive" || item.name === "group");
-        if (!inner) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <${element.name} id="${id}"> has no primitive or group inside`);
+        if (!inner) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <${element.name} id="${id}"> has no primitive or group inside`);
         const clone: Clone = {
           kind: "clone", id: id ?? this.required(element, "id"), legacyMaster: element.name === "master", extra,
           instance: this.sets(element, "instance_attributes"), meta: this.sets(element, "meta_attributes"),
@@ -391,8 +402,9 @@ class Importer {
     const { id, index, target, "target-pattern": targetPattern, "target-attribute": targetAttribute, "target-value": targetValue, devices, ...extra } = element.attributes;
     const ways = [target !== undefined, targetPattern !== undefined, targetAttribute !== undefined].filter(Boolean).length;
     if (ways !== 1 || (targetAttribute === undefined) !== (targetValue === undefined)) {
-      throw new EdgehaError("E_CIB_XML", `${this.fileName}: <fencing-level id="${id}"> must name its target in exactly one way: target, target-pattern, or target-attribute with target-value`);
+      throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <fencing-level id="${id}"> must name its target in exactly one way: target, target-pattern, or target-attribute with target-value`);
     }
+    if (index !== undefined && !/^[1-9]$/.test(index)) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <fencing-level id="${id}" index="${index}">: the index must be 1 to 9`);
     const level: FencingLevel = { id: id ?? "", index: Number(index ?? "1"), devices: (devices ?? "").split(",").filter(Boolean), extra };
     if (target !== undefined) level.target = target;
     if (targetPattern !== undefined) level.targetPattern = targetPattern;
@@ -450,14 +462,19 @@ class Importer {
   }
 
   cib(root: XmlElement): Cib {
-    if (root.name !== "cib") throw new EdgehaError("E_CIB_XML", `${this.fileName}: the root element is <${root.name}>, not <cib>`);
+    if (root.name !== "cib") throw new EdgehaError("E_CIB_XML", `${this.at(root)}: the root element is <${root.name}>, not <cib>`);
     this.indexSets(root);
     const cib = emptyCib();
     const { admin_epoch: adminEpoch, epoch, num_updates: numUpdates, ...rest } = root.attributes;
-    cib.version = { adminEpoch: Number(adminEpoch ?? 0), epoch: Number(epoch ?? 0), numUpdates: Number(numUpdates ?? 0) };
+    const count = (name: string, value: string | undefined): number => {
+      if (value === undefined) return 0;
+      if (!/^\d{1,15}$/.test(value)) throw new EdgehaError("E_CIB_XML", `${this.at(root)}: <cib ${name}="${value}">: a version number must be a non-negative integer`);
+      return Number(value);
+    };
+    cib.version = { adminEpoch: count("admin_epoch", adminEpoch), epoch: count("epoch", epoch), numUpdates: count("num_updates", numUpdates) };
     cib.attributes = rest;
     const configuration = child(root, "configuration");
-    if (!configuration) throw new EdgehaError("E_CIB_XML", `${this.fileName}: <cib> has no <configuration>`);
+    if (!configuration) throw new EdgehaError("E_CIB_XML", `${this.at(root)}: <cib> has no <configuration>`);
     for (const item of children(child(configuration, "resources") ?? configuration, "template")) if (item.attributes.id !== undefined) this.templates.set(item.attributes.id, item);
     for (const section of configuration.children) this.section(cib, section);
     const status = child(root, "status");
@@ -516,5 +533,7 @@ export function importCibXml(text: string, fileName = "<cib>"): ImportResult {
   const root = parseXml(text, fileName);
   refuseOutOfScope(root, fileName);
   const cib = importer.cib(root);
+  const overLimit = cibLimitProblem(cib);
+  if (overLimit) throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName}: ${overLimit}`);
   return { cib, warnings: importer.warnings };
 }

@@ -1,51 +1,15 @@
-// A minimal element tree over fast-xml-parser's ordered output, with the line
-// of each element so that errors can say where.
-import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { EdgehaError } from "../common/errors";
+// The element tree of a Pacemaker CIB, read by edgeha's bounded XML parser
+// (src/common/xml.ts): every element knows its line, so errors can say where.
+import { parseXmlDocument, type XmlElement, type XmlLimits, type XmlTree } from "../common/xml";
 
-export interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-}
+export type { XmlElement, XmlTree };
 
-type Ordered = Array<Record<string, unknown>>;
-
-function convert(nodes: Ordered): XmlElement[] {
-  const result: XmlElement[] = [];
-  for (const node of nodes) {
-    const name = Object.keys(node).find((key) => key !== ":@");
-    if (!name || name === "#text" || name.startsWith("?") || name === "#comment") continue;
-    const attributes = (node[":@"] as Record<string, string> | undefined) ?? {};
-    result.push({ name, attributes: { ...attributes }, children: convert((node[name] as Ordered) ?? []) });
-  }
-  return result;
-}
-
-/** Parses XML text into elements; a syntax error names the file, line and column. */
-export function parseXml(text: string, fileName: string): XmlElement {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const { line, col, msg } = valid.err;
-    throw new EdgehaError("E_CIB_XML", `${fileName}:${line}:${col}: ${msg}`);
-  }
-  const parser = new XMLParser({
-    preserveOrder: true,
-    ignoreAttributes: false,
-    attributeNamePrefix: "",
-    parseAttributeValue: false,
-    parseTagValue: false,
-    processEntities: true,
-    // Also numeric character references (&#65; &#x42;), which libxml2 decodes for Pacemaker.
-    htmlEntities: true,
-    // Attribute values are kept byte for byte: a trailing space changes an operation digest.
-    trimValues: false,
-    commentPropName: "#comment",
-  });
-  const roots = convert(parser.parse(text) as Ordered);
-  const root = roots[0];
-  if (!root) throw new EdgehaError("E_CIB_XML", `${fileName}: no XML element found`);
-  return root;
+/**
+ * Parses CIB XML. Malformed input is E_CIB_XML, input over a limit (size, elements,
+ * depth, attribute lengths) E_CIB_TOO_LARGE; both name FILE:LINE:COLUMN.
+ */
+export function parseXml(text: string, fileName: string, limits?: Partial<XmlLimits>): XmlElement {
+  return parseXmlDocument(text, { source: fileName, syntaxCode: "E_CIB_XML", limitCode: "E_CIB_TOO_LARGE", ...(limits ? { limits } : {}) });
 }
 
 export function child(element: XmlElement, name: string): XmlElement | undefined {
@@ -57,11 +21,12 @@ export function children(element: XmlElement, name: string): XmlElement[] {
 }
 
 function escapeAttribute(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  // Tabs and line ends as character references: written literally, a parser turns them into spaces.
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/\t/g, "&#9;").replace(/\n/g, "&#10;").replace(/\r/g, "&#13;");
 }
 
 /** Serializes an element tree with two-space indentation. */
-export function renderXml(element: XmlElement, depth = 0): string {
+export function renderXml(element: XmlTree, depth = 0): string {
   const indent = "  ".repeat(depth);
   const attributes = Object.entries(element.attributes)
     .map(([key, value]) => ` ${key}="${escapeAttribute(value)}"`)

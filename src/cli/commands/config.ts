@@ -1,9 +1,10 @@
 // Commands for the bootstrap config and the authkey: config check, config explain,
 // keygen; and for the cluster configuration: config show, export, import, apply.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { configurationOf, CONFIGURATION_SECTIONS, describeChanges, redactSecrets, renderConfiguration, replaceConfiguration, type ConfigurationSection } from "../../admin";
-import { readCibFile, type Cib } from "../../cib";
+import { CIB_FILE_BYTES_MAX, readCibFile, type Cib } from "../../cib";
+import { readBoundedText } from "../../common/bounded-read";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
 import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor } from "./admin-target";
@@ -149,7 +150,8 @@ function readDesired(file: string): { cib: Cib; sections: ConfigurationSection[]
   // A section the file leaves out stays as it is (nodes, above all, are added as they join).
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(file) ? parseYaml(readFileSync(file, "utf8")) : JSON.parse(readFileSync(file, "utf8"));
+    const text = readBoundedText(file, CIB_FILE_BYTES_MAX, { readCode: "E_CIB_READ", tooLargeCode: "E_CIB_TOO_LARGE", what: "CIB file" });
+    data = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch {
     data = {};
   }

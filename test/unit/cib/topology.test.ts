@@ -37,7 +37,7 @@ describe("fencing topology", () => {
 
   it("refuses a level that names its target in two ways", () => {
     const both = text.replace('target-pattern="^rack1-"', 'target-pattern="^rack1-" target="rack1-a"');
-    expect(() => importCibXml(both, "t.xml")).toThrow(`t.xml: <fencing-level id="by-pattern"> must name its target in exactly one way`);
+    expect(() => importCibXml(both, "t.xml")).toThrow(`t.xml:11: <fencing-level id="by-pattern"> must name its target in exactly one way`);
   });
 
   it("warns about a pattern that is not a regular expression", () => {

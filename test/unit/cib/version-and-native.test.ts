@@ -63,7 +63,7 @@ describe("native CIB form", () => {
   });
 
   it("reports a syntax error with the file name", () => {
-    expect(() => parseNativeCib("{", "broken.json")).toThrow(/^broken\.json: /);
+    expect(() => parseNativeCib("{", "broken.json")).toThrow(/^broken\.json:1:2: /);
   });
 
   it("reads back what it writes", () => {

@@ -41,7 +41,7 @@ describe("Pacemaker XML import of older and rarer forms", () => {
   it("rejects an nvpair reference to an id that no nvpair has", () => {
     const text = wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy">
       <instance_attributes id="r-params"><nvpair id-ref="missing-pair"/></instance_attributes></primitive>`);
-    expect(() => importCibXml(text, "refs.xml")).toThrow(/refs\.xml: <nvpair id-ref="missing-pair"> refers to no nvpair/);
+    expect(() => importCibXml(text, "refs.xml")).toThrow(/refs\.xml:3: <nvpair id-ref="missing-pair"> refers to no nvpair/);
   });
 
   it("reads nvpairs inside the <attributes> wrapper of Pacemaker 0.6 sets", () => {
@@ -58,7 +58,7 @@ describe("Pacemaker XML import of older and rarer forms", () => {
       "",
       `<node_state id="n1" uname="n1"><lrm id="n1"><lrm_resources/></lrm><mystery id="m1"/></node_state>`,
     ), "w.xml");
-    expect(warnings).toEqual([`w.xml: <mystery id="m1"> in node_state n1 is outside edgeha's scope and was not imported`]);
+    expect(warnings).toEqual([`w.xml:3: <mystery id="m1"> in node_state n1 is outside edgeha's scope and was not imported`]);
   });
 
   it("refuses status tickets (booth) rather than drop them", () => {
@@ -71,7 +71,7 @@ describe("nvpairs Pacemaker ignores", () => {
     const { cib, warnings } = importCibXml(wrap(`<primitive id="r" class="ocf" provider="heartbeat" type="Dummy">
       <instance_attributes id="r-params"><nvpair id="r-empty" name="config"/><nvpair id="r-set" name="state" value=""/></instance_attributes></primitive>`), "v.xml");
     expect(cib.resources[0]!.instance[0]!.values).toEqual({ state: "" });
-    expect(warnings).toEqual([`v.xml: <nvpair id="r-empty" name="config"> in instance_attributes r-params has no value and was ignored, as Pacemaker ignores it`]);
+    expect(warnings).toEqual([`v.xml:3: <nvpair id="r-empty" name="config"> in instance_attributes r-params has no value and was ignored, as Pacemaker ignores it`]);
   });
 });
 
@@ -107,11 +107,11 @@ describe("rules written as references", () => {
 
   it("rejects a rule that refers to itself from inside", () => {
     const looped = text.replace('<rule id="on-fast" score="50">', '<rule id="on-fast" score="50"><rule id-ref="on-fast"/>');
-    expect(() => importCibXml(looped, "r.xml")).toThrow(`r.xml: <rule id-ref="on-fast"> refers to a rule that contains it`);
+    expect(() => importCibXml(looped, "r.xml")).toThrow(`r.xml:3: <rule id-ref="on-fast"> refers to a rule that contains it`);
   });
 
   it("rejects a reference to a rule that does not exist", () => {
-    expect(() => importCibXml(text.replace('id-ref="on-fast"', 'id-ref="nowhere"'), "r.xml")).toThrow(`r.xml: <rule id-ref="nowhere"> refers to no rule`);
+    expect(() => importCibXml(text.replace('id-ref="on-fast"', 'id-ref="nowhere"'), "r.xml")).toThrow(`r.xml:4: <rule id-ref="nowhere"> refers to no rule`);
   });
 });
 
