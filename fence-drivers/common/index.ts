@@ -46,28 +46,37 @@ function canonicalNames(metadata: FenceDriverMetadata): Map<string, string> {
   return names;
 }
 
+const STDIN_WARNINGS_MAX = 20;
+
 /** Reads fence-agents stdin: one `key=value` per line, `#` comments and blank lines ignored. */
 export function parseStdinOptions(text: string, metadata: FenceDriverMetadata): ParsedFenceOptions {
   const names = canonicalNames(metadata);
   const options: Record<string, string> = {};
   const warnings: string[] = [];
+  let ignored = 0;
+  // At most STDIN_WARNINGS_MAX warnings: junk on stdin must not turn into a flood of lines.
+  const warn = (message: string): void => {
+    if (warnings.length < STDIN_WARNINGS_MAX) warnings.push(message);
+    else ignored++;
+  };
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const equals = line.indexOf("=");
     if (equals <= 0) {
-      warnings.push(`stdin line ${index + 1}: ignored, not key=value`);
+      warn(`stdin line ${index + 1}: ignored, not key=value`);
       return;
     }
     const key = line.slice(0, equals).trim();
     const value = line.slice(equals + 1);
     const name = names.get(key);
     if (!name) {
-      warnings.push(`stdin line ${index + 1}: ignoring unknown option "${key}"`);
+      warn(`stdin line ${index + 1}: ignoring unknown option "${key}"`);
       return;
     }
     options[name] = value;
   });
+  if (ignored > 0) warnings.push(`${ignored} more stdin lines were ignored`);
   return { options, warnings };
 }
 

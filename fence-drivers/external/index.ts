@@ -5,7 +5,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { spawnProgram } from "../../src/common/spawn";
-import { XMLParser } from "fast-xml-parser";
+import { childElement, childElements, parseXmlDocument, type XmlElement } from "../../src/common/xml";
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceAction, FenceDriver, FenceDriverMetadata, FenceOptions, FenceParameter, FenceResult } from "../types";
 
@@ -46,44 +46,39 @@ export function runProgram(program: string, options: Record<string, string>, sig
   });
 }
 
-function asArray<T>(value: T | T[] | undefined): T[] {
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
+/** fence-agents metadata is 10-30 KB; these bounds leave ample room. */
+const METADATA_LIMITS = { textLengthMax: 1024 * 1024, elementsMax: 20_000, depthMax: 16 };
 
-/** Reads fence-agents metadata XML into our metadata shape. */
+/** Reads fence-agents metadata XML into our metadata shape; malformed XML is E_FENCE_DRIVER with its place. */
 export function parseAgentMetadata(xml: string, program: string): FenceDriverMetadata {
-  let doc: Record<string, any>;
-  try {
-    doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(xml) as Record<string, any>;
-  } catch (error) {
-    throw new EdgehaError("E_FENCE_DRIVER", `${program} printed metadata that is not XML: ${(error as Error).message}`);
-  }
-  const agent = doc["resource-agent"];
-  if (!agent || typeof agent !== "object") throw new EdgehaError("E_FENCE_DRIVER", `${program} printed metadata without a <resource-agent> element`);
-  const text = (node: unknown): string => (typeof node === "string" ? node : node && typeof node === "object" && "#text" in node ? String((node as any)["#text"]) : "");
+  const agent = parseXmlDocument(xml, { source: `the metadata of ${program}`, syntaxCode: "E_FENCE_DRIVER", limitCode: "E_FENCE_DRIVER", limits: METADATA_LIMITS });
+  if (agent.name !== "resource-agent") throw new EdgehaError("E_FENCE_DRIVER", `${program} printed metadata without a <resource-agent> element`);
+  const text = (element: XmlElement | undefined): string => element?.text ?? "";
   const parameters: FenceParameter[] = [];
-  for (const parameter of asArray<any>(agent.parameters?.parameter)) {
-    if (!parameter?.name || parameter.deprecated === "1") continue;
-    const content = parameter.content ?? {};
+  for (const parameter of childElements(childElement(agent, "parameters") ?? agent, "parameter")) {
+    const name = parameter.attributes.name;
+    if (!name || parameter.attributes.deprecated === "1") continue;
+    const content = childElement(parameter, "content")?.attributes ?? {};
     const type = content.type === "boolean" ? "boolean" : content.type === "select" ? "select" : content.type === "second" ? "second" : content.type === "integer" ? "integer" : "string";
-    const flags = typeof parameter.getopt?.mixed === "string" ? parameter.getopt.mixed.split(/[,\s]+/).filter((flag: string) => flag.startsWith("-")).map((flag: string) => flag.replace(/=.*$/, "").replace(/\[.*$/, "")) : [];
+    const mixed = childElement(parameter, "getopt")?.attributes.mixed;
+    const flags = typeof mixed === "string" ? mixed.split(/[,\s]+/).filter((flag) => flag.startsWith("-")).map((flag) => flag.replace(/=.*$/, "").replace(/\[.*$/, "")) : [];
     parameters.push({
-      name: parameter.name,
-      aliases: parameter.obsoletes ? [parameter.obsoletes] : undefined,
+      name,
+      aliases: parameter.attributes.obsoletes ? [parameter.attributes.obsoletes] : undefined,
       flags,
       type,
-      required: parameter.required === "1",
-      secret: /passw|^kg$|key/i.test(parameter.name) && !/script$/.test(parameter.name) ? true : undefined,
+      required: parameter.attributes.required === "1",
+      secret: /passw|^kg$|key/i.test(name) && !/script$/.test(name) ? true : undefined,
       default: content.default,
-      choices: type === "select" ? asArray<any>(content.option).map((option) => String(option.value)) : undefined,
-      description: text(parameter.shortdesc),
+      choices: type === "select" ? childElements(childElement(parameter, "content")!, "option").map((option) => String(option.attributes.value)) : undefined,
+      description: text(childElement(parameter, "shortdesc")),
     });
   }
-  const actions = asArray<any>(agent.actions?.action).map((action) => action?.name).filter((name): name is FenceAction => KNOWN_ACTIONS.has(name));
+  const actions = childElements(childElement(agent, "actions") ?? agent, "action").map((action) => action.attributes.name).filter((name): name is FenceAction => KNOWN_ACTIONS.has(name as FenceAction));
   return {
-    name: String(agent.name ?? program),
-    shortDescription: String(agent.shortdesc ?? ""),
-    longDescription: text(agent.longdesc),
+    name: String(agent.attributes.name ?? program),
+    shortDescription: String(agent.attributes.shortdesc ?? text(childElement(agent, "shortdesc"))),
+    longDescription: text(childElement(agent, "longdesc")),
     parameters,
     actions: [...new Set(actions)],
   };

@@ -52,6 +52,8 @@ export function warningsOf(check: ConfigCheck): ConfigProblem[] {
 function yamlMessage(code: string, message: string): string {
   // This one names a function of the yaml package; say it in the reader's words.
   if (code === "MULTIPLE_DOCS") return "YAML: the file holds several documents (separated by '---'); a config is one document";
+  // The parser ran out of stack: nesting no config needs (a config is 4 levels deep).
+  if (/call stack/i.test(message)) return "YAML: nested far deeper than a config ever is; edgeha stops reading here";
   // The yaml package appends "at line L, column C" plus a source excerpt; we print our own position.
   return `YAML: ${message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")}`;
 }

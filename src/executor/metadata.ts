@@ -1,23 +1,51 @@
 // Agent meta-data: parsed from the XML an agent prints for `meta-data`, and used to check
-// an OCF resource's parameters before any action runs.
-import { XMLParser } from "fast-xml-parser";
+// an OCF resource's parameters before any action runs. An agent's output is input like any
+// other: read by the bounded XML parser (src/common/xml.ts), errors with their place.
 import { EdgehaError } from "../common/errors";
+import { childElement, childElements, parseXmlDocument, type XmlElement } from "../common/xml";
 import { runProcess } from "./process";
 import path from "node:path";
 
-export interface Described { name: string; description: string; parameters: Array<{ name: string; required: boolean; default?: string; description: string }>; actions: Array<{ name: string; timeout?: string; interval?: string }> }
+export interface DescribedParameter {
+  name: string;
+  required: boolean;
+  default?: string;
+  description: string;
+  /** content type= of the meta-data: string, integer, boolean, select, ... */
+  type?: string;
+  /** The options of a select. */
+  choices?: string[];
+  /** unique="1": no two resources may share the value. */
+  unique?: boolean;
+  deprecated?: boolean;
+}
+export interface Described { name: string; description: string; parameters: DescribedParameter[]; actions: Array<{ name: string; timeout?: string; interval?: string }> }
+
+/** Meta-data is a few KiB (the largest of resource-agents 4.12 is 13 KB); these bounds leave ample room. */
+const METADATA_LIMITS = { textLengthMax: 1024 * 1024, elementsMax: 10_000, depthMax: 16 };
+
+const textOf = (element: XmlElement | undefined): string => (element?.text ?? "").trim();
 
 export function parseMetadata(name: string, xml: string): Described {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (tag) => tag === "parameter" || tag === "action" });
-  const root = (parser.parse(xml) as { "resource-agent"?: Record<string, unknown> })["resource-agent"];
-  if (!root) throw new EdgehaError("E_AGENT_METADATA", `${name} printed meta-data without a <resource-agent> element`);
-  const text = (value: unknown): string => (typeof value === "string" ? value : typeof value === "object" && value !== null && "#text" in value ? String((value as Record<string, unknown>)["#text"]) : "").trim();
-  const parameters = ((root.parameters as { parameter?: Array<Record<string, unknown>> } | undefined)?.parameter ?? []).map((parameter) => ({
-    name: String(parameter.name), required: parameter.required === "1" || parameter.required === "true",
-    default: (parameter.content as Record<string, string> | undefined)?.default, description: text(parameter.shortdesc) || text(parameter.longdesc),
-  }));
-  const actions = ((root.actions as { action?: Array<Record<string, string>> } | undefined)?.action ?? []).map((action) => ({ name: action.name!, timeout: action.timeout, interval: action.interval }));
-  return { name, description: text(root.shortdesc) || text(root.longdesc), parameters, actions };
+  const root = parseXmlDocument(xml, { source: `the meta-data of ${name}`, syntaxCode: "E_AGENT_METADATA", limitCode: "E_AGENT_METADATA", limits: METADATA_LIMITS });
+  if (root.name !== "resource-agent") throw new EdgehaError("E_AGENT_METADATA", `${name} printed meta-data whose root is <${root.name}>, not <resource-agent>`);
+  const parameters = childElements(childElement(root, "parameters") ?? root, "parameter").map((parameter): DescribedParameter => {
+    const content = childElement(parameter, "content");
+    const described: DescribedParameter = {
+      name: parameter.attributes.name ?? "",
+      required: parameter.attributes.required === "1" || parameter.attributes.required === "true",
+      description: textOf(childElement(parameter, "shortdesc")) || textOf(childElement(parameter, "longdesc")),
+    };
+    if (content?.attributes.default !== undefined) described.default = content.attributes.default;
+    if (content?.attributes.type !== undefined) described.type = content.attributes.type;
+    const options = content ? childElements(content, "option").map((option) => option.attributes.value ?? "") : [];
+    if (options.length > 0) described.choices = options;
+    if (parameter.attributes.unique === "1" || parameter.attributes.unique === "true") described.unique = true;
+    if (parameter.attributes.deprecated === "1" || parameter.attributes.deprecated === "true") described.deprecated = true;
+    return described;
+  }).filter((parameter) => parameter.name !== "");
+  const actions = childElements(childElement(root, "actions") ?? root, "action").map((action) => ({ name: action.attributes.name ?? "", timeout: action.attributes.timeout, interval: action.attributes.interval })).filter((action) => action.name !== "");
+  return { name, description: textOf(childElement(root, "shortdesc")) || textOf(childElement(root, "longdesc")), parameters, actions };
 }
 
 

@@ -1,12 +1,22 @@
 import type { Command } from "../command";
 import { resolveFenceDriver } from "../../../fence-drivers/index";
 import { optionsFor, runFenceAgent } from "../../../fence-drivers/common/index";
-import { UsageError as DriverUsageError } from "../../common/errors";
+import { EdgehaError, UsageError as DriverUsageError } from "../../common/errors";
 
 // ---- fence-driver NAME: a built-in driver behind the fence-agents stdin/CLI protocol ----
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** fence-agents options are a few key=value lines; stdin beyond this is not options. */
+export const FENCE_STDIN_BYTES_MAX = 64 * 1024;
+
+/** Reads stdin up to `bytesMax`; more is E_FENCE_OPTION (nothing more is read). */
+async function readAll(stream: NodeJS.ReadableStream, bytesMax: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    bytes += buffer.length;
+    if (bytes > bytesMax) throw new EdgehaError("E_FENCE_OPTION", `stdin holds more than ${bytesMax} bytes; fence-agents options are a few key=value lines`);
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
@@ -25,7 +35,7 @@ const fenceDriverCommand: Command = {
     const [name, ...rest] = args.positionals;
     if (!name) throw new DriverUsageError("expected a driver name", "usage: edgeha fence-driver NAME [options]");
     const driver = await resolveFenceDriver(name);
-    const stdinText = rest.length === 0 ? await readAll(context.stdin) : undefined;
+    const stdinText = rest.length === 0 ? await readAll(context.stdin, FENCE_STDIN_BYTES_MAX) : undefined;
     const parsed = optionsFor(driver, rest, stdinText);
     const write = (stream: NodeJS.WritableStream) => (line: string) => stream.write(`${line}\n`);
     for (const warning of parsed.warnings) write(context.stderr)(`Parse error: ${warning}`);

@@ -39,3 +39,18 @@ describe("the checker on damaged input", () => {
     );
   });
 });
+
+describe("hostile configs", () => {
+  it("nesting 50,000 deep is one error at its place, in words (not the parser's stack overflow)", () => {
+    const check = checkConfigText(`cluster_name: pair\nnodes: ${"[".repeat(50_000)}`, "deep.yaml");
+    expect(check.config).toBeUndefined();
+    expect(check.problems[0]).toMatchObject({ severity: "error", line: 2, message: "YAML: nested far deeper than a config ever is; edgeha stops reading here" });
+  });
+
+  it("an alias bomb is read as the aliases it holds, never expanded", () => {
+    const levels = ["a: &a [x,x,x,x,x,x,x,x,x]", ...["b", "c", "d", "e", "f", "g"].map((name, index) => `${name}: &${name} [${Array.from({ length: 9 }, () => `*${"abcdefg"[index]}`).join(",")}]`)];
+    const check = checkConfigText(`cluster_name: pair\n${levels.join("\n")}\n`, "bomb.yaml");
+    expect(check.config).toBeUndefined();
+    expect(check.problems.map((problem) => problem.message)).toContain("unknown key 'a' at the top level");
+  });
+});

@@ -33,7 +33,7 @@ describe("agents list and describe", () => {
   it("describes an OCF agent from its meta-data and a built-in from ours; a typo is named", async () => {
     const root = ocfRoot();
     const thing = await run(["agents", "describe", "ocf:acme:Thing", "--ocf-root", root, "--json"]);
-    expect(JSON.parse(thing.out)).toEqual({ name: "ocf:acme:Thing", description: "A thing", parameters: [{ name: "size", required: true, default: "3", description: "How big" }], actions: [{ name: "start", timeout: "9s" }, { name: "monitor", timeout: "5s", interval: "10s" }] });
+    expect(JSON.parse(thing.out)).toEqual({ name: "ocf:acme:Thing", description: "A thing", parameters: [{ name: "size", required: true, default: "3", type: "string", description: "How big" }], actions: [{ name: "start", timeout: "9s" }, { name: "monitor", timeout: "5s", interval: "10s" }] });
     const ipaddr = await run(["agents", "describe", "builtin:ipaddr"]);
     expect(ipaddr.out).toMatch(/ip \(required\)/);
     const typo = await run(["agents", "describe", "builtin:ipadr"]);
