@@ -5,7 +5,8 @@
 // Loading verifies each file's digest, newest first; if the newest is damaged the
 // store falls back to the newest valid one and says so in `warnings` (the agent
 // logs them loudly). An empty directory is reported as such, never papered over.
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
+import { readBoundedText } from "../common/bounded-read";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
 import { writeFileDurably } from "../common/durable";
@@ -15,6 +16,8 @@ import { cibDigest, formatVersion } from "./version";
 
 export const BACKUPS_KEPT = 10;
 const FILE_PATTERN = /^cib-(\d{12})\.json$/;
+/** A stored CIB is the configuration (at most CIB_LIMITS.textLengthMax as input) written with indentation and a digest: 64 MiB is far beyond any. */
+const STORED_FILE_BYTES_MAX = 64 * 1024 * 1024;
 
 interface StoredFile {
   format: "edgeha-cib/1";
@@ -117,7 +120,7 @@ export class CibStore {
   private check(file: string): Cib | string {
     let stored: StoredFile;
     try {
-      stored = JSON.parse(readFileSync(file, "utf8")) as StoredFile;
+      stored = JSON.parse(readBoundedText(file, STORED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "stored CIB" })) as StoredFile;
     } catch (error) {
       return `unreadable: ${(error as Error).message}`;
     }

@@ -3,7 +3,8 @@
 // clock until a request is done. The cluster agent will put its own FenceRunner
 // (routing attempts to the executing member over the transport) behind the same
 // interface; `edgeha stonith ...` uses this local one for now.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { readBoundedText } from "../common/bounded-read";
 import { dirname } from "node:path";
 import { randomUUID } from "node:crypto";
 import { EdgehaError } from "../common/errors";
@@ -76,11 +77,13 @@ export const localFenceRunner: FenceRunner = {
 
 /** The fence history kept in one JSON file (bounded), newest last. */
 export const HISTORY_RECORDS_MAX = 500;
+/** 500 records of well under 2 KiB each: a larger file is damaged, not history. */
+const HISTORY_FILE_BYTES_MAX = 1024 * 1024;
 
 export function readHistory(file: string): HistoryRecord[] {
   if (!existsSync(file)) return [];
   try {
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    const parsed = JSON.parse(readBoundedText(file, HISTORY_FILE_BYTES_MAX, { readCode: "E_FENCE_HISTORY", tooLargeCode: "E_FENCE_HISTORY", what: "fence history" })) as unknown;
     if (!Array.isArray(parsed)) throw new Error("not a list");
     return parsed as HistoryRecord[];
   } catch (error) {

@@ -2,7 +2,8 @@
 // is listed as secret), kept in a file readable by its owner only (passwd_file,
 // mode 0600), or printed by a passwd_script. Resolved values go to the driver
 // only; every text that leaves the fencer passes through `redact`.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { readBoundedText } from "../common/bounded-read";
 import { EdgehaError } from "../common/errors";
 import { runPasswordScript } from "../../fence-drivers/common/index";
 import type { FenceDeviceConfig } from "./devices";
@@ -14,6 +15,7 @@ export interface ResolvedOptions {
 
 /** Longest time a passwd_script may take; it runs before every fence action. */
 export const PASSWORD_SCRIPT_TIMEOUT_MS = 5000;
+const PASSWORD_FILE_BYTES_MAX = 4096;
 
 function readPasswordFile(file: string, device: string): string {
   let mode: number;
@@ -23,7 +25,8 @@ function readPasswordFile(file: string, device: string): string {
     throw new EdgehaError("E_FENCE_SECRET", `device ${device}: cannot read passwd_file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if ((mode & 0o077) !== 0) throw new EdgehaError("E_FENCE_SECRET", `device ${device}: passwd_file ${file} has mode ${(mode & 0o777).toString(8)}; group and others must have no access (chmod 600)`);
-  return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  // A password is short: a larger file is not a passwd_file (and is never read whole).
+  return readBoundedText(file, PASSWORD_FILE_BYTES_MAX, { readCode: "E_FENCE_SECRET", tooLargeCode: "E_FENCE_SECRET", what: `device ${device}: passwd_file` }).replace(/\r?\n$/, "");
 }
 
 /**

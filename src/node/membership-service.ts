@@ -10,9 +10,10 @@ import type { View } from "../membership";
 import type { Logger } from "../common/log";
 import { MembershipStack, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { writeFileDurably } from "../common/durable";
 import { assert } from "../common/errors";
+import { readBoundedText } from "../common/bounded-read";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
 
@@ -274,7 +275,8 @@ export class MembershipService {
 function readPersisted(stateDir: string, logger: Logger): PersistedMembership {
   let text: string;
   try {
-    text = readFileSync(join(stateDir, STATE_FILE), "utf8");
+    // A few dozen bytes: anything larger is damaged and read no further than this.
+    text = readBoundedText(join(stateDir, STATE_FILE), 64 * 1024, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "membership state" });
   } catch {
     return { ringId: 0 };
   }
