@@ -14,6 +14,9 @@ import { cibLimitProblem } from "./native";
 import { child, children, parseXml, type XmlElement } from "./xml-tree";
 import { importAlerts } from "./alerts";
 
+/** Warnings listed one by one; more are counted in one last line. */
+const WARNINGS_MAX = 100;
+
 export interface ImportResult {
   cib: Cib;
   warnings: string[];
@@ -28,6 +31,13 @@ class Importer {
   readonly warnings: string[] = [];
   /** <template> elements by id, for primitives written with template="...". */
   readonly templates = new Map<string, XmlElement>();
+  /** Warnings past WARNINGS_MAX, counted only: a file of 100,000 unknown elements says so in one line. */
+  warningsLeftOut = 0;
+
+  warn(message: string): void {
+    if (this.warnings.length < WARNINGS_MAX) this.warnings.push(message);
+    else this.warningsLeftOut++;
+  }
   private readonly setsById = new Map<string, XmlElement>();
   private readonly pairsById = new Map<string, XmlElement>();
   private readonly rulesById = new Map<string, XmlElement>();
@@ -42,7 +52,7 @@ class Importer {
 
   warnOutOfScope(element: XmlElement, where: string): void {
     const id = element.attributes.id ? ` id="${element.attributes.id}"` : "";
-    this.warnings.push(`${this.at(element)}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
+    this.warn(`${this.at(element)}: <${element.name}${id}> in ${where} is outside edgeha's scope and was not imported`);
   }
 
   required(element: XmlElement, attribute: string): string {
@@ -82,7 +92,7 @@ class Importer {
       if (name === undefined || value === undefined) {
         // Pacemaker ignores an nvpair without a name or value; so do we, aloud.
         const label = pair.attributes.id ? ` id="${pair.attributes.id}"` : "";
-        this.warnings.push(`${this.at(pair)}: <nvpair${label}${name === undefined ? "" : ` name="${name}"`}> in ${element.name} ${element.attributes.id ?? idRef} has no ${name === undefined ? "name" : "value"} and was ignored, as Pacemaker ignores it`);
+        this.warn(`${this.at(pair)}: <nvpair${label}${name === undefined ? "" : ` name="${name}"`}> in ${element.name} ${element.attributes.id ?? idRef} has no ${name === undefined ? "name" : "value"} and was ignored, as Pacemaker ignores it`);
         continue;
       }
       if (name in values) continue;
@@ -535,5 +545,6 @@ export function importCibXml(text: string, fileName = "<cib>"): ImportResult {
   const cib = importer.cib(root);
   const overLimit = cibLimitProblem(cib);
   if (overLimit) throw new EdgehaError("E_CIB_TOO_LARGE", `${fileName}: ${overLimit}`);
+  if (importer.warningsLeftOut > 0) importer.warnings.push(`${fileName}: ${importer.warningsLeftOut} more warnings like these were left out`);
   return { cib, warnings: importer.warnings };
 }

@@ -126,3 +126,12 @@ describe("CIB XML input", () => {
     expect(() => readCibFile(file)).toThrow(expect.objectContaining({ code: "E_CIB_TOO_LARGE", message: `CIB file ${file} has 1073741824 bytes; edgeha reads at most 16777216` }));
   });
 });
+
+describe("CIB XML warnings", () => {
+  it("100,000 elements outside edgeha's scope give 100 warnings and one line counting the rest", () => {
+    const { warnings } = importCibXml(cib(Array.from({ length: 100_000 }, (_, index) => `<unknown id="u${index}"/>`).join("")), "many.xml");
+    expect(warnings).toHaveLength(101);
+    expect(warnings[0]).toBe(`many.xml:6: <unknown id="u0"> in resources is outside edgeha's scope and was not imported`);
+    expect(warnings[100]).toBe("many.xml: 99900 more warnings like these were left out");
+  });
+});
