@@ -1,6 +1,6 @@
 // Finding things in a CIB by name, with errors a person can act on: an unknown
 // name comes back with the names that are close to it. Pure: no I/O.
-import { parseScore, type Attributes, type Cib, type Clone, type Group, type NvSet, type Primitive, type Resource } from "../cib";
+import { CIB_LIMITS, parseScore, type Attributes, type Cib, type Clone, type Group, type NvSet, type Primitive, type Resource } from "../cib";
 import { EdgehaError } from "../common/errors";
 import { didYouMean } from "../common/suggest";
 
@@ -61,10 +61,21 @@ export function unknownNodeWarning(cib: Cib, name: string, consequence: string):
 
 const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 
-/** Pacemaker ids are XML names: a letter or '_' first, then letters, digits, '.', '-', '_'. */
+/** What a message may quote of a name a person typed: enough to recognise it, never 100,000 characters. */
+export function quoted(text: string): string {
+  return text.length <= 64 ? `'${text}'` : `'${text.slice(0, 40)}...' (${text.length} characters)`;
+}
+
+/**
+ * Pacemaker ids are XML names (NCName), as pcs checks them: a letter or '_' first, then
+ * letters, digits, '.', '-', '_'; and at most CIB_LIMITS.idLengthMax characters.
+ */
 export function requireValidId(id: string, what: string): void {
+  if (id.length > CIB_LIMITS.idLengthMax) {
+    throw new EdgehaError("E_ADMIN_ID", `${quoted(id)} is not a valid ${what} id: at most ${CIB_LIMITS.idLengthMax} characters`, { id: id.slice(0, 64) });
+  }
   if (!ID_PATTERN.test(id)) {
-    throw new EdgehaError("E_ADMIN_ID", `'${id}' is not a valid ${what} id: use letters, digits, '.', '-' and '_', starting with a letter or '_'`, { id });
+    throw new EdgehaError("E_ADMIN_ID", `${quoted(id)} is not a valid ${what} id: use letters, digits, '.', '-' and '_', starting with a letter or '_'`, { id });
   }
 }
 

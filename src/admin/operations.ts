@@ -23,11 +23,22 @@ const RESOURCE_META = [
 ];
 export const CLONE_META = ["clone-max", "clone-node-max", "clone-min", "notify", "globally-unique", "ordered", "interleave", "promotable", "promoted-max", "promoted-node-max", "master-max", "master-node-max"];
 
+/**
+ * A provider or type is a plain name: it becomes a path (OCF_ROOT/resource.d/PROVIDER/TYPE,
+ * /etc/init.d/TYPE) or a unit name, so '/', '..' and anything a shell or path could read
+ * otherwise are refused. systemd templates (getty@tty1) and unit suffixes (.service) fit.
+ */
+const AGENT_PART = /^[A-Za-z0-9_@][A-Za-z0-9_.@+-]{0,127}$/;
+
 /** Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (builtin, lsb, systemd, service). */
 export function parseAgentName(text: string): AgentName {
   const parts = text.split(":");
   const usage = "write it as CLASS:PROVIDER:TYPE for OCF agents (ocf:heartbeat:IPaddr2) or CLASS:TYPE (builtin:ipaddr, systemd:haproxy, lsb:memcached, service:nginx)";
-  if (parts.some((part) => part === "") || parts.length < 2 || parts.length > 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is not an agent name: ${usage}`);
+  if (parts.some((part) => part === "") || parts.length < 2 || parts.length > 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text.slice(0, 200)}' is not an agent name: ${usage}`);
+  const bad = parts.slice(1).find((part) => !AGENT_PART.test(part));
+  if (bad !== undefined) {
+    throw new EdgehaError("E_ADMIN_AGENT", `'${bad.slice(0, 200)}' in '${text.slice(0, 200)}' is not a plain ${parts.length === 3 && bad === parts[1] ? "provider" : "agent type"} name: it would be read as a path; use letters, digits, '_', '-', '.', '@', '+' (at most 128), not '/' or a leading '.'`);
+  }
   const agentClass = parts[0]!;
   if (agentClass === "stonith") throw new EdgehaError("E_ADMIN_AGENT", `'${text}' is a fence device: create it with 'edgeha stonith create NAME DRIVER ...'`);
   if (!(RESOURCE_CLASSES as readonly string[]).includes(agentClass)) {

@@ -3,6 +3,7 @@
 import type { Attributes } from "../cib";
 import { EdgehaError } from "../common/errors";
 import { parseAgentName } from "./operations";
+import { quoted } from "./lookup";
 import type { AdminEdit, OperationSpec, ResourceSettings } from "./types";
 
 /** The edit of one kind. */
@@ -12,11 +13,28 @@ function argumentError(message: string): EdgehaError {
   return new EdgehaError("E_ADMIN_ARGUMENT", message);
 }
 
+/**
+ * An attribute, option or parameter name: OCF hands parameters to agents as environment
+ * variables (OCF_RESKEY_NAME), so quotes, spaces and control characters have no place in
+ * one. Letters, digits, '_', '-', '.', ':' as Pacemaker's own names use them, and a leading
+ * '#' for node attributes such as #health-disk.
+ */
+const NAME_PATTERN = /^#?[A-Za-z_][A-Za-z0-9_.:-]*$/;
+export const NAME_LENGTH_MAX = 256;
+/** A value: Pacemaker sets no bound; the XML parser reads at most 256 KiB per attribute. */
+export const VALUE_LENGTH_MAX = 256 * 1024;
+
 /** NAME=VALUE (the value may be empty and may contain '='). */
 export function parseKeyValue(word: string, where: string): [string, string] {
   const equals = word.indexOf("=");
-  if (equals <= 0) throw argumentError(`${where}: expected NAME=VALUE, got '${word}'`);
-  return [word.slice(0, equals), word.slice(equals + 1)];
+  if (equals <= 0) throw argumentError(`${where}: expected NAME=VALUE, got ${quoted(word)}`);
+  const name = word.slice(0, equals);
+  const value = word.slice(equals + 1);
+  if (name.length > NAME_LENGTH_MAX || !NAME_PATTERN.test(name)) {
+    throw argumentError(`${where}: ${quoted(name)} is not a valid name: use letters, digits, '_', '-', '.' and ':', starting with a letter or '_' (at most ${NAME_LENGTH_MAX})`);
+  }
+  if (value.length > VALUE_LENGTH_MAX) throw argumentError(`${where}: the value of '${name}' has ${value.length} characters; at most ${VALUE_LENGTH_MAX}`);
+  return [name, value];
 }
 
 export function parseKeyValues(words: readonly string[], where: string): Attributes {
