@@ -54,6 +54,14 @@ export class LocalResources {
    */
   private monitorSlackMs = 0;
   private readonly probedDefinitions = new Map<string, string>();
+  /**
+   * The definition each resource here last ran with: set by a start (tried), and by a probe or
+   * monitor that finds it active. Like Pacemaker's operation history, it lets this node stop
+   * and monitor a resource after the configuration no longer holds it (an orphan), with the
+   * agent and parameters it was started with. Forgotten once the resource is known stopped
+   * and no longer configured.
+   */
+  private readonly lastDefinitions = new Map<string, Primitive>();
   private probedVersion = "";
   private probing = false;
   private dcOperations = 0;
@@ -130,7 +138,7 @@ export class LocalResources {
   report(): NodeReport {
     const resources: NodeReport["resources"] = {};
     for (const [id, records] of this.history) {
-      const primitive = this.primitive(id);
+      const primitive = this.primitive(id) ?? this.lastDefinitions.get(id);
       resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
     }
     return {
@@ -167,6 +175,7 @@ export class LocalResources {
   configure(cib: Cib): void {
     this.cib = cib;
     const version = formatVersion(cib.version);
+    for (const id of [...this.history.keys()]) if (this.primitive(id) === undefined && !this.mayBeActive(id)) this.forget(id);
     this.probing = true;
     void this.unfenceThenProbe(cib, version);
   }
@@ -193,12 +202,17 @@ export class LocalResources {
   }
 
   private probe(cib: Cib, version: string): void {
-    const primitives = allPrimitives(cib);
+    // Orphans cleaned up meanwhile are probed too, with the definition they last ran with: a
+    // cleanup must not make this node forget something that still runs.
+    const orphans = [...this.lastDefinitions.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
+    const primitives = [...allPrimitives(cib), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
+      if (outcome.rc !== 7) this.lastDefinitions.set(primitive.id, primitive);
       this.record(primitive, "monitor", 0, outcome, queueMs);
       if (outcome.rc === 0) this.startMonitors(primitive);
+      if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
     }));
     void Promise.allSettled(probes).then(() => {
       if (this.cib !== cib) return;
@@ -212,9 +226,12 @@ export class LocalResources {
   async operate(instance: string, operation: "start" | "stop" | "promote" | "demote" | "notify", notify?: Record<string, string>): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
-    const base = this.primitive(resource);
+    const configured = this.primitive(resource);
+    // A resource the configuration no longer holds is stopped (or demoted, or told) with the
+    // definition it last ran with; it is never started again from that.
+    const base = configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
     const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
-    if (!primitive) return { ok: false, reason: `resource ${resource} is not in the configuration this node has` };
+    if (!primitive) return { ok: false, reason: configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
     this.dcOperations++;
     if (operation === "notify") {
       // A clone notification: the agent's notify action with OCF_RESKEY_CRM_meta_notify_*; like
@@ -233,10 +250,13 @@ export class LocalResources {
     try {
       return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
+        if (operation === "start") this.lastDefinitions.set(resource, primitive);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0));
         this.record(primitive, operation, 0, outcome, queueMs);
         const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
         if (ok && operation === "start") this.startMonitors(primitive);
+        // An orphan that stopped is gone from this node: its history goes with it.
+        if (ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
         return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
       });
     } finally {
@@ -254,6 +274,9 @@ export class LocalResources {
     for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
       this.history.delete(id);
       this.probedDefinitions.delete(id);
+      // A resource still configured is probed again; an orphan's definition is kept while it
+      // may still run, so that it can still be stopped.
+      if (this.primitive(id) !== undefined) this.lastDefinitions.delete(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -277,6 +300,25 @@ export class LocalResources {
       notify: meta.notify ?? "false",
     };
     return { ...primitive, meta: [{ id: `${primitive.id}-clone-instance`, values }, ...primitive.meta] };
+  }
+
+  /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
+  private mayBeActive(id: string): boolean {
+    const last = this.history.get(id)?.get("last_0");
+    if (last === undefined) return this.lastDefinitions.has(id);
+    const stopped = (last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7);
+    return !stopped;
+  }
+
+  /** Drops everything this node knows of a resource that is neither configured nor running here. */
+  private forget(id: string): void {
+    this.history.delete(id);
+    this.lastDefinitions.delete(id);
+    this.probedDefinitions.delete(id);
+    this.stopMonitors(id);
+    for (const key of [...this.failures.keys()]) if (this.failures.get(key)!.resource === id) this.failures.delete(key);
+    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) delete this.attributes[key];
+    this.notify();
   }
 
   private primitive(id: string): Primitive | undefined {

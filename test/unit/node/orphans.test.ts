@@ -1,0 +1,118 @@
+// Issue 15, defect 1: deleting a running resource must stop it, not fence its node. The
+// executor stops a resource the configuration no longer holds (an orphan) with the
+// definition it last ran with, as Pacemaker does from its operation history; it never
+// starts one; it forgets an orphan once it is known stopped; a cleanup re-probes it.
+//
+// Scenario: "vip" (param ip=10.0.0.1) runs on n1; `resource delete vip` removes it from the
+// configuration; the DC asks n1 to stop vip.
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
+import { createLogger } from "../../../src/common/log";
+import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
+
+const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+
+function primitive(id: string, ip: string): Primitive {
+  return { kind: "primitive", id, class: "ocf", provider: "test", type: "IP", extra: {}, instance: [{ id: `${id}-i`, values: { ip } }], meta: [], operations: [{ id: `${id}-m`, name: "monitor", interval: "1s", intervalMs: 1000, extra: {}, meta: [], instance: [] }] };
+}
+
+function cib(epoch: number, ...primitives: Primitive[]): Cib {
+  const value = emptyCib();
+  value.version = { adminEpoch: 0, epoch, numUpdates: 0 };
+  value.resources = primitives;
+  return value;
+}
+
+/** An executor that keeps what runs, and the parameters each action was called with. */
+function world(initiallyRunning: string[] = []) {
+  const running = new Set(initiallyRunning);
+  const calls: string[] = [];
+  const runner: ActionRunner = async (each, action, intervalMs) => {
+    const ip = each.instance[0]?.values.ip;
+    if (intervalMs === 0) calls.push(`${action} ${each.id} ip=${ip}`);
+    if (action === "start") running.add(each.id);
+    if (action === "stop") running.delete(each.id);
+    return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
+  };
+  const resources = new LocalResources("n1", runner, quiet, () => 1000);
+  return { running, calls, resources };
+}
+
+async function probed(resources: LocalResources, version: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!(resources.report().probed && resources.report().cibVersion === version)) {
+    if (Date.now() > deadline) throw new Error(`not probed: ${JSON.stringify(resources.report())}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe("orphans: resources deleted from the configuration", () => {
+  it("a deleted resource that runs is stopped with the definition it was started with, then forgotten", async () => {
+    const { running, calls, resources } = world();
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    expect(await resources.operate("vip", "start")).toEqual({ ok: true });
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    // Still reported, with its agent, so the DC knows to stop it.
+    expect(resources.report().resources.vip).toMatchObject({ class: "ocf", provider: "test", type: "IP" });
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    expect(running.has("vip")).toBe(false);
+    expect(calls.at(-1)).toBe("stop vip ip=10.0.0.1");
+    expect(resources.report().resources.vip).toBeUndefined();
+    expect(resources.report().failures).toEqual([]);
+    resources.close();
+  });
+
+  it("a resource found running by the probe and then deleted is stopped with the probed definition", async () => {
+    const { calls, resources } = world(["vip"]);
+    resources.configure(cib(2, primitive("vip", "10.0.0.7")));
+    await probed(resources, "0.2.0");
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    expect(calls).toEqual(["monitor vip ip=10.0.0.7", "stop vip ip=10.0.0.7"]);
+    resources.close();
+  });
+
+  it("an orphan is never started, and a resource that never ran here cannot be stopped", async () => {
+    const { running, resources } = world();
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    await resources.operate("vip", "start");
+    await resources.operate("vip", "stop");
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    expect(await resources.operate("vip", "start")).toMatchObject({ ok: false });
+    expect(await resources.operate("ghost", "stop")).toEqual({ ok: false, reason: "resource ghost is not in the configuration this node has, and it has not run here" });
+    expect(running.size).toBe(0);
+    resources.close();
+  });
+
+  it("a stopped resource removed from the configuration leaves no history behind", async () => {
+    const { resources } = world();
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    expect(Object.keys(resources.report().resources)).toEqual(["vip"]);
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    expect(resources.report().resources).toEqual({});
+    resources.close();
+  });
+
+  it("a cleanup of a running orphan probes it again with its last definition: it is not forgotten while it runs", async () => {
+    const { calls, resources } = world();
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    await resources.operate("vip", "start");
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    resources.cleanup("vip");
+    await probed(resources, "0.3.0");
+    expect(resources.report().resources.vip?.operations.map((op) => [op.operation, op.rcCode])).toEqual([["monitor", 0]]);
+    expect(calls.at(-1)).toBe("monitor vip ip=10.0.0.1");
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    resources.close();
+  });
+});
