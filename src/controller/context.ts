@@ -92,6 +92,14 @@ export interface DcState {
   stopFailedNodes: Set<string>;
   /** Resources whose stop failed with fencing off: unmanaged until cleaned up. */
   blocked: Set<string>;
+  /** Transitions that failed in a row with the same steps (see execution.ts). */
+  futile: { signature: string; count: number } | undefined;
+  /** No plan before this (the back-off after repeated failures, or the cap on the planning rate). */
+  planNotBeforeMs: number;
+  /** When the latest plans were made (at most PLANS_PER_WINDOW kept). */
+  recentPlansMs: number[];
+  /** The rate cap is holding plans back (logged once per episode). */
+  throttled: boolean;
 }
 
 /**

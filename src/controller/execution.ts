@@ -13,6 +13,18 @@ const FENCE_RECORDS_KEPT = 10;
 /** A result is waited for this long beyond its operation's timeout before the step counts as failed. */
 const RESULT_MARGIN_MS = 5000;
 const OPERATION_TIMEOUT_DEFAULT_MS = 20_000;
+/**
+ * A transition that failed, followed by the same transition (the same steps) failing again, is
+ * a loop the scheduler cannot see its way out of (an action that can never succeed, a status
+ * that the failure does not change). From the second failure in a row the DC waits
+ * FUTILE_BACKOFF_MS before planning, then twice as long each time, up to FUTILE_BACKOFF_MS_MAX,
+ * and says so once. A transition that succeeds, or a different one, ends the streak.
+ */
+const FUTILE_BACKOFF_MS = 1000;
+const FUTILE_BACKOFF_MS_MAX = 60_000;
+/** Whatever happens, at most PLANS_PER_WINDOW plans in any PLAN_WINDOW_MS (a routine failover takes 2 or 3). */
+const PLANS_PER_WINDOW = 30;
+const PLAN_WINDOW_MS = 10_000;
 
 /** The timeout of a resource's start or stop as configured (op, then op defaults, then 20 s). */
 function operationTimeoutMs(cib: Cib, resource: string, operation: string): number {
@@ -90,10 +102,49 @@ export function drive(context: Context, state: DcState, joined: boolean, nowMs: 
       state.transition = undefined;
       wantPlan(state, `transition ${finished.id} ${finished.aborted ? "was aborted" : "finished"}`);
       log(out, finished.steps.some((step) => step.state === "failed") ? "warn" : "info", "transition finished", { transition: finished.id, steps: finished.steps.map(describeStep) });
+      noteFutility(state, finished, nowMs, out);
     }
   }
   if (joined && !state.transition && state.needPlan) plan(context, state, nowMs, out);
   publishSummary(context, state, out);
+}
+
+/** Steps in domain words without their states: two transitions with the same signature do the same. */
+function signatureOf(transition: Transition): string {
+  return transition.steps.map((step) => `${step.kind} ${step.resource ?? ""} ${step.node} ${step.fenceAction ?? ""}`).join("; ");
+}
+
+/** Counts failed transitions in a row with the same steps; backs off from the second. */
+function noteFutility(state: DcState, finished: Transition, nowMs: number, out: Effects): void {
+  // A failed fence is retried every fenceRetryMs already; a failed notification changes nothing.
+  const failed = finished.steps.some((step) => step.kind !== "notify" && step.kind !== "fence" && step.state === "failed");
+  if (!failed) {
+    state.futile = undefined;
+    return;
+  }
+  const signature = signatureOf(finished);
+  const count = state.futile?.signature === signature ? state.futile.count + 1 : 1;
+  state.futile = { signature, count };
+  if (count < 2) return;
+  const waitMs = Math.min(FUTILE_BACKOFF_MS_MAX, FUTILE_BACKOFF_MS * 2 ** (count - 2));
+  state.planNotBeforeMs = Math.max(state.planNotBeforeMs, nowMs + waitMs);
+  if (count === 2) log(out, "error", "the same transition failed again without doing anything; it is retried only after a pause that doubles each time (up to 60 s): see the failed actions", { steps: signature, waitMs });
+}
+
+/** The cap on the planning rate: true when a plan may run now; else holds it back (said once per episode). */
+function mayPlan(state: DcState, nowMs: number, out: Effects): boolean {
+  if (nowMs < state.planNotBeforeMs) return false;
+  const recent = state.recentPlansMs;
+  if (recent.length >= PLANS_PER_WINDOW && nowMs - recent[0]! < PLAN_WINDOW_MS) {
+    state.planNotBeforeMs = recent[0]! + PLAN_WINDOW_MS;
+    if (!state.throttled) log(out, "error", "planning too often; holding plans back (a bug or an input that changes all the time)", { plans: recent.length, windowMs: PLAN_WINDOW_MS });
+    state.throttled = true;
+    return false;
+  }
+  state.throttled = false;
+  recent.push(nowMs);
+  if (recent.length > PLANS_PER_WINDOW) recent.shift();
+  return true;
 }
 
 function plan(context: Context, state: DcState, nowMs: number, out: Effects): void {
@@ -106,6 +157,7 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
     if (!report || !report.probed || report.cibVersion !== version || report.busy) return;
   }
   if (nowMs < state.fenceBlockedUntilMs) return;
+  if (!mayPlan(state, nowMs, out)) return;
   assert(state.transition === undefined, "a transition was planned while another one runs");
   state.needPlan = false;
   state.lastPlanMs = nowMs;

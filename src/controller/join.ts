@@ -15,6 +15,7 @@ function newDcState(context: Context, nowMs: number): DcState {
   return {
     ringId: context.ringId, since: context.ringId, quorateSince: undefined, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, reports: new Map(), transition: undefined, nextTransitionId: 1,
     needPlan: true, planReasons: ["a new DC took over"], lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
+    futile: undefined, planNotBeforeMs: -Infinity, recentPlansMs: [], throttled: false,
   };
 }
 

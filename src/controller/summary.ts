@@ -1,7 +1,7 @@
 // What the DC knows of the cluster, in two forms: the CIB with a status section built from
 // the members' reports and the view (the scheduler's input), and the short summary every
 // member shows in `edgeha status`. A new DC starts from the old DC's last summary.
-import { BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, type Cib, type NodeStatus, type Primitive } from "../cib";
+import { allPrimitives, BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, type Cib, type NodeStatus, type Primitive } from "../cib";
 import { unpackResourceStates } from "../scheduler";
 import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
@@ -24,6 +24,7 @@ export function withStatus(context: Context, state: DcState): Cib {
   if (state.blocked.size > 0) {
     const block = (primitive: Primitive): Primitive => (state.blocked.has(primitive.id) ? { ...primitive, meta: [{ id: `${primitive.id}-blocked`, values: { "is-managed": "false" } }, ...primitive.meta] } : primitive);
     resources = resources.map((resource) => resource.kind === "primitive" ? block(resource) : resource.kind === "group" ? { ...resource, members: resource.members.map(block) } : resource);
+    resources = [...resources, ...blockedOrphans(cib, state)];
   }
   let properties = cib.properties;
   if (inQuorumGrace(context)) {
@@ -34,6 +35,26 @@ export function withStatus(context: Context, state: DcState): Cib {
       : [{ id: BOOTSTRAP_SET_ID, values: hold }, ...properties];
   }
   return { ...cib, resources, properties, nodes, status, attributes: { ...cib.attributes, "have-quorum": context.quorate ? "1" : "0", "dc-uuid": String(context.settings.localId) } };
+}
+
+/**
+ * Resources the configuration no longer holds whose stop failed with fencing off: the
+ * scheduler sees them as unmanaged resources of the agent they ran with, so it tries
+ * nothing more on them until they are cleaned up (Pacemaker's blocked orphan).
+ */
+function blockedOrphans(cib: Cib, state: DcState): Primitive[] {
+  const configured = new Set(allPrimitives(cib.resources).map((primitive) => primitive.id));
+  const orphans: Primitive[] = [];
+  for (const id of state.blocked) {
+    if (configured.has(id)) continue;
+    const reported = [...state.reports.values()].map((report) => report.resources[id]).find((resource) => resource !== undefined);
+    if (reported === undefined) continue;
+    orphans.push({
+      kind: "primitive", id, class: reported.class, type: reported.type, ...(reported.provider ? { provider: reported.provider } : {}), extra: {}, instance: [], operations: [],
+      meta: [{ id: `${id}-blocked`, values: { "is-managed": "false" } }],
+    });
+  }
+  return orphans;
 }
 
 function nodeStatus(context: Context, state: DcState, node: { id: number; name: string }, id: string): NodeStatus {
@@ -80,7 +101,8 @@ export function mirrorExpected(context: Context, summary: ClusterSummary, out: E
 
 function buildSummary(context: Context, state: DcState): ClusterSummary {
   const cib = withStatus(context, state);
-  const resources = summarizeResources(cib, state);
+  const configured = new Set(allPrimitives(context.cib.resources).map((primitive) => primitive.id));
+  const resources = summarizeResources(cib, state).map((resource) => (configured.has(resource.id) ? resource : { ...resource, orphan: true }));
   const failedActions: ClusterSummary["failedActions"] = [];
   for (const [node, report] of state.reports) for (const failure of report.failures ?? []) failedActions.push({ node, ...failure });
   const transition = state.transition ? { id: state.transition.id, running: runningCount(state.transition), pending: state.transition.steps.filter((step) => step.state === "pending").length } : null;
@@ -126,6 +148,13 @@ function summarizeResources(cib: Cib, state: DcState): ClusterSummary["resources
       if (resource.kind === "group") groupOf.set(primitive.id, resource.id);
       primitives.push({ id: primitive.id, agent: `${primitive.class}:${primitive.provider ? `${primitive.provider}:` : ""}${primitive.type}`, meta: { ...flattenSets(resource.meta), ...flattenSets(primitive.meta) } });
     }
+  }
+  // Resources the configuration no longer holds (orphans) are shown while they run or stop.
+  for (const node of cib.status) for (const history of node.resources) {
+    // A clone instance's history ("web:1") belongs to its configured primitive.
+    const base = history.id.replace(/:\d+$/, "");
+    if (primitives.some((each) => each.id === history.id || each.id === base) || (states.get(history.id)?.activeOn ?? []).length === 0) continue;
+    primitives.push({ id: history.id, agent: `${history.class}:${history.provider ? `${history.provider}:` : ""}${history.type}`, meta: {} });
   }
   const running = new Map<string, Step>();
   for (const step of state.transition?.steps ?? []) if (step.state === "running" && step.resource) running.set(step.resource, step);

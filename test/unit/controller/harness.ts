@@ -41,6 +41,8 @@ export class ControllerWorld {
   readonly ticks = new Map<string, number>();
   failStart = new Set<string>();
   failStop = new Set<string>();
+  /** Stops refused without a trace in the history (as an executor that no longer knows the resource did). */
+  refuseStop = new Set<string>();
 
   private readonly names: string[];
 
@@ -139,6 +141,8 @@ export class ControllerWorld {
       if (ok) node.running.add(effect.resource);
       this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced] });
       this.record(node, effect.resource, "start", ok ? 0 : 1);
+    } else if (this.refuseStop.has(`${effect.resource}@${node.name}`)) {
+      ok = false;
     } else if (this.failStop.has(`${effect.resource}@${node.name}`)) {
       ok = false;
       this.record(node, effect.resource, "stop", 1);
