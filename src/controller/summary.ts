@@ -109,7 +109,8 @@ function buildSummary(context: Context, state: DcState): ClusterSummary {
   // A node that asked to leave is done once nothing runs there and no step involves it.
   const leaving = context.settings.nodes.filter((node) => {
     if (!state.reports.get(node.name)?.shutdown || !context.members.includes(node.id)) return false;
-    if (resources.some((resource) => resource.nodes.includes(node.name))) return false;
+    // Unmanaged resources stay where they are (Pacemaker lets such a node shut down and leaves them running).
+    if (resources.some((resource) => resource.managed && resource.nodes.includes(node.name))) return false;
     return !(state.transition?.steps ?? []).some((step) => step.node === node.name && (step.state === "running" || step.state === "pending"));
   }).map((node) => node.name);
   return {

@@ -382,3 +382,20 @@ describe("DC claims when a pair forms", () => {
     expect(world.activeNodes("vip")).toHaveLength(1);
   });
 });
+
+describe("graceful stop with unmanaged resources", () => {
+  it("a node whose only resources here are unmanaged may leave; they keep running, nothing is fenced", () => {
+    const cib = pairCib(false);
+    cib.resources[0]!.meta = [{ id: "web-meta", values: { "is-managed": "false" } }];
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    world.node("n2").running.add("vip");
+    world.node("n2").running.add("proxy");
+    world.view(1, ["n1", "n2"]);
+    world.run(2000);
+    world.requestShutdown("n2");
+    world.run(2000);
+    expect(world.node("n2").exited).toBe(true);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+    expect(world.fences).toEqual([]);
+  });
+});
