@@ -50,6 +50,13 @@ export interface MembershipListener {
    * work that runs now shares the wake-up, and a reply it waits for can arrive meanwhile.
    */
   wake?(): void;
+  /**
+   * This node's last heartbeat went out silentMs ago, as long as the token: its peers may have
+   * declared it lost and taken over (src/stack/stall.ts). Called once, before anything else
+   * happens after the stall; membership has halted and sends nothing more. The listener must
+   * stop this node's resources (or let the watchdog reset it) and end the process.
+   */
+  stalled?(silentMs: number, thresholdMs: number): void;
 }
 
 export class MembershipService {
@@ -122,6 +129,22 @@ export class MembershipService {
     return this.stack.quorum();
   }
 
+  /**
+   * The stall check (src/stack/stall.ts), for every wake-up that does not come through
+   * membership (a controller timer, a monitor, the watchdog feeder, a client): true when the
+   * caller may go on; false once a stall halted membership (the stalled listener has run).
+   */
+  awake(): boolean {
+    if (this.closed) return false;
+    this.perform(this.stack.observe(this.nowMs()));
+    return !this.stack.halted;
+  }
+
+  /** True once a stall halted membership (see awake). */
+  get halted(): boolean {
+    return this.stack.halted;
+  }
+
   /** Queues a reliable message to a peer; lost silently if the peer restarts or leaves. */
   send(peerId: number, payload: Uint8Array): void {
     this.perform(this.stack.send(peerId, payload, this.nowMs()));
@@ -185,6 +208,7 @@ export class MembershipService {
   }
 
   private receive(link: number, bytes: Buffer, source: string): void {
+    if (!this.awake()) return;
     this.wakeListeners();
     this.perform(this.stack.receive(link, bytes, this.nowMs(), source));
     this.schedule();
@@ -194,6 +218,7 @@ export class MembershipService {
     this.timer = undefined;
     if (this.closed) return;
     this.wakeups++;
+    if (!this.awake()) return;
     this.wakeListeners();
     this.perform(this.stack.tick(this.nowMs()));
     this.schedule();
@@ -224,12 +249,23 @@ export class MembershipService {
         case "advert":
           this.reporter.learned(this.stack.adverts!, effect.from, effect.advert, effect.before);
           break;
+        case "stalled":
+          this.onStalled(effect.silentMs, effect.thresholdMs);
+          break;
         default: {
           const unknown: never = effect;
           return unknown;
         }
       }
     }
+  }
+
+  /** Membership halted after a stall: no timer any more, and the listeners act (see MembershipListener.stalled). */
+  private onStalled(silentMs: number, thresholdMs: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.logger.error({ silentMs, thresholdMs }, "this node was stalled as long as the token: its peers may have declared it lost and taken over; stopping everything here before anything else");
+    for (const listener of this.listeners) listener.stalled?.(silentMs, thresholdMs);
   }
 
   private transmit(to: number | "arbiter", link: number, bytes: Buffer): void {
@@ -263,7 +299,7 @@ export class MembershipService {
 
   /** Sleeps until the earliest deadline of membership, quorum, the arbiter and the reliable channels. */
   private schedule(): void {
-    if (this.closed) return;
+    if (this.closed || this.stack.halted) return;
     const nowMs = this.nowMs();
     if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.

@@ -21,6 +21,8 @@ interface SimNode {
   wakeAtMs: number;
   /** The membership state file, kept across restarts as the agent keeps it in its state dir. */
   saved: PersistedMembership;
+  /** Its stack halted after a stall as long as the token: the agent exits and is started again. */
+  stalledOut: boolean;
 }
 
 interface Packet { to: number | "arbiter"; from: number; link: number; bytes: Buffer }
@@ -79,7 +81,7 @@ export class World {
       incarnation: restarts + 1, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000,
       quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved, quorumRules: this.rules,
     }, this.localMs(id));
-    return { id, up: true, restarts, stalledUntilMs: 0, held: [], stack, wakeAtMs: this.localMs(id), saved };
+    return { id, up: true, restarts, stalledUntilMs: 0, held: [], stack, wakeAtMs: this.localMs(id), saved, stalledOut: false };
   }
 
   private send(packet: Packet): void {
@@ -113,6 +115,11 @@ export class World {
           if (effect.view.ringId > node.saved.ringId) this.fail(`node ${node.id}: view ${effect.view.ringId} shown before it was stored`);
           break;
         case "quorum": case "message": case "log": case "advert":
+          break;
+        case "stalled":
+          // The agent stops its resources and exits; its service manager starts it again.
+          node.up = false;
+          node.stalledOut = true;
           break;
         default: {
           const unknown: never = effect;
@@ -151,6 +158,7 @@ export class World {
     const due = this.queue.filter((item) => item.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs || a.order - b.order);
     this.queue = this.queue.filter((item) => item.atMs > this.nowMs);
     for (const item of due) this.deliver(item.packet);
+    for (const [index, node] of this.nodes.entries()) if (node.stalledOut) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.saved);
     for (const node of this.nodes) {
       if (!node.up || this.nowMs < node.stalledUntilMs) continue;
       // A node that was stalled reads what queued up meanwhile (its stack notices the pause).

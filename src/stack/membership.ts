@@ -17,6 +17,8 @@ import {
   arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, replyReceived, requestDue, requestSent,
   savedVoters, stepQuorum, summarize, type ArbiterClientState, type QuorumInput, type QuorumSettings, type QuorumState, type QuorumSummary, type SavedVoters,
 } from "../quorum";
+import { judgeWake } from "./stall";
+import { unreachable } from "../common/errors";
 
 /** The sender id of the arbiter's frames; no node may have it. */
 export const ARBITER_ID = 0;
@@ -93,7 +95,14 @@ export type MembershipStackEffect =
   | { kind: "message"; from: number; payload: Buffer }
   /** A peer announced (or changed) its advert. */
   | { kind: "advert"; from: number; advert: Advert; before: Advert | undefined }
-  | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> };
+  | { kind: "log"; level: "info" | "warn" | "error"; message: string; fields: Record<string, unknown> }
+  /**
+   * This node's last heartbeat went out silentMs ago, at least the token (src/stack/stall.ts):
+   * its peers may have declared it lost and taken over. The stack has halted (it sends and
+   * reports nothing more); the runner must stop this node's resources, or let the watchdog
+   * reset it, before it does anything else, and then start afresh (a new incarnation).
+   */
+  | { kind: "stalled"; silentMs: number; thresholdMs: number };
 
 interface PeerChannel { incarnation: number; sender: ReliableSender; receiver: ReliableReceiver }
 
@@ -117,8 +126,14 @@ export class MembershipStack {
   private persisted: string;
   /** The earliest time membership needs a tick (from its last step). */
   private membershipDeadlineMs = 0;
-  /** When the runner last handled anything (see wake). */
+  /** When the runner last handled anything (see awaken). */
   private lastActivityMs: number | undefined;
+  /** The latest the runner meant to wake (what nextWakeMs last returned). */
+  private plannedWakeMs = Infinity;
+  /** When this node last sent a heartbeat: what its peers last heard of it. */
+  private lastHeartbeatSentMs: number;
+  /** Set once a stall was found: nothing goes out any more (see the "stalled" effect). */
+  private haltedState = false;
   private effects: MembershipStackEffect[] = [];
   /** Frames sent, by kind (all links counted), for status and the benchmarks. */
   readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0, hello: 0 };
@@ -147,6 +162,12 @@ export class MembershipStack {
     if (settings.arbiterLinks.length > 0) this.arbiterCodec = make({ clusterName: settings.clusterName, authkey: settings.authkey, knownSenders: [ARBITER_ID], localId: settings.localId });
     this.links = new LinkMonitor(settings.tokenMs);
     if (settings.advert !== undefined) this.advertState = initialAdverts(settings.localId, settings.advert, nodeIds);
+    this.lastHeartbeatSentMs = nowMs;
+  }
+
+  /** True once a stall halted the stack (see the "stalled" effect). */
+  get halted(): boolean {
+    return this.haltedState;
   }
 
   get localId(): number {
@@ -189,20 +210,46 @@ export class MembershipStack {
   }
 
   /**
-   * The runner woke (a datagram or its timer). If it was paused for longer than a heartbeat
-   * interval beyond its longest sleep (CPU starvation, SIGSTOP), whatever it reads now was
-   * sent meanwhile: membership is credited the pause first, so our own stall does not count
-   * as the peers' silence or a flap.
+   * The runner woke (a datagram, its timer, or anything else it does). Judged before anything
+   * else happens (src/stack/stall.ts): after a pause shorter than the token the peers are
+   * credited it, so our own stall does not count as their silence or a flap; after one as long
+   * as the token the stack halts and says so. Returns false when halted.
    */
-  private notePause(nowMs: number): void {
-    const heartbeatMs = this.settings.heartbeatMs;
-    const last = this.lastActivityMs ?? nowMs;
-    const pausedMs = nowMs - last - heartbeatMs;
+  private awaken(nowMs: number): boolean {
+    if (this.haltedState) return false;
+    const verdict = judgeWake({
+      nowMs, lastActivityMs: this.lastActivityMs ?? nowMs, plannedWakeMs: this.plannedWakeMs, lastHeartbeatSentMs: this.lastHeartbeatSentMs,
+      heartbeatMs: this.settings.heartbeatMs, tokenMs: this.settings.tokenMs,
+      peersInView: this.membershipState.view.members.some((id) => id !== this.settings.localId),
+    });
     this.lastActivityMs = nowMs;
-    if (pausedMs <= heartbeatMs) return;
-    this.stalls++;
-    this.log("warn", "event loop was paused; peers are credited the pause", { pausedMs });
-    this.feed({ kind: "paused", pausedMs, nowMs });
+    switch (verdict.kind) {
+      case "steady":
+        return true;
+      case "paused":
+        this.stalls++;
+        this.log("warn", "event loop was paused; peers are credited the pause", { pausedMs: verdict.pausedMs });
+        this.feed({ kind: "paused", pausedMs: verdict.pausedMs, nowMs });
+        return true;
+      case "stalled":
+        this.stalls++;
+        this.haltedState = true;
+        this.channels.clear();
+        this.effects.push({ kind: "stalled", silentMs: verdict.silentMs, thresholdMs: verdict.thresholdMs });
+        return false;
+      default:
+        return unreachable(verdict, "wake verdict");
+    }
+  }
+
+  /**
+   * Something other than the stack woke the runner (a controller timer, a monitor, the watchdog
+   * feeder, a client): the stall check runs first, and anything it finds comes out here. The
+   * caller goes on only while the stack is not halted.
+   */
+  observe(nowMs: number): MembershipStackEffect[] {
+    this.awaken(nowMs);
+    return this.take();
   }
 
   /** The adverts this node holds (undefined when it sends none: a pre-advert build in the simulator). */
@@ -229,7 +276,7 @@ export class MembershipStack {
 
   /** The runner's timer fired. */
   tick(nowMs: number): MembershipStackEffect[] {
-    this.notePause(nowMs);
+    if (!this.awaken(nowMs)) return this.take();
     this.feed({ kind: "tick", nowMs });
     if (this.advertState !== undefined && (advertDeadlineMs(this.advertState) ?? Infinity) <= nowMs) this.stepAdverts({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
@@ -248,7 +295,7 @@ export class MembershipStack {
 
   /** A datagram arrived on a link, from `source` (an address, for telling a person where bad frames come from). */
   receive(link: number, bytes: Uint8Array, nowMs: number, source = `link ${link}`): MembershipStackEffect[] {
-    this.notePause(nowMs);
+    if (!this.awaken(nowMs)) return this.take();
     // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
     if (this.arbiterCodec !== undefined && bytes.length >= 7 && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt16BE(5) === ARBITER_ID) {
       this.receiveArbiter(bytes, nowMs);
@@ -300,6 +347,7 @@ export class MembershipStack {
 
   /** Queues a reliable message to a peer; lost silently if the peer restarts or leaves. */
   send(peerId: number, payload: Uint8Array, nowMs: number): MembershipStackEffect[] {
+    if (!this.awaken(nowMs)) return this.take();
     const channel = this.channel(peerId);
     if (channel === undefined) return this.take();
     channel.sender.send(payload);
@@ -335,6 +383,7 @@ export class MembershipStack {
 
   /** When the runner should next call tick(): the earliest deadline of membership, quorum, the arbiter and the channels. */
   nextWakeMs(nowMs: number): number {
+    if (this.haltedState) return nowMs + SLEEP_MS_MAX;
     let wakeMs = Math.min(this.membershipDeadlineMs, nowMs + SLEEP_MS_MAX);
     const quorumMs = quorumDeadlineMs(this.quorumState, nowMs);
     if (quorumMs !== undefined) wakeMs = Math.min(wakeMs, quorumMs);
@@ -345,7 +394,10 @@ export class MembershipStack {
     }
     const advertMs = this.advertState === undefined ? undefined : advertDeadlineMs(this.advertState);
     if (advertMs !== undefined) wakeMs = Math.min(wakeMs, advertMs);
-    return Math.max(wakeMs, nowMs);
+    wakeMs = Math.max(wakeMs, nowMs);
+    // The runner sleeps until then (the simulator and the agent wake 1 ms later: whole milliseconds).
+    this.plannedWakeMs = wakeMs + 1;
+    return wakeMs;
   }
 
   private stepAdverts(input: AdvertInput): void {
@@ -394,6 +446,7 @@ export class MembershipStack {
     for (let link = 0; link < usable; link++) {
       if (preferred !== undefined && link !== preferred) continue;
       this.sent[kind]++;
+      if (kind === "heartbeat") this.lastHeartbeatSentMs = nowMs;
       const bytes = this.codec.encode({ senderId: this.settings.localId, incarnation: this.settings.incarnation, sequence: ++this.sequence, kind, body });
       this.effects.push({ kind: "transmit", to: peerId, link, frame: kind, bytes });
     }
