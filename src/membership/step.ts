@@ -55,12 +55,13 @@ export function nextDeadlineMs(state: MembershipState): number {
   for (const id of settings.nodeIds) {
     const peer = state.peers[id];
     if (id === state.localId || peer === undefined || peer.left === true) continue;
-    consider(peer.lastHeardMs + settings.tokenMs);
+    consider(lostAtMs(settings, peer));
     consider(peer.steadySinceMs + holdMs(settings, peer, nowMs));
     if (peer.flaps > 0) consider(peer.lastFlapMs + settings.flapForgetMs + 1);
     if (settings.probeAfterMs !== undefined && settings.probeAfterMs < settings.tokenMs) consider(peer.lastHeardMs + settings.probeAfterMs);
   }
-  if (probing(state)) consider(state.lastProbeMs + state.settings.probeEveryMs!);
+  const periodMs = probePeriodMs(state);
+  if (periodMs !== undefined) consider(state.lastProbeMs + periodMs);
   return deadline;
 }
 
@@ -79,6 +80,9 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
     case "leave":
       next = { ...state, nowMs: Math.max(state.nowMs, input.nowMs), leaving: true };
       break;
+    case "host":
+      next = hostReport({ ...state, nowMs: Math.max(state.nowMs, input.nowMs) }, input.from, input.answering);
+      break;
     default:
       return unreachable(input, "membership input");
   }
@@ -87,7 +91,8 @@ function stepInner(state: MembershipState, input: MembershipInput): Omit<StepRes
   const effects = decided.effects;
   const after = proposalOf(decided.state);
   const changed = effects.length > 0 || !sameProposal(before, after) || (input.kind === "leave" && state.leaving !== true);
-  const probe = probing(decided.state) && decided.state.nowMs >= decided.state.lastProbeMs + decided.state.settings.probeEveryMs!;
+  const periodMs = probePeriodMs(decided.state);
+  const probe = periodMs !== undefined && decided.state.nowMs >= decided.state.lastProbeMs + periodMs;
   const periodic = decided.state.nowMs >= ownHeartbeatDueMs(decided.state) || answersEarly(decided.state, input) || answersProbe(decided.state, input) || probe;
   if (changed || periodic) {
     const heartbeat = probe ? { ...heartbeatOf(decided.state), probe: true as const } : heartbeatOf(decided.state);
@@ -134,20 +139,47 @@ function answersProbe(state: MembershipState, input: MembershipInput): boolean {
 }
 
 /**
- * True while some peer has been silent past probeAfterMs but not yet for the token: this node
- * then asks for an answer every probeEveryMs. One answer ends it, so a healthy pair never
- * probes, and a peer that is really gone costs a few extra heartbeats before the token runs out.
+ * How often this node asks for an answer at once, or undefined when it does not. It does while
+ * some peer has been silent past probeAfterMs but not yet for the token, every probeEveryMs; and
+ * while some peer's machine stopped answering and its agent has not been heard since, every
+ * hostProbeEveryMs until hostConfirmMs is over. One answer ends it, so a healthy pair never
+ * probes, and a peer that is really gone costs a few extra heartbeats before it is lost.
  */
-function probing(state: MembershipState): boolean {
-  const { probeAfterMs, probeEveryMs, tokenMs } = state.settings;
-  if (probeAfterMs === undefined || probeEveryMs === undefined) return false;
+function probePeriodMs(state: MembershipState): number | undefined {
+  const { probeAfterMs, probeEveryMs, tokenMs, hostProbeEveryMs } = state.settings;
+  let periodMs: number | undefined;
   for (const id of state.settings.nodeIds) {
     const peer = state.peers[id];
     if (id === state.localId || peer === undefined || peer.left === true) continue;
     const silenceMs = state.nowMs - peer.lastHeardMs;
-    if (silenceMs >= probeAfterMs && silenceMs < tokenMs) return true;
+    if (probeAfterMs !== undefined && probeEveryMs !== undefined && silenceMs >= probeAfterMs && silenceMs < tokenMs) periodMs = Math.min(periodMs ?? Infinity, probeEveryMs);
+    if (hostProbeEveryMs !== undefined && confirming(state.settings, peer) && state.nowMs < lostAtMs(state.settings, peer)) periodMs = Math.min(periodMs ?? Infinity, hostProbeEveryMs);
   }
-  return false;
+  return periodMs;
+}
+
+/** The peer's machine stopped answering and its agent has not been heard since: its loss is being confirmed. */
+function confirming(settings: MembershipSettings, peer: PeerState): boolean {
+  return settings.hostConfirmMs !== undefined && peer.hostSilentSinceMs !== undefined && peer.lastHeardMs <= peer.hostSilentSinceMs;
+}
+
+/** When the peer counts as lost: at the end of its token, or sooner once its silent machine's loss is confirmed. */
+export function lostAtMs(settings: MembershipSettings, peer: PeerState): number {
+  const tokenEndMs = peer.lastHeardMs + settings.tokenMs;
+  return confirming(settings, peer) ? Math.min(tokenEndMs, peer.hostSilentSinceMs! + settings.hostConfirmMs!) : tokenEndMs;
+}
+
+/** The runner's echo about a peer's machine; a peer never heard from is not judged by it. */
+function hostReport(state: MembershipState, from: number, answering: boolean): MembershipState {
+  const peer = state.peers[from];
+  if (from === state.localId || peer === undefined) return state;
+  if (answering) {
+    if (peer.hostSilentSinceMs === undefined) return state;
+    const { hostSilentSinceMs: _cleared, ...rest } = peer;
+    return { ...state, peers: { ...state.peers, [from]: rest } };
+  }
+  if (peer.hostSilentSinceMs !== undefined) return state;
+  return { ...state, peers: { ...state.peers, [from]: { ...peer, hostSilentSinceMs: state.nowMs } } };
 }
 
 function receive(state: MembershipState, from: number, heartbeat: Heartbeat): MembershipState {
@@ -160,7 +192,7 @@ function receive(state: MembershipState, from: number, heartbeat: Heartbeat): Me
   let peer: PeerState;
   if (known === undefined || heartbeat.incarnation > known.incarnation) {
     peer = { incarnation: heartbeat.incarnation, lastHeardMs: now, steadySinceMs: now, flaps: known?.flaps ?? 0, lastFlapMs: known?.lastFlapMs ?? -Infinity, last: heartbeat };
-  } else if (now - known.lastHeardMs >= state.settings.tokenMs) {
+  } else if (now >= lostAtMs(state.settings, known)) {
     // The steady run was broken: count a flap, so a link that keeps flapping waits longer each time.
     const flaps = now - known.lastFlapMs > state.settings.flapForgetMs ? 1 : known.flaps + 1;
     peer = { ...known, lastHeardMs: now, steadySinceMs: now, flaps, lastFlapMs: now, last: heartbeat };
@@ -176,7 +208,8 @@ function creditPause(state: MembershipState, pausedMs: number): MembershipState 
   if (!(pausedMs > 0)) return state;
   const peers: Record<number, PeerState> = {};
   for (const [id, peer] of Object.entries(state.peers)) {
-    peers[Number(id)] = { ...peer, lastHeardMs: Math.min(state.nowMs, peer.lastHeardMs + pausedMs), steadySinceMs: Math.min(state.nowMs, peer.steadySinceMs + pausedMs) };
+    const shifted = { ...peer, lastHeardMs: Math.min(state.nowMs, peer.lastHeardMs + pausedMs), steadySinceMs: Math.min(state.nowMs, peer.steadySinceMs + pausedMs) };
+    peers[Number(id)] = peer.hostSilentSinceMs === undefined ? shifted : { ...shifted, hostSilentSinceMs: Math.min(state.nowMs, peer.hostSilentSinceMs + pausedMs) };
   }
   return { ...state, peers };
 }
@@ -193,7 +226,7 @@ export function reachable(state: MembershipState): number[] {
   for (const id of state.settings.nodeIds) {
     const peer = state.peers[id];
     if (id === state.localId || peer === undefined || peer.left === true) continue;
-    if (state.nowMs - peer.lastHeardMs >= state.settings.tokenMs) continue;
+    if (state.nowMs >= lostAtMs(state.settings, peer)) continue;
     if (state.nowMs - peer.steadySinceMs < holdMs(state.settings, peer, state.nowMs)) continue;
     out.push(id);
   }

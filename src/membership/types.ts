@@ -18,6 +18,14 @@ export interface MembershipSettings {
    */
   probeAfterMs?: number;
   probeEveryMs?: number;
+  /**
+   * A peer whose MACHINE stopped answering (the runner's echo: ARP on the links, answered by the
+   * peer's kernel, see src/node/liveness.ts) and whose agent then answers none of the probes sent
+   * every hostProbeEveryMs for hostConfirmMs is lost at once, without waiting for the token.
+   * Absent: only the token counts.
+   */
+  hostConfirmMs?: number;
+  hostProbeEveryMs?: number;
 }
 
 export interface View {
@@ -55,6 +63,8 @@ export interface PeerState {
   last: Heartbeat;
   /** This incarnation of the peer announced that it leaves: it is no longer reachable. */
   left?: true;
+  /** When the runner reported that the peer's machine stopped answering (see MembershipSettings.hostConfirmMs). */
+  hostSilentSinceMs?: number;
 }
 
 export interface MembershipState {
@@ -85,7 +95,9 @@ export type MembershipInput =
   | { kind: "paused"; pausedMs: number; nowMs: number }
   | { kind: "heartbeat"; from: number; heartbeat: Heartbeat; nowMs: number }
   /** This node leaves (a clean stop): from now on its heartbeats announce it, the first at once. */
-  | { kind: "leave"; nowMs: number };
+  | { kind: "leave"; nowMs: number }
+  /** The runner's echo: the peer's machine answers again, or has stopped answering on every link. */
+  | { kind: "host"; from: number; answering: boolean; nowMs: number };
 
 export type MembershipEffect =
   | { kind: "broadcast"; heartbeat: Heartbeat }

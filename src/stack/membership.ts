@@ -65,6 +65,13 @@ export interface MembershipStackSettings {
   rejoinHoldMs?: number;
   flapDoublingsMax?: number;
   flapForgetMs?: number;
+  /**
+   * The runner watches the peers' machines (echo) and reports with echo(): a peer whose machine
+   * went silent is probed every hostProbeEveryMs and lost when its agent answers none within
+   * hostConfirmMs (see MembershipSettings.hostConfirmMs). Absent: only the token counts.
+   */
+  hostConfirmMs?: number;
+  hostProbeEveryMs?: number;
   quorum: QuorumSettings;
   /** The links on which the arbiter is reached (those of its address family); empty: no arbiter. */
   arbiterLinks: readonly number[];
@@ -135,6 +142,8 @@ export class MembershipStack {
   /** Set once a stall was found: nothing goes out any more (see the "stalled" effect). */
   private haltedState = false;
   private effects: MembershipStackEffect[] = [];
+  /** The runner's echo per peer and link: true answering, false silent (absent: never answered). */
+  private readonly echoes = new Map<number, Map<number, boolean>>();
   /** Frames sent, by kind (all links counted), for status and the benchmarks. */
   readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0, hello: 0 };
   malformedHeartbeats = 0;
@@ -151,6 +160,7 @@ export class MembershipStack {
       nodeIds, heartbeatMs: settings.heartbeatMs, tokenMs: settings.tokenMs,
       rejoinHoldMs: settings.rejoinHoldMs ?? 2 * settings.heartbeatMs, flapDoublingsMax: settings.flapDoublingsMax ?? 4, flapForgetMs: settings.flapForgetMs ?? 60_000,
       ...probeTiming(settings.heartbeatMs),
+      ...(settings.hostConfirmMs !== undefined && settings.hostProbeEveryMs !== undefined ? { hostConfirmMs: settings.hostConfirmMs, hostProbeEveryMs: settings.hostProbeEveryMs } : {}),
     };
     this.membershipState = initialMembership(membership, settings.localId, settings.incarnation, nowMs, settings.saved.ringId);
     this.rules = settings.quorumRules ?? QUORUM_RULES;
@@ -361,7 +371,29 @@ export class MembershipStack {
    * Its own view stays as it is (see membership's decide).
    */
   leave(nowMs: number): MembershipStackEffect[] {
+    if (this.haltedState) return this.take();
     this.feed({ kind: "leave", nowMs });
+    return this.take();
+  }
+
+  /**
+   * The runner's echo (src/node/liveness.ts): the peer's machine answers on a link, or has stopped
+   * answering there. Its machine counts as silent once no link that ever answered still does; the
+   * membership core then confirms the loss with probes its agent must answer.
+   */
+  echo(peerId: number, link: number, answering: boolean, nowMs: number): MembershipStackEffect[] {
+    if (!this.awaken(nowMs)) return this.take();
+    if (peerId === this.settings.localId || !this.linkCounts.has(peerId)) return this.take();
+    const links = this.echoes.get(peerId) ?? new Map<number, boolean>();
+    this.echoes.set(peerId, links);
+    const before = hostAnswers(links);
+    if (!answering && !links.has(link)) return this.take();
+    links.set(link, answering);
+    const after = hostAnswers(links);
+    if (after !== before && after !== undefined) {
+      this.log(after ? "info" : "warn", after ? "the peer's machine answers again" : "the peer's machine stopped answering on every link; confirming with its agent", { peer: peerId, link });
+      this.feed({ kind: "host", from: peerId, answering: after, nowMs });
+    }
     return this.take();
   }
 
@@ -540,6 +572,13 @@ export class MembershipStack {
       this.effects.push({ kind: "quorum", quorum });
     }
   }
+}
+
+/** Whether a peer's machine answers: true on any answering link, false when every link that answered is silent, undefined before any answered. */
+function hostAnswers(links: Map<number, boolean>): boolean | undefined {
+  if (links.size === 0) return undefined;
+  for (const answering of links.values()) if (answering) return true;
+  return false;
 }
 
 /** What the state directory's membership file holds, checked; undefined when it is damaged. */
