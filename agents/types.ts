@@ -12,6 +12,8 @@ export interface AgentCall {
   signal: AbortSignal;
   /** Publishes (or, with undefined, withdraws) a node attribute of this node. */
   setAttribute?(name: string, value: string | undefined): void;
+  /** A monitor's interval: 0 is a probe (is it running here at all?). Absent for other actions. */
+  intervalMs?: number;
 }
 
 export interface AgentOutcome {

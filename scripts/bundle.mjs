@@ -44,16 +44,18 @@ const temporary = `${outfile}.${process.pid}.tmp`;
 await fs.writeFile(temporary, result.outputFiles[0].contents);
 await fs.rename(temporary, outfile);
 
-// The systemd-notify addon for this machine, beside the bundle (dist/native), so the agent
-// run from the bundle under systemd can notify. scripts/build makes both architectures and
-// fails without a compiler; here a missing gcc only means no notifications from the bundle.
-const addonSource = path.join(root, "src/node/native/notify.c");
-const addon = path.join(root, "dist/native", `notify-linux-${process.arch}.node`);
-const newer = async (file, than) => (await fs.stat(file).catch(() => undefined))?.mtimeMs > (await fs.stat(than)).mtimeMs;
-if ((process.arch === "x64" || process.arch === "arm64") && !(await newer(addon, addonSource))) {
+// edgeha's own addons for this machine (systemd notify, liveness), beside the bundle
+// (dist/native), so the agent run from the bundle has them. scripts/build makes both
+// architectures and fails without a compiler; here a missing gcc only means the bundle runs
+// without them (the agent says what it lacks).
+for (const name of ["notify", "liveness"]) {
+  const source = path.join(root, "src/node/native", `${name}.c`);
+  const addon = path.join(root, "dist/native", `${name}-linux-${process.arch}.node`);
+  const newer = async (file, than) => (await fs.stat(file).catch(() => undefined))?.mtimeMs > (await fs.stat(than)).mtimeMs;
+  if ((process.arch !== "x64" && process.arch !== "arm64") || (await newer(addon, source))) continue;
   const { spawnSync } = await import("node:child_process");
   await fs.mkdir(path.dirname(addon), { recursive: true });
-  const compiled = spawnSync("gcc", ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", `${addon}.${process.pid}.tmp`, addonSource], { encoding: "utf8" });
+  const compiled = spawnSync("gcc", ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", `${addon}.${process.pid}.tmp`, source, "-lpthread"], { encoding: "utf8" });
   if (compiled.status === 0) await fs.rename(`${addon}.${process.pid}.tmp`, addon);
-  else console.warn(`bundle: the systemd-notify addon was not built (${compiled.error?.message ?? compiled.stderr.trim()})`);
+  else console.warn(`bundle: the ${name} addon was not built (${compiled.error?.message ?? compiled.stderr.trim()})`);
 }

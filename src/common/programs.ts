@@ -66,11 +66,13 @@ export const PROGRAMS = {
   "llvm-strip": { package: "llvm", build: true, why: "strips the Node.js binaries before the application blob is injected" },
   openssl: { package: "openssl", build: true, why: "checks the fetched Node.js binaries against their pinned sha512" },
   tar: { package: "tar", essential: true, build: true, why: "unpacks the Node.js binaries from their npm tarballs" },
-  gcc: { package: "gcc", alsoPackages: ["libc6-dev"], build: true, why: "compiles the systemd-notify addon (src/node/native/notify.c) for x86_64; scripts/bundle.mjs for the machine it runs on" },
-  "aarch64-linux-gnu-gcc": { package: "gcc-aarch64-linux-gnu", alsoPackages: ["libc6-dev-arm64-cross"], build: true, why: "compiles the systemd-notify addon for arm64" },
+  gcc: { package: "gcc", alsoPackages: ["libc6-dev"], build: true, why: "compiles edgeha's own addons (src/node/native/*.c: systemd notify, liveness) for x86_64; scripts/bundle.mjs for the machine it runs on" },
+  "aarch64-linux-gnu-gcc": { package: "gcc-aarch64-linux-gnu", alsoPackages: ["libc6-dev-arm64-cross"], build: true, why: "compiles edgeha's own addons for arm64" },
   readelf: { package: "binutils", build: true, why: "reads the newest C library version the executables need (the packages' Depends on libc6)" },
   "dpkg-deb": { package: "dpkg", essential: true, build: true, why: "writes the Debian packages dist/edgeha_VERSION_amd64.deb and _arm64.deb" },
   xz: { package: "xz-utils", test: true, why: "the footprint benchmark compresses the executable (xz -9) to report its shipped size" },
+  keepalived: { package: "keepalived", test: true, why: "bench/failover/peers.sh measures keepalived's failover beside edgeha's (the speed edgeha must match)" },
+  "stress-ng": { package: "stress-ng", test: true, why: "loads a node's CPUs and memory in the false-failover checks (bench/failover/false-failover)" },
 
   // ---- run by the tests (beside the product's programs, which they run too)
   "qemu-aarch64-static": { package: "qemu-user-static", alsoPackages: ["libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross"], test: true, why: "runs the arm64 executable on an x86_64 machine (test/integration/build, the arm64 package)" },

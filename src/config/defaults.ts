@@ -36,6 +36,21 @@ export const TOKEN_HEARTBEATS = 2;
  */
 export const TOKEN_HEARTBEATS_MIN = 2;
 
+/**
+ * Every 20 ms a node that runs no services asks each peer's machine, on every link, whether
+ * it is still there: an ARP request that the peer's kernel answers, so neither agent wakes for
+ * it (a thread of the standby's agent sends it and reads the answer when it sends the next).
+ * A machine that leaves ECHO_SILENT_PROBES requests in a row unanswered (or whose link loses its
+ * carrier) is confirmed with probe heartbeats, every echo_ms, that its agent must answer within
+ * ECHO_CONFIRM_PROBES x echo_ms; if none is answered the peer is lost at once, without waiting
+ * for the token. With the defaults a power loss is noticed after 60-80 ms and confirmed 60 ms
+ * later, where the token would take 300-600 ms; a live but busy agent has 60 ms to answer.
+ * The node that runs the services does not echo: only the standby must notice a loss quickly.
+ */
+export const DEFAULT_ECHO_MS = 20;
+export const ECHO_SILENT_PROBES = 3;
+export const ECHO_CONFIRM_PROBES = 3;
+
 /** consensus_ms = 1.2 x token_ms, corosync's rule: agreement needs slightly longer than detection. */
 export const CONSENSUS_TOKEN_RATIO = 1.2;
 
@@ -69,6 +84,9 @@ export const LIMITS = {
   /** Below 10 ms heartbeats load the CPU of small appliances for no gain. */
   heartbeatMsMin: 10,
   heartbeatMsMax: 10_000,
+  /** An echo faster than 5 ms is a flood on a shared segment; slower than a second is no faster than a token. */
+  echoMsMin: 5,
+  echoMsMax: 1000,
   /** No timeout longer than 10 minutes: a cluster that waits longer is not highly available. */
   timeoutMsMax: 600_000,
   /** config_version fits 32 bits, as the adverts carry it. */
@@ -117,6 +135,7 @@ export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "timing.token_ms", value: `${TOKEN_HEARTBEATS} x heartbeat_ms`, reason: "a silent peer is probed from 1.25 heartbeats on, every quarter heartbeat, so three probes go out before it is lost; below 2 x heartbeat_ms is an error" },
   { key: "timing.consensus_ms", value: `${CONSENSUS_TOKEN_RATIO} x token_ms`, reason: "corosync's rule: agreeing on a membership takes a little longer than detecting a loss" },
   { key: "timing.join_ms", value: String(DEFAULT_JOIN_MS), reason: "corosync's join timeout: short on a direct link" },
+  { key: "timing.echo_ms", value: String(DEFAULT_ECHO_MS), reason: `the standby asks the peers' machines (ARP, answered by their kernels, so no agent wakes) this often; ${ECHO_SILENT_PROBES} unanswered in a row, or a lost carrier, and the peer's agent gets ${ECHO_CONFIRM_PROBES} x echo_ms to answer probes before it is lost; 0: off, only the token counts` },
   { key: "paths.authkey", value: DEFAULT_AUTHKEY_PATH, reason: "the shared secret, mode 0600, same file on every node" },
   { key: "paths.state_dir", value: DEFAULT_STATE_DIR, reason: "the CIB and its backups, written atomically" },
   { key: "paths.socket", value: DEFAULT_SOCKET_PATH, reason: "the local admin socket (mode 0660, group haclient)" },

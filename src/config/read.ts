@@ -38,7 +38,7 @@ export interface DraftConfig {
     autoTieBreakerNode?: TieBreaker;
     arbiter?: ArbiterAddress;
   };
-  timing: { heartbeatMs?: number; tokenMs?: number; consensusMs?: number; joinMs?: number };
+  timing: { heartbeatMs?: number; tokenMs?: number; consensusMs?: number; joinMs?: number; echoMs?: number };
   paths: { authkey?: string; stateDir?: string; socket?: string };
   metrics: { listen?: { host: string; port: number } };
   watchdog: { device?: string; timeoutSeconds?: number };
@@ -59,7 +59,7 @@ export const QUORUM_KEYS = [
   "auto_tie_breaker_node",
   "arbiter",
 ] as const;
-export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms"] as const;
+export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms", "echo_ms"] as const;
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
 export const WATCHDOG_KEYS = ["device", "timeout_s"] as const;
 export const METRICS_KEYS = ["listen"] as const;
@@ -229,6 +229,7 @@ function readTiming(reader: YamlReader, node: YamlNode | null, draft: DraftConfi
   draft.timing.tokenMs = read("token_ms", LIMITS.heartbeatMsMin, LIMITS.timeoutMsMax);
   draft.timing.consensusMs = read("consensus_ms", LIMITS.heartbeatMsMin, LIMITS.timeoutMsMax);
   draft.timing.joinMs = read("join_ms", 1, LIMITS.timeoutMsMax);
+  draft.timing.echoMs = read("echo_ms", 0, LIMITS.echoMsMax);
 }
 
 function readPaths(reader: YamlReader, node: YamlNode | null, draft: DraftConfig): void {

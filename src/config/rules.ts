@@ -5,9 +5,13 @@ import { sameAddress } from "./address";
 import {
   CONSENSUS_TOKEN_RATIO,
   DEFAULT_CRYPTO,
+  DEFAULT_ECHO_MS,
+  ECHO_CONFIRM_PROBES,
+  ECHO_SILENT_PROBES,
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_JOIN_MS,
   DEFAULT_LAST_MAN_STANDING_WINDOW_MS,
+  LIMITS,
   TOKEN_HEARTBEATS_MIN,
   defaultConsensusMs,
   defaultTokenMs,
@@ -159,7 +163,7 @@ export function effectiveTiming(timing: DraftConfig["timing"]): TimingConfig {
   const heartbeatMs = timing.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const tokenMs = timing.tokenMs ?? defaultTokenMs(heartbeatMs);
   const consensusMs = timing.consensusMs ?? defaultConsensusMs(tokenMs);
-  return { heartbeatMs, tokenMs, consensusMs, joinMs: timing.joinMs ?? DEFAULT_JOIN_MS };
+  return { heartbeatMs, tokenMs, consensusMs, joinMs: timing.joinMs ?? DEFAULT_JOIN_MS, echoMs: timing.echoMs ?? DEFAULT_ECHO_MS };
 }
 
 export function effectiveLastManStandingWindowMs(draft: DraftConfig): number {
@@ -184,6 +188,11 @@ function checkTiming(draft: DraftConfig, problems: ProblemList, positions: Sourc
     problems.error("timing.consensus_ms", `consensus_ms ${timing.consensusMs} must be greater than token_ms ${timing.tokenMs} (default: ${CONSENSUS_TOKEN_RATIO} x token_ms)`);
   } else if (timing.consensusMs < defaultConsensusMs(timing.tokenMs)) {
     problems.warning("timing.consensus_ms", `consensus_ms ${timing.consensusMs} is below ${CONSENSUS_TOKEN_RATIO} x token_ms (${defaultConsensusMs(timing.tokenMs)}), corosync's minimum`);
+  }
+  if (timing.echoMs > 0 && timing.echoMs < LIMITS.echoMsMin) {
+    problems.error("timing.echo_ms", `echo_ms ${timing.echoMs} is below ${LIMITS.echoMsMin}: 0 turns the echo off, otherwise it must be at least ${LIMITS.echoMsMin} ms`);
+  } else if (timing.echoMs > 0 && ECHO_SILENT_PROBES * timing.echoMs + ECHO_CONFIRM_PROBES * timing.echoMs >= timing.tokenMs) {
+    problems.warning("timing.echo_ms", `echo_ms ${timing.echoMs} notices a silent machine no sooner than the token (${timing.tokenMs} ms) does; lower it or set 0`);
   }
   if (timing.joinMs >= timing.consensusMs) {
     problems.error("timing.join_ms", `join_ms ${timing.joinMs} must be less than consensus_ms ${timing.consensusMs}: joining is one step of reaching consensus`);

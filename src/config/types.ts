@@ -35,6 +35,8 @@ export interface TimingConfig {
   tokenMs: number;
   consensusMs: number;
   joinMs: number;
+  /** How often the standby asks the peers' machines whether they are still there (ARP); 0: never. */
+  echoMs: number;
 }
 
 export interface PathsConfig {

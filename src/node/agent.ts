@@ -104,7 +104,7 @@ const TRANSITIONS_SHOWN = 10;
 export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT, setAttribute?: (name: string, value: string | undefined) => void): ActionRunner {
   return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
     if (primitive.class === "stonith") return runDeviceResourceAction(primitive, action, timeoutMs, nodeName);
-    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, timeoutMs, setAttribute);
+    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, intervalMs, timeoutMs, setAttribute);
     if (primitive.class === "lsb" || primitive.class === "service") return runLsbAction(primitive.type, action, timeoutMs);
     if (primitive.class === "systemd") return runSystemdAction(primitive.type, action, timeoutMs);
     if (primitive.class !== "ocf" || primitive.provider === undefined) {
@@ -126,14 +126,14 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
 }
 
 /** A built-in agent's action, in this process, ended by its timeout. */
-async function runBuiltin(primitive: Primitive, action: string, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void): Promise<ActionOutcome> {
+async function runBuiltin(primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void): Promise<ActionOutcome> {
   const agent = builtinAgents.get(primitive.type);
   if (!agent) return { rc: 5, reason: `built-in agent '${primitive.type}' does not exist (built in: ${[...builtinAgents.keys()].join(", ")})`, timedOut: false, runTimeMs: 0 };
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute };
+    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute, ...(action === "monitor" ? { intervalMs } : {}) };
     // Built-in agents keep no state a clone notification could change: notify succeeds.
     const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : action === "notify" ? Promise.resolve({ rc: 0, reason: undefined }) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
     const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));

@@ -8,7 +8,7 @@ import { UdpTransport, type DropReport } from "../transport";
 import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
 import type { View } from "../membership";
 import type { Logger } from "../common/log";
-import { MembershipStack, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
+import { MembershipStack, lateToleranceMs, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
 import { mkdirSync } from "node:fs";
 import { writeFileDurably } from "../common/durable";
@@ -16,6 +16,8 @@ import { assert } from "../common/errors";
 import { readBoundedText } from "../common/bounded-read";
 import { isIPv6 } from "node:net";
 import { join } from "node:path";
+import { configDefaults } from "../config";
+import { HostWatch, echoLinks, livenessAddon, type EchoEvent } from "./liveness";
 
 /** What membership keeps across restarts in the state dir, so ring ids never go backwards. */
 const STATE_FILE = "membership.json";
@@ -65,6 +67,10 @@ export class MembershipService {
   private readonly listeners: MembershipListener[] = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The runner's echo (src/node/liveness.ts), running while this node runs no services. */
+  private hostWatch: HostWatch | undefined;
+  private following = false;
+  private readonly unusableEchoes = new Set<string>();
   /** Wake-ups so far, for the idle-cost figures in bench/membership. */
   wakeups = 0;
   private readonly started = performance.now();
@@ -89,6 +95,7 @@ export class MembershipService {
       clusterName: config.clusterName, authkey, crypto: config.transport.crypto, localId: node.id,
       nodes: config.nodes.map((each) => ({ id: each.id, links: each.links.length })), localLinks: node.links.length,
       incarnation: this.incarnation, heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
+      ...(config.timing.echoMs > 0 ? { hostConfirmMs: configDefaults.ECHO_CONFIRM_PROBES * config.timing.echoMs, hostProbeEveryMs: config.timing.echoMs } : {}),
       quorum: { ...config.quorum, nodeIds, arbiter: arbiter !== undefined, autoTieBreakerNode: config.quorum.autoTieBreakerNode },
       arbiterLinks: family === undefined ? [] : node.links.flatMap((local, link) => (isIPv6(local) === family ? [link] : [])),
       reportQuorum: config.quorum.lastManStanding, saved,
@@ -106,6 +113,7 @@ export class MembershipService {
     const service = new MembershipService(config, node, transport, logger, stateDir, options.authkey);
     transport.onReceive((datagram) => service.receive(datagram.link, datagram.bytes, datagram.from.address));
     service.tick();
+    service.updateEcho();
     return service;
   }
 
@@ -183,6 +191,8 @@ export class MembershipService {
    */
   setFollowing(follows: boolean): void {
     this.stack.setFollowing(follows);
+    this.following = follows;
+    this.updateEcho();
     this.schedule();
   }
 
@@ -195,6 +205,59 @@ export class MembershipService {
     this.schedule();
   }
 
+  /**
+   * Only a node that runs no services watches its peers' machines: it is the one that must take
+   * over quickly, and the node with the work keeps its wake-ups (and its peers' kernels their
+   * few ARP answers) to a minimum.
+   */
+  private updateEcho(): void {
+    const wanted = this.config.timing.echoMs > 0 && !this.following && !this.closed && !this.stack.halted;
+    if (wanted === (this.hostWatch !== undefined)) return;
+    if (!wanted) {
+      this.hostWatch!.stop();
+      this.hostWatch = undefined;
+      this.perform(this.stack.forgetEchoes(this.nowMs()));
+      return;
+    }
+    const addon = livenessAddon(this.logger);
+    if (addon === null) return;
+    const links = echoLinks(this.node, this.config.nodes);
+    if (links.length === 0) return;
+    try {
+      this.hostWatch = HostWatch.start(addon, links, this.config.timing.echoMs, configDefaults.ECHO_SILENT_PROBES, (event) => this.onEcho(event));
+    } catch (error) {
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, "cannot watch the peers' machines: a peer's loss is noticed by its token only");
+    }
+  }
+
+  private onEcho(event: EchoEvent): void {
+    if (this.closed || this.hostWatch === undefined) return;
+    const fields = { peer: event.peerId, link: event.link, address: event.peerAddress, detail: event.detail };
+    switch (event.state) {
+      case "answering":
+      case "silent":
+        if (!this.awake()) return;
+        this.perform(this.stack.echo(event.peerId, event.link, event.state === "answering", this.nowMs()));
+        this.schedule();
+        return;
+      case "carrier-down":
+      case "carrier-up":
+        this.logger[event.state === "carrier-down" ? "warn" : "info"](fields, event.state === "carrier-down" ? "a link lost its carrier" : "a link has its carrier again");
+        return;
+      case "unusable": {
+        const key = `${event.peerId}/${event.link}`;
+        if (this.unusableEchoes.has(key)) return;
+        this.unusableEchoes.add(key);
+        this.logger.info(fields, "no echo on this link (its loss is noticed by the token)");
+        return;
+      }
+      default: {
+        const unknown: never = event.state;
+        return unknown;
+      }
+    }
+  }
+
   /** The priority of the resources this node runs, which the arbiter weighs in a split (the controller sets it). */
   setArbiterPriority(priority: number): void {
     this.stack.setArbiterPriority(priority);
@@ -202,6 +265,8 @@ export class MembershipService {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.hostWatch?.stop();
+    this.hostWatch = undefined;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.transport.close();
@@ -218,8 +283,20 @@ export class MembershipService {
     this.timer = undefined;
     if (this.closed) return;
     this.wakeups++;
+    const late = this.stack.lateByMs(this.nowMs()) > lateToleranceMs(this.config.timing.heartbeatMs);
     if (!this.awake()) return;
     this.wakeListeners();
+    if (late) {
+      // Timers run before the event loop reads its sockets: after a pause, the datagrams that
+      // queued up meanwhile are read first (setImmediate runs after that), and only then is
+      // anyone's silence judged.
+      setImmediate(() => {
+        if (this.closed || this.stack.halted) return;
+        this.perform(this.stack.tick(this.nowMs()));
+        this.schedule();
+      });
+      return;
+    }
     this.perform(this.stack.tick(this.nowMs()));
     this.schedule();
   }
@@ -264,6 +341,8 @@ export class MembershipService {
   private onStalled(silentMs: number, thresholdMs: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.hostWatch?.stop();
+    this.hostWatch = undefined;
     this.logger.error({ silentMs, thresholdMs }, "this node was stalled as long as the token: its peers may have declared it lost and taken over; stopping everything here before anything else");
     for (const listener of this.listeners) listener.stalled?.(silentMs, thresholdMs);
   }

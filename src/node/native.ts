@@ -71,26 +71,44 @@ function loadAsset(sea: SeaModule, key: string): Record<string, unknown> {
 }
 
 /**
- * edgeha's own systemd-notify addon (src/node/native/notify.c): `send(socketPath, message)`
- * returns 0 or an errno. In the single executable it is an asset; elsewhere scripts/build and
- * scripts/bundle.mjs leave it in dist/native (EDGEHA_NOTIFY_ADDON names another file).
+ * One of edgeha's own addons (src/node/native/NAME.c). In the single executable it is an asset;
+ * elsewhere scripts/build and scripts/bundle.mjs leave it in dist/native (the variable
+ * `override` of the environment names another file).
  */
-export function loadNotifyNative(env: NodeJS.ProcessEnv = process.env): { send(socketPath: string, message: string): number } {
-  const key = `notify-linux-${process.arch}.node`;
+function loadOwnAddon(name: string, what: string, override: string | undefined): Record<string, unknown> {
+  const key = `${name}-linux-${process.arch}.node`;
   const sea = seaModule();
   try {
-    if (sea) return loadAsset(sea, key) as { send(socketPath: string, message: string): number };
+    if (sea) return loadAsset(sea, key);
     // The bundle runs from dist/ (its addons in dist/native); the sources from src/node.
-    const candidates = [env.EDGEHA_NOTIFY_ADDON, path.join(__dirname, "native", key), path.join(__dirname, "..", "..", "dist", "native", key)].filter((file): file is string => file !== undefined);
+    const candidates = [override, path.join(__dirname, "native", key), path.join(__dirname, "..", "..", "dist", "native", key)].filter((file): file is string => file !== undefined);
     const file = candidates.find((candidate) => existsSync(candidate));
     if (file === undefined) throw new Error(`not found (looked in ${candidates.join(", ")}; ./scripts/build makes it)`);
     const module = { exports: {} as Record<string, unknown> };
     process.dlopen(module, file);
-    return module.exports as { send(socketPath: string, message: string): number };
+    return module.exports;
   } catch (error) {
     if (error instanceof EdgehaError) throw error;
-    throw new EdgehaError("E_NATIVE_LOAD", `cannot load the systemd-notify addon ${key}: ${(error as Error).message}`);
+    throw new EdgehaError("E_NATIVE_LOAD", `cannot load the ${what} addon ${key}: ${(error as Error).message}`);
   }
+}
+
+/** edgeha's own systemd-notify addon (src/node/native/notify.c): `send(socketPath, message)` returns 0 or an errno. */
+export function loadNotifyNative(env: NodeJS.ProcessEnv = process.env): { send(socketPath: string, message: string): number } {
+  return loadOwnAddon("notify", "systemd-notify", env.EDGEHA_NOTIFY_ADDON) as unknown as { send(socketPath: string, message: string): number };
+}
+
+/** edgeha's liveness addon (src/node/native/liveness.c; see src/node/liveness.ts for what it does). */
+export interface LivenessNative {
+  start(links: Array<[string, string]>, probeEveryMs: number, silentAfterProbes: number, callback: (link: number, state: string, monotonicMs: number, detail: string) => void): object;
+  stop(handle: object): void;
+  realtime(priority: number): number;
+  lockMemory(): number;
+  monotonicMs(): number;
+}
+
+export function loadLivenessNative(env: NodeJS.ProcessEnv = process.env): LivenessNative {
+  return loadOwnAddon("liveness", "liveness", env.EDGEHA_LIVENESS_ADDON) as unknown as LivenessNative;
 }
 
 /** The raw native part of @serialport/bindings-cpp (open, close, set, get, update, drain, flush, ...). */

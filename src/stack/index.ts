@@ -6,3 +6,4 @@ export {
   type MembershipStackSettings, type MembershipStackEffect, type PersistedMembership, type Codec, type QuorumRules,
 } from "./membership";
 export { ArbiterResponder } from "./arbiter";
+export { judgeWake, lateToleranceMs, stallThresholdMs, type WakeFacts, type WakeVerdict } from "./stall";

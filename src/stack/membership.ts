@@ -137,6 +137,8 @@ export class MembershipStack {
   private lastActivityMs: number | undefined;
   /** The latest the runner meant to wake (what nextWakeMs last returned). */
   private plannedWakeMs = Infinity;
+  /** When a pause was last credited the whole gap (src/stack/stall.ts). */
+  private lastWholeCreditMs = -Infinity;
   /** When this node last sent a heartbeat: what its peers last heard of it. */
   private lastHeartbeatSentMs: number;
   /** Set once a stall was found: nothing goes out any more (see the "stalled" effect). */
@@ -228,7 +230,7 @@ export class MembershipStack {
   private awaken(nowMs: number): boolean {
     if (this.haltedState) return false;
     const verdict = judgeWake({
-      nowMs, lastActivityMs: this.lastActivityMs ?? nowMs, plannedWakeMs: this.plannedWakeMs, lastHeartbeatSentMs: this.lastHeartbeatSentMs,
+      nowMs, lastActivityMs: this.lastActivityMs ?? nowMs, plannedWakeMs: this.plannedWakeMs, lastWholeCreditMs: this.lastWholeCreditMs, lastHeartbeatSentMs: this.lastHeartbeatSentMs,
       heartbeatMs: this.settings.heartbeatMs, tokenMs: this.settings.tokenMs,
       peersInView: this.membershipState.view.members.some((id) => id !== this.settings.localId),
     });
@@ -237,8 +239,13 @@ export class MembershipStack {
       case "steady":
         return true;
       case "paused":
-        this.stalls++;
-        this.log("warn", "event loop was paused; peers are credited the pause", { pausedMs: verdict.pausedMs });
+        // Judged once: the rest of this wake-up is on time.
+        this.plannedWakeMs = nowMs;
+        if (verdict.whole) this.lastWholeCreditMs = nowMs;
+        if (verdict.pausedMs >= this.settings.heartbeatMs) {
+          this.stalls++;
+          this.log("warn", "event loop was paused; peers are credited the pause", { pausedMs: verdict.pausedMs });
+        }
         this.feed({ kind: "paused", pausedMs: verdict.pausedMs, nowMs });
         return true;
       case "stalled":
@@ -250,6 +257,11 @@ export class MembershipStack {
       default:
         return unreachable(verdict, "wake verdict");
     }
+  }
+
+  /** How much later than planned the runner woke (0 when on time). */
+  lateByMs(nowMs: number): number {
+    return Math.max(0, nowMs - this.plannedWakeMs);
   }
 
   /**
@@ -394,6 +406,14 @@ export class MembershipStack {
       this.log(after ? "info" : "warn", after ? "the peer's machine answers again" : "the peer's machine stopped answering on every link; confirming with its agent", { peer: peerId, link });
       this.feed({ kind: "host", from: peerId, answering: after, nowMs });
     }
+    return this.take();
+  }
+
+  /** The runner stopped watching the peers' machines: what it said no longer holds. */
+  forgetEchoes(nowMs: number): MembershipStackEffect[] {
+    if (!this.awaken(nowMs)) return this.take();
+    for (const [peerId, links] of this.echoes) if (hostAnswers(links) === false) this.feed({ kind: "host", from: peerId, answering: true, nowMs });
+    this.echoes.clear();
     return this.take();
   }
 

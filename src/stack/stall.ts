@@ -5,9 +5,12 @@
 // how long ago this node's last heartbeat went out:
 //   - shorter than the token: no peer can have declared this node lost. If the runner woke
 //     later than it meant to, it was paused, and whatever it reads now may have been sent
-//     meanwhile: the peers are credited the whole time since it last woke (their silence was
-//     ours). Crediting too much only delays noticing a peer that died during our pause;
-//     crediting too little turns our pause into a peer's flap and a view change;
+//     meanwhile: the peers are credited the pause (their silence was ours). When it began is
+//     not known (the loop may have been blocked before the timer was due), so the first pause
+//     in a token is credited the whole time since the runner last woke; later ones within the
+//     same token only how late the runner woke. Crediting too little turns our pause into a
+//     peer's flap and a view change; crediting the whole gap every time would let a machine
+//     that is always a little late never notice a dead peer;
 //   - the token or longer: every peer may have declared this node lost, formed a view without
 //     it, and (with fencing that waits, or without fencing) started its resources elsewhere.
 //     This node must not carry on as if nothing happened: before it sends, runs or feeds
@@ -20,6 +23,8 @@ export interface WakeFacts {
   lastActivityMs: number;
   /** When the runner meant to wake at the latest (the deadline it last slept until). */
   plannedWakeMs: number;
+  /** When a pause was last credited the whole gap since the previous wake-up. */
+  lastWholeCreditMs: number;
   /** When this node last sent a heartbeat (what its peers last heard of it). */
   lastHeartbeatSentMs: number;
   heartbeatMs: number;
@@ -30,8 +35,8 @@ export interface WakeFacts {
 
 export type WakeVerdict =
   | { kind: "steady" }
-  /** Woke late: paused for up to pausedMs (since it last woke), but heard in time: credit the peers. */
-  | { kind: "paused"; pausedMs: number }
+  /** Woke late: credit the peers pausedMs; whole: the whole gap since the last wake-up (see above). */
+  | { kind: "paused"; pausedMs: number; whole: boolean }
   /** Silent for silentMs (at least thresholdMs): peers may have declared this node lost. */
   | { kind: "stalled"; silentMs: number; thresholdMs: number };
 
@@ -52,7 +57,9 @@ export function judgeWake(facts: WakeFacts): WakeVerdict {
   const silentMs = facts.nowMs - facts.lastHeartbeatSentMs;
   const thresholdMs = stallThresholdMs(facts.tokenMs);
   if (facts.peersInView && silentMs >= thresholdMs) return { kind: "stalled", silentMs, thresholdMs };
-  const pausedMs = facts.nowMs - facts.lastActivityMs;
-  if (facts.nowMs - facts.plannedWakeMs > lateToleranceMs(facts.heartbeatMs) && pausedMs > 0) return { kind: "paused", pausedMs };
-  return { kind: "steady" };
+  const lateMs = facts.nowMs - facts.plannedWakeMs;
+  if (lateMs <= lateToleranceMs(facts.heartbeatMs)) return { kind: "steady" };
+  const whole = facts.nowMs - facts.lastWholeCreditMs >= facts.tokenMs;
+  const pausedMs = whole ? facts.nowMs - facts.lastActivityMs : lateMs;
+  return pausedMs > 0 ? { kind: "paused", pausedMs, whole } : { kind: "steady" };
 }

@@ -95,7 +95,7 @@ const configExplain: Command = {
     const defaultsTiming = () => {
       const heartbeatMs = configDefaults.DEFAULT_HEARTBEAT_MS;
       const tokenMs = configDefaults.defaultTokenMs(heartbeatMs);
-      return { heartbeatMs, tokenMs, consensusMs: configDefaults.defaultConsensusMs(tokenMs), joinMs: configDefaults.DEFAULT_JOIN_MS };
+      return { heartbeatMs, tokenMs, consensusMs: configDefaults.defaultConsensusMs(tokenMs), joinMs: configDefaults.DEFAULT_JOIN_MS, echoMs: configDefaults.DEFAULT_ECHO_MS };
     };
     let timing = defaultsTiming();
     const explicit = new Set<string>();
@@ -107,7 +107,7 @@ const configExplain: Command = {
         return 1;
       }
       timing = check.config.timing;
-      for (const key of ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms"]) if (check.positions.has(`timing.${key}`)) explicit.add(key);
+      for (const key of ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms", "echo_ms"]) if (check.positions.has(`timing.${key}`)) explicit.add(key);
     }
     const budget = failoverBudget(timing, explicit);
     if (args.options.json) {

@@ -17,7 +17,7 @@ describe("a valid config", () => {
   it("fills every default when only cluster_name and nodes are given", () => {
     const config = parseConfig(MINIMAL, "minimal.yaml");
     expect(config.transport).toEqual({ port: 5405, crypto: true });
-    expect(config.timing).toEqual({ heartbeatMs: 300, tokenMs: 600, consensusMs: 720, joinMs: 50 });
+    expect(config.timing).toEqual({ heartbeatMs: 300, tokenMs: 600, consensusMs: 720, joinMs: 50, echoMs: 20 });
     expect(config.paths).toEqual({ authkey: "/etc/edgeha/authkey", stateDir: "/var/lib/edgeha", socket: "/run/edgeha/edgeha.sock" });
     expect(config.quorum).toEqual({
       expectedVotes: 2,
@@ -33,7 +33,7 @@ describe("a valid config", () => {
 
   it("derives token_ms from heartbeat_ms and consensus_ms from token_ms when they are absent", () => {
     const config = parseConfig(`${MINIMAL}timing: { heartbeat_ms: 200 }\n`, "t.yaml");
-    expect(config.timing).toEqual({ heartbeatMs: 200, tokenMs: 400, consensusMs: 480, joinMs: 50 });
+    expect(config.timing).toEqual({ heartbeatMs: 200, tokenMs: 400, consensusMs: 480, joinMs: 50, echoMs: 20 });
   });
 
   it("turns two_node and wait_for_all off by default with three nodes", () => {

@@ -114,7 +114,7 @@ describe("edgeha config check", () => {
     const document = JSON.parse(result.stdout);
     expect(document).toMatchObject({ file, valid: true, errors: 0, warnings: 1 });
     expect(document.problems[0]).toMatchObject({ severity: "warning", line: 2, column: 22, path: "transport.crypto" });
-    expect(document.config.timing).toEqual({ heartbeatMs: 100, tokenMs: 500, consensusMs: 600, joinMs: 50 });
+    expect(document.config.timing).toEqual({ heartbeatMs: 100, tokenMs: 500, consensusMs: 600, joinMs: 50, echoMs: 20 });
   });
 
   it("prints errors as JSON with exit 1 and no config", () => {

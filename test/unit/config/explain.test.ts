@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { failoverBudget, renderFailoverBudget } from "../../../src/config/index";
 
-const timing = { heartbeatMs: 50, tokenMs: 400, consensusMs: 480, joinMs: 30 };
+const timing = { heartbeatMs: 50, tokenMs: 400, consensusMs: 480, joinMs: 30, echoMs: 0 };
 
 describe("failover budget", () => {
   it("detects within token_ms + consensus_ms", () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { judgeWake, lateToleranceMs, stallThresholdMs, type WakeFacts } from "../../../src/stack/stall";
 import { MembershipStack, type MembershipStackEffect } from "../../../src/stack";
 
-const facts = (extra: Partial<WakeFacts>): WakeFacts => ({ nowMs: 10_000, lastActivityMs: 9_900, plannedWakeMs: 10_001, lastHeartbeatSentMs: 9_800, heartbeatMs: 300, tokenMs: 600, peersInView: true, ...extra });
+const facts = (extra: Partial<WakeFacts>): WakeFacts => ({ nowMs: 10_000, lastActivityMs: 9_900, plannedWakeMs: 10_001, lastWholeCreditMs: -Infinity, lastHeartbeatSentMs: 9_800, heartbeatMs: 300, tokenMs: 600, peersInView: true, ...extra });
 
 describe("judging a wake-up after a gap in the node's own clock", () => {
   it("a node woken on time is steady", () => {
@@ -22,7 +22,12 @@ describe("judging a wake-up after a gap in the node's own clock", () => {
 
   it("a wake-up later than planned is a pause: the peers are credited all the time since the last wake-up", () => {
     const verdict = judgeWake(facts({ lastActivityMs: 9_700, plannedWakeMs: 9_900, lastHeartbeatSentMs: 9_700 }));
-    expect(verdict).toEqual({ kind: "paused", pausedMs: 300 });
+    expect(verdict).toEqual({ kind: "paused", pausedMs: 300, whole: true });
+  });
+
+  it("within a token of a whole credit, a late wake-up is credited only how late it was: a machine always a little late still notices a dead peer", () => {
+    const verdict = judgeWake(facts({ lastActivityMs: 9_700, plannedWakeMs: 9_900, lastHeartbeatSentMs: 9_700, lastWholeCreditMs: 9_500 }));
+    expect(verdict).toEqual({ kind: "paused", pausedMs: 100, whole: false });
   });
 
   it("a timer a little late on a busy machine is no pause", () => {
@@ -33,7 +38,7 @@ describe("judging a wake-up after a gap in the node's own clock", () => {
 
   it("a node alone in its view has nobody who could have taken over: a long gap is only a pause", () => {
     const verdict = judgeWake(facts({ peersInView: false, lastActivityMs: 7_000, plannedWakeMs: 7_300, lastHeartbeatSentMs: 7_000 }));
-    expect(verdict).toEqual({ kind: "paused", pausedMs: 3_000 });
+    expect(verdict).toEqual({ kind: "paused", pausedMs: 3_000, whole: true });
   });
 
   it("what counts is the last heartbeat sent, not the last wake-up: busy but silent is a stall", () => {
@@ -108,6 +113,22 @@ describe("a membership stack that wakes up after a stall", () => {
     expect(stacks[1]!.halted).toBe(false);
     expect(stacks[1]!.view).toMatchObject({ ringId: ring, members: [1, 2] });
     expect(stacks[2]!.view).toMatchObject({ ringId: ring, members: [1, 2] });
+  });
+
+  it("a node whose every wake-up is late (a busy machine) still notices a dead peer", () => {
+    const { stacks, queues, route, run } = pair();
+    run(0, 3000);
+    let lostAtMs: number | undefined;
+    // Node 2 is gone; node 1's timer always fires 60 ms late.
+    let wakeAtMs = stacks[1]!.nextWakeMs(3000) + 60;
+    for (let nowMs = 3010; nowMs <= 8000 && lostAtMs === undefined; nowMs += 10) {
+      queues[1]!.length = 0;
+      if (nowMs < wakeAtMs) continue;
+      for (const effect of route(stacks[1]!.tick(nowMs))) if (effect.kind === "view" && effect.view.members.length === 1) lostAtMs = nowMs;
+      wakeAtMs = stacks[1]!.nextWakeMs(nowMs) + 60;
+    }
+    expect(lostAtMs).toBeDefined();
+    expect(lostAtMs!).toBeLessThan(3000 + 600 + 2 * 300 + 200);
   });
 
   it("a node alone in its view keeps going after a long gap", () => {

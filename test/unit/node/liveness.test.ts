@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { HostWatch, echoLinks, type EchoEvent } from "../../../src/node/liveness";
+import type { LivenessNative } from "../../../src/node/native";
+
+/** An addon stand-in that records what the watch asked for and lets the test send events. */
+function fakeAddon() {
+  const started: Array<{ links: Array<[string, string]>; everyMs: number; silentAfter: number; emit: (link: number, state: string, monotonicMs: number, detail: string) => void }> = [];
+  const stopped: object[] = [];
+  const addon: LivenessNative = {
+    start: (links, everyMs, silentAfter, callback) => { const handle = {}; started.push({ links, everyMs, silentAfter, emit: callback }); return handle; },
+    stop: (handle) => { stopped.push(handle); },
+    realtime: () => 0,
+    lockMemory: () => 0,
+    monotonicMs: () => 1000,
+  };
+  return { addon, started, stopped };
+}
+
+describe("the runner's echo (liveness addon wrapper)", () => {
+  it("pairs link i of this node with link i of every peer that has one", () => {
+    const links = echoLinks({ id: 1, links: ["10.0.0.1", "10.1.0.1"] }, [{ id: 1, links: ["10.0.0.1", "10.1.0.1"] }, { id: 2, links: ["10.0.0.2", "10.1.0.2"] }, { id: 3, links: ["10.0.0.3"] }]);
+    expect(links).toEqual([
+      { peerId: 2, link: 0, localAddress: "10.0.0.1", peerAddress: "10.0.0.2" },
+      { peerId: 2, link: 1, localAddress: "10.1.0.1", peerAddress: "10.1.0.2" },
+      { peerId: 3, link: 0, localAddress: "10.0.0.1", peerAddress: "10.0.0.3" },
+    ]);
+  });
+
+  it("names the peer and link of each event, and drops events after stop and states it does not know", () => {
+    const { addon, started, stopped } = fakeAddon();
+    const events: EchoEvent[] = [];
+    const links = echoLinks({ id: 1, links: ["10.0.0.1"] }, [{ id: 2, links: ["10.0.0.2"] }, { id: 3, links: ["10.0.0.3"] }]);
+    const watch = HostWatch.start(addon, links, 20, 3, (event) => events.push(event));
+    expect(started[0]).toMatchObject({ links: [["10.0.0.1", "10.0.0.2"], ["10.0.0.1", "10.0.0.3"]], everyMs: 20, silentAfter: 3 });
+    started[0]!.emit(1, "silent", 990, "3 probes unanswered on eth0");
+    started[0]!.emit(0, "bogus", 990, "");
+    started[0]!.emit(7, "answering", 990, "");
+    expect(events).toEqual([{ peerId: 3, link: 0, localAddress: "10.0.0.1", peerAddress: "10.0.0.3", state: "silent", detail: "3 probes unanswered on eth0", ageMs: 10 }]);
+    watch.stop();
+    watch.stop();
+    expect(stopped.length).toBe(1);
+    started[0]!.emit(0, "answering", 995, "");
+    expect(events.length).toBe(1);
+  });
+});
