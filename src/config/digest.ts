@@ -28,6 +28,7 @@ export function clusterWideSettings(config: BootstrapConfig): Record<string, unk
     "timing.token_ms": config.timing.tokenMs,
     "timing.consensus_ms": config.timing.consensusMs,
     "timing.join_ms": config.timing.joinMs,
+    "timing.echo_ms": config.timing.echoMs,
   };
 }
 

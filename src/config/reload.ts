@@ -52,6 +52,7 @@ export function planReload(running: BootstrapConfig, next: BootstrapConfig): Rel
   compare("timing.token_ms", running.timing.tokenMs, next.timing.tokenMs);
   compare("timing.consensus_ms", running.timing.consensusMs, next.timing.consensusMs);
   compare("timing.join_ms", running.timing.joinMs, next.timing.joinMs);
+  compare("timing.echo_ms", running.timing.echoMs, next.timing.echoMs);
   compare("paths.authkey", running.paths.authkey, next.paths.authkey, WHY.paths);
   compare("paths.state_dir", running.paths.stateDir, next.paths.stateDir, WHY.paths);
   compare("paths.socket", running.paths.socket, next.paths.socket, WHY.paths);
