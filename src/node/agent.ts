@@ -71,6 +71,23 @@ export interface AgentOptions {
    * half-updated) and by default ends the process (see exitOnFatal).
    */
   onFatal?: (error: unknown) => void;
+  /**
+   * Called once this node, stalled as long as the token, has stopped its resources (see
+   * MembershipListener.stalled); by default the process ends (see exitAfterStall).
+   */
+  onStall?: () => void;
+}
+
+/** The exit status of an agent that stopped everything after finding itself stalled (EX_TEMPFAIL: start it again). */
+export const STALL_EXIT_STATUS = 75;
+
+/**
+ * The default end after a stall: this node's peers may have declared it lost and taken over, so
+ * it must not carry on as the member it was. It has stopped its resources; it ends, systemd
+ * starts it again, and it joins as a new incarnation with nothing running.
+ */
+export function exitAfterStall(): void {
+  process.exit(STALL_EXIT_STATUS);
 }
 
 /** The exit status of an agent that ended itself after a failed assertion or an unexpected exception (EX_SOFTWARE). */
@@ -230,8 +247,28 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     (options.onFatal ?? exitOnFatal)(error);
   };
 
+  /**
+   * This node's last heartbeat is as old as the token (SIGSTOP, starvation, a suspended VM): its
+   * peers may have declared it lost and started its resources elsewhere. Membership has halted;
+   * the controller gets no input any more; the resources stop (the group's last member first),
+   * then the agent ends and starts afresh.
+   */
+  let stalled = false;
+  const onStalled = () => {
+    if (stalled) return;
+    stalled = true;
+    closed = true;
+    clearTimeout(tickTimer);
+    void resources.stopAll().then(
+      (failures) => (failures.length === 0 ? logger.warn({}, "stopped every resource after the stall; the agent exits and starts again") : logger.error({ failures }, "some resources did not stop after the stall; the agent exits (with fencing, the peers fence this node)")),
+      (error: unknown) => logger.error({ error: String(error) }, "stopping the resources after the stall failed; the agent exits"),
+    ).finally(() => (options.onStall ?? exitAfterStall)());
+  };
+  resources.mayRun = () => membership.awake();
+
   const feed = (input: ControllerInput) => {
-    if (closed) return;
+    // The stall check first: after a pause as long as the token nothing else runs (see onStalled).
+    if (closed || !membership.awake()) return;
     try {
       if (input.kind !== "tick") controller.observeWallClock(epochSeconds());
       const effects = controller.handle(input);
@@ -361,6 +398,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const reportWaits = new Map<number, { parts: ReportPart[]; waiting: Set<number>; done: () => void }>();
   let nextReportId = 1;
   membership.listen({
+    stalled: () => onStalled(),
     wake: () => resources.wake(),
     view: (view, quorum) => { quorate = quorum.quorate; observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
     quorum: (quorum) => { quorate = quorum.quorate; feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },

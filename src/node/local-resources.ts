@@ -71,6 +71,8 @@ export class LocalResources {
   private changed: (() => void) | undefined;
   /** Devices that have unfenced this node since the agent started. */
   readonly unfencedDevices = new Set<string>();
+  /** Asked before monitors run: false after the agent found itself stalled (set by the agent). */
+  mayRun: (() => boolean) | undefined;
   /** Runs the unfencing that is due; returns what failed. Set by the agent. */
   unfence: ((cib: Cib, done: Set<string>) => Promise<string[]>) | undefined;
 
@@ -265,6 +267,23 @@ export class LocalResources {
     }
   }
 
+  /**
+   * Stops every resource this node's history says may be active, one at a time, in the reverse
+   * of the configuration's order (a group's last member first): for a leave that cannot wait for
+   * the DC (shutdown-escalation passed, or no quorum). Returns the stops that failed.
+   */
+  async stopAll(): Promise<string[]> {
+    const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
+    const active = [...this.history.entries()].filter(([, records]) => mayBeActive(records.get("last_0"))).map(([id]) => id);
+    active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
+    const failures: string[] = [];
+    for (const id of active) {
+      const result = await this.operate(id, "stop");
+      if (!result.ok) failures.push(`${id}: ${result.reason ?? "stop failed"}`);
+    }
+    return failures;
+  }
+
   /** Forgets failures of one resource (or all) and probes it again. */
   cleanup(resource?: string): void {
     for (const key of Object.keys(this.attributes)) {
@@ -440,6 +459,8 @@ export class LocalResources {
     if (this.monitorTimer !== undefined) clearTimeout(this.monitorTimer);
     this.monitorTimer = undefined;
     this.monitorTimerAtMs = Infinity;
+    // The agent's stall check comes first (it may stop everything instead).
+    if (this.mayRun !== undefined && !this.mayRun()) return;
     const limitMs = performance.now() + MONITOR_BATCH_MS;
     for (const list of this.recurring.values()) for (const monitor of list) {
       if (monitor.dueMs === undefined || monitor.dueMs > limitMs) continue;
@@ -475,6 +496,18 @@ export class LocalResources {
       this.changed?.();
     });
   }
+}
+
+/**
+ * Whether the last start, stop or probe of a resource leaves it possibly active here: a
+ * successful start or promotion, a probe that found it running, or anything failed (its state
+ * is unknown, so it is stopped to be sure). A successful stop or a probe that found nothing is not.
+ */
+export function mayBeActive(last: OperationRecord | undefined): boolean {
+  if (last === undefined) return false;
+  if (last.operation === "stop") return !(last.rcCode === 0 || last.rcCode === 7);
+  if (last.operation === "monitor") return last.rcCode !== 7;
+  return true;
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {
