@@ -3,7 +3,7 @@
 // decides which step function handles an input (controller.ts).
 import type { Cib } from "../cib";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
-import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, NodeReport, OperationName } from "./protocol";
+import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, MigrationNodes, NodeReport, OperationName } from "./protocol";
 import type { Transition } from "./transition";
 
 export interface ControllerSettings {
@@ -46,7 +46,7 @@ export type ControllerEffect =
   | { kind: "persist"; cib: Cib }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
-  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string> }
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
   | { kind: "fence"; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
   | { kind: "cleanup"; resource?: string }
   | { kind: "reply"; clientId: number; reply: ClientReply }

@@ -181,7 +181,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
     // Whatever graph the scheduler made: no resource starts or is promoted before every fence
     // of the transition is confirmed. Fencing devices are the exception, as in Pacemaker: one
     // may have to start to fence with it.
-    if (fencing && (step.kind === "start" || step.kind === "promote")) assert(isFencingDevice(context.cib, step.resource), `${describeStep(step)} is ready before the transition's fencing is done`);
+    if (fencing && (step.kind === "start" || step.kind === "promote" || step.kind === "migrate_to" || step.kind === "migrate_from")) assert(isFencingDevice(context.cib, step.resource), `${describeStep(step)} is ready before the transition's fencing is done`);
     step.state = "running";
     if (step.kind === "fence") {
       const cib = withStatus(context, state);
@@ -196,7 +196,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
       continue;
     }
     const operation = step.kind;
-    const notify = step.notify ? { notify: step.notify } : {};
+    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}) };
     step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation) + RESULT_MARGIN_MS;
     if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
     else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });

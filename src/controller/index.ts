@@ -4,5 +4,5 @@
 export { Controller, CONTROLLER_DEFAULTS, configurationOnly, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./controller";
 export { compileTransition, readySteps, isFinished, succeeded, type Step, type Transition } from "./transition";
 export { parseControllerMessage, checkControllerMessage, MESSAGE_BYTES_MAX, type ParsedMessage } from "./protocol";
-export type { ControllerMessage, NodeReport, ReportedResource, ClusterSummary, ClientRequest, ClientReply, ConfigurationConflict } from "./protocol";
+export type { ControllerMessage, NodeReport, ReportedResource, ClusterSummary, ClientRequest, ClientReply, ConfigurationConflict, MigrationNodes, OperationName } from "./protocol";
 export { relocationPlan, ignoringStickiness, type Relocation } from "./relocate";

@@ -66,7 +66,9 @@ export interface ClusterSummary {
   conflicts?: ConfigurationConflict[];
 }
 
-export type OperationName = "start" | "stop" | "promote" | "demote" | "notify";
+export type OperationName = "start" | "stop" | "promote" | "demote" | "notify" | "migrate_to" | "migrate_from";
+/** A migrate_to or migrate_from: the node the resource leaves and the one it goes to. */
+export interface MigrationNodes { source: string; target: string }
 
 export type ControllerMessage =
   /** `since`: the age of the sender's claim to the DC role (claimOf in context.ts); the older claim keeps the role when two DCs meet. */
@@ -75,7 +77,7 @@ export type ControllerMessage =
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
-  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string> }
+  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }
@@ -248,8 +250,8 @@ const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   "cib-ack": shape<Fields<"cib-ack">>({ ringId: count, writeId: count }),
   report: shape<Fields<"report">>({ ringId: count, report: nodeReport }),
   op: shape<Fields<"op">>({
-    ringId: count, transition: count, step: count, resource: name, operation: oneOf("start", "stop", "promote", "demote", "notify"),
-    notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)),
+    ringId: count, transition: count, step: count, resource: name, operation: oneOf("start", "stop", "promote", "demote", "notify", "migrate_to", "migrate_from"),
+    notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)), migration: optional(shape<MigrationNodes>({ source: name, target: name })),
   }),
   "op-result": shape<Fields<"op-result">>({ ringId: count, transition: count, step: count, ok: boolean, reason: optional(prose), report: nodeReport }),
   cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name) }),

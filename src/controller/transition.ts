@@ -4,7 +4,7 @@
 // failed). Pure.
 import type { TransitionGraph } from "../scheduler";
 
-export type StepKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify";
+export type StepKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify" | "migrate_to" | "migrate_from";
 
 export interface Step {
   id: number;
@@ -20,6 +20,8 @@ export interface Step {
   deadlineMs?: number;
   /** Notify steps: the notify_* meta values (type, operation, who starts, stops, ...). */
   notify?: Record<string, string>;
+  /** migrate_to and migrate_from steps: the node the resource leaves and the one it goes to. */
+  migration?: { source: string; target: string };
 }
 
 export interface Transition {
@@ -35,6 +37,7 @@ export function compileTransition(id: number, graph: Pick<TransitionGraph, "oper
     id: operation.id, kind: operation.kind, node: operation.node, ...(operation.resource !== undefined ? { resource: operation.resource } : {}),
     ...(operation.fenceAction !== undefined ? { fenceAction: operation.fenceAction } : {}), after: [...operation.after], state: "pending", reason: operation.reason,
     ...(operation.notify !== undefined ? { notify: operation.notify } : {}),
+    ...(operation.migration !== undefined ? { migration: { ...operation.migration } } : {}),
   }));
   return { id, steps, aborted: false };
 }

@@ -312,7 +312,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         resources.configure(effect.cib);
         return;
       case "run":
-        void resources.operate(effect.resource, effect.operation, effect.notify).then((result) => {
+        void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration).then((result) => {
           feed({ kind: "local-op-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() });
         });
         return;

@@ -3,7 +3,7 @@
 // monitors of what runs here, and keeps the operation history and fail counts that go into
 // the node's report. I/O lives here; what to do with the results is the controller's.
 import { clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
-import type { NodeReport } from "../controller";
+import type { MigrationNodes, NodeReport, OperationName } from "../controller";
 import type { Logger } from "../common/log";
 
 /** One recorded operation result, as the operation log and resource alerts see it. */
@@ -18,6 +18,7 @@ const DEFAULT_TIMEOUT_MS = 20_000;
 /** Operations running at once on a node, across resources. */
 export const PARALLEL_LIMIT = 8;
 const INFINITY_TEXT = "INFINITY";
+const MIGRATIONS = new Set(["migrate_to", "migrate_from"]);
 
 /**
  * A recurring monitor. All of them share one clock: each is due at a multiple of its interval
@@ -224,8 +225,8 @@ export class LocalResources {
     });
   }
 
-  /** Runs start or stop for the DC; the outcome is also recorded in the history. */
-  async operate(instance: string, operation: "start" | "stop" | "promote" | "demote" | "notify", notify?: Record<string, string>): Promise<{ ok: boolean; reason?: string }> {
+  /** Runs an operation for the DC; the outcome is also recorded in the history (notifications excepted). */
+  async operate(instance: string, operation: OperationName, notify?: Record<string, string>, migration?: MigrationNodes): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
     const configured = this.primitive(resource);
@@ -244,6 +245,14 @@ export class LocalResources {
           const outcome = await this.run(told, "notify", 0, this.timeoutOf(primitive, "notify", 0));
           return { ok: outcome.rc === 0, reason: outcome.reason ?? (outcome.rc === 0 ? undefined : `notify returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
         });
+      } finally {
+        this.dcOperations--;
+        this.notify();
+      }
+    }
+    if (operation === "migrate_to" || operation === "migrate_from") {
+      try {
+        return await this.migrate(primitive, operation, migration);
       } finally {
         this.dcOperations--;
         this.notify();
@@ -274,7 +283,7 @@ export class LocalResources {
    */
   async stopAll(): Promise<string[]> {
     const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
-    const active = [...this.history.entries()].filter(([, records]) => mayBeActive(records.get("last_0"))).map(([id]) => id);
+    const active = [...this.history.entries()].filter(([, records]) => mayBeActive(lastRecord(records))).map(([id]) => id);
     active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
     const failures: string[] = [];
     for (const id of active) {
@@ -282,6 +291,31 @@ export class LocalResources {
       if (!result.ok) failures.push(`${id}: ${result.reason ?? "stop failed"}`);
     }
     return failures;
+  }
+
+  /**
+   * One half of a live migration: migrate_to on the node the resource leaves, migrate_from on
+   * the one it goes to, each told both nodes (OCF_RESKEY_CRM_meta_migrate_source/_target).
+   * The monitors stop before a migrate_to (the resource is leaving) and start after a
+   * successful migrate_from. Both are kept in the history under their own names with the two
+   * nodes, beside the last operation, as Pacemaker keeps them: the DC reads from them a
+   * migration left half-way.
+   */
+  private migrate(primitive: Primitive, operation: "migrate_to" | "migrate_from", migration: MigrationNodes | undefined): Promise<{ ok: boolean; reason?: string }> {
+    if (migration === undefined) return Promise.resolve({ ok: false, reason: `${operation} of ${primitive.id} names no source and target node` });
+    const nodes = { migrate_source: migration.source, migrate_target: migration.target };
+    const told = { ...primitive, meta: [{ id: `${primitive.id}-migration`, values: nodes }, ...primitive.meta] };
+    return this.serialize(primitive.id, async (queueMs) => {
+      if (operation === "migrate_to") this.stopMonitors(primitive.id);
+      const outcome = await this.run(told, operation, 0, this.timeoutOf(primitive, operation, 0));
+      this.record(primitive, operation, 0, outcome, queueMs, nodes);
+      const ok = outcome.rc === 0;
+      if (ok && operation === "migrate_from") {
+        this.lastDefinitions.set(primitive.id, primitive);
+        this.startMonitors(primitive);
+      }
+      return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+    });
   }
 
   /** Forgets failures of one resource (or all) and probes it again. */
@@ -323,7 +357,8 @@ export class LocalResources {
 
   /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
   private mayBeActive(id: string): boolean {
-    const last = this.history.get(id)?.get("last_0");
+    const records = this.history.get(id);
+    const last = records === undefined ? undefined : lastRecord(records);
     if (last === undefined) return this.lastDefinitions.has(id);
     const stopped = (last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7);
     return !stopped;
@@ -391,24 +426,25 @@ export class LocalResources {
     this.waiting.shift()?.();
   }
 
-  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: ActionOutcome, queueMs = 0): void {
+  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: ActionOutcome, queueMs = 0, extra: Record<string, string> = {}): void {
     const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
     this.history.set(primitive.id, records);
-    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : "last_0";
+    // Migrations are kept under their own names (they matter on two nodes), the rest as the last operation.
+    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : MIGRATIONS.has(operation) ? `${operation}_0` : "last_0";
     const previous = records.get(key);
     // Recurring results are recorded only when they change, so the report stays quiet.
     if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
     const now = this.epochSeconds();
     const record: OperationRecord = {
       id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
-      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
+      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}), ...extra },
     };
     records.set(key, record);
     // 8 is "running promoted": a success for a monitor of a promoted instance.
     const failed = !(record.rcCode === 0 || (operation === "monitor" && record.rcCode === 8) || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
     if (intervalMs === 0 && (operation === "start" || operation === "stop")) {
       // A start or stop begins a new run: the recurring results of the previous one no longer apply.
-      for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
+      for (const [name, kept] of [...records]) if (kept.intervalMs > 0) records.delete(name);
     }
     // A probe expects either answer (running or not); anything else is a failure worth an alert.
     const targetRc = operation === "monitor" && intervalMs === 0 && (record.rcCode === 7 || record.rcCode === 0) ? record.rcCode : operation === "monitor" && record.rcCode === 8 ? 8 : 0;
@@ -505,9 +541,21 @@ export class LocalResources {
  */
 export function mayBeActive(last: OperationRecord | undefined): boolean {
   if (last === undefined) return false;
+  // A migrate_to that succeeded sent the resource away; one that failed leaves its state unknown.
+  if (last.operation === "migrate_to") return last.rcCode !== 0;
   if (last.operation === "stop") return !(last.rcCode === 0 || last.rcCode === 7);
   if (last.operation === "monitor") return last.rcCode !== 7;
   return true;
+}
+
+/** The newest of a resource's non-recurring records: its last operation or a migration kept beside it. */
+export function lastRecord(records: ReadonlyMap<string, OperationRecord>): OperationRecord | undefined {
+  let newest: OperationRecord | undefined;
+  for (const key of ["last_0", "migrate_to_0", "migrate_from_0"]) {
+    const record = records.get(key);
+    if (record !== undefined && (newest === undefined || record.callId > newest.callId)) newest = record;
+  }
+  return newest;
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {

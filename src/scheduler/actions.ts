@@ -5,7 +5,7 @@ import { type Primitive } from "../cib";
 import { requiresNothing } from "./placement";
 import { metaOf } from "./scores";
 import { flattenSets } from "../cib";
-import { isFalse, truthy, type Decisions, type NodeState, type PlacementUnit, type Role, type ScheduledAction } from "./types";
+import { isFalse, truthy, type Decisions, type NodeState, type PlacementUnit, type ResourceState, type Role, type ScheduledAction } from "./types";
 
 /** The working state of the action passes: every decision, and the actions derived so far. */
 export type ActionWork = Decisions & { actions: ScheduledAction[] };
@@ -76,6 +76,8 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     if (activeOn.length > 1 && surviving.length >= 1 && memberTarget !== undefined && !requiresFencing(cluster.stonithEnabled, member, memberMeta)) activeOn = surviving;
     // Assigned a node it may not start on (no quorum): one stop, where it was found first.
     if (activeOn.length > 1 && memberTarget === undefined && context.heldForQuorum?.has(unit.id)) { context.actions.push(firstCopyStop(member.id, activeOn, "no quorum")); return; }
+    // A migration left half-way (active on its source and its target) continues or is recovered.
+    if (state?.partialMigration && !unit.clone && memberTarget !== undefined) { context.actions.push(partialMigration(member, state, activeOn, memberTarget, memberMeta, nodes)); return; }
     if (activeOn.length > 1) {
       const policy = (memberMeta["multiple-active"] ?? "stop_start").toLowerCase();
       // multiple-active=block leaves it alone; stop_only stops every copy and starts none.
@@ -90,7 +92,12 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     }
     if (unit.clone?.promotable) {
       context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
-    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => withPromotedRole(migrating(action, unit, memberMeta, nodes), state?.promotedOn ?? [])));
+    } else if (state?.roleStopped && activeOn.length === 1) {
+      // Only a migration says it may be there, and it is known Stopped: it is started there again
+      // (shown as a restart), or moves; nothing is done where it is to stay stopped.
+      if (memberTarget === activeOn[0]) context.actions.push({ action: "restart", resource: member.id, node: memberTarget, startOnly: true, reason: "a failed migration may have left it there" });
+      else if (memberTarget !== undefined) context.actions.push({ action: "move", resource: member.id, from: activeOn[0]!, to: memberTarget, reason: "a failed migration may have left it there" });
+    } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => withPromotedRole(migrating(action, unit, member, memberMeta, nodes), state?.promotedOn ?? [])));
   });
 }
 
@@ -216,13 +223,42 @@ export function actionsFor(id: string, current: string[], failedOn: string[], ta
 /**
  * A move of a resource with allow-migrate is a live migration (migrate_to on the old node,
  * migrate_from on the new one) when Pacemaker allows it: the resource is managed, did not
- * fail, is no clone instance, and neither node is unclean.
+ * fail, is no clone instance, and neither node is unclean. edgeha adds one rule: only an OCF
+ * agent (not a built-in one, nor an init script or systemd unit) is asked to migrate, as the
+ * others have no migrate_to/migrate_from action.
  */
-function migrating(action: ScheduledAction, unit: PlacementUnit, meta: Record<string, string>, nodes: NodeState[]): ScheduledAction {
-  if (action.action !== "move" || unit.clone !== undefined || !truthy(meta["allow-migrate"])) return action;
+function migrating(action: ScheduledAction, unit: PlacementUnit, member: Primitive, meta: Record<string, string>, nodes: NodeState[]): ScheduledAction {
+  if (action.action !== "move" || !canMigrate(unit, member, meta)) return action;
   const unclean = (name: string | undefined) => nodes.find((node) => node.name === name)?.unclean !== false;
   if (unclean(action.from) || unclean(action.to)) return action;
   return { ...action, action: "migrate", reason: "live migration to a better node" };
+}
+
+/** allow-migrate on an OCF agent's primitive outside a clone (see migrating()). */
+export function canMigrate(unit: PlacementUnit, member: Primitive, meta: Record<string, string>): boolean {
+  return unit.clone === undefined && truthy(meta["allow-migrate"]) && member.class === "ocf" && member.provider !== undefined && member.provider !== "edgeha";
+}
+
+/**
+ * A migration left half-way (migrate_to done, migrate_from not): it continues (migrate_from on
+ * the target, then the stop on the source) when the resource is still to run on that target,
+ * is active on exactly its source and target, did not fail, and may migrate. Otherwise it is
+ * stopped on both and started where it is to run (Pacemaker's "Forcing recovery ... because
+ * it can no longer migrate").
+ */
+function partialMigration(member: Primitive, state: ResourceState, activeOn: string[], target: string, meta: Record<string, string>, nodes: NodeState[]): ScheduledAction {
+  const partial = state.partialMigration!;
+  const clean = (name: string) => nodes.find((node) => node.name === name)?.unclean === false;
+  const failed = activeOn.some((node) => state.failedOn.includes(node));
+  const allowed = truthy(meta["allow-migrate"]) && member.class === "ocf" && member.provider !== "edgeha" && !state.migrationFailed && !failed;
+  if (allowed && activeOn.length === 2 && activeOn.includes(partial.source) && target === partial.target && clean(partial.source) && clean(target)) {
+    return { action: "migrate", resource: member.id, from: partial.source, to: target, partial: true, reason: "a migration left half-way continues" };
+  }
+  // Shown from the first node it was found on (its target: the migration put it there first).
+  const from = activeOn[0]!;
+  const reason = "a migration left half-way cannot continue";
+  if (from === target) return { action: failed ? "recover" : "restart", resource: member.id, node: target, reason };
+  return { action: failed ? "recover" : "move", resource: member.id, from, to: target, reason };
 }
 
 /**

@@ -24,14 +24,21 @@ import { INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation,
 const PHASES: readonly OperationKind[] = ["demote", "stop", "start", "promote"];
 const INVERSE: Record<string, OperationKind> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
 
-/** An operation while the graph is built: a stop implied by fencing is a pseudo-operation, removed at the end. */
+/**
+ * An operation while the graph is built. Pseudo-operations (a stop implied by fencing, the
+ * start a migration achieves) order others and are removed at the end.
+ */
 interface Draft extends GraphOperation { implied?: boolean }
+
+interface Migration { migrateTo: Draft | undefined; migrateFrom: Draft; start: Draft; partial: boolean }
 
 class Builder {
   readonly operations: Draft[] = [];
   private readonly byKey = new Map<string, Draft>();
   readonly byMember = new Map<string, Draft[]>();
   private readonly edges = new Set<string>();
+  /** Resources that migrate in this transition, with their operations. */
+  readonly migrations = new Map<string, Migration>();
 
   add(kind: OperationKind, node: string, resource: string | undefined, reason: string, extra: Partial<Draft> = {}): Draft {
     const key = `${kind}\u0000${resource ?? ""}\u0000${node}`;
@@ -72,6 +79,7 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
   for (const constraint of decisions.cib.constraints) if (constraint.kind === "order") orderConstraint(decisions, builder, constraint);
   orderAntiColocations(decisions, builder);
   orderFencing(decisions, builder, fences);
+  orderMigrationEquivalents(builder);
   addNotifications(decisions, builder);
   return withoutImplied(builder.operations);
 }
@@ -112,8 +120,25 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
         else builder.add("promote", action.node!, member, action.reason);
         break;
       case "demote": builder.add("demote", action.node!, member, action.reason); break;
-      // A live migration runs, for now, as a stop and a start (the executor has no migrate_to/migrate_from yet).
-      case "move": case "migrate": case "recover": case "restart": case "reload": {
+      case "migrate": {
+        const from = action.from!;
+        const to = action.to!;
+        const migration = { source: from, target: to };
+        // migrate_to (unless a partial migration did it already), migrate_from, then the stop on
+        // the source and on any other node it is thought active on; the start on the target is
+        // what the migration achieves (a pseudo-operation that orders what follows the start).
+        const migrateTo = action.partial ? undefined : builder.add("migrate_to", from, member, action.reason, { migration });
+        const migrateFrom = builder.add("migrate_from", to, member, action.reason, { migration });
+        for (const node of new Set([from, ...copies])) if (node !== to) stop(member, node, false, action.reason);
+        const started = builder.add("start", to, member, action.reason, { implied: true });
+        if (migrateTo) builder.order(migrateTo, migrateFrom);
+        for (const stopped of builder.of(member, "stop")) builder.order(migrateFrom, stopped);
+        builder.order(migrateFrom, started);
+        builder.migrations.set(member, { migrateTo, migrateFrom, start: started, partial: action.partial === true });
+        break;
+      }
+      case "move": case "recover": case "restart": case "reload": {
+        if (action.startOnly) { start(member, action.node!, false, action.reason); break; }
         // A reload is run as a restart: the executor has no reload operation.
         const target = action.to ?? action.node!;
         stopAll(action.from ?? action.node);
@@ -123,7 +148,22 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
       case "fence": break;
     }
   }
+  danglingStops(decisions, stop);
   return fences;
+}
+
+/**
+ * A migration that completed (migrate_to and migrate_from both done) but was not followed by
+ * the stop on its source leaves that stop to do, whatever else happens to the resource.
+ */
+function danglingStops(decisions: Decisions, stop: (member: string, node: string, promoted: boolean, reason: string) => void): void {
+  for (const unit of decisions.units) for (const member of unit.members) {
+    const dangling = decisions.states.get(member.id)?.danglingOn;
+    if (dangling === undefined) continue;
+    const meta = { ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+    if (decisions.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
+    for (const node of dangling) stop(member.id, node, false, "a migration completed but it was not stopped on its source");
+  }
 }
 
 /** One resource: demote before stop before start before promote. */
@@ -231,13 +271,15 @@ function orderConstraint(decisions: Decisions, builder: Builder, constraint: Ord
   // Between two clones with interleave, each instance of then follows the instance of first on its own node.
   const interleaved = firstUnits[0]?.clone !== undefined && thenUnits[0]?.clone !== undefined && firstUnits[0].clone.id !== thenUnits[0].clone.id
     && truthy({ ...flattenSets(decisions.cib.rscDefaults), ...thenUnits[0].meta }.interleave);
+  const kind = orderKind(constraint);
   const link = (firstKind: OperationKind, firsts: string[], thenKind: OperationKind, thens: string[]) => {
-    const before = firsts.flatMap((member) => builder.of(member, firstKind));
+    // An optional order does not hold back what follows the stop of a migrating resource
+    // (Pacemaker drops that input: "optional but stop in migration").
+    const before = firsts.flatMap((member) => kind === "optional" && firstKind === "stop" && builder.migrations.has(member) ? [] : builder.of(member, firstKind));
     const after = thens.flatMap((member) => builder.of(member, thenKind));
     for (const then of after) for (const first of before) if (!interleaved || first.node === then.node) builder.order(first, then);
   };
   link(firstAction as OperationKind, firstMembers, thenAction as OperationKind, thenMembers);
-  const kind = orderKind(constraint);
   const symmetrical = constraint.symmetrical === undefined ? kind !== "serialize" : !isFalse(constraint.symmetrical);
   if (symmetrical) link(INVERSE[thenAction]!, thenMembers, INVERSE[firstAction]!, firstMembers);
 }
@@ -259,7 +301,7 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
   }
   const known = new Map(decisions.cib.status.map((status) => [status.uname, new Set(status.resources.map((entry) => entry.id))]));
   for (const unit of decisions.units) for (const member of unit.members) {
-    const starts = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote")];
+    const starts = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote"), ...builder.of(member.id, "migrate_to"), ...builder.of(member.id, "migrate_from")];
     if (starts.length === 0) continue;
     const requires = requirement(decisions, unit, member);
     for (const fence of fences) {
@@ -281,6 +323,36 @@ function requirement(decisions: Decisions, unit: PlacementUnit, member: Primitiv
   if (!decisions.cluster.stonithEnabled) return requires === "quorum" || requires === "" ? "quorum" : "nothing";
   if (requires === "quorum" || (requires === "" && member.class === "stonith")) return "quorum";
   return "fencing";
+}
+
+/**
+ * Orderings that bind a migrating resource's start or stop bind its migration too (Pacemaker's
+ * pcmk__order_migration_equivalents), since the migration runs before its start and its stop:
+ * A's start before a migrating B's start puts A's start (or, when A migrates too, A's
+ * migrate_from) before B's migrate_to; A's promote before B's start does the same; A's stop (A
+ * not migrating) or demote before B's stop puts it before B's migrate_to, and before B's
+ * migrate_from when B's migration was left half-way.
+ */
+function orderMigrationEquivalents(builder: Builder): void {
+  const byId = builder.operations;
+  const migrationOf = (operation: Draft) => operation.resource === undefined ? undefined : builder.migrations.get(operation.resource);
+  for (const [resource, migration] of builder.migrations) {
+    for (const id of [...migration.start.after]) {
+      const first = byId[id]!;
+      if (first.resource === resource || migration.migrateTo === undefined) continue;
+      const firstMigration = migrationOf(first);
+      if (first.kind === "start") builder.order(firstMigration?.start === first ? firstMigration.migrateFrom : first, migration.migrateTo);
+      else if (first.kind === "promote") builder.order(first, migration.migrateTo);
+    }
+    for (const stopped of builder.of(resource, "stop")) for (const id of [...stopped.after]) {
+      const first = byId[id]!;
+      if (first.resource === resource) continue;
+      const firstMigrates = first.kind === "stop" && migrationOf(first) !== undefined;
+      if ((first.kind !== "stop" || firstMigrates) && first.kind !== "demote") continue;
+      if (migration.migrateTo) builder.order(first, migration.migrateTo);
+      if (migration.partial) builder.order(first, migration.migrateFrom);
+    }
+  }
 }
 
 const NOTIFY_ORDER = ["demote", "stop", "start", "promote"] as const;

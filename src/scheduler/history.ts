@@ -7,6 +7,7 @@ import { assert } from "../common/errors";
 import { currentDigest, parentInstanceSets } from "./digest";
 import { failureTimeoutOf } from "./scores";
 import { canFence, membershipNodes, type CloneFactory, type Unpacked } from "./unpack";
+import { readMigrateFromFailure, readMigrateToFailure, readMigrateToSuccess, type MigrationReading, type NodeHistories } from "./migration";
 import { baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
 
 export function unpackHistory(unpacked: Unpacked): History {
@@ -55,10 +56,27 @@ export function unpackHistory(unpacked: Unpacked): History {
 /** Pass 2: where each resource is active, from the last result of each operation. */
 export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolean } = {}): Map<string, ResourceState> {
   const states = new Map<string, ResourceState>();
+  const online = onlineNodes(cib);
+  const histories = new Map<string, NodeHistories>();
+  for (const node of cib.status) for (const history of node.resources) {
+    const list = histories.get(history.id);
+    if (list) list.push({ node: node.uname, history }); else histories.set(history.id, [{ node: node.uname, history }]);
+  }
+  // Per resource: whether some node's own history leaves it active (Pacemaker's role is Started).
+  const startedSomewhere = new Set<string>();
   for (const node of cib.status) {
     for (const history of node.resources) {
       const state = states.get(history.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
       states.set(history.id, state);
+      const migration = (reading: MigrationReading): boolean => {
+        if (reading.kind === "superseded") return active;
+        if (reading.kind === "dangling") { (state.danglingOn ??= []).push(node.uname); return false; }
+        if (reading.alsoOn !== undefined && !state.activeOn.includes(reading.alsoOn)) { state.activeOn.push(reading.alsoOn); (state.migratedOn ??= []).push(reading.alsoOn); }
+        if (reading.partial) state.partialMigration = reading.partial;
+        if (reading.failed) state.migrationFailed = true;
+        if (reading.danglingSource) (state.danglingOn ??= []).push(node.uname);
+        return true;
+      };
       // A pending operation (op-status -1) counts, with pendingActive, as a start/promote in flight: active.
       const records = [...history.operations].filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation)))
         .sort(compareOperationAge);
@@ -81,8 +99,12 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         if (record.rcCode === 8 || record.rcCode === 9) promoted = true;
         else if (record.rcCode === 0 && ["start", "demote", "monitor", "migrate_from"].includes(name)) promoted = false;
         else if (record.rcCode === 0 && name === "promote") promoted = true;
+        // A migration's meaning depends on the other node's history too (see migration.ts).
+        if (name === "migrate_to" && record.opStatus === 0 && record.rcCode === 0) { active = migration(readMigrateToSuccess(histories.get(history.id)!, node.uname, record, online)); continue; }
+        if (name === "migrate_to" && record.rcCode !== 0) active = migration(readMigrateToFailure(histories.get(history.id)!, node.uname, record, online));
+        if (name === "migrate_from" && record.rcCode !== 0) migration(readMigrateFromFailure(histories.get(history.id)!, node.uname, record, online));
         if (record.rcCode === 0 || record.rcCode === 8) {
-          if (name === "stop" || name === "migrate_to") { active = false; failed = false; }
+          if (name === "stop") { active = false; failed = false; }
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from") { active = true; failed = false; }
           else if (name === "monitor") active = true;
         } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
@@ -108,7 +130,8 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         else if (failedOperation) failedOperation.recovered = monitorRecovers(failedOperation, record) || (failedOperation.recovered === true && (record.rcCode === 0 || record.rcCode === 8));
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
-      if (active) state.activeOn.push(node.uname);
+      if (active) startedSomewhere.add(history.id);
+      if (active && !state.activeOn.includes(node.uname)) state.activeOn.push(node.uname);
       if (active && promoted) (state.promotedOn ??= []).push(node.uname);
       if (failed) state.failedOn.push(node.uname);
       if (startFailed && failed) state.startFailedOn.push(node.uname);
@@ -116,7 +139,21 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       if (hardError && Number.isFinite(bannedSince)) (state.bannedSince ??= {})[node.uname] = bannedSince;
     }
   }
+  for (const [id, state] of states) {
+    // A failed migration fails the resource wherever it is active: it is recovered, not migrated.
+    if (state.migrationFailed) for (const node of state.activeOn) if (!state.failedOn.includes(node)) state.failedOn.push(node);
+    // Active only where a migration may have left it, and stopped on the source: it is known
+    // Stopped and is started there again, unless the migration is partial and may continue.
+    const partialSourceStopped = state.partialMigration !== undefined && !state.activeOn.includes(state.partialMigration.source);
+    if (state.migratedOn !== undefined && state.activeOn.length > 0 && !startedSomewhere.has(id) && !partialSourceStopped) state.roleStopped = true;
+  }
   return states;
+}
+
+/** Nodes that are members and whose controller has joined (as unpackNodes decides "online"). */
+function onlineNodes(cib: Cib): (name: string) => boolean {
+  const online = new Set(cib.status.filter((status) => truthy(status.attributes.in_ccm) && status.attributes.crmd === "online" && (status.attributes.join ?? "member") === "member").map((status) => status.uname));
+  return (name) => online.has(name);
 }
 
 /**

@@ -251,14 +251,16 @@ export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: Pl
 }
 
 /**
- * A live migration cannot wait for a start that is not itself a migration: a resource
+ * A live migration cannot wait for a restart that is not itself a migration: a resource
  * ordered (mandatory order, or its place in a group) after one that stops and starts moves
- * by a stop and a start too. Applied until nothing changes, along chains.
+ * by a stop and a start too (its stop would wait for the first's stop, which its migrate_to
+ * waits for). After a plain start (of one that was not running) it still migrates: its
+ * migrate_to waits for that start. Applied until nothing changes, along chains.
  */
 function migrationsBehindRestarts(context: ActionWork): void {
   const byResource = new Map<string, ScheduledAction[]>();
   for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
-  const restartsOrStarts = (id: string) => (byResource.get(id) ?? []).some((action) => !action.blocked && ["start", "move", "recover", "restart"].includes(action.action));
+  const restarts = (id: string) => (byResource.get(id) ?? []).some((action) => !action.blocked && ["move", "recover", "restart"].includes(action.action));
   const firsts = new Map<string, string[]>();
   const addFirst = (then: string, first: string) => firsts.set(then, [...(firsts.get(then) ?? []), first]);
   for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) addFirst(member.id, unit.members[index - 1]!.id); });
@@ -271,7 +273,7 @@ function migrationsBehindRestarts(context: ActionWork): void {
   for (let changed = true, round = 0; changed && round < 50; round++) {
     changed = false;
     for (const action of context.actions) {
-      if (action.action !== "migrate" || !(firsts.get(action.resource!) ?? []).some(restartsOrStarts)) continue;
+      if (action.action !== "migrate" || !(firsts.get(action.resource!) ?? []).some(restarts)) continue;
       action.action = "move";
       action.reason = "ordered after a resource that does not migrate";
       changed = true;

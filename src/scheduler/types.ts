@@ -20,9 +20,13 @@ export interface ScheduledAction {
   reason: string;
   /** The action is needed but cannot be carried out (an unrunnable dependency, ...). */
   blocked?: boolean;
+  /** A migration that continues one left half-way: its migrate_to is done already. */
+  partial?: boolean;
+  /** A restart of a resource known Stopped where it is thought active: only its start runs. */
+  startOnly?: boolean;
 }
 
-export type OperationKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify";
+export type OperationKind = "fence" | "start" | "stop" | "promote" | "demote" | "notify" | "migrate_to" | "migrate_from";
 
 /** One operation of the transition graph the DC runs (see graph.ts). */
 export interface GraphOperation {
@@ -38,6 +42,8 @@ export interface GraphOperation {
   reason: string;
   /** Notify operations: the notify_* meta values (type, operation, who starts, stops, ...). */
   notify?: Record<string, string>;
+  /** migrate_to and migrate_from: the node the resource leaves and the one it goes to. */
+  migration?: { source: string; target: string };
 }
 
 export interface TransitionGraph {
@@ -86,6 +92,16 @@ export interface ResourceState {
   failuresClearedOn?: string[];
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */
   bannedSince?: Record<string, number>;
+  /** A migration that stopped half-way (migrate_to done, migrate_from not): active on both, it may continue. */
+  partialMigration?: { source: string; target: string };
+  /** Sources of a migration that completed but was not stopped there yet: a stop is due there. */
+  danglingOn?: string[];
+  /** Nodes taken to be active only because a migration may have left it there. */
+  migratedOn?: string[];
+  /** A migration failed: the resource is recovered and does not migrate in this transition. */
+  migrationFailed?: boolean;
+  /** Active (as far as anyone knows) only where a migration left it, and known Stopped: it is started there again. */
+  roleStopped?: boolean;
 }
 
 /** Saturating addition of scores, as Pacemaker does: -INFINITY wins over +INFINITY. */

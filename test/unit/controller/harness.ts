@@ -27,6 +27,8 @@ export class ControllerWorld {
   readonly fences: Array<{ target: string; by: string; transition: number; step: number; cib: Cib }> = [];
   readonly log: string[] = [];
   readonly replies = new Map<number, unknown>();
+  /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
+  readonly operations: string[] = [];
   /** Every start with the node it ran on and the fences done before it. */
   readonly starts: Array<{ resource: string; node: string; fencedBefore: string[] }> = [];
   readonly fenced: string[] = [];
@@ -76,7 +78,8 @@ export class ControllerWorld {
   }
 
   private record(node: SimNode, resource: string, operation: string, rc: number): void {
-    node.history.set(resource, [{ id: `${resource}_last_0`, operation, callId: ++node.callId, rcCode: rc, opStatus: 0, intervalMs: 0, attributes: {} }]);
+    const migrations = (node.history.get(resource) ?? []).filter((record) => record.operation.startsWith("migrate_"));
+    node.history.set(resource, [...migrations, { id: `${resource}_last_0`, operation, callId: ++node.callId, rcCode: rc, opStatus: 0, intervalMs: 0, attributes: {} }]);
   }
 
   feed(node: SimNode, input: ControllerInput): void {
@@ -136,7 +139,14 @@ export class ControllerWorld {
   private runOperation(node: SimNode, effect: Extract<ControllerEffect, { kind: "run" }>): void {
     if (!node.up) return;
     let ok = true;
-    if (effect.operation === "start") {
+    this.operations.push(`${effect.operation} ${effect.resource} on ${node.name}${effect.migration ? ` ${effect.migration.source}>${effect.migration.target}` : ""}`);
+    if (effect.operation === "migrate_to" || effect.operation === "migrate_from") {
+      // Kept beside the last operation, with both nodes, as the executor keeps migrations.
+      const records = (node.history.get(effect.resource) ?? []).filter((record) => record.operation !== effect.operation);
+      records.push({ id: `${effect.resource}_${effect.operation}_0`, operation: effect.operation, callId: ++node.callId, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { migrate_source: effect.migration!.source, migrate_target: effect.migration!.target } });
+      node.history.set(effect.resource, records);
+      if (effect.operation === "migrate_from") node.running.add(effect.resource);
+    } else if (effect.operation === "start") {
       ok = !this.failStart.has(`${effect.resource}@${node.name}`);
       if (ok) node.running.add(effect.resource);
       this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced] });

@@ -272,4 +272,30 @@ describe("local resources", () => {
     await settle(resources, () => resources.report().resources.fence?.operations.some((op) => op.operation === "monitor" && op.rcCode === 7) === true);
     resources.close();
   });
+
+  it("a migration's two halves tell the agent both nodes, keep their records beside the last operation, and move the monitors", async () => {
+    const calls: Array<{ action: string; meta: Record<string, string> }> = [];
+    let running = false;
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      if (intervalMs === 0) calls.push({ action, meta: Object.assign({}, ...primitive.meta.map((set) => set.values)) as Record<string, string> });
+      if (action === "migrate_from") running = true;
+      if (action === "stop") running = false;
+      return { rc: action === "monitor" ? (running ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n2", runner, quiet, () => 1000);
+    resources.configure(cibWith("vm"));
+    await settle(resources, () => resources.report().probed);
+    expect(await resources.operate("vm", "migrate_from", undefined, { source: "n1", target: "n2" })).toEqual({ ok: true });
+    expect(calls.at(-1)).toEqual({ action: "migrate_from", meta: { migrate_source: "n1", migrate_target: "n2" } });
+    expect(resources.runsServices()).toBe(true);
+    expect(await resources.operate("vm", "migrate_to", undefined, { source: "n2", target: "n1" })).toEqual({ ok: true });
+    expect(resources.runsServices()).toBe(false);
+    await resources.operate("vm", "stop");
+    const records = resources.report().resources.vm!.operations;
+    expect(records.map((record) => [record.id, record.operation, record.attributes.migrate_source, record.attributes.migrate_target])).toEqual([
+      ["vm_migrate_from_0", "migrate_from", "n1", "n2"], ["vm_migrate_to_0", "migrate_to", "n2", "n1"], ["vm_last_0", "stop", undefined, undefined],
+    ]);
+    expect(await resources.operate("vm", "migrate_to")).toEqual({ ok: false, reason: "migrate_to of vm names no source and target node" });
+    resources.close();
+  });
 });
