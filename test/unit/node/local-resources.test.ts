@@ -298,4 +298,16 @@ describe("local resources", () => {
     expect(await resources.operate("vm", "migrate_to")).toEqual({ ok: false, reason: "migrate_to of vm names no source and target node" });
     resources.close();
   });
+
+  it("a resource that migrated here is active here: a leave that cannot wait for the DC stops it", async () => {
+    const actions: string[] = [];
+    const runner: ActionRunner = async (_primitive, action, intervalMs) => { if (intervalMs === 0) actions.push(action); return { rc: action === "monitor" ? 7 : 0, timedOut: false, runTimeMs: 1 }; };
+    const resources = new LocalResources("n2", runner, quiet, () => 1000);
+    resources.configure(cibWith("vm"));
+    await settle(resources, () => resources.report().probed);
+    await resources.operate("vm", "migrate_from", undefined, { source: "n1", target: "n2" });
+    expect(await resources.stopAll()).toEqual([]);
+    expect(actions).toEqual(["monitor", "migrate_from", "stop"]);
+    resources.close();
+  });
 });
