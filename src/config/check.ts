@@ -2,7 +2,7 @@
 // defaulted config out. No file is read here; load.ts adds the file-system checks.
 import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { EdgehaError } from "../common/errors";
-import { DEFAULT_AUTHKEY_PATH, DEFAULT_CRYPTO, DEFAULT_LOG_LEVEL, DEFAULT_SOCKET_PATH, DEFAULT_STATE_DIR, DEFAULT_TRANSPORT_PORT } from "./defaults";
+import { DEFAULT_AUTHKEY_PATH, DEFAULT_CRYPTO, DEFAULT_LOCK_MEMORY, DEFAULT_LOG_LEVEL, DEFAULT_REALTIME_PRIORITY, DEFAULT_SOCKET_PATH, DEFAULT_STATE_DIR, DEFAULT_TRANSPORT_PORT } from "./defaults";
 import { ProblemList, SourcePositions, formatProblem, sortProblems } from "./problems";
 import { type DraftConfig, readDraft } from "./read";
 import { checkRules, effectiveLastManStandingWindowMs, effectiveTiming } from "./rules";
@@ -85,6 +85,7 @@ function finalize(draft: DraftConfig): BootstrapConfig {
     },
     metrics: { listen: draft.metrics.listen },
     logging: { level: draft.logging.level ?? DEFAULT_LOG_LEVEL },
+    system: { realtimePriority: draft.system.realtimePriority ?? DEFAULT_REALTIME_PRIORITY, lockMemory: draft.system.lockMemory ?? DEFAULT_LOCK_MEMORY },
     ...(draft.watchdog.device ? { watchdog: { device: draft.watchdog.device, timeoutSeconds: draft.watchdog.timeoutSeconds } } : {}),
   };
 }

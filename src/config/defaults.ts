@@ -51,6 +51,23 @@ export const DEFAULT_ECHO_MS = 20;
 export const ECHO_SILENT_PROBES = 3;
 export const ECHO_CONFIRM_PROBES = 3;
 
+/**
+ * The agent's event loop (and its echo thread) runs SCHED_RR at priority 10, as corosync runs
+ * its own (sched_rr, though corosync takes the highest priority): with every CPU busy, a normal
+ * process waited 500-880 ms for a CPU on the development machine (bench/failover/false-failover),
+ * long enough for its peer to declare it lost. Processes it starts (agents, daemons) run with
+ * the normal scheduler (SCHED_RESET_ON_FORK). 10 leaves the kernel's own realtime threads
+ * (watchdog, migration) above it. 0: the normal scheduler.
+ */
+export const DEFAULT_REALTIME_PRIORITY = 10;
+
+/**
+ * Locking the agent's pages in memory is off by default: the pages it touched stay in RAM
+ * (mlockall with MCL_ONFAULT: no page is read in for it), which the memory figure then shows
+ * in full. See bench/failover/README.md for what memory pressure does with and without it.
+ */
+export const DEFAULT_LOCK_MEMORY = false;
+
 /** consensus_ms = 1.2 x token_ms, corosync's rule: agreement needs slightly longer than detection. */
 export const CONSENSUS_TOKEN_RATIO = 1.2;
 
@@ -87,6 +104,8 @@ export const LIMITS = {
   /** An echo faster than 5 ms is a flood on a shared segment; slower than a second is no faster than a token. */
   echoMsMin: 5,
   echoMsMax: 1000,
+  /** SCHED_RR priorities are 1..99 on Linux. */
+  realtimePriorityMax: 99,
   /** No timeout longer than 10 minutes: a cluster that waits longer is not highly available. */
   timeoutMsMax: 600_000,
   /** config_version fits 32 bits, as the adverts carry it. */
@@ -139,6 +158,8 @@ export const DEFAULTS: readonly DefaultEntry[] = [
   { key: "paths.authkey", value: DEFAULT_AUTHKEY_PATH, reason: "the shared secret, mode 0600, same file on every node" },
   { key: "paths.state_dir", value: DEFAULT_STATE_DIR, reason: "the CIB and its backups, written atomically" },
   { key: "paths.socket", value: DEFAULT_SOCKET_PATH, reason: "the local admin socket (mode 0660, group haclient)" },
+  { key: "system.realtime_priority", value: String(DEFAULT_REALTIME_PRIORITY), reason: "the agent's event loop and echo thread run SCHED_RR (as corosync's), so a machine whose CPUs are all busy does not delay its heartbeats past the token; what it starts runs normally; 0: the normal scheduler" },
+  { key: "system.lock_memory", value: String(DEFAULT_LOCK_MEMORY), reason: "keeps every page the agent touched in memory (mlockall, MCL_ONFAULT), so memory pressure cannot make it wait for its own code to be read back" },
   { key: "metrics.listen", value: "off", reason: "metrics and the status page are served only where asked for (ha_cluster_exporter's port is 9664)" },
   { key: "logging.level", value: DEFAULT_LOG_LEVEL, reason: "state changes, decisions and their reasons; debug adds the chatter" },
 ];

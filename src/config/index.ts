@@ -19,6 +19,7 @@ export type {
   QuorumConfig,
   Severity,
   TieBreaker,
+  SystemConfig,
   TimingConfig,
   TransportConfig,
   WatchdogConfig,

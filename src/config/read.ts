@@ -42,9 +42,10 @@ export interface DraftConfig {
   paths: { authkey?: string; stateDir?: string; socket?: string };
   metrics: { listen?: { host: string; port: number } };
   watchdog: { device?: string; timeoutSeconds?: number };
+  system: { realtimePriority?: number; lockMemory?: boolean };
 }
 
-export const TOP_LEVEL_KEYS = ["cluster_name", "config_version", "transport", "nodes", "quorum", "timing", "paths", "metrics", "logging", "watchdog"] as const;
+export const TOP_LEVEL_KEYS = ["cluster_name", "config_version", "transport", "nodes", "quorum", "timing", "paths", "metrics", "logging", "watchdog", "system"] as const;
 export const LOGGING_KEYS = ["level"] as const;
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 export const TRANSPORT_KEYS = ["port", "crypto"] as const;
@@ -63,6 +64,7 @@ export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
 export const WATCHDOG_KEYS = ["device", "timeout_s"] as const;
 export const METRICS_KEYS = ["listen"] as const;
+export const SYSTEM_KEYS = ["realtime_priority", "lock_memory"] as const;
 
 /** Every key the file may contain, as dotted paths ("nodes[].links" for node keys). */
 export const ALL_KEYS: readonly string[] = [
@@ -76,12 +78,13 @@ export const ALL_KEYS: readonly string[] = [
   ...METRICS_KEYS.map((key) => `metrics.${key}`),
   ...LOGGING_KEYS.map((key) => `logging.${key}`),
   ...WATCHDOG_KEYS.map((key) => `watchdog.${key}`),
+  ...SYSTEM_KEYS.map((key) => `system.${key}`),
 ];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfig {
-  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {}, logging: {}, watchdog: {} };
+  const draft: DraftConfig = { transport: {}, quorum: {}, timing: {}, paths: {}, metrics: {}, logging: {}, watchdog: {}, system: {} };
   if (root === null) {
     reader.problems.error("", "the file is empty: it needs at least cluster_name and nodes");
     return draft;
@@ -102,6 +105,7 @@ export function readDraft(reader: YamlReader, root: YamlNode | null): DraftConfi
   readMetrics(reader, top.get("metrics") ?? null, draft);
   if (top.has("config_version")) draft.configVersion = reader.integer(top.get("config_version"), "config_version", 0, LIMITS.configVersionMax);
   readLogging(reader, top.get("logging") ?? null, draft);
+  readSystem(reader, top.get("system") ?? null, draft);
   return draft;
 }
 
@@ -268,6 +272,14 @@ function readLogging(reader: YamlReader, node: YamlNode | null, draft: DraftConf
   if (text === undefined) return;
   if ((LOG_LEVELS as readonly string[]).includes(text)) draft.logging.level = text as LogLevel;
   else reader.problems.error("logging.level", `logging.level must be one of ${LOG_LEVELS.join(", ")}, not '${text}'`, reader.position(section.get("level")));
+}
+
+/** How the agent asks the kernel to treat it (corosync's system section). */
+function readSystem(reader: YamlReader, node: YamlNode | null, draft: DraftConfig): void {
+  const section = reader.mapping(node, "system", SYSTEM_KEYS);
+  if (!section) return;
+  if (section.has("realtime_priority")) draft.system.realtimePriority = reader.integer(section.get("realtime_priority"), "system.realtime_priority", 0, LIMITS.realtimePriorityMax);
+  if (section.has("lock_memory")) draft.system.lockMemory = reader.boolean(section.get("lock_memory"), "system.lock_memory");
 }
 
 /** The watchdog this node feeds while healthy (sbd's semantics, src/node/watchdog-feeder.ts). */

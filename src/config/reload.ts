@@ -28,6 +28,7 @@ const WHY = {
   quorum: `quorum rules change how votes are counted, which a running partition must not do under its own feet; ${RESTART}`,
   arbiterPresence: `adding or removing the arbiter changes how votes are counted; ${RESTART}`,
   paths: "files and sockets are opened at start; restart the agent",
+  system: "the scheduler and memory locking are set when the agent starts; restart the agent",
 } as const;
 
 function show(value: unknown): string {
@@ -57,6 +58,8 @@ export function planReload(running: BootstrapConfig, next: BootstrapConfig): Rel
   compare("paths.state_dir", running.paths.stateDir, next.paths.stateDir, WHY.paths);
   compare("paths.socket", running.paths.socket, next.paths.socket, WHY.paths);
   compare("logging.level", running.logging.level, next.logging.level);
+  compare("system.realtime_priority", running.system.realtimePriority, next.system.realtimePriority, WHY.system);
+  compare("system.lock_memory", running.system.lockMemory, next.system.lockMemory, WHY.system);
   const listen = (config: BootstrapConfig) => (config.metrics.listen === undefined ? undefined : `${config.metrics.listen.host}:${config.metrics.listen.port}`);
   compare("metrics.listen", listen(running), listen(next));
   return { changes, refused: changes.filter((change) => !change.live) };

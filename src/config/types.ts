@@ -68,6 +68,14 @@ export interface WatchdogConfig {
   timeoutSeconds: number | undefined;
 }
 
+/** How the agent asks the kernel to treat it (see docs/config.md, system.*). */
+export interface SystemConfig {
+  /** SCHED_RR priority of the agent's event loop and its echo thread (their children run normally); 0: the normal scheduler. */
+  realtimePriority: number;
+  /** Keep every page the agent touched in memory (mlockall with MCL_ONFAULT). */
+  lockMemory: boolean;
+}
+
 export interface BootstrapConfig {
   clusterName: string;
   /**
@@ -82,6 +90,7 @@ export interface BootstrapConfig {
   paths: PathsConfig;
   metrics: MetricsConfig;
   logging: LoggingConfig;
+  system: SystemConfig;
   /** Watchdog self-fencing (sbd's semantics); absent: this node runs no watchdog. */
   watchdog?: WatchdogConfig;
 }

@@ -12,6 +12,7 @@ import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSet
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ClusterSummary, checkControllerMessage, MESSAGE_BYTES_MAX } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
+import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { startWatchdog } from "./watchdog-feeder";
@@ -200,6 +201,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Validating a configuration compiles its JSON schema once (~300 ms); do it now, before
   // heartbeats start, rather than in the middle of the first CIB exchange.
   parseNativeCib(serializeNativeCib(stored), "the stored CIB");
+  // The scheduler and memory locking first: the echo thread membership starts takes the priority.
+  applySystemSettings(config.system, logger);
   const membership = await MembershipService.start(options);
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   let publish: (name: string, value: string | undefined) => void = () => {};

@@ -8,6 +8,8 @@
 // decided in the pure core (src/membership: a silent machine is confirmed with probe
 // heartbeats its agent must answer); this file only carries the events there.
 import type { Logger } from "../common/log";
+import type { SystemConfig } from "../config";
+import { constants } from "node:os";
 import { loadLivenessNative, type LivenessNative } from "./native";
 
 export type EchoState = "answering" | "silent" | "carrier-down" | "carrier-up" | "unusable";
@@ -19,18 +21,45 @@ export interface EchoEvent extends EchoLink { state: EchoState; detail: string; 
 
 const STATES: ReadonlySet<string> = new Set(["answering", "silent", "carrier-down", "carrier-up", "unusable"]);
 
-let native: LivenessNative | undefined | null;
+/** Loaded once per loader (the real one, or a test's stand-in). */
+const loaded = new Map<() => LivenessNative, LivenessNative | null>();
 
 /** The addon, or null (logged once) when it cannot be loaded: the agent then relies on the token. */
 export function livenessAddon(logger: Logger, load: () => LivenessNative = loadLivenessNative): LivenessNative | null {
-  if (native !== undefined) return native;
+  const known = loaded.get(load);
+  if (known !== undefined) return known;
+  let addon: LivenessNative | null;
   try {
-    native = load();
+    addon = load();
   } catch (error) {
     logger.warn({ error: error instanceof Error ? error.message : String(error) }, "the liveness addon is not available: a peer's loss is noticed by its token only");
-    native = null;
+    addon = null;
   }
-  return native;
+  loaded.set(load, addon);
+  return addon;
+}
+
+/**
+ * How the kernel treats the agent (system.* in edgeha.yaml): SCHED_RR for its event loop (and
+ * the echo thread), so a machine whose CPUs are all busy does not delay its heartbeats past the
+ * token, and its pages kept in memory. Called once at start, before the echo thread exists.
+ * Failing either is logged and the agent goes on: it still works, only less well under load.
+ */
+export function applySystemSettings(system: SystemConfig, logger: Logger, load: () => LivenessNative = loadLivenessNative): void {
+  if (system.realtimePriority === 0 && !system.lockMemory) return;
+  const addon = livenessAddon(logger, load);
+  if (addon === null) return;
+  const reason = (errno: number) => (errno === constants.errno.EPERM ? "not permitted (the agent needs root or CAP_SYS_NICE / CAP_IPC_LOCK)" : `errno ${errno}`);
+  if (system.realtimePriority > 0) {
+    const errno = addon.realtime(system.realtimePriority);
+    if (errno === 0) logger.info({ priority: system.realtimePriority }, "the agent runs with the realtime scheduler (SCHED_RR); what it starts runs normally");
+    else logger.warn({ priority: system.realtimePriority, reason: reason(errno) }, "cannot use the realtime scheduler: with every CPU busy, heartbeats may be late");
+  }
+  if (system.lockMemory) {
+    const errno = addon.lockMemory();
+    if (errno === 0) logger.info({}, "the agent's pages stay in memory (mlockall)");
+    else logger.warn({ reason: reason(errno) }, "cannot lock the agent's pages in memory");
+  }
 }
 
 export class HostWatch {

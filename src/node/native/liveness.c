@@ -18,7 +18,8 @@
  *       "unusable"     no ARP on this link (no such local address, no MAC, loopback); detail says why
  *     monotonicMs is CLOCK_MONOTONIC in milliseconds (what process.hrtime counts) at the event.
  *   stop(handle)                     ends the thread (also done when the handle is collected)
- *   realtime(priority) -> errno      SCHED_RR for the calling thread, children back to normal
+ *   realtime(priority) -> errno      SCHED_RR for the calling thread and the watchers' threads started
+ *                                    after it; processes they start run with the normal scheduler
  *   lockMemory() -> errno            mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)
  *   monotonicMs() -> number
  *
@@ -142,6 +143,9 @@ struct watcher {
   napi_threadsafe_function callback;
   int stopped;
 };
+
+/* The priority realtime() gave the agent's thread, which the liveness thread takes too (0: none). */
+static volatile int realtime_priority = 0;
 
 struct event {
   int link;
@@ -332,6 +336,11 @@ static void read_netlink(struct watcher *watcher) {
 
 static void *run(void *argument) {
   struct watcher *watcher = argument;
+  /* A new thread starts with the normal scheduler (SCHED_RESET_ON_FORK covers threads too). */
+  if (realtime_priority > 0) {
+    struct sched_param parameters = {.sched_priority = realtime_priority};
+    sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &parameters);
+  }
   int64_t next_probe_ns = monotonic_ns();
   while (watcher->running) {
     int64_t now_ns = monotonic_ns();
@@ -487,7 +496,9 @@ static napi_value realtime(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct sched_param parameters = {.sched_priority = priority};
-  return result_of(env, sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &parameters) == 0 ? 0 : errno);
+  if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &parameters) != 0) return result_of(env, errno);
+  realtime_priority = priority;
+  return result_of(env, 0);
 }
 
 static napi_value lock_memory(napi_env env, napi_callback_info info) {

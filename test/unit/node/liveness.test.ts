@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HostWatch, echoLinks, type EchoEvent } from "../../../src/node/liveness";
+import { HostWatch, applySystemSettings, echoLinks, type EchoEvent } from "../../../src/node/liveness";
+import { constants } from "node:os";
 import type { LivenessNative } from "../../../src/node/native";
 
 /** An addon stand-in that records what the watch asked for and lets the test send events. */
@@ -41,5 +42,32 @@ describe("the runner's echo (liveness addon wrapper)", () => {
     expect(stopped.length).toBe(1);
     started[0]!.emit(0, "answering", 995, "");
     expect(events.length).toBe(1);
+  });
+});
+
+describe("the agent's scheduler and memory (system.* in edgeha.yaml)", () => {
+  const logger = () => {
+    const lines: Array<{ level: string; message: string }> = [];
+    const log = (level: string) => (_fields: unknown, message: string) => lines.push({ level, message });
+    return { lines, logger: { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") } as never };
+  };
+
+  it("asks for SCHED_RR at the configured priority, and locks memory only when asked", () => {
+    const calls: string[] = [];
+    const { addon } = fakeAddon();
+    addon.realtime = (priority) => { calls.push(`realtime ${priority}`); return 0; };
+    addon.lockMemory = () => { calls.push("lock"); return 0; };
+    const { lines, logger: log } = logger();
+    applySystemSettings({ realtimePriority: 10, lockMemory: false }, log, () => addon);
+    expect(calls).toEqual(["realtime 10"]);
+    expect(lines[0]).toMatchObject({ level: "info", message: expect.stringMatching(/realtime scheduler/) });
+  });
+
+  it("says why when the kernel refuses, and goes on", () => {
+    const { addon } = fakeAddon();
+    addon.realtime = () => constants.errno.EPERM;
+    const { lines, logger: log } = logger();
+    applySystemSettings({ realtimePriority: 10, lockMemory: false }, log, () => addon);
+    expect(lines).toEqual([{ level: "warn", message: expect.stringMatching(/cannot use the realtime scheduler/) }]);
   });
 });
