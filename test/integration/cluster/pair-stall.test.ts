@@ -39,6 +39,7 @@ describe.skipIf(missing !== "")(`a stall of the active agent longer than the tok
     const exited = new Promise<number | null>((resolve) => agent.once("exit", (code) => resolve(code)));
     const logBefore = testbed.log(`${active}.log`).length;
 
+    const stoppedAt = Date.now();
     process.kill(agent.pid!, "SIGSTOP");
     await new Promise((resolve) => setTimeout(resolve, STALL_MS));
     const continuedAt = Date.now();
@@ -55,7 +56,11 @@ describe.skipIf(missing !== "")(`a stall of the active agent longer than the tok
     // It ended on its own, with the status that asks to be started again.
     expect(code).toBe(75);
     // The first thing it logged after it ran again is the stall; nothing happened before it.
-    const after = testbed.log(`${active}.log`).slice(logBefore).split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as { msg: string });
+    // A line stamped before the SIGSTOP was logged before the stall (the logger's buffer may
+    // reach the file only after SIGCONT), so it does not count as "after".
+    const after = testbed.log(`${active}.log`).slice(logBefore).split("\n").filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg: string; time: string })
+      .filter((line) => Date.parse(line.time) >= stoppedAt);
     expect(after[0]?.msg).toMatch(/^this node was stalled as long as the token/);
     expect(after.some((line) => /^stopped every resource after the stall/.test(line.msg))).toBe(true);
     // Its VIP went within two seconds of SIGCONT, and never was the VIP on both nodes.
