@@ -27,7 +27,7 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
   switch (edit.kind) {
     case "resource-create": return createResource(draft, edit, catalog);
     case "resource-delete": return deleteResource(draft, edit.id, false);
-    case "resource-update": return updateResource(draft, edit);
+    case "resource-update": return updateResource(draft, edit, catalog);
     case "resource-enable": return setTargetRole(draft, edit.id, true);
     case "resource-disable": return setTargetRole(draft, edit.id, false);
     case "resource-move": return moveResource(draft, edit.id, edit.node);

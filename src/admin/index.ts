@@ -2,7 +2,7 @@
 // takes a CIB and an edit and returns the next CIB version with warnings, or
 // throws an EdgehaError with an E_ADMIN_* code. No I/O; src/cli/commands/admin.ts
 // reads and writes files or talks to the agent.
-export type { AdminEdit, AgentName, EditCatalog, EditResult, GroupPosition, OperationSpec, ResourceSettings } from "./types";
+export type { AdminEdit, AgentDescription, AgentName, EditCatalog, EditResult, GroupPosition, OperationSpec, ResourceSettings } from "./types";
 export { applyEdit, configurationOf, finishEdit } from "./edit";
 export { constraintProblems, newConstraintProblems } from "./analysis";
 export { replaceConfiguration, describeChanges, CONFIGURATION_SECTIONS, type ConfigurationSection } from "./configuration";

@@ -30,8 +30,16 @@ export const CLONE_META = ["clone-max", "clone-node-max", "clone-min", "notify",
  */
 const AGENT_PART = /^[A-Za-z0-9_@][A-Za-z0-9_.@+-]{0,127}$/;
 
-/** Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (builtin, lsb, systemd, service). */
-export function parseAgentName(text: string): AgentName {
+/**
+ * Reads CLASS:PROVIDER:TYPE (ocf) or CLASS:TYPE (builtin, lsb, systemd, service). With
+ * `bareAllowed`, a TYPE alone is taken too, with an empty class: the CLI resolves it among
+ * the installed agents, as pcs does (resolveBareAgent).
+ */
+export function parseAgentName(text: string, bareAllowed = false): AgentName {
+  if (bareAllowed && !text.includes(":")) {
+    if (!AGENT_PART.test(text)) throw new EdgehaError("E_ADMIN_AGENT", `'${text.slice(0, 200)}' is not a plain agent type name: it would be read as a path; use letters, digits, '_', '-', '.', '@', '+' (at most 128), not '/' or a leading '.'`);
+    return { class: "", type: text };
+  }
   const parts = text.split(":");
   const usage = "write it as CLASS:PROVIDER:TYPE for OCF agents (ocf:heartbeat:IPaddr2) or CLASS:TYPE (builtin:ipaddr, systemd:haproxy, lsb:memcached, service:nginx)";
   if (parts.some((part) => part === "") || parts.length < 2 || parts.length > 3) throw new EdgehaError("E_ADMIN_AGENT", `'${text.slice(0, 200)}' is not an agent name: ${usage}`);
@@ -67,8 +75,8 @@ export function unknownAgentWarning(agent: AgentName, catalog: EditCatalog): str
   return `agent '${name}' is not installed on this machine${hint}: it must be installed on every node that may run the resource`;
 }
 
-function checkOperation(owner: string, spec: OperationSpec): void {
-  if (!OPERATION_NAMES.includes(spec.name)) {
+function checkOperation(owner: string, spec: OperationSpec, agentActions: readonly string[]): void {
+  if (!OPERATION_NAMES.includes(spec.name) && !agentActions.includes(spec.name)) {
     throw new EdgehaError("E_ADMIN_ARGUMENT", `resource '${owner}': unknown operation '${spec.name}'${didYouMean(spec.name, OPERATION_NAMES)}`);
   }
   for (const key of Object.keys(spec.values)) {
@@ -81,8 +89,8 @@ function checkOperation(owner: string, spec: OperationSpec): void {
 }
 
 /** An operation from `op NAME k=v...`; a monitor without an interval gets 10s, other actions 0s. */
-export function buildOperation(cib: Cib, owner: string, spec: OperationSpec, taken: Set<string>): Operation {
-  checkOperation(owner, spec);
+export function buildOperation(cib: Cib, owner: string, spec: OperationSpec, taken: Set<string>, agentActions: readonly string[] = []): Operation {
+  checkOperation(owner, spec, agentActions);
   const { id, interval = spec.name === "monitor" ? "10s" : "0s", timeout, role, "on-fail": onFail, enabled, OCF_CHECK_LEVEL: checkLevel, ...rest } = spec.values;
   const intervalMs = parseDurationMs(interval, `resource '${owner}', op ${spec.name} interval`);
   if (timeout !== undefined) parseDurationMs(timeout, `resource '${owner}', op ${spec.name} timeout`);
@@ -129,8 +137,12 @@ function present(values: Attributes): Attributes {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== ""));
 }
 
-/** A new primitive with its attributes and operations; adds a monitor unless told not to. */
-export function buildPrimitive(cib: Cib, id: string, agent: AgentName, settings: ResourceSettings, defaultMonitor: string | undefined): { primitive: Primitive; warnings: string[] } {
+/**
+ * A new primitive with its attributes and operations; adds a monitor every `defaultMonitor`
+ * unless one is given or it is undefined. `agentActions` are operation names the agent's
+ * meta-data declares beyond Pacemaker's own (an LSB script's restart, force-reload).
+ */
+export function buildPrimitive(cib: Cib, id: string, agent: AgentName, settings: ResourceSettings, defaultMonitor: string | undefined, agentActions: readonly string[] = []): { primitive: Primitive; warnings: string[] } {
   const primitive: Primitive = { kind: "primitive", id, class: agent.class, type: agent.type, extra: {}, instance: [], meta: [], operations: [] };
   if (agent.provider !== undefined) primitive.provider = agent.provider;
   const warnings = checkMeta(id, settings.meta, false);
@@ -142,14 +154,14 @@ export function buildPrimitive(cib: Cib, id: string, agent: AgentName, settings:
     // As pcs adds the agent's default monitor; the command's help says so, `config show` shows it.
     operations.push({ name: "monitor", values: { interval: defaultMonitor } });
   }
-  primitive.operations = operations.map((spec) => buildOperation(cib, id, spec, taken));
+  primitive.operations = operations.map((spec) => buildOperation(cib, id, spec, taken, agentActions));
   return { primitive, warnings };
 }
 
 /** Replaces the operations named in `specs` (all of that name) with the new ones. */
-export function replaceOperations(cib: Cib, primitive: Primitive, specs: readonly OperationSpec[]): void {
+export function replaceOperations(cib: Cib, primitive: Primitive, specs: readonly OperationSpec[], agentActions: readonly string[] = []): void {
   const names = new Set(specs.map((spec) => spec.name));
   primitive.operations = primitive.operations.filter((operation) => !names.has(operation.name));
   const taken = new Set(primitive.operations.map((operation) => operation.id));
-  for (const spec of specs) primitive.operations.push(buildOperation(cib, primitive.id, spec, taken));
+  for (const spec of specs) primitive.operations.push(buildOperation(cib, primitive.id, spec, taken, agentActions));
 }

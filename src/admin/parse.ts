@@ -76,17 +76,33 @@ export interface CreateOptions {
   after?: string;
   disabled?: boolean;
   noDefaultOperations?: boolean;
+  force?: boolean;
+}
+
+/** `... clone [ID] [NAME=VALUE...]` or `promotable [ID] [NAME=VALUE...]` at the end of `resource create`. */
+function splitClone(words: readonly string[]): { own: readonly string[]; clone?: EditOf<"resource-create">["clone"] } {
+  const at = words.findIndex((word) => word === "clone" || word === "promotable");
+  if (at === -1) return { own: words };
+  const after = words.slice(at + 1).filter((word) => word !== "meta");
+  const id = after[0] !== undefined && !after[0].includes("=") ? after[0] : undefined;
+  const clone: NonNullable<EditOf<"resource-create">["clone"]> = { promotable: words[at] === "promotable", meta: parseKeyValues(id === undefined ? after : after.slice(1), `${words[at]} options`) };
+  if (id !== undefined) clone.id = id;
+  return { own: words.slice(0, at), clone };
 }
 
 export function parseResourceCreate(words: readonly string[], options: CreateOptions): EditOf<"resource-create"> {
   const [id, agent, ...rest] = words;
-  if (id === undefined || agent === undefined) throw argumentError("expected NAME CLASS:PROVIDER:TYPE [NAME=VALUE...] (e.g. vip ocf:heartbeat:IPaddr2 ip=10.0.0.10)");
+  if (id === undefined || agent === undefined) throw argumentError("expected NAME [CLASS:[PROVIDER:]]TYPE [NAME=VALUE...] (e.g. vip ocf:heartbeat:IPaddr2 ip=10.0.0.10)");
   if ((options.before !== undefined || options.after !== undefined) && options.group === undefined) throw argumentError("--before and --after need --group");
   if (options.before !== undefined && options.after !== undefined) throw argumentError("give --before or --after, not both");
+  const { own, clone } = splitClone(rest);
+  if (clone && options.group !== undefined) throw argumentError("a resource is either cloned or put in a group at creation, not both");
   const edit: EditOf<"resource-create"> = {
-    kind: "resource-create", id, agent: parseAgentName(agent), settings: parseSettings(rest),
+    kind: "resource-create", id, agent: parseAgentName(agent, true), settings: parseSettings(own),
     disabled: options.disabled === true, noDefaultOperations: options.noDefaultOperations === true,
   };
+  if (clone) edit.clone = clone;
+  if (options.force === true) edit.force = true;
   if (options.group !== undefined) {
     edit.group = { group: options.group };
     if (options.before !== undefined) edit.group.before = options.before;

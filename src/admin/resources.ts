@@ -4,7 +4,8 @@ import type { Cib, Clone, Group, Primitive, Resource } from "../cib";
 import { EdgehaError } from "../common/errors";
 import { didYouMean } from "../common/suggest";
 import { findResource, isStonith, requireFreeId, requireResource, resourcePlaces, writeValues } from "./lookup";
-import { buildPrimitive, checkMeta, replaceOperations, unknownAgentWarning } from "./operations";
+import { buildPrimitive, checkMeta, formatAgentName, replaceOperations, unknownAgentWarning } from "./operations";
+import { checkDistinctIntervals, checkParameters, defaultOperations } from "./agent-rules";
 import { forgetResources } from "./removal";
 import type { AdminEdit, EditCatalog, GroupPosition } from "./types";
 
@@ -37,14 +38,48 @@ function placeInGroup(draft: Cib, members: Primitive[], position: GroupPosition)
   return warnings;
 }
 
+/**
+ * The primitive of a `resource create`. With the agent's meta-data (looked up by the CLI),
+ * as pcs builds it: its default operations and its parameters checked (refused unless
+ * --force); an agent looked for and not found is refused unless --force. Without a lookup
+ * (pure callers), a monitor every 10s and a warning for an agent the catalog lacks.
+ */
+function newPrimitive(draft: Cib, edit: Edit<"resource-create">, catalog: EditCatalog): { primitive: Primitive; warnings: string[] } {
+  const name = formatAgentName(edit.agent);
+  const description = catalog.descriptions?.[name];
+  if (description === undefined) {
+    const built = buildPrimitive(draft, edit.id, edit.agent, edit.settings, edit.noDefaultOperations ? undefined : "10s");
+    const unknown = unknownAgentWarning(edit.agent, catalog);
+    return { primitive: built.primitive, warnings: unknown ? [unknown, ...built.warnings] : built.warnings };
+  }
+  const warnings: string[] = [];
+  if (description === null) {
+    if (edit.force !== true) throw new EdgehaError("E_ADMIN_AGENT", `agent '${name}' is not installed or does not provide valid meta-data, use --force to override`, { agent: name });
+    warnings.push(`agent '${name}' is not installed or does not provide valid meta-data; created anyway (--force)`);
+  } else {
+    warnings.push(...checkParameters(edit.id, name, description, Object.fromEntries(Object.entries(edit.settings.instance).filter(([, value]) => value !== "")), true, edit.force === true));
+  }
+  checkDistinctIntervals(edit.id, edit.settings.operations);
+  const operations = defaultOperations(edit.agent, description ?? undefined, edit.settings.operations, edit.noDefaultOperations);
+  const built = buildPrimitive(draft, edit.id, edit.agent, { ...edit.settings, operations: operations.operations }, undefined, (description?.actions ?? []).map((action) => action.name));
+  return { primitive: built.primitive, warnings: [...warnings, ...operations.warnings, ...built.warnings] };
+}
+
 export function createResource(draft: Cib, edit: Edit<"resource-create">, catalog: EditCatalog): string[] {
+  if (edit.agent.class === "") throw new EdgehaError("E_ADMIN_AGENT", `'${edit.agent.type}' names no class: write CLASS:PROVIDER:TYPE (ocf:heartbeat:${edit.agent.type}) or CLASS:TYPE`);
   requireFreeId(draft, edit.id, "resource");
-  const { primitive, warnings } = buildPrimitive(draft, edit.id, edit.agent, edit.settings, edit.noDefaultOperations ? undefined : "10s");
-  const unknown = unknownAgentWarning(edit.agent, catalog);
-  if (unknown) warnings.push(unknown);
+  const { primitive, warnings } = newPrimitive(draft, edit, catalog);
   if (edit.disabled) writeValues(primitive.meta, `${edit.id}-meta_attributes`, { "target-role": "Stopped" });
   if (edit.group) warnings.push(...placeInGroup(draft, [primitive], edit.group));
-  else draft.resources.push(primitive);
+  else if (edit.clone) {
+    const cloneId = edit.clone.id ?? `${edit.id}-clone`;
+    requireFreeId(draft, cloneId, "clone");
+    warnings.push(...checkMeta(cloneId, edit.clone.meta, true));
+    const clone: Clone = { kind: "clone", id: cloneId, legacyMaster: false, extra: {}, instance: [], meta: [], child: primitive };
+    const meta = edit.clone.promotable ? { ...edit.clone.meta, promotable: "true" } : edit.clone.meta;
+    writeValues(clone.meta, `${cloneId}-meta_attributes`, Object.fromEntries(Object.entries(meta).filter(([, value]) => value !== "")));
+    draft.resources.push(clone);
+  } else draft.resources.push(primitive);
   return warnings;
 }
 
@@ -80,16 +115,20 @@ export function deleteResource(draft: Cib, id: string, stonith: boolean): string
   return warnings;
 }
 
-export function updateResource(draft: Cib, edit: Edit<"resource-update">): string[] {
+export function updateResource(draft: Cib, edit: Edit<"resource-update">, catalog: EditCatalog = {}): string[] {
   const { resource } = requireResource(draft, edit.id);
   if (edit.stonith === true && !isStonith(resource)) throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is not a fence device: change it with 'edgeha resource update ${edit.id} ...'`);
-  const warnings = checkMeta(edit.id, edit.settings.meta, resource.kind === "clone");
-  if (edit.settings.operations.length > 0) {
+  // A clone has no parameters of its own: NAME=VALUE words are its options (meta attributes), as in pcs.
+  const settings = resource.kind === "clone" ? { ...edit.settings, instance: {}, meta: { ...edit.settings.instance, ...edit.settings.meta } } : edit.settings;
+  const warnings = checkMeta(edit.id, settings.meta, resource.kind === "clone");
+  const description = resource.kind === "primitive" ? catalog.descriptions?.[formatAgentName(resource)] : undefined;
+  if (description && resource.kind === "primitive") warnings.push(...checkParameters(edit.id, formatAgentName(resource), description, settings.instance, false, edit.force === true));
+  if (settings.operations.length > 0) {
     if (resource.kind !== "primitive") throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is a ${resource.kind}; operations belong to its primitives`);
-    replaceOperations(draft, resource, edit.settings.operations);
+    replaceOperations(draft, resource, settings.operations, (description?.actions ?? []).map((action) => action.name));
   }
-  writeValues(resource.instance, `${edit.id}-instance_attributes`, edit.settings.instance);
-  writeValues(resource.meta, `${edit.id}-meta_attributes`, edit.settings.meta);
+  writeValues(resource.instance, `${edit.id}-instance_attributes`, settings.instance);
+  writeValues(resource.meta, `${edit.id}-meta_attributes`, settings.meta);
   return warnings;
 }
 

@@ -10,11 +10,16 @@ import type { AdminEdit, EditCatalog } from "./types";
 type Edit<K extends AdminEdit["kind"]> = Extract<AdminEdit, { kind: K }>;
 
 /** A warning for an external fence-agents program, an error for a name that is neither built in nor fence_*. */
-function checkDriver(driver: string, catalog: EditCatalog): string[] {
+function checkDriver(driver: string, catalog: EditCatalog, force: boolean): string[] {
   if (!/^[A-Za-z0-9_.-]+$/.test(driver)) throw new EdgehaError("E_ADMIN_AGENT", `'${driver}' is not a fence driver name (letters, digits, '_', '-', '.')`);
   if (!catalog.fenceDrivers) return [];
   const known = catalog.fenceDrivers;
   if (known.includes(driver) || known.includes(driver.replace(/^fence_/, ""))) return [];
+  if (driver.startsWith("fence_") && catalog.fencePrograms && !catalog.fencePrograms.includes(driver)) {
+    // As pcs: a fence agent that is not installed here gives no meta-data to check against.
+    if (!force) throw new EdgehaError("E_ADMIN_AGENT", `agent 'stonith:${driver}' is not installed or does not provide valid metadata, use --force to override`);
+    return [`'${driver}' is not installed here; created anyway (--force): it must be installed on every node`];
+  }
   if (driver.startsWith("fence_")) return [`'${driver}' is not built in: it runs the fence-agents program of that name, which must be installed on every node`];
   throw new EdgehaError("E_ADMIN_AGENT", `no fence driver named '${driver}'${didYouMean(driver, known)}; built in: ${known.join(", ")}, or any fence-agents program fence_*`);
 }
@@ -47,7 +52,7 @@ function checkDeviceParameters(id: string, driver: string, instance: Record<stri
 
 export function createStonith(draft: Cib, edit: Edit<"stonith-create">, catalog: EditCatalog): string[] {
   requireFreeId(draft, edit.id, "fence device");
-  const warnings = [...checkDriver(edit.driver, catalog), ...checkDeviceParameters(edit.id, edit.driver, edit.settings.instance, catalog, edit.force === true)];
+  const warnings = [...checkDriver(edit.driver, catalog, edit.force === true), ...checkDeviceParameters(edit.id, edit.driver, edit.settings.instance, catalog, edit.force === true)];
   const built = buildPrimitive(draft, edit.id, { class: "stonith", type: edit.driver }, edit.settings, "60s");
   if (edit.disabled) writeValues(built.primitive.meta, `${edit.id}-meta_attributes`, { "target-role": "Stopped" });
   draft.resources.push(built.primitive);

@@ -39,10 +39,24 @@ export interface GroupPosition {
   after?: string;
 }
 
+/** An agent's meta-data as the edits use it: parameters and actions (src/cli reads it). */
+export interface AgentDescription {
+  parameters: ReadonlyArray<{ name: string; required: boolean; type?: string; choices?: readonly string[]; deprecated?: boolean }>;
+  actions: ReadonlyArray<{ name: string; interval?: string; timeout?: string; role?: string; depth?: string; startDelay?: string }>;
+}
+
 /** What the edits may check names against; left out, the check is skipped. */
 export interface EditCatalog {
+  /**
+   * Meta-data of the agents an edit names, by full name (ocf:heartbeat:IPaddr2); null when
+   * it was looked for and there is none (the agent is not installed). An agent missing from
+   * the map was not looked up: nothing is checked, and a monitor is the only default.
+   */
+  descriptions?: Readonly<Record<string, AgentDescription | null>>;
   /** Known agents as class:provider:type or class:type; an unknown one is warned about with near matches. */
   agents?: readonly string[];
+  /** fence-agents programs installed here (fence_ipmilan, ...); a device naming another is refused unless --force. */
+  fencePrograms?: readonly string[];
   /** Fence drivers this build has (names as the CIB writes them). */
   fenceDrivers?: readonly string[];
   /** Per built-in driver: the parameter names it takes (aliases included) and the required ones (each with its aliases). */
@@ -50,10 +64,11 @@ export interface EditCatalog {
 }
 
 export type AdminEdit =
-  | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean }
+  /** `clone` wraps the new resource in a clone (promotable or not), as `resource create ... clone|promotable` does. */
+  | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean; clone?: { promotable: boolean; id?: string; meta: Attributes }; force?: boolean }
   | { kind: "resource-delete"; id: string }
   /** `stonith` says the command was `stonith update`: the resource must be a fence device. */
-  | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean }
+  | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean; force?: boolean }
   | { kind: "resource-enable"; id: string }
   | { kind: "resource-disable"; id: string }
   | { kind: "resource-move"; id: string; node: string }

@@ -13,6 +13,23 @@ export interface Resolved {
   rest: string[];
 }
 
+/** Options pcs users write before the command (`pcs -f FILE ...`), taken as if they came after it. */
+const LEADING_OPTIONS_WITH_VALUE = new Set(["-f", "--file"]);
+const LEADING_FLAGS = new Set(["--force", "--json", "--debug"]);
+
+export function leadingOptions(argv: readonly string[]): { leading: string[]; words: string[] } {
+  const leading: string[] = [];
+  let index = 0;
+  for (; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (LEADING_OPTIONS_WITH_VALUE.has(word) && index + 1 < argv.length) leading.push(word, argv[++index]!);
+    else if (/^(-f.+|--file=.+)$/.test(word) || LEADING_FLAGS.has(word)) leading.push(word);
+    else break;
+  }
+  // --debug is pcs's; edgeha has EDGEHA_DEBUG instead, so it is accepted and dropped.
+  return { leading: leading.filter((word) => word !== "--debug"), words: argv.slice(index) };
+}
+
 /** Finds the command with the longest matching run of leading words. */
 export function resolveCommand(argv: readonly string[], commands: readonly Command[]): Resolved | undefined {
   let best: Resolved | undefined;
@@ -76,12 +93,15 @@ export async function runCli(argv: readonly string[], context: CommandContext, g
       context.stdout.write(`edgeha ${VERSION}\n`);
       return 0;
     }
-    if (argv[0]!.startsWith("-")) {
-      throw new UsageError(`unknown option '${argv[0]}'`, "Options come after the command: run 'edgeha --help'.");
+    const { leading, words } = leadingOptions(argv);
+    if (words.length === 0 || words[0]!.startsWith("-")) {
+      throw new UsageError(`unknown option '${words[0] ?? argv[0]}'`, "Options come after the command (pcs's -f FILE, --force and --json may also come before it): run 'edgeha --help'.");
     }
-    const resolved = resolveCommand(argv, commands);
-    if (!resolved) throw unknownCommand(argv, commands);
-    const { command, rest } = resolved;
+    const resolved = resolveCommand(words, commands);
+    if (!resolved) throw unknownCommand(words, commands);
+    const { command } = resolved;
+    // Options given before the command (pcs -f FILE resource create ...) act as if after it.
+    const rest = [...resolved.rest, ...leading];
     if (rest.includes("--help") || rest.includes("-h")) {
       context.stdout.write(renderCommandHelp(command));
       return 0;

@@ -19,7 +19,8 @@ export interface DescribedParameter {
   unique?: boolean;
   deprecated?: boolean;
 }
-export interface Described { name: string; description: string; parameters: DescribedParameter[]; actions: Array<{ name: string; timeout?: string; interval?: string }> }
+export interface DescribedAction { name: string; timeout?: string; interval?: string; role?: string; depth?: string; startDelay?: string }
+export interface Described { name: string; description: string; parameters: DescribedParameter[]; actions: DescribedAction[] }
 
 /** Meta-data is a few KiB (the largest of resource-agents 4.12 is 13 KB); these bounds leave ample room. */
 const METADATA_LIMITS = { textLengthMax: 1024 * 1024, elementsMax: 10_000, depthMax: 16 };
@@ -44,7 +45,13 @@ export function parseMetadata(name: string, xml: string): Described {
     if (parameter.attributes.deprecated === "1" || parameter.attributes.deprecated === "true") described.deprecated = true;
     return described;
   }).filter((parameter) => parameter.name !== "");
-  const actions = childElements(childElement(root, "actions") ?? root, "action").map((action) => ({ name: action.attributes.name ?? "", timeout: action.attributes.timeout, interval: action.attributes.interval })).filter((action) => action.name !== "");
+  const actions = childElements(childElement(root, "actions") ?? root, "action").map((action): DescribedAction => {
+    const described: DescribedAction = { name: action.attributes.name ?? "", timeout: action.attributes.timeout, interval: action.attributes.interval };
+    if (action.attributes.role !== undefined) described.role = action.attributes.role;
+    if (action.attributes.depth !== undefined) described.depth = action.attributes.depth;
+    if (action.attributes["start-delay"] !== undefined) described.startDelay = action.attributes["start-delay"];
+    return described;
+  }).filter((action) => action.name !== "");
   return { name, description: textOf(childElement(root, "shortdesc")) || textOf(childElement(root, "longdesc")), parameters, actions };
 }
 

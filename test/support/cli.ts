@@ -10,7 +10,7 @@ export interface CliOutcome {
   err: string;
 }
 
-export async function runInProcess(argv: string[], commands?: readonly Command[], stdinText = ""): Promise<CliOutcome> {
+export async function runInProcess(argv: string[], commands?: readonly Command[], stdinText = "", env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -19,7 +19,7 @@ export async function runInProcess(argv: string[], commands?: readonly Command[]
   stderr.on("data", (chunk) => (err += chunk));
   const stdin = new PassThrough();
   stdin.end(stdinText);
-  const status = await runCli(argv, { stdout, stderr, stdin, env: {} }, commands);
+  const status = await runCli(argv, { stdout, stderr, stdin, env }, commands);
   return { status, out, err };
 }
 

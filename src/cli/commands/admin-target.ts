@@ -3,11 +3,11 @@
 // same format) or the running cluster through the agent's admin socket
 // (cib-get, then cib-replace with the version read as its base; a conflict
 // means someone else changed it first, so read again and retry).
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { writeFileDurably } from "../../common/durable";
 import path from "node:path";
 import { stringify as toYaml } from "yaml";
-import { exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
+import { emptyCib, exportCibXml, formatVersion, parseNativeCib, readCibFile, serializeNativeCib, type Cib } from "../../cib";
 import type { EditCatalog, EditResult } from "../../admin";
 import { API_LIMITS, requestApi } from "../../api";
 import { EdgehaError, UsageError } from "../../common/errors";
@@ -61,16 +61,25 @@ export function formatCibFor(file: string, cib: Cib, format: "xml" | "native"): 
   return serializeNativeCib(cib);
 }
 
+/**
+ * The CIB of a file as pcs -f reads it: a file that does not exist yet is a new, empty CIB
+ * (written as Pacemaker XML unless its name ends in .json, .yaml or .yml).
+ */
+export function readCibFileOrEmpty(file: string): { cib: Cib; warnings: string[]; format: "xml" | "native" } {
+  if (!existsSync(file)) return { cib: emptyCib(), warnings: [], format: /\.(json|ya?ml)$/i.test(file) ? "native" : "xml" };
+  return readCibFile(file);
+}
+
 export class FileTarget implements CibTarget {
   constructor(private readonly file: string, private readonly force: boolean) {}
 
   async read(): Promise<{ cib: Cib; version: string }> {
-    const { cib } = readCibFile(this.file);
+    const { cib } = readCibFileOrEmpty(this.file);
     return { cib, version: formatVersion(cib.version) };
   }
 
   async change(edit: (cib: Cib) => EditResult): Promise<Changed> {
-    const { cib, warnings, format } = readCibFile(this.file);
+    const { cib, warnings, format } = readCibFileOrEmpty(this.file);
     if (format === "xml" && warnings.length > 0 && !this.force) {
       throw new EdgehaError("E_ADMIN_LOSSY", `${this.file} holds what edgeha does not keep, so writing it back would lose it:\n  ${warnings.join("\n  ")}\nconvert it once with 'edgeha cib import', or pass --force to drop those parts`, { file: this.file });
     }

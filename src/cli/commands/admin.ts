@@ -12,7 +12,8 @@ import { EdgehaError, UsageError } from "../../common/errors";
 import { didYouMean } from "../../common/suggest";
 import { configDefaults } from "../../config/index";
 import { commandName, type Command, type OptionSpec, type ParsedArguments } from "../command";
-import { fileOption, forceOption, jsonOption, LiveTarget, localCatalog, report, socketOption, targetFor } from "./admin-target";
+import { fileOption, forceOption, jsonOption, LiveTarget, report, socketOption, targetFor } from "./admin-target";
+import { catalogFor } from "./edit-catalog";
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
 
@@ -45,8 +46,9 @@ export function editCommand<K extends AdminEdit["kind"]>(spec: EditSpec<K>): Com
     options: [...(spec.options ?? []), ...TARGET_OPTIONS, forceOption],
     async run(args, context) {
       const edit = spec.edit(args.positionals, args, command);
-      const catalog = localCatalog(context.env);
-      const changed = await targetFor(args).change((cib) => applyEdit(cib, edit, catalog));
+      const target = targetFor(args);
+      const catalog = await catalogFor(edit, target, context, args.options.json === true);
+      const changed = await target.change((cib) => applyEdit(cib, edit, catalog));
       return report(context, args, changed, spec.done(edit));
     },
   };
@@ -97,7 +99,7 @@ const resourceCommands: Command[] = [
     ],
     edit: (words, args) => parseResourceCreate(words, {
       group: stringOption(args, "group"), before: stringOption(args, "before"), after: stringOption(args, "after"),
-      disabled: args.options.disabled === true, noDefaultOperations: args.options["no-default-ops"] === true,
+      disabled: args.options.disabled === true, noDefaultOperations: args.options["no-default-ops"] === true, force: args.options.force === true,
     }),
     done: (edit) => `created resource ${edit.id}`,
   }),
@@ -115,9 +117,9 @@ const resourceCommands: Command[] = [
     usage: "NAME [NAME=VALUE...] [op ACTION NAME=VALUE...]... [meta NAME=VALUE...]",
     description: "An `op ACTION ...` replaces every operation of that action.",
     examples: ["resource update vip ip=192.168.122.11 op monitor interval=10s timeout=20s meta migration-threshold=3"],
-    edit: (words, _args, command) => {
+    edit: (words, args, command) => {
       if (words.length < 2) needWords(words, 2, command, Number.POSITIVE_INFINITY);
-      return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)) };
+      return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)), force: args.options.force === true };
     },
     done: (edit) => `updated resource ${edit.id}`,
   }),

@@ -138,7 +138,7 @@ describe("live edits through the admin socket", () => {
   it("refuses a change larger than the admin socket takes, before sending it", async () => {
     const agent = cibAgent(twoNodeCib(), () => undefined);
     const { socket, requests } = await fakeAgent((request) => agent.answer(request));
-    const result = await runInProcess(["resource", "create", "big", "ocf:heartbeat:Dummy", ...Array.from({ length: 20 }, (_, index) => `note${index}=${"x".repeat(60_000)}`), "--socket", socket]);
+    const result = await runInProcess(["resource", "create", "big", "ocf:heartbeat:Dummy", ...Array.from({ length: 20 }, (_, index) => `note${index}=${"x".repeat(60_000)}`), "--socket", socket, "--force"]);
     expect(result.status).toBe(1);
     expect(result.err).toContain("[E_ADMIN_TOO_LARGE]");
     expect(requests.map((request) => request.command)).toEqual(["cib-get"]);

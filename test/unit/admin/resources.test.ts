@@ -26,7 +26,9 @@ describe("resource create", () => {
   it("rejects agent names that are not CLASS:PROVIDER:TYPE or CLASS:TYPE, naming the near class", () => {
     expect(failure(() => parseResourceCreate(["vip", "ofc:heartbeat:IPaddr2"], {}))).toMatchObject({ code: "E_ADMIN_AGENT", message: expect.stringContaining("did you mean 'ocf'") });
     expect(failure(() => parseResourceCreate(["vip", "ocf:IPaddr2"], {}))).toMatchObject({ code: "E_ADMIN_AGENT", message: expect.stringContaining("needs a provider") });
-    expect(failure(() => parseResourceCreate(["vip", "IPaddr2"], {}))).toMatchObject({ code: "E_ADMIN_AGENT" });
+    // A bare type is the CLI's to resolve among the installed agents (as pcs does); unresolved, the edit refuses it.
+    expect(parseResourceCreate(["vip", "IPaddr2"], {}).agent).toEqual({ class: "", type: "IPaddr2" });
+    expect(failure(() => applyEdit(twoNodeCib(), parseResourceCreate(["vip", "IPaddr2"], {})))).toMatchObject({ code: "E_ADMIN_AGENT", message: expect.stringContaining("names no class") });
     expect(failure(() => parseResourceCreate(["f", "stonith:ipmilan"], {}))).toMatchObject({ code: "E_ADMIN_AGENT", message: expect.stringContaining("stonith create") });
   });
 
