@@ -53,7 +53,8 @@ async function nodeOf(resource: string, via = "n1"): Promise<string | undefined>
   return found?.role === "Started" && found.nodes.length === 1 ? found.nodes[0] : undefined;
 }
 
-const cli = (...argv: string[]) => runInProcess(argv);
+// The CLI reads the test agents meta-data (as pcs would) from the test OCF root.
+const cli = (...argv: string[]) => runInProcess(argv, undefined, "", { OCF_ROOT: ocfRoot });
 const stateResource = (id: string): string[] => ["resource", "create", id, "ocf:edgeha-test:State", `dir=${stateFiles}`, "op", "monitor", "interval=1s", "timeout=5s"];
 
 describe("admin commands on a running two-node cluster", () => {
