@@ -8,6 +8,7 @@ import { readBoundedText } from "../../common/bounded-read";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
 import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor } from "./admin-target";
+import { measureFailoverSteps } from "../../node/failover-measure";
 import {
   type BootstrapConfig,
   type ConfigCheck,
@@ -87,9 +88,12 @@ const configExplain: Command = {
   summary: "Show the effective timing and the failover budget it adds up to.",
   usage: "[FILE] [--json]",
   description:
-    "Prints heartbeat, token, consensus and join times (from FILE, or the built-in defaults when no FILE is given), whether each was set or defaulted, and the worst-case failover budget: detect (from the timing) + fence + start (which depend on the fence devices and resource agents in the CIB).",
-  examples: ["config explain /etc/edgeha/edgeha.yaml", "config explain"],
-  options: [{ name: "json", kind: "boolean", description: "Print the timing and the budget as JSON." }],
+    "Prints heartbeat, token, consensus, join and echo times (from FILE, or the built-in defaults when no FILE is given), whether each was set or defaulted, and the failover budget, typical and worst case: detect (from the timing) + fence + start. Fence and start depend on the fence devices and resource agents in the CIB, so they are taken from what this node measured: the median of the fencing in its fence history and of the starts in the scheduler inputs its flight recorder kept (the state directory: FILE's paths.state_dir, or --state-dir). On a node that has measured nothing they are shown as open.",
+  examples: ["config explain /etc/edgeha/edgeha.yaml", "config explain", "config explain --state-dir /var/lib/edgeha --json"],
+  options: [
+    { name: "json", kind: "boolean", description: "Print the timing and the budget as JSON." },
+    { name: "state-dir", kind: "string", value: "DIR", description: "Read measured fencing and starts from this state directory (default: FILE's paths.state_dir; none without FILE)." },
+  ],
   run(args, context) {
     const file = oneFile(args, "config explain", false);
     const defaultsTiming = () => {
@@ -98,6 +102,7 @@ const configExplain: Command = {
       return { heartbeatMs, tokenMs, consensusMs: configDefaults.defaultConsensusMs(tokenMs), joinMs: configDefaults.DEFAULT_JOIN_MS, echoMs: configDefaults.DEFAULT_ECHO_MS };
     };
     let timing = defaultsTiming();
+    let stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
     const explicit = new Set<string>();
     if (file !== undefined) {
       const check = checkConfigFile(file, { checkFiles: false });
@@ -108,10 +113,12 @@ const configExplain: Command = {
       }
       timing = check.config.timing;
       for (const key of ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms", "echo_ms"]) if (check.positions.has(`timing.${key}`)) explicit.add(key);
+      stateDir ??= check.config.paths.stateDir;
     }
-    const budget = failoverBudget(timing, explicit);
+    const measured = stateDir === undefined ? {} : measureFailoverSteps(stateDir);
+    const budget = failoverBudget(timing, explicit, measured);
     if (args.options.json) {
-      context.stdout.write(`${JSON.stringify({ file: file ?? null, ...budget }, null, 2)}\n`);
+      context.stdout.write(`${JSON.stringify({ file: file ?? null, stateDir: stateDir ?? null, ...budget, measured }, null, 2)}\n`);
       return 0;
     }
     context.stdout.write(renderFailoverBudget(budget, file ?? "built-in defaults; pass FILE to explain a config"));
