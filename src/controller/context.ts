@@ -3,7 +3,7 @@
 // decides which step function handles an input (controller.ts).
 import type { Cib } from "../cib";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
-import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, MigrationNodes, NodeReport, OperationName } from "./protocol";
+import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
 import type { Transition } from "./transition";
 
 export interface ControllerSettings {
@@ -136,6 +136,8 @@ export interface Context {
   summary: ClusterSummary | undefined;
   lastSentSummary: string;
   fenceRecords: ClusterSummary["fencing"];
+  /** Recent transitions (this node's as DC, and those of the DC before it), oldest first, bounded. */
+  transitionRecords: TransitionRecord[];
   epochSeconds: number;
   nextRequestId: number;
   /** Requests forwarded to the DC, by request id: the local client waiting for each. */

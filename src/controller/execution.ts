@@ -4,12 +4,14 @@
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
 import { schedule } from "../scheduler";
 import { assert } from "../common/errors";
-import type { ClusterSummary, NodeReport } from "./protocol";
+import { TRANSITION_STEPS_SHOWN_MAX, type ClusterSummary, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
 import { publishSummary, withStatus } from "./summary";
 import { idOf, localName, log, nameOf, type Context, type ControllerInput, type DcState, type Effects } from "./context";
 
 const FENCE_RECORDS_KEPT = 10;
+/** Recent transitions kept for `status --full` and the status page (at most TRANSITION_RECORDS_MAX of the protocol). */
+const TRANSITIONS_KEPT = 20;
 /** A result is waited for this long beyond its operation's timeout before the step counts as failed. */
 const RESULT_MARGIN_MS = 5000;
 const OPERATION_TIMEOUT_DEFAULT_MS = 20_000;
@@ -101,6 +103,7 @@ export function drive(context: Context, state: DcState, joined: boolean, nowMs: 
       const finished = state.transition;
       state.transition = undefined;
       wantPlan(state, `transition ${finished.id} ${finished.aborted ? "was aborted" : "finished"}`);
+      finishTransitionRecord(context, finished, nowMs - state.lastPlanMs);
       log(out, finished.steps.some((step) => step.state === "failed") ? "warn" : "info", "transition finished", { transition: finished.id, steps: finished.steps.map(describeStep) });
       noteFutility(state, finished, nowMs, out);
     }
@@ -169,6 +172,7 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   state.planReasons = [];
   // The flight recorder keeps the input, the graph and why (the agent writes it; nothing is written here).
   out.push({ kind: "record-input", transition: transition.id, reason, nowSeconds: context.epochSeconds, cib, graph: { actions: graph.actions, operations: graph.operations }, steps: transition.steps.map(describeStep) });
+  recordTransition(context, { id: transition.id, dc: localName(context), atSeconds: context.epochSeconds, reason, result: transition.steps.length === 0 ? "complete" : "running", steps: shownSteps(transition) });
   if (transition.steps.length === 0) return;
   log(out, "info", "transition planned", { transition: transition.id, steps: transition.steps.map(describeStep) });
   state.transition = transition;
@@ -254,6 +258,34 @@ export function onFenceDone(context: Context, state: DcState | undefined, input:
     if (!input.ok) state.transition!.aborted = true;
   }
   wantPlan(state, input.ok ? `${input.target} was fenced` : `fencing ${input.target} failed`);
+}
+
+/** The steps a transition record shows: the first TRANSITION_STEPS_SHOWN_MAX, then how many more. */
+function shownSteps(transition: Transition): string[] {
+  const steps = transition.steps.slice(0, TRANSITION_STEPS_SHOWN_MAX).map(describeStep);
+  const more = transition.steps.length - steps.length;
+  return more > 0 ? [...steps, `... and ${more} more`] : steps;
+}
+
+/**
+ * Keeps a planned transition for `status --full` and the status page. A transition with
+ * nothing to do replaces one just before it that had nothing to do either, so that rechecks
+ * and node facts that change every minute do not push the transitions that did something out.
+ */
+function recordTransition(context: Context, record: TransitionRecord): void {
+  const records = context.transitionRecords;
+  const last = records.at(-1);
+  if (record.steps.length === 0 && last !== undefined && last.steps.length === 0) records.pop();
+  records.push(record);
+  if (records.length > TRANSITIONS_KEPT) records.splice(0, records.length - TRANSITIONS_KEPT);
+}
+
+function finishTransitionRecord(context: Context, finished: Transition, durationMs: number): void {
+  const record = context.transitionRecords.find((each) => each.id === finished.id && each.dc === localName(context));
+  if (!record) return;
+  record.result = finished.steps.some((step) => step.state === "failed") ? "failed" : finished.aborted ? "aborted" : "complete";
+  record.steps = shownSteps(finished);
+  record.durationMs = Math.max(0, durationMs);
 }
 
 function recordFence(context: Context, record: ClusterSummary["fencing"][number]): void {

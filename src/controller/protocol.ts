@@ -64,6 +64,53 @@ export interface ClusterSummary {
   leaving: string[];
   /** Configuration conflicts resolved at a join (newest last, bounded). */
   conflicts?: ConfigurationConflict[];
+  // What `status --full` shows (crm_mon -A -f -o); optional: a DC of an older build sends none.
+  /** Transient node attributes by node, as each node last reported them (fail-count-*, last-failure-*, node facts, agents' attributes). */
+  attributes?: Record<string, Record<string, string>>;
+  /** Permanent node attributes by node (the configuration's <nodes>: standby, maintenance, utilization-free values, ...). */
+  permanentAttributes?: Record<string, Record<string, string>>;
+  /** The last result of each operation of each resource on each node (crm_mon -o), by node then call id. */
+  history?: OperationHistoryEntry[];
+  /** Fail counts above zero per node and resource, with the migration-threshold in force (crm_mon -f). */
+  failCounts?: FailCountEntry[];
+  /** Recent transitions of the DCs, oldest first, with the reason each was planned. */
+  transitions?: TransitionRecord[];
+}
+
+export interface OperationHistoryEntry {
+  node: string;
+  resource: string;
+  operation: string;
+  intervalMs: number;
+  rc: number;
+  callId: number;
+  /** 0 done, 2 timed out, ... (Pacemaker's op-status). */
+  opStatus?: number;
+  lastRcChangeSeconds?: number;
+  execMs?: number;
+  queueMs?: number;
+  reason?: string;
+}
+
+export interface FailCountEntry {
+  node: string;
+  resource: string;
+  /** Pacemaker's score: INFINITY is 1000000. */
+  count: number;
+  migrationThreshold: number;
+  lastFailureSeconds?: number;
+}
+
+export interface TransitionRecord {
+  id: number;
+  /** The DC that planned it (ids start again at a new DC). */
+  dc?: string;
+  atSeconds: number;
+  reason: string;
+  result: "running" | "complete" | "failed" | "aborted";
+  /** The steps as `ID:WHAT [STATE]`, bounded (a last entry says how many more there were). */
+  steps: string[];
+  durationMs?: number;
 }
 
 export type OperationName = "start" | "stop" | "promote" | "demote" | "notify" | "migrate_to" | "migrate_from";
@@ -107,6 +154,10 @@ export const ATTRIBUTES_MAX = 4096;
 export const FAILURES_MAX = 10_000;
 export const NODES_MAX = 256;
 const FENCE_RECORDS_MAX = 256;
+/** Recent transitions a summary carries, and the steps shown of each. */
+export const TRANSITION_RECORDS_MAX = 64;
+export const TRANSITION_STEPS_SHOWN_MAX = 64;
+const HISTORY_ENTRIES_MAX = NODES_MAX * 1024;
 const CONFLICTS_MAX = 64;
 const NOTIFY_VALUES_MAX = 64;
 
@@ -219,6 +270,17 @@ const summary = shape<ClusterSummary>({
   transition: (value, path) => (value === null ? null : shape<{ id: number; running: number; pending: number }>({ id: count, running: count, pending: count })(value, path)),
   leaving: list(name, NODES_MAX),
   conflicts: optional(list(shape<ConfigurationConflict>({ version: name, keptDigest: name, lostDigest: name, lostFrom: name, atSeconds: optional(finite) }), CONFLICTS_MAX)),
+  attributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
+  permanentAttributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
+  history: optional(list(shape<OperationHistoryEntry>({
+    node: name, resource: name, operation: name, intervalMs: count, rc: code, callId: count, opStatus: optional(code),
+    lastRcChangeSeconds: optional(finite), execMs: optional(finite), queueMs: optional(finite), reason: optional(prose),
+  }), HISTORY_ENTRIES_MAX)),
+  failCounts: optional(list(shape<FailCountEntry>({ node: name, resource: name, count: code, migrationThreshold: code, lastFailureSeconds: optional(finite) }), HISTORY_ENTRIES_MAX)),
+  transitions: optional(list(shape<TransitionRecord>({
+    id: count, dc: optional(name), atSeconds: finite, reason: prose, result: oneOf("running", "complete", "failed", "aborted"),
+    steps: list(prose, TRANSITION_STEPS_SHOWN_MAX + 1), durationMs: optional(finite),
+  }), TRANSITION_RECORDS_MAX)),
 });
 
 const clientRequest: Check<ClientRequest> = (value, path) => {

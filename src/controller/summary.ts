@@ -1,8 +1,8 @@
 // What the DC knows of the cluster, in two forms: the CIB with a status section built from
 // the members' reports and the view (the scheduler's input), and the short summary every
 // member shows in `edgeha status`. A new DC starts from the old DC's last summary.
-import { allPrimitives, BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, type Cib, type NodeStatus, type Primitive } from "../cib";
-import { unpackResourceStates } from "../scheduler";
+import { allPrimitives, BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, parseScore, type Cib, type NodeStatus, type Primitive } from "../cib";
+import { addScores, unpackResourceStates } from "../scheduler";
 import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
 import { inQuorumGrace, isTrue, localName, type Context, type DcState, type Effects } from "./context";
@@ -116,7 +116,77 @@ function buildSummary(context: Context, state: DcState): ClusterSummary {
   return {
     dc: localName(context), ringId: context.ringId, cibVersion: formatVersion(context.cib.version), quorate: context.quorate,
     nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: [...context.fenceRecords], transition, leaving,
+    ...fullStatus(context, state, cib),
   };
+}
+
+type FullStatus = Required<Pick<ClusterSummary, "attributes" | "permanentAttributes" | "history" | "failCounts" | "transitions">>;
+
+/** What `status --full` shows beyond the summary (crm_mon -A -f -o): node attributes, operation history, fail counts, transitions. */
+function fullStatus(context: Context, state: DcState, cib: Cib): FullStatus {
+  const attributes: FullStatus["attributes"] = {};
+  const permanentAttributes: FullStatus["permanentAttributes"] = {};
+  const history: FullStatus["history"] = [];
+  const failCounts: FullStatus["failCounts"] = [];
+  const metaOf = resourceMeta(cib);
+  for (const node of context.settings.nodes) {
+    const permanent = flattenSets(cib.nodes.find((each) => each.uname === node.name)?.instance ?? []);
+    if (Object.keys(permanent).length > 0) permanentAttributes[node.name] = permanent;
+    const report = state.reports.get(node.name);
+    if (!report) continue;
+    if (Object.keys(report.attributes).length > 0) attributes[node.name] = { ...report.attributes };
+    const entries: FullStatus["history"] = [];
+    for (const [resource, reported] of Object.entries(report.resources)) {
+      for (const record of reported.operations) {
+        // What a new DC took over from the old DC's summary is a guess, not a result.
+        if (record.attributes["from-summary"] === "true") continue;
+        const number = (key: string) => (record.attributes[key] !== undefined && Number.isFinite(Number(record.attributes[key])) ? Number(record.attributes[key]) : undefined);
+        const lastRcChangeSeconds = number("last-rc-change");
+        const execMs = number("exec-time");
+        const queueMs = number("queue-time");
+        const reason = record.attributes["exit-reason"];
+        entries.push({
+          node: node.name, resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, callId: record.callId, opStatus: record.opStatus,
+          ...(lastRcChangeSeconds !== undefined ? { lastRcChangeSeconds } : {}), ...(execMs !== undefined ? { execMs } : {}), ...(queueMs !== undefined ? { queueMs } : {}), ...(reason ? { reason } : {}),
+        });
+      }
+    }
+    history.push(...entries.sort((left, right) => left.callId - right.callId));
+    // fail-count-RSC#OP_INTERVAL (and the older fail-count-RSC) summed per resource, as Pacemaker counts them.
+    const counts = new Map<string, { count: number; lastFailureSeconds?: number }>();
+    for (const [key, value] of Object.entries(report.attributes)) {
+      const failure = /^(fail-count|last-failure)-(.+?)(#.*)?$/.exec(key);
+      if (!failure) continue;
+      const resource = failure[2]!;
+      const entry = counts.get(resource) ?? { count: 0 };
+      if (failure[1] === "fail-count") entry.count = addScores(entry.count, parseScore(value));
+      else if (Number.isFinite(Number(value))) entry.lastFailureSeconds = Math.max(entry.lastFailureSeconds ?? 0, Number(value));
+      counts.set(resource, entry);
+    }
+    for (const [resource, entry] of counts) {
+      if (entry.count <= 0) continue;
+      const meta = metaOf(resource);
+      failCounts.push({ node: node.name, resource, count: entry.count, migrationThreshold: parseScore(meta["migration-threshold"] ?? "INFINITY"), ...(entry.lastFailureSeconds !== undefined ? { lastFailureSeconds: entry.lastFailureSeconds } : {}) });
+    }
+  }
+  const transitions = context.transitionRecords.map((record) => ({ ...record, steps: [...record.steps] }));
+  return { attributes, permanentAttributes, history, failCounts, transitions };
+}
+
+/** The meta attributes in force for a resource id (a clone instance "web:1" is its primitive): rsc_defaults, then its parents, then its own. */
+function resourceMeta(cib: Cib): (id: string) => Record<string, string> {
+  const defaults = flattenSets(cib.rscDefaults);
+  const metas = new Map<string, Record<string, string>>();
+  for (const resource of cib.resources) {
+    const own = flattenSets(resource.meta);
+    metas.set(resource.id, { ...defaults, ...own });
+    const child = resource.kind === "clone" ? resource.child : resource;
+    const childMeta = resource.kind === "clone" ? { ...own, ...flattenSets(child.meta) } : own;
+    if (child !== resource) metas.set(child.id, { ...defaults, ...childMeta });
+    const members = child.kind === "group" ? child.members : child.kind === "primitive" ? [child] : [];
+    for (const primitive of members) metas.set(primitive.id, { ...defaults, ...childMeta, ...flattenSets(primitive.meta) });
+  }
+  return (id) => metas.get(id) ?? metas.get(id.replace(/:\d+$/, "")) ?? defaults;
 }
 
 function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSummary["nodes"] {
@@ -180,6 +250,10 @@ function summarizeResources(cib: Cib, state: DcState): ClusterSummary["resources
  * priority-fencing-delay knows how important it was.
  */
 export function seedFromSummary(context: Context, state: DcState, summary: ClusterSummary): void {
+  // The old DC's recent transitions stay shown; one it was still running ended with it.
+  if (context.transitionRecords.length === 0) {
+    context.transitionRecords = (summary.transitions ?? []).map((record) => ({ ...record, dc: record.dc ?? summary.dc, steps: [...record.steps], result: record.result === "running" ? "aborted" : record.result }));
+  }
   for (const node of context.settings.nodes) {
     if (node.id === context.settings.localId || state.reports.has(node.name)) continue;
     const resources: NodeReport["resources"] = {};

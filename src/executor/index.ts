@@ -1,6 +1,6 @@
 // The executor: runs resource agent actions on this node. So far the OCF class:
 // environment, exit-status mapping, timeouts that end the whole process group.
-export { DEFAULT_OCF_ROOT, OcfExit, mapOcfExit, ocfAgentPath, ocfEnvironment, exitReason, type OcfResource, type OcfCall, type MappedResult, type Severity } from "./ocf";
+export { DEFAULT_OCF_ROOT, OcfExit, mapOcfExit, ocfExitName, ocfAgentPath, ocfEnvironment, exitReason, type OcfResource, type OcfCall, type MappedResult, type Severity } from "./ocf";
 export { runProcess, type ProcessResult, OUTPUT_LIMIT_BYTES, KILL_GRACE_MS } from "./process";
 export { runOcfAction, locateOcfAgent, type ActionResult } from "./run";
 export { emptyQueue, enqueue, startReady, complete, cancel, PENDING_OPERATIONS_MAX, type QueueState, type QueuedOperation } from "./queue";

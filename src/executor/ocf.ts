@@ -39,6 +39,11 @@ const NAMES: Record<number, string> = {
   190: "degraded", 191: "promoted (degraded)",
 };
 
+/** Pacemaker's name for an OCF exit status ("not running" for 7), as crm_mon prints it. */
+export function ocfExitName(rc: number): string {
+  return NAMES[rc] ?? "unknown error";
+}
+
 /**
  * Maps an agent's exit status for an action. "not running" is the expected
  * answer of a probe or of a monitor after stop, so it is graded by the caller's

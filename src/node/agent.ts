@@ -494,7 +494,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     return {
       cluster: config.clusterName, node: node.name, dc: current.dc, quorate: current.quorum.quorate, cibVersion: current.cibVersion, generatedAtSeconds: epochSeconds(),
       nodes: summary?.nodes ?? current.members.map((member) => ({ name: member.name, state: "online" })),
-      resources: summary?.resources ?? [], transitions: [...transitions], fencing: summary?.fencing ?? [],
+      resources: summary?.resources ?? [], transitions: summary?.transitions ?? [...transitions], fencing: summary?.fencing ?? [],
     };
   };
 

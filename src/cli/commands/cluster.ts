@@ -11,6 +11,7 @@ import { startAgent, type AgentStatus } from "../../node/agent";
 import { JoinServer } from "../../node/join";
 import { requestApi } from "../../api";
 import type { ClusterSummary } from "../../controller";
+import { ocfExitName } from "../../executor";
 
 const socketOption = { name: "socket", kind: "string" as const, value: "PATH", description: `Admin socket of the local agent (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
 const jsonOption = { name: "json", kind: "boolean" as const, description: "Print JSON." };
@@ -125,6 +126,86 @@ export function renderClusterStatus(status: AgentStatus): string {
   return `${lines.join("\n")}\n`;
 }
 
+function when(seconds: number | undefined): string {
+  return seconds ? new Date(seconds * 1000).toISOString().replace(".000", "") : "unknown";
+}
+
+/** Node attributes shown under "Node Attributes" (fail counts and last failures have their own section; #-names are internal). */
+function shownAttribute(name: string): boolean {
+  return !name.startsWith("fail-count-") && !name.startsWith("last-failure-") && !name.startsWith("#");
+}
+
+/**
+ * What `status --full` adds, as `crm_mon -1 -A -f -o` (pcs status --full) shows it: node
+ * attributes, the operation history of each resource on each node, the migration summary
+ * (fail counts against migration-threshold), and the DC's recent transitions with reasons.
+ */
+export function renderFullSections(status: AgentStatus): string {
+  const summary = status.cluster_state;
+  if (!summary) return "\nFull status: no DC yet: node attributes, operations and transitions are unknown\n";
+  const lines: string[] = [];
+  if (summary.attributes === undefined && summary.history === undefined) {
+    lines.push("", `Full status: the DC (${summary.dc}) runs an older edgeha that does not send node attributes, operations or transitions`);
+    return `${lines.join("\n")}\n`;
+  }
+  const nodes = summary.nodes.map((node) => node.name);
+  lines.push("", "Node Attributes:");
+  for (const node of nodes) {
+    const permanent = Object.entries(summary.permanentAttributes?.[node] ?? {}).filter(([name]) => shownAttribute(name));
+    const transient = Object.entries(summary.attributes?.[node] ?? {}).filter(([name]) => shownAttribute(name));
+    if (permanent.length + transient.length === 0) continue;
+    lines.push(`  * Node: ${node}:`);
+    const width = Math.max(...[...permanent, ...transient].map(([name]) => name.length));
+    for (const [name, value] of permanent.sort(([left], [right]) => left.localeCompare(right))) lines.push(`    * ${name.padEnd(width)} : ${value}\t(permanent)`);
+    for (const [name, value] of transient.sort(([left], [right]) => left.localeCompare(right))) lines.push(`    * ${name.padEnd(width)} : ${value}`);
+  }
+  const thresholdOf = (node: string, resource: string) => summary.failCounts?.find((each) => each.node === node && each.resource === resource)?.migrationThreshold;
+  lines.push("", "Migration Summary:");
+  for (const node of nodes) {
+    const counts = (summary.failCounts ?? []).filter((each) => each.node === node);
+    if (counts.length === 0) continue;
+    lines.push(`  * Node: ${node}:`);
+    for (const each of counts) lines.push(`    * ${each.resource}: migration-threshold=${scoreText(each.migrationThreshold)}, fail-count=${scoreText(each.count)}${each.lastFailureSeconds ? `, last-failure='${when(each.lastFailureSeconds)}'` : ""}`);
+  }
+  lines.push("", "Operations:");
+  for (const node of nodes) {
+    const entries = (summary.history ?? []).filter((each) => each.node === node);
+    if (entries.length === 0) continue;
+    lines.push(`  * Node: ${node}:`);
+    const resources = [...new Set(entries.map((each) => each.resource))];
+    for (const resource of resources) {
+      const threshold = thresholdOf(node, resource);
+      lines.push(`    * ${resource}${threshold !== undefined ? `: migration-threshold=${scoreText(threshold)}` : ""}:`);
+      for (const entry of entries.filter((each) => each.resource === resource)) {
+        const task = entry.operation === "monitor" && entry.intervalMs === 0 ? "probe" : entry.operation;
+        const fields = [
+          entry.intervalMs ? `interval=${entry.intervalMs}ms` : "",
+          entry.lastRcChangeSeconds ? `last-rc-change='${when(entry.lastRcChangeSeconds)}'` : "",
+          entry.execMs !== undefined ? `exec-time=${entry.execMs}ms` : "",
+          entry.queueMs !== undefined ? `queue-time=${entry.queueMs}ms` : "",
+          `rc=${entry.rc} (${ocfExitName(entry.rc)})`,
+          entry.opStatus === 2 ? "(timed out)" : "",
+          entry.reason ? `exit-reason='${entry.reason}'` : "",
+        ].filter(Boolean);
+        lines.push(`      * (${entry.callId}) ${task}: ${fields.join(" ")}`);
+      }
+    }
+  }
+  lines.push("", "Recent Transitions:");
+  if ((summary.transitions ?? []).length === 0) lines.push("  * none yet");
+  for (const record of summary.transitions ?? []) {
+    const took = record.durationMs !== undefined ? ` in ${(record.durationMs / 1000).toFixed(1)} s` : "";
+    lines.push(`  * Transition ${record.id}${record.dc ? ` (DC ${record.dc})` : ""} at ${when(record.atSeconds)}: ${record.result}${took}, ${record.steps.length === 0 ? "nothing to do" : `${record.steps.length} steps`}: ${record.reason}`);
+    for (const step of record.steps) lines.push(`    * ${step}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Scores as Pacemaker prints them: one million is INFINITY. */
+function scoreText(score: number): string {
+  return score >= 1_000_000 ? "INFINITY" : score <= -1_000_000 ? "-INFINITY" : String(score);
+}
+
 /** The version of docs/status.schema.json that `status --json` follows (changes only when a field goes or changes meaning). */
 export const STATUS_SCHEMA_VERSION = 1;
 
@@ -139,11 +220,12 @@ async function fetchStatus(socket: string): Promise<AgentStatus> {
   return reply;
 }
 
-async function watch(socket: string, context: CommandContext, intervalMs: number, rounds: number): Promise<number> {
+async function watch(socket: string, context: CommandContext, intervalMs: number, rounds: number, full: boolean): Promise<number> {
   for (let round = 0; round < rounds; round++) {
     let text: string;
     try {
-      text = renderClusterStatus(await fetchStatus(socket));
+      const status = await fetchStatus(socket);
+      text = renderClusterStatus(status) + (full ? renderFullSections(status) : "");
     } catch (error) {
       text = `${error instanceof Error ? error.message : String(error)}\n`;
     }
@@ -156,19 +238,19 @@ async function watch(socket: string, context: CommandContext, intervalMs: number
 const statusCommand: Command = {
   words: ["status"],
   summary: "Show the cluster: DC, quorum, nodes, resources, failed actions, fencing",
-  usage: "[--socket PATH] [--json] [--watch [--interval SECONDS]]",
-  description: "Asks the local agent. Any member shows the whole cluster as the DC last reported it, plus its own membership and link states.",
-  examples: ["status", "status --json", "status --watch --interval 0.5"],
-  options: [socketOption, jsonOption, { name: "watch", kind: "boolean", description: "Redraw until interrupted." }, { name: "interval", kind: "number", value: "SECONDS", description: "Redraw interval for --watch (default 1)." }],
+  usage: "[--socket PATH] [--full] [--json] [--watch [--interval SECONDS]]",
+  description: "Asks the local agent. Any member shows the whole cluster as the DC last reported it, plus its own membership and link states. --full adds what `crm_mon -1 -A -f -o` (pcs status --full) shows: node attributes (permanent and transient), the migration summary (fail counts against migration-threshold, last failure), the operation history of every resource on every node (call id, probe/start/monitor, rc, exec and queue time, exit reason), and the DC's recent transitions with the reason each was planned and how it ended. --json always carries all of it (docs/status.schema.json: cluster_state.attributes, permanentAttributes, history, failCounts, transitions), with or without --full.",
+  examples: ["status", "status --full", "status --json", "status --watch --interval 0.5"],
+  options: [socketOption, jsonOption, { name: "full", kind: "boolean", description: "Also show node attributes, fail counts, operation history and recent transitions." }, { name: "watch", kind: "boolean", description: "Redraw until interrupted." }, { name: "interval", kind: "number", value: "SECONDS", description: "Redraw interval for --watch (default 1)." }],
   async run(args, context) {
     const socket = socketOf(args.options);
     if (args.options.watch) {
       const interval = typeof args.options.interval === "number" ? args.options.interval : 1;
       if (!(interval >= 0.1 && interval <= 3600)) throw new UsageError("--interval must be between 0.1 and 3600 seconds");
-      return watch(socket, context, Math.round(interval * 1000), Number.MAX_SAFE_INTEGER);
+      return watch(socket, context, Math.round(interval * 1000), Number.MAX_SAFE_INTEGER, args.options.full === true);
     }
     const status = await fetchStatus(socket);
-    context.stdout.write(args.options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : renderClusterStatus(status));
+    context.stdout.write(args.options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : renderClusterStatus(status) + (args.options.full ? renderFullSections(status) : ""));
     return 0;
   },
 };

@@ -36,7 +36,10 @@ function envelope(summary: unknown): Record<string, unknown> {
 
 describe("status JSON schema", () => {
   it("holds the summary of a controller after a failover with fencing", () => {
-    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    const cib = pairCib();
+    cib.nodes = [{ id: "1", uname: "n1", extra: {}, instance: [{ id: "n1-attrs", values: { site: "west" } }], utilization: [] }];
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    for (const name of ["n1", "n2"]) world.node(name).attributes = { cpu_cores: "2", "fail-count-vip#monitor_10000": "1", "last-failure-vip#monitor_10000": "1001" };
     world.view(1, ["n1", "n2"]);
     world.run(2000);
     const active = world.activeNodes("vip")[0]!;
@@ -46,6 +49,12 @@ describe("status JSON schema", () => {
     world.run(3000);
     const summary = world.node(survivor).controller.summary;
     expect(summary?.fencing.length).toBeGreaterThan(0);
+    // status --full's parts are held to the schema too.
+    expect(summary?.history?.length).toBeGreaterThan(0);
+    expect(summary?.transitions?.length).toBeGreaterThan(0);
+    expect(summary?.failCounts?.length).toBeGreaterThan(0);
+    expect(Object.keys(summary?.attributes ?? {})).toEqual([survivor]);
+    expect(summary?.permanentAttributes).toEqual({ n1: { site: "west" } });
     const value = envelope(summary);
     expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
     expect(value.schemaVersion).toBe(STATUS_SCHEMA_VERSION);
