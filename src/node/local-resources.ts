@@ -128,7 +128,7 @@ export class LocalResources {
     this.operationListener = listener;
   }
 
-  /** Called whenever an attribute an agent publishes (not a node fact or fail count) changes, for attribute alerts. */
+  /** Called whenever an attribute an agent publishes, a fail count or a last failure changes (node facts aside), for attribute alerts. */
   onAttribute(listener: (name: string, value: string | undefined) => void): void {
     this.attributeListener = listener;
   }
@@ -161,6 +161,14 @@ export class LocalResources {
   }
 
   /** One attribute published by an agent (ping's score); undefined withdraws it. */
+  /** A fail count or last failure changes (the caller reports the change): an attribute alert, as Pacemaker's attrd sends one for each value it writes. */
+  private changeFailureAttribute(name: string, value: string | undefined): void {
+    if (this.attributes[name] === value) return;
+    if (value === undefined) delete this.attributes[name];
+    else this.attributes[name] = value;
+    this.attributeListener?.(name, value);
+  }
+
   setAttribute(name: string, value: string | undefined): void {
     if (this.attributes[name] === value) return;
     if (value === undefined) delete this.attributes[name];
@@ -321,7 +329,7 @@ export class LocalResources {
   /** Forgets failures of one resource (or all) and probes it again. */
   cleanup(resource?: string): void {
     for (const key of Object.keys(this.attributes)) {
-      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) delete this.attributes[key];
+      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) this.changeFailureAttribute(key, undefined);
     }
     for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
     for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
@@ -371,7 +379,7 @@ export class LocalResources {
     this.probedDefinitions.delete(id);
     this.stopMonitors(id);
     for (const key of [...this.failures.keys()]) if (this.failures.get(key)!.resource === id) this.failures.delete(key);
-    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) delete this.attributes[key];
+    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) this.changeFailureAttribute(key, undefined);
     this.notify();
   }
 
@@ -456,8 +464,8 @@ export class LocalResources {
       // A failed start bans the resource from this node when start-failure-is-fatal holds (the
       // default); otherwise it counts as one failure, like any other, toward migration-threshold.
       const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
-      this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
-      this.attributes[`last-failure-${primitive.id}`] = String(now);
+      this.changeFailureAttribute(countKey, fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1));
+      this.changeFailureAttribute(`last-failure-${primitive.id}`, String(now));
       // With a listener (the agent's operation log) the failure is logged there, rate-limited.
       if (!this.operationListener) this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
     }

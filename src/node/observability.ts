@@ -5,7 +5,7 @@
 // of them blocks it (alerts are child processes, recorder writes are deferred).
 import path from "node:path";
 import type { Logger } from "../common/log";
-import type { Cib } from "../cib";
+import { flattenSets, type Cib } from "../cib";
 import { Histogram } from "../common/histogram";
 import { RepeatLimiter } from "../common/rate-limit";
 import type { LogRing } from "../common/log-ring";
@@ -55,6 +55,8 @@ export class Observability {
   private members = new Set<number>();
   private metricsServer: MetricsServer | undefined;
   private lastLostAtSeconds: number | undefined;
+  /** This node's permanent attributes in the configuration in force (undefined before the first). */
+  private permanentAttributes: Record<string, string> | undefined;
   private readonly nowMs: () => number;
 
   constructor(private readonly options: ObservabilityOptions) {
@@ -71,9 +73,21 @@ export class Observability {
     const alertCounters = () => this.alerts.counters;
   }
 
-  /** The configuration in force changed: the alerts it names apply from now on. */
+  /**
+   * The configuration in force changed: the alerts it names apply from now on, and each
+   * permanent attribute of this node that changed (`node standby`, `node attribute`) is an
+   * attribute alert here. Pacemaker's attrd alerts on the transient attributes it writes
+   * only; edgeha's `node standby` writes the permanent one, so it alerts on those too.
+   */
   onConfiguration(cib: Cib): void {
     this.alerts.configure(cib.alerts ?? []);
+    const permanent = flattenSets(cib.nodes.find((each) => each.uname === this.options.node.name)?.instance ?? []);
+    const before = this.permanentAttributes;
+    this.permanentAttributes = permanent;
+    if (before === undefined) return;
+    for (const name of new Set([...Object.keys(before), ...Object.keys(permanent)])) {
+      if (before[name] !== permanent[name]) this.onAttribute(name, permanent[name]);
+    }
   }
 
   /** A new membership view: every node that joined or left is a node alert on this node. */
