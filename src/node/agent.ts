@@ -403,6 +403,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   membership.listen({
     stalled: () => onStalled(),
     wake: () => resources.wake(),
+    timerLate: (lateMs) => observability.onTimerLateness(lateMs),
     view: (view, quorum) => { quorate = quorum.quorate; observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
     quorum: (quorum) => { quorate = quorum.quorate; feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
     message: (from, payload) => {

@@ -59,6 +59,8 @@ export interface MembershipListener {
    * stop this node's resources (or let the watchdog reset it) and end the process.
    */
   stalled?(silentMs: number, thresholdMs: number): void;
+  /** The service's own timer fired lateMs after it was due: the event loop's delay, for the metrics. */
+  timerLate?(lateMs: number): void;
 }
 
 export class MembershipService {
@@ -66,6 +68,8 @@ export class MembershipService {
   private readonly reporter: AdvertReporter;
   private readonly listeners: MembershipListener[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer is due (performance.now()), to measure how late it fires. */
+  private timerDueMs = 0;
   private closed = false;
   /** The runner's echo (src/node/liveness.ts), running while this node runs no services. */
   private hostWatch: HostWatch | undefined;
@@ -283,6 +287,8 @@ export class MembershipService {
     this.timer = undefined;
     if (this.closed) return;
     this.wakeups++;
+    const lateMs = performance.now() - this.timerDueMs;
+    for (const listener of this.listeners) listener.timerLate?.(lateMs);
     const late = this.stack.lateByMs(this.nowMs()) > lateToleranceMs(this.config.timing.heartbeatMs);
     if (!this.awake()) return;
     this.wakeListeners();
@@ -383,6 +389,7 @@ export class MembershipService {
     if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
     const wakeAtMs = this.stack.nextWakeMs(nowMs) + 1;
+    this.timerDueMs = performance.now() + (wakeAtMs - nowMs);
     this.timer = setTimeout(() => this.tick(), wakeAtMs - nowMs);
   }
 }

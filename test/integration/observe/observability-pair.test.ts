@@ -2,8 +2,11 @@
 // /metrics scraped from both and checked by promtool; status --json held to the schema; the
 // status page rendered in headless Chromium before and after a failover (screenshots kept
 // with EDGEHA_KEEP); Pacemaker's alert_file.sh.sample, unmodified, recording node, resource
-// and fencing events across the failover; the DC's recorded input replayed to the same graph;
-// and a report from the survivor with no secret inside, naming the member it could not reach.
+// and fencing events across the failover, and alert_snmp.sh.sample, unmodified, sending them
+// (and an attribute change) as traps that a real snmptrapd receives; `status --full` showing
+// the operation history, node attributes and transitions; the DC's recorded input replayed to
+// the same graph; and a report from the survivor with no secret inside, naming the member it
+// could not reach.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +19,11 @@ import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environm
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
 
 const ALERT_SAMPLE = "/usr/share/pacemaker/alerts/alert_file.sh.sample";
-const missing = `${reasonMissing("ipmi_sim", "ipmitool", "promtool", "chromium")}${existsSync(ALERT_SAMPLE) ? "" : ` needs ${ALERT_SAMPLE} (package pacemaker)`}`.trim();
+const SNMP_SAMPLE = "/usr/share/pacemaker/alerts/alert_snmp.sh.sample";
+const missing = `${reasonMissing("ipmi_sim", "ipmitool", "promtool", "chromium", "snmptrap", "snmptrapd")}${[ALERT_SAMPLE, SNMP_SAMPLE].filter((file) => !existsSync(file)).map((file) => ` needs ${file} (package pacemaker)`).join("")}`.trim();
+/** Minimal stand-ins for the IETF MIBs that Debian does not ship (see test/fixtures/snmp/README.md). */
+const mibs = join(repositoryRoot, "test", "fixtures", "snmp");
+const trapPort = 35100 + (process.pid % 100);
 const directory = mkdtempSync(join(tmpdir(), "eho-"));
 const port = 34700 + (process.pid % 100);
 const bmcPort = 34800 + (process.pid % 100) * 2;
@@ -24,6 +31,7 @@ const metricsPort = 34900 + (process.pid % 50) * 2;
 const octet = 10 + (process.pid % 200);
 const stateFiles = join(directory, "state");
 const agents = new Map<string, ChildProcess>();
+let trapReceiver: ChildProcess | undefined;
 const bmcs = new Map<string, SimBmc>();
 const ocfRoot = join(repositoryRoot, "test", "fixtures", "ocf");
 const address = (name: string) => `127.${octet}.7.${name === "n1" ? 1 : 2}`;
@@ -81,11 +89,26 @@ function screenshot(url: string, file: string): string {
 
 afterAll(() => {
   for (const agent of agents.values()) agent.kill("SIGKILL");
+  trapReceiver?.kill("SIGKILL");
   for (const bmc of bmcs.values()) bmc.stop();
   if (!process.env.EDGEHA_KEEP) rmSync(directory, { recursive: true, force: true });
 });
 
-describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () => { // skipped: without ipmi_sim, ipmitool, promtool, chromium or Pacemaker's sample alert agent; the title names what is missing
+/** The traps snmptrapd logged, one object (varbind name -> value) per trap. */
+function traps(): Array<Record<string, string>> {
+  const file = join(directory, "traps.log");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter((line) => line.includes("PACEMAKER-MIB::pacemakerNotificationTrap")).map((line) => {
+    const fields: Record<string, string> = {};
+    for (const binding of line.split("\t")) {
+      const match = /^PACEMAKER-MIB::pacemakerNotification(\w+) = (?:STRING|INTEGER): "?(.*?)"?$/.exec(binding.trim());
+      if (match) fields[match[1]!] = match[2]!;
+    }
+    return fields;
+  });
+}
+
+describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () => { // skipped: without ipmi_sim, ipmitool, promtool, chromium, snmptrap, snmptrapd or Pacemaker's sample alert agents; the title names what is missing
   it("scrapes metrics, alerts, records, renders the page and reports across a failover", async () => {
     for (const [index, name] of ["n1", "n2"].entries()) bmcs.set(name, await startSimBmc(bmcPort + index, "on"));
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
@@ -93,12 +116,20 @@ describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () =>
       writeFileSync(join(directory, `${name}.yaml`), `cluster_name: eholoop\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nmetrics: { listen: "${address(name)}:${metricsPort + (name === "n1" ? 0 : 1)}" }\nnodes:\n  - { name: n1, id: 1, links: [${address("n1")}] }\n  - { name: n2, id: 2, links: [${address("n2")}] }\n`);
     }
     const alertLog = (name: string) => join(directory, `alerts-${name}.log`);
+    // A real snmptrapd receives the SNMP sample agent's traps (v2c, community public).
+    writeFileSync(join(directory, "snmptrapd.conf"), "disableAuthorization yes\n");
+    trapReceiver = spawn("snmptrapd", ["-f", "-n", "-C", "-c", join(directory, "snmptrapd.conf"), "-M", `+${mibs}`, "-m", "PACEMAKER-MIB:HOST-RESOURCES-MIB", "-Lf", join(directory, "traps.log"), `udp:127.0.0.1:${trapPort}`], { stdio: "ignore" });
+    await waitFor("snmptrapd listening", () => existsSync(join(directory, "traps.log")) && readFileSync(join(directory, "traps.log"), "utf8").includes("NET-SNMP version"));
     writeFileSync(join(directory, "cib.xml"), `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.0"><configuration>
     <crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
-    <nodes/><resources>${fenceXml("n1", bmcs.get("n1")!)}${fenceXml("n2", bmcs.get("n2")!)}<group id="web">${primitiveXml("vip")}${primitiveXml("proxy")}</group></resources>
+    <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes><resources>${fenceXml("n1", bmcs.get("n1")!)}${fenceXml("n2", bmcs.get("n2")!)}<group id="web">${primitiveXml("vip")}${primitiveXml("proxy")}</group></resources>
     <constraints/><rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
     <alerts><alert id="to-file" path="${ALERT_SAMPLE}"><meta_attributes id="am"><nvpair id="am1" name="timestamp-format" value="%Y-%m-%d %H:%M:%S.%06N"/></meta_attributes>
-      <recipient id="to-file-log" value="${join(directory, "alerts.log")}"/></alert></alerts>
+      <recipient id="to-file-log" value="${join(directory, "alerts.log")}"/></alert>
+    <alert id="to-snmp" path="${SNMP_SAMPLE}"><instance_attributes id="si">
+        <nvpair id="si1" name="trap_options" value="-M +${mibs} -m PACEMAKER-MIB:HOST-RESOURCES-MIB"/><nvpair id="si2" name="trap_snmp_persistent_dir" value="${join(directory, "snmp")}"/></instance_attributes>
+      <meta_attributes id="sm"><nvpair id="sm1" name="timestamp-format" value="%Y-%m-%d,%H:%M:%S.%01N"/></meta_attributes>
+      <recipient id="to-snmp-trapd" value="127.0.0.1:${trapPort}"/></alert></alerts>
   </configuration><status/></cib>`);
     start("n1");
     start("n2");
@@ -150,6 +181,9 @@ describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () =>
     const afterMetrics = await (await fetch(metricsUrl(survivor))).text();
     expect(spawnSync("promtool", ["check", "metrics"], { input: afterMetrics, encoding: "utf8" }).status).toBe(0);
     expect(afterMetrics).toMatch(/edgeha_fence_operations_total\{result="succeeded"\} [1-9]/);
+    // The event loop's delay is measured on the agent's own timer (every heartbeat).
+    expect(afterMetrics).toMatch(/^edgeha_event_loop_delay_seconds_count [1-9]\d*$/m);
+    expect(afterMetrics).toMatch(/^edgeha_event_loop_delay_seconds_bucket\{le="0\.001"\} \d+$/m);
 
     // The sample alert agent recorded node, resource and fencing events.
     const alerts = await waitFor("alerts of the failover", () => {
@@ -157,6 +191,29 @@ describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () =>
       return text.includes(`Node '${active}' is now 'lost'`) && text.includes("Fencing Operation reboot") && text.includes(`Resource operation 'start' for 'vip' on '${survivor}': OK`) ? text : undefined;
     });
     expect(alerts).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}: /m);
+
+    // The SNMP sample agent sent the same events as traps, and snmptrapd received them.
+    await waitFor("traps of the failover", () => {
+      const received = traps();
+      return received.some((trap) => trap.Node === active && trap.Description === "lost")
+        && received.some((trap) => trap.Node === active && trap.Operation === "reboot")
+        && received.some((trap) => trap.Node === survivor && trap.Resource === "vip" && trap.Operation === "start" && trap.ReturnCode === "0");
+    });
+    // A node attribute changed on the survivor is an attribute alert there.
+    const attribute = cli("node", "attribute", survivor, "rack=r1", "--socket", join(directory, `${survivor}.sock`));
+    expect(attribute.status, attribute.stderr).toBe(0);
+    await waitFor("the attribute trap", () => traps().some((trap) => trap.Node === survivor && trap.AttributeName === "rack" && trap.AttributeValue === "r1"));
+
+    // status --full: the survivor's operation history, node attributes and the transition that fenced, with its reason.
+    const full = await waitFor("status --full with the new attribute", () => {
+      const result = cli("status", "--full", "--socket", join(directory, `${survivor}.sock`));
+      return result.status === 0 && /rack +: r1\t\(permanent\)/.test(result.stdout) ? result.stdout : undefined;
+    });
+    expect(full).toMatch(new RegExp(`Operations:\\n[^]*\\* Node: ${survivor}:\\n[^]*\\* vip:\\n {6}\\* \\(\\d+\\) start: last-rc-change='[^']+' exec-time=\\d+ms queue-time=\\d+ms rc=0 \\(ok\\)\\n {6}\\* \\(\\d+\\) monitor: interval=1000ms `));
+    expect(full).toMatch(new RegExp(`Recent Transitions:\\n[^]*\\* Transition \\d+ \\(DC ${survivor}\\) at [^\\n]*Z: \\w+ in [\\d.]+ s, \\d+ steps: [^\\n]*membership changed[^\\n]*\\n( {4}\\* [^\\n]*\\n)*? {4}\\* \\d+:fence ${active}[^\\n]*\\[done\\]`));
+    const fullJson = JSON.parse(cli("status", "--full", "--json", "--socket", join(directory, `${survivor}.sock`)).stdout);
+    expect(validate(fullJson), JSON.stringify(validate.errors)).toBe(true);
+    expect(fullJson.cluster_state.history.some((entry: { node: string; resource: string; operation: string; execMs?: number }) => entry.node === survivor && entry.resource === "vip" && entry.operation === "start" && entry.execMs !== undefined)).toBe(true);
 
     // The survivor (DC) recorded its inputs; the one that fenced replays to the same graph.
     const history = JSON.parse(cli("history", "--state-dir", join(directory, survivor), "--json", "--limit", "100").stdout) as Array<{ file: string; reason: string; steps: string[] }>;
