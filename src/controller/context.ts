@@ -132,6 +132,13 @@ export interface Context {
   localReport: NodeReport;
   /** Nodes that were members and have not left cleanly or been fenced since. */
   expectedUp: Set<string>;
+  /**
+   * Nodes whose state this node has learned since it started: seen in a view, reported by a
+   * DC's summary as up or cleanly down, or fenced. The DC gives the others no status entry,
+   * so with startup-fencing (the default) the scheduler fences them before it starts anything
+   * they might run (Pacemaker's "unseen" nodes).
+   */
+  known: Set<string>;
   /** The last summary: computed here on the DC, received from the DC elsewhere. */
   summary: ClusterSummary | undefined;
   lastSentSummary: string;

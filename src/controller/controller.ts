@@ -29,7 +29,7 @@ export class Controller {
   constructor(settings: ControllerSettings, cib: Cib, report: NodeReport) {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, localReport: report,
-      expectedUp: new Set(), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(),
+      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(),
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
   }

@@ -14,7 +14,10 @@ export function applyView(context: Context, input: Extract<ControllerInput, { ki
   context.ringId = input.ringId;
   context.members = [...input.members].sort((left, right) => left - right);
   setQuorate(context, input.quorate, input.nowMs);
-  for (const id of context.members) context.expectedUp.add(nameOf(context, id));
+  for (const id of context.members) {
+    context.expectedUp.add(nameOf(context, id));
+    context.known.add(nameOf(context, id));
+  }
 }
 
 export function setQuorate(context: Context, quorate: boolean, nowMs: number): void {

@@ -244,6 +244,7 @@ export function onFenceDone(context: Context, state: DcState | undefined, input:
   if (input.ok) {
     // Confirmed down: nothing runs there any more, and it is no longer expected up.
     context.expectedUp.delete(input.target);
+    context.known.add(input.target);
     state?.reports.delete(input.target);
     state?.stopFailedNodes.delete(input.target);
     log(out, "info", "node fenced", { target: input.target, reason: input.reason });

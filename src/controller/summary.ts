@@ -19,7 +19,10 @@ export function withStatus(context: Context, state: DcState): Cib {
   const cib = configurationOnly(context.cib);
   const nodes = [...cib.nodes];
   for (const node of context.settings.nodes) if (!nodes.some((each) => each.uname === node.name)) nodes.push({ id: String(node.id), uname: node.name, extra: {}, instance: [], utilization: [] });
-  const status: NodeStatus[] = context.settings.nodes.map((node) => nodeStatus(context, state, node, nodes.find((each) => each.uname === node.name)?.id ?? String(node.id)));
+  // A node this DC knows nothing of gets no status entry: the scheduler then takes it for
+  // unseen (unclean with startup-fencing, as in Pacemaker) rather than cleanly down.
+  const unknown = (node: { id: number; name: string }) => !context.members.includes(node.id) && !context.known.has(node.name) && !state.reports.has(node.name);
+  const status: NodeStatus[] = context.settings.nodes.filter((node) => !unknown(node)).map((node) => nodeStatus(context, state, node, nodes.find((each) => each.uname === node.name)?.id ?? String(node.id)));
   let resources = cib.resources;
   if (state.blocked.size > 0) {
     const block = (primitive: Primitive): Primitive => (state.blocked.has(primitive.id) ? { ...primitive, meta: [{ id: `${primitive.id}-blocked`, values: { "is-managed": "false" } }, ...primitive.meta] } : primitive);
@@ -91,7 +94,14 @@ export function publishSummary(context: Context, state: DcState, out: Effects): 
 /** What a summary says about who is expected up and who may leave, applied here. */
 export function mirrorExpected(context: Context, summary: ClusterSummary, out: Effects): void {
   // A node that left cleanly or was fenced is no longer expected; members learn it from the DC.
-  for (const node of summary.nodes) if (node.state === "offline") context.expectedUp.delete(node.name);
+  // One the DC has up is expected (should this node become DC when it is gone, it is fenced);
+  // one the DC takes for unclean stays unknown here unless seen.
+  for (const node of summary.nodes) {
+    if (node.state === "unclean") continue;
+    context.known.add(node.name);
+    if (node.state === "offline") context.expectedUp.delete(node.name);
+    else context.expectedUp.add(node.name);
+  }
   for (const name of summary.leaving ?? []) context.expectedUp.delete(name);
   if (context.localReport.shutdown && (summary.leaving ?? []).includes(localName(context)) && !context.leaving) {
     context.leaving = true;
@@ -197,7 +207,8 @@ function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSumm
     const attributes = flattenSets(cib.nodes.find((each) => each.uname === node.name)?.instance ?? []);
     const report = state.reports.get(node.name);
     let nodeState: ClusterSummary["nodes"][number]["state"];
-    if (!member) nodeState = context.expectedUp.has(node.name) && options.stonithEnabled ? "unclean" : "offline";
+    const unseen = !context.known.has(node.name) && !state.reports.has(node.name) && options.startupFencing;
+    if (!member) nodeState = (context.expectedUp.has(node.name) || unseen) && options.stonithEnabled ? "unclean" : "offline";
     else if (!joined) nodeState = "pending";
     else if (report?.shutdown) nodeState = "shutting-down";
     else if (isTrue(attributes.maintenance)) nodeState = "maintenance";

@@ -213,6 +213,11 @@ export class ControllerWorld {
     node.running.clear();
   }
 
+  /** The node's agent dies (kill -9): it stops hearing and being heard, but its resources keep running. */
+  agentCrash(name: string): void {
+    this.node(name).up = false;
+  }
+
   /** The node boots again with a fresh controller and whatever configuration it stored last. */
   boot(name: string): SimNode {
     const old = this.node(name);
