@@ -5,7 +5,7 @@
 // Loading verifies each file's digest, newest first; if the newest is damaged the
 // store falls back to the newest valid one and says so in `warnings` (the agent
 // logs them loudly). An empty directory is reported as such, never papered over.
-import { mkdirSync, readdirSync, unlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, unlinkSync } from "node:fs";
 import { readBoundedText } from "../common/bounded-read";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
@@ -16,6 +16,9 @@ import { cibDigest, formatVersion } from "./version";
 
 export const BACKUPS_KEPT = 10;
 const FILE_PATTERN = /^cib-(\d{12})\.json$/;
+const CONFLICT_PATTERN = /^conflict-[0-9.]+-[0-9a-f]+\.json$/;
+/** Copies of configurations that lost a conflict, kept beside the CIB files. */
+export const CONFLICTS_KEPT = 10;
 /** A stored CIB is the configuration (at most CIB_LIMITS.textLengthMax as input) written with indentation and a digest: 64 MiB is far beyond any. */
 const STORED_FILE_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -68,6 +71,25 @@ export class CibStore {
     const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib };
     writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
     this.prune();
+    return path.join(this.directory, name);
+  }
+
+  /**
+   * Keeps a copy of the configuration that lost a conflict (same version, other contents) as
+   * conflict-<version>-<digest>.json beside the CIB files, so nothing acknowledged is ever
+   * gone without a trace; the newest CONFLICTS_KEPT such files are kept. Returns the file.
+   */
+  keepConflict(cib: Cib): string {
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    const digest = cibDigest(cib);
+    const name = `conflict-${formatVersion(cib.version)}-${digest.slice(0, 16)}.json`;
+    const stored: StoredFile = { format: "edgeha-cib/1", digest, cib };
+    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
+    const conflicts = readdirSync(this.directory).filter((each) => CONFLICT_PATTERN.test(each));
+    if (conflicts.length > CONFLICTS_KEPT) {
+      const byAge = conflicts.map((each) => ({ each, ms: statSync(path.join(this.directory, each)).mtimeMs })).sort((left, right) => right.ms - left.ms);
+      for (const old of byAge.slice(CONFLICTS_KEPT)) if (old.each !== name) unlinkSync(path.join(this.directory, old.each));
+    }
     return path.join(this.directory, name);
   }
 

@@ -1,14 +1,14 @@
 // Requests of clients (the CLI through the local admin socket). A member forwards them to
 // its DC and passes the answer back; the DC serves them: a configuration change is
 // versioned, stored, distributed and answered once every member stored it.
-import { formatVersion, parseNativeCib, type Cib } from "../cib";
-import { EdgehaError } from "../common/errors";
+import { clusterOptions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import { assert, EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ControllerMessage } from "./protocol";
 import { relocationPlan } from "./relocate";
 import { withStatus } from "./summary";
-import { adopt, distribute } from "./join";
+import { adopt, distribute } from "./replication";
 import { replan } from "./execution";
-import { localName, log, nameOf, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
+import { localName, log, nameOf, type Context, type DcRole, type DcState, type Effects, type WriteOrigin } from "./context";
 
 /** A client's request is refused here, before any role sees it, when it cannot succeed. */
 export function refuseWithoutQuorum(context: Context, clientId: number, request: ClientRequest, out: Effects): boolean {
@@ -46,8 +46,39 @@ function answer(origin: WriteOrigin, reply: ClientReply, out: Effects): void {
   else out.push({ kind: "send", to: origin.node, message: { t: "reply", requestId: origin.requestId, reply } });
 }
 
+/** Client requests that may wait for a DC's join to complete; beyond this they are refused (retryable). */
+const PENDING_REQUESTS_MAX = 64;
+
+/**
+ * A request reached the DC. While its join runs, the DC does not yet hold the newest
+ * configuration of its partition, nor know every member: the request waits until the join
+ * is complete (or is refused with a retryable error when too many wait).
+ */
+export function onRequest(context: Context, role: DcRole, request: ClientRequest, origin: WriteOrigin, out: Effects): void {
+  if (role.kind === "dc") {
+    serve(context, role.state, request, origin, out);
+    return;
+  }
+  if (role.state.pending.length >= PENDING_REQUESTS_MAX) {
+    answer(origin, { ok: false, code: "E_DC_JOINING", error: `the DC is still joining the members and ${PENDING_REQUESTS_MAX} requests already wait for it; try again in a moment` }, out);
+    return;
+  }
+  role.state.pending.push({ request, origin });
+}
+
+/** The join is complete: the requests that waited are served, in the order they came. */
+export function servePending(context: Context, state: DcState, out: Effects): void {
+  for (const { request, origin } of state.pending.splice(0)) serve(context, state, request, origin, out);
+}
+
+/** This node stops being the DC: requests that waited for its join are answered (nothing was applied). */
+export function abandonPending(state: DcState, out: Effects): void {
+  for (const { origin } of state.pending.splice(0)) answer(origin, { ok: false, code: "E_NOT_DC", error: "the DC changed before it could serve this request; nothing was applied: try again" }, out);
+}
+
 /** The DC serves a request, from a local client or forwarded by a member. */
-export function serve(context: Context, state: DcState, request: ClientRequest, origin: WriteOrigin, out: Effects): void {
+function serve(context: Context, state: DcState, request: ClientRequest, origin: WriteOrigin, out: Effects): void {
+  assert(context.role.kind === "dc", "a DC served a request before its join was complete");
   switch (request.kind) {
     case "placement":
       answer(origin, { ok: true, relocations: relocationPlan(withStatus(context, state), context.epochSeconds, request.resources) }, out);
@@ -73,9 +104,25 @@ function cleanup(context: Context, state: DcState, request: Extract<ClientReques
   }
 }
 
+/**
+ * Nodes lost without a clean stop and not yet fenced, when this partition is no majority of
+ * the cluster (a two-node pair split, both halves quorate): the other side may be serving
+ * changes of its own until it is fenced, and one of the two would be lost. With fencing off
+ * nothing is waited for (conflicts are then resolved loudly when the sides meet again).
+ */
+function lostUnfenced(context: Context): string[] {
+  if (!clusterOptions(context.cib).options.stonithEnabled || context.members.length * 2 > context.settings.nodes.length) return [];
+  return context.settings.nodes.filter((node) => !context.members.includes(node.id) && (context.expectedUp.has(node.name) || !context.known.has(node.name))).map((node) => node.name);
+}
+
 function change(context: Context, state: DcState, request: Extract<ClientRequest, { kind: "cib-replace" }>, origin: WriteOrigin, out: Effects): void {
   if (!context.quorate) {
     answer(origin, { ok: false, code: "E_NO_QUORUM", error: "the DC's partition is not quorate; configuration changes are refused until it is" }, out);
+    return;
+  }
+  const unfenced = lostUnfenced(context);
+  if (unfenced.length > 0) {
+    answer(origin, { ok: false, code: "E_FENCE_PENDING", error: `${unfenced.join(", ")} left the cluster without a clean stop and is not confirmed fenced yet; until it is, the other side may be changing the configuration too, so changes wait: retry once it is fenced (\`edgeha status\` shows the fencing)` }, out);
     return;
   }
   const current = formatVersion(context.cib.version);

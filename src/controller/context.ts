@@ -3,7 +3,7 @@
 // decides which step function handles an input (controller.ts).
 import type { Cib } from "../cib";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
-import type { ClientReply, ClientRequest, ClusterSummary, ControllerMessage, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
+import type { ClientReply, ClientRequest, ClusterSummary, ConfigurationConflict, ControllerMessage, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
 import type { Transition } from "./transition";
 
 export interface ControllerSettings {
@@ -44,6 +44,8 @@ export type ControllerEffect =
   | { kind: "send"; to: number; message: ControllerMessage }
   /** Write the configuration durably before performing the next effects. */
   | { kind: "persist"; cib: Cib }
+  /** Keep a copy of the configuration that lost a conflict, as a backup file beside the CIB. */
+  | { kind: "keep-conflict"; cib: Cib; conflict: ConfigurationConflict }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
   | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
@@ -62,8 +64,13 @@ export type WriteOrigin = { clientId: number } | { node: number; requestId: numb
 /** A configuration the DC sent its members: answered when every member it waits for has stored it. */
 export interface Write {
   waiting: Set<number>;
+  /** Members that stored it (the DC included). */
+  holders: Set<number>;
+  /** Members that left the view, or did not answer in time, before storing it. */
+  missed: string[];
   origin: WriteOrigin | undefined;
   version: string;
+  sentMs: number;
 }
 
 /** What the DC keeps while it holds the role (through a join and after it). */
@@ -100,6 +107,10 @@ export interface DcState {
   recentPlansMs: number[];
   /** The rate cap is holding plans back (logged once per episode). */
   throttled: boolean;
+  /** The configurations members offered in this join (by node id), compared when it completes. */
+  offers: Map<number, Cib>;
+  /** Client requests that arrived during the join, served in order once it is complete (bounded). */
+  pending: Array<{ request: ClientRequest; origin: WriteOrigin }>;
 }
 
 /**
@@ -145,6 +156,8 @@ export interface Context {
   fenceRecords: ClusterSummary["fencing"];
   /** Recent transitions (this node's as DC, and those of the DC before it), oldest first, bounded. */
   transitionRecords: TransitionRecord[];
+  /** Configuration conflicts resolved here or by the DC (bounded, newest last). */
+  conflicts: ConfigurationConflict[];
   epochSeconds: number;
   nextRequestId: number;
   /** Requests forwarded to the DC, by request id: the local client waiting for each. */

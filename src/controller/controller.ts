@@ -12,9 +12,10 @@
 import type { Cib } from "../cib";
 import type { ClusterSummary, NodeReport } from "./protocol";
 import { applyView, awaitElection, elect, loseDc, onJoin, reelect, setQuorate } from "./election";
-import { completeJoinIfReady, JOIN_RESEND_MS, onCibAck, onJoinAck, sendJoins, startJoin, storeFromDc } from "./join";
+import { completeJoinIfReady, JOIN_RESEND_MS, onJoinAck, sendJoins, startJoin } from "./join";
+import { chaseSlowMembers, onCibAck, storeFromDc } from "./replication";
 import { drive, onFenceDone, onOpResult, onReport, quiet, replan, wantPlan } from "./execution";
-import { forward, onReply, refuseNotDc, refuseWithoutDc, refuseWithoutQuorum, serve } from "./clients";
+import { forward, onReply, onRequest, refuseNotDc, refuseWithoutDc, refuseWithoutQuorum } from "./clients";
 import { mirrorExpected, withStatus } from "./summary";
 import { checkInvariants, snapshot } from "./invariants";
 import { unreachable } from "../common/errors";
@@ -29,7 +30,7 @@ export class Controller {
   constructor(settings: ControllerSettings, cib: Cib, report: NodeReport) {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, localReport: report,
-      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(),
+      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(),
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
   }
@@ -127,6 +128,8 @@ export class Controller {
         return soon;
       case "dc":
         if (context.quorumLostAtMs !== undefined && !context.graceOver) return soon;
+        // Writes not yet stored everywhere, members not joined: chased on ticks.
+        if (role.state.writes.size > 0 || context.members.some((id) => !role.state.acked.has(id))) return soon;
         if (!quiet(context, role.state, true, context.nowMs)) return soon;
         return role.state.lastPlanMs + context.settings.recheckMs;
     }
@@ -224,6 +227,9 @@ function stepFollower(context: Context, role: Extract<Role, { kind: "follower" }
       if (!context.members.includes(role.dc)) {
         loseDc(context, out);
         awaitElection(context, input.nowMs, false, out);
+      } else {
+        // Claims are compared within one ring (joins carry their ring): a new view starts afresh.
+        role.claim = undefined;
       }
       return;
     case "local-report":
@@ -309,7 +315,7 @@ function stepDc(context: Context, role: DcRole, input: ControllerInput, viewGain
       onFenceDone(context, state, input, out);
       return;
     case "client":
-      if (!refuseWithoutQuorum(context, input.clientId, input.request, out)) serve(context, state, input.request, { clientId: input.clientId }, out);
+      if (!refuseWithoutQuorum(context, input.clientId, input.request, out)) onRequest(context, role, input.request, { clientId: input.clientId }, out);
       return;
     case "message":
       onDcMessage(context, role, input, out);
@@ -327,11 +333,12 @@ function onDcTick(context: Context, role: DcRole, nowMs: number, out: Effects): 
     replan(state, "quorum grace over");
     log(out, "warn", "still no quorum after the grace period; applying no-quorum-policy", { graceMs: context.settings.quorumGraceMs ?? 0 });
   }
-  if (role.kind === "dc-joining") {
-    // Joins can cross a view change in flight: ask again until every member answered.
-    if (nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS) sendJoins(context, state, nowMs, out);
-    completeJoinIfReady(context, role, nowMs, out);
-  }
+  // A member that has not stored a write in time may follow another DC: it is asked to join again.
+  if (role.kind === "dc") chaseSlowMembers(context, state, out);
+  // Joins can cross a view change in flight: ask again until every member answered (after
+  // the join too: a member that missed it or was chased above).
+  if (nowMs - state.lastJoinSentMs >= JOIN_RESEND_MS && context.members.some((id) => !state.acked.has(id))) sendJoins(context, state, nowMs, out);
+  if (role.kind === "dc-joining") completeJoinIfReady(context, role, nowMs, out);
   if (nowMs - state.lastPlanMs >= context.settings.recheckMs) wantPlan(state, "periodic recheck (cluster-recheck-interval)");
 }
 
@@ -356,7 +363,7 @@ function onDcMessage(context: Context, role: DcRole, input: Extract<ControllerIn
       onOpResult(context, state, from, message, out);
       return;
     case "request":
-      serve(context, state, message.request, { node: from, requestId: message.requestId }, out);
+      onRequest(context, role, message.request, { node: from, requestId: message.requestId }, out);
       return;
     case "reply":
       onReply(context, message, out);

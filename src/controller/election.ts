@@ -8,6 +8,7 @@ import { claimOf, claimWins, currentDc, dcState, log, nameOf, type Context, type
 import type { ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { startJoin } from "./join";
+import { abandonPending } from "./clients";
 
 /** The bookkeeping of a new view that does not depend on the role. */
 export function applyView(context: Context, input: Extract<ControllerInput, { kind: "view" }>): void {
@@ -57,9 +58,15 @@ export function elect(context: Context, nowMs: number, out: Effects): void {
 /** This DC gives up its role and the election runs again at once (see stepDc). */
 export function reelect(context: Context, state: DcState, nowMs: number, out: Effects): void {
   log(out, "info", "the view grew and this node never led a quorate partition: electing again", { ringId: context.ringId });
-  if (state.transition) state.transition.aborted = true;
+  stepDown(state, out);
   context.role = { kind: "electing", deadlineMs: undefined };
   elect(context, nowMs, out);
+}
+
+/** This node stops being the DC: its transition is aborted, requests that waited for its join are answered. */
+function stepDown(state: DcState, out: Effects): void {
+  if (state.transition) state.transition.aborted = true;
+  abandonPending(state, out);
 }
 
 /** The DC this node followed left the view: requests it never answered are answered here. */
@@ -86,7 +93,15 @@ export function onJoin(context: Context, from: number, message: Extract<Controll
       return;
     }
     log(out, "info", "yielding the DC role", { to: nameOf(context, from) });
-    if (state.transition) state.transition.aborted = true;
+    stepDown(state, out);
+  } else if (context.role.kind === "follower" && context.role.dc !== from && context.role.claim !== undefined && !claimWins(message.since, from, context.role.claim, context.role.dc)) {
+    // Two DCs of one view both asked this node to join (partitions merged). The one with the
+    // weaker claim yields when the other's join reaches it, so this node stays with the
+    // stronger, whichever join came last: following the loser would leave it with a DC that
+    // is about to stop being one, and the winner, holding its answer already, would never
+    // ask again (issue 15, defect 3).
+    log(out, "info", "ignoring a join from a node whose claim to the DC role is weaker than this node's DC's", { from: nameOf(context, from), dc: nameOf(context, context.role.dc) });
+    return;
   }
   follow(context, from, message.since, out);
 }

@@ -65,6 +65,7 @@ function checkEffect(context: Context, effect: ControllerEffect, where: string):
       return;
     }
     case "persist":
+    case "keep-conflict":
     case "configure":
     case "fence":
     case "cleanup":

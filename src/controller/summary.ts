@@ -127,6 +127,7 @@ function buildSummary(context: Context, state: DcState): ClusterSummary {
     dc: localName(context), ringId: context.ringId, cibVersion: formatVersion(context.cib.version), quorate: context.quorate,
     nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: [...context.fenceRecords], transition, leaving,
     ...fullStatus(context, state, cib),
+    ...(context.conflicts.length > 0 ? { conflicts: [...context.conflicts] } : {}),
   };
 }
 

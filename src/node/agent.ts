@@ -310,6 +310,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       case "persist":
         store.save(effect.cib);
         return;
+      case "keep-conflict": {
+        const file = store.keepConflict(effect.cib);
+        logger.error({ ...effect.conflict, file }, "the configuration that lost a conflict is kept in this file");
+        return;
+      }
       case "configure":
         observability.onConfiguration(effect.cib);
         resources.configure(effect.cib);

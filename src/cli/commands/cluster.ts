@@ -123,6 +123,10 @@ export function renderClusterStatus(status: AgentStatus): string {
     lines.push("", "Fencing History:");
     for (const record of [...summary.fencing].reverse()) lines.push(`  * ${record.action} of ${record.target} ${record.state === "done" ? "successful" : record.state}${record.by ? ` (by ${record.by})` : ""}${age(record.atSeconds)}${record.state === "failed" && record.reason ? `: ${record.reason}` : ""}`);
   }
+  if (summary?.conflicts?.length) {
+    lines.push("", "Configuration Conflicts (two different copies of one version met; the other copy is saved as a conflict-*.json file on the node named):");
+    for (const conflict of summary.conflicts) lines.push(`  * version ${conflict.version}: kept ${conflict.keptDigest.slice(0, 12)}, set aside ${conflict.lostDigest.slice(0, 12)} from ${conflict.lostFrom}${age(conflict.atSeconds)}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

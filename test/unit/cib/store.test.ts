@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { BACKUPS_KEPT, CibStore, emptyCib, type Cib } from "../../../src/cib";
+import { BACKUPS_KEPT, CibStore, CONFLICTS_KEPT, emptyCib, type Cib } from "../../../src/cib";
 import { createLogger } from "../../../src/common/log";
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, unknown>> } {
@@ -99,5 +99,18 @@ describe("CIB store", () => {
     logger.flush();
     const errors = lines().filter((line) => line.level === 50 || line.level === "error");
     expect(errors.map((line) => line.msg)).toEqual([expect.stringContaining("is damaged"), expect.stringContaining("loaded CIB version 0.1.0 from backup")]);
+  });
+
+  it("keeps a configuration that lost a conflict beside the CIB files, bounded, and never loads it as the CIB", () => {
+    const directory = stateDirectory();
+    const store = new CibStore(directory);
+    store.save(version(4));
+    const loser = { ...version(4), properties: [{ id: "cib-bootstrap-options", values: { "stonith-enabled": "false" } }] };
+    const file = store.keepConflict(loser);
+    expect(path.basename(file)).toMatch(/^conflict-0\.4\.0-[0-9a-f]{16}\.json$/);
+    expect((JSON.parse(readFileSync(file, "utf8")) as { cib: Cib }).cib).toEqual(loser);
+    expect(store.load().cib).toEqual(version(4));
+    for (let index = 0; index < CONFLICTS_KEPT + 5; index++) store.keepConflict({ ...loser, properties: [{ id: "p", values: { n: String(index) } }] });
+    expect(readdirSync(directory).filter((name) => name.startsWith("conflict-"))).toHaveLength(CONFLICTS_KEPT);
   });
 });

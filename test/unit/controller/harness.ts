@@ -35,6 +35,10 @@ export class ControllerWorld {
   autoFence = true;
   /** While set, every message between nodes is lost. */
   dropMessages = false;
+  /** Messages this returns true for are lost (by sender and receiver name). */
+  dropIf: ((from: string, to: string, message: ControllerMessage) => boolean) | undefined;
+  /** Configurations that lost a conflict, as each node was told to keep them. */
+  readonly keptConflicts: Array<{ node: string; cib: Cib; lostFrom: string; version: string }> = [];
   /** Local completions (operations, probes) run after the effects that caused them, as real I/O would. */
   private readonly local: Array<() => void> = [];
   /** Tick a node only when its controller asks for it (nextTickMs), as the agent does; else every step. */
@@ -100,6 +104,9 @@ export class ControllerWorld {
         }
         case "persist":
           node.stored.push(effect.cib);
+          break;
+        case "keep-conflict":
+          this.keptConflicts.push({ node: node.name, cib: effect.cib, lostFrom: effect.conflict.lostFrom, version: effect.conflict.version });
           break;
         case "configure":
           this.local.push(() => this.configure(node, effect.cib));
@@ -187,7 +194,8 @@ export class ControllerWorld {
         if (this.queue.length === 0) { this.local.shift()!(); continue; }
         const { from, to, message } = this.queue.shift()!;
         const target = this.nodes.find((node) => node.id === to)!;
-        if (this.dropMessages || !target.up || !this.nodes.find((node) => node.id === from)!.up) continue;
+        const sender = this.nodes.find((node) => node.id === from)!;
+        if (this.dropMessages || !target.up || !sender.up || this.dropIf?.(sender.name, target.name, message)) continue;
         this.feed(target, { kind: "message", nowMs: this.nowMs, from, message });
       }
       for (const node of this.nodes) {

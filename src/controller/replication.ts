@@ -1,0 +1,125 @@
+// Replication of the configuration: the DC sends the configuration in force to every joined
+// member (a write); each stores it durably and answers; the write is answered to whoever
+// asked only when every member it waits for has stored it. Members store what their DC
+// sends, never an older version, and keep their own copy as a backup when the DC replaced it
+// with a different one of the same version (a conflict the DC resolved).
+import { compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import type { ClientReply, ControllerMessage } from "./protocol";
+import { configurationOnly } from "./summary";
+import { recordConflict } from "./conflicts";
+import { log, nameOf, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
+
+/** Sends the configuration in force to every joined member; they store it and answer. */
+export function distribute(context: Context, state: DcState, origin: WriteOrigin | undefined, out: Effects): void {
+  const writeId = state.nextWriteId++;
+  const waiting = new Set([...state.acked].filter((id) => id !== context.settings.localId && context.members.includes(id)));
+  state.writes.set(writeId, { waiting, holders: new Set([context.settings.localId]), missed: [], origin, version: formatVersion(context.cib.version), sentMs: context.nowMs });
+  const wire = JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown;
+  for (const id of waiting) out.push({ kind: "send", to: id, message: { t: "cib", ringId: context.ringId, writeId, cib: wire } });
+  finishWrite(context, state, writeId, out);
+}
+
+/**
+ * A member stored write `writeId`. Writes reach a member in order and carry versions that
+ * only grow, so it holds what every earlier write sent it too: those are acknowledged by it
+ * as well (a member that missed an older write, following another DC then, is covered by
+ * the newer one it stored after joining again).
+ */
+export function onCibAck(context: Context, state: DcState, from: number, writeId: number, out: Effects): void {
+  for (const [id, write] of [...state.writes]) {
+    if (id > writeId || !write.waiting.delete(from)) continue;
+    write.holders.add(from);
+    finishWrite(context, state, id, out);
+  }
+}
+
+/** Members that left the view are waited for no longer; the writes they held up are answered now. */
+export function forgetLeftMembers(context: Context, state: DcState, out: Effects): void {
+  for (const [writeId, write] of [...state.writes]) {
+    for (const id of write.waiting) {
+      if (context.members.includes(id)) continue;
+      write.waiting.delete(id);
+      write.missed.push(nameOf(context, id));
+    }
+    finishWrite(context, state, writeId, out);
+  }
+}
+
+/**
+ * A member of the view that has not stored a write within the join timeout may follow
+ * another DC (two DCs met after a merge, and it took the other's join) or have lost the
+ * message: it no longer counts as joined, so the DC asks it to join again (see onDcTick);
+ * its answer brings a newer write, and storing that one covers the writes it missed. One
+ * that has not stored it after twice the join timeout is waited for no longer: the write's
+ * origin is told who does not hold it (finishWrite).
+ */
+export function chaseSlowMembers(context: Context, state: DcState, out: Effects): void {
+  for (const [writeId, write] of [...state.writes]) {
+    const ageMs = context.nowMs - write.sentMs;
+    if (ageMs < context.settings.joinTimeoutMs) continue;
+    for (const id of [...write.waiting]) {
+      if (state.acked.delete(id)) log(out, "warn", "a member did not store the configuration in time; asking it to join again", { member: nameOf(context, id), version: write.version });
+      if (ageMs < 2 * context.settings.joinTimeoutMs) continue;
+      write.waiting.delete(id);
+      write.missed.push(nameOf(context, id));
+    }
+    finishWrite(context, state, writeId, out);
+  }
+}
+
+/**
+ * Answers a write's origin once no member it waits for is left. When members did not store
+ * it (they left the view, or did not answer in time), it is answered as stored only if every
+ * member of this quorate partition holds it; else the client is told it may not survive.
+ */
+export function finishWrite(context: Context, state: DcState, writeId: number, out: Effects): void {
+  const write = state.writes.get(writeId);
+  if (write === undefined || write.waiting.size > 0) return;
+  state.writes.delete(writeId);
+  if (write.origin === undefined) return;
+  const heldByPartition = context.quorate && context.members.every((id) => write.holders.has(id));
+  const missed = [...new Set(write.missed)];
+  let reply: ClientReply;
+  if (missed.length === 0) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member` };
+  else if (heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member of the quorate partition (${missed.join(", ")} left before storing it)` };
+  else {
+    reply = { ok: false, code: "E_CIB_UNCERTAIN", error: `configuration ${write.version} was stored on ${[...write.holders].map((id) => nameOf(context, id)).join(", ")} only: ${missed.join(", ")} did not store it (left the cluster or did not answer in time) and the nodes that hold it are not the whole quorate partition, so it may not survive; read the configuration again and retry if your change is missing` };
+    log(out, "warn", "a configuration change could not be confirmed on a quorate partition", { version: write.version, holders: [...write.holders].map((id) => nameOf(context, id)), missed });
+  }
+  if ("clientId" in write.origin) out.push({ kind: "reply", clientId: write.origin.clientId, reply });
+  else out.push({ kind: "send", to: write.origin.node, message: { t: "reply", requestId: write.origin.requestId, reply } });
+}
+
+/** A member stores the configuration its DC sent (persisted before the answer goes out). */
+export function storeFromDc(context: Context, from: number, message: Extract<ControllerMessage, { t: "cib" }>, out: Effects): void {
+  const cib = parseWire(message.cib, "the configuration from the DC", out);
+  if (!cib) return;
+  const order = compareVersions(cib.version, context.cib.version);
+  if (order < 0) {
+    // A write sent before this node answered the DC's join, overtaken since: the DC sends the newer one.
+    log(out, "warn", "ignoring an older configuration from the DC", { version: formatVersion(cib.version), have: formatVersion(context.cib.version) });
+    return;
+  }
+  if (order === 0 && JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) {
+    // The DC resolved a conflict against this node's copy: the copy is kept, and said so.
+    recordConflict(context, { winner: cib, loser: context.cib, lostFrom: nameOf(context, context.settings.localId) }, out);
+  }
+  if (order !== 0 || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) adopt(context, cib, out);
+  else out.push({ kind: "configure", cib: context.cib });
+  out.push({ kind: "send", to: from, message: { t: "cib-ack", ringId: context.ringId, writeId: message.writeId } });
+}
+
+export function parseWire(value: unknown, what: string, out: Effects): Cib | undefined {
+  try {
+    return parseNativeCib(JSON.stringify(value), what);
+  } catch (error) {
+    log(out, "error", `ignoring ${what}: it is not a valid configuration`, { error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
+}
+
+/** Puts a configuration in force here: stored durably first, then applied. */
+export function adopt(context: Context, cib: Cib, out: Effects): void {
+  context.cib = configurationOnly(cib);
+  out.push({ kind: "persist", cib: context.cib }, { kind: "configure", cib: context.cib });
+}

@@ -1,0 +1,224 @@
+// Join and replication keep every acknowledged configuration change (issue 15, defect 2,
+// and the simulator's findings in that family):
+// - a DC serves no change before its join is complete and it holds the newest
+//   configuration of its partition;
+// - two different copies of one version met at a join are a conflict resolved the same way
+//   on every node (the greater digest), loudly: logged, the other copy kept as a file, shown
+//   in the summary; never silently dropped;
+// - a write a member missed is covered by a later one it stores, and a member that stores
+//   nothing in time is asked to join again (simulator seeds 108/135/202/227);
+// - a two-node pair split (both halves quorate) refuses changes until the lost peer is
+//   fenced (simulator seed 4);
+// - after two partitions merge, a bystander stays with the DC whose claim wins, whichever
+//   join reached it last (defect 3, simulator seed 6).
+import { describe, expect, it } from "vitest";
+import { chooseNewer, cibDigest, emptyCib, formatVersion, type Cib, type Primitive } from "../../../src/cib";
+import { Controller, CONTROLLER_DEFAULTS } from "../../../src/controller";
+import { ControllerWorld } from "./harness";
+
+function primitive(id: string): Primitive {
+  return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
+}
+
+function baseCib(names: string[], stonith: boolean): Cib {
+  const cib = emptyCib();
+  cib.version = { adminEpoch: 0, epoch: 3, numUpdates: 0 };
+  cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": String(stonith), "no-quorum-policy": "stop" } }];
+  cib.nodes = names.map((uname, index) => ({ id: String(index + 1), uname, extra: {}, instance: [], utilization: [] }));
+  cib.resources = [primitive("vip")];
+  return cib;
+}
+
+/** The configuration `cib` with one more resource, at version 0.`epoch`.0. */
+function withResource(cib: Cib, id: string, epoch: number): Cib {
+  const next = structuredClone(cib);
+  next.resources.push(primitive(id));
+  next.version = { adminEpoch: 0, epoch, numUpdates: 0 };
+  return next;
+}
+
+/** Gives node `name` a fresh controller that starts from `cib` (what it stored before a restart). */
+function startFrom(world: ControllerWorld, names: string[], name: string, cib: Cib): void {
+  const node = world.node(name);
+  node.controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: node.id, nodes: names.map((each, index) => ({ id: index + 1, name: each })) }, cib, world.report(node));
+}
+
+function change(world: ControllerWorld, via: string, clientId: number, base: string, cib: Cib): void {
+  world.feed(world.node(via), { kind: "client", nowMs: world.nowMs, clientId, request: { kind: "cib-replace", base, cib: JSON.parse(JSON.stringify(cib)) } });
+}
+
+function resourcesOf(cib: Cib): string[] {
+  return cib.resources.map((resource) => resource.id).sort();
+}
+
+describe("a DC serves no change before its join is complete", () => {
+  it("a stale DC holds a change until the member with the newer configuration joined; the acknowledged change survives", () => {
+    const names = ["n1", "n2"];
+    const old = baseCib(names, false);
+    const world = new ControllerWorld(names, old);
+    // n2 holds 0.4.0 with "acked" (a change acknowledged while n1 was down); n1 restarted with 0.3.0.
+    const acked = withResource(old, "acked", 4);
+    startFrom(world, names, "n2", acked);
+    // n2's answers to n1's join are late: n1 becomes DC and is still joining when a client asks.
+    world.dropIf = (from) => from === "n2";
+    world.view(1, names);
+    world.run(1500);
+    expect(world.node("n1").controller.role).toBe("dc-joining");
+    change(world, "n1", 1, "0.3.0", withResource(old, "mine", 3));
+    world.run(0);
+    expect(world.replies.has(1)).toBe(false);
+    world.dropIf = undefined;
+    world.run(1000);
+    // The join brought 0.4.0: the change made on 0.3.0 is refused, nothing acknowledged is lost.
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_CIB_CONFLICT" });
+    for (const node of world.nodes) expect(resourcesOf(node.controller.configuration)).toEqual(["acked", "vip"]);
+    expect(world.keptConflicts).toEqual([]);
+  });
+
+  it("requests that waited are served in order once the join completes", () => {
+    const names = ["n1", "n2"];
+    const world = new ControllerWorld(names, baseCib(names, false));
+    world.dropIf = (from) => from === "n2";
+    world.view(1, names);
+    world.run(1500);
+    change(world, "n1", 1, "0.3.0", withResource(baseCib(names, false), "a", 3));
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 2, request: { kind: "placement", resources: ["vip"] } });
+    world.run(0);
+    expect([...world.replies.keys()]).toEqual([]);
+    world.dropIf = undefined;
+    world.run(500);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+    expect(world.replies.get(2)).toMatchObject({ ok: true });
+    for (const node of world.nodes) expect(resourcesOf(node.controller.configuration)).toEqual(["a", "vip"]);
+  });
+});
+
+describe("conflicts: two copies of one version", () => {
+  it("are resolved alike on every node, logged, the other copy kept, shown in the summary", () => {
+    const names = ["n1", "n2"];
+    const old = baseCib(names, false);
+    const world = new ControllerWorld(names, old);
+    // Each side of an earlier split accepted its own change as 0.4.0.
+    const left = withResource(old, "left", 4);
+    const right = withResource(old, "right", 4);
+    startFrom(world, names, "n1", left);
+    startFrom(world, names, "n2", right);
+    world.view(1, names);
+    world.run(2000);
+    const winner = chooseNewer(left, right);
+    const loser = winner === left ? right : left;
+    for (const node of world.nodes) expect(cibDigest(node.controller.configuration)).toBe(cibDigest(winner));
+    // The losing copy is kept as a file on the node whose copy it was, and said at error level.
+    const loserNode = loser === left ? "n1" : "n2";
+    expect(world.keptConflicts.map((each) => ({ node: each.node, version: each.version, digest: cibDigest(each.cib) }))).toContainEqual({ node: loserNode, version: "0.4.0", digest: cibDigest(loser) });
+    expect(world.log.some((line) => line.includes("configuration conflict"))).toBe(true);
+    const summary = world.node("n1").controller.summary;
+    expect(summary?.conflicts).toEqual([expect.objectContaining({ version: "0.4.0", keptDigest: cibDigest(winner), lostDigest: cibDigest(loser), lostFrom: loserNode })]);
+    expect(world.node("n2").controller.summary?.conflicts).toEqual(summary?.conflicts);
+  });
+});
+
+describe("writes a member missed", () => {
+  it("a member that missed a write and stored a later one acknowledges both", () => {
+    const names = ["n1", "n2", "n3"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    expect(world.node("n1").controller.role).toBe("dc");
+    // The first change's configuration never reaches n3.
+    let dropped = 0;
+    world.dropIf = (from, to, message) => to === "n3" && message.t === "cib" && dropped++ === 0;
+    const first = withResource(cib, "a", 3);
+    change(world, "n1", 1, "0.3.0", first);
+    world.run(0);
+    expect(world.replies.has(1)).toBe(false);
+    const second = withResource(first, "b", 4);
+    change(world, "n1", 2, "0.4.0", second);
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: true, version: "0.5.0" });
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+  });
+
+  it("a member that stores nothing in time is asked to join again; the write completes and planning goes on", () => {
+    const names = ["n1", "n2", "n3"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    let dropped = 0;
+    world.dropIf = (from, to, message) => to === "n3" && message.t === "cib" && dropped++ === 0;
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(3000);
+    expect(world.replies.has(1)).toBe(false);
+    world.run(3000);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+    expect(world.log.some((line) => line.includes("asking it to join again"))).toBe(true);
+    for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.4.0");
+    world.run(1000);
+    expect(world.activeNodes("a")).toHaveLength(1);
+  });
+});
+
+describe("a two-node pair split", () => {
+  it("refuses changes while the lost peer is not fenced, and accepts them once it is (simulator seed 4)", () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, true);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    world.autoFence = false;
+    world.powerLoss("n2");
+    // two_node: the survivor keeps quorum alone.
+    world.view(2, ["n1"]);
+    world.run(500);
+    expect(world.fences.map((fence) => fence.target)).toContain("n2");
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_FENCE_PENDING" });
+    expect(formatVersion(world.node("n1").controller.configuration.version)).toBe("0.3.0");
+    world.completeFence(world.node("n1"), world.fences.findIndex((fence) => fence.target === "n2"), true);
+    world.run(500);
+    change(world, "n1", 2, formatVersion(world.node("n1").controller.configuration.version), withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: true });
+  });
+
+  it("with fencing off nothing is waited for", () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(500);
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true });
+  });
+});
+
+describe("after two partitions merge", () => {
+  it("a bystander stays with the DC whose claim wins, whichever join reached it last (simulator seed 6)", () => {
+    const names = ["n1", "n2", "n3"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    expect(world.node("n1").controller.isDc).toBe(true);
+    // A split: n1 and n3 on one side, n2 alone (quorate as far as it knows, e.g. by the arbiter's vote).
+    world.view(2, ["n1", "n3"]);
+    world.view(2, ["n2"]);
+    world.run(1000);
+    expect(world.node("n2").controller.isDc).toBe(true);
+    // The merge: n1's join reaches n3 first, n2's last.
+    world.view(3, names);
+    world.run(500);
+    expect(world.nodes.map((node) => node.controller.dcName)).toEqual(["n1", "n1", "n1"]);
+    change(world, "n3", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+    for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.4.0");
+  });
+});
