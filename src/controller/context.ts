@@ -162,6 +162,8 @@ export interface Context {
   nextRequestId: number;
   /** Requests forwarded to the DC, by request id: the local client waiting for each. */
   forwarded: Map<number, number>;
+  /** The ring in which this node (not the DC) last stored the configuration its DC sent: its copy is current since. */
+  syncedRing: number | undefined;
   leaving: boolean;
   /** The latest time any input carried. */
   nowMs: number;

@@ -30,7 +30,7 @@ export class Controller {
   constructor(settings: ControllerSettings, cib: Cib, report: NodeReport) {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, localReport: report,
-      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(),
+      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(), syncedRing: undefined,
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
   }
@@ -55,6 +55,25 @@ export class Controller {
 
   get configuration(): Cib {
     return this.context.cib;
+  }
+
+  /**
+   * Why this node's copy of the configuration may be older than the cluster's (a read served
+   * from it must say so), or undefined when it is current: the DC once its join is complete,
+   * a member once it stored what its DC sent in the current view.
+   */
+  get staleness(): string | undefined {
+    const context = this.context;
+    switch (context.role.kind) {
+      case "electing":
+        return "this node knows no DC yet (it has just started or the membership is changing)";
+      case "dc-joining":
+        return "this node is the DC and is still collecting its members' configurations (the join)";
+      case "dc":
+        return undefined;
+      case "follower":
+        return context.syncedRing === context.ringId ? undefined : `this node has not yet received the configuration from its DC (${nameOf(context, context.role.dc)}) since the membership changed`;
+    }
   }
 
   /** The last summary: computed here on the DC, received from the DC elsewhere. */

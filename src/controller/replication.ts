@@ -106,6 +106,7 @@ export function storeFromDc(context: Context, from: number, message: Extract<Con
   }
   if (order !== 0 || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) adopt(context, cib, out);
   else out.push({ kind: "configure", cib: context.cib });
+  context.syncedRing = context.ringId;
   out.push({ kind: "send", to: from, message: { t: "cib-ack", ringId: context.ringId, writeId: message.writeId } });
 }
 

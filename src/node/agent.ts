@@ -113,6 +113,9 @@ const REPORT_WAIT_MS = 10_000;
 /** The largest message a peer may send: a report part (its content may be base64), else a controller message. */
 const PEER_MESSAGE_BYTES_MAX = Math.max(MESSAGE_BYTES_MAX, 2 * PART_BYTES_MAX + 64 * 1024);
 const TRANSITIONS_SHOWN = 10;
+/** A read of the configuration waits this long at most for this node's copy to become current (the CLI waits 5 s). */
+const READ_WAIT_MS = 3000;
+const READ_POLL_MS = 50;
 
 /**
  * The default action runner: OCF agents through the executor, from OCF_ROOT (the agent's
@@ -512,12 +515,23 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     };
   };
 
+  /** Waits (up to waitMs) until this node's copy of the configuration is current; says why not when the wait runs out. */
+  const currentOrStale = async (waitMs: number): Promise<string | undefined> => {
+    const untilMs = Date.now() + waitMs;
+    while (controller.staleness !== undefined && Date.now() < untilMs && !closed) await new Promise((resolve) => setTimeout(resolve, READ_POLL_MS));
+    return controller.staleness;
+  };
+
   const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
     switch (request.command) {
       case "status":
         return status();
-      case "cib-get":
-        return { cib: JSON.parse(JSON.stringify(controller.configuration)) as unknown, version: formatVersion(controller.configuration.version) };
+      case "cib-get": {
+        // A node that just started (or whose view changed) may hold an older copy than the
+        // cluster's: wait a moment for the join, and say so when it is still not current.
+        const stale = await currentOrStale(READ_WAIT_MS);
+        return { cib: JSON.parse(JSON.stringify(controller.configuration)) as unknown, version: formatVersion(controller.configuration.version), ...(stale === undefined ? {} : { stale }) };
+      }
       case "cib-replace": {
         if (typeof request.base !== "string" || typeof request.cib !== "object" || request.cib === null) return { error: "cib-replace needs 'base' (a version string) and 'cib' (an object)", code: "E_API_REQUEST" };
         try {

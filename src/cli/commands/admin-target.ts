@@ -40,7 +40,8 @@ export interface Changed {
 }
 
 export interface CibTarget {
-  read(): Promise<{ cib: Cib; version: string }>;
+  /** `stale`: why the copy read may be older than the cluster's (a node that has not joined its DC yet). */
+  read(): Promise<{ cib: Cib; version: string; stale?: string }>;
   /** Reads, edits and writes as one versioned change; `edit` may be called again after a conflict. */
   change(edit: (cib: Cib) => EditResult): Promise<Changed>;
 }
@@ -93,6 +94,7 @@ interface Reply {
   ok?: boolean;
   version?: string;
   cib?: unknown;
+  stale?: unknown;
   error?: string;
   code?: string;
 }
@@ -105,16 +107,28 @@ function replyError(reply: Reply, what: string): EdgehaError {
 export class LiveTarget implements CibTarget {
   constructor(private readonly socket: string) {}
 
-  async read(): Promise<{ cib: Cib; version: string }> {
+  async read(): Promise<{ cib: Cib; version: string; stale?: string }> {
     const reply = (await requestApi(this.socket, { command: "cib-get" }, GET_TIMEOUT_MS)) as Reply;
     if (reply.error !== undefined || typeof reply.version !== "string" || typeof reply.cib !== "object" || reply.cib === null) throw replyError(reply, "reading the CIB from the agent failed");
-    return { cib: parseNativeCib(JSON.stringify(reply.cib), `the CIB from ${this.socket}`), version: reply.version };
+    const cib = parseNativeCib(JSON.stringify(reply.cib), `the CIB from ${this.socket}`);
+    if (typeof reply.stale !== "string") return { cib, version: reply.version };
+    // The agent waited for its join and its copy is still not current: what it holds may be old.
+    const stale = reply.stale.slice(0, 500);
+    process.stderr.write(`edgeha: warning: the configuration read (version ${reply.version}) may be stale: ${stale}\n`);
+    return { cib, version: reply.version, stale };
   }
 
   async change(edit: (cib: Cib) => EditResult): Promise<Changed> {
     for (let attempt = 0; attempt <= CONFLICT_RETRIES_MAX; attempt++) {
-      const { cib, version } = await this.read();
-      const result = edit(cib);
+      const { cib, version, stale } = await this.read();
+      let result: EditResult;
+      try {
+        result = edit(cib);
+      } catch (error) {
+        // "no resource named X" from a copy that may be old is not the cluster's answer: say so.
+        if (stale !== undefined && error instanceof EdgehaError) throw new EdgehaError(error.code, `${error.message} (in this node's copy of the configuration, version ${version}, which may be stale: ${stale}; nothing was changed, retry in a moment)`, { ...error.details });
+        throw error;
+      }
       if (!result.changed) return { result, version };
       const request = { command: "cib-replace", base: version, cib: result.cib };
       const bytes = Buffer.byteLength(JSON.stringify(request)) + 1;

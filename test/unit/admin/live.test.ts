@@ -102,6 +102,18 @@ describe("live edits through the admin socket", () => {
     expect(requests.map((request) => request.command)).toEqual(["cib-get"]);
   });
 
+  it("a node whose copy may be stale says so: a resource missing from it is not reported as simply unknown (issue 15, defect 6)", async () => {
+    const agent = cibAgent(twoNodeCib(), () => undefined);
+    const stale = "this node knows no DC yet (it has just started or the membership is changing)";
+    const { socket, requests } = await fakeAgent((request) => (request.command === "cib-get" ? { ...(agent.answer(request) as object), stale } : agent.answer(request)));
+    const result = await runInProcess(["resource", "clear", "web", "--socket", socket]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("no resource named 'web'");
+    expect(result.err).toContain(`may be stale: ${stale}`);
+    expect(result.err).toContain("E_ADMIN_UNKNOWN_RESOURCE");
+    expect(requests.map((request) => request.command)).toEqual(["cib-get"]);
+  });
+
   it("reads for list commands and asks the agent to clean up a resource", async () => {
     const start = applyEdit(twoNodeCib(), { kind: "property-set", values: { "maintenance-mode": "true" }, force: false }).cib;
     const agent = cibAgent(start, () => undefined);

@@ -222,3 +222,27 @@ describe("after two partitions merge", () => {
     for (const node of world.nodes) expect(formatVersion(node.controller.configuration.version)).toBe("0.4.0");
   });
 });
+
+describe("stale reads", () => {
+  it("a node's copy is stale until it joined a DC and stored what the DC sent; the DC's until its join is complete", () => {
+    const names = ["n1", "n2"];
+    const world = new ControllerWorld(names, baseCib(names, false));
+    for (const node of world.nodes) expect(node.controller.staleness).toContain("knows no DC yet");
+    world.dropIf = (from) => from === "n2";
+    world.view(1, names);
+    world.run(1500);
+    expect(world.node("n1").controller.staleness).toContain("still collecting");
+    expect(world.node("n2").controller.staleness).toContain("has not yet received the configuration from its DC (n1)");
+    world.dropIf = undefined;
+    world.run(500);
+    for (const node of world.nodes) expect(node.controller.staleness).toBeUndefined();
+    // A new view: the member is stale again until the DC's join brought it the configuration.
+    world.dropIf = (from) => from === "n1";
+    world.view(2, names);
+    world.run(200);
+    expect(world.node("n2").controller.staleness).toContain("has not yet received");
+    world.dropIf = undefined;
+    world.run(1000);
+    for (const node of world.nodes) expect(node.controller.staleness).toBeUndefined();
+  });
+});
