@@ -63,6 +63,8 @@ export class LocalResources {
    * and no longer configured.
    */
   private readonly lastDefinitions = new Map<string, Primitive>();
+  /** Operations the DC asked for that are queued or running, by resource: such a resource may be active whatever its history says yet. */
+  private readonly inFlight = new Map<string, number>();
   private probedVersion = "";
   private probing = false;
   private dcOperations = 0;
@@ -244,6 +246,13 @@ export class LocalResources {
     const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
     if (!primitive) return { ok: false, reason: configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
     this.dcOperations++;
+    // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).
+    this.inFlight.set(resource, (this.inFlight.get(resource) ?? 0) + 1);
+    const landed = () => {
+      const left = (this.inFlight.get(resource) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(resource, left);
+      else this.inFlight.delete(resource);
+    };
     if (operation === "notify") {
       // A clone notification: the agent's notify action with OCF_RESKEY_CRM_meta_notify_*; like
       // Pacemaker, it is not kept in the operation history and leaves the monitors alone.
@@ -255,6 +264,7 @@ export class LocalResources {
         });
       } finally {
         this.dcOperations--;
+        landed();
         this.notify();
       }
     }
@@ -263,6 +273,7 @@ export class LocalResources {
         return await this.migrate(primitive, operation, migration);
       } finally {
         this.dcOperations--;
+        landed();
         this.notify();
       }
     }
@@ -280,6 +291,7 @@ export class LocalResources {
       });
     } finally {
       this.dcOperations--;
+      landed();
       this.notify();
     }
   }
@@ -365,6 +377,7 @@ export class LocalResources {
 
   /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
   private mayBeActive(id: string): boolean {
+    if (this.inFlight.has(id)) return true;
     const records = this.history.get(id);
     const last = records === undefined ? undefined : lastRecord(records);
     if (last === undefined) return this.lastDefinitions.has(id);

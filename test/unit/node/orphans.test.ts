@@ -115,4 +115,35 @@ describe("orphans: resources deleted from the configuration", () => {
     expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
     resources.close();
   });
+
+  it("a resource deleted while its start still runs is not forgotten: its stop then uses the definition it was started with (simulator seed 16)", async () => {
+    const running = new Set<string>();
+    const calls: string[] = [];
+    let finishStart: (() => void) | undefined;
+    const runner: ActionRunner = async (each, action, intervalMs) => {
+      if (intervalMs === 0) calls.push(`${action} ${each.id} ip=${each.instance[0]?.values.ip}`);
+      if (action === "start") {
+        await new Promise<void>((resolve) => (finishStart = resolve));
+        running.add(each.id);
+      }
+      if (action === "stop") running.delete(each.id);
+      return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    const start = resources.operate("vip", "start");
+    while (finishStart === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    // `resource delete vip` is stored while the start runs.
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    finishStart();
+    expect(await start).toEqual({ ok: true });
+    expect(running.has("vip")).toBe(true);
+    expect(resources.report().resources.vip).toMatchObject({ class: "ocf", provider: "test", type: "IP" });
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    expect(running.has("vip")).toBe(false);
+    expect(calls.at(-1)).toBe("stop vip ip=10.0.0.1");
+    resources.close();
+  });
 });
