@@ -125,6 +125,14 @@ function change(context: Context, state: DcState, request: Extract<ClientRequest
     answer(origin, { ok: false, code: "E_FENCE_PENDING", error: `${unfenced.join(", ")} left the cluster without a clean stop and is not confirmed fenced yet; until it is, the other side may be changing the configuration too, so changes wait: retry once it is fenced (\`edgeha status\` shows the fencing)` }, out);
     return;
   }
+  // A member of the view that has not answered the join (late, or asked again) may hold a
+  // newer configuration than the DC's: a change made now could be overtaken by it when it
+  // answers. Changes wait until it has joined or left the membership.
+  const unjoined = context.members.filter((id) => !state.acked.has(id)).map((id) => nameOf(context, id));
+  if (unjoined.length > 0) {
+    answer(origin, { ok: false, code: "E_DC_JOINING", error: `${unjoined.join(", ")} has not joined the DC yet (its configuration may be newer than the DC's); changes wait until it has joined or left the membership: retry in a moment` }, out);
+    return;
+  }
   const current = formatVersion(context.cib.version);
   if (request.base !== current) {
     answer(origin, { ok: false, code: "E_CIB_CONFLICT", error: `the configuration changed meanwhile (it is now ${current}, the change was made on ${request.base}); read it again and retry` }, out);

@@ -246,3 +246,24 @@ describe("stale reads", () => {
     for (const node of world.nodes) expect(node.controller.staleness).toBeUndefined();
   });
 });
+
+describe("a member that answers the join late", () => {
+  it("changes wait until it joined: its newer configuration is adopted and no acknowledged change is overtaken", () => {
+    const names = ["n1", "n2", "n3"];
+    const old = baseCib(names, false);
+    const world = new ControllerWorld(names, old);
+    const late = withResource(withResource(old, "x", 4), "late", 5);
+    startFrom(world, names, "n3", late);
+    // n3 hears nothing from n1 for longer than the join timeout: the join completes without it.
+    world.dropIf = (from, to) => from === "n1" && to === "n3";
+    world.view(1, names);
+    world.run(7000);
+    expect(world.node("n1").controller.role).toBe("dc");
+    change(world, "n2", 1, "0.3.0", withResource(old, "mine", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_DC_JOINING" });
+    world.dropIf = undefined;
+    world.run(1000);
+    for (const node of world.nodes) expect(resourcesOf(node.controller.configuration)).toEqual(["late", "vip", "x"]);
+  });
+});
