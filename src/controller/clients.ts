@@ -1,12 +1,12 @@
 // Requests of clients (the CLI through the local admin socket). A member forwards them to
 // its DC and passes the answer back; the DC serves them: a configuration change is
 // versioned, stored, distributed and answered once every member stored it.
-import { clusterOptions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import { formatVersion, parseNativeCib, type Cib } from "../cib";
 import { assert, EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ControllerMessage } from "./protocol";
 import { relocationPlan } from "./relocate";
 import { withStatus } from "./summary";
-import { adopt, distribute } from "./replication";
+import { adopt, distribute, lostUnfenced } from "./replication";
 import { replan } from "./execution";
 import { localName, log, nameOf, type Context, type DcRole, type DcState, type Effects, type WriteOrigin } from "./context";
 
@@ -102,17 +102,6 @@ function cleanup(context: Context, state: DcState, request: Extract<ClientReques
     if (id === context.settings.localId) out.push({ kind: "cleanup", resource: request.resource });
     else out.push({ kind: "send", to: id, message: { t: "cleanup", ringId: context.ringId, resource: request.resource } });
   }
-}
-
-/**
- * Nodes lost without a clean stop and not yet fenced, when this partition is no majority of
- * the cluster (a two-node pair split, both halves quorate): the other side may be serving
- * changes of its own until it is fenced, and one of the two would be lost. With fencing off
- * nothing is waited for (conflicts are then resolved loudly when the sides meet again).
- */
-function lostUnfenced(context: Context): string[] {
-  if (!clusterOptions(context.cib).options.stonithEnabled || context.members.length * 2 > context.settings.nodes.length) return [];
-  return context.settings.nodes.filter((node) => !context.members.includes(node.id) && (context.expectedUp.has(node.name) || !context.known.has(node.name))).map((node) => node.name);
 }
 
 function change(context: Context, state: DcState, request: Extract<ClientRequest, { kind: "cib-replace" }>, origin: WriteOrigin, out: Effects): void {

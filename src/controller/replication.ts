@@ -3,11 +3,27 @@
 // asked only when every member it waits for has stored it. Members store what their DC
 // sends, never an older version, and keep their own copy as a backup when the DC replaced it
 // with a different one of the same version (a conflict the DC resolved).
-import { compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import { clusterOptions, compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
 import type { ClientReply, ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { recordConflict } from "./conflicts";
 import { log, nameOf, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
+
+/** Configured nodes outside the view that did not leave cleanly and are not fenced (or were never seen since this node started). */
+export function lostUncleanly(context: Context): string[] {
+  return context.settings.nodes.filter((node) => !context.members.includes(node.id) && (context.expectedUp.has(node.name) || !context.known.has(node.name))).map((node) => node.name);
+}
+
+/**
+ * Nodes lost without a clean stop and not yet fenced, when this partition is no majority of
+ * the cluster (a two-node pair split, both halves quorate): the other side may be serving
+ * changes of its own until it is fenced, and one of the two would be lost. With fencing off
+ * nothing can be waited for (conflicts are then resolved loudly when the sides meet again).
+ */
+export function lostUnfenced(context: Context): string[] {
+  if (!clusterOptions(context.cib).options.stonithEnabled || context.members.length * 2 > context.settings.nodes.length) return [];
+  return lostUncleanly(context);
+}
 
 /** Sends the configuration in force to every joined member; they store it and answer. */
 export function distribute(context: Context, state: DcState, origin: WriteOrigin | undefined, out: Effects): void {
@@ -77,13 +93,16 @@ export function finishWrite(context: Context, state: DcState, writeId: number, o
   if (write === undefined || write.waiting.size > 0) return;
   state.writes.delete(writeId);
   if (write.origin === undefined) return;
-  const heldByPartition = context.quorate && context.members.every((id) => write.holders.has(id));
+  // Held by the whole quorate partition, and that partition is a majority of the cluster (or
+  // nothing else can be running apart from it: every node outside left cleanly or was fenced).
+  // A pair split is no majority: the other half may be taking changes of its own.
+  const heldByPartition = context.quorate && context.members.every((id) => write.holders.has(id)) && (write.holders.size * 2 > context.settings.nodes.length || lostUncleanly(context).length === 0);
   const missed = [...new Set(write.missed)];
   let reply: ClientReply;
   if (missed.length === 0) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member` };
   else if (heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member of the quorate partition (${missed.join(", ")} left before storing it)` };
   else {
-    reply = { ok: false, code: "E_CIB_UNCERTAIN", error: `configuration ${write.version} was stored on ${[...write.holders].map((id) => nameOf(context, id)).join(", ")} only: ${missed.join(", ")} did not store it (left the cluster or did not answer in time) and the nodes that hold it are not the whole quorate partition, so it may not survive; read the configuration again and retry if your change is missing` };
+    reply = { ok: false, code: "E_CIB_UNCERTAIN", error: `configuration ${write.version} was stored on ${[...write.holders].map((id) => nameOf(context, id)).join(", ")} only: ${missed.join(", ")} did not store it (left the cluster or did not answer in time) and the nodes that hold it are not the whole of a quorate majority (in a pair split the other half may be taking changes too), so it may not survive; read the configuration again and retry if your change is missing` };
     log(out, "warn", "a configuration change could not be confirmed on a quorate partition", { version: write.version, holders: [...write.holders].map((id) => nameOf(context, id)), missed });
   }
   if ("clientId" in write.origin) out.push({ kind: "reply", clientId: write.origin.clientId, reply });

@@ -267,3 +267,37 @@ describe("a member that answers the join late", () => {
     for (const node of world.nodes) expect(resourcesOf(node.controller.configuration)).toEqual(["late", "vip", "x"]);
   });
 });
+
+describe("a write whose members leave before storing it", () => {
+  for (const stonith of [true, false]) it(`in a pair, the half that alone holds it does not call it stored (fencing ${stonith ? "on" : "off"}): the other half may take changes of its own`, () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, stonith);
+    const world = new ControllerWorld(names, cib);
+    world.autoFence = false;
+    world.view(1, names);
+    world.run(2500);
+    world.dropIf = (_from, to, message) => to === "n2" && message.t === "cib";
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.has(1)).toBe(false);
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_CIB_UNCERTAIN" });
+  });
+
+  it("in three nodes, a majority that holds it does", () => {
+    const names = ["n1", "n2", "n3"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    world.dropIf = (_from, to, message) => to === "n3" && message.t === "cib";
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    world.powerLoss("n3");
+    world.view(2, ["n1", "n2"]);
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+  });
+});
