@@ -11,6 +11,7 @@ import { setNodeAttributes, setNodeFlag } from "./nodes";
 import { writeDefaults } from "./operations";
 import { banResource, clearResource, moveResource } from "./placement";
 import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
+import { addOperation, removeOperations } from "./resource-operations";
 import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
 import type { AdminEdit, EditCatalog, EditResult } from "./types";
 import { addRecipient, createAlert, deleteAlerts, removeRecipients, updateAlert, updateRecipient } from "./alerts";
@@ -28,6 +29,8 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "resource-create": return createResource(draft, edit, catalog);
     case "resource-delete": return deleteResource(draft, edit.id, false);
     case "resource-update": return updateResource(draft, edit, catalog);
+    case "op-add": return addOperation(draft, edit, catalog);
+    case "op-remove": return removeOperations(draft, edit);
     case "resource-enable": return setTargetRole(draft, edit.id, true);
     case "resource-disable": return setTargetRole(draft, edit.id, false);
     case "resource-move": return moveResource(draft, edit.id, edit.node);

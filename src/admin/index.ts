@@ -15,3 +15,5 @@ export {
   parseStonithCreate, type CreateOptions, type EditOf,
 } from "./parse";
 export { parseAlertWords, describeAlerts, type AlertWords } from "./alerts";
+export { renderConstraints, renderDefaults, renderOfflineResources, renderProperties, renderResourceConfig, constraintsReferring } from "./pcs-render";
+export { verifyCib, type Verification } from "./verify";

@@ -69,6 +69,10 @@ export type AdminEdit =
   | { kind: "resource-delete"; id: string }
   /** `stonith` says the command was `stonith update`: the resource must be a fence device. */
   | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean; force?: boolean }
+  /** `resource op add NAME ACTION k=v...`: one more operation (an action with that interval already configured is refused unless force). */
+  | { kind: "op-add"; id: string; operation: OperationSpec; force?: boolean }
+  /** `resource op remove NAME ACTION [k=v...]` (every op of that action whose options match) or `resource op remove OP_ID`. */
+  | { kind: "op-remove"; id?: string; name?: string; values?: Attributes; opId?: string }
   | { kind: "resource-enable"; id: string }
   | { kind: "resource-disable"; id: string }
   | { kind: "resource-move"; id: string; node: string }

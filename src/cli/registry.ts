@@ -10,6 +10,7 @@ import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
 import { lifecycleCommands } from "./commands/lifecycle";
 import { adminCommands } from "./commands/admin";
+import { pcsCommands } from "./commands/pcs";
 import { diagCommands } from "./commands/diag";
 import { watchdogCommands } from "./commands/watchdog";
 import { alertCommands } from "./commands/alerts";
@@ -29,6 +30,7 @@ export function allCommands(): Command[] {
     ...clusterCommands,
     ...lifecycleCommands,
     ...adminCommands,
+    ...pcsCommands,
     ...alertCommands,
     ...observeCommands,
     ...diagCommands,

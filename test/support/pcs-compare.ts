@@ -10,6 +10,8 @@ export interface Step {
   line: string;
   /** Listed only: acts on running nodes, not run offline. */
   live: boolean;
+  /** Run without -f (pcs refuses -f on commands that read no CIB: resource agents, stonith list). */
+  noFile: boolean;
   /** Starts from the initial CIB again. */
   restart: boolean;
   section: string;
@@ -36,11 +38,12 @@ export function readSteps(file: string): Step[] {
     if (text.startsWith("## ")) section = text.slice(3);
     if (text === "" || text.startsWith("#")) continue;
     if (text === "== restart") {
-      steps.push({ line: "", live: false, restart: true, section });
+      steps.push({ line: "", live: false, noFile: false, restart: true, section });
       continue;
     }
     const live = text.startsWith("live: ");
-    steps.push({ line: live ? text.slice(6) : text, live, restart: false, section });
+    const noFile = text.startsWith("nocib: ");
+    steps.push({ line: live ? text.slice(6) : noFile ? text.slice(7) : text, live, noFile, restart: false, section });
   }
   return steps;
 }
@@ -81,7 +84,10 @@ function canonical(element: XmlElement): string {
     .filter(([name]) => name !== "id" || NAMED.has(element.name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => `${name}=${JSON.stringify(value)}`);
-  let children = element.children.map(canonical).filter((text) => text !== "");
+  const kept = element.children.map((child) => ({ name: child.name, text: canonical(child) })).filter((child) => child.text !== "");
+  // Siblings of different kinds (a clone's meta_attributes and its primitive) may come in
+  // any order; siblings of one kind (a group's members, a primitive's ops) keep theirs.
+  let children = kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((child) => child.text);
   if (UNORDERED.has(element.name)) children = children.sort();
   // An empty container says nothing: pcs and edgeha may or may not write one.
   const container = ["crm_config", "nodes", "resources", "constraints", "rsc_defaults", "op_defaults", "fencing-topology", "operations", "instance_attributes", "meta_attributes", "utilization", "cluster_property_set", "tags", "alerts"];
@@ -139,7 +145,7 @@ quorum {
 }
 `;
 
-interface Runner { (words: string[], directory: string): { status: number; out: string; err: string } }
+export interface Runner { (words: string[], directory: string): { status: number; out: string; err: string } }
 
 const run = (program: string, args: string[], directory: string, env: NodeJS.ProcessEnv = {}): { status: number; out: string; err: string } => {
   const result = spawnSync(program, args, { cwd: directory, encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
@@ -148,6 +154,7 @@ const run = (program: string, args: string[], directory: string, env: NodeJS.Pro
 
 /** The pcs side, with the two substitutions the data file describes. */
 const pcsRunner: Runner = (words, directory) => {
+  if (words[0] !== "-f") return run("pcs", words, directory);
   const fileAt = words.indexOf("-f");
   const file = words[fileAt + 1]!;
   const rest = words.filter((_, index) => index !== fileAt && index !== fileAt + 1);
@@ -159,7 +166,8 @@ const pcsRunner: Runner = (words, directory) => {
     writeFileSync(path.join(directory, ".push.xml"), configuration);
     return run("cibadmin", ["--replace", ...scope, "--xml-file", ".push.xml"], directory, { CIB_file: path.join(directory, file) });
   }
-  const extra = rest[0] === "status" ? ["--corosync_conf=corosync.conf"] : [];
+  // Only the whole status reads corosync.conf (pcs refuses the option on status nodes, ...).
+  const extra = rest[0] === "status" && rest.length === 1 ? ["--corosync_conf=corosync.conf"] : [];
   return run("pcs", ["-f", file, ...extra, ...rest], directory);
 };
 
@@ -168,7 +176,7 @@ export function edgehaRunner(bundle: string): Runner {
 }
 
 /** Runs every step in two fresh directories under `base`; returns one outcome per line run. */
-export function compare(steps: readonly Step[], base: string, edgeha: Runner): Outcome[] {
+export function compare(steps: readonly Step[], base: string, edgeha: Runner, pcs: Runner = pcsRunner, pcsConfigurationOf: (file: string) => string = normalizedConfiguration): Outcome[] {
   const directories = { pcs: path.join(base, "pcs"), edgeha: path.join(base, "edgeha") };
   const reset = (): void => {
     for (const directory of Object.values(directories)) {
@@ -186,15 +194,15 @@ export function compare(steps: readonly Step[], base: string, edgeha: Runner): O
     }
     if (step.live) continue;
     const given = shellWords(step.line);
-    const words = given[0] === "-f" ? given : ["-f", "cib.xml", ...given];
-    const file = words[1]!;
-    const pcs = pcsRunner(words, directories.pcs);
+    const words = given[0] === "-f" || step.noFile ? given : ["-f", "cib.xml", ...given];
+    const file = step.noFile ? "cib.xml" : words[1]!;
+    const theirs = pcs(words, directories.pcs);
     const ours = edgeha(words, directories.edgeha);
-    const pcsConfiguration = normalizedConfiguration(path.join(directories.pcs, file));
+    const pcsConfiguration = pcsConfigurationOf(path.join(directories.pcs, file));
     const edgehaConfiguration = normalizedConfiguration(path.join(directories.edgeha, file));
     outcomes.push({
-      line: step.line, section: step.section, pcs, edgeha: ours,
-      sameResult: (pcs.status === 0) === (ours.status === 0),
+      line: step.line, section: step.section, pcs: theirs, edgeha: ours,
+      sameResult: (theirs.status === 0) === (ours.status === 0),
       sameConfiguration: pcsConfiguration === edgehaConfiguration,
       pcsConfiguration, edgehaConfiguration,
     });

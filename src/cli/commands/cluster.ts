@@ -1,7 +1,7 @@
 // Cluster area commands: the node agent itself, `status` (like pcs status) and the node
 // lifecycle commands that need the running cluster (graceful stop).
 import { join } from "node:path";
-import type { Command, CommandContext } from "../command";
+import { renderCommandHelp, type Command, type CommandContext } from "../command";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { createLogger } from "../../common/log";
 import { LogRing } from "../../common/log-ring";
@@ -242,11 +242,16 @@ async function watch(socket: string, context: CommandContext, intervalMs: number
 const statusCommand: Command = {
   words: ["status"],
   summary: "Show the cluster: DC, quorum, nodes, resources, failed actions, fencing",
-  usage: "[--socket PATH] [--full] [--json] [--watch [--interval SECONDS]]",
-  description: "Asks the local agent. Any member shows the whole cluster as the DC last reported it, plus its own membership and link states. --full adds what `crm_mon -1 -A -f -o` (pcs status --full) shows: node attributes (permanent and transient), the migration summary (fail counts against migration-threshold, last failure), the operation history of every resource on every node (call id, probe/start/monitor, rc, exec and queue time, exit reason), and the DC's recent transitions with the reason each was planned and how it ended. --json always carries all of it (docs/status.schema.json: cluster_state.attributes, permanentAttributes, history, failCounts, transitions), with or without --full.",
-  examples: ["status", "status --full", "status --json", "status --watch --interval 0.5"],
-  options: [socketOption, jsonOption, { name: "full", kind: "boolean", description: "Also show node attributes, fail counts, operation history and recent transitions." }, { name: "watch", kind: "boolean", description: "Redraw until interrupted." }, { name: "interval", kind: "number", value: "SECONDS", description: "Redraw interval for --watch (default 1)." }],
+  usage: "[nodes|resources] [--socket PATH | -f FILE] [--full] [--json] [--watch [--interval SECONDS]]",
+  description: "Asks the local agent. Any member shows the whole cluster as the DC last reported it, plus its own membership and link states. --full adds what `crm_mon -1 -A -f -o` (pcs status --full) shows: node attributes (permanent and transient), the migration summary (fail counts against migration-threshold, last failure), the operation history of every resource on every node (call id, probe/start/monitor, rc, exec and queue time, exit reason), and the DC's recent transitions with the reason each was planned and how it ended. --json always carries all of it (docs/status.schema.json: cluster_state.attributes, permanentAttributes, history, failCounts, transitions), with or without --full. With -f FILE (as pcs -f FILE status): what a CIB file configures, in the shape of the status.",
+  examples: ["status", "status --full", "status --json", "status --watch --interval 0.5", "status -f cib.xml"],
+  options: [socketOption, jsonOption, { name: "full", kind: "boolean", description: "Also show node attributes, fail counts, operation history and recent transitions." }, { name: "watch", kind: "boolean", description: "Redraw until interrupted." }, { name: "interval", kind: "number", value: "SECONDS", description: "Redraw interval for --watch (default 1)." }, { name: "file", short: "f", kind: "string", value: "FILE", description: "What a CIB file configures, in the shape of the status (as pcs -f FILE status); nothing runs from a file, so resources are Stopped." }],
   async run(args, context) {
+    const [what, ...more] = args.positionals;
+    if (what === "help") return context.stdout.write(renderCommandHelp(statusCommand)), 0;
+    if (more.length > 0 || (what !== undefined && what !== "nodes" && what !== "resources")) throw new UsageError(`'edgeha status' shows everything, 'nodes' or 'resources', not '${args.positionals.join(" ")}'`, "Run 'edgeha status --help'.");
+    // Loaded here only: the agent loads this module and needs none of the admin code.
+    if (typeof args.options.file === "string") return (await import("./pcs")).offlineStatus(args.options.file, what, context);
     const socket = socketOf(args.options);
     if (args.options.watch) {
       const interval = typeof args.options.interval === "number" ? args.options.interval : 1;
