@@ -6,12 +6,12 @@ import { EdgehaError } from "../common/errors";
 import { finishEdit } from "./edit";
 import type { EditResult } from "./types";
 
-export const CONFIGURATION_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts"] as const;
+export const CONFIGURATION_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts", "tags"] as const;
 export type ConfigurationSection = (typeof CONFIGURATION_SECTIONS)[number];
 
 const SINGULAR: Record<string, string> = {
   properties: "property set", nodes: "node", resources: "resource", constraints: "constraint",
-  rscDefaults: "resource defaults set", opDefaults: "operation defaults set", fencingTopology: "fencing level", alerts: "alert", status: "status of node",
+  rscDefaults: "resource defaults set", opDefaults: "operation defaults set", fencingTopology: "fencing level", alerts: "alert", tags: "tag", status: "status of node",
 };
 
 /**

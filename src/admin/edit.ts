@@ -12,6 +12,7 @@ import { writeDefaults } from "./operations";
 import { banResource, clearResource, moveResource } from "./placement";
 import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
 import { addOperation, removeOperations } from "./resource-operations";
+import { createTag, removeTags, setManaged, setUtilization } from "./scope";
 import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
 import type { AdminEdit, EditCatalog, EditResult } from "./types";
 import { addRecipient, createAlert, deleteAlerts, removeRecipients, updateAlert, updateRecipient } from "./alerts";
@@ -21,6 +22,7 @@ export function configurationOf(cib: Cib): Omit<Cib, "version" | "attributes" | 
   const { version: _version, attributes: _attributes, status: _status, ...configuration } = cib;
   // No alerts and an empty list of alerts are the same configuration.
   if (configuration.alerts !== undefined && configuration.alerts.length === 0) delete configuration.alerts;
+  if (configuration.tags !== undefined && configuration.tags.length === 0) delete configuration.tags;
   return configuration;
 }
 
@@ -31,6 +33,10 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "resource-update": return updateResource(draft, edit, catalog);
     case "op-add": return addOperation(draft, edit, catalog);
     case "op-remove": return removeOperations(draft, edit);
+    case "utilization": return setUtilization(draft, edit);
+    case "tag-create": return createTag(draft, edit);
+    case "tag-remove": return removeTags(draft, edit.ids);
+    case "resource-manage": return setManaged(draft, edit.ids, edit.managed);
     case "resource-enable": return setTargetRole(draft, edit.id, true);
     case "resource-disable": return setTargetRole(draft, edit.id, false);
     case "resource-move": return moveResource(draft, edit.id, edit.node);

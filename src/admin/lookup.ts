@@ -90,7 +90,7 @@ export function configurationIds(cib: Cib): Set<string> {
     for (const [key, item] of Object.entries(record)) if (key !== "values" && key !== "extra" && key !== "pairIds" && key !== "pairRefs") visit(item);
     for (const pairId of Object.values((record.pairIds as Attributes | undefined) ?? {})) ids.add(pairId);
   };
-  visit([cib.properties, cib.nodes, cib.resources, cib.constraints, cib.rscDefaults, cib.opDefaults, cib.fencingTopology, cib.alerts ?? []]);
+  visit([cib.properties, cib.nodes, cib.resources, cib.constraints, cib.rscDefaults, cib.opDefaults, cib.fencingTopology, cib.alerts ?? [], cib.tags ?? []]);
   return ids;
 }
 

@@ -73,6 +73,12 @@ export type AdminEdit =
   | { kind: "op-add"; id: string; operation: OperationSpec; force?: boolean }
   /** `resource op remove NAME ACTION [k=v...]` (every op of that action whose options match) or `resource op remove OP_ID`. */
   | { kind: "op-remove"; id?: string; name?: string; values?: Attributes; opId?: string }
+  /** `resource utilization NAME k=v` / `node utilization NODE k=v` (an empty value removes one). */
+  | { kind: "utilization"; target: "resource" | "node"; id: string; values: Attributes }
+  | { kind: "tag-create"; id: string; refs: string[] }
+  | { kind: "tag-remove"; ids: string[] }
+  /** `resource manage|unmanage NAME...`: is-managed in the resources' meta attributes. */
+  | { kind: "resource-manage"; ids: string[]; managed: boolean }
   | { kind: "resource-enable"; id: string }
   | { kind: "resource-disable"; id: string }
   | { kind: "resource-move"; id: string; node: string }

@@ -8,7 +8,7 @@ import type { Attributes, Cib, CibVersion } from "./model";
 import { canonicalJson, cibDigest, compareVersions, formatVersion } from "./version";
 
 /** The sections of the CIB that are lists of items with an id. */
-export const LIST_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts", "status"] as const;
+export const LIST_SECTIONS = ["properties", "nodes", "resources", "constraints", "rscDefaults", "opDefaults", "fencingTopology", "alerts", "tags", "status"] as const;
 export type ListSection = (typeof LIST_SECTIONS)[number];
 
 type Item = { id: string };
@@ -119,6 +119,7 @@ export function applyCibPatch(cib: Cib, patch: CibPatch): Cib {
   for (const change of patch.changes) applyChange(result, change);
   // No alerts left is written as none (the section came later than the others).
   if (result.alerts !== undefined && result.alerts.length === 0) delete result.alerts;
+  if (result.tags !== undefined && result.tags.length === 0) delete result.tags;
   result.version = { ...patch.target };
   if (cibDigest(result) !== patch.targetDigest) {
     throw new EdgehaError("E_CIB_PATCH", `applying the patch to version ${formatVersion(patch.base)} did not give the CIB of version ${formatVersion(patch.target)} (digests differ)`);

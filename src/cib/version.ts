@@ -35,7 +35,9 @@ export function canonicalJson(value: unknown): string {
 
 export function cibDigest(cib: Cib): string {
   // No alerts and an empty list of alerts are the same CIB (alerts came later than the other sections).
-  const same = cib.alerts !== undefined && cib.alerts.length === 0 ? { ...cib, alerts: undefined } : cib;
+  // The same for tags.
+  let same = cib.alerts !== undefined && cib.alerts.length === 0 ? { ...cib, alerts: undefined } : cib;
+  if (same.tags !== undefined && same.tags.length === 0) same = { ...same, tags: undefined };
   return createHash("sha256").update(canonicalJson(same)).digest("hex");
 }
 

@@ -11,7 +11,7 @@ import {
   renderConstraints, renderDefaults, renderOfflineResources, renderProperties, renderResourceConfig, replaceConfiguration, verifyCib, type AdminEdit,
 } from "../../admin";
 import { requestApi } from "../../api";
-import { canonicalJson, exportCibXml, readCibFile, type Cib, type Resource } from "../../cib";
+import { canonicalJson, exportCibXml, readCibFile, type Cib, type Primitive, type Resource } from "../../cib";
 import { writeFileDurably } from "../../common/durable";
 import { EdgehaError, UsageError } from "../../common/errors";
 import { didYouMean } from "../../common/suggest";
@@ -410,7 +410,96 @@ const clusterAuth: Command = {
   },
 };
 
+function utilizationCommand(target: "resource" | "node"): Command {
+  const spec = editCommand({
+    words: [target, "utilization"],
+    summary: `Set the utilization of a ${target} (capacity ${target === "node" ? "it offers" : "it uses"}, integers; NAME= removes one), or show it when none is given.`,
+    usage: `${target === "node" ? "NODE" : "NAME"} [NAME=VALUE...]`,
+    description: "Utilization is used for placement once placement-strategy is utilization, minimal or balanced.",
+    examples: [target === "node" ? "node utilization node1 cpu=4 memory=2048" : "resource utilization web cpu=1 memory=256"],
+    edit: (words, _args, command): Extract<AdminEdit, { kind: "utilization" }> => (needWords(words, 2, command, Number.POSITIVE_INFINITY), { kind: "utilization", target, id: words[0]!, values: parseKeyValues(words.slice(1), `${target} utilization`) }),
+    done: (edit) => `utilization of ${edit.id} updated`,
+  });
+  return {
+    ...spec,
+    async run(args, context) {
+      if (args.positionals.length !== 1) return spec.run(args, context);
+      const { cib } = await targetFor(args).read();
+      const name = args.positionals[0]!;
+      const owner = target === "node" ? cib.nodes.find((node) => node.uname === name) : everyResource(cib).find((resource): resource is Primitive => resource.id === name && resource.kind === "primitive");
+      if (owner === undefined) throw new EdgehaError(target === "node" ? "E_ADMIN_UNKNOWN_NODE" : "E_ADMIN_UNKNOWN_RESOURCE", `no ${target === "node" ? "node" : "primitive"} named '${name}'`);
+      const values = Object.fromEntries((owner.utilization ?? []).flatMap((set) => Object.entries(set.values)));
+      if (args.options.json) return json(context, values);
+      print(context, `${target === "node" ? "Node" : "Resource"} Utilization:\n ${name}: ${Object.entries(values).map(([key, value]) => `${key}=${value}`).join(" ")}`);
+      return 0;
+    },
+  };
+}
+
+const scopeCommands: Command[] = [
+  utilizationCommand("resource"),
+  utilizationCommand("node"),
+  editCommand({
+    words: ["tag", "create"],
+    summary: "Name several resources with one tag, which constraints may use in place of a resource.",
+    usage: "TAG RESOURCE...",
+    examples: ["tag create vips public-vip private-vip"],
+    edit: (words, _args, command): Extract<AdminEdit, { kind: "tag-create" }> => (needWords(words, 2, command, Number.POSITIVE_INFINITY), { kind: "tag-create", id: words[0]!, refs: words.slice(1) }),
+    done: (edit) => `created tag ${edit.id}`,
+  }),
+  ...["remove", "delete"].map((verb) => editCommand({
+    words: ["tag", verb],
+    summary: "Remove tags (refused while a constraint uses one).",
+    usage: "TAG...",
+    examples: [`tag ${verb} vips`],
+    edit: (words, _args, command): Extract<AdminEdit, { kind: "tag-remove" }> => (needWords(words, 1, command, Number.POSITIVE_INFINITY), { kind: "tag-remove", ids: words }),
+    done: (edit) => `removed tag ${edit.ids.join(", ")}`,
+  })),
+  ...[["tag"], ["tag", "config"]].map((words): Command => ({
+    words,
+    summary: "List the tags and the resources each names.",
+    usage: "[TAG...] [-f FILE | --socket PATH] [--json]",
+    examples: [words.join(" ")],
+    options: TARGET_OPTIONS,
+    async run(args, context) {
+      const { cib } = await targetFor(args).read();
+      const tags = (cib.tags ?? []).filter((tag) => args.positionals.length === 0 || args.positionals.includes(tag.id));
+      for (const name of args.positionals) if (!tags.some((tag) => tag.id === name)) throw new EdgehaError("E_ADMIN_ARGUMENT", `no tag named '${name}'`);
+      if (args.options.json) return json(context, tags);
+      print(context, tags.length === 0 ? " No tags defined" : tags.map((tag) => `${tag.id}\n${tag.refs.map((ref) => `  ${ref}`).join("\n")}`).join("\n"));
+      return 0;
+    },
+  })),
+  ...[true, false].map((managed) => editCommand({
+    words: ["resource", managed ? "manage" : "unmanage"],
+    summary: managed ? "Let the cluster manage resources again (removes is-managed=false)." : "Leave resources to themselves: the cluster neither starts, stops nor recovers them (is-managed=false); monitors still run.",
+    usage: "NAME...",
+    examples: [`resource ${managed ? "manage" : "unmanage"} web`],
+    edit: (words, _args, command): Extract<AdminEdit, { kind: "resource-manage" }> => (needWords(words, 1, command, Number.POSITIVE_INFINITY), { kind: "resource-manage", ids: words, managed }),
+    done: (edit) => `${edit.ids.join(", ")} ${managed ? "managed" : "unmanaged"}`,
+  })),
+  {
+    words: ["resource", "failcount", "show"],
+    summary: "Show the fail counts of a resource (all resources when none is named), per node and operation.",
+    usage: "[NAME] [NODE] [-f FILE | --socket PATH] [--json]",
+    examples: ["resource failcount show web"],
+    options: TARGET_OPTIONS,
+    async run(args, context) {
+      const [name, node] = args.positionals;
+      const { cib } = await targetFor(args).read();
+      const counts = cib.status.flatMap((state) => state.transient.flatMap((set) => Object.entries(set.values))
+        .filter(([key]) => key.startsWith("fail-count-"))
+        .map(([key, value]) => ({ node: state.uname, resource: key.slice("fail-count-".length).split("#")[0]!, operation: key.split("#")[1], count: value })))
+        .filter((item) => (name === undefined || item.resource === name) && (node === undefined || item.node === node));
+      if (args.options.json) return json(context, counts);
+      print(context, counts.length === 0 ? `No failcounts${name ? ` for resource '${name}'` : ""}` : counts.map((item) => `${item.resource}${item.operation ? ` ${item.operation}` : ""} on ${item.node}: ${item.count}`).join("\n"));
+      return 0;
+    },
+  },
+];
+
 export const pcsCommands: Command[] = [
+  ...scopeCommands,
   statusView(["resource"], false, true), statusView(["resource", "status"], false, false), resourceConfigView(["resource", "config"], false),
   statusView(["stonith"], true, true), statusView(["stonith", "status"], true, false), resourceConfigView(["stonith", "config"], true),
   ...constraintViews, ...defaultsView(["resource", "defaults"], "rscDefaults"), ...defaultsView(["resource", "op", "defaults"], "opDefaults"),

@@ -155,3 +155,38 @@ describe("the CIB file verbs", () => {
     expect((await run("-f", file, "cluster", "verify", "--json")).out).toContain('"valid":true');
   });
 });
+
+describe("issue 18 point 5's verbs: utilization, tags, manage, fail counts", () => {
+  it("resource and node utilization (integers), shown back; a warning while placement-strategy is default", async () => {
+    const file = await twoResources();
+    const set = await run("-f", file, "resource", "utilization", "a", "cpu=1", "memory=256");
+    expect(set.status).toBe(0);
+    expect(set.err).toContain("placement-strategy is 'default'");
+    expect((await run("-f", file, "node", "utilization", "pcmk-1", "cpu=4")).status).toBe(0);
+    expect((await run("-f", file, "resource", "utilization", "a", "cpu=lots")).err).toContain("must be an integer");
+    expect((cibOf(file).resources[0] as Primitive).utilization![0]!.values).toEqual({ cpu: "1", memory: "256" });
+    expect(cibOf(file).nodes[0]!.utilization[0]!.values).toEqual({ cpu: "4" });
+    expect((await run("-f", file, "resource", "utilization", "a")).out).toBe("Resource Utilization:\n a: cpu=1 memory=256\n");
+    expect((await run("-f", file, "resource", "utilization", "nosuch", "cpu=1")).status).toBe(1);
+  });
+
+  it("tag create names existing resources once; a tag a constraint uses is not removed", async () => {
+    const file = await twoResources();
+    expect((await run("-f", file, "tag", "create", "vips", "a", "b")).status).toBe(0);
+    expect(cibOf(file).tags).toEqual([{ id: "vips", refs: ["a", "b"] }]);
+    expect((await run("-f", file, "tag", "create", "vips", "a")).err).toContain("[E_ADMIN_EXISTS]");
+    expect((await run("-f", file, "tag", "create", "t2", "nosuch")).err).toContain("[E_ADMIN_UNKNOWN_RESOURCE]");
+    expect((await run("-f", file, "tag")).out).toBe("vips\n  a\n  b\n");
+    expect((await run("-f", file, "tag", "remove", "vips")).status).toBe(0);
+    expect(cibOf(file).tags).toBeUndefined();
+  });
+
+  it("resource unmanage and manage; failcount show of a file with none", async () => {
+    const file = await twoResources();
+    expect((await run("-f", file, "resource", "unmanage", "a")).status).toBe(0);
+    expect(cibOf(file).resources[0]!.meta[0]!.values).toEqual({ "is-managed": "false" });
+    expect((await run("-f", file, "resource", "manage", "a")).status).toBe(0);
+    expect(cibOf(file).resources[0]!.meta.flatMap((set) => Object.keys(set.values))).toEqual([]);
+    expect((await run("-f", file, "resource", "failcount", "show", "a")).out).toBe("No failcounts for resource 'a'\n");
+  });
+});
