@@ -55,8 +55,10 @@ export function colocationAdd(draft: Cib, edit: Edit<"colocation-add">): string[
   if (id !== undefined) requireFreeId(draft, id, "constraint");
   else id = uniqueId(draft, `colocation-${edit.rsc}-${edit.withRsc}-${score}`);
   const constraint: ColocationConstraint = { kind: "colocation", id, rsc: edit.rsc, withRsc: edit.withRsc, score, extra: {} };
-  if (edit.rscRole !== undefined) constraint.rscRole = edit.rscRole;
-  if (edit.withRscRole !== undefined) constraint.withRscRole = edit.withRscRole;
+  // As pcs writes it: a role given for one side is written with Started for the other.
+  const roles = edit.rscRole !== undefined || edit.withRscRole !== undefined;
+  if (roles) constraint.rscRole = edit.rscRole ?? "Started";
+  if (roles) constraint.withRscRole = edit.withRscRole ?? "Started";
   draft.constraints.push(constraint);
   return [];
 }

@@ -49,6 +49,12 @@ describe("pcs's edits", () => {
     expect((await run("-f", file, "constraint", "order", "start", "nosuch", "then", "start", "a")).status).toBe(1);
   });
 
+  it("constraint colocation add with one role writes Started for the other side, as pcs does", async () => {
+    const file = await twoResources();
+    expect((await run("-f", file, "constraint", "colocation", "add", "a", "with", "Promoted", "b")).status).toBe(0);
+    expect(cibOf(file).constraints).toMatchObject([{ kind: "colocation", rsc: "a", rscRole: "Started", withRsc: "b", withRscRole: "Promoted" }]);
+  });
+
   it("resource meta, on a primitive and on a clone", async () => {
     const file = await twoResources();
     expect((await run("-f", file, "resource", "meta", "a", "migration-threshold=2", "failure-timeout=60s")).status).toBe(0);
