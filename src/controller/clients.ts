@@ -83,10 +83,15 @@ function serve(context: Context, state: DcState, request: ClientRequest, origin:
     case "placement":
       answer(origin, { ok: true, relocations: relocationPlan(withStatus(context, state), context.epochSeconds, request.resources) }, out);
       return;
-    case "cleanup":
+    case "cleanup": {
       cleanup(context, state, request, out);
-      answer(origin, { ok: true, message: `cleaned up ${request.resource ?? "all resources"} on ${request.node ?? "every node"}` }, out);
+      // Only joined members get it: one still joining keeps its failure records, and is named.
+      const unreached = context.members.filter((id) => !state.acked.has(id)).map((id) => nameOf(context, id)).filter((name) => request.node === undefined || request.node === name);
+      const what = request.resource ?? "all resources";
+      if (unreached.length > 0) answer(origin, { ok: true, message: `cleaned up ${what} on ${request.node ?? "every joined node"}; not on ${unreached.join(", ")}, which has not joined the DC yet: run the cleanup again once \`edgeha status\` shows it online` }, out);
+      else answer(origin, { ok: true, message: `cleaned up ${what} on ${request.node ?? "every node"}` }, out);
       return;
+    }
     case "cib-replace":
       change(context, state, request, origin, out);
       return;

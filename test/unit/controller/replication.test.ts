@@ -301,3 +301,19 @@ describe("a write whose members leave before storing it", () => {
     expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
   });
 });
+
+describe("a cleanup", () => {
+  it("waits for the DC's join, and names a member it could not reach (simulator seed 260)", () => {
+    const names = ["n1", "n2", "n3"];
+    const world = new ControllerWorld(names, baseCib(names, false));
+    world.dropIf = (from, to) => from === "n1" && to === "n3";
+    world.view(1, names);
+    world.run(1500);
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cleanup", resource: "vip" } });
+    world.run(0);
+    // Held while the join runs (n3 has not answered yet).
+    expect(world.replies.has(1)).toBe(false);
+    world.run(5000);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, message: expect.stringContaining("not on n3, which has not joined the DC yet") });
+  });
+});
