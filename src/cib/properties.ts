@@ -26,6 +26,8 @@ export interface ClusterOptions {
   enableStartupProbes: boolean;
   shutdownLock: boolean;
   shutdownLockLimitMs: number;
+  /** How long a node's clean stop may take before it stops its own resources and exits anyway. */
+  shutdownEscalationMs: number;
   placementStrategy: string;
   nodeHealthStrategy: string;
   batchLimit: number;
@@ -89,6 +91,7 @@ const OPTIONS: Array<[keyof Omit<ClusterOptions, "raw">, string, Kind, string]> 
   ["enableStartupProbes", "enable-startup-probes", "boolean", "true"],
   ["shutdownLock", "shutdown-lock", "boolean", "false"],
   ["shutdownLockLimitMs", "shutdown-lock-limit", "duration", "0"],
+  ["shutdownEscalationMs", "shutdown-escalation", "duration", "20min"],
   ["placementStrategy", "placement-strategy", "text", "default"],
   ["nodeHealthStrategy", "node-health-strategy", "text", "none"],
   ["batchLimit", "batch-limit", "integer", "0"],

@@ -8,8 +8,8 @@ import { writeFileDurably } from "../common/durable";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
-import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
-import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ClusterSummary, checkControllerMessage, MESSAGE_BYTES_MAX } from "../controller";
+import { CibStore, clusterOptions, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary, checkControllerMessage, MESSAGE_BYTES_MAX } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { applySystemSettings } from "./liveness";
@@ -39,8 +39,16 @@ export interface Agent {
   status(): AgentStatus;
   /** Starts, moves or stops the metrics and status page listener (config reload). */
   reconfigureMetrics(listen: { host: string; port: number } | undefined): Promise<void>;
-  /** Resolves when the agent may exit after a graceful stop (`edgeha node stop`). */
+  /** Resolves when the agent may exit after a graceful stop (`edgeha node stop`, SIGTERM). */
   readonly leaving: Promise<void>;
+  /**
+   * Starts a clean leave, as `edgeha node stop` does (SIGTERM and SIGINT call it): the DC moves
+   * this node's resources away, then the node tells its peers it leaves and `leaving` resolves.
+   * Without quorum nothing can move: the node stops its resources itself. After the cluster
+   * property shutdown-escalation it stops whatever still runs and leaves anyway. False when a
+   * leave is already under way.
+   */
+  leave(reason: string): boolean;
   close(): Promise<void>;
 }
 
@@ -242,6 +250,37 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let leave: () => void = () => {};
   const leaving = new Promise<void>((resolve) => { leave = resolve; });
   let closed = false;
+  let leaveStarted = false;
+  let escalationTimer: NodeJS.Timeout | undefined;
+  // The last messages (the DC's summary saying this node may go) need a moment to reach the
+  // peers, and the leave announcement rides on the next heartbeats: then the agent may exit.
+  const LEAVE_LINGER_MS = 500;
+  const leaveNow = () => {
+    if (escalationTimer !== undefined) clearTimeout(escalationTimer);
+    membership.leave();
+    setTimeout(leave, LEAVE_LINGER_MS).unref?.();
+  };
+  /** Stops what still runs here without the DC, then leaves (escalation, or no quorum). */
+  const stopHereAndLeave = async (why: string) => {
+    logger.warn({ why }, "stopping this node's resources without the DC, then leaving");
+    const failures = await resources.stopAll();
+    if (failures.length > 0) logger.error({ failures }, "some resources did not stop; leaving anyway");
+    leaveNow();
+  };
+  const startLeave = (reason: string): boolean => {
+    if (leaveStarted) return false;
+    leaveStarted = true;
+    const escalationMs = clusterOptions(controller.configuration).options.shutdownEscalationMs;
+    const quorum = membership.status().quorum;
+    logger.info({ reason, shutdownEscalationMs: escalationMs, quorate: quorum.quorate }, "leaving the cluster");
+    if (!quorum.quorate) {
+      void stopHereAndLeave("this node has no quorum: no peer can take its resources over");
+      return true;
+    }
+    resources.requestShutdown();
+    escalationTimer = setTimeout(() => void stopHereAndLeave(`shutdown-escalation (${escalationMs} ms) passed before the DC moved everything away`), escalationMs);
+    return true;
+  };
 
   let fatal = false;
   const failFatally = (error: unknown, during: string) => {
@@ -366,8 +405,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       }
       case "may-exit":
         logger.info({}, "everything has moved away; leaving the cluster");
-        // A moment for the last messages (the DC's summary saying so) to reach the peers.
-        setTimeout(leave, 500).unref?.();
+        leaveNow();
         return;
       case "log":
         if (effect.message === "transition finished") {
@@ -557,8 +595,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return { ok: true, bundle: gathered.bundle.toString("base64"), answered: gathered.answered, unreachable: gathered.unreachable };
       }
       case "node-stop":
-        resources.requestShutdown();
-        logger.info({}, "graceful stop requested: moving resources away");
+        if (!startLeave("edgeha node stop")) return { ok: true, message: `${node.name} is already leaving` };
         return { ok: true, message: `${node.name} is leaving: its resources move away first` };
       default:
         return { error: `unknown command '${String(request.command)}'`, code: "E_API_REQUEST" };
@@ -590,8 +627,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     status,
     reconfigureMetrics: (listen) => observability.reconfigure(listen, metricsSnapshot, pageView),
     leaving,
+    leave: startLeave,
     async close() {
       closed = true;
+      if (escalationTimer !== undefined) clearTimeout(escalationTimer);
       clearTimeout(tickTimer);
       clearInterval(factsTimer);
       // Disarmed only when nothing runs here any more; otherwise the watchdog resets the machine, as

@@ -9,6 +9,7 @@ import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults
 import { readCibFile, type Cib } from "../../cib";
 import { startAgent, type AgentStatus } from "../../node/agent";
 import { JoinServer } from "../../node/join";
+import { AgentService } from "../../node/service";
 import { requestApi } from "../../api";
 import type { ClusterSummary } from "../../controller";
 import { ocfExitName } from "../../executor";
@@ -24,7 +25,7 @@ const agentCommand: Command = {
   words: ["agent"],
   summary: "Run this node's cluster agent (membership, controller, executor, fencing)",
   usage: "--config FILE [--node NAME] [--state-dir DIR] [--socket PATH] [--initial-cib FILE]",
-  description: "Starts this node's agent: heartbeats on every link, membership views and quorum, the controller (DC election, configuration replication, transitions), the resource executor and fencing, and the local admin socket. Logs JSON lines to stdout. The node is the one named, else the one matching the host name, else the one whose link address is on this machine. On SIGTERM or SIGINT it stops at once (like a crash, for the cluster); use `edgeha node stop` to leave gracefully. If the controller breaks one of its invariants (a failed assertion) or fails unexpectedly, the agent logs the error at level fatal and exits with status 70 rather than carry on with a half-updated state: run it under a service manager that restarts it; its peers treat the exit as a crash (with fencing on, they fence this node).",
+  description: "Starts this node's agent: heartbeats on every link, membership views and quorum, the controller (DC election, configuration replication, transitions), the resource executor and fencing, and the local admin socket. Logs JSON lines to stdout. The node is the one named, else the one matching the host name, else the one whose link address is on this machine. SIGTERM and SIGINT (systemctl stop) are a clean leave, as `edgeha node stop`: the resources move to a peer first, the peers are told, then it exits 0; bounded by the cluster property shutdown-escalation, after which it stops its resources itself. A second signal changes nothing; SIGKILL is a crash. Under systemd (Type=notify) it reports READY=1 once joined, a one-line STATUS=, STOPPING=1 while leaving, and pings the watchdog while its heartbeats go out. If the controller breaks one of its invariants (a failed assertion) or fails unexpectedly, the agent logs the error at level fatal and exits with status 70 rather than carry on with a half-updated state: the unit restarts it; its peers treat the exit as a crash (with fencing on, they fence this node).",
   examples: ["agent --config /etc/edgeha/edgeha.yaml", "agent --config pair.yaml --node alpha --socket /tmp/alpha.sock --initial-cib cluster.xml"],
   options: [
     { name: "config", kind: "string", value: "FILE", description: "The bootstrap config (default /etc/edgeha/edgeha.yaml)." },
@@ -50,19 +51,23 @@ const agentCommand: Command = {
       initialCib = read.cib;
     }
     const stateDir = typeof args.options["state-dir"] === "string" ? args.options["state-dir"] : undefined;
-    const authkey = loadAuthkey(authkeyFile);
-    const agent = await startAgent({ config, node: match.node, authkey, socketPath, logger, stateDir, initialCib, logRing });
-    // Nodes joining with a token fetch the config and key from here (src/node/join.ts).
-    const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, authkey, logger });
-    await joins.start();
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-      void agent.leaving.then(resolve);
-    });
-    await joins.close();
-    await agent.close();
-    return 0;
+    // SIGTERM and SIGINT are a clean leave from here on; under systemd, notifications follow.
+    const service = new AgentService(logger, config.nodes.length, config.timing.heartbeatMs);
+    try {
+      const authkey = loadAuthkey(authkeyFile);
+      const agent = await startAgent({ config, node: match.node, authkey, socketPath, logger, stateDir, initialCib, logRing });
+      // Nodes joining with a token fetch the config and key from here (src/node/join.ts).
+      const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, authkey, logger });
+      await joins.start();
+      service.attach(agent);
+      await agent.leaving;
+      await joins.close();
+      await agent.close();
+      logger.info({}, "left the cluster");
+      return 0;
+    } finally {
+      service.close();
+    }
   },
 };
 

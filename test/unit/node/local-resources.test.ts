@@ -311,3 +311,37 @@ describe("local resources", () => {
     resources.close();
   });
 });
+
+describe("stopping everything here (a leave without the DC)", () => {
+  it("stops what runs or may run, last configured first, and leaves alone what is stopped", async () => {
+    const calls: string[] = [];
+    const running = new Set(["a", "c"]);
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs === 0) return { rc: running.has(primitive.id) ? 0 : 7, timedOut: false, runTimeMs: 1 };
+      if (action !== "monitor") calls.push(`${action} ${primitive.id}`);
+      if (action === "start" && primitive.id === "d") return { rc: 1, reason: "half started", timedOut: false, runTimeMs: 1 };
+      return { rc: 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a", "b", "c", "d"));
+    await settle(resources, () => resources.report().probed);
+    // d's start failed: it may be half up, so it is stopped too; b never ran.
+    await resources.operate("d", "start");
+    calls.length = 0;
+    expect(await resources.stopAll()).toEqual([]);
+    expect(calls).toEqual(["stop d", "stop c", "stop a"]);
+    calls.length = 0;
+    expect(await resources.stopAll()).toEqual([]);
+    expect(calls).toEqual([]);
+    resources.close();
+  });
+
+  it("reports the stops that failed", async () => {
+    const runner: ActionRunner = async (_primitive, action, intervalMs) => ({ rc: action === "monitor" && intervalMs === 0 ? 0 : action === "stop" ? 1 : 0, reason: action === "stop" ? "stuck" : undefined, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a"));
+    await settle(resources, () => resources.report().probed);
+    expect(await resources.stopAll()).toEqual(["a: stuck"]);
+    resources.close();
+  });
+});
