@@ -2,7 +2,7 @@
 // (one at a time per resource), probes every configured resource, keeps the recurring
 // monitors of what runs here, and keeps the operation history and fail counts that go into
 // the node's report. I/O lives here; what to do with the results is the controller's.
-import { clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
 import type { Logger } from "../common/log";
 
@@ -299,11 +299,14 @@ export class LocalResources {
   /**
    * Stops every resource this node's history says may be active, one at a time, in the reverse
    * of the configuration's order (a group's last member first): for a leave that cannot wait for
-   * the DC (shutdown-escalation passed, or no quorum). Returns the stops that failed.
+   * the DC (shutdown-escalation passed, or no quorum). Unmanaged resources (maintenance-mode,
+   * is-managed=false, maintenance=true) are left as they are, as the scheduler leaves them.
+   * Returns the stops that failed.
    */
   async stopAll(): Promise<string[]> {
     const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
-    const active = [...this.history.entries()].filter(([, records]) => mayBeActive(lastRecord(records))).map(([id]) => id);
+    const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib);
+    const active = [...this.history.entries()].filter(([id, records]) => !unmanaged.has(id) && mayBeActive(lastRecord(records))).map(([id]) => id);
     active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
     const failures: string[] = [];
     for (const id of active) {
@@ -577,6 +580,24 @@ export function lastRecord(records: ReadonlyMap<string, OperationRecord>): Opera
     if (record !== undefined && (newest === undefined || record.callId > newest.callId)) newest = record;
   }
   return newest;
+}
+
+/** The primitives the cluster does not manage: maintenance-mode, or is-managed=false / maintenance=true on them, their group or clone, or the resource defaults. */
+export function unmanagedPrimitives(cib: Cib): Set<string> {
+  const all = clusterOptions(cib).options.maintenanceMode;
+  const defaults = flattenSets(cib.rscDefaults);
+  const unmanaged = new Set<string>();
+  const visit = (primitive: Primitive, ...parents: Array<{ meta: Primitive["meta"] }>) => {
+    const meta = { ...defaults, ...Object.assign({}, ...parents.map((parent) => flattenSets(parent.meta))), ...flattenSets(primitive.meta) } as Record<string, string>;
+    if (all || parseBoolean(meta["is-managed"] ?? "true") === false || parseBoolean(meta.maintenance ?? "false") === true) unmanaged.add(primitive.id);
+  };
+  for (const resource of cib.resources) {
+    if (resource.kind === "primitive") visit(resource);
+    else if (resource.kind === "group") for (const member of resource.members) visit(member, resource);
+    else if (resource.child.kind === "group") for (const member of resource.child.members) visit(member, resource, resource.child);
+    else visit(resource.child, resource);
+  }
+  return unmanaged;
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {

@@ -40,9 +40,21 @@ export async function startMachine(name: string, timeoutMs = 30_000): Promise<Ma
     "mkdir -p etc/systemd/system/default.target.wants",
     ...JOURNALD.map((unit) => `ln -s /lib/systemd/system/${unit} etc/systemd/system/default.target.wants/${unit}`),
   ];
-  const script = [
+  // Each machine's systemd gets a cgroup subtree of its own (a cgroup namespace rooted at
+  // eh-machine-NAME-PID in the v2 hierarchy): two machines sharing the host's root cgroup
+  // would share /system.slice/edgeha.service, and one's stop would wait for the other's processes.
+  const cgroup = `eh-machine-${name}-${process.pid}`;
+  const enter = [
     "set -e",
     `mount -t tmpfs tmpfs ${quote(base)}`,
+    `mkdir ${quote(base)}/cgroup`,
+    `mount -t cgroup2 cgroup2 ${quote(base)}/cgroup`,
+    `mkdir -p ${quote(base)}/cgroup/${cgroup}`,
+    `echo $$ > ${quote(base)}/cgroup/${cgroup}/cgroup.procs`,
+    `umount ${quote(base)}/cgroup`,
+  ].join("\n");
+  const script = [
+    "set -e",
     `cd ${quote(base)}`,
     "mkdir -p upper work root",
     `mount -t overlay overlay -o lowerdir=/,upperdir=${base}/upper,workdir=${base}/work root`,
@@ -69,7 +81,7 @@ export async function startMachine(name: string, timeoutMs = 30_000): Promise<Ma
     "rmdir /oldroot || true",
     "exec env container=edgeha-test /lib/systemd/systemd --system --unit=default.target",
   ].join("\n");
-  const child: ChildProcess = spawn("unshare", ["--pid", "--fork", "--mount", "--propagation", "private", "--net", "--uts", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("unshare", ["--pid", "--fork", "--mount", "--propagation", "private", "--net", "--uts", "sh", "-c", `${enter}\nexec unshare --cgroup sh -c ${quote(script)}`], { stdio: ["ignore", "ignore", "pipe"] });
   let errors = "";
   child.stderr?.on("data", (chunk: Buffer) => { if (errors.length < 4096) errors += chunk.toString(); });
   const deadline = Date.now() + timeoutMs;
@@ -77,7 +89,8 @@ export async function startMachine(name: string, timeoutMs = 30_000): Promise<Ma
   const stop = () => {
     if (pid !== undefined) spawnSync("kill", ["-9", String(pid)]);
     child.kill("SIGKILL");
-    spawnSync("umount", ["-l", base]);
+    // The machine's cgroup subtree goes once its processes are gone (PID 1's death ends them all).
+    spawnSync("unshare", ["--mount", "sh", "-c", `mount -t cgroup2 cgroup2 ${quote(base)} && for try in 1 2 3 4 5 6 7 8 9 10; do find ${quote(base)}/${cgroup} -depth -type d -exec rmdir {} + 2>/dev/null && break; sleep 0.2; done; umount ${quote(base)}`], { timeout: 10_000 });
     rmSync(base, { recursive: true, force: true });
   };
   while (Date.now() < deadline) {

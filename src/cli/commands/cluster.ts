@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { renderCommandHelp, type Command, type CommandContext } from "../command";
 import { EdgehaError, UsageError } from "../../common/errors";
-import { createLogger } from "../../common/log";
+import { createLogger, stdoutIsJournal, withSyslogPriority } from "../../common/log";
 import { LogRing } from "../../common/log-ring";
 import { findLocalNode, loadAuthkey, loadConfig, machineIdentity, configDefaults } from "../../config";
 import { readCibFile, type Cib } from "../../cib";
@@ -38,7 +38,9 @@ const agentCommand: Command = {
     const file = typeof args.options.config === "string" ? args.options.config : configDefaults.DEFAULT_CONFIG_PATH;
     // Every line also goes to a bounded ring in memory, which `edgeha report` gathers.
     const logRing = new LogRing();
-    const logger = createLogger({ name: "agent", destination: { write: (chunk: string) => (logRing.write(chunk), context.stdout.write(chunk)) } as unknown as NodeJS.WritableStream });
+    // Under systemd the lines on stdout carry their syslog priority for journald; the ring keeps them plain.
+    const out = context.stdout === process.stdout && stdoutIsJournal() ? withSyslogPriority(context.stdout) : context.stdout;
+    const logger = createLogger({ name: "agent", journal: false, destination: { write: (chunk: string) => (logRing.write(chunk), out.write(chunk)) } as unknown as NodeJS.WritableStream });
     const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
     const match = findLocalNode(config, { ...machineIdentity(), name: typeof args.options.node === "string" ? args.options.node : undefined });
     logger.info({ node: match.node.name, reason: match.reason }, "this node chosen");

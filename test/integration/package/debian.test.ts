@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hasCommand, repositoryRoot } from "../../support/environment";
+import { debPath as deb, ensurePackages } from "../../support/build";
 import { packageRelations } from "../../../src/common/programs";
 
 const version = (JSON.parse(readFileSync(path.join(repositoryRoot, "package.json"), "utf8")) as { version: string }).version;
-const deb = (arch: string) => path.join(repositoryRoot, "dist", `edgeha_${version}_${arch}.deb`);
 const missing = ["llvm-strip", "openssl", "dpkg-deb", "readelf", "gcc", "aarch64-linux-gnu-gcc"].filter((command) => !hasCommand(command));
 
 function field(control: string, name: string): string | undefined {
@@ -21,15 +21,10 @@ function field(control: string, name: string): string | undefined {
 
 describe.skipIf(missing.length > 0)(`Debian packages (needs ${missing.join(", ") || "nothing more"})`, () => { // skipped: without the build's tools (./scripts/install-packages build); the title names them
   beforeAll(() => {
-    // The executables, unless a build already made them; then the packages (xz level 0: the
-    // tests look at the contents, not the compression).
-    if (!existsSync(path.join(repositoryRoot, "dist/edgeha")) || !existsSync(path.join(repositoryRoot, "dist/edgeha-arm64"))) {
-      execFileSync(path.join(repositoryRoot, "scripts/build"), ["--no-packages"], { cwd: repositoryRoot, stdio: "pipe", timeout: 400_000 });
-    }
-    execFileSync(path.join(repositoryRoot, "scripts/build"), ["--packages-only"], { cwd: repositoryRoot, stdio: "pipe", timeout: 400_000, env: { ...process.env, EDGEHA_DEB_XZ_LEVEL: "0" } });
-  }, 800_000);
+    ensurePackages();
+  }, 900_000);
 
-  it.each(["amd64", "arm64"])("%s: control fields, relations from the program registry, conffiles", (arch) => {
+  it.each(["amd64", "arm64"] as const)("%s: control fields, relations from the program registry, conffiles", (arch) => {
     const control = execFileSync("dpkg-deb", ["--field", deb(arch)], { encoding: "utf8" });
     expect(field(control, "Package")).toBe("edgeha");
     expect(field(control, "Version")).toBe(version);
@@ -44,7 +39,7 @@ describe.skipIf(missing.length > 0)(`Debian packages (needs ${missing.join(", ")
     expect(conffiles.trim().split("\n").sort()).toEqual(["/etc/default/edgeha", "/etc/edgeha/edgeha.yaml.example"]);
   }, 60_000);
 
-  it.each(["amd64", "arm64"])("%s: the files, owned by root, the state directory root only", (arch) => {
+  it.each(["amd64", "arm64"] as const)("%s: the files, owned by root, the state directory root only", (arch) => {
     const listing = execFileSync("dpkg-deb", ["--contents", deb(arch)], { encoding: "utf8" }).trim().split("\n");
     const entries = new Map(listing.map((line) => {
       const parts = line.split(/\s+/);
@@ -82,7 +77,7 @@ describe.skipIf(missing.length > 0)(`Debian packages (needs ${missing.join(", ")
   }, 180_000);
 
   it.skipIf(!hasCommand("lintian"))("lintian finds nothing beyond the documented overrides", () => { // skipped: without lintian (Debian package lintian, in the program registry)
-    for (const arch of ["amd64", "arm64"]) {
+    for (const arch of ["amd64", "arm64"] as const) {
       const result = spawnSync("lintian", ["--pedantic", "--display-info", "--fail-on", "error,warning,info,pedantic", deb(arch)], { encoding: "utf8", timeout: 600_000 });
       const tags = result.stdout.split("\n").filter((line) => /^[EWIPX]: /.test(line));
       expect(tags, arch).toEqual([]);

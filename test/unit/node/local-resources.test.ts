@@ -345,3 +345,32 @@ describe("stopping everything here (a leave without the DC)", () => {
     resources.close();
   });
 });
+
+describe("unmanaged resources", () => {
+  it("are left running by a leave without the DC: maintenance-mode, is-managed=false, maintenance=true", async () => {
+    const calls: string[] = [];
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs === 0) return { rc: 0, timedOut: false, runTimeMs: 1 };
+      if (action !== "monitor") calls.push(`${action} ${primitive.id}`);
+      return { rc: 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("a", "b", "c");
+    cib.resources[1]!.meta = [{ id: "b-meta", values: { "is-managed": "false" } }];
+    cib.resources[2]!.meta = [{ id: "c-meta", values: { maintenance: "true" } }];
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    await resources.stopAll();
+    expect(calls).toEqual(["stop a"]);
+    calls.length = 0;
+    cib.properties = [{ id: "cib-bootstrap-options", values: { "maintenance-mode": "true" } }];
+    cib.version = { ...cib.version, epoch: 3 };
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed && resources.report().cibVersion === "0.3.0");
+    await resources.operate("a", "start");
+    calls.length = 0;
+    await resources.stopAll();
+    expect(calls).toEqual([]);
+    resources.close();
+  });
+});
