@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Testbed, type NodeName } from "../../test/support/testbed";
-import { METRICS_LISTEN, NODES, PORT, authkey, edgeha, holder, other, root, sleep, waitFor, type Config } from "./stacks";
+import { METRICS_LISTEN, NODES, PORT, authkey, edgeha, edgehaSigterm, holder, other, root, sleep, waitFor, type Config } from "./stacks";
 
 const runs = Number(process.env.RUNS ?? 10);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
@@ -117,12 +117,12 @@ async function measure(config: Config) {
     // Every stack starts with a cold page cache, as after a boot: what its executables map
     // is then what they read, not whatever an earlier build or run left in the cache.
     writeFileSync("/proc/sys/vm/drop_caches", "3\n");
-    for (const node of NODES) { if (config.name !== "edgeha") testbed.startResponder(node, PORT); config.start(testbed, node); }
+    for (const node of NODES) { if (!config.name.startsWith("edgeha")) testbed.startResponder(node, PORT); config.start(testbed, node); }
     await config.configure?.(testbed);
     try {
       await waitFor(`${config.name}: the VIP on one node`, 120_000, () => holder(testbed) && config.settled(testbed));
     } catch (error) {
-      if (config.name === "edgeha") throw new Error("edgeha cluster not ready: the agents did not bring the VIP group up within 120 s (logs: node1-edgeha.log, node2-edgeha.log; KEEP=1 keeps them)");
+      if (config.name.startsWith("edgeha")) throw new Error("edgeha cluster not ready: the agents did not bring the VIP group up within 120 s (logs: node1-edgeha.log, node2-edgeha.log; KEEP=1 keeps them)");
       throw error;
     }
     let idle: number | undefined;
@@ -135,7 +135,7 @@ async function measure(config: Config) {
       const idleEnds = Date.now() + idleSeconds * 1000;
       while (Date.now() < idleEnds) {
         await sleep(Math.min(scrapeMs > 0 ? scrapeMs : Infinity, idleEnds - Date.now()));
-        if (config.name === "edgeha" && METRICS_LISTEN && scrapeMs > 0 && Date.now() < idleEnds) testbed.exec(node, ["curl", "-sf", "-o", "/dev/null", `http://${METRICS_LISTEN}/metrics`]);
+        if (config.name.startsWith("edgeha") && METRICS_LISTEN && scrapeMs > 0 && Date.now() < idleEnds) testbed.exec(node, ["curl", "-sf", "-o", "/dev/null", `http://${METRICS_LISTEN}/metrics`]);
       }
       const after = cpuTicks(testbed, node, config.stackPattern);
       idle = +((after.own - before.own) / 100 / idleSeconds * 100).toFixed(2);
@@ -152,19 +152,30 @@ async function measure(config: Config) {
         await waitFor("the probe's first answer", 10_000, () => probe.answers().length > 0);
         await sleep(300 + Math.random() * 1000);
         const killedAt = Date.now();
-        testbed.powerLoss(active);
+        if (config.fault) config.fault.apply(testbed, active);
+        else testbed.powerLoss(active);
         const answer = await waitFor(`${config.name}: an answer from ${survivor}`, 45_000, () => probe.answers().find((each) => each.t > killedAt && each.body === survivor));
         failovers.push((answer.t - killedAt) / 1000);
-        console.log(`${config.name} run ${run + 1}: ${active} lost power, ${survivor} answered after ${((answer.t - killedAt) / 1000).toFixed(3)} s`);
+        console.log(`${config.name} run ${run + 1}: ${active} ${config.fault ? `got ${config.fault.name}` : "lost power"}, ${survivor} answered after ${((answer.t - killedAt) / 1000).toFixed(3)} s`);
       } finally {
         probe.stop();
       }
-      // Repair: power back (a fence may already have done it), the stack restarted, settle.
-      await sleep(1000);
-      testbed.powerOn(active);
-      if (config.name !== "edgeha") testbed.startResponder(active, PORT);
-      config.start(testbed, active);
+      if (config.fault) {
+        await config.fault.repair(testbed, active);
+      } else {
+        // Repair: power back (a fence may already have done it), the stack restarted, settle.
+        await sleep(1000);
+        testbed.powerOn(active);
+        if (!config.name.startsWith("edgeha")) testbed.startResponder(active, PORT);
+        config.start(testbed, active);
+      }
       await waitFor(`${config.name}: ${active} back in the cluster`, 120_000, () => config.settled(testbed) && holder(testbed) === survivor);
+    }
+    if (config.fault) {
+      // A clean leave must never fence: count the fencing lines both agents logged over all runs.
+      const fencings = NODES.map((node) => { try { return readFileSync(join(testbed.directory, `${node}-edgeha.log`), "utf8").split("\n").filter((line) => line.includes('"msg":"fencing"')).length; } catch { return 0; } });
+      notes.push(`fencing lines in the agents' logs over all runs: ${fencings.join(" + ")}`);
+      console.log(`${config.name}: ${notes[notes.length - 1]}`);
     }
     return { name: config.name, params: config.params, failover: stats(failovers), runs: failovers, memory: mem, idleCpuPercent: idle, idleChildrenCpuPercent: idleChildren, idleSeconds, notes };
   } finally {
@@ -179,6 +190,7 @@ const all: Config[] = [
   pacemaker("pacemaker-tuned", 1000, false),
   pacemaker("pacemaker-fencing", 1000, true),
   edgeha(),
+  edgehaSigterm(),
 ];
 
 (async () => {

@@ -1,7 +1,7 @@
 // What the failover benchmarks share: the cluster stacks they run on the namespace testbed
 // (edgeha here; the peers in peers.ts), and small helpers. Imported by peers.ts and
 // false-failover.ts.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Testbed, NodeName } from "../../test/support/testbed";
 
@@ -20,6 +20,11 @@ export interface Config {
   /** True once the node is a full member again. */
   settled(testbed: Testbed): boolean;
   stackPattern: RegExp;
+  /**
+   * The fault of one run: power loss of the VIP holder unless given (edgeha-sigterm: SIGTERM
+   * to the holder's agent, what `systemctl stop` sends; the node stays up and leaves cleanly).
+   */
+  fault?: { name: string; apply(testbed: Testbed, node: NodeName): void; repair(testbed: Testbed, node: NodeName): Promise<void> };
 }
 
 // edgeha: `edgeha agent --config FILE --node NAME` on each machine with a bootstrap
@@ -79,6 +84,35 @@ export function edgeha(options: EdgehaOptions = {}): Config {
     },
     // The agent only (its haproxy's command line names /run/edgeha too).
     stackPattern: /edgeha(\.cjs)? agent /,
+  };
+}
+
+/** edgeha, where each run's fault is a SIGTERM to the holder's agent (a clean leave) instead of a power loss. */
+export function edgehaSigterm(options: EdgehaOptions = {}): Config {
+  const base = edgeha(options);
+  const agentPids = (testbed: Testbed, node: NodeName) => testbed.pids(node).filter((pid) => {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      return base.stackPattern.test(command) && !/^(sh|nsenter) /.test(command);
+    } catch {
+      return false;
+    }
+  });
+  return {
+    ...base,
+    name: "edgeha-sigterm",
+    params: { ...base.params, fault: "SIGTERM to the VIP holder's agent (systemctl stop): a clean leave, the group moves, no fencing" },
+    fault: {
+      name: "SIGTERM",
+      apply(testbed, node) {
+        for (const pid of agentPids(testbed, node)) process.kill(pid, "SIGTERM");
+      },
+      async repair(testbed, node) {
+        // The agent exits by itself once its resources moved; then it is started again.
+        await waitFor(`${node}'s agent to exit after its leave`, 60_000, () => agentPids(testbed, node).length === 0);
+        base.start(testbed, node);
+      },
+    },
   };
 }
 

@@ -81,9 +81,14 @@ export class AgentService {
   /**
    * The agent's own health, checked before each watchdog ping: its heartbeats must be going out
    * (a follower sends at least every 1.125 intervals; three intervals of silence is a stall).
+   * A cluster of one node has nobody to send heartbeats to: there the event loop is the check.
    */
   private problem(): string | undefined {
     const agent = this.agent!;
+    if (this.nodesConfigured < 2) {
+      this.refresh();
+      return undefined;
+    }
     const sent = agent.status().frames["sent-heartbeat"] ?? 0;
     const now = this.nowMs();
     if (sent !== this.heartbeatsSent) {

@@ -85,3 +85,36 @@ describe("signals", () => {
     expect(leave).not.toHaveBeenCalled();
   });
 });
+
+describe("the watchdog's health check", () => {
+  function watched(nodes: number, sent: () => number, now: () => number) {
+    const { logger } = logged();
+    const pings: string[] = [];
+    const service = new AgentService(logger, nodes, 300, {}, now);
+    services.push(service);
+    // The notifier is made from NOTIFY_SOCKET; here the check is called the way the watchdog calls it.
+    service.attach({ status: () => status({ frames: { "sent-heartbeat": sent() } }), leave: () => true });
+    return { check: () => (service as unknown as { problem(): string | undefined }).problem(), pings };
+  }
+
+  it("reports a stall when no heartbeat went out for three intervals", () => {
+    let nowMs = 0;
+    let sent = 10;
+    const { check } = watched(2, () => sent, () => nowMs);
+    expect(check()).toBeUndefined();
+    nowMs += 600; sent += 2;
+    expect(check()).toBeUndefined();
+    nowMs += 1000;
+    expect(check()).toMatch(/no heartbeat went out for 1000 ms/);
+    sent += 1;
+    expect(check()).toBeUndefined();
+  });
+
+  it("in a one-node cluster (nobody to send heartbeats to) only the event loop counts", () => {
+    let nowMs = 0;
+    const { check } = watched(1, () => 0, () => nowMs);
+    nowMs += 60_000;
+    expect(check()).toBeUndefined();
+  });
+});
+
