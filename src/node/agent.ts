@@ -271,10 +271,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (leaveStarted) return false;
     leaveStarted = true;
     const escalationMs = clusterOptions(controller.configuration).options.shutdownEscalationMs;
-    const quorum = membership.status().quorum;
-    logger.info({ reason, shutdownEscalationMs: escalationMs, quorate: quorum.quorate }, "leaving the cluster");
-    if (!quorum.quorate) {
-      void stopHereAndLeave("this node has no quorum: no peer can take its resources over");
+    const { quorum, members } = membership.status();
+    logger.info({ reason, shutdownEscalationMs: escalationMs, quorate: quorum.quorate, members: members.length }, "leaving the cluster");
+    // Nothing can move when no peer is in the view (the last node of the cluster) or without quorum.
+    if (members.length <= 1 || !quorum.quorate) {
+      void stopHereAndLeave(members.length <= 1 ? "this is the last node of the cluster: its resources have nowhere to go" : "this node has no quorum: no peer can take its resources over");
       return true;
     }
     resources.requestShutdown();

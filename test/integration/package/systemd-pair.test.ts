@@ -4,7 +4,8 @@
 // group is a clean leave: the group runs on the peer, the fence device (fencing enabled,
 // recording every call) is never asked to fence, the stopped node holds no VIP and no haproxy,
 // and the unit exited 0. Warnings reach the journal with their priority. A stalled agent
-// (SIGSTOP) is killed by the systemd watchdog and restarted.
+// (SIGSTOP) is killed by the systemd watchdog and restarted. The last node, stopped, stops
+// its resources itself and exits 0.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, writeFileSync, chmodSync, mkdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -188,4 +189,17 @@ describe.skipIf(missing !== "")(`the edgeha package on two machines with systemd
     expect(sh(peer, "journalctl -u edgeha --no-pager -o cat").stdout).toMatch(/Watchdog timeout/);
     await until("the restarted agent to be ready", () => peer.exec(["systemctl", "is-active", "edgeha.service"]).stdout.trim() === "active", 60_000);
   }, 200_000);
+
+  it("the last node of the cluster stops its resources when stopped, and exits 0", async () => {
+    const last = vipHolder() ?? Object.values(machines).find((machine) => machine.exec(["systemctl", "is-active", "edgeha.service"]).stdout.trim() === "active")!;
+    await until("the group to run on the last node", () => vipHolder() === last && last.exec(["pgrep", "-x", "haproxy"]).status === 0, 60_000);
+    const stopped = last.exec(["systemctl", "stop", "edgeha.service"], { timeoutMs: 200_000 });
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(unitProperty(last, "Result")).toBe("success");
+    expect(unitProperty(last, "ExecMainStatus")).toBe("0");
+    expect(vipHolder()).toBeUndefined();
+    expect(last.exec(["pgrep", "-x", "haproxy"]).status).toBe(1);
+    expect(sh(last, "journalctl -u edgeha --no-pager -o cat").stdout).toMatch(/last node of the cluster/);
+  }, 300_000);
 });
+
