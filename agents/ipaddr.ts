@@ -5,7 +5,13 @@
 // unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
 // address is on the interface (no fork: the kernel's list through os.networkInterfaces).
 // Stop removes it.
-import { readdirSync, readFileSync } from "node:fs";
+//
+// Who tells the neighbours: for IPv4, arping (iputils-arping) sends the gratuitous ARP; for
+// IPv6, the kernel sends the unsolicited neighbour advertisement (override flag set) once its
+// own duplicate address detection for the new address is done, which it does when the
+// interface's ndisc_notify is on: start turns it on. edgeha opens no raw packet socket itself
+// (Node has none; a native addon for it would duplicate what arping and the kernel do).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
@@ -76,6 +82,20 @@ function stopAnnouncing(ip: string): void {
   }
 }
 
+/**
+ * Turns on net.ipv6.conf.NIC.ndisc_notify, so the kernel sends an unsolicited neighbour
+ * advertisement for an address once it has passed duplicate address detection (and when the
+ * link comes up or its address changes): the IPv6 counterpart of gratuitous ARP. Left on.
+ */
+function enableNeighbourNotify(nic: string): void {
+  if (!/^[\w.:-]+$/.test(nic)) return;
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${nic}/ndisc_notify`, "1\n");
+  } catch {
+    // No IPv6 on this interface or no /proc/sys: the address still works; peers learn it on their next solicitation.
+  }
+}
+
 function present(ip: string, nic: string): boolean {
   return (networkInterfaces()[nic] ?? []).some((entry) => entry.address === ip);
 }
@@ -123,7 +143,7 @@ async function prepare(call: AgentCall): Promise<Resolved | AgentOutcome> {
 
 export const ipaddr: BuiltinAgent = {
   name: "ipaddr",
-  description: "A virtual IP address that moves between nodes. Adds the address on the interface of its subnet, refuses one that another host answers for, and announces it with unsolicited ARP.",
+  description: "A virtual IP address that moves between nodes. Adds the address on the interface of its subnet, refuses one that another host answers for, and announces it: unsolicited ARP for IPv4 (arping), an unsolicited neighbour advertisement for IPv6 (the kernel's, with ndisc_notify turned on for the interface).",
   parameters: [
     { name: "ip", required: true, description: "The address (IPv4 or IPv6)." },
     { name: "cidr_netmask", description: "Its prefix length. Default: that of the interface whose subnet holds the address." },
@@ -142,6 +162,8 @@ export const ipaddr: BuiltinAgent = {
       if (!dad.timedOut && dad.code === 1) return { rc: OCF.errGeneric, reason: `another host already answers for ${target.ip} on ${target.nic} (duplicate address); not adding it` };
       if (!dad.timedOut && dad.code === 127) return { rc: OCF.errInstalled, reason: `arping is not installed (Debian package iputils-arping): ${dad.output.trim()}` };
     }
+    // IPv6: the kernel announces the address (an unsolicited NA after its DAD) when ndisc_notify is on.
+    if (target.family === 6) enableNeighbourNotify(target.nic);
     const added = await run("ip", [target.family === 6 ? "-6" : "-4", "addr", "add", `${target.ip}/${target.prefix}`, "dev", target.nic], call.signal);
     if (added.code !== 0 && !/File exists/.test(added.output)) return { rc: OCF.errGeneric, reason: `ip addr add ${target.ip}/${target.prefix} dev ${target.nic} failed: ${added.output.trim()}` };
     if (target.family === 4) {

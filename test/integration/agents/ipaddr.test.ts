@@ -82,6 +82,26 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
     expect(reach(testbed.vip)).toBe(true);
   });
 
+  it("an IPv6 VIP moved to the other node: the kernel's unsolicited neighbour advertisement updates the client", async () => {
+    // Each machine gets an IPv6 address on the shared link (no DAD, to be quick); the VIP is added with DAD.
+    const vip6 = "fd00:77::100";
+    for (const [namespace, address] of [[node1().namespace, "fd00:77::1"], [node2().namespace, "fd00:77::2"], [testbed.clientNs, "fd00:77::9"]] as const) {
+      testbed.exec(namespace, ["ip", "-6", "addr", "add", `${address}/64`, "dev", "eth0", "nodad"]);
+    }
+    const params = { ip: vip6, nic: "eth0", cidr_netmask: "64" };
+    expect(ocf(node1(), "start", params).status).toBe(0);
+    // The client talks to the VIP on node1, so its neighbour table holds node1's address for it.
+    await waitFor("the VIP on node1 to pass DAD and answer", () => reach(vip6), 10_000);
+    expect(clientNeighbour(vip6)).toBe(mac(node1().namespace));
+    expect(ocf(node1(), "stop", params).status).toBe(0);
+    expect(ocf(node2(), "start", params).status).toBe(0);
+    expect(testbed.exec(node2().namespace, ["cat", "/proc/sys/net/ipv6/conf/eth0/ndisc_notify"]).stdout.trim()).toBe("1");
+    // No traffic from the client meanwhile: only the advertisement can change its entry.
+    const node2Mac = mac(node2().namespace);
+    await waitFor("the client's IPv6 neighbour entry to name node2", () => clientNeighbour(vip6) === node2Mac, 10_000);
+    expect(ocf(node2(), "stop", params).status).toBe(0);
+  }, 60_000);
+
   it("a missing ip is OCF_ERR_CONFIGURED naming the parameter; an unknown nic is named too", () => {
     const result = ocf(node1(), "start", {});
     expect(result.status).toBe(6);
