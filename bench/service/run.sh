@@ -6,4 +6,4 @@ cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "bench/service: needs root (namespaces)" >&2; exit 1; }
 mkdir -p .cache
 npx esbuild bench/service/notify-idle.ts --bundle --platform=node --format=cjs --outfile=.cache/bench-service-notify.cjs --log-level=warning
-exec node .cache/bench-service-notify.cjs
+EDGEHA_ROOT="$PWD" exec node .cache/bench-service-notify.cjs

@@ -4,7 +4,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { repositoryRoot } from "./environment";
+import { repositoryRoot as checkout } from "./environment";
+
+// Benchmarks bundle this file elsewhere (.cache/): they name the checkout with EDGEHA_ROOT.
+const repositoryRoot = process.env.EDGEHA_ROOT ?? checkout;
 
 const version = (JSON.parse(readFileSync(path.join(repositoryRoot, "package.json"), "utf8")) as { version: string }).version;
 
