@@ -103,6 +103,8 @@ export const PROGRAMS = {
   pgrep: { package: "procps", test: true, why: "finds the test systemd's PID 1 and the processes a test expects" },
   tc: { package: "iproute2", test: true, why: "adds delay on a link (netem) in the membership tests" },
   systemd: { package: "systemd", test: true, path: "/lib/systemd/systemd", why: "a real systemd as PID 1 of namespaces (systemd resources, the edgeha unit)" },
+  debootstrap: { package: "debootstrap", test: true, why: "makes the fresh Debian 12 machine (a minbase chroot) that scripts/demo-fresh-debian runs ./scripts/demo in" },
+  chroot: { package: "coreutils", essential: true, test: true, why: "runs ./scripts/demo inside the fresh machine of scripts/demo-fresh-debian" },
   lintian: { package: "lintian", test: true, why: "checks the Debian packages against Debian policy (test/integration/package)" },
   man: { package: "man-db", test: true, why: "renders the generated man pages to check them (test/unit/cli/manual.test.ts)" },
   time: { package: "time", test: true, path: "/usr/bin/time", why: "peak memory of a command in the build tests" },
