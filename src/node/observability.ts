@@ -13,6 +13,7 @@ import { rememberedSecrets } from "../common/secret-values";
 import { DURATION_BOUNDS_SECONDS, EVENT_LOOP_BOUNDS_SECONDS, renderMetrics, renderStatusPage, startMetricsServer, type AgentCounters, type MetricsServer, type MetricsSnapshot, type StatusPageView } from "../api";
 import { AlertRunner } from "./alerts";
 import { EXEC_STATUS } from "./alert-format";
+import { ocfExitName } from "../executor";
 import { InputRecorder, type DurableWriter, type RecordedInput } from "./recorder";
 import { collectLocalPart, localVersions, type ReportPart } from "./report";
 import { RECORDER_DIRECTORY } from "./observability-paths";
@@ -106,13 +107,22 @@ export class Observability {
     this.members = next;
   }
 
-  /** An operation ended on this node: one log line (repeats of a failure held back and counted) and a resource alert. */
+  /**
+   * An operation ended on this node: one log line on this node, as Pacemaker's controller logs
+   * "Result of start operation for vip on node1: ok" (with rc, exit reason and duration; a
+   * failure at level warn, repeats of the same failure held back for a minute and counted),
+   * and a resource alert.
+   */
   onOperation(event: OperationEvent): void {
-    const fields = { resource: event.resource, operation: event.operation, intervalMs: event.intervalMs, rc: event.rc, reason: event.reason, durationMs: Math.round(event.durationMs), queueMs: Math.round(event.queueMs), node: this.options.node.name };
-    if (!event.failed) this.options.logger.info(fields, `${event.operation}${event.intervalMs ? ` (every ${event.intervalMs} ms)` : ""} of ${event.resource} succeeded (rc ${event.rc}, ${Math.round(event.durationMs)} ms)`);
+    const durationMs = Math.round(event.durationMs);
+    const fields = { resource: event.resource, operation: event.operation, intervalMs: event.intervalMs, rc: event.rc, reason: event.reason, durationMs, queueMs: Math.round(event.queueMs), node: this.options.node.name };
+    const task = event.operation === "monitor" && event.intervalMs === 0 ? "probe" : event.operation;
+    const result = `${event.timedOut ? "timed out" : ocfExitName(event.rc)} (rc ${event.rc}, ${durationMs} ms${event.reason ? `, exit reason '${event.reason}'` : ""})`;
+    const line = `Result of ${task}${event.intervalMs ? ` (interval ${event.intervalMs} ms)` : ""} operation for ${event.resource} on ${this.options.node.name}: ${result}`;
+    if (!event.failed) this.options.logger.info(fields, line);
     else {
       const admitted = this.repeats.admit(`${event.resource}\u0000${event.operation}\u0000${event.intervalMs}\u0000${event.rc}\u0000${event.reason ?? ""}`, this.nowMs());
-      if (admitted.log) this.options.logger.warn({ ...fields, repeatedSinceLastLog: admitted.suppressed }, `${event.operation} of ${event.resource} failed: rc ${event.rc}${event.reason ? ` (${event.reason})` : ""}${event.timedOut ? " (timed out)" : ""}${admitted.suppressed ? `; the same failure happened ${admitted.suppressed} more times since it was last logged` : ""}`);
+      if (admitted.log) this.options.logger.warn({ ...fields, repeatedSinceLastLog: admitted.suppressed }, `${line}${admitted.suppressed ? `; the same failure happened ${admitted.suppressed} more times since it was last logged` : ""}`);
     }
     this.alerts.emit({
       kind: "resource", node: this.options.node.name, resource: event.resource, task: event.operation, intervalMs: event.intervalMs, rc: event.rc, targetRc: event.targetRc,

@@ -192,6 +192,10 @@ describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () =>
     });
     expect(alerts).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}: /m);
 
+    // Every node logs its own operations (not only the DC): both probed vip; the survivor started it.
+    for (const name of ["n1", "n2"]) expect(readFileSync(join(directory, `${name}.log`), "utf8")).toContain(`"msg":"Result of probe operation for vip on ${name}: not running (rc 7, `);
+    expect(readFileSync(join(directory, `${survivor}.log`), "utf8")).toMatch(new RegExp(`"durationMs":\\d+[^\\n]*"msg":"Result of start operation for vip on ${survivor}: ok \\(rc 0, \\d+ ms\\)"`));
+
     // The SNMP sample agent sent the same events as traps, and snmptrapd received them.
     await waitFor("traps of the failover", () => {
       const received = traps();
