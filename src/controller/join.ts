@@ -103,8 +103,10 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
 /** Keeps the newest configuration among this node's and the members' answers (conflicts resolved loudly). */
 function adoptNewest(context: Context, state: DcState, out: Effects): void {
   const offers = [...state.offers].map(([id, cib]) => ({ from: nameOf(context, id), cib }));
+  // Joined before these offers came, the DC's members hold its copy (it distributed it to them).
+  const ownHolders = context.role.kind === "dc" ? [...state.acked].filter((id) => !state.offers.has(id)).length : 1;
   state.offers.clear();
-  const chosen = resolveOffers(context, offers, out);
+  const chosen = resolveOffers(context, offers, out, ownHolders);
   if (chosen) adopt(context, chosen, out);
 }
 

@@ -3,7 +3,7 @@
 // - a DC serves no change before its join is complete and it holds the newest
 //   configuration of its partition;
 // - two different copies of one version met at a join are a conflict resolved the same way
-//   on every node (the greater digest), loudly: logged, the other copy kept as a file, shown
+//   on every node (the copy most nodes hold, then the greater digest), loudly: logged, the other copy kept as a file, shown
 //   in the summary; never silently dropped;
 // - a write a member missed is covered by a later one it stores, and a member that stores
 //   nothing in time is asked to join again (simulator seeds 108/135/202/227);
@@ -315,5 +315,26 @@ describe("a cleanup", () => {
     expect(world.replies.has(1)).toBe(false);
     world.run(5000);
     expect(world.replies.get(1)).toMatchObject({ ok: true, message: expect.stringContaining("not on n3, which has not joined the DC yet") });
+  });
+});
+
+describe("a conflict between a copy a majority holds and one only its maker holds", () => {
+  it("keeps the majority's copy (acknowledged there), whatever the digests say (simulator seed 219)", () => {
+    const names = ["n1", "n2", "n3"];
+    const old = baseCib(names, false);
+    const acked = withResource(old, "acked", 4);
+    // n1's copy of 0.4.0 was never acknowledged (its write reached nobody); pick one whose
+    // digest is the greater, so that the digest alone would keep it.
+    let unacked = withResource(old, "u0", 4);
+    for (let index = 1; cibDigest(unacked) <= cibDigest(acked); index++) unacked = withResource(old, `u${index}`, 4);
+    const world = new ControllerWorld(names, old);
+    startFrom(world, names, "n1", unacked);
+    startFrom(world, names, "n2", acked);
+    startFrom(world, names, "n3", acked);
+    world.view(1, names);
+    world.run(2500);
+    for (const node of world.nodes) expect(resourcesOf(node.controller.configuration)).toEqual(["acked", "vip"]);
+    expect(world.keptConflicts.map((each) => each.node)).toContain("n1");
+    expect(world.node("n1").controller.summary?.conflicts).toEqual([expect.objectContaining({ lostFrom: "n1", keptDigest: cibDigest(acked), lostDigest: cibDigest(unacked) })]);
   });
 });
