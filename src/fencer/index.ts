@@ -9,7 +9,7 @@ export { worldFromCib, type FencerTopology } from "./world";
 export { PAIR_PRIORITY_FENCING_DELAY_MS, effectivePriorityFencingDelayMs, priorityDelayMs } from "./split";
 export { resolveSecrets, redact, PASSWORD_SCRIPT_TIMEOUT_MS } from "./secrets";
 export {
-  fencerDrivers, findDriver, driverForDevice, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, HISTORY_RECORDS_MAX, type FenceRunner,
+  fencerDrivers, findDriver, driverForDevice, runDriverAction, localFenceRunner, readHistory, appendHistory, fenceNow, FencingStopped, HISTORY_RECORDS_MAX, type FenceRunner,
 } from "./runner";
 export { nodePriorities, nodeActiveResources } from "./priorities";
 export { runDeviceResourceAction, type DeviceActionOutcome } from "./device-resource";

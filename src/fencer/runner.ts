@@ -20,7 +20,8 @@ import { redact, resolveSecrets } from "./secrets";
 export const fencerDrivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers;
 
 export interface FenceRunner {
-  run(attempt: Attempt, device: FenceDeviceConfig): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
+  /** signal: the fencing was stopped (its node was confirmed down by hand); end the attempt. */
+  run(attempt: Attempt, device: FenceDeviceConfig, signal?: AbortSignal): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
 }
 
 export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): FenceDriver {
@@ -51,7 +52,7 @@ export async function driverForDevice(device: Pick<FenceDeviceConfig, "driver" |
 }
 
 /** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
-export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
+export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers, stop?: AbortSignal): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
   let driver: FenceDriver;
   try {
     driver = await driverForDevice(device, drivers);
@@ -63,7 +64,9 @@ export async function runDriverAction(device: FenceDeviceConfig, action: string,
   // local_node names the member running the device (scsi preempts with that node's key).
   const withPlug = { ...options, ...(plug ? { plug, port: plug } : {}), ...(executor ? { local_node: executor } : {}) };
   try {
-    const result = await driver.run(action as never, withPlug, { signal: AbortSignal.timeout(timeoutMs), debug: () => {} });
+    const limit = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
+    const signal = stop ? AbortSignal.any([limit, stop]) : limit;
+    const result = await driver.run(action as never, withPlug, { signal, debug: () => {} });
     const ok = action === "status" || action === "monitor" ? result.exitCode !== 1 : result.exitCode === 0;
     return { ok, message: redact(result.message, secretValues), result: { ...result, message: redact(result.message, secretValues) } };
   } catch (error) {
@@ -72,7 +75,7 @@ export async function runDriverAction(device: FenceDeviceConfig, action: string,
 }
 
 export const localFenceRunner: FenceRunner = {
-  run: (attempt, device) => runDriverAction(device, attempt.driverAction, attempt.plug, attempt.timeoutMs, attempt.executor),
+  run: (attempt, device, signal) => runDriverAction(device, attempt.driverAction, attempt.plug, attempt.timeoutMs, attempt.executor, fencerDrivers, signal),
 };
 
 /** The fence history kept in one JSON file (bounded), newest last. */
@@ -98,25 +101,54 @@ export function appendHistory(file: string, record: HistoryRecord): void {
   writeFileDurably(file, JSON.stringify(records.slice(-HISTORY_RECORDS_MAX), null, 1) + "\n", { mode: 0o600 });
 }
 
-/** Drives the pure planner with the real clock and the runner until the request is done or failed. */
-export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void): Promise<HistoryRecord> {
-  const id = randomUUID();
-  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: Date.now(), random: Math.random() });
+/** Stops a fencing (fenceNow's signal): its node was confirmed down by hand. */
+export class FencingStopped extends Error {}
+
+/**
+ * Drives the pure planner with the real clock and the runner until the request is done or
+ * failed. id: the request's id (the controller's, for its history); signal: stops it
+ * (FencingStopped is thrown).
+ */
+export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal): Promise<HistoryRecord> {
+  // The planner runs on the monotonic clock: a wall clock stepped back (NTP, a person) mid-fencing
+  // would move its deadlines and wake-ups (found by the simulator). Records get wall-clock times.
+  const wallOffsetMs = Date.now() - monotonicMs();
+  const wall = (record: HistoryRecord): HistoryRecord => ({ ...record, requestedAtMs: Math.round(record.requestedAtMs + wallOffsetMs), ...(record.completedAtMs === undefined ? {} : { completedAtMs: Math.round(record.completedAtMs + wallOffsetMs) }) });
+  const report = (record: HistoryRecord) => onRecord(wall(record));
+  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: monotonicMs(), random: Math.random() });
   for (let steps = 0; steps < 10_000; steps++) {
-    const final = handle(outcome.effects, onRecord);
-    if (final) return final;
+    if (signal?.aborted) throw new FencingStopped(`fencing ${target} was stopped`);
+    const final = handle(outcome.effects, report);
+    if (final) return wall(final);
     const run = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "run" }> => effect.kind === "run");
     const wake = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "wake" }> => effect.kind === "wake");
     if (run) {
       const device = world.devices.find((candidate) => candidate.id === run.attempt.device)!;
-      const result = await runner.run(run.attempt, device);
-      outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: Date.now(), ...(result.result?.state ? { state: result.result.state } : {}) });
+      const result = await runner.run(run.attempt, device, signal);
+      outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: monotonicMs(), ...(result.result?.state ? { state: result.result.state } : {}) });
     } else {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, (wake?.atMs ?? Date.now() + 100) - Date.now())));
-      outcome = step(outcome.state, world, { kind: "tick", nowMs: Date.now() });
+      await sleepUnlessStopped(Math.max(0, (wake?.atMs ?? monotonicMs() + 100) - monotonicMs()), signal);
+      outcome = step(outcome.state, world, { kind: "tick", nowMs: monotonicMs() });
     }
   }
   throw new EdgehaError("E_FENCE_HISTORY", `fencing ${target} did not finish within the step bound`);
+}
+
+/** The monotonic clock in whole ms (timers and AbortSignal.timeout take integers). */
+function monotonicMs(): number {
+  return Math.round(performance.now());
+}
+
+function sleepUnlessStopped(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 function handle(effects: FencerEffect[], onRecord: (record: HistoryRecord) => void): HistoryRecord | undefined {
