@@ -8,6 +8,7 @@ import { relocationPlan } from "./relocate";
 import { withStatus } from "./summary";
 import { adopt, distribute, lostUnfenced } from "./replication";
 import { replan } from "./execution";
+import { confirmForClient, fenceForClient } from "./fencing";
 import { localName, log, nameOf, type Context, type DcRole, type DcState, type Effects, type WriteOrigin } from "./context";
 
 /** A client's request is refused here, before any role sees it, when it cannot succeed. */
@@ -94,6 +95,12 @@ function serve(context: Context, state: DcState, request: ClientRequest, origin:
     }
     case "cib-replace":
       change(context, state, request, origin, out);
+      return;
+    case "fence":
+      fenceForClient(context, state, request, origin, out);
+      return;
+    case "fence-confirm":
+      confirmForClient(context, state, request, origin, out);
       return;
   }
 }

@@ -3,7 +3,7 @@
 // decides which step function handles an input (controller.ts).
 import type { Cib } from "../cib";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
-import type { ClientReply, ClientRequest, ClusterSummary, ConfigurationConflict, ControllerMessage, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
+import type { ClientReply, ClientRequest, ClusterSummary, ConfigurationConflict, ControllerMessage, FenceHistoryEntry, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
 import type { Transition } from "./transition";
 
 export interface ControllerSettings {
@@ -37,7 +37,8 @@ export type ControllerInput =
   | { kind: "local-report"; nowMs: number; report: NodeReport }
   /** An operation the DC asked of this node ended. */
   | { kind: "local-op-done"; nowMs: number; transition: number; step: number; ringId: number; ok: boolean; reason?: string; report: NodeReport }
-  | { kind: "fence-done"; nowMs: number; transition: number; step: number; target: string; ok: boolean; reason: string; epochSeconds: number }
+  /** A fencing this node ran (the `fence` effect with this id) ended; record: the fencer's final history record (device, executor, times). */
+  | { kind: "fence-done"; nowMs: number; id: string; transition: number; step: number; target: string; ok: boolean; reason: string; epochSeconds: number; record?: Pick<FenceHistoryEntry, "device" | "executor" | "completedAtMs"> }
   | { kind: "client"; nowMs: number; clientId: number; request: ClientRequest };
 
 export type ControllerEffect =
@@ -49,7 +50,15 @@ export type ControllerEffect =
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
   | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
-  | { kind: "fence"; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
+  /**
+   * Fence `target` through the fencer; the result comes back as a `fence-done` input with the same id.
+   * transition 0: a person's request (stonith fence), not a step of a transition.
+   */
+  | { kind: "fence"; id: string; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
+  /** Stop the running fencing with this id (its node was confirmed down by hand); feed no `fence-done` for it. */
+  | { kind: "fence-cancel"; id: string; target: string }
+  /** The fence history changed: store it (the node's fence history file). */
+  | { kind: "fence-history"; records: FenceHistoryEntry[] }
   | { kind: "cleanup"; resource?: string }
   | { kind: "reply"; clientId: number; reply: ClientReply }
   /** This node asked to leave and the DC has moved everything away: it may exit now. */
@@ -111,6 +120,8 @@ export interface DcState {
   offers: Map<number, Cib>;
   /** Client requests that arrived during the join, served in order once it is complete (bounded). */
   pending: Array<{ request: ClientRequest; origin: WriteOrigin }>;
+  /** The fence history version last sent to each member (by id). */
+  historySent: Map<number, number>;
 }
 
 /**
@@ -153,11 +164,21 @@ export interface Context {
   /** The last summary: computed here on the DC, received from the DC elsewhere. */
   summary: ClusterSummary | undefined;
   lastSentSummary: string;
-  fenceRecords: ClusterSummary["fencing"];
   /** Recent transitions (this node's as DC, and those of the DC before it), oldest first, bounded. */
   transitionRecords: TransitionRecord[];
   /** Configuration conflicts resolved here or by the DC (bounded, newest last). */
   conflicts: ConfigurationConflict[];
+  /** The cluster's fence history, oldest first (bounded): this node's copy, the DC's merged one on the DC. */
+  fenceHistory: FenceHistoryEntry[];
+  /** Bumped whenever fenceHistory changes (to store it and send it on). */
+  fenceHistoryVersion: number;
+  /** Fencings this node runs, by target: the id of each. */
+  fencesRunning: Map<string, string>;
+  /** People waiting for a fencing's end (stonith fence), by its id. */
+  fenceWaiters: Map<string, WriteOrigin[]>;
+  /** Nodes fenced (or confirmed down) while still in the view: offline until they leave it. */
+  fencedInView: Set<string>;
+  nextFenceId: number;
   epochSeconds: number;
   nextRequestId: number;
   /** Requests forwarded to the DC, by request id: the local client waiting for each. */

@@ -10,7 +10,8 @@
 // replication), execution.ts (transitions), clients.ts, summary.ts; invariants.ts checks
 // the rules that must hold after every input and ends the process when one does not.
 import type { Cib } from "../cib";
-import type { ClusterSummary, NodeReport } from "./protocol";
+import type { ClusterSummary, FenceHistoryEntry, NodeReport } from "./protocol";
+import { historyAtStart, recordFences } from "./fencing";
 import { applyView, awaitElection, elect, loseDc, onJoin, reelect, setQuorate } from "./election";
 import { completeJoinIfReady, JOIN_RESEND_MS, onJoinAck, sendJoins, startJoin } from "./join";
 import { chaseSlowMembers, onCibAck, storeFromDc } from "./replication";
@@ -27,12 +28,15 @@ export { configurationOnly } from "./summary";
 export class Controller {
   private readonly context: Context;
 
-  constructor(settings: ControllerSettings, cib: Cib, report: NodeReport) {
+  /** fenceHistory: this node's stored copy of the cluster's fence history (its fence history file). */
+  constructor(settings: ControllerSettings, cib: Cib, report: NodeReport, fenceHistory: readonly FenceHistoryEntry[] = []) {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, localReport: report,
-      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceRecords: [], transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(), syncedRing: undefined,
+      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceHistory: [], fenceHistoryVersion: 0, fencesRunning: new Map(), fenceWaiters: new Map(), fencedInView: new Set(), nextFenceId: 1,
+      transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(), syncedRing: undefined,
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
+    this.context.fenceHistory = historyAtStart(fenceHistory, this.localName);
   }
 
   get localName(): string {
@@ -81,6 +85,11 @@ export class Controller {
     return this.context.summary;
   }
 
+  /** This node's copy of the cluster's fence history, oldest first. */
+  get fenceHistory(): readonly FenceHistoryEntry[] {
+    return this.context.fenceHistory;
+  }
+
   /** The CIB with the status section the DC has built (the DC only). */
   statusCib(): Cib | undefined {
     const state = dcState(this.context);
@@ -96,6 +105,7 @@ export class Controller {
     const context = this.context;
     const out: Effects = [];
     const before = snapshot(context);
+    const historyBefore = context.fenceHistoryVersion;
     const membersBefore = context.members;
     context.nowMs = Math.max(context.nowMs, input.nowMs);
     // Quorum reported again unchanged: nothing to do (a DC would abort its transition for nothing).
@@ -123,6 +133,8 @@ export class Controller {
       const joined = now.kind === "dc";
       if (!(input.kind === "tick" && quiet(context, now.state, joined, input.nowMs))) drive(context, now.state, joined, input.nowMs, out);
     }
+    // The history is stored after the step that changed it (the file `stonith history` reads when the agent is down).
+    if (context.fenceHistoryVersion !== historyBefore) out.push({ kind: "fence-history", records: [...context.fenceHistory] });
     checkInvariants(context, before, input, out);
     return out;
   }
@@ -233,6 +245,7 @@ function onMessageWithoutRole(context: Context, input: Extract<ControllerInput, 
     case "op":
     case "cleanup":
     case "summary":
+    case "fence-history":
       return;
     default:
       unreachable(message, "message");
@@ -293,6 +306,9 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
     case "summary":
       context.summary = message.summary;
       mirrorExpected(context, message.summary, out);
+      return;
+    case "fence-history":
+      recordFences(context, message.records);
       return;
     case "join":
     case "request":
@@ -391,6 +407,7 @@ function onDcMessage(context: Context, role: DcRole, input: Extract<ControllerIn
     case "op":
     case "cleanup":
     case "summary":
+    case "fence-history":
       // Only a DC sends these; another node's are stale (it yields when our join reaches it).
       return;
     default:

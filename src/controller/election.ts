@@ -19,6 +19,8 @@ export function applyView(context: Context, input: Extract<ControllerInput, { ki
     context.expectedUp.add(nameOf(context, id));
     context.known.add(nameOf(context, id));
   }
+  // A node fenced while still in the view counts as offline only until it leaves the view.
+  for (const name of [...context.fencedInView]) if (!context.members.some((id) => nameOf(context, id) === name)) context.fencedInView.delete(name);
 }
 
 export function setQuorate(context: Context, quorate: boolean, nowMs: number): void {
@@ -110,5 +112,5 @@ export function onJoin(context: Context, from: number, message: Extract<Controll
 function follow(context: Context, dc: number, claim: number, out: Effects): void {
   context.role = { kind: "follower", dc, claim };
   context.knewDc = true;
-  out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport } });
+  out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport, ...(context.fenceHistory.length > 0 ? { fenceHistory: [...context.fenceHistory] } : {}) } });
 }

@@ -4,12 +4,12 @@
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
 import { schedule } from "../scheduler";
 import { assert } from "../common/errors";
-import { TRANSITION_STEPS_SHOWN_MAX, type ClusterSummary, type NodeReport, type TransitionRecord } from "./protocol";
+import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
 import { publishSummary, withStatus } from "./summary";
+import { fencingEnded, nodeDown, publishFenceHistory, startFencing } from "./fencing";
 import { idOf, localName, log, nameOf, type Context, type ControllerInput, type DcState, type Effects } from "./context";
 
-const FENCE_RECORDS_KEPT = 10;
 /** Recent transitions kept for `status --full` and the status page (at most TRANSITION_RECORDS_MAX of the protocol). */
 const TRANSITIONS_KEPT = 20;
 /** A result is waited for this long beyond its operation's timeout before the step counts as failed. */
@@ -75,6 +75,8 @@ export function quiet(context: Context, state: DcState, joined: boolean, nowMs: 
 /** A member's report (its own resources); filed under the authenticated sender. */
 export function onReport(context: Context, state: DcState, from: number, report: NodeReport): void {
   const name = nameOf(context, from);
+  // A node fenced while still in the view is down for the cluster until it leaves it.
+  if (context.fencedInView.has(name)) return;
   const filed = report.node === name ? report : { ...report, node: name };
   const before = state.reports.get(name);
   state.reports.set(name, filed);
@@ -110,6 +112,7 @@ export function drive(context: Context, state: DcState, joined: boolean, nowMs: 
   }
   if (joined && !state.transition && state.needPlan) plan(context, state, nowMs, out);
   publishSummary(context, state, out);
+  publishFenceHistory(context, state, out);
 }
 
 /** Steps in domain words without their states: two transitions with the same signature do the same. */
@@ -155,6 +158,8 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   if ([...state.writes.values()].some((write) => write.origin === undefined)) return;
   const version = formatVersion(context.cib.version);
   for (const id of state.acked) {
+    // A node fenced while still in the view has nothing to report any more.
+    if (context.fencedInView.has(nameOf(context, id))) continue;
     const report = state.reports.get(nameOf(context, id));
     // Nothing is started anywhere until every member has probed the configuration in force.
     if (!report || !report.probed || report.cibVersion !== version || report.busy) return;
@@ -188,9 +193,8 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
     if (fencing && (step.kind === "start" || step.kind === "promote" || step.kind === "migrate_to" || step.kind === "migrate_from")) assert(isFencingDevice(context.cib, step.resource), `${describeStep(step)} is ready before the transition's fencing is done`);
     step.state = "running";
     if (step.kind === "fence") {
-      const cib = withStatus(context, state);
-      out.push({ kind: "fence", transition: transition.id, step: step.id, target: step.node, action: step.fenceAction ?? "reboot", cib, members: [...state.acked].map((id) => nameOf(context, id)) });
-      recordFence(context, { target: step.node, action: step.fenceAction ?? "reboot", state: "pending", by: localName(context), atSeconds: context.epochSeconds, reason: step.reason });
+      // A fencing of the same node that runs already (a person's request) is joined: its end ends this step.
+      startFencing(context, state, { target: step.node, action: step.fenceAction ?? "reboot", transition: transition.id, step: step.id, reason: step.reason }, out);
       continue;
     }
     const id = idOf(context, step.node);
@@ -240,25 +244,23 @@ export function onOpResult(context: Context, state: DcState, from: number, resul
 
 /** A fence this node ran ended (it may have stopped being the DC meanwhile). */
 export function onFenceDone(context: Context, state: DcState | undefined, input: Extract<ControllerInput, { kind: "fence-done" }>, out: Effects): void {
-  recordFence(context, { target: input.target, action: "reboot", state: input.ok ? "done" : "failed", by: localName(context), atSeconds: input.epochSeconds, reason: input.reason });
+  if (!fencingEnded(context, state, input, out)) return;
   if (input.ok) {
     // Confirmed down: nothing runs there any more, and it is no longer expected up.
-    context.expectedUp.delete(input.target);
-    context.known.add(input.target);
-    state?.reports.delete(input.target);
-    state?.stopFailedNodes.delete(input.target);
+    nodeDown(context, state, input.target, `${input.target} was fenced`);
     log(out, "info", "node fenced", { target: input.target, reason: input.reason });
-  } else {
-    log(out, "error", "fencing failed; resources of that node stay where they are until it succeeds", { target: input.target, reason: input.reason });
-    if (state) state.fenceBlockedUntilMs = input.nowMs + context.settings.fenceRetryMs;
+    return;
   }
+  log(out, "error", "fencing failed; resources of that node stay where they are until it succeeds", { target: input.target, reason: input.reason });
   if (!state) return;
-  const step = state.transition?.id === input.transition ? state.transition.steps[input.step] : undefined;
-  if (step && step.state === "running") {
-    step.state = input.ok ? "done" : "failed";
-    if (!input.ok) state.transition!.aborted = true;
+  state.fenceBlockedUntilMs = input.nowMs + context.settings.fenceRetryMs;
+  // Every step waiting for this node's fencing failed with it.
+  for (const step of state.transition?.steps ?? []) {
+    if (step.kind !== "fence" || step.node !== input.target || step.state !== "running") continue;
+    step.state = "failed";
+    state.transition!.aborted = true;
   }
-  wantPlan(state, input.ok ? `${input.target} was fenced` : `fencing ${input.target} failed`);
+  wantPlan(state, `fencing ${input.target} failed`);
 }
 
 /** The steps a transition record shows: the first TRANSITION_STEPS_SHOWN_MAX, then how many more. */
@@ -287,12 +289,4 @@ function finishTransitionRecord(context: Context, finished: Transition, duration
   record.result = finished.steps.some((step) => step.state === "failed") ? "failed" : finished.aborted ? "aborted" : "complete";
   record.steps = shownSteps(finished);
   record.durationMs = Math.max(0, durationMs);
-}
-
-function recordFence(context: Context, record: ClusterSummary["fencing"][number]): void {
-  const records = context.fenceRecords;
-  const index = records.findIndex((each) => each.target === record.target && each.state === "pending");
-  if (index !== -1 && record.state !== "pending") records.splice(index, 1);
-  records.push(record);
-  if (records.length > FENCE_RECORDS_KEPT) records.splice(0, records.length - FENCE_RECORDS_KEPT);
 }

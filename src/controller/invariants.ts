@@ -68,6 +68,8 @@ function checkEffect(context: Context, effect: ControllerEffect, where: string):
     case "keep-conflict":
     case "configure":
     case "fence":
+    case "fence-cancel":
+    case "fence-history":
     case "cleanup":
     case "reply":
     case "may-exit":

@@ -9,6 +9,7 @@ import { wantPlan } from "./execution";
 import { resolveOffers } from "./conflicts";
 import { adopt, distribute, forgetLeftMembers, parseWire } from "./replication";
 import { servePending } from "./clients";
+import { recordFences } from "./fencing";
 import { claimOf, localName, log, nameOf, type Context, type DcRole, type DcState, type Effects } from "./context";
 
 /** Resend joins this often to members that have not answered. */
@@ -19,6 +20,7 @@ function newDcState(context: Context, nowMs: number): DcState {
     ringId: context.ringId, since: context.ringId, quorateSince: undefined, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, reports: new Map(), transition: undefined, nextTransitionId: 1,
     needPlan: true, planReasons: ["a new DC took over"], lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
     futile: undefined, planNotBeforeMs: -Infinity, recentPlansMs: [], throttled: false, offers: new Map(), pending: [],
+    historySent: new Map(),
   };
 }
 
@@ -89,6 +91,9 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
   state.acked.add(from);
   // Filed under the authenticated sender, whatever name the report gives.
   state.reports.set(nameOf(context, from), { ...message.report, node: nameOf(context, from) });
+  // The member's fence history joins the cluster's; the member gets the merged one again.
+  if (message.fenceHistory) recordFences(context, message.fenceHistory);
+  state.historySent.delete(from);
   const theirs = parseWire(message.cib, `the configuration from ${nameOf(context, from)}`, out);
   if (theirs) state.offers.set(from, theirs);
   if (role.kind === "dc") {

@@ -117,10 +117,33 @@ export type OperationName = "start" | "stop" | "promote" | "demote" | "notify" |
 /** A migrate_to or migrate_from: the node the resource leaves and the one it goes to. */
 export interface MigrationNodes { source: string; target: string }
 
+/**
+ * One entry of the cluster's fence history: a fencing (off, reboot) or a person's
+ * confirmation that a node is down. The DC keeps the history, merges the members' at a
+ * join and sends it to every member, which stores it; `edgeha stonith history` shows it.
+ * Times are the wall clock in ms.
+ */
+export interface FenceHistoryEntry {
+  id: string;
+  target: string;
+  action: "off" | "reboot" | "confirm";
+  state: "pending" | "done" | "failed";
+  /** The node that asked: the DC for a transition's fencing, the node where the command ran for a person's request. */
+  origin: string;
+  /** The person (the user running the command) behind a request from the command line. */
+  client?: string;
+  requestedAtMs: number;
+  completedAtMs?: number;
+  device?: string;
+  executor?: string;
+  reason: string;
+}
+
 export type ControllerMessage =
   /** `since`: the age of the sender's claim to the DC role (claimOf in context.ts); the older claim keeps the role when two DCs meet. */
   | { t: "join"; ringId: number; since: number }
-  | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport }
+  /** fenceHistory: the member's copy of the fence history, merged by the DC (absent from older members). */
+  | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport; fenceHistory?: FenceHistoryEntry[] }
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
@@ -129,16 +152,22 @@ export type ControllerMessage =
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }
   | { t: "reply"; requestId: number; reply: ClientReply }
-  | { t: "summary"; ringId: number; summary: ClusterSummary };
+  | { t: "summary"; ringId: number; summary: ClusterSummary }
+  /** The DC's fence history, sent to every member when it changes; members merge it into theirs. */
+  | { t: "fence-history"; ringId: number; records: FenceHistoryEntry[] };
 
 /** A change a client (the CLI) asks of the cluster; members forward it to the DC. */
 export type ClientRequest =
   | { kind: "cib-replace"; base: string; cib: unknown }
   | { kind: "cleanup"; resource?: string; node?: string }
   /** Where resources would go if stickiness did not hold them (resource relocate); changes nothing. */
-  | { kind: "placement"; resources?: string[] };
+  | { kind: "placement"; resources?: string[] }
+  /** Fence a node now (stonith fence); answered when the fencing ended. action: the cluster's stonith-action when absent. */
+  | { kind: "fence"; target: string; action?: "off" | "reboot"; client: string }
+  /** A person made sure the node is down (stonith confirm): the cluster takes it for fenced. */
+  | { kind: "fence-confirm"; target: string; client: string };
 
-export type ClientReply = { ok: true; version?: string; message?: string; relocations?: Relocation[] } | { ok: false; code: string; error: string };
+export type ClientReply = { ok: true; version?: string; message?: string; relocations?: Relocation[]; fence?: FenceHistoryEntry } | { ok: false; code: string; error: string; fence?: FenceHistoryEntry };
 
 // ---- bounds -------------------------------------------------------------------
 
@@ -158,6 +187,8 @@ const FENCE_RECORDS_MAX = 256;
 export const TRANSITION_RECORDS_MAX = 64;
 export const TRANSITION_STEPS_SHOWN_MAX = 64;
 const HISTORY_ENTRIES_MAX = NODES_MAX * 1024;
+/** Entries of the fence history in one message (the controller keeps FENCE_HISTORY_MAX of them). */
+export const FENCE_HISTORY_ENTRIES_MAX = 256;
 const CONFLICTS_MAX = 64;
 const NOTIFY_VALUES_MAX = 64;
 
@@ -283,8 +314,14 @@ const summary = shape<ClusterSummary>({
   }), TRANSITION_RECORDS_MAX)),
 });
 
+const fenceHistoryEntry = shape<FenceHistoryEntry>({
+  id: name, target: name, action: oneOf("off", "reboot", "confirm"), state: oneOf("pending", "done", "failed"), origin: name, client: optional(name),
+  requestedAtMs: finite, completedAtMs: optional(finite), device: optional(name), executor: optional(name), reason: prose,
+});
+const fenceHistory = list(fenceHistoryEntry, FENCE_HISTORY_ENTRIES_MAX);
+
 const clientRequest: Check<ClientRequest> = (value, path) => {
-  const kind = oneOf("cib-replace", "cleanup", "placement")(plainObject(value, path).kind, `${path}.kind`);
+  const kind = oneOf("cib-replace", "cleanup", "placement", "fence", "fence-confirm")(plainObject(value, path).kind, `${path}.kind`);
   switch (kind) {
     case "cib-replace":
       return { kind, ...shape<{ base: string; cib: unknown }>({ base: name, cib: configuration })(value, path) };
@@ -292,6 +329,10 @@ const clientRequest: Check<ClientRequest> = (value, path) => {
       return { kind, ...shape<{ resource?: string; node?: string }>({ resource: optional(name), node: optional(name) })(value, path) };
     case "placement":
       return { kind, ...shape<{ resources?: string[] }>({ resources: optional(list(name, RESOURCES_MAX)) })(value, path) };
+    case "fence":
+      return { kind, ...shape<{ target: string; action?: "off" | "reboot"; client: string }>({ target: name, action: optional(oneOf("off", "reboot")), client: name })(value, path) };
+    case "fence-confirm":
+      return { kind, ...shape<{ target: string; client: string }>({ target: name, client: name })(value, path) };
   }
 };
 
@@ -299,15 +340,15 @@ const relocation = shape<Relocation>({ resource: name, from: list(name, NODES_MA
 
 const clientReply: Check<ClientReply> = (value, path) => {
   const ok = boolean(plainObject(value, path).ok, `${path}.ok`);
-  if (ok) return { ok, ...shape<{ version?: string; message?: string; relocations?: Relocation[] }>({ version: optional(name), message: optional(prose), relocations: optional(list(relocation, RESOURCES_MAX)) })(value, path) };
-  return { ok, ...shape<{ code: string; error: string }>({ code: name, error: prose })(value, path) };
+  if (ok) return { ok, ...shape<{ version?: string; message?: string; relocations?: Relocation[]; fence?: FenceHistoryEntry }>({ version: optional(name), message: optional(prose), relocations: optional(list(relocation, RESOURCES_MAX)), fence: optional(fenceHistoryEntry) })(value, path) };
+  return { ok, ...shape<{ code: string; error: string; fence?: FenceHistoryEntry }>({ code: name, error: prose, fence: optional(fenceHistoryEntry) })(value, path) };
 };
 
 type Fields<K extends ControllerMessage["t"]> = Omit<Extract<ControllerMessage, { t: K }>, "t">;
 
 const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   join: shape<Fields<"join">>({ ringId: count, since: integer(0, 2 ** 50) }),
-  "join-ack": shape<Fields<"join-ack">>({ ringId: count, cib: configuration, report: nodeReport }),
+  "join-ack": shape<Fields<"join-ack">>({ ringId: count, cib: configuration, report: nodeReport, fenceHistory: optional(fenceHistory) }),
   cib: shape<Fields<"cib">>({ ringId: count, writeId: count, cib: configuration }),
   "cib-ack": shape<Fields<"cib-ack">>({ ringId: count, writeId: count }),
   report: shape<Fields<"report">>({ ringId: count, report: nodeReport }),
@@ -320,7 +361,18 @@ const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   request: shape<Fields<"request">>({ requestId: count, request: clientRequest }),
   reply: shape<Fields<"reply">>({ requestId: count, reply: clientReply }),
   summary: shape<Fields<"summary">>({ ringId: count, summary }),
+  "fence-history": shape<Fields<"fence-history">>({ ringId: count, records: fenceHistory }),
 };
+
+/** A fence history read from a file: the checks a received one passes; a problem names the entry. */
+export function checkFenceHistory(value: unknown): FenceHistoryEntry[] | string {
+  try {
+    return fenceHistory(value, "history");
+  } catch (error) {
+    if (error instanceof ProtocolProblem) return error.message;
+    throw error;
+  }
+}
 
 export type ParsedMessage = { ok: true; message: ControllerMessage } | { ok: false; problem: string };
 

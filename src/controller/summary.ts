@@ -6,6 +6,10 @@ import { addScores, unpackResourceStates } from "../scheduler";
 import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
 import { inQuorumGrace, isTrue, localName, type Context, type DcState, type Effects } from "./context";
+import { recentFencings } from "./fencing";
+
+/** Fencings the summary lists (`edgeha status`); `edgeha stonith history` shows the whole history. */
+const FENCINGS_SHOWN = 10;
 
 /** The attribute a node feeding a watchdog publishes (WATCHDOG_ATTRIBUTE of src/fencer/watchdog.ts). */
 const WATCHDOG_ATTRIBUTE = "#watchdog-timeout-ms";
@@ -62,7 +66,8 @@ function blockedOrphans(cib: Cib, state: DcState): Primitive[] {
 
 function nodeStatus(context: Context, state: DcState, node: { id: number; name: string }, id: string): NodeStatus {
   // A node where a stop failed is taken for unclean: the scheduler fences it.
-  const member = context.members.includes(node.id) && !state.stopFailedNodes.has(node.name);
+  // A node fenced while still in the view is offline (and clean) until it leaves the view.
+  const member = context.members.includes(node.id) && !state.stopFailedNodes.has(node.name) && !context.fencedInView.has(node.name);
   const joined = member && state.acked.has(node.id);
   const report = state.reports.get(node.name);
   const attributes: Record<string, string> = {
@@ -125,7 +130,7 @@ function buildSummary(context: Context, state: DcState): ClusterSummary {
   }).map((node) => node.name);
   return {
     dc: localName(context), ringId: context.ringId, cibVersion: formatVersion(context.cib.version), quorate: context.quorate,
-    nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: [...context.fenceRecords], transition, leaving,
+    nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: recentFencings(context, FENCINGS_SHOWN), transition, leaving,
     ...fullStatus(context, state, cib),
     ...(context.conflicts.length > 0 ? { conflicts: [...context.conflicts] } : {}),
   };
@@ -203,7 +208,7 @@ function resourceMeta(cib: Cib): (id: string) => Record<string, string> {
 function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSummary["nodes"] {
   const { options } = clusterOptions(cib);
   return context.settings.nodes.map((node) => {
-    const member = context.members.includes(node.id);
+    const member = context.members.includes(node.id) && !context.fencedInView.has(node.name);
     const joined = member && state.acked.has(node.id);
     const attributes = flattenSets(cib.nodes.find((each) => each.uname === node.name)?.instance ?? []);
     const report = state.reports.get(node.name);

@@ -9,9 +9,9 @@ import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, clusterOptions, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
-import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary, checkControllerMessage, MESSAGE_BYTES_MAX } from "../controller";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary, checkControllerMessage, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
-import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, appendHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
+import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
@@ -197,6 +197,18 @@ export class DroppedMessages {
   }
 }
 
+/** The fence history file this node wrote last; a damaged one is set aside with a warning (the cluster's copy replaces it). */
+function loadFenceHistory(file: string, logger: Logger): FenceHistoryEntry[] {
+  try {
+    const checked = checkFenceHistory(readHistory(file).slice(-FENCE_HISTORY_MAX));
+    if (typeof checked === "string") throw new Error(checked);
+    return checked;
+  } catch (error) {
+    logger.warn({ file, error: error instanceof Error ? error.message : String(error) }, "the fence history file is damaged; starting with an empty history (the DC sends the cluster's)");
+    return [];
+  }
+}
+
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { config, node, logger } = options;
   const stateDir = options.stateDir ?? config.paths.stateDir;
@@ -242,7 +254,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
     return failures;
   };
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report());
+  // The cluster's fence history as this node stored it last (the controller keeps it from now on).
+  const historyFile = join(stateDir, "fence-history.json");
+  const fencings = new Map<string, AbortController>();
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger));
   const fenceRunner = options.fenceRunner ?? localFenceRunner;
   const dropped = new DroppedMessages(logger, () => membership.nowMs(), (id) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`);
   const clients = new Map<number, (reply: ClientReply) => void>();
@@ -370,18 +385,36 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       case "fence": {
         // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
         const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: config.nodes.length, hasArbiter: config.quorum.arbiter !== undefined });
-        logger.warn({ target: effect.target, action: effect.action }, "fencing");
+        logger.warn({ target: effect.target, action: effect.action, id: effect.id }, "fencing");
         const fenceStartedMs = Date.now();
         const fenced = (ok: boolean, reason: string) => observability.onFence({ target: effect.target, action: effect.action, ok, reason, durationMs: Date.now() - fenceStartedMs, by: node.name });
-        const historyFile = join(stateDir, "fence-history.json");
-        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => {
-          try { appendHistory(historyFile, record); } catch (error) { logger.error({ error: String(error) }, "cannot write the fence history"); }
-        }).then(
-          (record) => (fenced(record.state === "done", record.reason), feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: record.state === "done", reason: record.reason, epochSeconds: epochSeconds() })),
-          (error: unknown) => (fenced(false, String(error)), feed({ kind: "fence-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, target: effect.target, ok: false, reason: error instanceof Error ? error.message : String(error), epochSeconds: epochSeconds() })),
+        const stop = new AbortController();
+        fencings.set(effect.id, stop);
+        const done = (ok: boolean, reason: string, record?: { device?: string; executor?: string; completedAtMs?: number }) => {
+          fencings.delete(effect.id);
+          // A fencing stopped by a confirm has no result: the controller took its node for fenced already.
+          if (stop.signal.aborted) return;
+          fenced(ok, reason);
+          feed({ kind: "fence-done", nowMs: membership.nowMs(), id: effect.id, transition: effect.transition, step: effect.step, target: effect.target, ok, reason, epochSeconds: epochSeconds(), ...(record ? { record } : {}) });
+        };
+        // The controller keeps the history (and this node's file of it); the fencer's own records go to the log.
+        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal).then(
+          (record) => done(record.state === "done", record.reason, { device: record.device, executor: record.executor, completedAtMs: record.completedAtMs }),
+          (error: unknown) => done(false, error instanceof Error ? error.message : String(error)),
         );
         return;
       }
+      case "fence-cancel":
+        logger.warn({ target: effect.target, id: effect.id }, "stopping a fencing: its node was confirmed down by hand");
+        fencings.get(effect.id)?.abort();
+        return;
+      case "fence-history":
+        try {
+          writeFileDurably(historyFile, JSON.stringify(effect.records, null, 1) + "\n", { mode: 0o600 });
+        } catch (error) {
+          logger.error({ error: String(error), file: historyFile }, "cannot write the fence history");
+        }
+        return;
       case "cleanup":
         resources.cleanup(effect.resource);
         return;
@@ -482,10 +515,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   factsTimer.unref();
   feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
 
-  const ask = (request: ClientRequest): Promise<ClientReply> =>
+  const ask = (request: ClientRequest, timeoutMs = 30_000): Promise<ClientReply> =>
     new Promise((resolve) => {
       const clientId = nextClientId++;
-      const timeout = setTimeout(() => { clients.delete(clientId); resolve({ ok: false, code: "E_AGENT_TIMEOUT", error: "the cluster did not answer within 30 s; the change may or may not have been applied: check `edgeha status`" }); }, 30_000);
+      const timeout = setTimeout(() => { clients.delete(clientId); resolve({ ok: false, code: "E_AGENT_TIMEOUT", error: `the cluster did not answer within ${Math.round(timeoutMs / 1000)} s; the change may or may not have been applied: check \`edgeha status\`` }); }, timeoutMs);
       clients.set(clientId, (reply) => { clearTimeout(timeout); resolve(reply); });
       feed({ kind: "client", nowMs: membership.nowMs(), clientId, request });
     });
@@ -561,6 +594,23 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     return controller.staleness;
   };
 
+  /** `stonith fence` and `stonith confirm` of the running cluster: served by the DC. */
+  const stonithRequest = async (request: Record<string, unknown>): Promise<unknown> => {
+    const text = (value: unknown) => (typeof value === "string" && value.length > 0 && value.length <= 256 ? value : undefined);
+    const target = text(request.target);
+    const client = text(request.client) ?? "unknown";
+    if (target === undefined) return { error: `${String(request.command)} needs 'target' (a node name)`, code: "E_API_REQUEST" };
+    if (request.command === "stonith-confirm") {
+      const reply = await ask({ kind: "fence-confirm", target, client });
+      return reply.ok ? { ok: true, message: reply.message, record: reply.fence } : { error: reply.error, code: reply.code };
+    }
+    const action = request.action === "off" || request.action === "reboot" ? request.action : undefined;
+    // The person waits for the fencing's end, within the time the command asked for (1 s to 1 h).
+    const timeoutMs = typeof request.timeoutMs === "number" && Number.isFinite(request.timeoutMs) ? Math.min(3_600_000, Math.max(1000, request.timeoutMs)) : 120_000;
+    const reply = await ask({ kind: "fence", target, client, ...(action ? { action } : {}) }, timeoutMs);
+    return reply.ok ? { ok: true, message: reply.message, record: reply.fence } : { error: reply.error, code: reply.code, record: reply.fence };
+  };
+
   const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
     switch (request.command) {
       case "status":
@@ -595,6 +645,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         const gathered = await gatherReport(fromSeconds);
         return { ok: true, bundle: gathered.bundle.toString("base64"), answered: gathered.answered, unreachable: gathered.unreachable };
       }
+      case "stonith-fence":
+      case "stonith-confirm":
+        return stonithRequest(request);
+      case "stonith-history":
+        return { ok: true, records: [...controller.fenceHistory] };
       case "node-stop":
         if (!startLeave("edgeha node stop")) return { ok: true, message: `${node.name} is already leaving` };
         return { ok: true, message: `${node.name} is leaving: its resources move away first` };

@@ -81,7 +81,7 @@ describe.skipIf(missing !== "")(`stonith commands with a scsi device on tgtd ${m
     const status = await scsiDriver.run("status", { ...base, plug: "beta", local_node: "alpha" }, context);
     expect(status.state).toBe("off");
 
-    await cli("stonith", "confirm", "beta", "--from", "alpha", "--history", historyFile);
+    await cli("stonith", "confirm", "beta", "--from", "alpha", "--history", historyFile, "--force");
     const history = await cli("stonith", "history", "beta", "--history", historyFile, "--json");
     expect(JSON.parse(history.out).map((record: { action: string; state: string }) => `${record.action}:${record.state}`)).toEqual(["off:done", "confirm:done"]);
 

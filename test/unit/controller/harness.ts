@@ -1,7 +1,7 @@
 // A deterministic world for controllers: nodes exchange messages through a queue, views
 // and quorum are set by the test, operations and fencing complete when the test says
 // (or at once). Resources are just "running or not" per node.
-import { checkControllerMessage, Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type NodeReport } from "../../../src/controller";
+import { checkControllerMessage, Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type FenceHistoryEntry, type NodeReport } from "../../../src/controller";
 import { formatVersion, type Cib, type OperationRecord } from "../../../src/cib";
 
 export interface SimNode {
@@ -18,13 +18,15 @@ export interface SimNode {
   shutdown: boolean;
   /** Attributes the node publishes in its reports (node facts, a watchdog's timeout). */
   attributes?: Record<string, string>;
+  /** The fence history as the node last stored it (the fence-history effect). */
+  fenceHistory?: FenceHistoryEntry[];
 }
 
 export class ControllerWorld {
   nowMs = 0;
   readonly nodes: SimNode[] = [];
   readonly queue: Array<{ from: number; to: number; message: ControllerMessage }> = [];
-  readonly fences: Array<{ target: string; by: string; transition: number; step: number; cib: Cib }> = [];
+  readonly fences: Array<{ id: string; target: string; by: string; transition: number; step: number; cib: Cib; action: string; cancelled?: boolean }> = [];
   readonly log: string[] = [];
   readonly replies = new Map<number, unknown>();
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
@@ -115,7 +117,7 @@ export class ControllerWorld {
           this.local.push(() => this.runOperation(node, effect));
           break;
         case "fence":
-          this.fences.push({ target: effect.target, by: node.name, transition: effect.transition, step: effect.step, cib: effect.cib });
+          this.fences.push({ id: effect.id, target: effect.target, by: node.name, transition: effect.transition, step: effect.step, cib: effect.cib, action: effect.action });
           if (this.autoFence) { const index = this.fences.length - 1; this.local.push(() => this.completeFence(node, index, true)); }
           break;
         case "reply":
@@ -123,6 +125,13 @@ export class ControllerWorld {
           break;
         case "may-exit":
           node.exited = true;
+          break;
+        case "fence-cancel":
+          // As the agent does: the fencing stops, and no result is fed for it.
+          for (const fence of this.fences) if (fence.id === effect.id) fence.cancelled = true;
+          break;
+        case "fence-history":
+          node.fenceHistory = effect.records;
           break;
         case "cleanup":
           break;
@@ -172,13 +181,14 @@ export class ControllerWorld {
 
   completeFence(by: SimNode, index: number, ok: boolean): void {
     const fence = this.fences[index]!;
+    if (fence.cancelled) return;
     if (ok) {
       this.fenced.push(fence.target);
       const target = this.node(fence.target);
       target.up = false;
       target.running.clear();
     }
-    this.feed(by, { kind: "fence-done", nowMs: this.nowMs, transition: fence.transition, step: fence.step, target: fence.target, ok, reason: "test", epochSeconds: 1_000 + this.nowMs / 1000 });
+    this.feed(by, { kind: "fence-done", nowMs: this.nowMs, id: fence.id, transition: fence.transition, step: fence.step, target: fence.target, ok, reason: "test", epochSeconds: 1_000 + this.nowMs / 1000 });
   }
 
   /** Sets the view on the given nodes (all of them agree on it). */
@@ -227,11 +237,12 @@ export class ControllerWorld {
   }
 
   /** The node boots again with a fresh controller and whatever configuration it stored last. */
-  boot(name: string): SimNode {
+  boot(name: string, fenceHistory = this.node(name).fenceHistory): SimNode {
     const old = this.node(name);
     const node = this.addNode(old.id, name);
     node.stored = old.stored;
-    if (old.stored.length > 0) node.controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1]!, this.report(node));
+    node.fenceHistory = fenceHistory;
+    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1] ?? this.cib, this.report(node), fenceHistory ?? []);
     return node;
   }
 
