@@ -2,17 +2,21 @@
 // and written a sector at a time. Two ways to the LUN:
 //   - iscsi://HOST:PORT/TARGET-IQN/LUN: edgeha's own iSCSI initiator (READ(10)/WRITE(10)),
 //     which keeps no cache, so every node reads what the others wrote;
-//   - a Linux block device (/dev/...): plain reads and writes (Node has no O_DIRECT with aligned
-//     buffers), which see other writers' data only through the same kernel (a loop device on
-//     one machine, as in the tests); across machines use the iSCSI path.
+//   - a Linux block device (/dev/...): every read and write with direct I/O (O_DIRECT, as sbd
+//     does), through coreutils' dd: Node cannot align its buffers as O_DIRECT wants. Buffered
+//     I/O would be wrong on a LUN other machines write: reads would keep returning the page
+//     cache's stale copy (a poison pill never seen), and a 512-byte write would rewrite its
+//     whole 4 KiB page from that copy (clearing the neighbouring slots' messages);
+//   - a regular file (tests only): plain reads and writes.
 import { closeSync, openSync, readSync, statSync, writeSync, fsyncSync, readFileSync } from "node:fs";
 import { EdgehaError } from "../../src/common/errors";
+import { spawnProgram } from "../../src/common/spawn";
 import { parseDevice } from "../scsi/index";
 import { openIscsiSession, type IscsiSession } from "../scsi/iscsi";
 import { executeRetrying } from "../scsi/reservations";
 import {
   decodeHeader, decodeMailbox, decodeSlot, encodeMailbox, encodeSlot, mailboxSector, sameName, slotSector,
-  type SbdHeader, type SbdMailbox, type SbdMessage,
+  type SbdHeader, type SbdMailbox, type SbdMessage, type SbdSlot,
 } from "./format";
 
 export interface SectorDevice {
@@ -59,7 +63,30 @@ export async function openIscsiDevice(url: string, initiatorName: string, signal
   };
 }
 
-/** A local block device (or file); its logical sector size from sysfs, else 512. */
+/** Runs dd (bounded: 10 s, its output at most the sectors asked for); resolves with its stdout. */
+function dd(args: string[], input: Buffer | undefined, expectBytes: number, where: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawnProgram("dd", [...args, "status=none"], { stdio: [input ? "pipe" : "ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= expectBytes) chunks.push(chunk);
+    });
+    child.stderr!.on("data", (chunk: Buffer) => { if (stderr.length < 4096) stderr += chunk.toString("utf8"); });
+    child.on("error", (error) => { clearTimeout(timer); reject(new EdgehaError("E_FENCE_SBD", `${where}: cannot run dd (${error.message})`)); });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new EdgehaError("E_FENCE_SBD", `${where}: direct I/O failed (dd ${signal ? `killed by ${signal}` : `exit ${code}`}${stderr ? `: ${stderr.trim().split("\n")[0]}` : ""})`));
+    });
+    if (input) child.stdin!.end(input);
+  });
+}
+
+/** A local block device (direct I/O through dd) or a regular file; its logical sector size from sysfs, else 512. */
 export function openLocalDevice(path: string): SectorDevice {
   let fd: number;
   try {
@@ -73,6 +100,22 @@ export function openLocalDevice(path: string): SectorDevice {
     const major = (stat.rdev >> 8) & 0xfff;
     const minor = (stat.rdev & 0xff) | ((stat.rdev >> 12) & ~0xff);
     try { sectorSize = Number(readFileSync(`/sys/dev/block/${major}:${minor}/queue/logical_block_size`, "utf8").trim()) || 512; } catch { /* 512 */ }
+  }
+  if (stat.isBlockDevice()) {
+    closeSync(fd);
+    return {
+      where: path,
+      sectorSize,
+      async read(first, count) {
+        const data = await dd([`if=${path}`, `bs=${sectorSize}`, `skip=${first}`, `count=${count}`, "iflag=direct"], undefined, count * sectorSize, path);
+        if (data.length !== count * sectorSize) throw new EdgehaError("E_FENCE_SBD", `${path}: short read at sector ${first}`);
+        return data;
+      },
+      async write(first, data) {
+        await dd([`of=${path}`, `bs=${sectorSize}`, `seek=${first}`, `count=${data.length / sectorSize}`, "oflag=direct", "conv=notrunc", "iflag=fullblock"], data, 0, path);
+      },
+      async close() {},
+    };
   }
   return {
     where: path,
@@ -150,6 +193,13 @@ export class SbdDisk {
     await this.device.write(mailboxSector(slot), sector, signal);
     const back = await this.device.read(mailboxSector(slot), 1, signal);
     if (!back.equals(sector)) throw new EdgehaError("E_FENCE_SBD", `${this.device.where}: the message to ${name} did not read back as written`);
+  }
+
+  /** A slot and its mailbox, read in one request (the two sectors are adjacent). */
+  async readSlot(slot: number, signal: AbortSignal): Promise<{ slot: SbdSlot; mailbox: SbdMailbox }> {
+    const size = this.device.sectorSize;
+    const both = await this.device.read(slotSector(slot), 2, signal);
+    return { slot: decodeSlot(both.subarray(0, size)), mailbox: decodeMailbox(both.subarray(size, 2 * size)) };
   }
 
   /** The message in a node's own mailbox. */

@@ -52,6 +52,7 @@ export const PROGRAMS = {
   memcached: { package: "memcached", product: "suggests", path: "/usr/bin/memcached", demo: true, why: "the memcached agent starts it; its package starts its own memcached.service on install, which must not run beside the cluster's" },
   wdctl: { package: "util-linux", essential: true, product: "optional", why: "sets the watchdog's timeout (watchdog.timeout_s) where the driver allows it: Node has no ioctl(); without it the driver's timeout stays" },
   // systeminformation's probes for the node facts (cpu, memory, disks, interfaces)
+  dd: { package: "coreutils", essential: true, product: "depends", why: "reads and writes sbd disks given as /dev paths with direct I/O (O_DIRECT, as sbd does; Node cannot align buffers for it): the fence_sbd driver and the node watching its slot (watchdog.sbd_devices)" },
   cat: { package: "coreutils", essential: true, product: "optional", why: "systeminformation reads /proc and /sys files through cat (node facts)" },
   df: { package: "coreutils", essential: true, product: "optional", why: "systeminformation reads free disk space (node facts disk_free_mb:MOUNT)" },
   grep: { package: "grep", essential: true, product: "optional", why: "systeminformation filters its probes' output" },

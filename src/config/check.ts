@@ -86,6 +86,6 @@ function finalize(draft: DraftConfig): BootstrapConfig {
     metrics: { listen: draft.metrics.listen },
     logging: { level: draft.logging.level ?? DEFAULT_LOG_LEVEL },
     system: { realtimePriority: draft.system.realtimePriority ?? DEFAULT_REALTIME_PRIORITY, lockMemory: draft.system.lockMemory ?? DEFAULT_LOCK_MEMORY },
-    ...(draft.watchdog.device ? { watchdog: { device: draft.watchdog.device, timeoutSeconds: draft.watchdog.timeoutSeconds } } : {}),
+    ...(draft.watchdog.device ? { watchdog: { device: draft.watchdog.device, timeoutSeconds: draft.watchdog.timeoutSeconds, sbdDevices: draft.watchdog.sbdDevices ?? [], sbdStartMode: draft.watchdog.sbdStartMode ?? "always" } } : {}),
   };
 }

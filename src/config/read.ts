@@ -41,7 +41,7 @@ export interface DraftConfig {
   timing: { heartbeatMs?: number; tokenMs?: number; consensusMs?: number; joinMs?: number; echoMs?: number };
   paths: { authkey?: string; stateDir?: string; socket?: string };
   metrics: { listen?: { host: string; port: number } };
-  watchdog: { device?: string; timeoutSeconds?: number };
+  watchdog: { device?: string; timeoutSeconds?: number; sbdDevices?: string[]; sbdStartMode?: "always" | "clean" };
   system: { realtimePriority?: number; lockMemory?: boolean };
 }
 
@@ -62,7 +62,7 @@ export const QUORUM_KEYS = [
 ] as const;
 export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms", "echo_ms"] as const;
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
-export const WATCHDOG_KEYS = ["device", "timeout_s"] as const;
+export const WATCHDOG_KEYS = ["device", "timeout_s", "sbd_devices", "sbd_start_mode"] as const;
 export const METRICS_KEYS = ["listen"] as const;
 export const SYSTEM_KEYS = ["realtime_priority", "lock_memory"] as const;
 
@@ -293,4 +293,23 @@ function readWatchdog(reader: YamlReader, node: YamlNode | null, draft: DraftCon
     else if (text !== undefined) draft.watchdog.device = text;
   }
   if (section.has("timeout_s")) draft.watchdog.timeoutSeconds = reader.integer(section.get("timeout_s"), "watchdog.timeout_s", 1, 255);
+  if (section.has("sbd_devices")) {
+    // sbd's SBD_DEVICE: one to three shared disks whose slot this node watches (src/node/sbd-watcher.ts).
+    const items = reader.list(section.get("sbd_devices"), "watchdog.sbd_devices") ?? [];
+    const devices: string[] = [];
+    items.forEach((item, index) => {
+      const where = `watchdog.sbd_devices[${index}]`;
+      const text = reader.string(item, where);
+      if (text === undefined) return;
+      if (!(text.startsWith("/") || text.startsWith("iscsi://")) || text.includes("\0")) reader.problems.error(where, `${where} must be a /dev path or iscsi://HOST:PORT/TARGET-IQN/LUN, not '${text}'`, reader.position(item));
+      else devices.push(text);
+    });
+    if (items.length === 0 || items.length > 3) reader.problems.error("watchdog.sbd_devices", `watchdog.sbd_devices lists one to three sbd disks (as sbd allows), not ${items.length}`, reader.position(section.get("sbd_devices")));
+    else draft.watchdog.sbdDevices = devices;
+  }
+  if (section.has("sbd_start_mode")) {
+    const text = reader.string(section.get("sbd_start_mode"), "watchdog.sbd_start_mode");
+    if (text === "always" || text === "clean") draft.watchdog.sbdStartMode = text;
+    else if (text !== undefined) reader.problems.error("watchdog.sbd_start_mode", `watchdog.sbd_start_mode must be 'always' or 'clean' (sbd's SBD_STARTMODE), not '${text}'`, reader.position(section.get("sbd_start_mode")));
+  }
 }

@@ -66,6 +66,13 @@ export interface WatchdogConfig {
   device: string;
   /** The timeout to set where the driver allows; the device's own when absent. */
   timeoutSeconds: number | undefined;
+  /**
+   * sbd disks (sbd's SBD_DEVICE) whose slot this node watches: a "reset", "off" or "crashdump"
+   * there stops the feeding, so the watchdog resets the machine (the shared-disk poison pill).
+   */
+  sbdDevices: string[];
+  /** sbd's SBD_STARTMODE: "clean" refuses to start while a fencing message waits in the slot. */
+  sbdStartMode: "always" | "clean";
 }
 
 /** How the agent asks the kernel to treat it (see docs/config.md, system.*). */

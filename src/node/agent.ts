@@ -2,6 +2,7 @@
 // peer messages come from the membership service; the configuration is kept in the CIB
 // store; operations run through the executor; fencing through the fencer; the CLI talks
 // to the admin socket. Every effect the controller returns is performed here, in order.
+import { EdgehaError } from "../common/errors";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { writeFileDurably } from "../common/durable";
@@ -15,7 +16,8 @@ import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, wo
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
-import { startWatchdog } from "./watchdog-feeder";
+import { startWatchdog, type WatchdogFeeder } from "./watchdog-feeder";
+import { SbdWatcher } from "./sbd-watcher";
 import { collectNodeFacts } from "./facts";
 import { builtinAgents } from "../../agents";
 import type { LogRing } from "../common/log-ring";
@@ -239,7 +241,26 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let lastRecordedDigest = "";
   // Watchdog self-fencing (sbd's rules): fed only while this node is healthy.
   let quorate = false;
-  const watchdog = config.watchdog ? await startWatchdog(config.watchdog, () => ({ quorate, resourcesActive: resources.runsServices(), failedStopPending: (resources.report().failures ?? []).some((failure) => failure.operation === "stop") }), publish, logger) : undefined;
+  // The shared-disk poison pill (sbd's servant): a reset in this node's slot starves the watchdog for good.
+  let pill: string | undefined;
+  let watchdog: WatchdogFeeder | undefined;
+  const sbdDevices = config.watchdog?.sbdDevices ?? [];
+  const sbd = config.watchdog && sbdDevices.length > 0
+    ? await SbdWatcher.start({ node: node.name, devices: sbdDevices, startMode: config.watchdog.sbdStartMode, logger, selfFence: (why) => { pill = why; watchdog?.starve(why); } })
+    : undefined;
+  try {
+    // As sbd does, the watchdog's timeout comes from the disk's header unless the configuration sets one.
+    const watchdogConfig = config.watchdog && sbd && config.watchdog.timeoutSeconds === undefined ? { ...config.watchdog, timeoutSeconds: sbd.header.timeoutWatchdogSeconds } : config.watchdog;
+    watchdog = watchdogConfig ? await startWatchdog(watchdogConfig, () => ({ quorate, resourcesActive: resources.runsServices(), failedStopPending: (resources.report().failures ?? []).some((failure) => failure.operation === "stop") }), publish, logger) : undefined;
+    if (sbd && watchdog && watchdog.timeoutMs + sbd.loopMs > sbd.msgwaitMs) {
+      watchdog.stop(true);
+      throw new EdgehaError("E_FENCE_SBD", `sbd's msgwait (${sbd.msgwaitMs / 1000} s on ${sbdDevices.join(", ")}) does not cover one loop (${sbd.loopMs / 1000} s) plus this node's watchdog timeout (${watchdog.timeoutMs / 1000} s): a sender would take this node for fenced before its watchdog fired; lower watchdog.timeout_s or create the disk with a longer msgwait (sbd -d DEVICE -4 SECONDS create)`);
+    }
+  } catch (error) {
+    await sbd?.stop();
+    throw error;
+  }
+  if (pill !== undefined) watchdog?.starve(pill);
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
   resources.unfence = async (cib, done) => {
@@ -665,6 +686,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     closed = true;
     clearTimeout(tickTimer);
     clearInterval(factsTimer);
+    // Nothing runs yet: a start that fails disarms the watchdog rather than resetting the machine.
+    watchdog?.stop(true);
+    await sbd?.stop();
     await membership.close();
     throw error;
   }
@@ -674,6 +698,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     closed = true;
     clearTimeout(tickTimer);
     clearInterval(factsTimer);
+    watchdog?.stop(true);
+    await sbd?.stop();
     await api.close();
     await membership.close();
     throw error;
@@ -691,7 +717,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       clearInterval(factsTimer);
       // Disarmed only when nothing runs here any more; otherwise the watchdog resets the machine, as
       // the others will take it for fenced stonith-watchdog-timeout after losing it.
-      watchdog?.stop(!resources.runsServices());
+      await sbd?.stop();
+      watchdog?.stop(!resources.runsServices() && !sbd?.selfFenced);
       resources.close();
       await observability.close();
       await api.close();

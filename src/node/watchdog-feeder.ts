@@ -11,6 +11,8 @@ import { openWatchdog, type WatchdogDevice } from "./watchdog-device";
 export class WatchdogFeeder {
   private timer: NodeJS.Timeout | undefined;
   private starving: string | undefined;
+  /** Set by starve(): the feeding never resumes (an sbd poison pill read, a fatal stall). */
+  private forGood: string | undefined;
 
   constructor(private readonly device: WatchdogDevice, private readonly health: () => WatchdogHealth, private readonly logger: Logger) {}
 
@@ -20,13 +22,25 @@ export class WatchdogFeeder {
     this.timer = setInterval(() => this.tick(), Math.max(100, Math.floor(this.device.timeoutMs / 3)));
   }
 
+  /** The watchdog's timeout as the device reports it. */
+  get timeoutMs(): number {
+    return this.device.timeoutMs;
+  }
+
   /** True while the feeder has stopped feeding (the machine is about to reset). */
   get stopped(): boolean {
     return this.starving !== undefined;
   }
 
+  /** Stops feeding for good, at once: the machine resets within the watchdog's timeout. */
+  starve(reason: string): void {
+    if (this.forGood !== undefined) return;
+    this.forGood = reason;
+    this.tick();
+  }
+
   private tick(): void {
-    const decision = mayFeedWatchdog(this.health());
+    const decision = this.forGood !== undefined ? { feed: false, reason: this.forGood } : mayFeedWatchdog(this.health());
     if (decision.feed) {
       if (this.starving !== undefined) this.logger.warn({ device: this.device.path }, "healthy again; the watchdog is fed again");
       this.starving = undefined;

@@ -4,17 +4,23 @@
 // exports the same file over iSCSI and edgeha reads and writes it through its own initiator;
 // both see one page cache, so what one writes the other reads. sbd creates the header; then
 // `sbd list` shows the slot edgeha allocated, `sbd message NODE test` reaches edgeha, and a
-// "reset" edgeha writes shows in `sbd list` with edgeha's node name as its sender.
+// "reset" edgeha writes shows in `sbd list` with edgeha's node name as its sender; a node that
+// watches its slot through the loop device (direct I/O) clears sbd's "test" and, on sbd's
+// "reset", stops feeding its watchdog (the testbed's stand-in), which fires within msgwait.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import pino from "pino";
 import { hostname } from "node:os";
 import path from "node:path";
-import { isRoot, reasonMissing } from "../../support/environment";
+import { isRoot, reasonMissing, repositoryRoot } from "../../support/environment";
+import { SbdWatcher } from "../../../src/node/sbd-watcher";
+import { openWatchdog } from "../../../src/node/watchdog-device";
+import { WatchdogFeeder } from "../../../src/node/watchdog-feeder";
 import { openIscsiDevice, openLocalDevice, SbdDisk, type SectorDevice } from "../../../fence-drivers/sbd/disk";
 import { sbdDriver } from "../../../fence-drivers/sbd/index";
 
-const missing = !isRoot() ? "needs root for tgtd and a loop device" : reasonMissing("sbd", "tgtd", "tgtadm", "losetup", "truncate");
+const missing = !isRoot() ? "needs root for tgtd and a loop device" : reasonMissing("sbd", "tgtd", "tgtadm", "losetup", "truncate", "dd", "mkfifo");
 const port = 33500 + (process.pid % 300);
 const controlPort = 23800 + (process.pid % 300);
 const targetName = `iqn.2026-12.io.edgeha.test:sbd${process.pid}`;
@@ -31,7 +37,7 @@ function run(command: string, args: string[]): Promise<{ status: number | null; 
   });
 }
 
-describe.skipIf(missing !== "")(`an sbd disk shared by sbd and edgeha ${missing}`, () => { // skipped: without root, sbd, tgtd/tgtadm or losetup
+describe.skipIf(missing !== "")(`an sbd disk shared by sbd and edgeha ${missing}`, () => { // skipped: without root, sbd, tgtd/tgtadm, losetup, dd or mkfifo
   let directory = "";
   let loop = "";
   let tgtd: ChildProcess | undefined;
@@ -109,6 +115,48 @@ describe.skipIf(missing !== "")(`an sbd disk shared by sbd and edgeha ${missing}
     expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
     const listed = (await sbd("list")).stdout.replace(/\n+$/, "").split("\n").map((line) => line.split("\t"));
     expect(listed[1]).toEqual(["1", "node2", "off", "node1"]);
+  }, 30_000);
+
+  it("a node watching its slot through the loop device (direct I/O): sbd's test is cleared, sbd's reset starves its watchdog and the stand-in powers it off", async () => {
+    const fifo = path.join(directory, "watchdog");
+    const marker = path.join(directory, "powered-off");
+    const standin = spawn(process.execPath, [path.join(repositoryRoot, "test", "support", "watchdog-standin.mjs"), fifo, "2", "--", "touch", marker], { stdio: "ignore" });
+    try {
+      for (let wait = 0; wait < 100 && !existsSync(`${fifo}.timeout`); wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const quiet = pino({ level: "silent" });
+      const feeder = new WatchdogFeeder(await openWatchdog(fifo, undefined), () => ({ quorate: true, resourcesActive: true, failedStopPending: false }), quiet);
+      feeder.start();
+      const fenced: string[] = [];
+      // The header's loop timeout (sbd's default, 1 s) paces the reads, as in the agent.
+      const watcher = await SbdWatcher.start({ node: "node3", devices: [loop], startMode: "always", logger: quiet, selfFence: (why) => { fenced.push(why); feeder.starve(why); } });
+      try {
+        const listed = (await sbd("list")).stdout;
+        expect(listed).toMatch(/^2\tnode3\tclear\t$/m);
+        expect((await sbd("message", "node3", "test")).status).toBe(0);
+        const cleared = Date.now() + 5000;
+        while (!/^2\tnode3\tclear\t$/m.test((await sbd("list")).stdout) && Date.now() < cleared) await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await sbd("list")).stdout).toMatch(/^2\tnode3\tclear\t$/m);
+        expect(fenced).toEqual([]);
+        expect(existsSync(marker)).toBe(false);
+        const sentAtMs = Date.now();
+        const sent = await sbd("message", "node3", "reset");
+        expect(sent.status, sent.stderr).toBe(0);
+        // msgwait (4 s) after the message the sender takes node3 for fenced: its watchdog fired before.
+        const deadline = sentAtMs + 4000;
+        while (!existsSync(marker) && Date.now() < deadline + 2000) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(fenced).toEqual([`sbd: "reset" from ${hostname()} on ${loop}`]);
+        expect(existsSync(marker)).toBe(true);
+        const firedAtMs = Number(readFileSync(`${fifo}.events`, "utf8").trim().split("\n").find((line) => line.endsWith(" expired"))!.split(" ")[0]);
+        console.log(`sbd reset to watchdog power-off: ${firedAtMs - sentAtMs} ms (msgwait 4000 ms)`);
+        expect(firedAtMs).toBeLessThanOrEqual(deadline);
+        feeder.stop(false);
+      } finally {
+        await watcher.stop();
+      }
+    } finally {
+      standin.kill("SIGKILL");
+    }
   }, 30_000);
 
   it("a node without a slot, or a disk without a header, is a clear error", async () => {

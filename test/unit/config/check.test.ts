@@ -376,3 +376,19 @@ describe("parseConfig", () => {
     expect(parseConfig(withLine(PAIR, 2, "transport: { crypto: off }"), "t.yaml").transport.crypto).toBe(false);
   });
 });
+
+describe("watchdog.sbd_devices and watchdog.sbd_start_mode", () => {
+  it("reads up to three sbd disks and the start mode (always by default)", () => {
+    expect(parseConfig(`${MINIMAL}watchdog: { device: /dev/watchdog, sbd_devices: [/dev/disk/by-id/lun1, "iscsi://10.0.0.9:3260/iqn.2026-01.example:sbd/1"] }\n`, "t.yaml").watchdog)
+      .toEqual({ device: "/dev/watchdog", timeoutSeconds: undefined, sbdDevices: ["/dev/disk/by-id/lun1", "iscsi://10.0.0.9:3260/iqn.2026-01.example:sbd/1"], sbdStartMode: "always" });
+    expect(parseConfig(`${MINIMAL}watchdog: { device: /dev/watchdog, sbd_devices: [/dev/sdb], sbd_start_mode: clean }\n`, "t.yaml").watchdog?.sbdStartMode).toBe("clean");
+    expect(parseConfig(`${MINIMAL}watchdog: { device: /dev/watchdog }\n`, "t.yaml").watchdog?.sbdDevices).toEqual([]);
+  });
+
+  it("refuses a relative path, four disks, an unknown start mode, and disks without a watchdog device", () => {
+    expect(errorLines(`${MINIMAL}watchdog: { device: /dev/watchdog, sbd_devices: [sdb] }\n`).join("\n")).toMatch(/watchdog.sbd_devices\[0\] must be a \/dev path or iscsi:\/\/HOST:PORT\/TARGET-IQN\/LUN, not 'sdb'/);
+    expect(errorLines(`${MINIMAL}watchdog: { device: /dev/watchdog, sbd_devices: [/dev/a, /dev/b, /dev/c, /dev/d] }\n`).join("\n")).toMatch(/lists one to three sbd disks \(as sbd allows\), not 4/);
+    expect(errorLines(`${MINIMAL}watchdog: { device: /dev/watchdog, sbd_devices: [/dev/a], sbd_start_mode: never }\n`).join("\n")).toMatch(/must be 'always' or 'clean' \(sbd's SBD_STARTMODE\), not 'never'/);
+    expect(errorLines(`${MINIMAL}watchdog: { sbd_devices: [/dev/a] }\n`).join("\n")).toMatch(/watchdog needs device/);
+  });
+});
