@@ -83,7 +83,7 @@ export const PROGRAMS = {
   fence_dummy: { package: "fence-agents", test: true, why: "a fence-agents program that fences by a status file: the namespace pair fails over through it (test/integration/cluster/pair-fence-agents)" },
   fence_redfish: { package: "fence-agents", test: true, why: "the fence-agents Redfish client: proves the Redfish test BMC behaves like a BMC before our redfish driver is tested against it (and is the scale in bench/fencing/redfish-run.sh)" },
   redfishtool: { package: "redfishtool", test: true, why: "DMTF's Redfish client: a second check of the Redfish test BMC (basic auth and sessions)" },
-  mkfifo: { package: "coreutils", essential: true, test: true, why: "the testbed's watchdog stand-in listens on a named pipe (test/support/watchdog-standin.mjs)" },
+  mkfifo: { package: "coreutils", essential: true, test: true, demo: true, why: "the testbed's watchdog stand-in listens on a named pipe (test/support/watchdog-standin.mjs; the tests and ./scripts/demo bmc-dead)" },
   sbd: { package: "sbd", test: true, why: "the STONITH Block Device daemon's own tool: creates the shared disk, lists its slots and writes messages, proving edgeha's sbd layout (test/integration/fencing/sbd-disk)" },
   losetup: { package: "mount", test: true, why: "a loop device over a file: the sbd test's stand-in for a shared LUN (sbd needs a block device)" },
   truncate: { package: "coreutils", essential: true, test: true, why: "makes the files behind the test LUNs" },

@@ -14,6 +14,7 @@ import { builtinFenceDrivers, findFenceDriver } from "../../fence-drivers/index"
 import { loadExternalDriver, locateFenceAgent } from "../../fence-drivers/external/index";
 import type { FenceDeviceConfig } from "./devices";
 import { emptyFencerState, step, type Attempt, type FenceRequestAction, type FencerEffect, type FencerWorld, type HistoryRecord } from "./planner";
+import { WATCHDOG_DEVICE } from "./watchdog";
 import { redact, resolveSecrets } from "./secrets";
 
 /** Every built-in driver, from the shared registry (fence-drivers/index.ts). */
@@ -109,17 +110,24 @@ export class FencingStopped extends Error {}
  * failed. id: the request's id (the controller's, for its history); signal: stops it
  * (FencingStopped is thrown).
  */
-export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal): Promise<HistoryRecord> {
+export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal, onWatchdogWait?: (untilWallMs: number, waitMs: number) => void): Promise<HistoryRecord> {
   // The planner runs on the monotonic clock: a wall clock stepped back (NTP, a person) mid-fencing
   // would move its deadlines and wake-ups (found by the simulator). Records get wall-clock times.
   const wallOffsetMs = Date.now() - monotonicMs();
   const wall = (record: HistoryRecord): HistoryRecord => ({ ...record, requestedAtMs: Math.round(record.requestedAtMs + wallOffsetMs), ...(record.completedAtMs === undefined ? {} : { completedAtMs: Math.round(record.completedAtMs + wallOffsetMs) }) });
   const report = (record: HistoryRecord) => onRecord(wall(record));
-  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: monotonicMs(), random: Math.random() });
+  const requestedAtMs = monotonicMs();
+  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random() });
+  let waitSaid = false;
   for (let steps = 0; steps < 10_000; steps++) {
     if (signal?.aborted) throw new FencingStopped(`fencing ${target} was stopped`);
     const final = handle(outcome.effects, report);
     if (final) return wall(final);
+    const pending = outcome.state.requests[id];
+    if (!waitSaid && onWatchdogWait && pending && pending.plan[pending.levelIndex]?.[pending.deviceIndex] === WATCHDOG_DEVICE && pending.notBeforeMs > monotonicMs()) {
+      waitSaid = true;
+      onWatchdogWait(Math.round(pending.notBeforeMs + wallOffsetMs), pending.notBeforeMs - requestedAtMs);
+    }
     const run = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "run" }> => effect.kind === "run");
     const wake = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "wake" }> => effect.kind === "wake");
     if (run) {

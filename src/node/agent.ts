@@ -279,7 +279,15 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const historyFile = join(stateDir, "fence-history.json");
   const fencings = new Map<string, AbortController>();
   const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger));
-  const fenceRunner = options.fenceRunner ?? localFenceRunner;
+  const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
+  // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
+  const fenceRunner: FenceRunner = {
+    async run(attempt, device, signal) {
+      const result = await baseFenceRunner.run(attempt, device, signal);
+      logger[result.ok ? "info" : "warn"]({ device: attempt.device, executor: attempt.executor, action: attempt.driverAction, ok: result.ok, message: result.message }, result.ok ? "fence attempt succeeded" : "fence attempt failed");
+      return result;
+    },
+  };
   const dropped = new DroppedMessages(logger, () => membership.nowMs(), (id) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`);
   const clients = new Map<number, (reply: ClientReply) => void>();
   let nextClientId = 1;
@@ -419,7 +427,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           feed({ kind: "fence-done", nowMs: membership.nowMs(), id: effect.id, transition: effect.transition, step: effect.step, target: effect.target, ok, reason, epochSeconds: epochSeconds(), ...(record ? { record } : {}) });
         };
         // The controller keeps the history (and this node's file of it); the fencer's own records go to the log.
-        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal).then(
+        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal,
+          (untilMs, waitMs) => logger.warn({ target: effect.target, waitMs, until: new Date(untilMs).toISOString() }, "fencing through the watchdog: waiting stonith-watchdog-timeout")).then(
           (record) => done(record.state === "done", record.reason, { device: record.device, executor: record.executor, completedAtMs: record.completedAtMs }),
           (error: unknown) => done(false, error instanceof Error ? error.message : String(error)),
         );

@@ -137,6 +137,7 @@ export class PairTestbed {
       cwd: dir, stdio: "ignore", env: { ...process.env, BMC_DIR: dir, SWITCH: this.switchNs, CABLE: node.cable, NODE_NS: node.namespace, NODE_ADDR: node.address },
     });
     this.children.push(child);
+    this.bmcProcesses.set(node.name, child);
     for (let attempt = 0; attempt < 40; attempt++) {
       if (this.ipmitool(node, "chassis", "power", "status").status === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -160,6 +161,13 @@ export class PairTestbed {
 
   bmcEvents(node: PairNode): string[] {
     return readFileSync(join(this.directory, `bmc-${node.name}`, "events"), "utf8").split("\n").filter(Boolean);
+  }
+
+  private readonly bmcProcesses = new Map<string, ChildProcess>();
+
+  /** The node's BMC loses power too (one feed, one PSU): its ipmi_sim is killed and answers nothing. */
+  bmcDown(node: PairNode): void {
+    this.bmcProcesses.get(node.name)?.kill("SIGKILL");
   }
 
   /** Power loss, as the BMC does it at power-off (used for the moment of failure). */
