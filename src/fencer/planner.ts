@@ -67,6 +67,12 @@ export interface RequestState {
   action: FenceRequestAction;
   origin: string;
   requestedAtMs: number;
+  /**
+   * When the origin lost the target (the first moment it held quorum without it), on the
+   * planner's clock; the watchdog level counts stonith-watchdog-timeout from here. Never later
+   * than the request; absent (a request by hand for a member) it is the request.
+   */
+  lostAtMs?: number;
   deadlineMs: number;
   plan: string[][];
   levelIndex: number;
@@ -82,7 +88,7 @@ export interface RequestState {
 }
 
 export type FencerInput =
-  | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number }
+  | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number; lostAtMs?: number }
   | { kind: "tick"; nowMs: number }
   /** state: the target's power state, when the driver read it (the status check before a priority delay). */
   | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number; state?: "on" | "off" | "unknown" };
@@ -103,11 +109,17 @@ export function planFor(world: FencerWorld, target: string): string[][] {
   return capable;
 }
 
-/** The watchdog level: done once stonith-watchdog-timeout has passed since the request, if it may be used at all. */
+/**
+ * The watchdog level: done once stonith-watchdog-timeout has passed since the target was lost
+ * (Pacemaker's definition: lost nodes self-fence within that time), if it may be used at all.
+ * The loss is the first moment the origin held quorum without the target: by then the target
+ * has no quorum (a pair's arbiter votes for one side only) or loses it within a token, and its
+ * watchdog fires within its timeout; stonith-watchdog-timeout is more than twice that.
+ */
 function advanceWatchdog(request: RequestState, world: FencerWorld, nowMs: number): Outcome {
   const allowed = world.watchdog ? watchdogWaitMs(world.watchdog.settings, world.watchdog.timeoutsMs[request.target]) : { refused: "no watchdog is configured" };
   if ("refused" in allowed) return nextLevel(request, world, nowMs, `watchdog: ${allowed.refused}`);
-  const doneAtMs = request.requestedAtMs + allowed.waitMs;
+  const doneAtMs = Math.min(request.lostAtMs ?? request.requestedAtMs, request.requestedAtMs) + allowed.waitMs;
   if (nowMs < doneAtMs) return { request: { ...request, notBeforeMs: doneAtMs, deadlineMs: Math.max(request.deadlineMs, doneAtMs + 1) }, effects: [{ kind: "wake", atMs: doneAtMs }] };
   const record: HistoryRecord = { ...request.history, state: "done", completedAtMs: nowMs, device: WATCHDOG_DEVICE, executor: request.origin, reason: `watchdog: ${request.target} has reset itself (stonith-watchdog-timeout of ${allowed.waitMs / 1000} s passed since it was lost)` };
   return { request: undefined, effects: [{ kind: "history", record }] };
@@ -197,6 +209,7 @@ function onRequest(state: FencerState, world: FencerWorld, input: Extract<Fencer
   const delay = delayMs(firstDevice, world, input.target, input.random);
   const request: RequestState = {
     id: input.id, target: input.target, action: input.action, origin: input.origin, requestedAtMs: input.nowMs,
+    ...(input.lostAtMs !== undefined && input.lostAtMs <= input.nowMs ? { lostAtMs: input.lostAtMs } : {}),
     deadlineMs: input.nowMs + world.stonithTimeoutMs + delay, plan, levelIndex: 0, deviceIndex: 0, attempts: 0,
     notBeforeMs: input.nowMs + delay, priorityDelayMs: priorityDelayMs(world, input.target),
     history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,

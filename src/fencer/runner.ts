@@ -110,14 +110,15 @@ export class FencingStopped extends Error {}
  * failed. id: the request's id (the controller's, for its history); signal: stops it
  * (FencingStopped is thrown).
  */
-export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal, onWatchdogWait?: (untilWallMs: number, waitMs: number) => void): Promise<HistoryRecord> {
+export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal, extra: FenceNowExtra = {}): Promise<HistoryRecord> {
+  const { onWatchdogWait, lostAtMs } = extra;
   // The planner runs on the monotonic clock: a wall clock stepped back (NTP, a person) mid-fencing
   // would move its deadlines and wake-ups (found by the simulator). Records get wall-clock times.
   const wallOffsetMs = Date.now() - monotonicMs();
   const wall = (record: HistoryRecord): HistoryRecord => ({ ...record, requestedAtMs: Math.round(record.requestedAtMs + wallOffsetMs), ...(record.completedAtMs === undefined ? {} : { completedAtMs: Math.round(record.completedAtMs + wallOffsetMs) }) });
   const report = (record: HistoryRecord) => onRecord(wall(record));
   const requestedAtMs = monotonicMs();
-  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random() });
+  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random(), ...(lostAtMs === undefined ? {} : { lostAtMs: Math.round(lostAtMs) }) });
   let waitSaid = false;
   for (let steps = 0; steps < 10_000; steps++) {
     if (signal?.aborted) throw new FencingStopped(`fencing ${target} was stopped`);
@@ -140,6 +141,13 @@ export async function fenceNow(world: FencerWorld, target: string, action: Fence
     }
   }
   throw new EdgehaError("E_FENCE_HISTORY", `fencing ${target} did not finish within the step bound`);
+}
+
+export interface FenceNowExtra {
+  /** Called once when the plan reaches the watchdog level and waits (wall-clock end, the wait from the request). */
+  onWatchdogWait?: (untilWallMs: number, waitMs: number) => void;
+  /** When the target was lost, on performance.now()'s clock: the watchdog level counts from it. */
+  lostAtMs?: number;
 }
 
 /** The monotonic clock in whole ms (timers and AbortSignal.timeout take integers). */

@@ -275,6 +275,18 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
     return failures;
   };
+  // When this node lost each node (the first moment it held quorum without it; performance.now()'s
+  // clock): the watchdog fencing level counts stonith-watchdog-timeout from there (src/fencer/planner.ts).
+  const lostAt = new Map<string, number>();
+  let lastMembers: readonly number[] = [];
+  const noteLosses = (members: readonly number[], isQuorate: boolean) => {
+    lastMembers = members;
+    const nowMs = performance.now();
+    for (const each of config.nodes) {
+      if (members.includes(each.id)) lostAt.delete(each.name);
+      else if (isQuorate && !lostAt.has(each.name)) lostAt.set(each.name, nowMs);
+    }
+  };
   // The cluster's fence history as this node stored it last (the controller keeps it from now on).
   const historyFile = join(stateDir, "fence-history.json");
   const fencings = new Map<string, AbortController>();
@@ -427,8 +439,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           feed({ kind: "fence-done", nowMs: membership.nowMs(), id: effect.id, transition: effect.transition, step: effect.step, target: effect.target, ok, reason, epochSeconds: epochSeconds(), ...(record ? { record } : {}) });
         };
         // The controller keeps the history (and this node's file of it); the fencer's own records go to the log.
-        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal,
-          (untilMs, waitMs) => logger.warn({ target: effect.target, waitMs, until: new Date(untilMs).toISOString() }, "fencing through the watchdog: waiting stonith-watchdog-timeout")).then(
+        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal, {
+          onWatchdogWait: (untilMs, waitMs) => logger.warn({ target: effect.target, waitMs, until: new Date(untilMs).toISOString() }, "fencing through the watchdog: waiting out stonith-watchdog-timeout since the node was lost"),
+          lostAtMs: lostAt.get(effect.target),
+        }).then(
           (record) => done(record.state === "done", record.reason, { device: record.device, executor: record.executor, completedAtMs: record.completedAtMs }),
           (error: unknown) => done(false, error instanceof Error ? error.message : String(error)),
         );
@@ -514,8 +528,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     stalled: () => onStalled(),
     wake: () => resources.wake(),
     timerLate: (lateMs) => observability.onTimerLateness(lateMs),
-    view: (view, quorum) => { quorate = quorum.quorate; observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
-    quorum: (quorum) => { quorate = quorum.quorate; feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
+    view: (view, quorum) => { quorate = quorum.quorate; noteLosses(view.members, quorum.quorate); observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
+    quorum: (quorum) => { quorate = quorum.quorate; noteLosses(lastMembers, quorum.quorate); feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
     message: (from, payload) => {
       // `from` is the sender the transport authenticated; every message is checked before anything acts on it.
       if (payload.length > PEER_MESSAGE_BYTES_MAX) return dropped.note(from, `message of ${payload.length} bytes exceeds ${PEER_MESSAGE_BYTES_MAX}`);

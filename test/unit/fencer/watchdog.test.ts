@@ -70,6 +70,26 @@ describe("the watchdog as a fencing level", () => {
     expect(records(result.effects)).toEqual([expect.objectContaining({ state: "done", device: WATCHDOG_DEVICE, reason: expect.stringMatching(/beta has reset itself \(stonith-watchdog-timeout of 5 s passed/) })]);
   });
 
+  it("the wait counts from the loss, not from the request: lost at -3000, IPMI fails at 1000, done at 2000", () => {
+    let result = step(emptyFencerState, world(), { kind: "request", id: "r1", target: "beta", action: "reboot", origin: "alpha", nowMs: 0, random: 0, lostAtMs: -3000 });
+    result = step(result.state, world(), { kind: "result", id: "r1", ok: false, message: "the BMC did not answer", nowMs: 1000 });
+    expect(result.effects).toContainEqual({ kind: "wake", atMs: 2000 });
+    result = step(result.state, world(), { kind: "tick", nowMs: 1999 });
+    expect(records(result.effects)).toEqual([]);
+    result = step(result.state, world(), { kind: "tick", nowMs: 2000 });
+    expect(records(result.effects)).toEqual([expect.objectContaining({ state: "done", device: WATCHDOG_DEVICE })]);
+    // Lost long before: the watchdog level is done as soon as IPMI has failed.
+    let late = step(emptyFencerState, world(), { kind: "request", id: "r2", target: "beta", action: "reboot", origin: "alpha", nowMs: 0, random: 0, lostAtMs: -9000 });
+    late = step(late.state, world(), { kind: "result", id: "r2", ok: false, message: "the BMC did not answer", nowMs: 1000 });
+    expect(records(late.effects)).toEqual([expect.objectContaining({ state: "done", device: WATCHDOG_DEVICE, completedAtMs: 1000 })]);
+  });
+
+  it("a loss after the request (a clock mix-up) counts from the request, never later", () => {
+    let result = step(emptyFencerState, world(), { kind: "request", id: "r1", target: "beta", action: "reboot", origin: "alpha", nowMs: 0, random: 0, lostAtMs: 4000 });
+    result = step(result.state, world(), { kind: "result", id: "r1", ok: false, message: "the BMC did not answer", nowMs: 1000 });
+    expect(result.effects).toContainEqual({ kind: "wake", atMs: 5000 });
+  });
+
   it("a refused watchdog level fails the request with the reason (never a silent success)", () => {
     const unsafe = world({ watchdog: { settings: { stonithWatchdogTimeoutMs: 5000, nodeCount: 2, hasArbiter: false }, timeoutsMs: { beta: 2000 } } });
     let result = step(emptyFencerState, unsafe, { kind: "request", id: "r1", target: "beta", action: "reboot", origin: "alpha", nowMs: 0, random: 0 });
