@@ -27,10 +27,13 @@ export interface WatchdogHealth {
   resourcesActive: boolean;
   /** A stop failed here and waits for escalation (fencing). */
   failedStopPending: boolean;
+  /** This node's last heartbeat is as old as the token (SIGSTOP, starvation): its peers may have lost it. */
+  stalled?: boolean;
 }
 
 /** Feed the watchdog? sbd's rules; the event loop being responsive is the feeding itself. */
 export function mayFeedWatchdog(health: WatchdogHealth): { feed: boolean; reason: string } {
+  if (health.stalled) return { feed: false, reason: "this node stalled as long as the token (its peers may have taken it for lost)" };
   if (health.failedStopPending) return { feed: false, reason: "a stop failed and waits for fencing" };
   if (!health.quorate && health.resourcesActive) return { feed: false, reason: "quorum lost with resources active" };
   return { feed: true, reason: health.quorate ? "quorate" : "no quorum, but nothing runs here" };

@@ -251,7 +251,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   try {
     // As sbd does, the watchdog's timeout comes from the disk's header unless the configuration sets one.
     const watchdogConfig = config.watchdog && sbd && config.watchdog.timeoutSeconds === undefined ? { ...config.watchdog, timeoutSeconds: sbd.header.timeoutWatchdogSeconds } : config.watchdog;
-    watchdog = watchdogConfig ? await startWatchdog(watchdogConfig, () => ({ quorate, resourcesActive: resources.runsServices(), failedStopPending: (resources.report().failures ?? []).some((failure) => failure.operation === "stop") }), publish, logger) : undefined;
+    watchdog = watchdogConfig ? await startWatchdog(watchdogConfig, () => ({
+      // The stall check first (perf, issue 21): a node that resumes after a pause as long as the token never feeds again.
+      stalled: !membership.awake(),
+      quorate, resourcesActive: resources.runsServices(), failedStopPending: (resources.report().failures ?? []).some((failure) => failure.operation === "stop"),
+    }), publish, logger) : undefined;
     if (sbd && watchdog && watchdog.timeoutMs + sbd.loopMs > sbd.msgwaitMs) {
       watchdog.stop(true);
       throw new EdgehaError("E_FENCE_SBD", `sbd's msgwait (${sbd.msgwaitMs / 1000} s on ${sbdDevices.join(", ")}) does not cover one loop (${sbd.loopMs / 1000} s) plus this node's watchdog timeout (${watchdog.timeoutMs / 1000} s): a sender would take this node for fenced before its watchdog fired; lower watchdog.timeout_s or create the disk with a longer msgwait (sbd -d DEVICE -4 SECONDS create)`);

@@ -15,6 +15,11 @@ describe("feeding the watchdog", () => {
     expect(mayFeedWatchdog({ quorate: false, resourcesActive: true, failedStopPending: false })).toEqual({ feed: false, reason: "quorum lost with resources active" });
     expect(mayFeedWatchdog({ quorate: true, resourcesActive: true, failedStopPending: true })).toEqual({ feed: false, reason: "a stop failed and waits for fencing" });
   });
+
+  it("never feeds after a stall as long as the token, even quorate and with nothing running", () => {
+    expect(mayFeedWatchdog({ quorate: true, resourcesActive: false, failedStopPending: false, stalled: true })).toEqual({ feed: false, reason: "this node stalled as long as the token (its peers may have taken it for lost)" });
+    expect(mayFeedWatchdog({ quorate: true, resourcesActive: false, failedStopPending: false, stalled: false }).feed).toBe(true);
+  });
 });
 
 describe("stonith-watchdog-timeout", () => {
