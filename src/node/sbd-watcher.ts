@@ -133,6 +133,7 @@ export class SbdWatcher {
       if (!own.slot.inUse || !sameName(own.slot.name, this.options.node)) throw new EdgehaError("E_FENCE_SBD", `slot ${entry.slot} of ${entry.where} no longer belongs to ${this.options.node}`);
       mailbox = own.mailbox;
     } catch (error) {
+      if (this.stopped) return;
       if (entry.healthy) this.options.logger.error({ device: entry.where, error: error instanceof Error ? error.message : String(error) }, "cannot read this node's sbd slot; retrying every loop (the watchdog's other rules still hold)");
       entry.healthy = false;
       return;
