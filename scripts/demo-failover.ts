@@ -127,15 +127,16 @@ async function main(mode: string): Promise<void> {
     poller.kill("SIGKILL");
     const at = (time: number) => `+${String(time - killedAt).padStart(5)} ms`;
     console.log(`  ${at(killedAt)}  power lost on ${victim.name}`);
-    const interesting = /new membership view|elected the DC|fencing|node fenced|fence attempt|transition planned|transition finished/;
+    const interesting = /new membership view|quorum gained|elected the DC|fencing|node fenced|fence attempt|transition planned|transition finished/;
     for (const line of logLines(testbed.log(`${survivor.name}.log`))) {
       const time = Date.parse(line.time);
       if (time < killedAt || !interesting.test(line.msg)) continue;
       const detail = line.msg === "new membership view" ? `members ${JSON.stringify(line.members)}, quorate ${String(line.quorate)}`
         : line.msg === "fencing" ? `${String(line.target)} ${bmcDead ? "(level 1 its BMC, level 2 its watchdog)" : "via its BMC"} (${String(line.action)})`
         : line.msg === "node fenced" ? String(line.reason)
-        : line.msg === "fence attempt failed" || line.msg === "fence attempt succeeded" ? `${String(line.device)}: ${String(line.message)}`
-        : line.msg.startsWith("fencing through the watchdog") ? `${Number(line.waitMs) / 1000} s from the fencing request, until +${Date.parse(String(line.until)) - killedAt} ms`
+        : line.msg === "quorum gained" ? (bmcDead ? "the arbiter's vote (it votes for this side once the lost node's lease ran out)" : "")
+        : line.msg === "fence attempt failed" || line.msg === "fence attempt succeeded" ? `${String(line.device)} ${String(line.action)}: ${String(line.message)}`
+        : line.msg.startsWith("fencing through the watchdog") ? `IPMI failed; ${victim.name} is taken for fenced at +${Date.parse(String(line.until)) - killedAt} ms`
         : Array.isArray(line.steps) ? (line.steps as string[]).map((each) => each.replace(/^\d+:/, "").replace(/ after [\d,]+/, "")).join("; ") : "";
       console.log(`  ${at(time)}  ${survivor.name}: ${line.msg}${detail ? ` — ${detail}` : ""}`);
     }

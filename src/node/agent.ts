@@ -533,7 +533,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     wake: () => resources.wake(),
     timerLate: (lateMs) => observability.onTimerLateness(lateMs),
     view: (view, quorum) => { quorate = quorum.quorate; noteLosses(view.members, quorum.quorate); observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
-    quorum: (quorum) => { quorate = quorum.quorate; noteLosses(lastMembers, quorum.quorate); feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
+    quorum: (quorum) => { if (quorum.quorate !== quorate) logger.info({ members: lastMembers }, quorum.quorate ? "quorum gained" : "quorum lost"); quorate = quorum.quorate; noteLosses(lastMembers, quorum.quorate); feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
     message: (from, payload) => {
       // `from` is the sender the transport authenticated; every message is checked before anything acts on it.
       if (payload.length > PEER_MESSAGE_BYTES_MAX) return dropped.note(from, `message of ${payload.length} bytes exceeds ${PEER_MESSAGE_BYTES_MAX}`);
