@@ -184,6 +184,27 @@ describe("a two-node pair split", () => {
     expect(world.replies.get(2)).toMatchObject({ ok: true });
   });
 
+  it("a person's stonith confirm of the lost peer (its BMC died with it) accepts changes again", () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, true);
+    const world = new ControllerWorld(names, cib);
+    world.view(1, names);
+    world.run(2500);
+    world.autoFence = false;
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(500);
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_FENCE_PENDING" });
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 100, request: { kind: "fence-confirm", target: "n2", client: "alice" } });
+    world.run(500);
+    expect(world.replies.get(100)).toMatchObject({ ok: true });
+    change(world, "n1", 2, formatVersion(world.node("n1").controller.configuration.version), withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: true });
+  });
+
   it("with fencing off nothing is waited for", () => {
     const names = ["n1", "n2"];
     const cib = baseCib(names, false);
