@@ -12,7 +12,7 @@ import { writeDefaults } from "./operations";
 import { banResource, clearResource, moveResource } from "./placement";
 import { addToGroup, cloneResource, createResource, deleteResource, setTargetRole, updateResource } from "./resources";
 import { addOperation, removeOperations } from "./resource-operations";
-import { createTag, removeTags, setManaged, setUtilization } from "./scope";
+import { addSetConstraint, createTag, removeTags, setManaged, setUtilization } from "./scope";
 import { addFencingLevel, createStonith, deleteStonith, removeFencingLevel } from "./stonith";
 import type { AdminEdit, EditCatalog, EditResult } from "./types";
 import { addRecipient, createAlert, deleteAlerts, removeRecipients, updateAlert, updateRecipient } from "./alerts";
@@ -35,6 +35,7 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "op-remove": return removeOperations(draft, edit);
     case "utilization": return setUtilization(draft, edit);
     case "tag-create": return createTag(draft, edit);
+    case "set-constraint": return addSetConstraint(draft, edit);
     case "tag-remove": return removeTags(draft, edit.ids);
     case "resource-manage": return setManaged(draft, edit.ids, edit.managed);
     case "resource-enable": return setTargetRole(draft, edit.id, true);

@@ -76,6 +76,8 @@ export type AdminEdit =
   /** `resource utilization NAME k=v` / `node utilization NODE k=v` (an empty value removes one). */
   | { kind: "utilization"; target: "resource" | "node"; id: string; values: Attributes }
   | { kind: "tag-create"; id: string; refs: string[] }
+  /** `constraint order|colocation set R... [opt=v...] [set R... [opt=v...]]... [setoptions opt=v...]`. */
+  | { kind: "set-constraint"; constraintKind: "order" | "colocation"; sets: Array<{ resources: string[]; options: Attributes }>; options: Attributes }
   | { kind: "tag-remove"; ids: string[] }
   /** `resource manage|unmanage NAME...`: is-managed in the resources' meta attributes. */
   | { kind: "resource-manage"; ids: string[]; managed: boolean }

@@ -76,8 +76,8 @@ export function shellWords(line: string): string[] {
 
 /** Elements whose children are a set: their order carries no meaning. */
 const UNORDERED = new Set(["crm_config", "cluster_property_set", "instance_attributes", "meta_attributes", "utilization", "operations", "constraints", "rsc_defaults", "op_defaults", "nodes", "fencing-topology", "tags", "alerts"]);
-/** Elements whose ids are names a person gave (resources, nodes); every other id is generated. */
-const NAMED = new Set(["primitive", "group", "clone", "master", "bundle", "template", "node", "tag"]);
+/** Elements whose ids are names a person gave (resources, nodes) or references to them; every other id is generated. */
+const NAMED = new Set(["primitive", "group", "clone", "master", "bundle", "template", "node", "tag", "resource_ref", "obj_ref"]);
 
 function canonical(element: XmlElement): string {
   const attributes = Object.entries(element.attributes)

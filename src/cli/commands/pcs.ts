@@ -436,7 +436,30 @@ function utilizationCommand(target: "resource" | "node"): Command {
   };
 }
 
+/** `R... [opt=v...] [set R... [opt=v...]]... [setoptions opt=v...]` after `constraint KIND set`. */
+export function parseSets(words: readonly string[], kind: "order" | "colocation"): Extract<AdminEdit, { kind: "set-constraint" }> {
+  const at = words.indexOf("setoptions");
+  const own = at === -1 ? words : words.slice(0, at);
+  const options = at === -1 ? {} : parseKeyValues(words.slice(at + 1), "setoptions");
+  const sets: Array<{ resources: string[]; options: Record<string, string> }> = [{ resources: [], options: {} }];
+  for (const word of own) {
+    if (word === "set") sets.push({ resources: [], options: {} });
+    else if (word.includes("=")) Object.assign(sets.at(-1)!.options, parseKeyValues([word], `${kind} set options`));
+    else if (Object.keys(sets.at(-1)!.options).length > 0) throw new UsageError(`'${word}' comes after the options of its set: write 'set ${word} ...' to start another set`);
+    else sets.at(-1)!.resources.push(word);
+  }
+  return { kind: "set-constraint", constraintKind: kind, sets, options };
+}
+
 const scopeCommands: Command[] = [
+  ...(["order", "colocation"] as const).map((kind) => editCommand({
+    words: ["constraint", kind, "set"],
+    summary: kind === "order" ? "Order resource sets: each set after the one before (within a set in sequence unless sequential=false)." : "Colocate resource sets: each set with the one before it (within a set too unless sequential=false).",
+    usage: `RESOURCE... [${kind === "order" ? "action=ACTION require-all=BOOL " : ""}role=ROLE sequential=BOOL] [set RESOURCE... [OPTIONS]]... [setoptions ${kind === "order" ? "kind=Mandatory|Optional|Serialize symmetrical=BOOL" : "score=SCORE"} id=ID]`,
+    examples: [kind === "order" ? "constraint order set vip1 vip2 sequential=false set haproxy setoptions kind=Optional" : "constraint colocation set vip1 vip2 set haproxy setoptions score=INFINITY"],
+    edit: (words, _args, command) => (needWords(words, 1, command, Number.POSITIVE_INFINITY), parseSets(words, kind)),
+    done: () => `added ${kind} set constraint`,
+  })),
   utilizationCommand("resource"),
   utilizationCommand("node"),
   editCommand({

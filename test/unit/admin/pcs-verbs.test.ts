@@ -196,3 +196,20 @@ describe("issue 18 point 5's verbs: utilization, tags, manage, fail counts", () 
     expect((await run("-f", file, "resource", "failcount", "show", "a")).out).toBe("No failcounts for resource 'a'\n");
   });
 });
+
+describe("constraint order set and constraint colocation set", () => {
+  it("writes the sets with their options and the constraint's; refuses unknown resources and options", async () => {
+    const file = await twoResources();
+    expect((await run("-f", file, "resource", "create", "c", "ocf:alpha:Vip", "ip=10.0.0.3")).status).toBe(0);
+    expect((await run("-f", file, "constraint", "order", "set", "a", "b", "sequential=false", "set", "c", "action=promote", "require-all=false", "setoptions", "kind=Optional")).status).toBe(0);
+    expect((await run("-f", file, "constraint", "colocation", "set", "a", "b", "role=Started", "set", "c")).status).toBe(0);
+    expect(cibOf(file).constraints).toMatchObject([
+      { kind: "order-sets", orderKind: "Optional", sets: [{ resources: ["a", "b"], sequential: "false" }, { resources: ["c"], action: "promote", requireAll: "false" }] },
+      { kind: "colocation-sets", score: "INFINITY", sets: [{ resources: ["a", "b"], role: "Started" }, { resources: ["c"] }] },
+    ]);
+    expect((await run("-f", file, "constraint", "order", "set", "a", "set", "nosuch")).err).toContain("[E_ADMIN_UNKNOWN_RESOURCE]");
+    expect((await run("-f", file, "constraint", "colocation", "set", "a", "set", "b", "setoptions", "kind=Optional")).err).toContain("'kind' is not an option");
+    expect((await run("-f", file, "constraint", "order", "set", "a", "action=jump", "set", "b")).err).toContain("must be one of start, stop, promote, demote");
+    expect(cibOf(file).constraints).toHaveLength(2);
+  });
+});
