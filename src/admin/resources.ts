@@ -191,7 +191,8 @@ export function cloneResource(draft: Cib, edit: Edit<"clone">): string[] {
   const meta = edit.promotable ? { ...edit.meta, promotable: "true" } : edit.meta;
   const clone: Clone = { kind: "clone", id: cloneId, legacyMaster: false, extra: {}, instance: [], meta: [], child: found.resource as Primitive | Group };
   writeValues(clone.meta, `${cloneId}-meta_attributes`, Object.fromEntries(Object.entries(meta).filter(([, value]) => value !== "")));
-  draft.resources = draft.resources.map((resource) => (resource.id === edit.id ? clone : resource));
+  // As pcs does: the clone takes the resource's place at the end of the resources (found by the pcs comparison).
+  draft.resources = [...draft.resources.filter((resource) => resource.id !== edit.id), clone];
   warnings.push(...retarget(draft, edit.id, cloneId));
   return warnings;
 }

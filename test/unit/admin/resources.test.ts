@@ -117,16 +117,18 @@ describe("group add, clone, promotable", () => {
 
   it("clones a resource, points its constraints at the clone, and refuses to clone twice", () => {
     const cib = edits(twoNodeCib(), [dummy("ping"), dummy("web"), { kind: "colocation-add", rsc: "web", withRsc: "ping" }, { kind: "clone", id: "ping", meta: { "clone-max": "2" }, promotable: false }]).cib;
-    expect(cib.resources[0]).toMatchObject({ kind: "clone", id: "ping-clone", child: { id: "ping" } });
-    expect(flattenSets(cib.resources[0]!.meta)).toEqual({ "clone-max": "2" });
+    // As pcs does, the clone goes to the end of the resources.
+    expect(cib.resources.map((resource) => resource.id)).toEqual(["web", "ping-clone"]);
+    expect(cib.resources[1]).toMatchObject({ kind: "clone", id: "ping-clone", child: { id: "ping" } });
+    expect(flattenSets(cib.resources[1]!.meta)).toEqual({ "clone-max": "2" });
     expect(cib.constraints[0]).toMatchObject({ withRsc: "ping-clone" });
     expect(failure(() => applyEdit(cib, { kind: "clone", id: "ping", meta: {}, promotable: false }))).toMatchObject({ code: "E_ADMIN_CLONE" });
-    expect(allPrimitives(cib.resources).map((primitive) => primitive.id)).toEqual(["ping", "web"]);
+    expect(allPrimitives(cib.resources).map((primitive) => primitive.id)).toEqual(["web", "ping"]);
   });
 
   it("makes a promotable clone and refuses to clone a group member", () => {
     const cib = edits(twoNodeCib(), [dummy("db"), dummy("m", { group: { group: "g" } }), { kind: "clone", id: "db", meta: {}, promotable: true }]).cib;
-    expect(flattenSets(cib.resources[0]!.meta)).toEqual({ promotable: "true" });
+    expect(flattenSets(cib.resources.find((resource) => resource.id === "db-clone")!.meta)).toEqual({ promotable: "true" });
     expect(failure(() => applyEdit(cib, { kind: "clone", id: "m", meta: {}, promotable: false }))).toMatchObject({ code: "E_ADMIN_CLONE", message: expect.stringContaining("clone the group") });
   });
 });
