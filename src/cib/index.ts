@@ -2,6 +2,7 @@
 // native JSON/YAML form with its schema, versions and digest, durable storage.
 export * from "./model";
 export { parseDurationMs } from "./duration";
+export { dateExpressionHolds, parseIsoDate, type RuleClock } from "./dates";
 export { importCibXml, type ImportResult } from "./xml-import";
 export { exportCibXml } from "./xml-export";
 export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";

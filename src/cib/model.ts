@@ -21,6 +21,29 @@ export interface Rule {
   rules: Rule[];
   /** rsc_expression: matches a resource by its class, provider and type (those given). */
   resourceExpressions?: ResourceExpression[];
+  /** date_expression: holds at some times (in_range, gt, lt, date_spec). */
+  dateExpressions?: DateExpression[];
+  /** op_expression: matches an operation by name and interval (op_defaults). */
+  operationExpressions?: OperationExpression[];
+}
+
+export interface DateExpression {
+  id: string;
+  /** in_range (when absent), gt, lt or date_spec. */
+  operation?: string;
+  start?: string;
+  end?: string;
+  /** The <duration> element's attributes (id, years, months, weeks, days, hours, minutes, seconds). */
+  duration?: Attributes;
+  /** The <date_spec> element's attributes (id, hours, monthdays, weekdays, yeardays, months, weeks, years, weekyears, moon, ...). */
+  dateSpec?: Attributes;
+}
+
+export interface OperationExpression {
+  id: string;
+  name: string;
+  /** As written ("10s", "0"); absent matches any interval. */
+  interval?: string;
 }
 
 export interface ResourceExpression {

@@ -23,7 +23,16 @@ function rule(item: Rule): XmlElement {
   return element(
     "rule",
     { id: item.id, score: item.score, "score-attribute": item.scoreAttribute, "boolean-op": item.booleanOp, role: item.role },
-    [...item.expressions.map(expression), ...(item.resourceExpressions ?? []).map((entry) => element("rsc_expression", { id: entry.id, class: entry.class, provider: entry.provider, type: entry.type })), ...item.rules.map(rule)],
+    [
+      ...item.expressions.map(expression),
+      ...(item.resourceExpressions ?? []).map((entry) => element("rsc_expression", { id: entry.id, class: entry.class, provider: entry.provider, type: entry.type })),
+      ...(item.dateExpressions ?? []).map((entry) => element("date_expression", { id: entry.id, operation: entry.operation, start: entry.start, end: entry.end }, [
+        ...(entry.duration ? [element("duration", entry.duration)] : []),
+        ...(entry.dateSpec ? [element("date_spec", entry.dateSpec)] : []),
+      ])),
+      ...(item.operationExpressions ?? []).map((entry) => element("op_expression", { id: entry.id, name: entry.name, interval: entry.interval })),
+      ...item.rules.map(rule),
+    ],
   );
 }
 

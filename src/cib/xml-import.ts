@@ -4,7 +4,8 @@
 import { EdgehaError } from "../common/errors";
 import { refuseOutOfScope } from "./scope";
 import { parseDurationMs } from "./duration";
-import type { ResourceExpression,
+import { parseIsoDate } from "./dates";
+import type { ResourceExpression, DateExpression, OperationExpression,
   Attributes, Cib, CibNode, Clone, Constraint, Expression, FencingLevel, Group, NodeStatus, NvSet, Operation,
   OperationRecord, Primitive, Resource, ResourceHistory, ResourceSet, Rule,
 } from "./model";
@@ -147,9 +148,37 @@ class Importer {
         if (provider !== undefined) expression.provider = provider;
         if (type !== undefined) expression.type = type;
         (rule.resourceExpressions ??= []).push(expression);
+      } else if (item.name === "date_expression") (rule.dateExpressions ??= []).push(this.dateExpression(item));
+      else if (item.name === "op_expression") {
+        const expression: OperationExpression = { id: item.attributes.id ?? "", name: this.required(item, "name") };
+        if (item.attributes.interval !== undefined) {
+          parseDurationMs(item.attributes.interval, `${this.at(item)}: <op_expression id="${expression.id}"> interval`);
+          expression.interval = item.attributes.interval;
+        }
+        (rule.operationExpressions ??= []).push(expression);
       } else this.warnOutOfScope(item, `rule ${rule.id}`);
     }
     return rule;
+  }
+
+  /** A date_expression; a start or end that is not an ISO 8601 date is refused here rather than never holding. */
+  dateExpression(element: XmlElement): DateExpression {
+    const id = element.attributes.id ?? "";
+    const expression: DateExpression = { id };
+    for (const key of ["operation", "start", "end"] as const) if (element.attributes[key] !== undefined) expression[key] = element.attributes[key];
+    if (expression.operation !== undefined) expression.operation = expression.operation.toLowerCase();
+    const operation = (expression.operation ?? "in_range").toLowerCase();
+    if (!["in_range", "gt", "lt", "date_spec"].includes(operation)) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <date_expression id="${id}"> has operation "${expression.operation}"; it must be in_range, gt, lt or date_spec`);
+    for (const key of ["start", "end"] as const) {
+      const value = expression[key];
+      if (value !== undefined && parseIsoDate(value, { now: 0 }) === undefined) throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <date_expression id="${id}"> ${key}="${value}" is not an ISO 8601 date (for example 2027-01-31, 2027-031, 2027-W05-7, 2027-01-31 08:00:00 or 2027-01-31T08:00:00Z)`);
+    }
+    const duration = child(element, "duration");
+    if (duration) expression.duration = { ...duration.attributes };
+    const spec = child(element, "date_spec");
+    if (spec) expression.dateSpec = { ...spec.attributes };
+    for (const item of element.children) if (!["duration", "date_spec"].includes(item.name)) this.warnOutOfScope(item, `date_expression ${id}`);
+    return expression;
   }
 
   expression(element: XmlElement): Expression {

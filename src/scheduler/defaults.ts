@@ -1,17 +1,42 @@
-// Part of pass 1 (unpack): rsc_defaults sets with a rule apply only to the resources the rule
-// matches (rsc_expression on class, provider and type). The scheduler reads the rule-less
-// defaults from the CIB's rsc_defaults; a matching ruled set is given to each primitive it
-// matches as its own lowest meta attributes, for the names neither the primitive nor its
-// group or clone sets (a resource's own and its parents' meta win over defaults).
-import { flattenSets, type Cib, type NvSet, type Primitive, type Resource } from "../cib";
-import { ruleMatchesResource } from "./rules";
+// Part of pass 1 (unpack): the rules of the configuration that do not depend on a node are
+// evaluated once, at the scheduler's `now`, as Pacemaker evaluates them when it unpacks the
+// CIB: cluster property sets, node attribute sets and resource meta-attribute sets whose rule
+// does not hold are left out and the others ordered by score (pe_eval_nvpairs: no node, the
+// resource's class/provider/type for rsc_expression); rsc_defaults sets with a rule apply only
+// to the resources the rule matches. The scheduler reads the rule-less defaults from the CIB's
+// rsc_defaults; a matching ruled set is given to each primitive it matches as its own lowest
+// meta attributes, for the names neither the primitive nor its group or clone sets (a
+// resource's own and its parents' meta win over defaults). Sets that depend on a node
+// (resource instance attributes) are evaluated where the node is known (digest.ts).
+import { flattenSets, type Cib, type NvSet, type Primitive, type Resource, type RuleClock } from "../cib";
+import { applicableSets, evaluateSets, ruleHolds, setsNeedEvaluation, type RuleContext } from "./rules";
 
-export function applyRuledDefaults(cib: Cib): Cib {
+export function evaluateConfigurationRules(cib: Cib, clock: RuleClock): Cib {
+  // The sets that apply, in order, without their rules (evaluated here once, for good).
+  const ruleless = (set: NvSet): NvSet => { const { rule: _evaluated, ...rest } = set; return rest; };
+  const evaluated = (sets: NvSet[], context: RuleContext): NvSet[] => (setsNeedEvaluation(sets) ? applicableSets(sets, context).map(ruleless) : sets);
+  const resource = (item: Resource): Resource => {
+    switch (item.kind) {
+      case "primitive": return setsNeedEvaluation(item.meta) ? { ...item, meta: evaluated(item.meta, { ...clock, resource: item }) } : item;
+      case "group": return { ...item, meta: evaluated(item.meta, clock), members: item.members.map((member) => resource(member) as Primitive) };
+      case "clone": return { ...item, meta: evaluated(item.meta, clock), child: resource(item.child) as Primitive | Extract<Resource, { kind: "group" }> };
+    }
+  };
+  const withRules = {
+    ...cib,
+    properties: cib.properties.some((set) => set.rule !== undefined) ? cib.properties.filter((set) => set.rule === undefined || ruleHolds(set.rule, clock)).map(ruleless) : cib.properties,
+    nodes: cib.nodes.map((node) => (setsNeedEvaluation(node.instance) ? { ...node, instance: evaluated(node.instance, clock) } : node)),
+    resources: cib.resources.map(resource),
+  };
+  return applyRuledDefaults(withRules, clock);
+}
+
+export function applyRuledDefaults(cib: Cib, clock: RuleClock): Cib {
   const ruled = cib.rscDefaults.filter((set) => set.rule !== undefined);
   if (ruled.length === 0) return cib;
   const plain = cib.rscDefaults.filter((set) => set.rule === undefined);
   const withDefaults = (primitive: Primitive, parents: readonly NvSet[]): Primitive => {
-    const matching = ruled.filter((set) => ruleMatchesResource(set.rule!, primitive));
+    const matching = applicableSets(ruled, { ...clock, resource: primitive });
     if (matching.length === 0) return primitive;
     const taken = { ...flattenSets(parents), ...flattenSets(primitive.meta) };
     const values = Object.fromEntries(Object.entries(flattenSets(matching)).filter(([name]) => !(name in taken)));
@@ -25,4 +50,13 @@ export function applyRuledDefaults(cib: Cib): Cib {
     }
   };
   return { ...cib, rscDefaults: plain, resources: cib.resources.map((item) => resource(item, [])) };
+}
+
+/**
+ * The op_defaults that apply to one operation of a resource (unpack_operation's defaults):
+ * sets by score, a set with a rule only while its rule holds for this operation (op_expression
+ * on name and interval), this resource (rsc_expression) and now (date expressions).
+ */
+export function operationDefaults(cib: Pick<Cib, "opDefaults">, primitive: Primitive, operation: { name: string; intervalMs: number }, clock: RuleClock): Record<string, string> {
+  return evaluateSets(cib.opDefaults, { ...clock, resource: primitive, operation });
 }

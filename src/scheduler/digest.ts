@@ -14,7 +14,7 @@
 // Pure: hashing is computation, no clock or I/O.
 import { createHash } from "node:crypto";
 import type { Cib, NvSet, OperationRecord, Primitive, Resource } from "../cib";
-import { ruleMatches, type NodeAttributes } from "./rules";
+import { applicableSets, type RuleContext } from "./rules";
 
 export type DefinitionChange = "none" | "restart" | "reload";
 
@@ -29,10 +29,9 @@ export function parameterDigest(parameters: Record<string, string>): string {
   return createHash("md5").update(text).digest("hex");
 }
 
-/** Sets that apply on a node (no rule, or a rule the node satisfies), first value wins. */
-function valuesOn(sets: readonly NvSet[], attributes: NodeAttributes, into: Record<string, string>): void {
-  for (const set of sets) {
-    if (set.rule && !ruleMatches(set.rule, attributes)) continue;
+/** Sets that apply on a node at now (no rule, or a rule that holds), by score, first value wins. */
+function valuesOn(sets: readonly NvSet[], context: RuleContext, into: Record<string, string>): void {
+  for (const set of applicableSets(sets, context)) {
     // "#default" stands for "no value": the parameter is left out.
     for (const [key, value] of Object.entries(set.values)) if (!(key in into) && value.toLowerCase() !== "#default") into[key] = value;
   }
@@ -56,7 +55,7 @@ export function parentInstanceSets(resources: readonly Resource[]): Map<string, 
  * a reload (only reloadable parameters changed). Records before the last start, and all
  * records when a later stop ended it, are not looked at.
  */
-export function definitionChange(primitive: Primitive, parents: readonly NvSet[][], records: readonly OperationRecord[], attributes: NodeAttributes): DefinitionChange {
+export function definitionChange(primitive: Primitive, parents: readonly NvSet[][], records: readonly OperationRecord[], context: RuleContext): DefinitionChange {
   const sorted = [...records].sort((left, right) => (left.callId < 0 ? Number.MAX_SAFE_INTEGER : left.callId) - (right.callId < 0 ? Number.MAX_SAFE_INTEGER : right.callId));
   let start = -1;
   let stop = -1;
@@ -68,12 +67,12 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
   });
   if (start < 0 || stop > start) return "none";
   const base: Record<string, string> = {};
-  valuesOn(primitive.instance, attributes, base);
-  for (const sets of parents) valuesOn(sets, attributes, base);
+  valuesOn(primitive.instance, context, base);
+  for (const sets of parents) valuesOn(sets, context, base);
   // The start operation's own instance attributes join the parameters of every record checked against the start.
   const startOp = primitive.operations.find((op) => op.name === "start" && op.intervalMs === 0);
   const extra: Record<string, string> = {};
-  if (startOp) valuesOn(startOp.instance, attributes, extra);
+  if (startOp) valuesOn(startOp.instance, context, extra);
   const all = { ...base, ...extra };
   let result: DefinitionChange = "none";
   for (const record of sorted.slice(start)) {
@@ -103,12 +102,12 @@ export function primitiveParents(cib: Cib): Map<string, NvSet[][]> {
  * The parameter digest the configuration gives a non-recurring operation now: the resource's
  * instance attributes (a group's or clone's inherited), plus the configured operation's own.
  */
-export function currentDigest(primitive: Primitive, parents: readonly NvSet[][], operation: string, attributes: NodeAttributes): string {
+export function currentDigest(primitive: Primitive, parents: readonly NvSet[][], operation: string, context: RuleContext): string {
   const all: Record<string, string> = {};
-  valuesOn(primitive.instance, attributes, all);
-  for (const sets of parents) valuesOn(sets, attributes, all);
+  valuesOn(primitive.instance, context, all);
+  for (const sets of parents) valuesOn(sets, context, all);
   const configured = primitive.operations.find((op) => op.name === operation && op.intervalMs === 0);
   const extra: Record<string, string> = {};
-  if (configured) valuesOn(configured.instance, attributes, extra);
+  if (configured) valuesOn(configured.instance, context, extra);
   return parameterDigest({ ...all, ...extra });
 }

@@ -22,7 +22,7 @@ export function unpackHistory(unpacked: Unpacked): History {
     state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
   }
   forgetExpiredFailures(cib, units, states, model.nowSeconds);
-  noteChangedDefinitions(cib, units, states, nodes);
+  noteChangedDefinitions(cib, units, states, nodes, model.nowSeconds);
   const members = membershipNodes(cib);
   const fenceable = (name: string) => canFence(cluster, quorate || policy === "ignore", members.has(name));
   const failureEffects = applyOnFail(units, states, nodes, cluster.stonithEnabled, fenceable);
@@ -447,7 +447,7 @@ export function needsFencing(cib: Cib, member: Primitive, unit: PlacementUnit, s
  * digest, of a non-recurring operation, differs from the one the configuration gives now)
  * no longer counts there: Pacemaker clears the fail count when the definition changed.
  */
-function noteChangedDefinitions(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[]): void {
+function noteChangedDefinitions(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], nowSeconds: number): void {
   const parents = parentInstanceSets(cib.resources);
   const attributesOf = new Map(nodes.map((node) => [node.name, node.attributes]));
   const histories = new Map<string, Array<{ node: string; history: ResourceHistory }>>();
@@ -462,7 +462,7 @@ function noteChangedDefinitions(cib: Cib, units: PlacementUnit[], states: Map<st
     for (const { node, history } of histories.get(baseId(member.id)) ?? []) {
       const failure = history.operations.find((record) => record.id.endsWith("_last_failure_0") && record.intervalMs === 0 && record.attributes["op-digest"] !== undefined);
       if (!failure) continue;
-      if (currentDigest(member, parents.get(base) ?? [], failure.operation, attributesOf.get(node) ?? {}) === failure.attributes["op-digest"]) continue;
+      if (currentDigest(member, parents.get(base) ?? [], failure.operation, { now: nowSeconds, node: attributesOf.get(node) ?? {} }) === failure.attributes["op-digest"]) continue;
       const state = states.get(member.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
       (state.failuresClearedOn ??= []).push(node);
       states.set(member.id, state);

@@ -104,7 +104,7 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
       const history = statusByNode.get(node)?.resources.find((entry) => entry.id === historyId);
       if (!history) return;
       const base = unit.clone ? unit.clone.bases[index]! : member.id;
-      const change = definitionChange(member, parents.get(base) ?? [], history.operations, attributesByNode.get(node) ?? {});
+      const change = definitionChange(member, parents.get(base) ?? [], history.operations, { now: context.nowSeconds, node: attributesByNode.get(node) ?? {} });
       if (change === "restart") restart(unit, member, node, "resource definition change");
       else if (change === "reload") reload(context, unit, member, node, byResource);
     });

@@ -90,7 +90,7 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
     if (constraint.kind === "location" && owners.has(constraint.rsc)) {
       if (constraint.node !== undefined) { if (constraint.node === node.name && isRole(constraint.role, "Promoted")) total = addScores(total, parseScore(constraint.score)); continue; }
       for (const rule of constraint.rules) {
-        if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes)) continue;
+        if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes, { now: context.nowSeconds })) continue;
         total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
       }
     } else if (constraint.kind === "colocation" && owners.has(constraint.withRsc) && !owners.has(constraint.rsc) && isRole(constraint.withRscRole, "Promoted") && parseScore(constraint.score) > 0) {

@@ -1,5 +1,7 @@
-// Location rules on node attributes: #uname, #id, #kind and the node's own attributes.
-import type { Expression, Rule } from "../cib";
+// Rules as Pacemaker evaluates them: expressions on a node's attributes (#uname, #id, #kind and
+// the node's own), date expressions, rsc_expression and op_expression, nested rules; and nvpair
+// sets ordered by score whose rules decide whether they apply.
+import { dateExpressionHolds, parseDurationMs, parseScore, type Attributes, type Expression, type NvSet, type OperationExpression, type ResourceExpression, type Rule, type RuleClock } from "../cib";
 
 export type NodeAttributes = Record<string, string>;
 
@@ -46,28 +48,72 @@ function compareVersions(left: string, right: string): number {
   return 0;
 }
 
-/** Whether a rule holds for a node; date expressions and unknown operations do not hold. */
-export function ruleMatches(rule: Rule, attributes: NodeAttributes): boolean {
-  const results = [
-    ...rule.expressions.map((expression) => compare(expression, attributes[expression.attribute])),
-    ...rule.rules.map((inner) => ruleMatches(inner, attributes)),
+/**
+ * What a rule is evaluated against (Pacemaker's pe_rule_eval_data_t): the clock for date
+ * expressions; a node's attributes for attribute expressions (without a node, none holds); a
+ * resource for rsc_expression and an operation for op_expression (without one, none holds).
+ */
+export interface RuleContext extends RuleClock {
+  node?: NodeAttributes;
+  resource?: { class: string; provider?: string; type: string };
+  operation?: { name: string; intervalMs: number };
+}
+
+/** Whether a rule holds (pe_eval_expr): every part for boolean-op "and", any part for "or"; a rule with no parts does not hold. */
+export function ruleHolds(rule: Rule, context: RuleContext): boolean {
+  const parts: Array<() => boolean> = [
+    ...rule.expressions.map((expression) => () => context.node !== undefined && compare(expression, context.node[expression.attribute])),
+    ...(rule.dateExpressions ?? []).map((expression) => () => dateExpressionHolds(expression, context)),
+    ...(rule.resourceExpressions ?? []).map((expression) => () => resourceMatches(expression, context.resource)),
+    ...(rule.operationExpressions ?? []).map((expression) => () => operationMatches(expression, context.operation)),
+    ...rule.rules.map((inner) => () => ruleHolds(inner, context)),
   ];
-  if (results.length === 0) return false;
-  return rule.booleanOp === "or" ? results.some(Boolean) : results.every(Boolean);
+  if (parts.length === 0) return false;
+  return rule.booleanOp === "or" ? parts.some((part) => part()) : parts.every((part) => part());
 }
 
 /**
- * Whether a rule of a resource defaults set (rsc_defaults, op_defaults) holds for a resource:
- * its rsc_expressions compare the resource's class, provider and type (those given); node
- * attribute expressions have no node to read there and do not hold.
+ * rsc_expression (pe__eval_rsc_expr): the class and type match when given; the provider must
+ * equal the resource's, a missing one matching only a resource without a provider.
  */
-export function ruleMatchesResource(rule: Rule, resource: { class: string; provider?: string; type: string }): boolean {
-  const results = [
-    ...(rule.resourceExpressions ?? []).map((expression) => (expression.class === undefined || expression.class === resource.class)
-      && (expression.provider === undefined || expression.provider === resource.provider) && (expression.type === undefined || expression.type === resource.type)),
-    ...rule.expressions.map((expression) => compare(expression, undefined)),
-    ...rule.rules.map((inner) => ruleMatchesResource(inner, resource)),
-  ];
-  if (results.length === 0) return false;
-  return rule.booleanOp === "or" ? results.some(Boolean) : results.every(Boolean);
+function resourceMatches(expression: ResourceExpression, resource: RuleContext["resource"]): boolean {
+  if (resource === undefined) return false;
+  return (expression.class === undefined || expression.class === resource.class)
+    && expression.provider === resource.provider
+    && (expression.type === undefined || expression.type === resource.type);
+}
+
+/** op_expression (pe__eval_op_expr): the name matches, and the interval when one is given. */
+function operationMatches(expression: OperationExpression, operation: RuleContext["operation"]): boolean {
+  if (operation === undefined || expression.name !== operation.name) return false;
+  return expression.interval === undefined || parseDurationMs(expression.interval) === operation.intervalMs;
+}
+
+/** Whether a rule holds on a node at a time (location constraints, attribute sets evaluated for a node). */
+export function ruleMatches(rule: Rule, attributes: NodeAttributes, clock: RuleClock): boolean {
+  return ruleHolds(rule, { ...clock, node: attributes });
+}
+
+/**
+ * The values of nvpair sets as Pacemaker unpacks them (pe_eval_nvpairs): sets in order of
+ * their score, highest first (equal scores in document order); a set whose rule does not hold
+ * is skipped; the first set to name a key gives its value.
+ */
+export function evaluateSets(sets: readonly NvSet[], context: RuleContext): Attributes {
+  const result: Attributes = {};
+  for (const set of applicableSets(sets, context)) for (const [key, value] of Object.entries(set.values)) if (!(key in result)) result[key] = value;
+  return result;
+}
+
+/** The sets that apply, in the order evaluateSets reads them (so flattenSets of them gives its values). */
+export function applicableSets(sets: readonly NvSet[], context: RuleContext): NvSet[] {
+  return sets.map((set, index) => ({ set, index, score: parseScore(set.score) }))
+    .sort((left, right) => right.score - left.score || left.index - right.index)
+    .filter(({ set }) => set.rule === undefined || ruleHolds(set.rule, context))
+    .map(({ set }) => set);
+}
+
+/** Whether any set has a rule or a score, so that evaluating them can differ from taking them in document order. */
+export function setsNeedEvaluation(sets: readonly NvSet[]): boolean {
+  return sets.some((set) => set.rule !== undefined || (set.score !== undefined && parseScore(set.score) !== 0));
 }

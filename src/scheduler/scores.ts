@@ -93,7 +93,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
       // Rules for the Promoted role weigh in promotion, not placement.
       if (rule.role !== undefined && !/^(started|unpromoted|slave)$/i.test(rule.role)) continue;
       for (const node of nodes) {
-        if (!ruleMatches(rule, node.attributes)) continue;
+        if (!ruleMatches(rule, node.attributes, { now: nowSeconds })) continue;
         const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
         preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
       }
@@ -102,7 +102,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
   // resource-discovery=exclusive: the resource runs only on nodes an exclusive location names (or its rule matches).
   const exclusive = locations.filter((constraint) => (constraint.extra["resource-discovery"] ?? "").toLowerCase() === "exclusive");
   if (exclusive.length > 0) {
-    const named = new Set(exclusive.flatMap((constraint) => constraint.node !== undefined ? [constraint.node] : nodes.filter((node) => constraint.rules.some((rule) => ruleMatches(rule, node.attributes))).map((node) => node.name)));
+    const named = new Set(exclusive.flatMap((constraint) => constraint.node !== undefined ? [constraint.node] : nodes.filter((node) => constraint.rules.some((rule) => ruleMatches(rule, node.attributes, { now: nowSeconds }))).map((node) => node.name)));
     for (const node of nodes) if (!named.has(node.name)) preferences[node.name] = -INFINITY;
   }
   for (const [node, value] of index.health) {

@@ -4,7 +4,7 @@
 import { clusterOptions, flattenSets, parseScore, type Cib, type ClusterOptions, type Primitive } from "../cib";
 import { assert } from "../common/errors";
 import { expandConstraints } from "./constraints";
-import { applyRuledDefaults } from "./defaults";
+import { evaluateConfigurationRules } from "./defaults";
 import { buildScoreIndex } from "./scores";
 import { truthy, type Model, type NodeState, type PlacementUnit } from "./types";
 
@@ -19,8 +19,9 @@ export interface Unpacked {
 
 export function unpack(configured: Cib, nowSeconds: number): Unpacked {
   // The CIB as the later passes read it: tags, templates and resource sets turned into simple
-  // constraints, rsc_defaults with rules given to the resources they match.
-  const cib: Cib = { ...applyRuledDefaults(configured), constraints: expandConstraints(configured) };
+  // constraints, the rules that need no node evaluated at now (property, node and meta sets,
+  // rsc_defaults given to the resources they match).
+  const cib: Cib = { ...evaluateConfigurationRules(configured, { now: nowSeconds }), constraints: expandConstraints(configured) };
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
   // Without fencing a lost node is taken to be down: nothing runs there any more.

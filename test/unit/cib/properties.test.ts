@@ -50,7 +50,7 @@ describe("cluster properties", () => {
       set("timed", { "maintenance-mode": "true" }, { rule: { id: "r", booleanOp: "and", expressions: [], rules: [] } }),
     ] });
     expect(options.maintenanceMode).toBe(false);
-    expect(warnings).toEqual(["cluster_property_set timed has a rule, which edgeha does not evaluate; its values were not used"]);
+    expect(warnings).toEqual(["cluster_property_set timed has a rule: the scheduler uses its values while the rule holds; elsewhere (fencing, the controller's own options) they are not used"]);
   });
 
   it("parses scores and boolean words like Pacemaker", () => {

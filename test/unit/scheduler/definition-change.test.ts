@@ -45,7 +45,7 @@ describe("parameter digests", () => {
     const www = cib.resources[0]!;
     if (www.kind !== "primitive") throw new Error("expected a primitive");
     const history = cib.status[0]!.resources[0]!.operations;
-    expect(definitionChange(www, [], history, {})).toBe("none");
+    expect(definitionChange(www, [], history, { now: 0, node: {} })).toBe("none");
   });
 });
 
@@ -70,7 +70,7 @@ describe("a resource whose configuration changed since it started", () => {
     const { cib } = importCibXml(cibXml({ configured: { port: "80", docroot: "/var/www" }, startedWith: { port: "80", docroot: "/srv" }, forceRestart: ["port"] }), "x");
     const www = cib.resources[0]!;
     if (www.kind !== "primitive") throw new Error("expected a primitive");
-    expect(definitionChange(www, [], cib.status[0]!.resources[0]!.operations, {})).toBe("reload");
+    expect(definitionChange(www, [], cib.status[0]!.resources[0]!.operations, { now: 0, node: {} })).toBe("reload");
     expect(plan({ configured: { port: "80", docroot: "/var/www" }, startedWith: { port: "80", docroot: "/srv" }, forceRestart: ["port"] })
       .some((action) => action.action === "restart")).toBe(false);
   });
@@ -79,7 +79,7 @@ describe("a resource whose configuration changed since it started", () => {
     const { cib } = importCibXml(cibXml({ configured: { port: "80", docroot: "/var/www" }, startedWith: { port: "80", docroot: "/srv" }, forceRestart: ["port"], pending: true }), "x");
     const www = cib.resources[0]!;
     if (www.kind !== "primitive") throw new Error("expected a primitive");
-    expect(definitionChange(www, [], cib.status[0]!.resources[0]!.operations, {})).toBe("restart");
+    expect(definitionChange(www, [], cib.status[0]!.resources[0]!.operations, { now: 0, node: {} })).toBe("restart");
   });
 
   it("parameters added on the start operation itself: restart", () => {

@@ -5,7 +5,7 @@ import { ruleMatches } from "../../../src/scheduler/rules";
 import { sameActions } from "../../conformance/scheduler-compare";
 
 const holds = (expression: Omit<Expression, "id">, value: string) =>
-  ruleMatches({ id: "r", booleanOp: "and", expressions: [{ id: "e", ...expression }], rules: [] }, { level: value });
+  ruleMatches({ id: "r", booleanOp: "and", expressions: [{ id: "e", ...expression }], rules: [] }, { level: value }, { now: 0 });
 
 describe("rule value comparison", () => {
   it("integer comparisons read the leading integer (7.9 counts as 7)", () => {
