@@ -32,6 +32,7 @@ describe("CIB diff and patch", () => {
     ["nodes in another order", (cib) => { cib.nodes.reverse(); }],
     ["a new <cib> attribute", (cib) => { cib.attributes["dc-uuid"] = "2"; }],
     ["a removed resource and a new one in its place", (cib) => { cib.resources[0] = { ...cib.resources[0]!, id: "vip2" } as Cib["resources"][number]; }],
+    ["a new tag", (cib) => { cib.tags = [{ id: "frontend", refs: ["vip", "web"] }]; }],
   ];
   for (const [what, edit] of edits) {
     it(`turns the base into the changed CIB for ${what}`, () => {
@@ -41,6 +42,20 @@ describe("CIB diff and patch", () => {
       expect(applyCibPatch(base, patch)).toEqual(after);
     });
   }
+
+  it("carries tags: a changed tag, and the last tag removed (no tags and none left are the same CIB)", () => {
+    const tagged = changed((cib) => { cib.tags = [{ id: "frontend", refs: ["vip", "web"] }, { id: "db", refs: ["web"] }]; });
+    const retagged = structuredClone(tagged);
+    retagged.tags![0]!.refs = ["vip"];
+    retagged.version = nextConfigurationVersion(tagged.version);
+    expect(diffCibs(tagged, retagged).changes).toEqual([{ kind: "put", section: "tags", item: { id: "frontend", refs: ["vip"] } }]);
+    expect(applyCibPatch(tagged, diffCibs(tagged, retagged))).toEqual(retagged);
+    const untagged = structuredClone(tagged);
+    delete untagged.tags;
+    untagged.version = nextConfigurationVersion(tagged.version);
+    expect(applyCibPatch(tagged, diffCibs(tagged, untagged))).toEqual(untagged);
+    expect(cibDigest({ ...untagged, tags: [] })).toBe(cibDigest(untagged));
+  });
 
   it("sends only the item that changed, not its whole section", () => {
     const after = changed((cib) => { cib.status[0]!.attributes.join = "member"; }, true);
