@@ -8,7 +8,14 @@ import type { Command, CommandContext } from "../command";
 import { canonicalJson } from "../../cib";
 import { readRecord } from "../../node/recorder";
 
+/** One line of the transition summary; an action that cannot run says why, then "(blocked)", as crm_simulate does. */
 export function describeAction(action: ScheduledAction): string {
+  const line = actionWords(action);
+  if (!action.blocked) return line;
+  return action.reason ? `${line}  due to ${action.reason} (blocked)` : `${line}  (blocked)`;
+}
+
+function actionWords(action: ScheduledAction): string {
   switch (action.action) {
     case "fence": return `Fence (${action.kind ?? "reboot"}) ${action.node ?? "?"} 'reason: ${action.reason}'`;
     case "move": return `Move       ${action.resource} ( ${action.from} -> ${action.to} )`;

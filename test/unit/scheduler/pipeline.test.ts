@@ -162,5 +162,7 @@ describe("simulate output", () => {
     expect(describeAction({ action: "start", resource: "web", node: "alpha", reason: "r" })).toMatch(/^Start\s+web \( alpha \)$/);
     expect(describeAction({ action: "move", resource: "web", from: "alpha", to: "beta", reason: "r" })).toMatch(/^Move\s+web \( alpha -> beta \)$/);
     expect(describeAction({ action: "fence", node: "beta", kind: "reboot", reason: "lost" })).toBe("Fence (reboot) beta 'reason: lost'");
+    // An action that cannot run is listed with its reason and "(blocked)", as crm_simulate lists it.
+    expect(describeAction({ action: "start", resource: "web", node: "alpha", reason: "unrunnable vip start", blocked: true })).toMatch(/^Start\s+web \( alpha \)  due to unrunnable vip start \(blocked\)$/);
   });
 });
