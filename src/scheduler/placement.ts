@@ -7,7 +7,7 @@ import { assert } from "../common/errors";
 import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
 import { metaOf, scoresFor } from "./scores";
 import { addUtilization, compareCapacities, consume, hasCapacity, nodeCapacities, unitUtilization, type Capacity } from "./utilization";
-import { addScores, INFINITY, isRole, type History, type Model, type NodeState, type Placement, type PlacementUnit } from "./types";
+import { addScores, INFINITY, isFalse, isRole, truthy, type History, type Model, type NodeState, type Placement, type PlacementUnit } from "./types";
 
 /** The placement pass's working state: its inputs, and what it has decided so far. */
 export interface PlacementWork extends Model, History {
@@ -275,6 +275,15 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   // Held like an unmanaged resource: on the first node it was found on (by the status order).
   const blockedAt = unit.members.map((member) => context.states.get(member.id)?.activeOn ?? []).find((activeOn, index) => activeOn.some((node) => context.failureEffects.blockedMembers.has(`${unit.members[index]!.id}@${node}`)))?.[0];
   if (blockedAt !== undefined) target = blockedAt;
+  // Unmanaged (is-managed=false, meta maintenance, maintenance-mode): it stays on the node it is
+  // found on, or is assigned none when inactive, whatever else holds (Pacemaker assigns an
+  // unmanaged primitive its current node before anything else); here when every member of a
+  // primitive or group is (clone instances keep the clone's own assignment of running instances).
+  const unmanaged = !unit.clone && unit.members.every((member) => {
+    const memberMeta = { ...meta, ...flattenSets(member.meta) };
+    return cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || truthy(memberMeta.maintenance);
+  });
+  if (unmanaged && blockedAt === undefined) target = firstState?.activeOn[0];
   // Running on a node in maintenance: it stays as it is.
   const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
   if (onMaintenance !== undefined) target = onMaintenance;
