@@ -18,8 +18,16 @@ export function evaluateConfigurationRules(cib: Cib, clock: RuleClock): Cib {
   const resource = (item: Resource): Resource => {
     switch (item.kind) {
       case "primitive": return setsNeedEvaluation(item.meta) ? { ...item, meta: evaluated(item.meta, { ...clock, resource: item }) } : item;
-      case "group": return { ...item, meta: evaluated(item.meta, clock), members: item.members.map((member) => resource(member) as Primitive) };
-      case "clone": return { ...item, meta: evaluated(item.meta, clock), child: resource(item.child) as Primitive | Extract<Resource, { kind: "group" }> };
+      case "group": {
+        const members = item.members.map((member) => resource(member) as Primitive);
+        const meta = evaluated(item.meta, clock);
+        return meta === item.meta && members.every((member, index) => member === item.members[index]) ? item : { ...item, meta, members };
+      }
+      case "clone": {
+        const child = resource(item.child) as Primitive | Extract<Resource, { kind: "group" }>;
+        const meta = evaluated(item.meta, clock);
+        return meta === item.meta && child === item.child ? item : { ...item, meta, child };
+      }
     }
   };
   const withRules = {
