@@ -122,6 +122,17 @@ function symmetricOf(own: string | undefined, parent: string | undefined, kind: 
   return kind !== "Serialize";
 }
 
+/**
+ * Marks (in `extra`) an order derived as the inverse of a symmetrical set order. Pacemaker
+ * gives such an order pe_order_implies_first (then's action being required makes first's
+ * required), not the implies_then of the order as written: first stopping does not make then
+ * stop (and so restart).
+ */
+export const INVERSE_ORDER = "#inverse";
+
+/** Marks an order derived from a symmetrical set order (its inverse is derived apart, as INVERSE_ORDER). */
+export const SYMMETRIC_SET_ORDER = "#symmetric";
+
 function orderSets(constraint: OrderSetConstraint): OrderConstraint[] {
   const result: OrderConstraint[] = [];
   const kind = kindOf(constraint.orderKind, constraint.score);
@@ -134,36 +145,38 @@ function orderSets(constraint: OrderSetConstraint): OrderConstraint[] {
     const local = set.extra.kind !== undefined ? kindOf(set.extra.kind, undefined) : kind;
     const sequential = set.sequential === undefined || truthy(set.sequential);
     const members = set.resources;
+    const setSymmetric = symmetricOf(set.extra.symmetrical, constraint.symmetrical, local);
     if (members.length > 1) {
       for (let position = 1; position < members.length; position++) {
         if (local === "Serialize") for (const earlier of members.slice(0, position)) add(earlier, action, members[position]!, action, local);
-        else if (sequential) add(members[position - 1]!, action, members[position]!, action, local);
+        else if (sequential) add(members[position - 1]!, action, members[position]!, action, local, setSymmetric ? { [SYMMETRIC_SET_ORDER]: "true" } : {});
       }
-      if (symmetricOf(set.extra.symmetrical, constraint.symmetrical, local) && sequential && local !== "Serialize" && INVERSE[action] !== undefined) {
-        for (let position = 1; position < members.length; position++) add(members[position]!, INVERSE[action]!, members[position - 1]!, INVERSE[action]!, local);
+      if (setSymmetric && sequential && local !== "Serialize" && INVERSE[action] !== undefined) {
+        for (let position = 1; position < members.length; position++) add(members[position]!, INVERSE[action]!, members[position - 1]!, INVERSE[action]!, local, { [INVERSE_ORDER]: "true" });
       }
     }
     const previous = constraint.sets[index - 1];
     if (previous === undefined) return;
-    betweenSets(constraint.id, previous, set, kind, false, add);
+    betweenSets(constraint.id, previous, set, kind, false, add, symmetric && kind !== "Serialize");
     if (symmetric) betweenSets(constraint.id, set, previous, kind, true, add);
   });
   return result;
 }
 
 function betweenSets(id: string, first: ResourceSet, then: ResourceSet, kind: OrderKind, inverse: boolean,
-  add: (first: string, firstAction: string, then: string, thenAction: string, orderKind: OrderKind, extra?: Record<string, string>) => void): void {
+  add: (first: string, firstAction: string, then: string, thenAction: string, orderKind: OrderKind, extra?: Record<string, string>) => void, symmetricForward = false): void {
   let firstAction = (first.action ?? "start").toLowerCase();
   let thenAction = (then.action ?? "start").toLowerCase();
   if (inverse) { firstAction = INVERSE[firstAction] ?? firstAction; thenAction = INVERSE[thenAction] ?? thenAction; }
+  const marker: Record<string, string> = inverse ? { [INVERSE_ORDER]: "true" } : symmetricForward ? { [SYMMETRIC_SET_ORDER]: "true" } : {};
   // require-all="false" on the first set (never for stops and demotes): then waits for any one of first's resources.
   const requireAll = !isFalse(first.requireAll) || firstAction === "stop" || firstAction === "demote";
   if (!requireAll) {
-    for (const rsc of first.resources) for (const other of then.resources) add(rsc, firstAction, other, thenAction, kind, { "one-or-more": `${id}:${first.id}` });
+    for (const rsc of first.resources) for (const other of then.resources) add(rsc, firstAction, other, thenAction, kind, { "one-or-more": `${id}:${first.id}`, ...marker });
     return;
   }
   // Only a set explicitly sequential="true" is linked through one end.
   const from = truthy(first.sequential) ? [inverse ? first.resources[0]! : first.resources[first.resources.length - 1]!] : first.resources;
   const to = truthy(then.sequential) ? [inverse ? then.resources[then.resources.length - 1]! : then.resources[0]!] : then.resources;
-  for (const rsc of from) for (const other of to) add(rsc, firstAction, other, thenAction, kind);
+  for (const rsc of from) for (const other of to) add(rsc, firstAction, other, thenAction, kind, marker);
 }

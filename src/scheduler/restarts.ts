@@ -2,6 +2,7 @@
 // imply for resources that otherwise stay where they run (and reloads), and stops that a
 // blocked resource keeps from happening. Returns the completed action list.
 import { parseScore, flattenSets, type Primitive } from "../cib";
+import { INVERSE_ORDER } from "./constraints";
 import { definitionChange, parentInstanceSets } from "./digest";
 import { minimumFirstInstances } from "./runnability";
 import { isFalse, truthy, type Decisions, type PlacementUnit, type Role, type ScheduledAction } from "./types";
@@ -159,6 +160,8 @@ export function stopOrderRestarts(context: ActionWork, byResource: Map<string, S
   let changed = false;
   for (const order of context.cib.constraints) {
     if (order.kind !== "order" || (order.firstAction ?? "").toLowerCase() !== "stop" || (order.thenAction ?? order.firstAction ?? "").toLowerCase() !== "stop") continue;
+    // The inverse of a symmetrical set order implies first, not then (see INVERSE_ORDER).
+    if (order.extra[INVERSE_ORDER] === "true") continue;
     const kind = (order.orderKind ?? "").toLowerCase();
     const optional = kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0);
     if (kind === "serialize" || (optional && !restartsWithFirst(context, order.then))) continue;

@@ -3,6 +3,7 @@
 // something that cannot run. Returns which units are blocked (and which promotions an order
 // forbids); placement is not changed.
 import { parseScore } from "../cib";
+import { SYMMETRIC_SET_ORDER } from "./constraints";
 import { INFINITY, isFalse, isRole, truthy, type History, type Model, type Placement, type PlacementUnit, type Runnability } from "./types";
 
 type RunnabilityWork = Model & History & Omit<Placement, "promoted"> & { blocked: Set<string>; orderBlocked: Set<string>; promoted: Set<string> };
@@ -80,7 +81,7 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
         if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
         // With symmetrical=false a then that already runs keeps running; only its start is blocked.
         const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
-        if (running && (order.symmetrical ?? "true").toLowerCase() === "false") continue;
+        if (running && (order.symmetrical ?? "true").toLowerCase() === "false" && order.extra[SYMMETRIC_SET_ORDER] !== "true") continue;
         context.blocked.add(unit.id);
         // An instance with no first instance assigned to its node (interleave) is left unassigned; otherwise
         // orders do not change placement: the instance keeps its node and its start is listed, blocked.
