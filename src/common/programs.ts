@@ -99,6 +99,7 @@ export const PROGRAMS = {
   "ocf-tester": { package: "resource-agents", test: true, why: "checks our built-in agents against the OCF API (the product runs OCF agents: the ocf-agent family below)" },
   curl: { package: "curl", test: true, demo: true, why: "a client that fetches through the VIP in the namespace testbed and the demo" },
   iptables: { package: "iptables", test: true, why: "cuts links in the namespace testbed" },
+  git: { package: "git", test: true, why: "the rolling upgrade test exports an older commit of this repository (git archive) to build the release it upgrades from" },
   nsenter: { package: "util-linux", essential: true, test: true, why: "runs commands inside the test's systemd namespaces" },
   unshare: { package: "util-linux", essential: true, test: true, why: "makes the PID, mount and network namespaces a test's systemd runs in" },
   pgrep: { package: "procps", test: true, why: "finds the test systemd's PID 1 and the processes a test expects" },

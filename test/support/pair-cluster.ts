@@ -143,9 +143,10 @@ export class PairCluster {
     return join(this.testbed.directory, `${node.name}.sock`);
   }
 
-  startAgent(node: PairNode): ChildProcess {
+  /** Starts the agent of a node; `command` runs another build than the cluster's (the upgrade test's older one). */
+  startAgent(node: PairNode, command: string[] = this.command): ChildProcess {
     const dir = this.testbed.directory;
-    const agent = this.testbed.spawn(node, [...this.command, "agent", "--config", join(dir, this.options.watchdogDevice ? `edgeha-${node.name}.yaml` : "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
+    const agent = this.testbed.spawn(node, [...command, "agent", "--config", join(dir, this.options.watchdogDevice ? `edgeha-${node.name}.yaml` : "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
     this.agents.set(node.name, agent);
     return agent;
   }
