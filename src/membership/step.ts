@@ -32,6 +32,21 @@ export function initialMembership(settings: MembershipSettings, localId: number,
 }
 
 /**
+ * The settings changed while running (a reload of the timing, a node added or removed): peers
+ * no longer configured are forgotten (the next tick proposes a view without them), new ones are
+ * taken in when first heard. The view itself changes only through the usual agreement.
+ */
+export function reconfigureMembership(state: MembershipState, settings: MembershipSettings): MembershipState {
+  assert(settings.nodeIds.includes(state.localId), `node ${state.localId} is not in the configuration`);
+  assert(settings.tokenMs > settings.heartbeatMs, "token must be longer than the heartbeat interval");
+  const peers: MembershipState["peers"] = {};
+  for (const [id, peer] of Object.entries(state.peers)) if (settings.nodeIds.includes(Number(id))) peers[Number(id)] = peer;
+  // A heartbeat due later than one new interval from now is brought forward.
+  const nextHeartbeatMs = Math.min(state.nextHeartbeatMs, state.nowMs + settings.heartbeatMs);
+  return { ...state, settings, peers, nextHeartbeatMs };
+}
+
+/**
  * A peer silent for a quarter interval longer than a heartbeat is probed every quarter interval:
  * with the default token of two heartbeats (the least the config allows) that is three probes,
  * each answered at once, before the token runs out; a token of three heartbeats gives seven. A

@@ -8,7 +8,7 @@ import { UdpTransport, type DropReport } from "../transport";
 import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
 import type { View } from "../membership";
 import type { Logger } from "../common/log";
-import { MembershipStack, lateToleranceMs, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership } from "../stack";
+import { MembershipStack, lateToleranceMs, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership, type StackReconfiguration } from "../stack";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
 import { mkdirSync } from "node:fs";
 import { writeFileDurably } from "../common/durable";
@@ -82,28 +82,21 @@ export class MembershipService {
   private persistedRingId: number;
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
 
+  private cibSchemaHeld = 1;
+
   private constructor(
-    private readonly config: BootstrapConfig,
-    private readonly node: NodeConfig,
-    private readonly transport: UdpTransport,
+    private config: BootstrapConfig,
+    private node: NodeConfig,
+    private transport: UdpTransport,
     private readonly logger: Logger,
     private readonly stateDir: string,
     authkey: Buffer,
   ) {
-    const nodeIds = config.nodes.map((each) => each.id);
     const saved = readPersisted(stateDir, logger);
     this.persistedRingId = saved.ringId;
-    const arbiter = config.quorum.arbiter;
-    const family = arbiter === undefined ? undefined : isIPv6(arbiter.host);
     this.stack = new MembershipStack({
-      clusterName: config.clusterName, authkey, crypto: config.transport.crypto, localId: node.id,
-      nodes: config.nodes.map((each) => ({ id: each.id, links: each.links.length })), localLinks: node.links.length,
-      incarnation: this.incarnation, heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
-      ...(config.timing.echoMs > 0 ? { hostConfirmMs: configDefaults.ECHO_CONFIRM_PROBES * config.timing.echoMs, hostProbeEveryMs: config.timing.echoMs } : {}),
-      quorum: { ...config.quorum, nodeIds, arbiter: arbiter !== undefined, autoTieBreakerNode: config.quorum.autoTieBreakerNode },
-      arbiterLinks: family === undefined ? [] : node.links.flatMap((local, link) => (isIPv6(local) === family ? [link] : [])),
-      reportQuorum: config.quorum.lastManStanding, saved,
-      advert: localAdvert(config, 1),
+      clusterName: config.clusterName, authkey, crypto: config.transport.crypto, localId: node.id, incarnation: this.incarnation,
+      ...stackSettingsOf(config, node), reportQuorum: config.quorum.lastManStanding, saved, advert: localAdvert(config, this.cibSchemaHeld),
     }, this.nowMs());
     this.reporter = new AdvertReporter(config, node.id, logger);
   }
@@ -119,6 +112,38 @@ export class MembershipService {
     service.tick();
     service.updateEcho();
     return service;
+  }
+
+  /**
+   * Applies a changed bootstrap config while running: timing, link addresses (the sockets are
+   * bound anew when this node's own links changed), the arbiter's address, and the node list (a
+   * node added or removed). The caller has checked that nothing else changed (src/config/reload.ts).
+   */
+  async reconfigure(config: BootstrapConfig, node: NodeConfig): Promise<void> {
+    if (JSON.stringify(node.links) !== JSON.stringify(this.node.links)) {
+      const old = this.transport;
+      await old.close();
+      let transport: UdpTransport;
+      try {
+        transport = await UdpTransport.open(node.links, config.transport.port);
+      } catch (error) {
+        // The new addresses cannot be bound: keep the old ones, and say so.
+        this.transport = await UdpTransport.open(this.node.links, this.config.transport.port);
+        this.transport.onReceive((datagram) => this.receive(datagram.link, datagram.bytes, datagram.from.address));
+        throw error;
+      }
+      this.transport = transport;
+      transport.onReceive((datagram) => this.receive(datagram.link, datagram.bytes, datagram.from.address));
+      this.logger.info({ links: node.links }, "this node's links changed: sockets bound anew");
+    }
+    this.config = config;
+    this.node = node;
+    const nowMs = this.nowMs();
+    this.perform(this.stack.reconfigure(stackSettingsOf(config, node), nowMs));
+    this.reporter.reconfigure(config, this.stack.adverts);
+    this.perform(this.stack.setAdvert(localAdvert(config, this.cibSchemaHeld), nowMs));
+    this.updateEcho();
+    this.schedule();
   }
 
   listen(listener: MembershipListener): void {
@@ -408,3 +433,15 @@ function readPersisted(stateDir: string, logger: Logger): PersistedMembership {
   return { ringId: 0 };
 }
 
+/** The parts of the stack's settings that come from the bootstrap config (and may change live). */
+function stackSettingsOf(config: BootstrapConfig, node: NodeConfig): StackReconfiguration {
+  const arbiter = config.quorum.arbiter;
+  const family = arbiter === undefined ? undefined : isIPv6(arbiter.host);
+  return {
+    nodes: config.nodes.map((each) => ({ id: each.id, links: each.links.length })), localLinks: node.links.length,
+    heartbeatMs: config.timing.heartbeatMs, tokenMs: config.timing.tokenMs,
+    ...(config.timing.echoMs > 0 ? { hostConfirmMs: configDefaults.ECHO_CONFIRM_PROBES * config.timing.echoMs, hostProbeEveryMs: config.timing.echoMs } : { hostConfirmMs: undefined, hostProbeEveryMs: undefined }),
+    quorum: { ...config.quorum, nodeIds: config.nodes.map((each) => each.id), arbiter: arbiter !== undefined, autoTieBreakerNode: config.quorum.autoTieBreakerNode },
+    arbiterLinks: family === undefined ? [] : node.links.flatMap((local, link) => (isIPv6(local) === family ? [link] : [])),
+  };
+}

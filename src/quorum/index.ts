@@ -1,6 +1,6 @@
 // Quorum: votequorum semantics and the arbiter's decision, both pure.
 export {
-  initialQuorum, stepQuorum, summarize, twoNodeActive, quorumReport, savedVoters, quorumDeadlineMs,
+  initialQuorum, reconfigureQuorum, stepQuorum, summarize, twoNodeActive, quorumReport, savedVoters, quorumDeadlineMs,
   type QuorumSettings, type SavedVoters, type QuorumState, type QuorumInput, type QuorumSummary, type TieBreaker,
 } from "./votequorum";
 export { initialArbiter, arbiterRequest, type ArbiterSettings, type ArbiterState, type ArbiterPreference, type VoteRequest, type VoteReply } from "./arbiter";

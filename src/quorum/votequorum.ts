@@ -64,6 +64,20 @@ export function initialQuorum(settings: QuorumSettings, saved?: SavedVoters): Qu
   };
 }
 
+/**
+ * The quorum settings changed while running (a node added or removed, which changes the node
+ * ids, expected votes and two_node): expected votes are computed afresh and the current view
+ * is counted again under the new rules. With last_man_standing the voter set of epoch 0 becomes
+ * the new node list; a formed set (epoch > 0) keeps what the nodes agreed, less removed nodes.
+ */
+export function reconfigureQuorum(state: QuorumState, settings: QuorumSettings, nowMs: number): QuorumState {
+  const fresh = initialQuorum(settings);
+  const voters = state.voters.epoch === 0 ? fresh.voters : { ...state.voters, ids: state.voters.ids.filter((id) => settings.nodeIds.includes(id)) };
+  const next: QuorumState = { ...fresh, voters, attempts: state.attempts, waitForAllMet: state.waitForAllMet, arbiterVote: state.arbiterVote, ringId: state.ringId };
+  const counted = stepQuorum(next, { kind: "view", members: state.members, ringId: state.ringId, nowMs });
+  return { ...counted, viewSinceMs: state.viewSinceMs };
+}
+
 export function savedVoters(state: QuorumState): SavedVoters {
   return { voters: state.voters, attempts: state.attempts };
 }

@@ -9,12 +9,12 @@
 // it is performed: the ring id reaches the disk before any heartbeat or view that shows it.
 import { DropLedger, FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, type DropReport, type Frame, type DecodeResult } from "../transport";
 import {
-  decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, stepMembership,
+  decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, reconfigureMembership, stepMembership,
   advertDeadlineMs, initialAdverts, negotiate, advertOf, stepAdverts, LEGACY_ADVERT,
   type Advert, type AdvertInput, type AdvertState, type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type Negotiated, type View,
 } from "../membership";
 import {
-  arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, replyReceived, requestDue, requestSent,
+  arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, reconfigureQuorum, replyReceived, requestDue, requestSent,
   savedVoters, stepQuorum, summarize, type ArbiterClientState, type QuorumInput, type QuorumSettings, type QuorumState, type QuorumSummary, type SavedVoters,
 } from "../quorum";
 import { judgeWake } from "./stall";
@@ -37,6 +37,8 @@ export interface Codec {
   encode(frame: Frame): Buffer;
   decode(datagram: Uint8Array): DecodeResult;
   readonly counters: Record<string, number>;
+  /** The node ids that may send changed (a node added or removed live). */
+  setKnownSenders?(ids: Iterable<number>): void;
 }
 
 /** The quorum rules (votequorum); the simulator may hand in broken ones to prove its checks. */
@@ -89,6 +91,9 @@ export interface MembershipStackSettings {
   quorumRules?: QuorumRules;
 }
 
+/** What may change while the stack runs (see MembershipStack.reconfigure). */
+export type StackReconfiguration = Pick<MembershipStackSettings, "nodes" | "localLinks" | "heartbeatMs" | "tokenMs" | "hostConfirmMs" | "hostProbeEveryMs" | "quorum" | "arbiterLinks">;
+
 export type MembershipStackEffect =
   /** Send one datagram: to a node on one of its links, or to the arbiter. */
   | { kind: "transmit"; to: number | "arbiter"; link: number; frame: Frame["kind"]; bytes: Buffer }
@@ -123,7 +128,7 @@ export class MembershipStack {
   private readonly rules: QuorumRules;
   private readonly links: LinkMonitor;
   private readonly channels = new Map<number, PeerChannel>();
-  private readonly linkCounts: Map<number, number>;
+  private linkCounts: Map<number, number>;
   private sequence = 0;
   private arbiterSequence = 0;
   private arbiterClient: ArbiterClientState = initialArbiterClient(ARBITER_REQUEST_MS);
@@ -155,7 +160,7 @@ export class MembershipStack {
   /** Times the runner was found paused for longer than a heartbeat interval. */
   stalls = 0;
 
-  constructor(private readonly settings: MembershipStackSettings, nowMs: number) {
+  constructor(private settings: MembershipStackSettings, nowMs: number) {
     const nodeIds = settings.nodes.map((node) => node.id);
     this.linkCounts = new Map(settings.nodes.map((node) => [node.id, node.links]));
     const membership: MembershipSettings = {
@@ -294,6 +299,37 @@ export class MembershipStack {
   /** Frames dropped in the last minute for a misconfiguration, per source. */
   dropReports(nowMs: number): DropReport[] {
     return this.drops.recent(nowMs);
+  }
+
+  /**
+   * Live changes of the bootstrap config (a reload of the timing, links or arbiter address; a
+   * node added or removed): the cores take the new settings without a restart. Removed nodes'
+   * channels close; a quorum that changes with the node list is counted again at once.
+   */
+  reconfigure(change: StackReconfiguration, nowMs: number): MembershipStackEffect[] {
+    this.settings = { ...this.settings, ...change };
+    const nodeIds = change.nodes.map((node) => node.id);
+    this.linkCounts = new Map(change.nodes.map((node) => [node.id, node.links]));
+    this.codec.setKnownSenders?.(nodeIds);
+    const { hostConfirmMs: _confirm, hostProbeEveryMs: _every, ...membershipSettings } = this.membershipState.settings;
+    this.membershipState = reconfigureMembership(this.membershipState, {
+      ...membershipSettings, nodeIds, heartbeatMs: change.heartbeatMs, tokenMs: change.tokenMs,
+      rejoinHoldMs: this.settings.rejoinHoldMs ?? 2 * change.heartbeatMs, ...probeTiming(change.heartbeatMs),
+      ...(change.hostConfirmMs !== undefined && change.hostProbeEveryMs !== undefined ? { hostConfirmMs: change.hostConfirmMs, hostProbeEveryMs: change.hostProbeEveryMs } : {}),
+    });
+    this.membershipDeadlineMs = nextDeadlineMs(this.membershipState);
+    this.links.setTokenMs(change.tokenMs);
+    for (const id of [...this.channels.keys()]) if (!this.linkCounts.has(id)) this.channels.delete(id);
+    if (JSON.stringify(change.quorum) !== JSON.stringify(this.quorumState.settings)) {
+      this.quorumState = reconfigureQuorum(this.quorumState, change.quorum, nowMs);
+      const quorum = this.quorum();
+      if (quorum.quorate !== this.lastQuorate) {
+        this.lastQuorate = quorum.quorate;
+        this.effects.push({ kind: "quorum", quorum });
+      }
+    }
+    this.stepAdverts({ kind: "peers", ids: nodeIds, nowMs });
+    return this.take();
   }
 
   /** The runner's timer fired. */

@@ -75,7 +75,12 @@ function setBuffers(socket: Socket): void {
 /** Per peer and link: faulty after tokenMs without an authenticated frame, recovered on the next one. */
 export class LinkMonitor {
   private readonly lastHeardMs = new Map<string, number>();
-  constructor(private readonly tokenMs: number) {}
+  constructor(private tokenMs: number) {}
+
+  /** The token changed (a reload): links are judged by the new one from now on. */
+  setTokenMs(tokenMs: number): void {
+    this.tokenMs = tokenMs;
+  }
 
   heard(peer: number, link: number, nowMs: number): void {
     this.lastHeardMs.set(`${peer}/${link}`, nowMs);
