@@ -15,6 +15,7 @@ import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLs
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
+import { reloadBootstrap, type ReloadOutcome } from "./reload";
 import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { startWatchdog, type WatchdogFeeder } from "./watchdog-feeder";
 import { SbdWatcher } from "./sbd-watcher";
@@ -41,6 +42,8 @@ export interface Agent {
   status(): AgentStatus;
   /** Starts, moves or stops the metrics and status page listener (config reload). */
   reconfigureMetrics(listen: { host: string; port: number } | undefined): Promise<void>;
+  /** Reads the bootstrap file again and applies what may change live (`config reload`, SIGHUP). */
+  reload(): Promise<ReloadOutcome>;
   /** Resolves when the agent may exit after a graceful stop (`edgeha node stop`, SIGTERM). */
   readonly leaving: Promise<void>;
   /**
@@ -68,6 +71,8 @@ export interface AgentOptions {
   authkey: Buffer;
   socketPath: string;
   logger: Logger;
+  /** The bootstrap file `config` came from, which a reload reads again. */
+  configFile?: string;
   /** Where the CIB and the fence history live (default: the config's state_dir). */
   stateDir?: string;
   /** Used only when the state directory holds no CIB yet (a first start). */
@@ -659,8 +664,26 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     return reply.ok ? { ok: true, message: reply.message, record: reply.fence } : { error: reply.error, code: reply.code, record: reply.fence };
   };
 
+  // The bootstrap config in force: what a reload compares the file with, and replaces.
+  let running = config;
+  const reload = (): Promise<ReloadOutcome> => {
+    if (options.configFile === undefined) return Promise.resolve({ ok: false, code: "E_RELOAD_REFUSED", error: "this agent was started without a config file to read again", details: [] });
+    return reloadBootstrap({
+      configFile: options.configFile, nodeName: node.name, logger, running: () => running,
+      apply: async (next, local) => {
+        if (JSON.stringify(next.metrics.listen) !== JSON.stringify(running.metrics.listen)) await observability.reconfigure(next.metrics.listen, metricsSnapshot, pageView);
+        await membership.reconfigure(next, local);
+        resources.coalesceMonitors(next.timing.heartbeatMs);
+        if (process.env.EDGEHA_LOG_LEVEL === undefined) logger.level = next.logging.level;
+        running = next;
+      },
+    });
+  };
+
   const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
     switch (request.command) {
+      case "config-reload":
+        return reload();
       case "status":
         return status();
       case "cib-get": {
@@ -735,6 +758,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   return {
     status,
     reconfigureMetrics: (listen) => observability.reconfigure(listen, metricsSnapshot, pageView),
+    reload,
     leaving,
     leave: startLeave,
     async close() {

@@ -87,7 +87,7 @@ export class MembershipService {
   private constructor(
     private config: BootstrapConfig,
     private node: NodeConfig,
-    private transport: UdpTransport,
+    private readonly transport: UdpTransport,
     private readonly logger: Logger,
     private readonly stateDir: string,
     authkey: Buffer,
@@ -121,20 +121,9 @@ export class MembershipService {
    */
   async reconfigure(config: BootstrapConfig, node: NodeConfig): Promise<void> {
     if (JSON.stringify(node.links) !== JSON.stringify(this.node.links)) {
-      const old = this.transport;
-      await old.close();
-      let transport: UdpTransport;
-      try {
-        transport = await UdpTransport.open(node.links, config.transport.port);
-      } catch (error) {
-        // The new addresses cannot be bound: keep the old ones, and say so.
-        this.transport = await UdpTransport.open(this.node.links, this.config.transport.port);
-        this.transport.onReceive((datagram) => this.receive(datagram.link, datagram.bytes, datagram.from.address));
-        throw error;
-      }
-      this.transport = transport;
-      transport.onReceive((datagram) => this.receive(datagram.link, datagram.bytes, datagram.from.address));
-      this.logger.info({ links: node.links }, "this node's links changed: sockets bound anew");
+      // Throws, changing nothing, when a new address cannot be bound.
+      await this.transport.relink(node.links);
+      this.logger.info({ links: node.links }, "this node's links changed: new sockets bound, the old ones still receive for a minute");
     }
     this.config = config;
     this.node = node;

@@ -12,33 +12,78 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * After a link moves to another address (a reload), the old socket keeps receiving this long:
+ * peers that have not reloaded yet still send to the old address, and are heard meanwhile.
+ */
+export const RETIRED_SOCKET_MS = 60_000;
+
 export class UdpTransport implements Transport {
-  private readonly sockets: Socket[] = [];
+  private sockets: Socket[] = [];
+  private addresses: string[] = [];
+  /** Sockets of addresses a link moved away from: receive only, closed after RETIRED_SOCKET_MS. */
+  private readonly retired = new Set<Socket>();
   private handler: (datagram: Datagram) => void = () => {};
   sendErrors = 0;
 
-  private constructor() {}
+  private constructor(private readonly port: number) {}
 
   /** Binds one socket per local link address, all on the same port. */
   static async open(localAddresses: string[], port: number): Promise<UdpTransport> {
-    const transport = new UdpTransport();
+    const transport = new UdpTransport(port);
     try {
       for (const [link, address] of localAddresses.entries()) {
-        const socket = createSocket({ type: isIPv6(address) ? "udp6" : "udp4", reuseAddr: false });
-        socket.on("message", (bytes, remote) => transport.handler({ link, bytes, from: { address: remote.address, port: remote.port } }));
-        socket.on("error", () => { transport.sendErrors++; });
-        await new Promise<void>((resolve, reject) => {
-          socket.once("error", reject);
-          socket.bind(port, address, () => { socket.off("error", reject); resolve(); });
-        });
-        setBuffers(socket);
-        transport.sockets.push(socket);
+        transport.sockets.push(await transport.bind(link, address));
+        transport.addresses.push(address);
       }
     } catch (error) {
       await transport.close();
       throw error;
     }
     return transport;
+  }
+
+  private async bind(link: number, address: string): Promise<Socket> {
+    const socket = createSocket({ type: isIPv6(address) ? "udp6" : "udp4", reuseAddr: false });
+    socket.on("message", (bytes, remote) => this.handler({ link, bytes, from: { address: remote.address, port: remote.port } }));
+    socket.on("error", () => { this.sendErrors++; });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(this.port, address, () => { socket.off("error", reject); resolve(); });
+    });
+    setBuffers(socket);
+    return socket;
+  }
+
+  /**
+   * Moves links to new local addresses (a reload): a link whose address is unchanged keeps its
+   * socket; a changed one gets a new socket, and its old one keeps receiving for
+   * RETIRED_SOCKET_MS, so peers that still send to the old address are heard until they reload
+   * too. Nothing changes when a new address cannot be bound (the error is thrown).
+   */
+  async relink(localAddresses: string[]): Promise<void> {
+    const fresh: Array<{ link: number; socket: Socket }> = [];
+    try {
+      for (const [link, address] of localAddresses.entries()) {
+        if (this.addresses[link] !== address) fresh.push({ link, socket: await this.bind(link, address) });
+      }
+    } catch (error) {
+      await Promise.all(fresh.map(({ socket }) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+      throw error;
+    }
+    const sockets = localAddresses.map((_, link) => fresh.find((entry) => entry.link === link)?.socket ?? this.sockets[link]!);
+    for (const socket of this.sockets) if (!sockets.includes(socket)) this.retire(socket);
+    this.sockets = sockets;
+    this.addresses = [...localAddresses];
+  }
+
+  private retire(socket: Socket): void {
+    this.retired.add(socket);
+    const timer = setTimeout(() => {
+      this.retired.delete(socket);
+      socket.close();
+    }, RETIRED_SOCKET_MS);
+    timer.unref();
   }
 
   send(link: number, address: string, port: number, bytes: Uint8Array): void {
@@ -52,7 +97,9 @@ export class UdpTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.sockets.splice(0).map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    const sockets = [...this.sockets.splice(0), ...this.retired];
+    this.retired.clear();
+    await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => { try { socket.close(() => resolve()); } catch { resolve(); } })));
   }
 }
 

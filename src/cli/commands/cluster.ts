@@ -42,6 +42,12 @@ const agentCommand: Command = {
     const out = context.stdout === process.stdout && stdoutIsJournal() ? withSyslogPriority(context.stdout) : context.stdout;
     const logger = createLogger({ name: "agent", journal: false, destination: { write: (chunk: string) => (logRing.write(chunk), out.write(chunk)) } as unknown as NodeJS.WritableStream });
     const config = loadConfig(file, { onWarning: (problem) => logger.warn({ path: problem.path, line: problem.line }, problem.message) });
+    if (process.env.EDGEHA_LOG_LEVEL === undefined) logger.level = config.logging.level;
+    // SIGHUP reloads the bootstrap file, as for corosync and keepalived (`edgeha config reload` does
+    // the same); one that arrives before the agent runs is ignored rather than ending the process.
+    let reloadOnHangup = () => {};
+    const onHangup = () => reloadOnHangup();
+    process.on("SIGHUP", onHangup);
     const match = findLocalNode(config, { ...machineIdentity(), name: typeof args.options.node === "string" ? args.options.node : undefined });
     logger.info({ node: match.node.name, reason: match.reason }, "this node chosen");
     const socketPath = typeof args.options.socket === "string" ? args.options.socket : config.paths.socket;
@@ -57,17 +63,19 @@ const agentCommand: Command = {
     const service = new AgentService(logger, config.nodes.length, config.timing.heartbeatMs);
     try {
       const authkey = loadAuthkey(authkeyFile);
-      const agent = await startAgent({ config, node: match.node, authkey, socketPath, logger, stateDir, initialCib, logRing });
+      const agent = await startAgent({ config, node: match.node, authkey, socketPath, logger, stateDir, initialCib, logRing, configFile: file });
       // Nodes joining with a token fetch the config and key from here (src/node/join.ts).
       const joins = new JoinServer({ configFile: file, stateDir: stateDir ?? config.paths.stateDir, addresses: match.node.links, port: config.transport.port, clusterName: config.clusterName, nodeName: match.node.name, authkey, logger });
       await joins.start();
       service.attach(agent);
+      reloadOnHangup = () => void agent.reload();
       await agent.leaving;
       await joins.close();
       await agent.close();
       logger.info({}, "left the cluster");
       return 0;
     } finally {
+      process.off("SIGHUP", onHangup);
       service.close();
     }
   },

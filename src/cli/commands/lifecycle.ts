@@ -12,6 +12,7 @@ import {
 import { clusterHash } from "../../transport";
 import { fetchJoinBundle } from "../../node/join";
 import { serviceAction } from "../../node/service-control";
+import { requestApi } from "../../api";
 
 const jsonOption = { name: "json", kind: "boolean" as const, description: "Print JSON." };
 const configOption = { name: "config", kind: "string" as const, value: "FILE", description: `The bootstrap config (default ${configDefaults.DEFAULT_CONFIG_PATH}).` };
@@ -188,4 +189,26 @@ const joinCommand: Command = {
   },
 };
 
-export const lifecycleCommands: Command[] = [setupCommand, tokenCommand, joinCommand];
+const reloadCommand: Command = {
+  words: ["config", "reload"],
+  summary: "Read the bootstrap config again and apply what may change while the agent runs (as SIGHUP does)",
+  usage: "[--socket PATH] [--json]",
+  description: "Asks the local agent to read its bootstrap file again. Timing, link addresses, the arbiter's address, the log level and metrics.listen change live. Anything else (cluster name, port, crypto, the nodes, quorum rules, paths) cannot: a file that changes any of it, or that has an error, is refused whole, each problem is named, and the running configuration stays as it was. Run it on every node after editing the file there (the nodes announce a digest of their settings, and `edgeha status` warns while they differ).",
+  examples: ["config reload", "config reload --json"],
+  options: [{ name: "socket", kind: "string", value: "PATH", description: `Admin socket of the local agent (default ${configDefaults.DEFAULT_SOCKET_PATH}).` }, jsonOption],
+  async run(args, context) {
+    const reply = (await requestApi(stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH, { command: "config-reload" }, 30_000)) as { ok?: boolean; applied?: string[]; message?: string; code?: string; error?: string; details?: string[] };
+    if (args.options.json) {
+      context.stdout.write(`${JSON.stringify(reply)}\n`);
+      return reply.ok ? 0 : 1;
+    }
+    if (reply.ok) {
+      context.stdout.write([reply.message ?? "reloaded", ...(reply.applied ?? []).map((line) => `  ${line}`)].join("\n") + "\n");
+      return 0;
+    }
+    const code = typeof reply.code === "string" && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_API_REQUEST";
+    throw new EdgehaError(code, [reply.error ?? "the agent did not say why", ...(reply.details ?? []).map((line) => `  ${line}`)].join("\n"));
+  },
+};
+
+export const lifecycleCommands: Command[] = [setupCommand, tokenCommand, joinCommand, reloadCommand];
