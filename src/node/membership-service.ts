@@ -129,8 +129,9 @@ export class MembershipService {
     this.node = node;
     const nowMs = this.nowMs();
     this.perform(this.stack.reconfigure(stackSettingsOf(config, node), nowMs));
-    this.reporter.reconfigure(config, this.stack.adverts);
+    // The new advert first: the differences with the peers are judged against it.
     this.perform(this.stack.setAdvert(localAdvert(config, this.cibSchemaHeld), nowMs));
+    this.reporter.reconfigure(config, this.stack.adverts);
     this.updateEcho();
     this.schedule();
   }
