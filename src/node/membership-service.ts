@@ -125,10 +125,18 @@ export class MembershipService {
       await this.transport.relink(node.links);
       this.logger.info({ links: node.links }, "this node's links changed: new sockets bound, the old ones still receive for a minute");
     }
+    const echoBefore = echoKey(this.config, this.node);
     this.config = config;
     this.node = node;
     const nowMs = this.nowMs();
     this.perform(this.stack.reconfigure(stackSettingsOf(config, node), nowMs));
+    if (this.hostWatch !== undefined && echoKey(config, node) !== echoBefore) {
+      // timing.echo_ms or the links it watches changed: the thread starts again with the new ones.
+      this.hostWatch.stop();
+      this.hostWatch = undefined;
+      this.perform(this.stack.forgetEchoes(nowMs));
+      this.unusableEchoes.clear();
+    }
     // The new advert first: the differences with the peers are judged against it.
     this.perform(this.stack.setAdvert(localAdvert(config, this.cibSchemaHeld), nowMs));
     this.reporter.reconfigure(config, this.stack.adverts);
@@ -421,6 +429,11 @@ function readPersisted(stateDir: string, logger: Logger): PersistedMembership {
   if (parsed !== undefined) return parsed;
   logger.warn({ file: join(stateDir, STATE_FILE) }, "membership state file unreadable; starting from ring 0");
   return { ringId: 0 };
+}
+
+/** What the echo thread was started with: a change of it restarts the thread on reload. */
+function echoKey(config: BootstrapConfig, node: NodeConfig): string {
+  return JSON.stringify([config.timing.echoMs, echoLinks(node, config.nodes)]);
 }
 
 /** The parts of the stack's settings that come from the bootstrap config (and may change live). */
