@@ -40,7 +40,13 @@ export function reconfigureMembership(state: MembershipState, settings: Membersh
   assert(settings.nodeIds.includes(state.localId), `node ${state.localId} is not in the configuration`);
   assert(settings.tokenMs > settings.heartbeatMs, "token must be longer than the heartbeat interval");
   const peers: MembershipState["peers"] = {};
-  for (const [id, peer] of Object.entries(state.peers)) if (settings.nodeIds.includes(Number(id))) peers[Number(id)] = peer;
+  // A shorter token: each peer's silence so far keeps its share of the token (it was judged by the
+  // old one), so a peer heard one old heartbeat ago is not lost the moment the token shrinks.
+  const scale = Math.min(1, settings.tokenMs / state.settings.tokenMs);
+  for (const [id, peer] of Object.entries(state.peers)) {
+    if (!settings.nodeIds.includes(Number(id))) continue;
+    peers[Number(id)] = scale === 1 ? peer : { ...peer, lastHeardMs: Math.max(peer.lastHeardMs, state.nowMs - Math.floor((state.nowMs - peer.lastHeardMs) * scale)) };
+  }
   // A heartbeat due later than one new interval from now is brought forward.
   const nextHeartbeatMs = Math.min(state.nextHeartbeatMs, state.nowMs + settings.heartbeatMs);
   return { ...state, settings, peers, nextHeartbeatMs };

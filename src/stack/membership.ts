@@ -307,6 +307,11 @@ export class MembershipStack {
    * channels close; a quorum that changes with the node list is counted again at once.
    */
   reconfigure(change: StackReconfiguration, nowMs: number): MembershipStackEffect[] {
+    // A reload wakes the runner like any input: the time until now is judged under the settings
+    // it ran with. Judged after the change, a shorter token would count the silence since the
+    // last heartbeat under the old, longer interval as this node's own stall and halt it.
+    if (!this.awaken(nowMs)) return this.take();
+    this.feed({ kind: "tick", nowMs });
     this.settings = { ...this.settings, ...change };
     const nodeIds = change.nodes.map((node) => node.id);
     this.linkCounts = new Map(change.nodes.map((node) => [node.id, node.links]));
@@ -329,6 +334,8 @@ export class MembershipStack {
       }
     }
     this.stepAdverts({ kind: "peers", ids: nodeIds, nowMs });
+    // What is due under the new settings goes out now (a heartbeat, when the interval shrank).
+    this.feed({ kind: "tick", nowMs });
     return this.take();
   }
 
