@@ -9,6 +9,7 @@ import { executorCommands } from "./commands/executor";
 import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
 import { lifecycleCommands } from "./commands/lifecycle";
+import { clusterVerbCommands } from "./commands/cluster-verbs";
 import { adminCommands } from "./commands/admin";
 import { pcsCommands } from "./commands/pcs";
 import { diagCommands } from "./commands/diag";
@@ -29,6 +30,7 @@ export function allCommands(): Command[] {
     ...watchdogCommands,
     ...clusterCommands,
     ...lifecycleCommands,
+    ...clusterVerbCommands,
     ...adminCommands,
     ...pcsCommands,
     ...alertCommands,

@@ -26,6 +26,10 @@ import { cibDigest } from "../cib";
 import { VERSION } from "../cli/version";
 import { Observability } from "./observability";
 import { parseReportMessage } from "./report-protocol";
+import { ClusterVerbs } from "./cluster-verbs";
+import { serviceAction } from "./service-control";
+import { createHash } from "node:crypto";
+import { clusterDigests } from "../config";
 import { packReport, PART_BYTES_MAX, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
@@ -551,6 +555,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const reportMessage = parseReportMessage(value);
       if (typeof reportMessage === "string") return dropped.note(from, reportMessage);
       if (reportMessage) return void onReportMessage(from, reportMessage);
+      const verb = verbs.receive(from, value);
+      if (typeof verb === "string") return dropped.note(from, verb);
+      if (verb) return;
       if (payload.length > MESSAGE_BYTES_MAX) return dropped.note(from, `controller message of ${payload.length} bytes exceeds ${MESSAGE_BYTES_MAX}`);
       const parsed = checkControllerMessage(value);
       if (parsed.ok) feed({ kind: "message", nowMs: membership.nowMs(), from, message: parsed.message });
@@ -588,6 +595,28 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     wait.parts.push({ ...message.part, node: config.nodes.find((each) => each.id === from)?.name ?? `node-${from}` });
     if (wait.waiting.size === 0) wait.done();
   };
+
+  // `cluster status|stop|enable|disable --all`, carried to every member (src/node/cluster-verbs.ts).
+  const verbs = new ClusterVerbs({
+    localId: node.id, logger,
+    nodes: () => running.nodes,
+    members: () => membership.status().members.map((member) => member.id),
+    send: (to, payload) => membership.send(to, payload),
+    view: () => {
+      const current = status();
+      return {
+        node: node.name, dc: current.dc, quorate: current.quorum.quorate, ringId: current.ringId, members: current.members.map((member) => member.name).sort(), cibVersion: current.cibVersion,
+        running: (current.cluster_state?.resources ?? []).filter((resource) => resource.nodes.includes(node.name)).map((resource) => resource.id).sort(),
+        configDigest: createHash("sha256").update(JSON.stringify(clusterDigests(running))).digest("hex"),
+        protocol: current.versions?.negotiated.protocol ?? null, version: VERSION,
+      };
+    },
+    leave: () => {
+      resources.requestShutdown();
+      logger.info({}, "graceful stop requested (cluster stop --all): moving or stopping resources");
+    },
+    service: (action) => serviceAction(action),
+  });
 
   /** A report gathered through the cluster: this node's part and every member's, within REPORT_WAIT_MS. */
   const gatherReport = async (fromSeconds: number): Promise<{ bundle: Buffer; answered: string[]; unreachable: Array<{ node: string; reason: string }> }> => {
@@ -721,6 +750,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return stonithRequest(request);
       case "stonith-history":
         return { ok: true, records: [...controller.fenceHistory] };
+      case "cluster-verb": {
+        const verb = request.verb;
+        if (verb !== "view" && verb !== "stop" && verb !== "enable" && verb !== "disable") return { error: "cluster-verb needs verb: view, stop, enable or disable", code: "E_API_REQUEST" };
+        return { ok: true, ...(await verbs.all(verb)) };
+      }
       case "node-stop":
         if (!startLeave("edgeha node stop")) return { ok: true, message: `${node.name} is already leaving` };
         return { ok: true, message: `${node.name} is leaving: its resources move away first` };

@@ -33,7 +33,8 @@ describe("--json errors", () => {
   const socketCommands = jsonCommands.filter((command) => (command.options ?? []).some((option) => option.name === "socket"));
   const documented = parseRemedies(readFileSync(path.resolve(__dirname, "../../../docs/errors.md"), "utf8"));
   it.each(socketCommands.map((command) => [command.words.join(" "), command] as const))("%s --json against an absent agent prints a documented error with its remedy", async (_name, command) => {
-    const outcome = await runInProcess([...command.words, "--json", "--socket", "/nonexistent/edgeha-test.sock"]);
+    // A stand-in that does not exist: `cluster enable|disable|start` run systemctl, never this machine's.
+    const outcome = await runInProcess([...command.words, "--json", "--socket", "/nonexistent/edgeha-test.sock"], undefined, "", { EDGEHA_SYSTEMCTL: "/nonexistent/systemctl" });
     expect(outcome.status).not.toBe(0);
     const error = parsedError(outcome.out);
     expect(Object.keys(documented)).toContain(error.code);
