@@ -602,6 +602,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     nodes: () => running.nodes,
     members: () => membership.status().members.map((member) => member.id),
     send: (to, payload) => membership.send(to, payload),
+    advert: (id) => membership.peerAdvert(id),
     view: () => {
       const current = status();
       return {

@@ -8,6 +8,9 @@ import type { Logger } from "../common/log";
 import type { ServiceAction, ServiceResult } from "./service-control";
 import { parseVerbMessage, type NodeView, type VerbAnswer, type VerbMessage, type VerbName } from "./verbs-protocol";
 
+/** The advert feature (src/membership/advert.ts) a member must have to be asked a verb. */
+export const VERB_FEATURE: Readonly<Record<VerbName, string>> = { view: "status-all", stop: "cluster-stop", enable: "service-verbs", disable: "service-verbs" };
+
 /** How long an answer is waited for: a view or a stop is immediate, systemctl may take a while. */
 export const VERB_WAIT_MS: Readonly<Record<VerbName, number>> = { view: 5000, stop: 5000, enable: 20_000, disable: 20_000 };
 
@@ -30,6 +33,8 @@ export interface ClusterVerbsHost {
   /** The members of this node's current view, itself included. */
   members(): readonly number[];
   send(to: number, payload: Buffer): void;
+  /** What a member announced: a member without a verb's feature runs an older build and is not asked. */
+  advert(id: number): { features: readonly string[]; software: string };
   view(): NodeView;
   /** Asks this node to leave gracefully (as `edgeha node stop`). */
   leave(): void;
@@ -96,7 +101,9 @@ export class ClusterVerbs {
    */
   async all(verb: VerbName): Promise<VerbOutcome> {
     const requestId = this.nextRequestId++;
-    const members = this.host.members().filter((id) => id !== this.host.localId);
+    const inView = this.host.members().filter((id) => id !== this.host.localId);
+    const older = inView.filter((id) => !this.host.advert(id).features.includes(VERB_FEATURE[verb]));
+    const members = inView.filter((id) => !older.includes(id));
     const answers = new Map<number, VerbAnswer>();
     const waiting = new Set(members);
     const gathered = new Promise<void>((resolve) => {
@@ -113,7 +120,8 @@ export class ClusterVerbs {
     const nodes = this.host.nodes();
     const unreachable = [
       ...nodes.filter((node) => waiting.has(node.id)).map((node) => ({ node: node.name, reason: `no answer within ${VERB_WAIT_MS[verb] / 1000} s` })),
-      ...nodes.filter((node) => node.id !== this.host.localId && !members.includes(node.id)).map((node) => ({ node: node.name, reason: "not a member of this node's partition (its agent is not running, or cannot be reached)" })),
+      ...nodes.filter((node) => older.includes(node.id)).map((node) => ({ node: node.name, reason: `runs an edgeha build that cannot take this verb through the cluster (${this.host.advert(node.id).software})` })),
+      ...nodes.filter((node) => node.id !== this.host.localId && !inView.includes(node.id)).map((node) => ({ node: node.name, reason: "not a member of this node's partition (its agent is not running, or cannot be reached)" })),
     ];
     return {
       answers: [{ node: localName, ...local }, ...nodes.filter((node) => answers.has(node.id)).map((node) => ({ node: node.name, ...answers.get(node.id)! }))],

@@ -6,7 +6,7 @@
 import type { BootstrapConfig, NodeConfig } from "../config";
 import { UdpTransport, type DropReport } from "../transport";
 import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
-import type { View } from "../membership";
+import { advertOf, LEGACY_ADVERT, type View } from "../membership";
 import type { Logger } from "../common/log";
 import { MembershipStack, lateToleranceMs, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership, type StackReconfiguration } from "../stack";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
@@ -142,6 +142,12 @@ export class MembershipService {
     this.reporter.reconfigure(config, this.stack.adverts);
     this.updateEcho();
     this.schedule();
+  }
+
+  /** What a peer announced it speaks (a build from before adverts: no features). */
+  peerAdvert(id: number): { features: readonly string[]; software: string } {
+    const advert = this.stack.adverts === undefined ? LEGACY_ADVERT : advertOf(this.stack.adverts, id);
+    return { features: advert.features, software: advert.software };
   }
 
   listen(listener: MembershipListener): void {

@@ -1,7 +1,7 @@
 // The whole-cluster verbs between agents (src/node/cluster-verbs.ts): three agents wired to each
 // other in memory. A verb reaches every member at once and each answers for its own node; a
 // member that does not answer and a configured node outside the view are named, not waited
-// for past the bound; `stop` asks every member before the asking node leaves; broken messages
+// for past the bound; a member on a build without the verb is not asked; `stop` asks every member before the asking node leaves; broken messages
 // are refused with the problem named; views that disagree are said point by point.
 import { describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../src/common/log";
@@ -15,7 +15,7 @@ function viewOf(node: string, overrides: Partial<NodeView> = {}): NodeView {
 }
 
 /** Agents 1 and 2 are members and reach each other; 3 is configured but outside the view. */
-function cluster(options: { silent?: number[] } = {}) {
+function cluster(options: { silent?: number[]; legacy?: number[] } = {}) {
   const events: string[] = [];
   const verbs = new Map<number, ClusterVerbs>();
   for (const { id, name } of NODES.slice(0, 2)) {
@@ -30,6 +30,7 @@ function cluster(options: { silent?: number[] } = {}) {
           if (handled !== true) throw new Error(`not handled: ${String(handled)}`);
         }, 1);
       },
+      advert: (peer) => (options.legacy?.includes(peer) ? { features: [], software: "older than adverts" } : { features: ["cluster-stop", "config-change", "service-verbs", "status-all"], software: "0.0.0" }),
       view: () => viewOf(name, name === "beta" ? { dc: "beta" } : {}),
       leave: () => events.push(`${name} leaves`),
       service: async (action) => (events.push(`${name} ${action}`), { ok: name !== "beta", output: name === "beta" ? "Failed to enable unit: Unit file edgeha.service does not exist." : "", command: `systemctl ${action} edgeha.service` }),
@@ -79,6 +80,13 @@ describe("whole-cluster verbs between agents", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("a member on an older build (no such feature in its advert) is not asked and is named", async () => {
+    const { verbs, events } = cluster({ legacy: [2] });
+    const outcome = await verbs.get(1)!.all("stop");
+    expect(events).toEqual(["alpha leaves"]);
+    expect(outcome.unreachable[0]).toEqual({ node: "beta", reason: "runs an edgeha build that cannot take this verb through the cluster (older than adverts)" });
   });
 
   it("refuses broken verb messages with the problem named and leaves other messages alone", () => {
