@@ -139,7 +139,7 @@ export interface DefaultEntry {
 
 /** Every key that has a default, with its value (or formula) and reason (the arbiter's port: DEFAULT_ARBITER_PORT). */
 export const DEFAULTS: readonly DefaultEntry[] = [
-  { key: "config_version", value: "0", reason: "a config written by hand starts at 0; every change made through the cluster (`cluster node add/remove`) adds one, and nodes announce it, so a node left with an older file shows in `status`" },
+  { key: "config_version", value: "0", reason: "a config written by hand starts at 0; raise it with every change of the file, and nodes announce it, so a node left with an older file shows in `status`" },
   { key: "transport.port", value: String(DEFAULT_TRANSPORT_PORT), reason: "corosync's port: firewalls already open for it work" },
   { key: "transport.crypto", value: "on", reason: "frames are encrypted and authenticated with the authkey" },
   { key: "quorum.expected_votes", value: "number of nodes", reason: "one vote per node, as corosync counts its nodelist" },

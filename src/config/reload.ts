@@ -24,7 +24,7 @@ const RESTART = "restart the agents one at a time (`edgeha cluster stop` then `e
 const WHY = {
   clusterName: "the cluster name keys every frame: nodes with different names cannot talk; set it on every node and restart them all",
   transport: `the agents' sockets and keys are set up at start; ${RESTART}`,
-  nodes: "nodes are added and removed with `edgeha cluster node add|remove`, which changes every member's file as one versioned change",
+  nodes: `a node list cannot change while the agents run (live \`cluster node add|remove\` is not built yet): write the new list into the file on every node and ${RESTART}, then start a new node`,
   quorum: `quorum rules change how votes are counted, which a running partition must not do under its own feet; ${RESTART}`,
   arbiterPresence: `adding or removing the arbiter changes how votes are counted; ${RESTART}`,
   paths: "files and sockets are opened at start; restart the agent",

@@ -139,7 +139,7 @@ const tokenCommand: Command = {
     if (args.positionals.length !== 1) throw new UsageError("'edgeha cluster token' needs the name of the node that will join", "Example: edgeha cluster token beta");
     const config = loadConfig(stringOption(args, "config") ?? configDefaults.DEFAULT_CONFIG_PATH);
     const target = config.nodes.find((node) => node.name === args.positionals[0]);
-    if (target === undefined) throw new UsageError(`no node '${args.positionals[0]}' in the config (nodes: ${config.nodes.map((node) => node.name).join(", ")}); add it first with 'edgeha cluster node add'`);
+    if (target === undefined) throw new UsageError(`no node '${args.positionals[0]}' in the config (nodes: ${config.nodes.map((node) => node.name).join(", ")}); add it to the file on every node first (a restart of each agent, one at a time: docs/config.md)`);
     const local = localNodeOf(config, args);
     if (local.id === target.id) throw new UsageError(`this machine is ${local.name} itself: run 'edgeha cluster token ${target.name}' on another member`);
     const issued = issueToken(config, local, target, stringOption(args, "state-dir") ?? config.paths.stateDir, ttlSeconds(args, "ttl"));
