@@ -612,10 +612,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         protocol: current.versions?.negotiated.protocol ?? null, version: VERSION,
       };
     },
-    leave: () => {
-      resources.requestShutdown();
-      logger.info({}, "graceful stop requested (cluster stop --all): moving or stopping resources");
-    },
+    // As node stop and SIGTERM: bounded by shutdown-escalation, the last node stops its resources itself.
+    leave: () => void startLeave("edgeha cluster stop --all"),
     service: (action) => serviceAction(action),
   });
 
