@@ -520,9 +520,13 @@ export class MembershipStack {
     if (peerId === this.settings.localId || !this.linkCounts.has(peerId)) return undefined;
     let channel = this.channels.get(peerId);
     const incarnation = this.membershipState.peers[peerId]?.incarnation ?? 0;
-    if (channel === undefined || channel.incarnation !== incarnation || channel.sender.failed) {
+    // A channel starts afresh only with a new incarnation of the peer (its receiver starts afresh
+    // too); a sender that gave up on a peer that is still the same process goes on where it was.
+    if (channel === undefined || channel.incarnation !== incarnation) {
       channel = { incarnation, sender: new ReliableSender(), receiver: new ReliableReceiver() };
       this.channels.set(peerId, channel);
+    } else if (channel.sender.failed) {
+      channel.sender.revive();
     }
     return channel;
   }

@@ -88,6 +88,17 @@ export class ReliableSender {
     return out;
   }
 
+  /**
+   * The peer is back after the sender gave up (a partition longer than the retries): carry on
+   * with the same sequence, so the peer's receiver, which kept its place, takes what follows.
+   * A new sender would start again at 0, and the peer would acknowledge and drop all of it as old.
+   */
+  revive(): void {
+    if (!this.failed) return;
+    this.failed = false;
+    for (const pending of this.inFlight.values()) pending.tries = 1;
+  }
+
   /** An ack body: every fragment below its cumulative sequence arrived. */
   onAck(body: Uint8Array): void {
     if (body.length !== 4) return;
