@@ -1,125 +1,308 @@
-// The simulated world: N nodes running the node's protocol stack (src/stack: the real frame
-// codec, membership, quorum and arbiter client, as the agent runs them) over a simulated
-// network, clock and disk. Faults come from the seed; invariants are checked after every step;
-// a liveness phase follows once every fault is healed.
-import { twoNodeActive } from "../quorum";
-import { ArbiterResponder, MembershipStack, QUORUM_RULES, type MembershipStackEffect, type PersistedMembership, type QuorumRules } from "../stack";
+// The simulated world: N nodes, each running the agent's own composition (src/stack: frame
+// codec, membership, quorum, arbiter client, controller, fencer planner) over a simulated
+// network, clock, disk, executor, fence devices and CLI clients. Faults come from the seed
+// (faults.ts); the safety invariants are checked against the world's truth after every step
+// (checks.ts); once every fault is healed, a liveness phase follows.
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply } from "../controller";
+import { formatVersion, type Cib } from "../cib";
+import type { FenceDeviceConfig } from "../fencer";
+import type { Attempt } from "../fencer";
+import { ArbiterResponder, MembershipStack, NodeCore, type ControllerPort, type NodeEffect, type Now } from "../stack";
+import type { Codec, MembershipStackSettings, QuorumRules } from "../stack";
+import { Agenda } from "./events";
+import { Network, type Datagram } from "./network";
 import { Random } from "./random";
-import { scenarioFor, type Scenario } from "./scenario";
+import { nodeName, type Scenario } from "./scenario";
+import { SimDisk, type CrashPoint } from "./disk";
+import { SimExecutor, type AgentFaults, type ExecutorHost } from "./executor";
+import { Trace } from "./trace";
+import { ObservedController, type Observer } from "./observe";
 
-export type { QuorumRules };
+export const AUTHKEY = Buffer.from("edgeha simulated cluster authkey, not a secret");
+export const CLUSTER_NAME = "sim";
+/** The wall clock of every node starts near here (2027-01-15), plus its own offset. */
+const WALL_BASE_MS = 1_800_000_000_000;
+/** With an arbiter, its vote for a new view takes up to a lease: the agent holds resources meanwhile. */
+const ARBITER_QUORUM_GRACE_MS = 5000;
+/** The agent's quorum grace for a scenario (src/node/agent.ts): with an arbiter, its lease; else none. */
+export function quorumGraceMs(scenario: Scenario): number {
+  return scenario.quorum.arbiter ? ARBITER_QUORUM_GRACE_MS : 0;
+}
+/** The agent's answer to a client that waited this long (src/node/agent.ts). */
+export const CLIENT_TIMEOUT_MS = 30_000;
+/** Events at one simulated instant beyond which the run is a livelock. */
+const EVENTS_PER_INSTANT_MAX = 100_000;
+/** Datagrams a stalled process's sockets hold at most. */
+const HELD_MAX = 10_000;
 
-interface SimNode {
+/** A rule broken on purpose, injected through the seams (see mutations.ts). */
+export interface Mutation {
+  name: string;
+  rule: string;
+  controller?(inner: ControllerPort, context: { nodeId: number; nodes: number[] }): ControllerPort;
+  codec?: MembershipStackSettings["codec"];
+  quorumRules?: QuorumRules;
+}
+
+export interface WorldOptions { mutation?: Mutation; quorumRules?: QuorumRules; traceLines?: number }
+
+/** One agent process on a node: its stack, controller, executor and pending client requests. */
+export interface Agent {
+  incarnation: number;
+  startedAtMs: number;
+  core: NodeCore;
+  controller: ControllerPort;
+  executor: SimExecutor;
+  clients: Map<number, (reply: ClientReply | undefined) => void>;
+  /** Invalidates the timer event of an earlier schedule. */
+  wakeToken: number;
+}
+
+export interface SimNode {
   id: number;
-  up: boolean;
-  restarts: number;
-  /** A stalled node (its event loop blocked) handles nothing until then; packets wait for it. */
+  name: string;
+  powered: boolean;
+  agent: Agent | undefined;
+  /** Agent processes started so far on this node. */
+  starts: number;
+  /** A stalled process (SIGSTOP) does nothing until then; its work and datagrams wait. */
   stalledUntilMs: number;
-  held: Packet[];
-  stack: MembershipStack;
-  /** When the node's runner next wakes its stack (on its own clock). */
-  wakeAtMs: number;
-  /** The membership state file, kept across restarts as the agent keeps it in its state dir. */
-  saved: PersistedMembership;
-  /** Its stack halted after a stall as long as the token: the agent exits and is started again. */
-  stalledOut: boolean;
+  held: Array<() => void>;
+  disk: SimDisk;
+  rate: number;
+  wallOffsetMs: number;
+  /** The next write of this node's state directory crashes the agent there. */
+  crashAtWrite: CrashPoint | undefined;
+  agentFaults: AgentFaults;
+  /** Executor actions of agents that ended, for the counters. */
+  pastActions: number;
 }
 
-interface Packet { to: number | "arbiter"; from: number; link: number; bytes: Buffer }
-
-interface InFlight { atMs: number; order: number; packet: Packet }
-
-export interface Violation { timeMs: number; message: string }
-export interface RunResult {
-  seed: number;
-  nodes: number;
-  violation: Violation | undefined;
-  viewChanges: number;
-  frames: number;
-  dropped: number;
-  settledAfterMs: number | undefined;
-}
-
-const STEP_MS = 10;
-const AUTHKEY = Buffer.from("edgeha simulated cluster authkey, not a secret");
+export interface Counters { steps: number; transitions: number; actions: number; fences: number; crashes: number; acknowledged: number; frames: number }
 
 export class World {
   readonly scenario: Scenario;
-  private readonly random: Random;
-  private readonly rules: QuorumRules;
-  private readonly nodes: SimNode[];
-  private readonly arbiter: ArbiterResponder;
-  private arbiterUp = true;
-  private queue: InFlight[] = [];
-  private order = 0;
+  readonly random: Random;
+  readonly agenda = new Agenda();
+  readonly network: Network;
+  readonly nodes: SimNode[];
+  readonly trace: Trace;
+  readonly arbiter: ArbiterResponder;
+  /** What really runs where (services only; fence devices are not processes). */
+  readonly active = new Map<string, Set<string>>();
+  /** Fence devices that misbehave: fails, slow or dead (no answer). */
+  readonly deviceFaults = new Map<string, "fails" | "slow" | "dead">();
+  readonly counters: Counters = { steps: 0, transitions: 0, actions: 0, fences: 0, crashes: 0, acknowledged: 0, frames: 0 };
+  readonly transitionsSeen = new Set<string>();
+  observer: Observer | undefined;
   nowMs = 0;
-  private loss = 0;
-  /** Directed cuts "from>to" per link index; linkDown cuts a whole link. */
-  private cuts: Set<string>[];
-  private linkDown: boolean[];
-  private frames = 0;
-  private violation: Violation | undefined;
+  private clientIds = 0;
+  private agentIncarnations = 0;
 
-  constructor(scenario: Scenario, rules: QuorumRules = QUORUM_RULES) {
+  constructor(scenario: Scenario, readonly options: WorldOptions = {}) {
     this.scenario = scenario;
+    this.trace = new Trace(options.traceLines ?? 60);
     this.random = new Random(scenario.seed * 7919 + 1);
-    this.rules = rules;
-    this.cuts = Array.from({ length: scenario.links }, () => new Set<string>());
-    this.linkDown = Array.from({ length: scenario.links }, () => false);
-    this.arbiter = new ArbiterResponder({ clusterName: "sim", authkey: AUTHKEY, settings: { leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" }, incarnation: 1, knownSenders: scenario.nodeIds });
-    this.nodes = scenario.nodeIds.map((id) => this.boot(id, 0, { ringId: 0 }));
+    this.network = new Network(scenario, this.random, this.agenda, () => this.nowMs, (datagram) => this.deliver(datagram));
+    this.arbiter = new ArbiterResponder({ clusterName: CLUSTER_NAME, authkey: AUTHKEY, settings: { leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" }, incarnation: 1, knownSenders: scenario.nodeIds });
+    this.nodes = scenario.nodeIds.map((id) => ({
+      id, name: nodeName(id), powered: true, agent: undefined, starts: 0, stalledUntilMs: 0, held: [],
+      disk: new SimDisk(scenario.cluster ? scenario.initialCib : undefined), rate: scenario.clockRates[id - 1]!, wallOffsetMs: 0,
+      crashAtWrite: undefined, agentFaults: scenario.agentFaults, pastActions: 0,
+    }));
   }
 
-  private localMs(id: number): number {
-    return Math.floor(this.nowMs * this.scenario.clockRates[id - 1]!);
+  node(name: string): SimNode {
+    return this.nodes.find((node) => node.name === name)!;
   }
 
-  private boot(id: number, restarts: number, saved: PersistedMembership): SimNode {
-    const { scenario } = this;
-    const stack = new MembershipStack({
-      clusterName: "sim", authkey: AUTHKEY, localId: id, nodes: scenario.nodeIds.map((node) => ({ id: node, links: scenario.links })), localLinks: scenario.links,
-      incarnation: restarts + 1, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs, rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000,
-      quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved, quorumRules: this.rules,
-    }, this.localMs(id));
-    return { id, up: true, restarts, stalledUntilMs: 0, held: [], stack, wakeAtMs: this.localMs(id), saved, stalledOut: false };
+  localMs(node: SimNode): number {
+    return Math.floor((this.nowMs - (node.agent?.startedAtMs ?? this.nowMs)) * node.rate);
   }
 
-  private send(packet: Packet): void {
-    const { from, to, link } = packet;
-    if (to !== "arbiter" && (this.linkDown[link] || this.cuts[link]!.has(`${from}>${to}`))) return;
-    if (this.random.chance(this.loss)) return;
-    const copies = this.random.chance(this.scenario.duplicateProbability) ? 2 : 1;
-    for (let copy = 0; copy < copies; copy++) {
-      const delay = this.random.between(this.scenario.delayMsMin, this.scenario.delayMsMax);
-      this.queue.push({ atMs: this.nowMs + delay, order: this.order++, packet });
+  now(node: SimNode): Now {
+    return { nowMs: this.localMs(node), wallMs: WALL_BASE_MS + Math.floor(this.nowMs * node.rate) + node.wallOffsetMs };
+  }
+
+  stalled(node: SimNode): boolean {
+    return this.nowMs < node.stalledUntilMs;
+  }
+
+  note(line: string): void {
+    this.trace.add(this.nowMs, line);
+  }
+
+  /** Runs work in the node's current agent process: later if it is stalled, never if it ended. */
+  inAgent(node: SimNode, agent: Agent, work: () => void): void {
+    if (node.agent !== agent) return;
+    if (this.stalled(node)) {
+      if (node.held.length < HELD_MAX) node.held.push(() => this.inAgent(node, agent, work));
+      return;
     }
+    work();
   }
 
-  private perform(node: SimNode, effects: MembershipStackEffect[]): void {
+  // ---- agents ------------------------------------------------------------------
+
+  /** Starts the agent process on a powered node, from what its state directory holds. */
+  startAgent(node: SimNode): void {
+    if (!node.powered || node.agent !== undefined) return;
+    const { scenario } = this;
+    node.starts++;
+    node.stalledUntilMs = 0;
+    node.held = [];
+    const incarnation = ++this.agentIncarnations;
+    const mutation = this.options.mutation;
+    const stack = new MembershipStack({
+      clusterName: CLUSTER_NAME, authkey: AUTHKEY, localId: node.id, nodes: scenario.nodeIds.map((id) => ({ id, links: scenario.links })), localLinks: scenario.links,
+      incarnation, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs,
+      // The agent's own membership tuning; the large membership-only runs keep the faster one they were tuned with.
+      ...(scenario.cluster ? {} : { rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 }),
+      quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved: node.disk.loadMembership(),
+      ...(mutation?.codec ? { codec: mutation.codec as (options: ConstructorParameters<typeof import("../transport").FrameCodec>[0]) => Codec } : {}),
+      ...(this.options.quorumRules ?? mutation?.quorumRules ? { quorumRules: this.options.quorumRules ?? mutation?.quorumRules } : {}),
+    }, 0);
+    const agent: Agent = { incarnation, startedAtMs: this.nowMs, core: undefined as unknown as NodeCore, controller: undefined as unknown as ControllerPort, executor: undefined as unknown as SimExecutor, clients: new Map(), wakeToken: 0 };
+    node.agent = agent;
+    agent.executor = new SimExecutor(node.name, this.executorHost(node, agent));
+    const loaded = scenario.cluster ? node.disk.loadCib() : { cib: undefined, fellBack: false };
+    const cib: Cib = loaded.cib ?? scenario.initialCib;
+    const nodes = scenario.nodeIds.map((id) => ({ id, name: nodeName(id) }));
+    let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report());
+    if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
+    agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
+    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name }, this.now(node));
+    this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.fellBack ? ", newest file damaged: from a backup" : ""})`);
+    if (scenario.cluster) this.perform(node, agent, agent.core.start(this.now(node)));
+    else this.perform(node, agent, stack.tick(0).filter((effect) => effect.kind === "transmit" || effect.kind === "persist").map((effect) => (effect.kind === "persist" ? { kind: "persist-membership", state: effect.state } as NodeEffect : effect as NodeEffect)));
+    this.scheduleWake(node, agent);
+  }
+
+  /** The agent process dies (a crash, or killed with its node); resources it started keep running unless the power went. */
+  endAgent(node: SimNode, why: string): void {
+    const agent = node.agent;
+    if (agent === undefined) return;
+    node.agent = undefined;
+    node.held = [];
+    node.stalledUntilMs = 0;
+    node.pastActions += agent.executor.actions;
+    node.disk.processEnded();
+    for (const reply of agent.clients.values()) reply(undefined);
+    agent.clients.clear();
+    this.note(`${node.name} agent ends: ${why}`);
+  }
+
+  /** The agent crashes; systemd starts it again a moment later. */
+  crashAgent(node: SimNode, why: string): void {
+    if (node.agent === undefined) return;
+    this.counters.crashes++;
+    this.endAgent(node, why);
+    this.agenda.at(this.nowMs + this.random.between(200, 1500), () => this.startAgent(node));
+  }
+
+  powerOff(node: SimNode, why: string): void {
+    if (!node.powered) return;
+    this.endAgent(node, why);
+    node.powered = false;
+    node.disk.powerLoss(this.random);
+    for (const [resource, nodes] of this.active) if (nodes.delete(node.name)) this.note(`${resource} dies with ${node.name}`);
+    this.observer?.poweredOff(node);
+  }
+
+  powerOn(node: SimNode): void {
+    if (node.powered) return;
+    node.powered = true;
+    this.note(`${node.name} powers on`);
+    this.startAgent(node);
+  }
+
+  private scheduleWake(node: SimNode, agent: Agent): void {
+    if (node.agent !== agent) return;
+    const token = ++agent.wakeToken;
+    const local = this.localMs(node);
+    // +1: local time is whole milliseconds, and a deadline is the first instant something changes.
+    const wakeLocalMs = (this.scenario.cluster ? agent.core.nextWakeMs(local) : agent.core.stack.nextWakeMs(local)) + 1;
+    const atMs = agent.startedAtMs + Math.ceil(wakeLocalMs / node.rate);
+    this.agenda.at(Math.max(atMs, this.nowMs + 1), () => this.inAgent(node, agent, () => {
+      if (agent.wakeToken !== token) return;
+      this.step(node, agent, () => this.scenario.cluster ? agent.core.tick(this.now(node)) : this.membershipOnly(agent.core.stack.tick(this.localMs(node))));
+    }));
+  }
+
+  private membershipOnly(effects: ReturnType<MembershipStack["tick"]>): NodeEffect[] {
+    return effects.flatMap((effect): NodeEffect[] => effect.kind === "transmit" ? [effect] : effect.kind === "persist" ? [{ kind: "persist-membership", state: effect.state }] : []);
+  }
+
+  /** One input to a node: its effects performed, its timer moved, the invariants checked. */
+  step(node: SimNode, agent: Agent, input: () => NodeEffect[]): void {
+    this.counters.steps++;
+    let effects: NodeEffect[];
+    try {
+      effects = input();
+    } catch (error) {
+      // A failed assertion (or any exception) ends the agent process, as it does for real.
+      this.observer?.crashed(node, error instanceof Error ? error.message : String(error));
+      this.crashAgent(node, "an assertion failed");
+      return;
+    }
+    this.perform(node, agent, effects);
+    this.scheduleWake(node, agent);
+    this.observer?.stepped(node);
+  }
+
+  // ---- effects -------------------------------------------------------------------
+
+  private perform(node: SimNode, agent: Agent, effects: NodeEffect[]): void {
     for (const effect of effects) {
+      if (node.agent !== agent) return;
       switch (effect.kind) {
         case "transmit":
-          if (effect.frame === "heartbeat") this.frames++;
-          this.send({ from: node.id, to: effect.to, link: effect.link, bytes: effect.bytes });
+          this.counters.frames++;
+          this.network.send({ from: node.id, to: effect.to, link: effect.link, bytes: effect.bytes });
+          break;
+        case "persist-membership":
+          this.observer?.persistedMembership(node, effect.state);
+          if (this.crashesHere(node, "the membership file")) return;
+          node.disk.saveMembership(effect.state);
           break;
         case "persist": {
-          const before = node.saved;
-          if (effect.state.ringId < before.ringId) this.fail(`node ${node.id}: ring id went from ${before.ringId} back to ${effect.state.ringId}`);
-          const epochBefore = before.voters?.voters.epoch ?? 0;
-          const epochAfter = effect.state.voters?.voters.epoch ?? 0;
-          if (epochAfter < epochBefore) this.fail(`node ${node.id}: last_man_standing voter epoch went from ${epochBefore} back to ${epochAfter}`);
-          node.saved = effect.state;
+          const crash = node.crashAtWrite;
+          node.crashAtWrite = undefined;
+          const stored = node.disk.saveCib(effect.cib, crash, this.random);
+          if (crash !== undefined) {
+            this.counters.crashes++;
+            this.note(`${node.name} crashes writing CIB ${formatVersion(effect.cib.version)} (${crash.replaceAll("-", " ")}${stored ? "" : ": not stored"})`);
+            this.crashAgent(node, "crashed while writing its CIB");
+            return;
+          }
           break;
         }
-        case "view":
-          if (effect.view.ringId > node.saved.ringId) this.fail(`node ${node.id}: view ${effect.view.ringId} shown before it was stored`);
+        case "configure":
+          agent.executor.configure(effect.cib);
           break;
-        case "quorum": case "message": case "log": case "advert":
+        case "run":
+          this.run(node, agent, effect);
           break;
-        case "stalled":
-          // The agent stops its resources and exits; its service manager starts it again.
-          node.up = false;
-          node.stalledOut = true;
+        case "fence-attempt":
+          this.fenceAttempt(node, agent, effect.request, effect.attempt, effect.device);
+          break;
+        case "fence-history":
+          break;
+        case "cleanup":
+          agent.executor.cleanup(effect.resource);
+          break;
+        case "reply": {
+          const client = agent.clients.get(effect.clientId);
+          agent.clients.delete(effect.clientId);
+          client?.(effect.reply);
+          break;
+        }
+        case "may-exit":
+        case "record-input":
+        case "advert":
+          break;
+        case "log":
+          this.observer?.logged(node, effect.message, effect.fields);
           break;
         default: {
           const unknown: never = effect;
@@ -129,166 +312,140 @@ export class World {
     }
   }
 
-  private deliver(packet: Packet): void {
-    if (packet.to === "arbiter") {
-      if (!this.arbiterUp) return;
-      const answer = this.arbiter.receive(packet.bytes, this.nowMs);
-      if (answer !== undefined) this.send({ from: 0, to: packet.from, link: packet.link, bytes: answer.reply });
+  private crashesHere(node: SimNode, what: string): boolean {
+    if (node.crashAtWrite === undefined) return false;
+    node.crashAtWrite = undefined;
+    this.counters.crashes++;
+    this.note(`${node.name} crashes writing ${what}`);
+    this.crashAgent(node, `crashed while writing ${what}`);
+    return true;
+  }
+
+  private run(node: SimNode, agent: Agent, effect: Extract<NodeEffect, { kind: "run" }>): void {
+    this.transitionsSeen.add(`${node.name}/${effect.transition}/${effect.ringId}`);
+    agent.executor.operate(effect.resource, effect.operation, (result) => {
+      this.step(node, agent, () => agent.core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: agent.executor.report() }, this.now(node)));
+    });
+  }
+
+  private executorHost(node: SimNode, agent: Agent): ExecutorHost {
+    return {
+      epochSeconds: () => Math.floor(this.now(node).wallMs / 1000),
+      localMs: () => this.localMs(node),
+      later: (delayMs, work) => this.agenda.at(this.nowMs + Math.ceil(delayMs / node.rate), () => this.inAgent(node, agent, work)),
+      random: () => this.random.next(),
+      faults: () => node.agentFaults,
+      active: (resource) => this.active.get(resource)?.has(node.name) ?? false,
+      setActive: (resource, running, why) => {
+        if (why === "start-began") this.observer?.startBegan(node, resource);
+        const nodes = this.active.get(resource) ?? new Set<string>();
+        this.active.set(resource, nodes);
+        if (running) nodes.add(node.name);
+        else nodes.delete(node.name);
+        this.observer?.activeChanged(node, resource);
+      },
+      observed: (resource, running) => this.observer?.observed(node, resource, running),
+      stopFailed: (resource) => this.observer?.stopFailed(node, resource),
+      changed: () => this.step(node, agent, () => agent.core.localReport(agent.executor.report(), this.now(node))),
+      note: (event) => this.note(`${node.name}: ${event}`),
+    };
+  }
+
+  // ---- fence devices -------------------------------------------------------------
+
+  /** The node runs a fence device's action (in this process, as the agent does); the device answers as the seed says. */
+  private fenceAttempt(node: SimNode, agent: Agent, request: string, attempt: Attempt, device: FenceDeviceConfig): void {
+    const target = this.nodes.find((each) => device.hostList.includes(each.name) || each.name === attempt.plug);
+    const fault = this.deviceFaults.get(device.id);
+    this.note(`${node.name} runs ${device.id} (${attempt.driverAction} ${attempt.plug})${fault ? `: the device ${fault === "dead" ? "does not answer" : fault}` : ""}`);
+    const answer = (ok: boolean, message: string) => this.inAgent(node, agent, () => this.step(node, agent, () => agent.core.fenceAttemptDone(request, ok, message, this.now(node))));
+    if (fault === "fails") {
+      this.agenda.at(this.nowMs + this.random.between(20, 200), () => answer(false, "the BMC refused the command"));
       return;
     }
-    const node = this.nodes[packet.to - 1]!;
-    if (!node.up) return;
-    if (this.nowMs < node.stalledUntilMs) {
-      if (node.held.length < 10_000) node.held.push(packet);
+    if (fault === "dead") {
+      this.agenda.at(this.nowMs + attempt.timeoutMs, () => answer(false, `no answer within ${attempt.timeoutMs} ms`));
       return;
     }
-    this.perform(node, node.stack.receive(packet.link, packet.bytes, this.localMs(node.id)));
+    const delayMs = fault === "slow" ? Math.floor(attempt.timeoutMs * (0.5 + 0.4 * this.random.next())) : this.random.between(30, 300);
+    this.agenda.at(this.nowMs + delayMs, () => {
+      if (target !== undefined) this.fenced(target, attempt.driverAction, device.id);
+      answer(true, `${device.id}: ${attempt.driverAction} ${attempt.plug} done`);
+    });
   }
 
-  private tickNode(node: SimNode): void {
-    const nowMs = this.localMs(node.id);
-    if (nowMs < node.wakeAtMs) return;
-    this.perform(node, node.stack.tick(nowMs));
-    node.wakeAtMs = node.stack.nextWakeMs(nowMs) + 1;
+  /** A fence device cut the target's power: whatever ran there is gone; a reboot powers it on again. */
+  private fenced(target: SimNode, action: string, device: string): void {
+    this.counters.fences++;
+    this.note(`${device} cuts the power of ${target.name} (${action})`);
+    this.observer?.fenced(target);
+    this.powerOff(target, `fenced (${action})`);
+    if (action !== "off") this.agenda.at(this.nowMs + this.random.between(300, 1500), () => this.powerOn(target));
   }
 
-  /** One step of STEP_MS: deliver what is due, tick every live node, check the invariants. */
-  step(): void {
-    this.nowMs += STEP_MS;
-    const due = this.queue.filter((item) => item.atMs <= this.nowMs).sort((a, b) => a.atMs - b.atMs || a.order - b.order);
-    this.queue = this.queue.filter((item) => item.atMs > this.nowMs);
-    for (const item of due) this.deliver(item.packet);
-    for (const [index, node] of this.nodes.entries()) if (node.stalledOut) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.saved);
-    for (const node of this.nodes) {
-      if (!node.up || this.nowMs < node.stalledUntilMs) continue;
-      // A node that was stalled reads what queued up meanwhile (its stack notices the pause).
-      for (const packet of node.held.splice(0)) this.deliver(packet);
-      this.tickNode(node);
+  // ---- network ------------------------------------------------------------------
+
+  private deliver(datagram: Datagram): void {
+    if (datagram.to === "arbiter") {
+      const answer = this.arbiter.receive(datagram.bytes, this.nowMs);
+      if (answer !== undefined) this.network.send({ from: 0, to: datagram.from, link: datagram.link, bytes: answer.reply });
+      return;
     }
-    this.checkSafety();
+    const node = this.nodes[datagram.to - 1]!;
+    const agent = node.agent;
+    if (agent === undefined) return;
+    this.inAgent(node, agent, () => {
+      this.step(node, agent, () => this.scenario.cluster ? agent.core.receive(datagram.link, datagram.bytes, this.now(node)) : this.membershipOnly(agent.core.stack.receive(datagram.link, datagram.bytes, this.localMs(node))));
+      this.observer?.delivered(node, agent, datagram);
+    });
   }
 
-  private fail(message: string): void {
-    this.violation ??= { timeMs: this.nowMs, message };
-  }
+  // ---- clients ------------------------------------------------------------------
 
-  private quorate(node: SimNode): boolean {
-    return node.up && node.stack.quorum().quorate;
+  /** A CLI request through a node's admin socket; `reply` gets the answer, or undefined when the agent went away or 30 s passed. */
+  ask(node: SimNode, request: Parameters<NodeCore["client"]>[1], reply: (answer: ClientReply | undefined) => void): void {
+    const agent = node.agent;
+    if (agent === undefined) return reply(undefined);
+    const clientId = ++this.clientIds;
+    let answered = false;
+    const once = (answer: ClientReply | undefined) => {
+      if (answered) return;
+      answered = true;
+      agent.clients.delete(clientId);
+      reply(answer);
+    };
+    agent.clients.set(clientId, once);
+    this.agenda.at(this.nowMs + CLIENT_TIMEOUT_MS, () => once({ ok: false, code: "E_AGENT_TIMEOUT", error: "the cluster did not answer within 30 s" }));
+    this.inAgent(node, agent, () => this.step(node, agent, () => agent.core.client(clientId, request, this.now(node))));
   }
 
   /**
-   * A node drops a member it no longer hears within this long: the token, then a few
-   * heartbeats for the rest of its group to agree. It catches views kept stale forever.
+   * Runs the agenda until the given time (or until stop() says so). More than
+   * EVENTS_PER_INSTANT_MAX events at one instant is a livelock: `livelock` is told and the run ends.
    */
-  private staleViewMsMax(): number {
-    return this.scenario.tokenMs * 6;
-  }
-
-  private checkStaleViews(): void {
-    for (const node of this.nodes) {
-      // A stalled node cannot act; it is judged once it runs again (and has credited its pause).
-      if (!node.up || this.nowMs < node.stalledUntilMs) continue;
-      const nowMs = this.localMs(node.id);
-      const membership = node.stack.membership;
-      for (const member of membership.view.members) {
-        const peer = membership.peers[member];
-        if (member === node.id || peer === undefined) continue;
-        if (nowMs - peer.lastHeardMs > this.staleViewMsMax()) {
-          this.fail(`node ${node.id} keeps node ${member} in its view [${membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
-        }
+  runUntil(endMs: number, stop: () => boolean, livelock: (message: string) => void): void {
+    let instantMs = -1;
+    let atInstant = 0;
+    while (this.agenda.nextAtMs() <= endMs && !stop()) {
+      const event = this.agenda.pop()!;
+      this.nowMs = Math.max(this.nowMs, event.atMs);
+      if (this.nowMs !== instantMs) {
+        instantMs = this.nowMs;
+        atInstant = 0;
+      } else if (++atInstant > EVENTS_PER_INSTANT_MAX) {
+        livelock(`more than ${EVENTS_PER_INSTANT_MAX} events at ${this.nowMs} ms without time moving on`);
+        return;
       }
+      event.run();
     }
+    if (!stop()) this.nowMs = Math.max(this.nowMs, endMs);
   }
 
-  private checkSafety(): void {
-    this.checkStaleViews();
-    // two_node without an arbiter lets both halves be quorate on purpose (fencing decides).
-    if (twoNodeActive(this.scenario.quorum)) return;
-    const quorate = this.nodes.filter((node) => this.quorate(node));
-    for (const a of quorate) for (const b of quorate) {
-      if (a.id >= b.id) continue;
-      const membersA = a.stack.view.members;
-      if (!b.stack.view.members.some((id) => membersA.includes(id))) {
-        this.fail(`disjoint partitions both quorate: node ${a.id} view [${membersA}] and node ${b.id} view [${b.stack.view.members}]`);
-      }
-    }
+  /** Resumes a stalled node at the end of its stall: what waited runs now, in order. */
+  resume(node: SimNode): void {
+    if (this.stalled(node)) return;
+    const held = node.held.splice(0);
+    for (const work of held) work();
+    if (node.agent !== undefined) this.scheduleWake(node, node.agent);
   }
-
-  private injectFault(): void {
-    const { random } = this;
-    const ids = this.scenario.nodeIds;
-    switch (random.between(0, 8)) {
-      case 0: {
-        const side = new Set(ids.filter(() => random.chance(0.5)));
-        const oneWay = random.chance(0.4);
-        const link = random.between(0, this.scenario.links - 1);
-        for (const a of ids) for (const b of ids) if (side.has(a) && !side.has(b)) {
-          this.cuts[link]!.add(`${a}>${b}`);
-          if (!oneWay) this.cuts[link]!.add(`${b}>${a}`);
-        }
-        break;
-      }
-      case 1: this.cuts.forEach((cut) => cut.clear()); break;
-      case 2: this.linkDown[random.between(0, this.scenario.links - 1)] = true; break;
-      case 3: this.linkDown.fill(false); break;
-      case 4: { const node = this.nodes[random.between(0, ids.length - 1)]!; node.up = false; break; }
-      case 5: this.restartDown(); break;
-      case 6: this.loss = random.next() * this.scenario.lossMax; break;
-      case 7: if (this.scenario.quorum.arbiter) this.arbiterUp = !this.arbiterUp; break;
-      case 8: this.stall(this.nodes[random.between(0, ids.length - 1)]!, random.between(100, 1500)); break;
-    }
-  }
-
-  private restartDown(): void {
-    for (const [index, node] of this.nodes.entries()) if (!node.up) this.nodes[index] = this.boot(node.id, node.restarts + 1, node.saved);
-  }
-
-  private stall(node: SimNode, durationMs: number): void {
-    if (!node.up || this.nowMs < node.stalledUntilMs) return;
-    node.stalledUntilMs = this.nowMs + durationMs;
-  }
-
-  private healAll(): void {
-    for (const node of this.nodes) node.stalledUntilMs = Math.min(node.stalledUntilMs, this.nowMs);
-    this.cuts.forEach((cut) => cut.clear());
-    this.linkDown.fill(false);
-    this.loss = 0;
-    this.arbiterUp = true;
-    this.restartDown();
-  }
-
-  private settled(): boolean {
-    const first = this.nodes[0]!.stack.view;
-    return this.nodes.every((node) => node.stack.view.ringId === first.ringId && node.stack.view.members.length === this.nodes.length && this.quorate(node));
-  }
-
-  run(): RunResult {
-    const { scenario } = this;
-    while (this.nowMs < scenario.chaosMs && this.violation === undefined) {
-      if (this.nowMs % scenario.faultEveryMs === 0 && this.random.chance(0.5)) this.injectFault();
-      this.step();
-    }
-    this.healAll();
-    const healedAtMs = this.nowMs;
-    let settledAfterMs: number | undefined;
-    while (this.violation === undefined && this.nowMs - healedAtMs <= scenario.settleMsMax) {
-      this.step();
-      if (this.settled()) { settledAfterMs = this.nowMs - healedAtMs; break; }
-    }
-    if (this.violation === undefined && settledAfterMs === undefined) {
-      const views = this.nodes.map((node) => `${node.id}:r${node.stack.view.ringId}[${node.stack.view.members}]`).join(" ");
-      this.fail(`views did not converge within ${scenario.settleMsMax} ms after faults healed: ${views}`);
-    }
-    const dropped = this.nodes.reduce((sum, node) => sum + (node.stack.counters.replay ?? 0) + (node.stack.counters.auth ?? 0), 0);
-    const viewChanges = this.nodes.reduce((sum, node) => sum + node.stack.membership.viewChanges, 0);
-    return { seed: scenario.seed, nodes: this.nodes.length, violation: this.violation, viewChanges, frames: this.frames, dropped, settledAfterMs };
-  }
-}
-
-export function runSeed(seed: number, nodeCount?: number, rules?: QuorumRules): RunResult {
-  return new World(scenarioFor(seed, nodeCount), rules).run();
-}
-
-export function replayCommand(result: RunResult, nodesGiven: boolean): string {
-  return `edgeha sim --seed ${result.seed}${nodesGiven ? ` --nodes ${result.nodes}` : ""}`;
 }

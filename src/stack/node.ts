@@ -31,8 +31,8 @@ export interface ControllerPort {
 }
 
 export type NodeEffect =
-  /** Send one datagram (see MembershipStackEffect). */
-  | Extract<MembershipStackEffect, { kind: "transmit" }>
+  /** Send one datagram; a peer announced its versions (see MembershipStackEffect). */
+  | Extract<MembershipStackEffect, { kind: "transmit" } | { kind: "advert" }>
   /** Write the membership state durably before performing the effects after it. */
   | { kind: "persist-membership"; state: PersistedMembership }
   /** The controller's effects other than messages and fencing, as it returned them. */
@@ -140,6 +140,7 @@ export class NodeCore {
     for (const effect of effects) {
       switch (effect.kind) {
         case "transmit":
+        case "advert":
           this.effects.push(effect);
           break;
         case "persist":

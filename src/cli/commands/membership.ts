@@ -1,7 +1,7 @@
 // Membership area commands: the deterministic simulator and the arbiter (agent and status are in cluster.ts).
 import type { Command } from "../command";
 import { UsageError } from "../../common/errors";
-import { replayCommand, runSeed, type RunResult } from "../../sim";
+import { runSeed, type SeedResult } from "../../sim";
 import { loadAuthkey, parseArbiter } from "../../config";
 import { join } from "node:path";
 import { startArbiter } from "../../node/arbiter";
@@ -34,18 +34,18 @@ const simCommand: Command = {
     const count = positiveInteger(args.options.seeds, "seeds", 1_000_000) ?? (seedGiven ? 1 : 100);
     const nodes = positiveInteger(args.options.nodes, "nodes", 16);
     if (nodes === 1) throw new UsageError("--nodes must be at least 2");
-    const failures: RunResult[] = [];
-    let viewChanges = 0;
+    const failures: SeedResult[] = [];
+    let transitions = 0;
     for (let seed = first; seed < first + count; seed++) {
-      const result = runSeed(seed, nodes);
-      viewChanges += result.viewChanges;
+      const result = runSeed(seed, nodes === undefined ? {} : { nodes });
+      transitions += result.transitions;
       if (args.options.json) context.stdout.write(`${JSON.stringify(result)}\n`);
       if (result.violation) {
         failures.push(result);
-        context.stderr.write(`seed ${seed} (${result.nodes} nodes) FAILED at ${result.violation.timeMs} ms: ${result.violation.message}\n  replay: ${replayCommand(result, nodes !== undefined)}\n`);
+        context.stderr.write(`seed ${seed} (${result.nodes} nodes) FAILED at ${result.violation.timeMs} ms: ${result.violation.invariant}: ${result.violation.message}\n  replay: ${result.replay}\n`);
       }
     }
-    if (!args.options.json) context.stdout.write(`${count} seeds, ${failures.length} failed, ${viewChanges} view changes in all\n`);
+    if (!args.options.json) context.stdout.write(`${count} seeds, ${failures.length} failed, ${transitions} transitions in all\n`);
     return failures.length === 0 ? 0 : 1;
   },
 };

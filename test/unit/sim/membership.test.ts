@@ -1,6 +1,9 @@
+// The simulator's membership and quorum layers on their own (no controller): the quorum
+// rules it is handed decide, and its checks catch broken ones; large clusters converge.
 import { describe, expect, it } from "vitest";
-import { runSeed, World, scenarioFor, type QuorumRules } from "../../../src/sim";
+import { runScenario, runSeed, scenarioFor, type Scenario } from "../../../src/sim";
 import { stepQuorum, summarize, type QuorumState } from "../../../src/quorum";
+import type { QuorumRules } from "../../../src/stack";
 
 // A quorum rule with the classic off-by-one: half of the votes counts as a majority.
 const halfIsEnough: QuorumRules = {
@@ -30,44 +33,47 @@ const loweredCount: QuorumRules = {
   summarize,
 };
 
-describe("simulator invariant checker", () => {
+/** Calm five-node runs of membership and quorum only, with last_man_standing on a 1 s window. */
+function calmLastManStanding(seed: number): Scenario {
+  const drawn = scenarioFor(seed, 5);
+  return { ...drawn, cluster: false, faultEveryMs: 1200, quorum: { ...drawn.quorum, lastManStanding: true, lastManStandingWindowMs: 1000 } };
+}
+
+describe("simulator, membership and quorum", () => {
   it("catches last_man_standing kept as a lowered count", () => {
-    const caught = [];
-    // The old rule breaks when a view outlasts the window and then splits just so; calm
-    // 5-node runs with a 1 s window get there within a few seeds. The search stops at the first.
+    const caught: string[] = [];
+    // The old rule breaks when a view outlasts the window and then splits just so; the search stops at the first.
     for (let seed = 1; seed <= 100 && caught.length === 0; seed++) {
-      const drawn = scenarioFor(seed, 5);
-      const scenario = { ...drawn, faultEveryMs: 1200, quorum: { ...drawn.quorum, lastManStanding: true, lastManStandingWindowMs: 1000 } };
-      const result = new World(scenario, loweredCount).run();
-      if (result.violation) caught.push(result.violation.message);
+      const result = runScenario(calmLastManStanding(seed), { quorumRules: loweredCount });
+      if (result.violation) caught.push(`${result.violation.invariant}: ${result.violation.message}`);
     }
-    expect(caught[0]).toMatch(/disjoint partitions both quorate/);
+    expect(caught[0]).toMatch(/^quorate-partitions-overlap: disjoint partitions both quorate/);
   });
 
   it("the voter-set last_man_standing keeps every invariant in the same calm runs", () => {
     const failures: string[] = [];
     for (let seed = 1; seed <= 20; seed++) {
-      const drawn = scenarioFor(seed, 5);
-      const scenario = { ...drawn, faultEveryMs: 1200, quorum: { ...drawn.quorum, lastManStanding: true, lastManStandingWindowMs: 1000 } };
-      const result = new World(scenario).run();
+      const result = runScenario(calmLastManStanding(seed));
       if (result.violation) failures.push(`seed ${seed}: ${result.violation.message}`);
     }
     expect(failures).toEqual([]);
   });
 
   it("catches a quorum rule that lets two halves of a split both keep quorum", () => {
-    const caught = [];
+    const caught: string[] = [];
     for (let seed = 1; seed <= 40 && caught.length === 0; seed++) {
-      const result = runSeed(seed, 4, halfIsEnough);
-      if (result.violation) caught.push(result.violation.message);
+      const result = runSeed(seed, { nodes: 4, quorumRules: halfIsEnough, scenario: (scenario) => ({ ...scenario, cluster: false }) });
+      if (result.violation) caught.push(`${result.violation.invariant}: ${result.violation.message}`);
     }
-    expect(caught[0]).toMatch(/disjoint partitions both quorate/);
+    expect(caught[0]).toMatch(/^quorate-partitions-overlap: disjoint partitions both quorate/);
   });
 
-  it("replays a seed exactly", () => {
-    const first = new World(scenarioFor(77, 3)).run();
-    const second = new World(scenarioFor(77, 3)).run();
-    expect(second).toEqual(first);
-    expect(first.frames).toBeGreaterThan(100);
-  });
+  it("16-node clusters converge after partitions, crashes and loss", () => {
+    for (const seed of [1001, 1002]) {
+      const result = runSeed(seed, { nodes: 16 });
+      expect(result.violation, result.replay).toBeUndefined();
+      expect(result.convergedAfterMs).toBeDefined();
+      expect(result.steps).toBeGreaterThan(10_000);
+    }
+  }, 300_000);
 });

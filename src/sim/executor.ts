@@ -1,0 +1,305 @@
+// The simulated executor of one agent process: what src/node/local-resources.ts does with
+// real agents (probes, operations one at a time per resource, recurring monitors, the
+// operation history, fail counts and the node's report), over simulated resource agents
+// that start, stop, fail, hang or time out as the seed says. The world's truth (what really
+// runs where) is kept by the world; agents change it, monitors and probes read it.
+import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import type { NodeReport } from "../controller";
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const INFINITY_TEXT = "INFINITY";
+
+export type Operation = "start" | "stop" | "promote" | "demote" | "notify";
+
+/** How this node's resource agents misbehave (probabilities per operation). */
+export interface AgentFaults { startFails: number; stopFails: number; hangs: number }
+
+/** What an executor needs from the world it runs in. */
+export interface ExecutorHost {
+  /** The node's wall clock, seconds (operation records carry it). */
+  epochSeconds(): number;
+  /** The node's monotonic clock. */
+  localMs(): number;
+  /** Runs `work` after delayMs of the node's time, if this agent process still lives then (later if it is stalled). */
+  later(delayMs: number, work: () => void): void;
+  /** A draw in [0, 1) from the seed. */
+  random(): number;
+  faults(): AgentFaults;
+  /** The world's truth: does the resource really run on this node? */
+  active(resource: string): boolean;
+  /** An agent started (true) or stopped (false) the resource for real; `starting` marks a start that began. */
+  setActive(resource: string, active: boolean, why: "start-began" | "start-ended" | "stop-ended"): void;
+  /** A probe or monitor read the truth: the node now knows (and will report) whether it runs. */
+  observed(resource: string, running: boolean): void;
+  /** The report changed (called once per burst, after the change). */
+  changed(): void;
+  /** The simulated agent really failed or hung a stop (the seed said so): a reason to fence the node. */
+  stopFailed(resource: string): void;
+  /** For the trace and the counters. */
+  note(event: string): void;
+}
+
+interface Job { run: (finish: () => void) => void }
+
+interface Monitor { primitive: Primitive; intervalMs: number; timeoutMs: number; generation: number }
+
+export class SimExecutor {
+  private cib: Cib | undefined;
+  private readonly history = new Map<string, Map<string, OperationRecord>>();
+  private readonly attributes: Record<string, string> = {};
+  private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
+  private readonly queues = new Map<string, Job[]>();
+  private readonly busyResources = new Set<string>();
+  private readonly monitors = new Map<string, Monitor[]>();
+  private readonly probedDefinitions = new Map<string, string>();
+  private readonly devicesStarted = new Set<string>();
+  private probedVersion = "";
+  private probing = false;
+  private configureGeneration = 0;
+  private dcOperations = 0;
+  private callId = 0;
+  private notifyPending = false;
+  /** Operations run (start, stop, notify, promote, demote), for the counters. */
+  actions = 0;
+
+  constructor(private readonly nodeName: string, private readonly host: ExecutorHost) {}
+
+  report(): NodeReport {
+    const resources: NodeReport["resources"] = {};
+    for (const [id, records] of this.history) {
+      const primitive = this.primitive(id);
+      resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
+    }
+    return {
+      node: this.nodeName, probed: !this.probing && this.probedVersion !== "", cibVersion: this.probedVersion, busy: this.dcOperations > 0,
+      resources, attributes: { ...this.attributes }, shutdown: false,
+      failures: [...this.failures.values()].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) })),
+    };
+  }
+
+  /** A new configuration is in force: probe whatever is new or changed, then report. */
+  configure(cib: Cib): void {
+    this.cib = cib;
+    const version = formatVersion(cib.version);
+    const generation = ++this.configureGeneration;
+    this.probing = true;
+    const primitives = allPrimitives(cib.resources).filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive));
+    let pending = primitives.length;
+    const finished = () => {
+      if (--pending > 0 || generation !== this.configureGeneration) return;
+      this.probing = false;
+      this.probedVersion = version;
+      this.notify();
+    };
+    if (primitives.length === 0) {
+      pending = 1;
+      this.host.later(0, finished);
+      return;
+    }
+    for (const primitive of primitives) {
+      this.serialize(primitive.id, (finish) => {
+        this.host.later(this.duration(2, 40), () => {
+          const running = this.isRunning(primitive);
+          this.probedDefinitions.set(primitive.id, definitionOf(primitive));
+          this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
+          if (running) this.startMonitors(primitive);
+          finish();
+          finished();
+        });
+      });
+    }
+  }
+
+  /** Runs an operation the DC asked for; `done` gets its result. */
+  operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void): void {
+    const resource = instance.replace(/:\d+$/, "");
+    const primitive = this.primitive(resource);
+    if (!primitive) {
+      // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
+      this.host.later(1, () => done({ ok: false, reason: `resource ${resource} is not in the configuration this node has` }));
+      return;
+    }
+    this.dcOperations++;
+    this.actions++;
+    this.serialize(resource, (finish) => {
+      if (operation === "stop") this.stopMonitors(resource);
+      const timeoutMs = this.timeoutOf(primitive, operation, 0);
+      const outcome = this.outcome(primitive, operation, timeoutMs);
+      if (operation === "start") this.setActive(primitive, true, "start-began");
+      this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);
+      this.host.later(outcome.runTimeMs, () => {
+        if (operation === "start") this.setActive(primitive, outcome.runsAfter, "start-ended");
+        if (operation === "stop" && !outcome.runsAfter) this.setActive(primitive, false, "stop-ended");
+        this.record(primitive, operation, 0, outcome);
+        const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
+        if (ok && operation === "start") this.startMonitors(primitive);
+        finish();
+        this.dcOperations--;
+        this.notify();
+        done({ ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) });
+      });
+    });
+  }
+
+  /** Forgets failures of one resource (or all) and probes it again. */
+  cleanup(resource?: string): void {
+    for (const key of Object.keys(this.attributes)) {
+      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) delete this.attributes[key];
+    }
+    for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
+    for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
+      this.history.delete(id);
+      this.probedDefinitions.delete(id);
+      this.stopMonitors(id);
+    }
+    if (this.cib) this.configure(this.cib);
+  }
+
+  /** The simulated agent's outcome, as the seed says: success, failure, or a hang until the timeout. */
+  private outcome(primitive: Primitive, operation: Operation, timeoutMs: number): { rc: number; timedOut: boolean; runTimeMs: number; reason?: string; runsAfter: boolean } {
+    const running = this.isRunning(primitive);
+    if (primitive.class === "stonith") {
+      if (operation === "start") this.devicesStarted.add(primitive.id);
+      if (operation === "stop") this.devicesStarted.delete(primitive.id);
+      return { rc: 0, timedOut: false, runTimeMs: this.duration(1, 20), runsAfter: operation === "start" || (operation !== "stop" && running) };
+    }
+    const faults = this.host.faults();
+    const random = this.host.random();
+    if (operation === "start" || operation === "stop") {
+      if (random < faults.hangs + (operation === "stop" ? faults.stopFails : 0) && operation === "stop") this.host.stopFailed(primitive.id);
+      if (random < faults.hangs) {
+        // A hung agent is killed at its timeout; what it left behind is a coin toss.
+        return { rc: 1, timedOut: true, runTimeMs: timeoutMs, reason: `${operation} timed out after ${timeoutMs} ms`, runsAfter: operation === "start" ? this.host.random() < 0.5 : true };
+      }
+      const fails = operation === "start" ? faults.startFails : faults.stopFails;
+      if (random < faults.hangs + fails) {
+        return { rc: 1, timedOut: false, runTimeMs: this.duration(5, 150), reason: `${operation} failed (simulated agent error)`, runsAfter: operation === "start" ? this.host.random() < 0.3 : true };
+      }
+      return { rc: 0, timedOut: false, runTimeMs: this.duration(5, 200), runsAfter: operation === "start" };
+    }
+    return { rc: 0, timedOut: false, runTimeMs: this.duration(1, 30), runsAfter: running };
+  }
+
+  private isRunning(primitive: Primitive): boolean {
+    return primitive.class === "stonith" ? this.devicesStarted.has(primitive.id) : this.host.active(primitive.id);
+  }
+
+  private setActive(primitive: Primitive, active: boolean, why: "start-began" | "start-ended" | "stop-ended"): void {
+    if (primitive.class !== "stonith") this.host.setActive(primitive.id, active, why);
+  }
+
+  private duration(lowMs: number, highMs: number): number {
+    return lowMs + Math.floor(this.host.random() * (highMs - lowMs + 1));
+  }
+
+  private primitive(id: string): Primitive | undefined {
+    return this.cib ? allPrimitives(this.cib.resources).find((primitive) => primitive.id === id) : undefined;
+  }
+
+  private timeoutOf(primitive: Primitive, action: string, intervalMs: number): number {
+    const op = primitive.operations.find((each) => each.name === action && each.intervalMs === intervalMs);
+    const text = op?.timeout ?? (this.cib ? flattenSets(this.cib.opDefaults).timeout : undefined);
+    if (text === undefined) return DEFAULT_TIMEOUT_MS;
+    try {
+      return parseDurationMs(text, "timeout");
+    } catch {
+      return DEFAULT_TIMEOUT_MS;
+    }
+  }
+
+  /** One operation at a time per resource, in the order asked. */
+  private serialize(resource: string, run: Job["run"]): void {
+    const queue = this.queues.get(resource) ?? [];
+    this.queues.set(resource, queue);
+    queue.push({ run });
+    if (!this.busyResources.has(resource)) this.next(resource);
+  }
+
+  private next(resource: string): void {
+    const job = this.queues.get(resource)?.shift();
+    if (job === undefined) {
+      this.busyResources.delete(resource);
+      return;
+    }
+    this.busyResources.add(resource);
+    job.run(() => this.next(resource));
+  }
+
+  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: { rc: number; timedOut: boolean; runTimeMs: number; reason?: string }): void {
+    if (operation === "monitor") this.host.observed(primitive.id, outcome.rc === 0);
+    if (operation === "stop" && (outcome.rc === 0 || outcome.rc === 7)) this.host.observed(primitive.id, false);
+    const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
+    this.history.set(primitive.id, records);
+    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : "last_0";
+    const previous = records.get(key);
+    // Recurring results are recorded only when they change, so the report stays quiet.
+    if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
+    const now = this.host.epochSeconds();
+    const record: OperationRecord = {
+      id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
+      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": "0", ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
+    };
+    records.set(key, record);
+    const failed = !(record.rcCode === 0 || (operation === "monitor" && record.rcCode === 8) || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
+    if (intervalMs === 0 && (operation === "start" || operation === "stop")) {
+      for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
+    }
+    if (failed) {
+      this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
+      const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
+      const count = this.attributes[countKey];
+      const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
+      this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
+      this.attributes[`last-failure-${primitive.id}`] = String(now);
+      this.host.note(`${operation}${intervalMs > 0 ? " monitor" : ""} of ${primitive.id} failed (rc ${record.rcCode})`);
+    }
+    this.notify();
+  }
+
+  private startMonitors(primitive: Primitive): void {
+    this.stopMonitors(primitive.id);
+    const list: Monitor[] = primitive.operations
+      .filter((op) => op.name === "monitor" && op.intervalMs > 0 && (op.role === undefined || /^(started|unpromoted|slave)$/i.test(op.role)) && op.enabled !== "false")
+      .map((op) => ({ primitive, intervalMs: op.intervalMs, timeoutMs: this.timeoutOf(primitive, "monitor", op.intervalMs), generation: 0 }));
+    this.monitors.set(primitive.id, list);
+    for (const monitor of list) this.scheduleMonitor(monitor);
+  }
+
+  private scheduleMonitor(monitor: Monitor): void {
+    const nowMs = this.host.localMs();
+    const dueMs = Math.ceil((nowMs + monitor.intervalMs / 2) / monitor.intervalMs) * monitor.intervalMs;
+    const generation = monitor.generation;
+    this.host.later(dueMs - nowMs, () => {
+      if (monitor.generation !== generation) return;
+      this.serialize(monitor.primitive.id, (finish) => {
+        if (monitor.generation !== generation) return finish();
+        this.host.later(this.duration(1, 20), () => {
+          finish();
+          if (monitor.generation !== generation) return;
+          const running = this.isRunning(monitor.primitive);
+          this.record(monitor.primitive, "monitor", monitor.intervalMs, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 1 });
+          // After a failure the DC decides (recover, move); monitoring resumes with the next start.
+          if (running) this.scheduleMonitor(monitor);
+        });
+      });
+    });
+  }
+
+  private stopMonitors(id: string): void {
+    for (const monitor of this.monitors.get(id) ?? []) monitor.generation++;
+    this.monitors.delete(id);
+  }
+
+  private notify(): void {
+    if (this.notifyPending) return;
+    this.notifyPending = true;
+    this.host.later(0, () => {
+      this.notifyPending = false;
+      this.host.changed();
+    });
+  }
+}
+
+function definitionOf(primitive: Primitive): string {
+  return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
+}

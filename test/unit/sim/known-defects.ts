@@ -1,0 +1,38 @@
+// Defects of issue 15 that the simulator finds and that are being fixed elsewhere (owner in
+// brackets). A failing seed is accepted by the seed sweeps only if it shows one of these, by
+// its invariant and words; any other failure fails the sweep. When a defect is fixed, its entry
+// goes (the sweep then fails on any seed that still shows it) and its seeds become regression
+// seeds (regressions.test.ts).
+import type { SeedResult } from "../../../src/sim";
+
+export interface KnownDefect { name: string; matches(result: SeedResult): boolean }
+
+const is = (result: SeedResult, invariant: string, words?: RegExp): boolean =>
+  result.violation?.invariant === invariant && (words === undefined || words.test(result.violation.message));
+
+export const KNOWN_DEFECTS: KnownDefect[] = [
+  {
+    name: "A1 [core]: the stop of a deleted running resource fails ('not in the configuration this node has'): with fencing its node is fenced; without, the DC re-plans without end and the orphan keeps running",
+    matches: (result) => is(result, "fence-only-for-cause") || is(result, "liveness", /re-planning without end|it should run on 0 nodes/),
+  },
+  {
+    name: "A2 [core]: an acknowledged change is lost (a DC serves or distributes a configuration without it: stale DC, a write completed after its members left, two_node halves each taking changes)",
+    matches: (result) => is(result, "acked-change-durable"),
+  },
+  {
+    name: "A3 [core]: after partitions merge a member keeps following the DC that yielded; the DC's writes that member dropped stay pending for good and nothing is planned any more",
+    matches: (result) => is(result, "liveness", /no DC that every node agrees on|runs on no node; it should run on 1 node/),
+  },
+  {
+    name: "no startup-fencing [core]: a DC that has not seen a node since its agent started does not take it for unclean and starts what that node may still run without fencing it",
+    matches: (result) => is(result, "fence-before-start", /has not seen .* since its agent started/),
+  },
+  {
+    name: "freeze per unit [sched]: without quorum (no-quorum-policy freeze, or the DC's quorum grace) a group member that runs nowhere starts because another member of its group runs; Pacemaker decides per primitive",
+    matches: (result) => is(result, "quorum-gates-resources", /another member of its group runs$/),
+  },
+];
+
+export function knownDefectOf(result: SeedResult): KnownDefect | undefined {
+  return result.ok ? undefined : KNOWN_DEFECTS.find((defect) => defect.matches(result));
+}

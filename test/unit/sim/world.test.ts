@@ -1,0 +1,34 @@
+// The whole-cluster simulator itself: a seed replays exactly, a calm run forms the cluster,
+// runs the services and takes changes, and what it counts is what happened.
+import { describe, expect, it } from "vitest";
+import { runScenario, runSeed, scenarioFor } from "../../../src/sim";
+
+describe("simulator, the whole cluster", () => {
+  it("replays a seed exactly, trace included", () => {
+    const first = runSeed(77, { traceLines: 200 });
+    const second = runSeed(77, { traceLines: 200 });
+    expect(second).toEqual(first);
+    expect(first.steps).toBeGreaterThan(100);
+  });
+
+  it("a calm three-node cluster forms, starts its services, takes changes and converges", () => {
+    const drawn = scenarioFor(5, 3);
+    // No faults at all: one client makes changes while the cluster forms and runs.
+    const result = runScenario({ ...drawn, faultEveryMs: 1_000_000, agentFaults: { startFails: 0, stopFails: 0, hangs: 0 }, lossMax: 0 });
+    expect(result.violation).toBeUndefined();
+    expect(result.transitions).toBeGreaterThan(0);
+    expect(result.actions).toBeGreaterThan(0);
+    expect(result.acknowledged).toBeGreaterThan(0);
+    expect(result.fences).toBe(0);
+    expect(result.crashes).toBe(0);
+    expect(result.convergedAfterMs).toBeDefined();
+    expect(result.invariants).toEqual(expect.arrayContaining(["no-double-active", "acked-change-durable", "one-dc", "quorum-gates-resources", "fence-before-start", "bad-frames-change-nothing", "liveness"]));
+  });
+
+  it("without fencing, the fencing invariants are not claimed as checked", () => {
+    const result = runScenario({ ...scenarioFor(5, 2, { stonith: false }), faultEveryMs: 1_000_000 });
+    expect(result.violation).toBeUndefined();
+    expect(result.invariants).not.toContain("no-double-active");
+    expect(result.invariants).not.toContain("fence-before-start");
+  });
+});
