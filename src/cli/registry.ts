@@ -5,6 +5,7 @@ import { configCommands } from "./commands/config";
 import { cibCommands } from "./commands/cib";
 import { simulateCommands } from "./commands/simulate";
 import { membershipCommands } from "./commands/membership";
+import { simCommands } from "./commands/sim";
 import { executorCommands } from "./commands/executor";
 import { fencingCommands, stonithCommands } from "./commands/fencing";
 import { clusterCommands } from "./commands/cluster";
@@ -24,6 +25,7 @@ export function allCommands(): Command[] {
     ...cibCommands,
     ...simulateCommands,
     ...membershipCommands,
+    ...simCommands,
     ...executorCommands,
     ...fencingCommands,
     ...stonithCommands,
