@@ -83,7 +83,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): SeedR
   if (scenario.cluster) clients.start(scenario.clients, FAULTS_FROM_MS / 2);
   const chaosEndMs = FAULTS_FROM_MS + scenario.chaosMs;
   for (let atMs = FAULTS_FROM_MS; atMs < chaosEndMs; atMs += scenario.faultEveryMs) {
-    world.agenda.at(atMs, () => { if (world.random.chance(0.5)) injectFault(world); });
+    world.agenda.at(atMs, () => { if (world.random.chance(scenario.faultProbability)) injectFault(world); });
   }
   world.runUntil(chaosEndMs, stop, livelock);
   clients.stop();

@@ -24,6 +24,8 @@ export interface Scenario {
   /** Views must agree within this long after every fault is healed (membership only). */
   settleMsMax: number;
   faultEveryMs: number;
+  /** At each of those moments a fault strikes with this probability (0: a calm run). */
+  faultProbability: number;
   /** false: membership and quorum only (the large-cluster runs); true: the whole cluster. */
   cluster: boolean;
   /** Fencing on (stonith-enabled) and what a partition without quorum does. */
@@ -70,7 +72,7 @@ export function scenarioFor(seed: number, nodeCount?: number, choices: ScenarioC
     lossMax: random.pick([0, 0.05, 0.2, 0.4]), duplicateProbability: random.pick([0, 0.02, 0.1]),
     delayMsMin: random.between(0, 5), delayMsMax: random.between(5, 60),
     clockRates: nodeIds.map(() => 1 + (random.next() - 0.5) * 0.02),
-    quorum, chaosMs: cluster ? 3000 : 4000, settleMsMax: 8000, faultEveryMs: random.pick([300, 300, 700, 1200]),
+    quorum, chaosMs: cluster ? 3000 : 4000, settleMsMax: 8000, faultEveryMs: random.pick([300, 300, 700, 1200]), faultProbability: 0.5,
     cluster, stonith, noQuorumPolicy,
     agentFaults: { startFails: random.pick([0, 0.02, 0.1]), stopFails: random.pick([0, 0.02, 0.05]), hangs: random.pick([0, 0, 0.02]) },
     clients: random.between(1, 3),
