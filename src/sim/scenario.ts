@@ -64,6 +64,8 @@ export function scenarioFor(seed: number, nodeCount?: number, choices: ScenarioC
     autoTieBreaker: count > 2 && random.chance(0.5), autoTieBreakerNode: random.pick([{ kind: "lowest" }, { kind: "highest" }] as const),
     arbiter,
   };
+  // A quarter of the runs last long enough for partitions longer than the reliable channels' retries (5 s).
+  const longChaos = random.chance(0.25);
   const stonith = random.chance(0.8) && (choices.stonith ?? true) || choices.stonith === true;
   const drawnPolicy = random.chance(0.75) ? "stop" : "freeze";
   const noQuorumPolicy = choices.noQuorumPolicy ?? drawnPolicy;
@@ -72,7 +74,7 @@ export function scenarioFor(seed: number, nodeCount?: number, choices: ScenarioC
     lossMax: random.pick([0, 0.05, 0.2, 0.4]), duplicateProbability: random.pick([0, 0.02, 0.1]),
     delayMsMin: random.between(0, 5), delayMsMax: random.between(5, 60),
     clockRates: nodeIds.map(() => 1 + (random.next() - 0.5) * 0.02),
-    quorum, chaosMs: cluster ? 3000 : 4000, settleMsMax: 8000, faultEveryMs: random.pick([300, 300, 700, 1200]), faultProbability: 0.5,
+    quorum, chaosMs: cluster ? (longChaos ? 7000 : 3000) : 4000, settleMsMax: 8000, faultEveryMs: random.pick([300, 300, 700, 1200]), faultProbability: 0.5,
     cluster, stonith, noQuorumPolicy,
     agentFaults: { startFails: random.pick([0, 0.02, 0.1]), stopFails: random.pick([0, 0.02, 0.05]), hangs: random.pick([0, 0, 0.02]) },
     clients: random.between(1, 3),
