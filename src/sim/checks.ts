@@ -248,7 +248,10 @@ export class Checker implements Observer {
   /** The controller's own words for the trace: elections, joins, yielding, fencing, quorum. */
   logged(node: SimNode, message: string, fields: Record<string, unknown>): void {
     if (!/DC|join|yield|fenc|quorum|adopting|conflict|membership view/i.test(message)) return;
-    const detail = Object.entries(fields).filter(([key]) => ["dc", "to", "from", "target", "ringId", "version", "members", "missing"].includes(key)).map(([key, value]) => `${key} ${Array.isArray(value) ? value.join(",") : String(value)}`).join(", ");
+    const words = (value: unknown): string => Array.isArray(value) ? value.map((each) => (typeof each === "number" ? `node${each}` : String(each))).join(" ") : String(value);
+    const detail = Object.entries(fields)
+      .filter(([key]) => ["dc", "to", "from", "target", "ringId", "version", "members", "missing"].includes(key))
+      .map(([key, value]) => `${key === "ringId" ? "ring" : key} ${words(value)}`).join(", ");
     this.world.note(`${node.name}: ${message}${detail ? ` (${detail})` : ""}`);
   }
 

@@ -251,7 +251,7 @@ export class SimExecutor {
       const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
       this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
       this.attributes[`last-failure-${primitive.id}`] = String(now);
-      this.host.note(`${operation}${intervalMs > 0 ? " monitor" : ""} of ${primitive.id} failed (rc ${record.rcCode})`);
+      this.host.note(`${intervalMs > 0 ? "recurring monitor" : operation} of ${primitive.id} failed (rc ${record.rcCode})`);
     }
     this.notify();
   }

@@ -7,3 +7,4 @@ export { scenarioFor, nodeName, type Scenario, type ScenarioChoices } from "./sc
 export { SAFETY_INVARIANTS, type Invariant, type Violation } from "./checks";
 export { Random } from "./random";
 export { MUTATIONS, mutationNamed, type MutationCase } from "./mutations";
+export { runScript, type ScriptResult } from "./script";

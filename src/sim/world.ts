@@ -171,7 +171,7 @@ export class World {
     let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report());
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
-    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name }, this.now(node));
+    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter }, this.now(node));
     this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.fellBack ? ", newest file damaged: from a backup" : ""})`);
     if (scenario.cluster) this.perform(node, agent, agent.core.start(this.now(node)));
     else this.perform(node, agent, stack.tick(0).filter((effect) => effect.kind === "transmit" || effect.kind === "persist").map((effect) => (effect.kind === "persist" ? { kind: "persist-membership", state: effect.state } as NodeEffect : effect as NodeEffect)));
@@ -353,29 +353,43 @@ export class World {
 
   // ---- fence devices -------------------------------------------------------------
 
-  /** The node runs a fence device's action (in this process, as the agent does); the device answers as the seed says. */
+  /**
+   * The node runs a fence device's action (in this process, as the agent does); the device
+   * answers as the seed says. Power actions act on the target (a command the BMC took is carried
+   * out even if the node that sent it dies meanwhile); status reads its power.
+   */
   private fenceAttempt(node: SimNode, agent: Agent, request: string, attempt: Attempt, device: FenceDeviceConfig): void {
     const target = this.nodes.find((each) => device.hostList.includes(each.name) || each.name === attempt.plug);
     const fault = this.deviceFaults.get(device.id);
-    this.note(`${node.name} runs ${device.id} (${attempt.driverAction} ${attempt.plug})${fault ? `: the device ${fault === "dead" ? "does not answer" : fault}` : ""}`);
-    const answer = (ok: boolean, message: string) => this.inAgent(node, agent, () => this.step(node, agent, () => agent.core.fenceAttemptDone(request, ok, message, this.now(node))));
+    const action = attempt.driverAction;
+    this.note(`${node.name} runs ${device.id} (${action} ${attempt.plug})${fault ? `: the device ${fault === "dead" ? "does not answer" : fault}` : ""}`);
+    const answer = (result: { ok: boolean; message: string; state?: "on" | "off" }) => this.inAgent(node, agent, () => this.step(node, agent, () => agent.core.fenceAttemptDone(request, result, this.now(node))));
     if (fault === "fails") {
-      this.agenda.at(this.nowMs + this.random.between(20, 200), () => answer(false, "the BMC refused the command"));
+      this.agenda.at(this.nowMs + this.random.between(20, 200), () => answer({ ok: false, message: "the BMC refused the command" }));
       return;
     }
     if (fault === "dead") {
-      this.agenda.at(this.nowMs + attempt.timeoutMs, () => answer(false, `no answer within ${attempt.timeoutMs} ms`));
+      this.agenda.at(this.nowMs + attempt.timeoutMs, () => answer({ ok: false, message: `no answer within ${attempt.timeoutMs} ms` }));
       return;
     }
     const delayMs = fault === "slow" ? Math.floor(attempt.timeoutMs * (0.5 + 0.4 * this.random.next())) : this.random.between(30, 300);
     this.agenda.at(this.nowMs + delayMs, () => {
-      if (target !== undefined) this.fenced(target, attempt.driverAction, device.id);
-      answer(true, `${device.id}: ${attempt.driverAction} ${attempt.plug} done`);
+      if (action === "status" || action === "monitor" || action === "list") {
+        answer({ ok: true, message: `${device.id}: ${attempt.plug} is ${target?.powered === false ? "off" : "on"}`, ...(target ? { state: target.powered ? "on" as const : "off" as const } : {}) });
+        return;
+      }
+      if (target !== undefined) this.powerAction(target, action, device.id);
+      answer({ ok: true, message: `${device.id}: ${action} ${attempt.plug} done` });
     });
   }
 
-  /** A fence device cut the target's power: whatever ran there is gone; a reboot powers it on again. */
-  private fenced(target: SimNode, action: string, device: string): void {
+  /** A fence device switched the target's power: off (and, for a reboot, on again a moment later), or on. */
+  private powerAction(target: SimNode, action: string, device: string): void {
+    if (action === "on") {
+      this.note(`${device} powers ${target.name} on`);
+      this.powerOn(target);
+      return;
+    }
     this.counters.fences++;
     this.note(`${device} cuts the power of ${target.name} (${action})`);
     this.observer?.fenced(target);

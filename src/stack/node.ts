@@ -16,6 +16,8 @@ import type { MembershipStack, MembershipStackEffect, PersistedMembership } from
 /** While anything waits on time the controller ticks this often; idle, it sleeps until its next recheck, at most TICK_IDLE_MS. */
 export const TICK_MS = 250;
 export const TICK_IDLE_MS = 10_000;
+/** A fence request that asked for neither an attempt nor a wake-up is looked at again this much later. */
+const FENCE_RECHECK_MS = 100;
 /** The largest controller message taken from a peer. */
 export const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
@@ -66,6 +68,8 @@ export class NodeCore {
       random: () => number;
       /** This node's name, the origin of its fence requests. */
       localName: string;
+      /** Two nodes and no arbiter: the node that serves wins a split by default (src/fencer/split.ts). */
+      pairWithoutArbiter: boolean;
     },
     now: Now,
   ) {
@@ -115,9 +119,9 @@ export class NodeCore {
     return this.take();
   }
 
-  /** A fence device action ended. */
-  fenceAttemptDone(request: string, ok: boolean, message: string, now: Now): NodeEffect[] {
-    if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok, message, nowMs: now.wallMs }, now);
+  /** A fence device action ended; `state` is the target's power state when the driver read it (a status check). */
+  fenceAttemptDone(request: string, result: { ok: boolean; message: string; state?: "on" | "off" | "unknown" }, now: Now): NodeEffect[] {
+    if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok: result.ok, message: result.message, nowMs: now.wallMs, ...(result.state ? { state: result.state } : {}) }, now);
     return this.take();
   }
 
@@ -191,7 +195,7 @@ export class NodeCore {
   /** A fence request of the controller: the planner picks devices, executors, delays and retries. */
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
     const id = `${this.options.localName}-${this.stack.incarnation}-${++this.fenceSequence}`;
-    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib));
+    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: this.options.pairWithoutArbiter });
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action } });
     this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.wallMs, random: this.options.random() }, now);
@@ -224,7 +228,11 @@ export class NodeCore {
         }
       }
     }
-    if (final === undefined) return;
+    if (final === undefined) {
+      // Neither an attempt nor a wake-up nor an end: look again a moment later (as fenceNow does).
+      if (request.wakeAtMs === undefined && !outcome.effects.some((effect) => effect.kind === "run")) request.wakeAtMs = now.nowMs + FENCE_RECHECK_MS;
+      return;
+    }
     this.fencing.delete(id);
     this.feed({ kind: "fence-done", nowMs: now.nowMs, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now) }, now);
   }
