@@ -7,4 +7,4 @@ export {
 } from "./membership";
 export { ArbiterResponder } from "./arbiter";
 export { judgeWake, lateToleranceMs, stallThresholdMs, type WakeFacts, type WakeVerdict } from "./stall";
-export { NodeCore, decodeMessage, TICK_MS, TICK_IDLE_MS, MESSAGE_BYTES_MAX, type ControllerPort, type NodeEffect, type Now } from "./node";
+export { NodeCore, TICK_MS, TICK_IDLE_MS, type ControllerPort, type NodeEffect, type Now } from "./node";

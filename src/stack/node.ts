@@ -9,17 +9,25 @@
 // durable before any effect after them is performed: nothing is acknowledged or shown to a
 // peer before it is on the disk.
 import type { Cib } from "../cib";
-import type { ClientRequest, ClusterSummary, ControllerEffect, ControllerInput, ControllerMessage, NodeReport } from "../controller";
+import { checkControllerMessage, MESSAGE_BYTES_MAX as CONTROLLER_MESSAGE_BYTES_MAX, type ClientRequest, type ClusterSummary, type ControllerEffect, type ControllerInput, type NodeReport } from "../controller";
 import { emptyFencerState, nodePriorities, step as stepFencer, worldFromCib, type Attempt, type FenceDeviceConfig, type FencerEffect, type FencerState, type FencerWorld, type HistoryRecord } from "../fencer";
 import type { MembershipStack, MembershipStackEffect, PersistedMembership } from "./membership";
 
 /** While anything waits on time the controller ticks this often; idle, it sleeps until its next recheck, at most TICK_IDLE_MS. */
 export const TICK_MS = 250;
 export const TICK_IDLE_MS = 10_000;
+/**
+ * The planner runs on the monotonic clock, so that a wall clock that jumps (NTP, an operator)
+ * neither stretches a fencing's deadlines nor cuts them short; its history records show the
+ * wall-clock time of each moment.
+ */
+function onWallClock(record: HistoryRecord, now: Now): HistoryRecord {
+  const offsetMs = now.wallMs - now.nowMs;
+  return { ...record, requestedAtMs: record.requestedAtMs + offsetMs, ...(record.completedAtMs !== undefined ? { completedAtMs: record.completedAtMs + offsetMs } : {}) };
+}
+
 /** A fence request that asked for neither an attempt nor a wake-up is looked at again this much later. */
 const FENCE_RECHECK_MS = 100;
-/** The largest controller message taken from a peer. */
-export const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
 /** The Controller's public seam (src/controller): inputs in, effects out, and what status reads. */
 export interface ControllerPort {
@@ -42,14 +50,18 @@ export type NodeEffect =
   /** Run one fence device action (the planner chose device, executor and timeout); answer with fenceAttemptDone. */
   | { kind: "fence-attempt"; request: string; attempt: Attempt; device: FenceDeviceConfig }
   /** A fence history record to keep (pending, then done or failed). */
-  | { kind: "fence-history"; record: HistoryRecord };
+  | { kind: "fence-history"; record: HistoryRecord }
+  /** A message of another protocol on the same channels (a kind the runner named in otherKinds), for the runner. */
+  | { kind: "peer-message"; from: number; value: { t: string } & Record<string, unknown> }
+  /** A message from a peer that is not a valid one (the sender is the one the transport authenticated). */
+  | { kind: "dropped-message"; from: number; problem: string };
 
 /** The time of an input: the node's monotonic clock, and its wall clock (milliseconds since the epoch). */
 export interface Now { nowMs: number; wallMs: number }
 
 const epochSeconds = (now: Now): number => Math.floor(now.wallMs / 1000);
 
-/** One fence request of the controller in the planner; wakeAtMs on the monotonic clock. */
+/** One fence request of the controller in the planner (which runs on the monotonic clock, as wakeAtMs). */
 interface FenceRequest { state: FencerState; world: FencerWorld; transition: number; step: number; target: string; wakeAtMs: number | undefined }
 
 export class NodeCore {
@@ -70,6 +82,10 @@ export class NodeCore {
       localName: string;
       /** Two nodes and no arbiter: the node that serves wins a split by default (src/fencer/split.ts). */
       pairWithoutArbiter: boolean;
+      /** Message kinds of other protocols that share the channels (passed on as peer-message effects). */
+      otherKinds?: readonly string[];
+      /** The largest message of any protocol taken from a peer (controller messages have their own, smaller bound). */
+      messageBytesMax?: number;
     },
     now: Now,
   ) {
@@ -90,7 +106,7 @@ export class NodeCore {
       this.feed({ kind: "tick", nowMs: now.nowMs, epochSeconds: epochSeconds(now) }, now);
     }
     for (const [id, request] of this.fencing) {
-      if (request.wakeAtMs !== undefined && now.nowMs >= request.wakeAtMs) this.stepFence(id, { kind: "tick", nowMs: now.wallMs }, now);
+      if (request.wakeAtMs !== undefined && now.nowMs >= request.wakeAtMs) this.stepFence(id, { kind: "tick", nowMs: now.nowMs }, now);
     }
     return this.take();
   }
@@ -121,7 +137,7 @@ export class NodeCore {
 
   /** A fence device action ended; `state` is the target's power state when the driver read it (a status check). */
   fenceAttemptDone(request: string, result: { ok: boolean; message: string; state?: "on" | "off" | "unknown" }, now: Now): NodeEffect[] {
-    if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok: result.ok, message: result.message, nowMs: now.wallMs, ...(result.state ? { state: result.state } : {}) }, now);
+    if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok: result.ok, message: result.message, nowMs: now.nowMs, ...(result.state ? { state: result.state } : {}) }, now);
     return this.take();
   }
 
@@ -159,18 +175,43 @@ export class NodeCore {
         case "quorum":
           this.feed({ kind: "quorum", nowMs: now.nowMs, quorate: effect.quorum.quorate }, now);
           break;
-        case "message": {
-          const message = decodeMessage(effect.payload);
-          if (message === undefined) this.effects.push({ kind: "log", level: "warn", message: "dropped a controller message that is not one", fields: { from: effect.from } });
-          else this.feed({ kind: "message", nowMs: now.nowMs, from: effect.from, message }, now);
+        case "message":
+          this.fromPeer(effect.from, effect.payload, now);
           break;
-        }
         default: {
           const unknown: never = effect;
           return unknown;
         }
       }
     }
+  }
+
+  /**
+   * A whole message from a peer (`from` is the sender the transport authenticated): a message
+   * of another protocol goes to the runner; a controller message is checked field by field
+   * before the controller sees it; anything else is dropped and said so.
+   */
+  private fromPeer(from: number, payload: Buffer, now: Now): void {
+    const bytesMax = this.options.messageBytesMax ?? CONTROLLER_MESSAGE_BYTES_MAX;
+    if (payload.length > bytesMax) return void this.effects.push({ kind: "dropped-message", from, problem: `message of ${payload.length} bytes exceeds ${bytesMax}` });
+    let value: unknown;
+    try {
+      value = JSON.parse(payload.toString("utf8"));
+    } catch {
+      return void this.effects.push({ kind: "dropped-message", from, problem: "not JSON" });
+    }
+    const kind = typeof value === "object" && value !== null ? (value as { t?: unknown }).t : undefined;
+    if (typeof kind === "string" && this.options.otherKinds?.includes(kind)) return void this.effects.push({ kind: "peer-message", from, value: value as { t: string } & Record<string, unknown> });
+    if (payload.length > CONTROLLER_MESSAGE_BYTES_MAX) return void this.effects.push({ kind: "dropped-message", from, problem: `controller message of ${payload.length} bytes exceeds ${CONTROLLER_MESSAGE_BYTES_MAX}` });
+    const parsed = checkControllerMessage(value);
+    if (parsed.ok) this.feed({ kind: "message", nowMs: now.nowMs, from, message: parsed.message }, now);
+    else this.effects.push({ kind: "dropped-message", from, problem: parsed.problem });
+  }
+
+  /** Sends a message of another protocol (a kind in otherKinds) to a peer over the reliable channel. */
+  sendOther(to: number, payload: Uint8Array, now: Now): NodeEffect[] {
+    this.fromStack(this.stack.send(to, payload, now.nowMs), now);
+    return this.take();
   }
 
   /** One input to the controller; its effects are performed (messages, fencing) or passed on, in order. */
@@ -198,7 +239,7 @@ export class NodeCore {
     const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: this.options.pairWithoutArbiter });
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action } });
-    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.wallMs, random: this.options.random() }, now);
+    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random() }, now);
   }
 
   private stepFence(id: string, input: Parameters<typeof stepFencer>[2], now: Now): void {
@@ -215,11 +256,10 @@ export class NodeCore {
           break;
         }
         case "wake":
-          // The planner keeps wall-clock times (its history records show them); the runner's timer is monotonic.
-          request.wakeAtMs = now.nowMs + Math.max(0, effect.atMs - now.wallMs);
+          request.wakeAtMs = effect.atMs;
           break;
         case "history":
-          this.effects.push({ kind: "fence-history", record: effect.record });
+          this.effects.push({ kind: "fence-history", record: onWallClock(effect.record, now) });
           if (effect.record.state !== "pending") final = effect.record;
           break;
         default: {
@@ -236,17 +276,4 @@ export class NodeCore {
     this.fencing.delete(id);
     this.feed({ kind: "fence-done", nowMs: now.nowMs, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now) }, now);
   }
-}
-
-/** A controller message from a peer's bytes; undefined for anything that is not one. */
-export function decodeMessage(payload: Buffer): ControllerMessage | undefined {
-  if (payload.length > MESSAGE_BYTES_MAX) return undefined;
-  let message: unknown;
-  try {
-    message = JSON.parse(payload.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (typeof message !== "object" || message === null || typeof (message as { t?: unknown }).t !== "string") return undefined;
-  return message as ControllerMessage;
 }
