@@ -159,7 +159,7 @@ export class Checker implements Observer {
   }
 
   crashed(node: SimNode, message: string): void {
-    if (this.checks("assertions-hold")) this.fail("assertions-hold", `${node.name}'s agent ends on a failed assertion: ${message}`);
+    if (this.checks("assertions-hold")) this.fail("assertions-hold", message.startsWith("dropped an invalid message") ? `${node.name} ${message}` : `${node.name}'s agent ends on a failed assertion: ${message}`);
   }
 
   poweredOff(node: SimNode): void {

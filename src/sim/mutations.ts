@@ -60,7 +60,7 @@ export const MUTATIONS: readonly MutationCase[] = [
     caughtBy: "fence-before-start",
     // The controller is told every fencing it asks for is done at once; the devices still run.
     controller: (inner) => new MutatedController(inner, (input, handle) => answering(input, handle, (effect, nowMs) => effect.kind === "fence"
-      ? [{ kind: "fence-done", nowMs, transition: effect.transition, step: effect.step, target: effect.target, ok: true, reason: "taken as done at once (mutation)", epochSeconds: 0 }]
+      ? [{ kind: "fence-done", nowMs, id: effect.id, transition: effect.transition, step: effect.step, target: effect.target, ok: true, reason: "taken as done at once (mutation)", epochSeconds: 0 }]
       : [])),
   },
   {

@@ -18,7 +18,7 @@ export interface Observer {
   observed(node: SimNode, resource: string, running: boolean): void;
   stopFailed(node: SimNode, resource: string): void;
   fenced(node: SimNode): void;
-  /** The node's code threw: an assertion of its own failed (the agent process ends). */
+  /** The node's code threw (an assertion of its own failed, the agent process ends), or it found a peer's message invalid. */
   crashed(node: SimNode, message: string): void;
   poweredOff(node: SimNode): void;
 }

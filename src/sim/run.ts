@@ -132,8 +132,10 @@ function liveness(world: World, checker: Checker, stop: () => boolean): number |
   while (!stop() && !checker.violations.has("liveness") && world.nowMs - healedAtMs <= world.scenario.livenessMsMax) {
     world.runUntil(world.nowMs + LIVENESS_POLL_MS, stop, (message) => checker.fail("liveness", message));
     const dc = agreedDc(world);
-    // Like an operator after an incident: `resource cleanup` once the cluster has one DC again.
-    if (operator.cleanup === "due" && dc !== undefined && world.nowMs >= operator.nextMs) {
+    // Like an operator after an incident: `resource cleanup` once the cluster has one DC again
+    // and that DC shows every node joined (a cleanup during the join reaches only the joined ones).
+    const joined = dc !== undefined && (world.node(dc).agent?.controller.summary?.nodes ?? []).every((entry) => entry.state === "online" || entry.state === "standby");
+    if (operator.cleanup === "due" && joined && world.nowMs >= operator.nextMs) {
       operator.cleanup = "asked";
       world.note(`operator: resource cleanup through ${dc}`);
       world.ask(world.node(dc), { kind: "cleanup" }, (reply) => {

@@ -171,7 +171,7 @@ export class World {
     let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report());
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
-    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter }, this.now(node));
+    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));
     this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.fellBack ? ", newest file damaged: from a backup" : ""})`);
     if (scenario.cluster) this.perform(node, agent, agent.core.start(this.now(node)));
     else this.perform(node, agent, stack.tick(0).filter((effect) => effect.kind === "transmit" || effect.kind === "persist").map((effect) => (effect.kind === "persist" ? { kind: "persist-membership", state: effect.state } as NodeEffect : effect as NodeEffect)));
@@ -287,6 +287,8 @@ export class World {
           this.fenceAttempt(node, agent, effect.request, effect.attempt, effect.device);
           break;
         case "fence-history":
+        case "fence-record":
+        case "fence-cancel":
           break;
         case "cleanup":
           agent.executor.cleanup(effect.resource);
@@ -300,10 +302,19 @@ export class World {
         case "may-exit":
         case "record-input":
         case "advert":
+        case "peer-message":
+        case "view":
+          break;
+        case "dropped-message":
+          // Only our own nodes talk on these channels: a message they send that does not check out is a bug.
+          this.observer?.crashed(node, `dropped an invalid message from node${effect.from}: ${effect.problem}`);
           break;
         case "log":
           this.observer?.logged(node, effect.message, effect.fields);
           break;
+        case "stalled":
+          this.crashAgent(node, "stalled as long as the token");
+          return;
         default: {
           const unknown: never = effect;
           return unknown;
@@ -323,7 +334,14 @@ export class World {
 
   private run(node: SimNode, agent: Agent, effect: Extract<NodeEffect, { kind: "run" }>): void {
     this.transitionsSeen.add(`${node.name}/${effect.transition}/${effect.ringId}`);
-    agent.executor.operate(effect.resource, effect.operation, (result) => {
+    const operation = effect.operation;
+    if (operation === "migrate_to" || operation === "migrate_from") {
+      // The simulated resources never allow migration (no allow-migrate), so the DC never plans one.
+      this.note(`${node.name}: ${operation} ${effect.resource} refused: simulated agents do not migrate`);
+      this.agenda.at(this.nowMs + 1, () => this.inAgent(node, agent, () => this.step(node, agent, () => agent.core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: false, reason: "simulated agents do not migrate", report: agent.executor.report() }, this.now(node)))));
+      return;
+    }
+    agent.executor.operate(effect.resource, operation, (result) => {
       this.step(node, agent, () => agent.core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: agent.executor.report() }, this.now(node)));
     });
   }

@@ -10,8 +10,9 @@
 // peer before it is on the disk.
 import type { Cib } from "../cib";
 import { checkControllerMessage, MESSAGE_BYTES_MAX as CONTROLLER_MESSAGE_BYTES_MAX, type ClientRequest, type ClusterSummary, type ControllerEffect, type ControllerInput, type NodeReport } from "../controller";
-import { emptyFencerState, nodePriorities, step as stepFencer, worldFromCib, type Attempt, type FenceDeviceConfig, type FencerEffect, type FencerState, type FencerWorld, type HistoryRecord } from "../fencer";
+import { emptyFencerState, nodePriorities, type FencerTopology, step as stepFencer, worldFromCib, type Attempt, type FenceDeviceConfig, type FencerEffect, type FencerState, type FencerWorld, type HistoryRecord } from "../fencer";
 import type { MembershipStack, MembershipStackEffect, PersistedMembership } from "./membership";
+import type { View } from "../membership";
 
 /** While anything waits on time the controller ticks this often; idle, it sleeps until its next recheck, at most TICK_IDLE_MS. */
 export const TICK_MS = 250;
@@ -41,20 +42,26 @@ export interface ControllerPort {
 }
 
 export type NodeEffect =
-  /** Send one datagram; a peer announced its versions (see MembershipStackEffect). */
-  | Extract<MembershipStackEffect, { kind: "transmit" } | { kind: "advert" }>
+  /**
+   * Send one datagram; a peer announced its versions; this node was stalled as long as the token
+   * and its stack halted: nothing reaches the controller any more, and the runner must stop the
+   * node's resources and end the agent (see MembershipStackEffect).
+   */
+  | Extract<MembershipStackEffect, { kind: "transmit" } | { kind: "advert" } | { kind: "stalled" }>
   /** Write the membership state durably before performing the effects after it. */
   | { kind: "persist-membership"; state: PersistedMembership }
   /** The controller's effects other than messages and fencing, as it returned them. */
   | Exclude<ControllerEffect, { kind: "send" } | { kind: "fence" }>
   /** Run one fence device action (the planner chose device, executor and timeout); answer with fenceAttemptDone. */
   | { kind: "fence-attempt"; request: string; attempt: Attempt; device: FenceDeviceConfig }
-  /** A fence history record to keep (pending, then done or failed). */
-  | { kind: "fence-history"; record: HistoryRecord }
+  /** The fencer planner's record of one fencing (pending, then done or failed), for the log; the controller keeps the cluster's history (fence-history). */
+  | { kind: "fence-record"; record: HistoryRecord }
   /** A message of another protocol on the same channels (a kind the runner named in otherKinds), for the runner. */
   | { kind: "peer-message"; from: number; value: { t: string } & Record<string, unknown> }
   /** A message from a peer that is not a valid one (the sender is the one the transport authenticated). */
-  | { kind: "dropped-message"; from: number; problem: string };
+  | { kind: "dropped-message"; from: number; problem: string }
+  /** A new view reached the controller (for the runner's status and metrics). */
+  | { kind: "view"; view: View; quorate: boolean };
 
 /** The time of an input: the node's monotonic clock, and its wall clock (milliseconds since the epoch). */
 export interface Now { nowMs: number; wallMs: number }
@@ -67,7 +74,6 @@ interface FenceRequest { state: FencerState; world: FencerWorld; transition: num
 export class NodeCore {
   private effects: NodeEffect[] = [];
   private readonly fencing = new Map<string, FenceRequest>();
-  private fenceSequence = 0;
   /** When the controller asked to be ticked next (undefined: only events matter to it). */
   private controllerDueMs: number | undefined;
   private stackDueMs: number;
@@ -80,8 +86,8 @@ export class NodeCore {
       random: () => number;
       /** This node's name, the origin of its fence requests. */
       localName: string;
-      /** Two nodes and no arbiter: the node that serves wins a split by default (src/fencer/split.ts). */
-      pairWithoutArbiter: boolean;
+      /** What the fencer's rules need of the cluster's shape (a pair without an arbiter, the node count, an arbiter). */
+      fencerTopology: FencerTopology;
       /** Message kinds of other protocols that share the channels (passed on as peer-message effects). */
       otherKinds?: readonly string[];
       /** The largest message of any protocol taken from a peer (controller messages have their own, smaller bound). */
@@ -93,13 +99,24 @@ export class NodeCore {
     this.controllerDueMs = now.nowMs;
   }
 
-  /** The first input after a start: the stack's first tick and the controller's first tick. */
+  /**
+   * The first input after a start: the stack's first tick and the controller's first tick. A
+   * view the stack formed before this core was made reaches the controller first.
+   */
   start(now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
+    const view = this.stack.view;
+    if (view.members.length > 0) {
+      this.effects.push({ kind: "view", view, quorate: this.stack.quorum().quorate });
+      this.feed({ kind: "view", nowMs: now.nowMs, ringId: view.ringId, members: view.members, quorate: this.stack.quorum().quorate }, now);
+    }
+    // tick() hands out everything gathered so far, the view's effects first.
     return this.tick(now);
   }
 
   /** The runner's timer fired: ticks whatever is due (the stack, the controller, fencing). */
   tick(now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     if (now.nowMs >= this.stackDueMs) this.fromStack(this.stack.tick(now.nowMs), now);
     if (this.controllerDueMs !== undefined && now.nowMs >= this.controllerDueMs) {
       this.controllerDueMs = undefined;
@@ -111,32 +128,36 @@ export class NodeCore {
     return this.take();
   }
 
-  /** A datagram arrived on a link. */
-  receive(link: number, bytes: Uint8Array, now: Now): NodeEffect[] {
-    this.fromStack(this.stack.receive(link, bytes, now.nowMs), now);
+  /** A datagram arrived on a link (from `source`, an address, for the stack's drop ledger). */
+  receive(link: number, bytes: Uint8Array, now: Now, source?: string): NodeEffect[] {
+    this.fromStack(this.stack.receive(link, bytes, now.nowMs, source), now);
     return this.take();
   }
 
   /** This node's resources changed (probe done, monitor result, operation done). */
   localReport(report: NodeReport, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     this.feed({ kind: "local-report", nowMs: now.nowMs, report }, now);
     return this.take();
   }
 
   /** An operation the DC asked of this node ended. */
   operationDone(done: Omit<Extract<ControllerInput, { kind: "local-op-done" }>, "kind" | "nowMs">, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     this.feed({ kind: "local-op-done", nowMs: now.nowMs, ...done }, now);
     return this.take();
   }
 
   /** A client (the CLI, through the admin socket) asks something; the answer is a `reply` effect. */
   client(clientId: number, request: ClientRequest, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     this.feed({ kind: "client", nowMs: now.nowMs, clientId, request }, now);
     return this.take();
   }
 
   /** A fence device action ended; `state` is the target's power state when the driver read it (a status check). */
   fenceAttemptDone(request: string, result: { ok: boolean; message: string; state?: "on" | "off" | "unknown" }, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok: result.ok, message: result.message, nowMs: now.nowMs, ...(result.state ? { state: result.state } : {}) }, now);
     return this.take();
   }
@@ -148,6 +169,24 @@ export class NodeCore {
     if (this.controllerDueMs !== undefined) wakeMs = Math.min(wakeMs, this.controllerDueMs);
     for (const request of this.fencing.values()) if (request.wakeAtMs !== undefined) wakeMs = Math.min(wakeMs, request.wakeAtMs);
     return Math.max(wakeMs, nowMs);
+  }
+
+  /**
+   * Effects of a call the runner made on the stack itself (the echo of a peer's machine, a
+   * leave, the stall check): a view or a message among them reaches the controller as any other.
+   */
+  fromMembership(effects: MembershipStackEffect[], now: Now): NodeEffect[] {
+    this.fromStack(effects, now);
+    return this.take();
+  }
+
+  /**
+   * The stall check before any input (src/stack/stall.ts): false once the stack has halted (its
+   * "stalled" effect is among those taken next); the controller then gets no input any more.
+   */
+  private awake(now: Now): boolean {
+    this.fromStack(this.stack.observe(now.nowMs), now);
+    return !this.stack.halted;
   }
 
   private take(): NodeEffect[] {
@@ -167,9 +206,11 @@ export class NodeCore {
           this.effects.push({ kind: "persist-membership", state: effect.state });
           break;
         case "log":
+        case "stalled":
           this.effects.push(effect);
           break;
         case "view":
+          this.effects.push({ kind: "view", view: effect.view, quorate: effect.quorum.quorate });
           this.feed({ kind: "view", nowMs: now.nowMs, ringId: effect.view.ringId, members: effect.view.members, quorate: effect.quorum.quorate }, now);
           break;
         case "quorum":
@@ -210,6 +251,7 @@ export class NodeCore {
 
   /** Sends a message of another protocol (a kind in otherKinds) to a peer over the reliable channel. */
   sendOther(to: number, payload: Uint8Array, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
     this.fromStack(this.stack.send(to, payload, now.nowMs), now);
     return this.take();
   }
@@ -225,6 +267,11 @@ export class NodeCore {
         case "fence":
           this.startFence(effect, now);
           break;
+        case "fence-cancel":
+          // Its node was confirmed down by hand: the planner stops, and no fence-done follows (an attempt's late result is ignored).
+          this.fencing.delete(effect.id);
+          this.effects.push(effect);
+          break;
         default:
           this.effects.push(effect);
       }
@@ -235,8 +282,8 @@ export class NodeCore {
 
   /** A fence request of the controller: the planner picks devices, executors, delays and retries. */
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
-    const id = `${this.options.localName}-${this.stack.incarnation}-${++this.fenceSequence}`;
-    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: this.options.pairWithoutArbiter });
+    const id = effect.id;
+    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.options.fencerTopology);
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action } });
     this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random() }, now);
@@ -259,7 +306,7 @@ export class NodeCore {
           request.wakeAtMs = effect.atMs;
           break;
         case "history":
-          this.effects.push({ kind: "fence-history", record: onWallClock(effect.record, now) });
+          this.effects.push({ kind: "fence-record", record: onWallClock(effect.record, now) });
           if (effect.record.state !== "pending") final = effect.record;
           break;
         default: {
@@ -274,6 +321,6 @@ export class NodeCore {
       return;
     }
     this.fencing.delete(id);
-    this.feed({ kind: "fence-done", nowMs: now.nowMs, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now) }, now);
+    this.feed({ kind: "fence-done", nowMs: now.nowMs, id, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now) }, now);
   }
 }
