@@ -52,6 +52,12 @@ export class SimExecutor {
   private readonly busyResources = new Set<string>();
   private readonly monitors = new Map<string, Monitor[]>();
   private readonly probedDefinitions = new Map<string, string>();
+  /**
+   * The definition each resource here last ran with (set by a start, and by a probe or monitor
+   * that finds it active), so that an orphan (no longer configured) is still stopped with it,
+   * as src/node/local-resources.ts does.
+   */
+  private readonly lastDefinitions = new Map<string, Primitive>();
   private readonly devicesStarted = new Set<string>();
   private probedVersion = "";
   private probing = false;
@@ -67,7 +73,7 @@ export class SimExecutor {
   report(): NodeReport {
     const resources: NodeReport["resources"] = {};
     for (const [id, records] of this.history) {
-      const primitive = this.primitive(id);
+      const primitive = this.primitive(id) ?? this.lastDefinitions.get(id);
       resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
     }
     return {
@@ -81,9 +87,12 @@ export class SimExecutor {
   configure(cib: Cib): void {
     this.cib = cib;
     const version = formatVersion(cib.version);
+    for (const id of [...this.history.keys()]) if (this.primitive(id) === undefined && !this.mayBeActive(id)) this.forget(id);
     const generation = ++this.configureGeneration;
     this.probing = true;
-    const primitives = allPrimitives(cib.resources).filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive));
+    // Orphans cleaned up meanwhile are probed too, with the definition they last ran with.
+    const orphans = [...this.lastDefinitions.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
+    const primitives = [...allPrimitives(cib.resources), ...orphans].filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive));
     let pending = primitives.length;
     const finished = () => {
       if (--pending > 0 || generation !== this.configureGeneration) return;
@@ -101,8 +110,10 @@ export class SimExecutor {
         this.host.later(this.duration(2, 40), () => {
           const running = this.isRunning(primitive);
           this.probedDefinitions.set(primitive.id, definitionOf(primitive));
+          if (running) this.lastDefinitions.set(primitive.id, primitive);
           this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
           if (running) this.startMonitors(primitive);
+          if (!running && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
           finish();
           finished();
         });
@@ -113,10 +124,13 @@ export class SimExecutor {
   /** Runs an operation the DC asked for; `done` gets its result. */
   operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void): void {
     const resource = instance.replace(/:\d+$/, "");
-    const primitive = this.primitive(resource);
+    const configured = this.primitive(resource);
+    // An orphan is stopped (or demoted, or told) with the definition it last ran with; never started from it.
+    const primitive = configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
     if (!primitive) {
+      const reason = configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here`;
       // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
-      this.host.later(1, () => done({ ok: false, reason: `resource ${resource} is not in the configuration this node has` }));
+      this.host.later(1, () => done({ ok: false, reason }));
       return;
     }
     this.dcOperations++;
@@ -125,7 +139,10 @@ export class SimExecutor {
       if (operation === "stop") this.stopMonitors(resource);
       const timeoutMs = this.timeoutOf(primitive, operation, 0);
       const outcome = this.outcome(primitive, operation, timeoutMs);
-      if (operation === "start") this.setActive(primitive, true, "start-began");
+      if (operation === "start") {
+        this.lastDefinitions.set(resource, primitive);
+        this.setActive(primitive, true, "start-began");
+      }
       this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);
       this.host.later(outcome.runTimeMs, () => {
         if (operation === "start") this.setActive(primitive, outcome.runsAfter, "start-ended");
@@ -133,6 +150,8 @@ export class SimExecutor {
         this.record(primitive, operation, 0, outcome);
         const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
         if (ok && operation === "start") this.startMonitors(primitive);
+        // An orphan that stopped is gone from this node: its history goes with it.
+        if (ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
         finish();
         this.dcOperations--;
         this.notify();
@@ -150,6 +169,8 @@ export class SimExecutor {
     for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
       this.history.delete(id);
       this.probedDefinitions.delete(id);
+      // A resource still configured is probed again; an orphan's definition is kept while it may still run.
+      if (this.primitive(id) !== undefined) this.lastDefinitions.delete(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -190,6 +211,24 @@ export class SimExecutor {
 
   private duration(lowMs: number, highMs: number): number {
     return lowMs + Math.floor(this.host.random() * (highMs - lowMs + 1));
+  }
+
+  /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
+  private mayBeActive(id: string): boolean {
+    const last = this.history.get(id)?.get("last_0");
+    if (last === undefined) return this.lastDefinitions.has(id);
+    return !((last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7));
+  }
+
+  /** Drops everything this node knows of a resource that is neither configured nor running here. */
+  private forget(id: string): void {
+    this.history.delete(id);
+    this.lastDefinitions.delete(id);
+    this.probedDefinitions.delete(id);
+    this.stopMonitors(id);
+    for (const [key, failure] of [...this.failures]) if (failure.resource === id) this.failures.delete(key);
+    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) delete this.attributes[key];
+    this.notify();
   }
 
   private primitive(id: string): Primitive | undefined {
