@@ -44,8 +44,8 @@ export class Checker implements Observer {
   private foreignSequence = 0;
   /** When each DC started its recent transitions (the last second's worth). */
   private readonly recentTransitions = new Map<string, number[]>();
-  /** Since when each node has had no quorum (its own quorum core's answer). */
-  private readonly quorumLostAt = new Map<string, number>();
+  /** Since when each node's agent process has had no quorum (its own quorum core's answer). */
+  private readonly quorumLostAt = new Map<string, { agent: Agent; sinceMs: number }>();
   /** Nodes where a simulated agent really failed or hung a stop since they last lost power. */
   private readonly stopFailedOn = new Set<string>();
   /** The nodes each agent process has had in a view. */
@@ -99,7 +99,8 @@ export class Checker implements Observer {
    */
   private startWithoutQuorum(node: SimNode, resource: string): void {
     const { scenario } = this.world;
-    const lostForMs = this.world.nowMs - (this.quorumLostAt.get(node.name) ?? this.world.nowMs);
+    const lost = this.quorumLostAt.get(node.name);
+    const lostForMs = lost !== undefined && lost.agent === node.agent ? this.world.nowMs - lost.sinceMs : 0;
     const frozen = scenario.noQuorumPolicy === "freeze" || lostForMs < quorumGraceMs(scenario) + IN_FLIGHT_MARGIN_MS;
     const last = this.lastStartedOn.get(resource);
     const partition = node.agent!.core.stack.view.members;
@@ -123,11 +124,11 @@ export class Checker implements Observer {
    */
   private inQuoratePartition(node: SimNode): boolean {
     const stack = node.agent!.core.stack;
-    if (stack.quorum().quorate) return true;
+    if (stack.quorate) return true;
     const view = stack.view;
     return this.world.nodes.some((other) => {
       const otherStack = other.agent?.core.stack;
-      return otherStack !== undefined && other !== node && view.members.includes(other.id) && otherStack.view.ringId === view.ringId && otherStack.quorum().quorate;
+      return otherStack !== undefined && other !== node && view.members.includes(other.id) && otherStack.view.ringId === view.ringId && otherStack.quorate;
     });
   }
 
@@ -215,7 +216,7 @@ export class Checker implements Observer {
       if (effect.kind === "fence" && this.checks("fence-only-for-cause")) this.fenceRequested(node, agent, effect.target);
       if (effect.kind !== "send") continue;
       if (effect.message.t === "op") this.transition(node, agent, effect.message.transition);
-      if (effect.message.t === "cib" && this.checks("acked-change-durable") && agent.controller.isDc && agent.core.stack.quorum().quorate) {
+      if (effect.message.t === "cib" && this.checks("acked-change-durable") && agent.controller.isDc && agent.core.stack.quorate) {
         const held = changesIn(agent.controller.configuration);
         const missing = this.acknowledged.filter((change) => !held.has(change.id));
         if (missing.length > 0) this.fail("acked-change-durable", `${node.name}, DC of a quorate partition, distributes a configuration without the acknowledged change "${missing[0]!.words}" (${missing[0]!.version})`);
@@ -255,13 +256,16 @@ export class Checker implements Observer {
     this.world.note(`${node.name}: ${message}${detail ? ` (${detail})` : ""}`);
   }
 
-  stepped(_node: SimNode): void {
-    for (const node of this.world.nodes) {
-      const quorate = node.agent === undefined || node.agent.core.stack.quorum().quorate;
-      if (quorate) this.quorumLostAt.delete(node.name);
-      else if (!this.quorumLostAt.has(node.name)) this.quorumLostAt.set(node.name, this.world.nowMs);
-    }
-    this.checkViews();
+  /** After a step of one node: what that step can have changed is checked (views, quorum, DCs). */
+  stepped(node: SimNode): void {
+    const stack = node.agent?.core.stack;
+    if (stack === undefined || this.world.stalled(node)) return;
+    const quorate = stack.quorate;
+    const lost = this.quorumLostAt.get(node.name);
+    if (quorate) this.quorumLostAt.delete(node.name);
+    else if (lost === undefined || lost.agent !== node.agent) this.quorumLostAt.set(node.name, { agent: node.agent!, sinceMs: this.world.nowMs });
+    this.checkStaleView(node);
+    if (quorate) this.checkDisjointQuorate(node);
     if (this.world.scenario.cluster) this.checkOneDc();
   }
 
@@ -269,27 +273,29 @@ export class Checker implements Observer {
     return this.world.nodes.filter((node) => node.agent !== undefined && !this.world.stalled(node));
   }
 
-  private checkViews(): void {
-    const nodes = this.running();
-    // A node drops a member it no longer hears within the token and a few heartbeats for the rest of its group to agree.
+  /** A node drops a member it no longer hears within the token and a few heartbeats for the rest of its group to agree. */
+  private checkStaleView(node: SimNode): void {
+    const membership = node.agent!.core.stack.membership;
     const staleMsMax = this.world.scenario.tokenMs * 6;
-    for (const node of nodes) {
-      const membership = node.agent!.core.stack.membership;
-      const nowMs = this.world.localMs(node);
-      for (const member of membership.view.members) {
-        const peer = membership.peers[member];
-        if (member === node.id || peer === undefined) continue;
-        if (nowMs - peer.lastHeardMs > staleMsMax) this.fail("silent-members-leave", `${node.name} keeps node${member} in its view [${membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
-      }
+    const nowMs = this.world.localMs(node);
+    for (const member of membership.view.members) {
+      const peer = membership.peers[member];
+      if (member === node.id || peer === undefined) continue;
+      if (nowMs - peer.lastHeardMs > staleMsMax) this.fail("silent-members-leave", `${node.name} keeps node${member} in its view [${membership.view.members}] after ${nowMs - peer.lastHeardMs} ms without hearing it`);
     }
-    // two_node without an arbiter lets both halves be quorate on purpose (fencing decides).
+  }
+
+  /** Two quorate nodes never hold disjoint views (two_node without an arbiter excepted: there fencing decides). */
+  private checkDisjointQuorate(node: SimNode): void {
     if (twoNodeActive(this.world.scenario.quorum)) return;
-    const quorate = nodes.filter((node) => node.agent!.core.stack.quorum().quorate);
-    for (const a of quorate) for (const b of quorate) {
-      if (a.id >= b.id) continue;
-      const membersA = a.agent!.core.stack.view.members;
-      const membersB = b.agent!.core.stack.view.members;
-      if (!membersB.some((id) => membersA.includes(id))) this.fail("quorate-partitions-overlap", `disjoint partitions both quorate: ${a.name} with [${membersA}] and ${b.name} with [${membersB}]`);
+    const members = node.agent!.core.stack.view.members;
+    for (const other of this.running()) {
+      if (other === node || !other.agent!.core.stack.quorate) continue;
+      const otherMembers = other.agent!.core.stack.view.members;
+      if (!otherMembers.some((id) => members.includes(id))) {
+        const [a, b] = node.id < other.id ? [node, other] : [other, node];
+        this.fail("quorate-partitions-overlap", `disjoint partitions both quorate: ${a.name} with [${a.agent!.core.stack.view.members}] and ${b.name} with [${b.agent!.core.stack.view.members}]`);
+      }
     }
   }
 
@@ -297,7 +303,7 @@ export class Checker implements Observer {
     const byView = new Map<string, string[]>();
     for (const node of this.running()) {
       const agent = node.agent!;
-      if (!agent.controller.isDc || !agent.core.stack.quorum().quorate) continue;
+      if (!agent.controller.isDc || !agent.core.stack.quorate) continue;
       const view = agent.core.stack.view;
       const key = `${view.ringId}:${view.members.join(",")}`;
       byView.set(key, [...(byView.get(key) ?? []), node.name]);

@@ -211,6 +211,11 @@ export class MembershipStack {
     return this.rules.summarize(this.quorumState);
   }
 
+  /** quorum().quorate, kept from the last quorum step (cheap to read after every input). */
+  get quorate(): boolean {
+    return this.lastQuorate;
+  }
+
   get counters(): Record<string, number> {
     return this.codec.counters;
   }
