@@ -259,7 +259,7 @@ export class Checker implements Observer {
   /** After a step of one node: what that step can have changed is checked (views, quorum, DCs). */
   stepped(node: SimNode): void {
     const stack = node.agent?.core.stack;
-    if (stack === undefined || this.world.stalled(node)) return;
+    if (stack === undefined || !this.world.serving(node)) return;
     const quorate = stack.quorate;
     const lost = this.quorumLostAt.get(node.name);
     if (quorate) this.quorumLostAt.delete(node.name);
@@ -270,7 +270,7 @@ export class Checker implements Observer {
   }
 
   private running(): SimNode[] {
-    return this.world.nodes.filter((node) => node.agent !== undefined && !this.world.stalled(node));
+    return this.world.nodes.filter((node) => this.world.serving(node));
   }
 
   /** A node drops a member it no longer hears within the token and a few heartbeats for the rest of its group to agree. */

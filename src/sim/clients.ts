@@ -29,7 +29,7 @@ export class Clients {
   private next(client: number): void {
     if (this.stopped) return;
     const { world } = this;
-    const candidates = world.nodes.filter((node) => node.agent !== undefined && !world.stalled(node));
+    const candidates = world.nodes.filter((node) => world.serving(node));
     if (candidates.length === 0) {
       world.agenda.at(world.nowMs + 200, () => this.next(client));
       return;

@@ -160,6 +160,24 @@ export class SimExecutor {
     });
   }
 
+  /**
+   * Stops everything that may run here, the configuration's last resource first (what the agent
+   * does after a stall as long as the token, LocalResources.stopAll); `done` gets the failures.
+   */
+  stopAll(done: (failures: string[]) => void): void {
+    const order = this.cib === undefined ? [] : allPrimitives(this.cib.resources).map((primitive) => primitive.id);
+    const active = [...this.history.keys()].filter((id) => this.mayBeActive(id)).sort((left, right) => order.indexOf(right) - order.indexOf(left));
+    const failures: string[] = [];
+    const next = (index: number): void => {
+      if (index === active.length) return done(failures);
+      this.operate(active[index]!, "stop", (result) => {
+        if (!result.ok) failures.push(`${active[index]}: ${result.reason ?? "stop failed"}`);
+        next(index + 1);
+      });
+    };
+    next(0);
+  }
+
   /** Forgets failures of one resource (or all) and probes it again. */
   cleanup(resource?: string): void {
     for (const key of Object.keys(this.attributes)) {

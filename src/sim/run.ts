@@ -162,7 +162,7 @@ function agreedDc(world: World): string | undefined {
   if (first === undefined || view === undefined) return undefined;
   for (const node of world.nodes) {
     const agent = node.agent;
-    if (agent === undefined || world.stalled(node)) return undefined;
+    if (agent === undefined || !world.serving(node)) return undefined;
     const own = agent.core.stack.view;
     if (own.ringId !== view.ringId || own.members.length !== world.nodes.length || !agent.core.stack.quorum().quorate) return undefined;
     if (agent.controller.dcName === undefined || agent.controller.dcName !== first.controller.dcName) return undefined;

@@ -128,6 +128,11 @@ export class World {
     return this.nowMs < node.stalledUntilMs;
   }
 
+  /** The node's agent runs and takes part: not stalled, and not on its way out after a stall (its stack halted). */
+  serving(node: SimNode): boolean {
+    return node.agent !== undefined && !this.stalled(node) && !node.agent.core.stack.halted;
+  }
+
   note(line: string): void {
     this.trace.add(this.nowMs, line);
   }
@@ -200,6 +205,20 @@ export class World {
     this.agenda.at(this.nowMs + this.random.between(200, 1500), () => this.startAgent(node));
   }
 
+  /**
+   * The agent found that it was stalled as long as the token (src/stack/stall.ts): its stack has
+   * halted and its controller gets nothing more; it stops everything it may run, exits 75, and
+   * systemd starts it again (a new incarnation with nothing running).
+   */
+  private stallExit(node: SimNode, agent: Agent, silentMs: number): void {
+    this.note(`${node.name} finds itself stalled ${silentMs} ms, as long as the token: it stops everything, then exits`);
+    agent.executor.stopAll((failures) => {
+      if (node.agent !== agent) return;
+      this.endAgent(node, failures.length === 0 ? "exits after the stall (75)" : `exits after the stall (75); stops failed: ${failures.join("; ")}`);
+      this.agenda.at(this.nowMs + this.random.between(100, 1000), () => this.startAgent(node));
+    });
+  }
+
   powerOff(node: SimNode, why: string): void {
     if (!node.powered) return;
     this.endAgent(node, why);
@@ -230,7 +249,7 @@ export class World {
   }
 
   private membershipOnly(effects: ReturnType<MembershipStack["tick"]>): NodeEffect[] {
-    return effects.flatMap((effect): NodeEffect[] => effect.kind === "transmit" ? [effect] : effect.kind === "persist" ? [{ kind: "persist-membership", state: effect.state }] : []);
+    return effects.flatMap((effect): NodeEffect[] => effect.kind === "transmit" || effect.kind === "stalled" ? [effect] : effect.kind === "persist" ? [{ kind: "persist-membership", state: effect.state }] : []);
   }
 
   /** One input to a node: its effects performed, its timer moved, the invariants checked. */
@@ -313,7 +332,7 @@ export class World {
           this.observer?.logged(node, effect.message, effect.fields);
           break;
         case "stalled":
-          this.crashAgent(node, "stalled as long as the token");
+          this.stallExit(node, agent, effect.silentMs);
           return;
         default: {
           const unknown: never = effect;
