@@ -13,7 +13,7 @@
 //   stall node1 2s                 the agent process stopped (SIGSTOP) that long
 //   device fence-node1 dead        a fence device that works, fails, is slow or is dead
 //   starts fail on node1           every start of a resource agent there fails ("starts work on node1" undoes it)
-//   starts fail on node1           every start of a resource agent there fails ("starts work on node1" undoes it)
+//   stops fail on node1            every stop of a resource agent there fails ("stops work on node1" undoes it)
 //   vip dies on node1              the resource stops by itself (its monitor will notice); "vip dies": where it runs
 //   change through node2: delete resource vip   (also: create, stop, start resource X; standby, unstandby X)
 //   cleanup through node1
@@ -116,10 +116,10 @@ function perform(running: Running, words: string): void {
   else if ((match = /^cleanup through (\S+)$/.exec(words))) {
     world.note(`operator: resource cleanup through ${match[1]}`);
     world.ask(node(world, match[1]), { kind: "cleanup" }, (reply) => world.note(`cleanup ${reply?.ok ? "done" : `refused (${reply === undefined ? "no answer" : reply.code})`}`));
-  } else if ((match = /^starts (fail|work) on (\S+)$/.exec(words))) {
-    const target = node(world, match[2]);
-    target.agentFaults = { startFails: match[1] === "fail" ? 1 : 0, stopFails: 0, hangs: 0 };
-    world.note(`starts ${match[1] === "fail" ? "fail" : "work again"} on ${target.name}`);
+  } else if ((match = /^(starts|stops) (fail|work) on (\S+)$/.exec(words))) {
+    const target = node(world, match[3]);
+    target.agentFaults = { ...target.agentFaults, [match[1] === "starts" ? "startFails" : "stopFails"]: match[2] === "fail" ? 1 : 0 };
+    world.note(`${match[1]} ${match[2] === "fail" ? "fail" : "work again"} on ${target.name}`);
   } else if (words === "show") show(running);
   else throw new Error(`unknown command '${words}'`);
 }
