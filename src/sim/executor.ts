@@ -58,6 +58,8 @@ export class SimExecutor {
    * as src/node/local-resources.ts does.
    */
   private readonly lastDefinitions = new Map<string, Primitive>();
+  /** Operations the DC asked for that are queued or running, by resource: such a resource may be active whatever its history says yet. */
+  private readonly inFlight = new Map<string, number>();
   private readonly devicesStarted = new Set<string>();
   private probedVersion = "";
   private probing = false;
@@ -135,6 +137,8 @@ export class SimExecutor {
     }
     this.dcOperations++;
     this.actions++;
+    // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).
+    this.inFlight.set(resource, (this.inFlight.get(resource) ?? 0) + 1);
     this.serialize(resource, (finish) => {
       if (operation === "stop") this.stopMonitors(resource);
       const timeoutMs = this.timeoutOf(primitive, operation, 0);
@@ -154,6 +158,9 @@ export class SimExecutor {
         if (ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
         finish();
         this.dcOperations--;
+        const left = (this.inFlight.get(resource) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(resource, left);
+        else this.inFlight.delete(resource);
         this.notify();
         done({ ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) });
       });
@@ -233,6 +240,7 @@ export class SimExecutor {
 
   /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
   private mayBeActive(id: string): boolean {
+    if (this.inFlight.has(id)) return true;
     const last = this.history.get(id)?.get("last_0");
     if (last === undefined) return this.lastDefinitions.has(id);
     return !((last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7));

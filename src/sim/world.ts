@@ -296,6 +296,10 @@ export class World {
           }
           break;
         }
+        case "keep-conflict":
+          // The agent keeps the losing configuration in a file beside the CIB and logs an error (the checker saw the effect).
+          this.note(`${node.name}: a configuration conflict; the losing configuration (${formatVersion(effect.cib.version)}) is kept in a file`);
+          break;
         case "configure":
           agent.executor.configure(effect.cib);
           break;

@@ -13,6 +13,14 @@ const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
   { seed: 160, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: a member keeps another configuration than the DC (the DC's messages to it were acknowledged and dropped as old)" },
   { seed: 176, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: no DC that every node agrees on after a merge" },
   { seed: 360, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: a group member runs nowhere though it should run" },
+  // These failed on main 8424c08 plus this branch (the sweep named them under the defect) and pass since core's fixes (main 83497c1..1ffd1c0).
+  { seed: 257, fixedBy: "0e79330 executor keeps a resource deleted while an operation on it runs (issue 15 A1, its last hole)", broke: "fence-only-for-cause / liveness: the stop of a resource deleted during its start failed" },
+  { seed: 264, fixedBy: "0e79330 executor keeps a resource deleted while an operation on it runs (issue 15 A1, its last hole)", broke: "fence-only-for-cause / liveness: the stop of a resource deleted during its start failed" },
+  { seed: 271, fixedBy: "5c2bddc..1ffd1c0 a DC answers nothing before its join, waits for every member's answer, uncertain writes said so (issue 15 A2)", broke: "acked-change-durable: an acknowledged change was lost" },
+  { seed: 279, fixedBy: "5c2bddc..1ffd1c0 a DC answers nothing before its join, waits for every member's answer, uncertain writes said so (issue 15 A2)", broke: "acked-change-durable: an acknowledged change was lost" },
+  { seed: 261, fixedBy: "core's A3 fix (a follower ignores a losing DC's join; main 83497c1..1ffd1c0)", broke: "liveness: after a merge a member followed the DC that yielded" },
+  { seed: 321, fixedBy: "core's A3 fix (a follower ignores a losing DC's join; main 83497c1..1ffd1c0)", broke: "liveness: after a merge a member followed the DC that yielded" },
+  { seed: 270, fixedBy: "83497c1 startup fencing", broke: "fence-before-start: a DC that had not seen a node since it started ran that node's resources without fencing it" },
   { seed: 296, fixedBy: "a7a8e34 no-quorum-policy=freeze decides per primitive", broke: "quorum-gates-resources: a group member that ran nowhere started without quorum because another member of its group ran" },
 ];
 
