@@ -65,7 +65,7 @@ export const PROGRAMS = {
   node: { package: "nodejs", build: true, why: "runs esbuild, postject and the build's scripts (the product itself carries its own Node.js 24)" },
   npm: { package: "npm", build: true, why: "npm ci installs the JavaScript dependencies; npm pack fetches the Node.js 24 binaries" },
   "llvm-strip": { package: "llvm", build: true, why: "strips the Node.js binaries before the application blob is injected" },
-  openssl: { package: "openssl", build: true, why: "checks the fetched Node.js binaries against their pinned sha512" },
+  openssl: { package: "openssl", build: true, test: true, why: "checks the fetched Node.js binaries against their pinned sha512 (the build's, and the tests' when the system Node.js is older than vitest needs)" },
   tar: { package: "tar", essential: true, build: true, why: "unpacks the Node.js binaries from their npm tarballs" },
   gcc: { package: "gcc", alsoPackages: ["libc6-dev"], build: true, why: "compiles edgeha's own addons (src/node/native/*.c: systemd notify, liveness) for x86_64; scripts/bundle.mjs for the machine it runs on" },
   "aarch64-linux-gnu-gcc": { package: "gcc-aarch64-linux-gnu", alsoPackages: ["libc6-dev-arm64-cross"], build: true, why: "compiles edgeha's own addons for arm64" },
