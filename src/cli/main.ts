@@ -30,6 +30,27 @@ export function leadingOptions(argv: readonly string[]): { leading: string[]; wo
   return { leading: leading.filter((word) => word !== "--debug"), words: argv.slice(index) };
 }
 
+/**
+ * pcs takes its global -f FILE anywhere on the line, between the command words too
+ * (`pcs resource -f cfg create ...`). The words without every -f FILE (before a `--`), and
+ * the -f options taken out, to be used when they name a longer command than the words as given.
+ */
+export function fileOptionsAmongWords(words: readonly string[]): { words: string[]; moved: string[] } {
+  const kept: string[] = [];
+  const moved: string[] = [];
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    if (word === "--") {
+      kept.push(...words.slice(index));
+      break;
+    }
+    if (LEADING_OPTIONS_WITH_VALUE.has(word) && index + 1 < words.length) moved.push(word, words[++index]!);
+    else if (/^(-f.+|--file=.+)$/.test(word)) moved.push(word);
+    else kept.push(word);
+  }
+  return { words: kept, moved };
+}
+
 /** Finds the command with the longest matching run of leading words. */
 export function resolveCommand(argv: readonly string[], commands: readonly Command[]): Resolved | undefined {
   let best: Resolved | undefined;
@@ -97,7 +118,15 @@ export async function runCli(argv: readonly string[], context: CommandContext, g
     if (words.length === 0 || words[0]!.startsWith("-")) {
       throw new UsageError(`unknown option '${words[0] ?? argv[0]}'`, "Options come after the command (pcs's -f FILE, --force and --json may also come before it): run 'edgeha --help'.");
     }
-    const resolved = resolveCommand(words, commands);
+    let resolved = resolveCommand(words, commands);
+    const withoutFile = fileOptionsAmongWords(words);
+    if (withoutFile.moved.length > 0) {
+      const between = resolveCommand(withoutFile.words, commands);
+      if (between && between.command.words.length > (resolved?.command.words.length ?? 0)) {
+        resolved = between;
+        leading.push(...withoutFile.moved);
+      }
+    }
     if (!resolved) throw unknownCommand(words, commands);
     const { command } = resolved;
     // Options given before the command (pcs -f FILE resource create ...) act as if after it.

@@ -83,9 +83,9 @@ function statusView(words: string[], stonith: boolean, bare: boolean): Command {
     summary: `Show the ${stonith ? "fence devices" : "resources"} and where they run (a file's: as configured, Stopped), as pcs ${words.join(" ")} does.`,
     usage: `${bare ? "" : "[NAME...] "}[-f FILE | --socket PATH] [--json]`,
     examples: [words.join(" "), `${words.join(" ")} -f cib.xml`],
-    options: [...TARGET_OPTIONS, { name: "full", kind: "boolean", description: "pcs 0.10's 'resource --full': refused as pcs 0.11 refuses it; use 'resource config'." }, { name: "hide-inactive", kind: "boolean", description: "Accepted for pcs compatibility." }],
+    options: [...TARGET_OPTIONS, { name: "full", kind: "boolean", description: `pcs 0.10's '${words[0]} --full': the configuration, as '${words[0]} config' shows it (pcs 0.11 has only the latter).` }, { name: "hide-inactive", kind: "boolean", description: "Accepted for pcs compatibility." }],
     async run(args, context) {
-      if (args.options.full === true) throw new UsageError(`'edgeha ${words.join(" ")} --full' is pcs 0.10's; pcs 0.11 and edgeha show the configuration with 'edgeha ${stonith ? "stonith" : "resource"} config'`);
+      if (args.options.full === true) return showConfiguration(args, context, stonith);
       if (bare) noWords(args, words[0]!);
       return showStatus(args, context, stonith);
     },
@@ -99,14 +99,16 @@ function resourceConfigView(words: string[], stonith: boolean): Command {
     usage: "[NAME...] [-f FILE | --socket PATH] [--json]",
     examples: [`${words.join(" ")}`, `${words.join(" ")} ${stonith ? "fence-node1" : "vip"} -f cib.xml`],
     options: TARGET_OPTIONS,
-    async run(args, context) {
-      const { cib } = await targetFor(args).read();
-      const chosen = pickResources(cib, args.positionals, stonith);
-      if (args.options.json) return json(context, redactSecrets({ ...cib, resources: chosen }).resources);
-      print(context, renderResourceConfig(cib, chosen));
-      return 0;
-    },
+    run: (args, context) => showConfiguration(args, context, stonith),
   };
+}
+
+async function showConfiguration(args: ParsedArguments, context: CommandContext, stonith: boolean): Promise<number> {
+  const { cib } = await targetFor(args).read();
+  const chosen = pickResources(cib, args.positionals, stonith);
+  if (args.options.json) return json(context, redactSecrets({ ...cib, resources: chosen }).resources);
+  print(context, renderResourceConfig(cib, chosen));
+  return 0;
 }
 
 const constraintViews: Command[] = [

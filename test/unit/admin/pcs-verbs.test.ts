@@ -109,9 +109,17 @@ describe("pcs's views of a file", () => {
     const status = await run("-f", file, "status");
     expect(status.out).toContain("Node List:\n  * Node pcmk-1: (offline)\n  * Node pcmk-2: (offline)");
     expect((await run("status", "nodes", "-f", file)).out).toBe("Node List:\n  * Node pcmk-1: (offline)\n  * Node pcmk-2: (offline)\n");
+    // pcs 0.10's `resource --full` is the configuration, as `resource config` prints it.
     const full = await run("-f", file, "resource", "--full");
-    expect(full.status).toBe(2);
-    expect(full.err).toContain("'edgeha resource config'");
+    expect(full.status).toBe(0);
+    expect(full.out).toBe((await run("-f", file, "resource", "config")).out);
+    expect(full.out).toMatch(/^Resource: a \(class=ocf provider=alpha type=Vip\)/);
+    // pcs's -f FILE between the command words, too.
+    expect((await run("resource", "-f", file, "config", "a")).out).toBe((await run("-f", file, "resource", "config", "a")).out);
+    expect((await run("resource", `--file=${file}`, "status")).out).toBe("  * a\t(ocf:alpha:Vip):\t Stopped\n  * b\t(ocf:alpha:Vip):\t Stopped\n");
+    const between = newFile();
+    expect((await run("property", "-f", between, "set", "stonith-enabled=false")).status).toBe(0);
+    expect(cibOf(between).properties.some((set) => set.values["stonith-enabled"] === "false")).toBe(true);
     expect((await run("-f", file, "resource", "nosuchverb")).err).toContain("unknown command 'edgeha resource nosuchverb'");
   });
 
