@@ -67,7 +67,13 @@ describe.skipIf(missing !== "")(`edgeha watchdog test ${missing}`, () => { // sk
     const result = await watchdogTest(bed, socket, "--force");
     expect(result.signal).toBe("SIGKILL");
     expect(result.out).toMatch(/armed, timeout 1 s; feeding it for 1 s\nno longer fed: this machine must reset within 1 s/);
-    expect(bed.events()).toEqual(["armed", "fed", "expired"]);
+    // Armed, fed (the stand-in reports feeding, once or more often as the timers fall), then
+    // left to expire: nothing after the expiry.
+    const events = bed.events();
+    expect(events[0]).toBe("armed");
+    expect(events.at(-1)).toBe("expired");
+    expect(events.slice(1, -1).length).toBeGreaterThan(0);
+    expect(new Set(events.slice(1, -1))).toEqual(new Set(["fed"]));
   });
 
   it("where no agent answers, runs without --force", async () => {
