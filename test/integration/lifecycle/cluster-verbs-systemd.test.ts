@@ -46,7 +46,12 @@ describe.skipIf(missing !== "")(`cluster verbs on this node against a real syste
     const deadline = Date.now() + 20_000;
     while (!answers() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(answers()).toBe(true);
-    const status = edgeha("cluster", "status", "--all", "--socket", socket);
+    // The agent answers before it has elected itself DC: wait (bounded) for the election.
+    let status = edgeha("cluster", "status", "--all", "--socket", socket);
+    while (!/DC solo/.test(status.stdout) && Date.now() < deadline + 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = edgeha("cluster", "status", "--all", "--socket", socket);
+    }
     expect(status.stdout).toMatch(/\* solo: DC solo, quorate/);
     expect(status.stdout).toMatch(/Every node sees the same cluster\./);
 
