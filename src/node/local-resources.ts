@@ -65,6 +65,8 @@ export class LocalResources {
   private readonly lastDefinitions = new Map<string, Primitive>();
   /** Operations the DC asked for that are queued or running, by resource: such a resource may be active whatever its history says yet. */
   private readonly inFlight = new Map<string, number>();
+  /** Set by stopAll (a leave or a stall without the DC): nothing starts here any more. */
+  private stoppingAll = false;
   private probedVersion = "";
   private probing = false;
   private dcOperations = 0;
@@ -245,6 +247,9 @@ export class LocalResources {
     const base = configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
     const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
     if (!primitive) return { ok: false, reason: configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
+    if (this.stoppingAll && (operation === "start" || operation === "promote" || migration !== undefined)) {
+      return { ok: false, reason: `this node is stopping every resource to leave the cluster: ${resource} is not started here` };
+    }
     this.dcOperations++;
     // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).
     this.inFlight.set(resource, (this.inFlight.get(resource) ?? 0) + 1);
@@ -304,9 +309,14 @@ export class LocalResources {
    * Returns the stops that failed.
    */
   async stopAll(): Promise<string[]> {
+    // From now on nothing starts here: a transition the DC (this node, perhaps) still runs must
+    // not start again what is being stopped, or leave it running once the agent has exited.
+    this.stoppingAll = true;
     const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
     const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib);
-    const active = [...this.history.entries()].filter(([id, records]) => !unmanaged.has(id) && mayBeActive(lastRecord(records))).map(([id]) => id);
+    // What may run: by its history, or because an operation on it (a start) is under way; its
+    // stop is queued behind that operation.
+    const active = [...new Set([...this.history.keys(), ...this.inFlight.keys()])].filter((id) => !unmanaged.has(id) && (this.inFlight.has(id) || mayBeActive(lastRecord(this.history.get(id) ?? new Map()))));
     active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
     const failures: string[] = [];
     for (const id of active) {

@@ -336,6 +336,31 @@ describe("stopping everything here (a leave without the DC)", () => {
     resources.close();
   });
 
+  it("stops a resource whose start is under way, and starts nothing once it has begun", async () => {
+    const calls: string[] = [];
+    let finishStart: () => void = () => undefined;
+    const runner: ActionRunner = async (primitive, action, intervalMs) => {
+      if (action === "monitor" && intervalMs === 0) return { rc: 7, timedOut: false, runTimeMs: 1 };
+      if (action !== "monitor") calls.push(`${action} ${primitive.id}`);
+      if (action === "start" && primitive.id === "a") await new Promise<void>((resolve) => { finishStart = resolve; });
+      return { rc: 0, timedOut: false, runTimeMs: 1 };
+    };
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    resources.configure(cibWith("a", "b"));
+    await settle(resources, () => resources.report().probed);
+    // a's start runs (the DC's transition) when the leave begins to stop everything.
+    const starting = resources.operate("a", "start");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const stopping = resources.stopAll();
+    // The transition goes on: b's start comes after the leave began and is refused.
+    expect(await resources.operate("b", "start")).toMatchObject({ ok: false, reason: expect.stringMatching(/stopping every resource to leave/) });
+    finishStart();
+    expect(await starting).toMatchObject({ ok: true });
+    expect(await stopping).toEqual([]);
+    expect(calls).toEqual(["start a", "stop a"]);
+    resources.close();
+  });
+
   it("reports the stops that failed", async () => {
     const runner: ActionRunner = async (_primitive, action, intervalMs) => ({ rc: action === "monitor" && intervalMs === 0 ? 0 : action === "stop" ? 1 : 0, reason: action === "stop" ? "stuck" : undefined, timedOut: false, runTimeMs: 1 });
     const resources = new LocalResources("n1", runner, quiet, () => 1000);
