@@ -38,6 +38,8 @@ export interface PairClusterOptions {
   fencingTopology?: string;
   /** A watchdog device per node (its own config file then names it): watchdog self-fencing. */
   watchdogDevice?: (node: PairNode) => string;
+  /** sbd disks every node watches (watchdog.sbd_devices; needs watchdogDevice). */
+  sbdDevices?: string[];
 }
 
 export interface ClusterStatus {
@@ -70,7 +72,7 @@ export class PairCluster {
     ];
     writeFileSync(join(dir, "edgeha.yaml"), [...lines, ""].join("\n"));
     // The nodes of this testbed share one file system: each names its own watchdog in a file of its own.
-    if (options.watchdogDevice) for (const node of testbed.nodes) writeFileSync(join(dir, `edgeha-${node.name}.yaml`), [...lines, `watchdog: { device: ${options.watchdogDevice(node)} }`, ""].join("\n"));
+    if (options.watchdogDevice) for (const node of testbed.nodes) writeFileSync(join(dir, `edgeha-${node.name}.yaml`), [...lines, `watchdog: { device: ${options.watchdogDevice(node)}${options.sbdDevices ? `, sbd_devices: [${options.sbdDevices.join(", ")}]` : ""} }`, ""].join("\n"));
     for (const node of testbed.nodes) {
       testbed.nodeFile(node, "haproxy.cfg", [
         "global", "  maxconn 256", "defaults", "  mode http", "  timeout connect 1s", "  timeout client 5s", "  timeout server 5s",
