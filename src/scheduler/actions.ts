@@ -71,8 +71,11 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     let activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
     // A resource that needs fencing before it starts counts its copies on nodes being fenced
     // too; one that needs only quorum (a fencing device, by default) or nothing ignores them
-    // when it is to run somewhere (a resource that stops is stopped on every node).
-    const surviving = activeOn.filter((name) => !context.fenced.has(name));
+    // when it is to run somewhere (a resource that stops is stopped on every node). As in
+    // Pacemaker (pcmk__primitive_create_actions counts only clean nodes then), that holds for
+    // every unclean node, also one that cannot be fenced yet (no quorum): else the copy there,
+    // which no stop can reach, makes the copy on a clean node restart in every transition.
+    const surviving = activeOn.filter((name) => !context.fenced.has(name) && nodes.find((node) => node.name === name)?.unclean !== true);
     if (activeOn.length > 1 && surviving.length >= 1 && memberTarget !== undefined && !requiresFencing(cluster.stonithEnabled, member, memberMeta)) activeOn = surviving;
     // Assigned a node it may not start on (no quorum): one stop, where it was found first.
     if (activeOn.length > 1 && memberTarget === undefined && context.heldForQuorum?.has(unit.id)) { context.actions.push(firstCopyStop(member.id, activeOn, "no quorum")); return; }

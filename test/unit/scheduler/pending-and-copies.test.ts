@@ -4,7 +4,7 @@ import { schedule } from "../../../src/scheduler";
 import { sameActions } from "../../conformance/scheduler-compare";
 
 // Fencing on, a fencing device on "keel". Other nodes and histories vary per test.
-function run(nodes: Record<string, { entry: string; running?: string[]; failed?: string[] }>, resources: string, keelRunning: string[] = []): Record<string, unknown>[] {
+function run(nodes: Record<string, { entry: string; running?: string[]; failed?: string[] }>, resources: string, keelRunning: string[] = [], options: { quorate?: boolean; properties?: string } = {}): Record<string, unknown>[] {
   const names = ["keel", ...Object.keys(nodes)];
   const lrm = (name: string) => {
     const spec = name === "keel" ? { entry: "", running: keelRunning } : nodes[name];
@@ -13,8 +13,8 @@ function run(nodes: Record<string, { entry: string; running?: string[]; failed?:
     const device = name === "keel" ? `<lrm_resource id="guard" class="stonith" type="fence_acme"><lrm_rsc_op id="g" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource>` : "";
     return `<lrm id="${name}"><lrm_resources>${device}${entries.join("")}</lrm_resources></lrm>`;
   };
-  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" crm_feature_set="3.0.14"><configuration>
-  <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="${options.quorate === false ? 0 : 1}" crm_feature_set="3.0.14"><configuration>
+  <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="true"/>${options.properties ?? ""}</cluster_property_set></crm_config>
   <nodes>${names.map((name, index) => `<node id="${index + 1}" uname="${name}"/>`).join("")}</nodes>
   <resources><primitive id="guard" class="stonith" type="fence_acme"/>${resources}</resources><constraints/></configuration>
   <status><node_state id="1" uname="keel" in_ccm="true" crmd="online" join="member" expected="member">${lrm("keel")}</node_state>
@@ -75,6 +75,19 @@ describe("copies on a node being fenced", () => {
     expect(cargo(run(lost, staying, ["cargo"]))).toEqual([]);
     // Requiring fencing, the same copies make it active twice: all stop and it starts again.
     expect(cargo(run(lost, prim("cargo"), ["cargo"])).length).toBeGreaterThan(0);
+  });
+
+  it("do not count either on an unclean node that cannot be fenced yet (no quorum, freeze): the copy that runs is not restarted in every transition", () => {
+    // Simulator seeds 116, 490, 786: a DC without quorum (freeze) restarted its copy of a fencing
+    // device again and again, since the copy on the unclean node could never be stopped.
+    const frozen = { quorate: false, properties: `<nvpair id="o2" name="no-quorum-policy" value="freeze"/>` };
+    const staying = prim("cargo", `<meta_attributes id="cm"><nvpair id="cm2" name="requires" value="quorum"/></meta_attributes>`);
+    expect(cargo(run(lost, staying, ["cargo"], frozen))).toEqual([]);
+    // The fencing device itself (requires quorum by default), active on the lost node too.
+    const guard = (actions: Record<string, unknown>[]) => actions.filter((action) => action.resource === "guard");
+    expect(guard(run({ lost: { ...lost.lost, running: ["guard"] } }, "", [], frozen))).toEqual([]);
+    // A resource that requires fencing still counts that copy: it cannot be taken as stopped there.
+    expect(cargo(run(lost, prim("cargo"), ["cargo"], frozen)).length).toBeGreaterThan(0);
   });
 });
 
