@@ -37,6 +37,8 @@ export interface ExecutorHost {
   stopFailed(resource: string): void;
   /** For the trace and the counters. */
   note(event: string): void;
+  /** An operation's failure was recorded (a fail count and a failed operation the operator sees in the status). */
+  operationFailed(resource: string): void;
 }
 
 interface Job { run: (finish: () => void) => void }
@@ -317,6 +319,7 @@ export class SimExecutor {
       this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
       this.attributes[`last-failure-${primitive.id}`] = String(now);
       this.host.note(`${intervalMs > 0 ? "recurring monitor" : operation} of ${primitive.id} failed (rc ${record.rcCode})`);
+      this.host.operationFailed(primitive.id);
     }
     this.notify();
   }

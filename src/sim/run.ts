@@ -128,15 +128,21 @@ function liveness(world: World, checker: Checker, stop: () => boolean): number |
   const healedAtMs = world.nowMs;
   let steadySinceMs: number | undefined;
   const stuck = { reason: "", sinceMs: healedAtMs };
-  const operator: { cleanup: "due" | "asked" | "done"; nextMs: number } = { cleanup: "due", nextMs: healedAtMs };
+  const operator: { cleanup: "due" | "asked" | "done"; nextMs: number; askedAtMs: number } = { cleanup: "due", nextMs: healedAtMs, askedAtMs: -1 };
   while (!stop() && !checker.violations.has("liveness") && world.nowMs - healedAtMs <= world.scenario.livenessMsMax) {
     world.runUntil(world.nowMs + LIVENESS_POLL_MS, stop, (message) => checker.fail("liveness", message));
     const dc = agreedDc(world);
     // Like an operator after an incident: `resource cleanup` once the cluster has one DC again
     // and that DC shows every node joined (a cleanup during the join reaches only the joined ones).
     const joined = dc !== undefined && (world.node(dc).agent?.controller.summary?.nodes ?? []).every((entry) => entry.state === "online" || entry.state === "standby");
+    // An operation begun before the heal (a start or stop that hangs until its timeout) may still
+    // fail after the cleanup: its fail count keeps the resource from that node (a failed start
+    // with start-failure-is-fatal) or blocks it (a failed stop without fencing), as in Pacemaker,
+    // until someone cleans up. The operator who sees that failure in the status cleans up again.
+    if (operator.cleanup === "done" && world.lastFailureMs >= operator.askedAtMs) Object.assign(operator, { cleanup: "due", nextMs: world.nowMs });
     if (operator.cleanup === "due" && joined && world.nowMs >= operator.nextMs) {
       operator.cleanup = "asked";
+      operator.askedAtMs = world.nowMs;
       world.note(`operator: resource cleanup through ${dc}`);
       world.ask(world.node(dc), { kind: "cleanup" }, (reply) => {
         operator.cleanup = reply?.ok ? "done" : "due";

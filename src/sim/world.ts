@@ -94,6 +94,8 @@ export class World {
   readonly deviceFaults = new Map<string, "fails" | "slow" | "dead">();
   readonly counters: Counters = { steps: 0, transitions: 0, actions: 0, fences: 0, crashes: 0, acknowledged: 0, frames: 0 };
   readonly transitionsSeen = new Set<string>();
+  /** When an executor last recorded a failed operation (world time; -1: never): the operator cleans up after it. */
+  lastFailureMs = -1;
   observer: Observer | undefined;
   nowMs = 0;
   private clientIds = 0;
@@ -389,6 +391,7 @@ export class World {
       stopFailed: (resource) => this.observer?.stopFailed(node, resource),
       changed: () => this.step(node, agent, () => agent.core.localReport(agent.executor.report(), this.now(node))),
       note: (event) => this.note(`${node.name}: ${event}`),
+      operationFailed: () => { this.lastFailureMs = this.nowMs; },
     };
   }
 
