@@ -18,24 +18,8 @@ export const KNOWN_DEFECTS: KnownDefect[] = [
     matches: (result) => is(result, "liveness", /runs on node\d+; it should run on 0 nodes$/),
   },
   {
-    name: "A2, still seen [core]: a DC of a quorate partition distributes a configuration without an acknowledged change (seeds 219 657)",
-    matches: (result) => is(result, "acked-change-durable", /distributes a configuration without the acknowledged change "[^"]*" \([\d.]+\)$/),
-  },
-  {
-    name: "A3 family, still seen [core]: after the faults heal a resource that should run stays stopped for good (seeds 285 753), or the members do not agree on the DC (seed 95, new on main bff9d7c)",
-    matches: (result) => is(result, "liveness", /runs on no node; it should run on 1 node$/) || (result.seed === 95 && is(result, "liveness", /no DC that every node agrees on/)),
-  },
-  {
-    name: "a transition that never ends [core]: 40 s after the faults healed the DC is still running a transition (seed 208)",
-    matches: (result) => is(result, "liveness", /the DC node\d+ is still running a transition$/),
-  },
-  {
-    name: "re-planning bursts [core, fence; new on main bff9d7c, after the live fence/confirm seam, not yet investigated]: a DC starts more than 15 transitions within one second (seeds 116 490 786)",
-    matches: (result) => [116, 490, 786].includes(result.seed) && is(result, "liveness", /as DC started \d+ transitions within one second/),
-  },
-  {
-    name: "a fence without cause [core]: a DC fences a member of its view where no stop failed (seed 484, five nodes)",
-    matches: (result) => result.seed === 484 && is(result, "fence-only-for-cause"),
+    name: "A3 family, still seen [core]: the members do not agree on the DC (seed 95, new on main bff9d7c)",
+    matches: (result) => result.seed === 95 && is(result, "liveness", /no DC that every node agrees on/),
   },
   {
     name: "documented limit, not a defect [core]: a pair without fencing and without an arbiter splits; both halves keep quorum (two_node) and each takes changes; at the merge one side's changes are set aside loudly (error log, conflict file, status). Without fencing a half cannot tell a dead peer from a split, and refusing would block every change in a pair with a dead peer",
