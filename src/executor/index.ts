@@ -7,3 +7,4 @@ export { emptyQueue, enqueue, startReady, complete, cancel, PENDING_OPERATIONS_M
 export { record, recordStateChange, operationKey, RECENT_ENTRIES_MAX, type HistoryEntry, type ResourceHistory } from "./history";
 export { runLsbAction, runSystemdAction, mapLsbExit, LSB_DIRECTORY_DEFAULT, type ClassOutcome } from "./classes";
 export { agentMetadata, missingRequired, parseMetadata, type Described } from "./metadata";
+export { STARTED_FILE, STARTED_FILE_BYTES_MAX, STARTED_DEFINITIONS_MAX, encodeStarted, decodeStarted } from "./started";

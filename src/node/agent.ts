@@ -11,7 +11,7 @@ import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, clusterOptions, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary, checkControllerMessage, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
-import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction } from "../executor";
+import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
 import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
@@ -240,7 +240,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const membership = await MembershipService.start(options);
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   let publish: (name: string, value: string | undefined) => void = () => {};
-  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds);
+  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds, { startedFile: join(stateDir, STARTED_FILE) });
   publish = (name, value) => resources.setAttribute(name, value);
   const observability = new Observability({ clusterName: config.clusterName, node: { name: node.name, id: node.id }, nodes: config.nodes, stateDir, version: VERSION, logger, ring: options.logRing, write: writeWhole });
   observability.onConfiguration(stored);

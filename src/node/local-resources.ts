@@ -5,6 +5,10 @@
 import { clusterOptions, flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
 import type { Logger } from "../common/log";
+import { existsSync } from "node:fs";
+import { readBoundedText } from "../common/bounded-read";
+import { writeFileDurably } from "../common/durable";
+import { decodeStarted, encodeStarted, STARTED_FILE_BYTES_MAX } from "../executor/started";
 
 /** One recorded operation result, as the operation log and resource alerts see it. */
 export interface RecordedOperation { resource: string; operation: string; intervalMs: number; rc: number; targetRc: number; timedOut: boolean; reason?: string; durationMs: number; queueMs: number; failed: boolean }
@@ -85,7 +89,18 @@ export class LocalResources {
   /** Fence devices "run" here once started: the fencer may use them from this node. */
   private readonly devicesStarted = new Set<string>();
 
-  constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number) {
+  /** The file that keeps lastDefinitions across restarts of the agent (src/executor/started.ts), and its text as last written. */
+  private readonly startedFile: string | undefined;
+  private startedText = "";
+
+  /**
+   * `startedFile`: where the definitions of what this node started are kept, so that the next
+   * agent process still probes (and the DC stops) a resource this one started and the
+   * configuration dropped meanwhile. Without it they live only as long as this process.
+   */
+  constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number, options: { startedFile?: string } = {}) {
+    this.startedFile = options.startedFile;
+    if (this.startedFile !== undefined) this.loadStarted(this.startedFile);
     this.run = async (primitive, action, intervalMs, timeoutMs) => {
       if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs);
       // A probe tells whether the device was started here; a recurring monitor checks the device
@@ -224,7 +239,7 @@ export class LocalResources {
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-      if (outcome.rc !== 7) this.lastDefinitions.set(primitive.id, primitive);
+      if (outcome.rc !== 7) this.define(primitive);
       this.record(primitive, "monitor", 0, outcome, queueMs);
       if (outcome.rc === 0) this.startMonitors(primitive);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -285,7 +300,8 @@ export class LocalResources {
     try {
       return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
-        if (operation === "start") this.lastDefinitions.set(resource, primitive);
+        // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
+        if (operation === "start") this.define(primitive);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0));
         this.record(primitive, operation, 0, outcome, queueMs);
         const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
@@ -344,7 +360,7 @@ export class LocalResources {
       this.record(primitive, operation, 0, outcome, queueMs, nodes);
       const ok = outcome.rc === 0;
       if (ok && operation === "migrate_from") {
-        this.lastDefinitions.set(primitive.id, primitive);
+        this.define(primitive);
         this.startMonitors(primitive);
       }
       return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
@@ -362,7 +378,7 @@ export class LocalResources {
       this.probedDefinitions.delete(id);
       // A resource still configured is probed again; an orphan's definition is kept while it
       // may still run, so that it can still be stopped.
-      if (this.primitive(id) !== undefined) this.lastDefinitions.delete(id);
+      if (this.primitive(id) !== undefined) this.undefine(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -401,12 +417,56 @@ export class LocalResources {
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
     this.history.delete(id);
-    this.lastDefinitions.delete(id);
+    this.undefine(id);
     this.probedDefinitions.delete(id);
     this.stopMonitors(id);
     for (const key of [...this.failures.keys()]) if (this.failures.get(key)!.resource === id) this.failures.delete(key);
     for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) this.changeFailureAttribute(key, undefined);
     this.notify();
+  }
+
+  /** This node ran (or found running) the resource with this definition. */
+  private define(primitive: Primitive): void {
+    this.lastDefinitions.set(primitive.id, primitive);
+    this.saveStarted();
+  }
+
+  private undefine(id: string): void {
+    if (this.lastDefinitions.delete(id)) this.saveStarted();
+  }
+
+  /** Writes lastDefinitions to the state directory when they changed (durably: the next agent process reads them). */
+  private saveStarted(): void {
+    if (this.startedFile === undefined) return;
+    const text = encodeStarted(this.lastDefinitions.values());
+    if (text === this.startedText) return;
+    try {
+      writeFileDurably(this.startedFile, text);
+      this.startedText = text;
+    } catch (error) {
+      this.logger.error({ file: this.startedFile, error: (error as Error).message }, "cannot keep the record of the resources this node started: after a restart of the agent, one the configuration dropped meanwhile may run on unnoticed");
+    }
+  }
+
+  /** What the previous agent process started here: probed with the first configuration, stopped by the DC if orphaned. */
+  private loadStarted(file: string): void {
+    let text: string;
+    try {
+      text = readBoundedText(file, STARTED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "record of started resources" });
+    } catch (error) {
+      // None yet: this node has started nothing since it was set up (or since the record began).
+      if (!existsSync(file)) return;
+      this.logger.error({ file, error: (error as Error).message }, "cannot read the record of the resources this node started: one the configuration dropped while the agent was down may run on unnoticed");
+      return;
+    }
+    const decoded = decodeStarted(text);
+    if ("problem" in decoded) {
+      this.logger.error({ file, problem: decoded.problem }, "the record of the resources this node started is damaged: one the configuration dropped while the agent was down may run on unnoticed");
+      return;
+    }
+    for (const primitive of decoded.definitions) this.lastDefinitions.set(primitive.id, primitive);
+    this.startedText = text;
+    if (decoded.definitions.length > 0) this.logger.info({ resources: decoded.definitions.map((primitive) => primitive.id) }, "resources the previous agent process started here are probed again");
   }
 
   private primitive(id: string): Primitive | undefined {

@@ -21,6 +21,8 @@ export class SimDisk {
   /** A renamed file whose directory entry is not yet synced: a power loss may undo the rename. */
   private unsyncedSequence: number | undefined;
   private membershipText: string | undefined;
+  /** The executor's record of what this node started (src/executor/started.ts), written whole and atomically. */
+  startedText: string | undefined;
   /** Temporary files left by writers that died (the store removes them on its next write). */
   leftovers = 0;
   writes = 0;

@@ -5,6 +5,7 @@
 // runs where) is kept by the world; agents change it, monitors and probes read it.
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
+import { decodeStarted, encodeStarted } from "../executor/started";
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const INFINITY_TEXT = "INFINITY";
@@ -39,6 +40,8 @@ export interface ExecutorHost {
   note(event: string): void;
   /** An operation's failure was recorded (a fail count and a failed operation the operator sees in the status). */
   operationFailed(resource: string): void;
+  /** Stores the record of what this node started (src/executor/started.ts) in the node's state directory, durably. */
+  saveStarted(text: string): void;
 }
 
 interface Job { run: (finish: () => void) => void }
@@ -72,7 +75,16 @@ export class SimExecutor {
   /** Operations run (start, stop, notify, promote, demote), for the counters. */
   actions = 0;
 
-  constructor(private readonly nodeName: string, private readonly host: ExecutorHost) {}
+  private startedText = "";
+
+  /** `startedText`: the record of what this node started that the previous agent process left (src/executor/started.ts), as LocalResources reads it. */
+  constructor(private readonly nodeName: string, private readonly host: ExecutorHost, startedText?: string) {
+    if (startedText === undefined) return;
+    const decoded = decodeStarted(startedText);
+    if ("problem" in decoded) throw new Error(`the simulated disk holds a damaged record of started resources: ${decoded.problem}`);
+    for (const primitive of decoded.definitions) this.lastDefinitions.set(primitive.id, primitive);
+    this.startedText = startedText;
+  }
 
   report(): NodeReport {
     const resources: NodeReport["resources"] = {};
@@ -114,7 +126,7 @@ export class SimExecutor {
         this.host.later(this.duration(2, 40), () => {
           const running = this.isRunning(primitive);
           this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-          if (running) this.lastDefinitions.set(primitive.id, primitive);
+          if (running) this.define(primitive);
           this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
           if (running) this.startMonitors(primitive);
           if (!running && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -146,7 +158,8 @@ export class SimExecutor {
       const timeoutMs = this.timeoutOf(primitive, operation, 0);
       const outcome = this.outcome(primitive, operation, timeoutMs);
       if (operation === "start") {
-        this.lastDefinitions.set(resource, primitive);
+        // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
+        this.define(primitive);
         this.setActive(primitive, true, "start-began");
       }
       this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);
@@ -197,7 +210,7 @@ export class SimExecutor {
       this.history.delete(id);
       this.probedDefinitions.delete(id);
       // A resource still configured is probed again; an orphan's definition is kept while it may still run.
-      if (this.primitive(id) !== undefined) this.lastDefinitions.delete(id);
+      if (this.primitive(id) !== undefined) this.undefine(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -251,12 +264,29 @@ export class SimExecutor {
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
     this.history.delete(id);
-    this.lastDefinitions.delete(id);
+    this.undefine(id);
     this.probedDefinitions.delete(id);
     this.stopMonitors(id);
     for (const [key, failure] of [...this.failures]) if (failure.resource === id) this.failures.delete(key);
     for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) delete this.attributes[key];
     this.notify();
+  }
+
+  /** This node ran (or found running) the resource with this definition (kept on the node's disk, as LocalResources keeps it). */
+  private define(primitive: Primitive): void {
+    this.lastDefinitions.set(primitive.id, primitive);
+    this.saveStarted();
+  }
+
+  private undefine(id: string): void {
+    if (this.lastDefinitions.delete(id)) this.saveStarted();
+  }
+
+  private saveStarted(): void {
+    const text = encodeStarted(this.lastDefinitions.values());
+    if (text === this.startedText) return;
+    this.host.saveStarted(text);
+    this.startedText = text;
   }
 
   private primitive(id: string): Primitive | undefined {

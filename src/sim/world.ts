@@ -171,7 +171,7 @@ export class World {
     }, 0);
     const agent: Agent = { incarnation, startedAtMs: this.nowMs, core: undefined as unknown as NodeCore, controller: undefined as unknown as ControllerPort, executor: undefined as unknown as SimExecutor, clients: new Map(), wakeToken: 0 };
     node.agent = agent;
-    agent.executor = new SimExecutor(node.name, this.executorHost(node, agent));
+    agent.executor = new SimExecutor(node.name, this.executorHost(node, agent), node.disk.startedText);
     const loaded = scenario.cluster ? node.disk.loadCib() : { cib: undefined, fellBack: false };
     const cib: Cib = loaded.cib ?? scenario.initialCib;
     const nodes = scenario.nodeIds.map((id) => ({ id, name: nodeName(id) }));
@@ -391,6 +391,7 @@ export class World {
       stopFailed: (resource) => this.observer?.stopFailed(node, resource),
       changed: () => this.step(node, agent, () => agent.core.localReport(agent.executor.report(), this.now(node))),
       note: (event) => this.note(`${node.name}: ${event}`),
+      saveStarted: (text) => { node.disk.startedText = text; },
       operationFailed: () => { this.lastFailureMs = this.nowMs; },
     };
   }
