@@ -128,12 +128,14 @@ export interface DcState {
  * The role this node plays. `electing`: no DC known yet (waiting for one to announce
  * itself, or for the election wait to end). `follower`: a member of the DC `dc`, whose
  * claim to the role (claimOf) came with its join (undefined until that arrives).
+ * `waitingSinceMs`: since when this follower waits for its DC's join in the current view (a DC
+ * asks every member to join in each new view; one that does not is no longer a DC).
  * `dc-joining`: this node is the DC and collects the members' answers to its join.
  * `dc`: the join is complete; the DC plans and serves.
  */
 export type Role =
   | { kind: "electing"; deadlineMs: number | undefined }
-  | { kind: "follower"; dc: number; claim: number | undefined }
+  | { kind: "follower"; dc: number; claim: number | undefined; waitingSinceMs?: number }
   | { kind: "dc-joining"; state: DcState }
   | { kind: "dc"; state: DcState };
 

@@ -12,7 +12,7 @@
 import type { Cib } from "../cib";
 import type { ClusterSummary, FenceHistoryEntry, NodeReport } from "./protocol";
 import { historyAtStart, recordFences } from "./fencing";
-import { applyView, awaitElection, elect, loseDc, onJoin, reelect, setQuorate } from "./election";
+import { applyView, awaitElection, elect, followerTimedOut, loseDc, onJoin, reelect, setQuorate } from "./election";
 import { completeJoinIfReady, JOIN_RESEND_MS, onJoinAck, sendJoins, startJoin } from "./join";
 import { chaseSlowMembers, onCibAck, storeFromDc } from "./replication";
 import { drive, onFenceDone, onOpResult, onReport, quiet, replan, wantPlan } from "./execution";
@@ -154,7 +154,8 @@ export class Controller {
       case "electing":
         return role.deadlineMs === undefined ? undefined : Math.min(soon, Math.max(role.deadlineMs, context.nowMs));
       case "follower":
-        return undefined;
+        // Waiting for the DC's join in a new view: wake when that wait is over.
+        return role.claim === undefined && role.waitingSinceMs !== undefined ? Math.max(role.waitingSinceMs + context.settings.joinTimeoutMs, context.nowMs) : undefined;
       case "dc-joining":
         return soon;
       case "dc":
@@ -260,8 +261,10 @@ function stepFollower(context: Context, role: Extract<Role, { kind: "follower" }
         loseDc(context, out);
         awaitElection(context, input.nowMs, false, out);
       } else {
-        // Claims are compared within one ring (joins carry their ring): a new view starts afresh.
+        // Claims are compared within one ring (joins carry their ring): a new view starts afresh,
+        // and the DC asks again (its join carries its claim).
         role.claim = undefined;
+        role.waitingSinceMs = input.nowMs;
       }
       return;
     case "local-report":
@@ -281,8 +284,10 @@ function stepFollower(context: Context, role: Extract<Role, { kind: "follower" }
       if (input.from === role.dc) onMessageFromDc(context, input, out);
       else onMessageWithoutRole(context, input, out);
       return;
-    case "quorum":
     case "tick":
+      followerTimedOut(context, role, input.nowMs, out);
+      return;
+    case "quorum":
       return;
     default:
       unreachable(input, "input");

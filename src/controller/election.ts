@@ -54,7 +54,22 @@ export function elect(context: Context, nowMs: number, out: Effects): void {
   context.knewDc = true;
   log(out, "info", "elected the DC", { dc: nameOf(context, dc), ringId: context.ringId });
   if (dc === context.settings.localId) startJoin(context, nowMs, out);
-  else context.role = { kind: "follower", dc, claim: undefined };
+  else context.role = { kind: "follower", dc, claim: undefined, waitingSinceMs: nowMs };
+}
+
+/**
+ * A follower whose DC did not ask it to join within joinTimeoutMs of a new view: that node is
+ * no longer a DC (it yielded, or followed another, in a view this node was not part of) and,
+ * being in the view, it is never taken for lost. Like Pacemaker's election on a membership
+ * change, the election runs again (the lowest member); a DC with a stronger claim keeps its
+ * role through the claims exchanged in the joins.
+ */
+export function followerTimedOut(context: Context, role: Extract<Context["role"], { kind: "follower" }>, nowMs: number, out: Effects): boolean {
+  if (role.claim !== undefined || role.waitingSinceMs === undefined || nowMs - role.waitingSinceMs < context.settings.joinTimeoutMs) return false;
+  log(out, "warn", "the DC did not ask this node to join the new view: electing again", { dc: nameOf(context, role.dc), ringId: context.ringId, waitedMs: nowMs - role.waitingSinceMs });
+  loseDc(context, out, false);
+  elect(context, nowMs, out);
+  return true;
 }
 
 /** This DC gives up its role and the election runs again at once (see stepDc). */
@@ -72,9 +87,9 @@ function stepDown(state: DcState, out: Effects): void {
 }
 
 /** The DC this node followed left the view: requests it never answered are answered here. */
-export function loseDc(context: Context, out: Effects): void {
+export function loseDc(context: Context, out: Effects, left = true): void {
   const dc = currentDc(context);
-  if (dc !== undefined) log(out, "warn", "the DC left the view", { dc: nameOf(context, dc), ringId: context.ringId });
+  if (dc !== undefined && left) log(out, "warn", "the DC left the view", { dc: nameOf(context, dc), ringId: context.ringId });
   // Not applied unless stored, so the client is told to check and retry.
   for (const clientId of context.forwarded.values()) out.push({ kind: "reply", clientId, reply: { ok: false, code: "E_NOT_DC", error: "the DC left the cluster before answering; the change may not have been applied: check and retry" } });
   context.forwarded.clear();
@@ -110,7 +125,7 @@ export function onJoin(context: Context, from: number, message: Extract<Controll
 
 /** Follows `dc` and answers its join with this node's configuration and report. */
 function follow(context: Context, dc: number, claim: number, out: Effects): void {
-  context.role = { kind: "follower", dc, claim };
+  context.role = { kind: "follower", dc, claim, waitingSinceMs: undefined };
   context.knewDc = true;
   out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport, ...(context.fenceHistory.length > 0 ? { fenceHistory: [...context.fenceHistory] } : {}) } });
 }

@@ -244,6 +244,54 @@ describe("after two partitions merge", () => {
   });
 });
 
+describe("a follower whose DC stopped being one in a view the follower did not see", () => {
+  it("is not asked to join the next view, so it elects again and the cluster agrees on one DC (simulator seed 95)", () => {
+    const names = ["n1", "n2", "n3", "n4"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib);
+    // Claims by age: n4 led a quorate partition first (ring 1), then n3 (ring 2), then n1 (ring 3).
+    world.view(1, ["n4"]);
+    world.run(1500);
+    world.view(2, ["n3"]);
+    world.run(1500);
+    world.view(3, ["n1", "n2"]);
+    world.run(1500);
+    // n1 yields to n3, whose claim is older.
+    world.view(4, ["n1", "n2", "n3"]);
+    world.run(500);
+    expect(world.node("n1").controller.dcName).toBe("n3");
+    // n1 misses ring 5 (it lags behind): there n3 yields to n4 and follows it.
+    world.view(5, ["n2", "n3", "n4"]);
+    world.run(500);
+    expect(world.node("n3").controller.dcName).toBe("n4");
+    // n4 goes. In ring 6 n2 and n3 lost their DC and elect the lowest member, n1; n1 still sees
+    // its DC n3 in the view, but n3 is no DC and never asks n1 to join.
+    world.node("n4").up = false;
+    world.view(6, ["n1", "n2", "n3"]);
+    world.run(500);
+    expect([world.node("n2").controller.dcName, world.node("n3").controller.dcName, world.node("n1").controller.dcName]).toEqual(["n1", "n1", "n3"]);
+    // After joinTimeoutMs without a join from n3 in this view, n1 elects again: itself.
+    world.run(CONTROLLER_DEFAULTS.joinTimeoutMs + 500);
+    expect(world.node("n1").controller.isDc).toBe(true);
+    expect(["n1", "n2", "n3"].map((name) => world.node(name).controller.dcName)).toEqual(["n1", "n1", "n1"]);
+    expect(world.log.some((line) => line.startsWith("n1: the DC did not ask this node to join the new view: electing again"))).toBe(true);
+    change(world, "n2", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+  });
+
+  it("a follower whose DC asks again in the new view stays with it (no election)", () => {
+    const names = ["n1", "n2", "n3"];
+    const world = new ControllerWorld(names, baseCib(names, false));
+    world.view(1, names);
+    world.run(2500);
+    world.view(2, ["n1", "n2"]);
+    world.run(CONTROLLER_DEFAULTS.joinTimeoutMs + 1000);
+    expect(world.node("n2").controller.dcName).toBe("n1");
+    expect(world.log.some((line) => line.includes("electing again"))).toBe(false);
+  });
+});
+
 describe("stale reads", () => {
   it("a node's copy is stale until it joined a DC and stored what the DC sent; the DC's until its join is complete", () => {
     const names = ["n1", "n2"];
