@@ -49,6 +49,11 @@ export interface FenceContext {
   signal: AbortSignal;
   /** Debug lines for the log; the wrapper strips secrets before printing. */
   debug(message: string): void;
+  /**
+   * A reboot done as off then on calls this once the off is confirmed, before the on: the
+   * fencer may take the target for fenced from then on (src/fencer/planner.ts, off-confirmed).
+   */
+  onOff?(): void;
 }
 
 export interface FenceDriver {

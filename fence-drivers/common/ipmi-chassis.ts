@@ -16,8 +16,8 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** status, monitor, on, off and reboot (method=cycle or off then on); `driver` names it in errors. */
-export async function chassisAction(request: IpmiRequest, action: FenceAction, options: FenceOptions, signal: AbortSignal, driver: string): Promise<FenceResult> {
+/** status, monitor, on, off and reboot (method=cycle or off then on, onOff called between); `driver` names it in errors. */
+export async function chassisAction(request: IpmiRequest, action: FenceAction, options: FenceOptions, signal: AbortSignal, driver: string, onOff?: () => void): Promise<FenceResult> {
   const powerState = async (): Promise<"on" | "off"> => ((await request(CHASSIS.netFn, CHASSIS.status, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
   const waitFor = async (want: "on" | "off"): Promise<boolean> => {
     const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
@@ -44,6 +44,7 @@ export async function chassisAction(request: IpmiRequest, action: FenceAction, o
     }
     const off = await set("off");
     if (off.exitCode !== 0) return off;
+    onOff?.();
     return await set("on");
   }
   return { exitCode: 1, message: `action ${action} is not supported by ${driver}` };

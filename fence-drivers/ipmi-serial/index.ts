@@ -101,7 +101,7 @@ export const ipmiSerialDriver: FenceDriver = {
     const signal = context.signal;
     const client = await SerialIpmiClient.open(target, signal, context.debug);
     try {
-      return await chassisAction((netFn, command, data, abort) => client.request(netFn, command, data, abort), action, options, signal, "fence_ipmi_serial");
+      return await chassisAction((netFn, command, data, abort) => client.request(netFn, command, data, abort), action, options, signal, "fence_ipmi_serial", context.onOff);
     } finally {
       await client.close();
     }

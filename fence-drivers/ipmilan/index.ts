@@ -69,7 +69,7 @@ export const ipmilanDriver: FenceDriver = {
     const signal = context.signal;
     try {
       await session.open(signal);
-      return await chassisAction((netFn, command, data, abort) => session.request(netFn, command, data, abort), action, options, signal, "fence_ipmilan");
+      return await chassisAction((netFn, command, data, abort) => session.request(netFn, command, data, abort), action, options, signal, "fence_ipmilan", context.onOff);
     } finally {
       await session.close(AbortSignal.timeout(2000));
     }

@@ -170,9 +170,10 @@ async function powerOn(settings: Settings, uri: string, signal: AbortSignal): Pr
   return "powered on";
 }
 
-async function reboot(settings: Settings, uri: string, signal: AbortSignal): Promise<string> {
+async function reboot(settings: Settings, uri: string, signal: AbortSignal, onOff?: () => void): Promise<string> {
   if (settings.options.method !== "cycle") {
     await powerOff(settings, uri, signal);
+    onOff?.();
     const wait = seconds(settings.options, "power_wait", 0) * 1000;
     if (wait > 0) await sleep(wait, signal);
     await powerOn(settings, uri, signal);
@@ -185,7 +186,7 @@ async function reboot(settings: Settings, uri: string, signal: AbortSignal): Pro
   return "rebooted (ForceRestart)";
 }
 
-async function act(action: string, settings: Settings, signal: AbortSignal): Promise<FenceResult> {
+async function act(action: string, settings: Settings, signal: AbortSignal, onOff?: () => void): Promise<FenceResult> {
   if (action === "list") return { exitCode: 0, targets: (await members(settings, signal)).map((uri) => ({ plug: idOf(uri), alias: uri })), message: "" };
   const uri = await systemUri(settings, signal);
   switch (action) {
@@ -197,7 +198,7 @@ async function act(action: string, settings: Settings, signal: AbortSignal): Pro
     }
     case "off": return { exitCode: 0, state: "off", message: await powerOff(settings, uri, signal) };
     case "on": return { exitCode: 0, state: "on", message: await powerOn(settings, uri, signal) };
-    case "reboot": return { exitCode: 0, state: "on", message: await reboot(settings, uri, signal) };
+    case "reboot": return { exitCode: 0, state: "on", message: await reboot(settings, uri, signal, onOff) };
     default: throw new EdgehaError("E_FENCE_OPTION", `fence_redfish does not support action "${action}"`);
   }
 }
@@ -218,7 +219,7 @@ export const redfishDriver: FenceDriver = {
         const sessions = ((root.body?.Links as Record<string, { "@odata.id"?: unknown }> | undefined)?.Sessions?.["@odata.id"]);
         await settings.client.login(typeof sessions === "string" ? sessions : `${settings.rootPath}/SessionService/Sessions`, signal);
       }
-      return await act(action, settings, signal);
+      return await act(action, settings, signal, context.onOff);
     } finally {
       await settings.client.logout();
     }

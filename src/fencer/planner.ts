@@ -91,7 +91,13 @@ export type FencerInput =
   | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number; lostAtMs?: number }
   | { kind: "tick"; nowMs: number }
   /** state: the target's power state, when the driver read it (the status check before a priority delay). */
-  | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number; state?: "on" | "off" | "unknown" };
+  | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number; state?: "on" | "off" | "unknown" }
+  /**
+   * The running reboot's driver confirmed the target off and goes on to power it on (a reboot
+   * as off then on). The target is safe from here: the request is done when its level has
+   * this one device (see offConfirmed); the attempt's later result is then ignored.
+   */
+  | { kind: "off-confirmed"; id: string; nowMs: number };
 
 export type FencerEffect =
   | { kind: "run"; id: string; attempt: Attempt }
@@ -253,6 +259,20 @@ function onResult(request: RequestState, world: FencerWorld, input: Extract<Fenc
   return nextLevel({ ...request, running: undefined }, world, input.nowMs, `${running.device} failed: ${input.message}`);
 }
 
+/**
+ * A reboot is done once its off is confirmed: the target is powered off, so it runs nothing
+ * and cannot write to shared data; the on only brings it back. Pacemaker's fencer draws the
+ * same line (a remapped reboot's "on" that fails after a successful "off" is ignored,
+ * fenced_remote.c); it reports the fencing after the on, edgeha at the off, so recovery does
+ * not wait for the on and its status polls. Only a level of one device: a level of several
+ * (two power supplies) is safe only when every one of them is off.
+ */
+function onOffConfirmed(request: RequestState, input: Extract<FencerInput, { kind: "off-confirmed" }>): Outcome {
+  const running = request.running;
+  if (!running || request.checking || request.action !== "reboot" || request.plan[request.levelIndex]!.length !== 1) return { request, effects: [] };
+  return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} fenced ${request.target} (reboot: off confirmed; the on continues)`);
+}
+
 /** Feeds one input; returns the new state and the effects to perform, in order. */
 export function step(state: FencerState, world: FencerWorld, input: FencerInput): { state: FencerState; effects: FencerEffect[] } {
   const requests = { ...state.requests };
@@ -272,6 +292,11 @@ export function step(state: FencerState, world: FencerWorld, input: FencerInput)
     case "result": {
       const request = requests[input.id];
       if (request) apply(input.id, onResult(request, world, input));
+      break;
+    }
+    case "off-confirmed": {
+      const request = requests[input.id];
+      if (request) apply(input.id, onOffConfirmed(request, input));
       break;
     }
     case "tick":

@@ -21,8 +21,11 @@ import { redact, resolveSecrets } from "./secrets";
 export const fencerDrivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers;
 
 export interface FenceRunner {
-  /** signal: the fencing was stopped (its node was confirmed down by hand); end the attempt. */
-  run(attempt: Attempt, device: FenceDeviceConfig, signal?: AbortSignal): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
+  /**
+   * signal: the fencing was stopped (its node was confirmed down by hand); end the attempt.
+   * onOff: called when a reboot's off is confirmed and its on follows (FenceContext.onOff).
+   */
+  run(attempt: Attempt, device: FenceDeviceConfig, signal?: AbortSignal, onOff?: () => void): Promise<{ ok: boolean; message: string; result?: FenceResult }>;
 }
 
 export function findDriver(name: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers): FenceDriver {
@@ -53,7 +56,7 @@ export async function driverForDevice(device: Pick<FenceDeviceConfig, "driver" |
 }
 
 /** Runs a driver action in this process with the attempt's time limit; messages are redacted. */
-export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers, stop?: AbortSignal): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
+export async function runDriverAction(device: FenceDeviceConfig, action: string, plug: string | undefined, timeoutMs: number, executor?: string, drivers: ReadonlyMap<string, FenceDriver> = fencerDrivers, stop?: AbortSignal, onOff?: () => void): Promise<{ ok: boolean; message: string; result?: FenceResult }> {
   let driver: FenceDriver;
   try {
     driver = await driverForDevice(device, drivers);
@@ -67,7 +70,7 @@ export async function runDriverAction(device: FenceDeviceConfig, action: string,
   try {
     const limit = AbortSignal.timeout(Math.max(1, Math.ceil(timeoutMs)));
     const signal = stop ? AbortSignal.any([limit, stop]) : limit;
-    const result = await driver.run(action as never, withPlug, { signal, debug: () => {} });
+    const result = await driver.run(action as never, withPlug, { signal, debug: () => {}, ...(onOff ? { onOff } : {}) });
     const ok = action === "status" || action === "monitor" ? result.exitCode !== 1 : result.exitCode === 0;
     return { ok, message: redact(result.message, secretValues), result: { ...result, message: redact(result.message, secretValues) } };
   } catch (error) {
@@ -76,7 +79,7 @@ export async function runDriverAction(device: FenceDeviceConfig, action: string,
 }
 
 export const localFenceRunner: FenceRunner = {
-  run: (attempt, device, signal) => runDriverAction(device, attempt.driverAction, attempt.plug, attempt.timeoutMs, attempt.executor, fencerDrivers, signal),
+  run: (attempt, device, signal, onOff) => runDriverAction(device, attempt.driverAction, attempt.plug, attempt.timeoutMs, attempt.executor, fencerDrivers, signal, onOff),
 };
 
 /** The fence history kept in one JSON file (bounded), newest last. */
@@ -133,7 +136,20 @@ export async function fenceNow(world: FencerWorld, target: string, action: Fence
     const wake = outcome.effects.find((effect): effect is Extract<FencerEffect, { kind: "wake" }> => effect.kind === "wake");
     if (run) {
       const device = world.devices.find((candidate) => candidate.id === run.attempt.device)!;
-      const result = await runner.run(run.attempt, device, signal);
+      let offConfirmed = () => {};
+      const off = new Promise<"off">((resolve) => { offConfirmed = () => resolve("off"); });
+      const running = runner.run(run.attempt, device, signal, () => offConfirmed());
+      if ((await Promise.race([running, off])) === "off") {
+        // A reboot's off is confirmed: the planner may end the request here; the on goes on.
+        const confirmed = step(outcome.state, world, { kind: "off-confirmed", id, nowMs: monotonicMs() });
+        if (!confirmed.state.requests[id]) {
+          const final = handle(confirmed.effects, report);
+          void running.then((result) => extra.onRebootOn?.(result.ok, result.message));
+          if (final) return wall(final);
+        }
+        outcome = confirmed;
+      }
+      const result = await running;
       outcome = step(outcome.state, world, { kind: "result", id, ok: result.ok, message: result.message, nowMs: monotonicMs(), ...(result.result?.state ? { state: result.result.state } : {}) });
     } else {
       await sleepUnlessStopped(Math.max(0, (wake?.atMs ?? monotonicMs() + 100) - monotonicMs()), signal);
@@ -148,6 +164,8 @@ export interface FenceNowExtra {
   onWatchdogWait?: (untilWallMs: number, waitMs: number) => void;
   /** When the target was lost, on performance.now()'s clock: the watchdog level counts from it. */
   lostAtMs?: number;
+  /** A reboot reported done at its confirmed off: the result of its on, when it comes. */
+  onRebootOn?: (ok: boolean, message: string) => void;
 }
 
 /** The monotonic clock in whole ms (timers and AbortSignal.timeout take integers). */

@@ -307,8 +307,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {
-    async run(attempt, device, signal) {
-      const result = await baseFenceRunner.run(attempt, device, signal);
+    async run(attempt, device, signal, onOff) {
+      const result = await baseFenceRunner.run(attempt, device, signal, onOff);
       logger[result.ok ? "info" : "warn"]({ device: attempt.device, executor: attempt.executor, action: attempt.driverAction, ok: result.ok, message: result.message }, result.ok ? "fence attempt succeeded" : "fence attempt failed");
       return result;
     },
@@ -455,6 +455,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal, {
           onWatchdogWait: (untilMs, waitMs) => logger.warn({ target: effect.target, waitMs, until: new Date(untilMs).toISOString() }, "fencing through the watchdog: waiting out stonith-watchdog-timeout since the node was lost"),
           lostAtMs: lostAt.get(effect.target),
+          // A reboot counts as done at its confirmed off (src/fencer/planner.ts); its on ends later.
+          onRebootOn: (ok, message) => logger[ok ? "info" : "warn"]({ target: effect.target, id: effect.id, ok, message }, ok ? "the fenced node was powered on again (its reboot's on)" : "the fenced node stays off: its reboot's on failed (the fencing had succeeded at its off)"),
         }).then(
           (record) => done(record.state === "done", record.reason, { device: record.device, executor: record.executor, completedAtMs: record.completedAtMs }),
           (error: unknown) => done(false, error instanceof Error ? error.message : String(error)),
