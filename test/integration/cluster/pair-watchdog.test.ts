@@ -10,6 +10,9 @@
 //   it loses quorum with resources active, stops feeding, and its watchdog powers it off
 //   within its timeout; the other node, holding the arbiter's vote, takes over only after
 //   stonith-watchdog-timeout; sampled every 20 ms, no moment has the VIP on both nodes.
+// - Between the two, stonith-watchdog-timeout set live to 4 s (not longer than twice the
+//   2 s watchdog): a fencing by hand with the BMC silent fails, the watchdog level refused
+//   with the reason in the history.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -111,6 +114,29 @@ describe.skipIf(missing !== "")(`watchdog self-fencing on the pair with an arbit
     await cluster.waitFor("both nodes online", () => cluster.status(survivor)?.cluster_state?.nodes.every((node) => node.state === "online"), 60_000);
     active = survivor.name;
   }, 120_000);
+
+  it("a stonith-watchdog-timeout not longer than twice the watchdog's is refused: with IPMI dead the fencing fails with the reason, and the node is not taken for fenced", async () => {
+    const dc = cluster.status(testbed.node(active))!.dc!;
+    const target = cluster.other(dc);
+    const edgeha = (...args: string[]) => testbed.exec(testbed.node(dc).namespace, [...cluster.command, ...args, "--socket", cluster.socket(testbed.node(dc))], 60_000);
+    expect(edgeha("property", "set", "stonith-watchdog-timeout=4s").status).toBe(0);
+    silenceBmc(target, true);
+    try {
+      const askedAtMs = Date.now();
+      const fenced = edgeha("stonith", "fence", target.name, "--off");
+      expect(fenced.status).not.toBe(0);
+      const history = JSON.parse(edgeha("stonith", "history", "--json").stdout) as Array<{ target: string; action: string; state: string; reason: string }>;
+      const last = history.filter((entry) => entry.target === target.name).at(-1)!;
+      expect(last).toMatchObject({ action: "off", state: "failed" });
+      expect(last.reason).toMatch(/watchdog: stonith-watchdog-timeout \(4 s\) is not longer than twice the node's watchdog timeout \(2 s\)/);
+      // The node was not taken for fenced: it is still a member, and its watchdog never fired.
+      expect(cluster.status(testbed.node(dc))?.cluster_state?.nodes.find((node) => node.name === target.name)?.state).toBe("online");
+      expect(watchdogEvents(target).some((entry) => entry.event === "expired" && entry.atMs >= askedAtMs)).toBe(false);
+    } finally {
+      silenceBmc(target, false);
+      expect(edgeha("property", "set", "stonith-watchdog-timeout=5s").status).toBe(0);
+    }
+  }, 90_000);
 
   it("a cut cable with the arbiter: the cut-off node resets itself within its watchdog timeout; the VIP is never on both", async () => {
     const cut = testbed.node(active);
