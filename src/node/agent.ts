@@ -308,7 +308,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {
     async run(attempt, device, signal, onOff) {
-      const result = await baseFenceRunner.run(attempt, device, signal, onOff);
+      // A reboot's confirmed off is when the fencing counts (the planner's off-confirmed): log it then.
+      const offSeen = onOff && (() => {
+        logger.info({ device: attempt.device, executor: attempt.executor, action: attempt.driverAction, message: "the target reads off; powering it on again" }, "fence attempt: the target is off");
+        onOff();
+      });
+      const result = await baseFenceRunner.run(attempt, device, signal, offSeen);
       logger[result.ok ? "info" : "warn"]({ device: attempt.device, executor: attempt.executor, action: attempt.driverAction, ok: result.ok, message: result.message }, result.ok ? "fence attempt succeeded" : "fence attempt failed");
       return result;
     },
