@@ -5,10 +5,10 @@
 import { flattenSets, type Cib, type ColocationConstraint, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
 import { assert } from "../common/errors";
 import { currentDigest, parentInstanceSets } from "./digest";
-import { failureTimeoutOf } from "./scores";
+import { anonymousFailCount, failCountOf, failureTimeoutOf } from "./scores";
 import { canFence, membershipNodes, type CloneFactory, type Unpacked } from "./unpack";
 import { readMigrateFromFailure, readMigrateToFailure, readMigrateToSuccess, type MigrationReading, type NodeHistories } from "./migration";
-import { baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
+import { addScores, baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
 
 export function unpackHistory(unpacked: Unpacked): History {
   const { model } = unpacked;
@@ -85,7 +85,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let startFailed = false;
       let hardError = false;
       let promoted = false;
-      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean } | undefined;
+      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number } | undefined;
       let hardFailure = false;
       let bannedSince = Number.NaN;
       for (let record of records) {
@@ -125,7 +125,10 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
         if (hardError && [2, 4, 5, 6].includes(record.rcCode)) bannedSince = Number(record.attributes["last-rc-change"] ?? Number.NaN);
         // The executor itself found no agent (operation status 7): a failure on-fail=ignore cannot hide.
-        if (failed && failedOperation === undefined) failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}) };
+        if (failed && failedOperation === undefined) {
+          const since = Number(record.attributes["last-rc-change"] ?? Number.NaN);
+          failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}), ...(Number.isFinite(since) ? { since } : {}) };
+        }
         if (!failed) { failedOperation = undefined; hardFailure = false; }
         else if (failedOperation) failedOperation.recovered = monitorRecovers(failedOperation, record) || (failedOperation.recovered === true && (record.rcCode === 0 || record.rcCode === 8));
       }
@@ -210,7 +213,13 @@ export function fenceDownNodesWithActiveResources(cib: Cib, units: PlacementUnit
  * ignore forgets the failure, block leaves the resource where it is with no action,
  * stop keeps it stopped, standby puts the node in standby, fence makes the node unclean.
  */
-/** A failure older than the resource's failure-timeout (by its last-failure time) is ignored. */
+/**
+ * A failure older than the resource's failure-timeout is ignored (Pacemaker's
+ * check_operation_expiry): when the last-failure time says the fail count expired, or when the
+ * failed operation itself changed failure-timeout ago or more and no fail count that has not
+ * expired is left (a failure without any fail count, say a monitor that timed out, expires by
+ * its own last-rc-change).
+ */
 export function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: Map<string, ResourceState>, nowSeconds: number): void {
   const transient = new Map(cib.status.map((status) => [status.uname, flattenSets(status.transient)]));
   for (const unit of units) for (const member of unit.members) {
@@ -224,7 +233,11 @@ export function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: 
     state.failedOn = state.failedOn.filter((node) => {
       const attributes = transient.get(node) ?? {};
       const last = Number(attributes[`last-failure-${member.id}`] ?? attributes[`last-failure-${base}`] ?? Number.NaN);
-      const expired = Number.isFinite(last) && last + timeout <= nowSeconds;
+      const countExpired = Number.isFinite(last) && last + timeout <= nowSeconds;
+      const failCount = unit.clone?.anonymous ? anonymousFailCount(attributes, base) : addScores(failCountOf(attributes, member.id), base === member.id ? 0 : failCountOf(attributes, base));
+      const since = state.failures?.[node]?.since;
+      const operationExpired = since !== undefined && since + timeout <= nowSeconds && (failCount <= 0 || countExpired);
+      const expired = countExpired || operationExpired;
       if (expired && state.failures) delete state.failures[node];
       return !expired;
     });

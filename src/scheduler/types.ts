@@ -83,7 +83,7 @@ export interface ResourceState {
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
-  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean }>;
+  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
   /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */

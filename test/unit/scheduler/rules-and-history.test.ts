@@ -185,6 +185,20 @@ describe("expired failures and unfenceable nodes", () => {
     expect(sameActions(schedule(importCibXml(xml(1000), "fresh").cib, { now: 1030 }).actions as never, [{ action: "recover", resource: "svc", node: "solo" }])).toBe(true);
   });
 
+  it("a failed operation with no fail count expires by its own last-rc-change; an unexpired fail count keeps it", () => {
+    const meta = `<meta_attributes id="ft"><nvpair id="ft1" name="failure-timeout" value="60s"/></meta_attributes>`;
+    const timedOut = `<lrm_rsc_op id="svc-2" operation="monitor" call-id="2" rc-code="-2" op-status="2" interval="10000" last-rc-change="1000"/>`;
+    const lrm = `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy">${op("svc", "start", 1, 0)}${timedOut}</lrm_resource>`;
+    const xml = (transient: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="solo"/></nodes><resources>${prim("svc", meta)}</resources><constraints/></configuration>
+  <status><node_state id="1" uname="solo" in_ccm="true" crmd="online" join="member" expected="member"><transient_attributes id="t"><instance_attributes id="ti">${transient}</instance_attributes></transient_attributes><lrm id="1"><lrm_resources>${lrm}</lrm_resources></lrm></node_state></status></cib>`;
+    const recover = [{ action: "recover", resource: "svc", node: "solo" }];
+    expect(schedule(importCibXml(xml(""), "no-count").cib, { now: 1100 }).actions).toEqual([]);
+    expect(sameActions(schedule(importCibXml(xml(""), "no-count-fresh").cib, { now: 1030 }).actions as never, recover)).toBe(true);
+    expect(sameActions(schedule(importCibXml(xml(`<nvpair id="fc" name="fail-count-svc#monitor_10000" value="1"/>`), "count").cib, { now: 1100 }).actions as never, recover)).toBe(true);
+  });
+
   it("a resource on a lost node that cannot be fenced gets a blocked stop", () => {
     const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
   <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="true"/><nvpair id="o2" name="no-quorum-policy" value="freeze"/></cluster_property_set></crm_config>
