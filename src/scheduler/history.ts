@@ -107,7 +107,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
           if (name === "stop") { active = false; failed = false; }
           else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from") { active = true; failed = false; }
           else if (name === "monitor") active = true;
-        } else if (record.rcCode === 7 && name === "monitor" && !recurring) { active = false; failed = false; }
+        } else if (record.rcCode === 7 && ((name === "monitor" && !recurring) || expectedRc(record) === 7)) { active = false; failed = false; }
         // A recurring monitor reporting "not running" fails an active resource; on an inactive one it is a Stopped-role monitor.
         else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active) failed = true; }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
@@ -151,6 +151,16 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
     if (state.migratedOn !== undefined && state.activeOn.length > 0 && !startedSomewhere.has(id) && !partialSourceStopped) state.roleStopped = true;
   }
   return states;
+}
+
+/**
+ * The result the controller expected of an operation: the third field of its transition-key
+ * ("action:transition:expected-rc:uuid"). "Not running" when that was expected is a success
+ * that leaves the resource Stopped (Pacemaker's determine_op_status), whatever the operation.
+ */
+function expectedRc(record: OperationRecord): number | undefined {
+  const field = record.attributes["transition-key"]?.split(":")[2];
+  return field !== undefined && /^\d+$/.test(field) ? Number(field) : undefined;
 }
 
 /** Nodes that are members and whose controller has joined (as unpackNodes decides "online"). */

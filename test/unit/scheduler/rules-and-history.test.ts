@@ -49,6 +49,13 @@ describe("operation history", () => {
     expect(sameActions(solo(prim("busy"), lrm), [{ action: "recover", resource: "busy", node: "solo" }])).toBe(true);
   });
 
+  it("'not running' where the transition-key says it was expected is a success that leaves the resource stopped, whatever the operation", () => {
+    const start = (key: string) => `<lrm_resource id="svc" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="svc-1" operation="start" call-id="1" rc-code="7" op-status="0" interval="0" transition-key="${key}"/></lrm_resource>`;
+    const stopped = solo(prim("svc"), start("3:8:7:d45f7bbd"));
+    expect(stopped.map((action) => action.action)).toEqual(["start"]);
+    expect(sameActions(solo(prim("svc"), start("3:8:0:d45f7bbd")), [{ action: "recover", resource: "svc", node: "solo" }])).toBe(true);
+  });
+
   it("stop-orphan-resources=false leaves unconfigured resources running; is-managed accepts 0/no", () => {
     const lrm = `<lrm_resource id="ghost" class="ocf" provider="heartbeat" type="Dummy">${op("ghost", "start", 1, 0)}</lrm_resource>`;
     expect(solo("", lrm, `<nvpair id="o2" name="stop-orphan-resources" value="false"/>`)).toEqual([]);
