@@ -78,8 +78,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         return true;
       };
       // A pending operation (op-status -1) counts, with pendingActive, as a start/promote in flight: active.
-      const records = [...history.operations].filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation)))
-        .sort(compareOperationAge);
+      const records = operationsByAge(history.operations.filter((record) => record.opStatus !== -1 || (options.pendingActive === true && ["start", "promote", "migrate_from"].includes(record.operation))));
       let active = false;
       let failed = false;
       let startFailed = false;
@@ -174,6 +173,27 @@ function onlineNodes(cib: Cib): (name: string) => boolean {
  * (call id -1) goes after the others unless its transition key names an earlier transition of the
  * same controller run than the other's (a start still pending from before a stop that completed).
  */
+/**
+ * One resource's records on one node, oldest first, in the order Pacemaker reads them: the
+ * records are listed newest-written first (its list is built by prepending each record of the
+ * document) and merge-sorted by compareOperationAge. The order of records the comparison
+ * cannot rank (pending operations of other transitions) follows from that merge, so it is
+ * reproduced exactly: the first half holds floor(n/2) records and a tie takes the left one.
+ */
+export function operationsByAge(records: readonly OperationRecord[]): OperationRecord[] {
+  const mergeSort = (list: OperationRecord[]): OperationRecord[] => {
+    if (list.length <= 1) return list;
+    const middle = Math.floor(list.length / 2);
+    const left = mergeSort(list.slice(0, middle));
+    const right = mergeSort(list.slice(middle));
+    const merged: OperationRecord[] = [];
+    let [i, j] = [0, 0];
+    while (i < left.length && j < right.length) merged.push(compareOperationAge(left[i]!, right[j]!) <= 0 ? left[i++]! : right[j++]!);
+    return merged.concat(left.slice(i), right.slice(j));
+  };
+  return mergeSort([...records].reverse());
+}
+
 export function compareOperationAge(left: OperationRecord, right: OperationRecord): number {
   if (left.callId < 0 && right.callId < 0) return 0;
   if (left.callId >= 0 && right.callId >= 0) return left.callId - right.callId || sameCallOrder(left, right);

@@ -73,7 +73,9 @@ export function withPromotionPreferences(context: PlacementWork, unit: Placement
 /**
  * Promotion score of an instance on a node: the node's master-<resource> attribute (-1 when
  * it has none), plus location constraints and rules for the Promoted role, plus colocations of
- * the clone's Promoted role with placed resources.
+ * the clone's Promoted role with placed resources; when that is not negative, the clone's own
+ * location scores on the node for any role are added (Pacemaker sorts instances by the clone's
+ * node weight with their promotion scores added in).
  */
 export function promotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState): number {
   let score: number | undefined;
@@ -85,12 +87,22 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
     if (value !== undefined) score = addScores(score ?? 0, parseScore(value));
   });
   let total = score ?? -1;
+  let cloneWeight = 0;
   const owners = new Set([unit.id, ...unit.owners, ...unit.clone!.bases]);
   for (const constraint of context.cib.constraints) {
     if (constraint.kind === "location" && owners.has(constraint.rsc)) {
-      if (constraint.node !== undefined) { if (constraint.node === node.name && isRole(constraint.role, "Promoted")) total = addScores(total, parseScore(constraint.score)); continue; }
+      // A location of the clone itself for any role is part of the clone's own weight on the
+      // node, which a promotion score that is not negative is added to (Pacemaker's final sort index).
+      const ofClone = (role: string | undefined) => constraint.rsc === unit.clone!.id && (role === undefined || isRole(role, "Started"));
+      if (constraint.node !== undefined) {
+        if (constraint.node === node.name && isRole(constraint.role, "Promoted")) total = addScores(total, parseScore(constraint.score));
+        else if (constraint.node === node.name && ofClone(constraint.role)) cloneWeight = addScores(cloneWeight, parseScore(constraint.score));
+        continue;
+      }
       for (const rule of constraint.rules) {
-        if (!isRole(rule.role ?? constraint.role, "Promoted") || !ruleMatches(rule, node.attributes, { now: context.nowSeconds })) continue;
+        const role = rule.role ?? constraint.role;
+        if (!(isRole(role, "Promoted") || ofClone(role)) || !ruleMatches(rule, node.attributes, { now: context.nowSeconds })) continue;
+        if (!isRole(role, "Promoted")) { cloneWeight = addScores(cloneWeight, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score)); continue; }
         total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
       }
     } else if (constraint.kind === "colocation" && owners.has(constraint.withRsc) && !owners.has(constraint.rsc) && isRole(constraint.withRscRole, "Promoted") && parseScore(constraint.score) > 0) {
@@ -110,7 +122,7 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
       else if (value >= INFINITY) total = -INFINITY;
     }
   }
-  return total;
+  return total < 0 ? total : addScores(cloneWeight, total);
 }
 
 /**

@@ -31,6 +31,30 @@ describe("scheduler promotable clones", () => {
     ])).toBe(true);
   });
 
+  it("a location of the clone for any role adds to a promotion score that is not negative (the clone's weight on the node)", () => {
+    const running = (name: string) => `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="db-${name}" operation="start" call-id="5" rc-code="0" op-status="0" interval="0"/></lrm_resource>`;
+    const status = node("1", "east", { "master-db": "20" }, running("e")) + node("2", "west", { "master-db": "10" }, running("w"));
+    const prefersWest = `<rsc_location id="west" rsc="db-clone" node="west" score="100"/>`;
+    expect(run(cluster(db, status, prefersWest)).filter((action) => action.action === "promote").map((action) => action.node)).toEqual(["west"]);
+    expect(run(cluster(db, status)).filter((action) => action.action === "promote").map((action) => action.node)).toEqual(["east"]);
+    // Without a promotion score the instance stays unpromoted, however much the clone prefers the node.
+    const unscored = node("1", "east", {}, running("e")) + node("2", "west", {}, running("w"));
+    expect(run(cluster(db, unscored, prefersWest))).toEqual([]);
+  });
+
+  it("reads a node's records in Pacemaker's order, so pending notifications of other transitions do not make an older promoted monitor the newest", () => {
+    const magic = (transition: number, rc = 0) => `0:${rc};1:${transition}:${rc}:7f0e8c61-5d1a-4a39-9c1e-2b6f0c4d8a11`;
+    const record = (key: string, operation: string, call: number, transition: number, rc = 0, interval = 0) =>
+      `<lrm_rsc_op id="db-${key}" operation="${operation}" call-id="${call}" rc-code="${rc}" op-status="0" interval="${interval}" transition-magic="${magic(transition, rc)}"/>`;
+    const records = [record("start", "start", 900, 78), record("n1", "notify", -1, 78), record("n2", "notify", -1, 26), record("n3", "notify", -1, 26),
+      record("m29", "monitor", 40, 1, 0, 29000), record("n4", "notify", -1, 32), record("n5", "notify", -1, 32), record("n6", "notify", -1, 77),
+      record("m31", "monitor", 800, 27, 8, 31000)].join("");
+    const status = node("1", "east", { "master-db": "10" }, `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful">${records}</lrm_resource>`) + node("2", "west", {});
+    // The start (call 900) is newer than the promoted monitor (call 800): the instance is Unpromoted and gets promoted.
+    const actions = run(cluster(db, status));
+    expect(sameActions(actions, [{ action: "promote", resource: "db:0", node: "east", from_role: "Unpromoted", to_role: "Promoted" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
+  });
+
   it("promotes nothing where no node has a promotion score", () => {
     const actions = run(cluster(db, node("1", "east", {}) + node("2", "west", {})));
     expect(sameActions(actions, [{ action: "start", resource: "db:0", node: "east" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
