@@ -94,7 +94,7 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
       return;
     }
     if (unit.clone?.promotable) {
-      context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced));
+      context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced, context.failureEffects.demotedMembers));
     } else if (state?.roleStopped && activeOn.length === 1) {
       // Only a migration says it may be there, and it is known Stopped: it is started there again
       // (shown as a restart), or moves; nothing is done where it is to stay stopped.
@@ -138,7 +138,7 @@ export function fencedForOwnFailure(context: ActionWork, id: string): Set<string
  * a start to Promoted is a promote from Stopped; a stop, move or recover names the role it
  * keeps, or from_role/to_role when the role changes.
  */
-export function roleActionsFor(id: string, current: string[], failedOn: string[], promotedOn: string[], target: string | undefined, toPromoted: boolean, nodes: NodeState[], fenced: Set<string>): ScheduledAction[] {
+export function roleActionsFor(id: string, current: string[], failedOn: string[], promotedOn: string[], target: string | undefined, toPromoted: boolean, nodes: NodeState[], fenced: Set<string>, demoted: ReadonlySet<string> = new Set()): ScheduledAction[] {
   const isDown = (name: string) => !nodes.find((node) => node.name === name)?.online;
   const roleOn = (node: string): Role => promotedOn.includes(node) ? "Promoted" : "Unpromoted";
   const next: Role = toPromoted ? "Promoted" : "Unpromoted";
@@ -166,6 +166,8 @@ export function roleActionsFor(id: string, current: string[], failedOn: string[]
   }
   if (target === from) {
     if (failed) return [withRoles({ action: "recover", resource: id, node: from, reason: "last operation failed" }, role)];
+    // Recovered by demotion (on-fail=demote): demoted in place, and promoted again when it is still to be Promoted.
+    if (role === "Promoted" && next === "Promoted" && demoted.has(`${id}@${from}`)) return [{ action: "re-promote", resource: id, node: from, role: "Promoted", reason: "recovery by demotion" }];
     if (role === next) return [];
     return [{ action: next === "Promoted" ? "promote" : "demote", resource: id, node: from, from_role: role, to_role: next, reason: "promotion scores changed" }];
   }

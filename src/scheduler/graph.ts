@@ -120,6 +120,7 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
         else builder.add("promote", action.node!, member, action.reason);
         break;
       case "demote": builder.add("demote", action.node!, member, action.reason); break;
+      case "re-promote": builder.order(builder.add("demote", action.node!, member, action.reason), builder.add("promote", action.node!, member, action.reason)); break;
       case "migrate": {
         const from = action.from!;
         const to = action.to!;

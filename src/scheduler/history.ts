@@ -283,8 +283,11 @@ export function applyOnFail(units: PlacementUnit[], states: Map<string, Resource
       if (!state.failedOn.includes(nodeName)) continue;
       const operation = member.operations.find((op) => op.name === failure.operation && op.intervalMs === failure.intervalMs);
       const configured = operation?.onFail?.toLowerCase();
+      // on-fail=demote is allowed only on a promote and on a recurring monitor of the Promoted role; elsewhere the default applies.
       // on-fail=fence means stop when fencing is disabled.
-      const onFail = configured === "fence" && !stonithEnabled ? "stop" : configured ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
+      const demoteAllowed = failure.operation === "promote" || (failure.operation === "monitor" && failure.intervalMs > 0 && isRole(operation?.role, "Promoted"));
+      const chosen = configured === "demote" && !demoteAllowed ? undefined : configured;
+      const onFail = chosen === "fence" && !stonithEnabled ? "stop" : chosen ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
       const node = nodes.find((entry) => entry.name === nodeName);
       // A stop that failed with a hard error where nothing can fence the node leaves no way to
       // recover: the resource is left alone there (unmanaged, blocked), whatever its on-fail.
@@ -295,6 +298,8 @@ export function applyOnFail(units: PlacementUnit[], states: Map<string, Resource
       // on-fail=ignore takes the operation as having succeeded: no failure and, for a hard
       // error the agent returned, no ban either. Only an agent the executor could not find at all is never ignored.
       if (onFail === "ignore" && !failure.notInstalled) ignoreFailure(state, nodeName, failure.hard === true);
+      // on-fail=demote recovers by demotion: no stop; the instance is demoted there (and promoted again if it is still to be Promoted).
+      else if (onFail === "demote" && !failure.hard) { ignoreFailure(state, nodeName, false); (effects.demotedMembers ??= new Set()).add(`${member.id}@${nodeName}`); }
       // A node that is to be fenced takes its failures with it.
       else if (onFail === "ignore") continue;
       else if (onFail === "block") { if (!node?.unclean) effects.blockedMembers.add(`${member.id}@${nodeName}`); }

@@ -7,7 +7,7 @@ import type { NodeAttributes } from "./rules";
 export const INFINITY = 1_000_000;
 
 export interface ScheduledAction {
-  action: "start" | "stop" | "move" | "migrate" | "recover" | "restart" | "reload" | "fence" | "promote" | "demote";
+  action: "start" | "stop" | "move" | "migrate" | "recover" | "restart" | "reload" | "fence" | "promote" | "demote" | "re-promote";
   resource?: string;
   node?: string;
   from?: string;
@@ -143,6 +143,8 @@ export interface FailureEffects {
   fencingFailures?: Set<string>;
   /** Per fenced node, the resources whose failures count: read up to (and with) the first that fences it. */
   fenceCause?: Map<string, Set<string>>;
+  /** Failures recovered by demotion (on-fail=demote): "member@node", demoted there without a stop. */
+  demotedMembers?: Set<string>;
 }
 
 export function isRole(role: string | undefined, wanted: "Promoted" | "Unpromoted" | "Started"): boolean {

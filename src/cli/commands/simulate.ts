@@ -27,6 +27,7 @@ function actionWords(action: ScheduledAction): string {
     case "recover": return action.node !== undefined ? `Recover    ${action.resource} ( ${action.node}${roleText(action)} )` : `Recover    ${action.resource} ( ${action.from} -> ${action.to}${roleText(action)} )`;
     case "promote": return `Promote    ${action.resource} ( ${action.from_role ?? "Unpromoted"} -> ${action.to_role ?? "Promoted"} ${action.node} )`;
     case "demote": return `Demote     ${action.resource} ( ${action.from_role ?? "Promoted"} -> ${action.to_role ?? "Unpromoted"} ${action.node} )`;
+    case "re-promote": return `Re-promote ${action.resource} ( Promoted ${action.node} )`;
   }
 }
 

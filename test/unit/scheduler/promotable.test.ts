@@ -55,6 +55,21 @@ describe("scheduler promotable clones", () => {
     expect(sameActions(actions, [{ action: "promote", resource: "db:0", node: "east", from_role: "Unpromoted", to_role: "Promoted" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
   });
 
+  it("on-fail=demote recovers a failed Promoted monitor by demotion: re-promoted in place, or only demoted where it may not be Promoted", () => {
+    const withOps = (role: string) => `<clone id="db-clone"><meta_attributes id="m"><nvpair id="m1" name="promotable" value="true"/></meta_attributes><primitive id="db" class="ocf" provider="pacemaker" type="Stateful"><operations><op id="db-mon" name="monitor" interval="10s" role="${role}" on-fail="demote"/></operations></primitive></clone>`;
+    const failed = `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="db-p" operation="promote" call-id="5" rc-code="0" op-status="0" interval="0"/><lrm_rsc_op id="db-m" operation="monitor" call-id="6" rc-code="7" op-status="0" interval="10000"/></lrm_resource>`;
+    const unpromoted = `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="db-s" operation="start" call-id="5" rc-code="0" op-status="0" interval="0"/></lrm_resource>`;
+    const status = node("1", "east", { "master-db": "10" }, failed) + node("2", "west", { "master-db": "5" }, unpromoted);
+    expect(sameActions(run(cluster(withOps("Promoted"), status)), [{ action: "re-promote", resource: "db:0", node: "east", role: "Promoted" }])).toBe(true);
+    const notPromotedHere = `<rsc_location id="ban" rsc="db-clone" node="east" role="Promoted" score="-INFINITY"/>`;
+    expect(sameActions(run(cluster(withOps("Promoted"), status, notPromotedHere)), [
+      { action: "demote", resource: "db:0", node: "east", from_role: "Promoted", to_role: "Unpromoted" },
+      { action: "promote", resource: "db:1", node: "west", from_role: "Unpromoted", to_role: "Promoted" },
+    ])).toBe(true);
+    // Allowed only on a Promoted-role monitor (or a promote): elsewhere the failure is recovered by a restart.
+    expect(sameActions(run(cluster(withOps("Unpromoted"), status)), [{ action: "recover", resource: "db:0", node: "east", role: "Promoted" }])).toBe(true);
+  });
+
   it("promotes nothing where no node has a promotion score", () => {
     const actions = run(cluster(db, node("1", "east", {}) + node("2", "west", {})));
     expect(sameActions(actions, [{ action: "start", resource: "db:0", node: "east" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
