@@ -25,7 +25,7 @@ export function describeConstraint(constraint: Constraint): string {
   switch (constraint.kind) {
     case "location": {
       const target = constraint.node !== undefined ? `node ${constraint.node}` : `${constraint.rules.length} rule(s)`;
-      return `location ${constraint.rsc} ${target} score=${constraint.score ?? "(rules)"}${constraint.role ? ` role=${constraint.role}` : ""} (id: ${constraint.id})`;
+      return `location ${constraint.rscPattern !== undefined ? `rsc-pattern=${constraint.rscPattern}` : constraint.rsc} ${target} score=${constraint.score ?? "(rules)"}${constraint.role ? ` role=${constraint.role}` : ""} (id: ${constraint.id})`;
     }
     case "colocation":
       return `colocation ${constraint.rscRole ? `${constraint.rscRole} ` : ""}${constraint.rsc} with ${constraint.withRscRole ? `${constraint.withRscRole} ` : ""}${constraint.withRsc} score=${constraint.score} (id: ${constraint.id})`;

@@ -139,7 +139,10 @@ export type Resource = Primitive | Group | Clone;
 export interface LocationConstraint {
   kind: "location";
   id: string;
+  /** The resource; "" when rscPattern names the resources instead. */
   rsc: string;
+  /** rsc-pattern: a POSIX extended regular expression matched against the ids of top-level resources ("!" first: those it does not match). */
+  rscPattern?: string;
   node?: string;
   score?: string;
   role?: string;
@@ -210,7 +213,7 @@ export type Constraint = LocationConstraint | ColocationConstraint | OrderConstr
 export function constraintResources(constraint: Constraint): string[] {
   switch (constraint.kind) {
     case "location":
-      return [constraint.rsc];
+      return constraint.rscPattern !== undefined ? [] : [constraint.rsc];
     case "colocation":
       return [constraint.rsc, constraint.withRsc];
     case "order":

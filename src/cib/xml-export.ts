@@ -110,7 +110,7 @@ function resource(item: Resource): XmlElement {
 function constraint(item: Constraint): XmlElement {
   switch (item.kind) {
     case "location":
-      return element("rsc_location", { id: item.id, rsc: item.rsc, node: item.node, score: item.score, role: item.role, ...item.extra }, item.rules.map(rule));
+      return element("rsc_location", { id: item.id, ...(item.rscPattern !== undefined ? { "rsc-pattern": item.rscPattern } : { rsc: item.rsc }), node: item.node, score: item.score, role: item.role, ...item.extra }, item.rules.map(rule));
     case "colocation":
       return element("rsc_colocation", {
         id: item.id, rsc: item.rsc, "with-rsc": item.withRsc, score: item.score, "rsc-role": item.rscRole, "with-rsc-role": item.withRscRole, ...item.extra,

@@ -370,12 +370,15 @@ class Importer {
     if (children(element, "resource_set").length > 0) return this.setConstraint(element, attributes, id);
     switch (element.name) {
       case "rsc_location": {
-        if (attributes["rsc-pattern"] !== undefined) {
-          this.warnOutOfScope(element, "constraints (rsc-pattern)");
-          return undefined;
+        const pattern = take("rsc-pattern");
+        if (pattern !== undefined) {
+          try { new RegExp(pattern.replace(/^!/, "")); } catch {
+            throw new EdgehaError("E_CIB_XML", `${this.at(element)}: <rsc_location id="${id}" rsc-pattern="${pattern}">: not a regular expression`);
+          }
         }
-        const rsc = take("rsc") ?? this.required(element, "rsc");
+        const rsc = pattern !== undefined ? "" : take("rsc") ?? this.required(element, "rsc");
         const location: Constraint = { kind: "location", id, rsc, rules: children(element, "rule").map((rule) => this.rule(rule)), extra: attributes };
+        if (pattern !== undefined) location.rscPattern = pattern;
         const node = take("node");
         const score = take("score");
         const role = take("role");

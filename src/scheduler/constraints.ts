@@ -12,7 +12,7 @@
 //   sequential is not "true"), and the inverse when symmetrical; require-all="false" on the
 //   first set makes the second wait for any one of the first set's resources.
 // Every derived order is asymmetrical: its inverse, where there is one, is derived too.
-import { parseScore, type Cib, type ColocationConstraint, type ColocationSetConstraint, type Constraint, type OrderConstraint, type OrderSetConstraint, type ResourceSet } from "../cib";
+import { parseScore, type Cib, type LocationConstraint, type Rule, type ColocationConstraint, type ColocationSetConstraint, type Constraint, type OrderConstraint, type OrderSetConstraint, type ResourceSet } from "../cib";
 import { isFalse, truthy } from "./types";
 
 type SimpleConstraint = Extract<Constraint, { kind: "location" | "colocation" | "order" }>;
@@ -38,9 +38,29 @@ function groupsOfNames(cib: Cib): Map<string, string[]> {
   return groups;
 }
 
+/**
+ * rsc-pattern (unpack_rsc_location): the location holds for every top-level resource whose id
+ * the regular expression matches ("!" first: every one it does not match). With a match, %0
+ * to %9 in the rules' scores and expression attribute names become the matched text and its
+ * groups.
+ */
+function patternLocations(cib: Cib, constraint: LocationConstraint): LocationConstraint[] {
+  const pattern = constraint.rscPattern!;
+  const invert = pattern.startsWith("!");
+  const regex = new RegExp(invert ? pattern.slice(1) : pattern);
+  const { rscPattern: _pattern, ...plain } = constraint;
+  return cib.resources.flatMap((resource): LocationConstraint[] => {
+    const match = regex.exec(resource.id);
+    if (invert === (match !== null)) return [];
+    const expand = (text: string) => (match === null ? text : text.replace(/%(\d)/g, (whole, digit: string) => match[Number(digit)] ?? ""));
+    const rule = (item: Rule): Rule => ({ ...item, ...(item.score !== undefined ? { score: expand(item.score) } : {}), expressions: item.expressions.map((expression) => ({ ...expression, attribute: expand(expression.attribute) })), rules: item.rules.map(rule) });
+    return [{ ...plain, id: `${constraint.id}-${resource.id}`, rsc: resource.id, rules: constraint.rules.map(rule) }];
+  });
+}
+
 export function expandConstraints(cib: Cib): SimpleConstraint[] {
   const groups = groupsOfNames(cib);
-  if (groups.size === 0 && !cib.constraints.some((constraint) => constraint.kind === "colocation-sets" || constraint.kind === "order-sets")) return cib.constraints as SimpleConstraint[];
+  if (groups.size === 0 && !cib.constraints.some((constraint) => constraint.kind === "colocation-sets" || constraint.kind === "order-sets" || (constraint.kind === "location" && constraint.rscPattern !== undefined))) return cib.constraints as SimpleConstraint[];
   const expandSet = (set: ResourceSet): ResourceSet => ({ ...set, resources: set.resources.flatMap((id) => groups.get(id) ?? [id]) });
   // A side naming a tag or template is a non-sequential set of its resources; the other side a set of one.
   const sideSet = (id: string, action: string | undefined, role: string | undefined): ResourceSet => {
@@ -54,6 +74,7 @@ export function expandConstraints(cib: Cib): SimpleConstraint[] {
   for (const constraint of cib.constraints) {
     switch (constraint.kind) {
       case "location":
+        if (constraint.rscPattern !== undefined) { result.push(...patternLocations(cib, constraint)); break; }
         for (const rsc of groups.get(constraint.rsc) ?? [constraint.rsc]) result.push(rsc === constraint.rsc ? constraint : { ...constraint, id: `${constraint.id}-${rsc}`, rsc });
         break;
       case "colocation":

@@ -57,12 +57,18 @@ export interface RuleContext extends RuleClock {
   node?: NodeAttributes;
   resource?: { class: string; provider?: string; type: string };
   operation?: { name: string; intervalMs: number };
+  /**
+   * The resource a location constraint is for (Pacemaker's match data): an expression with
+   * value-source="param" or "meta" compares with that resource's instance or meta attribute
+   * named by its value. Without it, the value is taken literally.
+   */
+  resourceValues?: { param: Record<string, string>; meta: Record<string, string> };
 }
 
 /** Whether a rule holds (pe_eval_expr): every part for boolean-op "and", any part for "or"; a rule with no parts does not hold. */
 export function ruleHolds(rule: Rule, context: RuleContext): boolean {
   const parts: Array<() => boolean> = [
-    ...rule.expressions.map((expression) => () => context.node !== undefined && compare(expression, context.node[expression.attribute])),
+    ...rule.expressions.map((expression) => () => context.node !== undefined && compare(withValueSource(expression, context), context.node[expression.attribute])),
     ...(rule.dateExpressions ?? []).map((expression) => () => dateExpressionHolds(expression, context)),
     ...(rule.resourceExpressions ?? []).map((expression) => () => resourceMatches(expression, context.resource)),
     ...(rule.operationExpressions ?? []).map((expression) => () => operationMatches(expression, context.operation)),
@@ -70,6 +76,15 @@ export function ruleHolds(rule: Rule, context: RuleContext): boolean {
   ];
   if (parts.length === 0) return false;
   return rule.booleanOp === "or" ? parts.some((part) => part()) : parts.every((part) => part());
+}
+
+/** The expression with its value read from the resource when value-source says so (expand_value_source). */
+function withValueSource(expression: Expression, context: RuleContext): Expression {
+  const source = expression.valueSource?.toLowerCase();
+  if (context.resourceValues === undefined || (source !== "param" && source !== "meta") || expression.value === undefined || expression.value === "") return expression;
+  const { value: name, ...rest } = expression;
+  const value = context.resourceValues[source][name];
+  return value === undefined ? rest : { ...rest, value };
 }
 
 /**
@@ -90,8 +105,8 @@ function operationMatches(expression: OperationExpression, operation: RuleContex
 }
 
 /** Whether a rule holds on a node at a time (location constraints, attribute sets evaluated for a node). */
-export function ruleMatches(rule: Rule, attributes: NodeAttributes, clock: RuleClock): boolean {
-  return ruleHolds(rule, { ...clock, node: attributes });
+export function ruleMatches(rule: Rule, attributes: NodeAttributes, clock: RuleClock, resourceValues?: RuleContext["resourceValues"]): boolean {
+  return ruleHolds(rule, { ...clock, node: attributes, ...(resourceValues ? { resourceValues } : {}) });
 }
 
 /**

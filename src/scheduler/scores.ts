@@ -1,8 +1,8 @@
 // Pass 3, scores and rules: the allocation score of a primitive on every node, from
 // symmetric-cluster, location constraints (node or rules), stickiness, fail counts against
 // migration-threshold (with failure-timeout), hard-error bans and node availability.
-import { flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type Primitive } from "../cib";
-import { ruleMatches } from "./rules";
+import { flattenSets, parseDurationMs, parseScore, type Cib, type ColocationConstraint, type LocationConstraint, type NvSet, type Primitive, type Rule } from "../cib";
+import { evaluateSets, ruleMatches, type NodeAttributes, type RuleContext } from "./rules";
 import { addScores, baseId, INFINITY, truthy, type NodeState, type ResourceState, type ScoreIndex } from "./types";
 
 export function metaOf(cib: Cib, primitive: Primitive): Record<string, string> {
@@ -92,8 +92,9 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     for (const rule of constraint.rules) {
       // Rules for the Promoted role weigh in promotion, not placement.
       if (rule.role !== undefined && !/^(started|unpromoted|slave)$/i.test(rule.role)) continue;
+      const values = usesValueSource(rule) ? resourceValuesOf(cib, constraint.rsc === primitive.id ? { ...primitive, meta: [{ id: "", values: meta }] } : constraint.rsc, nowSeconds) : undefined;
       for (const node of nodes) {
-        if (!ruleMatches(rule, node.attributes, { now: nowSeconds })) continue;
+        if (!ruleMatches(rule, node.attributes, { now: nowSeconds }, values?.(node.attributes))) continue;
         const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
         preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
       }
@@ -125,6 +126,31 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
   }
   return scores;
+}
+
+function usesValueSource(rule: Rule): boolean {
+  return rule.expressions.some((expression) => expression.valueSource !== undefined) || rule.rules.some(usesValueSource);
+}
+
+/**
+ * What value-source="param" and "meta" read for a location of a resource (Pacemaker's match
+ * data): its instance attributes as they apply on the node, and its meta attributes.
+ */
+export function resourceValuesOf(cib: Cib, resource: string | { instance: NvSet[]; meta: NvSet[] }, nowSeconds: number): ((node: NodeAttributes) => NonNullable<RuleContext["resourceValues"]>) | undefined {
+  const found = typeof resource === "string" ? findResource(cib, resource) : resource;
+  if (found === undefined) return undefined;
+  const meta = { ...flattenSets(cib.rscDefaults), ...flattenSets(found.meta) };
+  return (node) => ({ param: evaluateSets(found.instance, { now: nowSeconds, node }), meta });
+}
+
+function findResource(cib: Cib, id: string): { instance: NvSet[]; meta: NvSet[] } | undefined {
+  for (const resource of cib.resources) {
+    if (resource.id === id) return resource;
+    const inside = resource.kind === "group" ? resource.members : resource.kind === "clone" ? [resource.child, ...(resource.child.kind === "group" ? resource.child.members : [])] : [];
+    const member = inside.find((each) => each.id === id);
+    if (member) return member;
+  }
+  return undefined;
 }
 
 export function failureTimeoutOf(meta: Record<string, string>): number {

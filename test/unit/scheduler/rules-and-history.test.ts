@@ -260,3 +260,37 @@ describe("resource-discovery", () => {
     expect(schedule(importCibXml(xml("exclusive"), "d").cib, { now: 0 }).actions).toMatchObject([{ action: "start", node: "b" }]);
   });
 });
+
+describe("rsc-pattern and value-source", () => {
+  const xml = (constraints: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="a"><instance_attributes id="na"><nvpair id="na1" name="size" value="1"/><nvpair id="na2" name="zone" value="x"/></instance_attributes></node>
+      <node id="2" uname="b"><instance_attributes id="nb"><nvpair id="nb1" name="size" value="5"/><nvpair id="nb2" name="zone" value="y"/></instance_attributes></node></nodes>
+    <resources>
+      <primitive id="web-1" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="w1"><nvpair id="w11" name="size" value="3"/></instance_attributes></primitive>
+      <primitive id="db-1" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="d1"><nvpair id="d11" name="zone" value="x"/></meta_attributes></primitive>
+    </resources><constraints>${constraints}</constraints></configuration>
+    <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"/><node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+  const placed = (constraints: string) => Object.fromEntries((schedule(importCibXml(xml(constraints), "pattern").cib, { now: 0 }).actions as never as Record<string, string>[]).map((action) => [action.resource, action.node]));
+
+  it("a location with rsc-pattern holds for the top-level resources its expression matches, or with '!' those it does not", () => {
+    const onB = (pattern: string) => `<rsc_location id="l" rsc-pattern="${pattern}" node="b" score="INFINITY"/><rsc_location id="m" rsc-pattern="${pattern}" node="a" score="-INFINITY"/>`;
+    expect(placed(onB("^web-[0-9]$"))).toEqual({ "web-1": "b", "db-1": "a" });
+    expect(placed(onB("!^web"))).toEqual({ "web-1": "a", "db-1": "b" });
+  });
+
+  it("value-source compares a node attribute with the resource's own instance (param) or meta attribute", () => {
+    const param = `<rsc_location id="p" rsc="web-1"><rule id="pr" score="INFINITY"><expression id="pe" attribute="size" operation="gt" value="size" value-source="param"/></rule></rsc_location>`;
+    const meta = `<rsc_location id="q" rsc="db-1"><rule id="qr" score="INFINITY"><expression id="qe" attribute="zone" operation="eq" value="zone" value-source="meta"/></rule></rsc_location>`;
+    const prefersA = `<rsc_location id="pa" rsc="web-1" node="a" score="100"/><rsc_location id="pb" rsc="db-1" node="b" score="100"/>`;
+    expect(placed(prefersA)).toEqual({ "web-1": "a", "db-1": "b" });
+    // b's size 5 > web-1's 3; a's zone x is db-1's zone: both rules win over the preferences.
+    expect(placed(prefersA + param + meta)).toEqual({ "web-1": "b", "db-1": "a" });
+  });
+
+  it("%N in a pattern location's attribute names takes the matched group", () => {
+    const rule = `<rsc_location id="z" rsc-pattern="^(web|db)-1$"><rule id="zr" score="INFINITY"><expression id="ze" attribute="%1-ok" operation="defined"/></rule></rsc_location>`;
+    const withAttributes = xml(rule).replace('<nvpair id="nb2" name="zone" value="y"/>', '<nvpair id="nb2" name="zone" value="y"/><nvpair id="nb3" name="web-ok" value="1"/>').replace('<nvpair id="na2" name="zone" value="x"/>', '<nvpair id="na2" name="zone" value="x"/><nvpair id="na3" name="db-ok" value="1"/>');
+    const actions = schedule(importCibXml(withAttributes, "submatch").cib, { now: 0 }).actions as never as Record<string, string>[];
+    expect(Object.fromEntries(actions.map((action) => [action.resource, action.node]))).toEqual({ "web-1": "b", "db-1": "a" });
+  });
+});
