@@ -2,7 +2,7 @@
 // operation on each node), which clone instance each history belongs to, orphans, expired
 // failures, on-fail, and which nodes are fenced. Returns the states; the nodes and units it
 // was given are copied, never changed.
-import { flattenSets, type Cib, type ColocationConstraint, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
+import { flattenSets, parseScore, type Cib, type ColocationConstraint, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
 import { assert } from "../common/errors";
 import { currentDigest, parentInstanceSets } from "./digest";
 import { anonymousFailCount, failCountOf, failureTimeoutOf } from "./scores";
@@ -48,6 +48,7 @@ export function unpackHistory(unpacked: Unpacked): History {
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
     for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
   }
+  for (const [unitId, list] of colocationsByUnit) colocationsByUnit.set(unitId, byPrimaryPriority(cib, units.find((unit) => unit.id === unitId)!, list));
   const known = new Set(nodes.map((node) => node.name));
   for (const node of fenced) assert(known.has(node), `fenced node ${node} is a configured node`);
   return { nodes, units, states, failureEffects, fenced, fenceActions, owners, unitsByOwner, colocationsByUnit };
@@ -160,6 +161,36 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
 function expectedRc(record: OperationRecord): number | undefined {
   const field = record.attributes["transition-key"]?.split(":")[2];
   return field !== undefined && /^\d+$/.test(field) ? Number(field) : undefined;
+}
+
+/**
+ * A unit's colocations in the order Pacemaker applies them (pcmk__add_this_with keeps each
+ * resource's list sorted by cmp_primary_priority): member by member (a colocation of the group
+ * or clone counts as its first member's), then the primary with the higher priority first,
+ * clones before groups before primitives (promotable clones first), then by the primary's id.
+ */
+function byPrimaryPriority(cib: Cib, unit: PlacementUnit, colocations: ColocationConstraint[]): ColocationConstraint[] {
+  const memberIndex = (rsc: string) => Math.max(0, unit.members.findIndex((member) => (unit.ownersOf(member)).includes(rsc) && !unit.owners.includes(rsc)));
+  const defaults = flattenSets(cib.rscDefaults);
+  const facts = new Map<string, { priority: number; variant: number }>();
+  const describe = (id: string) => {
+    let found = facts.get(id);
+    if (found) return found;
+    found = { priority: 0, variant: 0 };
+    for (const resource of cib.resources) {
+      const inside = resource.kind === "group" ? resource.members : resource.kind === "clone" ? [resource.child, ...(resource.child.kind === "group" ? resource.child.members : [])] : [];
+      const match = resource.id === id ? resource : inside.find((each) => each.id === id);
+      if (!match) continue;
+      const promotable = match.kind === "clone" && (match.legacyMaster === true || truthy({ ...defaults, ...flattenSets(match.meta) }.promotable));
+      found = { priority: parseScore({ ...defaults, ...flattenSets(match.meta) }.priority ?? "0"), variant: match.kind === "clone" ? (promotable ? 3 : 2) : match.kind === "group" ? 1 : 0 };
+      break;
+    }
+    facts.set(id, found);
+    return found;
+  };
+  return colocations.map((colocation, index) => ({ colocation, index, member: memberIndex(colocation.rsc), ...describe(colocation.withRsc) }))
+    .sort((left, right) => left.member - right.member || right.priority - left.priority || right.variant - left.variant || (left.colocation.withRsc < right.colocation.withRsc ? -1 : left.colocation.withRsc > right.colocation.withRsc ? 1 : 0) || left.index - right.index)
+    .map((entry) => entry.colocation);
 }
 
 /** Nodes that are members and whose controller has joined (as unpackNodes decides "online"). */

@@ -18,6 +18,14 @@ describe("placement-strategy", () => {
     expect(run("utilization", uses("big", 3) + uses("huge", 5), [4, 2])).toEqual({ big: "a" });
   });
 
+  it("a dependent places its primaries by their priority (the higher first), whatever order its colocations are written in", () => {
+    const priority = (value: number) => `<meta_attributes id="p${value}"><nvpair id="p${value}-1" name="priority" value="${value}"/></meta_attributes>`;
+    const group = `<group id="g"><meta_attributes id="gm"><nvpair id="gm1" name="priority" value="10"/></meta_attributes><primitive id="m1" class="ocf" provider="heartbeat" type="Dummy"/><primitive id="m2" class="ocf" provider="heartbeat" type="Dummy"/></group>`;
+    const colocations = `<rsc_colocation id="c1" rsc="m1" with-rsc="low" score="500"/><rsc_colocation id="c2" rsc="g" with-rsc="high" score="500"/>`;
+    // Both primaries need all of a's cpu and do not fit on b: only the one placed first runs.
+    expect(run("utilization", group + uses("low", 2, priority(1)) + uses("high", 2, priority(5)), [2, 1], colocations)).toEqual({ m1: "a", m2: "a", high: "a" });
+  });
+
   it("default ignores utilization", () => {
     expect(run("default", uses("big", 3) + uses("huge", 5), [4, 2])).toEqual({ big: "a", huge: "b" });
   });
