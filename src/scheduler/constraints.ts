@@ -79,6 +79,8 @@ export function expandConstraints(cib: Cib): SimpleConstraint[] {
         break;
       case "colocation":
         if (!groups.has(constraint.rsc) && !groups.has(constraint.withRsc)) { result.push(constraint); break; }
+        // Two templates or tags cannot be colocated: Pacemaker ignores such a constraint (a configuration error).
+        if (groups.has(constraint.rsc) && groups.has(constraint.withRsc)) break;
         result.push(...colocationSets({ kind: "colocation-sets", id: constraint.id, score: constraint.score, extra: constraint.extra,
           sets: [sideSet(constraint.rsc, undefined, constraint.rscRole), sideSet(constraint.withRsc, undefined, constraint.withRscRole)] }));
         break;

@@ -50,6 +50,16 @@ describe("tags", () => {
     expect(where(graph)).toMatchObject({ r1: "a", r2: "a" });
   });
 
+  it("a colocation between two tags (or templates) is ignored, as Pacemaker ignores it; a tag with a resource applies", () => {
+    const tags = `<tags><tag id="left"><obj_ref id="r1"/><obj_ref id="r2"/></tag><tag id="right"><obj_ref id="r3"/><obj_ref id="r4"/></tag></tags>`;
+    const resources = dummy("r1") + dummy("r2") + dummy("r3") + dummy("r4");
+    // Unconstrained, the four spread over both nodes.
+    expect(where(run(resources, `<rsc_colocation id="c" rsc="left" with-rsc="right" score="INFINITY"/>`, tags))).toEqual(where(run(resources, "", tags)));
+    expect(new Set(Object.values(where(run(resources, "", tags))))).toEqual(new Set(["a", "b"]));
+    const withOne = where(run(resources, `<rsc_colocation id="c" rsc="left" with-rsc="r3" score="INFINITY"/>`, tags));
+    expect([withOne.r1, withOne.r2]).toEqual([withOne.r3, withOne.r3]);
+  });
+
   it("an order naming a tag orders every tagged resource, without ordering them among themselves", () => {
     const graph = run(dummy("db") + dummy("r1") + dummy("r2"), `<rsc_order id="o" first="db" then="web"/>`, `<tags><tag id="web"><obj_ref id="r1"/><obj_ref id="r2"/></tag></tags>`);
     expect(before(graph.operations, "db", "r1")).toBe(true);
