@@ -2,7 +2,7 @@
 // transition summary (start, stop, move, recover, promote, demote), each with its reason;
 // blocked where needed but impossible (no quorum, an unrunnable dependency).
 import { type Primitive } from "../cib";
-import { requiresNothing } from "./placement";
+import { assignedMembers, requiresNothing } from "./placement";
 import { metaOf } from "./scores";
 import { flattenSets } from "../cib";
 import { isFalse, truthy, type Decisions, type NodeState, type PlacementUnit, type ResourceState, type Role, type ScheduledAction } from "./types";
@@ -23,7 +23,8 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
   const { cib, nodes, cluster } = context;
   const quorumNode = context.quorumBlocked.get(unit.id);
   if (quorumNode !== undefined) {
-    for (const member of unit.members) {
+    // Members after one that is to stay stopped run nowhere: no start of theirs is listed.
+    for (const member of unit.members.slice(0, assignedMembers(context, unit))) {
       if (unit.clone?.promotable && context.promoted.has(unit.id)) context.actions.push({ action: "promote", resource: member.id, node: quorumNode, from_role: "Stopped", to_role: "Promoted", blocked: true, reason: "no quorum" });
       else context.actions.push({ action: "start", resource: member.id, node: quorumNode, blocked: true, reason: "no quorum" });
     }

@@ -294,7 +294,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   context.provisionalBans.delete(unit.id);
   if (target) {
     if (context.strategy !== "default") consume(context.remaining.get(target), used);
-    context.load.set(target, (context.load.get(target) ?? 0) + unit.members.length);
+    context.load.set(target, (context.load.get(target) ?? 0) + assignedMembers(context, unit));
     for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
     if (unit.clone) {
       const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
@@ -305,6 +305,16 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived (actions.ts) once every placement, promotion and runnability is known.
   context.completed.push({ unit, target });
+}
+
+/**
+ * How many of a unit's members are assigned its node (what a node's count of resources, which
+ * breaks ties between nodes, takes in): a group member after one that is to stay stopped
+ * (target-role Stopped) is colocated with a resource that runs nowhere, so it is not assigned.
+ */
+export function assignedMembers(context: Pick<PlacementWork, "cib">, unit: PlacementUnit): number {
+  const stopped = unit.members.findIndex((member) => (metaOf(context.cib, member)["target-role"] ?? "").toLowerCase() === "stopped");
+  return stopped < 0 ? unit.members.length : stopped;
 }
 
 /** The ids a placement is recorded under: the unit, its owners, a clone's base ids and a group's members. */
@@ -320,7 +330,7 @@ export function placementKeys(unit: PlacementUnit): Set<string> {
 export function placeHeldForQuorum(context: PlacementWork, unit: PlacementUnit, heldNode: string | undefined): void {
   const node = context.quorumBlocked.get(unit.id) ?? heldNode;
   if (node === undefined) return;
-  context.load.set(node, (context.load.get(node) ?? 0) + unit.members.length);
+  context.load.set(node, (context.load.get(node) ?? 0) + assignedMembers(context, unit));
   for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
 }
 

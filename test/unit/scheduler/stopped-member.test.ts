@@ -20,4 +20,19 @@ describe("a group member meant to stay stopped", () => {
     const actions = schedule(importCibXml(xml, "stopped-member").cib, { now: 0 }).actions;
     expect(actions.some((action) => action.resource === "first")).toBe(false);
   });
+
+  it("without quorum, only the members before it get a blocked start, and only they count on their node when the next resource picks one", () => {
+    const dummy = (id: string, stopped = false) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${stopped ? `<meta_attributes id="${id}-m"><nvpair id="${id}-m1" name="target-role" value="Stopped"/></meta_attributes>` : ""}</primitive>`;
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes>
+    <resources><group id="g">${dummy("g1")}${dummy("g2")}${dummy("g3", true)}${dummy("g4")}${dummy("g5")}</group>${dummy("x1")}${dummy("x2")}${dummy("y")}</resources>
+    <constraints><rsc_colocation id="c" rsc="x2" with-rsc="x1" score="INFINITY"/></constraints></configuration>
+    <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"/><node_state id="2" uname="b" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "stopped-member-quorum").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    const where = Object.fromEntries(actions.map((action) => [action.resource, action.node]));
+    expect(actions.every((action) => action.action === "start" && action.blocked === true)).toBe(true);
+    // g1 and g2 on a, x1 and x2 on b: two each, so y takes the first node by name.
+    expect(where).toEqual({ g1: "a", g2: "a", x1: "b", x2: "b", y: "a" });
+  });
 });
