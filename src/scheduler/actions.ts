@@ -80,6 +80,9 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     if (activeOn.length > 1 && surviving.length >= 1 && memberTarget !== undefined && !requiresFencing(cluster.stonithEnabled, member, memberMeta)) activeOn = surviving;
     // Assigned a node it may not start on (no quorum): one stop, where it was found first.
     if (activeOn.length > 1 && memberTarget === undefined && context.heldForQuorum?.has(unit.id)) { context.actions.push(firstCopyStop(member.id, activeOn, "no quorum")); return; }
+    // A member that runs nowhere, of a group held on a node without quorum while another member runs: its start there is listed, blocked.
+    const heldNode = context.heldForQuorum?.get(unit.id);
+    if (heldNode !== undefined && !blocked && !unit.clone && activeOn.length === 0 && (state?.activeOn ?? []).length === 0) { context.actions.push({ action: "start", resource: member.id, node: heldNode, blocked: true, reason: "no quorum" }); return; }
     // A migration left half-way (active on its source and its target) continues or is recovered.
     if (state?.partialMigration && !unit.clone && memberTarget !== undefined) { context.actions.push(partialMigration(member, state, activeOn, memberTarget, memberMeta, nodes)); return; }
     if (activeOn.length > 1) {

@@ -20,7 +20,7 @@ export interface PlacementWork extends Model, History {
   clonesStarted: Set<string>;
   promoted: Set<string>;
   quorumBlocked: Map<string, string>;
-  heldForQuorum?: Set<string>;
+  heldForQuorum?: Map<string, string>;
   scores: Record<string, Record<string, number>>;
   visiting: Set<string>;
   /** Units being placed: nodes a mandatory colocation with an already placed primary rules out. */
@@ -269,7 +269,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   }
   // Without quorum (policy stop) what runs is still assigned its node, but may not start there: it stops.
   const heldNode = policy === "stop" && !onlyCurrent ? target : undefined;
-  if (heldNode !== undefined) (context.heldForQuorum ??= new Set()).add(unit.id);
+  if (heldNode !== undefined) (context.heldForQuorum ??= new Map()).set(unit.id, heldNode);
   if (policy === "stop") target = undefined;
   // A member blocked by its failure (on-fail=block) keeps the unit where it is.
   // Held like an unmanaged resource: on the first node it was found on (by the status order).

@@ -212,7 +212,8 @@ export interface Placement {
   /** Units that would start on this node but may not for lack of quorum. */
   readonly quorumBlocked: Map<string, string>;
   /** Units assigned a node that they may not start on for lack of quorum (policy stop). */
-  readonly heldForQuorum?: Set<string>;
+  /** Units assigned a node they may not start on (no quorum, policy stop), with that node. */
+  readonly heldForQuorum?: Map<string, string>;
   /** Allocation scores per member and node (for --show-scores). */
   readonly scores: Record<string, Record<string, number>>;
   /** Units in the order their placement completed, with their node: the order actions are derived in. */

@@ -69,3 +69,16 @@ describe("lost nodes without fencing", () => {
     expect(sameActions(actions, [{ action: "start", resource: "svc", node: "two" }])).toBe(true);
   });
 });
+
+describe("a group without quorum (policy stop)", () => {
+  it("stops the member that runs and lists the start of each member that runs nowhere, blocked, on the node the group is held on", () => {
+    const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="0"><configuration>
+  <crm_config><cluster_property_set id="opts"><nvpair id="o1" name="stonith-enabled" value="false"/><nvpair id="o2" name="no-quorum-policy" value="stop"/></cluster_property_set></crm_config>
+  <nodes><node id="1" uname="one"/><node id="2" uname="two"/></nodes>
+  <resources><group id="g"><primitive id="m1" class="ocf" provider="heartbeat" type="Dummy"/><primitive id="m2" class="ocf" provider="heartbeat" type="Dummy"/></group></resources><constraints/></configuration>
+  <status><node_state id="1" uname="one" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="m1" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="m1-s" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm></node_state>
+  <node_state id="2" uname="two" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const actions = schedule(importCibXml(xml, "group-quorum").cib, { now: 0 }).actions as never as Record<string, unknown>[];
+    expect(sameActions(actions, [{ action: "stop", resource: "m1", node: "one" }, { action: "start", resource: "m2", node: "one", blocked: true }])).toBe(true);
+  });
+});
