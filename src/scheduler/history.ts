@@ -105,7 +105,9 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         if (name === "migrate_from" && record.rcCode !== 0) migration(readMigrateFromFailure(histories.get(history.id)!, node.uname, record, online));
         if (record.rcCode === 0 || record.rcCode === 8) {
           if (name === "stop") { active = false; failed = false; }
-          else if (name === "start" || name === "promote" || name === "demote" || name === "migrate_from") { active = true; failed = false; }
+          else if (name === "start" || name === "promote" || name === "migrate_from") { active = true; failed = false; }
+          // A demote that succeeds leaves an earlier failure standing (Pacemaker clears past failures on it only with on-fail=demote).
+          else if (name === "demote") active = true;
           else if (name === "monitor") active = true;
         } else if (record.rcCode === 7 && ((name === "monitor" && !recurring) || expectedRc(record) === 7)) { active = false; failed = false; }
         // A recurring monitor reporting "not running" fails an active resource; on an inactive one it is a Stopped-role monitor.

@@ -160,9 +160,11 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
     const node = target === undefined ? undefined : context.nodes.find((entry) => entry.name === target);
     if (!node) return [];
     const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
-    return [{ unit, node: node.name, score: promotionScore(context, unit, node), promotedNow }];
+    // A failed instance (to be recovered) ranks after one that did not fail, as Pacemaker's instance comparison has it.
+    const failed = unit.members.some((member) => (context.states.get(member.id)?.failedOn ?? []).length > 0);
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node), promotedNow, failed }];
   });
-  candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || left.unit.clone!.instance - right.unit.clone!.instance);
+  candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
   const perNode = new Map<string, number>();
   const promotedNodes: string[] = [];
   for (const candidate of candidates) {

@@ -70,6 +70,17 @@ describe("scheduler promotable clones", () => {
     expect(sameActions(run(cluster(withOps("Unpromoted"), status)), [{ action: "recover", resource: "db:0", node: "east", role: "Promoted" }])).toBe(true);
   });
 
+  it("a later successful demote leaves a failure standing; of equal candidates the one that did not fail is promoted", () => {
+    const op = (key: string, operation: string, call: number, rc: number, interval = 0) => `<lrm_rsc_op id="db-${key}" operation="${operation}" call-id="${call}" rc-code="${rc}" op-status="0" interval="${interval}"/>`;
+    const east = `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful">${op("s", "start", 1, 0)}${op("m", "monitor", 2, 1, 10000)}${op("d", "demote", 3, 0)}</lrm_resource>`;
+    const west = `<lrm_resource id="db" class="ocf" provider="pacemaker" type="Stateful">${op("s", "start", 1, 0)}</lrm_resource>`;
+    const actions = run(cluster(db, node("1", "east", { "master-db": "5" }, east) + node("2", "west", { "master-db": "5" }, west)));
+    expect(sameActions(actions, [
+      { action: "recover", resource: "db:0", node: "east", role: "Unpromoted" },
+      { action: "promote", resource: "db:1", node: "west", from_role: "Unpromoted", to_role: "Promoted" },
+    ])).toBe(true);
+  });
+
   it("promotes nothing where no node has a promotion score", () => {
     const actions = run(cluster(db, node("1", "east", {}) + node("2", "west", {})));
     expect(sameActions(actions, [{ action: "start", resource: "db:0", node: "east" }, { action: "start", resource: "db:1", node: "west" }])).toBe(true);
