@@ -310,10 +310,15 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
 /**
  * How many of a unit's members are assigned its node (what a node's count of resources, which
  * breaks ties between nodes, takes in): a group member after one that is to stay stopped
- * (target-role Stopped) is colocated with a resource that runs nowhere, so it is not assigned.
+ * (target-role Stopped, managed) is colocated with a resource that runs nowhere, so it is not assigned.
  */
-export function assignedMembers(context: Pick<PlacementWork, "cib">, unit: PlacementUnit): number {
-  const stopped = unit.members.findIndex((member) => (metaOf(context.cib, member)["target-role"] ?? "").toLowerCase() === "stopped");
+export function assignedMembers(context: Pick<PlacementWork, "cib" | "cluster">, unit: PlacementUnit): number {
+  // An unmanaged member is assigned where it runs whatever its target-role, and so are the members after it.
+  const stopped = unit.members.findIndex((member) => {
+    const meta = { ...unit.meta, ...metaOf(context.cib, member) };
+    const unmanaged = context.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance);
+    return !unmanaged && (meta["target-role"] ?? "").toLowerCase() === "stopped";
+  });
   return stopped < 0 ? unit.members.length : stopped;
 }
 
