@@ -132,14 +132,22 @@ async function measure(config: Config) {
       const before = cpuTicks(testbed, node, config.stackPattern);
       // edgeha's metrics are scraped as Prometheus would, every SCRAPE_SECONDS (15 s by default).
       const scrapeMs = Number(process.env.SCRAPE_SECONDS ?? 15) * 1000;
+      const scraping = config.name.startsWith("edgeha") && METRICS_LISTEN !== undefined && scrapeMs > 0;
+      let scrapes = 0;
       const idleEnds = Date.now() + idleSeconds * 1000;
       while (Date.now() < idleEnds) {
         await sleep(Math.min(scrapeMs > 0 ? scrapeMs : Infinity, idleEnds - Date.now()));
-        if (config.name.startsWith("edgeha") && METRICS_LISTEN && scrapeMs > 0 && Date.now() < idleEnds) testbed.exec(node, ["curl", "-sf", "-o", "/dev/null", `http://${METRICS_LISTEN}/metrics`]);
+        if (scraping && Date.now() < idleEnds) {
+          // A scrape that fails would make "metrics on and scraped" a false label: the run stops.
+          const scrape = testbed.exec(node, ["curl", "-sf", "-o", "/dev/null", `http://${METRICS_LISTEN}/metrics`]);
+          if (scrape.status !== 0) throw new Error(`scraping http://${METRICS_LISTEN}/metrics on ${node} failed (curl exit ${scrape.status}): ${scrape.stderr}`);
+          scrapes++;
+        }
       }
       const after = cpuTicks(testbed, node, config.stackPattern);
       idle = +((after.own - before.own) / 100 / idleSeconds * 100).toFixed(2);
       idleChildren = +((after.children - before.children) / 100 / idleSeconds * 100).toFixed(2);
+      if (config.name.startsWith("edgeha")) notes.push(scraping ? `metrics on (${METRICS_LISTEN}), scraped ${scrapes} times, every ${scrapeMs / 1000} s, during the ${idleSeconds} s idle` : `metrics ${METRICS_LISTEN === undefined ? "off (EDGEHA_METRICS=off)" : "on, not scraped (SCRAPE_SECONDS=0)"} during the ${idleSeconds} s idle`);
     }
     // Memory of the settled stack, after the idle period when there is one.
     const mem = memory(testbed, holder(testbed)!, config.stackPattern);
@@ -203,7 +211,8 @@ const all: Config[] = [
       const result = await measure(config);
       writeFileSync(join(outDir, `${config.name}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(result, null, 2));
       const f = result.failover;
-      console.log(`${config.name}: median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs); stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} % (+ ${result.idleChildrenCpuPercent ?? "-"} % in children it reaped)`);
+      const failover = f.n === 0 ? "no failover runs (RUNS=0)" : `median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs)`;
+      console.log(`${config.name}: ${failover}; stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} % (+ ${result.idleChildrenCpuPercent ?? "-"} % in children it reaped)${result.notes.length > 0 ? `; ${result.notes.join("; ")}` : ""}`);
       rows.push(`| ${config.name} | ${f.n} | ${f.min.toFixed(2)} | ${f.median.toFixed(2)} | ${f.max.toFixed(2)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} | ${result.idleChildrenCpuPercent ?? "-"} |`);
     } catch (error) {
       console.log(`${config.name}: FAILED: ${(error as Error).message}`);
