@@ -213,7 +213,8 @@ const all: Config[] = [
       const f = result.failover;
       const failover = f.n === 0 ? "no failover runs (RUNS=0)" : `median ${f.median.toFixed(3)} s, min ${f.min.toFixed(3)} s, max ${f.max.toFixed(3)} s (${f.n} runs)`;
       console.log(`${config.name}: ${failover}; stack ${JSON.stringify(result.memory)}, idle CPU ${result.idleCpuPercent ?? "-"} % (+ ${result.idleChildrenCpuPercent ?? "-"} % in children it reaped)${result.notes.length > 0 ? `; ${result.notes.join("; ")}` : ""}`);
-      rows.push(`| ${config.name} | ${f.n} | ${f.min.toFixed(2)} | ${f.median.toFixed(2)} | ${f.max.toFixed(2)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} | ${result.idleChildrenCpuPercent ?? "-"} |`);
+      const figure = (value: number) => (f.n === 0 ? "-" : value.toFixed(2));
+      rows.push(`| ${config.name} | ${f.n} | ${figure(f.min)} | ${figure(f.median)} | ${figure(f.max)} | ${result.memory.rssMiB} | ${result.memory.pssMiB} | ${result.memory.privateMiB} | ${result.idleCpuPercent ?? "-"} | ${result.idleChildrenCpuPercent ?? "-"} |`);
     } catch (error) {
       console.log(`${config.name}: FAILED: ${(error as Error).message}`);
       rows.push(`| ${config.name} | failed: ${(error as Error).message} | | | | | | | |`);
