@@ -28,8 +28,10 @@ export const PROTOCOL_VERSION_MAX = 2;
  * "cluster-stop": `cluster stop --all` carried through the cluster;
  * "status-all": each member answers `cluster status --all` with its own view;
  * "service-verbs": `cluster enable|disable --all` carried to each member's systemd.
+ * "heartbeat-timing": heartbeats to this node may carry send times and echoes (the round trip
+ *   per link, src/membership/wire.ts); used per peer, not only when the whole view has it.
  */
-export const FEATURES = ["cluster-stop", "config-change", "service-verbs", "status-all"] as const;
+export const FEATURES = ["cluster-stop", "config-change", "heartbeat-timing", "service-verbs", "status-all"] as const;
 export type Feature = (typeof FEATURES)[number];
 
 /** Resend a hello that was not acknowledged after this long, RETRIES_FAST times, then every LEGACY_RETRY_MS. */

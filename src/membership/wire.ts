@@ -7,6 +7,10 @@
 //   [proposal: ring id u48 | id list]
 //   [report: ring id u48 | settled u8 | voters set | attempts count u8 | attempts x set]
 //     where a set is epoch u32 | id list
+//   [timing: sent u32 | echo u8 (0 or 1) | [echoed sent u32 | held u32]]
+//     (flag bit4; microseconds on the sender's monotonic clock, modulo 2^32: the round trip
+//     per peer and link. Sent only to a peer that advertised "heartbeat-timing": a build
+//     before it rejects the flag, so heartbeats to it stay exactly as they were.)
 // A 2-node heartbeat is 28 bytes (JSON was about 120); decoding checks every count against
 // LIST_MAX and the exact length, and never throws.
 import type { Heartbeat, View } from "./types";
@@ -20,14 +24,23 @@ const FLAG_REPORT = 2;
 const FLAG_PROBE = 4;
 /** The sender leaves the cluster (a clean stop; no body of its own). */
 const FLAG_LEAVING = 8;
+/** A timing section ends the heartbeat (see withTiming). */
+const FLAG_TIMING = 16;
 const RING_MAX = 2 ** 48 - 1;
 
 /** The quorum report that rides on each heartbeat; the same shape as src/quorum's QuorumReport. */
 export interface WireVoterSet { epoch: number; ids: number[] }
 export interface WireReport { ringId: number; settled: boolean; voters: WireVoterSet; attempts: WireVoterSet[] }
 
+/**
+ * When the sender sent this heartbeat, and the last send time it heard from the receiver on
+ * this link with how long it held it since: the receiver's round trip is then
+ * (its now - echoed) - held. Microseconds modulo 2^32 on each sender's own monotonic clock.
+ */
+export interface WireTiming { sentUs: number; echo?: { sentUs: number; heldUs: number } }
+
 export type HeartbeatDecode =
-  | { ok: true; heartbeat: Heartbeat; report: WireReport | undefined }
+  | { ok: true; heartbeat: Heartbeat; report: WireReport | undefined; timing?: WireTiming }
   | { ok: false; reason: string };
 
 class Writer {
@@ -109,13 +122,30 @@ export function encodeHeartbeat(heartbeat: Heartbeat, report?: WireReport): Buff
   return writer.bytes();
 }
 
+/**
+ * The heartbeat body encodeHeartbeat made, with a timing section for one peer on one link:
+ * the flag set and the section appended (the rest is shared by every peer and link).
+ */
+export function withTiming(body: Buffer, timing: WireTiming): Buffer {
+  const section = Buffer.alloc(timing.echo === undefined ? 5 : 13);
+  section.writeUInt32BE(timing.sentUs >>> 0, 0);
+  if (timing.echo !== undefined) {
+    section.writeUInt8(1, 4);
+    section.writeUInt32BE(timing.echo.sentUs >>> 0, 5);
+    section.writeUInt32BE(Math.min(Math.max(0, Math.round(timing.echo.heldUs)), 0xffffffff), 9);
+  }
+  const result = Buffer.concat([body, section]);
+  result.writeUInt8(result.readUInt8(1) | FLAG_TIMING, 1);
+  return result;
+}
+
 /** Decodes one heartbeat body; any malformed input is a reason, never an exception. */
 export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecode {
   const reader = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   try {
     if (reader.u8() !== HEARTBEAT_WIRE_VERSION) return { ok: false, reason: "version" };
     const flags = reader.u8();
-    if ((flags & ~(FLAG_PROPOSAL | FLAG_REPORT | FLAG_PROBE | FLAG_LEAVING)) !== 0) return { ok: false, reason: "flags" };
+    if ((flags & ~(FLAG_PROPOSAL | FLAG_REPORT | FLAG_PROBE | FLAG_LEAVING | FLAG_TIMING)) !== 0) return { ok: false, reason: "flags" };
     const incarnation = reader.u32();
     const reach = reader.ids();
     const view: View = { ringId: reader.u48(), members: [], incarnations: {} };
@@ -141,12 +171,19 @@ export function decodeHeartbeat(bytes: Uint8Array): HeartbeatDecode {
       for (let index = 0; index < attemptCount; index++) attempts.push({ epoch: reader.u32(), ids: reader.ids() });
       report = { ringId, settled: settled === 1, voters, attempts };
     }
+    let timing: WireTiming | undefined;
+    if ((flags & FLAG_TIMING) !== 0) {
+      timing = { sentUs: reader.u32() };
+      const echo = reader.u8();
+      if (echo > 1) return { ok: false, reason: "echo flag" };
+      if (echo === 1) timing.echo = { sentUs: reader.u32(), heldUs: reader.u32() };
+    }
     if (!reader.done) return { ok: false, reason: "trailing bytes" };
     if (!sortedUnique(view.members) || (proposal !== null && !sortedUnique(proposal.members))) return { ok: false, reason: "ids not sorted" };
     const heartbeat: Heartbeat = { incarnation, reach, view, proposal };
     if ((flags & FLAG_PROBE) !== 0) heartbeat.probe = true;
     if ((flags & FLAG_LEAVING) !== 0) heartbeat.leaving = true;
-    return { ok: true, heartbeat, report };
+    return timing === undefined ? { ok: true, heartbeat, report } : { ok: true, heartbeat, report, timing };
   } catch (error) {
     if (error instanceof WireError) return { ok: false, reason: error.message };
     throw error;

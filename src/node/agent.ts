@@ -653,7 +653,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       version: VERSION, cluster: config.clusterName, node: { name: node.name, id: node.id }, configuredNodes: config.nodes, ringId: current.ringId, members: current.members,
       quorum: current.quorum, dc: current.dc, summary: current.cluster_state, cib: controller.configuration,
       nodeAttributes: { ...(current.cluster_state as { attributes?: Record<string, Record<string, string>> } | null)?.attributes, [node.name]: local },
-      frames: current.frames, counters: { ...observability.counters, eventLoopPauses: current.frames["event-loop-pauses"] ?? 0 },
+      frames: current.frames, counters: { ...observability.counters, eventLoopPauses: current.frames["event-loop-pauses"] ?? 0, roundTripSeconds: membership.roundTrips() },
     };
   };
 

@@ -158,6 +158,21 @@ export class MembershipService {
     return Math.floor(performance.now() - this.started);
   }
 
+  /** The same clock as nowMs in microseconds: heartbeats carry it for the round trip (src/membership/wire.ts). */
+  private nowUs(): number {
+    return Math.round((performance.now() - this.started) * 1000);
+  }
+
+  /**
+   * The last heartbeat round trip to each peer on each link (peers whose build echoes heartbeat
+   * times; measured on heartbeats that go out anyway, within the token), for the metrics.
+   */
+  roundTrips(): Array<{ peer: string; link: number; seconds: number }> {
+    return this.stack.roundTrips(this.nowMs()).map((each) => ({
+      peer: this.config.nodes.find((node) => node.id === each.peerId)?.name ?? `node ${each.peerId}`, link: each.link, seconds: each.microseconds / 1e6,
+    }));
+  }
+
   get localId(): number {
     return this.node.id;
   }
@@ -308,7 +323,7 @@ export class MembershipService {
   private receive(link: number, bytes: Buffer, source: string): void {
     if (!this.awake()) return;
     this.wakeListeners();
-    this.perform(this.stack.receive(link, bytes, this.nowMs(), source));
+    this.perform(this.stack.receive(link, bytes, this.nowMs(), source, this.nowUs()));
     this.schedule();
   }
 
@@ -327,12 +342,12 @@ export class MembershipService {
       // anyone's silence judged.
       setImmediate(() => {
         if (this.closed || this.stack.halted) return;
-        this.perform(this.stack.tick(this.nowMs()));
+        this.perform(this.stack.tick(this.nowMs(), this.nowUs()));
         this.schedule();
       });
       return;
     }
-    this.perform(this.stack.tick(this.nowMs()));
+    this.perform(this.stack.tick(this.nowMs(), this.nowUs()));
     this.schedule();
   }
 

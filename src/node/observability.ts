@@ -174,10 +174,6 @@ export class Observability {
     this.counters.eventLoopDelay.observe(Math.max(0, lateMs) / 1000);
   }
 
-  setRoundTrips(values: AgentCounters["roundTripSeconds"]): void {
-    (this.counters as { roundTripSeconds: AgentCounters["roundTripSeconds"] }).roundTripSeconds = values;
-  }
-
   /** Starts (or moves, or stops) the metrics and status page listener. */
   async reconfigure(listen: { host: string; port: number } | undefined, snapshot: () => MetricsSnapshot, page: () => StatusPageView): Promise<void> {
     if (this.metricsServer) {

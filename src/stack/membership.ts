@@ -9,9 +9,9 @@
 // it is performed: the ring id reaches the disk before any heartbeat or view that shows it.
 import { DropLedger, FrameCodec, LinkMonitor, ReliableReceiver, ReliableSender, type DropReport, type Frame, type DecodeResult } from "../transport";
 import {
-  decodeHeartbeat, encodeHeartbeat, following, initialMembership, nextDeadlineMs, probeTiming, reconfigureMembership, stepMembership,
+  decodeHeartbeat, encodeHeartbeat, withTiming, following, initialMembership, nextDeadlineMs, probeTiming, reconfigureMembership, stepMembership,
   advertDeadlineMs, initialAdverts, negotiate, advertOf, stepAdverts, LEGACY_ADVERT,
-  type Advert, type AdvertInput, type AdvertState, type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type Negotiated, type View,
+  type Advert, type AdvertInput, type AdvertState, type Heartbeat, type MembershipInput, type MembershipSettings, type MembershipState, type Negotiated, type View, type WireTiming,
 } from "../membership";
 import {
   arbiterDeadlineMs, holdsVote, initialArbiterClient, initialQuorum, quorumDeadlineMs, quorumReport, reconfigureQuorum, replyReceived, requestDue, requestSent,
@@ -118,6 +118,13 @@ export type MembershipStackEffect =
 
 interface PeerChannel { incarnation: number; sender: ReliableSender; receiver: ReliableReceiver }
 
+/** The last heartbeat round trip measured to a peer on one link. */
+export interface RoundTrip { peerId: number; link: number; microseconds: number }
+
+/** The feature a peer advertises when heartbeats to it may carry timing (src/membership/wire.ts). */
+const TIMING_FEATURE = "heartbeat-timing";
+const U32 = 2 ** 32;
+
 interface VoteReplyBody { nodeId: number; granted: boolean; members: number[]; ringId: number; leaseMs: number; sentAtMs: number }
 
 export class MembershipStack {
@@ -159,6 +166,17 @@ export class MembershipStack {
   private advertState: AdvertState | undefined;
   /** Times the runner was found paused for longer than a heartbeat interval. */
   stalls = 0;
+  /**
+   * The runner's clock in microseconds at the current input (finer than nowMs; the same
+   * clock): heartbeats carry it, and echo it back, for the round trip per peer and link.
+   */
+  private clockUs = 0;
+  /** When this stack first sent a heartbeat with timing: an echo older than that is another incarnation's. */
+  private firstTimedUs: number | undefined;
+  /** Per "peer/link": the send time of the peer's last timed heartbeat there, and when it arrived. */
+  private readonly heardTimes = new Map<string, { sentUs: number; heardUs: number }>();
+  /** Per "peer/link": the last round trip measured there, and when. */
+  private readonly roundTripsByLink = new Map<string, RoundTrip & { atMs: number }>();
 
   constructor(private settings: MembershipStackSettings, nowMs: number) {
     const nodeIds = settings.nodes.map((node) => node.id);
@@ -237,8 +255,9 @@ export class MembershipStack {
    * credited it, so our own stall does not count as their silence or a flap; after one as long
    * as the token the stack halts and says so. Returns false when halted.
    */
-  private awaken(nowMs: number): boolean {
+  private awaken(nowMs: number, nowUs = nowMs * 1000): boolean {
     if (this.haltedState) return false;
+    this.clockUs = nowUs;
     const verdict = judgeWake({
       nowMs, lastActivityMs: this.lastActivityMs ?? nowMs, plannedWakeMs: this.plannedWakeMs, lastWholeCreditMs: this.lastWholeCreditMs, lastHeartbeatSentMs: this.lastHeartbeatSentMs,
       heartbeatMs: this.settings.heartbeatMs, tokenMs: this.settings.tokenMs,
@@ -344,9 +363,9 @@ export class MembershipStack {
     return this.take();
   }
 
-  /** The runner's timer fired. */
-  tick(nowMs: number): MembershipStackEffect[] {
-    if (!this.awaken(nowMs)) return this.take();
+  /** The runner's timer fired (nowUs: the same clock in microseconds, for the heartbeats' timing). */
+  tick(nowMs: number, nowUs?: number): MembershipStackEffect[] {
+    if (!this.awaken(nowMs, nowUs)) return this.take();
     this.feed({ kind: "tick", nowMs });
     if (this.advertState !== undefined && (advertDeadlineMs(this.advertState) ?? Infinity) <= nowMs) this.stepAdverts({ kind: "tick", nowMs });
     this.tickArbiter(nowMs);
@@ -364,8 +383,8 @@ export class MembershipStack {
   }
 
   /** A datagram arrived on a link, from `source` (an address, for telling a person where bad frames come from). */
-  receive(link: number, bytes: Uint8Array, nowMs: number, source = `link ${link}`): MembershipStackEffect[] {
-    if (!this.awaken(nowMs)) return this.take();
+  receive(link: number, bytes: Uint8Array, nowMs: number, source = `link ${link}`, nowUs?: number): MembershipStackEffect[] {
+    if (!this.awaken(nowMs, nowUs)) return this.take();
     // The arbiter's replies carry sender id 0 (bytes 5-6 of the header) and use their own codec.
     if (this.arbiterCodec !== undefined && bytes.length >= 7 && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt16BE(5) === ARBITER_ID) {
       this.receiveArbiter(bytes, nowMs);
@@ -392,6 +411,7 @@ export class MembershipStack {
         this.malformedHeartbeats++;
         return this.take();
       }
+      if (body.timing !== undefined) this.noteTiming(frame.senderId, link, body.timing, nowMs);
       if (body.report !== undefined) this.stepQuorum({ kind: "report", from: frame.senderId, report: body.report });
       this.feed({ kind: "heartbeat", from: frame.senderId, heartbeat: body.heartbeat, nowMs });
       return this.take();
@@ -476,6 +496,18 @@ export class MembershipStack {
     this.membershipDeadlineMs = nextDeadlineMs(next);
   }
 
+  /**
+   * The last heartbeat round trip to each peer on each link, measured within the token (a link
+   * that went quiet, or a peer whose build does not echo, has none).
+   */
+  roundTrips(nowMs: number): RoundTrip[] {
+    const fresh: RoundTrip[] = [];
+    for (const each of this.roundTripsByLink.values()) {
+      if (nowMs - each.atMs <= this.settings.tokenMs && this.linkCounts.has(each.peerId)) fresh.push({ peerId: each.peerId, link: each.link, microseconds: each.microseconds });
+    }
+    return fresh.sort((left, right) => left.peerId - right.peerId || left.link - right.link);
+  }
+
   /** The priority of the resources this node runs, which the arbiter weighs in a split. */
   setArbiterPriority(priority: number): void {
     this.arbiterPriority = Number.isFinite(priority) ? priority : 0;
@@ -541,7 +573,7 @@ export class MembershipStack {
    * the first link that is up, since retransmission covers a loss: doubling a bulk transfer on
    * every link would only crowd out the heartbeats. With no link known up, it uses them all.
    */
-  private sendFrame(peerId: number, kind: Frame["kind"], body: Buffer, nowMs: number): void {
+  private sendFrame(peerId: number, kind: Frame["kind"], body: Buffer | ((link: number) => Buffer), nowMs: number): void {
     const peerLinks = this.linkCounts.get(peerId);
     if (peerLinks === undefined) return;
     const usable = Math.min(peerLinks, this.settings.localLinks);
@@ -551,7 +583,7 @@ export class MembershipStack {
       if (preferred !== undefined && link !== preferred) continue;
       this.sent[kind]++;
       if (kind === "heartbeat") this.lastHeartbeatSentMs = nowMs;
-      const bytes = this.codec.encode({ senderId: this.settings.localId, incarnation: this.settings.incarnation, sequence: ++this.sequence, kind, body });
+      const bytes = this.codec.encode({ senderId: this.settings.localId, incarnation: this.settings.incarnation, sequence: ++this.sequence, kind, body: typeof body === "function" ? body(link) : body });
       this.effects.push({ kind: "transmit", to: peerId, link, frame: kind, bytes });
     }
   }
@@ -570,7 +602,37 @@ export class MembershipStack {
     }
     this.persist();
     const body = encodeHeartbeat(heartbeat, report);
-    for (const peer of this.settings.nodes) if (peer.id !== this.settings.localId) this.sendFrame(peer.id, "heartbeat", body, nowMs);
+    for (const peer of this.settings.nodes) {
+      if (peer.id === this.settings.localId) continue;
+      // Timing only to a peer that said it reads it: to any other the heartbeat stays as it was.
+      if (this.advertState !== undefined && advertOf(this.advertState, peer.id).features.includes(TIMING_FEATURE)) this.sendFrame(peer.id, "heartbeat", (link) => withTiming(body, this.timingFor(peer.id, link)), nowMs);
+      else this.sendFrame(peer.id, "heartbeat", body, nowMs);
+    }
+  }
+
+  /** This heartbeat's send time, and the echo of the peer's last one on this link (when heard within the token). */
+  private timingFor(peerId: number, link: number): WireTiming {
+    this.firstTimedUs ??= this.clockUs;
+    const sentUs = Math.round(this.clockUs) % U32;
+    const heard = this.heardTimes.get(`${peerId}/${link}`);
+    const heldUs = heard === undefined ? undefined : this.clockUs - heard.heardUs;
+    if (heard === undefined || heldUs === undefined || heldUs < 0 || heldUs > this.settings.tokenMs * 1000) return { sentUs };
+    return { sentUs, echo: { sentUs: heard.sentUs, heldUs } };
+  }
+
+  /**
+   * A timed heartbeat arrived: its send time is kept to echo, and an echo of ours gives the
+   * round trip, (now - our send time) - the time the peer held it. An echo from before this
+   * stack sent any (a previous incarnation's), a negative one or one beyond the token is ignored.
+   */
+  private noteTiming(peerId: number, link: number, timing: WireTiming, nowMs: number): void {
+    const key = `${peerId}/${link}`;
+    this.heardTimes.set(key, { sentUs: timing.sentUs, heardUs: this.clockUs });
+    if (timing.echo === undefined || this.firstTimedUs === undefined) return;
+    const ageUs = (((Math.round(this.clockUs) - timing.echo.sentUs) % U32) + U32) % U32;
+    const roundTripUs = ageUs - timing.echo.heldUs;
+    if (ageUs > this.clockUs - this.firstTimedUs || roundTripUs < 0 || roundTripUs > this.settings.tokenMs * 1000) return;
+    this.roundTripsByLink.set(key, { peerId, link, microseconds: roundTripUs, atMs: nowMs });
   }
 
   private feed(input: MembershipInput): void {
