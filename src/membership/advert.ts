@@ -30,8 +30,10 @@ export const PROTOCOL_VERSION_MAX = 2;
  * "service-verbs": `cluster enable|disable --all` carried to each member's systemd.
  * "heartbeat-timing": heartbeats to this node may carry send times and echoes (the round trip
  *   per link, src/membership/wire.ts); used per peer, not only when the whole view has it.
+ * "report-pieces": this node takes a member's `edgeha report` part in several messages
+ *   (src/node/report-protocol.ts); used per peer.
  */
-export const FEATURES = ["cluster-stop", "config-change", "heartbeat-timing", "service-verbs", "status-all"] as const;
+export const FEATURES = ["cluster-stop", "config-change", "heartbeat-timing", "report-pieces", "service-verbs", "status-all"] as const;
 export type Feature = (typeof FEATURES)[number];
 
 /** Resend a hello that was not acknowledged after this long, RETRIES_FAST times, then every LEGACY_RETRY_MS. */

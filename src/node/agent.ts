@@ -25,12 +25,12 @@ import type { LogRing } from "../common/log-ring";
 import { cibDigest } from "../cib";
 import { VERSION } from "../cli/version";
 import { Observability } from "./observability";
-import { parseReportMessage } from "./report-protocol";
+import { parseReportMessage, reportPartMessages, ReportAssembler, REPORT_MESSAGE_BYTES_MAX, REPORT_PIECES_FEATURE } from "./report-protocol";
 import { ClusterVerbs } from "./cluster-verbs";
 import { serviceAction } from "./service-control";
 import { createHash } from "node:crypto";
 import { clusterDigests } from "../config";
-import { packReport, PART_BYTES_MAX, type ReportPart } from "./report";
+import { packReport, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
 // The controller's clock: while something waits on time (join resends, the election wait,
@@ -129,8 +129,8 @@ function writeWhole(file: string, data: Uint8Array): void {
 }
 
 const REPORT_WAIT_MS = 10_000;
-/** The largest message a peer may send: a report part (its content may be base64), else a controller message. */
-const PEER_MESSAGE_BYTES_MAX = Math.max(MESSAGE_BYTES_MAX, 2 * PART_BYTES_MAX + 64 * 1024);
+/** The largest message a peer may send: a controller message (report messages are at most REPORT_MESSAGE_BYTES_MAX). */
+const PEER_MESSAGE_BYTES_MAX = MESSAGE_BYTES_MAX;
 const TRANSITIONS_SHOWN = 10;
 /** A read of the configuration waits this long at most for this node's copy to become current (the CLI waits 5 s). */
 const READ_WAIT_MS = 3000;
@@ -542,7 +542,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Monitors wait up to one heartbeat interval for a heartbeat's wake-up instead of waking the agent themselves.
   resources.coalesceMonitors(config.timing.heartbeatMs);
   let viewsSeen = 0;
-  const reportWaits = new Map<number, { parts: ReportPart[]; waiting: Set<number>; done: () => void }>();
+  const reportWaits = new Map<number, { parts: ReportPart[]; waiting: Set<number>; assemblers: Map<number, ReportAssembler>; done: () => void }>();
   let nextReportId = 1;
   membership.listen({
     stalled: () => onStalled(),
@@ -561,6 +561,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       }
       const reportMessage = parseReportMessage(value);
       if (typeof reportMessage === "string") return dropped.note(from, reportMessage);
+      if (reportMessage && payload.length > REPORT_MESSAGE_BYTES_MAX) return dropped.note(from, `report message of ${payload.length} bytes exceeds ${REPORT_MESSAGE_BYTES_MAX}`);
       if (reportMessage) return void onReportMessage(from, reportMessage);
       const verb = verbs.receive(from, value);
       if (typeof verb === "string") return dropped.note(from, verb);
@@ -593,13 +594,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const onReportMessage = (from: number, message: Exclude<ReturnType<typeof parseReportMessage>, string | undefined>) => {
     if (message.t === "report-request") {
       // A member asks for this node's part: collect it now (bounded) and answer the asker only.
+      // In messages of at most REPORT_MESSAGE_BYTES_MAX; an asker from before pieces gets the first only, saying so.
       const part = observability.reportPart(message.fromSeconds, controller.configuration, status());
-      membership.send(from, Buffer.from(JSON.stringify({ t: "report-part", requestId: message.requestId, part })));
+      const asker = config.nodes.find((each) => each.id === from)?.name ?? `node ${from}`;
+      for (const bytes of reportPartMessages(message.requestId, part, { single: !membership.peerAdvert(from).features.includes(REPORT_PIECES_FEATURE), asker })) membership.send(from, bytes);
       return;
     }
     const wait = reportWaits.get(message.requestId);
-    if (!wait || !wait.waiting.delete(from)) return;
-    wait.parts.push({ ...message.part, node: config.nodes.find((each) => each.id === from)?.name ?? `node-${from}` });
+    if (!wait || !wait.waiting.has(from)) return;
+    const assembler = wait.assemblers.get(from) ?? new ReportAssembler();
+    wait.assemblers.set(from, assembler);
+    if (!assembler.take(message)) return;
+    wait.waiting.delete(from);
+    wait.assemblers.delete(from);
+    wait.parts.push(assembler.part(config.nodes.find((each) => each.id === from)?.name ?? `node-${from}`));
     if (wait.waiting.size === 0) wait.done();
   };
 
@@ -630,14 +638,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const members = membership.status().members.map((member) => member.id).filter((id) => id !== node.id);
     const parts: ReportPart[] = [observability.reportPart(fromSeconds, controller.configuration, status())];
     const waiting = new Set(members);
+    const assemblers = new Map<number, ReportAssembler>();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, REPORT_WAIT_MS);
-      reportWaits.set(requestId, { parts, waiting, done: () => { clearTimeout(timer); resolve(); } });
+      reportWaits.set(requestId, { parts, waiting, assemblers, done: () => { clearTimeout(timer); resolve(); } });
       for (const id of members) membership.send(id, Buffer.from(JSON.stringify({ t: "report-request", requestId, fromSeconds })));
       if (waiting.size === 0) { clearTimeout(timer); resolve(); }
     });
     reportWaits.delete(requestId);
     const nameOf = (id: number) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`;
+    // A member whose part was still arriving: what came is kept, and its part says the rest is missing.
+    for (const [id, assembler] of assemblers) {
+      waiting.delete(id);
+      parts.push(assembler.part(nameOf(id)));
+    }
     const unreachable = [
       ...[...waiting].map((id) => ({ node: nameOf(id), reason: `no answer within ${REPORT_WAIT_MS / 1000} s` })),
       ...config.nodes.filter((each) => each.id !== node.id && !members.includes(each.id)).map((each) => ({ node: each.name, reason: "not a member of this node's partition" })),

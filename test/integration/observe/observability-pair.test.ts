@@ -5,8 +5,8 @@
 // and fencing events across the failover, and alert_snmp.sh.sample, unmodified, sending them
 // (and an attribute change) as traps that a real snmptrapd receives; `status --full` showing
 // the operation history, node attributes and transitions; the DC's recorded input replayed to
-// the same graph; and a report from the survivor with no secret inside, naming the member it
-// could not reach.
+// the same graph; a report from the pair before the failover, and one from the survivor after
+// it naming the member it could not reach, with no secret inside either.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -158,6 +158,25 @@ describe.skipIf(missing !== "")(`observability of a live pair ${missing}`, () =>
     const validate = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
     const statusJson = JSON.parse(cli("status", "--json", "--socket", join(directory, `${survivor}.sock`)).stdout);
     expect(validate(statusJson), JSON.stringify(validate.errors)).toBe(true);
+
+    // A report from the whole pair (each member's part comes through the cluster in messages of
+    // at most 4 MiB): both answered, each part is whole, and no secret is inside.
+    const pairBundle = join(directory, "report-pair.tar.gz");
+    const pairReport = cli("report", "-o", pairBundle, "--socket", join(directory, `${active}.sock`), "--json");
+    expect(pairReport.status, pairReport.stderr).toBe(0);
+    expect(JSON.parse(pairReport.stdout)).toMatchObject({ unreachable: [] });
+    expect((JSON.parse(pairReport.stdout) as { answered: string[] }).answered.sort()).toEqual(["n1", "n2"]);
+    const pairUnpacked = join(directory, "unpacked-pair");
+    mkdirSync(pairUnpacked);
+    expect(spawnSync("tar", ["-xzf", pairBundle, "-C", pairUnpacked]).status).toBe(0);
+    const pairFiles = readdirSync(pairUnpacked, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+    for (const name of ["n1", "n2"]) for (const file of ["cib.json", "agent.log", "status.json", "versions.txt"]) expect(pairFiles.some((each) => each.endsWith(`${name}/${file}`)), `${name}/${file}`).toBe(true);
+    expect(readFileSync(pairFiles.find((each) => each.endsWith("summary.txt"))!, "utf8")).toContain("members that could not be reached: none");
+    for (const file of pairFiles) {
+      const raw = readFileSync(file);
+      const text = file.endsWith(".gz") ? gunzipSync(raw).toString("utf8") : raw.toString("utf8");
+      for (const bmc of bmcs.values()) expect(text, file).not.toContain(bmc.password);
+    }
 
     // The page before the failover.
     const shots = process.env.EDGEHA_KEEP ? directory : join(directory, "shots");
