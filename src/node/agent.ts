@@ -329,8 +329,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // The last messages (the DC's summary saying this node may go) need a moment to reach the
   // peers, and the leave announcement rides on the next heartbeats: then the agent may exit.
   const LEAVE_LINGER_MS = 500;
+  let leftAlready = false;
   const leaveNow = () => {
     if (escalationTimer !== undefined) clearTimeout(escalationTimer);
+    if (leftAlready) return;
+    leftAlready = true;
     membership.leave();
     setTimeout(leave, LEAVE_LINGER_MS).unref?.();
   };
@@ -503,7 +506,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       }
       case "may-exit":
         logger.info({}, "everything has moved away; leaving the cluster");
-        leaveNow();
+        // The DC knows only what this node reported: a resource the previous agent process
+        // started here and no probe has answered for yet is stopped too, before the leave is
+        // announced (stopAll finds nothing to do when the DC moved everything away).
+        if (escalationTimer !== undefined) clearTimeout(escalationTimer);
+        void resources.stopAll().then(
+          (failures) => { if (failures.length > 0) logger.error({ failures }, "some resources did not stop; leaving anyway"); },
+          (error: unknown) => logger.error({ error: String(error) }, "stopping what may still run here failed; leaving anyway"),
+        ).finally(leaveNow);
         return;
       case "log":
         if (effect.message === "transition finished") {

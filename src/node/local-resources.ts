@@ -259,7 +259,10 @@ export class LocalResources {
     const configured = this.primitive(resource);
     // A resource the configuration no longer holds is stopped (or demoted, or told) with the
     // definition it last ran with; it is never started again from that.
-    const base = configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
+    // One the previous agent process left running and this one has not probed yet (no history
+    // here) is stopped with the definition it ran with: nothing newer is known of it here.
+    const ranWith = operation === "stop" && !this.history.has(resource) ? this.lastDefinitions.get(resource) : undefined;
+    const base = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
     const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
     if (!primitive) return { ok: false, reason: configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
     if (this.stoppingAll && (operation === "start" || operation === "promote" || migration !== undefined)) {
@@ -318,7 +321,7 @@ export class LocalResources {
   }
 
   /**
-   * Stops every resource this node's history says may be active, one at a time, in the reverse
+   * Stops every resource that may be active here, one at a time, in the reverse
    * of the configuration's order (a group's last member first): for a leave that cannot wait for
    * the DC (shutdown-escalation passed, or no quorum). Unmanaged resources (maintenance-mode,
    * is-managed=false, maintenance=true) are left as they are, as the scheduler leaves them.
@@ -330,9 +333,12 @@ export class LocalResources {
     this.stoppingAll = true;
     const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
     const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib);
-    // What may run: by its history, or because an operation on it (a start) is under way; its
-    // stop is queued behind that operation.
-    const active = [...new Set([...this.history.keys(), ...this.inFlight.keys()])].filter((id) => !unmanaged.has(id) && (this.inFlight.has(id) || mayBeActive(lastRecord(this.history.get(id) ?? new Map()))));
+    // What may run: by its history, because an operation on it (a start) is under way (its stop
+    // is queued behind that operation), or because the previous agent process started it and
+    // no probe has answered yet (started-resources.json): a restart of the agent followed by a
+    // stop before the first probe must not leave it running for a peer to start it too.
+    const candidates = new Set([...this.history.keys(), ...this.inFlight.keys(), ...this.lastDefinitions.keys()]);
+    const active = [...candidates].filter((id) => !unmanaged.has(id) && this.mayBeActive(id));
     active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
     const failures: string[] = [];
     for (const id of active) {
@@ -404,14 +410,18 @@ export class LocalResources {
     return { ...primitive, meta: [{ id: `${primitive.id}-clone-instance`, values }, ...primitive.meta] };
   }
 
-  /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
+  /**
+   * True unless the last thing known of the resource here is that it is stopped (or it was never
+   * found): an operation on it under way, a history that leaves it possibly active, or, with no
+   * history yet, a definition it ran with (kept by this process or loaded from the previous one's
+   * record and not probed yet).
+   */
   private mayBeActive(id: string): boolean {
     if (this.inFlight.has(id)) return true;
     const records = this.history.get(id);
     const last = records === undefined ? undefined : lastRecord(records);
     if (last === undefined) return this.lastDefinitions.has(id);
-    const stopped = (last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7);
-    return !stopped;
+    return mayBeActive(last);
   }
 
   /** Drops everything this node knows of a resource that is neither configured nor running here. */

@@ -142,7 +142,9 @@ export class SimExecutor {
     const resource = instance.replace(/:\d+$/, "");
     const configured = this.primitive(resource);
     // An orphan is stopped (or demoted, or told) with the definition it last ran with; never started from it.
-    const primitive = configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
+    // One the previous agent process left running and not probed yet is stopped with the definition it ran with (LocalResources.operate).
+    const ranWith = operation === "stop" && !this.history.has(resource) ? this.lastDefinitions.get(resource) : undefined;
+    const primitive = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
     if (!primitive) {
       const reason = configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here`;
       // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
@@ -188,7 +190,9 @@ export class SimExecutor {
    */
   stopAll(done: (failures: string[]) => void): void {
     const order = this.cib === undefined ? [] : allPrimitives(this.cib.resources).map((primitive) => primitive.id);
-    const active = [...this.history.keys()].filter((id) => this.mayBeActive(id)).sort((left, right) => order.indexOf(right) - order.indexOf(left));
+    // By its history, an operation under way, or a record of the previous agent process not probed yet (LocalResources.stopAll).
+    const candidates = new Set([...this.history.keys(), ...this.inFlight.keys(), ...this.lastDefinitions.keys()]);
+    const active = [...candidates].filter((id) => this.mayBeActive(id)).sort((left, right) => order.indexOf(right) - order.indexOf(left));
     const failures: string[] = [];
     const next = (index: number): void => {
       if (index === active.length) return done(failures);

@@ -57,6 +57,49 @@ beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), "edgeha-started-")); })
 afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe("what this node started is known across a restart of the agent", () => {
+  // A leave (SIGTERM, cluster stop) or a stall right after a restart of the agent, before its
+  // first probe answered: what the previous process started must be stopped before the agent
+  // leaves, or it runs on while a peer starts it too.
+  it("stopAll before the first probe stops what the previous agent process started, with the definition it ran with", async () => {
+    const { running, calls, runner } = machine();
+    const file = join(stateDir, STARTED_FILE);
+    const first = new LocalResources("n1", runner, logger().log, () => 1000, { startedFile: file });
+    first.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(first, "0.2.0");
+    expect(await first.operate("vip", "start")).toEqual({ ok: true });
+    first.close();
+    // The next process is stopped before any configuration reached it (so before any probe).
+    const second = new LocalResources("n1", runner, logger().log, () => 1000, { startedFile: file });
+    expect(await second.stopAll()).toEqual([]);
+    expect(calls.at(-1)).toBe("stop vip ip=10.0.0.1");
+    expect(running.has("vip")).toBe(false);
+    // Nothing is left that may be active: a second stopAll has nothing to do, and the record is empty.
+    const before = calls.length;
+    expect(await second.stopAll()).toEqual([]);
+    expect(calls.slice(before)).toEqual([]);
+    expect(decodeStarted(readFileSync(file, "utf8"))).toEqual({ definitions: [] });
+    second.close();
+  });
+
+  it("stopAll while the first probe is still queued stops the loaded entry with the definition it ran with, not the new configuration's", async () => {
+    const { running, calls, runner } = machine();
+    const file = join(stateDir, STARTED_FILE);
+    writeFileSync(file, encodeStarted([primitive("vip", "10.0.0.1")]));
+    running.add("vip");
+    const resources = new LocalResources("n1", runner, logger().log, () => 1000, { startedFile: file });
+    // The configuration changed vip's address meanwhile; the stop comes before the probe answered.
+    resources.configure(cib(5, primitive("vip", "10.0.0.9")));
+    expect(resources.report().resources.vip).toBeUndefined();
+    expect(await resources.stopAll()).toEqual([]);
+    expect(calls).toContain("stop vip ip=10.0.0.1");
+    expect(running.has("vip")).toBe(false);
+    expect(resources.report().resources.vip?.operations.at(-1)).toMatchObject({ operation: "stop", rcCode: 0 });
+    const before = calls.length;
+    expect(await resources.stopAll()).toEqual([]);
+    expect(calls.slice(before)).toEqual([]);
+    resources.close();
+  });
+
   it("an orphan started by the previous agent process is probed, reported and stopped with the definition it ran with", async () => {
     const { running, calls, runner } = machine();
     const file = join(stateDir, STARTED_FILE);
