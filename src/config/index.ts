@@ -39,3 +39,4 @@ export { newJoinToken, encodeJoinToken, decodeJoinToken, joinProof, proofMatches
 export { tokenFile, readTokens, storeToken, findUsableToken, consumeToken, nextExpirySeconds, iso, TOKEN_FILE, type TokenRecord, type TokenLookup } from "./token-store";
 export { parseSetupWords, renderSetupConfig, setupConfig, type SetupSpec } from "./setup";
 export { installJoin, type JoinInstallRequest, type JoinInstallResult } from "./join-install";
+export { nodesWithAdded, nodesWithout, twoNodeFor, changeNodeList, hasNodeList, type NodeListChange } from "./node-change";

@@ -24,7 +24,7 @@ const RESTART = "restart the agents one at a time (`edgeha cluster stop` then `e
 const WHY = {
   clusterName: "the cluster name keys every frame: nodes with different names cannot talk; set it on every node and restart them all",
   transport: `the agents' sockets and keys are set up at start; ${RESTART}`,
-  nodes: `a node list cannot change while the agents run (live \`cluster node add|remove\` is not built yet): write the new list into the file on every node and ${RESTART}, then start a new node`,
+  nodes: "a reload does not change the node list: use `edgeha cluster node add|remove` on a running member (every member stores the change at once), and put the file back as it was here",
   quorum: `quorum rules change how votes are counted, which a running partition must not do under its own feet; ${RESTART}`,
   arbiterPresence: `adding or removing the arbiter changes how votes are counted; ${RESTART}`,
   paths: "files and sockets are opened at start; restart the agent",

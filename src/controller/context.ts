@@ -39,7 +39,13 @@ export type ControllerInput =
   | { kind: "local-op-done"; nowMs: number; transition: number; step: number; ringId: number; ok: boolean; reason?: string; report: NodeReport }
   /** A fencing this node ran (the `fence` effect with this id) ended; record: the fencer's final history record (device, executor, times). */
   | { kind: "fence-done"; nowMs: number; id: string; transition: number; step: number; target: string; ok: boolean; reason: string; epochSeconds: number; record?: Pick<FenceHistoryEntry, "device" | "executor" | "completedAtMs"> }
-  | { kind: "client"; nowMs: number; clientId: number; request: ClientRequest };
+  | { kind: "client"; nowMs: number; clientId: number; request: ClientRequest }
+  /**
+   * The cluster's node list changed live (`cluster node add|remove`, applied to the bootstrap
+   * config on every member): nodes added are known down (they have never run anything), nodes
+   * removed are forgotten, and the DC plans again.
+   */
+  | { kind: "nodes"; nowMs: number; nodes: ReadonlyArray<{ id: number; name: string }> };
 
 export type ControllerEffect =
   | { kind: "send"; to: number; message: ControllerMessage }
@@ -143,7 +149,8 @@ export type DcRole = Extract<Role, { kind: "dc-joining" | "dc" }>;
 
 /** What every node keeps, whatever its role. Mutated in place by the step functions. */
 export interface Context {
-  readonly settings: ControllerSettings;
+  /** Changed only by a `nodes` input (the node list); the rest stays as the agent started it. */
+  settings: ControllerSettings;
   role: Role;
   ringId: number;
   /** The members of the current view, sorted. */

@@ -19,7 +19,7 @@ import { drive, onFenceDone, onOpResult, onReport, quiet, replan, wantPlan } fro
 import { forward, onReply, onRequest, refuseNotDc, refuseWithoutDc, refuseWithoutQuorum } from "./clients";
 import { mirrorExpected, withStatus } from "./summary";
 import { checkInvariants, snapshot } from "./invariants";
-import { unreachable } from "../common/errors";
+import { assert, unreachable } from "../common/errors";
 import { currentDc, dcState, inQuorumGrace, log, nameOf, type Context, type ControllerEffect, type ControllerInput, type ControllerSettings, type DcRole, type Effects, type Role } from "./context";
 
 export { CONTROLLER_DEFAULTS, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./context";
@@ -187,11 +187,34 @@ function observe(context: Context, input: ControllerInput): void {
     case "fence-done":
       context.epochSeconds = Math.max(context.epochSeconds, input.epochSeconds);
       return;
+    case "nodes":
+      applyNodes(context, input.nodes);
+      return;
     case "message":
     case "client":
       return;
     default:
       unreachable(input, "input");
+  }
+}
+
+/**
+ * The node list changed live. A node added has never been part of this cluster, so it runs
+ * nothing of it: it is known (down until it joins), never an "unseen" node to fence at start.
+ * A node removed was drained first (`cluster node remove` moves its resources away): it is
+ * forgotten, neither expected up nor a member to fence.
+ */
+function applyNodes(context: Context, nodes: ReadonlyArray<{ id: number; name: string }>): void {
+  assert(nodes.some((node) => node.id === context.settings.localId), "the new node list leaves out this node (a removed node stops instead)");
+  const before = new Set(context.settings.nodes.map((node) => node.name));
+  const after = new Set(nodes.map((node) => node.name));
+  context.settings = { ...context.settings, nodes: nodes.map((node) => ({ id: node.id, name: node.name })) };
+  for (const name of after) if (!before.has(name)) context.known.add(name);
+  for (const name of before) {
+    if (after.has(name)) continue;
+    context.known.delete(name);
+    context.expectedUp.delete(name);
+    context.fencedInView.delete(name);
   }
 }
 
@@ -216,6 +239,7 @@ function stepElecting(context: Context, role: Extract<Role, { kind: "electing" }
     case "quorum":
     case "local-report":
     case "local-op-done":
+    case "nodes":
       // Nobody to tell: the DC to come learns this node's state from its join answer.
       return;
     default:
@@ -288,6 +312,7 @@ function stepFollower(context: Context, role: Extract<Role, { kind: "follower" }
       followerTimedOut(context, role, input.nowMs, out);
       return;
     case "quorum":
+    case "nodes":
       return;
     default:
       unreachable(input, "input");
@@ -359,6 +384,9 @@ function stepDc(context: Context, role: DcRole, input: ControllerInput, viewGain
       return;
     case "message":
       onDcMessage(context, role, input, out);
+      return;
+    case "nodes":
+      wantPlan(state, "the node list changed");
       return;
     default:
       unreachable(input, "input");

@@ -27,9 +27,11 @@ import { VERSION } from "../cli/version";
 import { Observability } from "./observability";
 import { parseReportMessage, reportPartMessages, ReportAssembler, REPORT_MESSAGE_BYTES_MAX, REPORT_PIECES_FEATURE } from "./report-protocol";
 import { ClusterVerbs } from "./cluster-verbs";
+import { NodeChanges } from "./node-change";
+import { clusterHash } from "../transport";
 import { serviceAction } from "./service-control";
 import { createHash } from "node:crypto";
-import { clusterDigests } from "../config";
+import { clusterDigests, encodeJoinToken, iso, newJoinToken, storeToken, tokenFile } from "../config";
 import { packReport, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
@@ -238,6 +240,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // The scheduler and memory locking first: the echo thread membership starts takes the priority.
   applySystemSettings(config.system, logger);
   const membership = await MembershipService.start(options);
+  // The bootstrap config in force: what a reload compares the file with and replaces, and what a
+  // live node change (`cluster node add|remove`, src/node/node-change.ts) replaces.
+  let running = config;
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   let publish: (name: string, value: string | undefined) => void = () => {};
   const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds, { startedFile: join(stateDir, STARTED_FILE) });
@@ -295,7 +300,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const noteLosses = (members: readonly number[], isQuorate: boolean) => {
     lastMembers = members;
     const nowMs = performance.now();
-    for (const each of config.nodes) {
+    for (const each of running.nodes) {
       if (members.includes(each.id)) lostAt.delete(each.name);
       else if (isQuorate && !lostAt.has(each.name)) lostAt.set(each.name, nowMs);
     }
@@ -318,7 +323,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       return result;
     },
   };
-  const dropped = new DroppedMessages(logger, () => membership.nowMs(), (id) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`);
+  const dropped = new DroppedMessages(logger, () => membership.nowMs(), (id) => running.nodes.find((each) => each.id === id)?.name ?? `node-${id}`);
   const clients = new Map<number, (reply: ClientReply) => void>();
   let nextClientId = 1;
   let leave: () => void = () => {};
@@ -446,7 +451,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return;
       case "fence": {
         // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
-        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: config.nodes.length, hasArbiter: config.quorum.arbiter !== undefined });
+        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: running.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: running.nodes.length, hasArbiter: config.quorum.arbiter !== undefined });
         logger.warn({ target: effect.target, action: effect.action, id: effect.id }, "fencing");
         const fenceStartedMs = Date.now();
         const fenced = (ok: boolean, reason: string) => observability.onFence({ target: effect.target, action: effect.action, ok, reason, durationMs: Date.now() - fenceStartedMs, by: node.name });
@@ -576,6 +581,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       const verb = verbs.receive(from, value);
       if (typeof verb === "string") return dropped.note(from, verb);
       if (verb) return;
+      const nodeChange = nodeChanges.receive(from, value);
+      if (typeof nodeChange === "string") return dropped.note(from, nodeChange);
+      if (nodeChange) return;
       if (payload.length > MESSAGE_BYTES_MAX) return dropped.note(from, `controller message of ${payload.length} bytes exceeds ${MESSAGE_BYTES_MAX}`);
       const parsed = checkControllerMessage(value);
       if (parsed.ok) feed({ kind: "message", nowMs: membership.nowMs(), from, message: parsed.message });
@@ -606,7 +614,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       // A member asks for this node's part: collect it now (bounded) and answer the asker only.
       // In messages of at most REPORT_MESSAGE_BYTES_MAX; an asker from before pieces gets the first only, saying so.
       const part = observability.reportPart(message.fromSeconds, controller.configuration, status());
-      const asker = config.nodes.find((each) => each.id === from)?.name ?? `node ${from}`;
+      const asker = running.nodes.find((each) => each.id === from)?.name ?? `node ${from}`;
       for (const bytes of reportPartMessages(message.requestId, part, { single: !membership.peerAdvert(from).features.includes(REPORT_PIECES_FEATURE), asker })) membership.send(from, bytes);
       return;
     }
@@ -617,7 +625,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (!assembler.take(message)) return;
     wait.waiting.delete(from);
     wait.assemblers.delete(from);
-    wait.parts.push(assembler.part(config.nodes.find((each) => each.id === from)?.name ?? `node-${from}`));
+    wait.parts.push(assembler.part(running.nodes.find((each) => each.id === from)?.name ?? `node-${from}`));
     if (wait.waiting.size === 0) wait.done();
   };
 
@@ -642,6 +650,38 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     service: (action) => serviceAction(action),
   });
 
+  // `cluster node add|remove`: the node list changed live on every member (src/node/node-change.ts).
+  const nodeChanges = new NodeChanges({
+    localId: node.id, logger, configFile: options.configFile,
+    running: () => running,
+    members: () => membership.view().members,
+    quorate: () => membership.quorum().quorate,
+    send: (to, payload) => membership.send(to, payload),
+    advert: (id) => membership.peerAdvert(id),
+    configDifferences: (id) => status().versions?.peers.find((peer) => peer.id === id)?.configDifferences ?? [],
+    apply: async (next) => {
+      // The controller first: it knows a new node before membership lets it in, and forgets a removed one before its view drops it.
+      feed({ kind: "nodes", nowMs: membership.nowMs(), nodes: next.nodes.map((each) => ({ id: each.id, name: each.name })) });
+      await membership.reconfigure(next, next.nodes.find((each) => each.id === node.id)!);
+      running = next;
+    },
+    removed: () => void startLeave("removed from the cluster's node list"),
+    resourcesOn: (name) => controller.summary?.resources.filter((resource) => resource.nodes.includes(name)).map((resource) => resource.id),
+    runsResources: () => resources.runsServices(),
+    editCib: async (edit) => {
+      const cib = JSON.parse(JSON.stringify(controller.configuration)) as Cib;
+      if (!edit(cib)) return;
+      const reply = await ask({ kind: "cib-replace", base: formatVersion(controller.configuration.version), cib });
+      if (!reply.ok) throw new EdgehaError(reply.code, reply.error);
+    },
+    issueToken: (target) => {
+      const nowSeconds = epochSeconds();
+      const token = newJoinToken({ clusterHash: clusterHash(running.clusterName), nodeId: target.id, addresses: node.links, port: running.transport.port, nowSeconds });
+      storeToken(tokenFile(stateDir), token, nowSeconds);
+      return { token: encodeJoinToken(token), expiresAt: iso(token.expiresAtSeconds) };
+    },
+  });
+
   /** A report gathered through the cluster: this node's part and every member's, within REPORT_WAIT_MS. */
   const gatherReport = async (fromSeconds: number): Promise<{ bundle: Buffer; answered: string[]; unreachable: Array<{ node: string; reason: string }> }> => {
     const requestId = nextReportId++;
@@ -656,7 +696,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       if (waiting.size === 0) { clearTimeout(timer); resolve(); }
     });
     reportWaits.delete(requestId);
-    const nameOf = (id: number) => config.nodes.find((each) => each.id === id)?.name ?? `node-${id}`;
+    const nameOf = (id: number) => running.nodes.find((each) => each.id === id)?.name ?? `node-${id}`;
     // A member whose part was still arriving: what came is kept, and its part says the rest is missing.
     for (const [id, assembler] of assemblers) {
       waiting.delete(id);
@@ -664,7 +704,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
     const unreachable = [
       ...[...waiting].map((id) => ({ node: nameOf(id), reason: `no answer within ${REPORT_WAIT_MS / 1000} s` })),
-      ...config.nodes.filter((each) => each.id !== node.id && !members.includes(each.id)).map((each) => ({ node: each.name, reason: "not a member of this node's partition" })),
+      ...running.nodes.filter((each) => each.id !== node.id && !members.includes(each.id)).map((each) => ({ node: each.name, reason: "not a member of this node's partition" })),
     ];
     const bundle = packReport({ cluster: config.clusterName, createdSeconds: epochSeconds(), fromSeconds, parts, unreachable });
     return { bundle, answered: parts.map((part) => part.node), unreachable };
@@ -674,7 +714,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const current = status();
     const local = resources.report().attributes;
     return {
-      version: VERSION, cluster: config.clusterName, node: { name: node.name, id: node.id }, configuredNodes: config.nodes, ringId: current.ringId, members: current.members,
+      version: VERSION, cluster: config.clusterName, node: { name: node.name, id: node.id }, configuredNodes: running.nodes, ringId: current.ringId, members: current.members,
       quorum: current.quorum, dc: current.dc, summary: current.cluster_state, cib: controller.configuration,
       nodeAttributes: { ...(current.cluster_state as { attributes?: Record<string, Record<string, string>> } | null)?.attributes, [node.name]: local },
       frames: current.frames, counters: { ...observability.counters, eventLoopPauses: current.frames["event-loop-pauses"] ?? 0, roundTripSeconds: membership.roundTrips() },
@@ -723,8 +763,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     return reply.ok ? { ok: true, message: reply.message, record: reply.fence } : { error: reply.error, code: reply.code, record: reply.fence };
   };
 
-  // The bootstrap config in force: what a reload compares the file with, and replaces.
-  let running = config;
   const reload = (): Promise<ReloadOutcome> => {
     if (options.configFile === undefined) return Promise.resolve({ ok: false, code: "E_RELOAD_REFUSED", error: "this agent was started without a config file to read again", details: [] });
     return reloadBootstrap({
@@ -737,6 +775,25 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         running = next;
       },
     });
+  };
+
+  /** `cluster node add|remove`, served here (this node asks every member); bad input is refused before anything changes. */
+  const nodeChangeRequest = async (request: Record<string, unknown>): Promise<unknown> => {
+    const name = typeof request.name === "string" && request.name.length > 0 && request.name.length <= 200 ? request.name : undefined;
+    if (name === undefined) return { error: `${String(request.command)} needs 'name' (a node name)`, code: "E_API_REQUEST" };
+    try {
+      if (request.command === "node-remove") {
+        const waitMs = typeof request.waitMs === "number" && Number.isFinite(request.waitMs) ? Math.min(3_600_000, Math.max(1000, request.waitMs)) : undefined;
+        const outcome = await nodeChanges.remove(name, waitMs);
+        return outcome.ok ? { ...outcome } : { ...outcome, error: outcome.message };
+      }
+      const links = Array.isArray(request.links) && request.links.length <= 8 && request.links.every((link) => typeof link === "string" && link.length <= 100) ? (request.links as string[]) : undefined;
+      if (!Number.isSafeInteger(request.id) || links === undefined || links.length === 0) return { error: "node-add needs 'id' (a whole number) and 'links' (a list of addresses)", code: "E_API_REQUEST" };
+      const outcome = await nodeChanges.add({ name, id: request.id as number, links });
+      return outcome.ok ? { ...outcome } : { ...outcome, error: outcome.message };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error), code: error instanceof EdgehaError ? error.code : "E_NODE_CHANGE_FILE" };
+    }
   };
 
   const handleRequest = async (request: Record<string, unknown>): Promise<unknown> => {
@@ -785,6 +842,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         if (verb !== "view" && verb !== "stop" && verb !== "enable" && verb !== "disable") return { error: "cluster-verb needs verb: view, stop, enable or disable", code: "E_API_REQUEST" };
         return { ok: true, ...(await verbs.all(verb)) };
       }
+      case "node-add":
+      case "node-remove":
+        return nodeChangeRequest(request);
       case "node-stop":
         if (!startLeave("edgeha node stop")) return { ok: true, message: `${node.name} is already leaving` };
         return { ok: true, message: `${node.name} is leaving: its resources move away first` };

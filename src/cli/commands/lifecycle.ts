@@ -211,4 +211,72 @@ const reloadCommand: Command = {
   },
 };
 
-export const lifecycleCommands: Command[] = [setupCommand, tokenCommand, joinCommand, reloadCommand];
+const socketOption = { name: "socket", kind: "string" as const, value: "PATH", description: `Admin socket of the local agent (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
+
+interface NodeChangeReply {
+  ok?: boolean;
+  code?: string;
+  error?: string;
+  message?: string;
+  version?: number;
+  acknowledged?: string[];
+  missing?: Array<{ node: string; reason: string }>;
+  join?: { node: string; token: string; expiresAt: string };
+}
+
+/** Prints the agent's answer to a node change; a refusal becomes its E_ code (with --json, the JSON answer on stdout too). */
+function nodeChangeResult(reply: NodeChangeReply, args: ParsedArguments, context: CommandContext, lines: (reply: NodeChangeReply) => string[]): number {
+  if (args.options.json) {
+    context.stdout.write(`${JSON.stringify(reply)}\n`);
+    return reply.ok ? 0 : 1;
+  }
+  if (reply.ok) {
+    context.stdout.write(`${lines(reply).join("\n")}\n`);
+    return 0;
+  }
+  const code = typeof reply.code === "string" && /^E_[A-Z0-9_]+$/.test(reply.code) ? reply.code : "E_API_REQUEST";
+  throw new EdgehaError(code, reply.error ?? reply.message ?? "the agent did not say why");
+}
+
+const nodeAddCommand: Command = {
+  words: ["cluster", "node", "add"],
+  summary: "Add a node to the running cluster: every member stores the new node list, then the new node joins with the token printed",
+  usage: "NAME --id N --link ADDR [--link ADDR2] [--socket PATH] [--json]",
+  description: "Asks the local agent to add NAME (node id N, one --link per network, in the order of the other nodes' links) to the cluster as one versioned change: every member rewrites its bootstrap file (only the node list, config_version and what follows from them: two_node is set for exactly two nodes and cleared otherwise, as corosync does, and expected_votes follows the node count), stores it durably, applies it live (membership and quorum count the new node at once) and acknowledges. The command succeeds only when every member has; otherwise it says which did not, and running it again finishes the change. Refused without quorum, while a member is not running or runs an older build, while the members' configs differ in anything else (finish that reload first), or when the name, id or an address is in use already. On success it prints a one-time join token: run `edgeha cluster join TOKEN --start` on the new node.",
+  examples: ["cluster node add gamma --id 3 --link 10.0.0.3", "cluster node add gamma --id 3 --link 10.0.0.3 --link 192.168.1.3 --json"],
+  options: [
+    { name: "id", kind: "number", value: "N", description: "The new node's id (1-65535, unused in the cluster)." },
+    { name: "link", kind: "list", value: "ADDR", description: "An address of the new node; once per network (link), in the same order as the other nodes." },
+    socketOption, jsonOption,
+  ],
+  async run(args, context) {
+    if (args.positionals.length !== 1) throw new UsageError("'edgeha cluster node add' needs the NAME of the new node", "Example: edgeha cluster node add gamma --id 3 --link 10.0.0.3");
+    const id = args.options.id;
+    const links = args.options.link;
+    if (typeof id !== "number") throw new UsageError("'edgeha cluster node add' needs --id N (the new node's id)");
+    if (!Array.isArray(links) || links.length === 0) throw new UsageError("'edgeha cluster node add' needs --link ADDR (once per network)");
+    const reply = (await requestApi(stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH, { command: "node-add", name: args.positionals[0], id, links }, 60_000)) as NodeChangeReply;
+    return nodeChangeResult(reply, args, context, (answer) => [
+      `${args.positionals[0]} is in the cluster's node list: ${answer.message ?? ""}`,
+      ...(answer.join ? [`On ${answer.join.node} run (works once, until ${answer.join.expiresAt}, while the agent runs here):`, `  edgeha cluster join ${answer.join.token} --start`] : []),
+    ]);
+  },
+};
+
+const nodeRemoveCommand: Command = {
+  words: ["cluster", "node", "remove"],
+  summary: "Remove a node from the running cluster: its resources move away first, then every other member stores the node list without it",
+  usage: "NAME [--wait DURATION] [--socket PATH] [--json]",
+  description: "Asks the local agent to remove NAME. If NAME runs resources, it is put in standby first (as `node standby` does: the DC moves what runs there and nothing else) and the command waits until nothing runs there (--wait, default 2min; after that nothing is removed and the node stays in standby). Then every other member stores the node list without NAME (config_version grows by one; expected_votes shrinks; two_node is set again when two nodes remain, as corosync does) and applies it live, NAME is told and leaves cleanly (its agent exits; disable the service there: `edgeha cluster disable`), and its entry leaves the CIB. Nobody is fenced. A node that is down already can be removed. Refused without quorum, for the last node, and for this node itself while it runs resources (run it on another member).",
+  examples: ["cluster node remove gamma", "cluster node remove gamma --wait 5min --json"],
+  options: [{ name: "wait", kind: "string", value: "DURATION", description: "How long to wait for its resources to move away (default 2min)." }, socketOption, jsonOption],
+  async run(args, context) {
+    if (args.positionals.length !== 1) throw new UsageError("'edgeha cluster node remove' needs the NAME of the node to remove", "Example: edgeha cluster node remove gamma");
+    const wait = stringOption(args, "wait");
+    const waitMs = wait === undefined ? undefined : parseDurationMs(/^\d+$/.test(wait) ? `${wait}s` : wait, "--wait");
+    const reply = (await requestApi(stringOption(args, "socket") ?? configDefaults.DEFAULT_SOCKET_PATH, { command: "node-remove", name: args.positionals[0], ...(waitMs === undefined ? {} : { waitMs }) }, (waitMs ?? 120_000) + 60_000)) as NodeChangeReply;
+    return nodeChangeResult(reply, args, context, (answer) => [`${args.positionals[0]} left the cluster's node list: ${answer.message ?? ""}`]);
+  },
+};
+
+export const lifecycleCommands: Command[] = [setupCommand, tokenCommand, joinCommand, reloadCommand, nodeAddCommand, nodeRemoveCommand];
