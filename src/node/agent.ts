@@ -665,7 +665,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       await membership.reconfigure(next, next.nodes.find((each) => each.id === node.id)!);
       running = next;
     },
-    removed: () => void startLeave("removed from the cluster's node list"),
+    // It was drained first (or runs nothing): it leaves at once, before its peers, which no longer list it, stop answering it.
+    removed: () => {
+      if (leaveStarted) return;
+      leaveStarted = true;
+      void stopHereAndLeave("this node was removed from the cluster's node list");
+    },
     resourcesOn: (name) => controller.summary?.resources.filter((resource) => resource.nodes.includes(name)).map((resource) => resource.id),
     runsResources: () => resources.runsServices(),
     editCib: async (edit) => {
