@@ -7,7 +7,7 @@
 // cleared otherwise, and expected_votes follows the number of nodes (a file that writes it
 // keeps it written, with the new count). Everything else in the file, its comments and this
 // node's own settings (paths, watchdog, metrics, logging, system) stay as they are.
-import { parseDocument, isMap, isSeq, YAMLSeq } from "yaml";
+import { parseDocument, isMap, isScalar, isSeq, YAMLSeq } from "yaml";
 import { EdgehaError } from "../common/errors";
 import { checkConfigText } from "./check";
 import { formatProblem } from "./problems";
@@ -90,7 +90,13 @@ export function changeNodeList(running: BootstrapConfig, text: string, fileName:
     list.items.push(entry);
   }
   document.set("nodes", list);
-  document.set("config_version", version);
+  if (document.has("config_version") || !isMap(document.contents)) document.set("config_version", version);
+  else {
+    // A new key goes right after cluster_name, where a reader looks for it.
+    const items = document.contents.items;
+    const after = items.findIndex((pair) => isScalar(pair.key) && pair.key.value === "cluster_name");
+    items.splice(after + 1, 0, document.createPair("config_version", version) as (typeof items)[number]);
+  }
   const twoNode = twoNodeFor(running, nodes.length);
   // Written when the file writes it, or when it differs from what an absent key means (two nodes).
   if (document.hasIn(["quorum", "two_node"]) || twoNode !== (nodes.length === 2)) document.setIn(["quorum", "two_node"], twoNode);
