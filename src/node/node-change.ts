@@ -6,9 +6,10 @@
 //
 // Each member rewrites its own bootstrap file (src/config/node-change.ts: only the node list,
 // config_version and the quorum keys that follow from it change), atomically and durably, then
-// applies it live (membership, quorum, the controller's node list) and only then acknowledges.
-// A member that holds config_version V with the same node list already answers ok at once, so
-// a command that failed half-way is finished by running it again. A node the new list leaves
+// applies it live (membership, quorum, the controller's node list) and only then acknowledges;
+// the asking node stores it last, once every other member holds it. A member that holds
+// config_version V with the same node list already answers ok at once, so a command that failed
+// half-way is finished by running it again. A node the new list leaves
 // out acknowledges, then leaves the cluster cleanly (it runs nothing: it was drained first).
 //
 // Order (corosync's rule for a reload that shrinks the token: every member must run the shorter
@@ -227,7 +228,12 @@ export class NodeChanges {
       const answers = await this.ask([leaving], version, nodes, 3000);
       host.logger.info({ node: this.nameOf(leaving), answered: answers.has(leaving) }, "told the node removed from the list");
     }
-    const answers = await this.ask(required, version, nodes, NODE_CHANGE_WAIT_MS, () => this.applyHere(version, nodes));
+    // The others first, this node last and only once they all hold it: a change that stopped
+    // half-way is then finished by the same command on the same node (this node still has the
+    // old list and sends the same version again; members that hold it answer at once).
+    const answers = await this.ask(required, version, nodes, NODE_CHANGE_WAIT_MS);
+    const othersHoldIt = required.every((id) => answers.get(id)?.ok === true);
+    answers.set(host.localId, othersHoldIt ? await this.applyHere(version, nodes) : { ok: false, code: "E_NODE_CHANGE_UNACKED", message: "not stored here: this node stores the change last, once every other member holds it" });
     const acknowledged: string[] = [];
     const missing: Array<{ node: string; reason: string }> = [];
     for (const id of [host.localId, ...required]) {
@@ -269,6 +275,14 @@ export class NodeChanges {
   async remove(name: string, drainWaitMs = DRAIN_WAIT_MS_DEFAULT): Promise<NodeChangeOutcome> {
     const host = this.host;
     const running = host.running();
+    if (!running.nodes.some((node) => node.name === name)) {
+      // Gone from this node's list already, but not from a member's: a removal that stopped half-way, finished now.
+      const behind = host.members().filter((id) => id !== host.localId && host.configDifferences(id).includes("nodes"));
+      if (behind.length > 0) {
+        this.check(running.nodes);
+        return this.change(running.nodes, undefined, undefined);
+      }
+    }
     const nodes = nodesWithout(running, name);
     const target = running.nodes.find((node) => node.name === name)!;
     if (target.id === host.localId && host.runsResources()) {
@@ -319,7 +333,7 @@ export class NodeChanges {
   }
 
   /** Sends the change to `ids` and gathers their answers within waitMs; `local` runs meanwhile (its answer filed under this node). */
-  private async ask(ids: readonly number[], version: number, nodes: readonly NodeConfig[], waitMs: number, local?: () => Promise<NodeChangeAnswer>): Promise<Map<number, NodeChangeAnswer>> {
+  private async ask(ids: readonly number[], version: number, nodes: readonly NodeConfig[], waitMs: number): Promise<Map<number, NodeChangeAnswer>> {
     const requestId = this.nextRequestId++;
     const answers = new Map<number, NodeChangeAnswer>();
     const waiting = new Set(ids);
@@ -329,7 +343,6 @@ export class NodeChanges {
       if (waiting.size === 0) { clearTimeout(timer); resolve(); }
     });
     for (const id of ids) this.host.send(id, Buffer.from(JSON.stringify({ t: "nodes-change", requestId, version, nodes })));
-    if (local) answers.set(this.host.localId, await local());
     await gathered;
     this.waits.delete(requestId);
     return answers;
