@@ -98,9 +98,9 @@ class Members {
   members = [1, 2];
   differences: Record<number, string[]> = {};
 
-  constructor(ids: number[]) {
+  constructor(ids: number[], base = PAIR) {
     for (const id of ids) {
-      const text = PAIR.replace("/var/lib/edgeha-alpha", `/var/lib/edgeha-${id}`);
+      const text = base.replace("/var/lib/edgeha-alpha", `/var/lib/edgeha-${id}`);
       writeFileSync(this.file(id), text);
       this.running.set(id, parseConfig(text, this.file(id)));
       const host: NodeChangeHost = {
@@ -166,6 +166,29 @@ describe("a node change carried to every member", () => {
       members.differences = { 2: ["nodes", "quorum.two_node"] };
       await expect(members.changes.get(1)!.add(gamma)).resolves.toMatchObject({ ok: true });
       expect(readFileSync(members.file(1), "utf8")).toMatch(/name: gamma/);
+    } finally {
+      members.close();
+    }
+  }, 30_000);
+
+  it("finishes a removal that stopped half-way when it is asked again (the node is gone from this node's list, not from a member's)", async () => {
+    const trio = PAIR.replace("  - { name: beta, id: 2, links: [10.0.0.2] }\n", "  - { name: beta, id: 2, links: [10.0.0.2] }\n  - { name: gamma, id: 3, links: [10.0.0.3] }\n");
+    const members = new Members([1, 2, 3], trio);
+    try {
+      members.members = [1, 2, 3];
+      members.silent.add(2);
+      const first = await members.changes.get(1)!.remove("gamma");
+      expect(first).toMatchObject({ ok: false, code: "E_NODE_CHANGE_UNACKED" });
+      expect(members.removed).toEqual([3]);
+      // alpha took it by hand meanwhile (or its answer came late): alpha lists two nodes, beta three.
+      await members.changes.get(1)!.applyHere(1, members.running.get(1)!.nodes.filter((node) => node.name !== "gamma"));
+      members.silent.clear();
+      members.members = [1, 2];
+      members.differences = { 2: ["nodes", "quorum.two_node"] };
+      const again = await members.changes.get(1)!.remove("gamma");
+      expect(again).toMatchObject({ ok: true, version: 1, acknowledged: ["alpha", "beta"] });
+      expect(members.running.get(2)!.nodes.map((node) => node.name)).toEqual(["alpha", "beta"]);
+      expect(members.running.get(2)!.quorum.twoNode).toBe(true);
     } finally {
       members.close();
     }
