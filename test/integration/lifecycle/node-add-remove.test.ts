@@ -6,7 +6,7 @@
 // votes 2, two_node again), beta leaves cleanly and exits 0. The journal of every start and
 // stop shows that only beta's resource moved (once) and nothing else restarted; nobody is
 // fenced. Refusals (a name or address in use, an unknown node, the local node while it runs
-// resources) change nothing. Takes about 40 s.
+// resources) change nothing. Takes about 30 s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
