@@ -1,6 +1,7 @@
 // ipaddr: a virtual IP address. Start adds it with its prefix on the interface (found from
 // the subnet when not given), after checking that no other host answers for it (duplicate
-// address detection with arping -D, bounded by dad_timeout_ms; interfaces and subnets as
+// address detection with arping -D, bounded by dad_timeout_ms, skipped when the DC fenced the
+// former holder before this start; interfaces and subnets as
 // the node facts read them from systeminformation, or the kernel's list), then announces it with
 // unsolicited ARP (IPv4) so switches and clients learn the move at once. Monitor checks the
 // address is on the interface (no fork: the kernel's list through os.networkInterfaces).
@@ -135,6 +136,19 @@ function interfacesForSubnets(): Interfaces {
   return result;
 }
 
+/**
+ * How long start waits for another host to answer for the address (duplicate address
+ * detection), in ms; 0 skips the check. Skipped when the DC confirmed every former holder off
+ * (fenced) before this start: the holder that could answer is powered off, so the wait would
+ * only add dad_timeout_ms to the failover. A host outside the cluster that took the address
+ * is then found by the next start elsewhere, as without the check.
+ */
+export function dadWaitMs(call: Pick<AgentCall, "params" | "formerHolderFenced">): number {
+  if (call.formerHolderFenced === true) return 0;
+  const value = Number(call.params.dad_timeout_ms ?? 100);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
 async function prepare(call: AgentCall): Promise<Resolved | AgentOutcome> {
   const problem = checkParameters(ipaddr, call.params);
   if (problem) return problem;
@@ -149,13 +163,13 @@ export const ipaddr: BuiltinAgent = {
     { name: "cidr_netmask", description: "Its prefix length. Default: that of the interface whose subnet holds the address." },
     { name: "nic", description: "The interface. Default: the one whose subnet holds the address." },
     { name: "arp_count", default: "2", description: "Unsolicited ARP announcements after start (IPv4)." },
-    { name: "dad_timeout_ms", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check)." },
+    { name: "dad_timeout_ms", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check). Not waited when the cluster has just fenced the node that held it (confirmed off)." },
   ],
   async start(call: AgentCall): Promise<AgentOutcome> {
     const target = await prepare(call);
     if ("rc" in target) return target;
     if (present(target.ip, target.nic)) return { rc: OCF.success };
-    const dadMs = Number(call.params.dad_timeout_ms ?? 100);
+    const dadMs = dadWaitMs(call);
     if (target.family === 4 && dadMs > 0) {
       // arping -D exits 1 as soon as another host answers; silence until our limit means free.
       const dad = await run("arping", ["-D", "-q", "-c", "1", "-w", "1", "-I", target.nic, target.ip], call.signal, dadMs);

@@ -14,6 +14,11 @@ export interface AgentCall {
   setAttribute?(name: string, value: string | undefined): void;
   /** A monitor's interval: 0 is a probe (is it running here at all?). Absent for other actions. */
   intervalMs?: number;
+  /**
+   * Starts only: the DC fenced every node the resource was last active on, and confirmed it,
+   * before this start (controller/execution.ts); no cluster node holds it now.
+   */
+  formerHolderFenced?: boolean;
 }
 
 export interface AgentOutcome {

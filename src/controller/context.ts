@@ -55,7 +55,7 @@ export type ControllerEffect =
   | { kind: "keep-conflict"; cib: Cib; conflict: ConfigurationConflict }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
-  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean }
   /**
    * Fence `target` through the fencer; the result comes back as a `fence-done` input with the same id.
    * transition 0: a person's request (stonith fence), not a step of a transition.

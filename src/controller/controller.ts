@@ -328,7 +328,7 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
       storeFromDc(context, from, message, out);
       return;
     case "op":
-      out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}) });
+      out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}), ...(message.formerHolderFenced ? { formerHolderFenced: true } : {}) });
       return;
     case "cleanup":
       out.push({ kind: "cleanup", resource: message.resource });

@@ -2,7 +2,7 @@
 // the steps whose predecessors are done (operations to members, fences to the fencer),
 // take in results, and re-plan when anything unexpected happens.
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
-import { schedule } from "../scheduler";
+import { schedule, unpackResourceStates } from "../scheduler";
 import { assert } from "../common/errors";
 import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
@@ -173,6 +173,7 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   const graph = schedule(cib, { now: context.epochSeconds });
   // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
   const transition = compileTransition(state.nextTransitionId++, graph);
+  markFencedHolders(cib, transition);
   const reason = state.planReasons.length > 0 ? state.planReasons.join("; ") : "periodic recheck (cluster-recheck-interval)";
   state.planReasons = [];
   // The flight recorder keeps the input, the graph and why (the agent writes it; nothing is written here).
@@ -182,6 +183,26 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   log(out, "info", "transition planned", { transition: transition.id, steps: transition.steps.map(describeStep) });
   state.transition = transition;
   dispatch(context, state, transition, out);
+}
+
+/**
+ * Marks the starts of resources whose former holders are all fenced by this transition (the
+ * holders as the status the plan was made from shows them, this node aside). Such a start runs
+ * only after those fences are confirmed, so nothing in the cluster answers for the resource any
+ * more: the agent is told, so that it need not wait for an answer from a holder (ipaddr's
+ * duplicate address detection). A resource with no known holder, or one that ran on a node
+ * that is not fenced here (it left cleanly, say), is not marked.
+ */
+function markFencedHolders(cib: Cib, transition: Transition): void {
+  const fenced = new Set(transition.steps.filter((step) => step.kind === "fence").map((step) => step.node));
+  if (fenced.size === 0) return;
+  const states = unpackResourceStates(cib);
+  for (const step of transition.steps) {
+    if (step.kind !== "start" || step.resource === undefined) continue;
+    const base = step.resource.replace(/:\d+$/, "");
+    const holders = [...new Set([...(states.get(step.resource)?.activeOn ?? []), ...(states.get(base)?.activeOn ?? [])])].filter((node) => node !== step.node);
+    if (holders.length > 0 && holders.every((node) => fenced.has(node))) step.formerHolderFenced = true;
+  }
 }
 
 function dispatch(context: Context, state: DcState, transition: Transition, out: Effects): void {
@@ -204,7 +225,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
       continue;
     }
     const operation = step.kind;
-    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}) };
+    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(step.formerHolderFenced ? { formerHolderFenced: true } : {}) };
     step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation) + RESULT_MARGIN_MS;
     if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
     else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });

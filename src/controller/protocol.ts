@@ -147,7 +147,8 @@ export type ControllerMessage =
   | { t: "cib"; ringId: number; writeId: number; cib: unknown }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
-  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes }
+  // formerHolderFenced: a start whose former holders are all fenced (controller/execution.ts); older nodes ignore it.
+  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }
@@ -354,7 +355,7 @@ const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   report: shape<Fields<"report">>({ ringId: count, report: nodeReport }),
   op: shape<Fields<"op">>({
     ringId: count, transition: count, step: count, resource: name, operation: oneOf("start", "stop", "promote", "demote", "notify", "migrate_to", "migrate_from"),
-    notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)), migration: optional(shape<MigrationNodes>({ source: name, target: name })),
+    notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)), migration: optional(shape<MigrationNodes>({ source: name, target: name })), formerHolderFenced: optional(boolean),
   }),
   "op-result": shape<Fields<"op-result">>({ ringId: count, transition: count, step: count, ok: boolean, reason: optional(prose), report: nodeReport }),
   cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name) }),

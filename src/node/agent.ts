@@ -16,7 +16,7 @@ import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, wo
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { reloadBootstrap, type ReloadOutcome } from "./reload";
-import { LocalResources, type ActionOutcome, type ActionRunner } from "./local-resources";
+import { LocalResources, type ActionHints, type ActionOutcome, type ActionRunner } from "./local-resources";
 import { startWatchdog, type WatchdogFeeder } from "./watchdog-feeder";
 import { SbdWatcher } from "./sbd-watcher";
 import { collectNodeFacts } from "./facts";
@@ -144,9 +144,9 @@ const READ_POLL_MS = 50;
  * OCF_RESKEY_CRM_meta_on_node, as under Pacemaker.
  */
 export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_ROOT, setAttribute?: (name: string, value: string | undefined) => void): ActionRunner {
-  return async (primitive: Primitive, action, intervalMs, timeoutMs) => {
+  return async (primitive: Primitive, action, intervalMs, timeoutMs, hints) => {
     if (primitive.class === "stonith") return runDeviceResourceAction(primitive, action, timeoutMs, nodeName);
-    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, intervalMs, timeoutMs, setAttribute);
+    if (primitive.class === "builtin" || (primitive.class === "ocf" && primitive.provider === "edgeha" && builtinAgents.has(primitive.type))) return runBuiltin(primitive, action, intervalMs, timeoutMs, setAttribute, hints);
     if (primitive.class === "lsb" || primitive.class === "service") return runLsbAction(primitive.type, action, timeoutMs);
     if (primitive.class === "systemd") return runSystemdAction(primitive.type, action, timeoutMs);
     if (primitive.class !== "ocf" || primitive.provider === undefined) {
@@ -168,14 +168,14 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
 }
 
 /** A built-in agent's action, in this process, ended by its timeout. */
-async function runBuiltin(primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void): Promise<ActionOutcome> {
+async function runBuiltin(primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void, hints?: ActionHints): Promise<ActionOutcome> {
   const agent = builtinAgents.get(primitive.type);
   if (!agent) return { rc: 5, reason: `built-in agent '${primitive.type}' does not exist (built in: ${[...builtinAgents.keys()].join(", ")})`, timedOut: false, runTimeMs: 0 };
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute, ...(action === "monitor" ? { intervalMs } : {}) };
+    const call = { params: flattenSets(primitive.instance), instance: primitive.id, signal: controller.signal, setAttribute, ...(action === "monitor" ? { intervalMs } : {}), ...(action === "start" && hints?.formerHolderFenced ? { formerHolderFenced: true } : {}) };
     // Built-in agents keep no state a clone notification could change: notify succeeds.
     const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : action === "notify" ? Promise.resolve({ rc: 0, reason: undefined }) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
     const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));
@@ -445,7 +445,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         resources.configure(effect.cib);
         return;
       case "run":
-        void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration).then((result) => {
+        void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration, effect.formerHolderFenced ? { formerHolderFenced: true } : undefined).then((result) => {
           feed({ kind: "local-op-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() });
         });
         return;

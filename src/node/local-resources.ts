@@ -16,7 +16,9 @@ export interface RecordedOperation { resource: string; operation: string; interv
 export interface ActionOutcome { rc: number; reason?: string; timedOut: boolean; runTimeMs: number }
 
 /** Runs one action of one primitive on this node. */
-export type ActionRunner = (primitive: Primitive, action: string, intervalMs: number, timeoutMs: number) => Promise<ActionOutcome>;
+/** What the DC knows about an operation that the agent may use: the start's former holders are all fenced (controller/execution.ts). */
+export interface ActionHints { formerHolderFenced?: boolean }
+export type ActionRunner = (primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, hints?: ActionHints) => Promise<ActionOutcome>;
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 /** Operations running at once on a node, across resources. */
@@ -101,8 +103,8 @@ export class LocalResources {
   constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number, options: { startedFile?: string } = {}) {
     this.startedFile = options.startedFile;
     if (this.startedFile !== undefined) this.loadStarted(this.startedFile);
-    this.run = async (primitive, action, intervalMs, timeoutMs) => {
-      if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs);
+    this.run = async (primitive, action, intervalMs, timeoutMs, hints) => {
+      if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs, hints);
       // A probe tells whether the device was started here; a recurring monitor checks the device
       // itself, and a start checks that its driver exists (src/fencer/device-resource.ts).
       if (action === "monitor" && (intervalMs === 0 || !this.devicesStarted.has(primitive.id))) return { rc: this.devicesStarted.has(primitive.id) ? 0 : 7, timedOut: false, runTimeMs: 0 };
@@ -253,7 +255,7 @@ export class LocalResources {
   }
 
   /** Runs an operation for the DC; the outcome is also recorded in the history (notifications excepted). */
-  async operate(instance: string, operation: OperationName, notify?: Record<string, string>, migration?: MigrationNodes): Promise<{ ok: boolean; reason?: string }> {
+  async operate(instance: string, operation: OperationName, notify?: Record<string, string>, migration?: MigrationNodes, hints?: ActionHints): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
     const configured = this.primitive(resource);
@@ -305,7 +307,7 @@ export class LocalResources {
         if (operation === "stop") this.stopMonitors(resource);
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
         if (operation === "start") this.define(primitive);
-        const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0));
+        const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0), operation === "start" ? hints : undefined);
         this.record(primitive, operation, 0, outcome, queueMs);
         const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
         if (ok && operation === "start") this.startMonitors(primitive);

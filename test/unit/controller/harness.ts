@@ -32,7 +32,7 @@ export class ControllerWorld {
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
   readonly operations: string[] = [];
   /** Every start with the node it ran on and the fences done before it. */
-  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[] }> = [];
+  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[]; formerHolderFenced: boolean }> = [];
   readonly fenced: string[] = [];
   autoFence = true;
   /** While set, every message between nodes is lost. */
@@ -165,7 +165,7 @@ export class ControllerWorld {
     } else if (effect.operation === "start") {
       ok = !this.failStart.has(`${effect.resource}@${node.name}`);
       if (ok) node.running.add(effect.resource);
-      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced] });
+      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], formerHolderFenced: effect.formerHolderFenced === true });
       this.record(node, effect.resource, "start", ok ? 0 : 1);
     } else if (this.refuseStop.has(`${effect.resource}@${node.name}`)) {
       ok = false;
