@@ -201,8 +201,21 @@ function markFencedHolders(cib: Cib, transition: Transition): void {
     if (step.kind !== "start" || step.resource === undefined) continue;
     const base = step.resource.replace(/:\d+$/, "");
     const holders = [...new Set([...(states.get(step.resource)?.activeOn ?? []), ...(states.get(base)?.activeOn ?? [])])].filter((node) => node !== step.node);
-    if (holders.length > 0 && holders.every((node) => fenced.has(node))) step.formerHolderFenced = true;
+    if (holders.length > 0 && holders.every((node) => fenced.has(node))) step.fencedHolders = holders;
   }
+}
+
+/**
+ * True when every one of these nodes was last fenced by a device (the fence history's latest
+ * done entry for it is an off or a reboot): a person's confirmation is a promise, not a reading,
+ * and then the agent keeps its own checks (ipaddr's duplicate address detection).
+ */
+function fencedByDevice(context: Context, nodes: readonly string[] | undefined): boolean {
+  if (nodes === undefined || nodes.length === 0) return false;
+  return nodes.every((node) => {
+    const last = context.fenceHistory.findLast((entry) => entry.target === node && entry.state === "done");
+    return last !== undefined && last.action !== "confirm";
+  });
 }
 
 function dispatch(context: Context, state: DcState, transition: Transition, out: Effects): void {
@@ -225,7 +238,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
       continue;
     }
     const operation = step.kind;
-    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(step.formerHolderFenced ? { formerHolderFenced: true } : {}) };
+    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(fencedByDevice(context, step.fencedHolders) ? { formerHolderFenced: true } : {}) };
     step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation) + RESULT_MARGIN_MS;
     if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
     else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });

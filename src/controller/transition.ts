@@ -23,12 +23,12 @@ export interface Step {
   /** migrate_to and migrate_from steps: the node the resource leaves and the one it goes to. */
   migration?: { source: string; target: string };
   /**
-   * Start steps: every node the resource was last seen active on (this node aside) is fenced in
-   * this transition, so once the start may run (after every fence is confirmed), no cluster node
-   * holds it. Set by the DC when it plans; tells an agent it need not wait to find a holder
-   * (ipaddr's duplicate address detection).
+   * Start steps: the nodes the resource was last seen active on (this node aside) when every
+   * one of them is fenced in this transition; once the start may run (after every fence is
+   * confirmed) no cluster node holds it. Set by the DC when it plans; the agent is told
+   * (formerHolderFenced) unless a fence was only confirmed by hand.
    */
-  formerHolderFenced?: boolean;
+  fencedHolders?: string[];
 }
 
 export interface Transition {

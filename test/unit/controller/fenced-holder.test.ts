@@ -1,7 +1,8 @@
 // A start tells its agent when every node the resource last ran on was fenced (and confirmed)
 // before it: ipaddr then skips its duplicate address detection (issue 21). Only then: an
-// initial start, a move of a running group, a failover without fencing and a graceful leave
-// are not marked. The mark reaches another node's agent through the "op" message.
+// initial start, a move of a running group, a failover without fencing and a fence only
+// confirmed by hand are not marked. The mark reaches another node's agent through the "op"
+// message.
 import { describe, expect, it } from "vitest";
 import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
 import { ControllerWorld } from "./harness";
@@ -64,6 +65,23 @@ describe("starts after the former holder was fenced", () => {
     expect(world.fences).toEqual([]);
     expect(world.activeNodes("vip")).not.toContain(holder);
     expect(world.starts.slice(2).map((start) => [start.resource, start.formerHolderFenced])).toEqual([["vip", false], ["proxy", false]]);
+  });
+
+  it("a fence confirmed by hand is a promise, not a reading: the start is not marked", () => {
+    const world = new ControllerWorld(["n1", "n2"], clusterCib(["n1", "n2"]));
+    world.node("n2").running.add("vip");
+    world.node("n2").running.add("proxy");
+    formed(world, ["n1", "n2"]);
+    expect(world.activeNodes("vip")).toEqual(["n2"]);
+    world.autoFence = false;
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(1000);
+    expect(world.fences.map((fence) => fence.target)).toEqual(["n2"]);
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "fence-confirm", target: "n2", client: "alice" } });
+    world.run(1000);
+    expect(world.activeNodes("vip")).toEqual(["n1"]);
+    expect(world.starts.map((start) => [start.resource, start.node, start.formerHolderFenced])).toEqual([["vip", "n1", false], ["proxy", "n1", false]]);
   });
 
   it("the mark reaches another node's agent in the DC's op message", () => {
