@@ -178,7 +178,7 @@ export class World {
     let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report());
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
-    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));
+    agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, nodes, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));
     this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.fellBack ? ", newest file damaged: from a backup" : ""})`);
     if (scenario.cluster) this.perform(node, agent, agent.core.start(this.now(node)));
     else this.perform(node, agent, stack.tick(0).filter((effect) => effect.kind === "transmit" || effect.kind === "persist").map((effect) => (effect.kind === "persist" ? { kind: "persist-membership", state: effect.state } as NodeEffect : effect as NodeEffect)));
@@ -329,6 +329,7 @@ export class World {
         case "advert":
         case "peer-message":
         case "view":
+        case "quorum":
           break;
         case "dropped-message":
           // Only our own nodes talk on these channels: a message they send that does not check out is a bug.

@@ -10,7 +10,7 @@
 // peer before it is on the disk.
 import type { Cib } from "../cib";
 import { checkControllerMessage, MESSAGE_BYTES_MAX as CONTROLLER_MESSAGE_BYTES_MAX, type ClientRequest, type ClusterSummary, type ControllerEffect, type ControllerInput, type NodeReport } from "../controller";
-import { emptyFencerState, nodePriorities, type FencerTopology, step as stepFencer, worldFromCib, type Attempt, type FenceDeviceConfig, type FencerEffect, type FencerState, type FencerWorld, type HistoryRecord } from "../fencer";
+import { emptyFencerState, nodePriorities, WATCHDOG_DEVICE, type FencerTopology, step as stepFencer, worldFromCib, type Attempt, type FenceDeviceConfig, type FencerEffect, type FencerState, type FencerWorld, type HistoryRecord } from "../fencer";
 import type { MembershipStack, MembershipStackEffect, PersistedMembership } from "./membership";
 import type { View } from "../membership";
 
@@ -60,8 +60,13 @@ export type NodeEffect =
   | { kind: "peer-message"; from: number; value: { t: string } & Record<string, unknown> }
   /** A message from a peer that is not a valid one (the sender is the one the transport authenticated). */
   | { kind: "dropped-message"; from: number; problem: string }
-  /** A new view reached the controller (for the runner's status and metrics). */
-  | { kind: "view"; view: View; quorate: boolean };
+  /**
+   * A new view reached the controller (for the runner's status and metrics); `formedBefore`: the
+   * view the stack had formed before this core started, handed to the controller by start().
+   */
+  | { kind: "view"; view: View; quorate: boolean; formedBefore?: true }
+  /** Quorum changed without a view change (wait_for_all met, the arbiter's vote, ...), as the controller gets it. */
+  | { kind: "quorum"; quorate: boolean; members: readonly number[] };
 
 /** The time of an input: the node's monotonic clock, and its wall clock (milliseconds since the epoch). */
 export interface Now { nowMs: number; wallMs: number }
@@ -69,7 +74,7 @@ export interface Now { nowMs: number; wallMs: number }
 const epochSeconds = (now: Now): number => Math.floor(now.wallMs / 1000);
 
 /** One fence request of the controller in the planner (which runs on the monotonic clock, as wakeAtMs). */
-interface FenceRequest { state: FencerState; world: FencerWorld; transition: number; step: number; target: string; wakeAtMs: number | undefined }
+interface FenceRequest { state: FencerState; world: FencerWorld; transition: number; step: number; target: string; wakeAtMs: number | undefined; watchdogWaitSaid: boolean }
 
 export class NodeCore {
   private effects: NodeEffect[] = [];
@@ -77,6 +82,13 @@ export class NodeCore {
   /** When the controller asked to be ticked next (undefined: only events matter to it). */
   private controllerDueMs: number | undefined;
   private stackDueMs: number;
+  /**
+   * When this node lost each configured node (the first moment it held quorum without it), on the
+   * monotonic clock: the watchdog fencing level counts stonith-watchdog-timeout from there
+   * (src/fencer/planner.ts), not from the fence request.
+   */
+  private readonly lostAtMs = new Map<string, number>();
+  private members: readonly number[] = [];
 
   constructor(
     readonly stack: MembershipStack,
@@ -92,6 +104,8 @@ export class NodeCore {
       otherKinds?: readonly string[];
       /** The largest message of any protocol taken from a peer (controller messages have their own, smaller bound). */
       messageBytesMax?: number;
+      /** The configured nodes (ids and names): with them, when each was lost is kept for the watchdog fencing level. */
+      nodes?: ReadonlyArray<{ id: number; name: string }>;
     },
     now: Now,
   ) {
@@ -107,7 +121,8 @@ export class NodeCore {
     if (!this.awake(now)) return this.take();
     const view = this.stack.view;
     if (view.members.length > 0) {
-      this.effects.push({ kind: "view", view, quorate: this.stack.quorum().quorate });
+      this.noteLosses(view.members, this.stack.quorum().quorate, now);
+      this.effects.push({ kind: "view", view, quorate: this.stack.quorum().quorate, formedBefore: true });
       this.feed({ kind: "view", nowMs: now.nowMs, ringId: view.ringId, members: view.members, quorate: this.stack.quorum().quorate }, now);
     }
     // tick() hands out everything gathered so far, the view's effects first.
@@ -189,6 +204,15 @@ export class NodeCore {
     return !this.stack.halted;
   }
 
+  /** Keeps when each configured node was lost: the first moment this node held quorum without it. */
+  private noteLosses(members: readonly number[], quorate: boolean, now: Now): void {
+    this.members = members;
+    for (const each of this.options.nodes ?? []) {
+      if (members.includes(each.id)) this.lostAtMs.delete(each.name);
+      else if (quorate && !this.lostAtMs.has(each.name)) this.lostAtMs.set(each.name, now.nowMs);
+    }
+  }
+
   private take(): NodeEffect[] {
     const effects = this.effects;
     this.effects = [];
@@ -210,10 +234,13 @@ export class NodeCore {
           this.effects.push(effect);
           break;
         case "view":
+          this.noteLosses(effect.view.members, effect.quorum.quorate, now);
           this.effects.push({ kind: "view", view: effect.view, quorate: effect.quorum.quorate });
           this.feed({ kind: "view", nowMs: now.nowMs, ringId: effect.view.ringId, members: effect.view.members, quorate: effect.quorum.quorate }, now);
           break;
         case "quorum":
+          this.noteLosses(this.members, effect.quorum.quorate, now);
+          this.effects.push({ kind: "quorum", quorate: effect.quorum.quorate, members: this.members });
           this.feed({ kind: "quorum", nowMs: now.nowMs, quorate: effect.quorum.quorate }, now);
           break;
         case "message":
@@ -284,9 +311,10 @@ export class NodeCore {
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
     const id = effect.id;
     const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.options.fencerTopology);
-    this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined });
-    this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action } });
-    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random() }, now);
+    this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
+    this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action, id } });
+    const lostAtMs = this.lostAtMs.get(effect.target);
+    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random(), ...(lostAtMs === undefined ? {} : { lostAtMs }) }, now);
   }
 
   private stepFence(id: string, input: Parameters<typeof stepFencer>[2], now: Now): void {
@@ -316,11 +344,20 @@ export class NodeCore {
       }
     }
     if (final === undefined) {
+      const pending = outcome.state.requests[id];
+      if (!request.watchdogWaitSaid && pending !== undefined && pending.plan[pending.levelIndex]?.[pending.deviceIndex] === WATCHDOG_DEVICE && pending.notBeforeMs > now.nowMs) {
+        // Said once: the plan reached the watchdog level and waits out stonith-watchdog-timeout.
+        request.watchdogWaitSaid = true;
+        const untilWallMs = pending.notBeforeMs + now.wallMs - now.nowMs;
+        this.effects.push({ kind: "log", level: "warn", message: "fencing through the watchdog: waiting out stonith-watchdog-timeout since the node was lost", fields: { target: request.target, waitMs: pending.notBeforeMs - pending.requestedAtMs, until: new Date(untilWallMs).toISOString() } });
+      }
       // Neither an attempt nor a wake-up nor an end: look again a moment later (as fenceNow does).
       if (request.wakeAtMs === undefined && !outcome.effects.some((effect) => effect.kind === "run")) request.wakeAtMs = now.nowMs + FENCE_RECHECK_MS;
       return;
     }
     this.fencing.delete(id);
-    this.feed({ kind: "fence-done", nowMs: now.nowMs, id, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now) }, now);
+    // The device, executor and end time (on the wall clock) go into the cluster's fence history.
+    const record = onWallClock(final, now);
+    this.feed({ kind: "fence-done", nowMs: now.nowMs, id, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now), record: { ...(record.device ? { device: record.device } : {}), ...(record.executor ? { executor: record.executor } : {}), ...(record.completedAtMs !== undefined ? { completedAtMs: record.completedAtMs } : {}) } }, now);
   }
 }
