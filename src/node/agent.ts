@@ -10,9 +10,10 @@ import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, clusterOptions, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
-import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type ControllerEffect, type NodeReport, type ControllerInput, type ControllerMessage, type ClusterSummary, checkControllerMessage, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
+import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type NodeReport, type ClusterSummary, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
-import { runDeviceResourceAction, fenceNow, localFenceRunner, nodePriorities, worldFromCib, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner } from "../fencer";
+import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
+import type { NodeEffect } from "../stack";
 import { applySystemSettings } from "./liveness";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { reloadBootstrap, type ReloadOutcome } from "./reload";
@@ -35,11 +36,6 @@ import { clusterDigests, encodeJoinToken, iso, newJoinToken, storeToken, tokenFi
 import { packReport, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
-// The controller's clock: while something waits on time (join resends, the election wait,
-// operation timeouts, a held-back plan) it ticks this often; an idle controller sleeps until
-// its next recheck, but never longer than TICK_IDLE_MS.
-const TICK_MS = 250;
-const TICK_IDLE_MS = 10_000;
 const FACTS_INTERVAL_MS = 60_000;
 /** Two arbiter leases (2 s each) and a margin. */
 const ARBITER_QUORUM_GRACE_MS = 5000;
@@ -131,8 +127,11 @@ function writeWhole(file: string, data: Uint8Array): void {
 }
 
 const REPORT_WAIT_MS = 10_000;
-/** The largest message a peer may send: a controller message (report messages are at most REPORT_MESSAGE_BYTES_MAX). */
-const PEER_MESSAGE_BYTES_MAX = MESSAGE_BYTES_MAX;
+/**
+ * The largest message a peer may send: a report message (at most REPORT_MESSAGE_BYTES_MAX); a
+ * controller or verb message is held to MESSAGE_BYTES_MAX (NodeCore, and perform below).
+ */
+const PEER_MESSAGE_BYTES_MAX = Math.max(MESSAGE_BYTES_MAX, REPORT_MESSAGE_BYTES_MAX);
 const TRANSITIONS_SHOWN = 10;
 /** A read of the configuration waits this long at most for this node's copy to become current (the CLI waits 5 s). */
 const READ_WAIT_MS = 3000;
@@ -187,6 +186,15 @@ async function runBuiltin(primitive: Primitive, action: string, intervalMs: numb
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * What the fencer's rules need of the cluster's shape: in a pair without an arbiter the serving
+ * node wins a split by default (src/fencer/split.ts); watchdog fencing's safety rule needs the
+ * node count and whether an arbiter votes. The node list may change live (cluster node add|remove).
+ */
+function fencerTopologyOf(config: BootstrapConfig): FencerTopology {
+  return { pairWithoutArbiter: config.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: config.nodes.length, hasArbiter: config.quorum.arbiter !== undefined };
 }
 
 /** Logs dropped messages: the first from a sender at once, then at most one line per sender every DROP_LOG_INTERVAL_MS with a count. */
@@ -293,21 +301,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
     return failures;
   };
-  // When this node lost each node (the first moment it held quorum without it; performance.now()'s
-  // clock): the watchdog fencing level counts stonith-watchdog-timeout from there (src/fencer/planner.ts).
-  const lostAt = new Map<string, number>();
-  let lastMembers: readonly number[] = [];
-  const noteLosses = (members: readonly number[], isQuorate: boolean) => {
-    lastMembers = members;
-    const nowMs = performance.now();
-    for (const each of running.nodes) {
-      if (members.includes(each.id)) lostAt.delete(each.name);
-      else if (isQuorate && !lostAt.has(each.name)) lostAt.set(each.name, nowMs);
-    }
-  };
   // The cluster's fence history as this node stored it last (the controller keeps it from now on).
   const historyFile = join(stateDir, "fence-history.json");
-  const fencings = new Map<string, AbortController>();
+  // The fence device action running for each fence request (its id): a confirm by hand stops it.
+  const fenceAttempts = new Map<string, AbortController>();
   const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger));
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
@@ -370,7 +367,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (fatal) return;
     fatal = true;
     closed = true;
-    clearTimeout(tickTimer);
     logger.fatal({ error: error instanceof Error ? error.stack : String(error), during }, "the controller failed; the agent exits (a restart and the peers' crash handling take over)");
     (options.onFatal ?? exitOnFatal)(error);
   };
@@ -386,7 +382,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (stalled) return;
     stalled = true;
     closed = true;
-    clearTimeout(tickTimer);
     void resources.stopAll().then(
       (failures) => (failures.length === 0 ? logger.warn({}, "stopped every resource after the stall; the agent exits and starts again") : logger.error({ failures }, "some resources did not stop after the stall; the agent exits (with fencing, the peers fence this node)")),
       (error: unknown) => logger.error({ error: String(error) }, "stopping the resources after the stall failed; the agent exits"),
@@ -394,44 +389,17 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   resources.mayRun = () => membership.awake();
 
-  const feed = (input: ControllerInput) => {
-    // The stall check first: after a pause as long as the token nothing else runs (see onStalled).
-    if (closed || !membership.awake()) return;
-    try {
-      if (input.kind !== "tick") controller.observeWallClock(epochSeconds());
-      const effects = controller.handle(input);
-      for (const effect of effects) perform(effect);
-    } catch (error) {
-      failFatally(error, `input ${input.kind}`);
-      return;
-    }
-    scheduleTick();
+  // The controller runs in the node's core (src/stack NodeCore, the composition the simulator
+  // runs too), on the membership service's timer. Every input goes through dispatch (the core's
+  // stall check first: after a pause as long as the token nothing else runs, see onStalled), and
+  // what the core asks of this node comes to perform below, in order. An exception in either
+  // ends the agent (failFatally).
+  const dispatch: MembershipService["dispatch"] = (during, input) => {
+    if (!closed) membership.dispatch(during, input);
   };
 
-  // One timer, moved after every input to the controller's next deadline (nextTickMs).
-  let tickTimer: NodeJS.Timeout | undefined;
-  let tickAtMs = Infinity;
-  const tick = () => {
-    tickTimer = undefined;
-    tickAtMs = Infinity;
-    feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
-  };
-  const scheduleTick = () => {
-    if (closed) return;
-    const nowMs = membership.nowMs();
-    const dueMs = Math.max(nowMs, Math.min(controller.nextTickMs(TICK_MS) ?? Infinity, nowMs + TICK_IDLE_MS));
-    // Keep an earlier timer; only a deadline that moved earlier (or a fired timer) sets a new one.
-    if (tickTimer !== undefined && tickAtMs <= dueMs) return;
-    if (tickTimer !== undefined) clearTimeout(tickTimer);
-    tickAtMs = dueMs;
-    tickTimer = setTimeout(tick, dueMs - nowMs);
-  };
-
-  const perform = (effect: ControllerEffect) => {
+  const perform = (effect: NodeEffect) => {
     switch (effect.kind) {
-      case "send":
-        membership.send(effect.to, Buffer.from(JSON.stringify(effect.message)));
-        return;
       case "persist":
         store.save(effect.cib);
         return;
@@ -446,39 +414,38 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return;
       case "run":
         void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration, effect.formerHolderFenced ? { formerHolderFenced: true } : undefined).then((result) => {
-          feed({ kind: "local-op-done", nowMs: membership.nowMs(), transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() });
+          dispatch("an operation's result", (core, now) => core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() }, now));
         });
         return;
-      case "fence": {
-        // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts).
-        const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), { pairWithoutArbiter: running.nodes.length === 2 && config.quorum.arbiter === undefined, nodeCount: running.nodes.length, hasArbiter: config.quorum.arbiter !== undefined });
-        logger.warn({ target: effect.target, action: effect.action, id: effect.id }, "fencing");
-        const fenceStartedMs = Date.now();
-        const fenced = (ok: boolean, reason: string) => observability.onFence({ target: effect.target, action: effect.action, ok, reason, durationMs: Date.now() - fenceStartedMs, by: node.name });
+      case "fence-attempt": {
+        // The planner (in the core) chose the device, the executor and the time limit; the result goes back to it.
         const stop = new AbortController();
-        fencings.set(effect.id, stop);
-        const done = (ok: boolean, reason: string, record?: { device?: string; executor?: string; completedAtMs?: number }) => {
-          fencings.delete(effect.id);
+        fenceAttempts.set(effect.request, stop);
+        const done = (result: { ok: boolean; message: string; state?: "on" | "off" | "unknown" }) => {
+          if (fenceAttempts.get(effect.request) === stop) fenceAttempts.delete(effect.request);
           // A fencing stopped by a confirm has no result: the controller took its node for fenced already.
           if (stop.signal.aborted) return;
-          fenced(ok, reason);
-          feed({ kind: "fence-done", nowMs: membership.nowMs(), id: effect.id, transition: effect.transition, step: effect.step, target: effect.target, ok, reason, epochSeconds: epochSeconds(), ...(record ? { record } : {}) });
+          dispatch("a fence device's result", (core, now) => core.fenceAttemptDone(effect.request, result, now));
         };
-        // The controller keeps the history (and this node's file of it); the fencer's own records go to the log.
-        void fenceNow(world, effect.target, effect.action, node.name, fenceRunner, (record) => logger.info({ fence: record }, "fence history record"), effect.id, stop.signal, {
-          onWatchdogWait: (untilMs, waitMs) => logger.warn({ target: effect.target, waitMs, until: new Date(untilMs).toISOString() }, "fencing through the watchdog: waiting out stonith-watchdog-timeout since the node was lost"),
-          lostAtMs: lostAt.get(effect.target),
-          // A reboot counts as done at its confirmed off (src/fencer/planner.ts); its on ends later.
-          onRebootOn: (ok, message) => logger[ok ? "info" : "warn"]({ target: effect.target, id: effect.id, ok, message }, ok ? "the fenced node was powered on again (its reboot's on)" : "the fenced node stays off: its reboot's on failed (the fencing had succeeded at its off)"),
-        }).then(
-          (record) => done(record.state === "done", record.reason, { device: record.device, executor: record.executor, completedAtMs: record.completedAtMs }),
-          (error: unknown) => done(false, error instanceof Error ? error.message : String(error)),
+        // A reboot's confirmed off goes to the planner at once: the fencing may count as done there while the on continues.
+        const offConfirmed = () => dispatch("a reboot's confirmed off", (core, now) => core.fenceOffConfirmed(effect.request, now));
+        void fenceRunner.run(effect.attempt, effect.device, stop.signal, offConfirmed).then(
+          (result) => done({ ok: result.ok, message: result.message, ...(result.result?.state ? { state: result.result.state } : {}) }),
+          (error: unknown) => done({ ok: false, message: error instanceof Error ? error.message : String(error) }),
         );
+        return;
+      }
+      case "fence-record": {
+        // The planner's records go to the log (the controller keeps the cluster's history: fence-history).
+        const record = effect.record;
+        logger.info({ fence: record }, "fence history record");
+        if (record.state !== "pending") observability.onFence({ target: record.target, action: record.action, ok: record.state === "done", reason: record.reason, durationMs: Math.max(0, (record.completedAtMs ?? record.requestedAtMs) - record.requestedAtMs), by: node.name });
         return;
       }
       case "fence-cancel":
         logger.warn({ target: effect.target, id: effect.id }, "stopping a fencing: its node was confirmed down by hand");
-        fencings.get(effect.id)?.abort();
+        fenceAttempts.get(effect.id)?.abort();
+        fenceAttempts.delete(effect.id);
         return;
       case "fence-history":
         try {
@@ -520,6 +487,39 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           (error: unknown) => logger.error({ error: String(error) }, "stopping what may still run here failed; leaving anyway"),
         ).finally(leaveNow);
         return;
+      case "view":
+        quorate = effect.quorate;
+        // The view formed before the controller ran is not a change the metrics and alerts count.
+        if (!effect.formedBefore) observability.onView(effect.view.members, viewsSeen++ === 0);
+        return;
+      case "quorum":
+        if (effect.quorate !== quorate) logger.info({ members: effect.members }, effect.quorate ? "quorum gained" : "quorum lost");
+        quorate = effect.quorate;
+        return;
+      case "peer-message": {
+        // Another protocol on the same channels (the sender is the one the transport authenticated).
+        const reportMessage = parseReportMessage(effect.value);
+        if (typeof reportMessage === "string") return dropped.note(effect.from, reportMessage);
+        if (reportMessage && effect.bytes > REPORT_MESSAGE_BYTES_MAX) return dropped.note(effect.from, `report message of ${effect.bytes} bytes exceeds ${REPORT_MESSAGE_BYTES_MAX}`);
+        if (reportMessage) return void onReportMessage(effect.from, reportMessage);
+        if (effect.bytes > MESSAGE_BYTES_MAX) return dropped.note(effect.from, `message of ${effect.bytes} bytes exceeds ${MESSAGE_BYTES_MAX}`);
+        const verb = verbs.receive(effect.from, effect.value);
+        if (typeof verb === "string") return dropped.note(effect.from, verb);
+        if (verb) return;
+        const nodeChange = nodeChanges.receive(effect.from, effect.value);
+        if (typeof nodeChange === "string") return dropped.note(effect.from, nodeChange);
+        if (nodeChange) return;
+        return dropped.note(effect.from, `no protocol takes messages of kind '${effect.value.t}'`);
+      }
+      case "dropped-message":
+        dropped.note(effect.from, effect.problem);
+        return;
+      case "transmit":
+      case "persist-membership":
+      case "advert":
+      case "stalled":
+        // Performed by the membership service; they never come here.
+        return;
       case "log":
         if (effect.message === "transition finished") {
           const entry = transitions.find((each) => each.id === effect.fields.transition);
@@ -552,61 +552,40 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     reportArbiterPriority(report);
     // The node that runs the services answers heartbeats instead of sending first: it wakes less.
     membership.setFollowing(resources.runsServices());
-    feed({ kind: "local-report", nowMs: membership.nowMs(), report });
+    dispatch("a local report", (core, now) => core.localReport(report, now));
   });
   // Monitors wait up to one heartbeat interval for a heartbeat's wake-up instead of waking the agent themselves.
   resources.coalesceMonitors(config.timing.heartbeatMs);
   let viewsSeen = 0;
   const reportWaits = new Map<number, { parts: ReportPart[]; waiting: Set<number>; assemblers: Map<number, ReportAssembler>; done: () => void }>();
   let nextReportId = 1;
-  membership.listen({
-    stalled: () => onStalled(),
-    wake: () => resources.wake(),
-    timerLate: (lateMs) => observability.onTimerLateness(lateMs),
-    view: (view, quorum) => { quorate = quorum.quorate; noteLosses(view.members, quorum.quorate); observability.onView(view.members, viewsSeen++ === 0); feed({ kind: "view", nowMs: membership.nowMs(), ringId: view.ringId, members: view.members, quorate: quorum.quorate }); },
-    quorum: (quorum) => { if (quorum.quorate !== quorate) logger.info({ members: lastMembers }, quorum.quorate ? "quorum gained" : "quorum lost"); quorate = quorum.quorate; noteLosses(lastMembers, quorum.quorate); feed({ kind: "quorum", nowMs: membership.nowMs(), quorate: quorum.quorate }); },
-    message: (from, payload) => {
-      // `from` is the sender the transport authenticated; every message is checked before anything acts on it.
-      if (payload.length > PEER_MESSAGE_BYTES_MAX) return dropped.note(from, `message of ${payload.length} bytes exceeds ${PEER_MESSAGE_BYTES_MAX}`);
-      let value: unknown;
-      try {
-        value = JSON.parse(payload.toString("utf8"));
-      } catch {
-        return dropped.note(from, "not JSON");
-      }
-      const reportMessage = parseReportMessage(value);
-      if (typeof reportMessage === "string") return dropped.note(from, reportMessage);
-      if (reportMessage && payload.length > REPORT_MESSAGE_BYTES_MAX) return dropped.note(from, `report message of ${payload.length} bytes exceeds ${REPORT_MESSAGE_BYTES_MAX}`);
-      if (reportMessage) return void onReportMessage(from, reportMessage);
-      const verb = verbs.receive(from, value);
-      if (typeof verb === "string") return dropped.note(from, verb);
-      if (verb) return;
-      const nodeChange = nodeChanges.receive(from, value);
-      if (typeof nodeChange === "string") return dropped.note(from, nodeChange);
-      if (nodeChange) return;
-      if (payload.length > MESSAGE_BYTES_MAX) return dropped.note(from, `controller message of ${payload.length} bytes exceeds ${MESSAGE_BYTES_MAX}`);
-      const parsed = checkControllerMessage(value);
-      if (parsed.ok) feed({ kind: "message", nowMs: membership.nowMs(), from, message: parsed.message });
-      else dropped.note(from, parsed.problem);
-    },
+  membership.listen({ stalled: () => onStalled(), wake: () => resources.wake(), timerLate: (lateMs) => observability.onTimerLateness(lateMs) });
+  // From here the controller runs in the core: a view formed before (a node alone, or before its
+  // peers answer) reaches it first, then its first tick.
+  membership.runController(controller, {
+    localName: node.name,
+    nodes: running.nodes.map((each) => ({ id: each.id, name: each.name })),
+    // In a pair without an arbiter the serving node wins a split by default (src/fencer/split.ts);
+    // watchdog fencing's safety rule needs the node count and whether an arbiter votes.
+    fencerTopology: fencerTopologyOf(running),
+    // The report protocol, the whole-cluster verbs and node list changes share the channels; their messages come back as peer-message.
+    otherKinds: ["report-request", "report-part", "verb-request", "verb-reply", "nodes-change", "nodes-change-ack"],
+    messageBytesMax: PEER_MESSAGE_BYTES_MAX,
+    perform: (effect) => perform(effect),
+    onFatal: failFatally,
   });
-  // A view formed before the agent listened (a node alone, or before its peers answer) is
-  // not announced again: hand the current one to the controller now.
-  const current = membership.view();
-  if (current.members.length > 0) feed({ kind: "view", nowMs: membership.nowMs(), ringId: current.ringId, members: current.members, quorate: membership.quorum().quorate });
   // Node facts as attributes, refreshed every minute (location rules may use them).
   const refreshFacts = () => void collectNodeFacts().then((facts) => resources.setFacts(facts), (error: unknown) => logger.warn({ error: String(error) }, "cannot collect node facts"));
   refreshFacts();
   const factsTimer = setInterval(refreshFacts, FACTS_INTERVAL_MS);
   factsTimer.unref();
-  feed({ kind: "tick", nowMs: membership.nowMs(), epochSeconds: epochSeconds() });
 
   const ask = (request: ClientRequest, timeoutMs = 30_000): Promise<ClientReply> =>
     new Promise((resolve) => {
       const clientId = nextClientId++;
       const timeout = setTimeout(() => { clients.delete(clientId); resolve({ ok: false, code: "E_AGENT_TIMEOUT", error: `the cluster did not answer within ${Math.round(timeoutMs / 1000)} s; the change may or may not have been applied: check \`edgeha status\`` }); }, timeoutMs);
       clients.set(clientId, (reply) => { clearTimeout(timeout); resolve(reply); });
-      feed({ kind: "client", nowMs: membership.nowMs(), clientId, request });
+      dispatch("a client's request", (core, now) => core.client(clientId, request, now));
     });
 
   const onReportMessage = (from: number, message: Exclude<ReturnType<typeof parseReportMessage>, string | undefined>) => {
@@ -661,7 +640,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     configDifferences: (id) => status().versions?.peers.find((peer) => peer.id === id)?.configDifferences ?? [],
     apply: async (next) => {
       // The controller first: it knows a new node before membership lets it in, and forgets a removed one before its view drops it.
-      feed({ kind: "nodes", nowMs: membership.nowMs(), nodes: next.nodes.map((each) => ({ id: each.id, name: each.name })) });
+      dispatch("a node list change", (core, now) => core.nodes(next.nodes.map((each) => ({ id: each.id, name: each.name })), fencerTopologyOf(next), now));
       await membership.reconfigure(next, next.nodes.find((each) => each.id === node.id)!);
       running = next;
     },
@@ -863,7 +842,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     api = await startApiServer(options.socketPath, handleRequest, { logger });
   } catch (error) {
     closed = true;
-    clearTimeout(tickTimer);
     clearInterval(factsTimer);
     // Nothing runs yet: a start that fails disarms the watchdog rather than resetting the machine.
     watchdog?.stop(true);
@@ -875,7 +853,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     await observability.reconfigure(config.metrics.listen, metricsSnapshot, pageView);
   } catch (error) {
     closed = true;
-    clearTimeout(tickTimer);
     clearInterval(factsTimer);
     watchdog?.stop(true);
     await sbd?.stop();
@@ -893,7 +870,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     async close() {
       closed = true;
       if (escalationTimer !== undefined) clearTimeout(escalationTimer);
-      clearTimeout(tickTimer);
+      // The controller gets nothing more; membership goes on alone until it closes below.
+      membership.stopController();
       clearInterval(factsTimer);
       // Disarmed only when nothing runs here any more; otherwise the watchdog resets the machine, as
       // the others will take it for fenced stonith-watchdog-timeout after losing it.

@@ -1,14 +1,17 @@
 // The membership service of a node agent: runs the node's protocol stack (src/stack: frames,
 // membership, quorum, the arbiter client and reliable channels, all without I/O) on UDP
-// sockets, a timer and the state directory, and offers the controller two things on top:
-// view changes (with quorum) and reliable, ordered messages to each peer. Every input goes
-// into the stack; its effects come out and are performed here, in order.
+// sockets, a timer and the state directory. With a controller (runController), it runs the
+// whole NodeCore instead, the same composition the simulator runs: views, quorum and messages
+// go to the controller there, and what the controller asks of the node comes back here and is
+// handed to the agent. Every input goes into the core; its effects come out and are performed
+// in order (datagrams and the membership file here, the rest by the agent).
 import type { BootstrapConfig, NodeConfig } from "../config";
 import { UdpTransport, type DropReport } from "../transport";
 import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
 import { advertOf, LEGACY_ADVERT, type View } from "../membership";
 import type { Logger } from "../common/log";
-import { MembershipStack, lateToleranceMs, parsePersistedMembership, type MembershipStackEffect, type PersistedMembership, type StackReconfiguration } from "../stack";
+import { MembershipStack, NodeCore, lateToleranceMs, parsePersistedMembership, type ControllerPort, type MembershipStackEffect, type NodeEffect, type Now, type PersistedMembership, type StackReconfiguration } from "../stack";
+import type { FencerTopology } from "../fencer";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
 import { mkdirSync } from "node:fs";
 import { writeFileDurably } from "../common/durable";
@@ -75,6 +78,11 @@ export class MembershipService {
   private hostWatch: HostWatch | undefined;
   private following = false;
   private readonly unusableEchoes = new Set<string>();
+  /** Set by runController: the core, what the agent performs, and where a failure of either goes. */
+  private core: NodeCore | undefined;
+  private agentEffect: ((effect: NodeEffect) => void) | undefined;
+  private onFatal: ((error: unknown, during: string) => void) | undefined;
+  private failed = false;
   /** Wake-ups so far, for the idle-cost figures in bench/membership. */
   wakeups = 0;
   private readonly started = performance.now();
@@ -201,8 +209,86 @@ export class MembershipService {
     return this.stack.halted;
   }
 
+  /** This node's clocks as the core takes them: monotonic, and the wall clock. */
+  now(): Now {
+    return { nowMs: this.nowMs(), wallMs: Date.now(), nowUs: this.nowUs() };
+  }
+
+  /**
+   * Runs the controller on this node's stack from now on (NodeCore): views, quorum and peer
+   * messages go to it, its ticks share this service's timer, and every effect that is not a
+   * datagram, the membership file, an advert or a stall goes to `perform`, in order. An
+   * exception from the core or from performing an effect goes to onFatal once, and nothing is
+   * fed any more (membership included: the peers see a crash).
+   */
+  runController(controller: ControllerPort, options: { localName: string; nodes: ReadonlyArray<{ id: number; name: string }>; fencerTopology: FencerTopology; otherKinds: readonly string[]; messageBytesMax: number; perform: (effect: NodeEffect) => void; onFatal: (error: unknown, during: string) => void }): void {
+    assert(this.core === undefined, "the membership service runs one controller");
+    this.core = new NodeCore(this.stack, controller, { random: Math.random, localName: options.localName, nodes: options.nodes, fencerTopology: options.fencerTopology, otherKinds: options.otherKinds, messageBytesMax: options.messageBytesMax }, this.now());
+    this.agentEffect = options.perform;
+    this.onFatal = options.onFatal;
+    this.dispatch("the start", (core, now) => core.start(now));
+  }
+
+  /**
+   * The controller gets nothing more (the agent is closing): from now on the stack runs alone, as
+   * before runController, and its views and messages go to the listeners.
+   */
+  stopController(): void {
+    this.core = undefined;
+    this.agentEffect = undefined;
+  }
+
+  /**
+   * One input to the core (a local report, an operation's or fence device's result, a client
+   * request). The core runs the stall check first (src/stack/stall.ts): after a stall as long
+   * as the token, nothing reaches the controller any more.
+   */
+  dispatch(during: string, input: (core: NodeCore, now: Now) => NodeEffect[]): void {
+    if (this.closed) return;
+    this.runCore(during, input);
+    this.schedule();
+  }
+
+  private runCore(during: string, input: (core: NodeCore, now: Now) => NodeEffect[]): void {
+    const core = this.core;
+    if (core === undefined || this.closed || this.failed) return;
+    try {
+      this.performNode(input(core, this.now()));
+    } catch (error) {
+      this.failed = true;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.onFatal?.(error, during);
+    }
+  }
+
+  /** Performs the core's effects in order: datagrams, the membership file, adverts and a stall here, the rest by the agent. */
+  private performNode(effects: NodeEffect[]): void {
+    for (const effect of effects) {
+      if (this.closed || this.failed) return;
+      switch (effect.kind) {
+        case "transmit":
+          this.transmit(effect.to, effect.link, effect.bytes);
+          break;
+        case "persist-membership":
+          this.persist(effect.state);
+          break;
+        case "advert":
+          this.reporter.learned(this.stack.adverts!, effect.from, effect.advert, effect.before);
+          break;
+        case "stalled":
+          this.onStalled(effect.silentMs, effect.thresholdMs);
+          break;
+        default:
+          // The controller's effects, the stack's log lines, views and quorum, other protocols' messages.
+          this.agentEffect!(effect);
+      }
+    }
+  }
+
   /** Queues a reliable message to a peer; lost silently if the peer restarts or leaves. */
   send(peerId: number, payload: Uint8Array): void {
+    if (this.core !== undefined) return this.dispatch("a message to a peer", (core, now) => core.sendOther(peerId, payload, now));
     this.perform(this.stack.send(peerId, payload, this.nowMs()));
     this.schedule();
   }
@@ -323,7 +409,8 @@ export class MembershipService {
   private receive(link: number, bytes: Buffer, source: string): void {
     if (!this.awake()) return;
     this.wakeListeners();
-    this.perform(this.stack.receive(link, bytes, this.nowMs(), source, this.nowUs()));
+    if (this.core !== undefined) this.runCore("a datagram", (core, now) => core.receive(link, bytes, now, source));
+    else this.perform(this.stack.receive(link, bytes, this.nowMs(), source, this.nowUs()));
     this.schedule();
   }
 
@@ -342,17 +429,26 @@ export class MembershipService {
       // anyone's silence judged.
       setImmediate(() => {
         if (this.closed || this.stack.halted) return;
-        this.perform(this.stack.tick(this.nowMs(), this.nowUs()));
+        this.tickCore();
         this.schedule();
       });
       return;
     }
-    this.perform(this.stack.tick(this.nowMs(), this.nowUs()));
+    this.tickCore();
     this.schedule();
   }
 
-  /** Performs the stack's effects in order (a persist is durable before the next effect). */
+  private tickCore(): void {
+    if (this.core !== undefined) this.runCore("the timer", (core, now) => core.tick(now));
+    else this.perform(this.stack.tick(this.nowMs(), this.nowUs()));
+  }
+
+  /**
+   * Performs the stack's effects in order (a persist is durable before the next effect). With a
+   * controller, they go through the core (a view or a message is the controller's input).
+   */
   private perform(effects: MembershipStackEffect[]): void {
+    if (this.core !== undefined) return this.runCore("membership", (core, now) => core.fromMembership(effects, now));
     for (const effect of effects) {
       switch (effect.kind) {
         case "transmit":
@@ -426,13 +522,13 @@ export class MembershipService {
     }
   }
 
-  /** Sleeps until the earliest deadline of membership, quorum, the arbiter and the reliable channels. */
+  /** Sleeps until the earliest deadline of membership, quorum, the arbiter and the reliable channels (and, with one, the controller and its fencings). */
   private schedule(): void {
-    if (this.closed || this.stack.halted) return;
+    if (this.closed || this.failed || this.stack.halted) return;
     const nowMs = this.nowMs();
     if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
-    const wakeAtMs = this.stack.nextWakeMs(nowMs) + 1;
+    const wakeAtMs = (this.core !== undefined ? this.core.nextWakeMs(nowMs) : this.stack.nextWakeMs(nowMs)) + 1;
     this.timerDueMs = performance.now() + (wakeAtMs - nowMs);
     this.timer = setTimeout(() => this.tick(), wakeAtMs - nowMs);
   }

@@ -52,12 +52,15 @@ export type NodeEffect =
   | { kind: "persist-membership"; state: PersistedMembership }
   /** The controller's effects other than messages and fencing, as it returned them. */
   | Exclude<ControllerEffect, { kind: "send" } | { kind: "fence" }>
-  /** Run one fence device action (the planner chose device, executor and timeout); answer with fenceAttemptDone. */
-  | { kind: "fence-attempt"; request: string; attempt: Attempt; device: FenceDeviceConfig }
+  /**
+   * Run one fence device action (the planner chose device, executor and timeout); answer with
+   * fenceAttemptDone, and call fenceOffConfirmed when a reboot's off is confirmed before its on.
+   */
+  | { kind: "fence-attempt"; request: string; target: string; attempt: Attempt; device: FenceDeviceConfig }
   /** The fencer planner's record of one fencing (pending, then done or failed), for the log; the controller keeps the cluster's history (fence-history). */
   | { kind: "fence-record"; record: HistoryRecord }
-  /** A message of another protocol on the same channels (a kind the runner named in otherKinds), for the runner. */
-  | { kind: "peer-message"; from: number; value: { t: string } & Record<string, unknown> }
+  /** A message of another protocol on the same channels (a kind the runner named in otherKinds), for the runner; bytes: its size. */
+  | { kind: "peer-message"; from: number; value: { t: string } & Record<string, unknown>; bytes: number }
   /** A message from a peer that is not a valid one (the sender is the one the transport authenticated). */
   | { kind: "dropped-message"; from: number; problem: string }
   /**
@@ -68,8 +71,11 @@ export type NodeEffect =
   /** Quorum changed without a view change (wait_for_all met, the arbiter's vote, ...), as the controller gets it. */
   | { kind: "quorum"; quorate: boolean; members: readonly number[] };
 
-/** The time of an input: the node's monotonic clock, and its wall clock (milliseconds since the epoch). */
-export interface Now { nowMs: number; wallMs: number }
+/**
+ * The time of an input: the node's monotonic clock, and its wall clock (milliseconds since the
+ * epoch); nowUs: the monotonic clock in microseconds, for the heartbeats' round trip (default nowMs * 1000).
+ */
+export interface Now { nowMs: number; wallMs: number; nowUs?: number }
 
 const epochSeconds = (now: Now): number => Math.floor(now.wallMs / 1000);
 
@@ -79,6 +85,8 @@ interface FenceRequest { state: FencerState; world: FencerWorld; transition: num
 export class NodeCore {
   private effects: NodeEffect[] = [];
   private readonly fencing = new Map<string, FenceRequest>();
+  /** Reboots that ended at their confirmed off while their on goes on: the on's result is only logged (by request id, the target). */
+  private readonly rebootsPoweringOn = new Map<string, string>();
   /** When the controller asked to be ticked next (undefined: only events matter to it). */
   private controllerDueMs: number | undefined;
   private stackDueMs: number;
@@ -89,6 +97,9 @@ export class NodeCore {
    */
   private readonly lostAtMs = new Map<string, number>();
   private members: readonly number[] = [];
+  /** The configured nodes and the cluster's shape for the fencer (both change with `cluster node add|remove`). */
+  private nodeList: ReadonlyArray<{ id: number; name: string }>;
+  private topology: FencerTopology;
 
   constructor(
     readonly stack: MembershipStack,
@@ -111,6 +122,22 @@ export class NodeCore {
   ) {
     this.stackDueMs = now.nowMs;
     this.controllerDueMs = now.nowMs;
+    this.nodeList = options.nodes ?? [];
+    this.topology = options.fencerTopology;
+  }
+
+  /**
+   * The node list changed live (cluster node add|remove): the controller learns it first (a new
+   * node is known before membership lets it in, a removed one forgotten), and a removed node's
+   * loss is no longer kept.
+   */
+  nodes(nodes: ReadonlyArray<{ id: number; name: string }>, topology: FencerTopology, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
+    this.nodeList = nodes;
+    this.topology = topology;
+    for (const name of [...this.lostAtMs.keys()]) if (!nodes.some((each) => each.name === name)) this.lostAtMs.delete(name);
+    this.feed({ kind: "nodes", nowMs: now.nowMs, nodes: nodes.map((each) => ({ id: each.id, name: each.name })) }, now);
+    return this.take();
   }
 
   /**
@@ -132,7 +159,7 @@ export class NodeCore {
   /** The runner's timer fired: ticks whatever is due (the stack, the controller, fencing). */
   tick(now: Now): NodeEffect[] {
     if (!this.awake(now)) return this.take();
-    if (now.nowMs >= this.stackDueMs) this.fromStack(this.stack.tick(now.nowMs), now);
+    if (now.nowMs >= this.stackDueMs) this.fromStack(this.stack.tick(now.nowMs, now.nowUs), now);
     if (this.controllerDueMs !== undefined && now.nowMs >= this.controllerDueMs) {
       this.controllerDueMs = undefined;
       this.feed({ kind: "tick", nowMs: now.nowMs, epochSeconds: epochSeconds(now) }, now);
@@ -145,7 +172,7 @@ export class NodeCore {
 
   /** A datagram arrived on a link (from `source`, an address, for the stack's drop ledger). */
   receive(link: number, bytes: Uint8Array, now: Now, source?: string): NodeEffect[] {
-    this.fromStack(this.stack.receive(link, bytes, now.nowMs, source), now);
+    this.fromStack(this.stack.receive(link, bytes, now.nowMs, source, now.nowUs), now);
     return this.take();
   }
 
@@ -173,7 +200,27 @@ export class NodeCore {
   /** A fence device action ended; `state` is the target's power state when the driver read it (a status check). */
   fenceAttemptDone(request: string, result: { ok: boolean; message: string; state?: "on" | "off" | "unknown" }, now: Now): NodeEffect[] {
     if (!this.awake(now)) return this.take();
+    const target = this.rebootsPoweringOn.get(request);
+    if (target !== undefined) {
+      this.rebootsPoweringOn.delete(request);
+      this.effects.push({ kind: "log", level: result.ok ? "info" : "warn", message: result.ok ? "the fenced node was powered on again (its reboot's on)" : "the fenced node stays off: its reboot's on failed (the fencing had succeeded at its off)", fields: { target, id: request, ok: result.ok, message: result.message } });
+      return this.take();
+    }
     if (this.fencing.has(request)) this.stepFence(request, { kind: "result", id: request, ok: result.ok, message: result.message, nowMs: now.nowMs, ...(result.state ? { state: result.state } : {}) }, now);
+    return this.take();
+  }
+
+  /**
+   * The running reboot's driver confirmed the target off and goes on to power it on: the planner
+   * may take the target for fenced now (src/fencer/planner.ts, off-confirmed); the attempt's
+   * result that follows is then only logged.
+   */
+  fenceOffConfirmed(request: string, now: Now): NodeEffect[] {
+    if (!this.awake(now)) return this.take();
+    const fencing = this.fencing.get(request);
+    if (fencing === undefined) return this.take();
+    this.stepFence(request, { kind: "off-confirmed", id: request, nowMs: now.nowMs }, now);
+    if (!this.fencing.has(request)) this.rebootsPoweringOn.set(request, fencing.target);
     return this.take();
   }
 
@@ -207,7 +254,7 @@ export class NodeCore {
   /** Keeps when each configured node was lost: the first moment this node held quorum without it. */
   private noteLosses(members: readonly number[], quorate: boolean, now: Now): void {
     this.members = members;
-    for (const each of this.options.nodes ?? []) {
+    for (const each of this.nodeList) {
       if (members.includes(each.id)) this.lostAtMs.delete(each.name);
       else if (quorate && !this.lostAtMs.has(each.name)) this.lostAtMs.set(each.name, now.nowMs);
     }
@@ -269,7 +316,7 @@ export class NodeCore {
       return void this.effects.push({ kind: "dropped-message", from, problem: "not JSON" });
     }
     const kind = typeof value === "object" && value !== null ? (value as { t?: unknown }).t : undefined;
-    if (typeof kind === "string" && this.options.otherKinds?.includes(kind)) return void this.effects.push({ kind: "peer-message", from, value: value as { t: string } & Record<string, unknown> });
+    if (typeof kind === "string" && this.options.otherKinds?.includes(kind)) return void this.effects.push({ kind: "peer-message", from, value: value as { t: string } & Record<string, unknown>, bytes: payload.length });
     if (payload.length > CONTROLLER_MESSAGE_BYTES_MAX) return void this.effects.push({ kind: "dropped-message", from, problem: `controller message of ${payload.length} bytes exceeds ${CONTROLLER_MESSAGE_BYTES_MAX}` });
     const parsed = checkControllerMessage(value);
     if (parsed.ok) this.feed({ kind: "message", nowMs: now.nowMs, from, message: parsed.message }, now);
@@ -310,7 +357,7 @@ export class NodeCore {
   /** A fence request of the controller: the planner picks devices, executors, delays and retries. */
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
     const id = effect.id;
-    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.options.fencerTopology);
+    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology);
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action, id } });
     const lostAtMs = this.lostAtMs.get(effect.target);
@@ -327,7 +374,7 @@ export class NodeCore {
       switch (effect.kind) {
         case "run": {
           const device = request.world.devices.find((candidate) => candidate.id === effect.attempt.device)!;
-          this.effects.push({ kind: "fence-attempt", request: id, attempt: effect.attempt, device });
+          this.effects.push({ kind: "fence-attempt", request: id, target: request.target, attempt: effect.attempt, device });
           break;
         }
         case "wake":
