@@ -4,6 +4,8 @@
 // forbids); placement is not changed.
 import { parseScore } from "../cib";
 import { SYMMETRIC_SET_ORDER } from "./constraints";
+import { assignedMembers } from "./placement";
+import { metaOf } from "./scores";
 import { INFINITY, isFalse, isRole, truthy, type History, type Model, type Placement, type PlacementUnit, type Runnability } from "./types";
 
 type RunnabilityWork = Model & History & Omit<Placement, "promoted"> & { blocked: Set<string>; orderBlocked: Set<string>; promoted: Set<string> };
@@ -54,7 +56,13 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
     if (role === "promote") return context.placedOn.get(`${id}#Promoted`) ?? [];
     // A unit held by a blocking failure cannot start either, so it does not satisfy an order.
     const failureHeld = (unit: PlacementUnit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn ?? []).some((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)));
-    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id) && !failureHeld(unit)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+    return (context.unitsByOwner.get(id) ?? []).filter((unit) => !context.blocked.has(unit.id) && !failureHeld(unit) && !memberCutOff(unit)).map((unit) => context.placed.get(unit.id)).filter((node): node is string => node !== undefined);
+  };
+  // A group (or cloned group) with a member that is to start but cannot, behind one meant to stay
+  // stopped, never finishes starting: its "running" cannot happen, so what is ordered after it cannot start.
+  const memberCutOff = (unit: PlacementUnit): boolean => {
+    const cut = assignedMembers(context, unit);
+    return unit.members.slice(cut + 1).some((member) => !stoppedByRole(context, unit, member));
   };
   for (let round = 0, changed = true; changed && round < 100; round++) {
     changed = false;
@@ -121,4 +129,8 @@ export function minimumFirstInstances(firstUnits: PlacementUnit[], order: { extr
   if (!first?.clone) return 0;
   if (first.meta["clone-min"] !== undefined) return Math.max(0, parseScore(first.meta["clone-min"]));
   return isFalse(order.extra["require-all"]) ? 1 : 0;
+}
+
+function stoppedByRole(context: RunnabilityWork, unit: PlacementUnit, member: PlacementUnit["members"][number]): boolean {
+  return ((({ ...unit.meta, ...metaOf(context.cib, member) })["target-role"]) ?? "").toLowerCase() === "stopped";
 }

@@ -35,4 +35,19 @@ describe("a group member meant to stay stopped", () => {
     // g1 and g2 on a, x1 and x2 on b: two each, so y takes the first node by name.
     expect(where).toEqual({ g1: "a", g2: "a", x1: "b", x2: "b", y: "a" });
   });
+
+  it("a group with a member to start behind it never finishes starting: what is ordered after the group is blocked", () => {
+    const dummy = (id: string, stopped = false) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${stopped ? `<meta_attributes id="${id}-m"><nvpair id="${id}-m1" name="target-role" value="Stopped"/></meta_attributes>` : ""}</primitive>`;
+    const xml = (members: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="a"/></nodes>
+    <resources><group id="g">${members}</group>${dummy("after")}</resources>
+    <constraints><rsc_order id="o" first="g" then="after"/></constraints></configuration>
+    <status><node_state id="1" uname="a" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+    const after = (members: string) => (schedule(importCibXml(xml(members), "cut-off").cib, { now: 0 }).actions as never as Record<string, unknown>[]).find((action) => action.resource === "after");
+    expect(after(dummy("g1") + dummy("g2", true) + dummy("g3"))).toMatchObject({ action: "start", blocked: true });
+    // Nothing to start behind the stopped member: the group finishes starting and 'after' starts.
+    expect(after(dummy("g1") + dummy("g2", true))).toMatchObject({ action: "start" });
+    expect(after(dummy("g1") + dummy("g2", true))?.blocked).toBeUndefined();
+  });
 });
