@@ -2,7 +2,7 @@
 // the steps whose predecessors are done (operations to members, fences to the fencer),
 // take in results, and re-plan when anything unexpected happens.
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
-import { schedule, unpackResourceStates } from "../scheduler";
+import { operationDefaults, schedule, unpackResourceStates } from "../scheduler";
 import { assert } from "../common/errors";
 import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
@@ -28,10 +28,10 @@ const FUTILE_BACKOFF_MS_MAX = 60_000;
 const PLANS_PER_WINDOW = 30;
 const PLAN_WINDOW_MS = 10_000;
 
-/** The timeout of a resource's start or stop as configured (op, then op defaults, then 20 s). */
-function operationTimeoutMs(cib: Cib, resource: string, operation: string): number {
+/** The timeout of a resource's start or stop as configured (op, then the op defaults that apply to it, then 20 s). */
+function operationTimeoutMs(cib: Cib, resource: string, operation: string, epochSeconds: number): number {
   const primitive = cib.resources.flatMap((each) => each.kind === "primitive" ? [each] : each.kind === "group" ? each.members : each.child.kind === "group" ? each.child.members : [each.child]).find((each) => each.id === resource);
-  const text = primitive?.operations.find((op) => op.name === operation && op.intervalMs === 0)?.timeout ?? flattenSets(cib.opDefaults).timeout;
+  const text = primitive?.operations.find((op) => op.name === operation && op.intervalMs === 0)?.timeout ?? (primitive ? operationDefaults(cib, primitive, { name: operation, intervalMs: 0 }, { now: epochSeconds }).timeout : flattenSets(cib.opDefaults).timeout);
   if (text === undefined) return OPERATION_TIMEOUT_DEFAULT_MS;
   try {
     return parseDurationMs(text, "timeout");
@@ -239,7 +239,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
     }
     const operation = step.kind;
     const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(fencedByDevice(context, step.fencedHolders) ? { formerHolderFenced: true } : {}) };
-    step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation) + RESULT_MARGIN_MS;
+    step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation, context.epochSeconds) + RESULT_MARGIN_MS;
     if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
     else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });
   }

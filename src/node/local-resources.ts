@@ -4,6 +4,7 @@
 // the node's report. I/O lives here; what to do with the results is the controller's.
 import { clusterOptions, flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
+import { operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { existsSync } from "node:fs";
 import { readBoundedText } from "../common/bounded-read";
@@ -487,7 +488,7 @@ export class LocalResources {
 
   private timeoutOf(primitive: Primitive, action: string, intervalMs: number): number {
     const op = primitive.operations.find((each) => each.name === action && each.intervalMs === intervalMs);
-    const text = op?.timeout ?? (this.cib ? flattenSets(this.cib.opDefaults).timeout : undefined);
+    const text = op?.timeout ?? (this.cib ? operationDefaults(this.cib, primitive, { name: action, intervalMs }, { now: Math.floor(this.epochSeconds()) }).timeout : undefined);
     if (text === undefined) return DEFAULT_TIMEOUT_MS;
     try {
       return parseDurationMs(text, "timeout");

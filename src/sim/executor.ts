@@ -6,6 +6,7 @@
 import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
 import { decodeStarted, encodeStarted } from "../executor/started";
+import { operationDefaults } from "../scheduler";
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const INFINITY_TEXT = "INFINITY";
@@ -299,7 +300,7 @@ export class SimExecutor {
 
   private timeoutOf(primitive: Primitive, action: string, intervalMs: number): number {
     const op = primitive.operations.find((each) => each.name === action && each.intervalMs === intervalMs);
-    const text = op?.timeout ?? (this.cib ? flattenSets(this.cib.opDefaults).timeout : undefined);
+    const text = op?.timeout ?? (this.cib ? operationDefaults(this.cib, primitive, { name: action, intervalMs }, { now: Math.floor(this.host.epochSeconds()) }).timeout : undefined);
     if (text === undefined) return DEFAULT_TIMEOUT_MS;
     try {
       return parseDurationMs(text, "timeout");

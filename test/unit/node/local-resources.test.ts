@@ -399,3 +399,32 @@ describe("unmanaged resources", () => {
     resources.close();
   });
 });
+
+describe("operation timeouts", () => {
+  it("take the op_defaults that apply to the operation: op_expression, rsc_expression, date rules, sets by score", async () => {
+    const timeouts: string[] = [];
+    const runner: ActionRunner = async (primitive, action, intervalMs, timeoutMs) => {
+      timeouts.push(`${action}/${intervalMs} ${timeoutMs}`);
+      return { rc: action === "monitor" && intervalMs === 0 ? 7 : 0, timedOut: false, runTimeMs: 1 };
+    };
+    // The clock reads 1970 (1,000 s after the epoch): "lt 2000" holds, "gt 2000" does not.
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("a");
+    const rule = (id: string, parts: Partial<NonNullable<Cib["opDefaults"][number]["rule"]>>) => ({ id, booleanOp: "and" as const, expressions: [], rules: [], ...parts });
+    cib.opDefaults = [
+      { id: "plain", values: { timeout: "7s" } },
+      { id: "starts", score: "10", rule: rule("r1", { operationExpressions: [{ id: "o1", name: "start" }] }), values: { timeout: "90s" } },
+      { id: "later-starts", score: "200", rule: rule("r2", { operationExpressions: [{ id: "o2", name: "start" }], dateExpressions: [{ id: "d2", operation: "gt", start: "2000-01-01" }] }), values: { timeout: "1s" } },
+      { id: "early-stops", score: "100", rule: rule("r3", { operationExpressions: [{ id: "o3", name: "stop" }], dateExpressions: [{ id: "d3", operation: "lt", end: "2000-01-01" }] }), values: { timeout: "11s" } },
+      { id: "test-monitors", score: "5", rule: rule("r4", { operationExpressions: [{ id: "o4", name: "monitor", interval: "50ms" }], resourceExpressions: [{ id: "x4", class: "ocf", provider: "test", type: "T" }] }), values: { timeout: "33s" } },
+      { id: "other-monitors", score: "50", rule: rule("r5", { operationExpressions: [{ id: "o5", name: "monitor", interval: "50ms" }], resourceExpressions: [{ id: "x5", class: "ocf", provider: "heartbeat", type: "T" }] }), values: { timeout: "2s" } },
+    ];
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    await resources.operate("a", "start");
+    await settle(resources, () => timeouts.some((line) => line.startsWith("monitor/50 ")));
+    await resources.operate("a", "stop");
+    resources.close();
+    expect([...new Set(timeouts)]).toEqual(["monitor/0 7000", "start/0 90000", "monitor/50 33000", "stop/0 11000"]);
+  });
+});
