@@ -1,7 +1,8 @@
 // `cluster verify`: crm_verify's checks on a configuration, as errors (the configuration
 // is not valid: Pacemaker would refuse or ignore part of it) and warnings (what would not
 // run, and why). Pure.
-import { clusterOptions, semanticProblems, type Cib } from "../cib";
+import { semanticProblems, type Cib, type RuleClock } from "../cib";
+import { clusterOptionsAt, propertySetsAt } from "../scheduler";
 import { constraintProblems } from "./analysis";
 import { isStonith, resourcePlaces } from "./lookup";
 
@@ -14,9 +15,12 @@ export interface Verification {
   warnings: string[];
 }
 
-export function verifyCib(cib: Cib): Verification {
-  const errors = [...semanticProblems(cib)];
-  const { options, warnings } = clusterOptions(cib);
+/** `clock`: when the rules of cluster property sets are evaluated (crm_verify evaluates them now). */
+export function verifyCib(configured: Cib, clock: RuleClock): Verification {
+  const errors = [...semanticProblems(configured)];
+  // Property sets with rules as the scheduler reads them at that time; the rest as configured.
+  const cib = { ...configured, properties: propertySetsAt(configured.properties, clock) };
+  const { options, warnings } = clusterOptionsAt(cib, clock);
   if (options.stonithEnabled && !resourcePlaces(cib).some((place) => isStonith(place.resource))) {
     // Pacemaker's unpack_resources says the same three things and starts nothing.
     errors.push(

@@ -3,7 +3,8 @@
 // dashboards work: ha_cluster_pacemaker_*, ha_cluster_corosync_*), and edgeha_* covers what
 // only edgeha knows (frames dropped by reason, transition and fence durations, failovers).
 // Pure: the agent hands in the snapshot; nothing here reads the clock or the world.
-import { allPrimitives, clusterOptions, flattenSets, parseScore, type Cib } from "../cib";
+import { allPrimitives, flattenSets, parseScore, type Cib } from "../cib";
+import { clusterOptionsAt } from "../scheduler";
 import type { Histogram } from "../common/histogram";
 
 const SCORE_INFINITY = 1_000_000;
@@ -125,7 +126,7 @@ function pacemakerFamilies(snapshot: MetricsSnapshot): Family[] {
     if (resource.nodes.length === 0) resources.samples.push({ labels: { ...base, node: "", status }, value: 1 });
     for (const node of resource.nodes) resources.samples.push({ labels: { ...base, node, status }, value: 1 });
   }
-  const { options } = clusterOptions(snapshot.cib);
+  const { options } = clusterOptionsAt(snapshot.cib, { now: Math.floor(Date.now() / 1000) });
   const primitives = allPrimitives(snapshot.cib.resources);
   const defaults = flattenSets(snapshot.cib.rscDefaults);
   // ha_cluster_exporter calls these three gauges, but promtool's lint refuses a gauge named

@@ -128,7 +128,7 @@ function parseValue(name: string, kind: Kind, text: string): boolean | number | 
 export function clusterOptions(cib: Pick<Cib, "properties">): { options: ClusterOptions; warnings: string[] } {
   const warnings: string[] = [];
   for (const set of cib.properties) {
-    if (set.rule) warnings.push(`cluster_property_set ${set.id} has a rule: the scheduler uses its values while the rule holds; elsewhere (fencing, the controller's own options) they are not used`);
+    if (set.rule) warnings.push(`cluster_property_set ${set.id} has a rule and was read without a time, so it is left out (clusterOptionsAt in src/scheduler evaluates rules)`);
   }
   const raw: Attributes = {};
   for (const set of orderedPropertySets(cib.properties)) {

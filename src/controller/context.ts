@@ -1,7 +1,8 @@
 // The controller's seam (settings, inputs, effects) and its internal state: what every
 // node keeps (the Context) and the role it plays, as a discriminated union. The role
 // decides which step function handles an input (controller.ts).
-import type { Cib } from "../cib";
+import type { Cib, ClusterOptions } from "../cib";
+import { clusterOptionsAt } from "../scheduler";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
 import type { ClientReply, ClientRequest, ClusterSummary, ConfigurationConflict, ControllerMessage, FenceHistoryEntry, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
 import type { Transition } from "./transition";
@@ -218,6 +219,11 @@ export function claimOf(state: DcState): number {
 /** True when claim `left` of node `leftId` beats claim `right` of node `rightId`: older, then the lower id. */
 export function claimWins(left: number, leftId: number, right: number, rightId: number): boolean {
   return left < right || (left === right && leftId < rightId);
+}
+
+/** The cluster options in force now, by the scheduler's rules (a cluster_property_set with a rule counts while its rule holds). */
+export function optionsNow(context: Pick<Context, "cib" | "epochSeconds">, cib: Pick<Cib, "properties"> = context.cib): ClusterOptions {
+  return clusterOptionsAt(cib, { now: context.epochSeconds }).options;
 }
 
 export function nameOf(context: Context, id: number): string {

@@ -1,14 +1,14 @@
 // Transition execution on the DC: plan (the scheduler on the CIB with status), dispatch
 // the steps whose predecessors are done (operations to members, fences to the fencer),
 // take in results, and re-plan when anything unexpected happens.
-import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
+import { allPrimitives, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
 import { operationDefaults, schedule, unpackResourceStates } from "../scheduler";
 import { assert } from "../common/errors";
 import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
 import { publishSummary, withStatus } from "./summary";
 import { fencingEnded, nodeDown, publishFenceHistory, startFencing } from "./fencing";
-import { idOf, localName, log, nameOf, type Context, type ControllerInput, type DcState, type Effects } from "./context";
+import { idOf, localName, log, nameOf, optionsNow, type Context, type ControllerInput, type DcState, type Effects } from "./context";
 
 /** Recent transitions kept for `status --full` and the status page (at most TRANSITION_RECORDS_MAX of the protocol). */
 const TRANSITIONS_KEPT = 20;
@@ -269,7 +269,7 @@ export function onOpResult(context: Context, state: DcState, from: number, resul
   if (step.kind === "stop" && step.resource) {
     // A resource that cannot be stopped may still run: with fencing its node is made
     // safe by fencing it; without, the resource is blocked where it is (Pacemaker's rule).
-    const stonith = clusterOptions(context.cib).options.stonithEnabled;
+    const stonith = optionsNow(context).stonithEnabled;
     if (stonith) state.stopFailedNodes.add(step.node);
     else state.blocked.add(step.resource);
     log(out, "error", stonith ? "a stop failed: the node will be fenced" : "a stop failed and fencing is off: the resource is blocked until cleaned up", { resource: step.resource, node: step.node });

@@ -3,12 +3,11 @@
 // person's requests served by the DC (`stonith fence NODE`, `stonith confirm NODE`), and
 // what a node confirmed down means for the DC: nothing runs there any more, it is no
 // longer expected up, and a fencing of it that still runs is over. Pure.
-import { clusterOptions } from "../cib";
 import type { ClientReply, ClientRequest, FenceHistoryEntry } from "./protocol";
 import { FENCE_HISTORY_ENTRIES_MAX } from "./protocol";
 import { withStatus } from "./summary";
 import { wantPlan } from "./execution";
-import { idOf, localName, log, nameOf, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
+import { idOf, localName, log, nameOf, optionsNow, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
 
 /** Entries of the fence history kept on every node (the oldest go first). */
 export const FENCE_HISTORY_MAX = 200;
@@ -100,7 +99,7 @@ export function fenceForClient(context: Context, state: DcState, request: Extrac
     return answer(context, origin, { ok: false, code: "E_FENCE_TARGET", error: `${request.target} is the DC, which runs the cluster's fencing: it cannot fence itself; stop its agent (edgeha node stop) so that another node becomes the DC, or power it off through its BMC` }, out);
   }
   const asker = originName(context, origin);
-  const action = request.action ?? (clusterOptions(context.cib).options.stonithAction === "off" ? "off" : "reboot");
+  const action = request.action ?? (optionsNow(context).stonithAction === "off" ? "off" : "reboot");
   const joined = context.fencesRunning.get(request.target);
   const id = startFencing(context, state, { target: request.target, action, transition: 0, step: 0, reason: `${request.client} on ${asker} asked to ${action} ${request.target}`, origin: asker, client: request.client }, out);
   if (joined !== undefined) log(out, "info", "a fencing of this node already runs: the request waits for its end", { target: request.target, id });

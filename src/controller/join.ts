@@ -2,7 +2,7 @@
 // configuration and its report; when every member answered (or the join timeout ran out)
 // the DC keeps the newest configuration of the partition (conflicts.ts), distributes it
 // (replication.ts), and only then serves the client requests that waited meanwhile.
-import { clusterOptions, formatVersion } from "../cib";
+import { formatVersion } from "../cib";
 import type { ControllerMessage } from "./protocol";
 import { seedFromSummary } from "./summary";
 import { wantPlan } from "./execution";
@@ -10,7 +10,7 @@ import { resolveOffers } from "./conflicts";
 import { adopt, distribute, forgetLeftMembers, parseWire } from "./replication";
 import { servePending } from "./clients";
 import { recordFences } from "./fencing";
-import { claimOf, localName, log, nameOf, type Context, type DcRole, type DcState, type Effects } from "./context";
+import { claimOf, localName, log, nameOf, optionsNow, type Context, type DcRole, type DcState, type Effects } from "./context";
 
 /** Resend joins this often to members that have not answered. */
 export const JOIN_RESEND_MS = 300;
@@ -38,7 +38,7 @@ export function startJoin(context: Context, nowMs: number, out: Effects): void {
   state.reports.set(localName(context), context.localReport);
   // A lost node's last report stays until it is fenced (it tells where its resources were and
   // how important they are for priority-fencing-delay); without fencing it is down at once.
-  if (!clusterOptions(context.cib).options.stonithEnabled) for (const name of [...state.reports.keys()]) if (!context.members.some((id) => nameOf(context, id) === name)) state.reports.delete(name);
+  if (!optionsNow(context).stonithEnabled) for (const name of [...state.reports.keys()]) if (!context.members.some((id) => nameOf(context, id) === name)) state.reports.delete(name);
   context.role = { kind: "dc-joining", state };
   // Members that left are no longer waited for; a write they held up completes now (or says it may not survive).
   forgetLeftMembers(context, state, out);

@@ -3,11 +3,11 @@
 // asked only when every member it waits for has stored it. Members store what their DC
 // sends, never an older version, and keep their own copy as a backup when the DC replaced it
 // with a different one of the same version (a conflict the DC resolved).
-import { clusterOptions, compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import { compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
 import type { ClientReply, ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { recordConflict } from "./conflicts";
-import { log, nameOf, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
+import { log, nameOf, optionsNow, type Context, type DcState, type Effects, type WriteOrigin } from "./context";
 
 /** Configured nodes outside the view that did not leave cleanly and are not fenced (or were never seen since this node started). */
 export function lostUncleanly(context: Context): string[] {
@@ -21,7 +21,7 @@ export function lostUncleanly(context: Context): string[] {
  * nothing can be waited for (conflicts are then resolved loudly when the sides meet again).
  */
 export function lostUnfenced(context: Context): string[] {
-  if (!clusterOptions(context.cib).options.stonithEnabled || context.members.length * 2 > context.settings.nodes.length) return [];
+  if (!optionsNow(context).stonithEnabled || context.members.length * 2 > context.settings.nodes.length) return [];
   return lostUncleanly(context);
 }
 

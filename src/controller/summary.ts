@@ -1,11 +1,11 @@
 // What the DC knows of the cluster, in two forms: the CIB with a status section built from
 // the members' reports and the view (the scheduler's input), and the short summary every
 // member shows in `edgeha status`. A new DC starts from the old DC's last summary.
-import { allPrimitives, BOOTSTRAP_SET_ID, clusterOptions, flattenSets, formatVersion, parseScore, type Cib, type NodeStatus, type Primitive } from "../cib";
+import { allPrimitives, BOOTSTRAP_SET_ID, flattenSets, formatVersion, parseScore, type Cib, type NodeStatus, type Primitive } from "../cib";
 import { addScores, unpackResourceStates } from "../scheduler";
 import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
-import { inQuorumGrace, isTrue, localName, type Context, type DcState, type Effects } from "./context";
+import { inQuorumGrace, isTrue, localName, optionsNow, type Context, type DcState, type Effects } from "./context";
 import { recentFencings } from "./fencing";
 
 /** Fencings the summary lists (`edgeha status`); `edgeha stonith history` shows the whole history. */
@@ -117,7 +117,7 @@ export function mirrorExpected(context: Context, summary: ClusterSummary, out: E
 function buildSummary(context: Context, state: DcState): ClusterSummary {
   const cib = withStatus(context, state);
   const configured = new Set(allPrimitives(context.cib.resources).map((primitive) => primitive.id));
-  const resources = summarizeResources(cib, state).map((resource) => (configured.has(resource.id) ? resource : { ...resource, orphan: true }));
+  const resources = summarizeResources(context, cib, state).map((resource) => (configured.has(resource.id) ? resource : { ...resource, orphan: true }));
   const failedActions: ClusterSummary["failedActions"] = [];
   for (const [node, report] of state.reports) for (const failure of report.failures ?? []) failedActions.push({ node, ...failure });
   const transition = state.transition ? { id: state.transition.id, running: runningCount(state.transition), pending: state.transition.steps.filter((step) => step.state === "pending").length } : null;
@@ -206,7 +206,7 @@ function resourceMeta(cib: Cib): (id: string) => Record<string, string> {
 }
 
 function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSummary["nodes"] {
-  const { options } = clusterOptions(cib);
+  const options = optionsNow(context, cib);
   return context.settings.nodes.map((node) => {
     const member = context.members.includes(node.id) && !context.fencedInView.has(node.name);
     const joined = member && state.acked.has(node.id);
@@ -225,8 +225,8 @@ function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSumm
   });
 }
 
-function summarizeResources(cib: Cib, state: DcState): ClusterSummary["resources"] {
-  const { options } = clusterOptions(cib);
+function summarizeResources(context: Context, cib: Cib, state: DcState): ClusterSummary["resources"] {
+  const options = optionsNow(context, cib);
   const states = unpackResourceStates(cib);
   const groupOf = new Map<string, string>();
   const primitives: Array<{ id: string; agent: string; meta: Record<string, string> }> = [];

@@ -1,7 +1,9 @@
 // The fencer's view of the cluster built from a CIB: devices, topology levels,
-// members and the cluster options that bound fencing. Pure.
+// members and the cluster options that bound fencing (at the given time: property sets with
+// rules count while they hold). Pure but for worldFromCib's default clock (the wall clock).
+import { clusterOptionsAt } from "../scheduler";
 import { EdgehaError } from "../common/errors";
-import { clusterOptions, type Cib } from "../cib/index";
+import type { Cib, RuleClock } from "../cib/index";
 import { devicesFromCib } from "./devices";
 import type { FencerWorld } from "./planner";
 import { nodeActiveResources, nodePriorities } from "./priorities";
@@ -26,8 +28,9 @@ function watchdogTimeouts(cib: Cib): Record<string, number> {
   return result;
 }
 
-export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}): FencerWorld {
-  const { options } = clusterOptions(cib);
+export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}, clock: RuleClock = { now: Math.floor(Date.now() / 1000) }): FencerWorld {
+  // Cluster properties as the scheduler reads them at this time (a set with a rule while it holds).
+  const { options } = clusterOptionsAt(cib, clock);
   return {
     devices: devicesFromCib(cib),
     // Levels by node attribute (target-attribute) are not matched yet: they need node attributes here.

@@ -9,8 +9,9 @@ import { writeFileDurably } from "../common/durable";
 import type { BootstrapConfig, NodeConfig } from "../config";
 import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
-import { CibStore, clusterOptions, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
+import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type NodeReport, type ClusterSummary, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
+import { clusterOptionsAt } from "../scheduler";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
 import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
 import type { NodeEffect } from "../stack";
@@ -349,7 +350,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const startLeave = (reason: string): boolean => {
     if (leaveStarted) return false;
     leaveStarted = true;
-    const escalationMs = clusterOptions(controller.configuration).options.shutdownEscalationMs;
+    const escalationMs = clusterOptionsAt(controller.configuration, { now: epochSeconds() }).options.shutdownEscalationMs;
     const { quorum, members } = membership.status();
     logger.info({ reason, shutdownEscalationMs: escalationMs, quorate: quorum.quorate, members: members.length }, "leaving the cluster");
     // Nothing can move when no peer is in the view (the last node of the cluster) or without quorum.

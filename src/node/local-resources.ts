@@ -2,9 +2,9 @@
 // (one at a time per resource), probes every configured resource, keeps the recurring
 // monitors of what runs here, and keeps the operation history and fail counts that go into
 // the node's report. I/O lives here; what to do with the results is the controller's.
-import { clusterOptions, flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import { flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive, type RuleClock } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
-import { operationDefaults } from "../scheduler";
+import { clusterOptionsAt, evaluateConfigurationRules, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { existsSync } from "node:fs";
 import { readBoundedText } from "../common/bounded-read";
@@ -335,7 +335,7 @@ export class LocalResources {
     // not start again what is being stopped, or leave it running once the agent has exited.
     this.stoppingAll = true;
     const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
-    const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib);
+    const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib, { now: this.epochSeconds() });
     // What may run: by its history, because an operation on it (a start) is under way (its stop
     // is queued behind that operation), or because the previous agent process started it and
     // no probe has answered yet (started-resources.json): a restart of the agent followed by a
@@ -562,7 +562,7 @@ export class LocalResources {
       const count = this.attributes[countKey];
       // A failed start bans the resource from this node when start-failure-is-fatal holds (the
       // default); otherwise it counts as one failure, like any other, toward migration-threshold.
-      const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
+      const fatal = operation === "start" && (this.cib === undefined || clusterOptionsAt(this.cib, { now: now }).options.startFailureIsFatal);
       this.changeFailureAttribute(countKey, fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1));
       this.changeFailureAttribute(`last-failure-${primitive.id}`, String(now));
       // With a listener (the agent's operation log) the failure is logged there, rate-limited.
@@ -665,9 +665,14 @@ export function lastRecord(records: ReadonlyMap<string, OperationRecord>): Opera
   return newest;
 }
 
-/** The primitives the cluster does not manage: maintenance-mode, or is-managed=false / maintenance=true on them, their group or clone, or the resource defaults. */
-export function unmanagedPrimitives(cib: Cib): Set<string> {
-  const all = clusterOptions(cib).options.maintenanceMode;
+/**
+ * The primitives the cluster does not manage: maintenance-mode, or is-managed=false /
+ * maintenance=true on them, their group or clone, or the resource defaults; sets with rules
+ * (a time-based maintenance-mode, ruled rsc_defaults or meta sets) as the scheduler reads them at that time.
+ */
+export function unmanagedPrimitives(configured: Cib, clock: RuleClock): Set<string> {
+  const cib = evaluateConfigurationRules(configured, clock);
+  const all = clusterOptionsAt(cib, clock).options.maintenanceMode;
   const defaults = flattenSets(cib.rscDefaults);
   const unmanaged = new Set<string>();
   const visit = (primitive: Primitive, ...parents: Array<{ meta: Primitive["meta"] }>) => {

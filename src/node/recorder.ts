@@ -7,7 +7,8 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { clusterOptions, parseNativeCib, type Cib } from "../cib";
+import { parseNativeCib, type Cib } from "../cib";
+import { clusterOptionsAt } from "../scheduler";
 import { EdgehaError } from "../common/errors";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
 
@@ -56,7 +57,7 @@ export function seriesOf(graph: Pick<TransitionGraph, "actions">): Series {
 }
 
 function seriesMax(cib: Cib, series: Series): number {
-  const raw = clusterOptions(cib).options.raw[`pe-${series}-series-max`];
+  const raw = clusterOptionsAt(cib, { now: Math.floor(Date.now() / 1000) }).options.raw[`pe-${series}-series-max`];
   const value = raw === undefined || !/^-?\d+$/.test(raw.trim()) ? SERIES_DEFAULTS[series] : Number(raw);
   return value < 0 ? SERIES_CAP_MAX : Math.min(value, SERIES_CAP_MAX);
 }

@@ -8,7 +8,7 @@
 // meta attributes, for the names neither the primitive nor its group or clone sets (a
 // resource's own and its parents' meta win over defaults). Sets that depend on a node
 // (resource instance attributes) are evaluated where the node is known (digest.ts).
-import { flattenSets, type Cib, type NvSet, type Primitive, type Resource, type RuleClock } from "../cib";
+import { clusterOptions, flattenSets, type Cib, type ClusterOptions, type NvSet, type Primitive, type Resource, type RuleClock } from "../cib";
 import { applicableSets, evaluateSets, ruleHolds, setsNeedEvaluation, type RuleContext } from "./rules";
 
 export function evaluateConfigurationRules(cib: Cib, clock: RuleClock): Cib {
@@ -32,11 +32,32 @@ export function evaluateConfigurationRules(cib: Cib, clock: RuleClock): Cib {
   };
   const withRules = {
     ...cib,
-    properties: cib.properties.some((set) => set.rule !== undefined) ? cib.properties.filter((set) => set.rule === undefined || ruleHolds(set.rule, clock)).map(ruleless) : cib.properties,
+    properties: propertySetsAt(cib.properties, clock),
     nodes: cib.nodes.map((node) => (setsNeedEvaluation(node.instance) ? { ...node, instance: evaluated(node.instance, clock) } : node)),
     resources: cib.resources.map(resource),
   };
   return applyRuledDefaults(withRules, clock);
+}
+
+/**
+ * The cluster property sets in force at a time, without their rules: a set with a rule only
+ * while its rule holds, evaluated without a node or a resource (unpack_config, and the
+ * controller's and fencer's reading of crm_config: pe_unpack_nvpairs with the time alone).
+ */
+export function propertySetsAt(sets: NvSet[], clock: RuleClock): NvSet[] {
+  if (!sets.some((set) => set.rule !== undefined)) return sets;
+  return sets.filter((set) => set.rule === undefined || ruleHolds(set.rule, clock)).map(({ rule: _evaluated, ...rest }) => rest);
+}
+
+/**
+ * The typed cluster options in force at a time, as the scheduler reads them. Every reader of
+ * cluster properties outside the scheduler (the DC, the executor, the fencer, status, metrics,
+ * the CLI) takes them from here, so a rule (a time-based stonith-enabled or maintenance-mode)
+ * means the same everywhere (test/unit/scheduler/property-rules.test.ts checks that nothing else
+ * calls clusterOptions).
+ */
+export function clusterOptionsAt(cib: Pick<Cib, "properties">, clock: RuleClock): { options: ClusterOptions; warnings: string[] } {
+  return clusterOptions({ properties: propertySetsAt(cib.properties, clock) });
 }
 
 export function applyRuledDefaults(cib: Cib, clock: RuleClock): Cib {

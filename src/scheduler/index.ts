@@ -17,7 +17,7 @@ import { unpack } from "./unpack";
 export { INFINITY, addScores, type GraphOperation, type NodeState, type OperationKind, type ResourceState, type ScheduledAction, type TransitionGraph } from "./types";
 export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
-export { operationDefaults } from "./defaults";
+export { clusterOptionsAt, evaluateConfigurationRules, operationDefaults, propertySetsAt } from "./defaults";
 
 /** The whole pipeline. `now` is seconds since the epoch (for failure-timeout and date rules). */
 export function schedule(cib: Cib, options: { now: number }): TransitionGraph {

@@ -3,10 +3,10 @@
 // operation history, fail counts and the node's report), over simulated resource agents
 // that start, stop, fail, hang or time out as the seed says. The world's truth (what really
 // runs where) is kept by the world; agents change it, monitors and probes read it.
-import { allPrimitives, clusterOptions, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+import { allPrimitives, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
 import { decodeStarted, encodeStarted } from "../executor/started";
-import { operationDefaults } from "../scheduler";
+import { clusterOptionsAt, operationDefaults } from "../scheduler";
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const INFINITY_TEXT = "INFINITY";
@@ -350,7 +350,7 @@ export class SimExecutor {
       this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
       const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
       const count = this.attributes[countKey];
-      const fatal = operation === "start" && (this.cib === undefined || clusterOptions(this.cib).options.startFailureIsFatal);
+      const fatal = operation === "start" && (this.cib === undefined || clusterOptionsAt(this.cib, { now }).options.startFailureIsFatal);
       this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
       this.attributes[`last-failure-${primitive.id}`] = String(now);
       this.host.note(`${intervalMs > 0 ? "recurring monitor" : operation} of ${primitive.id} failed (rc ${record.rcCode})`);

@@ -357,7 +357,8 @@ export class NodeCore {
   /** A fence request of the controller: the planner picks devices, executors, delays and retries. */
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
     const id = effect.id;
-    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology);
+    // Cluster properties as they hold at this moment (a property set with a rule counts while its rule holds).
+    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology, { now: epochSeconds(now) });
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action, id } });
     const lostAtMs = this.lostAtMs.get(effect.target);

@@ -1,7 +1,8 @@
 // `edgeha cib import|export|show`: convert between Pacemaker CIB XML and the
 // native JSON form, and summarise a CIB.
 import { writeFileSync } from "node:fs";
-import { exportCibXml, formatVersion, allPrimitives, cibDigest, clusterOptions, diffCibs, readCibFile, serializeNativeCib } from "../../cib";
+import { exportCibXml, formatVersion, allPrimitives, cibDigest, diffCibs, readCibFile, serializeNativeCib } from "../../cib";
+import { clusterOptionsAt } from "../../scheduler";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
 
@@ -66,7 +67,7 @@ const showCommand: Command = {
   options: [{ name: "json", kind: "boolean", description: "Print JSON." }],
   run(args, context) {
     const { cib, warnings: readWarnings } = readCibFile(onlyFile(args, "cib show"));
-    const { options, warnings: optionWarnings } = clusterOptions(cib);
+    const { options, warnings: optionWarnings } = clusterOptionsAt(cib, { now: Math.floor(Date.now() / 1000) });
     printWarnings([...readWarnings, ...optionWarnings], context);
     const summary = {
       version: formatVersion(cib.version),

@@ -56,6 +56,7 @@ import { UsageError } from "../../common/errors";
 import { requestApi } from "../../api";
 import { configDefaults } from "../../config/index";
 import { readCibFile } from "../../cib";
+import { clusterOptionsAt } from "../../scheduler";
 import {
   appendHistory, fenceNow, fencerDrivers, findDriver, localFenceRunner, readHistory, runDriverAction, worldFromCib,
   type HistoryRecord,
@@ -221,7 +222,7 @@ async function fenceOffline(args: ParsedArguments, context: CommandContext, targ
   const { cib } = readCibFile(args.options.cib as string);
   const world = worldFromCib(cib);
   if (!world.members.includes(target)) throw new UsageError(`node "${target}" is not in the CIB`, `nodes: ${world.members.join(", ")}`);
-  const action = args.options.off ? "off" : args.options.reboot ? "reboot" : cib.properties.some((set) => set.values["stonith-action"] === "off") ? "off" : "reboot";
+  const action = args.options.off ? "off" : args.options.reboot ? "reboot" : clusterOptionsAt(cib, { now: Math.floor(Date.now() / 1000) }).options.stonithAction === "off" ? "off" : "reboot";
   const origin = typeof args.options.from === "string" ? args.options.from : hostname();
   const file = typeof args.options.history === "string" ? args.options.history : undefined;
   const record = await fenceNow(world, target, action, origin, localFenceRunner, (entry) => { if (file) appendHistory(file, entry); });

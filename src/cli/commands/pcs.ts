@@ -386,7 +386,7 @@ const clusterVerify: Command = {
   async run(args, context) {
     noWords(args, "cluster verify");
     const { cib } = await targetFor(args).read();
-    const result = verifyCib(cib);
+    const result = verifyCib(cib, { now: Math.floor(Date.now() / 1000) });
     if (args.options.json) {
       print(context, JSON.stringify({ valid: result.errors.length === 0 && result.cautions.length === 0, ...result }));
       return result.errors.length === 0 && result.cautions.length === 0 ? 0 : 1;
@@ -540,7 +540,7 @@ export async function offlineStatus(file: string, what: string | undefined, cont
     const values = Object.fromEntries((node?.instance ?? []).flatMap((set) => Object.entries(set.values)));
     return [values.standby === "on" || values.standby === "true" ? " standby" : "", values.maintenance === "on" || values.maintenance === "true" ? " maintenance" : ""].join("");
   };
-  const verification = verifyCib(cib);
+  const verification = verifyCib(cib, { now: Math.floor(Date.now() / 1000) });
   const lines: string[] = [];
   if (what === undefined) {
     if (verification.errors.length > 0 || verification.warnings.length > 0) lines.push("WARNINGS:", ...verification.errors.slice(0, 1), ...verification.warnings, "");

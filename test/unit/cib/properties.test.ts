@@ -45,12 +45,12 @@ describe("cluster properties", () => {
     expect(clusterOptions({ properties: [set("p", { "dc-version": "2.1.5-abc" })] }).options.raw).toEqual({ "dc-version": "2.1.5-abc" });
   });
 
-  it("does not use a set with a rule, and says so", () => {
+  it("without a time, does not use a set with a rule, and says so (clusterOptionsAt evaluates it)", () => {
     const { options, warnings } = clusterOptions({ properties: [
       set("timed", { "maintenance-mode": "true" }, { rule: { id: "r", booleanOp: "and", expressions: [], rules: [] } }),
     ] });
     expect(options.maintenanceMode).toBe(false);
-    expect(warnings).toEqual(["cluster_property_set timed has a rule: the scheduler uses its values while the rule holds; elsewhere (fencing, the controller's own options) they are not used"]);
+    expect(warnings).toEqual(["cluster_property_set timed has a rule and was read without a time, so it is left out (clusterOptionsAt in src/scheduler evaluates rules)"]);
   });
 
   it("parses scores and boolean words like Pacemaker", () => {
