@@ -61,7 +61,7 @@ export type ControllerEffect =
    * Fence `target` through the fencer; the result comes back as a `fence-done` input with the same id.
    * transition 0: a person's request (stonith fence), not a step of a transition.
    */
-  | { kind: "fence"; id: string; transition: number; step: number; target: string; action: "off" | "reboot"; cib: Cib; members: string[] }
+  | { kind: "fence"; id: string; transition: number; step: number; target: string; action: "off" | "reboot" | "on"; cib: Cib; members: string[] }
   /** Stop the running fencing with this id (its node was confirmed down by hand); feed no `fence-done` for it. */
   | { kind: "fence-cancel"; id: string; target: string }
   /** The fence history changed: store it (the node's fence history file). */
@@ -115,6 +115,12 @@ export interface DcState {
   stopFailedNodes: Set<string>;
   /** Resources whose stop failed with fencing off: unmanaged until cleaned up. */
   blocked: Set<string>;
+  /**
+   * Nodes a transition unfenced ("fence on" done), with when (epoch seconds): the scheduler
+   * sees them as #node-unfenced and unfences them no more. Forgotten when the node leaves the
+   * view or is fenced, as Pacemaker's transient attribute is.
+   */
+  unfenced: Map<string, number>;
   /** Transitions that failed in a row with the same steps (see execution.ts). */
   futile: { signature: string; count: number } | undefined;
   /** No plan before this (the back-off after repeated failures, or the cap on the planning rate). */

@@ -219,7 +219,8 @@ function fencedByDevice(context: Context, nodes: readonly string[] | undefined):
 }
 
 function dispatch(context: Context, state: DcState, transition: Transition, out: Effects): void {
-  const fencing = transition.steps.some((each) => each.kind === "fence" && each.state !== "done");
+  // Unfencing ("fence on") lets a node in: only what needs it there waits for it (the graph's ordering).
+  const fencing = transition.steps.some((each) => each.kind === "fence" && each.fenceAction !== "on" && each.state !== "done");
   for (const step of readySteps(transition)) {
     // Whatever graph the scheduler made: no resource starts or is promoted before every fence
     // of the transition is confirmed. Fencing devices are the exception, as in Pacemaker: one
@@ -278,14 +279,24 @@ export function onOpResult(context: Context, state: DcState, from: number, resul
 
 /** A fence this node ran ended (it may have stopped being the DC meanwhile). */
 export function onFenceDone(context: Context, state: DcState | undefined, input: Extract<ControllerInput, { kind: "fence-done" }>, out: Effects): void {
+  const unfencing = context.fenceHistory.find((entry) => entry.id === input.id)?.action === "on";
   if (!fencingEnded(context, state, input, out)) return;
+  if (input.ok && unfencing) {
+    // Let in again, not down: the steps that wait for it go on, and the scheduler sees #node-unfenced.
+    log(out, "info", "node unfenced", { target: input.target, reason: input.reason });
+    if (!state) return;
+    state.unfenced.set(input.target, input.epochSeconds);
+    for (const step of state.transition?.steps ?? []) if (step.kind === "fence" && step.fenceAction === "on" && step.node === input.target && step.state === "running") step.state = "done";
+    wantPlan(state, `${input.target} was unfenced`);
+    return;
+  }
   if (input.ok) {
     // Confirmed down: nothing runs there any more, and it is no longer expected up.
     nodeDown(context, state, input.target, `${input.target} was fenced`);
     log(out, "info", "node fenced", { target: input.target, reason: input.reason });
     return;
   }
-  log(out, "error", "fencing failed; resources of that node stay where they are until it succeeds", { target: input.target, reason: input.reason });
+  log(out, "error", unfencing ? "unfencing failed; what needs it does not start on that node until it succeeds" : "fencing failed; resources of that node stay where they are until it succeeds", { target: input.target, reason: input.reason });
   if (!state) return;
   state.fenceBlockedUntilMs = input.nowMs + context.settings.fenceRetryMs;
   // Every step waiting for this node's fencing failed with it.

@@ -61,7 +61,7 @@ function newFenceId(context: Context, what: string): string {
  * the fence effect, a pending history entry, and the note that it runs. A fencing of the
  * same node that already runs is joined instead (joinFencing).
  */
-export function startFencing(context: Context, state: DcState, request: { target: string; action: "off" | "reboot"; transition: number; step: number; reason: string; origin?: string; client?: string }, out: Effects): string {
+export function startFencing(context: Context, state: DcState, request: { target: string; action: "off" | "reboot" | "on"; transition: number; step: number; reason: string; origin?: string; client?: string }, out: Effects): string {
   const running = context.fencesRunning.get(request.target);
   if (running !== undefined) return running;
   const id = newFenceId(context, "fence");
@@ -155,6 +155,7 @@ export function nodeDown(context: Context, state: DcState | undefined, target: s
   if (!state) return;
   state.reports.delete(target);
   state.stopFailedNodes.delete(target);
+  state.unfenced.delete(target);
   for (const step of state.transition?.steps ?? []) if (step.kind === "fence" && step.node === target && step.state === "running") step.state = "done";
   wantPlan(state, why);
 }

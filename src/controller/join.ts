@@ -18,7 +18,7 @@ export const JOIN_RESEND_MS = 300;
 function newDcState(context: Context, nowMs: number): DcState {
   return {
     ringId: context.ringId, since: context.ringId, quorateSince: undefined, lastJoinSentMs: nowMs, acked: new Set(), joinStartedMs: nowMs, reports: new Map(), transition: undefined, nextTransitionId: 1,
-    needPlan: true, planReasons: ["a new DC took over"], lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(),
+    needPlan: true, planReasons: ["a new DC took over"], lastPlanMs: -Infinity, fenceBlockedUntilMs: -Infinity, writes: new Map(), nextWriteId: 1, stopFailedNodes: new Set(), blocked: new Set(), unfenced: new Map(),
     futile: undefined, planNotBeforeMs: -Infinity, recentPlansMs: [], throttled: false, offers: new Map(), pending: [],
     historySent: new Map(),
   };
@@ -39,6 +39,7 @@ export function startJoin(context: Context, nowMs: number, out: Effects): void {
   // A lost node's last report stays until it is fenced (it tells where its resources were and
   // how important they are for priority-fencing-delay); without fencing it is down at once.
   if (!optionsNow(context).stonithEnabled) for (const name of [...state.reports.keys()]) if (!context.members.some((id) => nameOf(context, id) === name)) state.reports.delete(name);
+  for (const name of [...state.unfenced.keys()]) if (!context.members.some((id) => nameOf(context, id) === name)) state.unfenced.delete(name);
   context.role = { kind: "dc-joining", state };
   // Members that left are no longer waited for; a write they held up completes now (or says it may not survive).
   forgetLeftMembers(context, state, out);

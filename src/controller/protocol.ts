@@ -126,7 +126,8 @@ export interface MigrationNodes { source: string; target: string }
 export interface FenceHistoryEntry {
   id: string;
   target: string;
-  action: "off" | "reboot" | "confirm";
+  /** "on": unfencing (a transition let the node in again through the devices that need it). */
+  action: "off" | "reboot" | "on" | "confirm";
   state: "pending" | "done" | "failed";
   /** The node that asked: the DC for a transition's fencing, the node where the command ran for a person's request. */
   origin: string;
@@ -316,7 +317,7 @@ const summary = shape<ClusterSummary>({
 });
 
 const fenceHistoryEntry = shape<FenceHistoryEntry>({
-  id: name, target: name, action: oneOf("off", "reboot", "confirm"), state: oneOf("pending", "done", "failed"), origin: name, client: optional(name),
+  id: name, target: name, action: oneOf("off", "reboot", "on", "confirm"), state: oneOf("pending", "done", "failed"), origin: name, client: optional(name),
   requestedAtMs: finite, completedAtMs: optional(finite), device: optional(name), executor: optional(name), reason: prose,
 });
 const fenceHistory = list(fenceHistoryEntry, FENCE_HISTORY_ENTRIES_MAX);

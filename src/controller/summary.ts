@@ -80,7 +80,7 @@ function nodeStatus(context: Context, state: DcState, node: { id: number; name: 
   if (report?.shutdown) attributes.shutdown = String(context.epochSeconds || 1);
   return {
     id, uname: node.name, attributes,
-    transient: report ? [{ id: `status-${node.id}`, values: { ...report.attributes } }] : [],
+    transient: report ? [{ id: `status-${node.id}`, values: { ...report.attributes, ...(state.unfenced.has(node.name) ? { "#node-unfenced": String(state.unfenced.get(node.name)) } : {}) } }] : [],
     resources: report ? Object.entries(report.resources).map(([resourceId, resource]) => ({ id: resourceId, class: resource.class, provider: resource.provider, type: resource.type, extra: {}, operations: resource.operations })) : [],
   };
 }

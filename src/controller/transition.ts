@@ -11,7 +11,8 @@ export interface Step {
   kind: StepKind;
   node: string;
   resource?: string;
-  fenceAction?: "off" | "reboot";
+  /** Fence steps: off or reboot, or "on" (unfencing: the node is let in again, not taken down). */
+  fenceAction?: "off" | "reboot" | "on";
   /** Step ids that must be done first. */
   after: number[];
   state: "pending" | "running" | "done" | "failed" | "skipped";

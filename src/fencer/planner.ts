@@ -8,7 +8,8 @@ import { canFence, plugFor, type FenceDeviceConfig } from "./devices";
 import { priorityDelayMs } from "./split";
 import { WATCHDOG_DEVICE, watchdogWaitMs, type WatchdogFencingSettings } from "./watchdog";
 
-export type FenceRequestAction = "off" | "reboot";
+/** "on" unfences: every device that needs unfencing (fence_scsi, provides=unfencing) lets the target in again. */
+export type FenceRequestAction = "off" | "reboot" | "on";
 
 export interface FencingLevelConfig {
   /** A node name, or a regular expression over node names (target-pattern). */
@@ -192,13 +193,15 @@ function advance(request: RequestState, world: FencerWorld, nowMs: number): Outc
   if (deviceId === WATCHDOG_DEVICE) return advanceWatchdog(request, world, nowMs);
   const device = world.devices.find((candidate) => candidate.id === deviceId);
   if (!device) return nextLevel(request, world, nowMs, `device ${deviceId} is not configured`);
-  const executor = chooseExecutor(device, request.target, request.origin, world.members);
+  // Unfencing runs on the target itself when it may (fence_scsi's "on" is on_target in Pacemaker).
+  const onTarget = request.action === "on" && world.members.includes(request.target) && !device.bannedNodes.includes(request.target);
+  const executor = onTarget ? request.target : chooseExecutor(device, request.target, request.origin, world.members);
   if (!executor) return nextLevel(request, world, nowMs, `no member may run device ${deviceId}`);
   const attempt: Attempt = {
     device: deviceId,
     executor,
     plug: plugFor(device, request.target),
-    driverAction: request.action === "off" ? device.offAction : device.rebootAction,
+    driverAction: request.action === "on" ? "on" : request.action === "off" ? device.offAction : device.rebootAction,
     timeoutMs: Math.min(device.actionTimeoutMs, request.deadlineMs - nowMs),
   };
   return { request: { ...request, running: attempt }, effects: [{ kind: "run", id: request.id, attempt }] };
@@ -209,15 +212,17 @@ function onRequest(state: FencerState, world: FencerWorld, input: Extract<Fencer
   const duplicate = Object.values(state.requests).find((request) => request.target === input.target);
   if (duplicate) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `merged into request ${duplicate.id} already fencing ${input.target}` } }] };
   if (Object.keys(state.requests).length >= PENDING_REQUESTS_MAX) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `more than ${PENDING_REQUESTS_MAX} fencing requests pending` } }] };
-  const plan = planFor(world, input.target).filter((level) => level.length > 0);
-  if (plan.length === 0) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `no fence device can fence ${input.target}` } }] };
+  // Unfencing: one level of every device that needs unfencing and can fence the target, each of which must let it in; no delays.
+  const unfencing = input.action === "on";
+  const plan = (unfencing ? [devicesToUnfence(world, input.target, [])] : planFor(world, input.target)).filter((level) => level.length > 0);
+  if (plan.length === 0) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: unfencing ? `no fence device that needs unfencing can fence ${input.target}` : `no fence device can fence ${input.target}` } }] };
   const firstDevice = world.devices.find((device) => device.id === plan[0]![0]);
-  const delay = delayMs(firstDevice, world, input.target, input.random);
+  const delay = unfencing ? 0 : delayMs(firstDevice, world, input.target, input.random);
   const request: RequestState = {
     id: input.id, target: input.target, action: input.action, origin: input.origin, requestedAtMs: input.nowMs,
     ...(input.lostAtMs !== undefined && input.lostAtMs <= input.nowMs ? { lostAtMs: input.lostAtMs } : {}),
     deadlineMs: input.nowMs + world.stonithTimeoutMs + delay, plan, levelIndex: 0, deviceIndex: 0, attempts: 0,
-    notBeforeMs: input.nowMs + delay, priorityDelayMs: priorityDelayMs(world, input.target),
+    notBeforeMs: input.nowMs + delay, priorityDelayMs: unfencing ? 0 : priorityDelayMs(world, input.target),
     history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,
   };
   const check = request.priorityDelayMs > 0 && firstDevice ? statusCheck(request, firstDevice, world) : undefined;
@@ -250,7 +255,7 @@ function onResult(request: RequestState, world: FencerWorld, input: Extract<Fenc
   if (request.checking) return onStatusChecked(request, world, input);
   if (input.ok) {
     const level = request.plan[request.levelIndex]!;
-    if (request.deviceIndex + 1 >= level.length) return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} fenced ${request.target} (${request.action})`);
+    if (request.deviceIndex + 1 >= level.length) return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} ${request.action === "on" ? "unfenced" : "fenced"} ${request.target} (${request.action})`);
     return advance({ ...request, deviceIndex: request.deviceIndex + 1, attempts: 0, running: undefined }, world, input.nowMs);
   }
   const device = world.devices.find((candidate) => candidate.id === running.device);

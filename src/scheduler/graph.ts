@@ -13,7 +13,8 @@
 //   promote after every fence (DESIGN.md's invariant 5, stricter than Pacemaker for resources
 //   with requires=quorum or nothing), a fencing device's after the fencing of a node where its
 //   state is unknown (Pacemaker's rule for what requires only quorum); a stop on a fenced node
-//   is implied by the fence, so what waits for that stop waits for the fence.
+//   is implied by the fence, so what waits for that stop waits for the fence;
+// - unfencing ("fence on"): before the starts on that node of what needs unfencing only.
 // Probes and recurring monitors are not operations of the graph: every node probes the
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
 import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
@@ -79,6 +80,7 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
   for (const constraint of decisions.cib.constraints) if (constraint.kind === "order") orderConstraint(decisions, builder, constraint);
   orderAntiColocations(decisions, builder);
   orderFencing(decisions, builder, fences);
+  orderUnfencing(decisions, builder);
   orderMigrationEquivalents(builder);
   addNotifications(decisions, builder);
   return withoutImplied(builder.operations);
@@ -88,9 +90,10 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
 function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAction[], builder: Builder): Draft[] {
   const fences: Draft[] = [];
   const nodeByName = new Map(decisions.nodes.map((node) => [node.name, node]));
-  // Unfencing (kind "on") is listed but not yet run: the fencer takes only off and reboot requests.
-  for (const action of actions) if (action.action === "fence" && action.kind !== "on" && !action.blocked && action.node !== undefined) {
-    fences.push(builder.add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" }));
+  // Unfencing (kind "on") is an operation too, but not one of the fences every start waits for (orderUnfencing).
+  for (const action of actions) if (action.action === "fence" && !action.blocked && action.node !== undefined) {
+    if (action.kind === "on") builder.add("fence", action.node, undefined, action.reason, { fenceAction: "on" });
+    else fences.push(builder.add("fence", action.node, undefined, action.reason, { fenceAction: action.kind === "off" ? "off" : "reboot" }));
   }
   const stop = (member: string, node: string, promoted: boolean, reason: string) => {
     // A stop on a node being fenced is done by the fence; on a node that is down otherwise, there is nothing to do.
@@ -314,6 +317,23 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
       const seen = history !== undefined && (history.has(member.id) || history.has(member.id.replace(/:\d+$/, "")) || [...history].some((id) => id.replace(/:\d+$/, "") === member.id.replace(/:\d+$/, "")));
       if (!seen) builder.orderAll([fence], builder.of(member.id, "start"));
     }
+  }
+}
+
+/**
+ * Unfencing (Pacemaker's pcmk__order_vs_unfence): a node's "fence on" comes before every
+ * start, promote and migrate_from there of a fencing device and of every resource that needs
+ * unfencing (requires=unfencing, or no requires once a device provides unfencing); what
+ * says requires=quorum, nothing or fencing does not wait for it, nor does anything elsewhere.
+ */
+function orderUnfencing(decisions: Decisions, builder: Builder): void {
+  const unfences = builder.operations.filter((operation) => operation.kind === "fence" && operation.fenceAction === "on");
+  if (unfences.length === 0) return;
+  for (const unit of decisions.units) for (const member of unit.members) {
+    const requires = ({ ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
+    if (member.class !== "stonith" && requires !== "" && requires !== "unfencing") continue;
+    const gains = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote"), ...builder.of(member.id, "migrate_from")];
+    for (const unfence of unfences) builder.orderAll([unfence], gains.filter((operation) => operation.node === unfence.node));
   }
 }
 

@@ -35,8 +35,8 @@ export interface GraphOperation {
   kind: OperationKind;
   node: string;
   resource?: string;
-  /** Fence operations: off or reboot. */
-  fenceAction?: "off" | "reboot";
+  /** Fence operations: off or reboot; "on" unfences the node (devices with provides=unfencing let it in). */
+  fenceAction?: "off" | "reboot" | "on";
   /** Operations (ids) that must be done first. */
   after: number[];
   reason: string;

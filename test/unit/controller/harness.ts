@@ -32,8 +32,10 @@ export class ControllerWorld {
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
   readonly operations: string[] = [];
   /** Every start with the node it ran on and the fences done before it. */
-  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[]; formerHolderFenced: boolean }> = [];
+  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[]; unfencedBefore: string[]; formerHolderFenced: boolean }> = [];
   readonly fenced: string[] = [];
+  /** Nodes unfenced ("fence on" done), in order: they stay up. */
+  readonly unfenced: string[] = [];
   autoFence = true;
   /** While set, every message between nodes is lost. */
   dropMessages = false;
@@ -48,6 +50,8 @@ export class ControllerWorld {
   /** Ticks fed to each node (by name). */
   readonly ticks = new Map<string, number>();
   failStart = new Set<string>();
+  /** "resource@node" left unprobed there (no history reported), as on a node whose probe has not run yet. */
+  unprobed = new Set<string>();
   failStop = new Set<string>();
   /** Stops refused without a trace in the history (as an executor that no longer knows the resource did). */
   refuseStop = new Set<string>();
@@ -146,7 +150,7 @@ export class ControllerWorld {
     if (!node.up) return;
     for (const resource of cib.resources) {
       const ids = resource.kind === "group" ? resource.members.map((member) => member.id) : [resource.id];
-      for (const id of ids) if (!node.history.has(id)) this.record(node, id, "monitor", node.running.has(id) ? 0 : 7);
+      for (const id of ids) if (!node.history.has(id) && !this.unprobed.has(`${id}@${node.name}`)) this.record(node, id, "monitor", node.running.has(id) ? 0 : 7);
     }
     node.probedVersion = formatVersion(cib.version);
     this.feed(node, { kind: "local-report", nowMs: this.nowMs, report: this.report(node) });
@@ -165,7 +169,7 @@ export class ControllerWorld {
     } else if (effect.operation === "start") {
       ok = !this.failStart.has(`${effect.resource}@${node.name}`);
       if (ok) node.running.add(effect.resource);
-      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], formerHolderFenced: effect.formerHolderFenced === true });
+      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], unfencedBefore: [...this.unfenced], formerHolderFenced: effect.formerHolderFenced === true });
       this.record(node, effect.resource, "start", ok ? 0 : 1);
     } else if (this.refuseStop.has(`${effect.resource}@${node.name}`)) {
       ok = false;
@@ -182,7 +186,8 @@ export class ControllerWorld {
   completeFence(by: SimNode, index: number, ok: boolean): void {
     const fence = this.fences[index]!;
     if (fence.cancelled) return;
-    if (ok) {
+    if (ok && fence.action === "on") this.unfenced.push(fence.target);
+    else if (ok) {
       this.fenced.push(fence.target);
       const target = this.node(fence.target);
       target.up = false;

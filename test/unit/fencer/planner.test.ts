@@ -154,3 +154,26 @@ describe("devices from the CIB", () => {
     expect(() => devicesFromCib(cib)).toThrow(/stonith resource f1: pcmk_host_check "sometimes"/);
   });
 });
+
+describe("fencer unfencing (action on)", () => {
+  it("runs 'on' through every device that needs unfencing and can reach the target, on the target itself, without delays", () => {
+    const devices = [
+      device("scsi", { needsUnfencing: true, delayBaseMs: 5000, hostList: ["alpha", "beta"] }),
+      device("mpath", { needsUnfencing: true, hostList: ["beta"] }),
+      device("ipmi", { hostList: ["beta"] }),
+      device("scsi-alpha", { needsUnfencing: true, hostList: ["alpha"] }),
+    ];
+    const w = world({ devices, priorityFencingDelayMs: 10_000, priorities: { beta: 10 } });
+    const first = step(emptyFencerState, w, { kind: "request", id: "u1", target: "beta", action: "on", origin: "alpha", nowMs: 0, random: 0.5 });
+    expect(runs(first.effects)).toEqual(["scsi@beta:on beta"]);
+    const second = step(first.state, w, { kind: "result", id: "u1", ok: true, message: "ok", nowMs: 10 });
+    expect(runs(second.effects)).toEqual(["mpath@beta:on beta"]);
+    const third = step(second.state, w, { kind: "result", id: "u1", ok: true, message: "ok", nowMs: 20 });
+    expect(finished(third.effects)).toMatchObject([{ target: "beta", action: "on", state: "done" }]);
+  });
+
+  it("fails when no device that needs unfencing can reach the target", () => {
+    const { effects } = step(emptyFencerState, world({ devices: [device("ipmi")] }), { kind: "request", id: "u2", target: "beta", action: "on", origin: "alpha", nowMs: 0, random: 0 });
+    expect(finished(effects)).toMatchObject([{ state: "failed", reason: "no fence device that needs unfencing can fence beta" }]);
+  });
+});

@@ -24,7 +24,7 @@ describe("unfencing", () => {
     expect(actions("", false).fences).toEqual([]);
   });
 
-  it("is not handed to the DC as a fence operation (the fencer takes only off and reboot)", () => {
-    expect(actions("unfencing", false).operations.filter((operation) => operation.kind === "fence")).toEqual([]);
+  it("is handed to the DC as a fence operation with the action on (test/unit/controller/unfencing-step.test.ts runs it)", () => {
+    expect(actions("unfencing", false).operations.filter((operation) => operation.kind === "fence").map((operation) => `${operation.fenceAction} ${operation.node}`).sort()).toEqual(["on a", "on b"]);
   });
 });
