@@ -197,7 +197,8 @@ describe("the cluster's fence history", () => {
   it("a history message is checked like every other message", () => {
     const good = { t: "fence-history", ringId: 1, records: [{ id: "x", target: "n2", action: "confirm", state: "done", origin: "n1", client: "alice", requestedAtMs: 1, completedAtMs: 1, reason: "r" }] };
     expect(checkControllerMessage(good).ok).toBe(true);
-    expect(checkControllerMessage({ ...good, records: [{ ...good.records[0], action: "shoot" }] })).toMatchObject({ ok: false, problem: expect.stringMatching(/records\[0\]\.action: not one of off, reboot, confirm/) });
+    expect(checkControllerMessage({ ...good, records: [{ ...good.records[0], action: "on" }] }).ok).toBe(true);
+    expect(checkControllerMessage({ ...good, records: [{ ...good.records[0], action: "shoot" }] })).toMatchObject({ ok: false, problem: expect.stringMatching(/records\[0\]\.action: not one of off, reboot, on, confirm/) });
     expect(checkControllerMessage({ ...good, records: Array.from({ length: 300 }, () => good.records[0]) })).toMatchObject({ ok: false, problem: expect.stringMatching(/more than 256 entries/) });
     expect(checkControllerMessage({ t: "request", requestId: 1, request: { kind: "fence-confirm", target: "n2" } })).toMatchObject({ ok: false, problem: expect.stringMatching(/client: not a string/) });
   });
