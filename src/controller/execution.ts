@@ -279,7 +279,7 @@ export function onOpResult(context: Context, state: DcState, from: number, resul
 
 /** A fence this node ran ended (it may have stopped being the DC meanwhile). */
 export function onFenceDone(context: Context, state: DcState | undefined, input: Extract<ControllerInput, { kind: "fence-done" }>, out: Effects): void {
-  const unfencing = context.fenceHistory.find((entry) => entry.id === input.id)?.action === "on";
+  const unfencing = input.id.startsWith("unfence-");
   if (!fencingEnded(context, state, input, out)) return;
   if (input.ok && unfencing) {
     // Let in again, not down: the steps that wait for it go on, and the scheduler sees #node-unfenced.

@@ -64,7 +64,8 @@ function newFenceId(context: Context, what: string): string {
 export function startFencing(context: Context, state: DcState, request: { target: string; action: "off" | "reboot" | "on"; transition: number; step: number; reason: string; origin?: string; client?: string }, out: Effects): string {
   const running = context.fencesRunning.get(request.target);
   if (running !== undefined) return running;
-  const id = newFenceId(context, "fence");
+  // An unfencing's id says so (fence-done carries only the id): its success must never read as the node being down.
+  const id = newFenceId(context, request.action === "on" ? "unfence" : "fence");
   context.fencesRunning.set(request.target, id);
   out.push({ kind: "fence", id, transition: request.transition, step: request.step, target: request.target, action: request.action, cib: withStatus(context, state), members: [...state.acked].map((member) => nameOf(context, member)) });
   recordFences(context, [{
