@@ -111,21 +111,30 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     preferences[node] = addScores(preferences[node] ?? 0, value);
   }
   for (const [node, score] of Object.entries(preferences)) scores[node] = symmetric ? addScores(scores[node]!, score) : score;
+  const base = baseId(primitive.id);
+  const lastFailureOwn = `last-failure-${primitive.id}`;
+  const lastFailureBase = `last-failure-${base}`;
   for (const node of nodes) {
     if (!node.online || node.standby || node.unclean || node.shuttingDown || node.maintenance) scores[node.name] = -INFINITY;
     if (state?.activeOn.length === 1 && state.activeOn[0] === node.name) scores[node.name] = addScores(scores[node.name]!, stickiness);
-    const transient = index.transient.get(node.name) ?? {};
+    if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
+    const transient = index.transient.get(node.name);
+    // A node without transient attributes has no fail count to weigh.
+    if (transient === undefined || isEmpty(transient)) continue;
     // A fail count expires failure-timeout after the last failure (Pacemaker's failure-timeout).
-    const base = baseId(primitive.id);
-    const lastFailureSeconds = Number(transient[`last-failure-${primitive.id}`] ?? transient[`last-failure-${base}`] ?? Number.NaN);
+    const lastFailureSeconds = Number(transient[lastFailureOwn] ?? transient[lastFailureBase] ?? Number.NaN);
     const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
     const failCount = expired || state?.failuresClearedOn?.includes(node.name) ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
     if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
-    if (state?.bannedOn.includes(node.name)) scores[node.name] = -INFINITY;
     // A failed start bans the node only through its fail count, which the node sets to INFINITY when
     // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
   }
   return scores;
+}
+
+function isEmpty(attributes: Record<string, string>): boolean {
+  for (const _ in attributes) return false;
+  return true;
 }
 
 function usesValueSource(rule: Rule): boolean {
