@@ -2,7 +2,7 @@
 // operation on each node), which clone instance each history belongs to, orphans, expired
 // failures, on-fail, and which nodes are fenced. Returns the states; the nodes and units it
 // was given are copied, never changed.
-import { flattenSets, parseScore, type Cib, type ColocationConstraint, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
+import { flattenSets, parseScore, type Cib, type ColocationConstraint, type Resource, type OperationRecord, type Primitive, type ResourceHistory } from "../cib";
 import { assert } from "../common/errors";
 import { currentDigest, parentInstanceSets } from "./digest";
 import { anonymousFailCount, failCountOf, failureTimeoutOf } from "./scores";
@@ -46,9 +46,11 @@ export function unpackHistory(unpacked: Unpacked): History {
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
     if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
-    for (const unit of unitsByOwner.get(constraint.rsc) ?? []) colocationsByUnit.set(unit.id, [...(colocationsByUnit.get(unit.id) ?? []), constraint]);
+    for (const unit of unitsByOwner.get(constraint.rsc) ?? []) { const list = colocationsByUnit.get(unit.id); if (list) list.push(constraint); else colocationsByUnit.set(unit.id, [constraint]); }
   }
-  for (const [unitId, list] of colocationsByUnit) colocationsByUnit.set(unitId, byPrimaryPriority(cib, units.find((unit) => unit.id === unitId)!, list));
+  const unitsById = new Map(units.map((unit) => [unit.id, unit]));
+  const describe = primaryFacts(cib);
+  for (const [unitId, list] of colocationsByUnit) colocationsByUnit.set(unitId, byPrimaryPriority(unitsById.get(unitId)!, list, describe));
   const known = new Set(nodes.map((node) => node.name));
   for (const node of fenced) assert(known.has(node), `fenced node ${node} is a configured node`);
   return { nodes, units, states, failureEffects, fenced, fenceActions, owners, unitsByOwner, colocationsByUnit };
@@ -171,28 +173,41 @@ function expectedRc(record: OperationRecord): number | undefined {
  * or clone counts as its first member's), then the primary with the higher priority first,
  * clones before groups before primitives (promotable clones first), then by the primary's id.
  */
-function byPrimaryPriority(cib: Cib, unit: PlacementUnit, colocations: ColocationConstraint[]): ColocationConstraint[] {
+function byPrimaryPriority(unit: PlacementUnit, colocations: ColocationConstraint[], describe: (id: string) => PrimaryFacts): ColocationConstraint[] {
   const memberIndex = (rsc: string) => Math.max(0, unit.members.findIndex((member) => (unit.ownersOf(member)).includes(rsc) && !unit.owners.includes(rsc)));
+  return colocations.map((colocation, index) => ({ colocation, index, member: memberIndex(colocation.rsc), ...describe(colocation.withRsc) }))
+    .sort((left, right) => left.member - right.member || right.priority - left.priority || right.variant - left.variant || (left.colocation.withRsc < right.colocation.withRsc ? -1 : left.colocation.withRsc > right.colocation.withRsc ? 1 : 0) || left.index - right.index)
+    .map((entry) => entry.colocation);
+}
+
+interface PrimaryFacts { priority: number; variant: number }
+
+/**
+ * A colocation primary's priority and variant (promotable clone 3, clone 2, group 1,
+ * primitive 0), by id: the first resource of the configuration with that id, or a group
+ * member or clone child inside it (the configuration is indexed once, facts are kept).
+ */
+function primaryFacts(cib: Cib): (id: string) => PrimaryFacts {
   const defaults = flattenSets(cib.rscDefaults);
-  const facts = new Map<string, { priority: number; variant: number }>();
-  const describe = (id: string) => {
+  const byId = new Map<string, Resource>();
+  for (const resource of cib.resources) {
+    const inside = resource.kind === "group" ? resource.members : resource.kind === "clone" ? [resource.child, ...(resource.child.kind === "group" ? resource.child.members : [])] : [];
+    for (const each of [resource, ...inside]) if (!byId.has(each.id)) byId.set(each.id, each);
+  }
+  const facts = new Map<string, PrimaryFacts>();
+  return (id) => {
     let found = facts.get(id);
     if (found) return found;
+    const match = byId.get(id);
     found = { priority: 0, variant: 0 };
-    for (const resource of cib.resources) {
-      const inside = resource.kind === "group" ? resource.members : resource.kind === "clone" ? [resource.child, ...(resource.child.kind === "group" ? resource.child.members : [])] : [];
-      const match = resource.id === id ? resource : inside.find((each) => each.id === id);
-      if (!match) continue;
-      const promotable = match.kind === "clone" && (match.legacyMaster === true || truthy({ ...defaults, ...flattenSets(match.meta) }.promotable));
-      found = { priority: parseScore({ ...defaults, ...flattenSets(match.meta) }.priority ?? "0"), variant: match.kind === "clone" ? (promotable ? 3 : 2) : match.kind === "group" ? 1 : 0 };
-      break;
+    if (match) {
+      const meta = { ...defaults, ...flattenSets(match.meta) };
+      const promotable = match.kind === "clone" && (match.legacyMaster === true || truthy(meta.promotable));
+      found = { priority: parseScore(meta.priority ?? "0"), variant: match.kind === "clone" ? (promotable ? 3 : 2) : match.kind === "group" ? 1 : 0 };
     }
     facts.set(id, found);
     return found;
   };
-  return colocations.map((colocation, index) => ({ colocation, index, member: memberIndex(colocation.rsc), ...describe(colocation.withRsc) }))
-    .sort((left, right) => left.member - right.member || right.priority - left.priority || right.variant - left.variant || (left.colocation.withRsc < right.colocation.withRsc ? -1 : left.colocation.withRsc > right.colocation.withRsc ? 1 : 0) || left.index - right.index)
-    .map((entry) => entry.colocation);
 }
 
 /** Nodes that are members and whose controller has joined (as unpackNodes decides "online"). */
