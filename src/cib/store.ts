@@ -13,6 +13,7 @@ import { writeFileDurably } from "../common/durable";
 import type { Logger } from "../common/log";
 import { emptyCib, type Cib } from "./model";
 import { cibDigest, formatVersion } from "./version";
+import { checkedLineage, type CibLineage } from "./lineage";
 
 export const BACKUPS_KEPT = 10;
 const FILE_PATTERN = /^cib-(\d{12})\.json$/;
@@ -26,11 +27,15 @@ interface StoredFile {
   format: "edgeha-cib/1";
   digest: string;
   cib: Cib;
+  /** Where the copy comes from and the newest acknowledged change this node knows (src/cib/lineage.ts); absent in files written before lineages. */
+  lineage?: CibLineage;
 }
 
 export interface LoadResult {
   /** undefined when the directory holds no CIB yet. */
   cib: Cib | undefined;
+  /** The lineage stored with `cib` (checked; the copy alone when the file has none). */
+  lineage?: CibLineage;
   file: string | undefined;
   warnings: string[];
 }
@@ -38,6 +43,7 @@ export interface LoadResult {
 /** What `open` found: a stored CIB, a backup after damage, or an empty state directory. */
 export interface OpenResult {
   cib: Cib;
+  lineage?: CibLineage;
   /** True when the directory held no CIB and `cib` is a new, empty one. */
   created: boolean;
   file: string | undefined;
@@ -64,11 +70,11 @@ export class CibStore {
   }
 
   /** Writes a new version durably; returns the file written. */
-  save(cib: Cib): string {
+  save(cib: Cib, lineage?: CibLineage): string {
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const sequence = (this.files()[0]?.sequence ?? 0) + 1;
     const name = `cib-${String(sequence).padStart(12, "0")}.json`;
-    const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib };
+    const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib, ...(lineage ? { lineage } : {}) };
     writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
     this.prune();
     return path.join(this.directory, name);
@@ -117,9 +123,9 @@ export class CibStore {
         warnings.push(`CIB file ${full} is damaged (${problem}); falling back to an older version`);
         continue;
       }
-      if (warnings.length > 0) warnings.push(`loaded CIB version ${formatVersion(problem.version)} from backup ${full}`);
+      if (warnings.length > 0) warnings.push(`loaded CIB version ${formatVersion(problem.cib.version)} from backup ${full}`);
       for (const warning of warnings) this.logger?.error({ directory: this.directory }, warning);
-      return { cib: problem, file: full, warnings };
+      return { cib: problem.cib, lineage: checkedLineage(problem.cib, problem.lineage), file: full, warnings };
     }
     if (warnings.length > 0) {
       throw new EdgehaError("E_CIB_STORE", `no valid CIB in ${this.directory}: ${warnings.join("; ")}`);
@@ -132,14 +138,14 @@ export class CibStore {
    * `created` is true and a warning says so (a first start, or a lost directory).
    */
   open(): OpenResult {
-    const { cib, file, warnings } = this.load();
-    if (cib) return { cib, created: false, file, warnings };
+    const { cib, lineage, file, warnings } = this.load();
+    if (cib) return { cib, ...(lineage ? { lineage } : {}), created: false, file, warnings };
     const message = `no CIB in ${this.directory}: starting with a new, empty CIB`;
     this.logger?.warn({ directory: this.directory }, message);
     return { cib: emptyCib(), created: true, file: undefined, warnings: [message] };
   }
 
-  private check(file: string): Cib | string {
+  private check(file: string): StoredFile | string {
     let stored: StoredFile;
     try {
       stored = JSON.parse(readBoundedText(file, STORED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "stored CIB" })) as StoredFile;
@@ -148,6 +154,6 @@ export class CibStore {
     }
     if (stored?.format !== "edgeha-cib/1" || typeof stored.digest !== "string" || typeof stored.cib !== "object") return "not an edgeha CIB file";
     if (cibDigest(stored.cib) !== stored.digest) return "digest mismatch";
-    return stored.cib;
+    return stored;
   }
 }

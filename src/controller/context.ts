@@ -1,7 +1,7 @@
 // The controller's seam (settings, inputs, effects) and its internal state: what every
 // node keeps (the Context) and the role it plays, as a discriminated union. The role
 // decides which step function handles an input (controller.ts).
-import type { Cib, ClusterOptions } from "../cib";
+import type { Cib, CibLineage, CibMark, ClusterOptions } from "../cib";
 import { clusterOptionsAt } from "../scheduler";
 import type { ScheduledAction, TransitionGraph } from "../scheduler";
 import type { ClientReply, ClientRequest, ClusterSummary, ConfigurationConflict, ControllerMessage, FenceHistoryEntry, MigrationNodes, NodeReport, OperationName, TransitionRecord } from "./protocol";
@@ -50,8 +50,8 @@ export type ControllerInput =
 
 export type ControllerEffect =
   | { kind: "send"; to: number; message: ControllerMessage }
-  /** Write the configuration durably before performing the next effects. */
-  | { kind: "persist"; cib: Cib }
+  /** Write the configuration durably (with its lineage: src/cib/lineage.ts) before performing the next effects. */
+  | { kind: "persist"; cib: Cib; lineage?: CibLineage }
   /** Keep a copy of the configuration that lost a conflict, as a backup file beside the CIB. */
   | { kind: "keep-conflict"; cib: Cib; conflict: ConfigurationConflict }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
@@ -86,6 +86,8 @@ export interface Write {
   missed: string[];
   origin: WriteOrigin | undefined;
   version: string;
+  /** The mark of the copy written (it becomes the DC's acknowledged mark once a quorum holds it). */
+  mark: CibMark;
   sentMs: number;
 }
 
@@ -130,7 +132,7 @@ export interface DcState {
   /** The rate cap is holding plans back (logged once per episode). */
   throttled: boolean;
   /** The configurations members offered in this join (by node id), compared when it completes. */
-  offers: Map<number, Cib>;
+  offers: Map<number, { cib: Cib; lineage: CibLineage | undefined }>;
   /** Client requests that arrived during the join, served in order once it is complete (bounded). */
   pending: Array<{ request: ClientRequest; origin: WriteOrigin }>;
   /** The fence history version last sent to each member (by id). */
@@ -167,6 +169,8 @@ export interface Context {
   knewDc: boolean;
   /** The configuration in force here (no status section). */
   cib: Cib;
+  /** Where `cib` comes from (its chain ends with its own mark) and the newest change this node knows a quorum acknowledged. */
+  lineage: CibLineage;
   localReport: NodeReport;
   /** Nodes that were members and have not left cleanly or been fenced since. */
   expectedUp: Set<string>;

@@ -9,7 +9,7 @@
 // and `dc`. The concerns live beside this file: election.ts, join.ts (join and
 // replication), execution.ts (transitions), clients.ts, summary.ts; invariants.ts checks
 // the rules that must hold after every input and ends the process when one does not.
-import type { Cib } from "../cib";
+import { checkedLineage, type Cib, type CibLineage } from "../cib";
 import type { ClusterSummary, FenceHistoryEntry, NodeReport } from "./protocol";
 import { historyAtStart, recordFences } from "./fencing";
 import { applyView, awaitElection, elect, followerTimedOut, loseDc, onJoin, reelect, setQuorate } from "./election";
@@ -20,7 +20,7 @@ import { forward, onReply, onRequest, refuseNotDc, refuseWithoutDc, refuseWithou
 import { mirrorExpected, withStatus } from "./summary";
 import { checkInvariants, snapshot } from "./invariants";
 import { assert, unreachable } from "../common/errors";
-import { currentDc, dcState, inQuorumGrace, log, nameOf, type Context, type ControllerEffect, type ControllerInput, type ControllerSettings, type DcRole, type Effects, type Role } from "./context";
+import { currentDc, dcState, inQuorumGrace, localName, log, nameOf, optionsNow, type Context, type ControllerEffect, type ControllerInput, type ControllerSettings, type DcRole, type Effects, type Role } from "./context";
 
 export { CONTROLLER_DEFAULTS, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./context";
 export { configurationOnly } from "./summary";
@@ -29,9 +29,9 @@ export class Controller {
   private readonly context: Context;
 
   /** fenceHistory: this node's stored copy of the cluster's fence history (its fence history file). */
-  constructor(settings: ControllerSettings, cib: Cib, report: NodeReport, fenceHistory: readonly FenceHistoryEntry[] = []) {
+  constructor(settings: ControllerSettings, cib: Cib, report: NodeReport, fenceHistory: readonly FenceHistoryEntry[] = [], lineage?: CibLineage) {
     this.context = {
-      settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, localReport: report,
+      settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, lineage: checkedLineage(cib, lineage), localReport: report,
       expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceHistory: [], fenceHistoryVersion: 0, fencesRunning: new Map(), fenceWaiters: new Map(), fencedInView: new Set(), nextFenceId: 1,
       transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(), syncedRing: undefined,
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
@@ -328,6 +328,14 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
       storeFromDc(context, from, message, out);
       return;
     case "op":
+      if (message.ringId < context.ringId && !context.quorate && ["start", "promote", "migrate_from"].includes(message.operation) && optionsNow(context).noQuorumPolicy !== "ignore") {
+        // Ordered in an earlier view, with its quorum; this node has lost quorum since (corosync
+        // would have delivered the order before the new view, we learned the view first). A node
+        // without quorum starts nothing (no-quorum-policy): the DC is told, and plans again.
+        log(out, "warn", "not starting: the order came from an earlier view and this node has no quorum now", { resource: message.resource, operation: message.operation, ringId: message.ringId, now: context.ringId });
+        out.push({ kind: "send", to: from, message: { t: "op-result", ringId: message.ringId, transition: message.transition, step: message.step, ok: false, reason: `not run: ordered in ring ${message.ringId}, and ${localName(context)} has no quorum in ring ${context.ringId}`, report: context.localReport } });
+        return;
+      }
       out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}), ...(message.formerHolderFenced ? { formerHolderFenced: true } : {}) });
       return;
     case "cleanup":

@@ -127,5 +127,5 @@ export function onJoin(context: Context, from: number, message: Extract<Controll
 function follow(context: Context, dc: number, claim: number, out: Effects): void {
   context.role = { kind: "follower", dc, claim, waitingSinceMs: undefined };
   context.knewDc = true;
-  out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport, ...(context.fenceHistory.length > 0 ? { fenceHistory: [...context.fenceHistory] } : {}) } });
+  out.push({ kind: "send", to: dc, message: { t: "join-ack", ringId: context.ringId, cib: JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown, report: context.localReport, lineage: { chain: [...context.lineage.chain], ...(context.lineage.mark ? { mark: context.lineage.mark } : {}) }, ...(context.fenceHistory.length > 0 ? { fenceHistory: [...context.fenceHistory] } : {}) } });
 }

@@ -7,7 +7,7 @@ import type { ControllerMessage } from "./protocol";
 import { seedFromSummary } from "./summary";
 import { wantPlan } from "./execution";
 import { resolveOffers } from "./conflicts";
-import { adopt, distribute, forgetLeftMembers, parseWire } from "./replication";
+import { adopt, distribute, forgetLeftMembers, noteAcknowledged, parseWire } from "./replication";
 import { servePending } from "./clients";
 import { recordFences } from "./fencing";
 import { claimOf, localName, log, nameOf, optionsNow, type Context, type DcRole, type DcState, type Effects } from "./context";
@@ -96,7 +96,7 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
   if (message.fenceHistory) recordFences(context, message.fenceHistory);
   state.historySent.delete(from);
   const theirs = parseWire(message.cib, `the configuration from ${nameOf(context, from)}`, out);
-  if (theirs) state.offers.set(from, theirs);
+  if (theirs) state.offers.set(from, { cib: theirs, lineage: message.lineage });
   if (role.kind === "dc") {
     adoptNewest(context, state, out);
     distribute(context, state, undefined, out);
@@ -108,11 +108,12 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
 
 /** Keeps the newest configuration among this node's and the members' answers (conflicts resolved loudly). */
 function adoptNewest(context: Context, state: DcState, out: Effects): void {
-  const offers = [...state.offers].map(([id, cib]) => ({ from: nameOf(context, id), cib }));
+  const offers = [...state.offers].map(([id, offer]) => ({ from: nameOf(context, id), ...offer }));
   // Joined before these offers came, the DC's members hold its copy (it distributed it to them).
   const ownHolders = context.role.kind === "dc" ? [...state.acked].filter((id) => !state.offers.has(id)).length : 1;
   state.offers.clear();
-  const chosen = resolveOffers(context, offers, out, ownHolders);
-  if (chosen) adopt(context, chosen, out);
+  const { chosen, mark } = resolveOffers(context, offers, out, ownHolders);
+  if (chosen) adopt(context, chosen.cib, out, { chain: chosen.chain, mark });
+  else if (mark) noteAcknowledged(context, mark, out);
 }
 

@@ -4,7 +4,7 @@
 // Every message is checked by parseControllerMessage before the controller sees it: its
 // shape, and bounds on every size, count and string, so that a peer's bug (or a peer that
 // holds the key and misbehaves) cannot grow this node's memory or crash its controller.
-import type { OperationRecord } from "../cib";
+import { CHAIN_MAX, type CibLineage, type CibMark, type CibVersion, type OperationRecord } from "../cib";
 import type { Relocation } from "./relocate";
 
 /** One resource as a node's executor knows it: the last result of each operation. */
@@ -45,6 +45,8 @@ export interface ConfigurationConflict {
   lostDigest: string;
   /** The node whose copy was set aside. */
   lostFrom: string;
+  /** The version of the copy set aside, when it differs from `version` (a diverged branch without the newest acknowledged change). */
+  lostVersion?: string;
   atSeconds?: number;
 }
 
@@ -144,8 +146,10 @@ export type ControllerMessage =
   /** `since`: the age of the sender's claim to the DC role (claimOf in context.ts); the older claim keeps the role when two DCs meet. */
   | { t: "join"; ringId: number; since: number }
   /** fenceHistory: the member's copy of the fence history, merged by the DC (absent from older members). */
-  | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport; fenceHistory?: FenceHistoryEntry[] }
-  | { t: "cib"; ringId: number; writeId: number; cib: unknown }
+  /** lineage: where the member's copy comes from and the newest acknowledged change it knows (src/cib/lineage.ts; absent from older members). */
+  | { t: "join-ack"; ringId: number; cib: unknown; report: NodeReport; fenceHistory?: FenceHistoryEntry[]; lineage?: CibLineage }
+  /** chain: the copy's chain (src/cib/lineage.ts); absent from older DCs. */
+  | { t: "cib"; ringId: number; writeId: number; cib: unknown; chain?: CibMark[] }
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
   // formerHolderFenced: a start whose former holders are all fenced (controller/execution.ts); older nodes ignore it.
@@ -302,7 +306,7 @@ const summary = shape<ClusterSummary>({
   fencing: list(shape<ClusterSummary["fencing"][number]>({ target: name, action: name, state: oneOf("pending", "done", "failed"), by: optional(name), atSeconds: optional(finite), reason: optional(prose) }), FENCE_RECORDS_MAX),
   transition: (value, path) => (value === null ? null : shape<{ id: number; running: number; pending: number }>({ id: count, running: count, pending: count })(value, path)),
   leaving: list(name, NODES_MAX),
-  conflicts: optional(list(shape<ConfigurationConflict>({ version: name, keptDigest: name, lostDigest: name, lostFrom: name, atSeconds: optional(finite) }), CONFLICTS_MAX)),
+  conflicts: optional(list(shape<ConfigurationConflict>({ version: name, keptDigest: name, lostDigest: name, lostFrom: name, lostVersion: optional(name), atSeconds: optional(finite) }), CONFLICTS_MAX)),
   attributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
   permanentAttributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
   history: optional(list(shape<OperationHistoryEntry>({
@@ -321,6 +325,10 @@ const fenceHistoryEntry = shape<FenceHistoryEntry>({
   requestedAtMs: finite, completedAtMs: optional(finite), device: optional(name), executor: optional(name), reason: prose,
 });
 const fenceHistory = list(fenceHistoryEntry, FENCE_HISTORY_ENTRIES_MAX);
+
+const cibMark = shape<CibMark>({ version: shape<CibVersion>({ adminEpoch: count, epoch: count, numUpdates: count }), digest: name });
+const cibChain = list(cibMark, CHAIN_MAX);
+const cibLineage = shape<CibLineage>({ chain: cibChain, mark: optional(cibMark) });
 
 const clientRequest: Check<ClientRequest> = (value, path) => {
   const kind = oneOf("cib-replace", "cleanup", "placement", "fence", "fence-confirm")(plainObject(value, path).kind, `${path}.kind`);
@@ -350,8 +358,8 @@ type Fields<K extends ControllerMessage["t"]> = Omit<Extract<ControllerMessage, 
 
 const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   join: shape<Fields<"join">>({ ringId: count, since: integer(0, 2 ** 50) }),
-  "join-ack": shape<Fields<"join-ack">>({ ringId: count, cib: configuration, report: nodeReport, fenceHistory: optional(fenceHistory) }),
-  cib: shape<Fields<"cib">>({ ringId: count, writeId: count, cib: configuration }),
+  "join-ack": shape<Fields<"join-ack">>({ ringId: count, cib: configuration, report: nodeReport, fenceHistory: optional(fenceHistory), lineage: optional(cibLineage) }),
+  cib: shape<Fields<"cib">>({ ringId: count, writeId: count, cib: configuration, chain: optional(cibChain) }),
   "cib-ack": shape<Fields<"cib-ack">>({ ringId: count, writeId: count }),
   report: shape<Fields<"report">>({ ringId: count, report: nodeReport }),
   op: shape<Fields<"op">>({

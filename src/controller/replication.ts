@@ -3,7 +3,7 @@
 // asked only when every member it waits for has stored it. Members store what their DC
 // sends, never an older version, and keep their own copy as a backup when the DC replaced it
 // with a different one of the same version (a conflict the DC resolved).
-import { compareVersions, formatVersion, parseNativeCib, type Cib } from "../cib";
+import { chainContains, chainOf, checkedLineage, compareVersions, formatMark, formatVersion, markOf, newerMark, parseNativeCib, sameMark, type Cib, type CibMark } from "../cib";
 import type { ClientReply, ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { recordConflict } from "./conflicts";
@@ -29,9 +29,11 @@ export function lostUnfenced(context: Context): string[] {
 export function distribute(context: Context, state: DcState, origin: WriteOrigin | undefined, out: Effects): void {
   const writeId = state.nextWriteId++;
   const waiting = new Set([...state.acked].filter((id) => id !== context.settings.localId && context.members.includes(id)));
-  state.writes.set(writeId, { waiting, holders: new Set([context.settings.localId]), missed: [], origin, version: formatVersion(context.cib.version), sentMs: context.nowMs });
+  const mark = context.lineage.chain[context.lineage.chain.length - 1] ?? markOf(context.cib);
+  state.writes.set(writeId, { waiting, holders: new Set([context.settings.localId]), missed: [], origin, version: formatVersion(context.cib.version), mark, sentMs: context.nowMs });
   const wire = JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown;
-  for (const id of waiting) out.push({ kind: "send", to: id, message: { t: "cib", ringId: context.ringId, writeId, cib: wire } });
+  const chain = context.lineage.chain.map((each) => ({ version: { ...each.version }, digest: each.digest }));
+  for (const id of waiting) out.push({ kind: "send", to: id, message: { t: "cib", ringId: context.ringId, writeId, cib: wire, chain } });
   finishWrite(context, state, writeId, out);
 }
 
@@ -92,12 +94,14 @@ export function finishWrite(context: Context, state: DcState, writeId: number, o
   const write = state.writes.get(writeId);
   if (write === undefined || write.waiting.size > 0) return;
   state.writes.delete(writeId);
-  if (write.origin === undefined) return;
   // Held by the whole quorate partition, and that partition is a majority of the cluster (or
   // nothing else can be running apart from it: every node outside left cleanly or was fenced).
   // A pair split is no majority: the other half may be taking changes of its own.
   const heldByPartition = context.quorate && context.members.every((id) => write.holders.has(id)) && (write.holders.size * 2 > context.settings.nodes.length || lostUncleanly(context).length === 0);
   const missed = [...new Set(write.missed)];
+  // Acknowledged by a quorum: kept as this node's mark, durably, before anyone is told.
+  if (heldByPartition) noteAcknowledged(context, write.mark, out);
+  if (write.origin === undefined) return;
   let reply: ClientReply;
   if (missed.length === 0) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member` };
   else if (heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member of the quorate partition (${missed.join(", ")} left before storing it)` };
@@ -119,12 +123,24 @@ export function storeFromDc(context: Context, from: number, message: Extract<Con
     log(out, "warn", "ignoring an older configuration from the DC", { version: formatVersion(cib.version), have: formatVersion(context.cib.version) });
     return;
   }
+  const chain = checkedLineage(cib, { chain: message.chain ?? [] }).chain;
+  if (message.ringId < context.ringId && context.lineage.mark !== undefined && !chainContains(chain, context.lineage.mark)) {
+    // A write of an earlier ring (sent again after a partition healed) without the change this
+    // node knows a quorum acknowledged: the DC's join in this ring decides, and distributes then.
+    log(out, "warn", "ignoring a configuration from an earlier ring without the newest acknowledged change", { version: formatVersion(cib.version), ringId: message.ringId, mark: formatMark(context.lineage.mark) });
+    return;
+  }
   if (order === 0 && JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) {
     // The DC resolved a conflict against this node's copy: the copy is kept, and said so.
     recordConflict(context, { winner: cib, loser: context.cib, lostFrom: nameOf(context, context.settings.localId) }, out);
   }
-  if (order !== 0 || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) adopt(context, cib, out);
-  else out.push({ kind: "configure", cib: context.cib });
+  // Stored from the DC of a quorate partition: this node's mark (src/cib/lineage.ts), stored with the copy before the answer.
+  const mark = context.quorate && message.ringId === context.ringId ? markOf(cib) : undefined;
+  if (order !== 0 || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) adopt(context, cib, out, { chain, mark });
+  else if (mark !== undefined && newerMark(context.lineage.mark, mark) !== context.lineage.mark && !sameMark(context.lineage.mark, mark)) {
+    context.lineage = { ...context.lineage, mark };
+    out.push({ kind: "persist", cib: context.cib, lineage: context.lineage }, { kind: "configure", cib: context.cib });
+  } else out.push({ kind: "configure", cib: context.cib });
   context.syncedRing = context.ringId;
   out.push({ kind: "send", to: from, message: { t: "cib-ack", ringId: context.ringId, writeId: message.writeId } });
 }
@@ -138,8 +154,22 @@ export function parseWire(value: unknown, what: string, out: Effects): Cib | und
   }
 }
 
-/** Puts a configuration in force here: stored durably first, then applied. */
-export function adopt(context: Context, cib: Cib, out: Effects): void {
+/**
+ * Puts a configuration in force here: stored durably (with its lineage) first, then applied.
+ * `from`: the chain it came with (from the DC or a member's offer; empty when unknown) and a
+ * newer mark; without it the copy is a change built on the current one.
+ */
+export function adopt(context: Context, cib: Cib, out: Effects, from?: { chain: readonly CibMark[]; mark?: CibMark | undefined }): void {
   context.cib = configurationOnly(cib);
-  out.push({ kind: "persist", cib: context.cib }, { kind: "configure", cib: context.cib });
+  const chain = from ? checkedLineage(context.cib, { chain: from.chain }).chain : chainOf(context.cib, context.lineage.chain);
+  const mark = newerMark(context.lineage.mark, from?.mark);
+  context.lineage = { chain, ...(mark ? { mark } : {}) };
+  out.push({ kind: "persist", cib: context.cib, lineage: context.lineage }, { kind: "configure", cib: context.cib });
+}
+
+/** A change a quorum holds: this node's mark when it is newer, stored durably before the effects after it. */
+export function noteAcknowledged(context: Context, mark: CibMark, out: Effects): void {
+  if (context.lineage.mark !== undefined && compareVersions(mark.version, context.lineage.mark.version) <= 0) return;
+  context.lineage = { ...context.lineage, mark };
+  out.push({ kind: "persist", cib: context.cib, lineage: context.lineage });
 }

@@ -306,7 +306,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const historyFile = join(stateDir, "fence-history.json");
   // The fence device action running for each fence request (its id): a confirm by hand stops it.
   const fenceAttempts = new Map<string, AbortController>();
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger));
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {
@@ -402,7 +402,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const perform = (effect: NodeEffect) => {
     switch (effect.kind) {
       case "persist":
-        store.save(effect.cib);
+        store.save(effect.cib, effect.lineage);
         return;
       case "keep-conflict": {
         const file = store.keepConflict(effect.cib);

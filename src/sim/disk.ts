@@ -4,7 +4,7 @@
 // digest checked, older ones as backups). A write can be the moment the agent crashes: the
 // temporary file is then torn (cut anywhere) or whole but not yet renamed, or renamed but
 // the directory not yet synced; only what the protocol made durable survives.
-import { cibDigest, type Cib } from "../cib";
+import { checkedLineage, cibDigest, type Cib, type CibLineage } from "../cib";
 import type { PersistedMembership } from "../stack";
 import type { Random } from "./random";
 
@@ -32,11 +32,11 @@ export class SimDisk {
   }
 
   /** The CIB the agent loads at start: the newest file whose digest checks, else none. */
-  loadCib(): { cib: Cib | undefined; fellBack: boolean } {
+  loadCib(): { cib: Cib | undefined; lineage?: CibLineage; fellBack: boolean } {
     let fellBack = false;
     for (const file of [...this.cibFiles].sort((left, right) => right.sequence - left.sequence)) {
-      const cib = checked(file.text);
-      if (cib !== undefined) return { cib, fellBack };
+      const stored = checked(file.text);
+      if (stored !== undefined) return { cib: stored.cib, lineage: checkedLineage(stored.cib, stored.lineage), fellBack };
       fellBack = true;
     }
     return { cib: undefined, fellBack };
@@ -46,10 +46,10 @@ export class SimDisk {
    * Stores a CIB. With a crash point, the agent dies in the middle: the caller stops
    * performing effects. Returns whether the new version is on the disk afterwards.
    */
-  saveCib(cib: Cib, crash: CrashPoint | undefined, random: Random): boolean {
+  saveCib(cib: Cib, crash: CrashPoint | undefined, random: Random, lineage?: CibLineage): boolean {
     this.writes++;
     const sequence = (this.cibFiles.reduce((highest, file) => Math.max(highest, file.sequence), 0)) + 1;
-    const text = storedText(cib);
+    const text = storedText(cib, lineage);
     if (crash === "torn-temporary" || crash === "before-rename") {
       // The temporary file never becomes a cib-*.json file: the loader does not see it.
       this.leftovers++;
@@ -84,15 +84,15 @@ export class SimDisk {
   }
 }
 
-function storedText(cib: Cib): string {
-  return JSON.stringify({ format: "edgeha-cib/1", digest: cibDigest(cib), cib });
+function storedText(cib: Cib, lineage?: CibLineage): string {
+  return JSON.stringify({ format: "edgeha-cib/1", digest: cibDigest(cib), cib, ...(lineage ? { lineage } : {}) });
 }
 
-function checked(text: string): Cib | undefined {
+function checked(text: string): { cib: Cib; lineage: unknown } | undefined {
   try {
-    const stored = JSON.parse(text) as { format?: string; digest?: string; cib?: Cib };
+    const stored = JSON.parse(text) as { format?: string; digest?: string; cib?: Cib; lineage?: unknown };
     if (stored.format !== "edgeha-cib/1" || stored.cib === undefined || cibDigest(stored.cib) !== stored.digest) return undefined;
-    return stored.cib;
+    return { cib: stored.cib, lineage: stored.lineage };
   } catch {
     return undefined;
   }

@@ -175,7 +175,7 @@ export class World {
     const loaded = scenario.cluster ? node.disk.loadCib() : { cib: undefined, fellBack: false };
     const cib: Cib = loaded.cib ?? scenario.initialCib;
     const nodes = scenario.nodeIds.map((id) => ({ id, name: nodeName(id) }));
-    let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report());
+    let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report(), [], loaded.cib !== undefined ? loaded.lineage : undefined);
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
     agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, nodes, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));
@@ -289,7 +289,7 @@ export class World {
         case "persist": {
           const crash = node.crashAtWrite;
           node.crashAtWrite = undefined;
-          const stored = node.disk.saveCib(effect.cib, crash, this.random);
+          const stored = node.disk.saveCib(effect.cib, crash, this.random, effect.lineage);
           if (crash !== undefined) {
             this.counters.crashes++;
             this.note(`${node.name} crashes writing CIB ${formatVersion(effect.cib.version)} (${crash.replaceAll("-", " ")}${stored ? "" : ": not stored"})`);
