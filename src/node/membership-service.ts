@@ -21,6 +21,7 @@ import { isIPv6 } from "node:net";
 import { join } from "node:path";
 import { configDefaults } from "../config";
 import { HostWatch, echoLinks, livenessAddon, type EchoEvent } from "./liveness";
+import { wakeTimer, type WakeTimer } from "./wake-timer";
 
 /** What membership keeps across restarts in the state dir, so ring ids never go backwards. */
 const STATE_FILE = "membership.json";
@@ -70,7 +71,8 @@ export class MembershipService {
   private readonly stack: MembershipStack;
   private readonly reporter: AdvertReporter;
   private readonly listeners: MembershipListener[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** The one timer, moved to the earliest deadline (src/node/wake-timer.ts: no empty wake-ups). */
+  private readonly timer: WakeTimer;
   /** When the timer is due (performance.now()), to measure how late it fires. */
   private timerDueMs = 0;
   private closed = false;
@@ -107,6 +109,7 @@ export class MembershipService {
       ...stackSettingsOf(config, node), reportQuorum: config.quorum.lastManStanding, saved, advert: localAdvert(config, this.cibSchemaHeld),
     }, this.nowMs());
     this.reporter = new AdvertReporter(config, node.id, logger);
+    this.timer = wakeTimer(() => this.tick(), livenessAddon(logger));
   }
 
   static async start(options: { config: BootstrapConfig; node: NodeConfig; authkey: Buffer; logger: Logger; stateDir?: string }): Promise<MembershipService> {
@@ -256,8 +259,7 @@ export class MembershipService {
       this.performNode(input(core, this.now()));
     } catch (error) {
       this.failed = true;
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.timer.disarm();
       this.onFatal?.(error, during);
     }
   }
@@ -401,8 +403,7 @@ export class MembershipService {
     this.closed = true;
     this.hostWatch?.stop();
     this.hostWatch = undefined;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.close();
     await this.transport.close();
   }
 
@@ -415,7 +416,6 @@ export class MembershipService {
   }
 
   private tick(): void {
-    this.timer = undefined;
     if (this.closed) return;
     this.wakeups++;
     const lateMs = performance.now() - this.timerDueMs;
@@ -485,8 +485,7 @@ export class MembershipService {
 
   /** Membership halted after a stall: no timer any more, and the listeners act (see MembershipListener.stalled). */
   private onStalled(silentMs: number, thresholdMs: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.disarm();
     this.hostWatch?.stop();
     this.hostWatch = undefined;
     this.logger.error({ silentMs, thresholdMs }, "this node was stalled as long as the token: its peers may have declared it lost and taken over; stopping everything here before anything else");
@@ -526,11 +525,10 @@ export class MembershipService {
   private schedule(): void {
     if (this.closed || this.failed || this.stack.halted) return;
     const nowMs = this.nowMs();
-    if (this.timer !== undefined) clearTimeout(this.timer);
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
     const wakeAtMs = (this.core !== undefined ? this.core.nextWakeMs(nowMs) : this.stack.nextWakeMs(nowMs)) + 1;
     this.timerDueMs = performance.now() + (wakeAtMs - nowMs);
-    this.timer = setTimeout(() => this.tick(), wakeAtMs - nowMs);
+    this.timer.arm(wakeAtMs - nowMs);
   }
 }
 

@@ -105,6 +105,13 @@ export interface LivenessNative {
   realtime(priority: number): number;
   lockMemory(): number;
   monotonicMs(): number;
+  /** A re-armable timer on the event loop (src/node/wake-timer.ts says why); absent from stand-ins. */
+  timer?(callback: () => void): object;
+  arm?(handle: object, delayMs: number): void;
+  disarm?(handle: object): void;
+  close?(handle: object): void;
+  /** How many times the event loop has woken (libuv's loop count). */
+  loopCount?(): number;
 }
 
 export function loadLivenessNative(env: NodeJS.ProcessEnv = process.env): LivenessNative {

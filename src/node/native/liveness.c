@@ -23,6 +23,18 @@
  *   lockMemory() -> errno            mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)
  *   monotonicMs() -> number
  *
+ * It also carries the agent's wake-up timer, which Node's timers cannot be: a JS timer moved
+ * LATER (clearTimeout + setTimeout, or refresh()) leaves libuv's timer armed at the old deadline,
+ * so the loop wakes there for nothing and only then sleeps on; a node that pushes its deadline
+ * on every heartbeat pays one such empty wake-up for every two or three it needs. A uv_timer_t
+ * re-armed with uv_timer_start leaves the heap with its deadline, so the loop sleeps to the new one.
+ *   timer(callback) -> handle       a stopped timer on the agent's event loop
+ *   arm(handle, delayMs)            (re)arms it to fire once, delayMs from now (any earlier arming is gone)
+ *   disarm(handle)                  stops it; close(handle) stops it for good and frees it
+ *   loopCount() -> number           how many times the event loop has woken (uv_metrics_info)
+ * The callback runs like a Node timer's (its exceptions are uncaught exceptions; promises and
+ * process.nextTick callbacks it queues run after it).
+ *
  * Silence is counted in probes actually sent: a thread that was not scheduled for a while sends
  * no probes meanwhile and so finds no silence in it (it reads the answers already queued before
  * it judges). Uses the stable Node-API ABI (version 4); its functions are declared here, so no
@@ -97,6 +109,42 @@ extern napi_status napi_create_threadsafe_function(napi_env env, napi_value func
 extern napi_status napi_call_threadsafe_function(napi_threadsafe_function func, void *data, int is_blocking);
 extern napi_status napi_release_threadsafe_function(napi_threadsafe_function func, int mode);
 extern napi_status napi_unref_threadsafe_function(napi_env env, napi_threadsafe_function func);
+struct uv_loop_s;
+typedef struct napi_ref__ *napi_ref;
+typedef struct napi_handle_scope__ *napi_handle_scope;
+typedef struct napi_async_context__ *napi_async_context;
+extern napi_status napi_get_uv_event_loop(napi_env env, struct uv_loop_s **loop);
+extern napi_status napi_create_reference(napi_env env, napi_value value, uint32_t initial_refcount, napi_ref *result);
+extern napi_status napi_delete_reference(napi_env env, napi_ref ref);
+extern napi_status napi_get_reference_value(napi_env env, napi_ref ref, napi_value *result);
+extern napi_status napi_open_handle_scope(napi_env env, napi_handle_scope *result);
+extern napi_status napi_close_handle_scope(napi_env env, napi_handle_scope scope);
+extern napi_status napi_async_init(napi_env env, napi_value async_resource, napi_value async_resource_name, napi_async_context *result);
+extern napi_status napi_async_destroy(napi_env env, napi_async_context async_context);
+extern napi_status napi_make_callback(napi_env env, napi_async_context async_context, napi_value recv, napi_value func, size_t argc, const napi_value *argv, napi_value *result);
+extern napi_status napi_get_and_clear_last_exception(napi_env env, napi_value *result);
+extern napi_status napi_fatal_exception(napi_env env, napi_value err);
+extern napi_status napi_get_global(napi_env env, napi_value *result);
+enum { napi_pending_exception = 10 };
+
+/* The few libuv functions the timer uses, exported by the node executable (libuv's stable ABI). */
+typedef struct uv_loop_s uv_loop_t;
+typedef struct uv_timer_s uv_timer_t;
+typedef struct uv_handle_s uv_handle_t;
+typedef void (*uv_timer_cb)(uv_timer_t *handle);
+typedef void (*uv_close_cb)(uv_handle_t *handle);
+typedef struct {
+  uint64_t loop_count;
+  uint64_t events;
+  uint64_t events_waiting;
+  uint64_t *reserved[13];
+} uv_metrics_t;
+extern int uv_timer_init(uv_loop_t *loop, uv_timer_t *handle);
+extern int uv_timer_start(uv_timer_t *handle, uv_timer_cb cb, uint64_t timeout, uint64_t repeat);
+extern int uv_timer_stop(uv_timer_t *handle);
+extern void uv_close(uv_handle_t *handle, uv_close_cb close_cb);
+extern void uv_update_time(uv_loop_t *loop);
+extern int uv_metrics_info(uv_loop_t *loop, uv_metrics_t *metrics);
 
 #define LINKS_MAX 256 /* 32 nodes x 8 links */
 #define DETAIL_MAX 96
@@ -513,6 +561,146 @@ static napi_value monotonic(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The wake-up timer (see the top). uv_timer_t's storage comes first, so the handle is the struct. */
+struct wake_timer {
+  unsigned char handle[512] __attribute__((aligned(16))); /* a uv_timer_t is about 150 bytes */
+  uv_loop_t *loop;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  int closed;
+};
+
+static void on_timer(uv_timer_t *handle) {
+  struct wake_timer *timer = (struct wake_timer *)handle;
+  if (timer->closed) return;
+  napi_env env = timer->env;
+  napi_handle_scope scope = NULL;
+  if (napi_open_handle_scope(env, &scope) != 0) return;
+  napi_value callback = NULL, receiver = NULL, result = NULL;
+  if (napi_get_reference_value(env, timer->callback, &callback) == 0 && callback != NULL && napi_get_global(env, &receiver) == 0) {
+    if (napi_make_callback(env, timer->context, receiver, callback, 0, NULL, &result) == napi_pending_exception) {
+      napi_value error = NULL;
+      if (napi_get_and_clear_last_exception(env, &error) == 0) napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void free_timer(uv_handle_t *handle) { free(handle); }
+
+static void close_timer(struct wake_timer *timer) {
+  if (timer->closed) return;
+  timer->closed = 1;
+  uv_timer_stop((uv_timer_t *)timer->handle);
+  napi_delete_reference(timer->env, timer->callback);
+  napi_async_destroy(timer->env, timer->context);
+  uv_close((uv_handle_t *)timer->handle, free_timer);
+}
+
+static void finalize_timer(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  close_timer(data);
+}
+
+static struct wake_timer *timer_argument(napi_env env, napi_callback_info info, size_t wanted, napi_value *argv, const char *usage) {
+  size_t argc = wanted;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != wanted || napi_get_value_external(env, argv[0], &data) != 0 || data == NULL ||
+      ((struct wake_timer *)data)->closed) {
+    napi_throw_error(env, "E_LIVENESS_ARGUMENTS", usage);
+    return NULL;
+  }
+  return data;
+}
+
+static napi_value wake_timer_create(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], name = NULL, handle = NULL;
+  uv_loop_t *loop = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 1 || napi_get_uv_event_loop(env, &loop) != 0 || loop == NULL) {
+    napi_throw_error(env, "E_LIVENESS_ARGUMENTS", "timer(callback)");
+    return NULL;
+  }
+  struct wake_timer *timer = calloc(1, sizeof *timer);
+  if (timer == NULL) {
+    napi_throw_error(env, "E_LIVENESS_TIMER", "out of memory");
+    return NULL;
+  }
+  timer->loop = loop;
+  timer->env = env;
+  if (napi_create_reference(env, argv[0], 1, &timer->callback) != 0 || napi_create_string_utf8(env, "edgeha.wake", 11, &name) != 0 ||
+      napi_async_init(env, NULL, name, &timer->context) != 0) {
+    if (timer->callback != NULL) napi_delete_reference(env, timer->callback);
+    free(timer);
+    napi_throw_error(env, "E_LIVENESS_ARGUMENTS", "timer(callback): callback must be a function");
+    return NULL;
+  }
+  if (uv_timer_init(loop, (uv_timer_t *)timer->handle) != 0) {
+    napi_delete_reference(env, timer->callback);
+    napi_async_destroy(env, timer->context);
+    free(timer);
+    napi_throw_error(env, "E_LIVENESS_TIMER", "uv_timer_init failed");
+    return NULL;
+  }
+  if (napi_create_external(env, timer, finalize_timer, NULL, &handle) != 0) {
+    close_timer(timer);
+    napi_throw_error(env, "E_LIVENESS_TIMER", "cannot create the timer's handle");
+    return NULL;
+  }
+  return handle;
+}
+
+static napi_value timer_arm(napi_env env, napi_callback_info info) {
+  napi_value argv[2], undefined = NULL;
+  struct wake_timer *timer = timer_argument(env, info, 2, argv, "arm(handle, delayMs)");
+  double delay = 0;
+  if (timer == NULL) return NULL;
+  if (napi_get_value_double(env, argv[1], &delay) != 0 || !(delay >= 0) || delay > 4294967295.0) {
+    napi_throw_error(env, "E_LIVENESS_ARGUMENTS", "arm(handle, delayMs): delayMs from 0 to 2^32-1");
+    return NULL;
+  }
+  /* The loop's clock is cached at the start of each turn: counted from now, not from then. */
+  uv_update_time(timer->loop);
+  uv_timer_start((uv_timer_t *)timer->handle, on_timer, (uint64_t)delay, 0);
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+static napi_value timer_disarm(napi_env env, napi_callback_info info) {
+  napi_value argv[1], undefined = NULL;
+  struct wake_timer *timer = timer_argument(env, info, 1, argv, "disarm(handle)");
+  if (timer == NULL) return NULL;
+  uv_timer_stop((uv_timer_t *)timer->handle);
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+static napi_value timer_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], undefined = NULL;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != 0 || argc != 1 || napi_get_value_external(env, argv[0], &data) != 0 || data == NULL) {
+    napi_throw_error(env, "E_LIVENESS_ARGUMENTS", "close(handle)");
+    return NULL;
+  }
+  close_timer(data);
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
+static napi_value loop_count(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t *loop = NULL;
+  uv_metrics_t metrics;
+  memset(&metrics, 0, sizeof metrics);
+  napi_value result = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != 0 || loop == NULL || uv_metrics_info(loop, &metrics) != 0) return result_of(env, -1);
+  napi_create_double(env, (double)metrics.loop_count, &result);
+  return result;
+}
+
 static int export_function(napi_env env, napi_value exports, const char *name, napi_callback callback) {
   napi_value function = NULL;
   if (napi_create_function(env, name, strlen(name), callback, NULL, &function) != 0) return -1;
@@ -522,7 +710,9 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 napi_value napi_register_module_v1(napi_env env, napi_value exports) {
   if (export_function(env, exports, "start", start) != 0 || export_function(env, exports, "stop", stop) != 0 ||
       export_function(env, exports, "realtime", realtime) != 0 || export_function(env, exports, "lockMemory", lock_memory) != 0 ||
-      export_function(env, exports, "monotonicMs", monotonic) != 0) return NULL;
+      export_function(env, exports, "monotonicMs", monotonic) != 0 || export_function(env, exports, "timer", wake_timer_create) != 0 ||
+      export_function(env, exports, "arm", timer_arm) != 0 || export_function(env, exports, "disarm", timer_disarm) != 0 ||
+      export_function(env, exports, "close", timer_close) != 0 || export_function(env, exports, "loopCount", loop_count) != 0) return NULL;
   return exports;
 }
 

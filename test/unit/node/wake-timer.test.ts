@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LivenessNative } from "../../../src/node/native";
+import { wakeTimer } from "../../../src/node/wake-timer";
+
+// The liveness addon built from its source for this machine (what scripts/build does for both
+// architectures), so the test needs no build first.
+function buildAddon(): LivenessNative | undefined {
+  const directory = mkdtempSync(join(tmpdir(), "eh-wake-timer-"));
+  try {
+    const file = join(directory, "liveness.node");
+    const compiled = spawnSync("gcc", ["-shared", "-fPIC", "-O2", "-o", file, join(__dirname, "../../../src/node/native/liveness.c"), "-lpthread"], { encoding: "utf8" });
+    if (compiled.status !== 0) return undefined;
+    const module = { exports: {} as LivenessNative };
+    process.dlopen(module, file);
+    return module.exports;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+const addon = hasGcc ? buildAddon() : undefined;
+
+/**
+ * A heartbeat's pattern: a peer (a child process) sends a datagram every 10 ms; each one wakes
+ * the loop and pushes the timer to 35 ms from then; after the last one the timer is left to
+ * fire. Returns how many times the loop woke beyond those datagrams and that fire (the peer
+ * lingers a while after its last datagram, so its exit is not counted).
+ */
+async function emptyWakeups(make: (onWake: () => void) => ReturnType<typeof wakeTimer>, rounds: number): Promise<{ extra: number; fired: number; received: number }> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const port = socket.address().port;
+  let fired = 0;
+  let received = 0;
+  let before = 0;
+  let loops = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => { done = resolve; });
+  const timer = make(() => { loops = addon!.loopCount!() - before; fired++; done(); });
+  socket.on("message", () => {
+    if (received++ === 0) before = addon!.loopCount!();
+    timer.arm(35);
+  });
+  const peer = spawn(process.execPath, ["-e", `const s = require("node:dgram").createSocket("udp4"); let n = 0;
+    const t = setInterval(() => { s.send("hb", ${port}, "127.0.0.1"); if (++n === ${rounds}) { clearInterval(t); setTimeout(() => process.exit(0), 1000); } }, 10);`], { stdio: "ignore" });
+  await finished;
+  timer.close();
+  peer.kill();
+  socket.close();
+  return { extra: loops - received - 1, fired, received };
+}
+
+describe("the membership service's wake-up timer (src/node/wake-timer.ts)", () => {
+  it.skipIf(addon === undefined)("fires once at the last deadline it was moved to, not at the ones before; disarm and close stop it", async () => { // skipped: no gcc to build the liveness addon
+    const order: string[] = [];
+    const first = wakeTimer(() => order.push("first"), addon!);
+    expect(first.native).toBe(true);
+    first.arm(200);
+    first.arm(20);
+    const second = wakeTimer(() => order.push("second"), addon!);
+    second.arm(5);
+    second.arm(60);
+    const third = wakeTimer(() => order.push("third"), addon!);
+    third.arm(10);
+    third.disarm();
+    const fourth = wakeTimer(() => order.push("fourth"), addon!);
+    fourth.arm(10);
+    fourth.close();
+    fourth.arm(10);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(order).toEqual(["first", "second"]);
+    for (const each of [first, second, third]) each.close();
+  });
+
+  it.skipIf(addon === undefined)("moved later on every heartbeat, never wakes the event loop at a deadline it left", async () => { // skipped: no gcc to build the liveness addon
+    const { extra, fired } = await emptyWakeups((onWake) => wakeTimer(onWake, addon!), 30);
+    expect(fired).toBe(1);
+    // Node's timers (wakeTimer(onWake, null), what the service used before) wake 7-9 times more
+    // here, once per 35 ms of pushing; a spare wake-up or two of the test runner is allowed.
+    expect(extra).toBeLessThanOrEqual(2);
+  });
+});
