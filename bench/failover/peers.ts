@@ -8,7 +8,7 @@
 // and the pair left to settle. Then memory of one node's stack (page cache dropped first)
 // and its idle CPU.
 // Run through bench/failover/peers.sh (needs root). CONFIGS=keepalived-default,... RUNS=10.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Testbed, type NodeName } from "../../test/support/testbed";
 import { METRICS_LISTEN, NODES, PORT, authkey, edgeha, edgehaSigterm, holder, other, root, sleep, waitFor, type Config } from "./stacks";
@@ -109,6 +109,26 @@ function cpuTicks(testbed: Testbed, node: NodeName, pattern: RegExp): { own: num
   return ticks;
 }
 
+/**
+ * Wake-ups of the stack's processes: voluntary context switches (each sleep in epoll_wait, poll
+ * or a futex ends in one wake-up), of their main threads (the event loop) and of all threads.
+ */
+function wakeups(testbed: Testbed, node: NodeName, pattern: RegExp): { main: number; all: number } {
+  const count = { main: 0, all: 0 };
+  for (const pid of testbed.pids(node)) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (!pattern.test(command) || /^(sh|nsenter) /.test(command)) continue;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const switches = Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8"))?.[1] ?? 0);
+        count.all += switches;
+        if (tid === String(pid)) count.main += switches;
+      }
+    } catch { /* gone */ }
+  }
+  return count;
+}
+
 async function measure(config: Config) {
   const testbed = await Testbed.create({ prefix: "pb" });
   const failovers: number[] = [];
@@ -130,6 +150,7 @@ async function measure(config: Config) {
     if (idleSeconds > 0) {
       const node = holder(testbed)!;
       const before = cpuTicks(testbed, node, config.stackPattern);
+      const wakeupsBefore = wakeups(testbed, node, config.stackPattern);
       // edgeha's metrics are scraped as Prometheus would, every SCRAPE_SECONDS (15 s by default).
       const scrapeMs = Number(process.env.SCRAPE_SECONDS ?? 15) * 1000;
       const scraping = config.name.startsWith("edgeha") && METRICS_LISTEN !== undefined && scrapeMs > 0;
@@ -145,6 +166,8 @@ async function measure(config: Config) {
         }
       }
       const after = cpuTicks(testbed, node, config.stackPattern);
+      const wakeupsAfter = wakeups(testbed, node, config.stackPattern);
+      notes.push(`wake-ups of ${node}'s stack: ${((wakeupsAfter.main - wakeupsBefore.main) / idleSeconds).toFixed(1)}/s in main threads, ${((wakeupsAfter.all - wakeupsBefore.all) / idleSeconds).toFixed(1)}/s in all threads (voluntary context switches)`);
       idle = +((after.own - before.own) / 100 / idleSeconds * 100).toFixed(2);
       idleChildren = +((after.children - before.children) / 100 / idleSeconds * 100).toFixed(2);
       if (config.name.startsWith("edgeha")) notes.push(scraping ? `metrics on (${METRICS_LISTEN}), scraped ${scrapes} times, every ${scrapeMs / 1000} s, during the ${idleSeconds} s idle` : `metrics ${METRICS_LISTEN === undefined ? "off (EDGEHA_METRICS=off)" : "on, not scraped (SCRAPE_SECONDS=0)"} during the ${idleSeconds} s idle`);
