@@ -422,7 +422,7 @@ function utilizationOrder(context: PlacementWork, units: PlacementUnit[]): Place
     const unit = members[0]!;
     const member = unit.members[0]!;
     const meta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
-    const scores = unit.orphan ? {} : scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true);
+    const scores = unit.orphan ? {} : orderScores(context, unit);
     const running = members.flatMap((entry) => context.states.get(entry.members[0]!.id)?.activeOn ?? [])[0];
     return { members, position, priority: parseScore(meta.priority ?? "0"), current: running === undefined ? -INFINITY : scores[running] ?? -INFINITY, scores: nodeOrder.map((node) => scores[node.name] ?? -INFINITY) };
   });
@@ -433,4 +433,74 @@ function utilizationOrder(context: PlacementWork, units: PlacementUnit[]): Place
     return left.position - right.position;
   });
   return keyed.flatMap((entry) => entry.members);
+}
+
+/**
+ * A unit's node scores as Pacemaker weighs them when it orders resources for placement
+ * (cmp_resources): a clone's own (its locations, without its instances' stickiness), a
+ * group's last member's with each member before it (the group's internal
+ * colocations), a primitive's own; then, for each resource it is colocated with, that
+ * resource's scores times the colocation's score over INFINITY, and so on along those
+ * resources' own colocations (pcmk__add_colocated_node_scores); a merge that would leave no
+ * node usable is dropped.
+ */
+function orderScores(context: PlacementWork, unit: PlacementUnit): Record<string, number> {
+  const visiting = new Set<string>([unit.id]);
+  let scores = ownScores(context, unit, "last");
+  for (const member of [...unit.members].reverse().slice(1)) {
+    const merged = mergeColocated(context, scores, ownScoresOfMember(context, unit, member), 1);
+    if (merged === undefined) break;
+    scores = merged;
+  }
+  return withColocatedPrimaries(context, unit, scores, 1, visiting);
+}
+
+/** The scores of each resource this unit is colocated with, merged in turn (a merge that leaves no node usable is dropped with what follows it). */
+function withColocatedPrimaries(context: PlacementWork, unit: PlacementUnit, scores: Record<string, number>, outer: number, visiting: Set<string>): Record<string, number> {
+  let result = scores;
+  const sign = outer < 0 ? -1 : 1;
+  for (const colocation of context.colocationsByUnit.get(unit.id) ?? []) {
+    if (unit.owners.includes(colocation.withRsc) || unit.members.some((member) => member.id === colocation.withRsc)) continue;
+    const primary = context.unitsByOwner.get(colocation.withRsc)?.[0];
+    if (primary === undefined || visiting.has(primary.id)) continue;
+    const factor = sign * parseScore(colocation.score) / INFINITY;
+    visiting.add(primary.id);
+    const merged = mergeColocated(context, result, ownScores(context, primary, "first"), factor, colocation.extra["node-attribute"]);
+    if (merged !== undefined) result = withColocatedPrimaries(context, primary, merged, factor, visiting);
+    visiting.delete(primary.id);
+  }
+  return result;
+}
+
+/** A unit's own scores: a clone's (no instance stickiness), otherwise those of its first or last member. */
+function ownScores(context: PlacementWork, unit: PlacementUnit, which: "first" | "last"): Record<string, number> {
+  return ownScoresOfMember(context, unit, which === "first" ? unit.members[0]! : unit.members[unit.members.length - 1]!);
+}
+
+function ownScoresOfMember(context: PlacementWork, unit: PlacementUnit, member: PlacementUnit["members"][number]): Record<string, number> {
+  const collective = unit.clone !== undefined;
+  return scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, collective ? undefined : context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, collective, unit.clone?.anonymous === true);
+}
+
+/**
+ * Adds another resource's scores times a factor, as Pacemaker does (rounded, at least 1 in
+ * size when neither is zero, a negative factor never turning a negative score into a
+ * preference); with node-attribute, a node takes the best score among the nodes that share
+ * its value. Undefined when no usable node would be left at or above 0.
+ */
+function mergeColocated(context: PlacementWork, scores: Record<string, number>, other: Record<string, number>, factor: number, attribute?: string): Record<string, number> | undefined {
+  const merged: Record<string, number> = { ...scores };
+  for (const node of context.nodes) {
+    let score = other[node.name] ?? -INFINITY;
+    if (attribute !== undefined && attribute !== "#uname") {
+      const value = node.attributes[attribute];
+      score = Math.max(...context.nodes.filter((each) => value !== undefined && each.attributes[attribute] === value && usableNode(each)).map((each) => other[each.name] ?? -INFINITY), -INFINITY);
+    }
+    if (factor < 0 && score < 0) continue;
+    const product = factor * score;
+    let weight = product < 0 ? -Math.round(-product) : Math.round(product);
+    if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+    merged[node.name] = addScores(weight, scores[node.name] ?? -INFINITY);
+  }
+  return context.nodes.some((node) => usableNode(node) && merged[node.name]! >= 0) ? merged : undefined;
 }

@@ -18,15 +18,17 @@ import type { PlacementWork } from "./placement";
  */
 export function assignmentOrder(context: PlacementWork, instances: PlacementUnit[]): PlacementUnit[] {
   const clone = instances[0]?.clone;
-  if (!clone?.promotable) return instances;
   const usable = context.nodes.filter(canHostInstances);
   const priority = (unit: PlacementUnit) => {
+    if (!clone?.promotable) return 0;
     let best = 0;
     for (const node of usable) best = Math.max(best, instancePromotionScore(context, unit, node, instances) ?? 0);
     return best;
   };
-  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit) }));
-  ranked.sort((left, right) => right.priority - left.priority || left.position - right.position);
+  // An active instance goes before an inactive one (pcmk__cmp_instance), even one active on a node that can no longer run it.
+  const active = (unit: PlacementUnit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0) ? 1 : 0;
+  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit), active: active(unit) }));
+  ranked.sort((left, right) => right.priority - left.priority || right.active - left.active || left.position - right.position);
   return ranked.map((entry) => entry.unit);
 }
 
