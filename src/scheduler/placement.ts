@@ -2,7 +2,7 @@
 // unit's colocation primaries first, a clone's instances together; allocation scores take in
 // colocations, group members, dependents' preferences and promotion scores (roles.ts).
 // The pass keeps its working state to itself and returns the placement.
-import { flattenSets, parseScore, type Cib } from "../cib";
+import { flattenSets, parseScore, type Cib, type ColocationConstraint } from "../cib";
 import { assert } from "../common/errors";
 import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
 import { metaOf, scoresFor } from "./scores";
@@ -345,8 +345,7 @@ export function placeHeldForQuorum(context: PlacementWork, unit: PlacementUnit, 
  * itself, and the node with the most free capacity is preferred.
  */
 function withinCapacity(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>, used: Capacity): { allowed: Record<string, number>; prefer: string | undefined } {
-  let together = used;
-  for (const other of colocatedUnplaced(context, unit)) together = addUtilization(together, unitUtilization(other));
+  const together = addUtilization(used, colocatedUtilization(context, unit));
   const available = context.nodes.filter((node) => usableNode(node) && combined[node.name]! >= 0);
   const allowed = { ...combined };
   let mostCapable: string | undefined;
@@ -356,23 +355,64 @@ function withinCapacity(context: PlacementWork, unit: PlacementUnit, combined: R
   return { allowed, prefer: anyCapable ? undefined : mostCapable };
 }
 
-/** Unplaced units tied to this one by mandatory colocations, either way, transitively. */
-function colocatedUnplaced(context: PlacementWork, unit: PlacementUnit): PlacementUnit[] {
-  const found = new Map<string, PlacementUnit>();
-  const visit = (current: PlacementUnit) => {
-    const ids = new Set([current.id, ...current.owners, ...current.members.map((member) => member.id)]);
-    const linked = [
-      ...(context.colocationsByUnit.get(current.id) ?? []).filter((colocation) => parseScore(colocation.score) >= INFINITY).map((colocation) => colocation.withRsc),
-      ...[...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? []).filter((colocation) => parseScore(colocation.score) >= INFINITY).map((colocation) => colocation.rsc),
-    ];
-    for (const id of linked) for (const other of context.unitsByOwner.get(id) ?? []) {
-      if (other.id === unit.id || found.has(other.id) || context.placed.has(other.id) || other.clone) continue;
-      found.set(other.id, other);
-      visit(other);
+/**
+ * What the resources tied to this unit by mandatory colocations, either way and transitively,
+ * still need (Pacemaker's colocated resources and their unassigned utilization): followed from
+ * a unit, and from a clone instance through its clone's colocations too (those with the clone
+ * as primary only when the clone has fewer instances than there are usable nodes); from a
+ * clone on to the resources it is colocated with, but only to dependents that are clones
+ * themselves. A unit counts what it uses while it is not placed; a clone not fully placed
+ * counts its first instance's use when none of its instances is among them.
+ */
+function colocatedUtilization(context: PlacementWork, start: PlacementUnit): Capacity {
+  const units = new Map<string, PlacementUnit>();
+  const clones = new Set<string>();
+  const usable = context.nodes.filter(usableNode).length;
+  const instancesOf = (cloneId: string) => (context.unitsByOwner.get(cloneId) ?? []).filter((unit) => unit.clone?.id === cloneId && !unit.orphan);
+  const mandatory = (constraint: ColocationConstraint) => parseScore(constraint.score) >= INFINITY;
+  const cloneOf = (id: string): string | undefined => {
+    const found = context.unitsByOwner.get(id)?.find((unit) => unit.clone !== undefined && (unit.clone.id === id || unit.clone.bases.includes(id)));
+    return found?.clone?.id;
+  };
+  const visitId = (id: string) => {
+    const cloneId = cloneOf(id);
+    if (cloneId !== undefined) visitClone(cloneId);
+    else for (const unit of context.unitsByOwner.get(id) ?? []) visitUnit(unit);
+  };
+  const visitUnit = (unit: PlacementUnit) => {
+    if (units.has(unit.id)) return;
+    units.set(unit.id, unit);
+    const ownIds = [...new Set([unit.id, ...unit.members.map((member) => member.id), ...unit.owners.filter((owner) => owner !== unit.clone?.id && !(unit.clone?.bases ?? []).includes(owner))])];
+    for (const constraint of context.colocationsByUnit.get(unit.id) ?? []) if (mandatory(constraint)) visitId(constraint.withRsc);
+    for (const id of ownIds) for (const constraint of context.index.colocationsByPrimary.get(id) ?? []) if (mandatory(constraint)) visitId(constraint.rsc);
+    // A clone instance takes its clone's colocations with it as primary while the clone does not run everywhere.
+    if (unit.clone !== undefined && instancesOf(unit.clone.id).length < usable) {
+      for (const id of [unit.clone.id, ...unit.clone.bases]) for (const constraint of context.index.colocationsByPrimary.get(id) ?? []) if (mandatory(constraint)) visitDependentOfClone(unit.clone.id, constraint.rsc, false);
     }
   };
-  visit(unit);
-  return [...found.values()];
+  const visitDependentOfClone = (cloneId: string, id: string, clonesOnly: boolean) => {
+    const dependentClone = cloneOf(id);
+    if (dependentClone === cloneId) return;
+    if (dependentClone !== undefined) visitClone(dependentClone);
+    else if (!clonesOnly) for (const unit of context.unitsByOwner.get(id) ?? []) visitUnit(unit);
+  };
+  const visitClone = (cloneId: string) => {
+    if (clones.has(cloneId)) return;
+    clones.add(cloneId);
+    const instances = instancesOf(cloneId);
+    const ids = new Set([cloneId, ...(instances[0]?.clone?.bases ?? [])]);
+    for (const constraint of instances[0] ? context.colocationsByUnit.get(instances[0].id) ?? [] : []) if (mandatory(constraint) && ids.has(constraint.rsc)) visitId(constraint.withRsc);
+    for (const id of ids) for (const constraint of context.index.colocationsByPrimary.get(id) ?? []) if (mandatory(constraint)) visitDependentOfClone(cloneId, constraint.rsc, true);
+  };
+  visitUnit(start);
+  let total: Capacity = {};
+  for (const unit of units.values()) if (unit !== start && !context.placed.has(unit.id)) total = addUtilization(total, unitUtilization(unit));
+  for (const cloneId of clones) {
+    const instances = instancesOf(cloneId);
+    if (instances.every((unit) => context.placed.has(unit.id)) || instances.some((unit) => units.has(unit.id))) continue;
+    if (instances[0] !== undefined) total = addUtilization(total, unitUtilization(instances[0]));
+  }
+  return total;
 }
 
 /**

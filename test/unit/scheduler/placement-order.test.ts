@@ -1,6 +1,7 @@
 // The order in which resources and clone instances are placed, where it decides ties between
 // nodes (Pacemaker's cmp_resources under a utilization strategy, pcmk__cmp_instance for a
-// clone's instances). Each case was checked against crm_simulate 2.1.5.
+// clone's instances), and the room a resource needs for what is colocated with it. Each case
+// was checked against crm_simulate 2.1.5.
 import { describe, expect, it } from "vitest";
 import { importCibXml } from "../../../src/cib";
 import { schedule } from "../../../src/scheduler";
@@ -11,9 +12,10 @@ const op = (resource: string, call: number, running: boolean) => running
   : `<lrm_rsc_op id="${resource}_last_0" operation_key="${resource}_monitor_0" operation="monitor" transition-key="${call}:1:7:x" transition-magic="0:7;${call}:1:7:x" call-id="${call}" rc-code="7" op-status="0" interval="0"/>`;
 
 /** A cluster of nodes n1..nN; `running` says what runs where (every other resource was probed and found stopped). */
-function run(options: { properties?: string; nodes: number; standby?: string[]; resources: string; constraints?: string; ids: string[]; running: Record<string, string[]> }): string[] {
+function run(options: { properties?: string; nodes: number; standby?: string[]; cpu?: number[]; resources: string; constraints?: string; ids: string[]; running: Record<string, string[]> }): string[] {
   const names = Array.from({ length: options.nodes }, (_, index) => `n${index + 1}`);
-  const nodes = names.map((name, index) => `<node id="${index + 1}" uname="${name}">${options.standby?.includes(name) ? `<instance_attributes id="${name}-a"><nvpair id="${name}-s" name="standby" value="on"/></instance_attributes>` : ""}</node>`).join("");
+  const capacity = (name: string, index: number) => options.cpu ? `<utilization id="${name}-u"><nvpair id="${name}-u1" name="cpu" value="${options.cpu[index]}"/></utilization>` : "";
+  const nodes = names.map((name, index) => `<node id="${index + 1}" uname="${name}">${capacity(name, index)}${options.standby?.includes(name) ? `<instance_attributes id="${name}-a"><nvpair id="${name}-s" name="standby" value="on"/></instance_attributes>` : ""}</node>`).join("");
   const status = names.map((name, index) => `<node_state id="${index + 1}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="${index + 1}"><lrm_resources>${options.ids.map((id, call) => `<lrm_resource id="${id}" class="ocf" provider="pacemaker" type="Dummy">${op(id, call + 1, (options.running[name] ?? []).includes(id))}</lrm_resource>`).join("")}</lrm_resources></lrm></node_state>`).join("");
   const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/>${options.properties ?? ""}</cluster_property_set></crm_config>
     <nodes>${nodes}</nodes><resources>${options.resources}</resources><constraints>${options.constraints ?? ""}</constraints></configuration><status>${status}</status></cib>`;
@@ -44,5 +46,15 @@ describe("clone instance order (pcmk__cmp_instance)", () => {
     // d:1 runs on n3 (standby) and is placed first, on n2 (empty); d:0 then takes n1 (ties by name).
     const clone = `<clone id="c"><meta_attributes id="cm"><nvpair id="cm1" name="globally-unique" value="true"/><nvpair id="cm2" name="clone-max" value="2"/><nvpair id="cm3" name="clone-node-max" value="2"/></meta_attributes>${dummy("d")}</clone>`;
     expect(run({ nodes: 3, standby: ["n3"], resources: dummy("x") + clone, ids: ["x", "d:0", "d:1"], running: { n1: ["x"], n3: ["d:1"] } })).toEqual(["move d:1 n3->n2", "start d:0 n1"]);
+  });
+});
+
+describe("room for what is colocated (pcmk__ban_insufficient_capacity)", () => {
+  it("a clone instance needs room for a clone colocated with it too, so both go where they fit together", () => {
+    // a:0 alone fits on n1 (cpu 2), but b:0 of the clone colocated with it then fits nowhere; together they need 3: n2.
+    const using = (id: string, cpu: number) => `<primitive id="${id}" class="ocf" provider="pacemaker" type="Dummy"><utilization id="${id}-u"><nvpair id="${id}-u1" name="cpu" value="${cpu}"/></utilization></primitive>`;
+    const clone = (id: string, child: string) => `<clone id="${id}"><meta_attributes id="${id}-m"><nvpair id="${id}-m1" name="clone-max" value="1"/></meta_attributes>${child}</clone>`;
+    const constraints = `<rsc_colocation id="c2-with-c1" rsc="c2" with-rsc="c1" score="INFINITY"/>`;
+    expect(run({ properties: utilization, nodes: 2, cpu: [2, 4], resources: clone("c1", using("a", 1)) + clone("c2", using("b", 2)), constraints, ids: [], running: {} })).toEqual(["start a:0 n2", "start b:0 n2"]);
   });
 });
