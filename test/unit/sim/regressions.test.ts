@@ -27,7 +27,8 @@ const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
   ...[116, 490, 786].map((seed) => ({ seed, fixedBy: "cacb41e a resource that does not need fencing ignores its copy on an unclean node that cannot be fenced", broke: "liveness: the DC of a frozen partition restarted its fencing device in every transition (>15 transitions within 1 s)" })),
   { seed: 95, fixedBy: "b80dd40 a follower whose DC does not ask it to join a new view elects again", broke: "liveness: no DC that every node agrees on (a node followed a DC that had yielded in a view it missed)" },
   // Shift 5 (issue 15 A2): fails with the lineage rule reverted (a join's copies compared by version, then holders and digest only).
-  { seed: 1972, fixedBy: "de18c62 a copy without the newest change a quorum acknowledged loses at a join whatever its version", broke: "acked-change-durable: in a 2-of-3 partition a DC's unacknowledged copy tied 1-1 with a member's acknowledged copy of the same version and won on its digest" },
+  { seed: 802, fixedBy: "048c053 a copy without the newest change a quorum acknowledged loses at a join whatever its version", broke: "acked-change-durable: a DC of a quorate partition distributed a copy without an acknowledged change (3 nodes)" },
+  { seed: 1972, fixedBy: "048c053 a copy without the newest change a quorum acknowledged loses at a join whatever its version", broke: "acked-change-durable: in a 2-of-3 partition a DC's unacknowledged copy tied 1-1 with a member's acknowledged copy of the same version and won on its digest" },
   // The checker's mistake, not the cluster's: fails with the oracle's fix (3eb26fb) reverted.
   ...[152, 285, 753].map((seed) => ({ seed, fixedBy: "3eb26fb the simulated operator cleans up again after a failure that came after its cleanup", broke: "liveness (oracle): a failure after the cleanup keeps a resource from its node or blocked, as Pacemaker does" })),
 ];
