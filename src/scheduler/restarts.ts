@@ -1,7 +1,7 @@
 // Pass 7, implied actions: restarts that orders, group membership and definition changes
 // imply for resources that otherwise stay where they run (and reloads), and stops that a
 // blocked resource keeps from happening. Returns the completed action list.
-import { parseScore, flattenSets, type Primitive } from "../cib";
+import { parseScore, flattenSets, type Primitive, type ResourceHistory } from "../cib";
 import { INVERSE_ORDER } from "./constraints";
 import { definitionChange, parentInstanceSets } from "./digest";
 import { minimumFirstInstances } from "./runnability";
@@ -93,7 +93,13 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
   };
   // A resource staying where it runs is restarted when its recorded parameters differ from the configuration.
   const parents = parentInstanceSets(context.cib.resources);
-  const statusByNode = new Map(context.cib.status.map((status) => [status.uname, status]));
+  // Each node's resource histories by id (the last node_state of a name, the first history of an id, as a scan would find).
+  const historiesByNode = new Map<string, Map<string, ResourceHistory>>();
+  for (const status of context.cib.status) {
+    const byId = new Map<string, ResourceHistory>();
+    for (const entry of status.resources) if (!byId.has(entry.id)) byId.set(entry.id, entry);
+    historiesByNode.set(status.uname, byId);
+  }
   const attributesByNode = new Map(context.nodes.map((node) => [node.name, node.attributes]));
   for (const unit of units) {
     if (unit.orphan) continue;
@@ -102,7 +108,7 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
       const node = state?.activeOn.length === 1 ? state.activeOn[0]! : undefined;
       if (node === undefined || context.placed.get(unit.id) !== node) return;
       const historyId = state!.historyIds?.[node] ?? member.id;
-      const history = statusByNode.get(node)?.resources.find((entry) => entry.id === historyId);
+      const history = historiesByNode.get(node)?.get(historyId);
       if (!history) return;
       const base = unit.clone ? unit.clone.bases[index]! : member.id;
       const change = definitionChange(member, parents.get(base) ?? [], history.operations, { now: context.nowSeconds, node: attributesByNode.get(node) ?? {} });
