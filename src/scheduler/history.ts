@@ -18,8 +18,10 @@ export function unpackHistory(unpacked: Unpacked): History {
   const states = instanceStates(cib, units, unpacked.factories, unpackResourceStates(cib, { pendingActive: true }), { nodes, stonithEnabled: cluster.stonithEnabled });
   if (cluster.stonithEnabled && !cluster.maintenanceMode) fenceDownNodesWithActiveResources(cib, units, states, nodes);
   // History on a node that left cleanly (not to be fenced) no longer describes anything running.
+  const nodesByName = new Map<string, NodeState>();
+  for (const node of nodes) if (!nodesByName.has(node.name)) nodesByName.set(node.name, node);
   for (const state of states.values()) {
-    state.activeOn = state.activeOn.filter((name) => { const node = nodes.find((entry) => entry.name === name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
+    state.activeOn = state.activeOn.filter((name) => { const node = nodesByName.get(name); return node === undefined || node.online || node.unclean || node.maintenance === true || node.pending === true; });
   }
   forgetExpiredFailures(cib, units, states, model.nowSeconds);
   noteChangedDefinitions(cib, units, states, nodes, model.nowSeconds);

@@ -30,17 +30,30 @@ export interface PlacementWork extends Model, History {
   /** Remaining capacity per node (utilization strategies). */
   remaining: Map<string, Capacity>;
   completed: Array<{ unit: PlacementUnit; target: string | undefined }>;
+  /** Nodes in maintenance (the first node of each name, as a scan of the nodes finds it). */
+  maintenanceNodes: Set<string>;
 }
 
 export function place(model: Model, history: History): Placement {
   const work: PlacementWork = { ...model, ...history, load: new Map(), placed: new Map(), placedOn: new Map(), cloneCounts: new Map(), clonesStarted: new Set(), promoted: new Set(), quorumBlocked: new Map(), scores: {}, visiting: new Set(), provisionalBans: new Map(), completed: [],
-    strategy: model.cluster.placementStrategy.toLowerCase(), remaining: nodeCapacities(model.cib, history.nodes) };
+    strategy: model.cluster.placementStrategy.toLowerCase(), remaining: nodeCapacities(model.cib, history.nodes), maintenanceNodes: maintenanceNodes(history.nodes) };
   for (const unit of work.strategy === "default" ? history.units : utilizationOrder(work, history.units)) placeUnit(work, unit);
   const known = new Set(history.nodes.map((node) => node.name));
   assert(work.visiting.size === 0, "no unit is left half-placed");
   assert(work.completed.length === history.units.length, "every unit is placed exactly once");
   for (const { target } of work.completed) assert(target === undefined || known.has(target), `placed on a configured node (${target})`);
   return { placed: work.placed, placedOn: work.placedOn, promoted: work.promoted, quorumBlocked: work.quorumBlocked, heldForQuorum: work.heldForQuorum, scores: work.scores, completed: work.completed };
+}
+
+function maintenanceNodes(nodes: NodeState[]): Set<string> {
+  const seen = new Set<string>();
+  const found = new Set<string>();
+  for (const node of nodes) {
+    if (seen.has(node.name)) continue;
+    seen.add(node.name);
+    if (node.maintenance) found.add(node.name);
+  }
+  return found;
 }
 
 /** Pass 4: choose a node, ties broken by the current node, then fewest resources, then node order. */
@@ -91,6 +104,8 @@ export function placeClone(context: PlacementWork, cloneId: string): void {
  * then its later ones (see mergeDependentMember).
  */
 export function withDependentPreferences(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>): Record<string, number> {
+  // Nothing is colocated with it: nothing to merge.
+  if (!context.index.colocationsByPrimary.has(unit.id) && !unit.owners.some((id) => context.index.colocationsByPrimary.has(id)) && !unit.members.some((member) => context.index.colocationsByPrimary.has(member.id))) return combined;
   return mergeDependentsOf(context, unit, combined, 1, new Set([unit.id]));
 }
 
@@ -103,7 +118,8 @@ export function withDependentPreferences(context: PlacementWork, unit: Placement
 function mergeDependentsOf(context: PlacementWork, unit: PlacementUnit, combined: Record<string, number>, outer: number, visited: Set<string>): Record<string, number> {
   let result = combined;
   const ids = new Set([unit.id, ...unit.owners, ...unit.members.map((member) => member.id)]);
-  for (const constraint of [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? [])) {
+  const colocations = [...ids].flatMap((id) => context.index.colocationsByPrimary.get(id) ?? []);
+  for (const constraint of colocations) {
     if (ids.has(constraint.rsc)) continue;
     if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
     const factor = outer * parseScore(constraint.score) / INFINITY;
@@ -285,7 +301,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   });
   if (unmanaged && blockedAt === undefined) target = firstState?.activeOn[0];
   // Running on a node in maintenance: it stays as it is.
-  const onMaintenance = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => nodes.find((node) => node.name === name)?.maintenance);
+  const onMaintenance = context.maintenanceNodes.size === 0 ? undefined : unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => context.maintenanceNodes.has(name));
   if (onMaintenance !== undefined) target = onMaintenance;
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
   if (policy === "freeze") target = frozenTarget(context, unit, target);

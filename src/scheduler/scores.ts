@@ -82,7 +82,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
   const scores: Record<string, number> = {};
   for (const node of nodes) scores[node.name] = symmetric ? 0 : -INFINITY;
   const preferences: Record<string, number> = {};
-  const locations = [...new Set(ownerIds)].flatMap((owner) => index.locations.get(owner) ?? []);
+  const locations = ownerIds.length === 1 ? index.locations.get(ownerIds[0]!) ?? [] : [...new Set(ownerIds)].flatMap((owner) => index.locations.get(owner) ?? []);
   for (const constraint of locations) {
     if ((constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
     if (constraint.node !== undefined) {
@@ -101,7 +101,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     }
   }
   // resource-discovery=exclusive: the resource runs only on nodes an exclusive location names (or its rule matches).
-  const exclusive = locations.filter((constraint) => (constraint.extra["resource-discovery"] ?? "").toLowerCase() === "exclusive");
+  const exclusive = locations.length === 0 ? [] : locations.filter((constraint) => (constraint.extra["resource-discovery"] ?? "").toLowerCase() === "exclusive");
   if (exclusive.length > 0) {
     const named = new Set(exclusive.flatMap((constraint) => constraint.node !== undefined ? [constraint.node] : nodes.filter((node) => constraint.rules.some((rule) => ruleMatches(rule, node.attributes, { now: nowSeconds }))).map((node) => node.name)));
     for (const node of nodes) if (!named.has(node.name)) preferences[node.name] = -INFINITY;
