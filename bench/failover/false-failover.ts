@@ -18,7 +18,7 @@
 //                              the stall ended.
 // Printed per phase: view changes, echo suspicions, credited pauses (most), stalls found,
 // fencing, and where the VIP ended. Run through bench/failover/false-failover.sh (root).
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testbed, type NodeName } from "../../test/support/testbed";
 import { NODES, edgeha, holder, other, root, sleep, waitFor } from "./stacks";
@@ -80,12 +80,43 @@ function nodeGroup(node: NodeName): string {
   return join(memoryCgroupRoot(), `eh-false-failover-${process.pid}-${node}`);
 }
 
-/** Each agent from its own copy of the executable (so its pages are its own) inside its node's cgroup. */
+/**
+ * Each agent from its own copy of the executable (so its pages are its own) inside its node's
+ * cgroup. The node's /sys is its network namespace's own (`ip netns exec` mounts a fresh
+ * sysfs, without the cgroup hierarchies), so the agent's shell cannot join the group itself:
+ * it waits for a file that the bench creates once it has moved the shell there from the host,
+ * and only then becomes the agent (whose pages are then charged to the group from its start).
+ */
 function agentCommand(testbed: Testbed, node: NodeName, argv: string[]): string[] {
   const copy = join(testbed.host(node).state, "edgeha");
   if (!existsSync(copy)) copyFileSync(argv[0]!, copy);
   mkdirSync(nodeGroup(node), { recursive: true });
-  return ["sh", "-c", `echo $$ > ${join(nodeGroup(node), "cgroup.procs")} && exec "$@"`, "sh", copy, ...argv.slice(1)];
+  const admitted = join(testbed.host(node).state, `eh-cgroup-admitted-${Date.now()}`);
+  void admit(node, admitted);
+  return ["sh", "-c", `while [ ! -e ${admitted} ]; do sleep 0.05; done; exec "$@"`, "sh", copy, ...argv.slice(1)];
+}
+
+/** Finds the agent's waiting shell by its command line (host pid), moves it into the node's group, then lets it go on. */
+async function admit(node: NodeName, admitted: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const shell = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)).find((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        return command.startsWith("sh\0-c\0") && command.includes(admitted);
+      } catch {
+        return false;
+      }
+    });
+    if (shell !== undefined) {
+      writeFileSync(join(nodeGroup(node), "cgroup.procs"), shell);
+      writeFileSync(admitted, "");
+      return;
+    }
+    await sleep(50);
+  }
+  console.error(`${node}: the agent's shell never appeared; it was not moved into ${nodeGroup(node)}`);
+  writeFileSync(admitted, "");
 }
 
 async function memoryPhase(testbed: Testbed, node: NodeName): Promise<string> {
@@ -94,11 +125,17 @@ async function memoryPhase(testbed: Testbed, node: NodeName): Promise<string> {
   const limitBytes = usedBytes + headroomMb * 1024 * 1024;
   writeFileSync(join(group, "memory.limit_in_bytes"), String(limitBytes));
   try {
-    // stress-ng joins the group from inside the node (its shell moves itself first).
-    const script = `echo $$ > ${join(group, "cgroup.procs")} && exec stress-ng --vm 2 --vm-bytes ${headroomMb * 2}M --vm-keep --page-in --timeout ${stressSeconds}s --metrics-brief`;
-    const result = testbed.exec(node, ["sh", "-c", script], { timeoutMs: (stressSeconds + 30) * 1000 });
+    // stress-ng runs in the node's group: its shell waits until the bench has moved it there (see agentCommand).
+    const admitted = join(testbed.host(node).state, `eh-cgroup-admitted-stress-${Date.now()}`);
+    const admitting = admit(node, admitted);
+    const stress = testbed.spawn(node, ["sh", "-c", `while [ ! -e ${admitted} ]; do sleep 0.05; done; exec stress-ng --vm 2 --vm-bytes ${headroomMb * 2}M --vm-keep --page-in --timeout ${stressSeconds}s --metrics-brief`], { logFile: join(testbed.directory, `${node}-stress-ng.log`) });
+    await admitting;
+    const status = await new Promise<number | string | null>((resolve) => {
+      const timer = setTimeout(() => { stress.kill("SIGKILL"); resolve("killed after the phase's time"); }, (stressSeconds + 30) * 1000);
+      stress.once("exit", (code, signal) => { clearTimeout(timer); resolve(code ?? signal); });
+    });
     const failcnt = readFileSync(join(group, "memory.failcnt"), "utf8").trim();
-    return `cgroup limit ${(limitBytes / 1048576).toFixed(0)} MiB (used ${(usedBytes / 1048576).toFixed(0)} + ${headroomMb}), limit hit ${failcnt} times, stress-ng exit ${result.status}`;
+    return `cgroup limit ${(limitBytes / 1048576).toFixed(0)} MiB (used ${(usedBytes / 1048576).toFixed(0)} + ${headroomMb}), limit hit ${failcnt} times, stress-ng exit ${status}`;
   } finally {
     writeFileSync(join(group, "memory.limit_in_bytes"), "-1");
   }
