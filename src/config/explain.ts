@@ -96,7 +96,7 @@ export function failoverBudget(timing: TimingConfig, explicitKeys: ReadonlySet<s
       worstCaseMs: undefined,
       typicalMs: measured.fence?.medianMs,
       explanation: measured.fence
-        ? `median of the last ${measured.fence.count} successful fencing actions (${measured.fence.source}); worst: bounded by stonith-timeout`
+        ? `median of the last ${measured.fence.count} successful fencing actions (${measured.fence.source}; a reboot is done once the node reads off; unfencing not counted); worst: bounded by stonith-timeout`
         : "depends on the fence devices in the CIB (an IPMI power-off takes seconds; bounded by stonith-timeout); no fencing recorded here",
     },
     {

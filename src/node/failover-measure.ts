@@ -24,12 +24,16 @@ export function median(values: readonly number[]): number | undefined {
   return Math.round(sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2);
 }
 
-/** Durations of successful fencing (not confirmations by a person) from a fence history's entries, oldest first. */
+/**
+ * Durations of successful fencing from a fence history's entries, oldest first: the off or
+ * reboot that takes a lost node out (a reboot is done once the node reads off), not a person's
+ * confirmation nor an unfencing (the 'on' of a node that joins, no part of a failover).
+ */
 export function fenceDurations(entries: unknown): number[] {
   if (!Array.isArray(entries)) return [];
   const durations: number[] = [];
   for (const entry of entries as Array<Record<string, unknown>>) {
-    if (!entry || typeof entry !== "object" || entry.state !== "done" || entry.action === "confirm") continue;
+    if (!entry || typeof entry !== "object" || entry.state !== "done" || (entry.action !== "off" && entry.action !== "reboot")) continue;
     const requested = entry.requestedAtMs;
     const completed = entry.completedAtMs;
     if (typeof requested === "number" && typeof completed === "number" && completed >= requested) durations.push(completed - requested);

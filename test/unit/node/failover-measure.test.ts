@@ -33,10 +33,12 @@ describe("measured failover steps", () => {
     expect(median([10, 20, 31, 41])).toBe(26);
   });
 
-  it("counts successful fencing only, not a person's confirmation, a failure or a pending one", () => {
+  it("counts successful fencing only, not a person's confirmation, an unfencing, a failure or a pending one", () => {
     const entries = [
       { state: "done", action: "reboot", requestedAtMs: 1000, completedAtMs: 1080 },
       { state: "done", action: "confirm", requestedAtMs: 1000, completedAtMs: 1001 },
+      // An unfencing (the 'on' of a node that joins) is not part of any failover.
+      { state: "done", action: "on", requestedAtMs: 1500, completedAtMs: 1530 },
       { state: "failed", action: "off", requestedAtMs: 1000, completedAtMs: 9000 },
       { state: "pending", action: "off", requestedAtMs: 1000 },
       { state: "done", action: "off", requestedAtMs: 2000, completedAtMs: 2060 },
