@@ -59,8 +59,16 @@ function nodePids(testbed: Testbed, node: NodeName): number[] {
   return testbed.pids(node).filter((pid) => { try { return !/^(sh -c|nsenter|unshare)/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")); } catch { return false; } });
 }
 
+/** The agent itself: not the nsenter that started it (in the node's network namespace too, its command line names the agent). */
 function agentPid(testbed: Testbed, node: NodeName): number | undefined {
-  return testbed.pids(node).find((pid) => { try { return /edgeha(\.cjs)? agent /.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")); } catch { return false; } });
+  return testbed.pids(node).find((pid) => {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      return /edgeha(\.cjs)? agent /.test(command) && !/^(sh|nsenter|unshare) /.test(command);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** This process's memory cgroup (v1), where the bench may make children. */
