@@ -165,7 +165,9 @@ async function stallPhase(testbed: Testbed, node: NodeName): Promise<string> {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const holders = NODES.filter((each) => testbed.powered(each) && testbed.exec(each, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout.includes(` ${testbed.vip}/`));
+      // A node fenced meanwhile (its peer took over after the stall) has no machine to ask: it holds nothing.
+      const holds = (each: NodeName) => { try { return testbed.powered(each) && testbed.exec(each, ["ip", "-4", "-o", "addr", "show", "dev", "eth0"]).stdout.includes(` ${testbed.vip}/`); } catch { return false; } };
+      const holders = NODES.filter(holds);
       samples.push({ t: Date.now(), holders });
       await sleep(20);
     }
