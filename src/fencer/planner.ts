@@ -84,6 +84,12 @@ export interface RequestState {
   priorityDelayMs: number;
   /** The running attempt is the status check before the priority delay, not a fencing action. */
   checking?: boolean;
+  /**
+   * A reboot remapped on a level of several devices (remappedReboot) has turned every one of
+   * them off: the fencing is done (its record was given), and these devices are switched on
+   * again one after the other (index: the next). A failed on is reported, never a fencing failure.
+   */
+  powerOn?: { devices: string[]; index: number };
   running?: Attempt;
   history: HistoryRecord;
 }
@@ -103,7 +109,9 @@ export type FencerInput =
 export type FencerEffect =
   | { kind: "run"; id: string; attempt: Attempt }
   | { kind: "wake"; atMs: number }
-  | { kind: "history"; record: HistoryRecord };
+  | { kind: "history"; record: HistoryRecord }
+  /** The on of a remapped reboot ended (after the fencing was done at the last off): for the log, never a fencing result. */
+  | { kind: "on-result"; id: string; target: string; device: string; executor?: string; ok: boolean; message: string };
 
 /** The devices to try for a target, in order: its topology levels, else one level per capable device. */
 export function planFor(world: FencerWorld, target: string): string[][] {
@@ -185,8 +193,19 @@ function nextLevel(request: RequestState, world: FencerWorld, nowMs: number, why
   return advance(moved, world, nowMs);
 }
 
+/**
+ * A reboot asked of a topology level with several devices (two power supplies, two outlets)
+ * runs as Pacemaker's fencer runs it (fenced_remote.c, "remapping" a topology reboot): off on
+ * every device of the level, then on on every device. Rebooting them in turn would leave the
+ * node powered through the other supply all along, yet report it fenced.
+ */
+export function remappedReboot(request: Pick<RequestState, "action" | "plan" | "levelIndex">): boolean {
+  return request.action === "reboot" && (request.plan[request.levelIndex]?.length ?? 0) > 1;
+}
+
 function advance(request: RequestState, world: FencerWorld, nowMs: number): Outcome {
   if (request.running) return { request, effects: [] };
+  if (request.powerOn) return advancePowerOn(request, world);
   if (nowMs >= request.deadlineMs) return finish(request, "failed", nowMs, `stonith-timeout of ${world.stonithTimeoutMs} ms ran out fencing ${request.target}`);
   if (nowMs < request.notBeforeMs) return { request, effects: [{ kind: "wake", atMs: request.notBeforeMs }] };
   const deviceId = request.plan[request.levelIndex]![request.deviceIndex]!;
@@ -197,19 +216,74 @@ function advance(request: RequestState, world: FencerWorld, nowMs: number): Outc
   const onTarget = request.action === "on" && world.members.includes(request.target) && !device.bannedNodes.includes(request.target);
   const executor = onTarget ? request.target : chooseExecutor(device, request.target, request.origin, world.members);
   if (!executor) return nextLevel(request, world, nowMs, `no member may run device ${deviceId}`);
+  const remapped = remappedReboot(request);
   const attempt: Attempt = {
     device: deviceId,
     executor,
     plug: plugFor(device, request.target),
-    driverAction: request.action === "on" ? "on" : request.action === "off" ? device.offAction : device.rebootAction,
+    driverAction: request.action === "on" ? "on" : request.action === "off" || remapped ? device.offAction : device.rebootAction,
     timeoutMs: Math.min(device.actionTimeoutMs, request.deadlineMs - nowMs),
   };
-  return { request: { ...request, running: attempt }, effects: [{ kind: "run", id: request.id, attempt }] };
+  const effects: FencerEffect[] = [];
+  let started = request;
+  if (remapped && request.deviceIndex === 0 && request.attempts === 0) {
+    // Said once per level, in the pending record: the history shows how the reboot runs.
+    const level = request.plan[request.levelIndex]!;
+    const history: HistoryRecord = { ...request.history, reason: `${request.history.reason}; level ${request.levelIndex + 1} has ${level.length} devices (${level.join(", ")}): the reboot runs as off on every one, then on` };
+    started = { ...request, history };
+    effects.push({ kind: "history", record: history });
+  }
+  effects.push({ kind: "run", id: request.id, attempt });
+  return { request: { ...started, running: attempt }, effects };
+}
+
+/** The on phase of a remapped reboot: the next device switched on again, or the end of the request. */
+function advancePowerOn(request: RequestState, world: FencerWorld): Outcome {
+  const effects: FencerEffect[] = [];
+  let { index } = request.powerOn!;
+  const devices = request.powerOn!.devices;
+  for (; index < devices.length; index++) {
+    const device = world.devices.find((candidate) => candidate.id === devices[index]);
+    const executor = device ? chooseExecutor(device, request.target, request.origin, world.members) : undefined;
+    if (device && executor) {
+      const attempt: Attempt = { device: device.id, executor, plug: plugFor(device, request.target), driverAction: "on", timeoutMs: device.actionTimeoutMs };
+      effects.push({ kind: "run", id: request.id, attempt });
+      return { request: { ...request, running: attempt, powerOn: { devices, index } }, effects };
+    }
+    effects.push({ kind: "on-result", id: request.id, target: request.target, device: devices[index]!, ok: false, message: device ? `no member may run device ${device.id}` : `device ${devices[index]} is not configured` });
+  }
+  return { request: undefined, effects };
+}
+
+/** Device ids joined for a record's device field, within the peer protocol's name bound. */
+function deviceNames(devices: readonly string[]): string {
+  const joined = devices.join(",");
+  return joined.length <= 200 ? joined : `${devices[0]} and ${devices.length - 1} more`;
+}
+
+/**
+ * Every device of a remapped reboot's level confirmed its off: the target has no power left,
+ * so the fencing is done here (Pacemaker ignores a failed on after a successful off). Then each
+ * device is switched on again, except one configured to stay off (pcmk_reboot_action=off) and
+ * one that unfences (it is switched on when the node rejoins), as Pacemaker does.
+ */
+function remappedOffDone(request: RequestState, world: FencerWorld, nowMs: number, last: Attempt): Outcome {
+  const level = request.plan[request.levelIndex]!;
+  const record: HistoryRecord = {
+    ...request.history, state: "done", completedAtMs: nowMs, device: deviceNames(level), executor: last.executor,
+    reason: `${request.target} is off on every device of level ${request.levelIndex + 1} (${level.join(", ")}): fenced (reboot as off on each, then on)`,
+  };
+  const devices = level.filter((id) => {
+    const device = world.devices.find((candidate) => candidate.id === id);
+    return device !== undefined && device.rebootAction !== "off" && !device.needsUnfencing;
+  });
+  const next = advancePowerOn({ ...request, running: undefined, history: record, powerOn: { devices, index: 0 } }, world);
+  return { request: next.request, effects: [{ kind: "history", record }, ...next.effects] };
 }
 
 function onRequest(state: FencerState, world: FencerWorld, input: Extract<FencerInput, { kind: "request" }>): Outcome {
   const history: HistoryRecord = { id: input.id, target: input.target, action: input.action, origin: input.origin, state: "pending", requestedAtMs: input.nowMs, reason: `${input.origin} asked to ${input.action} ${input.target}` };
-  const duplicate = Object.values(state.requests).find((request) => request.target === input.target);
+  const duplicate = Object.values(state.requests).find((request) => request.target === input.target && !request.powerOn);
   if (duplicate) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `merged into request ${duplicate.id} already fencing ${input.target}` } }] };
   if (Object.keys(state.requests).length >= PENDING_REQUESTS_MAX) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: `more than ${PENDING_REQUESTS_MAX} fencing requests pending` } }] };
   // Unfencing: one level of every device that needs unfencing and can fence the target, each of which must let it in; no delays.
@@ -253,8 +327,14 @@ function onResult(request: RequestState, world: FencerWorld, input: Extract<Fenc
   const running = request.running;
   if (!running) return { request, effects: [] };
   if (request.checking) return onStatusChecked(request, world, input);
+  if (request.powerOn) {
+    const result: FencerEffect = { kind: "on-result", id: request.id, target: request.target, device: running.device, executor: running.executor, ok: input.ok, message: input.message };
+    const next = advancePowerOn({ ...request, running: undefined, powerOn: { ...request.powerOn, index: request.powerOn.index + 1 } }, world);
+    return { request: next.request, effects: [result, ...next.effects] };
+  }
   if (input.ok) {
     const level = request.plan[request.levelIndex]!;
+    if (request.deviceIndex + 1 >= level.length && remappedReboot(request)) return remappedOffDone(request, world, input.nowMs, running);
     if (request.deviceIndex + 1 >= level.length) return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} ${request.action === "on" ? "unfenced" : "fenced"} ${request.target} (${request.action})`);
     return advance({ ...request, deviceIndex: request.deviceIndex + 1, attempts: 0, running: undefined }, world, input.nowMs);
   }
@@ -269,12 +349,13 @@ function onResult(request: RequestState, world: FencerWorld, input: Extract<Fenc
  * and cannot write to shared data; the on only brings it back. Pacemaker's fencer draws the
  * same line (a remapped reboot's "on" that fails after a successful "off" is ignored,
  * fenced_remote.c); it reports the fencing after the on, edgeha at the off, so recovery does
- * not wait for the on and its status polls. Only a level of one device: a level of several
- * (two power supplies) is safe only when every one of them is off.
+ * not wait for the on and its status polls. Only a level of one device: on a level of several
+ * (two power supplies) the reboot runs as off on each device, then on (remappedReboot), and is
+ * done at the last confirmed off.
  */
 function onOffConfirmed(request: RequestState, input: Extract<FencerInput, { kind: "off-confirmed" }>): Outcome {
   const running = request.running;
-  if (!running || request.checking || request.action !== "reboot" || request.plan[request.levelIndex]!.length !== 1) return { request, effects: [] };
+  if (!running || request.checking || request.powerOn || request.action !== "reboot" || remappedReboot(request)) return { request, effects: [] };
   return finish(request, "done", input.nowMs, `${running.device} on ${running.executor} fenced ${request.target} (reboot: off confirmed; the on continues)`);
 }
 
@@ -289,7 +370,9 @@ export function step(state: FencerState, world: FencerWorld, input: FencerInput)
   };
   switch (input.kind) {
     case "request": {
-      const outcome = onRequest(state, world, input);
+      // A new fencing of a target whose remapped reboot is still switching devices on again: the ons left are dropped.
+      for (const [id, request] of Object.entries(requests)) if (request.target === input.target && request.powerOn) delete requests[id];
+      const outcome = onRequest({ requests }, world, input);
       if (outcome.request) requests[input.id] = outcome.request;
       effects.push(...outcome.effects);
       break;

@@ -111,9 +111,22 @@ export class FencingStopped extends Error {}
 /**
  * Drives the pure planner with the real clock and the runner until the request is done or
  * failed. id: the request's id (the controller's, for its history); signal: stops it
- * (FencingStopped is thrown).
+ * (FencingStopped is thrown). A remapped reboot (several devices on a level) is done at the
+ * last confirmed off; its devices are then switched on again behind the returned record, each
+ * result going to extra.onRebootOn.
  */
-export async function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal, extra: FenceNowExtra = {}): Promise<HistoryRecord> {
+export function fenceNow(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string = randomUUID(), signal?: AbortSignal, extra: FenceNowExtra = {}): Promise<HistoryRecord> {
+  return new Promise<HistoryRecord>((resolve, reject) => {
+    let settled = false;
+    const settle = (record: HistoryRecord) => { if (!settled) { settled = true; resolve(record); } };
+    driveFencing(world, target, action, origin, runner, onRecord, id, signal, extra, settle).then(
+      () => { if (!settled) reject(new EdgehaError("E_FENCE_HISTORY", `fencing ${target} ended without a result`)); },
+      (error: unknown) => { if (!settled) { settled = true; reject(error); } else extra.onRebootOn?.(false, error instanceof Error ? error.message : String(error)); },
+    );
+  });
+}
+
+async function driveFencing(world: FencerWorld, target: string, action: FenceRequestAction, origin: string, runner: FenceRunner, onRecord: (record: HistoryRecord) => void, id: string, signal: AbortSignal | undefined, extra: FenceNowExtra, settle: (record: HistoryRecord) => void): Promise<void> {
   const { onWatchdogWait, lostAtMs } = extra;
   // The planner runs on the monotonic clock: a wall clock stepped back (NTP, a person) mid-fencing
   // would move its deadlines and wake-ups (found by the simulator). Records get wall-clock times.
@@ -123,12 +136,17 @@ export async function fenceNow(world: FencerWorld, target: string, action: Fence
   const requestedAtMs = monotonicMs();
   let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random(), ...(lostAtMs === undefined ? {} : { lostAtMs: Math.round(lostAtMs) }) });
   let waitSaid = false;
+  // Effects are handled in order: the done record of a remapped reboot reaches onRecord before its first on runs.
+  const effectsDone = (effects: FencerEffect[]) => {
+    const final = handle(effects, report, extra.onRebootOn);
+    if (final) settle(wall(final));
+  };
   for (let steps = 0; steps < 10_000; steps++) {
     if (signal?.aborted) throw new FencingStopped(`fencing ${target} was stopped`);
-    const final = handle(outcome.effects, report);
-    if (final) return wall(final);
+    effectsDone(outcome.effects);
     const pending = outcome.state.requests[id];
-    if (!waitSaid && onWatchdogWait && pending && pending.plan[pending.levelIndex]?.[pending.deviceIndex] === WATCHDOG_DEVICE && pending.notBeforeMs > monotonicMs()) {
+    if (!pending) return;
+    if (!waitSaid && onWatchdogWait && pending.plan[pending.levelIndex]?.[pending.deviceIndex] === WATCHDOG_DEVICE && pending.notBeforeMs > monotonicMs()) {
       waitSaid = true;
       onWatchdogWait(Math.round(pending.notBeforeMs + wallOffsetMs), pending.notBeforeMs - requestedAtMs);
     }
@@ -143,9 +161,9 @@ export async function fenceNow(world: FencerWorld, target: string, action: Fence
         // A reboot's off is confirmed: the planner may end the request here; the on goes on.
         const confirmed = step(outcome.state, world, { kind: "off-confirmed", id, nowMs: monotonicMs() });
         if (!confirmed.state.requests[id]) {
-          const final = handle(confirmed.effects, report);
+          effectsDone(confirmed.effects);
           void running.then((result) => extra.onRebootOn?.(result.ok, result.message));
-          if (final) return wall(final);
+          return;
         }
         outcome = confirmed;
       }
@@ -164,8 +182,8 @@ export interface FenceNowExtra {
   onWatchdogWait?: (untilWallMs: number, waitMs: number) => void;
   /** When the target was lost, on performance.now()'s clock: the watchdog level counts from it. */
   lostAtMs?: number;
-  /** A reboot reported done at its confirmed off: the result of its on, when it comes. */
-  onRebootOn?: (ok: boolean, message: string) => void;
+  /** A reboot reported done at its confirmed off: the result of its on (of each device, for a remapped reboot), when it comes. */
+  onRebootOn?: (ok: boolean, message: string, device?: string) => void;
 }
 
 /** The monotonic clock in whole ms (timers and AbortSignal.timeout take integers). */
@@ -185,9 +203,10 @@ function sleepUnlessStopped(ms: number, signal: AbortSignal | undefined): Promis
   });
 }
 
-function handle(effects: FencerEffect[], onRecord: (record: HistoryRecord) => void): HistoryRecord | undefined {
+function handle(effects: FencerEffect[], onRecord: (record: HistoryRecord) => void, onRebootOn?: FenceNowExtra["onRebootOn"]): HistoryRecord | undefined {
   let final: HistoryRecord | undefined;
   for (const effect of effects) {
+    if (effect.kind === "on-result") onRebootOn?.(effect.ok, `${effect.device}: ${effect.message}`, effect.device);
     if (effect.kind !== "history") continue;
     onRecord(effect.record);
     if (effect.record.state !== "pending") final = effect.record;

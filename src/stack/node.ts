@@ -80,7 +80,11 @@ export interface Now { nowMs: number; wallMs: number; nowUs?: number }
 const epochSeconds = (now: Now): number => Math.floor(now.wallMs / 1000);
 
 /** One fence request of the controller in the planner (which runs on the monotonic clock, as wakeAtMs). */
-interface FenceRequest { state: FencerState; world: FencerWorld; transition: number; step: number; target: string; wakeAtMs: number | undefined; watchdogWaitSaid: boolean }
+interface FenceRequest {
+  state: FencerState; world: FencerWorld; transition: number; step: number; target: string; wakeAtMs: number | undefined; watchdogWaitSaid: boolean;
+  /** The fencing was done (fence-done fed) and the planner still switches devices on again (a remapped reboot's on phase). */
+  done?: boolean;
+}
 
 export class NodeCore {
   private effects: NodeEffect[] = [];
@@ -357,6 +361,12 @@ export class NodeCore {
   /** A fence request of the controller: the planner picks devices, executors, delays and retries. */
   private startFence(effect: Extract<ControllerEffect, { kind: "fence" }>, now: Now): void {
     const id = effect.id;
+    for (const [other, earlier] of this.fencing) {
+      if (earlier.target !== effect.target || !earlier.done) continue;
+      // A new fencing of the target: the earlier reboot's devices are not switched on any more (its on phase is dropped).
+      this.fencing.delete(other);
+      this.effects.push({ kind: "log", level: "warn", message: "a new fencing of the node drops the ons left of its earlier reboot", fields: { target: effect.target, id: other } });
+    }
     // Cluster properties as they hold at this moment (a property set with a rule counts while its rule holds).
     const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology, { now: epochSeconds(now) });
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
@@ -385,13 +395,22 @@ export class NodeCore {
           this.effects.push({ kind: "fence-record", record: onWallClock(effect.record, now) });
           if (effect.record.state !== "pending") final = effect.record;
           break;
+        case "on-result":
+          // A remapped reboot switches a device on again after the fencing was done: logged, never a fencing result.
+          this.effects.push({ kind: "log", level: effect.ok ? "info" : "warn", message: effect.ok ? "the fenced node's device was switched on again (its reboot's on)" : "a device of the fenced node stays off: its reboot's on failed (the fencing had succeeded at the off of every device)", fields: { target: effect.target, id, device: effect.device, ok: effect.ok, message: effect.message } });
+          break;
         default: {
           const unknown: never = effect;
           return unknown;
         }
       }
     }
-    if (final === undefined) {
+    const continuing = outcome.state.requests[id] !== undefined;
+    if (final === undefined && !continuing) {
+      this.fencing.delete(id);
+      return;
+    }
+    if (final === undefined || request.done) {
       const pending = outcome.state.requests[id];
       if (!request.watchdogWaitSaid && pending !== undefined && pending.plan[pending.levelIndex]?.[pending.deviceIndex] === WATCHDOG_DEVICE && pending.notBeforeMs > now.nowMs) {
         // Said once: the plan reached the watchdog level and waits out stonith-watchdog-timeout.
@@ -403,7 +422,8 @@ export class NodeCore {
       if (request.wakeAtMs === undefined && !outcome.effects.some((effect) => effect.kind === "run")) request.wakeAtMs = now.nowMs + FENCE_RECHECK_MS;
       return;
     }
-    this.fencing.delete(id);
+    if (continuing) request.done = true;
+    else this.fencing.delete(id);
     // The device, executor and end time (on the wall clock) go into the cluster's fence history.
     const record = onWallClock(final, now);
     this.feed({ kind: "fence-done", nowMs: now.nowMs, id, transition: request.transition, step: request.step, target: request.target, ok: final.state === "done", reason: final.reason, epochSeconds: epochSeconds(now), record: { ...(record.device ? { device: record.device } : {}), ...(record.executor ? { executor: record.executor } : {}), ...(record.completedAtMs !== undefined ? { completedAtMs: record.completedAtMs } : {}) } }, now);

@@ -147,6 +147,40 @@ describe("a reboot done at its confirmed off (the fencer's off-confirmed)", () =
   });
 });
 
+/** Two power supplies of node3 on one fencing level (no delay, one attempt each). */
+function twoSuppliesCib(): Cib {
+  const psu = (id: string) => ({ kind: "primitive" as const, id, class: "stonith", type: "fence_sim", extra: {}, instance: [{ id: `${id}-params`, values: { pcmk_host_list: "node3", pcmk_reboot_retries: "1" } }], meta: [], operations: [] });
+  return { ...deviceCib(), resources: [psu("psu-a"), psu("psu-b")], fencingTopology: [{ id: "level-1", index: 1, target: "node3", devices: ["psu-a", "psu-b"] }] };
+}
+
+describe("a reboot on a level of two power supplies (the fencer's remapped reboot)", () => {
+  it("feeds fence-done once both are off; then each is switched on, the results only logged", () => {
+    const { core, controller, seen, fromCore, run } = cluster();
+    run(10, 3000);
+    controller.next = [{ kind: "fence", id: "node1-1-3", transition: 4, step: 1, target: "node3", action: "reboot", cib: twoSuppliesCib(), members: ["node1", "node2", "node3"] }];
+    fromCore(3010, core.localReport(report, now(3010)));
+    const attempts = () => seen.flatMap(({ effect }) => (effect.kind === "fence-attempt" ? [`${effect.attempt.device}:${effect.attempt.driverAction}`] : []));
+    const fenceDone = () => controller.inputs.filter((input): input is Extract<ControllerInput, { kind: "fence-done" }> => input.kind === "fence-done");
+    expect(attempts()).toEqual(["psu-a:off"]);
+    fromCore(3100, core.fenceAttemptDone("node1-1-3", { ok: true, message: "Powered OFF" }, now(3100)));
+    expect(attempts()).toEqual(["psu-a:off", "psu-b:off"]);
+    expect(fenceDone()).toHaveLength(0);
+    fromCore(3200, core.fenceAttemptDone("node1-1-3", { ok: true, message: "Powered OFF" }, now(3200)));
+    expect(fenceDone()).toHaveLength(1);
+    expect(fenceDone()[0]).toMatchObject({ id: "node1-1-3", target: "node3", ok: true, nowMs: 3200, record: { device: "psu-a,psu-b", executor: "node1" } });
+    expect(attempts()).toEqual(["psu-a:off", "psu-b:off", "psu-a:on"]);
+    fromCore(3300, core.fenceAttemptDone("node1-1-3", { ok: false, message: "power did not become on" }, now(3300)));
+    expect(seen.filter(({ atMs, effect }) => atMs === 3300 && effect.kind === "log").map(({ effect }) => effect)).toEqual([expect.objectContaining({ level: "warn", message: expect.stringMatching(/stays off: its reboot's on failed/), fields: expect.objectContaining({ target: "node3", device: "psu-a" }) })]);
+    expect(attempts()).toEqual(["psu-a:off", "psu-b:off", "psu-a:on", "psu-b:on"]);
+    fromCore(3400, core.fenceAttemptDone("node1-1-3", { ok: true, message: "Powered ON" }, now(3400)));
+    expect(fenceDone()).toHaveLength(1);
+    // The request is gone: nothing wakes for it any more, and a late result is ignored.
+    run(3410, 4000);
+    expect(attempts()).toHaveLength(4);
+    expect(core.fenceAttemptDone("node1-1-3", { ok: true, message: "late" }, now(4010)).filter((effect) => effect.kind === "log")).toEqual([]);
+  });
+});
+
 describe("the agent runs NodeCore", () => {
   // The promise of the simulator (issue 15 part B): the agent performs what NodeCore asks, and
   // feeds the controller nowhere else. A second input loop in the agent would break it.
