@@ -150,7 +150,7 @@ describe("a reboot done at its confirmed off (the fencer's off-confirmed)", () =
 /** Two power supplies of node3 on one fencing level (no delay, one attempt each). */
 function twoSuppliesCib(): Cib {
   const psu = (id: string) => ({ kind: "primitive" as const, id, class: "stonith", type: "fence_sim", extra: {}, instance: [{ id: `${id}-params`, values: { pcmk_host_list: "node3", pcmk_reboot_retries: "1" } }], meta: [], operations: [] });
-  return { ...deviceCib(), resources: [psu("psu-a"), psu("psu-b")], fencingTopology: [{ id: "level-1", index: 1, target: "node3", devices: ["psu-a", "psu-b"] }] };
+  return { ...deviceCib(), resources: [psu("psu-a"), psu("psu-b")], fencingTopology: [{ id: "level-1", index: 1, target: "node3", devices: ["psu-a", "psu-b"], extra: {} }] };
 }
 
 describe("a reboot on a level of two power supplies (the fencer's remapped reboot)", () => {
