@@ -59,9 +59,10 @@ export type ControllerEffect =
   | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean }
   /**
    * Fence `target` through the fencer; the result comes back as a `fence-done` input with the same id.
-   * transition 0: a person's request (stonith fence), not a step of a transition.
+   * transition 0: a person's request (stonith fence), not a step of a transition. byPerson: a
+   * person's `stonith fence` (the fencer applies no priority-fencing-delay to it, as Pacemaker).
    */
-  | { kind: "fence"; id: string; transition: number; step: number; target: string; action: "off" | "reboot" | "on"; cib: Cib; members: string[] }
+  | { kind: "fence"; id: string; transition: number; step: number; target: string; action: "off" | "reboot" | "on"; cib: Cib; members: string[]; byPerson?: true }
   /** Stop the running fencing with this id (its node was confirmed down by hand); feed no `fence-done` for it. */
   | { kind: "fence-cancel"; id: string; target: string }
   /** The fence history changed: store it (the node's fence history file). */

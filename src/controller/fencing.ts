@@ -67,7 +67,7 @@ export function startFencing(context: Context, state: DcState, request: { target
   // An unfencing's id says so (fence-done carries only the id): its success must never read as the node being down.
   const id = newFenceId(context, request.action === "on" ? "unfence" : "fence");
   context.fencesRunning.set(request.target, id);
-  out.push({ kind: "fence", id, transition: request.transition, step: request.step, target: request.target, action: request.action, cib: withStatus(context, state), members: [...state.acked].map((member) => nameOf(context, member)) });
+  out.push({ kind: "fence", id, transition: request.transition, step: request.step, target: request.target, action: request.action, cib: withStatus(context, state), members: [...state.acked].map((member) => nameOf(context, member)), ...(request.client ? { byPerson: true as const } : {}) });
   recordFences(context, [{
     id, target: request.target, action: request.action, state: "pending", origin: request.origin ?? localName(context), ...(request.client ? { client: request.client } : {}),
     requestedAtMs: context.epochSeconds * 1000, reason: request.reason,

@@ -95,7 +95,12 @@ export interface RequestState {
 }
 
 export type FencerInput =
-  | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number; lostAtMs?: number }
+  /**
+   * byPerson: a person asked for it (`stonith fence`, as stonith_admin): the devices' pcmk_delay_base/max
+   * apply, priority-fencing-delay (and the pair's default) does not, as in Pacemaker, where only the
+   * scheduler adds it to the fencing of a lost node.
+   */
+  | { kind: "request"; id: string; target: string; action: FenceRequestAction; origin: string; nowMs: number; random: number; lostAtMs?: number; byPerson?: boolean }
   | { kind: "tick"; nowMs: number }
   /** state: the target's power state, when the driver read it (the status check before a priority delay). */
   | { kind: "result"; id: string; ok: boolean; message: string; nowMs: number; state?: "on" | "off" | "unknown" }
@@ -159,12 +164,12 @@ export function chooseExecutor(device: FenceDeviceConfig, target: string, origin
  * runs strictly more important resources than every other member, so that in a
  * fence race the node with the important resources shoots first and survives.
  */
-export function delayMs(device: FenceDeviceConfig | undefined, world: FencerWorld, target: string, random: number): number {
+export function delayMs(device: FenceDeviceConfig | undefined, world: FencerWorld, target: string, random: number, byPerson = false): number {
   assert(random >= 0 && random < 1, "random must be in [0, 1)");
   const base = device?.delayBaseMs ?? 0;
   const max = device?.delayMaxMs ?? 0;
   const randomPart = max > base ? Math.floor(random * (max - base + 1)) : 0;
-  return base + randomPart + priorityDelayMs(world, target);
+  return base + randomPart + (byPerson ? 0 : priorityDelayMs(world, target));
 }
 
 export interface FencerState {
@@ -291,12 +296,13 @@ function onRequest(state: FencerState, world: FencerWorld, input: Extract<Fencer
   const plan = (unfencing ? [devicesToUnfence(world, input.target, [])] : planFor(world, input.target)).filter((level) => level.length > 0);
   if (plan.length === 0) return { request: undefined, effects: [{ kind: "history", record: { ...history, state: "failed", completedAtMs: input.nowMs, reason: unfencing ? `no fence device that needs unfencing can fence ${input.target}` : `no fence device can fence ${input.target}` } }] };
   const firstDevice = world.devices.find((device) => device.id === plan[0]![0]);
-  const delay = unfencing ? 0 : delayMs(firstDevice, world, input.target, input.random);
+  const byPerson = input.byPerson === true;
+  const delay = unfencing ? 0 : delayMs(firstDevice, world, input.target, input.random, byPerson);
   const request: RequestState = {
     id: input.id, target: input.target, action: input.action, origin: input.origin, requestedAtMs: input.nowMs,
     ...(input.lostAtMs !== undefined && input.lostAtMs <= input.nowMs ? { lostAtMs: input.lostAtMs } : {}),
     deadlineMs: input.nowMs + world.stonithTimeoutMs + delay, plan, levelIndex: 0, deviceIndex: 0, attempts: 0,
-    notBeforeMs: input.nowMs + delay, priorityDelayMs: unfencing ? 0 : priorityDelayMs(world, input.target),
+    notBeforeMs: input.nowMs + delay, priorityDelayMs: unfencing || byPerson ? 0 : priorityDelayMs(world, input.target),
     history: delay > 0 ? { ...history, reason: `${history.reason}; delayed ${delay} ms` } : history,
   };
   const check = request.priorityDelayMs > 0 && firstDevice ? statusCheck(request, firstDevice, world) : undefined;

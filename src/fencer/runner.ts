@@ -134,7 +134,7 @@ async function driveFencing(world: FencerWorld, target: string, action: FenceReq
   const wall = (record: HistoryRecord): HistoryRecord => ({ ...record, requestedAtMs: Math.round(record.requestedAtMs + wallOffsetMs), ...(record.completedAtMs === undefined ? {} : { completedAtMs: Math.round(record.completedAtMs + wallOffsetMs) }) });
   const report = (record: HistoryRecord) => onRecord(wall(record));
   const requestedAtMs = monotonicMs();
-  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random(), ...(lostAtMs === undefined ? {} : { lostAtMs: Math.round(lostAtMs) }) });
+  let outcome = step(emptyFencerState, world, { kind: "request", id, target, action, origin, nowMs: requestedAtMs, random: Math.random(), ...(lostAtMs === undefined ? {} : { lostAtMs: Math.round(lostAtMs) }), ...(extra.byPerson ? { byPerson: true } : {}) });
   let waitSaid = false;
   // Effects are handled in order: the done record of a remapped reboot reaches onRecord before its first on runs.
   const effectsDone = (effects: FencerEffect[]) => {
@@ -180,6 +180,8 @@ async function driveFencing(world: FencerWorld, target: string, action: FenceReq
 export interface FenceNowExtra {
   /** Called once when the plan reaches the watchdog level and waits (wall-clock end, the wait from the request). */
   onWatchdogWait?: (untilWallMs: number, waitMs: number) => void;
+  /** A person asked (`stonith fence --cib`): no priority-fencing-delay, as for stonith_admin (planner's byPerson). */
+  byPerson?: boolean;
   /** When the target was lost, on performance.now()'s clock: the watchdog level counts from it. */
   lostAtMs?: number;
   /** A reboot reported done at its confirmed off: the result of its on (of each device, for a remapped reboot), when it comes. */

@@ -372,7 +372,7 @@ export class NodeCore {
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action, id } });
     const lostAtMs = this.lostAtMs.get(effect.target);
-    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random(), ...(lostAtMs === undefined ? {} : { lostAtMs }) }, now);
+    this.stepFence(id, { kind: "request", id, target: effect.target, action: effect.action, origin: this.options.localName, nowMs: now.nowMs, random: this.options.random(), ...(lostAtMs === undefined ? {} : { lostAtMs }), ...(effect.byPerson ? { byPerson: true } : {}) }, now);
   }
 
   private stepFence(id: string, input: Parameters<typeof stepFencer>[2], now: Now): void {

@@ -191,7 +191,10 @@ const stonithFence = {
   description:
     "On the running cluster the DC fences the node with its devices and topology (as a lost node would be) and the command waits for the end (--timeout, default 120 s). " +
     "The result is in the cluster's fence history (`edgeha stonith history`) on every member, with the person who asked. The DC cannot fence itself: ask from another node once the DC role moved. " +
-    "With --cib FILE, the devices of that CIB run from this host and the result goes to --history FILE (the cluster knows nothing of it).",
+    "With --cib FILE, the devices of that CIB run from this host and the result goes to --history FILE (the cluster knows nothing of it). " +
+    "Delays, as with Pacemaker's stonith_admin: the first device's pcmk_delay_base and pcmk_delay_max apply; priority-fencing-delay (and a pair's default split delay) does not, " +
+    "since it only decides the fence race of a split, which the cluster's own fencing of a lost node runs. " +
+    "A reboot on a topology level of several devices runs as off on every device, then on on each; it is done once all are off.",
   examples: ["stonith fence node2", "stonith fence node2 --off", "stonith fence node2 --cib cib.xml --off --history /tmp/history.json"],
   options: [
     cibOption, historyOption, socketOption, jsonOption,
@@ -225,7 +228,7 @@ async function fenceOffline(args: ParsedArguments, context: CommandContext, targ
   const action = args.options.off ? "off" : args.options.reboot ? "reboot" : clusterOptionsAt(cib, { now: Math.floor(Date.now() / 1000) }).options.stonithAction === "off" ? "off" : "reboot";
   const origin = typeof args.options.from === "string" ? args.options.from : hostname();
   const file = typeof args.options.history === "string" ? args.options.history : undefined;
-  const record = await fenceNow(world, target, action, origin, localFenceRunner, (entry) => { if (file) appendHistory(file, entry); });
+  const record = await fenceNow(world, target, action, origin, localFenceRunner, (entry) => { if (file) appendHistory(file, entry); }, undefined, undefined, { byPerson: true });
   print(context, args.options.json ? JSON.stringify(record) : describeRecord(record));
   return record.state === "done" ? 0 : 1;
 }

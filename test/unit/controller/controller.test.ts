@@ -69,6 +69,8 @@ for (const onDemand of [false, true]) describe(onDemand ? "controller, ticked on
     world.view(2, [survivor]);
     world.run(1000);
     expect(world.fences.map((fence) => [fence.target, fence.by])).toEqual([[active, survivor]]);
+    // The fencing of a lost node is the cluster's own: priority-fencing-delay applies to it (not marked byPerson).
+    expect(world.fences[0]!.byPerson).toBeUndefined();
     expect(world.starts.length).toBe(startsBefore);
     world.completeFence(world.node(survivor), 0, true);
     world.run(1000);

@@ -110,6 +110,8 @@ describe("stonith fence through the DC", () => {
     const reply = ask(world, "n2", { kind: "fence", target: "n3", action: "off", client: "carol" });
     world.run(200);
     expect(world.fences.map((fence) => [fence.target, fence.by, fence.transition, fence.action])).toEqual([["n3", "n1", 0, "off"]]);
+    // A person's request: the fencer applies no priority-fencing-delay to it (test/unit/fencer/person-delay.test.ts).
+    expect(world.fences[0]!.byPerson).toBe(true);
     expect(reply()).toBeUndefined();
     world.completeFence(world.node("n1"), 0, true);
     world.run(300);

@@ -26,7 +26,7 @@ export class ControllerWorld {
   nowMs = 0;
   readonly nodes: SimNode[] = [];
   readonly queue: Array<{ from: number; to: number; message: ControllerMessage }> = [];
-  readonly fences: Array<{ id: string; target: string; by: string; transition: number; step: number; cib: Cib; action: string; cancelled?: boolean }> = [];
+  readonly fences: Array<{ id: string; target: string; by: string; transition: number; step: number; cib: Cib; action: string; cancelled?: boolean; byPerson?: true }> = [];
   readonly log: string[] = [];
   readonly replies = new Map<number, unknown>();
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
@@ -121,7 +121,7 @@ export class ControllerWorld {
           this.local.push(() => this.runOperation(node, effect));
           break;
         case "fence":
-          this.fences.push({ id: effect.id, target: effect.target, by: node.name, transition: effect.transition, step: effect.step, cib: effect.cib, action: effect.action });
+          this.fences.push({ id: effect.id, target: effect.target, by: node.name, transition: effect.transition, step: effect.step, cib: effect.cib, action: effect.action, ...(effect.byPerson ? { byPerson: effect.byPerson } : {}) });
           if (this.autoFence) { const index = this.fences.length - 1; this.local.push(() => this.completeFence(node, index, true)); }
           break;
         case "reply":
