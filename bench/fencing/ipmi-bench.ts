@@ -4,7 +4,9 @@
 // BMC in one run:
 //   - OpenIPMI's ipmi_sim with RMCP+ cipher suite 3,
 //   - the same ipmi_sim with an IPMI 1.5 session (lanplus=0, MD5),
-//   - the test BMC of test/support/rmcp-bmc.ts with cipher suite 17 (ipmi_sim has no SHA-256).
+//   - the test BMC of test/support/rmcp-bmc.ts with cipher suite 17 (ipmi_sim has no SHA-256),
+//   - the same test BMC whose chassis status follows a command LAG_MS later (30 by default), as
+//     a real BMC's does (ipmi_sim's follows at once): what the drivers' status polling costs.
 // Power is set back on between runs (not timed). Run with bench/fencing/ipmi-run.sh.
 import { spawn } from "node:child_process";
 import { startSimBmc } from "../../test/support/ipmi/sim";
@@ -13,6 +15,7 @@ import { ipmilanDriver } from "../../fence-drivers/ipmilan/index";
 
 const runs = Number(process.argv[2] ?? "20");
 const port = Number(process.argv[3] ?? "32901");
+const lagMs = Number(process.env.LAG_MS ?? "30");
 
 function stats(name: string, times: number[]): void {
   const sorted = [...times].sort((a, b) => a - b);
@@ -30,7 +33,7 @@ function fenceIpmilan(options: Record<string, string>): Promise<number | null> {
   });
 }
 
-interface Target { options: Record<string, string>; power(): "on" | "off" }
+interface Target { options: Record<string, string>; power(): "on" | "off" | undefined }
 
 /** Median of `runs` confirmed offs via our driver and via fence_ipmilan against one BMC. */
 async function compare(label: string, target: Target): Promise<void> {
@@ -69,6 +72,15 @@ async function main(): Promise<void> {
     await compare("test BMC, cipher 17", { options, power: () => bmc.power });
   } finally {
     await bmc.close();
+  }
+  const lagging = new RmcpBmc({ user: "fencer", password: "bench-17-pw", statusLagMs: lagMs });
+  const laggingPort = await lagging.listen("127.0.0.1", port + 2);
+  try {
+    const options = { ip: "127.0.0.1", ipport: String(laggingPort), username: "fencer", password: "bench-17-pw", lanplus: "1", cipher: "17" };
+    // The power the BMC has switched to (the status may read it a little later).
+    await compare(`test BMC, cipher 17, status follows ${lagMs} ms late`, { options, power: () => (lagging.events.at(-1) === "off" ? "off" : "on") });
+  } finally {
+    await lagging.close();
   }
 }
 

@@ -2,7 +2,7 @@
 # Benchmark: time to a confirmed off via IPMI against ipmi_sim, edgeha's ipmilan
 # beside fence_ipmilan (cipher 3 and IPMI 1.5 on ipmi_sim, cipher 17 on the test BMC of
 # test/support/rmcp-bmc.ts). Needs openipmi, ipmitool, fence-agents.
-# Usage: bench/fencing/ipmi-run.sh [RUNS]
+# Usage: [LAG_MS=30] bench/fencing/ipmi-run.sh [RUNS]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-20}

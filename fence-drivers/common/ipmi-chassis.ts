@@ -9,6 +9,14 @@ export type IpmiRequest = (netFn: number, command: number, data: Buffer, signal:
 const CHASSIS = { netFn: 0x00, status: 0x01, control: 0x02 } as const;
 const CONTROL = { off: 0x00, on: 0x01, cycle: 0x02 } as const;
 
+/**
+ * The waits between status reads after a power change, then the last one again: soon at first
+ * (a BMC that switched within a few tens of ms is seen so; a fencing waits for that read), then
+ * backing off to one read per 250 ms. One Get Chassis Status each, which BMCs answer at once
+ * (fence_ipmilan reads once a second through ipmitool, each read a new session).
+ */
+export const STATUS_POLL_MS: readonly number[] = [50, 100, 200, 250];
+
 export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -21,10 +29,10 @@ export async function chassisAction(request: IpmiRequest, action: FenceAction, o
   const powerState = async (): Promise<"on" | "off"> => ((await request(CHASSIS.netFn, CHASSIS.status, Buffer.alloc(0), signal))[0]! & 1 ? "on" : "off");
   const waitFor = async (want: "on" | "off"): Promise<boolean> => {
     const deadline = Date.now() + Number(options.power_timeout ?? "20") * 1000;
-    for (;;) {
+    for (let reads = 0; ; reads++) {
       if ((await powerState()) === want) return true;
       if (Date.now() >= deadline || signal.aborted) return false;
-      await sleep(250, signal);
+      await sleep(STATUS_POLL_MS[Math.min(reads, STATUS_POLL_MS.length - 1)]!, signal);
     }
   };
   const set = async (want: "on" | "off"): Promise<FenceResult> => {

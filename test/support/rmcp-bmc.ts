@@ -22,6 +22,8 @@ export interface RmcpBmcOptions {
   kgHex?: string;
   /** Cipher suites offered (0, 3 and/or 17); 3 and 17 by default. */
   suites?: number[];
+  /** The chassis status follows a power command this much later (a real BMC's lag; 0 by default). */
+  statusLagMs?: number;
 }
 
 interface Session {
@@ -43,6 +45,8 @@ const RMCP = Buffer.from([0x06, 0x00, 0xff, 0x07]);
 
 export class RmcpBmc {
   power: "on" | "off" = "on";
+  /** With statusLagMs: the state the last command asked for, and when it takes effect. */
+  private pending: { power: "on" | "off"; atMs: number } | undefined;
   /** Every chassis control received: "off", "on", "cycle", "reset". */
   readonly events: string[] = [];
   private socket: Socket | undefined;
@@ -200,13 +204,17 @@ export class RmcpBmc {
     if (netFn === 0x06 && command === 0x3b) return this.response(request, Buffer.from([data[0]! & 0x0f]));
     if (netFn === 0x06 && command === 0x3c) { this.sessions.delete(session.managedSid); return this.response(request, Buffer.alloc(0)); }
     if (netFn === 0x06 && command === 0x01) return this.response(request, Buffer.from([0x20, 0x01, 0x01, 0x00, 0x02, 0x00, 0, 0, 0, 0, 0]));
-    if (netFn === 0x00 && command === 0x01) return this.response(request, Buffer.from([this.power === "on" ? 0x01 : 0x00, 0x00, 0x00, 0x00]));
+    if (netFn === 0x00 && command === 0x01) {
+      if (this.pending && Date.now() >= this.pending.atMs) { this.power = this.pending.power; this.pending = undefined; }
+      return this.response(request, Buffer.from([this.power === "on" ? 0x01 : 0x00, 0x00, 0x00, 0x00]));
+    }
     if (netFn === 0x00 && command === 0x02) {
       const action = ["off", "on", "cycle", "reset"][data[0]! & 0x0f];
       if (action === undefined) return this.response(request, Buffer.alloc(0), 0xcc);
       this.events.push(action);
-      if (action === "off") this.power = "off";
-      else this.power = "on";
+      const power = action === "off" ? "off" : "on";
+      if ((this.options.statusLagMs ?? 0) > 0) this.pending = { power, atMs: Date.now() + this.options.statusLagMs! };
+      else this.power = power;
       return this.response(request, Buffer.alloc(0));
     }
     return this.response(request, Buffer.alloc(0), 0xc1);
