@@ -2,7 +2,7 @@
 // (users, one LAN channel, chassis control through a small shell script that keeps
 // the power state in a file and logs every command). Stop kills only its own pid.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,6 +13,8 @@ export interface SimBmc {
   password: string;
   power(): "on" | "off";
   events(): string[];
+  /** The same with the wall-clock time (ms) the BMC took each command: "power 0" at atMs. */
+  timedEvents(): Array<{ atMs: number; event: string }>;
   stop(): void;
 }
 
@@ -22,7 +24,7 @@ shift
 op=$1; shift
 case "$op" in
   get) for p in "$@"; do case "$p" in power) echo "power:$(cat "$BMC_DIR/power")";; boot) echo "boot:default";; *) exit 1;; esac; done;;
-  set) while [ $# -gt 1 ]; do echo "$1 $2" >> "$BMC_DIR/events"; case "$1" in power) echo "$2" > "$BMC_DIR/power";; shutdown) echo 0 > "$BMC_DIR/power";; esac; shift 2; done;;
+  set) while [ $# -gt 1 ]; do echo "$1 $2" >> "$BMC_DIR/events"; echo "$(date +%s%3N) $1 $2" >> "$BMC_DIR/timed-events"; case "$1" in power) echo "$2" > "$BMC_DIR/power";; shutdown) echo 0 > "$BMC_DIR/power";; esac; shift 2; done;;
   *) exit 1;;
 esac
 exit 0
@@ -80,6 +82,10 @@ export async function startSimBmc(port: number, initialPower: "on" | "off" = "on
         port, dir, user, password, stop,
         power: () => (readFileSync(join(dir, "power"), "utf8").trim() === "1" ? "on" : "off"),
         events: () => readFileSync(join(dir, "events"), "utf8").split("\n").filter(Boolean),
+        timedEvents: () => (existsSync(join(dir, "timed-events")) ? readFileSync(join(dir, "timed-events"), "utf8") : "").split("\n").filter(Boolean).map((line) => {
+          const [atMs, ...event] = line.split(" ");
+          return { atMs: Number(atMs), event: event.join(" ") };
+        }),
       };
     }
     if (child.exitCode !== null) break;
