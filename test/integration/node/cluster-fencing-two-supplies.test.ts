@@ -143,7 +143,11 @@ describe.skipIf(missing !== "")(`a reboot of a node with two power supplies on l
     expect(history).toMatchObject({ action: "reboot", state: "done", device: "psu-a,psu-b" });
     expect(history.completedAtMs!).toBeGreaterThanOrEqual(lastOff);
     expect(history.completedAtMs!).toBeLessThanOrEqual(firstOn);
-    const log = readFileSync(join(directory, "n1.log"), "utf8");
+    // Each on is logged once the driver reads the supply on (after the BMC took the command).
+    const log = await waitFor("both ons in n1's log", () => {
+      const text = readFileSync(join(directory, "n1.log"), "utf8");
+      return (text.match(/switched on again/g)?.length ?? 0) >= 2 && text;
+    });
     expect(log.match(/switched on again/g)?.length).toBe(2);
     for (const bmc of bmcs.values()) expect(log).not.toContain(bmc.password);
   }, 120_000);
