@@ -2,14 +2,18 @@
 // (one at a time per resource), probes every configured resource, keeps the recurring
 // monitors of what runs here, and keeps the operation history and fail counts that go into
 // the node's report. I/O lives here; what to do with the results is the controller's.
-import { flattenSets, formatVersion, parseBoolean, parseDurationMs, type Cib, type OperationRecord, type Primitive, type RuleClock } from "../cib";
+import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
-import { clusterOptionsAt, evaluateConfigurationRules, operationDefaults } from "../scheduler";
+import { operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { existsSync } from "node:fs";
 import { readBoundedText } from "../common/bounded-read";
 import { writeFileDurably } from "../common/durable";
-import { decodeStarted, encodeStarted, STARTED_FILE_BYTES_MAX } from "../executor/started";
+import { STARTED_FILE_BYTES_MAX } from "../executor/started";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+
+// The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
+export { lastRecord, mayBeActive, unmanagedPrimitives } from "../executor/resource-rules";
 
 /** One recorded operation result, as the operation log and resource alerts see it. */
 export interface RecordedOperation { resource: string; operation: string; intervalMs: number; rc: number; targetRc: number; timedOut: boolean; reason?: string; durationMs: number; queueMs: number; failed: boolean }
@@ -21,11 +25,8 @@ export interface ActionOutcome { rc: number; reason?: string; timedOut: boolean;
 export interface ActionHints { formerHolderFenced?: boolean }
 export type ActionRunner = (primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, hints?: ActionHints) => Promise<ActionOutcome>;
 
-const DEFAULT_TIMEOUT_MS = 20_000;
 /** Operations running at once on a node, across resources. */
 export const PARALLEL_LIMIT = 8;
-const INFINITY_TEXT = "INFINITY";
-const MIGRATIONS = new Set(["migrate_to", "migrate_from"]);
 
 /**
  * A recurring monitor. All of them share one clock: each is due at a multiple of its interval
@@ -63,13 +64,11 @@ export class LocalResources {
   private monitorSlackMs = 0;
   private readonly probedDefinitions = new Map<string, string>();
   /**
-   * The definition each resource here last ran with: set by a start (tried), and by a probe or
-   * monitor that finds it active. Like Pacemaker's operation history, it lets this node stop
-   * and monitor a resource after the configuration no longer holds it (an orphan), with the
-   * agent and parameters it was started with. Forgotten once the resource is known stopped
-   * and no longer configured.
+   * The definition each resource here last ran with, kept across restarts of the agent in
+   * `startedFile` (src/executor/resource-rules.ts RanWith): it lets this node stop and monitor
+   * an orphan with the agent and parameters it was started with.
    */
-  private readonly lastDefinitions = new Map<string, Primitive>();
+  private readonly ranWith: RanWith;
   /** Operations the DC asked for that are queued or running, by resource: such a resource may be active whatever its history says yet. */
   private readonly inFlight = new Map<string, number>();
   /** Set by stopAll (a leave or a stall without the DC): nothing starts here any more. */
@@ -92,9 +91,8 @@ export class LocalResources {
   /** Fence devices "run" here once started: the fencer may use them from this node. */
   private readonly devicesStarted = new Set<string>();
 
-  /** The file that keeps lastDefinitions across restarts of the agent (src/executor/started.ts), and its text as last written. */
+  /** The file that keeps ranWith across restarts of the agent (src/executor/started.ts). */
   private readonly startedFile: string | undefined;
-  private startedText = "";
 
   /**
    * `startedFile`: where the definitions of what this node started are kept, so that the next
@@ -103,6 +101,7 @@ export class LocalResources {
    */
   constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number, options: { startedFile?: string } = {}) {
     this.startedFile = options.startedFile;
+    this.ranWith = new RanWith((text) => this.saveStarted(text));
     if (this.startedFile !== undefined) this.loadStarted(this.startedFile);
     this.run = async (primitive, action, intervalMs, timeoutMs, hints) => {
       if (primitive.class !== "stonith") return runner(primitive, action, intervalMs, timeoutMs, hints);
@@ -161,15 +160,11 @@ export class LocalResources {
   }
 
   report(): NodeReport {
-    const resources: NodeReport["resources"] = {};
-    for (const [id, records] of this.history) {
-      const primitive = this.primitive(id) ?? this.lastDefinitions.get(id);
-      resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
-    }
+    const resources = reportedResources(this.history, (id) => this.primitive(id) ?? this.ranWith.get(id));
     return {
       node: this.nodeName, probed: !this.probing && this.probedVersion !== "", cibVersion: this.probedVersion, busy: this.dcOperations > 0,
       resources, attributes: { ...this.attributes }, shutdown: this.shutdownRequested,
-      failures: [...this.failures.values()].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) })),
+      failures: reportedFailures(this.failures.values()),
     };
   }
 
@@ -237,12 +232,12 @@ export class LocalResources {
   private probe(cib: Cib, version: string): void {
     // Orphans cleaned up meanwhile are probed too, with the definition they last ran with: a
     // cleanup must not make this node forget something that still runs.
-    const orphans = [...this.lastDefinitions.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
+    const orphans = [...this.ranWith.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
     const primitives = [...allPrimitives(cib), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-      if (outcome.rc !== 7) this.define(primitive);
+      if (outcome.rc !== 7) this.ranWith.define(primitive);
       this.record(primitive, "monitor", 0, outcome, queueMs);
       if (outcome.rc === 0) this.startMonitors(primitive);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -262,15 +257,12 @@ export class LocalResources {
     const configured = this.primitive(resource);
     // A resource the configuration no longer holds is stopped (or demoted, or told) with the
     // definition it last ran with; it is never started again from that.
-    // One the previous agent process left running and this one has not probed yet (no history
-    // here) is stopped with the definition it ran with: nothing newer is known of it here.
-    const ranWith = operation === "stop" && !this.history.has(resource) ? this.lastDefinitions.get(resource) : undefined;
-    const base = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
-    const primitive = base && (instance !== resource || operation === "notify") ? this.withCloneMeta(base, instance) : base;
-    if (!primitive) return { ok: false, reason: configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
-    if (this.stoppingAll && (operation === "start" || operation === "promote" || migration !== undefined)) {
-      return { ok: false, reason: `this node is stopping every resource to leave the cluster: ${resource} is not started here` };
-    }
+    const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
+    if ("refused" in chosen) return { ok: false, reason: chosen.refused };
+    const base = chosen.primitive;
+    const primitive = instance !== resource || operation === "notify" ? this.withCloneMeta(base, instance) : base;
+    const refused = this.stoppingAll ? refusedWhileStoppingAll(resource, operation, migration !== undefined) : undefined;
+    if (refused !== undefined) return { ok: false, reason: refused };
     this.dcOperations++;
     // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).
     this.inFlight.set(resource, (this.inFlight.get(resource) ?? 0) + 1);
@@ -286,7 +278,7 @@ export class LocalResources {
         return await this.serialize(resource, async () => {
           const told = { ...primitive, meta: [{ id: `${primitive.id}-notify`, values: notify ?? {} }, ...primitive.meta] };
           const outcome = await this.run(told, "notify", 0, this.timeoutOf(primitive, "notify", 0));
-          return { ok: outcome.rc === 0, reason: outcome.reason ?? (outcome.rc === 0 ? undefined : `notify returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+          return operationResult("notify", outcome);
         });
       } finally {
         this.dcOperations--;
@@ -307,14 +299,14 @@ export class LocalResources {
       return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
-        if (operation === "start") this.define(primitive);
+        if (operation === "start") this.ranWith.define(primitive);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0), operation === "start" ? hints : undefined);
         this.record(primitive, operation, 0, outcome, queueMs);
-        const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
-        if (ok && operation === "start") this.startMonitors(primitive);
+        const result = operationResult(operation, outcome);
+        if (result.ok && operation === "start") this.startMonitors(primitive);
         // An orphan that stopped is gone from this node: its history goes with it.
-        if (ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
-        return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+        if (result.ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
+        return result;
       });
     } finally {
       this.dcOperations--;
@@ -334,15 +326,10 @@ export class LocalResources {
     // From now on nothing starts here: a transition the DC (this node, perhaps) still runs must
     // not start again what is being stopped, or leave it running once the agent has exited.
     this.stoppingAll = true;
-    const order = this.cib === undefined ? [] : allPrimitives(this.cib).map((primitive) => primitive.id);
-    const unmanaged = this.cib === undefined ? new Set<string>() : unmanagedPrimitives(this.cib, { now: this.epochSeconds() });
     // What may run: by its history, because an operation on it (a start) is under way (its stop
     // is queued behind that operation), or because the previous agent process started it and
-    // no probe has answered yet (started-resources.json): a restart of the agent followed by a
-    // stop before the first probe must not leave it running for a peer to start it too.
-    const candidates = new Set([...this.history.keys(), ...this.inFlight.keys(), ...this.lastDefinitions.keys()]);
-    const active = [...candidates].filter((id) => !unmanaged.has(id) && this.mayBeActive(id));
-    active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
+    // no probe has answered yet (started-resources.json).
+    const active = stopAllOrder(this.cib, this.history, this.inFlight, this.ranWith, { now: this.epochSeconds() });
     const failures: string[] = [];
     for (const id of active) {
       const result = await this.operate(id, "stop");
@@ -367,19 +354,19 @@ export class LocalResources {
       if (operation === "migrate_to") this.stopMonitors(primitive.id);
       const outcome = await this.run(told, operation, 0, this.timeoutOf(primitive, operation, 0));
       this.record(primitive, operation, 0, outcome, queueMs, nodes);
-      const ok = outcome.rc === 0;
-      if (ok && operation === "migrate_from") {
-        this.define(primitive);
+      const result = operationResult(operation, outcome);
+      if (result.ok && operation === "migrate_from") {
+        this.ranWith.define(primitive);
         this.startMonitors(primitive);
       }
-      return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+      return result;
     });
   }
 
   /** Forgets failures of one resource (or all) and probes it again. */
   cleanup(resource?: string): void {
     for (const key of Object.keys(this.attributes)) {
-      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) this.changeFailureAttribute(key, undefined);
+      if (isFailureAttribute(key, resource)) this.changeFailureAttribute(key, undefined);
     }
     for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
     for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
@@ -387,7 +374,7 @@ export class LocalResources {
       this.probedDefinitions.delete(id);
       // A resource still configured is probed again; an orphan's definition is kept while it
       // may still run, so that it can still be stopped.
-      if (this.primitive(id) !== undefined) this.undefine(id);
+      if (this.primitive(id) !== undefined) this.ranWith.undefine(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -420,44 +407,30 @@ export class LocalResources {
    * record and not probed yet).
    */
   private mayBeActive(id: string): boolean {
-    if (this.inFlight.has(id)) return true;
     const records = this.history.get(id);
-    const last = records === undefined ? undefined : lastRecord(records);
-    if (last === undefined) return this.lastDefinitions.has(id);
-    return mayBeActive(last);
+    return mayBeActiveHere(this.inFlight.has(id), records === undefined ? undefined : lastRecord(records), this.ranWith.has(id));
   }
 
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
     this.history.delete(id);
-    this.undefine(id);
+    this.ranWith.undefine(id);
     this.probedDefinitions.delete(id);
     this.stopMonitors(id);
     for (const key of [...this.failures.keys()]) if (this.failures.get(key)!.resource === id) this.failures.delete(key);
-    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) this.changeFailureAttribute(key, undefined);
+    for (const key of Object.keys(this.attributes)) if (isFailureAttribute(key, id)) this.changeFailureAttribute(key, undefined);
     this.notify();
   }
 
-  /** This node ran (or found running) the resource with this definition. */
-  private define(primitive: Primitive): void {
-    this.lastDefinitions.set(primitive.id, primitive);
-    this.saveStarted();
-  }
-
-  private undefine(id: string): void {
-    if (this.lastDefinitions.delete(id)) this.saveStarted();
-  }
-
-  /** Writes lastDefinitions to the state directory when they changed (durably: the next agent process reads them). */
-  private saveStarted(): void {
-    if (this.startedFile === undefined) return;
-    const text = encodeStarted(this.lastDefinitions.values());
-    if (text === this.startedText) return;
+  /** Writes the record of what this node started to the state directory (durably: the next agent process reads it); false when it could not. */
+  private saveStarted(text: string): boolean {
+    if (this.startedFile === undefined) return true;
     try {
       writeFileDurably(this.startedFile, text);
-      this.startedText = text;
+      return true;
     } catch (error) {
       this.logger.error({ file: this.startedFile, error: (error as Error).message }, "cannot keep the record of the resources this node started: after a restart of the agent, one the configuration dropped meanwhile may run on unnoticed");
+      return false;
     }
   }
 
@@ -472,14 +445,12 @@ export class LocalResources {
       this.logger.error({ file, error: (error as Error).message }, "cannot read the record of the resources this node started: one the configuration dropped while the agent was down may run on unnoticed");
       return;
     }
-    const decoded = decodeStarted(text);
-    if ("problem" in decoded) {
-      this.logger.error({ file, problem: decoded.problem }, "the record of the resources this node started is damaged: one the configuration dropped while the agent was down may run on unnoticed");
+    const loaded = this.ranWith.load(text);
+    if ("problem" in loaded) {
+      this.logger.error({ file, problem: loaded.problem }, "the record of the resources this node started is damaged: one the configuration dropped while the agent was down may run on unnoticed");
       return;
     }
-    for (const primitive of decoded.definitions) this.lastDefinitions.set(primitive.id, primitive);
-    this.startedText = text;
-    if (decoded.definitions.length > 0) this.logger.info({ resources: decoded.definitions.map((primitive) => primitive.id) }, "resources the previous agent process started here are probed again");
+    if (loaded.loaded.length > 0) this.logger.info({ resources: loaded.loaded }, "resources the previous agent process started here are probed again");
   }
 
   private primitive(id: string): Primitive | undefined {
@@ -537,34 +508,25 @@ export class LocalResources {
     const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
     this.history.set(primitive.id, records);
     // Migrations are kept under their own names (they matter on two nodes), the rest as the last operation.
-    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : MIGRATIONS.has(operation) ? `${operation}_0` : "last_0";
+    const key = recordKey(operation, intervalMs);
     const previous = records.get(key);
     // Recurring results are recorded only when they change, so the report stays quiet.
     if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
     const now = this.epochSeconds();
-    const record: OperationRecord = {
-      id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
-      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}), ...extra },
-    };
+    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, queueMs, extra);
     records.set(key, record);
-    // 8 is "running promoted": a success for a monitor of a promoted instance.
-    const failed = !(record.rcCode === 0 || (operation === "monitor" && record.rcCode === 8) || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
-    if (intervalMs === 0 && (operation === "start" || operation === "stop")) {
-      // A start or stop begins a new run: the recurring results of the previous one no longer apply.
-      for (const [name, kept] of [...records]) if (kept.intervalMs > 0) records.delete(name);
-    }
+    const failed = recordFailed(record);
+    dropRecurringAfter(records, operation, intervalMs);
     // A probe expects either answer (running or not); anything else is a failure worth an alert.
     const targetRc = operation === "monitor" && intervalMs === 0 && (record.rcCode === 7 || record.rcCode === 0) ? record.rcCode : operation === "monitor" && record.rcCode === 8 ? 8 : 0;
     this.operationListener?.({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, targetRc, timedOut: outcome.timedOut, reason: outcome.reason, durationMs: outcome.runTimeMs, queueMs, failed });
     if (failed) {
       this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
-      const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
-      const count = this.attributes[countKey];
+      const countKey = failCountKey(primitive.id, operation, intervalMs);
       // A failed start bans the resource from this node when start-failure-is-fatal holds (the
       // default); otherwise it counts as one failure, like any other, toward migration-threshold.
-      const fatal = operation === "start" && (this.cib === undefined || clusterOptionsAt(this.cib, { now: now }).options.startFailureIsFatal);
-      this.changeFailureAttribute(countKey, fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1));
-      this.changeFailureAttribute(`last-failure-${primitive.id}`, String(now));
+      this.changeFailureAttribute(countKey, failCountAfter(this.cib, operation, this.attributes[countKey], { now }));
+      this.changeFailureAttribute(lastFailureKey(primitive.id), String(now));
       // With a listener (the agent's operation log) the failure is logged there, rate-limited.
       if (!this.operationListener) this.logger.warn({ resource: primitive.id, operation, intervalMs, rc: record.rcCode, reason: outcome.reason }, "resource operation failed");
     }
@@ -641,61 +603,10 @@ export class LocalResources {
   }
 }
 
-/**
- * Whether the last start, stop or probe of a resource leaves it possibly active here: a
- * successful start or promotion, a probe that found it running, or anything failed (its state
- * is unknown, so it is stopped to be sure). A successful stop or a probe that found nothing is not.
- */
-export function mayBeActive(last: OperationRecord | undefined): boolean {
-  if (last === undefined) return false;
-  // A migrate_to that succeeded sent the resource away; one that failed leaves its state unknown.
-  if (last.operation === "migrate_to") return last.rcCode !== 0;
-  if (last.operation === "stop") return !(last.rcCode === 0 || last.rcCode === 7);
-  if (last.operation === "monitor") return last.rcCode !== 7;
-  return true;
-}
-
-/** The newest of a resource's non-recurring records: its last operation or a migration kept beside it. */
-export function lastRecord(records: ReadonlyMap<string, OperationRecord>): OperationRecord | undefined {
-  let newest: OperationRecord | undefined;
-  for (const key of ["last_0", "migrate_to_0", "migrate_from_0"]) {
-    const record = records.get(key);
-    if (record !== undefined && (newest === undefined || record.callId > newest.callId)) newest = record;
-  }
-  return newest;
-}
-
-/**
- * The primitives the cluster does not manage: maintenance-mode, or is-managed=false /
- * maintenance=true on them, their group or clone, or the resource defaults; sets with rules
- * (a time-based maintenance-mode, ruled rsc_defaults or meta sets) as the scheduler reads them at that time.
- */
-export function unmanagedPrimitives(configured: Cib, clock: RuleClock): Set<string> {
-  const cib = evaluateConfigurationRules(configured, clock);
-  const all = clusterOptionsAt(cib, clock).options.maintenanceMode;
-  const defaults = flattenSets(cib.rscDefaults);
-  const unmanaged = new Set<string>();
-  const visit = (primitive: Primitive, ...parents: Array<{ meta: Primitive["meta"] }>) => {
-    const meta = { ...defaults, ...Object.assign({}, ...parents.map((parent) => flattenSets(parent.meta))), ...flattenSets(primitive.meta) } as Record<string, string>;
-    if (all || parseBoolean(meta["is-managed"] ?? "true") === false || parseBoolean(meta.maintenance ?? "false") === true) unmanaged.add(primitive.id);
-  };
-  for (const resource of cib.resources) {
-    if (resource.kind === "primitive") visit(resource);
-    else if (resource.kind === "group") for (const member of resource.members) visit(member, resource);
-    else if (resource.child.kind === "group") for (const member of resource.child.members) visit(member, resource, resource.child);
-    else visit(resource.child, resource);
-  }
-  return unmanaged;
-}
-
 export function allPrimitives(cib: Cib): Primitive[] {
   return cib.resources.flatMap((resource) => {
     if (resource.kind === "primitive") return [resource];
     if (resource.kind === "group") return resource.members;
     return resource.child.kind === "group" ? resource.child.members : [resource.child];
   });
-}
-
-function definitionOf(primitive: Primitive): string {
-  return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
 }

@@ -1,15 +1,15 @@
 // The simulated executor of one agent process: what src/node/local-resources.ts does with
 // real agents (probes, operations one at a time per resource, recurring monitors, the
 // operation history, fail counts and the node's report), over simulated resource agents
-// that start, stop, fail, hang or time out as the seed says. The world's truth (what really
-// runs where) is kept by the world; agents change it, monitors and probes read it.
-import { allPrimitives, flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
+// that start, stop, fail, hang or time out as the seed says. The rules both keep (which
+// definition an operation runs with, what a stop of everything refuses and stops, what may
+// still be active, how a result is recorded, the report) are the agent's own, shared in
+// src/executor/resource-rules.ts. The world's truth (what really runs where) is kept by the
+// world; agents change it, monitors and probes read it.
+import { allPrimitives, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
-import { decodeStarted, encodeStarted } from "../executor/started";
-import { clusterOptionsAt, operationDefaults } from "../scheduler";
-
-const DEFAULT_TIMEOUT_MS = 20_000;
-const INFINITY_TEXT = "INFINITY";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { operationDefaults } from "../scheduler";
 
 export type Operation = "start" | "stop" | "promote" | "demote" | "notify";
 
@@ -58,15 +58,13 @@ export class SimExecutor {
   private readonly busyResources = new Set<string>();
   private readonly monitors = new Map<string, Monitor[]>();
   private readonly probedDefinitions = new Map<string, string>();
-  /**
-   * The definition each resource here last ran with (set by a start, and by a probe or monitor
-   * that finds it active), so that an orphan (no longer configured) is still stopped with it,
-   * as src/node/local-resources.ts does.
-   */
-  private readonly lastDefinitions = new Map<string, Primitive>();
+  /** The definition each resource here last ran with and its record on the node's disk (RanWith, as LocalResources keeps them). */
+  private readonly ranWith: RanWith;
   /** Operations the DC asked for that are queued or running, by resource: such a resource may be active whatever its history says yet. */
   private readonly inFlight = new Map<string, number>();
   private readonly devicesStarted = new Set<string>();
+  /** Set by stopAll (the stall's exit): nothing starts here any more. */
+  private stoppingAll = false;
   private probedVersion = "";
   private probing = false;
   private configureGeneration = 0;
@@ -76,27 +74,23 @@ export class SimExecutor {
   /** Operations run (start, stop, notify, promote, demote), for the counters. */
   actions = 0;
 
-  private startedText = "";
-
   /** `startedText`: the record of what this node started that the previous agent process left (src/executor/started.ts), as LocalResources reads it. */
   constructor(private readonly nodeName: string, private readonly host: ExecutorHost, startedText?: string) {
+    this.ranWith = new RanWith((text) => {
+      host.saveStarted(text);
+      return true;
+    });
     if (startedText === undefined) return;
-    const decoded = decodeStarted(startedText);
-    if ("problem" in decoded) throw new Error(`the simulated disk holds a damaged record of started resources: ${decoded.problem}`);
-    for (const primitive of decoded.definitions) this.lastDefinitions.set(primitive.id, primitive);
-    this.startedText = startedText;
+    const loaded = this.ranWith.load(startedText);
+    if ("problem" in loaded) throw new Error(`the simulated disk holds a damaged record of started resources: ${loaded.problem}`);
   }
 
   report(): NodeReport {
-    const resources: NodeReport["resources"] = {};
-    for (const [id, records] of this.history) {
-      const primitive = this.primitive(id) ?? this.lastDefinitions.get(id);
-      resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
-    }
+    const resources = reportedResources(this.history, (id) => this.primitive(id) ?? this.ranWith.get(id));
     return {
       node: this.nodeName, probed: !this.probing && this.probedVersion !== "", cibVersion: this.probedVersion, busy: this.dcOperations > 0,
       resources, attributes: { ...this.attributes }, shutdown: false,
-      failures: [...this.failures.values()].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) })),
+      failures: reportedFailures(this.failures.values()),
     };
   }
 
@@ -108,7 +102,7 @@ export class SimExecutor {
     const generation = ++this.configureGeneration;
     this.probing = true;
     // Orphans cleaned up meanwhile are probed too, with the definition they last ran with.
-    const orphans = [...this.lastDefinitions.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
+    const orphans = [...this.ranWith.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
     const primitives = [...allPrimitives(cib.resources), ...orphans].filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive));
     let pending = primitives.length;
     const finished = () => {
@@ -127,7 +121,7 @@ export class SimExecutor {
         this.host.later(this.duration(2, 40), () => {
           const running = this.isRunning(primitive);
           this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-          if (running) this.define(primitive);
+          if (running) this.ranWith.define(primitive);
           this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
           if (running) this.startMonitors(primitive);
           if (!running && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -141,17 +135,16 @@ export class SimExecutor {
   /** Runs an operation the DC asked for; `done` gets its result. */
   operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void): void {
     const resource = instance.replace(/:\d+$/, "");
-    const configured = this.primitive(resource);
     // An orphan is stopped (or demoted, or told) with the definition it last ran with; never started from it.
-    // One the previous agent process left running and not probed yet is stopped with the definition it ran with (LocalResources.operate).
-    const ranWith = operation === "stop" && !this.history.has(resource) ? this.lastDefinitions.get(resource) : undefined;
-    const primitive = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : this.lastDefinitions.get(resource));
-    if (!primitive) {
-      const reason = configured === undefined && this.lastDefinitions.has(resource) ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here`;
+    const chosen = definitionFor(resource, operation, this.primitive(resource), this.ranWith.get(resource), this.history.has(resource));
+    // While everything stops (the stall's exit), nothing starts here any more.
+    const refused = "refused" in chosen ? chosen.refused : this.stoppingAll ? refusedWhileStoppingAll(resource, operation, false) : undefined;
+    if (refused !== undefined) {
       // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
-      this.host.later(1, () => done({ ok: false, reason }));
+      this.host.later(1, () => done({ ok: false, reason: refused }));
       return;
     }
+    const primitive = (chosen as { primitive: Primitive }).primitive;
     this.dcOperations++;
     this.actions++;
     // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).
@@ -162,7 +155,7 @@ export class SimExecutor {
       const outcome = this.outcome(primitive, operation, timeoutMs);
       if (operation === "start") {
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
-        this.define(primitive);
+        this.ranWith.define(primitive);
         this.setActive(primitive, true, "start-began");
       }
       this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);
@@ -170,7 +163,8 @@ export class SimExecutor {
         if (operation === "start") this.setActive(primitive, outcome.runsAfter, "start-ended");
         if (operation === "stop" && !outcome.runsAfter) this.setActive(primitive, false, "stop-ended");
         this.record(primitive, operation, 0, outcome);
-        const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
+        const result = operationResult(operation, outcome);
+        const ok = result.ok;
         if (ok && operation === "start") this.startMonitors(primitive);
         // An orphan that stopped is gone from this node: its history goes with it.
         if (ok && operation === "stop" && this.primitive(resource) === undefined) this.forget(resource);
@@ -180,7 +174,7 @@ export class SimExecutor {
         if (left > 0) this.inFlight.set(resource, left);
         else this.inFlight.delete(resource);
         this.notify();
-        done({ ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) });
+        done(result);
       });
     });
   }
@@ -190,10 +184,9 @@ export class SimExecutor {
    * does after a stall as long as the token, LocalResources.stopAll); `done` gets the failures.
    */
   stopAll(done: (failures: string[]) => void): void {
-    const order = this.cib === undefined ? [] : allPrimitives(this.cib.resources).map((primitive) => primitive.id);
-    // By its history, an operation under way, or a record of the previous agent process not probed yet (LocalResources.stopAll).
-    const candidates = new Set([...this.history.keys(), ...this.inFlight.keys(), ...this.lastDefinitions.keys()]);
-    const active = [...candidates].filter((id) => this.mayBeActive(id)).sort((left, right) => order.indexOf(right) - order.indexOf(left));
+    // From now on nothing starts here; what is being started is stopped after its start.
+    this.stoppingAll = true;
+    const active = stopAllOrder(this.cib, this.history, this.inFlight, this.ranWith, { now: this.host.epochSeconds() });
     const failures: string[] = [];
     const next = (index: number): void => {
       if (index === active.length) return done(failures);
@@ -208,14 +201,14 @@ export class SimExecutor {
   /** Forgets failures of one resource (or all) and probes it again. */
   cleanup(resource?: string): void {
     for (const key of Object.keys(this.attributes)) {
-      if (resource === undefined ? /^(fail-count|last-failure)-/.test(key) : key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === `last-failure-${resource}`) delete this.attributes[key];
+      if (isFailureAttribute(key, resource)) delete this.attributes[key];
     }
     for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
     for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
       this.history.delete(id);
       this.probedDefinitions.delete(id);
       // A resource still configured is probed again; an orphan's definition is kept while it may still run.
-      if (this.primitive(id) !== undefined) this.undefine(id);
+      if (this.primitive(id) !== undefined) this.ranWith.undefine(id);
       this.stopMonitors(id);
     }
     if (this.cib) this.configure(this.cib);
@@ -260,38 +253,19 @@ export class SimExecutor {
 
   /** True unless the last thing known of the resource here is that it is stopped (or was never found). */
   private mayBeActive(id: string): boolean {
-    if (this.inFlight.has(id)) return true;
-    const last = this.history.get(id)?.get("last_0");
-    if (last === undefined) return this.lastDefinitions.has(id);
-    return !((last.operation === "stop" && (last.rcCode === 0 || last.rcCode === 7)) || (last.operation === "monitor" && last.rcCode === 7));
+    const records = this.history.get(id);
+    return mayBeActiveHere(this.inFlight.has(id), records === undefined ? undefined : lastRecord(records), this.ranWith.has(id));
   }
 
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
     this.history.delete(id);
-    this.undefine(id);
+    this.ranWith.undefine(id);
     this.probedDefinitions.delete(id);
     this.stopMonitors(id);
     for (const [key, failure] of [...this.failures]) if (failure.resource === id) this.failures.delete(key);
-    for (const key of Object.keys(this.attributes)) if (key.startsWith(`fail-count-${id}#`) || key === `fail-count-${id}` || key === `last-failure-${id}`) delete this.attributes[key];
+    for (const key of Object.keys(this.attributes)) if (isFailureAttribute(key, id)) delete this.attributes[key];
     this.notify();
-  }
-
-  /** This node ran (or found running) the resource with this definition (kept on the node's disk, as LocalResources keeps it). */
-  private define(primitive: Primitive): void {
-    this.lastDefinitions.set(primitive.id, primitive);
-    this.saveStarted();
-  }
-
-  private undefine(id: string): void {
-    if (this.lastDefinitions.delete(id)) this.saveStarted();
-  }
-
-  private saveStarted(): void {
-    const text = encodeStarted(this.lastDefinitions.values());
-    if (text === this.startedText) return;
-    this.host.saveStarted(text);
-    this.startedText = text;
   }
 
   private primitive(id: string): Primitive | undefined {
@@ -332,27 +306,20 @@ export class SimExecutor {
     if (operation === "stop" && (outcome.rc === 0 || outcome.rc === 7)) this.host.observed(primitive.id, false);
     const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
     this.history.set(primitive.id, records);
-    const key = intervalMs > 0 ? `${operation}_${intervalMs}` : "last_0";
+    const key = recordKey(operation, intervalMs);
     const previous = records.get(key);
     // Recurring results are recorded only when they change, so the report stays quiet.
     if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
     const now = this.host.epochSeconds();
-    const record: OperationRecord = {
-      id: `${primitive.id}_${key}`, operation, callId: ++this.callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
-      attributes: { "last-rc-change": String(now), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": "0", ...(outcome.reason ? { "exit-reason": outcome.reason } : {}) },
-    };
+    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, 0);
     records.set(key, record);
-    const failed = !(record.rcCode === 0 || (operation === "monitor" && record.rcCode === 8) || (operation === "monitor" && intervalMs === 0 && record.rcCode === 7) || (operation === "stop" && record.rcCode === 7));
-    if (intervalMs === 0 && (operation === "start" || operation === "stop")) {
-      for (const name of [...records.keys()]) if (name !== "last_0") records.delete(name);
-    }
+    const failed = recordFailed(record);
+    dropRecurringAfter(records, operation, intervalMs);
     if (failed) {
       this.failures.set(`${primitive.id}/${operation}_${intervalMs}`, { resource: primitive.id, record: { ...record, id: `${primitive.id}_last_failure_0` } });
-      const countKey = `fail-count-${primitive.id}#${operation}_${intervalMs}`;
-      const count = this.attributes[countKey];
-      const fatal = operation === "start" && (this.cib === undefined || clusterOptionsAt(this.cib, { now }).options.startFailureIsFatal);
-      this.attributes[countKey] = fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
-      this.attributes[`last-failure-${primitive.id}`] = String(now);
+      const countKey = failCountKey(primitive.id, operation, intervalMs);
+      this.attributes[countKey] = failCountAfter(this.cib, operation, this.attributes[countKey], { now });
+      this.attributes[lastFailureKey(primitive.id)] = String(now);
       this.host.note(`${intervalMs > 0 ? "recurring monitor" : operation} of ${primitive.id} failed (rc ${record.rcCode})`);
       this.host.operationFailed(primitive.id);
     }
@@ -401,8 +368,4 @@ export class SimExecutor {
       this.host.changed();
     });
   }
-}
-
-function definitionOf(primitive: Primitive): string {
-  return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "../../..");
 /** Folders (and single files) that must stay pure. */
-const PURE = ["src/membership", "src/quorum", "src/controller", "src/scheduler", "src/stack", "src/sim", "src/fencer/planner.ts"];
+const PURE = ["src/membership", "src/quorum", "src/controller", "src/scheduler", "src/stack", "src/sim", "src/fencer/planner.ts", "src/executor/resource-rules.ts"];
 
 const IO_MODULES = ["fs", "fs/promises", "net", "dgram", "child_process", "http", "https", "os", "worker_threads", "cluster", "readline", "tty"];
 const CLOCK_OR_CHANCE = [/\bDate\.now\s*\(/, /\bnew Date\s*\(\s*\)/, /\bperformance\.now\s*\(/, /\bprocess\.hrtime\b/, /\bMath\.random\s*\(/, /\bsetTimeout\s*\(/, /\bsetInterval\s*\(/, /\bsetImmediate\s*\(/, /\bqueueMicrotask\s*\(/, /\bprocess\.(env|exit|kill)\b/];

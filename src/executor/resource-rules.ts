@@ -1,0 +1,245 @@
+// The executor's rules without I/O, shared by the agent's executor (src/node/local-resources.ts, real
+// agents) and the simulator's (src/sim/executor.ts, simulated agents), so that the simulator
+// checks the rules the agent keeps: which definition an operation runs with (an orphan is
+// stopped with the one it last ran with, never started), what a stop of everything refuses,
+// what may still be active here, how an operation result is recorded (history keys, failures,
+// fail counts) and what the node's report says. Pure: no clock, no I/O (times are inputs).
+import { allPrimitives as configuredPrimitives, flattenSets, parseBoolean, type Cib, type OperationRecord, type Primitive, type RuleClock } from "../cib";
+import type { NodeReport } from "../controller";
+import { clusterOptionsAt, evaluateConfigurationRules } from "../scheduler";
+import { decodeStarted, encodeStarted } from "./started";
+
+export const DEFAULT_TIMEOUT_MS = 20_000;
+export const INFINITY_TEXT = "INFINITY";
+const MIGRATIONS = new Set(["migrate_to", "migrate_from"]);
+
+/** What makes two definitions of a resource the same agent with the same parameters (a changed one is probed again). */
+export function definitionOf(primitive: Primitive): string {
+  return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
+}
+
+/**
+ * The definition an operation of the DC runs with: the configured one; for a resource the
+ * configuration no longer holds (an orphan), the one it last ran with, but only to stop,
+ * demote or tell it (never to start or promote it again); else why not. A stop of a resource
+ * with no history here yet (the previous agent process left it running, per its record, and no
+ * probe has answered) uses the definition it ran with first: nothing newer is known of it here.
+ */
+export function definitionFor(resource: string, operation: string, configured: Primitive | undefined, lastDefinition: Primitive | undefined, hasHistory: boolean): { primitive: Primitive } | { refused: string } {
+  const ranWith = operation === "stop" && !hasHistory ? lastDefinition : undefined;
+  const primitive = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : lastDefinition);
+  if (primitive !== undefined) return { primitive };
+  return { refused: configured === undefined && lastDefinition !== undefined ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
+}
+
+/**
+ * While this node stops everything to leave without the DC (escalation, no quorum, a stall),
+ * nothing starts here any more: a transition its DC (this node, perhaps) still runs must not
+ * start again what is being stopped, or leave it running once the agent has exited.
+ */
+export function refusedWhileStoppingAll(resource: string, operation: string, migrating: boolean): string | undefined {
+  if (operation === "start" || operation === "promote" || migrating) return `this node is stopping every resource to leave the cluster: ${resource} is not started here`;
+  return undefined;
+}
+
+/**
+ * Whether the last start, stop or probe of a resource leaves it possibly active here: a
+ * successful start or promotion, a probe that found it running, or anything failed (its state
+ * is unknown, so it is stopped to be sure). A successful stop or a probe that found nothing is not.
+ */
+export function mayBeActive(last: OperationRecord | undefined): boolean {
+  if (last === undefined) return false;
+  // A migrate_to that succeeded sent the resource away; one that failed leaves its state unknown.
+  if (last.operation === "migrate_to") return last.rcCode !== 0;
+  if (last.operation === "stop") return !(last.rcCode === 0 || last.rcCode === 7);
+  if (last.operation === "monitor") return last.rcCode !== 7;
+  return true;
+}
+
+/**
+ * Whether a resource may be active here, so that this node must keep what it knows of it (not
+ * forget it) and a stop of everything stops it: an operation on it is queued or running, or its
+ * last operation leaves it possibly active (mayBeActive), or, with no history yet, it has a
+ * definition it ran with (kept by this process, or loaded from the previous one's record and
+ * not probed yet).
+ */
+export function mayBeActiveHere(inFlight: boolean, last: OperationRecord | undefined, hasLastDefinition: boolean): boolean {
+  if (inFlight) return true;
+  if (last === undefined) return hasLastDefinition;
+  return mayBeActive(last);
+}
+
+/** The newest of a resource's non-recurring records: its last operation or a migration kept beside it. */
+export function lastRecord(records: ReadonlyMap<string, OperationRecord>): OperationRecord | undefined {
+  let newest: OperationRecord | undefined;
+  for (const key of ["last_0", "migrate_to_0", "migrate_from_0"]) {
+    const record = records.get(key);
+    if (record !== undefined && (newest === undefined || record.callId > newest.callId)) newest = record;
+  }
+  return newest;
+}
+
+/**
+ * What a stop of everything stops, in order: every managed resource that may be active here
+ * (mayBeActiveHere): by its history, because an operation on it (a start) is under way (its stop
+ * is queued behind it), or because the previous agent process started it and no probe has
+ * answered yet (its record, src/executor/started.ts: a restart of the agent followed by a stop
+ * before the first probe must not leave it running for a peer to start it too). The
+ * configuration's last resource first (a group's last member first).
+ */
+export function stopAllOrder(cib: Cib | undefined, history: ReadonlyMap<string, ReadonlyMap<string, OperationRecord>>, inFlight: ReadonlySet<string> | ReadonlyMap<string, unknown>, ranWith: { has(id: string): boolean; ids(): Iterable<string> }, clock: RuleClock): string[] {
+  const order = cib === undefined ? [] : configuredPrimitives(cib.resources).map((primitive) => primitive.id);
+  const unmanaged = cib === undefined ? new Set<string>() : unmanagedPrimitives(cib, clock);
+  const candidates = new Set([...history.keys(), ...inFlight.keys(), ...ranWith.ids()]);
+  const active = [...candidates].filter((id) => {
+    const records = history.get(id);
+    return !unmanaged.has(id) && mayBeActiveHere(inFlight.has(id), records === undefined ? undefined : lastRecord(records), ranWith.has(id));
+  });
+  return active.sort((left, right) => order.indexOf(right) - order.indexOf(left));
+}
+
+/**
+ * The definition each resource here last ran with, and its record across restarts of the agent
+ * (src/executor/started.ts): set by a start (tried), a migration in, or a probe or monitor that
+ * finds it active; dropped once the resource is known stopped and no longer configured. Like
+ * Pacemaker's operation history, it lets the node stop and monitor a resource after the
+ * configuration no longer holds it (an orphan), with the agent and parameters it was started
+ * with. Every change is handed to `store` as the record's new text (the agent writes it durably
+ * to its state directory, the simulator to the node's simulated disk); `store` says whether it
+ * was kept (a failed write is tried again at the next change).
+ */
+export class RanWith {
+  private readonly definitions = new Map<string, Primitive>();
+  private storedText = "";
+
+  constructor(private readonly store: (text: string) => boolean) {}
+
+  /** The previous agent process's record: its definitions are kept (without a write), or what is wrong with it. */
+  load(text: string): { loaded: string[] } | { problem: string } {
+    const decoded = decodeStarted(text);
+    if ("problem" in decoded) return decoded;
+    for (const primitive of decoded.definitions) this.definitions.set(primitive.id, primitive);
+    this.storedText = text;
+    return { loaded: decoded.definitions.map((primitive) => primitive.id) };
+  }
+
+  get(id: string): Primitive | undefined {
+    return this.definitions.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.definitions.has(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.definitions.keys();
+  }
+
+  values(): IterableIterator<Primitive> {
+    return this.definitions.values();
+  }
+
+  /** This node ran (or found running) the resource with this definition. */
+  define(primitive: Primitive): void {
+    this.definitions.set(primitive.id, primitive);
+    this.save();
+  }
+
+  /** The resource is known stopped and no longer configured (or cleaned up while configured). */
+  undefine(id: string): void {
+    if (this.definitions.delete(id)) this.save();
+  }
+
+  private save(): void {
+    const text = encodeStarted(this.definitions.values());
+    if (text === this.storedText) return;
+    if (this.store(text)) this.storedText = text;
+  }
+}
+
+/**
+ * The primitives the cluster does not manage: maintenance-mode, or is-managed=false /
+ * maintenance=true on them, their group or clone, or the resource defaults; sets with rules
+ * (a time-based maintenance-mode, ruled rsc_defaults or meta sets) as the scheduler reads them at that time.
+ */
+export function unmanagedPrimitives(configured: Cib, clock: RuleClock): Set<string> {
+  const cib = evaluateConfigurationRules(configured, clock);
+  const all = clusterOptionsAt(cib, clock).options.maintenanceMode;
+  const defaults = flattenSets(cib.rscDefaults);
+  const unmanaged = new Set<string>();
+  const visit = (primitive: Primitive, ...parents: Array<{ meta: Primitive["meta"] }>) => {
+    const meta = { ...defaults, ...Object.assign({}, ...parents.map((parent) => flattenSets(parent.meta))), ...flattenSets(primitive.meta) } as Record<string, string>;
+    if (all || parseBoolean(meta["is-managed"] ?? "true") === false || parseBoolean(meta.maintenance ?? "false") === true) unmanaged.add(primitive.id);
+  };
+  for (const resource of cib.resources) {
+    if (resource.kind === "primitive") visit(resource);
+    else if (resource.kind === "group") for (const member of resource.members) visit(member, resource);
+    else if (resource.child.kind === "group") for (const member of resource.child.members) visit(member, resource, resource.child);
+    else visit(resource.child, resource);
+  }
+  return unmanaged;
+}
+
+/** The result the DC gets for an operation: a stop that finds nothing running succeeded too. */
+export function operationResult(operation: string, outcome: { rc: number; timedOut: boolean; reason?: string }): { ok: boolean; reason?: string } {
+  const ok = outcome.rc === 0 || (operation === "stop" && outcome.rc === 7);
+  return { ok, reason: outcome.reason ?? (ok ? undefined : `${operation} returned ${outcome.timedOut ? "a timeout" : `rc ${outcome.rc}`}`) };
+}
+
+/** Where a result goes in a resource's history: recurring monitors by interval, migrations under their own names, the rest as the last operation. */
+export function recordKey(operation: string, intervalMs: number): string {
+  return intervalMs > 0 ? `${operation}_${intervalMs}` : MIGRATIONS.has(operation) ? `${operation}_0` : "last_0";
+}
+
+/** One operation's history record (rc 1 and op-status 2 for a timeout). */
+export function operationRecord(resource: string, key: string, operation: string, intervalMs: number, callId: number, outcome: { rc: number; timedOut: boolean; runTimeMs: number; reason?: string }, nowSeconds: number, queueMs: number, extra: Record<string, string> = {}): OperationRecord {
+  return {
+    id: `${resource}_${key}`, operation, callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
+    attributes: { "last-rc-change": String(nowSeconds), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}), ...extra },
+  };
+}
+
+/** Whether a recorded result is a failure: 8 is "running promoted" for a monitor, and a probe expects either answer. */
+export function recordFailed(record: OperationRecord): boolean {
+  const { operation, intervalMs, rcCode } = record;
+  return !(rcCode === 0 || (operation === "monitor" && rcCode === 8) || (operation === "monitor" && intervalMs === 0 && rcCode === 7) || (operation === "stop" && rcCode === 7));
+}
+
+/**
+ * A start or stop begins a new run: the recurring results of the previous one no longer apply
+ * (migrations and the last operation stay).
+ */
+export function dropRecurringAfter(records: Map<string, OperationRecord>, operation: string, intervalMs: number): void {
+  if (intervalMs !== 0 || (operation !== "start" && operation !== "stop")) return;
+  for (const [name, kept] of [...records]) if (kept.intervalMs > 0) records.delete(name);
+}
+
+/** The fail count after one more failure: a failed start bans the resource from this node when start-failure-is-fatal holds (the default; read at `clock`). */
+export function failCountAfter(cib: Cib | undefined, operation: string, count: string | undefined, clock: RuleClock): string {
+  const fatal = operation === "start" && (cib === undefined || clusterOptionsAt(cib, clock).options.startFailureIsFatal);
+  return fatal ? INFINITY_TEXT : count === INFINITY_TEXT ? count : String(Number(count ?? 0) + 1);
+}
+
+export const failCountKey = (resource: string, operation: string, intervalMs: number): string => `fail-count-${resource}#${operation}_${intervalMs}`;
+export const lastFailureKey = (resource: string): string => `last-failure-${resource}`;
+
+/** Whether an attribute is a fail count or last failure of `resource` (of any resource when undefined): what a cleanup clears. */
+export function isFailureAttribute(key: string, resource?: string): boolean {
+  if (resource === undefined) return /^(fail-count|last-failure)-/.test(key);
+  return key.startsWith(`fail-count-${resource}#`) || key === `fail-count-${resource}` || key === lastFailureKey(resource);
+}
+
+/** The resources part of the node's report: each resource's history, under the definition it has or last ran with. */
+export function reportedResources(history: ReadonlyMap<string, ReadonlyMap<string, OperationRecord>>, definition: (id: string) => Primitive | undefined): NodeReport["resources"] {
+  const resources: NodeReport["resources"] = {};
+  for (const [id, records] of history) {
+    const primitive = definition(id);
+    resources[id] = { class: primitive?.class ?? "ocf", provider: primitive?.provider, type: primitive?.type ?? "unknown", operations: [...records.values()].sort((left, right) => left.callId - right.callId) };
+  }
+  return resources;
+}
+
+/** The failures part of the node's report: the last failure of each operation, until cleaned up. */
+export function reportedFailures(failures: Iterable<{ resource: string; record: OperationRecord }>): NonNullable<NodeReport["failures"]> {
+  return [...failures].map(({ resource, record }) => ({ resource, operation: record.operation, intervalMs: record.intervalMs, rc: record.rcCode, reason: record.attributes["exit-reason"], atSeconds: Number(record.attributes["last-rc-change"]) }));
+}
