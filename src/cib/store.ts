@@ -5,8 +5,10 @@
 // Loading verifies each file's digest, newest first; if the newest is damaged the
 // store falls back to the newest valid one and says so in `warnings` (the agent
 // logs them loudly). An empty directory is reported as such, never papered over.
-import { mkdirSync, readdirSync, statSync, unlinkSync } from "node:fs";
+// Every file-system call goes through a port (node:fs by default): the simulator runs this
+// store over its in-memory directory, where a write can tear and a power loss can undo a rename.
 import { readBoundedText } from "../common/bounded-read";
+import { nodeFileSystem, type FileSystemPort } from "../common/fs-port";
 import path from "node:path";
 import { EdgehaError } from "../common/errors";
 import { writeFileDurably } from "../common/durable";
@@ -52,12 +54,13 @@ export interface OpenResult {
 
 export class CibStore {
   /** Warnings about damaged files are also logged here, at error level, when a logger is given. */
-  constructor(readonly directory: string, private readonly logger?: Logger) {}
+  /** `fs`: the file system (node:fs by default; the simulator's in-memory one in src/sim/disk.ts). */
+  constructor(readonly directory: string, private readonly logger?: Logger, private readonly fs: FileSystemPort = nodeFileSystem) {}
 
   private files(): Array<{ name: string; sequence: number }> {
     let names: string[];
     try {
-      names = readdirSync(this.directory);
+      names = this.fs.readdirSync(this.directory);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw new EdgehaError("E_CIB_STORE", `cannot read the state directory ${this.directory}: ${(error as Error).message}`);
@@ -71,11 +74,11 @@ export class CibStore {
 
   /** Writes a new version durably; returns the file written. */
   save(cib: Cib, lineage?: CibLineage): string {
-    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    this.fs.mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const sequence = (this.files()[0]?.sequence ?? 0) + 1;
     const name = `cib-${String(sequence).padStart(12, "0")}.json`;
     const stored: StoredFile = { format: "edgeha-cib/1", digest: cibDigest(cib), cib, ...(lineage ? { lineage } : {}) };
-    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
+    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600, fs: this.fs });
     this.prune();
     return path.join(this.directory, name);
   }
@@ -86,26 +89,26 @@ export class CibStore {
    * gone without a trace; the newest CONFLICTS_KEPT such files are kept. Returns the file.
    */
   keepConflict(cib: Cib): string {
-    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    this.fs.mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const digest = cibDigest(cib);
     const name = `conflict-${formatVersion(cib.version)}-${digest.slice(0, 16)}.json`;
     const stored: StoredFile = { format: "edgeha-cib/1", digest, cib };
-    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600 });
-    const conflicts = readdirSync(this.directory).filter((each) => CONFLICT_PATTERN.test(each));
+    writeFileDurably(path.join(this.directory, name), JSON.stringify(stored), { mode: 0o600, fs: this.fs });
+    const conflicts = this.fs.readdirSync(this.directory).filter((each) => CONFLICT_PATTERN.test(each));
     if (conflicts.length > CONFLICTS_KEPT) {
-      const byAge = conflicts.map((each) => ({ each, ms: statSync(path.join(this.directory, each)).mtimeMs })).sort((left, right) => right.ms - left.ms);
-      for (const old of byAge.slice(CONFLICTS_KEPT)) if (old.each !== name) unlinkSync(path.join(this.directory, old.each));
+      const byAge = conflicts.map((each) => ({ each, ms: this.fs.statSync(path.join(this.directory, each)).mtimeMs })).sort((left, right) => right.ms - left.ms);
+      for (const old of byAge.slice(CONFLICTS_KEPT)) if (old.each !== name) this.fs.unlinkSync(path.join(this.directory, old.each));
     }
     return path.join(this.directory, name);
   }
 
   private prune(): void {
-    for (const file of this.files().slice(BACKUPS_KEPT + 1)) unlinkSync(path.join(this.directory, file.name));
-    for (const name of readdirSync(this.directory)) {
+    for (const file of this.files().slice(BACKUPS_KEPT + 1)) this.fs.unlinkSync(path.join(this.directory, file.name));
+    for (const name of this.fs.readdirSync(this.directory)) {
       // Temporary files of writers that died before their rename.
-      if (name.startsWith(".cib-") && name.endsWith(".tmp") && !name.includes(`.${process.pid}.`)) {
+      if (name.startsWith(".cib-") && name.endsWith(".tmp") && !name.includes(`.${this.fs.processTag}.`)) {
         try {
-          unlinkSync(path.join(this.directory, name));
+          this.fs.unlinkSync(path.join(this.directory, name));
         } catch {
           // Another process removed it first.
         }
@@ -148,7 +151,7 @@ export class CibStore {
   private check(file: string): StoredFile | string {
     let stored: StoredFile;
     try {
-      stored = JSON.parse(readBoundedText(file, STORED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "stored CIB" })) as StoredFile;
+      stored = JSON.parse(readBoundedText(file, STORED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "stored CIB" }, this.fs)) as StoredFile;
     } catch (error) {
       return `unreadable: ${(error as Error).message}`;
     }

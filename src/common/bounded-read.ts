@@ -1,8 +1,8 @@
 // Reading an input file with a bound on its size: a regular file larger than the bound is
 // refused from its size before anything is read; a pipe or device (/dev/stdin, a FIFO) is
 // read until the bound and refused if more comes. Nothing here reads without a limit.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { EdgehaError } from "./errors";
+import { nodeFileSystem, type FileSystemPort } from "./fs-port";
 
 export interface BoundedReadOptions {
   /** The code for a file that cannot be opened or read. */
@@ -16,17 +16,17 @@ export interface BoundedReadOptions {
 const CHUNK_BYTES = 64 * 1024;
 
 /** The file's bytes as UTF-8 text, at most `bytesMax` of them. */
-export function readBoundedText(file: string, bytesMax: number, options: BoundedReadOptions): string {
+export function readBoundedText(file: string, bytesMax: number, options: BoundedReadOptions, fs: FileSystemPort = nodeFileSystem): string {
   let descriptor: number;
   try {
-    descriptor = openSync(file, "r");
+    descriptor = fs.openSync(file, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable (permission denied)" : code === "EISDIR" ? "is a directory" : `cannot be opened (${(error as Error).message})`;
     throw new EdgehaError(options.readCode, `cannot read ${options.what} ${file}: it ${why}`, { file });
   }
   try {
-    const stats = fstatSync(descriptor);
+    const stats = fs.fstatSync(descriptor);
     if (stats.isDirectory()) throw new EdgehaError(options.readCode, `cannot read ${options.what} ${file}: it is a directory`, { file });
     if (stats.isFile() && stats.size > bytesMax) {
       throw new EdgehaError(options.tooLargeCode, `${options.what} ${file} has ${stats.size} bytes; edgeha reads at most ${bytesMax}`, { file, bytes: stats.size });
@@ -37,7 +37,7 @@ export function readBoundedText(file: string, bytesMax: number, options: Bounded
       const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, bytesMax + 1 - total));
       let count: number;
       try {
-        count = readSync(descriptor, buffer, 0, buffer.length, null);
+        count = fs.readSync(descriptor, buffer, 0, buffer.length, null);
       } catch (error) {
         throw new EdgehaError(options.readCode, `cannot read ${options.what} ${file}: ${(error as Error).message}`, { file });
       }
@@ -48,6 +48,6 @@ export function readBoundedText(file: string, bytesMax: number, options: Bounded
     }
     return Buffer.concat(chunks).toString("utf8");
   } finally {
-    closeSync(descriptor);
+    fs.closeSync(descriptor);
   }
 }

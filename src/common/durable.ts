@@ -4,9 +4,11 @@
 // moment leaves either the old file or the new one, whole, never a mix or an empty file,
 // and never the old one again after the new one was reported written (the ring id in
 // membership.json, the CIB, the fence history must never go back).
-import { closeSync, constants, fchmodSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+// Every call goes through a file-system port (src/common/fs-port.ts): node:fs for the agent,
+// the simulator's in-memory directory (src/sim/disk.ts), where any of these steps can be the
+// moment the process dies or the power goes.
 import path from "node:path";
+import { nodeFileSystem, type FileSystemPort } from "./fs-port";
 
 export interface DurableWriteOptions {
   /** The file's mode, set exactly whatever the umask (default: the mode of the file it replaces, else newFileMode). */
@@ -20,45 +22,48 @@ export interface DurableWriteOptions {
    * of replacing it (the check and the write are one atomic step: a hard link).
    */
   overwrite?: boolean;
+  /** The file system (default: node:fs; the simulator passes its own). */
+  fs?: FileSystemPort;
 }
 
 /** Writes `data` to `file` durably and atomically (see above). Throws the system error, with no temporary file left behind. */
 export function writeFileDurably(file: string, data: string | Uint8Array, options: DurableWriteOptions = {}): void {
+  const fs = options.fs ?? nodeFileSystem;
   const directory = path.dirname(path.resolve(file));
-  if (options.makeDirectory) mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const mode = options.mode ?? existingMode(file) ?? options.newFileMode ?? 0o600;
-  // A random suffix: a temporary file left by a crashed writer never blocks the next one.
-  const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  if (options.makeDirectory) fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const mode = options.mode ?? existingMode(fs, file) ?? options.newFileMode ?? 0o600;
+  // A unique suffix: a temporary file left by a crashed writer never blocks the next one.
+  const temporary = path.join(directory, `.${path.basename(file)}.${fs.temporarySuffix()}.tmp`);
   try {
-    const descriptor = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+    const descriptor = fs.openSync(temporary, "wx", mode);
     try {
-      fchmodSync(descriptor, mode);
+      fs.fchmodSync(descriptor, mode);
       const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-      for (let offset = 0; offset < bytes.length;) offset += writeSync(descriptor, bytes, offset, bytes.length - offset);
-      fsyncSync(descriptor);
+      for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(descriptor, bytes, offset, bytes.length - offset);
+      fs.fsyncSync(descriptor);
     } finally {
-      closeSync(descriptor);
+      fs.closeSync(descriptor);
     }
     if (options.overwrite === false) {
-      linkSync(temporary, file);
-      unlinkSync(temporary);
+      fs.linkSync(temporary, file);
+      fs.unlinkSync(temporary);
     } else {
-      renameSync(temporary, file);
+      fs.renameSync(temporary, file);
     }
   } catch (error) {
-    removeQuietly(temporary);
+    removeQuietly(fs, temporary);
     throw error;
   }
-  syncDirectory(directory);
+  syncDirectory(directory, fs);
 }
 
 /** Makes the entries of a directory (files renamed into it, removed from it) durable. */
-export function syncDirectory(directory: string): void {
-  const descriptor = openSync(directory, constants.O_RDONLY);
+export function syncDirectory(directory: string, fs: FileSystemPort = nodeFileSystem): void {
+  const descriptor = fs.openSync(directory, "r");
   try {
-    fsyncSync(descriptor);
+    fs.fsyncSync(descriptor);
   } finally {
-    closeSync(descriptor);
+    fs.closeSync(descriptor);
   }
 }
 
@@ -67,17 +72,17 @@ export function isTemporaryOf(entry: string, name: string): boolean {
   return entry.startsWith(`.${name}.`) && entry.endsWith(".tmp");
 }
 
-function existingMode(file: string): number | undefined {
+function existingMode(fs: FileSystemPort, file: string): number | undefined {
   try {
-    return statSync(file).mode & 0o777;
+    return fs.statSync(file).mode & 0o777;
   } catch {
     return undefined;
   }
 }
 
-function removeQuietly(file: string): void {
+function removeQuietly(fs: FileSystemPort, file: string): void {
   try {
-    unlinkSync(file);
+    fs.unlinkSync(file);
   } catch {
     // It was never made, or is gone already.
   }

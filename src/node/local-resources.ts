@@ -6,10 +6,7 @@ import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRe
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
 import { operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
-import { existsSync } from "node:fs";
-import { readBoundedText } from "../common/bounded-read";
-import { writeFileDurably } from "../common/durable";
-import { STARTED_FILE_BYTES_MAX } from "../executor/started";
+import { readStartedFile, writeStartedFile } from "../executor/started-file";
 import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -426,7 +423,7 @@ export class LocalResources {
   private saveStarted(text: string): boolean {
     if (this.startedFile === undefined) return true;
     try {
-      writeFileDurably(this.startedFile, text);
+      writeStartedFile(this.startedFile, text);
       return true;
     } catch (error) {
       this.logger.error({ file: this.startedFile, error: (error as Error).message }, "cannot keep the record of the resources this node started: after a restart of the agent, one the configuration dropped meanwhile may run on unnoticed");
@@ -436,15 +433,14 @@ export class LocalResources {
 
   /** What the previous agent process started here: probed with the first configuration, stopped by the DC if orphaned. */
   private loadStarted(file: string): void {
-    let text: string;
-    try {
-      text = readBoundedText(file, STARTED_FILE_BYTES_MAX, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "record of started resources" });
-    } catch (error) {
-      // None yet: this node has started nothing since it was set up (or since the record began).
-      if (!existsSync(file)) return;
-      this.logger.error({ file, error: (error as Error).message }, "cannot read the record of the resources this node started: one the configuration dropped while the agent was down may run on unnoticed");
+    const read = readStartedFile(file);
+    if ("problem" in read) {
+      this.logger.error({ file, error: read.problem }, "cannot read the record of the resources this node started: one the configuration dropped while the agent was down may run on unnoticed");
       return;
     }
+    // None yet: this node has started nothing since it was set up (or since the record began).
+    if (read.text === undefined) return;
+    const text = read.text;
     const loaded = this.ranWith.load(text);
     if ("problem" in loaded) {
       this.logger.error({ file, problem: loaded.problem }, "the record of the resources this node started is damaged: one the configuration dropped while the agent was down may run on unnoticed");

@@ -10,21 +10,16 @@ import { UdpTransport, type DropReport } from "../transport";
 import { AdvertReporter, localAdvert, type PeerAdvertStatus } from "./peer-adverts";
 import { advertOf, LEGACY_ADVERT, type View } from "../membership";
 import type { Logger } from "../common/log";
-import { MembershipStack, NodeCore, lateToleranceMs, parsePersistedMembership, type ControllerPort, type MembershipStackEffect, type NodeEffect, type Now, type PersistedMembership, type StackReconfiguration } from "../stack";
+import { MembershipStack, NodeCore, lateToleranceMs, type ControllerPort, type MembershipStackEffect, type NodeEffect, type Now, type PersistedMembership, type StackReconfiguration } from "../stack";
 import type { FencerTopology } from "../fencer";
 import type { QuorumSummary as CoreQuorumSummary } from "../quorum";
 import { mkdirSync } from "node:fs";
-import { writeFileDurably } from "../common/durable";
+import { readMembershipFile, writeMembershipFile } from "./membership-file";
 import { assert } from "../common/errors";
-import { readBoundedText } from "../common/bounded-read";
 import { isIPv6 } from "node:net";
-import { join } from "node:path";
 import { configDefaults } from "../config";
 import { HostWatch, echoLinks, livenessAddon, type EchoEvent } from "./liveness";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
-
-/** What membership keeps across restarts in the state dir, so ring ids never go backwards. */
-const STATE_FILE = "membership.json";
 
 export type QuorumSummary = CoreQuorumSummary;
 
@@ -507,7 +502,7 @@ export class MembershipService {
   private persist(state: PersistedMembership): void {
     // A ring id that went back would let a restarted node reuse ring ids its peers have seen.
     assert(state.ringId >= this.persistedRingId, `the ring id to persist (${state.ringId}) is older than the one stored (${this.persistedRingId})`);
-    writeFileDurably(join(this.stateDir, STATE_FILE), JSON.stringify(state), { mode: 0o600 });
+    writeMembershipFile(this.stateDir, state);
     this.persistedRingId = state.ringId;
   }
 
@@ -533,17 +528,9 @@ export class MembershipService {
 }
 
 function readPersisted(stateDir: string, logger: Logger): PersistedMembership {
-  let text: string;
-  try {
-    // A few dozen bytes: anything larger is damaged and read no further than this.
-    text = readBoundedText(join(stateDir, STATE_FILE), 64 * 1024, { readCode: "E_CIB_STORE", tooLargeCode: "E_CIB_STORE", what: "membership state" });
-  } catch {
-    return { ringId: 0 };
-  }
-  const parsed = parsePersistedMembership(text);
-  if (parsed !== undefined) return parsed;
-  logger.warn({ file: join(stateDir, STATE_FILE) }, "membership state file unreadable; starting from ring 0");
-  return { ringId: 0 };
+  const { state, damaged } = readMembershipFile(stateDir);
+  if (damaged !== undefined) logger.warn({ file: damaged }, "membership state file unreadable; starting from ring 0");
+  return state;
 }
 
 /** What the echo thread was started with: a change of it restarts the thread on reload. */

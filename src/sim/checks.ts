@@ -9,7 +9,8 @@ import { twoNodeActive } from "../quorum";
 import { changesIn } from "./changes";
 import type { Datagram } from "./network";
 import type { Observer } from "./observe";
-import { quorumGraceMs, type Agent, type SimNode, type World } from "./world";
+import { readMembershipFile } from "../node/membership-file";
+import { quorumGraceMs, STATE_DIR, type Agent, type SimNode, type World } from "./world";
 
 export const SAFETY_INVARIANTS = [
   "no-double-active", "acked-change-durable", "one-dc", "quorum-gates-resources", "fence-before-start", "bad-frames-change-nothing", "fence-only-for-cause",
@@ -257,7 +258,7 @@ export class Checker implements Observer {
   // ---- membership and the DC ------------------------------------------------------------
 
   persistedMembership(node: SimNode, state: PersistedMembership): void {
-    const before = node.disk.loadMembership();
+    const before = readMembershipFile(STATE_DIR, node.disk).state;
     if (state.ringId < before.ringId) this.fail("ring-ids-only-grow", `${node.name}: ring id went from ${before.ringId} back to ${state.ringId}`);
     const epochBefore = before.voters?.voters.epoch ?? 0;
     const epochAfter = state.voters?.voters.epoch ?? 0;

@@ -79,7 +79,9 @@ export function injectFault(world: World): void {
     }
     case 9: {
       const node = anyNode();
-      node.crashAtWrite = random.pick(["torn-temporary", "before-rename", "before-directory-sync"] as const);
+      // The agent dies in one of its next state-directory calls (a create, write, fsync, rename,
+      // removal or directory sync of the CIB, membership or started-resources file): about two writes' worth.
+      node.disk.armCrash(random.between(0, 11), random);
       break;
     }
     case 10: {
@@ -129,7 +131,7 @@ export function healAll(world: World): void {
   world.deviceFaults.clear();
   for (const node of world.nodes) {
     node.agentFaults = NO_AGENT_FAULTS;
-    node.crashAtWrite = undefined;
+    node.disk.disarm();
     if (world.stalled(node)) {
       node.stalledUntilMs = world.nowMs;
       world.resume(node);

@@ -4,7 +4,10 @@
 // (faults.ts); the safety invariants are checked against the world's truth after every step
 // (checks.ts); once every fault is healed, a liveness phase follows.
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply } from "../controller";
-import { formatVersion, type Cib } from "../cib";
+import { CibStore, formatVersion, type Cib } from "../cib";
+import { readStartedFile, writeStartedFile } from "../executor/started-file";
+import { STARTED_FILE } from "../executor/started";
+import { readMembershipFile, writeMembershipFile } from "../node/membership-file";
 import type { FenceDeviceConfig } from "../fencer";
 import type { Attempt } from "../fencer";
 import { ArbiterResponder, MembershipStack, NodeCore, type ControllerPort, type NodeEffect, type Now } from "../stack";
@@ -13,7 +16,7 @@ import { Agenda } from "./events";
 import { Network, type Datagram } from "./network";
 import { Random } from "./random";
 import { nodeName, type Scenario } from "./scenario";
-import { SimDisk, type CrashPoint } from "./disk";
+import { SimCrash, SimDisk } from "./disk";
 import { SimExecutor, type AgentFaults, type ExecutorHost } from "./executor";
 import { Trace } from "./trace";
 import { ObservedController, type Observer } from "./observe";
@@ -34,6 +37,10 @@ export const CLIENT_TIMEOUT_MS = 30_000;
 const EVENTS_PER_INSTANT_MAX = 100_000;
 /** Datagrams a stalled process's sockets hold at most. */
 const HELD_MAX = 10_000;
+/** A node's state directory on its simulated disk, laid out as the agent lays out its own (src/node/agent.ts). */
+export const STATE_DIR = "/var/lib/edgeha";
+const CIB_DIR = `${STATE_DIR}/cib`;
+const STARTED_PATH = `${STATE_DIR}/${STARTED_FILE}`;
 
 /** A rule broken on purpose, injected through the seams (see mutations.ts). */
 export interface Mutation {
@@ -68,11 +75,12 @@ export interface SimNode {
   /** A stalled process (SIGSTOP) does nothing until then; its work and datagrams wait. */
   stalledUntilMs: number;
   held: Array<() => void>;
+  /** The node's disk (the agent's own store and loaders run over it; a write can be where the agent dies). */
   disk: SimDisk;
+  /** The agent's CIB store over that disk (src/cib/store.ts). */
+  store: CibStore;
   rate: number;
   wallOffsetMs: number;
-  /** The next write of this node's state directory crashes the agent there. */
-  crashAtWrite: CrashPoint | undefined;
   agentFaults: AgentFaults;
   /** Executor actions of agents that ended, for the counters. */
   pastActions: number;
@@ -107,11 +115,18 @@ export class World {
     this.random = new Random(scenario.seed * 7919 + 1);
     this.network = new Network(scenario, this.random, this.agenda, () => this.nowMs, (datagram) => this.deliver(datagram));
     this.arbiter = new ArbiterResponder({ clusterName: CLUSTER_NAME, authkey: AUTHKEY, settings: { leaseMs: 2000, holdMs: 300, preference: "priority-then-lowest" }, incarnation: 1, knownSenders: scenario.nodeIds });
-    this.nodes = scenario.nodeIds.map((id) => ({
-      id, name: nodeName(id), powered: true, agent: undefined, starts: 0, stalledUntilMs: 0, held: [],
-      disk: new SimDisk(scenario.cluster ? scenario.initialCib : undefined), rate: scenario.clockRates[id - 1]!, wallOffsetMs: 0,
-      crashAtWrite: undefined, agentFaults: scenario.agentFaults, pastActions: 0,
-    }));
+    this.nodes = scenario.nodeIds.map((id) => {
+      const disk = new SimDisk();
+      disk.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
+      const store = new CibStore(CIB_DIR, undefined, disk);
+      // Set up with the initial configuration, as `cluster setup` leaves it.
+      if (scenario.cluster) store.save(scenario.initialCib);
+      return {
+        id, name: nodeName(id), powered: true, agent: undefined, starts: 0, stalledUntilMs: 0, held: [],
+        disk, store, rate: scenario.clockRates[id - 1]!, wallOffsetMs: 0,
+        agentFaults: scenario.agentFaults, pastActions: 0,
+      };
+    });
   }
 
   node(name: string): SimNode {
@@ -165,21 +180,24 @@ export class World {
       incarnation, heartbeatMs: scenario.heartbeatMs, tokenMs: scenario.tokenMs,
       // The agent's own membership tuning; the large membership-only runs keep the faster one they were tuned with.
       ...(scenario.cluster ? {} : { rejoinHoldMs: 200, flapDoublingsMax: 4, flapForgetMs: 10_000 }),
-      quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved: node.disk.loadMembership(),
+      quorum: scenario.quorum, arbiterLinks: scenario.quorum.arbiter ? [0] : [], reportQuorum: scenario.quorum.lastManStanding, saved: readMembershipFile(STATE_DIR, node.disk).state,
       ...(mutation?.codec ? { codec: mutation.codec as (options: ConstructorParameters<typeof import("../transport").FrameCodec>[0]) => Codec } : {}),
       ...(this.options.quorumRules ?? mutation?.quorumRules ? { quorumRules: this.options.quorumRules ?? mutation?.quorumRules } : {}),
     }, 0);
     const agent: Agent = { incarnation, startedAtMs: this.nowMs, core: undefined as unknown as NodeCore, controller: undefined as unknown as ControllerPort, executor: undefined as unknown as SimExecutor, clients: new Map(), wakeToken: 0 };
     node.agent = agent;
-    agent.executor = new SimExecutor(node.name, this.executorHost(node, agent), node.disk.startedText);
-    const loaded = scenario.cluster ? node.disk.loadCib() : { cib: undefined, fellBack: false };
+    const started = readStartedFile(STARTED_PATH, node.disk);
+    if ("problem" in started) throw new Error(`${node.name} cannot read its record of started resources: ${started.problem}`);
+    agent.executor = new SimExecutor(node.name, this.executorHost(node, agent), started.text);
+    // The agent's own loader: the newest file whose digest checks, older ones as backups.
+    const loaded = scenario.cluster ? node.store.load() : { cib: undefined, warnings: [] };
     const cib: Cib = loaded.cib ?? scenario.initialCib;
     const nodes = scenario.nodeIds.map((id) => ({ id, name: nodeName(id) }));
     let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), localId: node.id, nodes }, cib, agent.executor.report(), [], loaded.cib !== undefined ? loaded.lineage : undefined);
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
     agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, nodes, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));
-    this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.fellBack ? ", newest file damaged: from a backup" : ""})`);
+    this.note(`${node.name} agent starts (CIB ${formatVersion(cib.version)}${loaded.warnings.length > 0 ? `, ${loaded.warnings.join("; ")}` : ""})`);
     if (scenario.cluster) this.perform(node, agent, agent.core.start(this.now(node)));
     else this.perform(node, agent, stack.tick(0).filter((effect) => effect.kind === "transmit" || effect.kind === "persist").map((effect) => (effect.kind === "persist" ? { kind: "persist-membership", state: effect.state } as NodeEffect : effect as NodeEffect)));
     this.scheduleWake(node, agent);
@@ -283,23 +301,14 @@ export class World {
           break;
         case "persist-membership":
           this.observer?.persistedMembership(node, effect.state);
-          if (this.crashesHere(node, "the membership file")) return;
-          node.disk.saveMembership(effect.state);
+          if (!this.onDisk(node, agent, "the membership file", () => writeMembershipFile(STATE_DIR, effect.state, node.disk))) return;
           break;
-        case "persist": {
-          const crash = node.crashAtWrite;
-          node.crashAtWrite = undefined;
-          const stored = node.disk.saveCib(effect.cib, crash, this.random, effect.lineage);
-          if (crash !== undefined) {
-            this.counters.crashes++;
-            this.note(`${node.name} crashes writing CIB ${formatVersion(effect.cib.version)} (${crash.replaceAll("-", " ")}${stored ? "" : ": not stored"})`);
-            this.crashAgent(node, "crashed while writing its CIB");
-            return;
-          }
+        case "persist":
+          if (!this.onDisk(node, agent, `CIB ${formatVersion(effect.cib.version)}`, () => node.store.save(effect.cib, effect.lineage))) return;
           break;
-        }
         case "keep-conflict":
           // The agent keeps the losing configuration in a file beside the CIB and logs an error (the checker saw the effect).
+          if (!this.onDisk(node, agent, `the losing configuration ${formatVersion(effect.cib.version)} of a conflict`, () => node.store.keepConflict(effect.cib))) return;
           this.note(`${node.name}: a configuration conflict; the losing configuration (${formatVersion(effect.cib.version)}) is kept in a file`);
           break;
         case "configure":
@@ -349,13 +358,23 @@ export class World {
     }
   }
 
-  private crashesHere(node: SimNode, what: string): boolean {
-    if (node.crashAtWrite === undefined) return false;
-    node.crashAtWrite = undefined;
-    this.counters.crashes++;
-    this.note(`${node.name} crashes writing ${what}`);
-    this.crashAgent(node, `crashed while writing ${what}`);
-    return true;
+  /**
+   * The agent's own code writes to its state directory; the agent process may die in the middle
+   * (the disk's crash point). False when it did: the agent crashed there and is started again.
+   */
+  private onDisk(node: SimNode, agent: Agent, what: string, write: () => unknown): boolean {
+    try {
+      write();
+    } catch (error) {
+      if (!(error instanceof SimCrash) && node.disk.died === undefined) throw error;
+    }
+    const crash = node.disk.died;
+    if (crash === undefined) return true;
+    if (node.agent === agent) {
+      this.note(`${node.name} crashes writing ${what}: ${crash.point}`);
+      this.crashAgent(node, `crashed while writing ${what}`);
+    }
+    return false;
   }
 
   private run(node: SimNode, agent: Agent, effect: Extract<NodeEffect, { kind: "run" }>): void {
@@ -373,6 +392,9 @@ export class World {
   }
 
   private executorHost(node: SimNode, agent: Agent): ExecutorHost {
+    // A process that died (at a write of its record, say) does nothing more: what its executor
+    // still does in the same call reaches nothing (a start it was about to run never runs).
+    const live = () => node.agent === agent;
     return {
       epochSeconds: () => Math.floor(this.now(node).wallMs / 1000),
       localMs: () => this.localMs(node),
@@ -381,6 +403,7 @@ export class World {
       faults: () => node.agentFaults,
       active: (resource) => this.active.get(resource)?.has(node.name) ?? false,
       setActive: (resource, running, why) => {
+        if (!live()) return;
         if (why === "start-began") this.observer?.startBegan(node, resource);
         const nodes = this.active.get(resource) ?? new Set<string>();
         this.active.set(resource, nodes);
@@ -388,12 +411,12 @@ export class World {
         else nodes.delete(node.name);
         this.observer?.activeChanged(node, resource);
       },
-      observed: (resource, running) => this.observer?.observed(node, resource, running),
-      stopFailed: (resource) => this.observer?.stopFailed(node, resource),
-      changed: () => this.step(node, agent, () => agent.core.localReport(agent.executor.report(), this.now(node))),
-      note: (event) => this.note(`${node.name}: ${event}`),
-      saveStarted: (text) => { node.disk.startedText = text; },
-      operationFailed: () => { this.lastFailureMs = this.nowMs; },
+      observed: (resource, running) => { if (live()) this.observer?.observed(node, resource, running); },
+      stopFailed: (resource) => { if (live()) this.observer?.stopFailed(node, resource); },
+      changed: () => { if (live()) this.step(node, agent, () => agent.core.localReport(agent.executor.report(), this.now(node))); },
+      note: (event) => { if (live()) this.note(`${node.name}: ${event}`); },
+      saveStarted: (text) => { if (live()) this.onDisk(node, agent, "its record of started resources", () => writeStartedFile(STARTED_PATH, text, node.disk)); },
+      operationFailed: () => { if (live()) this.lastFailureMs = this.nowMs; },
     };
   }
 
