@@ -6,33 +6,25 @@
 // would find the old copy still running). Sampled every 20 ms: the group never runs on both nodes.
 // The BMC password appears neither in the agents' logs nor in `edgeha status`.
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { cliBundle, reasonMissing } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
+import { fenceXml, LoopbackAgents } from "../../support/loopback-agents";
 
 const missing = reasonMissing("ipmi_sim", "ipmitool");
 const directory = mkdtempSync(join(tmpdir(), "ehf-"));
 const port = 34400 + (process.pid % 100);
 const bmcPort = 34600 + (process.pid % 100) * 2;
 const octet = 10 + (process.pid % 200);
-const stateFiles = join(directory, "state");
-const agents = new Map<string, ChildProcess>();
+const cluster = new LoopbackAgents(directory, 20_000);
+const { agents, stateFiles } = cluster;
 const bmcs = new Map<string, SimBmc>();
-const ocfRoot = join(repositoryRoot, "test", "fixtures", "ocf");
 
 interface Status { dc: string | null; cluster_state: { resources: Array<{ id: string; role: string; nodes: string[] }>; fencing: Array<{ target: string; state: string }> } | null }
-
-function start(name: string): void {
-  const log = createWriteStream(join(directory, `${name}.log`), { flags: "a" });
-  const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
-  agent.stdout!.pipe(log);
-  agent.stderr!.pipe(log);
-  agents.set(name, agent);
-}
 
 function statusText(name: string, json: boolean): string | undefined {
   const result = spawnSync(process.execPath, [cliBundle, "status", ...(json ? ["--json"] : []), "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
@@ -44,39 +36,8 @@ function status(name: string): Status | undefined {
   return text === undefined ? undefined : (JSON.parse(text) as Status);
 }
 
-function running(): string[] {
-  return existsSync(stateFiles) ? readdirSync(stateFiles).sort() : [];
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; files: ${running().join(" ")}`);
-}
-
-function primitiveXml(id: string): string {
-  return `<primitive id="${id}" class="ocf" provider="edgeha-test" type="State">
-          <instance_attributes id="${id}-i"><nvpair id="${id}-d" name="dir" value="${stateFiles}"/></instance_attributes>
-          <operations><op id="${id}-m" name="monitor" interval="1s" timeout="5s"/></operations>
-        </primitive>`;
-}
-
-function fenceXml(node: string, bmc: SimBmc): string {
-  return `<primitive id="fence-${node}" class="stonith" type="fence_ipmilan">
-        <instance_attributes id="fence-${node}-i">
-          <nvpair id="fence-${node}-1" name="ip" value="127.0.0.1"/><nvpair id="fence-${node}-2" name="ipport" value="${bmc.port}"/>
-          <nvpair id="fence-${node}-3" name="username" value="${bmc.user}"/><nvpair id="fence-${node}-4" name="password" value="${bmc.password}"/>
-          <nvpair id="fence-${node}-5" name="lanplus" value="1"/><nvpair id="fence-${node}-6" name="pcmk_host_list" value="${node}"/>
-        </instance_attributes>
-      </primitive>`;
-}
-
 afterAll(() => {
-  for (const agent of agents.values()) agent.kill("SIGKILL");
+  cluster.killAll();
   for (const bmc of bmcs.values()) bmc.stop();
   if (!process.env.EDGEHA_KEEP) rmSync(directory, { recursive: true, force: true });
 });
@@ -91,19 +52,19 @@ describe.skipIf(missing !== "")(`cluster fencing on loopback with ipmi_sim BMCs 
     <crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
     <nodes/>
     <resources>
-      ${fenceXml("n1", bmcs.get("n1")!)}
-      ${fenceXml("n2", bmcs.get("n2")!)}
-      <group id="web">${primitiveXml("vip")}${primitiveXml("proxy")}</group>
+      ${fenceXml("fence-n1", "n1", bmcs.get("n1")!)}
+      ${fenceXml("fence-n2", "n2", bmcs.get("n2")!)}
+      <group id="web">${cluster.primitiveXml("vip")}${cluster.primitiveXml("proxy")}</group>
     </resources>
     <constraints/>
     <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
   </configuration>
   <status/>
 </cib>`);
-    start("n1");
-    start("n2");
-    const active = await waitFor("the group started", () => {
-      const files = running().filter((file) => !file.startsWith("fence"));
+    cluster.start("n1");
+    cluster.start("n2");
+    const active = await cluster.waitFor("the group started", () => {
+      const files = cluster.running().filter((file) => !file.startsWith("fence"));
       return files.length === 2 && files[0]!.split("@")[1] === files[1]!.split("@")[1] ? files[0]!.split("@")[1] : undefined;
     });
     const survivor = active === "n1" ? "n2" : "n1";
@@ -116,16 +77,16 @@ describe.skipIf(missing !== "")(`cluster fencing on loopback with ipmi_sim BMCs 
       // A reboot is off then on: the BMC's event log shows the power-off even if we sample after it.
       if (poweredOffAt === undefined && bmcs.get(active)!.events().some((event) => /^power 0/.test(event))) {
         poweredOffAt = Date.now();
-        for (const file of running()) if (file.endsWith(`@${active}`)) rmSync(join(stateFiles, file), { force: true });
+        for (const file of cluster.running()) if (file.endsWith(`@${active}`)) rmSync(join(stateFiles, file), { force: true });
       }
-      const files = running();
+      const files = cluster.running();
       if (files.includes(`vip@${active}`) && files.includes(`vip@${survivor}`)) bothRunning = true;
       if (survivorStartedAt === undefined && files.includes(`vip@${survivor}`)) survivorStartedAt = Date.now();
     };
     const supply = setInterval(sample, 20);
     try {
       agents.get(active)!.kill("SIGKILL");
-      await waitFor("the group on the survivor", () => running().includes(`vip@${survivor}`) && running().includes(`proxy@${survivor}`));
+      await cluster.waitFor("the group on the survivor", () => cluster.running().includes(`vip@${survivor}`) && cluster.running().includes(`proxy@${survivor}`));
       sample();
     } finally {
       clearInterval(supply);
@@ -134,7 +95,7 @@ describe.skipIf(missing !== "")(`cluster fencing on loopback with ipmi_sim BMCs 
     expect(survivorStartedAt! - poweredOffAt!, `events ${bmcs.get(active)!.events().join(", ")}`).toBeGreaterThanOrEqual(0);
     expect(bothRunning).toBe(false);
     expect(bmcs.get(active)!.events().some((event) => /^power 0/.test(event))).toBe(true);
-    const view = await waitFor("the fencing in the survivor's status", () => status(survivor)?.cluster_state?.fencing.some((record) => record.target === active && record.state === "done") && status(survivor));
+    const view = await cluster.waitFor("the fencing in the survivor's status", () => status(survivor)?.cluster_state?.fencing.some((record) => record.target === active && record.state === "done") && status(survivor));
     expect(view.dc).toBe(survivor);
     const text = statusText(survivor, false)!;
     expect(text).toContain(`successful (by ${survivor})`);

@@ -8,70 +8,31 @@
 // both supplies are switched on again afterwards. Rebooting the supplies in turn would keep
 // n2 powered all along while the cluster takes it for fenced (the group would run twice).
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { cliBundle, reasonMissing } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
+import { fenceXml, LoopbackAgents } from "../../support/loopback-agents";
 
 const missing = reasonMissing("ipmi_sim", "ipmitool");
 const directory = mkdtempSync(join(tmpdir(), "ehf2-"));
 const port = 36600 + (process.pid % 100);
 const bmcPort = 36800 + (process.pid % 60) * 3;
 const octet = 10 + (process.pid % 200);
-const stateFiles = join(directory, "state");
-const agents = new Map<string, ChildProcess>();
+const cluster = new LoopbackAgents(directory, 30_000);
+const { agents, stateFiles } = cluster;
 const bmcs = new Map<string, SimBmc>();
-const ocfRoot = join(repositoryRoot, "test", "fixtures", "ocf");
-
-function start(name: string): void {
-  const log = createWriteStream(join(directory, `${name}.log`), { flags: "a" });
-  const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
-  agent.stdout!.pipe(log);
-  agent.stderr!.pipe(log);
-  agents.set(name, agent);
-}
 
 function cliJson(name: string, ...args: string[]): unknown {
   const result = spawnSync(process.execPath, [cliBundle, ...args, "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? JSON.parse(result.stdout) : undefined;
 }
 
-function running(): string[] {
-  return existsSync(stateFiles) ? readdirSync(stateFiles).sort() : [];
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; files: ${running().join(" ")}`);
-}
-
-function primitiveXml(id: string): string {
-  return `<primitive id="${id}" class="ocf" provider="edgeha-test" type="State">
-          <instance_attributes id="${id}-i"><nvpair id="${id}-d" name="dir" value="${stateFiles}"/></instance_attributes>
-          <operations><op id="${id}-m" name="monitor" interval="1s" timeout="5s"/></operations>
-        </primitive>`;
-}
-
-function fenceXml(id: string, node: string, bmc: SimBmc): string {
-  return `<primitive id="${id}" class="stonith" type="fence_ipmilan">
-        <instance_attributes id="${id}-i">
-          <nvpair id="${id}-1" name="ip" value="127.0.0.1"/><nvpair id="${id}-2" name="ipport" value="${bmc.port}"/>
-          <nvpair id="${id}-3" name="username" value="${bmc.user}"/><nvpair id="${id}-4" name="password" value="${bmc.password}"/>
-          <nvpair id="${id}-5" name="lanplus" value="1"/><nvpair id="${id}-6" name="pcmk_host_list" value="${node}"/>
-        </instance_attributes>
-      </primitive>`;
-}
-
 afterAll(() => {
-  for (const agent of agents.values()) agent.kill("SIGKILL");
+  cluster.killAll();
   for (const bmc of bmcs.values()) bmc.stop();
   if (!process.env.EDGEHA_KEEP) rmSync(directory, { recursive: true, force: true });
 });
@@ -89,7 +50,7 @@ describe.skipIf(missing !== "")(`a reboot of a node with two power supplies on l
       ${fenceXml("fence-n1", "n1", bmcs.get("fence-n1")!)}
       ${fenceXml("psu-a", "n2", bmcs.get("psu-a")!)}
       ${fenceXml("psu-b", "n2", bmcs.get("psu-b")!)}
-      <group id="web">${primitiveXml("vip")}${primitiveXml("proxy")}</group>
+      <group id="web">${cluster.primitiveXml("vip")}${cluster.primitiveXml("proxy")}</group>
     </resources>
     <constraints><rsc_location id="web-on-n2" rsc="web" node="n2" score="50"/></constraints>
     <fencing-topology>
@@ -100,9 +61,9 @@ describe.skipIf(missing !== "")(`a reboot of a node with two power supplies on l
   </configuration>
   <status/>
 </cib>`);
-    start("n1");
-    start("n2");
-    await waitFor("the group started on n2", () => running().includes("vip@n2") && running().includes("proxy@n2"));
+    cluster.start("n1");
+    cluster.start("n2");
+    await cluster.waitFor("the group started on n2", () => cluster.running().includes("vip@n2") && cluster.running().includes("proxy@n2"));
     const supplies = [bmcs.get("psu-a")!, bmcs.get("psu-b")!];
 
     // The power: n2 is without power while both supplies read off; its resources die with it.
@@ -112,21 +73,21 @@ describe.skipIf(missing !== "")(`a reboot of a node with two power supplies on l
     const sample = () => {
       if (poweredOffAt === undefined && supplies.every((bmc) => bmc.power() === "off")) {
         poweredOffAt = Date.now();
-        for (const file of running()) if (file.endsWith("@n2")) rmSync(join(stateFiles, file), { force: true });
+        for (const file of cluster.running()) if (file.endsWith("@n2")) rmSync(join(stateFiles, file), { force: true });
       }
-      const files = running();
+      const files = cluster.running();
       if (files.includes("vip@n2") && files.includes("vip@n1")) bothRunning = true;
       if (survivorStartedAt === undefined && files.includes("vip@n1")) survivorStartedAt = Date.now();
     };
     const power = setInterval(sample, 10);
     try {
       agents.get("n2")!.kill("SIGKILL");
-      await waitFor("the group on n1", () => running().includes("vip@n1") && running().includes("proxy@n1"), 60_000);
+      await cluster.waitFor("the group on n1", () => cluster.running().includes("vip@n1") && cluster.running().includes("proxy@n1"), 60_000);
       sample();
     } finally {
       clearInterval(power);
     }
-    await waitFor("both supplies switched on again", () => supplies.every((bmc) => bmc.events().length === 2));
+    await cluster.waitFor("both supplies switched on again", () => supplies.every((bmc) => bmc.events().length === 2));
 
     const timed = supplies.map((bmc) => bmc.timedEvents());
     expect(timed.map((events) => events.map((each) => each.event))).toEqual([["power 0", "power 1"], ["power 0", "power 1"]]);
@@ -139,12 +100,12 @@ describe.skipIf(missing !== "")(`a reboot of a node with two power supplies on l
     expect(survivorStartedAt! - poweredOffAt!).toBeGreaterThanOrEqual(0);
 
     // The fencing was confirmed inside that window, and the history names both supplies.
-    const history = await waitFor("the fencing in n1's history", () => (cliJson("n1", "stonith", "history", "n2") as Array<{ action: string; state: string; device?: string; completedAtMs?: number }> | undefined)?.find((record) => record.state === "done"));
+    const history = await cluster.waitFor("the fencing in n1's history", () => (cliJson("n1", "stonith", "history", "n2") as Array<{ action: string; state: string; device?: string; completedAtMs?: number }> | undefined)?.find((record) => record.state === "done"));
     expect(history).toMatchObject({ action: "reboot", state: "done", device: "psu-a,psu-b" });
     expect(history.completedAtMs!).toBeGreaterThanOrEqual(lastOff);
     expect(history.completedAtMs!).toBeLessThanOrEqual(firstOn);
     // Each on is logged once the driver reads the supply on (after the BMC took the command).
-    const log = await waitFor("both ons in n1's log", () => {
+    const log = await cluster.waitFor("both ons in n1's log", () => {
       const text = readFileSync(join(directory, "n1.log"), "utf8");
       return (text.match(/switched on again/g)?.length ?? 0) >= 2 && text;
     });
