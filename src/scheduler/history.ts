@@ -114,8 +114,10 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
           else if (name === "demote") active = true;
           else if (name === "monitor") active = true;
         } else if (record.rcCode === 7 && ((name === "monitor" && !recurring) || expectedRc(record) === 7)) { active = false; failed = false; }
-        // A recurring monitor reporting "not running" fails an active resource; on an inactive one it is a Stopped-role monitor.
-        else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active) failed = true; }
+        // A recurring monitor reporting "not running" where the controller expected "running" (its transition-key says so)
+        // fails the resource and leaves it active there, even with no start in the history (Pacemaker's unpack_rsc_op_failure);
+        // without an expected result it fails an active resource, and on an inactive one it is a Stopped-role monitor.
+        else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active || expectedRc(record) !== undefined) { failed = true; active = true; } }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
         // A probe finding them means "not running here"; any other operation fails the resource where it ran.
         // Hard errors (invalid argument, insufficient privileges, not installed, not
