@@ -349,7 +349,11 @@ export function applyOnFail(units: PlacementUnit[], states: Map<string, Resource
       if (failure.recovered && !failure.hard && ["restart", "block", "ignore", "demote"].includes(onFail)) { ignoreFailure(state, nodeName, false); continue; }
       // on-fail=ignore takes the operation as having succeeded: no failure and, for a hard
       // error the agent returned, no ban either. Only an agent the executor could not find at all is never ignored.
-      if (onFail === "ignore" && !failure.notInstalled) ignoreFailure(state, nodeName, failure.hard === true);
+      // A stop taken as having succeeded leaves the resource stopped there (Pacemaker's unpack_rsc_op "pretending failed ... succeeded").
+      if (onFail === "ignore" && !failure.notInstalled) {
+        ignoreFailure(state, nodeName, failure.hard === true);
+        if (failure.operation === "stop") { state.activeOn = state.activeOn.filter((name) => name !== nodeName); if (state.promotedOn) state.promotedOn = state.promotedOn.filter((name) => name !== nodeName); }
+      }
       // on-fail=demote recovers by demotion: no stop; the instance is demoted there (and promoted again if it is still to be Promoted).
       else if (onFail === "demote" && !failure.hard) { ignoreFailure(state, nodeName, false); (effects.demotedMembers ??= new Set()).add(`${member.id}@${nodeName}`); }
       // A node that is to be fenced takes its failures with it.
