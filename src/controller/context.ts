@@ -56,7 +56,8 @@ export type ControllerEffect =
   | { kind: "keep-conflict"; cib: Cib; conflict: ConfigurationConflict }
   /** The configuration in force changed: probe every configured resource not yet probed, then report. */
   | { kind: "configure"; cib: Cib }
-  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean }
+  /** params: the parameters resolved by the DC for this node (absent from an older DC: the node's own definition). */
+  | { kind: "run"; transition: number; step: number; ringId: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean; params?: Record<string, string> }
   /**
    * Fence `target` through the fencer; the result comes back as a `fence-done` input with the same id.
    * transition 0: a person's request (stonith fence), not a step of a transition. byPerson: a

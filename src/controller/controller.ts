@@ -336,7 +336,7 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
         out.push({ kind: "send", to: from, message: { t: "op-result", ringId: message.ringId, transition: message.transition, step: message.step, ok: false, reason: `not run: ordered in ring ${message.ringId}, and ${localName(context)} has no quorum in ring ${context.ringId}`, report: context.localReport } });
         return;
       }
-      out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}), ...(message.formerHolderFenced ? { formerHolderFenced: true } : {}) });
+      out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}), ...(message.formerHolderFenced ? { formerHolderFenced: true } : {}), ...(message.params ? { params: message.params } : {}) });
       return;
     case "cleanup":
       out.push({ kind: "cleanup", resource: message.resource });

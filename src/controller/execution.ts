@@ -2,7 +2,7 @@
 // the steps whose predecessors are done (operations to members, fences to the fencer),
 // take in results, and re-plan when anything unexpected happens.
 import { allPrimitives, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
-import { operationDefaults, schedule, unpackResourceStates } from "../scheduler";
+import { operationDefaults, operationParameters, schedule, unpackResourceStates } from "../scheduler";
 import { assert } from "../common/errors";
 import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
@@ -174,6 +174,12 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
   const transition = compileTransition(state.nextTransitionId++, graph);
   markFencedHolders(cib, transition);
+  // Each operation runs with the parameters the scheduler resolved for its node (rules, a group's or clone's sets).
+  const parameters = operationParameters(cib, graph.operations, context.epochSeconds);
+  for (const step of transition.steps) {
+    const params = parameters.get(step.id);
+    if (params !== undefined) step.params = params;
+  }
   const reason = state.planReasons.length > 0 ? state.planReasons.join("; ") : "periodic recheck (cluster-recheck-interval)";
   state.planReasons = [];
   // The flight recorder keeps the input, the graph and why (the agent writes it; nothing is written here).
@@ -239,7 +245,7 @@ function dispatch(context: Context, state: DcState, transition: Transition, out:
       continue;
     }
     const operation = step.kind;
-    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(fencedByDevice(context, step.fencedHolders) ? { formerHolderFenced: true } : {}) };
+    const notify = { ...(step.notify ? { notify: step.notify } : {}), ...(step.migration ? { migration: step.migration } : {}), ...(fencedByDevice(context, step.fencedHolders) ? { formerHolderFenced: true } : {}), ...(step.params ? { params: step.params } : {}) };
     step.deadlineMs = context.nowMs + operationTimeoutMs(context.cib, step.resource!, operation, context.epochSeconds) + RESULT_MARGIN_MS;
     if (id === context.settings.localId) out.push({ kind: "run", transition: transition.id, step: step.id, ringId: context.ringId, resource: step.resource!, operation, ...notify });
     else out.push({ kind: "send", to: id, message: { t: "op", ringId: context.ringId, transition: transition.id, step: step.id, resource: step.resource!, operation, ...notify } });

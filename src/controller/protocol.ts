@@ -153,7 +153,9 @@ export type ControllerMessage =
   | { t: "cib-ack"; ringId: number; writeId: number }
   | { t: "report"; ringId: number; report: NodeReport }
   // formerHolderFenced: a start whose former holders are all fenced (controller/execution.ts); older nodes ignore it.
-  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean }
+  // params: the parameters the agent runs with, resolved for this node by the DC's scheduler; absent from
+  // older DCs (the node then takes the primitive's own instance attributes, as before).
+  | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean; params?: Record<string, string> }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
   | { t: "cleanup"; ringId: number; resource?: string }
   | { t: "request"; requestId: number; request: ClientRequest }
@@ -365,6 +367,7 @@ const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
   op: shape<Fields<"op">>({
     ringId: count, transition: count, step: count, resource: name, operation: oneOf("start", "stop", "promote", "demote", "notify", "migrate_to", "migrate_from"),
     notify: optional(dictionary(prose, NOTIFY_VALUES_MAX)), migration: optional(shape<MigrationNodes>({ source: name, target: name })), formerHolderFenced: optional(boolean),
+    params: optional(dictionary(prose, ATTRIBUTES_MAX)),
   }),
   "op-result": shape<Fields<"op-result">>({ ringId: count, transition: count, step: count, ok: boolean, reason: optional(prose), report: nodeReport }),
   cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name) }),

@@ -30,6 +30,12 @@ export interface Step {
    * (formerHolderFenced) unless a fence was only confirmed by hand.
    */
   fencedHolders?: string[];
+  /**
+   * Resource operations: the parameters the agent runs with, resolved by the scheduler for
+   * the step's node (src/scheduler/parameters.ts). Set by the DC when it plans; sent with the
+   * operation, never shown (they may hold secrets).
+   */
+  params?: Record<string, string>;
 }
 
 export interface Transition {

@@ -414,7 +414,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         resources.configure(effect.cib);
         return;
       case "run":
-        void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration, effect.formerHolderFenced ? { formerHolderFenced: true } : undefined).then((result) => {
+        void resources.operate(effect.resource, effect.operation, effect.notify, effect.migration, effect.formerHolderFenced ? { formerHolderFenced: true } : undefined, effect.params).then((result) => {
           dispatch("an operation's result", (core, now) => core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: resources.report() }, now));
         });
         return;

@@ -4,7 +4,7 @@
 // the node's report. I/O lives here; what to do with the results is the controller's.
 import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
-import { operationDefaults } from "../scheduler";
+import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
 import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
@@ -230,7 +230,10 @@ export class LocalResources {
     // Orphans cleaned up meanwhile are probed too, with the definition they last ran with: a
     // cleanup must not make this node forget something that still runs.
     const orphans = [...this.ranWith.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
-    const primitives = [...allPrimitives(cib), ...orphans];
+    // A configured resource is probed with its parameters resolved for this node (its rules, a
+    // group's or clone's sets), as the DC resolves them for the operations it sends.
+    const resolve = localParameterResolver(cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()));
+    const primitives = [...allPrimitives(cib).map((primitive) => withParameters(primitive, resolve(primitive, "monitor"))), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
@@ -247,8 +250,13 @@ export class LocalResources {
     });
   }
 
-  /** Runs an operation for the DC; the outcome is also recorded in the history (notifications excepted). */
-  async operate(instance: string, operation: OperationName, notify?: Record<string, string>, migration?: MigrationNodes, hints?: ActionHints): Promise<{ ok: boolean; reason?: string }> {
+  /**
+   * Runs an operation for the DC; the outcome is also recorded in the history (notifications
+   * excepted). `parameters`: what the DC's scheduler resolved for this node (rules, a group's or
+   * clone's sets); the agent runs with them, and a start keeps them as the definition the
+   * resource ran with. Without them (an older DC) the definition chosen here runs as it is.
+   */
+  async operate(instance: string, operation: OperationName, notify?: Record<string, string>, migration?: MigrationNodes, hints?: ActionHints, parameters?: Record<string, string>): Promise<{ ok: boolean; reason?: string }> {
     // An anonymous clone's instance ("web:1") is its primitive on this node: one history, one id.
     const resource = instance.replace(/:\d+$/, "");
     const configured = this.primitive(resource);
@@ -256,7 +264,7 @@ export class LocalResources {
     // definition it last ran with; it is never started again from that.
     const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
     if ("refused" in chosen) return { ok: false, reason: chosen.refused };
-    const base = chosen.primitive;
+    const base = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
     const primitive = instance !== resource || operation === "notify" ? this.withCloneMeta(base, instance) : base;
     const refused = this.stoppingAll ? refusedWhileStoppingAll(resource, operation, migration !== undefined) : undefined;
     if (refused !== undefined) return { ok: false, reason: refused };
@@ -329,7 +337,7 @@ export class LocalResources {
     const active = stopAllOrder(this.cib, this.history, this.inFlight, this.ranWith, { now: this.epochSeconds() });
     const failures: string[] = [];
     for (const id of active) {
-      const result = await this.operate(id, "stop");
+      const result = await this.operate(id, "stop", undefined, undefined, undefined, this.localParameters(id, "stop"));
       if (!result.ok) failures.push(`${id}: ${result.reason ?? "stop failed"}`);
     }
     return failures;
@@ -447,6 +455,17 @@ export class LocalResources {
       return;
     }
     if (loaded.loaded.length > 0) this.logger.info({ resources: loaded.loaded }, "resources the previous agent process started here are probed again");
+  }
+
+  /**
+   * The parameters this node resolves itself for an operation it runs without the DC (a stop of
+   * everything): those of the configured resource, as the DC would send them. None for an
+   * orphan, or a resource with no history here yet (definitionFor: it stops with what it ran with).
+   */
+  private localParameters(id: string, operation: string): Record<string, string> | undefined {
+    const configured = this.primitive(id);
+    if (configured === undefined || this.cib === undefined || !this.history.has(id)) return undefined;
+    return localParameterResolver(this.cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()))(configured, operation);
   }
 
   private primitive(id: string): Primitive | undefined {
@@ -597,6 +616,11 @@ export class LocalResources {
       this.changed?.();
     });
   }
+}
+
+/** A definition whose parameters are exactly these (resolved elsewhere): one instance set, no rules. */
+export function withParameters(primitive: Primitive, parameters: Record<string, string>): Primitive {
+  return { ...primitive, instance: [{ id: `${primitive.id}-resolved-parameters`, values: { ...parameters } }] };
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {

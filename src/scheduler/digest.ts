@@ -103,11 +103,21 @@ export function primitiveParents(cib: Cib): Map<string, NvSet[][]> {
  * instance attributes (a group's or clone's inherited), plus the configured operation's own.
  */
 export function currentDigest(primitive: Primitive, parents: readonly NvSet[][], operation: string, context: RuleContext): string {
+  return parameterDigest(resolvedParameters(primitive, parents, operation, context));
+}
+
+/**
+ * The parameters a non-recurring operation of a resource runs with on a node (the context's):
+ * its instance attributes whose rules hold there (a group's or clone's inherited, the
+ * resource's winning), plus the configured operation's own. What currentDigest hashes, and
+ * what the DC sends with the operation (Pacemaker's scheduler puts them in the graph).
+ */
+export function resolvedParameters(primitive: Primitive, parents: readonly NvSet[][], operation: string, context: RuleContext): Record<string, string> {
   const all: Record<string, string> = {};
   valuesOn(primitive.instance, context, all);
   for (const sets of parents) valuesOn(sets, context, all);
   const configured = primitive.operations.find((op) => op.name === operation && op.intervalMs === 0);
   const extra: Record<string, string> = {};
   if (configured) valuesOn(configured.instance, context, extra);
-  return parameterDigest({ ...all, ...extra });
+  return { ...all, ...extra };
 }

@@ -17,6 +17,7 @@ import { unpack } from "./unpack";
 export { INFINITY, addScores, type GraphOperation, type NodeState, type OperationKind, type ResourceState, type ScheduledAction, type TransitionGraph } from "./types";
 export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
+export { localParameterResolver, operationParameters, parameterResolver, type ParameterResolver } from "./parameters";
 export { clusterOptionsAt, evaluateConfigurationRules, operationDefaults, propertySetsAt } from "./defaults";
 
 /** The whole pipeline. `now` is seconds since the epoch (for failure-timeout and date rules). */

@@ -32,7 +32,9 @@ export class ControllerWorld {
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
   readonly operations: string[] = [];
   /** Every start with the node it ran on and the fences done before it. */
-  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[]; unfencedBefore: string[]; formerHolderFenced: boolean }> = [];
+  readonly starts: Array<{ resource: string; node: string; fencedBefore: string[]; unfencedBefore: string[]; formerHolderFenced: boolean; params?: Record<string, string> }> = [];
+  /** The parameters each operation was sent with ("operation resource on node" -> params), when it had any. */
+  readonly parameters = new Map<string, Record<string, string>>();
   readonly fenced: string[] = [];
   /** Nodes unfenced ("fence on" done), in order: they stay up. */
   readonly unfenced: string[] = [];
@@ -160,6 +162,7 @@ export class ControllerWorld {
     if (!node.up) return;
     let ok = true;
     this.operations.push(`${effect.operation} ${effect.resource} on ${node.name}${effect.migration ? ` ${effect.migration.source}>${effect.migration.target}` : ""}`);
+    if (effect.params !== undefined) this.parameters.set(`${effect.operation} ${effect.resource} on ${node.name}`, effect.params);
     if (effect.operation === "migrate_to" || effect.operation === "migrate_from") {
       // Kept beside the last operation, with both nodes, as the executor keeps migrations.
       const records = (node.history.get(effect.resource) ?? []).filter((record) => record.operation !== effect.operation);
@@ -169,7 +172,7 @@ export class ControllerWorld {
     } else if (effect.operation === "start") {
       ok = !this.failStart.has(`${effect.resource}@${node.name}`);
       if (ok) node.running.add(effect.resource);
-      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], unfencedBefore: [...this.unfenced], formerHolderFenced: effect.formerHolderFenced === true });
+      this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], unfencedBefore: [...this.unfenced], formerHolderFenced: effect.formerHolderFenced === true, ...(effect.params ? { params: effect.params } : {}) });
       this.record(node, effect.resource, "start", ok ? 0 : 1);
     } else if (this.refuseStop.has(`${effect.resource}@${node.name}`)) {
       ok = false;
