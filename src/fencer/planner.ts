@@ -22,8 +22,10 @@ export interface FencingLevelConfig {
 export interface FencerWorld {
   devices: readonly FenceDeviceConfig[];
   levels: readonly FencingLevelConfig[];
-  /** Current members of the cluster, any of which may run a device. */
+  /** Current members of the cluster (this partition), any of which may run a device. */
   members: readonly string[];
+  /** The cluster's nodes, members or not (priority-fencing-delay applies only while members are at most half of them). */
+  nodeCount?: number;
   /** Last `list` answer per device, for pcmk_host_check=dynamic-list. */
   listedTargets: Readonly<Record<string, readonly string[]>>;
   /** Total priority of the resources each node runs (for priority-fencing-delay). */
@@ -160,9 +162,9 @@ export function chooseExecutor(device: FenceDeviceConfig, target: string, origin
 
 /**
  * Delay before the first attempt: pcmk_delay_base plus a random part up to
- * pcmk_delay_max (random in [0, 1)), plus priority-fencing-delay when the target
- * runs strictly more important resources than every other member, so that in a
- * fence race the node with the important resources shoots first and survives.
+ * pcmk_delay_max (random in [0, 1)), plus priority-fencing-delay when the target is a
+ * lost node that runs the most important resources (split.ts priorityDelayMs), so that
+ * in a fence race the node with the important resources shoots first and survives.
  */
 export function delayMs(device: FenceDeviceConfig | undefined, world: FencerWorld, target: string, random: number, byPerson = false): number {
   assert(random >= 0 && random < 1, "random must be in [0, 1)");

@@ -8,7 +8,9 @@
 //     decides: the node running more resources (fence devices not counted) is the one to keep;
 //   - when that is even too, the node whose name sorts first is kept, so that of the two
 //     directions of a race exactly one is delayed and the nodes never fence each other.
-// Setting priority-fencing-delay (0 too) gives Pacemaker's rule alone. Pure.
+// Setting priority-fencing-delay (0 too) gives Pacemaker's rule alone. Either way the delay
+// has Pacemaker's scope: only the fencing of a node lost from the membership, and only while
+// this partition holds at most half of the nodes (priorityDelayMs). Pure.
 import type { FencerWorld } from "./planner";
 
 /**
@@ -28,10 +30,19 @@ export function effectivePriorityFencingDelayMs(world: FencerWorld): number {
   return world.priorityFencingDelayMs;
 }
 
-/** Pacemaker's rule: the target runs strictly more important resources than every other member. */
-function outranksByPriority(world: FencerWorld, target: string, others: readonly string[]): boolean {
-  const targetPriority = world.priorities[target] ?? 0;
-  return others.every((node) => targetPriority > (world.priorities[node] ?? 0));
+/**
+ * Pacemaker's rule (node_priority_fencing_delay in pe_actions.c): the target runs the most
+ * important resources of all the cluster's nodes (its total priority is the highest; a tie at
+ * the top delays every node at the top), and not every node has the same total.
+ */
+function topByPriority(world: FencerWorld, target: string, nodeCount: number): boolean {
+  const known = new Set([...world.members, target, ...Object.keys(world.priorities)]);
+  const totals = [...known].map((node) => world.priorities[node] ?? 0);
+  // Configured nodes this world knows nothing of run nothing: they count 0.
+  if (nodeCount > known.size) totals.push(0);
+  const top = Math.max(...totals);
+  const lowest = Math.min(...totals);
+  return top !== lowest && (world.priorities[target] ?? 0) >= top;
 }
 
 /** The pair's default order: priority, then the count of active resources, then the name. */
@@ -44,13 +55,24 @@ function outranksInPair(world: FencerWorld, target: string, other: string): bool
   return target < other;
 }
 
-/** The part of a fencing delay that priority-fencing-delay adds for this target. */
+/**
+ * The part of a fencing delay that priority-fencing-delay (or the pair's default) adds for
+ * this target. As in Pacemaker, it applies only to the fencing of a node LOST from the
+ * membership (the scheduler's "peer is no longer part of the cluster"): never to a node still
+ * in this partition (a failed stop, on-fail=fence: the cluster fences it and nobody races),
+ * never to a person's request (the caller leaves it out, see the planner's byPerson), and not
+ * when this partition holds more than half of the cluster's nodes (the lost side cannot have
+ * quorum, so there is no race to win).
+ */
 export function priorityDelayMs(world: FencerWorld, target: string): number {
   const delay = effectivePriorityFencingDelayMs(world);
   if (delay <= 0) return 0;
-  const others = world.members.filter((node) => node !== target);
-  if (others.length === 0) return 0;
-  const pairDefault = world.pairWithoutArbiter === true && world.priorityFencingDelayConfigured !== true && others.length === 1;
-  const outranks = pairDefault ? outranksInPair(world, target, others[0]!) : outranksByPriority(world, target, others);
+  if (world.members.includes(target)) return 0;
+  const online = world.members;
+  if (online.length === 0) return 0;
+  const nodeCount = Math.max(world.nodeCount ?? 0, online.length + 1);
+  if (online.length > Math.floor(nodeCount / 2)) return 0;
+  const pairDefault = world.pairWithoutArbiter === true && world.priorityFencingDelayConfigured !== true && online.length === 1;
+  const outranks = pairDefault ? outranksInPair(world, target, online[0]!) : topByPriority(world, target, nodeCount);
   return outranks ? delay : 0;
 }

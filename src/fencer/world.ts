@@ -45,6 +45,7 @@ export function worldFromCib(cib: Cib, members?: readonly string[], listedTarget
       return { target: level.target, targetPattern: level.targetPattern, index: level.index, devices: [...level.devices] };
     }),
     members: members ?? cib.nodes.map((node) => node.uname),
+    nodeCount: topology.nodeCount ?? cib.nodes.length,
     listedTargets,
     priorities,
     priorityFencingDelayMs: options.priorityFencingDelayMs,

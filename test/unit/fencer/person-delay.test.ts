@@ -13,10 +13,10 @@ function device(id: string, overrides: Partial<FenceDeviceConfig> = {}): FenceDe
   };
 }
 
-/** alpha fences beta, which runs the resources: the pair's default delays fencing beta. */
+/** alpha fences beta, lost, which ran the resources: the pair's default delays fencing beta. */
 function pair(overrides: Partial<FencerWorld> = {}): FencerWorld {
   return {
-    devices: [device("fence-beta")], levels: [], members: ["alpha", "beta"], listedTargets: {}, priorities: {}, priorityFencingDelayMs: 0,
+    devices: [device("fence-beta")], levels: [], members: ["alpha"], listedTargets: {}, priorities: {}, priorityFencingDelayMs: 0,
     stonithTimeoutMs: 60_000, pairWithoutArbiter: true, activeResources: { alpha: 0, beta: 3 }, ...overrides,
   };
 }

@@ -28,8 +28,7 @@ describe("node priorities for priority-fencing-delay", () => {
     expect(nodePriorities(cib)).toEqual({ alpha: 15, beta: 6 });
   });
   it("delays fencing the node with the more important resources in the two-node race", () => {
-    const world = worldFromCib(cib);
-    expect(delayMs(undefined, world, "alpha", 0)).toBe(15_000);
-    expect(delayMs(undefined, world, "beta", 0)).toBe(0);
+    expect(delayMs(undefined, worldFromCib(cib, ["beta"]), "alpha", 0)).toBe(15_000);
+    expect(delayMs(undefined, worldFromCib(cib, ["alpha"]), "beta", 0)).toBe(0);
   });
 });
