@@ -1,9 +1,11 @@
 // The failover budget the timing adds up to (house style, rule 9): how long from a
-// node's death until its resources run elsewhere, as a worst case and as what it
-// typically takes. Detection follows from the config. Fencing and starting depend on the
-// fence devices and resource agents in the CIB, so they come from what this cluster
-// measured (the fence history and the operation history the flight recorder kept) when
-// the caller hands those in, and are labelled placeholders otherwise.
+// node's death until its resources run elsewhere, step by step along the path the code
+// takes after a power loss: detection (the timing), the election and the scheduler run (no
+// timer: CPU time), fencing (the device's power reads; the pair's priority delay is skipped
+// when the first read says off), then the starts one after another in group order. Each
+// step says where its figure comes from: the timing of the file, a constant of the code
+// (the caller gathers them from the modules that use them, FailoverPath), what this node
+// measured (fence history, recorded starts), or the testbed's measurement.
 import { CONSENSUS_TOKEN_RATIO, ECHO_CONFIRM_PROBES, ECHO_SILENT_PROBES, TOKEN_HEARTBEATS } from "./defaults";
 import type { TimingConfig } from "./types";
 
@@ -15,13 +17,46 @@ export interface TimingLine {
   meaning: string;
 }
 
+/** Where a step's typical figure comes from. */
+export type FigureSource = "timing" | "code" | "measured" | "testbed" | "open";
+
 export interface BudgetStep {
-  step: "detect" | "fence" | "start";
+  step: "detect" | "fence" | "elect" | "start";
+  /** A start's resource (the chain's members in group order). */
+  resource?: string;
   /** Undefined when it depends on something outside this file. */
   worstCaseMs: number | undefined;
-  /** What the step typically takes: from the timing (detect) or from measurements (fence, start); undefined when unknown. */
+  /** What the step typically takes; undefined when unknown. */
   typicalMs: number | undefined;
+  source: FigureSource;
   explanation: string;
+}
+
+/**
+ * The constants of the code's failover path the budget counts. The caller takes them from
+ * the modules that act on them (src/node/failover-measure.ts failoverPath), so a change of
+ * one of them changes the budget.
+ */
+export interface FailoverPath {
+  /** Waits between the fence device's power reads after a power change, the last repeated (IPMI: fence-drivers/common/ipmi-chassis.ts). */
+  statusPollMs: readonly number[];
+  /** The pair's default priority delay (src/fencer/split.ts): skipped when the status check reads the lost node off. */
+  pairDelayMs: number;
+  /** A node that knew no DC waits this long for one (src/controller/context.ts); after a known DC's loss the election runs at once. */
+  electionWaitMs: number;
+  /** Election, join of the survivors and the scheduler run up to the first dispatched action: no timer on this path, CPU time measured on the testbed. */
+  electMs: number;
+  electSource: string;
+}
+
+/** One member of the chain of starts, as this node measured it. */
+export interface MeasuredStart {
+  id: string;
+  /** The typical start on a failover (for an address: the starts that skipped duplicate address detection). */
+  typicalMs: number;
+  count: number;
+  /** ipaddr: the duplicate address detection wait of this resource, and how many recorded starts skipped it. */
+  dad?: { waitMs: number; afterFenceMs: number; skipped: number };
 }
 
 /** What this cluster measured, summarised by the caller (medians of its own records). */
@@ -29,7 +64,7 @@ export interface MeasuredSteps {
   /** Fencing that succeeded: request to confirmation. */
   fence?: { medianMs: number; count: number; source: string };
   /** The longest chain of starts a failover runs one after another (a group's members in order). */
-  start?: { medianMs: number; count: number; chain: string[]; source: string };
+  start?: { medianMs: number; count: number; chain: string[]; source: string; members?: MeasuredStart[] };
 }
 
 export interface FailoverBudget {
@@ -37,7 +72,7 @@ export interface FailoverBudget {
   steps: BudgetStep[];
   /** Worst case of the steps this file decides (detect only, today). */
   knownMs: number;
-  /** Typical total of the steps that are known (detect, plus fence and start when measured). */
+  /** Typical total of the steps that are known. */
   typicalMs: number;
   /** True when every step has a typical figure, so typicalMs is the whole failover. */
   typicalComplete: boolean;
@@ -54,8 +89,57 @@ export function typicalDetectMs(timing: TimingConfig): number {
   return Math.round(timing.tokenMs - timing.heartbeatMs / 2);
 }
 
-/** `explicitKeys` are the timing keys the file set (e.g. "token_ms"). */
-export function failoverBudget(timing: TimingConfig, explicitKeys: ReadonlySet<string>, measured: MeasuredSteps = {}): FailoverBudget {
+/**
+ * How long the confirmation reads take to see a power change that the device completes
+ * `switchMs` after its command: the reads come at 0 and then after each wait of the schedule
+ * (the last repeated), and the first one at or after the change sees it.
+ */
+export function confirmationWaitMs(statusPollMs: readonly number[], switchMs: number): number {
+  let at = 0;
+  for (let reads = 0; at < switchMs; reads++) at += statusPollMs[Math.min(reads, statusPollMs.length - 1)]!;
+  return at;
+}
+
+function pollSchedule(statusPollMs: readonly number[]): string {
+  return `${statusPollMs.slice(0, -1).join(", ")}${statusPollMs.length > 1 ? " ms, then every " : ""}${statusPollMs[statusPollMs.length - 1]} ms`;
+}
+
+function fenceStep(path: FailoverPath | undefined, measured: MeasuredSteps): BudgetStep {
+  const route = path
+    ? `a power loss: the status check reads the node off, so the pair's ${path.pairDelayMs} ms priority delay is skipped, and the off is confirmed by its first read (no poll wait); a live node is read again after ${pollSchedule(path.statusPollMs)} until off (a BMC that switches in 10 ms: +${confirmationWaitMs(path.statusPollMs, 10)} ms); a reboot counts once the node reads off`
+    : "depends on the fence devices in the CIB (bounded by stonith-timeout)";
+  if (measured.fence) {
+    return { step: "fence", worstCaseMs: undefined, typicalMs: measured.fence.medianMs, source: "measured", explanation: `median of the last ${measured.fence.count} successful fencing actions (${measured.fence.source}; unfencing not counted); ${route}; worst: bounded by stonith-timeout` };
+  }
+  return { step: "fence", worstCaseMs: undefined, typicalMs: undefined, source: "open", explanation: `${route}; the BMC's round trips are not known until this node has fenced (no fencing recorded here)` };
+}
+
+function electStep(path: FailoverPath): BudgetStep {
+  return {
+    step: "elect", worstCaseMs: undefined, typicalMs: path.electMs, source: "testbed",
+    explanation: `no timer on this path: the DC's loss elects the lowest member at once (a node that knew no DC would wait ${path.electionWaitMs} ms), the survivors join, the scheduler plans and the fencing and starts are dispatched; CPU time, ${path.electMs} ms measured (${path.electSource})`,
+  };
+}
+
+function startSteps(measured: MeasuredSteps, path: FailoverPath | undefined): BudgetStep[] {
+  const start = measured.start;
+  if (!start) {
+    return [{ step: "start", worstCaseMs: undefined, typicalMs: undefined, source: "open", explanation: "depends on the resource agents in the CIB (one after another in group order, each bounded by its start timeout); no starts recorded here" }];
+  }
+  if (!path || !start.members) {
+    return [{ step: "start", worstCaseMs: undefined, typicalMs: start.medianMs, source: "measured", explanation: `median recorded starts along ${start.chain.join(" -> ")} (${start.count} starts, ${start.source}); worst: bounded by each start's timeout` }];
+  }
+  return start.members.map((member): BudgetStep => {
+    const dad = member.dad;
+    const explanation = dad
+      ? `address: duplicate address detection (${dad.waitMs} ms) is skipped after a device fenced the former holder (then ${dad.afterFenceMs} ms); median of the ${dad.skipped} of ${member.count} recorded starts that skipped it (${start.source})`
+      : `median of ${member.count} recorded starts (${start.source})`;
+    return { step: "start", resource: member.id, worstCaseMs: undefined, typicalMs: member.typicalMs, source: "measured", explanation };
+  });
+}
+
+/** `explicitKeys` are the timing keys the file set (e.g. "token_ms"); `path`: the code's constants (without it, elect is left out). */
+export function failoverBudget(timing: TimingConfig, explicitKeys: ReadonlySet<string>, measured: MeasuredSteps = {}, path?: FailoverPath): FailoverBudget {
   const heartbeatsPerToken = timing.tokenMs / timing.heartbeatMs;
   const lines: TimingLine[] = [
     { key: "heartbeat_ms", valueMs: timing.heartbeatMs, fromFile: explicitKeys.has("heartbeat_ms"), meaning: "every node sends a heartbeat on every link this often" },
@@ -80,33 +164,21 @@ export function failoverBudget(timing: TimingConfig, explicitKeys: ReadonlySet<s
     },
   ];
   const detectMs = timing.tokenMs + timing.consensusMs;
-  const detectTypical = typicalDetectMs(timing);
   const steps: BudgetStep[] = [
     {
       step: "detect",
       worstCaseMs: detectMs,
-      typicalMs: detectTypical,
+      typicalMs: typicalDetectMs(timing),
+      source: "timing",
       explanation:
         timing.echoMs > 0
           ? `worst: token_ms + consensus_ms (a node that still answers ARP but not heartbeats); typical power loss: (${ECHO_SILENT_PROBES}.5 + ${ECHO_CONFIRM_PROBES}) x echo_ms`
           : "worst: token_ms + consensus_ms; typical: token_ms - heartbeat_ms / 2",
     },
-    {
-      step: "fence",
-      worstCaseMs: undefined,
-      typicalMs: measured.fence?.medianMs,
-      explanation: measured.fence
-        ? `median of the last ${measured.fence.count} successful fencing actions (${measured.fence.source}; a reboot is done once the node reads off; unfencing not counted); worst: bounded by stonith-timeout`
-        : "depends on the fence devices in the CIB (an IPMI power-off takes seconds; bounded by stonith-timeout); no fencing recorded here",
-    },
-    {
-      step: "start",
-      worstCaseMs: undefined,
-      typicalMs: measured.start?.medianMs,
-      explanation: measured.start
-        ? `median recorded starts along ${measured.start.chain.join(" -> ")} (${measured.start.count} starts, ${measured.start.source}); worst: bounded by each start's timeout`
-        : "depends on the resource agents in the CIB (bounded by each start operation's timeout); no starts recorded here",
-    },
+    // The survivors elect a DC and plan before the fencing is dispatched; the starts follow its confirmation.
+    ...(path ? [electStep(path)] : []),
+    fenceStep(path, measured),
+    ...startSteps(measured, path),
   ];
   const typicalComplete = steps.every((step) => step.typicalMs !== undefined);
   const typicalMs = steps.reduce((sum, step) => sum + (step.typicalMs ?? 0), 0);
@@ -117,20 +189,25 @@ function column(value: number | undefined): string {
   return value === undefined ? "      ?   " : `${String(value).padStart(7)} ms`;
 }
 
+function label(step: BudgetStep): string {
+  return step.resource === undefined ? step.step : `${step.step} ${step.resource}`;
+}
+
 export function renderFailoverBudget(budget: FailoverBudget, source: string): string {
   const lines = [`Timing (${source}):`];
   for (const line of budget.timing) {
     const origin = line.fromFile ? "set" : "default";
     lines.push(`  ${line.key.padEnd(13)} ${String(line.valueMs).padStart(6)} ms  ${origin.padEnd(7)}  ${line.meaning}`);
   }
-  lines.push("", "Failover budget (from a node's death to its resources running elsewhere):", `  ${"step".padEnd(7)} ${"typical".padStart(10)} ${"worst".padStart(10)}`);
+  const width = Math.max(7, ...budget.steps.map((step) => label(step).length));
+  lines.push("", "Failover budget (from a node's death to its resources running elsewhere; steps in the order the code takes them):", `  ${"step".padEnd(width)} ${"typical".padStart(10)} ${"worst".padStart(10)}  ${"from".padEnd(8)}`);
   for (const step of budget.steps) {
-    lines.push(`  ${step.step.padEnd(7)} ${column(step.typicalMs)} ${column(step.worstCaseMs)}  ${step.explanation}`);
+    lines.push(`  ${label(step).padEnd(width)} ${column(step.typicalMs)} ${column(step.worstCaseMs)}  ${step.source.padEnd(8)} ${step.explanation}`);
   }
-  const open = budget.steps.filter((step) => step.worstCaseMs === undefined).map((step) => step.step);
-  const typicalOpen = budget.steps.filter((step) => step.typicalMs === undefined).map((step) => step.step);
+  const open = [...new Set(budget.steps.filter((step) => step.worstCaseMs === undefined).map((step) => step.step))];
+  const typicalOpen = budget.steps.filter((step) => step.typicalMs === undefined).map(label);
   const typical = `${budget.typicalMs} ms${typicalOpen.map((step) => ` + ${step}`).join("")}`;
-  lines.push(`  total   typical ${typical}; worst ${budget.knownMs} ms${open.map((step) => ` + ${step}`).join("")}`);
+  lines.push(`  ${"total".padEnd(width)} typical ${typical}; worst ${budget.knownMs} ms${open.filter((step) => step !== "detect").map((step) => ` + ${step}`).join("")}`);
   return `${lines.join("\n")}\n`;
 }
 

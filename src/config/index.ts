@@ -28,7 +28,7 @@ export { checkConfigText, configOrThrow, parseConfig, warningsOf } from "./check
 export { checkConfigFile, loadConfig, readConfigText, type CheckFileOptions } from "./load";
 export { findLocalNode, machineIdentity, type LocalIdentity, type LocalNodeMatch } from "./local-node";
 export { loadAuthkey, writeAuthkey, type WrittenKey } from "./authkey";
-export { failoverBudget, renderFailoverBudget, type FailoverBudget, type BudgetStep, type TimingLine } from "./explain";
+export { failoverBudget, renderFailoverBudget, confirmationWaitMs, type FailoverBudget, type FailoverPath, type BudgetStep, type TimingLine } from "./explain";
 export { countBySeverity, formatProblem } from "./problems";
 export { parseLinkAddress, sameAddress, parseArbiter } from "./address";
 export { ALL_KEYS } from "./read";

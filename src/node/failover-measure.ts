@@ -2,12 +2,17 @@
 // (the fence history the DC keeps and every member stores) and how long starts took (the
 // operation history in the scheduler inputs the flight recorder kept: each start's
 // exec-time). Reads files only; a missing or damaged file means "nothing measured", never
-// an error, because explain must work on a node that has not run yet.
+// an error, because explain must work on a node that has not run yet. And the constants of
+// the failover path the budget counts, taken from the modules that act on them.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Cib, Resource } from "../cib";
+import { dadWaitMs } from "../../agents/ipaddr";
+import { STATUS_POLL_MS } from "../../fence-drivers/common/ipmi-chassis";
+import { flattenSets, type Cib, type Primitive, type Resource } from "../cib";
 import { readBoundedText } from "../common/bounded-read";
-import type { MeasuredSteps } from "../config/explain";
+import type { FailoverPath, MeasuredStart, MeasuredSteps } from "../config/explain";
+import { CONTROLLER_DEFAULTS } from "../controller/context";
+import { PAIR_PRIORITY_FENCING_DELAY_MS } from "../fencer/split";
 import { RECORDER_DIRECTORY } from "./observability-paths";
 import { listRecords, readRecord } from "./recorder";
 
@@ -90,6 +95,61 @@ export function longestStartChain(chains: readonly string[][], durations: Readon
   return best;
 }
 
+/**
+ * Election, the survivors' join and the scheduler run up to the dispatched fencing and starts:
+ * no timer waits on this path (CPU time only), so the figure is the testbed's: the demo's
+ * timeline and bench/failover/README.md (ninth run, the quiet run of 39e47e9).
+ */
+export const ELECT_AND_PLAN_TESTBED_MS = 40;
+
+/** The code's constants along a failover after a power loss (config explain's budget). */
+export function failoverPath(): FailoverPath {
+  return {
+    statusPollMs: STATUS_POLL_MS,
+    pairDelayMs: PAIR_PRIORITY_FENCING_DELAY_MS,
+    electionWaitMs: CONTROLLER_DEFAULTS.electionWaitMs,
+    electMs: ELECT_AND_PLAN_TESTBED_MS,
+    electSource: "2-vCPU testbed: the demo timeline, bench/failover/README.md",
+  };
+}
+
+/** Built-in ipaddr (class builtin, or ocf:edgeha:ipaddr): its start waits for duplicate address detection unless the former holder was fenced. */
+function isAddress(resource: Primitive): boolean {
+  return resource.type === "ipaddr" && (resource.class === "builtin" || (resource.class === "ocf" && resource.provider === "edgeha"));
+}
+
+function primitivesById(resources: readonly Resource[]): Map<string, Primitive> {
+  const found = new Map<string, Primitive>();
+  const visit = (resource: Resource): void => {
+    if (resource.kind === "primitive") found.set(resource.id, resource);
+    else if (resource.kind === "group") resource.members.forEach(visit);
+    else visit(resource.child);
+  };
+  resources.forEach(visit);
+  return found;
+}
+
+/**
+ * Each member of a chain of starts as a failover runs it. An address's start after a device
+ * fenced its former holder skips duplicate address detection; one that waited took at least the
+ * whole wait (arping -D hears no answer and waits it out), so the starts faster than the wait are
+ * the ones a failover makes, and their median is its figure (without any, the median less the wait).
+ */
+export function chainMembers(chain: readonly string[], durations: ReadonlyMap<string, number[]>, resources: readonly Resource[]): MeasuredStart[] {
+  const primitives = primitivesById(resources);
+  return chain.map((id) => {
+    const all = durations.get(id) ?? [];
+    const primitive = primitives.get(id);
+    if (!primitive || !isAddress(primitive)) return { id, typicalMs: median(all) ?? 0, count: all.length };
+    const params = flattenSets(primitive.instance);
+    const waitMs = dadWaitMs({ params });
+    const afterFenceMs = dadWaitMs({ params, formerHolderFenced: true });
+    const skipped = waitMs > afterFenceMs ? all.filter((each) => each < waitMs) : all;
+    const typicalMs = skipped.length > 0 ? median(skipped)! : Math.max(0, (median(all) ?? 0) - (waitMs - afterFenceMs));
+    return { id, typicalMs, count: all.length, dad: { waitMs, afterFenceMs, skipped: skipped.length } };
+  });
+}
+
 /** What the state directory holds of measured failovers. */
 export function measureFailoverSteps(stateDir: string): MeasuredSteps {
   const measured: MeasuredSteps = {};
@@ -118,8 +178,12 @@ export function measureFailoverSteps(stateDir: string): MeasuredSteps {
   if (cibs.length > 0) {
     cibs.sort((left, right) => left.nowSeconds - right.nowSeconds);
     const durations = startDurations(cibs.map((each) => each.cib));
-    const chain = longestStartChain(startChains(cibs[cibs.length - 1]!.cib.resources), durations);
-    if (chain) measured.start = { ...chain, source: directory };
+    const resources = cibs[cibs.length - 1]!.cib.resources;
+    const chain = longestStartChain(startChains(resources), durations);
+    if (chain) {
+      const members = chainMembers(chain.chain, durations, resources);
+      measured.start = { ...chain, medianMs: members.reduce((sum, member) => sum + member.typicalMs, 0), source: directory, members };
+    }
   }
   return measured;
 }

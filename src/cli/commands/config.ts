@@ -8,7 +8,7 @@ import { readBoundedText } from "../../common/bounded-read";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
 import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor } from "./admin-target";
-import { measureFailoverSteps } from "../../node/failover-measure";
+import { failoverPath, measureFailoverSteps } from "../../node/failover-measure";
 import {
   type BootstrapConfig,
   type ConfigCheck,
@@ -88,7 +88,7 @@ const configExplain: Command = {
   summary: "Show the effective timing and the failover budget it adds up to.",
   usage: "[FILE] [--json]",
   description:
-    "Prints heartbeat, token, consensus, join and echo times (from FILE, or the built-in defaults when no FILE is given), whether each was set or defaulted, and the failover budget, typical and worst case: detect (from the timing) + fence + start. Fence and start depend on the fence devices and resource agents in the CIB, so they are taken from what this node measured: the median of the fencing in its fence history and of the starts in the scheduler inputs its flight recorder kept (the state directory: FILE's paths.state_dir, or --state-dir). On a node that has measured nothing they are shown as open.",
+    "Prints heartbeat, token, consensus, join and echo times (from FILE, or the built-in defaults when no FILE is given), whether each was set or defaulted, and the failover budget after a power loss, step by step in the order the code takes them, each with where its figure comes from: detect (from the timing), elect (election, join and the scheduler run: no timer, CPU time measured on the testbed), fence (the device's power reads: the pair's priority delay is skipped when the first read says off; a live node is read again after the IPMI poll waits), then each start of the longest group in group order (an address's duplicate address detection is skipped after a device fenced its former holder). Fence and starts depend on the fence devices and resource agents in the CIB, so they are taken from what this node measured: the median of the fencing in its fence history and of the starts in the scheduler inputs its flight recorder kept (the state directory: FILE's paths.state_dir, or --state-dir). On a node that has measured nothing they are shown as open.",
   examples: ["config explain /etc/edgeha/edgeha.yaml", "config explain", "config explain --state-dir /var/lib/edgeha --json"],
   options: [
     { name: "json", kind: "boolean", description: "Print the timing and the budget as JSON." },
@@ -116,7 +116,7 @@ const configExplain: Command = {
       stateDir ??= check.config.paths.stateDir;
     }
     const measured = stateDir === undefined ? {} : measureFailoverSteps(stateDir);
-    const budget = failoverBudget(timing, explicit, measured);
+    const budget = failoverBudget(timing, explicit, measured, failoverPath());
     if (args.options.json) {
       context.stdout.write(`${JSON.stringify({ file: file ?? null, stateDir: stateDir ?? null, ...budget, measured }, null, 2)}\n`);
       return 0;

@@ -148,7 +148,7 @@ describe("edgeha config explain", () => {
     const result = runCliProcess(["config", "explain"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Timing (built-in defaults; pass FILE to explain a config):");
-    expect(result.stdout).toMatch(/detect +130 ms +1320 ms +worst: token_ms \+ consensus_ms/);
+    expect(result.stdout).toMatch(/detect +130 ms +1320 ms +timing +worst: token_ms \+ consensus_ms/);
   });
 
   it("explains the timing of a file", () => {
@@ -156,7 +156,7 @@ describe("edgeha config explain", () => {
     const result = runCliProcess(["config", "explain", file]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/token_ms +1000 ms +default/);
-    expect(result.stdout).toMatch(/total +typical \d+ ms( \+ fence)?( \+ start)?; worst 2200 ms \+ fence \+ start/);
+    expect(result.stdout).toMatch(/total +typical \d+ ms( \+ fence)?( \+ start)?; worst 2200 ms \+ elect \+ fence \+ start/);
   });
 
   it("prints the budget as JSON", () => {

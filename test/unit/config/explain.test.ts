@@ -15,8 +15,8 @@ describe("failover budget", () => {
     const budget = failoverBudget(timing, new Set());
     const open = budget.steps.filter((step) => step.worstCaseMs === undefined).map((step) => step.step);
     expect(open).toEqual(["fence", "start"]);
-    expect(renderFailoverBudget(budget, "x")).toMatch(/fence +\? +\? +depends on the fence devices/);
-    expect(renderFailoverBudget(budget, "x")).toMatch(/start +\? +\? +depends on the resource agents/);
+    expect(renderFailoverBudget(budget, "x")).toMatch(/fence +\? +\? +open +depends on the fence devices/);
+    expect(renderFailoverBudget(budget, "x")).toMatch(/start +\? +\? +open +depends on the resource agents/);
   });
 
   it("says which values the file set and which are defaults", () => {
@@ -47,8 +47,8 @@ describe("failover budget", () => {
     expect(budget.typicalComplete).toBe(true);
     expect(budget.typicalMs).toBe(130 + 80 + 210);
     const text = renderFailoverBudget(budget, "x");
-    expect(text).toMatch(/fence +80 ms +\? +median of the last 5 successful fencing actions/);
-    expect(text).toMatch(/start +210 ms +\? +median recorded starts along vip -> haproxy -> memcached/);
+    expect(text).toMatch(/fence +80 ms +\? +measured +median of the last 5 successful fencing actions/);
+    expect(text).toMatch(/start +210 ms +\? +measured +median recorded starts along vip -> haproxy -> memcached/);
     expect(text).toMatch(/total +typical 420 ms; worst 880 ms \+ fence \+ start\n$/);
   });
 });

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
 import { InputRecorder, RECORD_FORMAT, RECORD_VERSION } from "../../../src/node/recorder";
-import { fenceDurations, longestStartChain, measureFailoverSteps, median, startChains, startDurations } from "../../../src/node/failover-measure";
+import { ELECT_AND_PLAN_TESTBED_MS, fenceDurations, longestStartChain, measureFailoverSteps, median, startChains, startDurations } from "../../../src/node/failover-measure";
 import { runInProcess } from "../../support/cli";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "edgeha-measure-"));
@@ -81,9 +81,12 @@ describe("measured failover steps", () => {
     const text = await runInProcess(["config", "explain", "--state-dir", stateDir]);
     expect(text.status).toBe(0);
     expect(text.out).toMatch(/fence +80 ms/);
-    expect(text.out).toMatch(/start +220 ms .*vip -> proxy/);
-    expect(text.out).toMatch(/total +typical 430 ms; worst 1320 ms \+ fence \+ start/);
+    // The chain's starts one by one in group order, after the election and planning.
+    expect(text.out).toMatch(new RegExp(`elect +${ELECT_AND_PLAN_TESTBED_MS} ms +\\? +testbed`));
+    expect(text.out).toMatch(/start vip +40 ms +\? +measured +median of 2 recorded starts/);
+    expect(text.out).toMatch(/start proxy +180 ms/);
+    expect(text.out).toContain(`typical ${130 + 80 + ELECT_AND_PLAN_TESTBED_MS + 220} ms; worst 1320 ms + elect + fence + start`);
     const json = JSON.parse((await runInProcess(["config", "explain", "--state-dir", stateDir, "--json"])).out);
-    expect(json).toMatchObject({ stateDir, typicalMs: 130 + 80 + 220, typicalComplete: true, measured: { fence: { medianMs: 80 } } });
+    expect(json).toMatchObject({ stateDir, typicalMs: 130 + 80 + ELECT_AND_PLAN_TESTBED_MS + 220, typicalComplete: true, measured: { fence: { medianMs: 80 } } });
   });
 });
