@@ -101,7 +101,8 @@ export function listRecords(directory: string): Array<{ file: string; series: Se
     const match = NAME.exec(name);
     if (match) files.push({ file: path.join(directory, name), series: match[1] as Series, sequence: Number(match[2]) });
   }
-  return files.sort((left, right) => left.series.localeCompare(right.series) || left.sequence - right.sequence);
+  // Plain code-unit order: localeCompare would load ICU's collation data (~1.7 MiB) into the agent.
+  return files.sort((left, right) => (left.series < right.series ? -1 : left.series > right.series ? 1 : left.sequence - right.sequence));
 }
 
 export type DurableWriter = (file: string, data: Uint8Array) => void;
