@@ -15,7 +15,8 @@ import { clusterOptionsAt } from "../scheduler";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
 import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
 import type { NodeEffect } from "../stack";
-import { applySystemSettings } from "./liveness";
+import { applySystemSettings, livenessAddon } from "./liveness";
+import { wakeTimer } from "./wake-timer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { reloadBootstrap, type ReloadOutcome } from "./reload";
 import { LocalResources, type ActionHints, type ActionOutcome, type ActionRunner } from "./local-resources";
@@ -254,7 +255,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let running = config;
   const epochSeconds = () => Math.floor(Date.now() / 1000);
   let publish: (name: string, value: string | undefined) => void = () => {};
-  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds, { startedFile: join(stateDir, STARTED_FILE) });
+  const resources = new LocalResources(node.name, options.runner ?? createActionRunner(node.name, undefined, (name, value) => publish(name, value)), logger, epochSeconds, {
+    startedFile: join(stateDir, STARTED_FILE),
+    // The addon's timer: run by a heartbeat's wake-up, the monitors move it later in place.
+    timer: (onWake) => wakeTimer(onWake, livenessAddon(logger)),
+  });
   publish = (name, value) => resources.setAttribute(name, value);
   const observability = new Observability({ clusterName: config.clusterName, node: { name: node.name, id: node.id }, nodes: config.nodes, stateDir, version: VERSION, logger, ring: options.logRing, write: writeWhole });
   observability.onConfiguration(stored);

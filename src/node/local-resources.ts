@@ -6,6 +6,7 @@ import { flattenSets, formatVersion, parseDurationMs, type Cib, type OperationRe
 import type { MigrationNodes, NodeReport, OperationName } from "../controller";
 import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
+import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
 import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
 
@@ -51,7 +52,13 @@ export class LocalResources {
   private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly recurring = new Map<string, Recurring[]>();
-  private monitorTimer: NodeJS.Timeout | undefined;
+  /**
+   * The one monitor timer (src/node/wake-timer.ts): the agent gives the liveness addon's, which
+   * moves later in place. Node's timer, moved later whenever wake() runs the monitors before it
+   * fires (on an idle holder: every monitor interval), still wakes the loop at its old deadline.
+   */
+  private readonly monitorTimer: WakeTimer;
+  private monitorTimerArmed = false;
   /** When the earliest monitor is due (its timer fires monitorSlackMs later unless wake() runs it first). */
   private monitorTimerAtMs = Infinity;
   /**
@@ -96,8 +103,9 @@ export class LocalResources {
    * agent process still probes (and the DC stops) a resource this one started and the
    * configuration dropped meanwhile. Without it they live only as long as this process.
    */
-  constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number, options: { startedFile?: string } = {}) {
+  constructor(private readonly nodeName: string, runner: ActionRunner, private readonly logger: Logger, private readonly epochSeconds: () => number, options: { startedFile?: string; timer?: (onWake: () => void) => WakeTimer } = {}) {
     this.startedFile = options.startedFile;
+    this.monitorTimer = (options.timer ?? ((onWake) => wakeTimer(onWake, null, { unref: true })))(() => this.runDueMonitors());
     this.ranWith = new RanWith((text) => this.saveStarted(text));
     if (this.startedFile !== undefined) this.loadStarted(this.startedFile);
     this.run = async (primitive, action, intervalMs, timeoutMs, hints) => {
@@ -388,6 +396,7 @@ export class LocalResources {
   close(): void {
     this.closed = true;
     for (const id of this.recurring.keys()) this.stopMonitors(id);
+    this.monitorTimer.close();
   }
 
   /** A clone instance's agent learns which instance it is and the clone's limits (OCF_RESKEY_CRM_meta_clone*). */
@@ -566,21 +575,22 @@ export class LocalResources {
   private armMonitorTimer(): void {
     let earliest = Infinity;
     for (const list of this.recurring.values()) for (const monitor of list) if (monitor.dueMs !== undefined && monitor.dueMs < earliest) earliest = monitor.dueMs;
-    if (earliest === this.monitorTimerAtMs && this.monitorTimer !== undefined) return;
-    if (this.monitorTimer !== undefined) clearTimeout(this.monitorTimer);
-    this.monitorTimer = undefined;
+    if (earliest === this.monitorTimerAtMs && this.monitorTimerArmed) return;
     this.monitorTimerAtMs = earliest;
-    if (earliest === Infinity || this.closed) return;
-    this.monitorTimer = setTimeout(() => this.runDueMonitors(), Math.max(0, Math.ceil(earliest + this.monitorSlackMs - performance.now())));
-    this.monitorTimer.unref?.();
+    this.monitorTimerArmed = earliest !== Infinity && !this.closed;
+    if (this.monitorTimerArmed) this.monitorTimer.arm(Math.max(0, Math.ceil(earliest + this.monitorSlackMs - performance.now())));
+    else this.monitorTimer.disarm();
   }
 
   private runDueMonitors(): void {
-    if (this.monitorTimer !== undefined) clearTimeout(this.monitorTimer);
-    this.monitorTimer = undefined;
+    // Not disarmed here: armMonitorTimer below moves it to the next monitor (in place, with the addon's).
+    this.monitorTimerArmed = false;
     this.monitorTimerAtMs = Infinity;
     // The agent's stall check comes first (it may stop everything instead).
-    if (this.mayRun !== undefined && !this.mayRun()) return;
+    if (this.mayRun !== undefined && !this.mayRun()) {
+      this.monitorTimer.disarm();
+      return;
+    }
     const limitMs = performance.now() + MONITOR_BATCH_MS;
     for (const list of this.recurring.values()) for (const monitor of list) {
       if (monitor.dueMs === undefined || monitor.dueMs > limitMs) continue;

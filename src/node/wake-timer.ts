@@ -19,10 +19,13 @@ export interface WakeTimer {
 
 type TimerAddon = Required<Pick<LivenessNative, "timer" | "arm" | "disarm" | "close">>;
 
-/** The addon's timer when the addon has one, else Node's. */
-export function wakeTimer(onWake: () => void, addon: Pick<LivenessNative, "timer" | "arm" | "disarm" | "close"> | null): WakeTimer {
+/**
+ * The addon's timer when the addon has one, else Node's. `unref`: Node's timer does not keep the
+ * process alive (the addon's, armed, always does: the agent's loop runs until it exits anyway).
+ */
+export function wakeTimer(onWake: () => void, addon: Pick<LivenessNative, "timer" | "arm" | "disarm" | "close"> | null, options: { unref?: boolean } = {}): WakeTimer {
   if (addon?.timer !== undefined && addon.arm !== undefined && addon.disarm !== undefined && addon.close !== undefined) return nativeTimer(onWake, addon as TimerAddon);
-  return nodeTimer(onWake);
+  return nodeTimer(onWake, options.unref === true);
 }
 
 function nativeTimer(onWake: () => void, addon: TimerAddon): WakeTimer {
@@ -39,7 +42,7 @@ function nativeTimer(onWake: () => void, addon: TimerAddon): WakeTimer {
   };
 }
 
-function nodeTimer(onWake: () => void): WakeTimer {
+function nodeTimer(onWake: () => void, unref: boolean): WakeTimer {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const disarm = () => {
@@ -50,7 +53,9 @@ function nodeTimer(onWake: () => void): WakeTimer {
     native: false,
     arm: (delayMs) => {
       disarm();
-      if (!closed) timer = setTimeout(() => { timer = undefined; onWake(); }, Math.max(0, delayMs));
+      if (closed) return;
+      timer = setTimeout(() => { timer = undefined; onWake(); }, Math.max(0, delayMs));
+      if (unref) timer.unref();
     },
     disarm,
     close: () => { closed = true; disarm(); },
