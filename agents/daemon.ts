@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { createConnection, type Socket } from "node:net";
 import { spawnProgram, type ProgramReference } from "../src/common/spawn";
+import { timeLimit } from "../src/node/wake-timer";
 
 export const STATE_DIR_DEFAULT = "/run/edgeha/agents";
 
@@ -53,8 +54,8 @@ export function tcpRequest(host: string, port: number, request: string, timeoutM
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     let answer = "";
-    const done = (value: string | undefined) => { clearTimeout(timer); socket.destroy(); resolve(value); };
-    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const done = (value: string | undefined) => { cancel(); socket.destroy(); resolve(value); };
+    const cancel = timeLimit(timeoutMs, () => done(undefined));
     socket.setEncoding("utf8");
     socket.on("connect", () => socket.write(request));
     socket.on("data", (chunk: string) => {
@@ -104,11 +105,11 @@ export class KeptConnections {
     return new Promise((resolve) => {
       const socket = createConnection({ host, port });
       const entry: Kept = { socket, busy: false, buffer: "", waiter: undefined };
-      const timer = setTimeout(() => { socket.destroy(); resolve(undefined); }, timeoutMs);
+      const cancel = timeLimit(timeoutMs, () => { socket.destroy(); resolve(undefined); });
       socket.setEncoding("utf8");
       socket.unref();
       const drop = () => {
-        clearTimeout(timer);
+        cancel();
         if (this.open.get(key) === entry) this.open.delete(key);
         entry.waiter?.(undefined);
         entry.waiter = undefined;
@@ -127,7 +128,7 @@ export class KeptConnections {
         waiter(line);
       });
       socket.once("connect", () => {
-        clearTimeout(timer);
+        cancel();
         this.open.set(key, entry);
         resolve(entry);
       });
@@ -138,9 +139,9 @@ export class KeptConnections {
     entry.busy = true;
     entry.buffer = "";
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { entry.socket.destroy(); finish(undefined); }, timeoutMs);
+      const cancel = timeLimit(timeoutMs, () => { entry.socket.destroy(); finish(undefined); });
       const finish = (line: string | undefined) => {
-        clearTimeout(timer);
+        cancel();
         entry.busy = false;
         entry.waiter = undefined;
         if (line === undefined && this.open.get(key) === entry) this.open.delete(key);

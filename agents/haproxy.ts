@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { programCommand } from "../src/common/programs";
+import { timeLimit } from "../src/node/wake-timer";
 import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
 import { STATE_DIR_DEFAULT, alive, ensureDirectoryOf, readPid, runToEnd, stopProcess, waitUntil } from "./daemon";
 
@@ -26,8 +27,9 @@ function connects(address: string, timeoutMs: number): Promise<boolean> {
   const port = Number(address.slice(separator + 1));
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
-    const done = (value: boolean) => { clearTimeout(timer); socket.destroy(); resolve(value); };
-    const timer = setTimeout(() => done(false), timeoutMs);
+    const done = (value: boolean) => { cancel(); socket.destroy(); resolve(value); };
+    // Nearly always cancelled a millisecond later: timeLimit costs the idle agent no wake-up then.
+    const cancel = timeLimit(timeoutMs, () => done(false));
     socket.on("connect", () => done(true));
     socket.on("error", () => done(false));
   });

@@ -16,7 +16,7 @@ import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLs
 import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
 import type { NodeEffect } from "../stack";
 import { applySystemSettings, livenessAddon } from "./liveness";
-import { wakeTimer } from "./wake-timer";
+import { shareTimeoutsOnAddon, wakeTimer } from "./wake-timer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { reloadBootstrap, type ReloadOutcome } from "./reload";
 import { LocalResources, type ActionHints, type ActionOutcome, type ActionRunner } from "./local-resources";
@@ -249,6 +249,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   parseNativeCib(serializeNativeCib(stored), "the stored CIB");
   // The scheduler and memory locking first: the echo thread membership starts takes the priority.
   applySystemSettings(config.system, logger);
+  // The built-in agents' time limits (connect, request) share one addon timer: cancelled, they cost no wake-up.
+  shareTimeoutsOnAddon(livenessAddon(logger));
   const membership = await MembershipService.start(options);
   // The bootstrap config in force: what a reload compares the file with and replaces, and what a
   // live node change (`cluster node add|remove`, src/node/node-change.ts) replaces.

@@ -61,3 +61,62 @@ function nodeTimer(onWake: () => void, unref: boolean): WakeTimer {
     close: () => { closed = true; disarm(); },
   };
 }
+
+/**
+ * Time limits that are nearly always cancelled (a built-in agent's 1 s connect or request limit,
+ * cancelled when the answer comes a millisecond later): on Node's timers each one still woke the
+ * idle holder at its deadline, once per monitor round. With the addon (shareTimeoutsOnAddon, at
+ * the agent's start) they share one addon timer, set to the earliest pending deadline and moved
+ * or stopped in place when that one is cancelled: a cancelled limit costs no wake-up.
+ */
+interface Limit { atMs: number; onTimeout: () => void }
+let shared: { timer: WakeTimer; pending: Set<Limit>; armedAtMs: number } | undefined;
+
+/**
+ * From now on timeLimit() uses one addon timer (null: Node's timers, as before). Once per process:
+ * a later call (another agent in the same test process) keeps the timer there is.
+ */
+export function shareTimeoutsOnAddon(addon: Pick<LivenessNative, "timer" | "arm" | "disarm" | "close"> | null): void {
+  if (shared !== undefined || addon === null) return;
+  const timer = wakeTimer(() => fireDue(), addon);
+  if (!timer.native) {
+    timer.close();
+    return;
+  }
+  shared = { timer, pending: new Set(), armedAtMs: Infinity };
+}
+
+function rearm(): void {
+  if (shared === undefined) return;
+  let earliest = Infinity;
+  for (const limit of shared.pending) if (limit.atMs < earliest) earliest = limit.atMs;
+  if (earliest === shared.armedAtMs) return;
+  shared.armedAtMs = earliest;
+  if (earliest === Infinity) shared.timer.disarm();
+  else shared.timer.arm(earliest - performance.now());
+}
+
+function fireDue(): void {
+  if (shared === undefined) return;
+  shared.armedAtMs = Infinity;
+  const nowMs = performance.now();
+  const due = [...shared.pending].filter((limit) => limit.atMs <= nowMs);
+  for (const limit of due) shared.pending.delete(limit);
+  rearm();
+  for (const limit of due) limit.onTimeout();
+}
+
+/** Calls onTimeout after delayMs unless the returned cancel() runs first. */
+export function timeLimit(delayMs: number, onTimeout: () => void): () => void {
+  if (shared === undefined) {
+    const timer = setTimeout(onTimeout, Math.max(0, delayMs));
+    return () => clearTimeout(timer);
+  }
+  const limit: Limit = { atMs: performance.now() + Math.max(0, delayMs), onTimeout };
+  shared.pending.add(limit);
+  if (limit.atMs < shared.armedAtMs) rearm();
+  return () => {
+    if (shared === undefined || !shared.pending.delete(limit)) return;
+    if (limit.atMs <= shared.armedAtMs) rearm();
+  };
+}

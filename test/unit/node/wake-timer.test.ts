@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LivenessNative } from "../../../src/node/native";
-import { wakeTimer } from "../../../src/node/wake-timer";
+import { shareTimeoutsOnAddon, timeLimit, wakeTimer } from "../../../src/node/wake-timer";
 import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
 import { emptyCib } from "../../../src/cib";
 import { createLogger } from "../../../src/common/log";
@@ -145,6 +145,73 @@ describe("the monitors' timer (src/node/local-resources.ts)", () => {
     expect(monitors).toBeGreaterThanOrEqual(8);
     // ... and the timer each run moved later never fired: Node's timer (wakeTimer(onWake, null),
     // what LocalResources used before) wakes the loop once per run here, at the deadline it left.
+    expect(extra).toBeLessThanOrEqual(2);
+  });
+});
+
+/**
+ * A built-in agent's check (agents/haproxy.ts, agents/daemon.ts): each datagram (every 10 ms)
+ * starts a 100 ms time limit and cancels the one before, as an answer does a millisecond after
+ * the check starts. Returns how many times the loop woke beyond the datagrams.
+ */
+async function limitWakeups(limit: (delayMs: number, onTimeout: () => void) => () => void, rounds: number): Promise<{ extra: number; timedOut: number }> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const port = socket.address().port;
+  let received = 0;
+  let before = 0;
+  let loops = 0;
+  let timedOut = 0;
+  let cancel = () => {};
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => { done = resolve; });
+  socket.on("message", () => {
+    received++;
+    if (received === 1) before = addon!.loopCount!();
+    cancel();
+    cancel = received === rounds ? () => {} : limit(100, () => timedOut++);
+    if (received === rounds) { loops = addon!.loopCount!() - before; done(); }
+  });
+  const peer = spawn(process.execPath, ["-e", `const s = require("node:dgram").createSocket("udp4"); let n = 0;
+    const t = setInterval(() => { s.send("hb", ${port}, "127.0.0.1"); if (++n === ${rounds}) { clearInterval(t); setTimeout(() => process.exit(0), 1000); } }, 10);`], { stdio: "ignore" });
+  await finished;
+  peer.kill();
+  socket.close();
+  return { extra: loops - (received - 1), timedOut };
+}
+
+describe("time limits on the shared addon timer (timeLimit, src/node/wake-timer.ts)", () => {
+  if (addon !== undefined) shareTimeoutsOnAddon(addon);
+
+  it.skipIf(addon === undefined)("fire in order at their deadlines; a cancelled one never fires, and cancelling the earliest moves the timer to the next", async () => { // skipped: no gcc to build the liveness addon
+    const fired: string[] = [];
+    const startedMs = performance.now();
+    const at: Record<string, number> = {};
+    const note = (name: string) => () => { fired.push(name); at[name] = performance.now() - startedMs; };
+    timeLimit(60, note("c"));
+    const cancelA = timeLimit(10, note("a"));
+    timeLimit(30, note("b"));
+    timeLimit(30, note("b2"));
+    const cancelD = timeLimit(45, note("d"));
+    cancelA();
+    cancelA();
+    cancelD();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(fired).toEqual(["b", "b2", "c"]);
+    expect(at.b).toBeGreaterThanOrEqual(29);
+    expect(at.c).toBeGreaterThanOrEqual(59);
+    // A limit cancelled after it fired changes nothing.
+    const late = timeLimit(1, note("e"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    late();
+    expect(fired).toEqual(["b", "b2", "c", "e"]);
+  });
+
+  it.skipIf(addon === undefined)("started and cancelled on every heartbeat, never wake the event loop", async () => { // skipped: no gcc to build the liveness addon
+    const { extra, timedOut } = await limitWakeups(timeLimit, 100);
+    expect(timedOut).toBe(0);
+    // Node's timers (setTimeout + clearTimeout, what the built-in agents used before) wake the
+    // loop here about once per 100 ms of datagrams, at deadlines already cancelled.
     expect(extra).toBeLessThanOrEqual(2);
   });
 });
