@@ -6,7 +6,7 @@ import { assert, EdgehaError } from "../common/errors";
 import type { ClientReply, ClientRequest, ControllerMessage } from "./protocol";
 import { relocationPlan } from "./relocate";
 import { withStatus } from "./summary";
-import { adopt, distribute, lostUnfenced } from "./replication";
+import { adopt, distribute, lostUnconfirmed, lostUnfenced } from "./replication";
 import { replan } from "./execution";
 import { confirmForClient, fenceForClient } from "./fencing";
 import { localName, log, nameOf, type Context, type DcRole, type DcState, type Effects, type WriteOrigin } from "./context";
@@ -126,6 +126,15 @@ function change(context: Context, state: DcState, request: Extract<ClientRequest
     answer(origin, { ok: false, code: "E_FENCE_PENDING", error: `${unfenced.join(", ")} left the cluster without a clean stop and is not confirmed fenced yet; until it is, the other side may be changing the configuration too, so changes wait: retry once it is fenced (\`edgeha status\` shows the fencing)` }, out);
     return;
   }
+  // A pair without fencing cannot tell a dead peer from a split: both halves keep quorum and
+  // one side's changes would be set aside at the merge. Changes wait unless forced (then the
+  // answer says the change is held by this half only).
+  const unconfirmed = lostUnconfirmed(context);
+  if (unconfirmed.length > 0 && request.force !== true) {
+    const peer = unconfirmed.join(", ");
+    answer(origin, { ok: false, code: "E_PEER_UNCONFIRMED", error: `${peer} left the cluster without a clean stop (or has not been seen since this node started) and fencing is off, so it may still be running on the other side of a split and changing the configuration too; changes wait until it rejoins. If you have made sure ${peer} is down, run \`edgeha stonith confirm ${peer}\`; to store this one change on this half anyway, repeat it with --force (it may be set aside if the other half is alive)` }, out);
+    return;
+  }
   // A member of the view that has not answered the join (late, or asked again) may hold a
   // newer configuration than the DC's: a change made now could be overtaken by it when it
   // answers. Changes wait until it has joined or left the membership.
@@ -149,6 +158,7 @@ function change(context: Context, state: DcState, request: Extract<ClientRequest
   next = { ...next, version: { adminEpoch: Math.max(next.version.adminEpoch, context.cib.version.adminEpoch), epoch: context.cib.version.epoch + 1, numUpdates: 0 } };
   log(out, "info", "configuration changed", { version: formatVersion(next.version) });
   adopt(context, next, out);
-  distribute(context, state, origin, out);
+  if (unconfirmed.length > 0) log(out, "warn", "a forced configuration change is stored on this half of the pair only", { version: formatVersion(next.version), unconfirmed });
+  distribute(context, state, origin, out, unconfirmed.length > 0 ? unconfirmed : undefined);
   replan(state, "configuration changed");
 }

@@ -24,6 +24,12 @@ export interface ControllerSettings {
    * and the other side cannot start anything without quorum meanwhile. 0: act at once.
    */
   quorumGraceMs?: number;
+  /**
+   * A pair in two_node mode without an arbiter: each half of a split keeps quorum. Without
+   * fencing, a half whose peer was lost (not a clean stop) then refuses configuration changes
+   * until the peer rejoins or a person confirms it down (E_PEER_UNCONFIRMED).
+   */
+  twoNodeWithoutArbiter?: boolean;
 }
 
 export const CONTROLLER_DEFAULTS = { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000 };
@@ -91,6 +97,8 @@ export interface Write {
   /** The mark of the copy written (it becomes the DC's acknowledged mark once a quorum holds it). */
   mark: CibMark;
   sentMs: number;
+  /** Sent with --force while the peer was lost and not confirmed down: stored on this half only. */
+  forcedWithout?: string[];
 }
 
 /** What the DC keeps while it holds the role (through a join and after it). */

@@ -66,6 +66,11 @@ export interface ClusterSummary {
   leaving: string[];
   /** Configuration conflicts resolved at a join (newest last, bounded). */
   conflicts?: ConfigurationConflict[];
+  /**
+   * A pair without fencing: the peer left without a clean stop and nobody confirmed it down,
+   * so configuration changes wait (E_PEER_UNCONFIRMED) until it rejoins or is confirmed.
+   */
+  unconfirmed?: string[];
   // What `status --full` shows (crm_mon -A -f -o); optional: a DC of an older build sends none.
   /** Transient node attributes by node, as each node last reported them (fail-count-*, last-failure-*, node facts, agents' attributes). */
   attributes?: Record<string, Record<string, string>>;
@@ -166,7 +171,8 @@ export type ControllerMessage =
 
 /** A change a client (the CLI) asks of the cluster; members forward it to the DC. */
 export type ClientRequest =
-  | { kind: "cib-replace"; base: string; cib: unknown }
+  /** force: store it even while the peer of a pair without fencing is lost and not confirmed down (E_PEER_UNCONFIRMED). */
+  | { kind: "cib-replace"; base: string; cib: unknown; force?: boolean }
   | { kind: "cleanup"; resource?: string; node?: string }
   /** Where resources would go if stickiness did not hold them (resource relocate); changes nothing. */
   | { kind: "placement"; resources?: string[] }
@@ -308,6 +314,7 @@ const summary = shape<ClusterSummary>({
   fencing: list(shape<ClusterSummary["fencing"][number]>({ target: name, action: name, state: oneOf("pending", "done", "failed"), by: optional(name), atSeconds: optional(finite), reason: optional(prose) }), FENCE_RECORDS_MAX),
   transition: (value, path) => (value === null ? null : shape<{ id: number; running: number; pending: number }>({ id: count, running: count, pending: count })(value, path)),
   leaving: list(name, NODES_MAX),
+  unconfirmed: optional(list(name, NODES_MAX)),
   conflicts: optional(list(shape<ConfigurationConflict>({ version: name, keptDigest: name, lostDigest: name, lostFrom: name, lostVersion: optional(name), atSeconds: optional(finite) }), CONFLICTS_MAX)),
   attributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
   permanentAttributes: optional(dictionary(dictionary(prose, ATTRIBUTES_MAX), NODES_MAX)),
@@ -336,7 +343,7 @@ const clientRequest: Check<ClientRequest> = (value, path) => {
   const kind = oneOf("cib-replace", "cleanup", "placement", "fence", "fence-confirm")(plainObject(value, path).kind, `${path}.kind`);
   switch (kind) {
     case "cib-replace":
-      return { kind, ...shape<{ base: string; cib: unknown }>({ base: name, cib: configuration })(value, path) };
+      return { kind, ...shape<{ base: string; cib: unknown; force?: boolean }>({ base: name, cib: configuration, force: optional(boolean) })(value, path) };
     case "cleanup":
       return { kind, ...shape<{ resource?: string; node?: string }>({ resource: optional(name), node: optional(name) })(value, path) };
     case "placement":

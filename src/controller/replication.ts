@@ -25,12 +25,25 @@ export function lostUnfenced(context: Context): string[] {
   return lostUncleanly(context);
 }
 
+/**
+ * A pair without fencing whose halves both keep quorum in a split (two_node, no arbiter),
+ * alone here: the peer, lost without a clean stop (or never seen since this node started)
+ * and not confirmed down by a person, may be alive on the other side of a split and taking
+ * changes of its own; at the merge one side's would be set aside. Until it rejoins or is
+ * confirmed down (`stonith confirm`), changes wait (E_PEER_UNCONFIRMED). A clean leave
+ * (SIGTERM, `node stop`) takes the peer off expectedUp, so it never triggers this.
+ */
+export function lostUnconfirmed(context: Context): string[] {
+  if (context.settings.twoNodeWithoutArbiter !== true || context.settings.nodes.length !== 2 || context.members.length !== 1 || optionsNow(context).stonithEnabled) return [];
+  return lostUncleanly(context);
+}
+
 /** Sends the configuration in force to every joined member; they store it and answer. */
-export function distribute(context: Context, state: DcState, origin: WriteOrigin | undefined, out: Effects): void {
+export function distribute(context: Context, state: DcState, origin: WriteOrigin | undefined, out: Effects, forcedWithout?: string[]): void {
   const writeId = state.nextWriteId++;
   const waiting = new Set([...state.acked].filter((id) => id !== context.settings.localId && context.members.includes(id)));
   const mark = context.lineage.chain[context.lineage.chain.length - 1] ?? markOf(context.cib);
-  state.writes.set(writeId, { waiting, holders: new Set([context.settings.localId]), missed: [], origin, version: formatVersion(context.cib.version), mark, sentMs: context.nowMs });
+  state.writes.set(writeId, { waiting, holders: new Set([context.settings.localId]), missed: [], origin, version: formatVersion(context.cib.version), mark, sentMs: context.nowMs, ...(forcedWithout ? { forcedWithout } : {}) });
   const wire = JSON.parse(JSON.stringify(configurationOnly(context.cib))) as unknown;
   const chain = context.lineage.chain.map((each) => ({ version: { ...each.version }, digest: each.digest }));
   for (const id of waiting) out.push({ kind: "send", to: id, message: { t: "cib", ringId: context.ringId, writeId, cib: wire, chain } });
@@ -103,7 +116,8 @@ export function finishWrite(context: Context, state: DcState, writeId: number, o
   if (heldByPartition) noteAcknowledged(context, write.mark, out);
   if (write.origin === undefined) return;
   let reply: ClientReply;
-  if (missed.length === 0) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member` };
+  if (write.forcedWithout !== undefined && !heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on this half only (forced: ${write.forcedWithout.join(", ")} left without a clean stop and is not confirmed down); it may be set aside if the other half is alive and changed the configuration too` };
+  else if (missed.length === 0) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member` };
   else if (heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on every member of the quorate partition (${missed.join(", ")} left before storing it)` };
   else {
     reply = { ok: false, code: "E_CIB_UNCERTAIN", error: `configuration ${write.version} was stored on ${[...write.holders].map((id) => nameOf(context, id)).join(", ")} only: ${missed.join(", ")} did not store it (left the cluster or did not answer in time) and the nodes that hold it are not the whole of a quorate majority (in a pair split the other half may be taking changes too), so it may not survive; read the configuration again and retry if your change is missing` };

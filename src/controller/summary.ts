@@ -7,6 +7,7 @@ import type { ClusterSummary, NodeReport } from "./protocol";
 import { runningCount, type Step } from "./transition";
 import { inQuorumGrace, isTrue, localName, optionsNow, type Context, type DcState, type Effects } from "./context";
 import { recentFencings } from "./fencing";
+import { lostUnconfirmed } from "./replication";
 
 /** Fencings the summary lists (`edgeha status`); `edgeha stonith history` shows the whole history. */
 const FENCINGS_SHOWN = 10;
@@ -101,8 +102,10 @@ export function mirrorExpected(context: Context, summary: ClusterSummary, out: E
   // A node that left cleanly or was fenced is no longer expected; members learn it from the DC.
   // One the DC has up is expected (should this node become DC when it is gone, it is fenced);
   // one the DC takes for unclean stays unknown here unless seen.
+  // One lost without a clean stop in a pair without fencing stays expected (changes wait for it).
+  const unconfirmed = new Set(summary.unconfirmed ?? []);
   for (const node of summary.nodes) {
-    if (node.state === "unclean") continue;
+    if (node.state === "unclean" || unconfirmed.has(node.name)) continue;
     context.known.add(node.name);
     if (node.state === "offline") context.expectedUp.delete(node.name);
     else context.expectedUp.add(node.name);
@@ -128,11 +131,13 @@ function buildSummary(context: Context, state: DcState): ClusterSummary {
     if (resources.some((resource) => resource.managed && resource.nodes.includes(node.name))) return false;
     return !(state.transition?.steps ?? []).some((step) => step.node === node.name && (step.state === "running" || step.state === "pending"));
   }).map((node) => node.name);
+  const unconfirmed = lostUnconfirmed(context);
   return {
     dc: localName(context), ringId: context.ringId, cibVersion: formatVersion(context.cib.version), quorate: context.quorate,
     nodes: summarizeNodes(context, state, cib), resources, failedActions, fencing: recentFencings(context, FENCINGS_SHOWN), transition, leaving,
     ...fullStatus(context, state, cib),
     ...(context.conflicts.length > 0 ? { conflicts: [...context.conflicts] } : {}),
+    ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
   };
 }
 

@@ -313,7 +313,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const historyFile = join(stateDir, "fence-history.json");
   // The fence device action running for each fence request (its id): a confirm by hand stops it.
   const fenceAttempts = new Map<string, AbortController>();
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, twoNodeWithoutArbiter: config.quorum.twoNode && config.quorum.arbiter === undefined, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {
@@ -807,7 +807,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         } catch (error) {
           return { error: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code ?? "E_CIB_INVALID" };
         }
-        const reply = await ask({ kind: "cib-replace", base: request.base, cib: request.cib });
+        const reply = await ask({ kind: "cib-replace", base: request.base, cib: request.cib, ...(request.force === true ? { force: true } : {}) });
         return reply.ok ? { ok: true, version: reply.version, message: reply.message } : { error: reply.error, code: reply.code };
       }
       case "resource-cleanup": {

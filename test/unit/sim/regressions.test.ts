@@ -29,7 +29,11 @@ const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
   // Shift 5 (issue 15 A2): fails with the lineage rule reverted (a join's copies compared by version, then holders and digest only).
   { seed: 802, fixedBy: "048c053 a copy without the newest change a quorum acknowledged loses at a join whatever its version", broke: "acked-change-durable: a DC of a quorate partition distributed a copy without an acknowledged change (3 nodes)" },
   { seed: 1972, fixedBy: "048c053 a copy without the newest change a quorum acknowledged loses at a join whatever its version", broke: "acked-change-durable: in a 2-of-3 partition a DC's unacknowledged copy tied 1-1 with a member's acknowledged copy of the same version and won on its digest" },
-  // The checker's mistake, not the cluster's: fails with the oracle's fix (3eb26fb) reverted.
+  // Shift 6 (issue 15): a pair without fencing and without an arbiter split; each half kept quorum (two_node) and
+  // acknowledged changes, and at the merge one side's were set aside. Each fails with the refusal reverted
+  // (lostUnconfirmed in src/controller/replication.ts returning no node).
+  ...[5, 11, 183, 343, 368, 411, 527, 782, 963].map((seed) => ({ seed, fixedBy: "a half of a pair without fencing refuses changes while its peer is lost and not confirmed down (E_PEER_UNCONFIRMED)", broke: "acked-change-durable: two acknowledged changes of the two halves of a split pair without fencing did not build on each other" })),
+    // The checker's mistake, not the cluster's: fails with the oracle's fix (3eb26fb) reverted.
   ...[152, 285, 753].map((seed) => ({ seed, fixedBy: "3eb26fb the simulated operator cleans up again after a failure that came after its cleanup", broke: "liveness (oracle): a failure after the cleanup keeps a resource from its node or blocked, as Pacemaker does" })),
 ];
 
