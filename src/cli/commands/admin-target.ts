@@ -31,7 +31,7 @@ const REQUEST_BYTES_MAX = API_LIMITS.lineBytesMax;
 export const fileOption: OptionSpec = { name: "file", short: "f", kind: "string", value: "FILE", description: "Edit this CIB file offline (native JSON/YAML or Pacemaker XML) instead of the running cluster, like pcs -f." };
 export const socketOption: OptionSpec = { name: "socket", kind: "string", value: "PATH", description: `The agent's admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
 export const jsonOption: OptionSpec = { name: "json", kind: "boolean", description: "Print the outcome as JSON." };
-export const forceOption: OptionSpec = { name: "force", kind: "boolean", description: "Go ahead despite a check that can be overridden (unknown property, XML elements edgeha does not keep)." };
+export const forceOption: OptionSpec = { name: "force", kind: "boolean", description: "Go ahead despite a check that can be overridden (unknown property, XML elements edgeha does not keep; on the running cluster: a pair without fencing whose peer is lost and not confirmed down, where the change is then stored on this half only)." };
 
 export interface Changed {
   result: EditResult;
@@ -93,6 +93,7 @@ export class FileTarget implements CibTarget {
 interface Reply {
   ok?: boolean;
   version?: string;
+  message?: string;
   cib?: unknown;
   stale?: unknown;
   error?: string;
@@ -105,7 +106,8 @@ function replyError(reply: Reply, what: string): EdgehaError {
 }
 
 export class LiveTarget implements CibTarget {
-  constructor(private readonly socket: string) {}
+  /** force: store the change even when the cluster would make it wait for a lost peer (E_PEER_UNCONFIRMED). */
+  constructor(private readonly socket: string, private readonly force = false) {}
 
   async read(): Promise<{ cib: Cib; version: string; stale?: string }> {
     const reply = (await requestApi(this.socket, { command: "cib-get" }, GET_TIMEOUT_MS)) as Reply;
@@ -130,13 +132,17 @@ export class LiveTarget implements CibTarget {
         throw error;
       }
       if (!result.changed) return { result, version };
-      const request = { command: "cib-replace", base: version, cib: result.cib };
+      const request = { command: "cib-replace", base: version, cib: result.cib, ...(this.force ? { force: true } : {}) };
       const bytes = Buffer.byteLength(JSON.stringify(request)) + 1;
       if (bytes > REQUEST_BYTES_MAX) {
         throw new EdgehaError("E_ADMIN_TOO_LARGE", `the new configuration is ${Math.ceil(bytes / 1024)} KiB, more than the agent's admin socket takes in one request (${REQUEST_BYTES_MAX / 1024} KiB, about 2,000 primitives); nothing was changed`);
       }
       const reply = (await requestApi(this.socket, request, REPLACE_TIMEOUT_MS)) as Reply;
-      if (reply.ok === true) return { result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
+      if (reply.ok === true) {
+        // A forced change the cluster could store on one half only: the answer says so, and so does the command.
+        const half = this.force && typeof reply.message === "string" && /this half only/.test(reply.message) ? [reply.message.slice(0, 1000)] : [];
+        return { result: half.length > 0 ? { ...result, warnings: [...result.warnings, ...half] } : result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
+      }
       if (reply.code !== "E_CIB_CONFLICT") throw replyError(reply, "the cluster refused the change");
     }
     throw new EdgehaError("E_CIB_CONFLICT", `the CIB changed under this command ${CONFLICT_RETRIES_MAX + 1} times in a row (someone else is changing it); nothing was changed, try again`);
@@ -150,7 +156,7 @@ export function targetFor(args: ParsedArguments, fileOptionName = "file"): CibTa
   }
   if (typeof file === "string") return new FileTarget(file, args.options.force === true);
   const socket = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
-  return new LiveTarget(socket);
+  return new LiveTarget(socket, args.options.force === true);
 }
 
 /** OCF agents installed here (OCF_ROOT/resource.d/PROVIDER/TYPE), and the built-in fence drivers. */

@@ -93,6 +93,21 @@ describe("live edits through the admin socket", () => {
     expect(result.err).toBe("edgeha: the cluster refused the change: node1 has no quorum: configuration changes are refused [E_NO_QUORUM]\n");
   });
 
+  it("--force passes a change past E_PEER_UNCONFIRMED, and the command says it is stored on one half only", async () => {
+    const half = "configuration 0.6.0 is stored on this half only (forced: node2 left without a clean stop and is not confirmed down); it may be set aside if the other half is alive and changed the configuration too";
+    const agent = cibAgent(twoNodeCib(), (request) => (request.force === true ? undefined : { error: "node2 left the cluster without a clean stop ...", code: "E_PEER_UNCONFIRMED" }));
+    const { socket, requests } = await fakeAgent((request) => {
+      const reply = agent.answer(request) as { ok?: boolean };
+      return reply.ok === true ? { ...reply, message: half } : reply;
+    });
+    const refused = await runInProcess(["node", "standby", "node2", "--socket", socket]);
+    expect(refused.status).toBe(1);
+    expect(refused.err).toMatch(/\[E_PEER_UNCONFIRMED\]/);
+    const forced = await runInProcess(["node", "standby", "node2", "--force", "--socket", socket]);
+    expect(forced).toMatchObject({ status: 0, err: `warning: ${half}\n` });
+    expect(requests.filter((request) => request.command === "cib-replace").map((request) => request.force === true)).toEqual([false, true]);
+  });
+
   it("sends nothing to write when the edit changes nothing", async () => {
     const agent = cibAgent(twoNodeCib(), () => undefined);
     const { socket, requests } = await fakeAgent((request) => agent.answer(request));

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
 import { ControllerWorld } from "../controller/harness";
-import { STATUS_SCHEMA_VERSION, statusJson } from "../../../src/cli/commands/cluster";
+import { renderClusterStatus, STATUS_SCHEMA_VERSION, statusJson } from "../../../src/cli/commands/cluster";
 
 const schema = JSON.parse(readFileSync(path.resolve(__dirname, "../../../docs/status.schema.json"), "utf8")) as object;
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
@@ -58,6 +58,24 @@ describe("status JSON schema", () => {
     const value = envelope(summary);
     expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
     expect(value.schemaVersion).toBe(STATUS_SCHEMA_VERSION);
+  });
+
+  it("holds, and the text shows, why changes wait in a pair without fencing whose peer was lost (E_PEER_UNCONFIRMED)", () => {
+    const cib = pairCib();
+    cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": "false" } }];
+    const world = new ControllerWorld(["n1", "n2"], cib, { twoNodeWithoutArbiter: true });
+    world.view(1, ["n1", "n2"]);
+    world.run(2000);
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(2000);
+    const summary = world.node("n1").controller.summary;
+    expect(summary?.unconfirmed).toEqual(["n2"]);
+    const value = envelope(summary);
+    expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
+    const text = renderClusterStatus(value as never);
+    expect(text).toContain("WARNINGS:\n  * configuration changes wait (E_PEER_UNCONFIRMED): n2 left without a clean stop and fencing is off");
+    expect(text).toContain("'edgeha stonith confirm n2'");
   });
 
   it("holds a node that knows no DC yet", () => {

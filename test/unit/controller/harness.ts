@@ -60,7 +60,7 @@ export class ControllerWorld {
 
   private readonly names: string[];
 
-  constructor(names: string[], private readonly cib: Cib, private readonly extra: { quorumGraceMs?: number } = {}) {
+  constructor(names: string[], private readonly cib: Cib, private readonly extra: { quorumGraceMs?: number; twoNodeWithoutArbiter?: boolean } = {}) {
     this.names = names;
     names.forEach((name, index) => this.addNode(index + 1, name));
   }
@@ -250,7 +250,7 @@ export class ControllerWorld {
     const node = this.addNode(old.id, name);
     node.stored = old.stored;
     node.fenceHistory = fenceHistory;
-    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1] ?? this.cib, this.report(node), fenceHistory ?? []);
+    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, ...this.extra, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1] ?? this.cib, this.report(node), fenceHistory ?? []);
     return node;
   }
 

@@ -205,7 +205,7 @@ describe("a two-node pair split", () => {
     expect(world.replies.get(2)).toMatchObject({ ok: true });
   });
 
-  it("with fencing off nothing is waited for", () => {
+  it("with fencing off, outside two_node without an arbiter (a lone half is not quorate, or the arbiter chose it), nothing is waited for", () => {
     const names = ["n1", "n2"];
     const cib = baseCib(names, false);
     const world = new ControllerWorld(names, cib);
@@ -217,6 +217,130 @@ describe("a two-node pair split", () => {
     change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
     world.run(0);
     expect(world.replies.get(1)).toMatchObject({ ok: true });
+  });
+});
+
+describe("a two-node pair without fencing and without an arbiter (both halves keep quorum in a split)", () => {
+  function splitPair(): { world: ControllerWorld; cib: Cib } {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib, { twoNodeWithoutArbiter: true });
+    world.view(1, names);
+    world.run(2500);
+    // A split (or n2's death: n1 cannot tell which): n1 keeps quorum alone.
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(500);
+    return { world, cib };
+  }
+
+  it("refuses changes while the lost peer is not confirmed down, says why in the summary, and takes them again when it rejoins", () => {
+    const { world, cib } = splitPair();
+    expect(world.fences).toEqual([]);
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
+    expect((world.replies.get(1) as { error: string }).error).toContain("edgeha stonith confirm n2");
+    expect(formatVersion(world.node("n1").controller.configuration.version)).toBe("0.3.0");
+    // The DC's own summary keeps the reason (it does not take the lost peer for cleanly down).
+    world.run(2000);
+    expect(world.node("n1").controller.summary?.unconfirmed).toEqual(["n2"]);
+    change(world, "n1", 2, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
+    // The peer comes back: changes go through again.
+    world.boot("n2");
+    world.view(3, ["n1", "n2"]);
+    world.run(2500);
+    expect(world.node("n1").controller.summary?.unconfirmed).toBeUndefined();
+    change(world, "n1", 3, formatVersion(world.node("n1").controller.configuration.version), withResource(cib, "a", 3));
+    world.run(500);
+    expect(world.replies.get(3)).toMatchObject({ ok: true });
+  });
+
+  it("a person's stonith confirm of the lost peer works with fencing off and accepts changes again", () => {
+    const { world, cib } = splitPair();
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 100, request: { kind: "fence-confirm", target: "n2", client: "alice" } });
+    world.run(500);
+    expect(world.replies.get(100)).toMatchObject({ ok: true });
+    expect(world.node("n1").controller.summary?.unconfirmed).toBeUndefined();
+    change(world, "n1", 2, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: true, message: "configuration 0.4.0 is stored on every member" });
+  });
+
+  it("a forced change is stored on this half only, and the answer says so", () => {
+    const { world, cib } = splitPair();
+    world.feed(world.node("n1"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(withResource(cib, "a", 3))), force: true } });
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, version: "0.4.0" });
+    expect((world.replies.get(1) as { message: string }).message).toMatch(/stored on this half only .*n2.*may be set aside if the other half is alive/);
+    expect(resourcesOf(world.node("n1").controller.configuration)).toEqual(["a", "vip"]);
+    // Only that one change: the next one waits again.
+    change(world, "n1", 2, "0.4.0", withResource(withResource(cib, "a", 4), "b", 4));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
+  });
+
+  it("a clean leave of the peer (node stop, SIGTERM) does not make changes wait", () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib, { twoNodeWithoutArbiter: true });
+    world.view(1, names);
+    world.run(2500);
+    world.requestShutdown("n2");
+    world.run(1000);
+    expect(world.node("n2").exited).toBe(true);
+    world.powerLoss("n2");
+    world.view(2, ["n1"]);
+    world.run(500);
+    change(world, "n1", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true });
+    expect(world.node("n1").controller.summary?.unconfirmed).toBeUndefined();
+    // The same peer lost without a clean stop does.
+    world.boot("n2");
+    world.view(3, names);
+    world.run(2500);
+    world.powerLoss("n2");
+    world.view(4, ["n1"]);
+    world.run(500);
+    change(world, "n1", 2, "0.4.0", withResource(withResource(cib, "a", 4), "b", 4));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
+  });
+
+  it("the DC leaving cleanly does not make the survivor's changes wait either", () => {
+    const names = ["n1", "n2"];
+    const cib = baseCib(names, false);
+    const world = new ControllerWorld(names, cib, { twoNodeWithoutArbiter: true });
+    world.view(1, names);
+    world.run(2500);
+    expect(world.node("n1").controller.isDc).toBe(true);
+    world.requestShutdown("n1");
+    world.run(1000);
+    expect(world.node("n1").exited).toBe(true);
+    world.powerLoss("n1");
+    world.view(2, ["n2"]);
+    world.run(2500);
+    expect(world.node("n2").controller.isDc).toBe(true);
+    change(world, "n2", 1, "0.3.0", withResource(cib, "a", 3));
+    world.run(0);
+    expect(world.replies.get(1)).toMatchObject({ ok: true });
+    // The same DC lost without a clean stop does.
+    world.boot("n1");
+    world.view(3, names);
+    world.run(2500);
+    world.powerLoss(world.node("n1").controller.isDc ? "n1" : "n2");
+    const survivor = world.node("n1").up ? "n1" : "n2";
+    world.view(4, [survivor]);
+    world.run(2500);
+    change(world, survivor, 2, formatVersion(world.node(survivor).controller.configuration.version), withResource(withResource(cib, "a", 4), "b", 4));
+    world.run(0);
+    expect(world.replies.get(2)).toMatchObject({ ok: false, code: "E_PEER_UNCONFIRMED" });
   });
 });
 
