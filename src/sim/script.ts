@@ -15,7 +15,8 @@
 //   starts fail on node1           every start of a resource agent there fails ("starts work on node1" undoes it)
 //   stops fail on node1            every stop of a resource agent there fails ("stops work on node1" undoes it)
 //   vip dies on node1              the resource stops by itself (its monitor will notice); "vip dies": where it runs
-//   change through node2: delete resource vip   (also: create, stop, start resource X; standby, unstandby X)
+//   change through node2: delete resource vip   (also: create, stop, start resource X; standby, unstandby X;
+//                                  a trailing --force sends it as `--force` does: its answer is not counted durable)
 //   cleanup through node1
 //   show                           one line per node: view, quorum, DC, what runs there
 import { formatVersion, type Cib, type Resource } from "../cib";
@@ -143,7 +144,8 @@ function change(running: Running, through: SimNode, words: string): void {
   const base = through.agent?.controller.configuration;
   if (base === undefined) throw new Error(`${through.name} has no agent to ask`);
   const cib = structuredClone(base);
-  const [verb, what, name] = words.split(/\s+/);
+  const force = /\s--force$/.test(words);
+  const [verb, what, name] = words.replace(/\s--force$/, "").split(/\s+/);
   if (verb === "create" && what === "resource") cib.resources.push(simPrimitive(name!));
   else if (verb === "delete" && what === "resource") cib.resources = cib.resources.filter((resource) => resource.id !== name);
   else if ((verb === "stop" || verb === "start") && what === "resource") {
@@ -158,8 +160,12 @@ function change(running: Running, through: SimNode, words: string): void {
   const id = ++running.changeIds;
   cib.attributes = { ...cib.attributes, "sim-changes": [...changesIn(base), id].join(" ") };
   world.note(`client through ${through.name}: ${words} (on ${formatVersion(base.version)})`);
-  world.ask(through, { kind: "cib-replace", base: formatVersion(base.version), cib: JSON.parse(JSON.stringify(cib)) as unknown }, (reply) => {
-    if (reply?.ok) {
+  world.ask(through, { kind: "cib-replace", base: formatVersion(base.version), cib: JSON.parse(JSON.stringify(cib)) as unknown, ...(force ? { force: true } : {}) }, (reply) => {
+    if (reply?.ok && force) {
+      // A forced change may be stored on one half of a split only, as its answer says: the
+      // oracle does not hold the cluster to it (acked-change-durable counts it not).
+      world.note(`client: "${words}" done (${reply.version}): ${reply.message ?? ""}`);
+    } else if (reply?.ok) {
       world.note(`client: "${words}" done (${reply.version})`);
       running.checker.acknowledgedChange(id, reply.version ?? "?", words, changesIn(cib));
     } else world.note(`client: "${words}" refused (${reply === undefined ? "no answer" : reply.code})`);
