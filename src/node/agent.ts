@@ -34,7 +34,7 @@ import { NodeChanges } from "./node-change";
 import { clusterHash } from "../transport";
 import { serviceAction } from "./service-control";
 import { createHash } from "node:crypto";
-import { clusterDigests, encodeJoinToken, iso, newJoinToken, storeToken, tokenFile } from "../config";
+import { clusterDigests, encodeJoinToken, iso, newJoinToken, storeToken, tokenFile, twoNodeFor } from "../config";
 import { packReport, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
 
@@ -232,6 +232,14 @@ function loadFenceHistory(file: string, logger: Logger): FenceHistoryEntry[] {
   }
 }
 
+/**
+ * Whether the two halves of a split pair of this cluster both keep quorum (two_node without an
+ * arbiter): as configured for a pair, else as a live node change would set it for two nodes.
+ */
+function pairKeepsQuorumWhenSplit(config: BootstrapConfig): boolean {
+  return config.nodes.length === 2 ? config.quorum.twoNode && config.quorum.arbiter === undefined : twoNodeFor(config, 2);
+}
+
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { config, node, logger } = options;
   const stateDir = options.stateDir ?? config.paths.stateDir;
@@ -313,7 +321,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const historyFile = join(stateDir, "fence-history.json");
   // The fence device action running for each fence request (its id): a confirm by hand stops it.
   const fenceAttempts = new Map<string, AbortController>();
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, twoNodeWithoutArbiter: config.quorum.twoNode && config.quorum.arbiter === undefined, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, twoNodeWithoutArbiter: pairKeepsQuorumWhenSplit(config), localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {

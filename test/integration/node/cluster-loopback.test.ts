@@ -1,7 +1,8 @@
 // Two real agents on loopback addresses running a group of test resources (state files,
 // one per node): they elect a DC and start the group once; a resource killed behind their
 // back is recovered in place; a configuration change made on the non-DC is stored on both
-// before it is reported, survives a kill -9 of the DC right after, and a stale change is
+// before it is reported, survives a kill -9 of the DC right after, changes then wait for the
+// lost peer (E_PEER_UNCONFIRMED: no fencing, no arbiter) and a stale forced change is
 // refused; a graceful `node stop` moves the group away; kill -9 of the active agent moves it
 // too (stonith is off here: the namespace tests cover fencing). Every wait is bounded.
 import { afterAll, describe, expect, it } from "vitest";
@@ -109,7 +110,11 @@ describe("a two-node cluster of real agents on loopback", () => {
     agents.get(dc)!.kill("SIGKILL");
     for (const name of ["n1", "n2"]) expect(formatVersion(new CibStore(join(directory, name, "cib")).load().cib!.version)).toBe(reply.version);
     await waitFor("the survivor to be DC", () => status(nonDc)?.dc === nonDc);
-    const stale = (await requestApi(socket(nonDc), { command: "cib-replace", base: current.version, cib: changed }, 10_000)) as { code?: string };
+    // A pair without fencing whose peer was lost (kill -9 is no clean stop): changes wait for it (issue 15).
+    const waiting = (await requestApi(socket(nonDc), { command: "cib-replace", base: reply.version, cib: changed }, 10_000)) as { code?: string };
+    expect(waiting.code).toBe("E_PEER_UNCONFIRMED");
+    // --force goes past that, never past a stale base.
+    const stale = (await requestApi(socket(nonDc), { command: "cib-replace", base: current.version, cib: changed, force: true }, 10_000)) as { code?: string };
     expect(stale.code).toBe("E_CIB_CONFLICT");
     await waitFor("the survivor to run the new resource", () => status(nonDc)?.cluster_state?.resources.find((resource) => resource.id === "cache")?.nodes.includes(nonDc));
 
