@@ -240,6 +240,7 @@ const stonithConfirm = {
   description:
     "For a node that cannot be fenced (its BMC lost power with it): check that it is powered off or cut off from everything it shares, then confirm. " +
     "The DC stops a fencing of the node that still runs, records the confirmation with who made it in the cluster's fence history, and recovers the node's resources. " +
+    "In a pair without fencing and without an arbiter it is also how configuration changes go through again after the peer was lost (E_PEER_UNCONFIRMED). " +
     "Asks for yes at a terminal; elsewhere it needs --force. A node that is a member of the cluster is refused: it answers heartbeats, so it is not down. " +
     "With --history FILE it only records the confirmation in that file (offline).",
   examples: ["stonith confirm node2", "stonith confirm node2 --force"],
