@@ -2,7 +2,7 @@
 // and quorum are set by the test, operations and fencing complete when the test says
 // (or at once). Resources are just "running or not" per node.
 import { checkControllerMessage, Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type FenceHistoryEntry, type NodeReport } from "../../../src/controller";
-import { formatVersion, type Cib, type OperationRecord } from "../../../src/cib";
+import { formatVersion, type Cib, type CibLineage, type OperationRecord } from "../../../src/cib";
 
 export interface SimNode {
   id: number;
@@ -14,6 +14,8 @@ export interface SimNode {
   callId: number;
   history: Map<string, OperationRecord[]>;
   stored: Cib[];
+  /** The lineage stored with the last configuration (the persist effect), as CibStore keeps it. */
+  lineage?: CibLineage;
   exited: boolean;
   shutdown: boolean;
   /** Attributes the node publishes in its reports (node facts, a watchdog's timeout). */
@@ -112,6 +114,7 @@ export class ControllerWorld {
         }
         case "persist":
           node.stored.push(effect.cib);
+          node.lineage = effect.lineage;
           break;
         case "keep-conflict":
           this.keptConflicts.push({ node: node.name, cib: effect.cib, lostFrom: effect.conflict.lostFrom, version: effect.conflict.version });
@@ -249,8 +252,11 @@ export class ControllerWorld {
     const old = this.node(name);
     const node = this.addNode(old.id, name);
     node.stored = old.stored;
+    node.lineage = old.lineage;
     node.fenceHistory = fenceHistory;
-    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, ...this.extra, localId: old.id, nodes: this.namesList() }, old.stored[old.stored.length - 1] ?? this.cib, this.report(node), fenceHistory ?? []);
+    // What it stored comes back with its lineage, as the agent's CibStore.load() gives it.
+    const stored = old.stored[old.stored.length - 1];
+    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, ...this.extra, localId: old.id, nodes: this.namesList() }, stored ?? this.cib, this.report(node), fenceHistory ?? [], stored !== undefined ? old.lineage : undefined);
     return node;
   }
 
