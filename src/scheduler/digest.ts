@@ -82,9 +82,10 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
     if (restartDigest !== undefined) {
       const forced = record.attributes["op-force-restart"];
       const kept = forced === undefined ? all : Object.fromEntries(Object.entries(all).filter(([name]) => ` ${forced} `.includes(` ${name} `)));
-      if (parameterDigest(kept) !== restartDigest) return "restart";
+      if (parameterDigest(kept) !== restartDigest && !onlyMaskedChanged(primitive, record, all)) return "restart";
     }
     if (recorded === undefined || parameterDigest(all) === recorded) continue;
+    if (onlyMaskedChanged(primitive, record, all)) continue;
     // Extra parameters configured on the operation itself always take a restart to apply.
     if (Object.keys(extra).length > 0 || restartDigest === undefined) return "restart";
     // An agent cannot reload a resource whose start is still in progress: it is restarted.
@@ -92,6 +93,46 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
     result = "reload";
   }
   return result;
+}
+
+/** Fencing parameters Pacemaker itself handles (pcmk_host_list, pcmk_reboot_timeout, provides, ...), never passed to the agent. */
+function isFencingParameter(name: string): boolean {
+  if (name === "provides" || name === "stonith-timeout") return true;
+  if (!name.startsWith("pcmk_")) return false;
+  if (["pcmk_action_limit", "pcmk_delay_base", "pcmk_delay_max", "pcmk_host_argument", "pcmk_host_check", "pcmk_host_list", "pcmk_host_map"].includes(name)) return true;
+  const rest = name.slice(5);
+  const underscore = rest.indexOf("_");
+  return underscore >= 0 && ["_action", "_timeout", "_retries"].includes(rest.slice(underscore));
+}
+
+/** a < b for dotted version numbers ("3.0.12" < "3.16.0"). */
+function versionBefore(a: string, b: string): boolean {
+  const left = a.split(".").map(Number);
+  const right = b.split(".").map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const x = left[index] ?? 0;
+    const y = right[index] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+/**
+ * A record that carries a "secure" digest (op-secure-digest: the digest without the parameters
+ * op-secure-params names, passwords and the like) comes from a CIB whose secrets may be masked
+ * ("****"). When that digest still matches, only masked parameters differ: not a definition
+ * change (what Pacemaker's simulator does with such a CIB, pcmk__check_action_config with
+ * only_sanitized_changed). Records written by a controller of feature set before 3.16.0 left a
+ * fencing device's own pcmk_* parameters out of it.
+ */
+function onlyMaskedChanged(primitive: Primitive, record: OperationRecord, all: Record<string, string>): boolean {
+  const secure = record.attributes["op-secure-digest"];
+  const masked = record.attributes["op-secure-params"];
+  if (secure === undefined || masked === undefined) return false;
+  const hidden = new Set(masked.split(/\s+/).filter((name) => name.length > 0));
+  const old = versionBefore(record.attributes["crm_feature_set"] ?? "0", "3.16.0");
+  const kept = Object.fromEntries(Object.entries(all).filter(([name]) => !hidden.has(name) && !(old && primitive.class === "stonith" && isFencingParameter(name))));
+  return parameterDigest(kept) === secure;
 }
 
 export function primitiveParents(cib: Cib): Map<string, NvSet[][]> {

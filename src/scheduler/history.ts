@@ -89,10 +89,11 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let startFailed = false;
       let hardError = false;
       let promoted = false;
-      let failedOperation: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number } | undefined;
+      let failedOperation: NonNullable<ResourceState["failures"]>[string] | undefined;
       let hardFailure = false;
       let bannedSince = Number.NaN;
       for (let record of records) {
+        let recordFailed = false;
         const name = record.operation;
         const recurring = record.intervalMs > 0;
         // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
@@ -107,7 +108,9 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         if (name === "migrate_to" && record.opStatus === 0 && record.rcCode === 0) { active = migration(readMigrateToSuccess(histories.get(history.id)!, node.uname, record, online)); continue; }
         if (name === "migrate_to" && record.rcCode !== 0) active = migration(readMigrateToFailure(histories.get(history.id)!, node.uname, record, online));
         if (name === "migrate_from" && record.rcCode !== 0) migration(readMigrateFromFailure(histories.get(history.id)!, node.uname, record, online));
-        if (record.rcCode === 0 || record.rcCode === 8) {
+        // "Running" from an operation that expected "not running" (a monitor of the Stopped role) is a failure, unless it is a probe.
+        const unexpectedlyRunning = record.rcCode === 0 && expectedRc(record) === 7 && !(name === "monitor" && !recurring);
+        if ((record.rcCode === 0 || record.rcCode === 8) && !unexpectedlyRunning) {
           if (name === "stop") { active = false; failed = false; }
           else if (name === "start" || name === "promote" || name === "migrate_from") { active = true; failed = false; }
           // A demote that succeeds leaves an earlier failure standing (Pacemaker clears past failures on it only with on-fail=demote).
@@ -117,7 +120,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         // A recurring monitor reporting "not running" where the controller expected "running" (its transition-key says so)
         // fails the resource and leaves it active there, even with no start in the history (Pacemaker's unpack_rsc_op_failure);
         // without an expected result it fails an active resource, and on an inactive one it is a Stopped-role monitor.
-        else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active || expectedRc(record) !== undefined) { failed = true; active = true; } }
+        else if (record.rcCode === 7 && name === "monitor" && recurring) { if (active || expectedRc(record) !== undefined) { failed = true; active = true; recordFailed = true; } }
         // Not installed (5) and invalid configuration (2, 6) are hard errors: the resource is not active there and is banned.
         // A probe finding them means "not running here"; any other operation fails the resource where it ran.
         // Hard errors (invalid argument, insufficient privileges, not installed, not
@@ -127,18 +130,22 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
         else if ([2, 4, 5, 6].includes(record.rcCode)) {
           hardError = true;
           if (name === "monitor" && !recurring && record.rcCode === 5) { active = false; failed = false; }
-          else { active = true; failed = true; hardFailure = true; }
+          else { active = true; failed = true; hardFailure = true; recordFailed = true; }
         }
-        else { failed = true; active = true; if (name === "start") startFailed = true; if (name === "demote") promoted = false; }
+        else { failed = true; active = true; recordFailed = true; if (name === "start") startFailed = true; if (name === "demote") promoted = false; }
         if (name === "start" && (record.rcCode === 0)) { startFailed = false; hardError = false; }
         if (hardError && [2, 4, 5, 6].includes(record.rcCode)) bannedSince = Number(record.attributes["last-rc-change"] ?? Number.NaN);
         // The executor itself found no agent (operation status 7): a failure on-fail=ignore cannot hide.
-        if (failed && failedOperation === undefined) {
+        // A further failure before anything clears the first: the most severe on-fail of them all applies (applyOnFail).
+        // A failure after a success that cleared the earlier one (recovered) starts afresh.
+        if (recordFailed && failedOperation?.recovered === true) failedOperation = undefined;
+        if (recordFailed && failedOperation !== undefined) (failedOperation.later ??= []).push({ operation: name, intervalMs: record.intervalMs, ...([2, 4, 5, 6].includes(record.rcCode) && !(name === "monitor" && !recurring && record.rcCode === 5) ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}) });
+        else if (failed && failedOperation === undefined) {
           const since = Number(record.attributes["last-rc-change"] ?? Number.NaN);
           failedOperation = { operation: name, intervalMs: record.intervalMs, ...(hardFailure ? { hard: true } : {}), ...(record.opStatus === 7 ? { notInstalled: true } : {}), ...(Number.isFinite(since) ? { since } : {}) };
         }
         if (!failed) { failedOperation = undefined; hardFailure = false; }
-        else if (failedOperation) failedOperation.recovered = monitorRecovers(failedOperation, record) || (failedOperation.recovered === true && (record.rcCode === 0 || record.rcCode === 8));
+        else if (failedOperation && !recordFailed) failedOperation.recovered = monitorRecovers(failedOperation, record) || (failedOperation.recovered === true && (record.rcCode === 0 || record.rcCode === 8));
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
       if (active) startedSomewhere.add(history.id);
@@ -326,27 +333,43 @@ export function forgetExpiredFailures(cib: Cib, units: PlacementUnit[], states: 
   }
 }
 
+/** on-fail values from the mildest to the most severe (Pacemaker's cmp_on_fail). */
+const ON_FAIL_SEVERITY: Record<string, number> = { ignore: 10, demote: 20, restart: 30, migrate: 60, block: 70, stop: 80, standby: 90, fence: 100 };
+
+/** The on-fail that applies to a failed operation of a member. */
+function onFailOf(member: PlacementUnit["members"][number], failure: { operation: string; intervalMs: number }, stonithEnabled: boolean): string {
+  const operation = member.operations.find((op) => op.name === failure.operation && op.intervalMs === failure.intervalMs);
+  const configured = operation?.onFail?.toLowerCase();
+  // on-fail=demote is allowed only on a promote and on a recurring monitor of the Promoted role; elsewhere the default applies.
+  // on-fail=fence means stop when fencing is disabled.
+  const demoteAllowed = failure.operation === "promote" || (failure.operation === "monitor" && failure.intervalMs > 0 && isRole(operation?.role, "Promoted"));
+  const chosen = configured === "demote" && !demoteAllowed ? undefined : configured;
+  const onFail = chosen === "fence" && !stonithEnabled ? "stop" : chosen ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
+  return onFail;
+}
+
 export function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean, canFenceNode: (name: string) => boolean = () => stonithEnabled): FailureEffects {
   const effects: FailureEffects = { blockedMembers: new Set(), stoppedUnits: new Set(), fenceReasons: new Map() };
   for (const unit of units) for (const member of unit.members) {
     const state = states.get(member.id);
     if (!state?.failures) continue;
-    for (const [nodeName, failure] of Object.entries(state.failures)) {
+    for (const [nodeName, first] of Object.entries(state.failures)) {
       if (!state.failedOn.includes(nodeName)) continue;
-      const operation = member.operations.find((op) => op.name === failure.operation && op.intervalMs === failure.intervalMs);
-      const configured = operation?.onFail?.toLowerCase();
-      // on-fail=demote is allowed only on a promote and on a recurring monitor of the Promoted role; elsewhere the default applies.
-      // on-fail=fence means stop when fencing is disabled.
-      const demoteAllowed = failure.operation === "promote" || (failure.operation === "monitor" && failure.intervalMs > 0 && isRole(operation?.role, "Promoted"));
-      const chosen = configured === "demote" && !demoteAllowed ? undefined : configured;
-      const onFail = chosen === "fence" && !stonithEnabled ? "stop" : chosen ?? (failure.operation === "stop" ? (stonithEnabled ? "fence" : "block") : "restart");
+      // Of several failures in a row, the one whose on-fail is the most severe decides (Pacemaker's cmp_on_fail).
+      let failure: NonNullable<ResourceState["failures"]>[string] = first;
+      let onFail = onFailOf(member, first, stonithEnabled);
+      for (const later of first.later ?? []) {
+        const candidate = onFailOf(member, later, stonithEnabled);
+        if ((ON_FAIL_SEVERITY[candidate] ?? 30) > (ON_FAIL_SEVERITY[onFail] ?? 30)) { failure = later; onFail = candidate; }
+      }
       const node = nodes.find((entry) => entry.name === nodeName);
       // A stop that failed with a hard error where nothing can fence the node leaves no way to
       // recover: the resource is left alone there (unmanaged, blocked), whatever its on-fail.
       if (failure.operation === "stop" && failure.hard && !canFenceNode(nodeName)) { effects.blockedMembers.add(`${member.id}@${nodeName}`); continue; }
       // Cleared by a later success of the same monitor: only a failure whose on-fail asks for
       // stop, standby or fence (or a hard error) outlives that.
-      if (failure.recovered && !failure.hard && ["restart", "block", "ignore", "demote"].includes(onFail)) { ignoreFailure(state, nodeName, false); continue; }
+      if (onFail === "ignore" && !failure.notInstalled) state.failureIgnored = true;
+      if (failure === first && failure.recovered && !failure.hard && ["restart", "block", "ignore", "demote"].includes(onFail)) { ignoreFailure(state, nodeName, false); continue; }
       // on-fail=ignore takes the operation as having succeeded: no failure and, for a hard
       // error the agent returned, no ban either. Only an agent the executor could not find at all is never ignored.
       // A stop taken as having succeeded leaves the resource stopped there (Pacemaker's unpack_rsc_op "pretending failed ... succeeded").

@@ -78,6 +78,8 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
   const restart = (unit: PlacementUnit, member: Primitive, node: string, reason: string): boolean => {
     const state = context.states.get(member.id);
     if (!state || state.activeOn.length !== 1 || state.activeOn[0] !== node || context.placed.get(unit.id) !== node || context.blocked.has(unit.id)) return false;
+    // A member held where it runs by its own failure (on-fail=block) cannot stop there: it is not restarted.
+    if (context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) return false;
     const existing = dropReload(context.actions, byResource.get(member.id) ?? []);
     if (existing.some((action) => action.action !== "promote" && action.action !== "demote")) return false;
     const roleChange = existing[0];
@@ -217,7 +219,12 @@ export function blockStopsBehindBlocked(context: ActionWork, units: PlacementUni
     for (const node of context.states.get(member.id)?.activeOn ?? []) {
       if (!context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) continue;
       const earlier = new Set(unit.members.slice(0, index).map((entry) => entry.id));
-      for (const action of context.actions) if (action.action === "stop" && action.node === node && earlier.has(action.resource ?? "")) { action.blocked = true; action.reason = `unrunnable ${member.id} stop`; }
+      // A restart of an earlier member needs its stop first, which cannot happen: it is a stop, blocked (its start waits for that stop).
+      for (const [position, action] of context.actions.entries()) {
+        if (action.node !== node || !earlier.has(action.resource ?? "")) continue;
+        if (action.action === "stop") { action.blocked = true; action.reason = `unrunnable ${member.id} stop`; }
+        else if (action.action === "restart") { const { from_role: _from, to_role: _to, ...rest } = action; context.actions[position] = { ...rest, action: "stop", blocked: true, reason: `unrunnable ${member.id} stop`, ...(action.from_role === "Promoted" || action.from_role === "Unpromoted" ? { role: action.from_role } : {}) }; }
+      }
     }
   });
   for (const order of context.cib.constraints) {

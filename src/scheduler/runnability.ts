@@ -88,7 +88,8 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && cloneMin === 0;
         if (interleaved ? firstNodes.includes(target) && firstNodes.length >= cloneMin : runnable) continue;
         // With symmetrical=false a then that already runs keeps running; only its start is blocked.
-        const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target));
+        // A member that failed there is not kept running: its recovery is a stop and a start, and the start cannot happen.
+        const running = unit.members.every((member) => (context.states.get(member.id)?.activeOn ?? []).includes(target) && !(context.states.get(member.id)?.failedOn ?? []).includes(target));
         if (running && (order.symmetrical ?? "true").toLowerCase() === "false" && order.extra[SYMMETRIC_SET_ORDER] !== "true") continue;
         context.blocked.add(unit.id);
         // An instance with no first instance assigned to its node (interleave) is left unassigned; otherwise

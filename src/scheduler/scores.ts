@@ -125,7 +125,8 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
     const lastFailureSeconds = Number(transient[lastFailureOwn] ?? transient[lastFailureBase] ?? Number.NaN);
     const expired = failureTimeoutSeconds > 0 && Number.isFinite(lastFailureSeconds) && lastFailureSeconds + failureTimeoutSeconds <= nowSeconds;
     const failCount = expired || state?.failuresClearedOn?.includes(node.name) ? 0 : anonymousClone ? anonymousFailCount(transient, base) : addScores(failCountOf(transient, primitive.id), base === primitive.id ? 0 : failCountOf(transient, base));
-    if (threshold > 0 && failCount >= threshold) scores[node.name] = -INFINITY;
+    // A resource with a failure taken as success (on-fail=ignore) ignores its migration-threshold too (Pacemaker's pcmk__threshold_reached).
+    if (threshold > 0 && failCount >= threshold && state?.failureIgnored !== true) scores[node.name] = -INFINITY;
     // A failed start bans the node only through its fail count, which the node sets to INFINITY when
     // start-failure-is-fatal holds (as Pacemaker's controller does); the scheduler adds no ban of its own.
   }

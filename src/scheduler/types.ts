@@ -83,11 +83,13 @@ export interface ResourceState {
   /** Nodes where it is active in the Promoted role (promotable clones). */
   promotedOn?: string[];
   /** The operation whose failure is current, per node (decides on-fail). */
-  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number }>;
+  failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number; later?: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean }[] }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
   /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */
   knownOn?: string[];
+  /** A failed operation of it was taken as a success (on-fail=ignore): its migration-threshold no longer applies. */
+  failureIgnored?: boolean;
   /** Nodes where the last failure was recorded for parameters the configuration no longer gives: its fail count no longer counts. */
   failuresClearedOn?: string[];
   /** When the hard error that bans a node happened (last-rc-change, seconds), for failure-timeout. */

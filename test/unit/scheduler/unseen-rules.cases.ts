@@ -1,0 +1,78 @@
+// Small CIBs for test/unit/scheduler/unseen-rules.test.ts, each with the transition summary
+// crm_simulate (Pacemaker 2.1.5, LC_ALL=C crm_simulate -x FILE -S) gives for it.
+import { history, record, type SmallCib } from "./small-cib";
+
+const dummy = (id: string, operations = "", meta = "") => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta ? `<meta_attributes id="${id}-meta">${meta}</meta_attributes>` : ""}<operations>${operations}</operations></primitive>`;
+const nv = (id: string, name: string, value: string) => `<nvpair id="${id}" name="${name}" value="${value}"/>`;
+
+// A fencing device whose password the CIB shows masked ("****"): its recorded digest was taken with
+// the real one, so it differs; the "secure" digest (without passwd, and from a controller older
+// than feature set 3.16.0 also without the pcmk_* parameters) is given per case.
+const fenceDevice = `<primitive id="fence1" class="stonith" type="fence_ipmilan"><instance_attributes id="fence1-i">${nv("f1", "ipaddr", "192.0.2.10")}${nv("f2", "login", "admin")}${nv("f3", "passwd", "****")}${nv("f4", "pcmk_host_list", "alder")}</instance_attributes></primitive>`;
+const fenceStarted = (secureDigest: string) => history("fence1", [record("fence1", "start", { call: 2, extra: ` crm_feature_set="3.0.12" op-digest="eb786f2507080c57adbcb4f022f6d637" op-secure-params=" passwd " op-secure-digest="${secureDigest}"` })], `class="stonith" type="fence_ipmilan"`);
+
+export const CASES: Record<string, { spec: SmallCib; expected: Record<string, unknown>[] }> = {
+  // Only the masked parameter differs: the secure digest matches, nothing to do.
+  "masked-secret": { spec: { resources: fenceDevice, history: { birch: fenceStarted("5b534adfbe5668fdc6d39c80fb94bd76") } }, expected: [] },
+  // The secure digest does not match either: a real change, the device restarts.
+  "changed-parameter": { spec: { resources: fenceDevice, history: { birch: fenceStarted("0d2c6630009ae8533d6a506aa99e68cd") } }, expected: [{ action: "restart", resource: "fence1", node: "birch" }] },
+  // A monitor failed (on-fail restart), then the stop of the recovery failed (on-fail block, fencing
+  // being off): the more severe on-fail decides, so web is left blocked where it is.
+  "monitor-then-stop-failed": {
+    spec: { resources: dummy("web", `<op id="web-m" name="monitor" interval="10s"/>`), history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000, rc: 1 }), record("web", "stop", { call: 4, rc: 1, id: "web_last_failure_0" })]) } },
+    expected: [],
+  },
+  // The same monitor failure alone: recovered in place.
+  "monitor-failed": {
+    spec: { resources: dummy("web", `<op id="web-m" name="monitor" interval="10s"/>`), history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000, rc: 1 })]) } },
+    expected: [{ action: "recover", resource: "web", node: "alder" }],
+  },
+  // A monitor failure taken as success (on-fail=ignore) with the fail count at migration-threshold:
+  // a resource whose failures are ignored ignores its migration-threshold too, so web stays.
+  "ignored-failure-threshold": {
+    spec: {
+      resources: dummy("web", `<op id="web-m" name="monitor" interval="10s" on-fail="ignore"/>`, nv("wm1", "migration-threshold", "1")),
+      history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000, rc: 7 })]) },
+      transient: { alder: { "fail-count-web#monitor_10000": "1", "last-failure-web#monitor_10000": "1700000000" } },
+    },
+    expected: [],
+  },
+  // The same fail count without on-fail=ignore: web is banned from alder and recovered on birch.
+  "failure-threshold": {
+    spec: {
+      resources: dummy("web", `<op id="web-m" name="monitor" interval="10s"/>`, nv("wm1", "migration-threshold", "1")),
+      history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000, rc: 7 })]) },
+      transient: { alder: { "fail-count-web#monitor_10000": "1", "last-failure-web#monitor_10000": "1700000000" } },
+    },
+    expected: [{ action: "recover", resource: "web", from: "alder", to: "birch" }],
+  },
+  // web failed on alder and may start only after db, which is disabled (order with symmetrical=false):
+  // its recovery needs a start that cannot happen, so it is stopped.
+  "asymmetric-order-failed-then": {
+    spec: {
+      resources: dummy("db", "", nv("dm1", "target-role", "Stopped")) + dummy("web", `<op id="web-m" name="monitor" interval="10s"/>`),
+      constraints: `<rsc_order id="db-then-web" first="db" then="web" kind="Mandatory" symmetrical="false"/>`,
+      history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000, rc: 1 })]) },
+    },
+    expected: [{ action: "stop", resource: "web", node: "alder" }],
+  },
+  // A group whose first member is to start, whose last member is held by a failed stop (on-fail block):
+  // the middle member would restart, but its stop waits for the held member's: a blocked stop.
+  "group-behind-blocked-member": {
+    spec: {
+      nodes: ["alder"],
+      resources: `<group id="g">${dummy("a")}${dummy("b")}${dummy("c")}</group>`,
+      history: { alder: history("a", [record("a", "monitor", { call: 1, rc: 7, expected: 7 })]) + history("b", [record("b", "start", { call: 2 })]) + history("c", [record("c", "start", { call: 3 }), record("c", "stop", { call: 4, rc: 1, id: "c_last_failure_0" })]) },
+    },
+    expected: [{ action: "start", resource: "a", node: "alder" }, { action: "stop", resource: "b", node: "alder", blocked: true }],
+  },
+  // A monitor of the Stopped role on birch found web running (expected "not running"): a failure there;
+  // web runs on alder too, so it is stopped on both and recovered on alder.
+  "stopped-role-monitor-found-running": {
+    spec: {
+      resources: dummy("web", `<op id="web-m" name="monitor" interval="10s"/><op id="web-ms" name="monitor" interval="20s" role="Stopped"/>`),
+      history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000 })]), birch: history("web", [record("web", "monitor", { call: 2, interval: 20000, expected: 7 })]) },
+    },
+    expected: [{ action: "recover", resource: "web", node: "alder" }],
+  },
+};

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { sameActions } from "../../conformance/scheduler-compare";
+import { scheduleSmall } from "./small-cib";
+import { CASES } from "./unseen-rules.cases";
+
+// Pacemaker rules found missing on Pacemaker inputs outside the shared corpora (issue 18), each
+// shown on a small CIB of our own (unseen-rules.cases.ts) whose expected transition summary was
+// checked against crm_simulate 2.1.5. Pairs show the rule and the case it must leave alone.
+function check(name: keyof typeof CASES): void {
+  const { spec, expected } = CASES[name]!;
+  const actual = scheduleSmall(spec);
+  expect(sameActions(actual, expected), `${name}: got ${JSON.stringify(actual)}`).toBe(true);
+}
+
+describe("a record with a secure digest (a CIB whose secrets are masked)", () => {
+  it("is no definition change when only the masked parameters differ", () => check("masked-secret"));
+  it("is one when the secure digest differs too", () => check("changed-parameter"));
+});
+
+describe("several failures in a row", () => {
+  it("take the most severe on-fail: a failed monitor then a failed stop (block) leaves the resource blocked", () => check("monitor-then-stop-failed"));
+  it("a failed monitor alone is recovered", () => check("monitor-failed"));
+});
+
+describe("migration-threshold of a resource whose failure is ignored (on-fail=ignore)", () => {
+  it("does not apply: the resource stays", () => check("ignored-failure-threshold"));
+  it("applies without on-fail=ignore: the resource leaves", () => check("failure-threshold"));
+});
+
+describe("a failed resource behind an unrunnable first of a non-symmetrical order", () => {
+  it("is stopped, not recovered (its start cannot happen)", () => check("asymmetric-order-failed-then"));
+});
+
+describe("a group member held by its own failed stop (on-fail=block)", () => {
+  it("is not restarted, and an earlier member's restart becomes a blocked stop", () => check("group-behind-blocked-member"));
+});
+
+describe("a monitor of the Stopped role that found the resource running", () => {
+  it("is a failure there: the resource active on two nodes is recovered, not restarted", () => check("stopped-role-monitor-found-running"));
+});
