@@ -122,6 +122,11 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
       const value = parseScore(constraint.score);
       if (primaryNodes.includes(node.name)) total = addScores(total, value);
       else if (value >= INFINITY) total = -INFINITY;
+    } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Unpromoted")) {
+      // An instance that is to stay Unpromoted with the primary: where it runs with it, the score
+      // counts against its promotion (Pacemaker's pcmk__apply_coloc_to_priority).
+      const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
+      if ((context.placedOn.get(constraint.withRsc + withRole) ?? []).includes(node.name)) total = addScores(total, -parseScore(constraint.score));
     }
   }
   return total < 0 ? total : addScores(cloneWeight, total);

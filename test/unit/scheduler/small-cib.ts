@@ -26,8 +26,8 @@ export function record(resource: string, operation: string, options: { call: num
   const rc = options.rc ?? 0;
   const key = `${options.call}:1:${options.expected ?? 0}:${UUID}`;
   const id = options.id ?? `${resource}_${operation}_${interval}`;
-  // A start records the digest of its parameters; by default those of a resource with none.
-  const digest = operation === "start" && !(options.extra ?? "").includes("op-digest=") ? ` op-digest="${EMPTY_PARAMETERS_DIGEST}"` : "";
+  // A start or promote records the digest of its parameters; by default those of a resource with none.
+  const digest = (operation === "start" || operation === "promote") && !(options.extra ?? "").includes("op-digest=") ? ` op-digest="${EMPTY_PARAMETERS_DIGEST}"` : "";
   return `<lrm_rsc_op id="${id}" operation_key="${resource}_${operation}_${interval}" operation="${operation}" call-id="${options.call}" rc-code="${rc}" op-status="${options.status ?? 0}" interval="${interval}" transition-key="${key}" transition-magic="${options.status ?? 0}:${rc};${key}" last-rc-change="1700000000"${digest}${options.extra ?? ""}/>`;
 }
 
@@ -41,7 +41,7 @@ export function smallCibXml(spec: SmallCib): string {
     const transient = Object.entries(spec.transient?.[name] ?? {}).map(([key, value]) => `<nvpair id="t-${name}-${key}" name="${key}" value="${value}"/>`).join("");
     return `<node_state id="${index + 1}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member">${transient ? `<transient_attributes id="${index + 1}"><instance_attributes id="ta-${name}">${transient}</instance_attributes></transient_attributes>` : ""}<lrm id="${index + 1}"><lrm_resources>${spec.history?.[name] ?? ""}</lrm_resources></lrm></node_state>`;
   };
-  return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" crm_feature_set="3.0.14" validate-with="pacemaker-3.0"><configuration>
+  return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" crm_feature_set="3.0.14" validate-with="pacemaker-3.7"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/>${spec.properties ?? ""}</cluster_property_set></crm_config>
 <nodes>${nodes.map((name, index) => `<node id="${index + 1}" uname="${name}"/>`).join("")}</nodes>
 <resources>${spec.resources}</resources><constraints>${spec.constraints ?? ""}</constraints></configuration>

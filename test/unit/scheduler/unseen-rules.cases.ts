@@ -11,6 +11,15 @@ const nv = (id: string, name: string, value: string) => `<nvpair id="${id}" name
 const fenceDevice = `<primitive id="fence1" class="stonith" type="fence_ipmilan"><instance_attributes id="fence1-i">${nv("f1", "ipaddr", "192.0.2.10")}${nv("f2", "login", "admin")}${nv("f3", "passwd", "****")}${nv("f4", "pcmk_host_list", "alder")}</instance_attributes></primitive>`;
 const fenceStarted = (secureDigest: string) => history("fence1", [record("fence1", "start", { call: 2, extra: ` crm_feature_set="3.0.12" op-digest="eb786f2507080c57adbcb4f022f6d637" op-secure-params=" passwd " op-secure-digest="${secureDigest}"` })], `class="stonith" type="fence_ipmilan"`);
 
+// A promotable clone "pair" of two instances, at most one Promoted; st:0 runs Promoted on birch, st:1 Unpromoted on alder.
+const stateful = `class="ocf" provider="pacemaker" type="Stateful"`;
+const promotable = `<clone id="pair"><meta_attributes id="pair-meta">${nv("pm1", "promotable", "true")}${nv("pm2", "promoted-max", "1")}${nv("pm3", "clone-max", "2")}</meta_attributes><primitive id="st" ${stateful}/></clone>`;
+const pairHistory = (frontOnAlder: boolean): Record<string, string> => ({
+  alder: (frontOnAlder ? history("front", [record("front", "start", { call: 2 })]) : "") + history("st:1", [record("st:1", "start", { call: 3 })], stateful),
+  birch: history("st:0", [record("st:0", "start", { call: 2 }), record("st:0", "promote", { call: 3 })], stateful),
+});
+const pairScores = { birch: { "master-st:0": "10" }, alder: { "master-st:1": "5" } };
+
 export const CASES: Record<string, { spec: SmallCib; expected: Record<string, unknown>[] }> = {
   // Only the masked parameter differs: the secure digest matches, nothing to do.
   "masked-secret": { spec: { resources: fenceDevice, history: { birch: fenceStarted("5b534adfbe5668fdc6d39c80fb94bd76") } }, expected: [] },
@@ -74,5 +83,26 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
       history: { alder: history("web", [record("web", "start", { call: 2 }), record("web", "monitor", { call: 3, interval: 10000 })]), birch: history("web", [record("web", "monitor", { call: 2, interval: 20000, expected: 7 })]) },
     },
     expected: [{ action: "recover", resource: "web", node: "alder" }],
+  },
+  // A promotable clone whose Unpromoted instance must run with "front" (rsc-role Unpromoted): front moves
+  // to birch, where the Promoted instance runs, so that one is demoted and the other promoted.
+  "unpromoted-with-primary": {
+    spec: {
+      resources: dummy("front") + promotable,
+      constraints: `<rsc_location id="front-birch" rsc="front" node="birch" score="5000"/><rsc_colocation id="unpromoted-with-front" rsc="pair" rsc-role="Unpromoted" with-rsc="front" score="INFINITY"/>`,
+      history: pairHistory(true),
+      transient: pairScores,
+    },
+    expected: [{ action: "move", resource: "front", from: "alder", to: "birch" }, { action: "demote", resource: "st:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "promote", resource: "st:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }],
+  },
+  // The same with front staying on alder, where the Unpromoted instance runs: nothing changes.
+  "unpromoted-with-primary-in-place": {
+    spec: {
+      resources: dummy("front") + promotable,
+      constraints: `<rsc_colocation id="unpromoted-with-front" rsc="pair" rsc-role="Unpromoted" with-rsc="front" score="INFINITY"/>`,
+      history: pairHistory(true),
+      transient: pairScores,
+    },
+    expected: [],
   },
 };

@@ -38,3 +38,8 @@ describe("a group member held by its own failed stop (on-fail=block)", () => {
 describe("a monitor of the Stopped role that found the resource running", () => {
   it("is a failure there: the resource active on two nodes is recovered, not restarted", () => check("stopped-role-monitor-found-running"));
 });
+
+describe("a colocation of a promotable clone's Unpromoted role with a primary", () => {
+  it("keeps the instance that runs with the primary from being promoted: the other one is", () => check("unpromoted-with-primary"));
+  it("changes nothing where the Unpromoted instance already runs with it", () => check("unpromoted-with-primary-in-place"));
+});
