@@ -98,7 +98,10 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
       return;
     }
     if (unit.clone?.promotable) {
-      context.actions.push(...roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced, context.failureEffects.demotedMembers));
+      const roleActions = roleActionsFor(member.id, activeOn, state?.failedOn ?? [], state?.promotedOn ?? [], memberTarget, memberTarget !== undefined && context.promoted.has(unit.id), nodes, context.fenced, context.failureEffects.demotedMembers);
+      // A promotion a colocation with an unrunnable primary forbids is listed, blocked.
+      if (context.promoteBlocked.has(unit.id)) for (const action of roleActions) if (action.action === "promote") { action.blocked = true; action.reason = "colocation with an unrunnable primary"; }
+      context.actions.push(...roleActions);
     } else if (state?.roleStopped && activeOn.length === 1) {
       // Only a migration says it may be there, and it is known Stopped: it is started there again
       // (shown as a restart), or moves; nothing is done where it is to stay stopped.

@@ -14,7 +14,25 @@ export function checkRunnability(model: Model, history: History, placement: Plac
   const work: RunnabilityWork = { ...model, ...history, ...placement, blocked: new Set(), orderBlocked: new Set(), promoted: new Set(placement.promoted) };
   blockUnprobeableStarts(work, history.units);
   applyMandatoryOrders(work);
-  return { blocked: work.blocked, orderBlocked: work.orderBlocked, promoted: work.promoted };
+  return { blocked: work.blocked, orderBlocked: work.orderBlocked, promoted: work.promoted, promoteBlocked: blockedPromotions(work) };
+}
+
+/**
+ * A mandatory colocation of a promotable clone's Promoted role with a primary whose start cannot
+ * run (placed, but blocked): the instances to be promoted cannot be, their promote is blocked
+ * (Pacemaker's pcmk__block_colocation_dependents). A collective primary blocks only when all of
+ * its instances cannot start.
+ */
+function blockedPromotions(context: RunnabilityWork): Set<string> {
+  const result = new Set<string>();
+  for (const colocation of context.cib.constraints) {
+    if (colocation.kind !== "colocation" || parseScore(colocation.score) < INFINITY || colocation.rscRole === undefined || !isRole(colocation.rscRole, "Promoted")) continue;
+    if (colocation.withRscRole !== undefined && !isRole(colocation.withRscRole, "Started")) continue;
+    const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
+    if (primaries.length === 0 || !primaries.every((unit) => context.placed.get(unit.id) !== undefined && context.blocked.has(unit.id))) continue;
+    for (const unit of context.unitsByOwner.get(colocation.rsc) ?? []) if (context.promoted.has(unit.id) && !primaries.includes(unit)) result.add(unit.id);
+  }
+  return result;
 }
 
 /**

@@ -230,6 +230,8 @@ export interface Runnability {
   readonly orderBlocked: Set<string>;
   /** Placement's promoted units less those whose promotion an order forbids. */
   readonly promoted: Set<string>;
+  /** Promoted units whose promote cannot run: a mandatory colocation of their Promoted role with a primary whose start cannot. */
+  readonly promoteBlocked: Set<string>;
 }
 
 /** Everything the passes decided, read by action derivation and ordering. */

@@ -105,4 +105,13 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
     },
     expected: [],
   },
+  // The Promoted role of "pair" must run with "app", whose start cannot run (a mandatory order after
+  // "gate", which is disabled): the instance chosen for promotion starts, its promote is blocked.
+  "promoted-with-unrunnable-primary": {
+    spec: {
+      resources: dummy("gate", "", nv("gm1", "target-role", "Stopped")) + dummy("app") + promotable,
+      constraints: `<rsc_order id="gate-then-app" first="gate" then="app" kind="Mandatory"/><rsc_location id="app-birch" rsc="app" node="birch" score="100"/><rsc_colocation id="promoted-with-app" rsc="pair" rsc-role="Promoted" with-rsc="app" score="INFINITY"/>`,
+    },
+    expected: [{ action: "start", resource: "app", node: "birch", blocked: true }, { action: "start", resource: "st:0", node: "alder" }, { action: "promote", resource: "st:1", node: "birch", from_role: "Stopped", to_role: "Promoted", blocked: true }],
+  },
 };

@@ -43,3 +43,7 @@ describe("a colocation of a promotable clone's Unpromoted role with a primary", 
   it("keeps the instance that runs with the primary from being promoted: the other one is", () => check("unpromoted-with-primary"));
   it("changes nothing where the Unpromoted instance already runs with it", () => check("unpromoted-with-primary-in-place"));
 });
+
+describe("a mandatory colocation of the Promoted role with a primary whose start cannot run", () => {
+  it("lists the promote as blocked; the instances still start", () => check("promoted-with-unrunnable-primary"));
+});
