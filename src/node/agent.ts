@@ -11,7 +11,7 @@ import type { Logger } from "../common/log";
 import { startApiServer, type ApiServer } from "../api";
 import { CibStore, formatVersion, parseNativeCib, serializeNativeCib, flattenSets, type Cib, type Primitive } from "../cib";
 import { Controller, CONTROLLER_DEFAULTS, type ClientReply, type ClientRequest, type NodeReport, type ClusterSummary, checkFenceHistory, FENCE_HISTORY_MAX, MESSAGE_BYTES_MAX, type FenceHistoryEntry } from "../controller";
-import { clusterOptionsAt } from "../scheduler";
+import { clusterOptionsAt, dcUnfences } from "../scheduler";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
 import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
 import type { NodeEffect } from "../stack";
@@ -305,7 +305,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   if (pill !== undefined) watchdog?.starve(pill);
   // With an arbiter, its vote for a new view takes up to a lease: hold resources meanwhile.
   const quorumGraceMs = config.quorum.arbiter === undefined ? 0 : ARBITER_QUORUM_GRACE_MS;
+  // With a device that provides unfencing (Pacemaker's way), the DC's graph unfences this node (a
+  // "fence on" step before the starts here of what needs it). A driver that needs unfencing
+  // (fence_scsi, fence_mpath) in a configuration without provides=unfencing, which Pacemaker
+  // would never unfence, is unfenced by the node itself before it probes, as before.
   resources.unfence = async (cib, done) => {
+    if (dcUnfences(cib)) return [];
     const devices = devicesFromCib(cib).filter((device) => device.needsUnfencing && canFence(device, node.name) && !done.has(device.id));
     const failures: string[] = [];
     for (const device of devices) {

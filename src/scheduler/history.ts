@@ -7,6 +7,7 @@ import { assert } from "../common/errors";
 import { currentDigest, parentInstanceSets } from "./digest";
 import { anonymousFailCount, failCountOf, failureTimeoutOf } from "./scores";
 import { canFence, membershipNodes, type CloneFactory, type Unpacked } from "./unpack";
+import { neverUnfenced, unfencingUsers } from "./unfencing";
 import { readMigrateFromFailure, readMigrateToFailure, readMigrateToSuccess, type MigrationReading, type NodeHistories } from "./migration";
 import { addScores, baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
 
@@ -607,17 +608,14 @@ function noteChangedDefinitions(cib: Cib, units: PlacementUnit[], states: Map<st
  */
 function unfencing(cib: Cib, units: PlacementUnit[], nodes: NodeState[], stonithEnabled: boolean): ScheduledAction[] {
   if (!stonithEnabled) return [];
-  const metaOf = (unit: PlacementUnit, member: Primitive) => ({ ...flattenSets(cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) });
-  const members = units.filter((unit) => !unit.orphan).flatMap((unit) => unit.members.map((member) => ({ member, meta: metaOf(unit, member) })));
-  const device = members.find(({ member, meta }) => member.class === "stonith" && (meta.provides ?? "").toLowerCase() === "unfencing");
-  if (!device) return [];
-  const needing = members.filter(({ member, meta }) => member.class === "stonith" || ["", "unfencing"].includes((meta.requires ?? "").toLowerCase()));
+  const needing = unfencingUsers(cib, units);
+  if (needing.length === 0) return [];
   const actions: ScheduledAction[] = [];
   for (const node of nodes) {
-    if (!node.online || node.unclean || node.shuttingDown || node.attributes["#node-unfenced"] !== undefined) continue;
+    if (!neverUnfenced(node)) continue;
     const known = new Set(cib.status.find((status) => status.uname === node.name)?.resources.map((history) => baseId(history.id)) ?? []);
-    const probed = needing.find(({ member }) => !known.has(baseId(member.id)));
-    if (probed) actions.push({ action: "fence", node: node.name, kind: "on", reason: `required by ${baseId(probed.member.id)} monitor` });
+    const probed = needing.find((member) => !known.has(baseId(member.id)));
+    if (probed) actions.push({ action: "fence", node: node.name, kind: "on", reason: `required by ${baseId(probed.id)} monitor` });
   }
   return actions;
 }

@@ -12,11 +12,13 @@ import { place } from "./placement";
 import { addImpliedActions } from "./restarts";
 import { checkRunnability } from "./runnability";
 import type { Decisions, TransitionGraph } from "./types";
+import { unfencingForStarts } from "./unfencing";
 import { unpack } from "./unpack";
 
 export { INFINITY, addScores, type GraphOperation, type NodeState, type OperationKind, type ResourceState, type ScheduledAction, type TransitionGraph } from "./types";
 export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
+export { dcUnfences } from "./unfencing";
 export { localParameterResolver, operationParameters, parameterResolver, type ParameterResolver } from "./parameters";
 export { clusterOptionsAt, evaluateConfigurationRules, operationDefaults, propertySetsAt } from "./defaults";
 
@@ -27,6 +29,14 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const placement = place(unpacked.model, history);
   const runnability = checkRunnability(unpacked.model, history, placement);
   const decisions: Decisions = { ...unpacked.model, ...history, ...placement, ...runnability };
-  const actions = addImpliedActions(decisions, deriveActions(decisions, placement.completed));
-  return { actions, operations: buildGraph(decisions, actions), scores: placement.scores };
+  let actions = addImpliedActions(decisions, deriveActions(decisions, placement.completed));
+  let operations = buildGraph(decisions, actions);
+  // A start there requires a node never unfenced to be unfenced first (the graph orders it before).
+  const unfences = unfencingForStarts(decisions.cib, decisions.units, decisions.nodes, actions, operations, decisions.cluster.stonithEnabled);
+  if (unfences.length > 0) {
+    const after = actions.findLastIndex((action) => action.action === "fence") + 1;
+    actions = [...actions.slice(0, after), ...unfences, ...actions.slice(after)];
+    operations = buildGraph(decisions, actions);
+  }
+  return { actions, operations, scores: placement.scores };
 }

@@ -3,8 +3,10 @@
 // starts there of what needs unfencing (and of fencing devices), not before what says
 // requires=quorum nor before anything on other nodes; the DC runs it through the fencer as an
 // "on" (the node is let in, not taken down), records it (#node-unfenced) and does not repeat it.
-// The scheduler's condition is Pacemaker's: a node never unfenced where something that needs
-// unfencing is still to be probed (here: n2 has not probed web yet).
+// The scheduler's conditions are Pacemaker's: a node never unfenced where something that needs
+// unfencing is still to be probed (here: n2 has not probed web yet), or is to start there (the
+// running cluster, where every node has probed: each node that starts the device or a resource
+// that needs unfencing is unfenced first).
 import { describe, expect, it } from "vitest";
 import { importCibXml, type Cib } from "../../../src/cib";
 import { compileTransition, readySteps } from "../../../src/controller";
@@ -55,19 +57,22 @@ describe("unfencing in the transition", () => {
     world.unprobed.add("web@n2");
     world.view(1, ["n1", "n2", "n3"]);
     world.run(10_000);
-    // n2 is unfenced once, by an "on" (nobody is fenced, nobody goes down).
-    expect(world.fences.map((fence) => `${fence.action} ${fence.target}`)).toEqual(["on n2"]);
+    // Each node is unfenced once, by an "on" (nobody is fenced, nobody goes down): n2 for web, n1
+    // for the device, n3 for db; not for quorum-only.
+    expect(world.fences.map((fence) => `${fence.action} ${fence.target}`).sort()).toEqual(["on n1", "on n2", "on n3"]);
     expect(world.fenced).toEqual([]);
     expect(world.nodes.every((node) => node.up)).toBe(true);
     // What needs unfencing started after its node's unfencing; quorum-only did not wait for it.
     const start = (resource: string) => world.starts.find((each) => each.resource === resource)!;
     expect(start("web")).toMatchObject({ node: "n2" });
-    expect(start("web").unfencedBefore).toEqual(["n2"]);
+    expect(start("web").unfencedBefore).toContain("n2");
+    expect(start("db").unfencedBefore).toContain("n3");
+    expect(start("scsi").unfencedBefore).toContain("n1");
     expect(world.node("n1").controller.summary?.resources.find((resource) => resource.id === "web")).toMatchObject({ nodes: ["n2"] });
     // Recorded: later transitions do not unfence again, and the history says "on".
     world.run(20_000);
-    expect(world.fences).toHaveLength(1);
-    expect(world.node("n1").fenceHistory?.filter((entry) => entry.action === "on" && entry.state === "done").map((entry) => entry.target)).toEqual(["n2"]);
+    expect(world.fences).toHaveLength(3);
+    expect(world.node("n1").fenceHistory?.filter((entry) => entry.action === "on" && entry.state === "done").map((entry) => entry.target).sort()).toEqual(["n1", "n2", "n3"]);
   });
 
   it("a failed unfencing holds back what waits for it, and is tried again", () => {
@@ -80,6 +85,8 @@ describe("unfencing in the transition", () => {
     world.run(3000);
     const first = world.fences.findIndex((fence) => fence.target === "n2" && fence.action === "on");
     expect(first).toBeGreaterThanOrEqual(0);
+    // The other nodes' unfencing succeeds; n2's fails.
+    world.fences.forEach((fence, index) => { if (index !== first) world.completeFence(world.node("n1"), index, true); });
     world.completeFence(world.node("n1"), first, false);
     world.run(3000);
     expect(world.starts.some((each) => each.resource === "web")).toBe(false);
