@@ -35,6 +35,30 @@ describe("the idle agent's footprint", () => {
     expect(loaded).not.toContain("tls");
   }, 120_000);
 
+  it("validates a CIB without generating code at run time (the schema's validator is compiled ahead of time, not by Ajv in the agent)", async () => {
+    // Node refuses eval and new Function with --disallow-code-generation-from-strings: Ajv's
+    // run-time compiler cannot work there, the ahead-of-time validator does.
+    const outfile = path.join(directory, "native-cib.cjs");
+    await build({
+      stdin: { contents: `export { parseNativeCib } from "./src/cib/native";`, resolveDir: repositoryRoot, loader: "ts" }, outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error",
+      define: { EDGEHA_VERSION: JSON.stringify("0.0.0-test"), EDGEHA_REMEDIES: "{}" },
+    });
+    const script = `const { parseNativeCib } = require(${JSON.stringify(outfile)});
+      const good = parseNativeCib(JSON.stringify({ resources: [{ kind: "primitive", id: "vip", class: "ocf", provider: "heartbeat", type: "IPaddr2" }] }), "good.json");
+      let refused = "";
+      try { parseNativeCib(JSON.stringify({ resources: [{ kind: "primitive", id: "vip" }], bogus: 1 }), "bad.json"); } catch (error) { refused = error.message; }
+      process.stdout.write(JSON.stringify({ resources: good.resources.length, nodes: good.nodes, refused }));`;
+    const outcome = JSON.parse(execFileSync(process.execPath, ["--disallow-code-generation-from-strings", "-e", script], { encoding: "utf8", timeout: 60_000 })) as { resources: number; nodes: unknown; refused: string };
+    expect(outcome.resources).toBe(1);
+    expect(outcome.nodes).toEqual([]); // the schema's defaults filled in what the file left out
+    expect(outcome.refused).toContain("bad.json");
+    expect(outcome.refused).toContain("'bogus'");
+  }, 120_000);
+
+  it("the committed CIB validator is the one docs/cib.schema.json gives (scripts/cib-validator.mjs --check)", () => {
+    execFileSync(process.execPath, [path.join(repositoryRoot, "scripts/cib-validator.mjs"), "--check"], { encoding: "utf8", timeout: 60_000 });
+  }, 120_000);
+
   it("the flight recorder orders its files without ICU collation (localeCompare would fault in ~1.7 MiB of ICU data)", () => {
     const record = (transition: number): RecordedInput => ({
       format: RECORD_FORMAT, version: RECORD_VERSION, transition, dc: "node1", nowSeconds: 1_800_000_000 + transition, reason: "test",
