@@ -4,6 +4,7 @@
 // headers, request time, connections; only GET and HEAD, no request body.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { EdgehaError } from "../common/errors";
+import { httpDate } from "../common/log";
 
 export interface HttpHandlers {
   metrics(): string;
@@ -25,7 +26,9 @@ const KEEP_ALIVE_MS = 1000;
 const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function answer(response: ServerResponse, status: number, type: string, body: string, head: boolean, extra: Record<string, string> = {}): void {
-  response.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", Connection: "close", ...extra });
+  // The Date header from our own formatter: Node's (Date.prototype.toUTCString) would fault
+  // ~0.5 MiB of ICU time-zone data into the agent at the first scrape (issue 21).
+  response.writeHead(status, { Date: httpDate(Date.now()), "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", Connection: "close", ...extra });
   response.end(head ? undefined : body);
 }
 

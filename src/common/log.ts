@@ -58,6 +58,45 @@ export function withSyslogPriority(destination: { write(line: string): unknown }
   };
 }
 
+const DAY_MS = 86_400_000;
+const pad = (value: number, width: number) => String(value).padStart(width, "0");
+
+/**
+ * What Date.prototype.toISOString gives for a time (ms since the epoch, years 1970-9999), by
+ * arithmetic: V8's toISOString looks up the local time zone and its name first, which faults
+ * ~0.5 MiB of ICU's time-zone data into the agent for good (issue 21), for a UTC text.
+ */
+export function isoTime(ms: number): string {
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  const inDay = ms - days * DAY_MS;
+  // The civil date of a day count, in 400-year eras of 146,097 days from 0000-03-01.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = era * 400 + yearOfEra + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(inDay / 3_600_000);
+  const minutes = Math.floor((inDay % 3_600_000) / 60_000);
+  const seconds = Math.floor((inDay % 60_000) / 1000);
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(inDay % 1000, 3)}Z`;
+}
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** What Date.prototype.toUTCString gives (HTTP's IMF-fixdate), by the same arithmetic as isoTime. */
+export function httpDate(ms: number): string {
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return new Date(ms).toUTCString();
+  const iso = isoTime(ms);
+  const weekday = WEEKDAYS[(Math.floor(ms / DAY_MS) + 4) % 7]!;
+  return `${weekday}, ${iso.slice(8, 10)} ${MONTHS[Number(iso.slice(5, 7)) - 1]!} ${iso.slice(0, 4)} ${iso.slice(11, 19)} GMT`;
+}
+
 export function createLogger(options: { name?: string; level?: string; destination?: NodeJS.WritableStream; journal?: boolean } = {}): Logger {
   const level = options.level ?? process.env.EDGEHA_LOG_LEVEL ?? "info";
   const settings = {
@@ -65,7 +104,7 @@ export function createLogger(options: { name?: string; level?: string; destinati
     level,
     base: { pid: process.pid },
     redact: { paths: redactPaths, censor: "[secret]" },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: () => `,"time":"${isoTime(Date.now())}"`,
   };
   const toStdout = options.destination === undefined || options.destination === process.stdout;
   const journal = options.journal ?? (toStdout && stdoutIsJournal());

@@ -10,6 +10,11 @@ import { build } from "esbuild";
 import { InputRecorder, RECORD_FORMAT, RECORD_VERSION, type RecordedInput } from "../../../src/node/recorder";
 import { emptyCib } from "../../../src/cib";
 import { repositoryRoot } from "../../support/environment";
+import { createLogger, httpDate, isoTime } from "../../../src/common/log";
+import { startMetricsServer } from "../../../src/api/http";
+import { get } from "node:http";
+import { Writable } from "node:stream";
+import fc from "fast-check";
 
 const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-idle-footprint-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -58,6 +63,50 @@ describe("the idle agent's footprint", () => {
   it("the committed CIB validator is the one docs/cib.schema.json gives (scripts/cib-validator.mjs --check)", () => {
     execFileSync(process.execPath, [path.join(repositoryRoot, "scripts/cib-validator.mjs"), "--check"], { encoding: "utf8", timeout: 60_000 });
   }, 120_000);
+
+  it("formats times as Date's toISOString and toUTCString do, without calling them", () => {
+    const toIso = vi.spyOn(Date.prototype, "toISOString");
+    const toUtc = vi.spyOn(Date.prototype, "toUTCString");
+    const expected: Array<[string, string]> = [];
+    const actual: Array<[string, string]> = [];
+    fc.assert(fc.property(fc.integer({ min: 0, max: 253_402_300_799_999 }), (ms) => {
+      actual.push([isoTime(ms), httpDate(ms)]);
+    }), { numRuns: 2000, examples: [[0], [951_782_400_000], [951_868_799_999], [4_107_542_400_000], [253_402_300_799_999]] });
+    expect(toIso).not.toHaveBeenCalled();
+    expect(toUtc).not.toHaveBeenCalled();
+    toIso.mockRestore();
+    toUtc.mockRestore();
+    for (const [iso] of actual) expected.push([new Date(Date.parse(iso)).toISOString(), new Date(Date.parse(iso)).toUTCString()]);
+    expect(actual).toEqual(expected);
+  });
+
+  it("log lines and the metrics endpoint's Date header never call Date's string methods (V8's first one faults ~0.5 MiB of ICU time-zone data in)", async () => {
+    const toIso = vi.spyOn(Date.prototype, "toISOString");
+    const toUtc = vi.spyOn(Date.prototype, "toUTCString");
+    try {
+      const lines: string[] = [];
+      const logger = createLogger({ name: "footprint", destination: new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }), journal: false });
+      const before = Date.now();
+      logger.info("a line");
+      const time = (JSON.parse(lines[0]!) as { time: string }).time;
+      expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(before);
+      const server = await startMetricsServer({ host: "127.0.0.1", port: 0 }, { metrics: () => "up 1\n", page: () => "<html></html>" });
+      try {
+        const date = await new Promise<string | undefined>((resolve, reject) => {
+          get({ host: "127.0.0.1", port: server.address.port, path: "/metrics" }, (response) => { response.resume(); resolve(response.headers.date); }).on("error", reject);
+        });
+        expect(date).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      } finally {
+        await server.close();
+      }
+      expect(toIso).not.toHaveBeenCalled();
+      expect(toUtc).not.toHaveBeenCalled();
+    } finally {
+      toIso.mockRestore();
+      toUtc.mockRestore();
+    }
+  });
 
   it("the flight recorder orders its files without ICU collation (localeCompare would fault in ~1.7 MiB of ICU data)", () => {
     const record = (transition: number): RecordedInput => ({
