@@ -76,7 +76,7 @@ describe("acknowledged marks decide between diverged copies (issue 15 A2)", () =
     expect(kept?.kind === "keep-conflict" && kept.conflict).toMatchObject({ lostFrom: "node2", lostVersion: "0.7.0", version: "0.8.0" });
   });
 
-  it("an acknowledged copy beats an unacknowledged one of the same version, whatever the digests say (seed 1972)", () => {
+  it("an acknowledged copy beats an unacknowledged one of the same version, whatever the digests say (the tie seed 1972 once showed)", () => {
     const shared = base();
     const first = plus(shared, "standby-node1");
     const second = plus(shared, "r4");
