@@ -167,20 +167,26 @@ export class SbdDisk {
     return (await this.list(signal)).find((view) => sameName(view.name, name))?.slot;
   }
 
-  /** The node's slot, allocating the first free one (as sbd allocate does) when it has none. */
-  async allocate(name: string, signal: AbortSignal): Promise<number> {
+  /**
+   * The node's slot, allocating one when it has none: `preferred` (the node's own index, so that
+   * nodes starting together do not race for one slot) when it is free, else the first free one
+   * (as sbd allocate does).
+   */
+  async allocate(name: string, signal: AbortSignal, preferred?: number): Promise<number> {
     const found = await this.lookup(name, signal);
     if (found !== undefined) return found;
     const header = this.cachedHeader ?? (await this.header(signal));
     const used = new Set((await this.list(signal)).map((view) => view.slot));
-    for (let slot = 0; slot < header.slots; slot++) {
+    const order = [...Array(header.slots).keys()];
+    if (preferred !== undefined && preferred >= 0 && preferred < header.slots) order.unshift(preferred);
+    for (const slot of order) {
       if (used.has(slot)) continue;
       await this.device.write(slotSector(slot), encodeSlot({ inUse: true, name }, this.device.sectorSize), signal);
       await this.device.write(mailboxSector(slot), encodeMailbox({ message: "clear", from: "" }, this.device.sectorSize), signal);
       // Two nodes racing for one slot: the one whose name stayed owns it; the other tries again.
       const owner = decodeSlot(await this.device.read(slotSector(slot), 1, signal));
       if (sameName(owner.name, name)) return slot;
-      return this.allocate(name, signal);
+      return this.allocate(name, signal, preferred);
     }
     throw new EdgehaError("E_FENCE_SBD", `${this.device.where}: no free sbd slot for ${name}`);
   }

@@ -284,7 +284,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let watchdog: WatchdogFeeder | undefined;
   const sbdDevices = config.watchdog?.sbdDevices ?? [];
   const sbd = config.watchdog && sbdDevices.length > 0
-    ? await SbdWatcher.start({ node: node.name, devices: sbdDevices, startMode: config.watchdog.sbdStartMode, logger, selfFence: (why) => { pill = why; watchdog?.starve(why); } })
+    // A start that fails here must not leave the membership running without a controller (a
+    // member that answers heartbeats and never joins the DC): it is closed before the error ends the agent.
+    ? await SbdWatcher.start({ node: node.name, devices: sbdDevices, startMode: config.watchdog.sbdStartMode, logger, preferredSlot: node.id - 1, selfFence: (why) => { pill = why; watchdog?.starve(why); } })
+      .catch(async (error: unknown) => { await membership.close(); throw error; })
     : undefined;
   try {
     // As sbd does, the watchdog's timeout comes from the disk's header unless the configuration sets one.
@@ -300,6 +303,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     }
   } catch (error) {
     await sbd?.stop();
+    await membership.close();
     throw error;
   }
   if (pill !== undefined) watchdog?.starve(pill);

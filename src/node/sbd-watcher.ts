@@ -51,6 +51,8 @@ export interface SbdWatchOptions {
   open?: (device: string, signal: AbortSignal) => Promise<SectorDevice>;
   /** The time between two reads of a mailbox; the header's loop timeout by default. */
   loopMs?: number;
+  /** The slot this node takes when it is free (its node id - 1): nodes starting together then do not race for one. */
+  preferredSlot?: number;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -92,7 +94,7 @@ export class SbdWatcher {
         for (const key of ["timeoutWatchdogSeconds", "timeoutLoopSeconds", "timeoutMsgwaitSeconds"] as const) {
           if (entry.header[key] !== first[key]) throw new EdgehaError("E_FENCE_SBD", `the sbd disks disagree: ${key} is ${first[key]} on ${watched[0]!.where} but ${entry.header[key]} on ${device} (sbd needs the same timeouts on every disk)`);
         }
-        entry.slot = await disk.allocate(options.node, signal);
+        entry.slot = await disk.allocate(options.node, signal, options.preferredSlot);
         const waiting = await disk.read(entry.slot, signal);
         if (waiting.message !== "clear" && waiting.message !== "exit") {
           const what = `"${waiting.message}" from ${waiting.from || "an unnamed sender"} waits in ${options.node}'s slot ${entry.slot} on ${device}`;
@@ -102,6 +104,10 @@ export class SbdWatcher {
           options.logger.warn({ device, slot: entry.slot }, `${what}; cleared at start (sbd_start_mode always)`);
         }
         await disk.message(options.node, "clear", "", signal);
+        // Another node racing for the same free slot may have written its name over ours after we
+        // read it back: the slot this node watches must still carry its name.
+        const owned = await disk.lookup(options.node, signal);
+        if (owned !== entry.slot) throw new EdgehaError("E_FENCE_SBD", `${device}: ${options.node}'s sbd slot ${entry.slot} was taken by another node starting at the same time; start again (it then takes a free slot)`);
         options.logger.info({ device, slot: entry.slot, loopS: entry.header.timeoutLoopSeconds, msgwaitS: entry.header.timeoutMsgwaitSeconds }, "watching this node's sbd slot");
       }
     } catch (error) {

@@ -69,6 +69,16 @@ describe("what a node does with its mailbox (sbd's servant)", () => {
 });
 
 describe("a node watching its slot on an sbd disk", () => {
+  it("two nodes allocating at the same time on a fresh disk take their own preferred slots, not one slot between them", async () => {
+    const file = image();
+    const [first, second] = await Promise.all([other(file).allocate("node1", signal(), 0), other(file).allocate("node2", signal(), 1)]);
+    expect([first, second]).toEqual([0, 1]);
+    expect(await other(file).lookup("node1", signal())).toBe(0);
+    expect(await other(file).lookup("node2", signal())).toBe(1);
+    // A preferred slot another node holds is not taken: the first free one is.
+    expect(await other(file).allocate("node3", signal(), 1)).toBe(2);
+  });
+
   it("takes the first free slot under its name and keeps it across restarts", async () => {
     const file = image();
     await other(file).allocate("node0", signal());
