@@ -21,6 +21,10 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           fileParallelism: false,
+          // One retry of a failed test: these tests drive real processes on a
+          // shared machine. ./scripts/test lists every test that needed it
+          // (test/retry-reporter.ts), so a flaky test is reported, not hidden.
+          retry: 1,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
