@@ -6,45 +6,14 @@
 // Scenario: "vip" (param ip=10.0.0.1) runs on n1; `resource delete vip` removes it from the
 // configuration; the DC asks n1 to stop vip.
 import { describe, expect, it } from "vitest";
-import { Writable } from "node:stream";
-import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
-import { createLogger } from "../../../src/common/log";
 import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
-
-const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
-
-function primitive(id: string, ip: string): Primitive {
-  return { kind: "primitive", id, class: "ocf", provider: "test", type: "IP", extra: {}, instance: [{ id: `${id}-i`, values: { ip } }], meta: [], operations: [{ id: `${id}-m`, name: "monitor", interval: "1s", intervalMs: 1000, extra: {}, meta: [], instance: [] }] };
-}
-
-function cib(epoch: number, ...primitives: Primitive[]): Cib {
-  const value = emptyCib();
-  value.version = { adminEpoch: 0, epoch, numUpdates: 0 };
-  value.resources = primitives;
-  return value;
-}
+import { cibOf as cib, fakeAgents, ipPrimitive as primitive, probed, quietLogger as quiet } from "../../support/local-resources";
 
 /** An executor that keeps what runs, and the parameters each action was called with. */
 function world(initiallyRunning: string[] = []) {
-  const running = new Set(initiallyRunning);
-  const calls: string[] = [];
-  const runner: ActionRunner = async (each, action, intervalMs) => {
-    const ip = each.instance[0]?.values.ip;
-    if (intervalMs === 0) calls.push(`${action} ${each.id} ip=${ip}`);
-    if (action === "start") running.add(each.id);
-    if (action === "stop") running.delete(each.id);
-    return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
-  };
+  const { running, calls, runner } = fakeAgents(initiallyRunning);
   const resources = new LocalResources("n1", runner, quiet, () => 1000);
   return { running, calls, resources };
-}
-
-async function probed(resources: LocalResources, version: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!(resources.report().probed && resources.report().cibVersion === version)) {
-    if (Date.now() > deadline) throw new Error(`not probed: ${JSON.stringify(resources.report())}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe("orphans: resources deleted from the configuration", () => {

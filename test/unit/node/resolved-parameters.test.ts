@@ -8,12 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { emptyCib, flattenSets, importCibXml, type Cib } from "../../../src/cib";
-import { createLogger } from "../../../src/common/log";
-import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
-
-const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+import { flattenSets, importCibXml, type Cib } from "../../../src/cib";
+import { LocalResources } from "../../../src/node/local-resources";
+import { cibOf, fakeAgents, probed, quietLogger as quiet } from "../../support/local-resources";
 
 /** "d" has a state file per node by a #uname rule, and a default for any other node. */
 function cibWith(epoch: number): Cib {
@@ -28,31 +25,12 @@ function cibWith(epoch: number): Cib {
   return cib;
 }
 
-function empty(epoch: number): Cib {
-  const cib = emptyCib();
-  cib.version = { adminEpoch: 0, epoch, numUpdates: 0 };
-  return cib;
-}
+const empty = (epoch: number): Cib => cibOf(epoch);
 
 function world(node: string, startedFile?: string, initiallyRunning: string[] = []) {
-  const running = new Set(initiallyRunning);
-  const calls: string[] = [];
-  const runner: ActionRunner = async (each, action, intervalMs) => {
-    calls.push(`${action}${intervalMs > 0 ? "/recurring" : ""} ${JSON.stringify(flattenSets(each.instance))}`);
-    if (action === "start") running.add(each.id);
-    if (action === "stop") running.delete(each.id);
-    return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
-  };
+  const { running, calls, runner } = fakeAgents(initiallyRunning, (action, each, intervalMs) => `${action}${intervalMs > 0 ? "/recurring" : ""} ${JSON.stringify(flattenSets(each.instance))}`);
   const resources = new LocalResources(node, runner, quiet, () => 1000, startedFile === undefined ? {} : { startedFile });
   return { running, calls, resources };
-}
-
-async function probed(resources: LocalResources, version: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!(resources.report().probed && resources.report().cibVersion === version)) {
-    if (Date.now() > deadline) throw new Error(`not probed: ${JSON.stringify(resources.report())}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 let stateDir: string;

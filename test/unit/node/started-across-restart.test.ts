@@ -9,48 +9,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
-import { createLogger } from "../../../src/common/log";
 import { decodeStarted, encodeStarted, STARTED_FILE } from "../../../src/executor/started";
 import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
-
-function logger() {
-  const lines: string[] = [];
-  return { lines, log: createLogger({ destination: new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } }) }) };
-}
-
-function primitive(id: string, ip: string): Primitive {
-  return { kind: "primitive", id, class: "ocf", provider: "test", type: "IP", extra: {}, instance: [{ id: `${id}-i`, values: { ip } }], meta: [], operations: [{ id: `${id}-m`, name: "monitor", interval: "1s", intervalMs: 1000, extra: {}, meta: [], instance: [] }] };
-}
-
-function cib(epoch: number, ...primitives: Primitive[]): Cib {
-  const value = emptyCib();
-  value.version = { adminEpoch: 0, epoch, numUpdates: 0 };
-  value.resources = primitives;
-  return value;
-}
+import { capturingLogger as logger, cibOf as cib, fakeAgents, ipPrimitive as primitive, probed } from "../../support/local-resources";
 
 /** The node's real agents: what runs survives the agent process (kill -9 of the agent leaves it running). */
-function machine() {
-  const running = new Set<string>();
-  const calls: string[] = [];
-  const runner: ActionRunner = async (each, action, intervalMs) => {
-    if (intervalMs === 0) calls.push(`${action} ${each.id} ip=${each.instance[0]?.values.ip}`);
-    if (action === "start") running.add(each.id);
-    if (action === "stop") running.delete(each.id);
-    return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
-  };
-  return { running, calls, runner };
-}
-
-async function probed(resources: LocalResources, version: string): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!(resources.report().probed && resources.report().cibVersion === version)) {
-    if (Date.now() > deadline) throw new Error(`not probed: ${JSON.stringify(resources.report())}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const machine = () => fakeAgents();
 
 let stateDir: string;
 beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), "edgeha-started-")); });
