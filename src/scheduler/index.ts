@@ -20,6 +20,7 @@ export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
 export { dcUnfences } from "./unfencing";
 export { localParameterResolver, operationParameters, parameterResolver, type ParameterResolver } from "./parameters";
+export { executionDateSeconds, simulationNowSeconds } from "./execution-date";
 export { clusterOptionsAt, evaluateConfigurationRules, operationDefaults, propertySetsAt } from "./defaults";
 
 /** The whole pipeline. `now` is seconds since the epoch (for failure-timeout and date rules). */

@@ -3,10 +3,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { importCibXml } from "../../src/cib";
-import { schedule } from "../../src/scheduler";
+import { schedule, simulationNowSeconds } from "../../src/scheduler";
 import { sameActions } from "./scheduler-compare";
 
-// The corpora were made with "now" at several dates from 2024 to 2040 and did not change; a fixed one keeps runs identical.
+// An input with an execution-date is scheduled at that moment, as crm_simulate does; for the others the corpora were
+// made with "now" at several dates from 2024 to 2040 and did not change: a fixed one keeps runs identical.
 export const CORPUS_NOW_SECONDS = Date.UTC(2027, 0, 1) / 1000;
 
 export type CaseOutcome = { name: string; status: "pass" | "fail" | "refused" | "error"; code?: string; message?: string };
@@ -22,7 +23,7 @@ export function runCase(folder: string, name: string): CaseOutcome {
   const expected = JSON.parse(readFileSync(expectedFile, "utf8")) as Record<string, unknown>[];
   try {
     const { cib } = importCibXml(readFileSync(join(folder, "cases", `${name}.xml`), "utf8"), `${name}.xml`);
-    const actual = schedule(cib, { now: CORPUS_NOW_SECONDS }).actions as unknown as Record<string, unknown>[];
+    const actual = schedule(cib, { now: simulationNowSeconds(cib, CORPUS_NOW_SECONDS, `${name}.xml`) }).actions as unknown as Record<string, unknown>[];
     return { name, status: sameActions(actual, expected) ? "pass" : "fail" };
   } catch (error) {
     const code = (error as { code?: unknown }).code;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { importCibXml } from "../../src/cib";
-import { schedule } from "../../src/scheduler";
+import { schedule, simulationNowSeconds } from "../../src/scheduler";
 import { caseNames, CORPUS_NOW_SECONDS, runCase } from "./corpus";
 import { compareGraphs, edgehaGraph, pacemakerGraph } from "./graph-compare";
 
@@ -19,7 +19,10 @@ for (const name of names.length > 0 ? names : caseNames(folder)) {
   const graphFile = join(graphs, `${name}.xml`);
   if (!existsSync(graphFile)) continue;
   let ours;
-  try { ours = schedule(importCibXml(readFileSync(join(folder, "cases", `${name}.xml`), "utf8"), name).cib, { now: CORPUS_NOW_SECONDS }); } catch { continue; }
+  try {
+    const { cib } = importCibXml(readFileSync(join(folder, "cases", `${name}.xml`), "utf8"), name);
+    ours = schedule(cib, { now: simulationNowSeconds(cib, CORPUS_NOW_SECONDS) });
+  } catch { continue; }
   compared++;
   const matches = runCase(folder, name).status === "pass";
   if (matches) summaryMatches++;

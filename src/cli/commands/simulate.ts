@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { readCibFile } from "../../cib";
 import { UsageError } from "../../common/errors";
-import { schedule, type ScheduledAction, type TransitionGraph } from "../../scheduler";
+import { schedule, simulationNowSeconds, type ScheduledAction, type TransitionGraph } from "../../scheduler";
 import type { Command, CommandContext } from "../command";
 import { canonicalJson } from "../../cib";
 import { readRecord } from "../../node/recorder";
@@ -50,7 +50,7 @@ const simulateCommand: Command = {
   words: ["simulate"],
   summary: "Compute the transition the scheduler would run for a CIB (like crm_simulate -S).",
   usage: "--xml FILE | --cib FILE.json | --input pe-input-N.json.gz [--json] [--show-scores] [--graph FILE.dot]",
-  description: "Reads a Pacemaker CIB (XML) or a native CIB and prints the actions with their reasons. The computation is pure and deterministic. --input replays a scheduler input the DC recorded (its flight recorder, see `edgeha history`) at the time it was recorded, and says whether the graph is the one the DC computed then (exit 1 if not).",
+  description: "Reads a Pacemaker CIB (XML) or a native CIB and prints the actions with their reasons. The computation is pure and deterministic; the time it runs at (for date rules and failure-timeout) is the CIB's execution-date when it has one (a saved pe-input), as crm_simulate takes it, else the current time. --input replays a scheduler input the DC recorded (its flight recorder, see `edgeha history`) at the time it was recorded, and says whether the graph is the one the DC computed then (exit 1 if not).",
   examples: ["simulate --xml cluster.xml", "simulate --cib cluster.json --json", "simulate --input /var/lib/edgeha/pe/pe-warn-3.json.gz"],
   options: [
     { name: "xml", kind: "string", value: "FILE", description: "A Pacemaker CIB in XML." },
@@ -66,8 +66,8 @@ const simulateCommand: Command = {
     if (file === undefined) throw new UsageError("'edgeha simulate' needs --xml FILE or --cib FILE", "Run 'edgeha simulate --help'.");
     const { cib, warnings } = readCibFile(file);
     for (const warning of warnings) context.stderr.write(`warning: ${warning}\n`);
-    // The scheduler is pure: the command hands it the time.
-    const graph = schedule(cib, { now: Math.floor(Date.now() / 1000) });
+    // The scheduler is pure: the command hands it the time, the input's execution-date when it has one (as crm_simulate).
+    const graph = schedule(cib, { now: simulationNowSeconds(cib, Math.floor(Date.now() / 1000), file) });
     if (typeof args.options.graph === "string") writeFileSync(args.options.graph, graphDot(graph));
     if (args.options.json) {
       context.stdout.write(`[\n${graph.actions.map((action) => `  ${JSON.stringify(action)}`).join(",\n")}\n]\n`);
