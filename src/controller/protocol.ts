@@ -57,7 +57,8 @@ export interface ClusterSummary {
   cibVersion: string;
   quorate: boolean;
   /** watchdogTimeoutMs: the node feeds a watchdog with this timeout (so a new DC may fence it by waiting, see src/fencer/watchdog.ts). */
-  nodes: Array<{ name: string; state: NodeState; watchdogTimeoutMs?: number }>;
+  /** unfencedAt: when a transition unfenced the node (epoch seconds; Pacemaker's #node-unfenced), so that the next DC does not unfence it again. */
+  nodes: Array<{ name: string; state: NodeState; watchdogTimeoutMs?: number; unfencedAt?: number }>;
   resources: Array<{ id: string; agent: string; group?: string; role: ResourceRole; nodes: string[]; managed: boolean; targetRole?: string; orphan?: boolean }>;
   failedActions: Array<{ resource: string; node: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
   fencing: Array<{ target: string; action: string; state: "pending" | "done" | "failed"; by?: string; atSeconds?: number; reason?: string }>;
@@ -305,7 +306,7 @@ const nodeReport = shape<NodeReport>({
 
 const summary = shape<ClusterSummary>({
   dc: name, ringId: count, cibVersion: name, quorate: boolean,
-  nodes: list(shape<ClusterSummary["nodes"][number]>({ name, state: oneOf("online", "offline", "standby", "unclean", "maintenance", "shutting-down", "pending"), watchdogTimeoutMs: optional(count) }), NODES_MAX),
+  nodes: list(shape<ClusterSummary["nodes"][number]>({ name, state: oneOf("online", "offline", "standby", "unclean", "maintenance", "shutting-down", "pending"), watchdogTimeoutMs: optional(count), unfencedAt: optional(count) }), NODES_MAX),
   resources: list(shape<ClusterSummary["resources"][number]>({
     id: name, agent: name, group: optional(name), role: oneOf("Started", "Stopped", "FAILED", "Starting", "Stopping", "Blocked"), nodes: list(name, NODES_MAX),
     managed: boolean, targetRole: optional(name), orphan: optional(boolean),

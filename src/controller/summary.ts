@@ -226,7 +226,8 @@ function summarizeNodes(context: Context, state: DcState, cib: Cib): ClusterSumm
     else if (isTrue(attributes.standby)) nodeState = "standby";
     else nodeState = "online";
     const watchdogTimeoutMs = Number(report?.attributes[WATCHDOG_ATTRIBUTE]);
-    return { name: node.name, state: nodeState, ...(Number.isInteger(watchdogTimeoutMs) && watchdogTimeoutMs > 0 ? { watchdogTimeoutMs } : {}) };
+    const unfencedAt = state.unfenced.get(node.name);
+    return { name: node.name, state: nodeState, ...(Number.isInteger(watchdogTimeoutMs) && watchdogTimeoutMs > 0 ? { watchdogTimeoutMs } : {}), ...(unfencedAt === undefined ? {} : { unfencedAt: Math.max(0, Math.floor(unfencedAt)) }) };
   });
 }
 
@@ -276,6 +277,9 @@ export function seedFromSummary(context: Context, state: DcState, summary: Clust
   if (context.transitionRecords.length === 0) {
     context.transitionRecords = (summary.transitions ?? []).map((record) => ({ ...record, dc: record.dc ?? summary.dc, steps: [...record.steps], result: record.result === "running" ? "aborted" : record.result }));
   }
+  // Nodes the old DC unfenced stay unfenced (#node-unfenced, which Pacemaker keeps in the CIB's
+  // status): the new DC does not unfence them again. One that left since is forgotten in startJoin.
+  for (const node of summary.nodes) if (node.unfencedAt !== undefined && !state.unfenced.has(node.name)) state.unfenced.set(node.name, node.unfencedAt);
   for (const node of context.settings.nodes) {
     if (node.id === context.settings.localId || state.reports.has(node.name)) continue;
     const resources: NodeReport["resources"] = {};

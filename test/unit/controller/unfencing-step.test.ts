@@ -75,6 +75,29 @@ describe("unfencing in the transition", () => {
     expect(world.node("n1").fenceHistory?.filter((entry) => entry.action === "on" && entry.state === "done").map((entry) => entry.target).sort()).toEqual(["n1", "n2", "n3"]);
   });
 
+  it("a new DC does not unfence again the nodes the old DC unfenced (the summary carries #node-unfenced)", () => {
+    const configured = configuration("");
+    configured.status = [];
+    const world = new ControllerWorld(["n1", "n2", "n3"], configured);
+    world.unprobed.add("web@n2");
+    world.view(1, ["n1", "n2", "n3"]);
+    world.run(10_000);
+    expect(world.fences.map((fence) => `${fence.action} ${fence.target}`).sort()).toEqual(["on n1", "on n2", "on n3"]);
+    const dc = world.nodes.find((node) => node.controller.dcName === node.name)!;
+    const survivors = world.nodes.filter((node) => node !== dc).map((node) => node.name);
+    expect(world.node(survivors[0]!).controller.summary?.nodes.filter((node) => node.unfencedAt !== undefined).map((node) => node.name).sort()).toEqual(["n1", "n2", "n3"]);
+    // The DC is lost: the survivors elect another, which fences it and moves what ran there (the device among them).
+    dc.up = false;
+    world.view(2, survivors);
+    world.run(20_000);
+    const newDc = world.nodes.find((node) => node.up && node.controller.dcName === node.name)!;
+    expect(newDc.name).not.toBe(dc.name);
+    expect(world.fences.filter((fence) => fence.action !== "on").map((fence) => fence.target)).toEqual([dc.name]);
+    // The survivors were unfenced once, by the old DC; the new one did not do it again.
+    expect(world.fences.filter((fence) => fence.action === "on").map((fence) => fence.target).sort()).toEqual(["n1", "n2", "n3"]);
+    expect(world.starts.filter((each) => each.resource === "scsi").map((each) => each.node)).toContain(newDc.controller.summary?.resources.find((resource) => resource.id === "scsi")?.nodes[0]);
+  });
+
   it("a failed unfencing holds back what waits for it, and is tried again", () => {
     const configured = configuration("");
     configured.status = [];
