@@ -3,6 +3,7 @@
 // plain configs; no secret value is ever copied into a message.
 import { EdgehaError } from "../common/errors";
 import { allPrimitives, parseDurationMs, type Cib, type Primitive } from "../cib/index";
+import { parameterResolver } from "../scheduler";
 
 export type HostCheck = "static-list" | "dynamic-list" | "status" | "none";
 
@@ -65,9 +66,14 @@ function durationMs(text: string | undefined, fallback: number, where: string): 
   }
 }
 
-export function deviceFromPrimitive(primitive: Primitive, bannedNodes: string[] = []): FenceDeviceConfig {
+/**
+ * A device's parameters: `resolved` when given (its instance attributes resolved for a node, rules
+ * included), else its instance attributes merged with no rule evaluated (a definition already
+ * resolved elsewhere: one set).
+ */
+export function deviceFromPrimitive(primitive: Primitive, bannedNodes: string[] = [], resolved?: Record<string, string>): FenceDeviceConfig {
   const where = `stonith resource ${primitive.id}`;
-  const all = values(primitive.instance);
+  const all = resolved ?? values(primitive.instance);
   const options: Record<string, string> = {};
   for (const [name, value] of Object.entries(all)) if (!name.startsWith("pcmk_")) options[name] = value;
   const secretMarked = (all["pcmk_secret_params"] ?? "").split(/[\s,]+/).filter(Boolean);
@@ -100,10 +106,23 @@ export function deviceFromPrimitive(primitive: Primitive, bannedNodes: string[] 
   };
 }
 
-/** Every stonith resource of the CIB as a fence device. */
-export function devicesFromCib(cib: Cib): FenceDeviceConfig[] {
+/** Where and when a device's parameters are resolved: the node whose fencer runs it, at `now` (epoch seconds). */
+export interface DeviceResolution { node: string; now: number }
+
+/**
+ * Every stonith resource of the CIB as a fence device, its parameters resolved as Pacemaker's
+ * fencer resolves them (pe_rsc_params for its own node): the instance-attribute sets whose rules
+ * hold for `at.node` (its node attributes, transient ones included, from the CIB's status) at
+ * `at.now`, by score, the first value winning; what the scheduler resolves for the device's
+ * operations on that node (src/scheduler/parameters.ts).
+ */
+export function devicesFromCib(cib: Cib, at: DeviceResolution): FenceDeviceConfig[] {
   const banned = (id: string) => cib.constraints.flatMap((constraint) => (constraint.kind === "location" && constraint.rsc === id && constraint.node && constraint.score === "-INFINITY" ? [constraint.node] : []));
-  return allPrimitives(cib.resources).filter((primitive) => primitive.class === "stonith").map((primitive) => deviceFromPrimitive(primitive, banned(primitive.id)));
+  const stonith = allPrimitives(cib.resources).filter((primitive) => primitive.class === "stonith");
+  if (stonith.length === 0) return [];
+  const resolve = parameterResolver(cib, at.now);
+  // No operation's own attributes: a device's parameters are its resource's ("" names no operation).
+  return stonith.map((primitive) => deviceFromPrimitive(primitive, banned(primitive.id), resolve(primitive.id, at.node, "")));
 }
 
 /** The plug name a device uses for a node (pcmk_host_map, else the node name). */

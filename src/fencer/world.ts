@@ -28,11 +28,16 @@ function watchdogTimeouts(cib: Cib): Record<string, number> {
   return result;
 }
 
-export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}, clock: RuleClock = { now: Math.floor(Date.now() / 1000) }): FencerWorld {
+/**
+ * `localNode`: the node whose fencer runs the devices (this one): their parameters are resolved
+ * for it, rules included, as Pacemaker's fencer resolves them for its own node; without it, rules
+ * on node attributes do not hold (date rules still count).
+ */
+export function worldFromCib(cib: Cib, members?: readonly string[], listedTargets: FencerWorld["listedTargets"] = {}, priorities: FencerWorld["priorities"] = nodePriorities(cib), topology: FencerTopology = {}, clock: RuleClock = { now: Math.floor(Date.now() / 1000) }, localNode = ""): FencerWorld {
   // Cluster properties as the scheduler reads them at this time (a set with a rule while it holds).
   const { options } = clusterOptionsAt(cib, clock);
   return {
-    devices: devicesFromCib(cib),
+    devices: devicesFromCib(cib, { node: localNode, now: Math.floor(clock.now) }),
     // Levels by node attribute (target-attribute) are not matched yet: they need node attributes here.
     levels: cib.fencingTopology.map((level) => {
       if (level.targetPattern !== undefined) {

@@ -315,7 +315,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // would never unfence, is unfenced by the node itself before it probes, as before.
   resources.unfence = async (cib, done) => {
     if (dcUnfences(cib)) return [];
-    const devices = devicesFromCib(cib).filter((device) => device.needsUnfencing && canFence(device, node.name) && !done.has(device.id));
+    const devices = devicesFromCib(cib, { node: node.name, now: epochSeconds() }).filter((device) => device.needsUnfencing && canFence(device, node.name) && !done.has(device.id));
     const failures: string[] = [];
     for (const device of devices) {
       const result = await runDriverAction(device, "on", plugFor(device, node.name), device.actionTimeoutMs, node.name);

@@ -368,7 +368,7 @@ export class NodeCore {
       this.effects.push({ kind: "log", level: "warn", message: "a new fencing of the node drops the ons left of its earlier reboot", fields: { target: effect.target, id: other } });
     }
     // Cluster properties as they hold at this moment (a property set with a rule counts while its rule holds).
-    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology, { now: epochSeconds(now) });
+    const world = worldFromCib(effect.cib, effect.members, {}, nodePriorities(effect.cib), this.topology, { now: epochSeconds(now) }, this.options.localName);
     this.fencing.set(id, { state: emptyFencerState, world, transition: effect.transition, step: effect.step, target: effect.target, wakeAtMs: undefined, watchdogWaitSaid: false });
     this.effects.push({ kind: "log", level: "warn", message: "fencing", fields: { target: effect.target, action: effect.action, id } });
     const lostAtMs = this.lostAtMs.get(effect.target);

@@ -172,7 +172,8 @@ const stonithTest = {
   options: [cibOption, { name: "node", kind: "string" as const, value: "NODE", description: "Also ask the device for this node's power state." }, jsonOption],
   async run(args: ParsedArguments, context: CommandContext): Promise<number> {
     const deviceId = onePositional(args, "device id", "stonith test DEVICE --cib FILE");
-    const world = worldFromCib(readCibFile(requireOption(args, "cib", stonithTest)).cib);
+    // The device runs here: its parameters are resolved for this node, as the local fencer would.
+    const world = worldFromCib(readCibFile(requireOption(args, "cib", stonithTest)).cib, undefined, {}, undefined, {}, undefined, hostname());
     const device = world.devices.find((candidate) => candidate.id === deviceId);
     if (!device) throw new UsageError(`no stonith resource "${deviceId}" in the CIB`, `devices: ${world.devices.map((candidate) => candidate.id).join(", ") || "none"}`);
     const results = [{ action: "monitor", ...(await runDriverAction(device, "monitor", undefined, device.actionTimeoutMs)) }];
@@ -223,10 +224,11 @@ const stonithFence = {
 
 async function fenceOffline(args: ParsedArguments, context: CommandContext, target: string): Promise<number> {
   const { cib } = readCibFile(args.options.cib as string);
-  const world = worldFromCib(cib);
+  const origin = typeof args.options.from === "string" ? args.options.from : hostname();
+  // The devices run at the origin: their parameters are resolved for it.
+  const world = worldFromCib(cib, undefined, {}, undefined, {}, undefined, origin);
   if (!world.members.includes(target)) throw new UsageError(`node "${target}" is not in the CIB`, `nodes: ${world.members.join(", ")}`);
   const action = args.options.off ? "off" : args.options.reboot ? "reboot" : clusterOptionsAt(cib, { now: Math.floor(Date.now() / 1000) }).options.stonithAction === "off" ? "off" : "reboot";
-  const origin = typeof args.options.from === "string" ? args.options.from : hostname();
   const file = typeof args.options.history === "string" ? args.options.history : undefined;
   const record = await fenceNow(world, target, action, origin, localFenceRunner, (entry) => { if (file) appendHistory(file, entry); }, undefined, undefined, { byPerson: true });
   print(context, args.options.json ? JSON.stringify(record) : describeRecord(record));

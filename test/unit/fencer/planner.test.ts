@@ -142,7 +142,7 @@ describe("devices from the CIB", () => {
     };
     cib.resources.push(primitive);
     cib.constraints.push({ kind: "location", id: "ban", rsc: "fence-beta", node: "beta", score: "-INFINITY", rules: [], extra: {} });
-    const [config] = devicesFromCib(cib);
+    const [config] = devicesFromCib(cib, { node: "alpha", now: 0 });
     expect(config).toMatchObject({
       id: "fence-beta", driver: "scsi", hostCheck: "static-list", hostMap: { alpha: "node-a", beta: "node-b" }, delayBaseMs: 2000, delayMaxMs: 10_000,
       rebootAction: "off", actionTimeoutMs: 45_000, bannedNodes: ["beta"], needsUnfencing: true, secretOptions: ["passwd"],
@@ -152,7 +152,7 @@ describe("devices from the CIB", () => {
   it("refuses an unknown pcmk_host_check with the resource named", () => {
     const cib = emptyCib();
     cib.resources.push({ kind: "primitive", id: "f1", class: "stonith", type: "xvm", extra: {}, meta: [], operations: [], instance: [{ id: "i", values: { pcmk_host_check: "sometimes" } }] });
-    expect(() => devicesFromCib(cib)).toThrow(/stonith resource f1: pcmk_host_check "sometimes"/);
+    expect(() => devicesFromCib(cib, { node: "alpha", now: 0 })).toThrow(/stonith resource f1: pcmk_host_check "sometimes"/);
   });
 });
 
