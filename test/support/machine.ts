@@ -3,7 +3,8 @@
 // installs or writes stays in the overlay's upper layer, on a tmpfs, and is gone with it). Its
 // unit directories hold only what the test and the packages it installs put there, plus the
 // few targets a normal unit orders itself against (basic, sysinit, network, multi-user, ...)
-// and journald, so `journalctl` works inside. Commands run inside with `exec`.
+// and journald, so `journalctl` works inside. edgeha's own state and configuration directories
+// of this machine are hidden. Commands run inside with `exec`.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,6 +60,12 @@ export async function startMachine(name: string, timeoutMs = 30_000): Promise<Ma
     "mkdir -p upper work root",
     `mount -t overlay overlay -o lowerdir=/,upperdir=${base}/upper,workdir=${base}/work root`,
     "cd root",
+    // A fresh machine holds no edgeha state or configuration: what this host may keep in
+    // edgeha's default places (a CIB left in /var/lib/edgeha by a run of the agent here, with
+    // resources no test of the machine wrote) is hidden (whiteouts in the overlay's upper layer;
+    // the host's files are untouched). Only removed once the overlay is known to be mounted here.
+    "[ \"$(stat -f -c %T .)\" = overlayfs ]",
+    "rm -rf var/lib/edgeha etc/edgeha",
     "mount --rbind /dev dev",
     "mount -t proc proc proc",
     "mount -t sysfs sysfs sys",

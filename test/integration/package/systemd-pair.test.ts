@@ -87,6 +87,14 @@ describe.skipIf(missing !== "")(`the edgeha package on two machines with systemd
   const sh = (machine: Machine, script: string, timeoutMs = 60_000) => machine.exec(["sh", "-c", script], { timeoutMs });
   const edgeha = (machine: Machine, ...args: string[]) => machine.exec(["edgeha", ...args], { timeoutMs: 60_000 });
   const vipHolder = () => Object.values(machines).find((machine) => sh(machine, `ip -o addr show dev eth1 | grep -q ' ${VIP}/'`).status === 0);
+  /** Both nodes' status (with the transitions the DC ran), recorded transitions and journal: printed when a case fails. */
+  const diagnose = (lines = 20) => Object.values(machines).map((machine) => `==== ${machine.name}\n${sh(machine, `edgeha status --full 2>&1 | sed -n '/^Full List/,/^Node Attributes/p;/^Recent Transitions/,$p'; edgeha history --limit 12 2>&1; journalctl -u edgeha --no-pager -o cat | grep -v probe | tail -${lines}`).stdout}`).join("\n");
+  /** Each successful start of `resource` logged by either agent since `sinceMs`, as "NODE TIME". */
+  const startsSince = (resource: string, sinceMs: number) => Object.values(machines).flatMap((machine) => sh(machine, "journalctl -u edgeha --no-pager -o cat").stdout.split("\n")
+    .filter((line) => line.startsWith("{") && line.includes(`"Result of start operation for ${resource} on `))
+    .map((line) => JSON.parse(line) as { time: string; rc: number; node: string })
+    .filter((entry) => entry.rc === 0 && Date.parse(entry.time) >= sinceMs)
+    .map((entry) => `${entry.node} ${entry.time}`));
   const fenceCalls = (machine: Machine) => sh(machine, "cat /var/log/eh-fence-calls 2>/dev/null").stdout.trim().split("\n").filter(Boolean);
 
   it("installs without starting or enabling the service, and makes the haclient group", () => {
@@ -99,6 +107,8 @@ describe.skipIf(missing !== "")(`the edgeha package on two machines with systemd
       expect(machine.exec(["systemctl", "is-enabled", "edgeha.service"]).stdout.trim()).toBe("disabled");
       expect(machine.exec(["getent", "group", "haclient"]).status).toBe(0);
       expect(machine.exec(["man", "-w", "edgeha.yaml"]).stdout).toMatch(/edgeha\.yaml\.5\.gz/);
+      // A fresh machine: the package's state directory holds nothing yet (no CIB from elsewhere).
+      expect(sh(machine, "stat -c %a /var/lib/edgeha && ls -A /var/lib/edgeha").stdout.trim()).toBe("700");
     }
   }, 400_000);
 
@@ -192,17 +202,18 @@ describe.skipIf(missing !== "")(`the edgeha package on two machines with systemd
 
   it("the last node of the cluster stops its resources when stopped, and exits 0", async () => {
     // The node restarted by the watchdog is alone and, as a two_node pair waits for all
-    // (corosync's wait_for_all), runs nothing until it has seen its peer: start the peer
-    // stopped earlier, let the pair run the group, then stop the other node (a clean leave) so
-    // that the holder is the last node of the cluster.
+    // (corosync's wait_for_all), runs nothing until it has seen its peer (it stops the VIP its
+    // kill left on the link): start the peer stopped earlier, let the pair run the group, then
+    // stop the other node (a clean leave) so that the holder is the last node of the cluster.
+    const startedAtMs = Date.now();
     for (const machine of Object.values(machines)) {
       if (machine.exec(["systemctl", "is-active", "edgeha.service"]).stdout.trim() === "active") continue;
       const started = machine.exec(["systemctl", "start", "edgeha.service"], { timeoutMs: 150_000 });
       expect(started.status, started.stderr).toBe(0);
     }
-    // The pair has just formed again (one agent was restarted by the watchdog): the group must
-    // have settled, the same holder with the VIP and haproxy in 11 polls in a row (2 s or more), before the
-    // other node leaves; a holder seen while the DC still places the group is not yet the last node.
+    // The pair has just formed again (one agent was restarted by the watchdog) and places the
+    // group, stopped everywhere, once: the same holder with the VIP and haproxy in 11 polls in a
+    // row (2 s or more) before the other node leaves.
     let seen: Machine | undefined;
     let steady = 0;
     const last = await until("the group to run on one node, settled", () => {
@@ -211,11 +222,19 @@ describe.skipIf(missing !== "")(`the edgeha package on two machines with systemd
       steady = running !== undefined && running === seen ? steady + 1 : 0;
       seen = running;
       return steady >= 10 ? running : undefined;
-    }, 90_000).catch((error: Error) => { throw new Error(`${error.message}\n${Object.values(machines).map((machine) => sh(machine, "edgeha status 2>&1; journalctl -u edgeha --no-pager -o cat | tail -15").stdout).join("\n")}`); });
+    }, 90_000).catch((error: Error) => { throw new Error(`${error.message}\n${diagnose()}`); });
+    // Started once, never moved nor restarted. With the default resource-stickiness 0 Pacemaker
+    // balances by resource count: the fence device on one node, the group on the other, and a
+    // started resource stays where it runs while the counts tie. (Both clean-clone CIs of shift 6
+    // failed here: the machines saw this host's /var/lib/edgeha, a CIB holding a Dummy r2 that
+    // no test created; r2 failed to start on each node in turn, each failure changed the counts,
+    // and the group started on one node was moved to the other a transition later, which is
+    // what Pacemaker does with that configuration. test/support/machine.ts now hides that state.)
+    expect(startsSince("vip", startedAtMs), diagnose(40)).toHaveLength(1);
     const other = Object.values(machines).find((machine) => machine !== last)!;
     const left = other.exec(["systemctl", "stop", "edgeha.service"], { timeoutMs: 200_000 });
     expect(left.status, left.stderr).toBe(0);
-    expect(vipHolder(), `last ${last.name}, other ${other.name}\n${Object.values(machines).map((machine) => `${machine.name}: ${sh(machine, "edgeha status 2>&1; journalctl -u edgeha --no-pager -o cat | grep -v probe | tail -20").stdout}`).join("\n")}`).toBe(last);
+    expect(vipHolder(), `last ${last.name}, other ${other.name}\n${diagnose()}`).toBe(last);
     // The holder has seen the peer go (its view has it alone) before it is stopped in turn.
     await until("the holder to see itself alone", () => /, 1\/2 online, /.test(unitProperty(last, "StatusText")), 30_000);
     const stopped = last.exec(["systemctl", "stop", "edgeha.service"], { timeoutMs: 200_000 });
