@@ -335,7 +335,8 @@ function recordTransition(context: Context, record: TransitionRecord): void {
 }
 
 function finishTransitionRecord(context: Context, finished: Transition, durationMs: number): void {
-  const record = context.transitionRecords.find((each) => each.id === finished.id && each.dc === localName(context));
+  // The newest: a DC elected again (or in a later term) numbers its transitions from 1 anew.
+  const record = context.transitionRecords.findLast((each) => each.id === finished.id && each.dc === localName(context));
   if (!record) return;
   record.result = finished.steps.some((step) => step.state === "failed") ? "failed" : finished.aborted ? "aborted" : "complete";
   record.steps = shownSteps(finished);

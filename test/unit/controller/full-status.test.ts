@@ -115,6 +115,24 @@ describe("status --full", () => {
     expect(transitions.filter((record) => record.dc === dc).every((record) => record.result !== "running")).toBe(true);
   });
 
+  it("a DC elected again numbers its transitions from 1 anew: each finish lands on its own record", () => {
+    // Alone and without quorum n1 is DC and runs transition 1 (nothing to start); the view grows,
+    // n1 is elected again and its new transition 1 starts the resources. That finish belongs to
+    // the newest record, not to the first transition 1 (shown as a failed start before the pair).
+    const world = new ControllerWorld(["n1", "n2"], pairCib());
+    world.view(1, ["n1"], false);
+    world.run(3000);
+    world.view(2, ["n1", "n2"]);
+    world.run(3000);
+    const transitions = world.node("n1").controller.summary!.transitions!.filter((record) => record.dc === "n1" && record.id === 1);
+    expect(transitions).toHaveLength(2);
+    expect(transitions[0]).toMatchObject({ result: "complete", steps: [] });
+    expect(transitions[0]!.reason).toMatch(/ring 1: n1\)/);
+    expect(transitions[1]!.reason).toMatch(/ring 2: n1, n2\)/);
+    expect(transitions[1]!.result).not.toBe("running");
+    expect(transitions[1]!.steps.some((step) => /start \w+ on n\d \[done\]/.test(step))).toBe(true);
+  });
+
   it("`status --full` prints them as crm_mon -A -f -o does; plain `status` does not; --json carries them", async () => {
     const { world, follower } = failingPair();
     const socket = await agentAnswering(world.node(follower).controller.summary!);
