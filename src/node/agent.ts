@@ -377,12 +377,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const escalationMs = clusterOptionsAt(controller.configuration, { now: epochSeconds() }).options.shutdownEscalationMs;
     const { quorum, members } = membership.status();
     logger.info({ reason, shutdownEscalationMs: escalationMs, quorate: quorum.quorate, members: members.length }, "leaving the cluster");
+    // The node's report says it shuts down (Pacemaker's shutdown attribute) whichever way it
+    // leaves: the DC, this node itself when it is the last one, places nothing here any more.
+    resources.requestShutdown();
     // Nothing can move when no peer is in the view (the last node of the cluster) or without quorum.
     if (members.length <= 1 || !quorum.quorate) {
       void stopHereAndLeave(members.length <= 1 ? "this is the last node of the cluster: its resources have nowhere to go" : "this node has no quorum: no peer can take its resources over");
       return true;
     }
-    resources.requestShutdown();
     escalationTimer = setTimeout(() => void stopHereAndLeave(`shutdown-escalation (${escalationMs} ms) passed before the DC moved everything away`), escalationMs);
     return true;
   };
