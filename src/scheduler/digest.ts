@@ -69,14 +69,16 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
   const base: Record<string, string> = {};
   valuesOn(primitive.instance, context, base);
   for (const sets of parents) valuesOn(sets, context, base);
-  // The start operation's own instance attributes join the parameters of every record checked against the start.
-  const startOp = primitive.operations.find((op) => op.name === "start" && op.intervalMs === 0);
-  const extra: Record<string, string> = {};
-  if (startOp) valuesOn(startOp.instance, context, extra);
-  const all = { ...base, ...extra };
   let result: DefinitionChange = "none";
   for (const record of sorted.slice(start)) {
     if (record.intervalMs !== 0 || !["start", "monitor", "promote", "migrate_from"].includes(record.operation)) continue;
+    // The record's own operation's instance attributes join its parameters, as Pacemaker's
+    // calculate_main_digest adds the extra parameters of the action the record stands for
+    // (a probe's are those of a configured monitor of interval 0, a promote's its own).
+    const configured = primitive.operations.find((op) => op.name === record.operation && op.intervalMs === 0);
+    const extra: Record<string, string> = {};
+    if (configured) valuesOn(configured.instance, context, extra);
+    const all = { ...base, ...extra };
     const recorded = record.attributes["op-digest"];
     const restartDigest = record.attributes["op-restart-digest"];
     if (restartDigest !== undefined) {

@@ -87,3 +87,27 @@ describe("a resource whose configuration changed since it started", () => {
       .some((action) => action.action === "restart" && action.resource === "www")).toBe(true);
   });
 });
+
+// Pacemaker's calculate_main_digest (pe_digest.c) digests a record's parameters with the extra
+// parameters of the action the record stands for: a promote's with the promote operation's own
+// instance attributes, a probe's with those of a configured monitor of interval 0 (none here),
+// never another operation's.
+describe("each record is checked against its own operation's parameters", () => {
+  const op = (name: string, values: Record<string, string>) => ({ id: `db-${name}`, name, interval: "0", intervalMs: 0, extra: {}, meta: [], instance: Object.keys(values).length > 0 ? [{ id: `db-${name}-ia`, values }] : [] });
+  const db = { kind: "primitive" as const, id: "db", class: "ocf", provider: "heartbeat", type: "pgsql", extra: {}, meta: [], instance: [{ id: "db-ia", values: { pgdata: "/srv/pg" } }],
+    operations: [op("start", { warmup: "1" }), op("promote", { mode: "fast" })] };
+  const record = (operation: string, callId: number, parameters: Record<string, string>) => ({ id: `db_${callId}`, operation, callId, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { "op-digest": parameterDigest(parameters) } });
+  const context = { now: 0, node: {} };
+
+  it("a promote recorded with the promote operation's own parameters: unchanged", () => {
+    const history = [record("start", 4, { pgdata: "/srv/pg", warmup: "1" }), record("promote", 5, { pgdata: "/srv/pg", mode: "fast" })];
+    expect(definitionChange(db, [], history, context)).toBe("none");
+    // Its own parameter changed since: a restart.
+    expect(definitionChange(db, [], [history[0]!, record("promote", 5, { pgdata: "/srv/pg", mode: "slow" })], context)).toBe("restart");
+  });
+
+  it("a probe that found it running is checked without the start operation's own parameters", () => {
+    expect(definitionChange(db, [], [record("monitor", 3, { pgdata: "/srv/pg" })], context)).toBe("none");
+    expect(definitionChange(db, [], [record("monitor", 3, { pgdata: "/srv/other" })], context)).toBe("restart");
+  });
+});
