@@ -72,7 +72,7 @@ export class AgentProcess {
   }
 
   /** The last lines of the agent's log and whether it still runs, for a failed test's report. */
-  describe(lines = 12): string {
+  describe(lines = 40): string {
     const file = join(this.directory, `${this.name}.log`);
     const tail = existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
     return `--- ${this.name} (${this.alive ? "running" : `exited ${this.child?.exitCode ?? this.child?.signalCode ?? "or never started"}`})\n${tail}`;
@@ -100,11 +100,25 @@ export async function views(agents: AgentProcess[]): Promise<Array<AgentView | u
 
 /** Waits until every agent answers and `accept` holds for the list of views. */
 export async function waitForViews(what: string, agents: AgentProcess[], accept: (all: AgentView[]) => boolean, timeoutMs = 15_000): Promise<AgentView[]> {
-  return waitFor(what, async () => {
-    const all = await views(agents);
-    if (all.some((view) => view === undefined)) return undefined;
-    return accept(all as AgentView[]) ? (all as AgentView[]) : undefined;
-  }, timeoutMs);
+  let last: Array<AgentView | undefined> = [];
+  try {
+    return await waitFor(what, async () => {
+      const all = (last = await views(agents));
+      if (all.some((view) => view === undefined)) return undefined;
+      return accept(all as AgentView[]) ? (all as AgentView[]) : undefined;
+    }, timeoutMs);
+  } catch (error) {
+    // A timeout says what each agent showed last, so a failure in CI can be read without a rerun.
+    const shown = agents.map((agent, index) => `${agent.name}: ${last[index] === undefined ? "no answer" : describeView(last[index]!)}`).join("; ");
+    throw new Error(`${(error as Error).message} (last seen: ${shown})`);
+  }
+}
+
+/** One line of what an agent's status shows: ring, members with their links, quorum, arbiter, DC and CIB. */
+export function describeView(view: AgentView): string {
+  const members = view.members.map((member) => `${member.id}[${member.links.map((link) => link.state).join(",")}]`).join(" ");
+  const cluster = view.dc === undefined ? "" : ` dc=${view.dc} cib=${view.cibVersion}`;
+  return `ring ${view.ringId} members ${members} quorate=${view.quorum.quorate} votes=${view.quorum.votes}/${view.quorum.expected} flags=${view.quorum.flags.join(",")} arbiter=${view.arbiter.state}${cluster}`;
 }
 
 /** Watches agents for durationMs, calling `check` on every round of views (for invariants that must hold throughout). */
