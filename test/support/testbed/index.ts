@@ -66,6 +66,28 @@ function must(argv: string[]): string {
   return result.stdout;
 }
 
+/** How long destroy() waits for the processes it killed to exit. */
+const DESTROY_WAIT_MS = 10_000;
+
+/**
+ * A running process's identity: its start time (field 22 of /proc/PID/stat), so a pid reused
+ * meanwhile is not taken for the process killed. Undefined once it has exited (gone, or a
+ * zombie or dead task that no longer runs).
+ */
+function processIdentity(pid: number): string | undefined {
+  let stat: string;
+  try { stat = readFileSync(`/proc/${pid}/stat`, "utf8"); } catch { return undefined; }
+  // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const state = fields[0] ?? "";
+  return state === "Z" || state === "X" || state === "x" ? undefined : fields[19];
+}
+
+/** Blocks the thread for ms (destroy() is synchronous: afterAll hooks and the demo call it so). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export class Testbed {
   readonly tag: string;
   readonly directory: string;
@@ -300,20 +322,38 @@ export class Testbed {
     return { child, file, answers, stop: () => { if (child.exitCode === null) child.kill("SIGTERM"); } };
   }
 
-  /** Kills every process of the testbed and deletes its namespaces and files. */
+  /**
+   * Kills every process of the testbed and deletes its namespaces and files. A SIGKILL only
+   * asks: the process dies when it next runs, which on a loaded machine can be a while later.
+   * So destroy() waits (at most DESTROY_WAIT_MS) until every process it killed has exited
+   * (gone, or a zombie its parent has yet to reap), and says so on stderr if one outlives that.
+   */
   destroy(options: { keepFiles?: boolean } = {}): void {
+    const killed = new Map<number, string>();
+    const kill = (pid: number) => {
+      const identity = processIdentity(pid);
+      if (identity !== undefined && !killed.has(pid)) killed.set(pid, identity);
+      try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    };
     for (const host of this.hosts.values()) {
       if (!host.machine) continue;
-      try { process.kill(Number(readFileSync(join(host.state, "init.pid"), "utf8").trim()), "SIGKILL"); } catch { /* gone or never booted */ }
+      let init: number | undefined;
+      try { init = Number(readFileSync(join(host.state, "init.pid"), "utf8").trim()); } catch { /* never booted */ }
+      if (init !== undefined && init > 0) kill(init);
     }
     for (let round = 0; round < 3; round++) {
       for (const namespace of this.namespaces) {
-        for (const pid of run(["ip", "netns", "pids", namespace]).stdout.split(/\s+/).filter(Boolean)) {
-          try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
-        }
+        for (const pid of run(["ip", "netns", "pids", namespace]).stdout.split(/\s+/).filter(Boolean)) kill(Number(pid));
       }
     }
-    for (const child of this.children) if (child.exitCode === null) { try { child.kill("SIGKILL"); } catch { /* gone */ } }
+    for (const child of this.children) if (child.exitCode === null && child.pid !== undefined) kill(child.pid);
+    const deadline = Date.now() + DESTROY_WAIT_MS;
+    let running = [...killed].filter(([pid, identity]) => processIdentity(pid) === identity);
+    while (running.length > 0 && Date.now() < deadline) {
+      sleepSync(20);
+      running = running.filter(([pid, identity]) => processIdentity(pid) === identity);
+    }
+    if (running.length > 0) process.stderr.write(`testbed ${this.tag}: killed processes still running after ${DESTROY_WAIT_MS} ms: ${running.map(([pid]) => pid).join(" ")}\n`);
     for (const namespace of [...this.namespaces].reverse()) run(["ip", "netns", "delete", namespace]);
     this.namespaces.length = 0;
     if (!options.keepFiles && existsSync(this.directory)) rmSync(this.directory, { recursive: true, force: true });
