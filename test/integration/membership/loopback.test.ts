@@ -1,9 +1,9 @@
 // Real agents on 127.0.x loopback addresses (no namespace needed): a three-node cluster
 // forms one view, and after kill -9 of one node the other two agree on a new view and
 // keep quorum. Every wait is bounded.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -30,6 +30,23 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** What each agent shows and logged last, for a failed test's report (a CI failure can be read without a rerun). */
+function describeAgents(): string {
+  return names.map((name) => {
+    const agent = agents.get(name);
+    const state = agent === undefined ? "never started" : agent.exitCode === null && agent.signalCode === null ? "running" : `exited ${agent.exitCode ?? agent.signalCode}`;
+    const shown = agent?.exitCode === null && agent.signalCode === null ? status(name) : undefined;
+    const view = shown === undefined ? "no answer" : `ring ${shown.ringId} members ${shown.members.map((member) => member.id).join(",")} quorate=${shown.quorum.quorate} votes=${shown.quorum.votes}`;
+    const file = join(directory, `${name}.log`);
+    const tail = existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-25).join("\n") : "(no log)";
+    return `--- ${name} (${state}; ${view})\n${tail}`;
+  }).join("\n");
+}
+
+afterEach((context) => {
+  if (context.task.result?.state === "fail") console.error(describeAgents());
+});
+
 afterAll(() => {
   for (const agent of agents.values()) agent.kill("SIGKILL");
   rmSync(directory, { recursive: true, force: true });
@@ -41,7 +58,9 @@ describe("three real agents on loopback", () => {
     const nodes = names.map((name, index) => `  - { name: ${name}, id: ${index + 1}, links: [127.${octet}.1.${index + 1}, 127.${octet}.2.${index + 1}] }`).join("\n");
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehmloop\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${nodes}\n`);
     for (const name of names) {
-      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state`)], { stdio: "ignore" });
+      const log = openSync(join(directory, `${name}.log`), "a");
+      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state`)], { stdio: ["ignore", log, log] });
+      closeSync(log);
       agents.set(name, agent);
     }
     const formed = await waitFor("one view of three", () => {
