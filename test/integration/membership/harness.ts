@@ -42,19 +42,36 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** The exit status of an agent that stopped itself after a stall (src/node/agent.ts: EX_TEMPFAIL, "start it again"). */
+export const EXIT_AFTER_STALL = 75;
+/** How long edgeha.service waits before it starts a failed agent again (RestartSec in scripts/debian/edgeha.service). */
+export const RESTART_DELAY_MS = 2000;
+
+export interface AgentProcessOptions {
+  /**
+   * Start the agent again, RESTART_DELAY_MS after it exits 75 (it stopped everything after
+   * finding itself stalled as long as the token, as a CPU-starved agent in CI may), the way
+   * edgeha.service's Restart=on-failure does, and say so on stderr. Off: it stays dead.
+   */
+  restartAfterStall?: boolean;
+}
+
 /** One agent (or arbiter) process started with `ip netns exec`, logging to a file in `directory`. */
 export class AgentProcess {
   private child: ChildProcess | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Times this agent was started again after exiting 75. */
+  restarts = 0;
   readonly socket: string;
   readonly stateDir: string;
 
-  constructor(readonly namespace: Namespace, readonly name: string, private readonly directory: string, private readonly args: string[]) {
+  constructor(readonly namespace: Namespace, readonly name: string, private readonly directory: string, private readonly args: string[], private readonly options: AgentProcessOptions = {}) {
     this.socket = join(directory, `${name}.sock`);
     this.stateDir = join(directory, `${name}-state`);
   }
 
-  static agent(namespace: Namespace, name: string, directory: string, configFile: string): AgentProcess {
-    const process = new AgentProcess(namespace, name, directory, []);
+  static agent(namespace: Namespace, name: string, directory: string, configFile: string, options: AgentProcessOptions = {}): AgentProcess {
+    const process = new AgentProcess(namespace, name, directory, [], options);
     process.args.push("agent", "--config", configFile, "--node", name, "--socket", process.socket, "--state-dir", process.stateDir);
     return process;
   }
@@ -62,8 +79,21 @@ export class AgentProcess {
   start(): void {
     mkdirSync(this.directory, { recursive: true });
     const log = openSync(join(this.directory, `${this.name}.log`), "a");
-    this.child = spawn("ip", ["netns", "exec", this.namespace.name, process.execPath, cliBundle, ...this.args], { stdio: ["ignore", log, log] });
+    const child = spawn("ip", ["netns", "exec", this.namespace.name, process.execPath, cliBundle, ...this.args], { stdio: ["ignore", log, log] });
     closeSync(log);
+    this.child = child;
+    if (this.options.restartAfterStall !== true) return;
+    child.once("exit", (code) => {
+      // Only the process this object still runs (kill() forgets it first), and only after a stall.
+      if (this.child !== child || code !== EXIT_AFTER_STALL) return;
+      console.error(`*** agent ${this.name} exited ${code} (it stopped itself after a stall as long as the token; a CPU-starved machine); starting it again in ${RESTART_DELAY_MS} ms as edgeha.service would`);
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        if (this.child !== child) return;
+        this.restarts++;
+        this.start();
+      }, RESTART_DELAY_MS);
+    });
   }
 
   /** Whether the process is still running (it may have died on its own). */
@@ -75,11 +105,14 @@ export class AgentProcess {
   describe(lines = 40): string {
     const file = join(this.directory, `${this.name}.log`);
     const tail = existsSync(file) ? readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
-    return `--- ${this.name} (${this.alive ? "running" : `exited ${this.child?.exitCode ?? this.child?.signalCode ?? "or never started"}`})\n${tail}`;
+    const restarted = this.restarts > 0 ? `, started again ${this.restarts} time(s) after exit ${EXIT_AFTER_STALL}` : "";
+    return `--- ${this.name} (${this.alive ? "running" : `exited ${this.child?.exitCode ?? this.child?.signalCode ?? "or never started"}`}${restarted})\n${tail}`;
   }
 
   /** kill -9; `ip netns exec` execs the agent, so this pid is the agent itself. */
   kill(): void {
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.child?.kill("SIGKILL");
     this.child = undefined;
   }

@@ -46,7 +46,8 @@ function writeConfig(file: string, options: { links: number[]; arbiter?: boolean
 }
 
 function startPair(config: string): [AgentProcess, AgentProcess] {
-  const agents = [AgentProcess.agent(alpha, "alpha", directory, config), AgentProcess.agent(beta, "beta", directory, config)] as [AgentProcess, AgentProcess];
+  // An agent starved of CPU as long as the token exits 75; it is started again as edgeha.service would (see AgentProcess).
+  const agents = [AgentProcess.agent(alpha, "alpha", directory, config, { restartAfterStall: true }), AgentProcess.agent(beta, "beta", directory, config, { restartAfterStall: true })] as [AgentProcess, AgentProcess];
   for (const agent of agents) {
     rmSync(agent.stateDir, { recursive: true, force: true });
     agent.start();

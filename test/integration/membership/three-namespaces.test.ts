@@ -65,7 +65,8 @@ beforeAll(() => {
   }
   const list = ids.map((id) => `  - { name: n${id}, id: ${id}, links: [${address(0, id)}, "${address(1, id)}"] }`).join("\n");
   writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehthree\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${list}\n`);
-  for (const id of ids) agents.set(id, AgentProcess.agent(nodes.get(id)!, `n${id}`, directory, join(directory, "edgeha.yaml")));
+  // An agent starved of CPU as long as the token exits 75; it is started again as edgeha.service would (see AgentProcess).
+  for (const id of ids) agents.set(id, AgentProcess.agent(nodes.get(id)!, `n${id}`, directory, join(directory, "edgeha.yaml"), { restartAfterStall: true }));
 });
 
 afterEach((context) => {
