@@ -15,7 +15,7 @@ import { clusterOptionsAt, dcUnfences } from "../scheduler";
 import { agentMetadata, DEFAULT_OCF_ROOT, locateOcfAgent, missingRequired, runLsbAction, runOcfAction, runSystemdAction, STARTED_FILE } from "../executor";
 import { runDeviceResourceAction, localFenceRunner, nodePriorities, readHistory, devicesFromCib, canFence, plugFor, runDriverAction, type FenceRunner, type FencerTopology } from "../fencer";
 import type { NodeEffect } from "../stack";
-import { applySystemSettings, livenessAddon } from "./liveness";
+import { TRIM_AFTER_START_MS, applySystemSettings, livenessAddon, trimMemoryLater } from "./liveness";
 import { shareTimeoutsOnAddon, wakeTimer } from "./wake-timer";
 import { MembershipService, type MembershipStatus } from "./membership-service";
 import { reloadBootstrap, type ReloadOutcome } from "./reload";
@@ -888,6 +888,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     throw error;
   }
   logger.info({ node: node.name, id: node.id, incarnation: membership.incarnation, links: node.links, socket: options.socketPath, cib: formatVersion(stored.version) }, "agent started");
+  // Start-up's freed malloc memory back to the kernel once it has settled (issue 21, RSS).
+  const cancelTrim = trimMemoryLater(livenessAddon(logger), TRIM_AFTER_START_MS, logger);
   return {
     status,
     reconfigureMetrics: (listen) => observability.reconfigure(listen, metricsSnapshot, pageView),
@@ -900,6 +902,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       // The controller gets nothing more; membership goes on alone until it closes below.
       membership.stopController();
       clearInterval(factsTimer);
+      cancelTrim();
       // Disarmed only when nothing runs here any more; otherwise the watchdog resets the machine, as
       // the others will take it for fenced stonith-watchdog-timeout after losing it.
       await sbd?.stop();

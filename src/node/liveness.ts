@@ -99,3 +99,24 @@ export function echoLinks(local: { id: number; links: readonly string[] }, nodes
   }
   return links;
 }
+
+/** How long after the agent started its freed start-up memory is given back (issue 21, RSS). */
+export const TRIM_AFTER_START_MS = 30_000;
+
+/**
+ * Once, afterMs from now: malloc_trim through the addon. Start-up (reading and validating the
+ * CIB, compiling the code it runs, the first transitions) frees megabytes in the middle of
+ * malloc's arenas, which glibc keeps for later; an idle agent never needs them again. One
+ * wake-up in the agent's life (an unref'd Node timer). Returns what cancels it.
+ */
+export function trimMemoryLater(addon: Pick<LivenessNative, "trimMemory"> | null, afterMs: number, logger: Logger): () => void {
+  if (addon?.trimMemory === undefined) return () => {};
+  const trim = addon.trimMemory;
+  const timer = setTimeout(() => {
+    const before = process.memoryUsage.rss();
+    trim();
+    logger.debug({ rssBeforeMiB: +(before / 1048576).toFixed(1), rssAfterMiB: +(process.memoryUsage.rss() / 1048576).toFixed(1) }, "gave malloc's free start-up memory back to the kernel");
+  }, afterMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+}

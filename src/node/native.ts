@@ -112,6 +112,8 @@ export interface LivenessNative {
   close?(handle: object): void;
   /** How many times the event loop has woken (libuv's loop count). */
   loopCount?(): number;
+  /** malloc_trim(0): the pages malloc holds free go back to the kernel (1 when some did); absent from stand-ins. */
+  trimMemory?(): number;
 }
 
 export function loadLivenessNative(env: NodeJS.ProcessEnv = process.env): LivenessNative {

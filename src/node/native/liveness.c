@@ -22,6 +22,9 @@
  *                                    after it; processes they start run with the normal scheduler
  *   lockMemory() -> errno            mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)
  *   monotonicMs() -> number
+ *   trimMemory() -> 0 | 1            malloc_trim(0): gives the pages malloc holds free back to the
+ *                                    kernel (1 when some were); glibc keeps them otherwise, and
+ *                                    start-up frees megabytes in the middle of its arenas
  *
  * It also carries the agent's wake-up timer, which Node's timers cannot be: a JS timer moved
  * LATER (clearTimeout + setTimeout, or refresh()) leaves libuv's timer armed at the old deadline,
@@ -43,6 +46,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
@@ -554,6 +558,11 @@ static napi_value lock_memory(napi_env env, napi_callback_info info) {
   return result_of(env, mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0 ? 0 : errno);
 }
 
+static napi_value trim_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  return result_of(env, malloc_trim(0));
+}
+
 static napi_value monotonic(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result = NULL;
@@ -712,7 +721,8 @@ napi_value napi_register_module_v1(napi_env env, napi_value exports) {
       export_function(env, exports, "realtime", realtime) != 0 || export_function(env, exports, "lockMemory", lock_memory) != 0 ||
       export_function(env, exports, "monotonicMs", monotonic) != 0 || export_function(env, exports, "timer", wake_timer_create) != 0 ||
       export_function(env, exports, "arm", timer_arm) != 0 || export_function(env, exports, "disarm", timer_disarm) != 0 ||
-      export_function(env, exports, "close", timer_close) != 0 || export_function(env, exports, "loopCount", loop_count) != 0) return NULL;
+      export_function(env, exports, "close", timer_close) != 0 || export_function(env, exports, "loopCount", loop_count) != 0 ||
+      export_function(env, exports, "trimMemory", trim_memory) != 0) return NULL;
   return exports;
 }
 

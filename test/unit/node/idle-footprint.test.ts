@@ -15,6 +15,17 @@ import { startMetricsServer } from "../../../src/api/http";
 import { get } from "node:http";
 import { Writable } from "node:stream";
 import fc from "fast-check";
+import { spawnSync } from "node:child_process";
+import { TRIM_AFTER_START_MS, trimMemoryLater } from "../../../src/node/liveness";
+
+// The liveness addon built from its source for this machine (what scripts/build does for both architectures).
+const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+function livenessAddonFile(): string {
+  const file = path.join(directory, "liveness.node");
+  const compiled = spawnSync("gcc", ["-shared", "-fPIC", "-O2", "-o", file, path.join(repositoryRoot, "src/node/native/liveness.c"), "-lpthread"], { encoding: "utf8" });
+  if (compiled.status !== 0) throw new Error(`gcc: ${compiled.stderr}`);
+  return file;
+}
 
 const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-idle-footprint-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -105,6 +116,48 @@ describe("the idle agent's footprint", () => {
     } finally {
       toIso.mockRestore();
       toUtc.mockRestore();
+    }
+  });
+
+  it.skipIf(!hasGcc)("the liveness addon's trimMemory gives the pages malloc keeps free back to the kernel", () => { // skipped: no gcc to build the liveness addon
+    // 40 MiB in 100 KiB blocks (malloc's arena, below its mmap threshold), freed under a block
+    // still in use: glibc keeps those pages (its own trim only cuts the top of the heap).
+    const script = `const addon = { exports: {} }; process.dlopen(addon, ${JSON.stringify(livenessAddonFile())});
+      const fs = require("fs");
+      const rss = () => Number(/^Rss:\\s+(\\d+)/m.exec(fs.readFileSync("/proc/self/smaps_rollup", "utf8"))[1]) / 1024;
+      let blocks = [];
+      for (let i = 0; i < 400; i++) blocks.push(Buffer.allocUnsafeSlow(100 * 1024).fill(1));
+      const pinned = Buffer.allocUnsafeSlow(1024).fill(2);
+      blocks = null; globalThis.gc(); globalThis.gc();
+      const freed = rss(); const trimmed = addon.exports.trimMemory(); const after = rss();
+      process.stdout.write(JSON.stringify({ freed, after, trimmed, pinned: pinned.length }));`;
+    const outcome = JSON.parse(execFileSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8", timeout: 60_000 })) as { freed: number; after: number; trimmed: number };
+    expect(outcome.trimmed).toBe(1);
+    expect(outcome.freed - outcome.after).toBeGreaterThan(20);
+  }, 120_000);
+
+  it("the agent trims malloc's memory once, TRIM_AFTER_START_MS after it started, and not when it closed before", () => {
+    vi.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const logger = createLogger({ name: "footprint", level: "debug", destination: new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } }), journal: false });
+      let trims = 0;
+      trimMemoryLater({ trimMemory: () => { trims++; return 1; } }, TRIM_AFTER_START_MS, logger);
+      vi.advanceTimersByTime(TRIM_AFTER_START_MS - 1);
+      expect(trims).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(trims).toBe(1);
+      vi.advanceTimersByTime(10 * TRIM_AFTER_START_MS);
+      expect(trims).toBe(1);
+      expect(lines.join("")).toContain("gave malloc's free start-up memory back to the kernel");
+      const cancel = trimMemoryLater({ trimMemory: () => { trims++; return 1; } }, TRIM_AFTER_START_MS, logger);
+      cancel();
+      vi.advanceTimersByTime(10 * TRIM_AFTER_START_MS);
+      expect(trims).toBe(1);
+      // Without the addon (or with a stand-in lacking it) nothing is armed.
+      expect(() => trimMemoryLater(null, 0, logger)()).not.toThrow();
+    } finally {
+      vi.useRealTimers();
     }
   });
 
