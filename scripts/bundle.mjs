@@ -4,6 +4,7 @@
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { pinoWithoutTransports } from "./esbuild-plugins.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const version = JSON.parse(await (await import("node:fs/promises")).readFile(path.join(root, "package.json"), "utf8")).version;
@@ -34,6 +35,7 @@ const result = await build({
   define: { EDGEHA_VERSION: JSON.stringify(version), EDGEHA_REMEDIES: JSON.stringify(remedies) },
   // Native addons are loaded at run time from SEA assets or node_modules, never bundled.
   external: ["@serialport/bindings-cpp"],
+  plugins: [pinoWithoutTransports],
 });
 
 // Written whole and renamed into place, so a process started while tests rebuild the

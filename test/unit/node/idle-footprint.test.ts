@@ -17,6 +17,9 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { TRIM_AFTER_START_MS, trimMemoryLater } from "../../../src/node/liveness";
+import { readFileSync } from "node:fs";
+// @ts-expect-error: a plain ES module of the build scripts, without types
+import { pinoWithoutTransports } from "../../../scripts/esbuild-plugins.mjs";
 
 // The liveness addon built from its source for this machine (what scripts/build does for both architectures).
 const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
@@ -36,6 +39,7 @@ async function builtinsLoadedBy(entry: string): Promise<string[]> {
   await build({
     entryPoints: [path.join(repositoryRoot, entry)], outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error",
     external: ["@serialport/bindings-cpp"], define: { EDGEHA_VERSION: JSON.stringify("0.0.0-test"), EDGEHA_REMEDIES: "{}" },
+    plugins: [pinoWithoutTransports], // as scripts/bundle.mjs bundles
   });
   const script = `require(${JSON.stringify(outfile)}); process.stdout.write(JSON.stringify(process.moduleLoadList))`;
   const loaded = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 })) as string[];
@@ -49,6 +53,23 @@ describe("the idle agent's footprint", () => {
     expect(loaded).toContain("dgram"); // the probe sees the agent's own modules load
     expect(loaded).not.toContain("https");
     expect(loaded).not.toContain("tls");
+  }, 120_000);
+
+  it("loads no worker threads for its logger (pino's transports are left out of the bundle), and the logger still writes its lines", async () => {
+    expect(readFileSync(path.join(repositoryRoot, "scripts/bundle.mjs"), "utf8")).toMatch(/plugins: \[pinoWithoutTransports\]/);
+    const loaded = await builtinsLoadedBy("src/cli/commands/cluster.ts");
+    expect(loaded).toContain("dgram");
+    expect(loaded).not.toContain("worker_threads");
+    const outfile = path.join(directory, "log.cjs");
+    await build({
+      stdin: { contents: `import { createLogger } from "./src/common/log"; createLogger({ name: "footprint", journal: false }).info({ n: 1 }, "a line"); process.stdout.write(JSON.stringify(process.moduleLoadList.filter((name) => name.startsWith("NativeModule "))));`, resolveDir: repositoryRoot, loader: "ts" },
+      outfile, bundle: true, platform: "node", format: "cjs", target: "node20", logLevel: "error", plugins: [pinoWithoutTransports],
+      define: { EDGEHA_VERSION: JSON.stringify("0.0.0-test"), EDGEHA_REMEDIES: "{}" },
+    });
+    const output = execFileSync(process.execPath, [outfile], { encoding: "utf8", timeout: 60_000 });
+    const [line, modules] = output.split("\n");
+    expect(JSON.parse(line!)).toMatchObject({ level: 30, name: "footprint", n: 1, msg: "a line" });
+    expect(JSON.parse(modules!)).not.toContain("NativeModule worker_threads");
   }, 120_000);
 
   it("validates a CIB without generating code at run time (the schema's validator is compiled ahead of time, not by Ajv in the agent)", async () => {
