@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { EdgehaError } from "../../src/common/errors";
 import type { FenceContext, FenceDriver, FenceDriverMetadata, FenceOptions, FenceResult } from "../types";
 import { RedfishClient } from "./client";
+import { monotonicMs } from "../../src/common/clock";
 
 export const redfishMetadata: FenceDriverMetadata = {
   name: "fence_redfish",
@@ -139,11 +140,11 @@ async function reset(settings: Settings, system: SystemView, type: string, signa
 
 /** Polls PowerState until it is `wanted` ("On" or "Off") or limitMs passes; returns the last state. */
 async function waitFor(settings: Settings, uri: string, wanted: "On" | "Off", limitMs: number, signal: AbortSignal): Promise<string> {
-  const deadline = performance.now() + limitMs;
+  const deadline = monotonicMs() + limitMs;
   let state = "";
   for (;;) {
     state = (await readSystem(settings, uri, signal)).powerState;
-    if (state === wanted || performance.now() + settings.pollMs > deadline) return state;
+    if (state === wanted || monotonicMs() + settings.pollMs > deadline) return state;
     await sleep(settings.pollMs, signal);
   }
 }

@@ -18,6 +18,7 @@ import { chmodSync, rmSync } from "node:fs";
 import type { Logger } from "../common/log";
 import { EdgehaError } from "../common/errors";
 import { adminGroupOwnership } from "./group";
+import { monotonicMs } from "../common/clock";
 
 export interface ApiLimits {
   /** One request line, newline excluded. A cib-replace carries a whole configuration: 1 MiB is about 2,000 primitives. */
@@ -239,7 +240,7 @@ class ApiSocketServer {
   constructor(readonly limits: ApiLimits, readonly handle: Handler, private readonly logger: Logger | undefined) {}
 
   nowMs(): number {
-    return performance.now();
+    return monotonicMs();
   }
 
   accept(socket: Socket): void {

@@ -2,6 +2,7 @@
 // timeout can end the agent together with everything it started: SIGTERM to the
 // group, then SIGKILL after a grace period. Output is captured up to a bound.
 import { describeProgram, spawnProgram, type ProgramReference } from "../common/spawn";
+import { monotonicMs } from "../common/clock";
 
 export const OUTPUT_LIMIT_BYTES = 64 * 1024;
 export const KILL_GRACE_MS = 2_000;
@@ -26,7 +27,7 @@ export function runProcess(
   args: readonly string[],
   options: { env: Record<string, string>; timeoutMs: number; killGraceMs?: number; cwd?: string },
 ): Promise<ProcessResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   return new Promise((resolve) => {
     const child = spawnProgram(program, args, { env: options.env, cwd: options.cwd ?? "/", detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -52,7 +53,7 @@ export function runProcess(
       // Children the agent left behind in its group go too, whether it timed out or not.
       if (timedOut) signalGroup("SIGKILL");
       if (killTimer) clearTimeout(killTimer);
-      resolve({ exitCode, signal, timedOut, stdout, stderr, runTimeMs: performance.now() - started });
+      resolve({ exitCode, signal, timedOut, stdout, stderr, runTimeMs: monotonicMs() - started });
     };
     child.on("error", (error) => {
       stderr = appendBounded(stderr, Buffer.from(`cannot run ${describeProgram(program)}: ${error.message}\n`));

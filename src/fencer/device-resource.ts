@@ -13,6 +13,7 @@ import type { Primitive } from "../cib/index";
 import { EdgehaError } from "../common/errors";
 import { deviceFromPrimitive, type FenceDeviceConfig } from "./devices";
 import { driverForDevice, runDriverAction } from "./runner";
+import { monotonicMs } from "../common/clock";
 
 export interface DeviceActionOutcome { rc: number; reason?: string; timedOut: boolean; runTimeMs: number }
 
@@ -38,18 +39,18 @@ function configured(primitive: Primitive): FenceDeviceConfig | DeviceActionOutco
 async function start(device: FenceDeviceConfig, started: number): Promise<DeviceActionOutcome> {
   try {
     await driverForDevice(device);
-    return { rc: OCF_SUCCESS, timedOut: false, runTimeMs: performance.now() - started };
+    return { rc: OCF_SUCCESS, timedOut: false, runTimeMs: monotonicMs() - started };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const rc = error instanceof EdgehaError && error.code === "E_FENCE_DRIVER" ? OCF_NOT_INSTALLED : OCF_ERR_GENERIC;
-    return { rc, reason: `fence device ${device.id}: ${reason}`, timedOut: false, runTimeMs: performance.now() - started };
+    return { rc, reason: `fence device ${device.id}: ${reason}`, timedOut: false, runTimeMs: monotonicMs() - started };
   }
 }
 
 async function monitor(device: FenceDeviceConfig, action: string, timeoutMs: number, node: string, started: number): Promise<DeviceActionOutcome> {
   const limitMs = device.monitorTimeoutMs ?? timeoutMs;
   const result = await runDriverAction(device, action, undefined, limitMs, node);
-  const runTimeMs = performance.now() - started;
+  const runTimeMs = monotonicMs() - started;
   if (result.ok) return { rc: OCF_SUCCESS, timedOut: false, runTimeMs };
   const timedOut = runTimeMs >= limitMs;
   return { rc: OCF_ERR_GENERIC, reason: `fence device ${device.id} ${action} failed: ${result.message}`, timedOut, runTimeMs };
@@ -57,7 +58,7 @@ async function monitor(device: FenceDeviceConfig, action: string, timeoutMs: num
 
 /** Runs one action of a stonith resource on this member (`node`). */
 export async function runDeviceResourceAction(primitive: Primitive, action: string, timeoutMs: number, node: string): Promise<DeviceActionOutcome> {
-  const started = performance.now();
+  const started = monotonicMs();
   const device = configured(primitive);
   if ("rc" in device) return device;
   switch (action) {

@@ -16,6 +16,7 @@ import type { FenceDeviceConfig } from "./devices";
 import { emptyFencerState, step, type Attempt, type FenceRequestAction, type FencerEffect, type FencerWorld, type HistoryRecord } from "./planner";
 import { WATCHDOG_DEVICE } from "./watchdog";
 import { redact, resolveSecrets } from "./secrets";
+import { monotonicMs as monotonicFractionalMs } from "../common/clock";
 
 /** Every built-in driver, from the shared registry (fence-drivers/index.ts). */
 export const fencerDrivers: ReadonlyMap<string, FenceDriver> = builtinFenceDrivers;
@@ -182,7 +183,7 @@ export interface FenceNowExtra {
   onWatchdogWait?: (untilWallMs: number, waitMs: number) => void;
   /** A person asked (`stonith fence --cib`): no priority-fencing-delay, as for stonith_admin (planner's byPerson). */
   byPerson?: boolean;
-  /** When the target was lost, on performance.now()'s clock: the watchdog level counts from it. */
+  /** When the target was lost, on the monotonic clock (src/common/clock.ts): the watchdog level counts from it. */
   lostAtMs?: number;
   /** A reboot reported done at its confirmed off: the result of its on (of each device, for a remapped reboot), when it comes. */
   onRebootOn?: (ok: boolean, message: string, device?: string) => void;
@@ -190,7 +191,7 @@ export interface FenceNowExtra {
 
 /** The monotonic clock in whole ms (timers and AbortSignal.timeout take integers). */
 function monotonicMs(): number {
-  return Math.round(performance.now());
+  return Math.round(monotonicFractionalMs());
 }
 
 function sleepUnlessStopped(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -37,6 +37,7 @@ import { createHash } from "node:crypto";
 import { clusterDigests, encodeJoinToken, iso, newJoinToken, storeToken, tokenFile, twoNodeFor } from "../config";
 import { packReport, type ReportPart } from "./report";
 import type { MetricsSnapshot, StatusPageView } from "../api";
+import { monotonicMs } from "../common/clock";
 
 const FACTS_INTERVAL_MS = 60_000;
 /** Two arbiter leases (2 s each) and a margin. */
@@ -172,7 +173,7 @@ export function createActionRunner(nodeName: string, ocfRoot = process.env.OCF_R
 async function runBuiltin(primitive: Primitive, action: string, intervalMs: number, timeoutMs: number, setAttribute?: (name: string, value: string | undefined) => void, hints?: ActionHints): Promise<ActionOutcome> {
   const agent = builtinAgents.get(primitive.type);
   if (!agent) return { rc: 5, reason: `built-in agent '${primitive.type}' does not exist (built in: ${[...builtinAgents.keys()].join(", ")})`, timedOut: false, runTimeMs: 0 };
-  const started = performance.now();
+  const started = monotonicMs();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
@@ -181,10 +182,10 @@ async function runBuiltin(primitive: Primitive, action: string, intervalMs: numb
     const run = action === "start" ? agent.start(call) : action === "stop" ? agent.stop(call) : action === "monitor" ? agent.monitor(call) : action === "notify" ? Promise.resolve({ rc: 0, reason: undefined }) : Promise.resolve({ rc: 3, reason: `action ${action} is not implemented by ${agent.name}` });
     const timedOut = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(new Error("timeout")), { once: true }));
     const outcome = await Promise.race([run, timedOut]);
-    return { rc: outcome.rc, reason: outcome.reason, timedOut: false, runTimeMs: performance.now() - started };
+    return { rc: outcome.rc, reason: outcome.reason, timedOut: false, runTimeMs: monotonicMs() - started };
   } catch (error) {
     const timedOut = controller.signal.aborted;
-    return { rc: 1, reason: timedOut ? `${action} timed out after ${timeoutMs} ms` : `${action} failed: ${error instanceof Error ? error.message : String(error)}`, timedOut, runTimeMs: performance.now() - started };
+    return { rc: 1, reason: timedOut ? `${action} timed out after ${timeoutMs} ms` : `${action} failed: ${error instanceof Error ? error.message : String(error)}`, timedOut, runTimeMs: monotonicMs() - started };
   } finally {
     clearTimeout(timer);
   }

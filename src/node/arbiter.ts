@@ -6,13 +6,14 @@ import { isIPv6 } from "node:net";
 import type { ArbiterSettings } from "../quorum";
 import { ArbiterResponder, ARBITER_ID } from "../stack";
 import type { Logger } from "../common/log";
+import { monotonicMs } from "../common/clock";
 
 export { ARBITER_ID };
 
 export interface ArbiterServer { port: number; close(): Promise<void> }
 
 export async function startArbiter(options: { host: string; port: number; clusterName: string; authkey: Buffer; settings: ArbiterSettings; logger: Logger; nowMs?: () => number }): Promise<ArbiterServer> {
-  const nowMs = options.nowMs ?? (() => performance.now());
+  const nowMs = options.nowMs ?? (() => monotonicMs());
   const responder = new ArbiterResponder({ clusterName: options.clusterName, authkey: options.authkey, settings: options.settings, incarnation: Math.floor(Date.now() / 1000) >>> 0 });
   const socket: Socket = createSocket(isIPv6(options.host) ? "udp6" : "udp4");
   socket.on("message", (bytes, remote) => {

@@ -3,6 +3,7 @@
 // Location rules can use them (for example: prefer the node with more free memory).
 import { loadavg } from "node:os";
 import { loadSystemInformation, sharedInterfaces, type NetworkInterfaceInfo, type SystemInformation } from "../common/sysinfo";
+import { monotonicMs } from "../common/clock";
 
 export type Facts = Record<string, string>;
 
@@ -22,7 +23,7 @@ let cores: ReturnType<SystemInformation["cpu"]> | undefined;
 const DISKS_MAX_AGE_MS = 5 * 60_000;
 
 /** A reader whose last good result is kept for maxAgeMs; a failed read is tried again next time. */
-export function keptFor<T>(maxAgeMs: number, read: () => Promise<T>, nowMs: () => number = () => performance.now()): () => Promise<T> {
+export function keptFor<T>(maxAgeMs: number, read: () => Promise<T>, nowMs: () => number = () => monotonicMs()): () => Promise<T> {
   let kept: { atMs: number; value: Promise<T> } | undefined;
   return () => {
     if (kept !== undefined && nowMs() - kept.atMs < maxAgeMs) return kept.value;

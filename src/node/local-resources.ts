@@ -9,6 +9,7 @@ import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
 import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
 export { lastRecord, mayBeActive, unmanagedPrimitives } from "../executor/resource-rules";
@@ -143,7 +144,7 @@ export class LocalResources {
 
   /** The agent is awake anyway: runs the monitors that are due. Cheap when none is. */
   wake(): void {
-    if (this.monitorTimerAtMs <= performance.now()) this.runDueMonitors();
+    if (this.monitorTimerAtMs <= monotonicMs()) this.runDueMonitors();
   }
 
   /**
@@ -497,11 +498,11 @@ export class LocalResources {
    * the time an operation waited is kept as its queue time.
    */
   private serialize<T>(resource: string, work: (queueMs: number) => Promise<T>): Promise<T> {
-    const queuedAt = performance.now();
+    const queuedAt = monotonicMs();
     const limited = async (): Promise<T> => {
       await this.slot();
       try {
-        return await work(performance.now() - queuedAt);
+        return await work(monotonicMs() - queuedAt);
       } finally {
         this.release();
       }
@@ -567,7 +568,7 @@ export class LocalResources {
 
   private schedule(monitor: Recurring): void {
     if (this.closed) return;
-    monitor.dueMs = nextMonitorDueMs(performance.now(), monitor.intervalMs);
+    monitor.dueMs = nextMonitorDueMs(monotonicMs(), monitor.intervalMs);
     this.armMonitorTimer();
   }
 
@@ -578,7 +579,7 @@ export class LocalResources {
     if (earliest === this.monitorTimerAtMs && this.monitorTimerArmed) return;
     this.monitorTimerAtMs = earliest;
     this.monitorTimerArmed = earliest !== Infinity && !this.closed;
-    if (this.monitorTimerArmed) this.monitorTimer.arm(Math.max(0, Math.ceil(earliest + this.monitorSlackMs - performance.now())));
+    if (this.monitorTimerArmed) this.monitorTimer.arm(Math.max(0, Math.ceil(earliest + this.monitorSlackMs - monotonicMs())));
     else this.monitorTimer.disarm();
   }
 
@@ -591,7 +592,7 @@ export class LocalResources {
       this.monitorTimer.disarm();
       return;
     }
-    const limitMs = performance.now() + MONITOR_BATCH_MS;
+    const limitMs = monotonicMs() + MONITOR_BATCH_MS;
     for (const list of this.recurring.values()) for (const monitor of list) {
       if (monitor.dueMs === undefined || monitor.dueMs > limitMs) continue;
       monitor.dueMs = undefined;

@@ -20,6 +20,7 @@ import { isIPv6 } from "node:net";
 import { configDefaults } from "../config";
 import { HostWatch, echoLinks, livenessAddon, type EchoEvent } from "./liveness";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
+import { monotonicMs } from "../common/clock";
 
 export type QuorumSummary = CoreQuorumSummary;
 
@@ -68,7 +69,7 @@ export class MembershipService {
   private readonly listeners: MembershipListener[] = [];
   /** The one timer, moved to the earliest deadline (src/node/wake-timer.ts: no empty wake-ups). */
   private readonly timer: WakeTimer;
-  /** When the timer is due (performance.now()), to measure how late it fires. */
+  /** When the timer is due (monotonicMs()), to measure how late it fires. */
   private timerDueMs = 0;
   private closed = false;
   /** The runner's echo (src/node/liveness.ts), running while this node runs no services. */
@@ -82,7 +83,7 @@ export class MembershipService {
   private failed = false;
   /** Wake-ups so far, for the idle-cost figures in bench/membership. */
   wakeups = 0;
-  private readonly started = performance.now();
+  private readonly started = monotonicMs();
   /** The ring id in the state file: the next one written must not be older. */
   private persistedRingId: number;
   readonly incarnation = Math.floor(Date.now() / 100) >>> 0;
@@ -161,12 +162,12 @@ export class MembershipService {
   }
 
   nowMs(): number {
-    return Math.floor(performance.now() - this.started);
+    return Math.floor(monotonicMs() - this.started);
   }
 
   /** The same clock as nowMs in microseconds: heartbeats carry it for the round trip (src/membership/wire.ts). */
   private nowUs(): number {
-    return Math.round((performance.now() - this.started) * 1000);
+    return Math.round((monotonicMs() - this.started) * 1000);
   }
 
   /**
@@ -413,7 +414,7 @@ export class MembershipService {
   private tick(): void {
     if (this.closed) return;
     this.wakeups++;
-    const lateMs = performance.now() - this.timerDueMs;
+    const lateMs = monotonicMs() - this.timerDueMs;
     for (const listener of this.listeners) listener.timerLate?.(lateMs);
     const late = this.stack.lateByMs(this.nowMs()) > lateToleranceMs(this.config.timing.heartbeatMs);
     if (!this.awake()) return;
@@ -522,7 +523,7 @@ export class MembershipService {
     const nowMs = this.nowMs();
     // +1: nowMs is whole milliseconds, and a deadline is the first instant something changes.
     const wakeAtMs = (this.core !== undefined ? this.core.nextWakeMs(nowMs) : this.stack.nextWakeMs(nowMs)) + 1;
-    this.timerDueMs = performance.now() + (wakeAtMs - nowMs);
+    this.timerDueMs = monotonicMs() + (wakeAtMs - nowMs);
     this.timer.arm(wakeAtMs - nowMs);
   }
 }

@@ -7,6 +7,7 @@
 import type { Logger } from "../common/log";
 import type { AgentStatus } from "./agent";
 import { statusLine, SystemdNotifier } from "./systemd";
+import { monotonicMs } from "../common/clock";
 
 /** How often the status is read until the node is ready (then: with the watchdog's pings). */
 const READY_POLL_MS = 200;
@@ -46,7 +47,7 @@ export class AgentService {
   private heartbeatsChangedMs = 0;
   private readonly onSignal = (signal: NodeJS.Signals) => this.signal(signal);
 
-  constructor(private readonly logger: Logger, private readonly nodesConfigured: number, private readonly heartbeatMs: number, env: NodeJS.ProcessEnv = process.env, private readonly nowMs: () => number = () => performance.now()) {
+  constructor(private readonly logger: Logger, private readonly nodesConfigured: number, private readonly heartbeatMs: number, env: NodeJS.ProcessEnv = process.env, private readonly nowMs: () => number = () => monotonicMs()) {
     this.notifier = SystemdNotifier.fromEnvironment(logger, env);
     process.on("SIGTERM", this.onSignal);
     process.on("SIGINT", this.onSignal);

@@ -7,6 +7,7 @@
 // a fork every few seconds. Without NOTIFY_SOCKET (not under systemd) nothing is sent.
 import type { Logger } from "../common/log";
 import { loadNotifyNative } from "./native";
+import { monotonicMs } from "../common/clock";
 
 export interface NotifySocket {
   /** Sends one notification; returns 0 or an errno. */
@@ -91,7 +92,7 @@ export class SystemdNotifier {
    * Pings the watchdog every quarter of its timeout while `problem()` says nothing is wrong and
    * the timer itself ran on time. A stalled loop sends nothing, and systemd ends the agent.
    */
-  startWatchdog(problem: () => string | undefined, nowMs: () => number = () => performance.now()): void {
+  startWatchdog(problem: () => string | undefined, nowMs: () => number = () => monotonicMs()): void {
     if (this.watchdogUs === undefined || this.watchdogTimer !== undefined) return;
     const intervalMs = pingIntervalMs(this.watchdogUs);
     let dueMs = nowMs() + intervalMs;

@@ -6,6 +6,7 @@
 // timer is a uv_timer_t re-armed in place (src/node/native/liveness.c): the loop sleeps straight
 // to the new deadline. Without the addon, Node's timers do the same job with the empty wake-ups.
 import type { LivenessNative } from "./native";
+import { monotonicMs } from "../common/clock";
 
 export interface WakeTimer {
   /** Fires once, delayMs from now; any earlier arming is gone. */
@@ -93,13 +94,13 @@ function rearm(): void {
   if (earliest === shared.armedAtMs) return;
   shared.armedAtMs = earliest;
   if (earliest === Infinity) shared.timer.disarm();
-  else shared.timer.arm(earliest - performance.now());
+  else shared.timer.arm(earliest - monotonicMs());
 }
 
 function fireDue(): void {
   if (shared === undefined) return;
   shared.armedAtMs = Infinity;
-  const nowMs = performance.now();
+  const nowMs = monotonicMs();
   const due = [...shared.pending].filter((limit) => limit.atMs <= nowMs);
   for (const limit of due) shared.pending.delete(limit);
   rearm();
@@ -112,7 +113,7 @@ export function timeLimit(delayMs: number, onTimeout: () => void): () => void {
     const timer = setTimeout(onTimeout, Math.max(0, delayMs));
     return () => clearTimeout(timer);
   }
-  const limit: Limit = { atMs: performance.now() + Math.max(0, delayMs), onTimeout };
+  const limit: Limit = { atMs: monotonicMs() + Math.max(0, delayMs), onTimeout };
   shared.pending.add(limit);
   if (limit.atMs < shared.armedAtMs) rearm();
   return () => {

@@ -17,7 +17,8 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { TRIM_AFTER_START_MS, trimMemoryLater } from "../../../src/node/liveness";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { monotonicMs } from "../../../src/common/clock";
 // @ts-expect-error: a plain ES module of the build scripts, without types
 import { pinoWithoutTransports } from "../../../scripts/esbuild-plugins.mjs";
 
@@ -71,6 +72,31 @@ describe("the idle agent's footprint", () => {
     expect(JSON.parse(line!)).toMatchObject({ level: 30, name: "footprint", n: 1, msg: "a line" });
     expect(JSON.parse(modules!)).not.toContain("NativeModule worker_threads");
   }, 120_000);
+
+  it("reads its monotonic clock without the global `performance` (its first use loads node:perf_hooks, ~0.25 MiB)", () => {
+    // Allowed: the alerts' wall-clock microseconds (only when an alert fires) and `edgeha sim` (a CLI command, not the agent).
+    const allowed = new Set(["src/node/alerts.ts", "src/cli/commands/sim.ts"]);
+    const offenders: string[] = [];
+    const scan = (relative: string): void => {
+      for (const entry of readdirSync(path.join(repositoryRoot, relative), { withFileTypes: true })) {
+        const file = `${relative}/${entry.name}`;
+        if (entry.isDirectory()) scan(file);
+        else if (entry.name.endsWith(".ts") && !allowed.has(file)) {
+          readFileSync(path.join(repositoryRoot, file), "utf8").split("\n").forEach((line, index) => {
+            if (!/^\s*(\/\/|\*|\/\*)/.test(line) && /(?<![\w.])performance\s*\./.test(line)) offenders.push(`${file}:${index + 1}`);
+          });
+        }
+      }
+    };
+    for (const top of ["src", "agents", "fence-drivers"]) scan(top);
+    expect(offenders).toEqual([]);
+    // The replacement reads the clock process.hrtime reads (CLOCK_MONOTONIC), in milliseconds.
+    const before = Number(process.hrtime.bigint()) / 1e6;
+    const read = monotonicMs();
+    const after = Number(process.hrtime.bigint()) / 1e6;
+    expect(read).toBeGreaterThanOrEqual(before - 1e-3);
+    expect(read).toBeLessThanOrEqual(after + 1e-3);
+  });
 
   it("validates a CIB without generating code at run time (the schema's validator is compiled ahead of time, not by Ajv in the agent)", async () => {
     // Node refuses eval and new Function with --disallow-code-generation-from-strings: Ajv's
