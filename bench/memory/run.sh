@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Memory and idle CPU of one node's cluster stack, per configuration, on the namespace
-# testbed (needs root): RSS, PSS and private memory (smaps_rollup, page cache dropped first)
+# testbed (needs root): RSS, PSS and private memory (smaps_rollup; stacks start on a cold page cache)
 # of the stack's processes on the node holding the VIP, and their CPU over IDLE_SECONDS.
 #   IDLE_SECONDS=60 CONFIGS=keepalived-default,pacemaker-default,edgeha bench/memory/run.sh
 # edgeha runs with its metrics listener on (127.0.0.1:9664 on each machine) and is scraped
