@@ -34,7 +34,7 @@ function ageMs(file: string): number {
 /** Builds what is missing or stale; returns the amd64 and arm64 package paths. */
 export function ensurePackages(timeoutMs = 900_000): { amd64: string; arm64: string } {
   const executables = [path.join(repositoryRoot, "dist/edgeha"), path.join(repositoryRoot, "dist/edgeha-arm64")];
-  const sources = newestMs("src", "agents", "fence-drivers", "scripts/build", "scripts/bundle.mjs", "package.json");
+  const sources = newestMs("src", "agents", "fence-drivers", "scripts/build", "scripts/bundle.mjs", "scripts/esbuild-plugins.mjs", "package.json");
   const build = (args: string[]) => execFileSync(path.join(repositoryRoot, "scripts/build"), args, { cwd: repositoryRoot, stdio: "pipe", timeout: timeoutMs, env: { ...process.env, EDGEHA_DEB_XZ_LEVEL: "0" } });
   if (executables.some((file) => ageMs(file) < sources)) build(["--no-packages"]);
   const packaging = Math.max(ageMs(executables[0]!), ageMs(executables[1]!), newestMs("scripts/debian", "scripts/package.ts", "scripts/manual.ts", "docs/config.md", "docs/edgeha.example.yaml", "src"));
