@@ -61,9 +61,14 @@ boot() {
 
 off() {
   local i pid
-  for i in "${!cables[@]}"; do ip -n "${switches[$i]}" link set "${cables[$i]}" down; done
+  # A power loss is one instant: the machine's PID 1 dies (SIGKILL to it ends its whole pid
+  # namespace) and its BMC reads "off" at once, before the slower steps below (each `ip` is a
+  # process to start, over 100 ms on a loaded machine). A BMC that still read "on" then made
+  # the survivor keep its priority fencing delay (5 s failovers in bench/failover/peers.sh).
   pid=$(init_pid)
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
+  echo 0 >"$STATE/power"
+  for i in "${!cables[@]}"; do ip -n "${switches[$i]}" link set "${cables[$i]}" down; done
   for pid in $(ip netns pids "$NODE_NS"); do kill -9 "$pid" 2>/dev/null; done
   rm -f "$STATE/init.pid"
   # Run-time addresses do not survive a power loss.
@@ -71,7 +76,6 @@ off() {
     ip -n "$NODE_NS" addr flush dev "eth$i"
     ip -n "$NODE_NS" addr add "${addrs[$i]}" dev "eth$i"
   done
-  echo 0 >"$STATE/power"
 }
 
 on() {
