@@ -267,32 +267,69 @@ export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: Pl
 }
 
 /**
- * A live migration cannot wait for a restart that is not itself a migration: a resource
- * ordered (mandatory order, or its place in a group) after one that stops and starts moves
- * by a stop and a start too (its stop would wait for the first's stop, which its migrate_to
- * waits for). After a plain start (of one that was not running) it still migrates: its
- * migrate_to waits for that start. Applied until nothing changes, along chains.
+ * A live migration runs only where no ordering that makes what comes first required binds the
+ * migrating resource's stop or start before a required action of a resource that does not
+ * migrate (Pacemaker's pcmk__ar_then_implies_first and pcmk__ar_intermediate_stop: "first"
+ * loses pcmk_action_migratable when "then" is required and not migratable, and migrate_to and
+ * migrate_from then become unrunnable through pcmk__ar_unmigratable_then_blocks, so the resource
+ * moves by a stop and a start). Those orderings are the inverse of every mandatory symmetrical
+ * order ("F promote then R start" puts R's stop before F's demote; "F start then R start" puts
+ * R's stop before F's stop) and a group member's stop before the stop of the member before it.
+ * Otherwise the migration's own orderings (migrate_to after what precedes the start, the stop
+ * after migrate_from) would close a cycle through that action's inverse. After a plain start
+ * (of one that was not running) it still migrates: nothing stops. Applied until nothing
+ * changes, along chains.
  */
 function migrationsBehindRestarts(context: ActionWork): void {
   const byResource = new Map<string, ScheduledAction[]>();
   for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
-  const restarts = (id: string) => (byResource.get(id) ?? []).some((action) => !action.blocked && ["move", "recover", "restart"].includes(action.action));
-  const firsts = new Map<string, string[]>();
-  const addFirst = (then: string, first: string) => firsts.set(then, [...(firsts.get(then) ?? []), first]);
-  for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) addFirst(member.id, unit.members[index - 1]!.id); });
+  // Whether the transition requires `kind` of resource `id`, other than by migrating it. A
+  // clone's stop is migratable unless an instance both stops and starts (pcmk__create_instance_actions).
+  const requires = (id: string, kind: string, collective: boolean) => (byResource.get(id) ?? []).some((action) => {
+    if (action.blocked || action.action === "migrate") return false;
+    if (collective && kind === "stop") return ["move", "recover"].includes(action.action) || (action.action === "restart" && !action.startOnly);
+    const promotedBefore = action.role === "Promoted" || action.from_role === "Promoted";
+    switch (kind) {
+      case "stop": return ["stop", "move", "recover"].includes(action.action) || (action.action === "restart" && !action.startOnly);
+      case "start": return ["start", "move", "recover", "restart"].includes(action.action) || (action.action === "promote" && action.from_role === "Stopped");
+      case "demote": return action.action === "demote" || action.action === "re-promote" || (promotedBefore && ["stop", "move", "recover", "restart"].includes(action.action));
+      case "promote": return action.action === "promote" || action.action === "re-promote" || (action.action === "restart" && action.role === "Promoted");
+      default: return false;
+    }
+  });
+  // then-implies-first orderings whose first is a member's stop or start: member -> [the action it precedes].
+  const bound = new Map<string, Array<{ other: string; action: string; collective: boolean }>>();
+  const bind = (member: string, own: string, other: string, action: string, collective = false) => {
+    if (member !== other && (own === "stop" || own === "start")) bound.set(member, [...(bound.get(member) ?? []), { other, action, collective }]);
+  };
+  for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) bind(member.id, "stop", unit.members[index - 1]!.id, "stop"); });
+  const membersOf = (id: string) => (context.unitsByOwner.get(id) ?? []).flatMap((unit) => membersNamed(context, unit, id).map((member) => member.id));
+  const collective = (id: string) => (context.unitsByOwner.get(id) ?? []).some((unit) => unit.clone !== undefined);
   for (const order of context.cib.constraints) {
-    if (order.kind !== "order" || ["optional", "serialize"].includes((order.orderKind ?? "").toLowerCase()) || (order.orderKind === undefined && order.score !== undefined && parseScore(order.score) === 0)) continue;
-    if ((order.firstAction ?? "start").toLowerCase() !== "start" || (order.thenAction ?? order.firstAction ?? "start").toLowerCase() !== "start") continue;
-    const firstMembers = (context.unitsByOwner.get(order.first) ?? []).flatMap((unit) => membersNamed(context, unit, order.first).map((member) => member.id));
-    for (const unit of context.unitsByOwner.get(order.then) ?? []) for (const member of membersNamed(context, unit, order.then)) for (const first of firstMembers) addFirst(member.id, first);
+    if (order.kind !== "order") continue;
+    const orderKind = (order.orderKind ?? (order.score !== undefined && parseScore(order.score) === 0 ? "optional" : "mandatory")).toLowerCase();
+    if (orderKind === "optional" || orderKind === "serialize") continue;
+    const firstAction = (order.firstAction ?? "start").toLowerCase();
+    const thenAction = (order.thenAction ?? firstAction).toLowerCase();
+    if (order.extra[INVERSE_ORDER] !== undefined) {
+      // An inverse derived from a set already reads "first then then" with then-implies-first.
+      for (const member of membersOf(order.first)) for (const other of membersOf(order.then)) bind(member, firstAction, other, thenAction, collective(order.then));
+    } else if (order.symmetrical === undefined || truthy(order.symmetrical)) {
+      const inverseThen = INVERSE_ACTION[thenAction];
+      const inverseFirst = INVERSE_ACTION[firstAction];
+      if (inverseThen === undefined || inverseFirst === undefined) continue;
+      for (const member of membersOf(order.then)) for (const other of membersOf(order.first)) bind(member, inverseThen, other, inverseFirst, collective(order.first));
+    }
   }
   for (let changed = true, round = 0; changed && round < 50; round++) {
     changed = false;
     for (const action of context.actions) {
-      if (action.action !== "migrate" || !(firsts.get(action.resource!) ?? []).some(restarts)) continue;
+      if (action.action !== "migrate" || !(bound.get(action.resource!) ?? []).some((entry) => requires(entry.other, entry.action, entry.collective))) continue;
       action.action = "move";
-      action.reason = "ordered after a resource that does not migrate";
+      action.reason = "ordered before a required action of a resource that does not migrate";
       changed = true;
     }
   }
 }
+
+const INVERSE_ACTION: Record<string, string> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };

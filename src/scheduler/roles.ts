@@ -107,15 +107,6 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
         if (!isRole(role, "Promoted")) { cloneWeight = addScores(cloneWeight, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score)); continue; }
         total = addScores(total, rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score));
       }
-    } else if (constraint.kind === "colocation" && owners.has(constraint.withRsc) && !owners.has(constraint.rsc) && isRole(constraint.withRscRole, "Promoted") && parseScore(constraint.score) > 0) {
-      // A resource that must run with the Promoted role pulls promotion toward the nodes it prefers.
-      const factor = parseScore(constraint.score) / INFINITY;
-      for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
-        if (dependent.clone) continue;
-        const member = dependent.members[0]!;
-        const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
-        total = withDependentWeight(total, scores[node.name]!, factor);
-      }
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Promoted")) {
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
       const primaryNodes = context.placedOn.get(constraint.withRsc + withRole) ?? [];
@@ -129,7 +120,24 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
       if ((context.placedOn.get(constraint.withRsc + withRole) ?? []).includes(node.name)) total = addScores(total, -parseScore(constraint.score));
     }
   }
-  return total < 0 ? total : addScores(cloneWeight, total);
+  // The instance's priority is final here; a negative one is never promoted (Pacemaker's sort index).
+  if (total < 0) return total;
+  // A resource that must run with the Promoted role pulls promotion toward the nodes it prefers:
+  // its scores are merged into the clone's weight on the node, which already holds the instance's
+  // priority (pcmk__set_instance_roles: add_sort_index_to_node_score, then apply_coloc_to_primary),
+  // so the merge sees the priority whatever order the constraints are listed in.
+  let weight = addScores(cloneWeight, total);
+  for (const constraint of context.cib.constraints) {
+    if (constraint.kind !== "colocation" || !owners.has(constraint.withRsc) || owners.has(constraint.rsc) || !isRole(constraint.withRscRole, "Promoted") || parseScore(constraint.score) <= 0) continue;
+    const factor = parseScore(constraint.score) / INFINITY;
+    for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
+      if (dependent.clone) continue;
+      const member = dependent.members[0]!;
+      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
+      weight = withDependentWeight(weight, scores[node.name]!, factor);
+    }
+  }
+  return weight;
 }
 
 /**

@@ -20,6 +20,25 @@ const pairHistory = (frontOnAlder: boolean): Record<string, string> => ({
 });
 const pairScores = { birch: { "master-st:0": "10" }, alder: { "master-st:1": "5" } };
 
+
+// A promotable clone "duo" of two instances that may both be Promoted (promoted-max=2), each
+// preferred Promoted on its node (100); one runs Promoted on birch, the other Unpromoted on alder
+// (the summaries call the one on alder du:0: anonymous instances are numbered as found, alder first).
+// "mover" must run with a Promoted instance and is banned from birch, where it runs. With
+// `orderKind`, a order "duo promote then mover start" of that kind.
+const duo = (promotedMax: number) => `<clone id="duo"><meta_attributes id="duo-meta">${nv("dm1", "promotable", "true")}${nv("dm2", "promoted-max", String(promotedMax))}${nv("dm3", "clone-max", "2")}</meta_attributes><primitive id="du" ${stateful}/></clone>`;
+const duoHistory = {
+  alder: history("du:1", [record("du:1", "start", { call: 3 })], stateful),
+  birch: history("du:0", [record("du:0", "start", { call: 2 }), record("du:0", "promote", { call: 3 })], stateful) + history("mover", [record("mover", "start", { call: 4 })]),
+};
+const duoConstraints = (options: { alder?: number; order?: string; colocationFirst?: boolean }) => {
+  const colocation = `<rsc_colocation id="mover-with-promoted" rsc="mover" with-rsc="duo" with-rsc-role="Promoted" score="INFINITY"/>`;
+  const locations = `<rsc_location id="duo-alder" rsc="duo" role="Promoted" node="alder" score="${options.alder ?? 100}"/><rsc_location id="duo-birch" rsc="duo" role="Promoted" node="birch" score="100"/><rsc_location id="mover-not-birch" rsc="mover" node="birch" score="-INFINITY"/>`;
+  const order = options.order === undefined ? "" : `<rsc_order id="promote-then-mover" first="duo" first-action="promote" then="mover" then-action="start" ${options.order}/>`;
+  return (options.colocationFirst === false ? locations + colocation : colocation + locations) + order;
+};
+const migratable = dummy("mover", "", nv("mm1", "allow-migrate", "true"));
+
 export const CASES: Record<string, { spec: SmallCib; expected: Record<string, unknown>[] }> = {
   // Only the masked parameter differs: the secure digest matches, nothing to do.
   "masked-secret": { spec: { resources: fenceDevice, history: { birch: fenceStarted("5b534adfbe5668fdc6d39c80fb94bd76") } }, expected: [] },
@@ -113,5 +132,43 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
       constraints: `<rsc_order id="gate-then-app" first="gate" then="app" kind="Mandatory"/><rsc_location id="app-birch" rsc="app" node="birch" score="100"/><rsc_colocation id="promoted-with-app" rsc="pair" rsc-role="Promoted" with-rsc="app" score="INFINITY"/>`,
     },
     expected: [{ action: "start", resource: "app", node: "birch", blocked: true }, { action: "start", resource: "st:0", node: "alder" }, { action: "promote", resource: "st:1", node: "birch", from_role: "Stopped", to_role: "Promoted", blocked: true }],
+  },
+  // The mover's -INFINITY on birch merges into the clone's weight there after the birch instance's
+  // promotion priority (100), so it leaves 1 (Pacemaker's add_sort_index_to_node_score, then
+  // apply_coloc_to_primary with only-positive merging): both instances are Promoted, whatever
+  // order the constraints are listed in.
+  "promoted-dependent-banned-coloc-first": {
+    spec: { resources: duo(2) + dummy("mover"), constraints: duoConstraints({}), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "move", resource: "mover", from: "birch", to: "alder" }],
+  },
+  "promoted-dependent-banned-coloc-last": {
+    spec: { resources: duo(2) + dummy("mover"), constraints: duoConstraints({ colocationFirst: false }), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "move", resource: "mover", from: "birch", to: "alder" }],
+  },
+  // With both Promoted the mover migrates after the promote; nothing is demoted.
+  "promote-then-migrate": {
+    spec: { resources: duo(2) + migratable, constraints: duoConstraints({ order: `kind="Mandatory"` }), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "migrate", resource: "mover", from: "birch", to: "alder" }],
+  },
+  // One Promoted, moving to alder: the inverse of the mandatory order puts the mover's stop before
+  // the demote, which is required and not migratable, so the mover moves by stop and start
+  // (Pacemaker's pcmk__ar_then_implies_first clears the stop's migratable flag).
+  "promote-moves-then-migratable-moves": {
+    spec: { resources: duo(1) + migratable, constraints: duoConstraints({ alder: 200, order: `kind="Mandatory"` }), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "demote", resource: "du:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "move", resource: "mover", from: "birch", to: "alder" }],
+  },
+  // An optional or non-symmetrical order has no such inverse: the mover still migrates.
+  "promote-moves-optional-order": {
+    spec: { resources: duo(1) + migratable, constraints: duoConstraints({ alder: 200, order: `kind="Optional"` }), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "demote", resource: "du:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "migrate", resource: "mover", from: "birch", to: "alder" }],
+  },
+  "promote-moves-asymmetrical-order": {
+    spec: { resources: duo(1) + migratable, constraints: duoConstraints({ alder: 200, order: `kind="Mandatory" symmetrical="false"` }), history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "demote", resource: "du:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "migrate", resource: "mover", from: "birch", to: "alder" }],
+  },
+  // "duo demote then mover stop": its inverse puts the mover's start before the promote.
+  "promote-moves-demote-then-stop": {
+    spec: { resources: duo(1) + migratable, constraints: duoConstraints({ alder: 200 }) + `<rsc_order id="demote-then-stop" first="duo" first-action="demote" then="mover" then-action="stop"/>`, history: duoHistory },
+    expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "demote", resource: "du:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "move", resource: "mover", from: "birch", to: "alder" }],
   },
 };

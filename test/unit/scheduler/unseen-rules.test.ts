@@ -47,3 +47,16 @@ describe("a colocation of a promotable clone's Unpromoted role with a primary", 
 describe("a mandatory colocation of the Promoted role with a primary whose start cannot run", () => {
   it("lists the promote as blocked; the instances still start", () => check("promoted-with-unrunnable-primary"));
 });
+
+describe("a resource that must run with the Promoted role of a clone that may promote two, banned where one is Promoted", () => {
+  it("keeps that instance Promoted: the ban merges into the clone's weight after the instance's priority, leaving 1", () => check("promoted-dependent-banned-coloc-first"));
+  it("whatever order the constraints are listed in", () => check("promoted-dependent-banned-coloc-last"));
+  it("and a migratable dependent ordered after the promote migrates (the transition graph has no cycle)", () => check("promote-then-migrate"));
+});
+
+describe("a migratable resource ordered after a promote (mandatory, symmetrical) while the clone's Promoted instance moves", () => {
+  it("moves by stop and start: its stop comes before the demote, which does not migrate", () => check("promote-moves-then-migratable-moves"));
+  it("migrates when the order is optional", () => check("promote-moves-optional-order"));
+  it("migrates when the order is not symmetrical", () => check("promote-moves-asymmetrical-order"));
+  it("moves when a demote-then-stop order puts its start before the promote", () => check("promote-moves-demote-then-stop"));
+});
