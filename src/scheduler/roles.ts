@@ -4,9 +4,9 @@
 // role location rules and colocations with the Promoted role).
 import { flattenSets, parseScore } from "../cib";
 import { ruleMatches } from "./rules";
-import { scoresFor } from "./scores";
-import { addScores, INFINITY, isRole, type NodeState, type PlacementUnit } from "./types";
-import type { PlacementWork } from "./placement";
+import { metaOf, scoresFor } from "./scores";
+import { addScores, INFINITY, isFalse, isRole, truthy, type NodeState, type PlacementUnit } from "./types";
+import { assignedMembers, type PlacementWork } from "./placement";
 
 /**
  * The order a clone's instances are assigned in: by instance number, except that a promotable
@@ -174,6 +174,11 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
     const target = context.placed.get(unit.id) ?? context.quorumBlocked.get(unit.id);
     const node = target === undefined ? undefined : context.nodes.find((entry) => entry.name === target);
     if (!node) return [];
+    // An instance of a cloned group is promoted only if every member will be active with it
+    // (Pacemaker's node_to_be_promoted_on): a member that may not run there (a ban, a reached
+    // migration-threshold, target-role Stopped) keeps the whole instance Unpromoted. A member held
+    // where it is (blocked, unmanaged) stays active there.
+    if (unit.members.length > 1 && !allMembersActive(context, unit, node.name)) return [];
     const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
     // A failed instance (to be recovered) ranks after one that did not fail, as Pacemaker's instance comparison has it.
     const failed = unit.members.some((member) => (context.states.get(member.id)?.failedOn ?? []).length > 0);
@@ -192,4 +197,15 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
   }
   for (const owner of new Set([cloneId, ...instances[0]!.owners, ...instances[0]!.clone!.bases])) context.placedOn.set(`${owner}#Promoted`, promotedNodes);
   recordUnpromotedNodes(context, cloneId, instances);
+}
+
+/** Whether every member of a cloned group's instance will be active on the node its instance is placed on. */
+function allMembersActive(context: PlacementWork, unit: PlacementUnit, node: string): boolean {
+  const assigned = assignedMembers(context, unit);
+  return unit.members.every((member, index) => {
+    const meta = { ...unit.meta, ...metaOf(context.cib, member) };
+    if (context.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance)) return (context.states.get(member.id)?.activeOn ?? []).includes(node);
+    if (context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) return true;
+    return index < assigned && (context.scores[member.id]?.[node] ?? 0) >= 0;
+  });
 }

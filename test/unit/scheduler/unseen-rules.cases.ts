@@ -39,6 +39,12 @@ const duoConstraints = (options: { alder?: number; order?: string; colocationFir
 };
 const migratable = dummy("mover", "", nv("mm1", "allow-migrate", "true"));
 
+
+// A promotable clone of a group "tier" (lower, then upper), at most one Promoted, preferred Promoted
+// on birch. With `upperStopped`, upper has target-role Stopped.
+const tier = (upperStopped: boolean) => `<clone id="tiers"><meta_attributes id="tiers-meta">${nv("tm1", "promotable", "true")}${nv("tm2", "promoted-max", "1")}${nv("tm3", "clone-max", "2")}</meta_attributes><group id="tier"><primitive id="lower" ${stateful}/><primitive id="upper" ${stateful}>${upperStopped ? `<meta_attributes id="upper-meta">${nv("um1", "target-role", "Stopped")}</meta_attributes>` : ""}</primitive></group></clone>`;
+const tierConstraints = `<rsc_location id="tiers-birch" rsc="tiers" role="Promoted" node="birch" score="100"/><rsc_location id="tiers-alder" rsc="tiers" role="Promoted" node="alder" score="50"/>`;
+
 export const CASES: Record<string, { spec: SmallCib; expected: Record<string, unknown>[] }> = {
   // Only the masked parameter differs: the secure digest matches, nothing to do.
   "masked-secret": { spec: { resources: fenceDevice, history: { birch: fenceStarted("5b534adfbe5668fdc6d39c80fb94bd76") } }, expected: [] },
@@ -171,4 +177,9 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
     spec: { resources: duo(1) + migratable, constraints: duoConstraints({ alder: 200 }) + `<rsc_order id="demote-then-stop" first="duo" first-action="demote" then="mover" then-action="stop"/>`, history: duoHistory },
     expected: [{ action: "promote", resource: "du:0", node: "alder", from_role: "Unpromoted", to_role: "Promoted" }, { action: "demote", resource: "du:1", node: "birch", from_role: "Promoted", to_role: "Unpromoted" }, { action: "move", resource: "mover", from: "birch", to: "alder" }],
   },
+  // An instance of a cloned group is promoted only where every member will run (Pacemaker's
+  // node_to_be_promoted_on, which returns no node when a member's does): upper is to stay
+  // stopped, so lower starts on both nodes and neither instance is promoted.
+  "cloned-group-member-stopped": { spec: { resources: tier(true), constraints: tierConstraints }, expected: [{ action: "start", resource: "lower:0", node: "alder" }, { action: "start", resource: "lower:1", node: "birch" }] },
+  "cloned-group-all-members": { spec: { resources: tier(false), constraints: tierConstraints }, expected: [{ action: "start", resource: "lower:0", node: "alder" }, { action: "start", resource: "upper:0", node: "alder" }, { action: "promote", resource: "lower:1", node: "birch", from_role: "Stopped", to_role: "Promoted" }, { action: "promote", resource: "upper:1", node: "birch", from_role: "Stopped", to_role: "Promoted" }] },
 };

@@ -60,3 +60,8 @@ describe("a migratable resource ordered after a promote (mandatory, symmetrical)
   it("migrates when the order is not symmetrical", () => check("promote-moves-asymmetrical-order"));
   it("moves when a demote-then-stop order puts its start before the promote", () => check("promote-moves-demote-then-stop"));
 });
+
+describe("a promotable clone of a group", () => {
+  it("promotes no instance one of whose members is to stay stopped", () => check("cloned-group-member-stopped"));
+  it("promotes one whose members all run", () => check("cloned-group-all-members"));
+});
