@@ -321,7 +321,7 @@ class Importer {
     };
     switch (element.name) {
       case "rsc_colocation":
-        return { kind: "colocation-sets", id, score: take("score") ?? "INFINITY", sets, extra: attributes };
+        return { kind: "colocation-sets", id, score: take("score") ?? "0", sets, extra: attributes };
       case "rsc_order": {
         const order: Constraint = { kind: "order-sets", id, sets, extra: attributes };
         const orderKind = take("kind");
@@ -392,7 +392,7 @@ class Importer {
           kind: "colocation", id,
           rsc: take("rsc") ?? this.required(element, "rsc"),
           withRsc: take("with-rsc") ?? this.required(element, "with-rsc"),
-          score: take("score") ?? "INFINITY",
+          score: take("score") ?? "0",
           extra: attributes,
         };
         const rscRole = take("rsc-role");

@@ -182,4 +182,18 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
   // stopped, so lower starts on both nodes and neither instance is promoted.
   "cloned-group-member-stopped": { spec: { resources: tier(true), constraints: tierConstraints }, expected: [{ action: "start", resource: "lower:0", node: "alder" }, { action: "start", resource: "lower:1", node: "birch" }] },
   "cloned-group-all-members": { spec: { resources: tier(false), constraints: tierConstraints }, expected: [{ action: "start", resource: "lower:0", node: "alder" }, { action: "start", resource: "upper:0", node: "alder" }, { action: "promote", resource: "lower:1", node: "birch", from_role: "Stopped", to_role: "Promoted" }, { action: "promote", resource: "upper:1", node: "birch", from_role: "Stopped", to_role: "Promoted" }] },
+  // A colocation written without a score has score 0, which Pacemaker ignores (pcmk__new_colocation):
+  // b stays on the node it prefers instead of following a. The same for a colocation of sets.
+  "colocation-without-score": {
+    spec: { resources: dummy("a") + dummy("b"), constraints: `<rsc_colocation id="b-with-a" rsc="b" with-rsc="a"/><rsc_location id="a-alder" rsc="a" node="alder" score="100"/><rsc_location id="b-birch" rsc="b" node="birch" score="50"/>` },
+    expected: [{ action: "start", resource: "a", node: "alder" }, { action: "start", resource: "b", node: "birch" }],
+  },
+  "colocation-set-without-score": {
+    spec: { resources: dummy("a") + dummy("b"), constraints: `<rsc_colocation id="b-with-a"><resource_set id="ab"><resource_ref id="a"/><resource_ref id="b"/></resource_set></rsc_colocation><rsc_location id="a-alder" rsc="a" node="alder" score="100"/><rsc_location id="b-birch" rsc="b" node="birch" score="50"/>` },
+    expected: [{ action: "start", resource: "a", node: "alder" }, { action: "start", resource: "b", node: "birch" }],
+  },
+  "colocation-with-score": {
+    spec: { resources: dummy("a") + dummy("b"), constraints: `<rsc_colocation id="b-with-a" rsc="b" with-rsc="a" score="INFINITY"/><rsc_location id="a-alder" rsc="a" node="alder" score="100"/><rsc_location id="b-birch" rsc="b" node="birch" score="50"/>` },
+    expected: [{ action: "start", resource: "a", node: "alder" }, { action: "start", resource: "b", node: "alder" }],
+  },
 };

@@ -65,3 +65,9 @@ describe("a promotable clone of a group", () => {
   it("promotes no instance one of whose members is to stay stopped", () => check("cloned-group-member-stopped"));
   it("promotes one whose members all run", () => check("cloned-group-all-members"));
 });
+
+describe("a colocation written without a score", () => {
+  it("has score 0 and is ignored, as Pacemaker does", () => check("colocation-without-score"));
+  it("also when it colocates a set", () => check("colocation-set-without-score"));
+  it("while one with a score holds", () => check("colocation-with-score"));
+});
