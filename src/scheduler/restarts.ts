@@ -283,11 +283,9 @@ export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: Pl
 function migrationsBehindRestarts(context: ActionWork): void {
   const byResource = new Map<string, ScheduledAction[]>();
   for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
-  // Whether the transition requires `kind` of resource `id`, other than by migrating it. A
-  // clone's stop is migratable unless an instance both stops and starts (pcmk__create_instance_actions).
-  const requires = (id: string, kind: string, collective: boolean) => (byResource.get(id) ?? []).some((action) => {
+  // Whether the transition requires `kind` of resource `id`, other than by migrating it.
+  const requires = (id: string, kind: string) => (byResource.get(id) ?? []).some((action) => {
     if (action.blocked || action.action === "migrate") return false;
-    if (collective && kind === "stop") return ["move", "recover"].includes(action.action) || (action.action === "restart" && !action.startOnly);
     const promotedBefore = action.role === "Promoted" || action.from_role === "Promoted";
     switch (kind) {
       case "stop": return ["stop", "move", "recover"].includes(action.action) || (action.action === "restart" && !action.startOnly);
@@ -297,12 +295,21 @@ function migrationsBehindRestarts(context: ActionWork): void {
       default: return false;
     }
   });
+  // Whether a clone's stop (over all its instances `ids`) is required and not migratable. It is
+  // migratable unless an instance both stops and starts (pcmk__create_instance_actions). edgeha
+  // adds one case: one instance stopping while another starts (a shuffle) counts too, as the
+  // clone's stop comes before its start there, which comes before the migration (Pacemaker would
+  // order a cycle through the clone's stopped and start).
+  const collectiveStop = (ids: string[]) => ids.some((id) => (byResource.get(id) ?? []).some((action) => !action.blocked && (["move", "recover"].includes(action.action) || (action.action === "restart" && !action.startOnly))))
+    || (ids.some((id) => requires(id, "stop")) && ids.some((id) => requires(id, "start")));
   // then-implies-first orderings whose first is a member's stop or start: member -> [the action it precedes].
-  const bound = new Map<string, Array<{ other: string; action: string; collective: boolean }>>();
-  const bind = (member: string, own: string, other: string, action: string, collective = false) => {
-    if (member !== other && (own === "stop" || own === "start")) bound.set(member, [...(bound.get(member) ?? []), { other, action, collective }]);
+  const bound = new Map<string, Array<{ others: string[]; action: string; collective: boolean }>>();
+  const bind = (member: string, own: string, others: string[], action: string, collective = false) => {
+    const rest = others.filter((other) => other !== member);
+    if (rest.length > 0 && (own === "stop" || own === "start")) bound.set(member, [...(bound.get(member) ?? []), { others: rest, action, collective }]);
   };
-  for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) bind(member.id, "stop", unit.members[index - 1]!.id, "stop"); });
+  const holds = (entry: { others: string[]; action: string; collective: boolean }) => entry.collective && entry.action === "stop" ? collectiveStop(entry.others) : entry.others.some((other) => requires(other, entry.action));
+  for (const unit of context.units) unit.members.forEach((member, index) => { if (index > 0) bind(member.id, "stop", [unit.members[index - 1]!.id], "stop"); });
   const membersOf = (id: string) => (context.unitsByOwner.get(id) ?? []).flatMap((unit) => membersNamed(context, unit, id).map((member) => member.id));
   const collective = (id: string) => (context.unitsByOwner.get(id) ?? []).some((unit) => unit.clone !== undefined);
   for (const order of context.cib.constraints) {
@@ -313,18 +320,18 @@ function migrationsBehindRestarts(context: ActionWork): void {
     const thenAction = (order.thenAction ?? firstAction).toLowerCase();
     if (order.extra[INVERSE_ORDER] !== undefined) {
       // An inverse derived from a set already reads "first then then" with then-implies-first.
-      for (const member of membersOf(order.first)) for (const other of membersOf(order.then)) bind(member, firstAction, other, thenAction, collective(order.then));
+      for (const member of membersOf(order.first)) bind(member, firstAction, membersOf(order.then), thenAction, collective(order.then));
     } else if (order.symmetrical === undefined || truthy(order.symmetrical)) {
       const inverseThen = INVERSE_ACTION[thenAction];
       const inverseFirst = INVERSE_ACTION[firstAction];
       if (inverseThen === undefined || inverseFirst === undefined) continue;
-      for (const member of membersOf(order.then)) for (const other of membersOf(order.first)) bind(member, inverseThen, other, inverseFirst, collective(order.first));
+      for (const member of membersOf(order.then)) bind(member, inverseThen, membersOf(order.first), inverseFirst, collective(order.first));
     }
   }
   for (let changed = true, round = 0; changed && round < 50; round++) {
     changed = false;
     for (const action of context.actions) {
-      if (action.action !== "migrate" || !(bound.get(action.resource!) ?? []).some((entry) => requires(entry.other, entry.action, entry.collective))) continue;
+      if (action.action !== "migrate" || !(bound.get(action.resource!) ?? []).some(holds)) continue;
       action.action = "move";
       action.reason = "ordered before a required action of a resource that does not migrate";
       changed = true;
