@@ -3,6 +3,9 @@
 // small ones sent after it.
 import { afterAll, describe, expect, it } from "vitest";
 import { randomBytes, createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { parseConfig } from "../../../src/config";
 import { createLogger } from "../../../src/common/log";
@@ -12,9 +15,13 @@ const port = 34000 + (process.pid % 400);
 const octet = 10 + (process.pid % 200);
 const quiet = createLogger({ destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
 const services: MembershipService[] = [];
+// Each service's membership file goes to a directory of the test's own (without one it went to
+// the default /var/lib/edgeha of the machine running the tests, shared by both nodes).
+const stateRoot = mkdtempSync(join(tmpdir(), "edgeha-membership-service-"));
 
 afterAll(async () => {
   await Promise.all(services.map((service) => service.close()));
+  rmSync(stateRoot, { recursive: true, force: true });
 });
 
 async function waitFor(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -29,7 +36,7 @@ describe("membership service", () => {
   it("carries a 4 MB message and small ones after it, in order, between two nodes", async () => {
     const config = parseConfig(`cluster_name: ehsvc\ntransport: { port: ${port} }\nnodes:\n  - { name: a, id: 1, links: [127.${octet}.3.1] }\n  - { name: b, id: 2, links: [127.${octet}.3.2] }\n`, "test.yaml");
     const authkey = randomBytes(64);
-    for (const node of config.nodes) services.push(await MembershipService.start({ config, node, authkey, logger: quiet }));
+    for (const node of config.nodes) services.push(await MembershipService.start({ config, node, authkey, logger: quiet, stateDir: join(stateRoot, node.name) }));
     const [a, b] = services as [MembershipService, MembershipService];
     await waitFor("a view of two", () => a.view().members.length === 2 && b.view().members.length === 2 && a.view().ringId === b.view().ringId);
 
