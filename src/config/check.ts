@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { EdgehaError } from "../common/errors";
 import { DEFAULT_AUTHKEY_PATH, DEFAULT_CRYPTO, DEFAULT_LOCK_MEMORY, DEFAULT_LOG_LEVEL, DEFAULT_REALTIME_PRIORITY, DEFAULT_SOCKET_PATH, DEFAULT_STATE_DIR, DEFAULT_TRANSPORT_PORT } from "./defaults";
 import { ProblemList, SourcePositions, formatProblem, sortProblems } from "./problems";
-import { type DraftConfig, readDraft } from "./read";
+import { type DraftConfig, readDraft, TIMING_FIELDS, TIMING_KEYS } from "./read";
 import { checkRules, effectiveLastManStandingWindowMs, effectiveTiming } from "./rules";
 import type { BootstrapConfig, ConfigCheck, ConfigProblem } from "./types";
 import { YamlReader } from "./yaml-reader";
@@ -78,6 +78,7 @@ function finalize(draft: DraftConfig): BootstrapConfig {
       arbiter: draft.quorum.arbiter,
     },
     timing: effectiveTiming(draft.timing),
+    timingWritten: TIMING_KEYS.filter((key) => draft.timing[TIMING_FIELDS[key]] !== undefined),
     paths: {
       authkey: draft.paths.authkey ?? DEFAULT_AUTHKEY_PATH,
       stateDir: draft.paths.stateDir ?? DEFAULT_STATE_DIR,

@@ -2,7 +2,17 @@
 // settings. Every node announces these digests (src/membership/advert.ts), so two
 // nodes whose files differ find out, and can name the setting, without sending the
 // config itself. Pure. Paths and the log level are local and left out.
+//
+// Timing is compared as the file WROTE it, never with the defaults filled in: a newer build may
+// change a default (the heartbeat went from 300 to 500 ms), and during a rolling upgrade the old
+// and the new build then run side by side with different effective timing, which works (each
+// probes a peer that is slower than its own heartbeat, and the peer answers at once) and is not a
+// misconfiguration. So "timing.<key>" is announced only for a key the file sets (an older build,
+// which announces every key with its effective value, then differs only where this file wrote
+// another value), and "timing.written" names the keys written, so two nodes of this build whose
+// files set different timing keys (one writes heartbeat_ms, the other leaves it out) still differ.
 import { createHash } from "node:crypto";
+import { TIMING_FIELDS, TIMING_KEYS } from "./read";
 import type { BootstrapConfig } from "./types";
 
 /** Hex digits of sha256 kept per setting: enough to tell files apart, short on the wire. */
@@ -24,19 +34,21 @@ export function clusterWideSettings(config: BootstrapConfig): Record<string, unk
     "quorum.auto_tie_breaker": quorum.autoTieBreaker,
     "quorum.auto_tie_breaker_node": quorum.autoTieBreakerNode,
     "quorum.arbiter": quorum.arbiter === undefined ? null : `${quorum.arbiter.host}:${quorum.arbiter.port}`,
-    "timing.heartbeat_ms": config.timing.heartbeatMs,
-    "timing.token_ms": config.timing.tokenMs,
-    "timing.consensus_ms": config.timing.consensusMs,
-    "timing.join_ms": config.timing.joinMs,
-    "timing.echo_ms": config.timing.echoMs,
+    ...writtenTiming(config),
   };
+}
+
+/** "timing.<key>" for each timing key the file sets, and "timing.written": which keys those are (see the top of this file). */
+function writtenTiming(config: BootstrapConfig): Record<string, number | string[]> {
+  const written = TIMING_KEYS.filter((key) => config.timingWritten === undefined || config.timingWritten.includes(key));
+  return { "timing.written": written, ...Object.fromEntries(written.map((key) => [`timing.${key}`, config.timing[TIMING_FIELDS[key]]])) };
 }
 
 function digestOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, DIGEST_HEX);
 }
 
-/** One short digest per cluster-wide setting (effective values: a default and the same value written agree). */
+/** One short digest per cluster-wide setting (effective values, so a default and the same value written agree; timing as written). */
 export function clusterDigests(config: BootstrapConfig): Record<string, string> {
   return Object.fromEntries(Object.entries(clusterWideSettings(config)).map(([key, value]) => [key, digestOf(value)]));
 }

@@ -142,7 +142,7 @@ function startSteps(measured: MeasuredSteps, path: FailoverPath | undefined): Bu
 export function failoverBudget(timing: TimingConfig, explicitKeys: ReadonlySet<string>, measured: MeasuredSteps = {}, path?: FailoverPath): FailoverBudget {
   const heartbeatsPerToken = timing.tokenMs / timing.heartbeatMs;
   const lines: TimingLine[] = [
-    { key: "heartbeat_ms", valueMs: timing.heartbeatMs, fromFile: explicitKeys.has("heartbeat_ms"), meaning: "every node sends a heartbeat on every link this often" },
+    { key: "heartbeat_ms", valueMs: timing.heartbeatMs, fromFile: explicitKeys.has("heartbeat_ms"), meaning: "every node sends a heartbeat on every link this often (they catch a stalled agent within token_ms; the echo catches a dead machine sooner)" },
     {
       key: "token_ms",
       valueMs: timing.tokenMs,

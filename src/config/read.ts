@@ -61,6 +61,8 @@ export const QUORUM_KEYS = [
   "arbiter",
 ] as const;
 export const TIMING_KEYS = ["heartbeat_ms", "token_ms", "consensus_ms", "join_ms", "echo_ms"] as const;
+/** Each timing key's field in DraftConfig.timing and TimingConfig. */
+export const TIMING_FIELDS = { heartbeat_ms: "heartbeatMs", token_ms: "tokenMs", consensus_ms: "consensusMs", join_ms: "joinMs", echo_ms: "echoMs" } as const;
 export const PATHS_KEYS = ["authkey", "state_dir", "socket"] as const;
 export const WATCHDOG_KEYS = ["device", "timeout_s", "sbd_devices", "sbd_start_mode"] as const;
 export const METRICS_KEYS = ["listen"] as const;

@@ -94,6 +94,12 @@ export interface BootstrapConfig {
   nodes: NodeConfig[];
   quorum: QuorumConfig;
   timing: TimingConfig;
+  /**
+   * The timing keys the file sets (e.g. "heartbeat_ms"); the others are defaults, which a newer
+   * build may change. Only these are compared between nodes (src/config/digest.ts). Absent (a
+   * config built in code): every timing key counts as written.
+   */
+  timingWritten?: readonly string[];
   paths: PathsConfig;
   metrics: MetricsConfig;
   logging: LoggingConfig;

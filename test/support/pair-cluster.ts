@@ -11,7 +11,7 @@ import { PairTestbed, type PairNode } from "./pair";
 
 export interface PairClusterOptions {
   port: number;
-  /** Membership timing; the defaults are edgeha's own (heartbeat 300 ms, token 600 ms). */
+  /** Membership timing; the defaults are edgeha's own (src/config/defaults.ts: heartbeat 500 ms, token 1000 ms). */
   tokenMs?: number;
   consensusMs?: number;
   /** Pacemaker's priority-fencing-delay, e.g. "2s" (settles a fence race for the node with the group). */

@@ -17,7 +17,8 @@ describe("a valid config", () => {
   it("fills every default when only cluster_name and nodes are given", () => {
     const config = parseConfig(MINIMAL, "minimal.yaml");
     expect(config.transport).toEqual({ port: 5405, crypto: true });
-    expect(config.timing).toEqual({ heartbeatMs: 300, tokenMs: 600, consensusMs: 720, joinMs: 50, echoMs: 20 });
+    expect(config.timing).toEqual({ heartbeatMs: 500, tokenMs: 1000, consensusMs: 1200, joinMs: 50, echoMs: 20 });
+    expect(config.timingWritten).toEqual([]);
     expect(config.paths).toEqual({ authkey: "/etc/edgeha/authkey", stateDir: "/var/lib/edgeha", socket: "/run/edgeha/edgeha.sock" });
     expect(config.quorum).toEqual({
       expectedVotes: 2,
@@ -348,7 +349,7 @@ describe("timing", () => {
   });
 
   it("rejects join_ms not below consensus_ms", () => {
-    expect(errorLines(withLine(PAIR, 7, "timing: { join_ms: 720 }"))[0]).toContain("join_ms 720 must be less than consensus_ms 720");
+    expect(errorLines(withLine(PAIR, 7, "timing: { join_ms: 1200 }"))[0]).toContain("join_ms 1200 must be less than consensus_ms 1200");
   });
 
   it("adds no relation errors when a timing value is itself unusable", () => {

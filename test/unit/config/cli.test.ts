@@ -148,21 +148,24 @@ describe("edgeha config explain", () => {
     const result = runCliProcess(["config", "explain"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Timing (built-in defaults; pass FILE to explain a config):");
-    expect(result.stdout).toMatch(/detect +130 ms +1320 ms +timing +worst: token_ms \+ consensus_ms/);
+    // The defaults: heartbeat 500 ms, token 2 x 500, consensus 1.2 x 1000; worst detection 1000 + 1200.
+    expect(result.stdout).toMatch(/heartbeat_ms +500 ms +default/);
+    expect(result.stdout).toMatch(/detect +130 ms +2200 ms +timing +worst: token_ms \+ consensus_ms/);
   });
 
   it("explains the timing of a file", () => {
-    const file = configFile("slow.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 500 }"));
+    const file = configFile("fast.yaml", withLine(PAIR, 7, "timing: { heartbeat_ms: 400 }"));
     const result = runCliProcess(["config", "explain", file]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/token_ms +1000 ms +default/);
-    expect(result.stdout).toMatch(/total +typical \d+ ms( \+ fence)?( \+ start)?; worst 2200 ms \+ elect \+ fence \+ start/);
+    expect(result.stdout).toMatch(/heartbeat_ms +400 ms +set/);
+    expect(result.stdout).toMatch(/token_ms +800 ms +default/);
+    expect(result.stdout).toMatch(/total +typical \d+ ms( \+ fence)?( \+ start)?; worst 1760 ms \+ elect \+ fence \+ start/);
   });
 
   it("prints the budget as JSON", () => {
     const result = runCliProcess(["config", "explain", "--json"]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ file: null, knownMs: 1320 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ file: null, knownMs: 2200 });
   });
 
   it("refuses an invalid file with its problems, exit 1", () => {

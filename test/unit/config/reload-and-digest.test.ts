@@ -47,7 +47,8 @@ describe("cluster-wide digests", () => {
   it("differ exactly in the setting that differs, and ignore local settings", () => {
     const mine = clusterDigests(running);
     expect(digestDifferences(mine, clusterDigests(edited("two_node: true", "two_node: true, wait_for_all: false")))).toEqual(["quorum.wait_for_all"]);
-    expect(digestDifferences(mine, clusterDigests(edited("token_ms: 500", "token_ms: 600")))).toEqual(["timing.consensus_ms", "timing.token_ms"]);
+    // consensus_ms follows token_ms, but the file writes neither that nor the change of it: only what is written is compared.
+    expect(digestDifferences(mine, clusterDigests(edited("token_ms: 500", "token_ms: 600")))).toEqual(["timing.token_ms"]);
     expect(digestDifferences(mine, clusterDigests(edited("172.16.9.2", "172.16.9.3")))).toEqual(["nodes"]);
     expect(digestDifferences(mine, clusterDigests(edited("socket: /run/edgeha/edgeha.sock", "socket: /tmp/x.sock")))).toEqual([]);
   });
@@ -56,6 +57,27 @@ describe("cluster-wide digests", () => {
     const written = parseConfig(PAIR.replace("two_node: true,", "two_node: true, wait_for_all: true, expected_votes: 2,"), "pair.yaml");
     expect(digestDifferences(clusterDigests(running), clusterDigests(written))).toEqual([]);
     expect(digestDifferences(clusterDigests(running), { ...clusterDigests(running), "future.setting": "0000" })).toEqual([]);
+  });
+
+  it("compares timing as written, so a build with other timing defaults agrees with this one during a rolling upgrade", () => {
+    const bare = PAIR.replace("timing: { heartbeat_ms: 100, token_ms: 500 }", "");
+    expect(bare).not.toContain("timing");
+    const thisBuild = parseConfig(bare, "pair.yaml");
+    // What a build from before this change announces for the same file: every timing key, effective, under its defaults (300 ms heartbeat).
+    // (It had no "timing.written".)
+    const { "timing.written": _none, ...olderBuild } = clusterDigests({ ...thisBuild, timing: { heartbeatMs: 300, tokenMs: 600, consensusMs: 720, joinMs: 50, echoMs: 20 }, timingWritten: undefined });
+    expect(Object.keys(olderBuild)).toEqual(expect.arrayContaining(["timing.heartbeat_ms", "timing.token_ms", "timing.consensus_ms", "timing.join_ms", "timing.echo_ms"]));
+    expect(thisBuild.timing.heartbeatMs).not.toBe(300);
+    expect(digestDifferences(clusterDigests(thisBuild), olderBuild)).toEqual([]);
+    expect(digestDifferences(olderBuild, clusterDigests(thisBuild))).toEqual([]);
+    // A value this file writes is still compared with what the older build runs.
+    const written = parseConfig(bare.replace("cluster_name: shelf7", "cluster_name: shelf7\ntiming: { heartbeat_ms: 200 }"), "pair.yaml");
+    expect(written.timingWritten).toEqual(["heartbeat_ms"]);
+    expect(digestDifferences(clusterDigests(written), olderBuild)).toEqual(["timing.heartbeat_ms"]);
+    // Between two nodes of this build, a timing key one file writes and the other leaves to its default is a difference, even at the default's value.
+    const atDefault = parseConfig(bare.replace("cluster_name: shelf7", `cluster_name: shelf7\ntiming: { heartbeat_ms: ${thisBuild.timing.heartbeatMs} }`), "pair.yaml");
+    expect(digestDifferences(clusterDigests(thisBuild), clusterDigests(atDefault))).toEqual(["timing.written"]);
+    expect(digestDifferences(clusterDigests(atDefault), clusterDigests(parseConfig(bare.replace("cluster_name: shelf7", `cluster_name: shelf7\ntiming: { heartbeat_ms: ${thisBuild.timing.heartbeatMs} }`), "pair.yaml")))).toEqual([]);
   });
 });
 
