@@ -17,13 +17,13 @@ const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true 
 describe("status JSON: lifecycle fields", () => {
   it("validates nodes, versions with a differing peer and a silent one, and dropped frames", () => {
     const mine = parseConfig("cluster_name: c\nnodes:\n  - { name: a, id: 1, links: [10.0.0.1] }\n  - { name: b, id: 2, links: [10.0.0.2] }\n  - { name: d, id: 3, links: [10.0.0.3] }\n", "c.yaml");
-    const theirs = parseConfig("cluster_name: c\ntiming: { token_ms: 900 }\nnodes:\n  - { name: a, id: 1, links: [10.0.0.1] }\n  - { name: b, id: 2, links: [10.0.0.2] }\n  - { name: d, id: 3, links: [10.0.0.3] }\n", "c.yaml");
+    const theirs = parseConfig("cluster_name: c\ntiming: { token_ms: 1500 }\nnodes:\n  - { name: a, id: 1, links: [10.0.0.1] }\n  - { name: b, id: 2, links: [10.0.0.2] }\n  - { name: d, id: 3, links: [10.0.0.3] }\n", "c.yaml");
     let state = initialAdverts(1, localAdvert(mine, 1), [1, 2, 3]);
     state = stepAdverts(state, { kind: "heard", from: 2, incarnation: 5, nowMs: 0 }).state;
     state = stepAdverts(state, { kind: "hello", from: 2, incarnation: 5, body: encodeHello({ epoch: 1, ack: 1, advert: localAdvert(theirs, 1) }), nowMs: 1 }).state;
     const versions = new AdvertReporter(mine, 1, silentLogger()).status(state, [1, 2, 3]);
     expect(versions.warnings).toEqual([
-      "b's bootstrap config differs from this node's in timing.consensus_ms, timing.token_ms: the same file belongs on every node",
+      "b's bootstrap config differs from this node's in timing.written: the same file belongs on every node",
       "d runs a build from before versioned protocols (or has not answered yet): the cluster speaks protocol 1 until every node is upgraded",
     ]);
     const drops = new DropLedger();
