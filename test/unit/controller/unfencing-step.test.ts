@@ -29,6 +29,20 @@ function configuration(status: string): Cib {
     <status>${status}</status></cib>`, "unfencing").cib;
 }
 
+/**
+ * Three nodes with no status yet, web not probed on n2, run for 10 s: the DC unfences each
+ * node that needs it before what waits for it starts.
+ */
+function unfencedAtStart(): ControllerWorld {
+  const configured = configuration("");
+  configured.status = [];
+  const world = new ControllerWorld(["n1", "n2", "n3"], configured);
+  world.unprobed.add("web@n2");
+  world.view(1, ["n1", "n2", "n3"]);
+  world.run(10_000);
+  return world;
+}
+
 describe("unfencing in the transition", () => {
   it("is a fence-on step before the starts there of what needs it, and before nothing else", () => {
     const cib = configuration(state("1", "n1", unfenced("1")) + state("2", "n2") + state("3", "n3", unfenced("3")));
@@ -51,12 +65,7 @@ describe("unfencing in the transition", () => {
   });
 
   it("the DC runs it through the fencer as 'on', starts what waits for it afterwards, keeps the node up, and records it", () => {
-    const configured = configuration("");
-    configured.status = [];
-    const world = new ControllerWorld(["n1", "n2", "n3"], configured);
-    world.unprobed.add("web@n2");
-    world.view(1, ["n1", "n2", "n3"]);
-    world.run(10_000);
+    const world = unfencedAtStart();
     // Each node is unfenced once, by an "on" (nobody is fenced, nobody goes down): n2 for web, n1
     // for the device, n3 for db; not for quorum-only.
     expect(world.fences.map((fence) => `${fence.action} ${fence.target}`).sort()).toEqual(["on n1", "on n2", "on n3"]);
@@ -76,12 +85,7 @@ describe("unfencing in the transition", () => {
   });
 
   it("a new DC does not unfence again the nodes the old DC unfenced (the summary carries #node-unfenced)", () => {
-    const configured = configuration("");
-    configured.status = [];
-    const world = new ControllerWorld(["n1", "n2", "n3"], configured);
-    world.unprobed.add("web@n2");
-    world.view(1, ["n1", "n2", "n3"]);
-    world.run(10_000);
+    const world = unfencedAtStart();
     expect(world.fences.map((fence) => `${fence.action} ${fence.target}`).sort()).toEqual(["on n1", "on n2", "on n3"]);
     const dc = world.nodes.find((node) => node.controller.dcName === node.name)!;
     const survivors = world.nodes.filter((node) => node !== dc).map((node) => node.name);
