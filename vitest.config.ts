@@ -6,6 +6,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     globalSetup: ["test/global-setup.ts"],
+    // After every file: no agent it started still runs, /var/lib/edgeha and /etc/edgeha untouched.
+    setupFiles: ["test/setup-guard.ts"],
     projects: [
       {
         extends: true,

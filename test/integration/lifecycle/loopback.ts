@@ -24,6 +24,8 @@ export interface Status {
 export class Loopback {
   readonly directory = mkdtempSync(join(tmpdir(), "ehlife-"));
   readonly agents = new Map<string, ChildProcess>();
+  /** Every agent started, also ones a later start under the same name replaced: close() stops them all. */
+  private readonly started: ChildProcess[] = [];
 
   socket(name: string): string {
     return join(this.directory, `${name}.sock`);
@@ -40,12 +42,20 @@ export class Loopback {
 
   /** Starts `edgeha agent` for node `name` from `config` (default DIR/NAME.yaml); extra environment optional. */
   start(name: string, options: { config?: string; command?: string[]; env?: NodeJS.ProcessEnv; initialCib?: string } = {}): ChildProcess {
+    // A retried test starts its nodes again: the first attempt's agent of that name (still on
+    // the port and the socket) goes first, rather than living on unseen.
+    const previous = this.agents.get(name);
+    if (previous !== undefined && previous.exitCode === null && previous.signalCode === null) {
+      console.error(`*** agent ${name} (pid ${previous.pid}) still runs when the test starts ${name} again: killing it first`);
+      previous.kill("SIGKILL");
+    }
     const log = openSync(join(this.directory, `${name}.log`), "a");
     const command = options.command ?? [process.execPath, cliBundle];
     const args = ["agent", "--config", options.config ?? join(this.directory, `${name}.yaml`), "--node", name, "--socket", this.socket(name), "--state-dir", this.stateDir(name), ...(options.initialCib ? ["--initial-cib", options.initialCib] : [])];
     const agent = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ["ignore", log, log], env: { ...process.env, ...options.env } });
     closeSync(log);
     this.agents.set(name, agent);
+    this.started.push(agent);
     return agent;
   }
 
@@ -86,6 +96,12 @@ export class Loopback {
 
   async close(): Promise<void> {
     for (const name of [...this.agents.keys()]) await this.stop(name);
+    for (const agent of this.started.splice(0)) {
+      if (agent.exitCode !== null || agent.signalCode !== null) continue;
+      const exited = new Promise((resolve) => agent.once("exit", resolve));
+      agent.kill("SIGKILL");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
     rmSync(this.directory, { recursive: true, force: true });
   }
 }
