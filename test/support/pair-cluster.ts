@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { PairTestbed, type PairNode } from "./pair";
+import { restartAfterStall } from "./stall-restart";
 
 export interface PairClusterOptions {
   port: number;
@@ -40,6 +41,13 @@ export interface PairClusterOptions {
   watchdogDevice?: (node: PairNode) => string;
   /** sbd disks every node watches (watchdog.sbd_devices; needs watchdogDevice). */
   sbdDevices?: string[];
+  /**
+   * Start an agent that exits 75 (it stopped everything after a stall as long as the token, as
+   * a CPU-starved agent in CI may right after start) again after 2 s, as edgeha.service would
+   * (test/support/stall-restart.ts), with the same command; said loudly on stderr. Default on;
+   * a test of the stall itself turns it off.
+   */
+  restartAfterStall?: boolean;
 }
 
 export interface ClusterStatus {
@@ -53,7 +61,10 @@ export interface ClusterStatus {
 }
 
 export class PairCluster {
+  /** The agent each node runs now (a restart after exit 75 replaces the entry). */
   readonly agents = new Map<string, ChildProcess>();
+  /** Times each node's agent was started again after exiting 75. */
+  readonly restarts = new Map<string, number>();
 
   constructor(readonly testbed: PairTestbed, readonly options: PairClusterOptions) {}
 
@@ -150,6 +161,13 @@ export class PairCluster {
     const dir = this.testbed.directory;
     const agent = this.testbed.spawn(node, [...command, "agent", "--config", join(dir, this.options.watchdogDevice ? `edgeha-${node.name}.yaml` : "edgeha.yaml"), "--node", node.name, "--socket", this.socket(node), "--state-dir", join(dir, `state-${node.name}`), "--initial-cib", join(dir, "cib.xml")], `${node.name}.log`, { OCF_ROOT: this.ocfRoot() });
     this.agents.set(node.name, agent);
+    if (this.options.restartAfterStall !== false) {
+      // Only the agent the node still runs (not one the test killed or replaced), and not after the testbed is gone.
+      restartAfterStall(node.name, agent, () => this.agents.get(node.name) === agent && !this.testbed.destroyed, () => {
+        this.restarts.set(node.name, (this.restarts.get(node.name) ?? 0) + 1);
+        this.startAgent(node, command);
+      });
+    }
     return agent;
   }
 

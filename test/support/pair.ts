@@ -241,6 +241,11 @@ export class PairTestbed {
     }
   }
 
+  /** Whether destroy() ran (or create() never did): nothing may be started in its namespaces. */
+  get destroyed(): boolean {
+    return this.namespaces.length === 0;
+  }
+
   destroy(): void {
     for (const namespace of this.namespaces) {
       const pids = spawnSync("ip", ["netns", "pids", namespace], { encoding: "utf8" }).stdout ?? "";

@@ -12,7 +12,7 @@ import { PairCluster } from "../../support/pair-cluster";
 
 const missing = [canUseNamespaces() ? "" : "(needs root and network namespaces)", reasonMissing("ipmi_sim", "ipmitool", "haproxy", "memcached", "curl", "unshare")].filter(Boolean).join(" ");
 const testbed = new PairTestbed({ tag: `s${process.pid % 1000}`, subnet: 10 + ((process.pid + 97) % 200) });
-const cluster = new PairCluster(testbed, { port: 34800 + (process.pid % 100), priorityFencingDelay: "5s", repositoryRoot });
+const cluster = new PairCluster(testbed, { port: 34800 + (process.pid % 100), priorityFencingDelay: "5s", repositoryRoot, restartAfterStall: false });
 const STALL_MS = 1500;
 
 beforeAll(async () => {

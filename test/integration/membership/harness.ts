@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { requestApi } from "../../../src/api";
 import { cliBundle } from "../../support/environment";
 import type { Namespace } from "../../support/netns";
+import { EXIT_AFTER_STALL, RESTART_DELAY_MS, restartAfterStall } from "../../support/stall-restart";
+
+export { EXIT_AFTER_STALL, RESTART_DELAY_MS };
 
 export interface LinkStatus { address: string; state: string }
 export interface AgentView {
@@ -42,16 +45,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-/** The exit status of an agent that stopped itself after a stall (src/node/agent.ts: EX_TEMPFAIL, "start it again"). */
-export const EXIT_AFTER_STALL = 75;
-/** How long edgeha.service waits before it starts a failed agent again (RestartSec in scripts/debian/edgeha.service). */
-export const RESTART_DELAY_MS = 2000;
-
 export interface AgentProcessOptions {
   /**
    * Start the agent again, RESTART_DELAY_MS after it exits 75 (it stopped everything after
    * finding itself stalled as long as the token, as a CPU-starved agent in CI may), the way
-   * edgeha.service's Restart=on-failure does, and say so on stderr. Off: it stays dead.
+   * edgeha.service's Restart=on-failure does, and say so on stderr (test/support/stall-restart.ts).
+   * Off: it stays dead.
    */
   restartAfterStall?: boolean;
 }
@@ -59,7 +58,7 @@ export interface AgentProcessOptions {
 /** One agent (or arbiter) process started with `ip netns exec`, logging to a file in `directory`. */
 export class AgentProcess {
   private child: ChildProcess | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private cancelRestart: (() => void) | undefined;
   /** Times this agent was started again after exiting 75. */
   restarts = 0;
   readonly socket: string;
@@ -83,16 +82,10 @@ export class AgentProcess {
     closeSync(log);
     this.child = child;
     if (this.options.restartAfterStall !== true) return;
-    child.once("exit", (code) => {
-      // Only the process this object still runs (kill() forgets it first), and only after a stall.
-      if (this.child !== child || code !== EXIT_AFTER_STALL) return;
-      console.error(`*** agent ${this.name} exited ${code} (it stopped itself after a stall as long as the token; a CPU-starved machine); starting it again in ${RESTART_DELAY_MS} ms as edgeha.service would`);
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (this.child !== child) return;
-        this.restarts++;
-        this.start();
-      }, RESTART_DELAY_MS);
+    // Only the process this object still runs (kill() forgets it first).
+    this.cancelRestart = restartAfterStall(this.name, child, () => this.child === child, () => {
+      this.restarts++;
+      this.start();
     });
   }
 
@@ -111,8 +104,8 @@ export class AgentProcess {
 
   /** kill -9; `ip netns exec` execs the agent, so this pid is the agent itself. */
   kill(): void {
-    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
+    this.cancelRestart?.();
+    this.cancelRestart = undefined;
     this.child?.kill("SIGKILL");
     this.child = undefined;
   }
