@@ -161,6 +161,10 @@ export class MembershipStack {
   /** Frames sent, by kind (all links counted), for status and the benchmarks. */
   readonly sent: Record<Frame["kind"], number> = { heartbeat: 0, message: 0, ack: 0, fragment: 0, hello: 0 };
   malformedHeartbeats = 0;
+  /** Heartbeats that arrived after a newer one from the same incarnation of their sender, and were not taken. */
+  staleHeartbeats = 0;
+  /** Per peer: the incarnation and frame sequence of the newest heartbeat taken from it. */
+  private readonly lastHeartbeats = new Map<number, { incarnation: number; sequence: number }>();
   /** Who sent frames that were dropped for a misconfiguration (another key, cluster or nodes list). */
   private readonly drops = new DropLedger();
   private advertState: AdvertState | undefined;
@@ -411,6 +415,16 @@ export class MembershipStack {
         this.malformedHeartbeats++;
         return this.take();
       }
+      // A heartbeat sent before one already taken from the same incarnation (reordered: another
+      // link's copy, or a delayed datagram) says nothing new, and what it said is out of date: a
+      // peer's older reach without us would take us out of its group and split a view just
+      // formed. The link counts as heard (above); membership keeps the newer heartbeat.
+      const last = this.lastHeartbeats.get(frame.senderId);
+      if (last !== undefined && last.incarnation === frame.incarnation && frame.sequence < last.sequence) {
+        this.staleHeartbeats++;
+        return this.take();
+      }
+      this.lastHeartbeats.set(frame.senderId, { incarnation: frame.incarnation, sequence: frame.sequence });
       if (body.timing !== undefined) this.noteTiming(frame.senderId, link, body.timing, nowMs);
       if (body.report !== undefined) this.stepQuorum({ kind: "report", from: frame.senderId, report: body.report });
       this.feed({ kind: "heartbeat", from: frame.senderId, heartbeat: body.heartbeat, nowMs });
