@@ -5,6 +5,7 @@ import type { QuorumSettings } from "../quorum";
 import type { AgentFaults } from "./executor";
 import { simPrimitive } from "./changes";
 import { Random } from "./random";
+import { DEFAULT_HEARTBEAT_MS, defaultTokenMs } from "../config/defaults";
 
 export interface Scenario {
   seed: number;
@@ -51,12 +52,10 @@ export function scenarioFor(seed: number, nodeCount?: number, choices: ScenarioC
   const draw = random.between(1, 40);
   const count = nodeCount ?? (draw <= 18 ? 2 : draw <= 32 ? 3 : draw <= 37 ? 4 : 5);
   const nodeIds = Array.from({ length: count }, (_, index) => index + 1);
-  // The whole cluster runs with the agent's former default timing (300/600 ms; the agent's default is
-  // 500/1000 ms since shift 7: moving the simulator too is not done, see bench/failover/README.md,
-  // "Twelfth run"); the large membership-only runs faster.
+  // The whole cluster runs with the agent's default timing; the large membership-only runs faster.
   const cluster = count <= 8;
-  const heartbeatMs = cluster ? 300 : 100;
-  const tokenMs = cluster ? 600 : 500;
+  const heartbeatMs = cluster ? DEFAULT_HEARTBEAT_MS : 100;
+  const tokenMs = cluster ? defaultTokenMs(DEFAULT_HEARTBEAT_MS) : 500;
   const arbiter = count === 2 ? random.chance(0.6) : false;
   const lastManStanding = random.chance(0.4);
   const quorum: QuorumSettings = {
