@@ -47,7 +47,9 @@ describe("simulator, membership and quorum", () => {
   it("catches last_man_standing kept as a lowered count", () => {
     const caught: string[] = [];
     // The old rule breaks when a view outlasts the window and then splits just so; the search stops at the first.
-    for (let seed = 1; seed <= 100 && caught.length === 0; seed++) {
+    // Since heartbeats reordered behind newer ones no longer split views (stale-heartbeat.test.ts),
+    // seeds 1-300 split no view just so; 305 is the first that does (a sweep of 1-600).
+    for (let seed = 301; seed <= 400 && caught.length === 0; seed++) {
       const result = runScenario(calmLastManStanding(seed), { quorumRules: loweredCount });
       if (result.violation) caught.push(`${result.violation.invariant}: ${result.violation.message}`);
     }
