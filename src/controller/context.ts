@@ -30,6 +30,12 @@ export interface ControllerSettings {
    * until the peer rejoins or a person confirms it down (E_PEER_UNCONFIRMED).
    */
   twoNodeWithoutArbiter?: boolean;
+  /**
+   * This process's incarnation (the membership's: larger after every restart). The ids of the
+   * requests it forwards to the DC start from it, so that the DC's late answer to a request an
+   * earlier process of this node forwarded is never taken for the answer to one of this one's.
+   */
+  incarnation?: number;
 }
 
 export const CONTROLLER_DEFAULTS = { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000 };

@@ -25,6 +25,17 @@ import { currentDc, dcState, inQuorumGrace, localName, log, nameOf, optionsNow, 
 export { CONTROLLER_DEFAULTS, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./context";
 export { configurationOnly } from "./summary";
 
+/**
+ * The first id of the requests a member forwards to its DC. Ids are unique across the restarts
+ * of a node: the DC answers a forwarded change once every member stored it, which can be after
+ * the member that forwarded it restarted; with ids counted from 1 again, that answer went to the
+ * new process's client asking something else (seed 922 of the simulator: "done" for a change on
+ * a stale configuration that was never made). 2^20 ids per incarnation (1/10 s): never reached.
+ */
+export function firstRequestId(incarnation: number | undefined): number {
+  return incarnation === undefined ? 1 : (incarnation % 2 ** 32) * 2 ** 20 + 1;
+}
+
 export class Controller {
   private readonly context: Context;
 
@@ -33,7 +44,7 @@ export class Controller {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, lineage: checkedLineage(cib, lineage), localReport: report,
       expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceHistory: [], fenceHistoryVersion: 0, fencesRunning: new Map(), fenceWaiters: new Map(), fencedInView: new Set(), nextFenceId: 1,
-      transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: 1, forwarded: new Map(), syncedRing: undefined,
+      transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: firstRequestId(settings.incarnation), forwarded: new Map(), syncedRing: undefined,
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
     this.context.fenceHistory = historyAtStart(fenceHistory, this.localName);

@@ -331,7 +331,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const historyFile = join(stateDir, "fence-history.json");
   // The fence device action running for each fence request (its id): a confirm by hand stops it.
   const fenceAttempts = new Map<string, AbortController>();
-  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, twoNodeWithoutArbiter: pairKeepsQuorumWhenSplit(config), localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
+  const controller = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs, twoNodeWithoutArbiter: pairKeepsQuorumWhenSplit(config), incarnation: membership.incarnation, localId: node.id, nodes: config.nodes.map((each) => ({ id: each.id, name: each.name })) }, stored, resources.report(), loadFenceHistory(historyFile, logger), stored === opened.cib ? opened.lineage : undefined);
   const baseFenceRunner = options.fenceRunner ?? localFenceRunner;
   // Every attempt's result in the log: with a dead BMC the log shows level 1 failing before level 2.
   const fenceRunner: FenceRunner = {

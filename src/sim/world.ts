@@ -194,7 +194,7 @@ export class World {
     const loaded = scenario.cluster ? node.store.load() : { cib: undefined, warnings: [] };
     const cib: Cib = loaded.cib ?? scenario.initialCib;
     const nodes = scenario.nodeIds.map((id) => ({ id, name: nodeName(id) }));
-    let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), twoNodeWithoutArbiter: twoNodeActive(scenario.quorum), localId: node.id, nodes }, cib, agent.executor.report(), [], loaded.cib !== undefined ? loaded.lineage : undefined);
+    let controller: ControllerPort = new Controller({ ...CONTROLLER_DEFAULTS, quorumGraceMs: quorumGraceMs(scenario), twoNodeWithoutArbiter: twoNodeActive(scenario.quorum), incarnation, localId: node.id, nodes }, cib, agent.executor.report(), [], loaded.cib !== undefined ? loaded.lineage : undefined);
     if (mutation?.controller) controller = mutation.controller(controller, { nodeId: node.id, nodes: scenario.nodeIds });
     agent.controller = new ObservedController(controller, (input, effects) => this.observer?.controller(node, agent, input, effects));
     agent.core = new NodeCore(stack, agent.controller, { random: () => this.random.next(), localName: node.name, nodes, fencerTopology: { pairWithoutArbiter: scenario.nodeIds.length === 2 && !scenario.quorum.arbiter, nodeCount: scenario.nodeIds.length, hasArbiter: scenario.quorum.arbiter } }, this.now(node));

@@ -61,6 +61,8 @@ export class ControllerWorld {
   refuseStop = new Set<string>();
 
   private readonly names: string[];
+  /** Each controller the world starts is a new incarnation of its node's process (as the membership's). */
+  private incarnations = 0;
 
   constructor(names: string[], private readonly cib: Cib, private readonly extra: { quorumGraceMs?: number; twoNodeWithoutArbiter?: boolean } = {}) {
     this.names = names;
@@ -68,7 +70,7 @@ export class ControllerWorld {
   }
 
   private addNode(id: number, name: string): SimNode {
-    const settings = { ...CONTROLLER_DEFAULTS, ...this.extra, localId: id, nodes: this.namesList() };
+    const settings = { ...CONTROLLER_DEFAULTS, ...this.extra, incarnation: ++this.incarnations, localId: id, nodes: this.namesList() };
     const node: SimNode = { id, name, controller: undefined as unknown as Controller, running: new Set(), probedVersion: "", up: true, callId: 0, history: new Map(), stored: [], exited: false, shutdown: false };
     node.controller = new Controller(settings, this.cib, this.report(node));
     const existing = this.nodes.findIndex((each) => each.id === id);
@@ -256,7 +258,7 @@ export class ControllerWorld {
     node.fenceHistory = fenceHistory;
     // What it stored comes back with its lineage, as the agent's CibStore.load() gives it.
     const stored = old.stored[old.stored.length - 1];
-    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, ...this.extra, localId: old.id, nodes: this.namesList() }, stored ?? this.cib, this.report(node), fenceHistory ?? [], stored !== undefined ? old.lineage : undefined);
+    node.controller = new Controller({ ...CONTROLLER_DEFAULTS, ...this.extra, incarnation: ++this.incarnations, localId: old.id, nodes: this.namesList() }, stored ?? this.cib, this.report(node), fenceHistory ?? [], stored !== undefined ? old.lineage : undefined);
     return node;
   }
 
