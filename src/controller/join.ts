@@ -93,7 +93,11 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
   // Filed under the authenticated sender, whatever name the report gives.
   state.reports.set(nameOf(context, from), { ...message.report, node: nameOf(context, from) });
   // The member's fence history joins the cluster's; the member gets the merged one again.
-  if (message.fenceHistory) recordFences(context, message.fenceHistory);
+  if (message.fenceHistory) {
+    const knownDone = new Set(context.fenceHistory.filter((entry) => entry.state === "done").map((entry) => entry.id));
+    recordFences(context, message.fenceHistory);
+    forgetFencedStopFailures(context, state, knownDone, out);
+  }
   state.historySent.delete(from);
   const theirs = parseWire(message.cib, `the configuration from ${nameOf(context, from)}`, out);
   if (theirs) state.offers.set(from, { cib: theirs, lineage: message.lineage });
@@ -104,6 +108,23 @@ export function onJoinAck(context: Context, role: DcRole, from: number, message:
     completeJoinIfReady(context, role, context.nowMs, out);
   }
   wantPlan(state, `${nameOf(context, from)} joined`);
+}
+
+/**
+ * A node where a stop failed is fenced for it; when another partition's DC fenced it meanwhile
+ * (this DC learns it from a member's fence history at a join), that fencing made it safe, as
+ * Pacemaker erases a fenced node's status when it hears of the fencing: it is not fenced again
+ * once it is back (simulator seed 98 at the 500 ms heartbeat: node1, alone and without quorum,
+ * kept node3's failed stop while node2 fenced node3; when the three met again node1 fenced the
+ * rebooted node3 a second time). What the member reports at its join stays the scheduler's to
+ * read: a failed stop it still reports fences it again.
+ */
+function forgetFencedStopFailures(context: Context, state: DcState, knownDone: ReadonlySet<string>, out: Effects): void {
+  for (const entry of context.fenceHistory) {
+    if (entry.state !== "done" || entry.action === "on" || knownDone.has(entry.id) || !state.stopFailedNodes.has(entry.target)) continue;
+    state.stopFailedNodes.delete(entry.target);
+    log(out, "info", "a node where a stop failed was fenced by another DC since: it is not fenced again for that stop", { target: entry.target, fencedBy: entry.origin });
+  }
 }
 
 /** Keeps the newest configuration among this node's and the members' answers (conflicts resolved loudly). */
