@@ -138,7 +138,8 @@ function liveness(world: World, checker: Checker, stop: () => boolean): number |
     // An operation begun before the heal (a start or stop that hangs until its timeout) may still
     // fail after the cleanup: its fail count keeps the resource from that node (a failed start
     // with start-failure-is-fatal) or blocks it (a failed stop without fencing), as in Pacemaker,
-    // until someone cleans up. The operator who sees that failure in the status cleans up again.
+    // until someone cleans up. The operator who sees that failure in the status cleans up again
+    // (also one the DC learns of only after the cleanup: seed 580 at the 500 ms heartbeat).
     if (operator.cleanup === "done" && world.lastFailureMs >= operator.askedAtMs) Object.assign(operator, { cleanup: "due", nextMs: world.nowMs });
     if (operator.cleanup === "due" && joined && world.nowMs >= operator.nextMs) {
       operator.cleanup = "asked";

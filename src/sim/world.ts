@@ -103,7 +103,7 @@ export class World {
   readonly deviceFaults = new Map<string, "fails" | "slow" | "dead">();
   readonly counters: Counters = { steps: 0, transitions: 0, actions: 0, fences: 0, crashes: 0, acknowledged: 0, frames: 0 };
   readonly transitionsSeen = new Set<string>();
-  /** When an executor last recorded a failed operation (world time; -1: never): the operator cleans up after it. */
+  /** When an executor last recorded a failed operation, or a DC learned of one (world time; -1: never): the operator cleans up after it. */
   lastFailureMs = -1;
   observer: Observer | undefined;
   nowMs = 0;
@@ -346,6 +346,9 @@ export class World {
           this.observer?.crashed(node, `dropped an invalid message from node${effect.from}: ${effect.problem}`);
           break;
         case "log":
+          // What the operator sees in the status is the DC's knowledge: a failure the DC learns of
+          // after the operator's cleanup (its result was on the way) needs another cleanup too.
+          if (effect.message === "operation failed") this.lastFailureMs = this.nowMs;
           this.observer?.logged(node, effect.message, effect.fields);
           break;
         case "stalled":
