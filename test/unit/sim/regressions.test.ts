@@ -36,6 +36,8 @@ const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
   ...[5, 11, 183, 343, 368, 411, 527, 782, 963].map((seed) => ({ seed, fixedBy: "a half of a pair without fencing refuses changes while its peer is lost and not confirmed down (E_PEER_UNCONFIRMED)", broke: "acked-change-durable: two acknowledged changes of the two halves of a split pair without fencing did not build on each other" })),
     // The checker's mistake, not the cluster's: fails with the oracle's fix (3eb26fb) reverted.
   ...[152, 285, 753].map((seed) => ({ seed, fixedBy: "3eb26fb the simulated operator cleans up again after a failure that came after its cleanup", broke: "liveness (oracle): a failure after the cleanup keeps a resource from its node or blocked, as Pacemaker does" })),
+  // Shift 8 (issue 15/21, the simulator at the 500 ms default heartbeat): fails with the fix reverted (forgetFencedStopFailures in src/controller/join.ts).
+  { seed: 98, fixedBy: "a DC that learns at a join of another DC's fencing of a node where a stop failed forgets that failed stop", broke: "fence-only-for-cause: a DC fenced a rebooted member a second time for a stop that failed before another DC fenced it" },
 ];
 
 describe("simulator, regression seeds", () => {
