@@ -51,4 +51,4 @@ afterAll(async () => {
   const text = problems.map((problem) => `*** ${file} ${problem}`).join("\n");
   console.error(text);
   throw new Error(text);
-}, 15_000);
+}, 25_000);

@@ -58,10 +58,13 @@ export function markedAgents(marker: string, procRoot = "/proc"): GuardedProcess
 }
 
 /**
- * The marked agents still alive after graceMs (a file's cleanup may have sent SIGKILL a
- * moment ago), each killed with SIGKILL. Empty when the file left nothing behind.
+ * The marked agents still alive after graceMs, each killed with SIGKILL. Empty when the file
+ * left nothing behind. The grace is long because a file's cleanup may have sent SIGTERM a moment
+ * ago: a clean leave stops the agent's resources first, which takes seconds on a loaded CI
+ * machine, and a failing afterAll fails the whole file without a retry. It costs nothing when
+ * the agents are already gone.
  */
-export async function reapMarkedAgents(marker: string, graceMs = 3000): Promise<GuardedProcess[]> {
+export async function reapMarkedAgents(marker: string, graceMs = 12_000): Promise<GuardedProcess[]> {
   const deadline = Date.now() + graceMs;
   let alive = markedAgents(marker);
   while (alive.length > 0 && Date.now() < deadline) {
