@@ -476,7 +476,13 @@ function assertAcyclic(operations: GraphOperation[]): void {
       const operation = operations[top[0]]!;
       if (top[1] < operation.after.length) {
         const next = operation.after[top[1]++]!;
-        assert(state[next] !== 1, `the transition graph has an ordering cycle through ${operation.kind} ${operation.resource ?? operation.node}`);
+        if (state[next] === 1) {
+          // The cycle, in the order its edges ask for: each step of the stack waits for the one
+          // above it, and the top waits for `next`.
+          const from = stack.findIndex(([id]) => id === next);
+          const name = (id: number) => { const step = operations[id]!; return `${step.kind} ${step.resource === undefined ? step.node : `${step.resource}@${step.node}`}`; };
+          assert(false, `the transition graph has an ordering cycle through ${operation.kind} ${operation.resource ?? operation.node}: ${[...stack.slice(from).map(([id]) => name(id)).reverse(), name(top[0])].join(" -> ")}`);
+        }
         if (state[next] === 0) { state[next] = 1; stack.push([next, 0]); }
       } else { state[top[0]] = 2; stack.pop(); }
     }
