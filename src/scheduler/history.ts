@@ -9,7 +9,7 @@ import { anonymousFailCount, failCountOf, failureTimeoutOf } from "./scores";
 import { canFence, membershipNodes, type CloneFactory, type Unpacked } from "./unpack";
 import { neverUnfenced, unfencingUsers } from "./unfencing";
 import { readMigrateFromFailure, readMigrateToFailure, readMigrateToSuccess, type MigrationReading, type NodeHistories } from "./migration";
-import { addScores, baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
+import { INFINITY, addScores, baseId, isFalse, isRole, truthy, type FailureEffects, type History, type NodeState, type PlacementUnit, type ResourceState, type ScheduledAction } from "./types";
 
 export function unpackHistory(unpacked: Unpacked): History {
   const { model } = unpacked;
@@ -48,8 +48,15 @@ export function unpackHistory(unpacked: Unpacked): History {
   const colocationsByUnit = new Map<string, ColocationConstraint[]>();
   for (const constraint of cib.constraints) {
     if (constraint.kind !== "colocation") continue;
-    if (!isRole(constraint.rscRole, "Started") || !(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
-    for (const unit of unitsByOwner.get(constraint.rsc) ?? []) { const list = colocationsByUnit.get(unit.id); if (list) list.push(constraint); else colocationsByUnit.set(unit.id, [constraint]); }
+    if (!(isRole(constraint.withRscRole, "Started") || isRole(constraint.withRscRole, "Promoted") || isRole(constraint.withRscRole, "Unpromoted"))) continue;
+    // A colocation of a promotable clone's Unpromoted role places its instances as one without
+    // a role does: Pacemaker gives the clone's colocations scored below 0 or at INFINITY to each
+    // instance (append_parent_colocation), and an instance still being placed is placed by them
+    // whatever the dependent role below Promoted (pcmk__colocation_affects); the role is chosen
+    // afterwards (roles.ts).
+    const unpromoted = isRole(constraint.rscRole, "Unpromoted") && parseScore(constraint.score) <= -INFINITY;
+    if (!isRole(constraint.rscRole, "Started") && !unpromoted) continue;
+    for (const unit of (unitsByOwner.get(constraint.rsc) ?? []).filter((entry) => !unpromoted || entry.clone?.promotable !== undefined)) { const list = colocationsByUnit.get(unit.id); if (list) list.push(constraint); else colocationsByUnit.set(unit.id, [constraint]); }
   }
   const unitsById = new Map(units.map((unit) => [unit.id, unit]));
   const describe = primaryFacts(cib);
