@@ -12,6 +12,10 @@ export function addImpliedActions(decisions: Decisions, actions: ScheduledAction
   const work: ActionWork = { ...decisions, actions: actions.map((action) => ({ ...action })) };
   migrationsBehindRestarts(work);
   impliedRestarts(work, decisions.units);
+  // Pacemaker blocks a migration on the final requiredness of what it is bound to, whatever made
+  // it required: restarts implied above (of a group member after a recovered resource, say) count
+  // too, and a migration that becomes a move may imply further restarts.
+  for (let round = 0; round < 10 && migrationsBehindRestarts(work); round++) impliedRestarts(work, decisions.units);
   blockStopsBehindBlocked(work, decisions.units);
   blockGroupStopsBehindBlockedStops(work, decisions.units);
   return work.actions;
@@ -280,7 +284,7 @@ export function blockGroupStopsBehindBlockedStops(context: ActionWork, units: Pl
  * (of one that was not running) it still migrates: nothing stops. Applied until nothing
  * changes, along chains.
  */
-function migrationsBehindRestarts(context: ActionWork): void {
+function migrationsBehindRestarts(context: ActionWork): boolean {
   const byResource = new Map<string, ScheduledAction[]>();
   for (const action of context.actions) if (action.resource) byResource.set(action.resource, [...(byResource.get(action.resource) ?? []), action]);
   // Whether the transition requires `kind` of resource `id`, other than by migrating it.
@@ -328,6 +332,7 @@ function migrationsBehindRestarts(context: ActionWork): void {
       for (const member of membersOf(order.then)) bind(member, inverseThen, membersOf(order.first), inverseFirst, collective(order.first));
     }
   }
+  let any = false;
   for (let changed = true, round = 0; changed && round < 50; round++) {
     changed = false;
     for (const action of context.actions) {
@@ -335,8 +340,10 @@ function migrationsBehindRestarts(context: ActionWork): void {
       action.action = "move";
       action.reason = "ordered before a required action of a resource that does not migrate";
       changed = true;
+      any = true;
     }
   }
+  return any;
 }
 
 const INVERSE_ACTION: Record<string, string> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
