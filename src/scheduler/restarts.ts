@@ -75,6 +75,10 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
   const orders = context.cib.constraints.filter((constraint) => constraint.kind === "order").filter((order) => {
     const kind = (order.orderKind ?? "").toLowerCase();
     if (kind === "serialize") return false;
+    // An asymmetrical order only keeps then from starting while first cannot run: Pacemaker gives
+    // it pe_order_asymmetrical instead of implies-then (ordering_flags_for_kind), so first's
+    // restart or recovery does not restart then (handle_asymmetric_ordering).
+    if (order.symmetrical !== undefined && isFalse(order.symmetrical) && order.extra[INVERSE_ORDER] === undefined && !restartsWithFirst(context, order.then)) return false;
     if ((kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0)) && !restartsWithFirst(context, order.then)) return false;
     return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && ["start", "promote"].includes((order.thenAction ?? order.firstAction ?? "start").toLowerCase());
   });
