@@ -72,7 +72,8 @@ class Builder {
   }
 }
 
-export function buildGraph(decisions: Decisions, actions: readonly ScheduledAction[]): GraphOperation[] {
+/** The graph of `actions`; asserts it has no ordering cycle unless `check` is false (see findCycle). */
+export function buildGraph(decisions: Decisions, actions: readonly ScheduledAction[], check = true): GraphOperation[] {
   const builder = new Builder();
   const fences = operationsOfActions(decisions, actions, builder);
   orderWithinResources(builder);
@@ -83,7 +84,9 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
   orderUnfencing(decisions, builder);
   orderMigrationEquivalents(builder);
   addNotifications(decisions, builder);
-  return withoutImplied(builder.operations);
+  const operations = withoutImplied(builder.operations);
+  if (check) assertAcyclic(operations);
+  return operations;
 }
 
 /** The operations each summary action stands for; returns the fence operations in node order. */
@@ -461,14 +464,17 @@ function withoutImplied(drafts: Draft[]): GraphOperation[] {
     const { implied: _implied, ...rest } = draft;
     return { ...rest, id: index, after };
   });
-  assertAcyclic(result);
   return result;
 }
 
-/** The DC runs the graph to the end: an ordering cycle would deadlock it, so it is a bug here. */
-function assertAcyclic(operations: GraphOperation[]): void {
+/**
+ * An ordering cycle of the graph, if it has one: its operations in the order its edges ask for
+ * (each before the next, the last before the first).
+ */
+export function findCycle(operations: readonly GraphOperation[]): GraphOperation[] | undefined {
   const state = new Uint8Array(operations.length);
-  const visit = (start: number) => {
+  for (let start = 0; start < operations.length; start++) {
+    if (state[start] !== 0) continue;
     const stack: Array<[number, number]> = [[start, 0]];
     state[start] = 1;
     while (stack.length > 0) {
@@ -476,16 +482,19 @@ function assertAcyclic(operations: GraphOperation[]): void {
       const operation = operations[top[0]]!;
       if (top[1] < operation.after.length) {
         const next = operation.after[top[1]++]!;
-        if (state[next] === 1) {
-          // The cycle, in the order its edges ask for: each step of the stack waits for the one
-          // above it, and the top waits for `next`.
-          const from = stack.findIndex(([id]) => id === next);
-          const name = (id: number) => { const step = operations[id]!; return `${step.kind} ${step.resource === undefined ? step.node : `${step.resource}@${step.node}`}`; };
-          assert(false, `the transition graph has an ordering cycle through ${operation.kind} ${operation.resource ?? operation.node}: ${[...stack.slice(from).map(([id]) => name(id)).reverse(), name(top[0])].join(" -> ")}`);
-        }
+        // Each step of the stack waits for the one above it, and the top waits for `next`.
+        if (state[next] === 1) return stack.slice(stack.findIndex(([id]) => id === next)).map(([id]) => operations[id]!).reverse();
         if (state[next] === 0) { state[next] = 1; stack.push([next, 0]); }
       } else { state[top[0]] = 2; stack.pop(); }
     }
-  };
-  for (let index = 0; index < operations.length; index++) if (state[index] === 0) visit(index);
+  }
+  return undefined;
+}
+
+/** The DC runs the graph to the end: an ordering cycle would deadlock it, so it is a bug here. */
+export function assertAcyclic(operations: readonly GraphOperation[]): void {
+  const cycle = findCycle(operations);
+  if (cycle === undefined) return;
+  const name = (step: GraphOperation) => `${step.kind} ${step.resource === undefined ? step.node : `${step.resource}@${step.node}`}`;
+  assert(false, `the transition graph has an ordering cycle through ${cycle[0]!.kind} ${cycle[0]!.resource ?? cycle[0]!.node}: ${[...cycle, cycle[0]!].map(name).join(" -> ")}`);
 }

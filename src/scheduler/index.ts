@@ -7,11 +7,11 @@
 import type { Cib } from "../cib";
 import { deriveActions } from "./actions";
 import { unpackHistory } from "./history";
-import { buildGraph } from "./graph";
+import { assertAcyclic, buildGraph, findCycle } from "./graph";
 import { place } from "./placement";
 import { addImpliedActions } from "./restarts";
 import { checkRunnability } from "./runnability";
-import type { Decisions, TransitionGraph } from "./types";
+import type { Decisions, GraphOperation, ScheduledAction, TransitionGraph } from "./types";
 import { unfencingForStarts } from "./unfencing";
 import { unpack } from "./unpack";
 
@@ -30,8 +30,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   const placement = place(unpacked.model, history);
   const runnability = checkRunnability(unpacked.model, history, placement);
   const decisions: Decisions = { ...unpacked.model, ...history, ...placement, ...runnability };
-  let actions = addImpliedActions(decisions, deriveActions(decisions, placement.completed));
-  let operations = buildGraph(decisions, actions);
+  let { actions, operations } = withoutMigrationLoops(decisions, deriveActions(decisions, placement.completed));
   // A start there requires a node never unfenced to be unfenced first (the graph orders it before).
   const unfences = unfencingForStarts(decisions.cib, decisions.units, decisions.nodes, actions, operations, decisions.cluster.stonithEnabled);
   if (unfences.length > 0) {
@@ -40,4 +39,28 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
     operations = buildGraph(decisions, actions);
   }
   return { actions, operations, scores: placement.scores };
+}
+
+/**
+ * The implied actions and the graph, with a live migration that would close an ordering cycle
+ * made a move (a stop, then a start) instead. Pacemaker orders such loops in some cases (a
+ * group anti-colocated with the migrating resource and ordered before it: its start waits for
+ * the resource's stop on that node, which waits for migrate_from, which waits for the group) and
+ * its transition then fails ("An invalid transition was produced"); a move has no such loop.
+ * Any other cycle is still an assertion.
+ */
+function withoutMigrationLoops(decisions: Decisions, derived: readonly ScheduledAction[]): { actions: ScheduledAction[]; operations: GraphOperation[] } {
+  const moved = new Set<string>();
+  for (;;) {
+    const actions = addImpliedActions(decisions, derived.map((action) => action.action === "migrate" && moved.has(action.resource!)
+      ? { ...action, action: "move", reason: "a live migration would close an ordering cycle" } : action));
+    const operations = buildGraph(decisions, actions, false);
+    const cycle = findCycle(operations);
+    const migrating = cycle?.find((operation) => (operation.kind === "migrate_to" || operation.kind === "migrate_from") && !moved.has(operation.resource!));
+    if (migrating === undefined) {
+      assertAcyclic(operations);
+      return { actions, operations };
+    }
+    moved.add(migrating.resource!);
+  }
 }
