@@ -41,7 +41,12 @@ export interface ControllerSettings {
 export const CONTROLLER_DEFAULTS = { electionWaitMs: 1000, joinTimeoutMs: 5000, fenceRetryMs: 2000, recheckMs: 60_000 };
 
 export type ControllerInput =
-  | { kind: "view"; nowMs: number; ringId: number; members: number[]; quorate: boolean }
+  /**
+   * `incarnations`: each member's process incarnation as membership agreed it (larger after every
+   * restart of its agent). A member fenced while in the view that is there again with a larger one
+   * has rebooted and come back (corosync's CPG reports such a process as left and joined again).
+   */
+  | { kind: "view"; nowMs: number; ringId: number; members: number[]; quorate: boolean; incarnations?: Record<number, number> }
   | { kind: "quorum"; nowMs: number; quorate: boolean }
   /** `from` is the sender the transport authenticated; the message has passed parseControllerMessage. */
   | { kind: "message"; nowMs: number; from: number; message: ControllerMessage }
@@ -214,6 +219,10 @@ export interface Context {
   fenceWaiters: Map<string, WriteOrigin[]>;
   /** Nodes fenced (or confirmed down) while still in the view: offline until they leave it. */
   fencedInView: Set<string>;
+  /** The incarnation each node of fencedInView had in the view when it was fenced (when known). */
+  fencedIncarnations: Map<string, number>;
+  /** Each member's incarnation in the current view (empty when the view input carries none). */
+  incarnations: Record<number, number>;
   nextFenceId: number;
   epochSeconds: number;
   nextRequestId: number;

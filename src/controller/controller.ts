@@ -43,7 +43,7 @@ export class Controller {
   constructor(settings: ControllerSettings, cib: Cib, report: NodeReport, fenceHistory: readonly FenceHistoryEntry[] = [], lineage?: CibLineage) {
     this.context = {
       settings, role: { kind: "electing", deadlineMs: undefined }, ringId: 0, members: [], quorate: false, knewDc: false, cib, lineage: checkedLineage(cib, lineage), localReport: report,
-      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceHistory: [], fenceHistoryVersion: 0, fencesRunning: new Map(), fenceWaiters: new Map(), fencedInView: new Set(), nextFenceId: 1,
+      expectedUp: new Set(), known: new Set([nameOf({ settings } as Context, settings.localId)]), summary: undefined, lastSentSummary: "", fenceHistory: [], fenceHistoryVersion: 0, fencesRunning: new Map(), fenceWaiters: new Map(), fencedInView: new Set(), fencedIncarnations: new Map(), incarnations: {}, nextFenceId: 1,
       transitionRecords: [], conflicts: [], epochSeconds: 0, nextRequestId: firstRequestId(settings.incarnation), forwarded: new Map(), syncedRing: undefined,
       leaving: false, nowMs: 0, quorumLostAtMs: undefined, graceOver: false,
     };
@@ -226,6 +226,7 @@ function applyNodes(context: Context, nodes: ReadonlyArray<{ id: number; name: s
     context.known.delete(name);
     context.expectedUp.delete(name);
     context.fencedInView.delete(name);
+    context.fencedIncarnations.delete(name);
   }
 }
 

@@ -19,8 +19,18 @@ export function applyView(context: Context, input: Extract<ControllerInput, { ki
     context.expectedUp.add(nameOf(context, id));
     context.known.add(nameOf(context, id));
   }
-  // A node fenced while still in the view counts as offline only until it leaves the view.
-  for (const name of [...context.fencedInView]) if (!context.members.some((id) => nameOf(context, id) === name)) context.fencedInView.delete(name);
+  // A node fenced while still in the view counts as offline only until it leaves the view, or
+  // until it is in the view again as a new process (a larger incarnation: it rebooted and came
+  // back before this node saw a view without it; corosync's CPG reports that as a leave and a join).
+  context.incarnations = { ...(input.incarnations ?? {}) };
+  for (const name of [...context.fencedInView]) {
+    const id = context.members.find((member) => nameOf(context, member) === name);
+    const fencedAs = context.fencedIncarnations.get(name);
+    const now = id === undefined ? undefined : context.incarnations[id];
+    if (id !== undefined && !(fencedAs !== undefined && now !== undefined && now > fencedAs)) continue;
+    context.fencedInView.delete(name);
+    context.fencedIncarnations.delete(name);
+  }
 }
 
 export function setQuorate(context: Context, quorate: boolean, nowMs: number): void {

@@ -152,7 +152,12 @@ export function nodeDown(context: Context, state: DcState | undefined, target: s
   // Its state is known now (fenced or confirmed down): no startup fencing for it.
   context.known.add(target);
   const id = idOf(context, target);
-  if (id !== undefined && context.members.includes(id)) context.fencedInView.add(target);
+  if (id !== undefined && context.members.includes(id)) {
+    context.fencedInView.add(target);
+    const incarnation = context.incarnations[id];
+    if (incarnation !== undefined) context.fencedIncarnations.set(target, incarnation);
+    else context.fencedIncarnations.delete(target);
+  }
   if (!state) return;
   state.reports.delete(target);
   state.stopFailedNodes.delete(target);

@@ -154,7 +154,7 @@ export class NodeCore {
     if (view.members.length > 0) {
       this.noteLosses(view.members, this.stack.quorum().quorate, now);
       this.effects.push({ kind: "view", view, quorate: this.stack.quorum().quorate, formedBefore: true });
-      this.feed({ kind: "view", nowMs: now.nowMs, ringId: view.ringId, members: view.members, quorate: this.stack.quorum().quorate }, now);
+      this.feed({ kind: "view", nowMs: now.nowMs, ringId: view.ringId, members: view.members, quorate: this.stack.quorum().quorate, incarnations: view.incarnations }, now);
     }
     // tick() hands out everything gathered so far, the view's effects first.
     return this.tick(now);
@@ -287,7 +287,7 @@ export class NodeCore {
         case "view":
           this.noteLosses(effect.view.members, effect.quorum.quorate, now);
           this.effects.push({ kind: "view", view: effect.view, quorate: effect.quorum.quorate });
-          this.feed({ kind: "view", nowMs: now.nowMs, ringId: effect.view.ringId, members: effect.view.members, quorate: effect.quorum.quorate }, now);
+          this.feed({ kind: "view", nowMs: now.nowMs, ringId: effect.view.ringId, members: effect.view.members, quorate: effect.quorum.quorate, incarnations: effect.view.incarnations }, now);
           break;
         case "quorum":
           this.noteLosses(this.members, effect.quorum.quorate, now);
