@@ -6,7 +6,7 @@
 // fail counts) and what the node's report says. Pure: no clock, no I/O (times are inputs).
 import { allPrimitives as configuredPrimitives, flattenSets, parseBoolean, type Cib, type OperationRecord, type Primitive, type RuleClock } from "../cib";
 import type { NodeReport } from "../controller";
-import { clusterOptionsAt, evaluateConfigurationRules } from "../scheduler";
+import { clusterOptionsAt, evaluateConfigurationRules, parameterDigest } from "../scheduler";
 import { decodeStarted, encodeStarted } from "./started";
 
 export const DEFAULT_TIMEOUT_MS = 20_000;
@@ -197,6 +197,22 @@ export function operationRecord(resource: string, key: string, operation: string
     id: `${resource}_${key}`, operation, callId, rcCode: outcome.timedOut ? 1 : outcome.rc, opStatus: outcome.timedOut ? 2 : 0, intervalMs,
     attributes: { "last-rc-change": String(nowSeconds), "exec-time": String(Math.round(outcome.runTimeMs)), "queue-time": String(Math.round(queueMs)), ...(outcome.reason ? { "exit-reason": outcome.reason } : {}), ...extra },
   };
+}
+
+/** The non-recurring operations whose records carry the parameters' digest (Pacemaker: start, probe, promote, migrate_from). */
+const DIGESTED = new Set(["start", "monitor", "promote", "migrate_from"]);
+
+/**
+ * The op-digest an executor records with a non-recurring start, probe, promote or migrate_from:
+ * the digest (the scheduler's own function, src/scheduler/digest.ts) of the parameters the
+ * operation actually ran with (the DC's resolved ones when it sent them, else those this node
+ * resolved). The DC compares it with what the configuration resolves to now, and restarts (or
+ * reloads) a running resource whose parameters changed, as Pacemaker does with op-digest.
+ * Nothing for other operations, or when the parameters are not known (an orphan).
+ */
+export function digestAttributes(operation: string, intervalMs: number, parameters: Record<string, string> | undefined): Record<string, string> {
+  if (intervalMs !== 0 || !DIGESTED.has(operation) || parameters === undefined) return {};
+  return { "op-digest": parameterDigest(parameters) };
 }
 
 /** Whether a recorded result is a failure: 8 is "running promoted" for a monitor, and a probe expects either answer. */

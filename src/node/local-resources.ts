@@ -8,7 +8,7 @@ import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
 import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -242,12 +242,19 @@ export class LocalResources {
     // A configured resource is probed with its parameters resolved for this node (its rules, a
     // group's or clone's sets), as the DC resolves them for the operations it sends.
     const resolve = localParameterResolver(cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()));
-    const primitives = [...allPrimitives(cib).map((primitive) => withParameters(primitive, resolve(primitive, "monitor"))), ...orphans];
+    // What each probe runs with (an orphan's: not known here, no digest recorded).
+    const ranWith = new Map<Primitive, Record<string, string>>();
+    const primitives = [...allPrimitives(cib).map((primitive) => {
+      const parameters = resolve(primitive, "monitor");
+      const resolved = withParameters(primitive, parameters);
+      ranWith.set(resolved, parameters);
+      return resolved;
+    }), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
       if (outcome.rc !== 7) this.ranWith.define(primitive);
-      this.record(primitive, "monitor", 0, outcome, queueMs);
+      this.record(primitive, "monitor", 0, outcome, queueMs, digestAttributes("monitor", 0, ranWith.get(primitive)));
       if (outcome.rc === 0) this.startMonitors(primitive);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
     }));
@@ -274,6 +281,9 @@ export class LocalResources {
     const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
     if ("refused" in chosen) return { ok: false, reason: chosen.refused };
     const base = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
+    // What it runs with, for the record's op-digest: the DC's parameters, else what this node
+    // resolves for the configured resource (an older DC); not known for an orphan.
+    const ran = parameters ?? (configured !== undefined && this.cib !== undefined ? localParameterResolver(this.cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()))(configured, operation) : undefined);
     const primitive = instance !== resource || operation === "notify" ? this.withCloneMeta(base, instance) : base;
     const refused = this.stoppingAll ? refusedWhileStoppingAll(resource, operation, migration !== undefined) : undefined;
     if (refused !== undefined) return { ok: false, reason: refused };
@@ -302,7 +312,7 @@ export class LocalResources {
     }
     if (operation === "migrate_to" || operation === "migrate_from") {
       try {
-        return await this.migrate(primitive, operation, migration);
+        return await this.migrate(primitive, operation, migration, ran);
       } finally {
         this.dcOperations--;
         landed();
@@ -315,7 +325,7 @@ export class LocalResources {
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
         if (operation === "start") this.ranWith.define(primitive);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0), operation === "start" ? hints : undefined);
-        this.record(primitive, operation, 0, outcome, queueMs);
+        this.record(primitive, operation, 0, outcome, queueMs, digestAttributes(operation, 0, ran));
         const result = operationResult(operation, outcome);
         if (result.ok && operation === "start") this.startMonitors(primitive);
         // An orphan that stopped is gone from this node: its history goes with it.
@@ -360,14 +370,14 @@ export class LocalResources {
    * nodes, beside the last operation, as Pacemaker keeps them: the DC reads from them a
    * migration left half-way.
    */
-  private migrate(primitive: Primitive, operation: "migrate_to" | "migrate_from", migration: MigrationNodes | undefined): Promise<{ ok: boolean; reason?: string }> {
+  private migrate(primitive: Primitive, operation: "migrate_to" | "migrate_from", migration: MigrationNodes | undefined, ran: Record<string, string> | undefined): Promise<{ ok: boolean; reason?: string }> {
     if (migration === undefined) return Promise.resolve({ ok: false, reason: `${operation} of ${primitive.id} names no source and target node` });
     const nodes = { migrate_source: migration.source, migrate_target: migration.target };
     const told = { ...primitive, meta: [{ id: `${primitive.id}-migration`, values: nodes }, ...primitive.meta] };
     return this.serialize(primitive.id, async (queueMs) => {
       if (operation === "migrate_to") this.stopMonitors(primitive.id);
       const outcome = await this.run(told, operation, 0, this.timeoutOf(primitive, operation, 0));
-      this.record(primitive, operation, 0, outcome, queueMs, nodes);
+      this.record(primitive, operation, 0, outcome, queueMs, { ...nodes, ...digestAttributes(operation, 0, ran) });
       const result = operationResult(operation, outcome);
       if (result.ok && operation === "migrate_from") {
         this.ranWith.define(primitive);

@@ -86,6 +86,10 @@ export function definitionChange(primitive: Primitive, parents: readonly NvSet[]
       const kept = forced === undefined ? all : Object.fromEntries(Object.entries(all).filter(([name]) => ` ${forced} `.includes(` ${name} `)));
       if (parameterDigest(kept) !== restartDigest && !onlyMaskedChanged(primitive, record, all)) return "restart";
     }
+    // A record without op-digest is taken as "unknown", not as a change. DEVIATION from Pacemaker,
+    // whose rule (pcmk__check_action_config, RSC_DIGEST_UNKNOWN) restarts or reloads the resource:
+    // records written by an agent from before op-digest carry none, so during a rolling upgrade
+    // that rule would restart every running resource once, as each older node's history is read.
     if (recorded === undefined || parameterDigest(all) === recorded) continue;
     if (onlyMaskedChanged(primitive, record, all)) continue;
     // Extra parameters configured on the operation itself always take a restart to apply.

@@ -20,6 +20,7 @@ export { unpackNodes } from "./unpack";
 export { unpackResourceStates } from "./history";
 export { dcUnfences } from "./unfencing";
 export { localParameterResolver, operationParameters, parameterResolver, type ParameterResolver } from "./parameters";
+export { parameterDigest } from "./digest";
 export { executionDateSeconds, simulationNowSeconds } from "./execution-date";
 export { clusterOptionsAt, evaluateConfigurationRules, operationDefaults, propertySetsAt } from "./defaults";
 

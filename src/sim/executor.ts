@@ -8,8 +8,8 @@
 // world; agents change it, monitors and probes read it.
 import { allPrimitives, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
-import { operationDefaults } from "../scheduler";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, digestAttributes, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { localParameterResolver, operationDefaults } from "../scheduler";
 
 export type Operation = "start" | "stop" | "promote" | "demote" | "notify";
 
@@ -311,7 +311,11 @@ export class SimExecutor {
     // Recurring results are recorded only when they change, so the report stays quiet.
     if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
     const now = this.host.epochSeconds();
-    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, 0);
+    // The op-digest of what ran, as the agent's executor records it: the simulated DC sends no
+    // parameters, so they are those this node resolves for the configured resource (an orphan: none).
+    const configured = intervalMs === 0 && digestAttributes(operation, 0, {})["op-digest"] !== undefined ? this.primitive(primitive.id) : undefined;
+    const ran = configured !== undefined && this.cib !== undefined ? localParameterResolver(this.cib, this.nodeName, this.attributes, Math.floor(now))(configured, operation) : undefined;
+    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, 0, digestAttributes(operation, intervalMs, ran));
     records.set(key, record);
     const failed = recordFailed(record);
     dropRecurringAfter(records, operation, intervalMs);

@@ -3,6 +3,7 @@
 // (or at once). Resources are just "running or not" per node.
 import { checkControllerMessage, Controller, CONTROLLER_DEFAULTS, type ControllerEffect, type ControllerInput, type ControllerMessage, type FenceHistoryEntry, type NodeReport } from "../../../src/controller";
 import { formatVersion, type Cib, type CibLineage, type OperationRecord } from "../../../src/cib";
+import { digestAttributes } from "../../../src/executor/resource-rules";
 
 export interface SimNode {
   id: number;
@@ -93,9 +94,10 @@ export class ControllerWorld {
     return { node: node.name, probed: node.probedVersion !== "", cibVersion: node.probedVersion, busy: false, resources, attributes: { ...node.attributes }, shutdown: node.shutdown };
   }
 
-  private record(node: SimNode, resource: string, operation: string, rc: number): void {
+  /** `params`: what the operation ran with (the DC's), digested into the record as the executor does. */
+  private record(node: SimNode, resource: string, operation: string, rc: number, params?: Record<string, string>): void {
     const migrations = (node.history.get(resource) ?? []).filter((record) => record.operation.startsWith("migrate_"));
-    node.history.set(resource, [...migrations, { id: `${resource}_last_0`, operation, callId: ++node.callId, rcCode: rc, opStatus: 0, intervalMs: 0, attributes: {} }]);
+    node.history.set(resource, [...migrations, { id: `${resource}_last_0`, operation, callId: ++node.callId, rcCode: rc, opStatus: 0, intervalMs: 0, attributes: digestAttributes(operation, 0, params) }]);
   }
 
   feed(node: SimNode, input: ControllerInput): void {
@@ -171,14 +173,14 @@ export class ControllerWorld {
     if (effect.operation === "migrate_to" || effect.operation === "migrate_from") {
       // Kept beside the last operation, with both nodes, as the executor keeps migrations.
       const records = (node.history.get(effect.resource) ?? []).filter((record) => record.operation !== effect.operation);
-      records.push({ id: `${effect.resource}_${effect.operation}_0`, operation: effect.operation, callId: ++node.callId, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { migrate_source: effect.migration!.source, migrate_target: effect.migration!.target } });
+      records.push({ id: `${effect.resource}_${effect.operation}_0`, operation: effect.operation, callId: ++node.callId, rcCode: 0, opStatus: 0, intervalMs: 0, attributes: { migrate_source: effect.migration!.source, migrate_target: effect.migration!.target, ...digestAttributes(effect.operation, 0, effect.params) } });
       node.history.set(effect.resource, records);
       if (effect.operation === "migrate_from") node.running.add(effect.resource);
     } else if (effect.operation === "start") {
       ok = !this.failStart.has(`${effect.resource}@${node.name}`);
       if (ok) node.running.add(effect.resource);
       this.starts.push({ resource: effect.resource, node: node.name, fencedBefore: [...this.fenced], unfencedBefore: [...this.unfenced], formerHolderFenced: effect.formerHolderFenced === true, ...(effect.params ? { params: effect.params } : {}) });
-      this.record(node, effect.resource, "start", ok ? 0 : 1);
+      this.record(node, effect.resource, "start", ok ? 0 : 1, effect.params);
     } else if (this.refuseStop.has(`${effect.resource}@${node.name}`)) {
       ok = false;
     } else if (this.failStop.has(`${effect.resource}@${node.name}`)) {

@@ -58,3 +58,42 @@ describe("the DC sends the parameters it resolved for each node", () => {
     expect(world.parameters.get(`stop m on ${holder}`)).toEqual({ port: "9090", dir: "/srv", user: "www" });
   });
 });
+
+describe("a parameter change of a running resource (op-digest)", () => {
+  const VIP = (ip: string) => `<primitive id="vip" class="ocf" provider="heartbeat" type="Dummy"><instance_attributes id="vip-ia"><nvpair id="vip-ip" name="ip" value="${ip}"/></instance_attributes></primitive>`;
+
+  function changed(cib: Cib, resources: string, epoch: number): Cib {
+    const next = JSON.parse(JSON.stringify(cibOf(resources))) as Cib;
+    next.version = { adminEpoch: 0, epoch, numUpdates: 0 };
+    next.status = cib.status;
+    return next;
+  }
+
+  it("restarts it where it runs, with the new value, and only once", () => {
+    const cib = cibOf(VIP("192.0.2.10"));
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    world.view(1, ["n1", "n2"]);
+    world.run(2000);
+    const holder = world.activeNodes("vip")[0]!;
+    expect(world.starts.map((start) => start.params)).toEqual([{ ip: "192.0.2.10" }]);
+    const before = world.operations.length;
+    world.feed(world.node(holder), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(changed(cib, VIP("192.0.2.20"), 4))) } });
+    world.run(4000);
+    const after = world.operations.slice(before);
+    expect(after.filter((operation) => operation.startsWith("stop vip") || operation.startsWith("start vip"))).toEqual([`stop vip on ${holder}`, `start vip on ${holder}`]);
+    expect(world.parameters.get(`start vip on ${holder}`)).toEqual({ ip: "192.0.2.20" });
+    expect(world.activeNodes("vip")).toEqual([holder]);
+  });
+
+  it("a change of an unrelated resource leaves it running", () => {
+    const cib = cibOf(VIP("192.0.2.10"));
+    const world = new ControllerWorld(["n1", "n2"], cib);
+    world.view(1, ["n1", "n2"]);
+    world.run(2000);
+    const before = world.operations.length;
+    const other = `<primitive id="other" class="ocf" provider="heartbeat" type="Dummy"/>`;
+    world.feed(world.node(world.activeNodes("vip")[0]!), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: JSON.parse(JSON.stringify(changed(cib, VIP("192.0.2.10") + other, 4))) } });
+    world.run(4000);
+    expect(world.operations.slice(before).filter((operation) => operation.includes(" vip "))).toEqual([]);
+  });
+});
