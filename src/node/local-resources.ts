@@ -281,9 +281,11 @@ export class LocalResources {
     const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
     if ("refused" in chosen) return { ok: false, reason: chosen.refused };
     const base = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
-    // What it runs with, for the record's op-digest: the DC's parameters, else what this node
-    // resolves for the configured resource (an older DC); not known for an orphan.
-    const ran = parameters ?? (configured !== undefined && this.cib !== undefined ? localParameterResolver(this.cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()))(configured, operation) : undefined);
+    // What it runs with, for the record's op-digest: the DC's parameters. Sent without them (an
+    // older DC during a rolling upgrade) the agent runs the definition flattened without its
+    // rules, which no DC resolves that way: a digest of it could make a DC restart the resource
+    // again after every start. No digest then, which the scheduler reads as "unknown".
+    const ran = parameters;
     const primitive = instance !== resource || operation === "notify" ? this.withCloneMeta(base, instance) : base;
     const refused = this.stoppingAll ? refusedWhileStoppingAll(resource, operation, migration !== undefined) : undefined;
     if (refused !== undefined) return { ok: false, reason: refused };

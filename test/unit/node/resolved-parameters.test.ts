@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { flattenSets, importCibXml, type Cib } from "../../../src/cib";
+import { flattenSets, importCibXml, type Cib, type Primitive } from "../../../src/cib";
+import { definitionChange, parameterDigest } from "../../../src/scheduler/digest";
 import { LocalResources } from "../../../src/node/local-resources";
 import { cibOf, fakeAgents, probed, quietLogger as quiet } from "../../support/local-resources";
 
@@ -82,5 +83,39 @@ describe("the executor runs the parameters the DC resolved", () => {
     await probed(onN1.resources, "0.2.0");
     expect(onN1.calls[0]).toBe(`monitor ${JSON.stringify({ state: "/run/d-n1" })}`);
     onN1.resources.close();
+  });
+});
+
+describe("the executor records op-digest of what ran", () => {
+  const digestOf = (resources: LocalResources, operation: string) => resources.report().resources.d?.operations.find((record) => record.operation === operation && record.intervalMs === 0)?.attributes["op-digest"];
+
+  it("a probe and a start sent with the DC's parameters carry their digest; the scheduler then sees a changed value as a restart", async () => {
+    const { resources } = world("n2", undefined, ["d"]);
+    resources.configure(cibWith(2));
+    await probed(resources, "0.2.0");
+    // The probe ran with this node's resolution of the rules.
+    expect(digestOf(resources, "monitor")).toBe(parameterDigest({ state: "/run/d-any" }));
+    const sent = { state: "/run/d-any" };
+    expect(await resources.operate("d", "start", undefined, undefined, undefined, sent)).toEqual({ ok: true });
+    const started = resources.report().resources.d!.operations.filter((record) => record.intervalMs === 0);
+    expect(started.map((record) => [record.operation, record.attributes["op-digest"]])).toEqual([["start", parameterDigest(sent)]]);
+    const now = { now: 1000, node: { "#uname": "n2" } };
+    const configured = cibWith(3).resources[0] as Primitive;
+    expect(definitionChange(configured, [], started, now)).toBe("none");
+    const changed = JSON.parse(JSON.stringify(configured).replace("/run/d-any", "/run/d-new")) as Primitive;
+    expect(definitionChange(changed, [], started, now)).toBe("restart");
+    resources.close();
+  });
+
+  it("a start sent without parameters (an older DC) records no digest: unknown, never a restart", async () => {
+    const { resources } = world("n2");
+    resources.configure(cibWith(2));
+    await probed(resources, "0.2.0");
+    expect(await resources.operate("d", "start")).toEqual({ ok: true });
+    const records = resources.report().resources.d!.operations.filter((record) => record.intervalMs === 0);
+    expect(records.map((record) => record.attributes["op-digest"])).toEqual([undefined]);
+    const changed = JSON.parse(JSON.stringify(cibWith(3).resources[0]).replace("/run/d-any", "/run/d-new")) as Primitive;
+    expect(definitionChange(changed, [], records, { now: 1000, node: { "#uname": "n2" } })).toBe("none");
+    resources.close();
   });
 });
