@@ -1,6 +1,6 @@
 // The admin commands against two real agents on loopback: the initial CIB is
 // written offline with `-f`, then resources are moved, created, colocated and
-// cleared live through one agent's socket, and one is restarted; each change reaches both members and
+// cleared live through one agent's socket, one is restarted, and one's parameter is updated while it runs; each change reaches both members and
 // the cluster acts on it. Stonith is off here (the namespace tests cover fencing).
 // Every wait is bounded.
 import { afterAll, describe, expect, it } from "vitest";
@@ -131,5 +131,11 @@ describe("admin commands on a running two-node cluster", () => {
     const unknown = await cli("resource", "relocate", "vpi", "--socket", socket(first));
     expect(unknown.status).toBe(1);
     expect(unknown.err).toContain("did you mean 'vip'?");
+
+    // update of a running resource's parameter: the DC sees the recorded op-digest differ and
+    // restarts cache where it runs; the agent starts with the new value (its state file moves).
+    const movedDir = join(directory, "state-updated");
+    expect((await cli("resource", "update", "cache", `dir=${movedDir}`, "--socket", socket(other))).status).toBe(0);
+    await waitFor("cache restarted with its new dir", async () => existsSync(join(movedDir, `cache@${first}`)) && (await nodeOf("cache", first)) === first);
   }, 120_000);
 });
