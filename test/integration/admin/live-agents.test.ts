@@ -132,10 +132,12 @@ describe("admin commands on a running two-node cluster", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.err).toContain("did you mean 'vip'?");
 
-    // update of a running resource's parameter: the DC sees the recorded op-digest differ and
-    // restarts cache where it runs; the agent starts with the new value (its state file moves).
-    const movedDir = join(directory, "state-updated");
-    expect((await cli("resource", "update", "cache", `dir=${movedDir}`, "--socket", socket(other))).status).toBe(0);
-    await waitFor("cache restarted with its new dir", async () => existsSync(join(movedDir, `cache@${first}`)) && (await nodeOf("cache", first)) === first);
+    // update of a running resource's parameter that its probe does not notice (the state file is
+    // still there): the DC sees the recorded op-digest differ and restarts cache where it runs
+    // (stop empties nothing but removes the file, start makes a new, empty one).
+    const runningState = join(stateFiles, `cache@${first}`);
+    appendFileSync(runningState, "before update\n");
+    expect((await cli("resource", "update", "cache", "probe_delay=0", "--socket", socket(other))).status).toBe(0);
+    await waitFor("cache restarted with its new parameter", async () => existsSync(runningState) && readFileSync(runningState, "utf8") === "" && (await nodeOf("cache", first)) === first);
   }, 120_000);
 });
