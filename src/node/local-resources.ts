@@ -254,7 +254,12 @@ export class LocalResources {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
       if (outcome.rc !== 7) this.ranWith.define(primitive);
-      this.record(primitive, "monitor", 0, outcome, queueMs, digestAttributes("monitor", 0, ranWith.get(primitive)));
+      // A probe that finds running what this node already ran (the definition changed under it)
+      // did not start it: its record keeps the digest of what it was started with, so that the
+      // DC sees the change and restarts (or reloads) it, as Pacemaker does.
+      const before = this.history.has(primitive.id) ? lastRecord(this.history.get(primitive.id)!) : undefined;
+      const kept = (outcome.rc === 0 || outcome.rc === 8) && before !== undefined && before.operation !== "stop" && (before.rcCode === 0 || before.rcCode === 8) ? before.attributes["op-digest"] : undefined;
+      this.record(primitive, "monitor", 0, outcome, queueMs, kept !== undefined ? { "op-digest": kept } : digestAttributes("monitor", 0, ranWith.get(primitive)));
       if (outcome.rc === 0) this.startMonitors(primitive);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
     }));
