@@ -215,6 +215,30 @@ export function digestAttributes(operation: string, intervalMs: number, paramete
   return { "op-digest": parameterDigest(parameters) };
 }
 
+/**
+ * Whether a probe that found the resource running (`rc` 0 or 8) found what this node itself ran:
+ * its last record here leaves it active after a start, a promotion or a probe that found it
+ * running. Such a probe (of a definition that changed under the running resource) started
+ * nothing: what the resource runs with stays what it was started with.
+ */
+export function runningAsRanHere(rc: number, before: OperationRecord | undefined): boolean {
+  return (rc === 0 || rc === 8) && before !== undefined && mayBeActive(before) && (before.rcCode === 0 || before.rcCode === 8);
+}
+
+/**
+ * The definition a stop runs with: the agent and instance parameters the resource last ran with
+ * here (its start's, a probe's that found it running, a migrate_from's), not the configuration's
+ * new ones, as Pacemaker's controller stops with the parameters it kept from the last start or
+ * probe (controld_execd.c: update_history_cache keeps stop_params, construct_op uses them for a
+ * stop). A restart after a changed `ip` or state-file path so stops the instance that runs.
+ * Meta attributes and operations (timeouts) stay `current`'s. Nothing known here, or nothing
+ * left active by the last record: `current` as it is.
+ */
+export function stopDefinition(current: Primitive, ranWith: Primitive | undefined, last: OperationRecord | undefined): Primitive {
+  if (ranWith === undefined || (last !== undefined && !mayBeActive(last))) return current;
+  return { ...current, class: ranWith.class, type: ranWith.type, ...(ranWith.provider !== undefined ? { provider: ranWith.provider } : {}), instance: ranWith.instance };
+}
+
 /** Whether a recorded result is a failure: 8 is "running promoted" for a monitor, and a probe expects either answer. */
 export function recordFailed(record: OperationRecord): boolean {
   const { operation, intervalMs, rcCode } = record;

@@ -8,7 +8,7 @@ import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, runningAsRanHere, stopAllOrder, stopDefinition } from "../executor/resource-rules";
 import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -253,12 +253,17 @@ export class LocalResources {
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-      if (outcome.rc !== 7) this.ranWith.define(primitive);
-      // A probe that finds running what this node already ran (the definition changed under it)
-      // did not start it: its record keeps the digest of what it was started with, so that the
-      // DC sees the change and restarts (or reloads) it, as Pacemaker does.
       const before = this.history.has(primitive.id) ? lastRecord(this.history.get(primitive.id)!) : undefined;
-      const kept = (outcome.rc === 0 || outcome.rc === 8) && before !== undefined && before.operation !== "stop" && (before.rcCode === 0 || before.rcCode === 8) ? before.attributes["op-digest"] : undefined;
+      // A probe that finds running what this node already ran (the definition changed under it)
+      // started nothing: the definition it ran with stays (its stop uses it), and its record
+      // keeps the digest of what it was started with, so that the DC sees the change and
+      // restarts (or reloads) it, as Pacemaker does. So does the first probe of this process
+      // that finds running what the previous one ran (its definition is loaded from disk).
+      const found = outcome.rc === 0 || outcome.rc === 8;
+      const loaded = found && before === undefined ? this.ranWith.get(primitive.id) : undefined;
+      const ranHere = loaded !== undefined || (runningAsRanHere(outcome.rc, before) && this.ranWith.has(primitive.id));
+      if (outcome.rc !== 7 && !ranHere) this.ranWith.define(primitive);
+      const kept = loaded !== undefined ? resolvedDigest(loaded) : found && before !== undefined && before.operation !== "stop" && (before.rcCode === 0 || before.rcCode === 8) ? before.attributes["op-digest"] : undefined;
       this.record(primitive, "monitor", 0, outcome, queueMs, kept !== undefined ? { "op-digest": kept } : digestAttributes("monitor", 0, ranWith.get(primitive)));
       if (outcome.rc === 0) this.startMonitors(primitive);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -285,7 +290,10 @@ export class LocalResources {
     // definition it last ran with; it is never started again from that.
     const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
     if ("refused" in chosen) return { ok: false, reason: chosen.refused };
-    const base = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
+    const sent = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
+    // A stop runs with what the resource was started with here, not the DC's new parameters
+    // (a restart after a parameter change must stop the instance that runs), as Pacemaker does.
+    const base = operation === "stop" ? stopDefinition(sent, this.ranWith.get(resource), this.history.has(resource) ? lastRecord(this.history.get(resource)!) : undefined) : sent;
     // What it runs with, for the record's op-digest: the DC's parameters. Sent without them (an
     // older DC during a rolling upgrade) the agent runs the definition flattened without its
     // rules, which no DC resolves that way: a digest of it could make a DC restart the resource
@@ -649,6 +657,17 @@ export class LocalResources {
 /** A definition whose parameters are exactly these (resolved elsewhere): one instance set, no rules. */
 export function withParameters(primitive: Primitive, parameters: Record<string, string>): Primitive {
   return { ...primitive, instance: [{ id: `${primitive.id}-resolved-parameters`, values: { ...parameters } }] };
+}
+
+/**
+ * The op-digest of a definition a resource ran with, when it ran with resolved parameters (the
+ * DC's, or this node's for a probe); undefined for one run as configured (an older DC sent no
+ * parameters: no digest, as its start recorded none).
+ */
+function resolvedDigest(primitive: Primitive): string | undefined {
+  const [only, ...more] = primitive.instance;
+  if (only === undefined || more.length > 0 || only.id !== `${primitive.id}-resolved-parameters`) return undefined;
+  return digestAttributes("monitor", 0, only.values)["op-digest"];
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {
