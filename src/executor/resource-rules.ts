@@ -216,16 +216,6 @@ export function digestAttributes(operation: string, intervalMs: number, paramete
 }
 
 /**
- * Whether a probe that found the resource running (`rc` 0 or 8) found what this node itself ran:
- * its last record here leaves it active after a start, a promotion or a probe that found it
- * running. Such a probe (of a definition that changed under the running resource) started
- * nothing: what the resource runs with stays what it was started with.
- */
-export function runningAsRanHere(rc: number, before: OperationRecord | undefined): boolean {
-  return (rc === 0 || rc === 8) && before !== undefined && mayBeActive(before) && (before.rcCode === 0 || before.rcCode === 8);
-}
-
-/**
  * The definition a stop runs with: the agent and instance parameters the resource last ran with
  * here (its start's, a probe's that found it running, a migrate_from's), not the configuration's
  * new ones, as Pacemaker's controller stops with the parameters it kept from the last start or

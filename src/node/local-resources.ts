@@ -8,7 +8,7 @@ import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, runningAsRanHere, stopAllOrder, stopDefinition } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder, stopDefinition } from "../executor/resource-rules";
 import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -251,21 +251,25 @@ export class LocalResources {
       return resolved;
     }), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
-      const outcome = await this.run(primitive, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
-      this.probedDefinitions.set(primitive.id, definitionOf(primitive));
       const before = this.history.has(primitive.id) ? lastRecord(this.history.get(primitive.id)!) : undefined;
-      // A probe that finds running what this node already ran (the definition changed under it)
-      // started nothing: the definition it ran with stays (its stop uses it), and its record
-      // keeps the digest of what it was started with, so that the DC sees the change and
-      // restarts (or reloads) it, as Pacemaker does. So does the first probe of this process
-      // that finds running what the previous one ran (its definition is loaded from disk).
-      const found = outcome.rc === 0 || outcome.rc === 8;
-      const loaded = found && before === undefined ? this.ranWith.get(primitive.id) : undefined;
-      const ranHere = loaded !== undefined || (runningAsRanHere(outcome.rc, before) && this.ranWith.has(primitive.id));
+      // A configured resource this node ran and may still run (its definition changed under it,
+      // or the previous agent process ran it: the definition is loaded from disk) is probed as it
+      // runs: with the agent and parameters it was started with, as its stop will be. Probed with
+      // the new ones, a changed state-file path or address finds nothing, and the DC would start
+      // a second instance beside the one that runs instead of restarting it.
+      const ran = this.primitive(primitive.id) !== undefined ? this.ranWith.get(primitive.id) : undefined;
+      const probed = ran !== undefined ? stopDefinition(primitive, ran, before) : primitive;
+      const outcome = await this.run(probed, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
+      this.probedDefinitions.set(primitive.id, definitionOf(primitive));
+      // Found running as it ran here, it was started with that definition: it stays the one to
+      // stop with, and the record carries its digest (none for a start an older DC sent without
+      // parameters), so that the DC sees a changed definition and restarts (or reloads) it, as
+      // Pacemaker does.
+      const ranHere = probed !== primitive && (outcome.rc === 0 || outcome.rc === 8);
       if (outcome.rc !== 7 && !ranHere) this.ranWith.define(primitive);
-      const kept = loaded !== undefined ? resolvedDigest(loaded) : found && before !== undefined && before.operation !== "stop" && (before.rcCode === 0 || before.rcCode === 8) ? before.attributes["op-digest"] : undefined;
-      this.record(primitive, "monitor", 0, outcome, queueMs, kept !== undefined ? { "op-digest": kept } : digestAttributes("monitor", 0, ranWith.get(primitive)));
-      if (outcome.rc === 0) this.startMonitors(primitive);
+      const kept = ranHere ? resolvedDigest(probed) : undefined;
+      this.record(probed, "monitor", 0, outcome, queueMs, ranHere ? (kept !== undefined ? { "op-digest": kept } : {}) : digestAttributes("monitor", 0, ranWith.get(primitive)));
+      if (outcome.rc === 0) this.startMonitors(probed);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
     }));
     void Promise.allSettled(probes).then(() => {

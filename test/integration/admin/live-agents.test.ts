@@ -1,6 +1,6 @@
 // The admin commands against two real agents on loopback: the initial CIB is
 // written offline with `-f`, then resources are moved, created, colocated and
-// cleared live through one agent's socket, one is restarted, and one's parameter is updated while it runs; each change reaches both members and
+// cleared live through one agent's socket, one is restarted, and one's parameters are updated while it runs (its state directory too); each change reaches both members and
 // the cluster acts on it. Stonith is off here (the namespace tests cover fencing).
 // Every wait is bounded.
 import { afterAll, describe, expect, it } from "vitest";
@@ -139,5 +139,11 @@ describe("admin commands on a running two-node cluster", () => {
     appendFileSync(runningState, "before update\n");
     expect((await cli("resource", "update", "cache", "probe_delay=0", "--socket", socket(other))).status).toBe(0);
     await waitFor("cache restarted with its new parameter", async () => existsSync(runningState) && readFileSync(runningState, "utf8") === "" && (await nodeOf("cache", first)) === first);
+
+    // update of the parameter that says where its state lives: the restart's stop runs with the
+    // directory cache was started with (the old state file goes), its start with the new one.
+    const moved = join(stateFiles, "moved");
+    expect((await cli("resource", "update", "cache", `dir=${moved}`, "--socket", socket(other))).status).toBe(0);
+    await waitFor("cache restarted in its new state directory, its old state file gone", async () => !existsSync(runningState) && existsSync(join(moved, `cache@${first}`)) && (await nodeOf("cache", first)) === first);
   }, 120_000);
 });

@@ -26,10 +26,10 @@ describe("a stop after a parameter change", () => {
     resources.configure(cibOf(2, ipPrimitive("vip", "127.0.0.10")));
     await probed(resources, "0.2.0");
     expect(await resources.operate("vip", "start", undefined, undefined, undefined, { ip: "127.0.0.10" })).toEqual({ ok: true });
-    // The configuration changes ip; this node probes the new definition and finds vip running.
+    // The configuration changes ip; this node probes vip as it runs (its start's address) and finds it running.
     resources.configure(cibOf(3, ipPrimitive("vip", "127.0.0.11")));
     await probed(resources, "0.3.0");
-    expect(calls.at(-1)).toBe("monitor vip ip=127.0.0.11");
+    expect(calls.at(-1)).toBe("monitor vip ip=127.0.0.10");
     // The DC restarts it: its stop, sent with the new parameters, stops the address that runs.
     expect(await resources.operate("vip", "stop", undefined, undefined, undefined, { ip: "127.0.0.11" })).toEqual({ ok: true });
     expect(calls.at(-1)).toBe("stop vip ip=127.0.0.10");
