@@ -142,8 +142,8 @@ describe("admin commands on a running two-node cluster", () => {
 
     // update of the parameter that says where its state lives: the restart's stop runs with the
     // directory cache was started with (the old state file goes), its start with the new one.
-    const moved = join(stateFiles, "moved");
-    expect((await cli("resource", "update", "cache", `dir=${moved}`, "--socket", socket(other))).status).toBe(0);
-    await waitFor("cache restarted in its new state directory, its old state file gone", async () => !existsSync(runningState) && existsSync(join(moved, `cache@${first}`)) && (await nodeOf("cache", first)) === first);
+    const newDir = join(stateFiles, "moved");
+    expect((await cli("resource", "update", "cache", `dir=${newDir}`, "--socket", socket(other))).status).toBe(0);
+    await waitFor("cache restarted in its new state directory, its old state file gone", async () => !existsSync(runningState) && existsSync(join(newDir, `cache@${first}`)) && (await nodeOf("cache", first)) === first);
   }, 120_000);
 });
