@@ -33,6 +33,27 @@ export function definitionFor(resource: string, operation: string, configured: P
 }
 
 /**
+ * Resources this node forgot once it knew them stopped and no longer configured (a stop that
+ * succeeded, a probe that found nothing): a stop the DC sends for one later (planned from a
+ * report older than the forgetting, as after a cleanup) finds nothing to stop and succeeds, where
+ * a resource this node never knew is refused. Bounded: the oldest names go first.
+ */
+export class KnownStopped {
+  private readonly ids = new Set<string>();
+  constructor(private readonly max = 1024) {}
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value!);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+}
+
+/**
  * While this node stops everything to leave without the DC (escalation, no quorum, a stall),
  * nothing starts here any more: a transition its DC (this node, perhaps) still runs must not
  * start again what is being stopped, or leave it running once the agent has exited.

@@ -8,7 +8,7 @@ import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder, stopDefinition } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder, stopDefinition } from "../executor/resource-rules";
 import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -46,6 +46,8 @@ export class LocalResources {
   private operationListener: ((event: RecordedOperation) => void) | undefined;
   private attributeListener: ((name: string, value: string | undefined) => void) | undefined;
   private cib: Cib | undefined;
+  /** Forgotten once known stopped: a late stop of one succeeds (KnownStopped). */
+  private readonly knownStopped = new KnownStopped();
   private readonly history = new Map<string, Map<string, OperationRecord>>();
   private readonly attributes: Record<string, string> = {};
   private factKeys = new Set<string>();
@@ -293,6 +295,8 @@ export class LocalResources {
     // A resource the configuration no longer holds is stopped (or demoted, or told) with the
     // definition it last ran with; it is never started again from that.
     const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
+    // A stop of one this node forgot once it knew it stopped (the DC planned it from an older report): nothing to stop.
+    if ("refused" in chosen && operation === "stop" && this.knownStopped.has(resource)) return { ok: true };
     if ("refused" in chosen) return { ok: false, reason: chosen.refused };
     const sent = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
     // A stop runs with what the resource was started with here, not the DC's new parameters
@@ -457,6 +461,7 @@ export class LocalResources {
 
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
+    this.knownStopped.add(id);
     this.history.delete(id);
     this.ranWith.undefine(id);
     this.probedDefinitions.delete(id);

@@ -8,7 +8,7 @@
 // world; agents change it, monitors and probes read it.
 import { allPrimitives, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
-import { DEFAULT_TIMEOUT_MS, RanWith, definitionFor, definitionOf, digestAttributes, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, digestAttributes, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
 import { localParameterResolver, operationDefaults } from "../scheduler";
 
 export type Operation = "start" | "stop" | "promote" | "demote" | "notify";
@@ -51,6 +51,8 @@ interface Monitor { primitive: Primitive; intervalMs: number; timeoutMs: number;
 
 export class SimExecutor {
   private cib: Cib | undefined;
+  /** Forgotten once known stopped: a late stop of one succeeds (KnownStopped). */
+  private readonly knownStopped = new KnownStopped();
   private readonly history = new Map<string, Map<string, OperationRecord>>();
   private readonly attributes: Record<string, string> = {};
   private readonly failures = new Map<string, { resource: string; record: OperationRecord }>();
@@ -139,6 +141,10 @@ export class SimExecutor {
     const chosen = definitionFor(resource, operation, this.primitive(resource), this.ranWith.get(resource), this.history.has(resource));
     // While everything stops (the stall's exit), nothing starts here any more.
     const refused = "refused" in chosen ? chosen.refused : this.stoppingAll ? refusedWhileStoppingAll(resource, operation, false) : undefined;
+    if ("refused" in chosen && operation === "stop" && this.knownStopped.has(resource)) {
+      this.host.later(1, () => done({ ok: true }));
+      return;
+    }
     if (refused !== undefined) {
       // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
       this.host.later(1, () => done({ ok: false, reason: refused }));
@@ -259,6 +265,7 @@ export class SimExecutor {
 
   /** Drops everything this node knows of a resource that is neither configured nor running here. */
   private forget(id: string): void {
+    this.knownStopped.add(id);
     this.history.delete(id);
     this.ranWith.undefine(id);
     this.probedDefinitions.delete(id);

@@ -59,6 +59,21 @@ describe("orphans: resources deleted from the configuration", () => {
     resources.close();
   });
 
+  it("a stop of a resource forgotten once known stopped succeeds (the DC planned it from an older report, as after a cleanup)", async () => {
+    const { running, resources } = world();
+    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
+    await probed(resources, "0.2.0");
+    await resources.operate("vip", "start");
+    resources.configure(cib(3));
+    await probed(resources, "0.3.0");
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    // Forgotten now; the same stop again (late) finds nothing to stop, where a resource never known here is refused.
+    expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
+    expect(await resources.operate("ghost", "stop")).toMatchObject({ ok: false });
+    expect(running.size).toBe(0);
+    resources.close();
+  });
+
   it("a stopped resource removed from the configuration leaves no history behind", async () => {
     const { resources } = world();
     resources.configure(cib(2, primitive("vip", "10.0.0.1")));
