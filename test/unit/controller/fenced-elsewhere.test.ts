@@ -3,19 +3,12 @@
 // of that fencing at the next join: the rebooted node is not fenced a second time when the
 // partitions meet again (simulator seed 98 at the 500 ms default heartbeat).
 import { describe, expect, it } from "vitest";
-import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
+import type { Cib } from "../../../src/cib";
+import { clusterCib } from "./fixtures";
 import { ControllerWorld } from "./harness";
 
-function primitive(id: string): Primitive {
-  return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
-}
-
 function cibOf(names: string[], epoch: number, vipOn: string): Cib {
-  const cib = emptyCib();
-  cib.version = { adminEpoch: 0, epoch, numUpdates: 0 };
-  cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": "true", "no-quorum-policy": "stop" } }];
-  cib.nodes = names.map((uname, index) => ({ id: String(index + 1), uname, extra: {}, instance: [], utilization: [] }));
-  cib.resources = [primitive("vip")];
+  const cib = clusterCib(names, { epoch, resources: ["vip"] });
   cib.constraints = [{ kind: "location", id: "prefer", rsc: "vip", node: vipOn, score: "INFINITY", rules: [], extra: {} }];
   return cib;
 }

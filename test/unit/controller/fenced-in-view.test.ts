@@ -4,22 +4,13 @@
 // and joined. Found by the simulator (seed 666 with op-digest in the reports, regressions.test.ts):
 // the DC kept such a node offline, took it for unclean and fenced it again without cause.
 import { describe, expect, it } from "vitest";
-import { emptyCib, type Cib, type Primitive } from "../../../src/cib";
+import type { Cib } from "../../../src/cib";
 import type { ClientRequest } from "../../../src/controller";
+import { clusterCib } from "./fixtures";
 import { ControllerWorld } from "./harness";
 
-function primitive(id: string): Primitive {
-  return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
-}
-
 function cluster(names: string[]): Cib {
-  const cib = emptyCib();
-  cib.version = { adminEpoch: 0, epoch: 3, numUpdates: 0 };
-  cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": "true", "no-quorum-policy": "stop" } }];
-  cib.nodes = names.map((name, index) => ({ id: String(index + 1), uname: name, extra: {}, instance: [], utilization: [] }));
-  cib.resources = [primitive("vip")];
-  cib.rscDefaults = [{ id: "defaults", values: { "resource-stickiness": "100" } }];
-  return cib;
+  return clusterCib(names, { resources: ["vip"], stickiness: "100" });
 }
 
 /** The view on every up member, with each member's incarnation as membership agreed it. */

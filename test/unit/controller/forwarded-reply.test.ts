@@ -4,32 +4,21 @@
 // client was told "done" for a change on a stale configuration that was never made, because the
 // new process numbered its requests from 1 again).
 import { describe, expect, it } from "vitest";
-import { emptyCib, formatVersion, type Cib, type Primitive } from "../../../src/cib";
+import { formatVersion, type Cib } from "../../../src/cib";
 import type { ControllerMessage } from "../../../src/controller";
+import { clusterCib, dummy } from "./fixtures";
 import { ControllerWorld } from "./harness";
-
-function primitive(id: string): Primitive {
-  return { kind: "primitive", id, class: "ocf", provider: "heartbeat", type: "Dummy", extra: {}, instance: [], meta: [], operations: [] };
-}
-
-function baseCib(names: string[]): Cib {
-  const cib = emptyCib();
-  cib.version = { adminEpoch: 0, epoch: 3, numUpdates: 0 };
-  cib.properties = [{ id: "cib-bootstrap-options", values: { "stonith-enabled": "false", "no-quorum-policy": "stop" } }];
-  cib.nodes = names.map((uname, index) => ({ id: String(index + 1), uname, extra: {}, instance: [], utilization: [] }));
-  return cib;
-}
 
 function withResource(cib: Cib, id: string): Cib {
   const next = structuredClone(cib);
-  next.resources.push(primitive(id));
+  next.resources.push(dummy(id));
   return next;
 }
 
 describe("an answer the DC sends to a member's earlier process", () => {
   it("is not taken by the restarted process for one of its own requests", () => {
     const names = ["n1", "n2", "n3"];
-    const world = new ControllerWorld(names, baseCib(names));
+    const world = new ControllerWorld(names, clusterCib(names, { fencing: false }));
     world.view(1, names);
     world.run(3000);
     expect(world.node("n3").controller.dcName).toBe("n1");
