@@ -20,21 +20,11 @@ import { forward, onReply, onRequest, refuseNotDc, refuseWithoutDc, refuseWithou
 import { mirrorExpected, withStatus } from "./summary";
 import { checkInvariants, snapshot } from "./invariants";
 import { assert, unreachable } from "../common/errors";
+import { firstRequestId } from "../common/request-ids";
 import { currentDc, dcState, inQuorumGrace, localName, log, nameOf, optionsNow, type Context, type ControllerEffect, type ControllerInput, type ControllerSettings, type DcRole, type Effects, type Role } from "./context";
 
 export { CONTROLLER_DEFAULTS, type ControllerSettings, type ControllerInput, type ControllerEffect } from "./context";
 export { configurationOnly } from "./summary";
-
-/**
- * The first id of the requests a member forwards to its DC. Ids are unique across the restarts
- * of a node: the DC answers a forwarded change once every member stored it, which can be after
- * the member that forwarded it restarted; with ids counted from 1 again, that answer went to the
- * new process's client asking something else (seed 922 of the simulator: "done" for a change on
- * a stale configuration that was never made). 2^20 ids per incarnation (1/10 s): never reached.
- */
-export function firstRequestId(incarnation: number | undefined): number {
-  return incarnation === undefined ? 1 : (incarnation % 2 ** 32) * 2 ** 20 + 1;
-}
 
 export class Controller {
   private readonly context: Context;

@@ -638,7 +638,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   // `cluster status|stop|enable|disable --all`, carried to every member (src/node/cluster-verbs.ts).
   const verbs = new ClusterVerbs({
-    localId: node.id, logger,
+    localId: node.id, incarnation: membership.incarnation, logger,
     nodes: () => running.nodes,
     members: () => membership.status().members.map((member) => member.id),
     send: (to, payload) => membership.send(to, payload),
@@ -659,7 +659,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   // `cluster node add|remove`: the node list changed live on every member (src/node/node-change.ts).
   const nodeChanges = new NodeChanges({
-    localId: node.id, logger, configFile: options.configFile,
+    localId: node.id, incarnation: membership.incarnation, logger, configFile: options.configFile,
     running: () => running,
     members: () => membership.view().members,
     quorate: () => membership.quorum().quorate,

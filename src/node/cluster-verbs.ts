@@ -5,6 +5,7 @@
 // describes its own view, leaves gracefully (its resources stop or move, nobody is fenced), or
 // enables or disables its own service.
 import type { Logger } from "../common/log";
+import { firstRequestId } from "../common/request-ids";
 import type { ServiceAction, ServiceResult } from "./service-control";
 import { parseVerbMessage, type NodeView, type VerbAnswer, type VerbMessage, type VerbName } from "./verbs-protocol";
 
@@ -27,6 +28,12 @@ export interface VerbOutcome {
 
 export interface ClusterVerbsHost {
   localId: number;
+  /**
+   * This process's incarnation (membership's: larger after every restart). Request ids start from
+   * it, so a member's late answer to a request of this node's earlier process is never taken for
+   * the answer to one of this process's (as the controller's forwarded requests, seed 922).
+   */
+  incarnation?: number;
   logger: Logger;
   /** The configured nodes (read at each call: a reload may change them). */
   nodes(): ReadonlyArray<{ id: number; name: string }>;
@@ -43,9 +50,11 @@ export interface ClusterVerbsHost {
 
 export class ClusterVerbs {
   private readonly waits = new Map<number, { answers: Map<number, VerbAnswer>; waiting: Set<number>; done: () => void }>();
-  private nextRequestId = 1;
+  private nextRequestId: number;
 
-  constructor(private readonly host: ClusterVerbsHost) {}
+  constructor(private readonly host: ClusterVerbsHost) {
+    this.nextRequestId = firstRequestId(host.incarnation);
+  }
 
   /** Handles a peer message if it is a verb message: true when it was one (valid or not), the problem for a broken one. */
   receive(from: number, value: unknown): boolean | string {

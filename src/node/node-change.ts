@@ -17,6 +17,7 @@
 // lost under the new view): a change is refused while any member's cluster-wide settings other
 // than the node list differ from this node's (a reload not yet done everywhere).
 import type { Logger } from "../common/log";
+import { firstRequestId } from "../common/request-ids";
 import { EdgehaError, isEdgehaError } from "../common/errors";
 import { writeFileDurably } from "../common/durable";
 import { changeNodeList, hasNodeList, nodesWithAdded, nodesWithout, readConfigText, type BootstrapConfig, type NodeConfig } from "../config";
@@ -75,6 +76,8 @@ export function parseNodeChangeMessage(value: unknown): NodeChangeMessage | stri
 
 export interface NodeChangeHost {
   localId: number;
+  /** This process's incarnation: request ids start from it (see ClusterVerbsHost.incarnation). */
+  incarnation?: number;
   logger: Logger;
   /** The bootstrap file the agent runs from (undefined: started without one, no change possible). */
   configFile: string | undefined;
@@ -123,11 +126,13 @@ export interface NodeChangeOutcome {
 
 export class NodeChanges {
   private readonly waits = new Map<number, { answers: Map<number, NodeChangeAnswer>; waiting: Set<number>; done: () => void }>();
-  private nextRequestId = 1;
+  private nextRequestId: number;
   /** Changes are applied here one after another. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly host: NodeChangeHost) {}
+  constructor(private readonly host: NodeChangeHost) {
+    this.nextRequestId = firstRequestId(host.incarnation);
+  }
 
   /** Handles a peer message if it is a node-change message: true when it was one, the problem for a broken one. */
   receive(from: number, value: unknown): boolean | string {

@@ -107,4 +107,29 @@ describe("whole-cluster verbs between agents", () => {
       "the cluster-wide config differs: alpha, gamma see digest dddddddddddd; beta sees digest eeeeeeeeeeee",
     ]);
   });
+
+  it("a restarted agent does not take a member's late answer to its earlier process's request", async () => {
+    vi.useFakeTimers();
+    try {
+      const sent: number[] = [];
+      const alphaAs = (incarnation: number): ClusterVerbsHost => ({
+        localId: 1, incarnation, logger: silentLogger(), nodes: () => NODES.slice(0, 2), members: () => [1, 2],
+        send: (_to, payload) => void sent.push((JSON.parse(payload.toString("utf8")) as { requestId: number }).requestId),
+        advert: () => ({ features: ["status-all"], software: "0.0.0" }),
+        view: () => viewOf("alpha"), leave: () => undefined, service: async () => ({ ok: true, output: "", command: "systemctl" }),
+      });
+      void new ClusterVerbs(alphaAs(10)).all("view");
+      // The agent restarts (a larger incarnation) and asks again before beta answered the first.
+      const restarted = new ClusterVerbs(alphaAs(11));
+      const outcome = restarted.all("view");
+      const [earlier, current] = sent;
+      // beta's answer to the earlier process arrives now, then its answer to this one.
+      restarted.receive(2, { t: "verb-reply", requestId: earlier, answer: { ok: true, message: "", view: viewOf("beta", { cibVersion: "0.1.0" }) } });
+      restarted.receive(2, { t: "verb-reply", requestId: current, answer: { ok: true, message: "", view: viewOf("beta", { cibVersion: "0.9.0" }) } });
+      await vi.runAllTimersAsync();
+      expect((await outcome).answers.find((answer) => answer.node === "beta")?.view?.cibVersion).toBe("0.9.0");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
