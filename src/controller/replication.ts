@@ -174,6 +174,10 @@ export function parseWire(value: unknown, what: string, out: Effects): Cib | und
  * newer mark; without it the copy is a change built on the current one.
  */
 export function adopt(context: Context, cib: Cib, out: Effects, from?: { chain: readonly CibMark[]; mark?: CibMark | undefined }): void {
+  // A copy put in force earlier in this step and not yet written (the join's newest copy, which
+  // the nodes section then completes) is superseded before anything left this node: one write.
+  const superseded = unwrittenPersist(context, out);
+  if (superseded !== undefined) for (let index = out.length - 1; index >= superseded; index--) if (out[index]!.kind !== "log") out.splice(index, 1);
   context.cib = configurationOnly(cib);
   const chain = from ? checkedLineage(context.cib, { chain: from.chain }).chain : chainOf(context.cib, context.lineage.chain);
   const mark = newerMark(context.lineage.mark, from?.mark);
@@ -185,5 +189,32 @@ export function adopt(context: Context, cib: Cib, out: Effects, from?: { chain: 
 export function noteAcknowledged(context: Context, mark: CibMark, out: Effects): void {
   if (context.lineage.mark !== undefined && compareVersions(mark.version, context.lineage.mark.version) <= 0) return;
   context.lineage = { ...context.lineage, mark };
-  out.push({ kind: "persist", cib: context.cib, lineage: context.lineage });
+  // A change the DC alone had to store (no member to wait for: a node alone in its quorate
+  // partition) is acknowledged in the step that put it in force: its mark goes into that
+  // step's write of the copy, which nothing has followed out of this node yet: one write.
+  // With members, the DC writes twice per change and both are needed. The copy is written
+  // before it is put in force and sent (a configuration in force is on disk: invariants.ts).
+  // The mark is written once the members stored it, not before: written early, it would claim
+  // a quorum holds a change only this node may hold (a pair whose DC dies before sending it:
+  // the survivor's own acknowledged change of the same version could lose the tie at the
+  // merge). Nor can it wait for the next change: after a restart, with the members that stored
+  // the change down, the DC's mark is what proves it acknowledged; without it a copy written
+  // by another partition without it, at a higher version, wins the next join.
+  const unwritten = unwrittenPersist(context, out);
+  if (unwritten !== undefined) out[unwritten] = { kind: "persist", cib: context.cib, lineage: context.lineage };
+  else out.push({ kind: "persist", cib: context.cib, lineage: context.lineage });
+}
+
+/**
+ * The index of this step's write of the configuration in force when nothing queued after it
+ * has left this node or recorded anything (only its "configure" and log lines): what that
+ * write stores can still change without anyone having relied on it.
+ */
+function unwrittenPersist(context: Context, out: Effects): number | undefined {
+  for (let index = out.length - 1; index >= 0; index--) {
+    const effect = out[index]!;
+    if (effect.kind === "persist") return effect.cib === context.cib ? index : undefined;
+    if (effect.kind !== "configure" && effect.kind !== "log") return undefined;
+  }
+  return undefined;
 }
