@@ -44,6 +44,23 @@ function writtenTiming(config: BootstrapConfig): Record<string, number | string[
   return { "timing.written": written, ...Object.fromEntries(written.map((key) => [`timing.${key}`, config.timing[TIMING_FIELDS[key]]])) };
 }
 
+/**
+ * The timing this file writes, in clear: the keys it sets and the value of every timing key in
+ * force. Peers announce it beside the digests so a difference in "timing.written" can be named
+ * with both values (a digest cannot say which keys, and an older build's advert has no names).
+ */
+export interface TimingInClear {
+  written: string[];
+  values: Record<string, number>;
+}
+
+export function timingInClear(config: BootstrapConfig): TimingInClear {
+  return {
+    written: TIMING_KEYS.filter((key) => config.timingWritten === undefined || config.timingWritten.includes(key)),
+    values: Object.fromEntries(TIMING_KEYS.map((key) => [key, config.timing[TIMING_FIELDS[key]]])),
+  };
+}
+
 function digestOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, DIGEST_HEX);
 }

@@ -33,7 +33,7 @@ export { countBySeverity, formatProblem } from "./problems";
 export { parseLinkAddress, sameAddress, parseArbiter } from "./address";
 export { ALL_KEYS } from "./read";
 export * as configDefaults from "./defaults";
-export { clusterWideSettings, clusterDigests, digestDifferences } from "./digest";
+export { clusterWideSettings, clusterDigests, digestDifferences, timingInClear, type TimingInClear } from "./digest";
 export { planReload, describeReload, type ReloadChange, type ReloadPlan } from "./reload";
 export { newJoinToken, encodeJoinToken, decodeJoinToken, joinProof, proofMatches, sealForJoiner, openFromMember, NONCE_BYTES, TOKEN_TTL_SECONDS_DEFAULT, TOKEN_TTL_SECONDS_MAX, type JoinToken } from "./token";
 export { tokenFile, readTokens, storeToken, findUsableToken, consumeToken, nextExpirySeconds, iso, TOKEN_FILE, type TokenRecord, type TokenLookup } from "./token-store";

@@ -43,6 +43,8 @@ export const LEGACY_RETRY_MS = 30_000;
 /** A hello body is at most this long (it must fit one frame). */
 export const HELLO_BYTES_MAX = 1300;
 const DIGEST_ENTRIES_MAX = 40;
+/** Timing keys named in clear in an advert (five today). */
+const TIMING_ENTRIES_MAX = 16;
 const TEXT_MAX = 64;
 
 export interface Advert {
@@ -58,6 +60,11 @@ export interface Advert {
   configVersion: number;
   /** Short digests of the cluster-wide settings of its bootstrap config, by key path. */
   digests: Record<string, string>;
+  /**
+   * Its timing in clear (src/config/digest.ts timingInClear): the keys its file writes and the
+   * value of each key in force, so a difference can be named. Absent from older builds.
+   */
+  timing?: { written: string[]; values: Record<string, number> };
 }
 
 /** What a node that never sent a hello is taken to be: a build from before adverts. */
@@ -302,6 +309,8 @@ function readAdvert(value: unknown): Advert | string {
   if (typeof digests !== "object" || digests === null || Array.isArray(digests)) return "digests";
   const entries = Object.entries(digests);
   if (entries.length > DIGEST_ENTRIES_MAX || !entries.every(([key, digest]) => isText(key) && isText(digest))) return "digests";
+  const timing = readTiming(advert.timing);
+  if (timing === "timing") return timing;
   return {
     protocol: { min: protocol.min, max: protocol.max },
     features: [...(advert.features as string[])].sort(),
@@ -309,5 +318,19 @@ function readAdvert(value: unknown): Advert | string {
     software: advert.software,
     configVersion: advert.configVersion,
     digests: Object.fromEntries(entries.sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) as Record<string, string>,
+    ...(timing ? { timing } : {}),
   };
+}
+
+/** The optional timing in clear: absent (an older build) is undefined, malformed is refused like any other field. */
+function readTiming(value: unknown): Advert["timing"] | "timing" {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null) return "timing";
+  const timing = value as Record<string, unknown>;
+  if (!Array.isArray(timing.written) || timing.written.length > TIMING_ENTRIES_MAX || !timing.written.every(isText)) return "timing";
+  const values = timing.values as Record<string, unknown> | undefined;
+  if (typeof values !== "object" || values === null || Array.isArray(values)) return "timing";
+  const entries = Object.entries(values);
+  if (entries.length > TIMING_ENTRIES_MAX || !entries.every(([key, each]) => isText(key) && isCount(each))) return "timing";
+  return { written: [...(timing.written as string[])], values: Object.fromEntries(entries) as Record<string, number> };
 }

@@ -3,7 +3,7 @@
 // and shown in `status`; so is a peer on another release.
 import type { Logger } from "../common/log";
 import { CIB_SCHEMA_READ_MAX } from "../cib";
-import { clusterDigests, digestDifferences, type BootstrapConfig } from "../config";
+import { clusterDigests, digestDifferences, timingInClear, type BootstrapConfig } from "../config";
 import { advertOf, hasAdvert, negotiate, FEATURES, LEGACY_ADVERT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, type Advert, type AdvertState, type Negotiated } from "../membership";
 import { VERSION } from "../cli/version";
 
@@ -29,7 +29,7 @@ export interface PeerAdvertStatus {
 export function localAdvert(config: BootstrapConfig, cibSchemaHeld: number): Advert {
   return {
     protocol: { min: PROTOCOL_VERSION_MIN, max: PROTOCOL_VERSION_MAX }, features: [...FEATURES], cibSchema: { reads: CIB_SCHEMA_READ_MAX, holds: cibSchemaHeld },
-    software: VERSION, configVersion: config.configVersion, digests: clusterDigests(config),
+    software: VERSION, configVersion: config.configVersion, digests: clusterDigests(config), timing: timingInClear(config),
   };
 }
 
@@ -76,7 +76,7 @@ export class AdvertReporter {
     });
     const warnings: string[] = [];
     for (const peer of peers) {
-      if (peer.configDifferences.length > 0) warnings.push(differsText(peer.name, peer.configDifferences));
+      if (peer.configDifferences.length > 0) warnings.push(differsText(peer.name, peer.configDifferences, local, advertOfPeer(peer.id)));
       else if (peer.advertised && peer.configVersion !== local.configVersion) warnings.push(`${peer.name} runs config_version ${peer.configVersion}, this node ${local.configVersion}`);
     }
     const older = peers.filter((peer) => members.includes(peer.id) && !peer.advertised);
@@ -91,7 +91,7 @@ export class AdvertReporter {
     if (this.logged.get(id) === signature) return;
     this.logged.set(id, signature);
     if (differences.length === 0) return;
-    this.logger.warn({ node: this.nameOf(id), fields: differences }, differsText(this.nameOf(id), differences));
+    this.logger.warn({ node: this.nameOf(id), fields: differences }, differsText(this.nameOf(id), differences, state.local, advert));
   }
 
   private nameOf(id: number): string {
@@ -100,10 +100,33 @@ export class AdvertReporter {
 }
 
 /**
- * The warning for a peer whose bootstrap config differs. "timing.written" (src/config/digest.ts)
- * is said in words: one file sets a timing key that the other leaves to its default.
+ * The warning for a peer whose bootstrap config differs. Timing is named key by key with both
+ * values when the peer's advert carries its timing in clear; "timing.written" (src/config/digest.ts)
+ * from a build that sends only digests is said in words: one file sets a timing key that the other
+ * leaves to its default.
  */
-function differsText(peer: string, fields: readonly string[]): string {
-  const named = fields.map((field) => (field === "timing.written" ? "timing (a key one file sets and the other leaves to its default)" : field));
+function differsText(peer: string, fields: readonly string[], local: Advert, theirs: Advert): string {
+  const named = fields.flatMap((field) => timingWords(field, peer, local.timing, theirs.timing) ?? [field]);
   return `${peer}'s bootstrap config differs from this node's in ${named.join(", ")}: the same file belongs on every node`;
+}
+
+type Timing = NonNullable<Advert["timing"]>;
+
+/** A timing field in words with both values, or undefined when it is no timing field (or the values are unknown). */
+function timingWords(field: string, peer: string, local: Timing | undefined, theirs: Timing | undefined): string[] | undefined {
+  if (field === "timing.written") {
+    if (local === undefined || theirs === undefined) return ["timing (a key one file sets and the other leaves to its default)"];
+    const keys = [...new Set([...local.written, ...theirs.written])].filter((key) => local.written.includes(key) !== theirs.written.includes(key));
+    if (keys.length === 0) return ["timing (a key one file sets and the other leaves to its default)"];
+    return keys.map((key) => theirs.written.includes(key)
+      ? `timing.${key} (${peer}'s file sets ${valueOf(theirs, key)}, this node's leaves it to its default, ${valueOf(local, key)})`
+      : `timing.${key} (this node's file sets ${valueOf(local, key)}, ${peer}'s leaves it to its default, ${valueOf(theirs, key)})`);
+  }
+  const key = field.startsWith("timing.") ? field.slice("timing.".length) : undefined;
+  if (key === undefined || local === undefined || theirs === undefined) return undefined;
+  return [`timing.${key} (${peer}'s file sets ${valueOf(theirs, key)}, this node's ${valueOf(local, key)})`];
+}
+
+function valueOf(timing: Timing, key: string): string {
+  return timing.values[key] === undefined ? "unknown" : String(timing.values[key]);
 }

@@ -48,12 +48,12 @@ describe("misconfiguration is loud", () => {
     // The same key, a token_ms written in beta's file only (1500 ms: at least 2 x the 500 ms
     // default heartbeat): they form a cluster and each names the settings that differ. Timing
     // is compared as the files write it (src/config/digest.ts), so the derived consensus_ms is
-    // not named; the warning says that one file sets a timing key the other leaves to its default.
+    // not named; the warning names the key one file sets and the other leaves to its default, with both values.
     cluster.start("beta", { config: config("beta2", { timing: "{ token_ms: 1500 }" }) });
-    const differs = /beta's bootstrap config differs from this node's in timing \(a key one file sets and the other leaves to its default\): the same file belongs on every node/;
+    const differs = /beta's bootstrap config differs from this node's in timing\.token_ms \(beta's file sets 1500, this node's leaves it to its default, \d+\): the same file belongs on every node/;
     await cluster.waitFor("alpha to name the different settings", () => cluster.status("alpha")?.versions?.warnings.find((warning) => differs.test(warning)));
     expect(cluster.statusText("alpha")).toMatch(differs);
-    await cluster.waitFor("beta to name them too", () => cluster.status("beta")?.versions?.warnings.some((warning) => /alpha's bootstrap config differs from this node's in timing \(a key one file sets and the other leaves to its default\)/.test(warning)));
+    await cluster.waitFor("beta to name them too", () => cluster.status("beta")?.versions?.warnings.some((warning) => /alpha's bootstrap config differs from this node's in timing\.token_ms \(this node's file sets 1500, alpha's leaves it to its default, \d+\)/.test(warning)));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(linesOf("alpha", /bootstrap config differs/)).toHaveLength(1);
 

@@ -23,7 +23,7 @@ describe("status JSON: lifecycle fields", () => {
     state = stepAdverts(state, { kind: "hello", from: 2, incarnation: 5, body: encodeHello({ epoch: 1, ack: 1, advert: localAdvert(theirs, 1) }), nowMs: 1 }).state;
     const versions = new AdvertReporter(mine, 1, silentLogger()).status(state, [1, 2, 3]);
     expect(versions.warnings).toEqual([
-      "b's bootstrap config differs from this node's in timing (a key one file sets and the other leaves to its default): the same file belongs on every node",
+      `b's bootstrap config differs from this node's in timing.token_ms (b's file sets 1500, this node's leaves it to its default, ${mine.timing.tokenMs}): the same file belongs on every node`,
       "d runs a build from before versioned protocols (or has not answered yet): the cluster speaks protocol 1 until every node is upgraded",
     ]);
     const drops = new DropLedger();
