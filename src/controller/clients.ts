@@ -132,7 +132,7 @@ function change(context: Context, state: DcState, request: Extract<ClientRequest
   const unconfirmed = lostUnconfirmed(context);
   if (unconfirmed.length > 0 && request.force !== true) {
     const peer = unconfirmed.join(", ");
-    answer(origin, { ok: false, code: "E_PEER_UNCONFIRMED", error: `${peer} left the cluster without a clean stop (or has not been seen since this node started) and fencing is off, so it may still be running on the other side of a split and changing the configuration too; changes wait until it rejoins. If you have made sure ${peer} is down, run \`edgeha stonith confirm ${peer}\`; to store this one change on this half anyway, repeat it with --force (it may be set aside if the other half is alive)` }, out);
+    answer(origin, { ok: false, code: "E_PEER_UNCONFIRMED", error: `${peer} left the cluster without a clean stop (or has not been seen since this node started) and fencing is off, so it may still be running on the other side of a split and changing the configuration too; changes wait until it rejoins. If you have made sure ${peer} is down, run \`edgeha stonith confirm ${peer}\`; to store this one change on this half anyway, repeat it with --this-half-only (it may be set aside if the other half is alive)` }, out);
     return;
   }
   // A member of the view that has not answered the join (late, or asked again) may hold a

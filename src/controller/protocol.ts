@@ -172,7 +172,7 @@ export type ControllerMessage =
 
 /** A change a client (the CLI) asks of the cluster; members forward it to the DC. */
 export type ClientRequest =
-  /** force: store it even while the peer of a pair without fencing is lost and not confirmed down (E_PEER_UNCONFIRMED). */
+  /** force: store it even while the peer of a pair without fencing is lost and not confirmed down (E_PEER_UNCONFIRMED): the CLI's --this-half-only (and its deprecated --force). */
   | { kind: "cib-replace"; base: string; cib: unknown; force?: boolean }
   | { kind: "cleanup"; resource?: string; node?: string }
   /** Where resources would go if stickiness did not hold them (resource relocate); changes nothing. */

@@ -16,7 +16,7 @@
 //   stops fail on node1            every stop of a resource agent there fails ("stops work on node1" undoes it)
 //   vip dies on node1              the resource stops by itself (its monitor will notice); "vip dies": where it runs
 //   change through node2: delete resource vip   (also: create, stop, start resource X; standby, unstandby X;
-//                                  a trailing --force sends it as `--force` does: its answer is not counted durable)
+//                                  a trailing --this-half-only sends it as the CLI's does: its answer is not counted durable)
 //   cleanup through node1
 //   show                           one line per node: view, quorum, DC, what runs there
 import { formatVersion, type Cib, type Resource } from "../cib";
@@ -144,8 +144,8 @@ function change(running: Running, through: SimNode, words: string): void {
   const base = through.agent?.controller.configuration;
   if (base === undefined) throw new Error(`${through.name} has no agent to ask`);
   const cib = structuredClone(base);
-  const force = /\s--force$/.test(words);
-  const [verb, what, name] = words.replace(/\s--force$/, "").split(/\s+/);
+  const force = /\s--this-half-only$/.test(words);
+  const [verb, what, name] = words.replace(/\s--this-half-only$/, "").split(/\s+/);
   if (verb === "create" && what === "resource") cib.resources.push(simPrimitive(name!));
   else if (verb === "delete" && what === "resource") cib.resources = cib.resources.filter((resource) => resource.id !== name);
   else if ((verb === "stop" || verb === "start") && what === "resource") {

@@ -31,7 +31,12 @@ const REQUEST_BYTES_MAX = API_LIMITS.lineBytesMax;
 export const fileOption: OptionSpec = { name: "file", short: "f", kind: "string", value: "FILE", description: "Edit this CIB file offline (native JSON/YAML or Pacemaker XML) instead of the running cluster, like pcs -f." };
 export const socketOption: OptionSpec = { name: "socket", kind: "string", value: "PATH", description: `The agent's admin socket (default ${configDefaults.DEFAULT_SOCKET_PATH}).` };
 export const jsonOption: OptionSpec = { name: "json", kind: "boolean", description: "Print the outcome as JSON." };
-export const forceOption: OptionSpec = { name: "force", kind: "boolean", description: "Go ahead despite a check that can be overridden (unknown property, XML elements edgeha does not keep; on the running cluster: a pair without fencing whose peer is lost and not confirmed down, where the change is then stored on this half only)." };
+/** pcs's meaning, and only that: a check of what the command writes is overridden (agent meta-data, unknown property, a duplicate, XML parts edgeha does not keep). */
+export const forceOption: OptionSpec = { name: "force", kind: "boolean", description: "Override a check of what is written, as pcs's --force does: an agent not installed or parameters its meta-data does not take, an unknown property, an operation or recipient configured already, XML parts edgeha does not keep. (Deprecated on the running cluster: it also stores a change on this half of a pair whose peer is lost; use --this-half-only for that.)" };
+/** A cluster's refusal, not a check of the input: its own flag, so pcs's --force never goes past it unnoticed. */
+export const thisHalfOnlyOption: OptionSpec = { name: "this-half-only", kind: "boolean", description: "On the running cluster: store this one change although the peer of a pair without fencing left without a clean stop and is not confirmed down (E_PEER_UNCONFIRMED); it is stored on this half only and may be set aside if the other half is alive." };
+/** Said when --force alone stored a change on one half of a pair (its meaning before --this-half-only). */
+export const FORCE_HALF_DEPRECATED = "--force stored this change on this half only; that meaning of --force is deprecated (pcs's --force overrides checks of what is written, never the cluster's wait for a lost peer): use --this-half-only for it, as a later release will refuse the change with --force alone";
 
 export interface Changed {
   result: EditResult;
@@ -105,9 +110,15 @@ function replyError(reply: Reply, what: string): EdgehaError {
   return new EdgehaError(code, `${what}: ${reply.error ?? "the agent's reply was not understood"}`);
 }
 
+/**
+ * Whether a change may be stored on this half of a pair whose peer is lost and unconfirmed
+ * (E_PEER_UNCONFIRMED): "no", asked for with --this-half-only, or with --force (the deprecated spelling).
+ */
+export type ThisHalf = "no" | "this-half-only" | "force";
+
 export class LiveTarget implements CibTarget {
-  /** force: store the change even when the cluster would make it wait for a lost peer (E_PEER_UNCONFIRMED). */
-  constructor(private readonly socket: string, private readonly force = false) {}
+  /** thisHalf: store the change even when the cluster would make it wait for a lost peer (E_PEER_UNCONFIRMED). */
+  constructor(private readonly socket: string, private readonly thisHalf: ThisHalf = "no") {}
 
   async read(): Promise<{ cib: Cib; version: string; stale?: string }> {
     const reply = (await requestApi(this.socket, { command: "cib-get" }, GET_TIMEOUT_MS)) as Reply;
@@ -132,7 +143,8 @@ export class LiveTarget implements CibTarget {
         throw error;
       }
       if (!result.changed) return { result, version };
-      const request = { command: "cib-replace", base: version, cib: result.cib, ...(this.force ? { force: true } : {}) };
+      // On the wire the request's field keeps its name (force), so an agent of the release before reads it alike.
+      const request = { command: "cib-replace", base: version, cib: result.cib, ...(this.thisHalf !== "no" ? { force: true } : {}) };
       const bytes = Buffer.byteLength(JSON.stringify(request)) + 1;
       if (bytes > REQUEST_BYTES_MAX) {
         throw new EdgehaError("E_ADMIN_TOO_LARGE", `the new configuration is ${Math.ceil(bytes / 1024)} KiB, more than the agent's admin socket takes in one request (${REQUEST_BYTES_MAX / 1024} KiB, about 2,000 primitives); nothing was changed`);
@@ -140,7 +152,7 @@ export class LiveTarget implements CibTarget {
       const reply = (await requestApi(this.socket, request, REPLACE_TIMEOUT_MS)) as Reply;
       if (reply.ok === true) {
         // A forced change the cluster could store on one half only: the answer says so, and so does the command.
-        const half = this.force && typeof reply.message === "string" && /this half only/.test(reply.message) ? [reply.message.slice(0, 1000)] : [];
+        const half = this.thisHalf !== "no" && typeof reply.message === "string" && /this half only/.test(reply.message) ? [reply.message.slice(0, 1000), ...(this.thisHalf === "force" ? [FORCE_HALF_DEPRECATED] : [])] : [];
         return { result: half.length > 0 ? { ...result, warnings: [...result.warnings, ...half] } : result, version: typeof reply.version === "string" ? reply.version : formatVersion(result.cib.version) };
       }
       if (reply.code !== "E_CIB_CONFLICT") throw replyError(reply, "the cluster refused the change");
@@ -154,9 +166,12 @@ export function targetFor(args: ParsedArguments, fileOptionName = "file"): CibTa
   if (typeof file === "string" && typeof args.options.socket === "string") {
     throw new UsageError(`give --${fileOptionName} FILE (edit a file) or --socket PATH (edit the running cluster), not both`);
   }
-  if (typeof file === "string") return new FileTarget(file, args.options.force === true);
+  if (typeof file === "string") {
+    if (args.options["this-half-only"] === true) throw new UsageError(`--this-half-only is for a change on the running cluster, not for a file (--${fileOptionName})`);
+    return new FileTarget(file, args.options.force === true);
+  }
   const socket = typeof args.options.socket === "string" ? args.options.socket : configDefaults.DEFAULT_SOCKET_PATH;
-  return new LiveTarget(socket, args.options.force === true);
+  return new LiveTarget(socket, args.options["this-half-only"] === true ? "this-half-only" : args.options.force === true ? "force" : "no");
 }
 
 /** OCF agents installed here (OCF_ROOT/resource.d/PROVIDER/TYPE), and the built-in fence drivers. */

@@ -12,7 +12,7 @@ import { EdgehaError, UsageError } from "../../common/errors";
 import { didYouMean } from "../../common/suggest";
 import { configDefaults } from "../../config/index";
 import { commandName, type Command, type OptionSpec, type ParsedArguments } from "../command";
-import { fileOption, forceOption, jsonOption, LiveTarget, report, socketOption, targetFor } from "./admin-target";
+import { fileOption, forceOption, jsonOption, LiveTarget, report, socketOption, targetFor, thisHalfOnlyOption } from "./admin-target";
 import { catalogFor } from "./edit-catalog";
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
@@ -43,7 +43,7 @@ export function editCommand<K extends AdminEdit["kind"]>(spec: EditSpec<K>): Com
     usage: `${spec.usage} [-f FILE | --socket PATH] [--json]`,
     ...(spec.description === undefined ? {} : { description: spec.description }),
     examples: spec.examples,
-    options: [...(spec.options ?? []), ...TARGET_OPTIONS, forceOption],
+    options: [...(spec.options ?? []), ...TARGET_OPTIONS, forceOption, thisHalfOnlyOption],
     async run(args, context) {
       const edit = spec.edit(args.positionals, args, command);
       const target = targetFor(args);
@@ -481,7 +481,7 @@ function defaultsCommand(section: "rscDefaults" | "opDefaults"): Command {
     summary: `Set default ${what} for every ${section === "rscDefaults" ? "resource" : "operation"} (NAME= removes one), or show them.`,
     usage: "[NAME=VALUE...] [-f FILE | --socket PATH] [--json]",
     examples: [section === "rscDefaults" ? `${words.join(" ")} resource-stickiness=100 migration-threshold=3` : `${words.join(" ")} timeout=30s`],
-    options: [...TARGET_OPTIONS, forceOption],
+    options: [...TARGET_OPTIONS, forceOption, thisHalfOnlyOption],
     async run(args, context) {
       const target = targetFor(args);
       if (args.positionals.length > 0) {

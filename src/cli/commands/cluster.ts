@@ -94,7 +94,7 @@ export function renderClusterStatus(status: AgentStatus): string {
   // Like pcs's WARNINGS: what a person must look at before anything else.
   const warnings = [...(status.misconfiguration ?? []).map((drop) => drop.message), ...(status.versions?.warnings ?? [])];
   // A pair without fencing whose peer was lost (not a clean stop): changes wait, and why.
-  for (const peer of summary?.unconfirmed ?? []) warnings.push(`configuration changes wait (E_PEER_UNCONFIRMED): ${peer} left without a clean stop and fencing is off, so it may still run on the other side of a split; they go through once it rejoins, or after 'edgeha stonith confirm ${peer}' once you have made sure it is down ('--force' stores one change on this half only)`);
+  for (const peer of summary?.unconfirmed ?? []) warnings.push(`configuration changes wait (E_PEER_UNCONFIRMED): ${peer} left without a clean stop and fencing is off, so it may still run on the other side of a split; they go through once it rejoins, or after 'edgeha stonith confirm ${peer}' once you have made sure it is down ('--this-half-only' stores one change on this half only)`);
   if (warnings.length > 0) lines.push("", "WARNINGS:", ...warnings.map((warning) => `  * ${warning}`));
   lines.push(
     "",

@@ -7,7 +7,7 @@ import { CIB_FILE_BYTES_MAX, readCibFile, type Cib } from "../../cib";
 import { readBoundedText } from "../../common/bounded-read";
 import { UsageError } from "../../common/errors";
 import type { Command, CommandContext, ParsedArguments } from "../command";
-import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor } from "./admin-target";
+import { type CibTarget, fileOption, forceOption, formatCibFor, socketOption, targetFor, thisHalfOnlyOption } from "./admin-target";
 import { failoverPath, measureFailoverSteps } from "../../node/failover-measure";
 import {
   type BootstrapConfig,
@@ -240,7 +240,7 @@ const configImport: Command = {
   usage: "FILE.xml [--dry-run] [-f FILE | --socket PATH] [--json]",
   description: "Prints what changes first (+ added, ~ changed, - removed), then applies it. The status section stays as it is. Elements outside edgeha's scope are listed as warnings.",
   examples: ["config import cluster.xml --dry-run", "config import cluster.xml -f cib.json"],
-  options: [{ name: "dry-run", kind: "boolean", description: "Only print what would change." }, fileOption, socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption],
+  options: [{ name: "dry-run", kind: "boolean", description: "Only print what would change." }, fileOption, socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption, thisHalfOnlyOption],
   async run(args, context) {
     if (args.positionals.length !== 1) throw new UsageError("'edgeha config import' needs one FILE", "Run 'edgeha config import --help'.");
     return replaceFrom(args, context, args.positionals[0]!, targetFor(args));
@@ -257,7 +257,7 @@ const configApply: Command = {
     { name: "file", short: "f", kind: "string", value: "FILE", description: "The desired configuration (YAML or JSON; may also be given as the only argument)." },
     { name: "cib", kind: "string", value: "CIBFILE", description: "Apply to this CIB file offline instead of the running cluster." },
     { name: "dry-run", kind: "boolean", description: "Only print what would change." },
-    socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption,
+    socketOption, { name: "json", kind: "boolean", description: "Print the changes and the outcome as JSON." }, forceOption, thisHalfOnlyOption,
   ],
   async run(args, context) {
     const desired = typeof args.options.file === "string" ? args.options.file : args.positionals[0];

@@ -18,7 +18,7 @@ import { didYouMean } from "../../common/suggest";
 import { configDefaults } from "../../config/index";
 import type { Command, CommandContext, OptionSpec, ParsedArguments } from "../command";
 import { editCommand, needWords } from "./admin";
-import { fileOption, forceOption, jsonOption, readCibFileOrEmpty, report, socketOption, targetFor } from "./admin-target";
+import { fileOption, forceOption, jsonOption, readCibFileOrEmpty, report, socketOption, targetFor, thisHalfOnlyOption } from "./admin-target";
 import { AgentCatalog } from "./agent-catalog";
 
 const TARGET_OPTIONS: OptionSpec[] = [fileOption, socketOption, jsonOption];
@@ -359,7 +359,7 @@ const clusterCibPush: Command = {
   usage: "FILE [--config] [diff-against=ORIGINAL] [-f FILE | --socket PATH] [--json]",
   description: "Only the configuration is taken from FILE: the cluster keeps its own status. With diff-against=ORIGINAL the push is refused when the configuration changed since ORIGINAL was taken, so nobody's change is lost.",
   examples: ["cluster cib-push drbd_cfg --config", "cluster cib-push new.xml diff-against=orig.xml"],
-  options: [fileOption, socketOption, jsonOption, forceOption, { name: "config", kind: "boolean", description: "Push only the configuration section (the only part edgeha takes in any case)." }],
+  options: [fileOption, socketOption, jsonOption, forceOption, thisHalfOnlyOption, { name: "config", kind: "boolean", description: "Push only the configuration section (the only part edgeha takes in any case)." }],
   async run(args, context) {
     const words = args.positionals.filter((word) => !word.startsWith("diff-against="));
     const against = args.positionals.find((word) => word.startsWith("diff-against="))?.slice("diff-against=".length);

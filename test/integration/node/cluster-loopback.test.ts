@@ -113,7 +113,7 @@ describe("a two-node cluster of real agents on loopback", () => {
     // A pair without fencing whose peer was lost (kill -9 is no clean stop): changes wait for it (issue 15).
     const waiting = (await requestApi(socket(nonDc), { command: "cib-replace", base: reply.version, cib: changed }, 10_000)) as { code?: string };
     expect(waiting.code).toBe("E_PEER_UNCONFIRMED");
-    // --force goes past that, never past a stale base.
+    // --this-half-only (the request's force field) goes past that, never past a stale base.
     const stale = (await requestApi(socket(nonDc), { command: "cib-replace", base: current.version, cib: changed, force: true }, 10_000)) as { code?: string };
     expect(stale.code).toBe("E_CIB_CONFLICT");
     await waitFor("the survivor to run the new resource", () => status(nonDc)?.cluster_state?.resources.find((resource) => resource.id === "cache")?.nodes.includes(nonDc));

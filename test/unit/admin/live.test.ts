@@ -9,6 +9,7 @@ import path from "node:path";
 import { serializeNativeCib, formatVersion, type Cib } from "../../../src/cib";
 import { applyEdit } from "../../../src/admin";
 import { runInProcess } from "../../support/cli";
+import { FORCE_HALF_DEPRECATED } from "../../../src/cli/commands/admin-target";
 import { dummy, twoNodeCib } from "./fixture";
 
 const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-admin-live-"));
@@ -93,19 +94,60 @@ describe("live edits through the admin socket", () => {
     expect(result.err).toBe("edgeha: the cluster refused the change: node1 has no quorum: configuration changes are refused [E_NO_QUORUM]\n");
   });
 
-  it("--force passes a change past E_PEER_UNCONFIRMED, and the command says it is stored on one half only", async () => {
-    const half = "configuration 0.6.0 is stored on this half only (forced: node2 left without a clean stop and is not confirmed down); it may be set aside if the other half is alive and changed the configuration too";
+  const half = "configuration 0.6.0 is stored on this half only (forced: node2 left without a clean stop and is not confirmed down); it may be set aside if the other half is alive and changed the configuration too";
+  /** A pair's agent whose peer is lost and unconfirmed: a change goes through only when the request asks for this half. */
+  async function unconfirmedPeerAgent(): Promise<{ socket: string; requests: Request[] }> {
     const agent = cibAgent(twoNodeCib(), (request) => (request.force === true ? undefined : { error: "node2 left the cluster without a clean stop ...", code: "E_PEER_UNCONFIRMED" }));
-    const { socket, requests } = await fakeAgent((request) => {
+    return fakeAgent((request) => {
       const reply = agent.answer(request) as { ok?: boolean };
       return reply.ok === true ? { ...reply, message: half } : reply;
     });
+  }
+
+  it("--this-half-only passes a change past E_PEER_UNCONFIRMED, and the command says it is stored on one half only", async () => {
+    const { socket, requests } = await unconfirmedPeerAgent();
     const refused = await runInProcess(["node", "standby", "node2", "--socket", socket]);
     expect(refused.status).toBe(1);
     expect(refused.err).toMatch(/\[E_PEER_UNCONFIRMED\]/);
-    const forced = await runInProcess(["node", "standby", "node2", "--force", "--socket", socket]);
-    expect(forced).toMatchObject({ status: 0, err: `warning: ${half}\n` });
+    const stored = await runInProcess(["node", "standby", "node2", "--this-half-only", "--socket", socket]);
+    expect(stored).toMatchObject({ status: 0, err: `warning: ${half}\n` });
     expect(requests.filter((request) => request.command === "cib-replace").map((request) => request.force === true)).toEqual([false, true]);
+  });
+
+  it("--force alone, the former spelling, still passes E_PEER_UNCONFIRMED, with a deprecation warning naming --this-half-only", async () => {
+    const { socket } = await unconfirmedPeerAgent();
+    const forced = await runInProcess(["node", "standby", "node2", "--force", "--socket", socket]);
+    expect(forced.status).toBe(0);
+    expect(forced.err).toBe(`warning: ${half}\nwarning: ${FORCE_HALF_DEPRECATED}\n`);
+    expect(forced.err).toMatch(/deprecated.*use --this-half-only/);
+  });
+
+  it("--force on a change the cluster takes anyway says nothing of halves: pcs's meaning only", async () => {
+    const agent = cibAgent(twoNodeCib(), () => undefined);
+    const { socket } = await fakeAgent((request) => agent.answer(request));
+    const forced = await runInProcess(["property", "set", "made-up-property=1", "--force", "--socket", socket]);
+    expect(forced.status).toBe(0);
+    expect(forced.err).toBe("warning: 'made-up-property' is not a cluster property Pacemaker knows; set anyway (--force)\n");
+  });
+
+  it("--this-half-only does not override the checks --force does (agent meta-data), and is refused on a file", async () => {
+    const agent = cibAgent(twoNodeCib(), () => undefined);
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const unknown = await runInProcess(["resource", "create", "x", "ocf:heartbeat:NoSuchAgentHere", "--this-half-only", "--socket", socket], undefined, "", { OCF_ROOT: directory });
+    expect(unknown.status).toBe(1);
+    expect(unknown.err).toMatch(/\[E_ADMIN_AGENT\]/);
+    expect(requests.filter((request) => request.command === "cib-replace")).toEqual([]);
+    const onFile = await runInProcess(["property", "set", "maintenance-mode=true", "--this-half-only", "-f", path.join(directory, "half.xml")]);
+    expect(onFile.status).toBe(2);
+    expect(onFile.err).toMatch(/--this-half-only is for a change on the running cluster/);
+  });
+
+  it("--help says what each flag does: --force as pcs's, --this-half-only for the lost peer", async () => {
+    const help = await runInProcess(["resource", "create", "--help"]);
+    expect(help.status).toBe(0);
+    expect(help.out).toMatch(/--force\s+Override a check of what is written, as pcs's --force does/);
+    expect(help.out).toMatch(/Deprecated on the running cluster: it also stores a change on this half of a pair whose peer is lost; use --this-half-only for that/);
+    expect(help.out).toMatch(/--this-half-only\s+On the running cluster: store this one change although the peer of a pair without fencing left without a clean stop/);
   });
 
   it("sends nothing to write when the edit changes nothing", async () => {
