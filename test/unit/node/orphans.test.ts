@@ -9,21 +9,29 @@ import { describe, expect, it } from "vitest";
 import { LocalResources, type ActionRunner } from "../../../src/node/local-resources";
 import { cibOf as cib, fakeAgents, ipPrimitive as primitive, probed, quietLogger as quiet } from "../../support/local-resources";
 
-/** An executor that keeps what runs, and the parameters each action was called with. */
-function world(initiallyRunning: string[] = []) {
-  const { running, calls, runner } = fakeAgents(initiallyRunning);
-  const resources = new LocalResources("n1", runner, quiet, () => 1000);
-  return { running, calls, resources };
+/**
+ * n1's executor with "vip" (ip) configured and probed (version 0.2.0), over agents that keep
+ * what runs and the parameters each action was called with (or over `runner`).
+ */
+async function vipConfigured(options: { running?: string[]; ip?: string; runner?: ActionRunner } = {}) {
+  const agents = fakeAgents(options.running);
+  const resources = new LocalResources("n1", options.runner ?? agents.runner, quiet, () => 1000);
+  resources.configure(cib(2, primitive("vip", options.ip ?? "10.0.0.1")));
+  await probed(resources, "0.2.0");
+  return { running: agents.running, calls: agents.calls, resources };
+}
+
+/** `resource delete vip`: the configuration without it (version 0.3.0), probed. */
+async function deleteVip(resources: LocalResources): Promise<void> {
+  resources.configure(cib(3));
+  await probed(resources, "0.3.0");
 }
 
 describe("orphans: resources deleted from the configuration", () => {
   it("a deleted resource that runs is stopped with the definition it was started with, then forgotten", async () => {
-    const { running, calls, resources } = world();
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { running, calls, resources } = await vipConfigured();
     expect(await resources.operate("vip", "start")).toEqual({ ok: true });
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     // Still reported, with its agent, so the DC knows to stop it.
     expect(resources.report().resources.vip).toMatchObject({ class: "ocf", provider: "test", type: "IP" });
     expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
@@ -35,24 +43,18 @@ describe("orphans: resources deleted from the configuration", () => {
   });
 
   it("a resource found running by the probe and then deleted is stopped with the probed definition", async () => {
-    const { calls, resources } = world(["vip"]);
-    resources.configure(cib(2, primitive("vip", "10.0.0.7")));
-    await probed(resources, "0.2.0");
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    const { calls, resources } = await vipConfigured({ running: ["vip"], ip: "10.0.0.7" });
+    await deleteVip(resources);
     expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
     expect(calls).toEqual(["monitor vip ip=10.0.0.7", "stop vip ip=10.0.0.7"]);
     resources.close();
   });
 
   it("an orphan is never started, and a resource that never ran here cannot be stopped", async () => {
-    const { running, resources } = world();
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { running, resources } = await vipConfigured();
     await resources.operate("vip", "start");
     await resources.operate("vip", "stop");
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     expect(await resources.operate("vip", "start")).toMatchObject({ ok: false });
     expect(await resources.operate("ghost", "stop")).toEqual({ ok: false, reason: "resource ghost is not in the configuration this node has, and it has not run here" });
     expect(running.size).toBe(0);
@@ -60,12 +62,9 @@ describe("orphans: resources deleted from the configuration", () => {
   });
 
   it("a stop of a resource forgotten once known stopped succeeds (the DC planned it from an older report, as after a cleanup)", async () => {
-    const { running, resources } = world();
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { running, resources } = await vipConfigured();
     await resources.operate("vip", "start");
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
     // Forgotten now; the same stop again (late) finds nothing to stop, where a resource never known here is refused.
     expect(await resources.operate("vip", "stop")).toEqual({ ok: true });
@@ -75,23 +74,17 @@ describe("orphans: resources deleted from the configuration", () => {
   });
 
   it("a stopped resource removed from the configuration leaves no history behind", async () => {
-    const { resources } = world();
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { resources } = await vipConfigured();
     expect(Object.keys(resources.report().resources)).toEqual(["vip"]);
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     expect(resources.report().resources).toEqual({});
     resources.close();
   });
 
   it("a cleanup of a running orphan probes it again with its last definition: it is not forgotten while it runs", async () => {
-    const { calls, resources } = world();
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { calls, resources } = await vipConfigured();
     await resources.operate("vip", "start");
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     resources.cleanup("vip");
     await probed(resources, "0.3.0");
     expect(resources.report().resources.vip?.operations.map((op) => [op.operation, op.rcCode])).toEqual([["monitor", 0]]);
@@ -113,14 +106,11 @@ describe("orphans: resources deleted from the configuration", () => {
       if (action === "stop") running.delete(each.id);
       return { rc: action === "monitor" ? (running.has(each.id) ? 0 : 7) : 0, timedOut: false, runTimeMs: 1 };
     };
-    const resources = new LocalResources("n1", runner, quiet, () => 1000);
-    resources.configure(cib(2, primitive("vip", "10.0.0.1")));
-    await probed(resources, "0.2.0");
+    const { resources } = await vipConfigured({ runner });
     const start = resources.operate("vip", "start");
     while (finishStart === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
     // `resource delete vip` is stored while the start runs.
-    resources.configure(cib(3));
-    await probed(resources, "0.3.0");
+    await deleteVip(resources);
     finishStart();
     expect(await start).toEqual({ ok: true });
     expect(running.has("vip")).toBe(true);
