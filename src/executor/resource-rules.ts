@@ -18,25 +18,39 @@ export function definitionOf(primitive: Primitive): string {
   return JSON.stringify([primitive.class, primitive.provider, primitive.type, flattenSets(primitive.instance)]);
 }
 
+/** What an executor knows of a resource when the DC asks for an operation on it. */
+export interface KnownOfResource {
+  configured: Primitive | undefined;
+  /** The definition it last ran with here (RanWith). */
+  lastDefinition: Primitive | undefined;
+  hasHistory: boolean;
+  /** Whether this node forgot it once it knew it stopped and no longer configured (KnownStopped). */
+  forgottenStopped: boolean;
+}
+
 /**
  * The definition an operation of the DC runs with: the configured one; for a resource the
  * configuration no longer holds (an orphan), the one it last ran with, but only to stop,
- * demote or tell it (never to start or promote it again); else why not. A stop of a resource
- * with no history here yet (the previous agent process left it running, per its record, and no
- * probe has answered) uses the definition it ran with first: nothing newer is known of it here.
+ * demote or tell it (never to start or promote it again); else the answer the DC gets without
+ * running anything. A stop of a resource with no history here yet (the previous agent process
+ * left it running, per its record, and no probe has answered) uses the definition it ran with
+ * first: nothing newer is known of it here. A stop of one this node forgot once it knew it
+ * stopped succeeds (nothing to stop: the DC planned it from a report older than the
+ * forgetting, as after a cleanup); one never known here is refused.
  */
-export function definitionFor(resource: string, operation: string, configured: Primitive | undefined, lastDefinition: Primitive | undefined, hasHistory: boolean): { primitive: Primitive } | { refused: string } {
-  const ranWith = operation === "stop" && !hasHistory ? lastDefinition : undefined;
+export function definitionFor(resource: string, operation: string, known: KnownOfResource): { primitive: Primitive } | { answer: { ok: boolean; reason?: string } } {
+  const { configured, lastDefinition } = known;
+  const ranWith = operation === "stop" && !known.hasHistory ? lastDefinition : undefined;
   const primitive = ranWith ?? configured ?? (operation === "start" || operation === "promote" ? undefined : lastDefinition);
   if (primitive !== undefined) return { primitive };
-  return { refused: configured === undefined && lastDefinition !== undefined ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` };
+  if (operation === "stop" && known.forgottenStopped) return { answer: { ok: true } };
+  return { answer: { ok: false, reason: configured === undefined && lastDefinition !== undefined ? `resource ${resource} is no longer configured: it is only stopped here, never started` : `resource ${resource} is not in the configuration this node has, and it has not run here` } };
 }
 
 /**
  * Resources this node forgot once it knew them stopped and no longer configured (a stop that
- * succeeded, a probe that found nothing): a stop the DC sends for one later (planned from a
- * report older than the forgetting, as after a cleanup) finds nothing to stop and succeeds, where
- * a resource this node never knew is refused. Bounded: the oldest names go first.
+ * succeeded, a probe that found nothing): a stop the DC sends for one later succeeds
+ * (definitionFor). Bounded: the oldest names go first.
  */
 export class KnownStopped {
   private readonly ids = new Set<string>();

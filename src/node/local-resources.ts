@@ -294,10 +294,9 @@ export class LocalResources {
     const configured = this.primitive(resource);
     // A resource the configuration no longer holds is stopped (or demoted, or told) with the
     // definition it last ran with; it is never started again from that.
-    const chosen = definitionFor(resource, operation, configured, this.ranWith.get(resource), this.history.has(resource));
-    // A stop of one this node forgot once it knew it stopped (the DC planned it from an older report): nothing to stop.
-    if ("refused" in chosen && operation === "stop" && this.knownStopped.has(resource)) return { ok: true };
-    if ("refused" in chosen) return { ok: false, reason: chosen.refused };
+    // A stop of one this node forgot once it knew it stopped finds nothing to stop.
+    const chosen = definitionFor(resource, operation, { configured, lastDefinition: this.ranWith.get(resource), hasHistory: this.history.has(resource), forgottenStopped: this.knownStopped.has(resource) });
+    if ("answer" in chosen) return chosen.answer;
     const sent = parameters === undefined ? chosen.primitive : withParameters(chosen.primitive, parameters);
     // A stop runs with what the resource was started with here, not the DC's new parameters
     // (a restart after a parameter change must stop the instance that runs), as Pacemaker does.

@@ -138,19 +138,17 @@ export class SimExecutor {
   operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void): void {
     const resource = instance.replace(/:\d+$/, "");
     // An orphan is stopped (or demoted, or told) with the definition it last ran with; never started from it.
-    const chosen = definitionFor(resource, operation, this.primitive(resource), this.ranWith.get(resource), this.history.has(resource));
+    // A stop of one this node forgot once it knew it stopped finds nothing to stop.
+    const chosen = definitionFor(resource, operation, { configured: this.primitive(resource), lastDefinition: this.ranWith.get(resource), hasHistory: this.history.has(resource), forgottenStopped: this.knownStopped.has(resource) });
     // While everything stops (the stall's exit), nothing starts here any more.
-    const refused = "refused" in chosen ? chosen.refused : this.stoppingAll ? refusedWhileStoppingAll(resource, operation, false) : undefined;
-    if ("refused" in chosen && operation === "stop" && this.knownStopped.has(resource)) {
-      this.host.later(1, () => done({ ok: true }));
-      return;
-    }
-    if (refused !== undefined) {
+    const refused = "answer" in chosen || !this.stoppingAll ? undefined : refusedWhileStoppingAll(resource, operation, false);
+    if ("answer" in chosen || refused !== undefined) {
+      const answer = "answer" in chosen ? chosen.answer : { ok: false, reason: refused };
       // Even an answer given at once takes the agent a moment (a millisecond here): time moves on.
-      this.host.later(1, () => done({ ok: false, reason: refused }));
+      this.host.later(1, () => done(answer));
       return;
     }
-    const primitive = (chosen as { primitive: Primitive }).primitive;
+    const primitive = chosen.primitive;
     this.dcOperations++;
     this.actions++;
     // Until it ends, the resource is not forgotten (a deletion that arrives while its start runs).

@@ -98,3 +98,30 @@ describe("the simulated executor and what the previous agent process started (it
     expect(executor.report().failures).toEqual([expect.objectContaining({ resource: "vip", operation: "stop", reason: "stop timed out after 2000 ms" })]);
   });
 });
+
+describe("the simulated executor and a resource deleted from the configuration", () => {
+  it("a stop of a resource forgotten once known stopped succeeds, one never known here is refused (the agent's rule, node/orphans)", () => {
+    const { executor, active, run } = simExecutor();
+    executor.configure(cib);
+    run(1000);
+    const results: Array<{ what: string; ok: boolean; reason?: string }> = [];
+    executor.operate("vip", "start", (result) => results.push({ what: "start vip", ...result }));
+    run(2000);
+    executor.configure({ ...emptyCib(), resources: [simPrimitive("db")] });
+    run(3000);
+    executor.operate("vip", "stop", (result) => results.push({ what: "stop vip", ...result }));
+    run(4000);
+    // Forgotten now; the same stop again (late) finds nothing to stop.
+    executor.operate("vip", "stop", (result) => results.push({ what: "late stop vip", ...result }));
+    executor.operate("ghost", "stop", (result) => results.push({ what: "stop ghost", ...result }));
+    run(5000);
+    expect(results).toEqual([
+      { what: "start vip", ok: true, reason: undefined },
+      { what: "stop vip", ok: true, reason: undefined },
+      { what: "late stop vip", ok: true },
+      { what: "stop ghost", ok: false, reason: "resource ghost is not in the configuration this node has, and it has not run here" },
+    ]);
+    expect(executor.report().resources.vip).toBeUndefined();
+    expect([...active]).toEqual([]);
+  });
+});
