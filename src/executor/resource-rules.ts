@@ -134,17 +134,20 @@ export function stopAllOrder(cib: Cib | undefined, history: ReadonlyMap<string, 
 }
 
 /**
- * The definition each resource here last ran with, and its record across restarts of the agent
- * (src/executor/started.ts): set by a start (tried), a migration in, or a probe or monitor that
- * finds it active; dropped once the resource is known stopped and no longer configured. Like
- * Pacemaker's operation history, it lets the node stop and monitor a resource after the
- * configuration no longer holds it (an orphan), with the agent and parameters it was started
- * with. Every change is handed to `store` as the record's new text (the agent writes it durably
- * to its state directory, the simulator to the node's simulated disk); `store` says whether it
- * was kept (a failed write is tried again at the next change).
+ * The definition each resource here last ran with and the parameters it ran with, and their
+ * record across restarts of the agent (src/executor/started.ts): set by a start (tried), a
+ * migration in, or a probe or monitor that finds it active; dropped once the resource is known
+ * stopped and no longer configured. Like Pacemaker's operation history, it lets the node stop
+ * and monitor a resource after the configuration no longer holds it (an orphan), with the agent
+ * and parameters it was started with, and a probe that finds it running record the digest of
+ * those parameters. Every change is handed to `store` as the record's new text (the agent writes
+ * it durably to its state directory, the simulator to the node's simulated disk); `store` says
+ * whether it was kept (a failed write is tried again at the next change).
  */
 export class RanWith {
   private readonly definitions = new Map<string, Primitive>();
+  /** The parameters each resource ran with, where known (not for a start an older DC sent without them). */
+  private readonly ranParameters = new Map<string, Record<string, string>>();
   private storedText = "";
 
   constructor(private readonly store: (text: string) => boolean) {}
@@ -154,12 +157,18 @@ export class RanWith {
     const decoded = decodeStarted(text);
     if ("problem" in decoded) return decoded;
     for (const primitive of decoded.definitions) this.definitions.set(primitive.id, primitive);
+    for (const [id, parameters] of Object.entries(decoded.parameters ?? {})) this.ranParameters.set(id, parameters);
     this.storedText = text;
     return { loaded: decoded.definitions.map((primitive) => primitive.id) };
   }
 
   get(id: string): Primitive | undefined {
     return this.definitions.get(id);
+  }
+
+  /** The parameters the resource ran with (what its start's or probe's record is digested with); undefined when not known. */
+  parameters(id: string): Record<string, string> | undefined {
+    return this.ranParameters.get(id);
   }
 
   has(id: string): boolean {
@@ -174,19 +183,22 @@ export class RanWith {
     return this.definitions.values();
   }
 
-  /** This node ran (or found running) the resource with this definition. */
-  define(primitive: Primitive): void {
+  /** This node ran (or found running) the resource with this definition and these parameters (undefined: not known). */
+  define(primitive: Primitive, parameters: Record<string, string> | undefined): void {
     this.definitions.set(primitive.id, primitive);
+    if (parameters === undefined) this.ranParameters.delete(primitive.id);
+    else this.ranParameters.set(primitive.id, { ...parameters });
     this.save();
   }
 
   /** The resource is known stopped and no longer configured (or cleaned up while configured). */
   undefine(id: string): void {
+    this.ranParameters.delete(id);
     if (this.definitions.delete(id)) this.save();
   }
 
   private save(): void {
-    const text = encodeStarted(this.definitions.values());
+    const text = encodeStarted(this.definitions.values(), Object.fromEntries(this.ranParameters));
     if (text === this.storedText) return;
     if (this.store(text)) this.storedText = text;
   }
@@ -262,6 +274,22 @@ export function digestAttributes(operation: string, intervalMs: number, paramete
 export function stopDefinition(current: Primitive, ranWith: Primitive | undefined, last: OperationRecord | undefined): Primitive {
   if (ranWith === undefined || (last !== undefined && !mayBeActive(last))) return current;
   return { ...current, class: ranWith.class, type: ranWith.type, ...(ranWith.provider !== undefined ? { provider: ranWith.provider } : {}), instance: ranWith.instance };
+}
+
+/**
+ * The definition a probe of a resource runs with when it is not the configuration's: a
+ * configured resource this node ran and may still run (its definition changed under it, or the
+ * previous agent process ran it) is probed as it runs, with the definition it was started with,
+ * as its stop will be (probed with a changed state-file path or address it would be found
+ * stopped, and the DC would start a second instance beside it). Undefined: probed as it is (an
+ * orphan with the definition it last ran with). A probe as it ran that finds it running keeps
+ * that definition and its parameters (RanWith), and its record carries their digest (none for a
+ * start an older DC sent without parameters), so the DC sees a changed definition and restarts
+ * (or reloads) the resource, as Pacemaker does.
+ */
+export function probedAsRan(configured: boolean, ranWith: Primitive | undefined, last: OperationRecord | undefined): Primitive | undefined {
+  if (!configured || ranWith === undefined || (last !== undefined && !mayBeActive(last))) return undefined;
+  return ranWith;
 }
 
 /** Whether a recorded result is a failure: 8 is "running promoted" for a monitor, and a probe expects either answer. */

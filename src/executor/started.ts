@@ -16,14 +16,27 @@ const FORMAT = "edgeha-started/1";
 export const STARTED_DEFINITIONS_MAX = 10_000;
 export const STARTED_FILE_BYTES_MAX = 16 * 1024 * 1024;
 
-/** The file's text for these definitions (sorted by id, so that the same set gives the same text). */
-export function encodeStarted(definitions: Iterable<Primitive>): string {
+/** The parameters each resource ran with (those it was started with, resolved by the DC or here), by resource id. */
+export type RanParameters = Record<string, Record<string, string>>;
+
+/**
+ * The file's text for these definitions (sorted by id, so that the same set gives the same
+ * text) and the parameters they ran with, where known. The parameters are an optional field
+ * beside the list, so that a file with none is the same as before and an older agent reads a
+ * newer file (it ignores the field).
+ */
+export function encodeStarted(definitions: Iterable<Primitive>, parameters: RanParameters = {}): string {
   const list = [...definitions].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-  return `${JSON.stringify({ format: FORMAT, resources: list })}\n`;
+  const kept = Object.fromEntries(list.filter((primitive) => parameters[primitive.id] !== undefined).map((primitive) => [primitive.id, parameters[primitive.id]!]));
+  return `${JSON.stringify({ format: FORMAT, resources: list, ...(Object.keys(kept).length > 0 ? { parameters: kept } : {}) })}\n`;
 }
 
-/** The definitions in a file's text, or what is wrong with it (the caller says so loudly and goes on without them). */
-export function decodeStarted(text: string): { definitions: Primitive[] } | { problem: string } {
+/**
+ * The definitions in a file's text and the parameters they ran with (only when the file has
+ * some: an older agent's file has none), or what is wrong with it (the caller says so loudly
+ * and goes on without them).
+ */
+export function decodeStarted(text: string): { definitions: Primitive[]; parameters?: RanParameters } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -44,7 +57,18 @@ export function decodeStarted(text: string): { definitions: Primitive[] } | { pr
     ids.add(primitive.id);
     definitions.push(primitive);
   }
-  return { definitions };
+  if (parsed.parameters === undefined) return { definitions };
+  const problem = parametersProblem(parsed.parameters, ids);
+  return problem !== undefined ? { problem: `parameters: ${problem}` } : { definitions, parameters: parsed.parameters as RanParameters };
+}
+
+function parametersProblem(value: unknown, ids: ReadonlySet<string>): string | undefined {
+  if (!isObject(value)) return "not a map of resources";
+  for (const [id, parameters] of Object.entries(value)) {
+    if (!ids.has(id)) return `${id} is not in the resources list`;
+    if (!isStrings(parameters)) return `${id}'s are not a set of strings`;
+  }
+  return undefined;
 }
 
 function primitiveProblem(value: unknown): string | undefined {

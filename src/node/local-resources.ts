@@ -8,7 +8,7 @@ import { localParameterResolver, operationDefaults } from "../scheduler";
 import type { Logger } from "../common/log";
 import { wakeTimer, type WakeTimer } from "./wake-timer";
 import { readStartedFile, writeStartedFile } from "../executor/started-file";
-import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder, stopDefinition } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, digestAttributes, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, probedAsRan, reportedFailures, reportedResources, stopAllOrder, stopDefinition } from "../executor/resource-rules";
 import { monotonicMs } from "../common/clock";
 
 // The rules themselves, shared with the simulator's executor, are in src/executor/resource-rules.ts.
@@ -244,33 +244,28 @@ export class LocalResources {
     // A configured resource is probed with its parameters resolved for this node (its rules, a
     // group's or clone's sets), as the DC resolves them for the operations it sends.
     const resolve = localParameterResolver(cib, this.nodeName, this.attributes, Math.floor(this.epochSeconds()));
-    // What each probe runs with (an orphan's: not known here, no digest recorded).
-    const ranWith = new Map<Primitive, Record<string, string>>();
+    // The parameters each configured resource's probe runs with (an orphan's are those it ran with).
+    const resolvedFor = new Map<Primitive, Record<string, string>>();
     const primitives = [...allPrimitives(cib).map((primitive) => {
       const parameters = resolve(primitive, "monitor");
       const resolved = withParameters(primitive, parameters);
-      ranWith.set(resolved, parameters);
+      resolvedFor.set(resolved, parameters);
       return resolved;
     }), ...orphans];
     const probes = primitives.filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive)).map((primitive) => this.serialize(primitive.id, async (queueMs) => {
       const before = this.history.has(primitive.id) ? lastRecord(this.history.get(primitive.id)!) : undefined;
-      // A configured resource this node ran and may still run (its definition changed under it,
-      // or the previous agent process ran it: the definition is loaded from disk) is probed as it
-      // runs: with the agent and parameters it was started with, as its stop will be. Probed with
-      // the new ones, a changed state-file path or address finds nothing, and the DC would start
-      // a second instance beside the one that runs instead of restarting it.
-      const ran = this.primitive(primitive.id) !== undefined ? this.ranWith.get(primitive.id) : undefined;
-      const probed = ran !== undefined ? stopDefinition(primitive, ran, before) : primitive;
+      // A configured resource this node ran and may still run is probed as it runs (probedAsRan).
+      const asRan = probedAsRan(this.primitive(primitive.id) !== undefined, this.ranWith.get(primitive.id), before);
+      const probed = asRan !== undefined ? stopDefinition(primitive, asRan, before) : primitive;
       const outcome = await this.run(probed, "monitor", 0, this.timeoutOf(primitive, "monitor", 0));
       this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-      // Found running as it ran here, it was started with that definition: it stays the one to
-      // stop with, and the record carries its digest (none for a start an older DC sent without
-      // parameters), so that the DC sees a changed definition and restarts (or reloads) it, as
-      // Pacemaker does.
-      const ranHere = probed !== primitive && (outcome.rc === 0 || outcome.rc === 8);
-      if (outcome.rc !== 7 && !ranHere) this.ranWith.define(primitive);
-      const kept = ranHere ? resolvedDigest(probed) : undefined;
-      this.record(probed, "monitor", 0, outcome, queueMs, ranHere ? (kept !== undefined ? { "op-digest": kept } : {}) : digestAttributes("monitor", 0, ranWith.get(primitive)));
+      // Found running as it ran here: what it ran with stays what it is stopped with, and the
+      // record carries the digest of the parameters it ran with. Else what was probed is kept
+      // (an orphan is kept as it ran already) and the record carries its parameters' digest.
+      const ranHere = asRan !== undefined && (outcome.rc === 0 || outcome.rc === 8);
+      const parameters = resolvedFor.get(primitive);
+      if (outcome.rc !== 7 && !ranHere && parameters !== undefined) this.ranWith.define(primitive, parameters);
+      this.record(probed, "monitor", 0, outcome, queueMs, digestAttributes("monitor", 0, ranHere ? this.ranWith.parameters(primitive.id) : parameters));
       if (outcome.rc === 0) this.startMonitors(probed);
       if (outcome.rc === 7 && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
     }));
@@ -345,7 +340,7 @@ export class LocalResources {
       return await this.serialize(resource, async (queueMs) => {
         if (operation === "stop") this.stopMonitors(resource);
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
-        if (operation === "start") this.ranWith.define(primitive);
+        if (operation === "start") this.ranWith.define(primitive, ran);
         const outcome = await this.run(primitive, operation, 0, this.timeoutOf(primitive, operation, 0), operation === "start" ? hints : undefined);
         this.record(primitive, operation, 0, outcome, queueMs, digestAttributes(operation, 0, ran));
         const result = operationResult(operation, outcome);
@@ -402,7 +397,7 @@ export class LocalResources {
       this.record(primitive, operation, 0, outcome, queueMs, { ...nodes, ...digestAttributes(operation, 0, ran) });
       const result = operationResult(operation, outcome);
       if (result.ok && operation === "migrate_from") {
-        this.ranWith.define(primitive);
+        this.ranWith.define(primitive, ran);
         this.startMonitors(primitive);
       }
       return result;
@@ -665,17 +660,6 @@ export class LocalResources {
 /** A definition whose parameters are exactly these (resolved elsewhere): one instance set, no rules. */
 export function withParameters(primitive: Primitive, parameters: Record<string, string>): Primitive {
   return { ...primitive, instance: [{ id: `${primitive.id}-resolved-parameters`, values: { ...parameters } }] };
-}
-
-/**
- * The op-digest of a definition a resource ran with, when it ran with resolved parameters (the
- * DC's, or this node's for a probe); undefined for one run as configured (an older DC sent no
- * parameters: no digest, as its start recorded none).
- */
-function resolvedDigest(primitive: Primitive): string | undefined {
-  const [only, ...more] = primitive.instance;
-  if (only === undefined || more.length > 0 || only.id !== `${primitive.id}-resolved-parameters`) return undefined;
-  return digestAttributes("monitor", 0, only.values)["op-digest"];
 }
 
 export function allPrimitives(cib: Cib): Primitive[] {

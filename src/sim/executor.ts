@@ -123,7 +123,7 @@ export class SimExecutor {
         this.host.later(this.duration(2, 40), () => {
           const running = this.isRunning(primitive);
           this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-          if (running) this.ranWith.define(primitive);
+          if (running) this.ranWith.define(primitive, undefined);
           this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
           if (running) this.startMonitors(primitive);
           if (!running && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
@@ -159,7 +159,7 @@ export class SimExecutor {
       const outcome = this.outcome(primitive, operation, timeoutMs);
       if (operation === "start") {
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
-        this.ranWith.define(primitive);
+        this.ranWith.define(primitive, undefined);
         this.setActive(primitive, true, "start-began");
       }
       this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);

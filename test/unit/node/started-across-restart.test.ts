@@ -148,4 +148,12 @@ describe("what this node started is known across a restart of the agent", () => 
     const list = [primitive("b", "1"), primitive("a", "2")];
     expect(decodeStarted(encodeStarted(list))).toEqual({ definitions: [list[1], list[0]] });
   });
+
+  it("the record keeps the parameters each resource ran with, and refuses those of a resource it does not list", () => {
+    const list = [primitive("vip", "10.0.0.1"), primitive("db", "10.0.0.2")];
+    expect(decodeStarted(encodeStarted(list, { vip: { ip: "10.0.0.1" } }))).toEqual({ definitions: [list[1], list[0]], parameters: { vip: { ip: "10.0.0.1" } } });
+    const text = encodeStarted(list, { vip: { ip: "10.0.0.1" } }).replace('"vip":{', '"ghost":{');
+    expect(decodeStarted(text)).toEqual({ problem: "parameters: ghost is not in the resources list" });
+    expect(decodeStarted(encodeStarted(list, { vip: { ip: 1 } as unknown as Record<string, string> }))).toEqual({ problem: "parameters: vip's are not a set of strings" });
+  });
 });
