@@ -8,7 +8,7 @@
 // world; agents change it, monitors and probes read it.
 import { allPrimitives, formatVersion, parseDurationMs, type Cib, type OperationRecord, type Primitive } from "../cib";
 import type { NodeReport } from "../controller";
-import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, digestAttributes, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
+import { DEFAULT_TIMEOUT_MS, KnownStopped, RanWith, definitionFor, definitionOf, digestAttributes, dropRecurringAfter, failCountAfter, failCountKey, isFailureAttribute, lastFailureKey, lastRecord, mayBeActiveHere, operationRecord, operationResult, recordFailed, probedAsRan, recordKey, refusedWhileStoppingAll, reportedFailures, reportedResources, stopAllOrder } from "../executor/resource-rules";
 import { localParameterResolver, operationDefaults } from "../scheduler";
 
 export type Operation = "start" | "stop" | "promote" | "demote" | "notify";
@@ -106,6 +106,9 @@ export class SimExecutor {
     // Orphans cleaned up meanwhile are probed too, with the definition they last ran with.
     const orphans = [...this.ranWith.values()].filter((primitive) => this.primitive(primitive.id) === undefined && !this.history.has(primitive.id));
     const primitives = [...allPrimitives(cib.resources), ...orphans].filter((primitive) => this.probedDefinitions.get(primitive.id) !== definitionOf(primitive));
+    // A configured resource's probe runs with its parameters resolved for this node, as the agent's (an orphan's: those it ran with).
+    const resolve = localParameterResolver(cib, this.nodeName, this.attributes, Math.floor(this.host.epochSeconds()));
+    const resolvedFor = new Map(allPrimitives(cib.resources).map((primitive) => [primitive, resolve(primitive, "monitor")]));
     let pending = primitives.length;
     const finished = () => {
       if (--pending > 0 || generation !== this.configureGeneration) return;
@@ -120,11 +123,16 @@ export class SimExecutor {
     }
     for (const primitive of primitives) {
       this.serialize(primitive.id, (finish) => {
+        const history = this.history.get(primitive.id);
+        // A configured resource this node ran and may still run is probed as it runs (probedAsRan, as the agent's probe).
+        const asRan = probedAsRan(this.primitive(primitive.id) !== undefined, this.ranWith.get(primitive.id), history === undefined ? undefined : lastRecord(history));
         this.host.later(this.duration(2, 40), () => {
           const running = this.isRunning(primitive);
           this.probedDefinitions.set(primitive.id, definitionOf(primitive));
-          if (running) this.ranWith.define(primitive, undefined);
-          this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 });
+          const ranHere = asRan !== undefined && running;
+          const parameters = resolvedFor.get(primitive);
+          if (running && !ranHere && parameters !== undefined) this.ranWith.define(primitive, parameters);
+          this.record(primitive, "monitor", 0, { rc: running ? 0 : 7, timedOut: false, runTimeMs: 0 }, digestAttributes("monitor", 0, ranHere ? this.ranWith.parameters(primitive.id) : parameters));
           if (running) this.startMonitors(primitive);
           if (!running && this.primitive(primitive.id) === undefined) this.forget(primitive.id);
           finish();
@@ -134,8 +142,11 @@ export class SimExecutor {
     }
   }
 
-  /** Runs an operation the DC asked for; `done` gets its result. */
-  operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void): void {
+  /**
+   * Runs an operation the DC asked for; `done` gets its result. `parameters`: those the DC
+   * resolved for this node; the record's op-digest is theirs (none without them), as the agent's.
+   */
+  operate(instance: string, operation: Operation, done: (result: { ok: boolean; reason?: string }) => void, parameters?: Record<string, string>): void {
     const resource = instance.replace(/:\d+$/, "");
     // An orphan is stopped (or demoted, or told) with the definition it last ran with; never started from it.
     // A stop of one this node forgot once it knew it stopped finds nothing to stop.
@@ -159,14 +170,14 @@ export class SimExecutor {
       const outcome = this.outcome(primitive, operation, timeoutMs);
       if (operation === "start") {
         // Kept (on disk too) before the agent runs: a start cut short by a crash is probed by the next agent process.
-        this.ranWith.define(primitive, undefined);
+        this.ranWith.define(primitive, parameters);
         this.setActive(primitive, true, "start-began");
       }
       this.host.note(`${operation} ${resource}${outcome.timedOut ? " (hangs)" : outcome.rc === 0 ? "" : " (fails)"}`);
       this.host.later(outcome.runTimeMs, () => {
         if (operation === "start") this.setActive(primitive, outcome.runsAfter, "start-ended");
         if (operation === "stop" && !outcome.runsAfter) this.setActive(primitive, false, "stop-ended");
-        this.record(primitive, operation, 0, outcome);
+        this.record(primitive, operation, 0, outcome, digestAttributes(operation, 0, parameters));
         const result = operationResult(operation, outcome);
         const ok = result.ok;
         if (ok && operation === "start") this.startMonitors(primitive);
@@ -306,7 +317,7 @@ export class SimExecutor {
     job.run(() => this.next(resource));
   }
 
-  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: { rc: number; timedOut: boolean; runTimeMs: number; reason?: string }): void {
+  private record(primitive: Primitive, operation: string, intervalMs: number, outcome: { rc: number; timedOut: boolean; runTimeMs: number; reason?: string }, extra: Record<string, string> = {}): void {
     if (operation === "monitor") this.host.observed(primitive.id, outcome.rc === 0);
     if (operation === "stop" && (outcome.rc === 0 || outcome.rc === 7)) this.host.observed(primitive.id, false);
     const records = this.history.get(primitive.id) ?? new Map<string, OperationRecord>();
@@ -316,11 +327,7 @@ export class SimExecutor {
     // Recurring results are recorded only when they change, so the report stays quiet.
     if (intervalMs > 0 && previous?.rcCode === outcome.rc) return;
     const now = this.host.epochSeconds();
-    // The op-digest of what ran, as the agent's executor records it: the simulated DC sends no
-    // parameters, so they are those this node resolves for the configured resource (an orphan: none).
-    const configured = intervalMs === 0 && digestAttributes(operation, 0, {})["op-digest"] !== undefined ? this.primitive(primitive.id) : undefined;
-    const ran = configured !== undefined && this.cib !== undefined ? localParameterResolver(this.cib, this.nodeName, this.attributes, Math.floor(now))(configured, operation) : undefined;
-    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, 0, digestAttributes(operation, intervalMs, ran));
+    const record = operationRecord(primitive.id, key, operation, intervalMs, ++this.callId, outcome, now, 0, extra);
     records.set(key, record);
     const failed = recordFailed(record);
     dropRecurringAfter(records, operation, intervalMs);

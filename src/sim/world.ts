@@ -392,7 +392,7 @@ export class World {
     }
     agent.executor.operate(effect.resource, operation, (result) => {
       this.step(node, agent, () => agent.core.operationDone({ transition: effect.transition, step: effect.step, ringId: effect.ringId, ok: result.ok, reason: result.reason, report: agent.executor.report() }, this.now(node)));
-    });
+    }, effect.params);
   }
 
   private executorHost(node: SimNode, agent: Agent): ExecutorHost {

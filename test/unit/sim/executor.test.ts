@@ -8,6 +8,7 @@ import { emptyCib, type Cib } from "../../../src/cib";
 import { simPrimitive } from "../../../src/sim/changes";
 import { SimExecutor, type ExecutorHost } from "../../../src/sim/executor";
 import { decodeStarted, encodeStarted } from "../../../src/executor/started";
+import { parameterDigest } from "../../../src/scheduler/digest";
 
 /** One node's executor on a tiny agenda: time moves only in run(). */
 function simExecutor(options: { startedText?: string; hangs?: number; running?: string[] } = {}) {
@@ -123,5 +124,29 @@ describe("the simulated executor and a resource deleted from the configuration",
     ]);
     expect(executor.report().resources.vip).toBeUndefined();
     expect([...active]).toEqual([]);
+  });
+});
+
+describe("the simulated executor records op-digest as the agent's executor does (node/resolved-parameters, node/stop-parameters)", () => {
+  const digestOf = (executor: SimExecutor, resource: string, operation: string) => executor.report().resources[resource]?.operations.find((record) => record.operation === operation && record.intervalMs === 0)?.attributes["op-digest"];
+
+  it("a start records the digest of the parameters the DC sent, and none when it sent none", () => {
+    const { executor, run } = simExecutor();
+    executor.configure(cib);
+    run(1000);
+    expect(digestOf(executor, "vip", "monitor")).toBe(parameterDigest({}));
+    executor.operate("vip", "start", () => {}, { state: "/run/vip-1" });
+    executor.operate("db", "start", () => {});
+    run(2000);
+    expect(digestOf(executor, "vip", "start")).toBe(parameterDigest({ state: "/run/vip-1" }));
+    expect(executor.report().resources.db?.operations.find((record) => record.operation === "start")?.attributes).not.toHaveProperty("op-digest");
+  });
+
+  it("a probe that finds running what the previous agent process started keeps the digest of the parameters it was started with", () => {
+    const { executor, run } = simExecutor({ startedText: encodeStarted([simPrimitive("vip")], { vip: { state: "/run/vip-1" } }), running: ["vip"] });
+    executor.configure(cib);
+    run(1000);
+    expect(digestOf(executor, "vip", "monitor")).toBe(parameterDigest({ state: "/run/vip-1" }));
+    expect(digestOf(executor, "db", "monitor")).toBe(parameterDigest({}));
   });
 });
