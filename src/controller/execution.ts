@@ -4,7 +4,7 @@
 import { allPrimitives, flattenSets, formatVersion, parseDurationMs, type Cib } from "../cib";
 import { operationDefaults, operationParameters, schedule, unpackResourceStates } from "../scheduler";
 import { assert } from "../common/errors";
-import { TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
+import { isNodeFact, TRANSITION_STEPS_SHOWN_MAX, type NodeReport, type TransitionRecord } from "./protocol";
 import { compileTransition, isFinished, readySteps, type Step, type Transition } from "./transition";
 import { publishSummary, withStatus } from "./summary";
 import { fencingEnded, nodeDown, publishFenceHistory, startFencing } from "./fencing";
@@ -81,12 +81,46 @@ export function onReport(context: Context, state: DcState, from: number, report:
   const before = state.reports.get(name);
   state.reports.set(name, filed);
   if (before !== undefined && JSON.stringify(before) === JSON.stringify(filed)) return;
+  // Load and free memory change every minute on every node; a plan for them gives the same graph
+  // unless a rule reads them, and only fills the flight recorder (and costs the DC a scheduler run).
+  if (before !== undefined && onlyUnreadFactsChanged(context.cib, before, filed)) return;
   // Results of the running transition's own steps are expected; a new failure is not.
   // Node facts (load, free memory) change all the time: a reason to re-plan, not to abort.
   const failureAttributes = (attributes: Record<string, string>) => JSON.stringify(Object.entries(attributes).filter(([key]) => /^(fail-count-|last-failure-|standby$|#unfence)/.test(key)));
   const unexpected = before === undefined || JSON.stringify(before.failures ?? []) !== JSON.stringify(filed.failures ?? []) || failureAttributes(before.attributes) !== failureAttributes(filed.attributes) || before.shutdown !== filed.shutdown;
   if (unexpected) replan(state, `new state from ${name}`);
   else wantPlan(state, `node facts of ${name} changed`);
+}
+
+/** True when the reports differ only in node facts that no rule of the configuration reads. */
+function onlyUnreadFactsChanged(cib: Cib, before: NodeReport, after: NodeReport): boolean {
+  if (JSON.stringify({ ...before, attributes: {} }) !== JSON.stringify({ ...after, attributes: {} })) return false;
+  const names = new Set([...Object.keys(before.attributes), ...Object.keys(after.attributes)]);
+  const changed = [...names].filter((name) => before.attributes[name] !== after.attributes[name]);
+  if (!changed.every(isNodeFact)) return false;
+  const read = attributesReadByRules(cib);
+  return !changed.some((name) => read.has(name));
+}
+
+/**
+ * Every node attribute a rule of the configuration names (an expression's attribute, a rule's
+ * score-attribute), wherever the rule sits: constraints, resources' and defaults' sets, nodes.
+ */
+function attributesReadByRules(cib: Cib): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const each of value) visit(each);
+      return;
+    }
+    if (value === null || typeof value !== "object") return;
+    const fields = value as Record<string, unknown>;
+    if (typeof fields.attribute === "string") names.add(fields.attribute);
+    if (typeof fields.scoreAttribute === "string") names.add(fields.scoreAttribute);
+    for (const each of Object.values(fields)) visit(each);
+  };
+  visit({ ...cib, status: [] });
+  return names;
 }
 
 /** Runs the DC's loop once: time out lost results, dispatch, finish, plan, publish. */

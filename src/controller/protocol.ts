@@ -34,6 +34,15 @@ export interface NodeReport {
   failures?: Array<{ resource: string; operation: string; intervalMs: number; rc: number; reason?: string; atSeconds?: number }>;
 }
 
+/**
+ * The node facts every agent publishes as transient attributes (src/node/facts.ts: CPU, load,
+ * memory, free disk per mount, interfaces), which change every minute. The scheduler reads them
+ * only through rules that name them.
+ */
+export function isNodeFact(name: string): boolean {
+  return /^(cpu_cores|cpu_load|ram_total_mb|ram_free_mb|disk_free_mb:.+|nic:.+|nic_up:.+)$/.test(name);
+}
+
 export type NodeState = "online" | "offline" | "standby" | "unclean" | "maintenance" | "shutting-down" | "pending";
 export type ResourceRole = "Started" | "Stopped" | "FAILED" | "Starting" | "Stopping" | "Blocked";
 

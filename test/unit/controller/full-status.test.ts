@@ -94,7 +94,7 @@ describe("status --full", () => {
     expect(busy).toBeGreaterThan(0);
     for (let load = 1; load <= 6; load++) {
       const node = world.node("n2");
-      node.attributes = { cpu_load: `0.${load}` };
+      node.attributes = { pingd: String(load * 100) };
       world.feed(node, { kind: "local-report", nowMs: world.nowMs, report: world.report(node) });
       world.run(500);
     }
