@@ -1,7 +1,7 @@
 // What the machine offers the integration tests. A test that needs something
 // missing skips with `describe.skipIf(!x)` and says why through `reasonMissing`.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 export const repositoryRoot = path.resolve(__dirname, "../..");
@@ -38,8 +38,17 @@ export function sharedPath(...parts: string[]): string | undefined {
 /** The bundled CLI that tests run as a real process (built by test/global-setup.ts). */
 export const cliBundle = path.join(repositoryRoot, "dist/edgeha.cjs");
 
+/** The V8 flags the single executable is built with (scripts/build reads the same file). */
+export const executableV8Flags: string[] = JSON.parse(readFileSync(path.join(repositoryRoot, "scripts/v8-flags.json"), "utf8"));
+
+/** The arguments to Node.js that run the bundle as the executable runs: its V8 flags (heap limits, single-threaded GC), then the bundle. */
+export const bundleArgs: string[] = [...executableV8Flags, cliBundle];
+
+/** The command that runs the bundle as the executable runs (Node.js, bundleArgs). */
+export const bundleCommand: string[] = [process.execPath, ...bundleArgs];
+
 export function runCliProcess(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}) {
-  const result = spawnSync(process.execPath, [cliBundle, ...args], {
+  const result = spawnSync(process.execPath, [...bundleArgs, ...args], {
     input: options.input,
     env: { ...process.env, ...options.env },
     cwd: options.cwd,

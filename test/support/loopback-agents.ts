@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cliBundle, repositoryRoot } from "./environment";
+import { bundleArgs, repositoryRoot } from "./environment";
 import type { SimBmc } from "./ipmi/sim";
 
 const ocfRoot = join(repositoryRoot, "test", "fixtures", "ocf");
@@ -21,7 +21,7 @@ export class LoopbackAgents {
   start(name: string): void {
     const directory = this.directory;
     const log = createWriteStream(join(directory, `${name}.log`), { flags: "a" });
-    const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
+    const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
     agent.stdout!.pipe(log);
     agent.stderr!.pipe(log);
     this.agents.set(name, agent);

@@ -4,7 +4,7 @@
 // bench/failover and ./scripts/demo all use it. The agent runs from dist/edgeha.cjs with
 // `node`, or from a single executable when `executable` is given.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { PairTestbed, type PairNode } from "./pair";
@@ -27,7 +27,7 @@ export interface PairClusterOptions {
   /** ADDRESS:PORT of an `edgeha arbiter` (quorum.arbiter). */
   arbiter?: string;
   repositoryRoot: string;
-  /** The agent command: [node, dist/edgeha.cjs] by default. */
+  /** The agent command: [node, the executable's V8 flags, dist/edgeha.cjs] by default. */
   command?: string[];
   /** The stonith resource that fences a node (default: the built-in ipmilan driver against its ipmi_sim). */
   fenceDevice?: (node: PairNode, testbed: PairTestbed) => string;
@@ -69,7 +69,9 @@ export class PairCluster {
   constructor(readonly testbed: PairTestbed, readonly options: PairClusterOptions) {}
 
   get command(): string[] {
-    return this.options.command ?? [process.execPath, join(this.options.repositoryRoot, "dist", "edgeha.cjs")];
+    // The bundle with the executable's V8 flags (scripts/v8-flags.json, which scripts/build bakes in).
+    const root = this.options.repositoryRoot;
+    return this.options.command ?? [process.execPath, ...(JSON.parse(readFileSync(join(root, "scripts", "v8-flags.json"), "utf8")) as string[]), join(root, "dist", "edgeha.cjs")];
   }
 
   writeConfig(): void {

@@ -171,8 +171,9 @@ const pcsRunner: Runner = (words, directory) => {
   return run("pcs", ["-f", file, ...extra, ...rest], directory);
 };
 
-export function edgehaRunner(bundle: string): Runner {
-  return (words, directory) => run(process.execPath, [bundle, ...words], directory, { OCF_ROOT: "/usr/lib/ocf" });
+/** Runs edgeha by `command` (the program, then its first arguments: test/support/environment.ts's bundleCommand). */
+export function edgehaRunner(command: readonly string[]): Runner {
+  return (words, directory) => run(command[0]!, [...command.slice(1), ...words], directory, { OCF_ROOT: "/usr/lib/ocf" });
 }
 
 /** Runs every step in two fresh directories under `base`; returns one outcome per line run. */

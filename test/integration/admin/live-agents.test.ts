@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { runInProcess } from "../../support/cli";
 import { requestApi } from "../../../src/api";
 
@@ -67,7 +67,7 @@ describe("admin commands on a running two-node cluster", () => {
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehadmin\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n  - { name: n1, id: 1, links: [127.${octet}.7.1] }\n  - { name: n2, id: 2, links: [127.${octet}.7.2] }\n`);
     for (const name of ["n1", "n2"]) {
-      const args = [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", cibFile];
+      const args = [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", cibFile];
       agents.set(name, spawn(process.execPath, args, { stdio: "ignore", env: { ...process.env, OCF_ROOT: ocfRoot } }));
     }
     const first = await waitFor("vip started on one node", () => nodeOf("vip"));

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleCommand, reasonMissing, repositoryRoot } from "../../support/environment";
 import { compare, edgehaRunner, readSteps, type Outcome } from "../../support/pcs-compare";
 
 const missing = reasonMissing("pcs", "cibadmin");
@@ -26,7 +26,7 @@ function explain(outcome: Outcome): string {
 describe.skipIf(missing !== "")(`pcs -f and edgeha -f on the same lines ${missing}`, () => { // skipped: without pcs or cibadmin (Debian packages pcs, pacemaker-cli-utils) there is no reference to compare with; the title names what is missing
   it("gives the same result and the same configuration after every line", { timeout: 1_800_000 }, () => {
     const steps = readSteps(path.join(repositoryRoot, "test/data/pcs-command-lines.txt"));
-    const outcomes = compare(steps, base, edgehaRunner(cliBundle));
+    const outcomes = compare(steps, base, edgehaRunner(bundleCommand));
     const differing = outcomes.filter((outcome) => !outcome.sameResult || !outcome.sameConfiguration);
     if (differing.length > 0) writeFileSync(path.join(tmpdir(), "eh-pcs-compare-report.txt"), differing.map(explain).join("\n\n"));
     expect(differing.map(explain)).toEqual([]);

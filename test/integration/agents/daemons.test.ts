@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, bundleCommand, reasonMissing } from "../../support/environment";
 
 const directory = mkdtempSync(join(tmpdir(), "eh-daemons-"));
 const haproxyPort = 31500 + (process.pid % 200);
@@ -17,14 +17,14 @@ const memcachedPort = 31700 + (process.pid % 200);
 function ocf(agent: string, action: string, params: Record<string, string>): { status: number | null; stderr: string } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OCF_RESOURCE_INSTANCE: `${agent}-test` };
   for (const [key, value] of Object.entries(params)) env[`OCF_RESKEY_${key}`] = value;
-  const result = spawnSync(process.execPath, [cliBundle, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
   return { status: result.status, stderr: result.stderr };
 }
 
 function ocfWithOutput(agent: string, action: string, params: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OCF_RESOURCE_INSTANCE: `${agent}-${process.pid}` };
   for (const [key, value] of Object.entries(params)) env[`OCF_RESKEY_${key}`] = value;
-  const result = spawnSync(process.execPath, [cliBundle, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "ocf", agent, action], { env, encoding: "utf8", timeout: 20_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -93,7 +93,7 @@ describe.skipIf(reasonMissing("ocf-tester", "memcached", "haproxy", "ping") !== 
     chmodSync(base, 0o755);
     mkdirSync(join(base, "resource.d", "edgeha"), { recursive: true, mode: 0o755 });
     const file = join(base, "resource.d", "edgeha", agent);
-    writeFileSync(file, `#!/bin/sh\nexec ${process.execPath} ${cliBundle} ocf ${agent} "$1"\n`);
+    writeFileSync(file, `#!/bin/sh\nexec ${bundleCommand.join(" ")} ocf ${agent} "$1"\n`);
     chmodSync(file, 0o755);
     return file;
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canUseNamespaces, cliBundle, reasonMissing } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, reasonMissing } from "../../support/environment";
 import { PairTestbed, type PairNode } from "../../support/pair";
 
 const missing = [canUseNamespaces() ? "" : "(needs root and network namespaces)", reasonMissing("arping", "unshare")].filter(Boolean).join(" ");
@@ -16,7 +16,7 @@ const testbed = new PairTestbed({ tag: `i${process.pid % 1000}`, subnet: 200 + (
 
 function ocf(node: PairNode, action: string, params: Record<string, string>): { status: number | null; stderr: string } {
   const env = Object.entries({ OCF_RESOURCE_INSTANCE: "vip", ...Object.fromEntries(Object.entries(params).map(([key, value]) => [`OCF_RESKEY_${key}`, value])) }).map(([key, value]) => `${key}=${value}`);
-  const result = testbed.exec(node.namespace, ["env", ...env, process.execPath, cliBundle, "ocf", "ipaddr", action], 15_000);
+  const result = testbed.exec(node.namespace, ["env", ...env, ...bundleCommand, "ocf", "ipaddr", action], 15_000);
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -118,7 +118,7 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
     const root = join(base, "resource.d", "edgeha");
     mkdirSync(root, { recursive: true, mode: 0o755 });
     const wrapper = join(root, "ipaddr");
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${cliBundle} ocf ipaddr "$1"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${bundleCommand.join(" ")} ocf ipaddr "$1"\n`);
     chmodSync(wrapper, 0o755);
     // Another free address of the subnet (node2 holds the VIP after the move above).
     const free = testbed.vip.replace(/\.\d+$/, ".51");
@@ -129,10 +129,10 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
   }, 150_000);
 
   it.skipIf(reasonMissing("ping") !== "")("ping publishes how many hosts answer from inside a node's namespace", () => { // skipped: without ping (iputils-ping)
-    const result = testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress} ${testbed.vip.replace(/\.\d+$/, ".99")}`, "OCF_RESKEY_multiplier=10", process.execPath, cliBundle, "ocf", "ping", "start"], 15_000);
+    const result = testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress} ${testbed.vip.replace(/\.\d+$/, ".99")}`, "OCF_RESKEY_multiplier=10", ...bundleCommand, "ocf", "ping", "start"], 15_000);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("attribute pingd=10");
-    testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress}`, process.execPath, cliBundle, "ocf", "ping", "stop"]);
+    testbed.exec(node1().namespace, ["env", "OCF_RESOURCE_INSTANCE=uplink", `OCF_RESKEY_host_list=${testbed.clientAddress}`, ...bundleCommand, "ocf", "ping", "stop"]);
   }, 30_000);
 
   it.skipIf(!existsSync("/usr/lib/ocf/resource.d/heartbeat/IPaddr2"))("the executor runs resource-agents' IPaddr2: start, monitor, a failing monitor after the address is removed, stop", () => { // skipped: without resource-agents' IPaddr2 script
@@ -142,7 +142,7 @@ describe.skipIf(missing !== "")(`built-in ipaddr in namespaces ${missing}`, () =
       <primitive id="vip2" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="i"><nvpair id="a" name="ip" value="${address}"/><nvpair id="b" name="cidr_netmask" value="24"/><nvpair id="c" name="nic" value="eth0"/></instance_attributes></primitive>
       </resources><constraints/></configuration><status/></cib>`);
     const debug = (action: string) => {
-      const result = testbed.exec(node1().namespace, [process.execPath, cliBundle, "resource", `debug-${action}`, "vip2", "--cib", cib, "--json"], 30_000);
+      const result = testbed.exec(node1().namespace, [...bundleCommand, "resource", `debug-${action}`, "vip2", "--cib", cib, "--json"], 30_000);
       return JSON.parse(result.stdout) as { rc: number };
     };
     expect(debug("start").rc).toBe(0);

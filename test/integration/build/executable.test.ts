@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { hasCommand, repositoryRoot } from "../../support/environment";
+import { executableV8Flags, hasCommand, repositoryRoot } from "../../support/environment";
 
 const executable = path.join(repositoryRoot, "dist/edgeha");
 const arm64Executable = path.join(repositoryRoot, "dist/edgeha-arm64");
@@ -52,6 +52,8 @@ describe.skipIf(buildMissing.length > 0)(`single executable (needs ${buildMissin
     expect(facts.execArgv).toContain("--single-threaded-gc");
     // Start-up code not run since two full collections is dropped (about 1.6 MiB of an idle agent).
     expect(facts.execArgv).toContain("--bytecode-old-age=2");
+    // The flags the tests run the bundle with (test/support/environment.ts) are the executable's.
+    expect(facts.execArgv).toEqual(expect.arrayContaining(executableV8Flags));
   });
 
   it("carries only the parts of systeminformation it uses (the agent keeps its source in memory)", () => {

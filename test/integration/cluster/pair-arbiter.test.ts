@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { canUseNamespaces, cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, reasonMissing, repositoryRoot } from "../../support/environment";
 import { PairTestbed } from "../../support/pair";
 import { PairCluster } from "../../support/pair-cluster";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   if (missing) return;
   await testbed.create();
   cluster.writeConfig();
-  arbiter = testbed.spawnIn(testbed.clientNs, [process.execPath, cliBundle, "arbiter", "--listen", `${testbed.clientAddress}:${arbiterPort}`, "--authkey", join(testbed.directory, "authkey"), "--cluster", "ehpair"], "arbiter.log");
+  arbiter = testbed.spawnIn(testbed.clientNs, [...bundleCommand, "arbiter", "--listen", `${testbed.clientAddress}:${arbiterPort}`, "--authkey", join(testbed.directory, "authkey"), "--cluster", "ehpair"], "arbiter.log");
   for (const node of testbed.nodes) cluster.startAgent(node);
 }, 60_000);
 

@@ -6,7 +6,7 @@
 // of the active agent, the link cut both ways, and a graceful node stop.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { canUseNamespaces, cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, reasonMissing, repositoryRoot } from "../../support/environment";
 import { PairTestbed, type PairNode } from "../../support/pair";
 import { PairCluster } from "../../support/pair-cluster";
 
@@ -146,7 +146,7 @@ describe.skipIf(missing !== "")(`a two-node pair in namespaces with ipmi_sim BMC
     const fencesBefore = testbed.bmcEvents(leaving).length;
     const agent = agents.get(leaving.name)!;
     const exited = new Promise<number | null>((resolve) => agent.once("exit", resolve));
-    const stop = testbed.exec(leaving.namespace, [process.execPath, cliBundle, "node", "stop", "--socket", join(testbed.directory, `${leaving.name}.sock`)]);
+    const stop = testbed.exec(leaving.namespace, [...bundleCommand, "node", "stop", "--socket", join(testbed.directory, `${leaving.name}.sock`)]);
     expect(stop.status).toBe(0);
     expect(await waitFor("the other node to answer", () => ask() === staying.name && staying.name)).toBe(staying.name);
     expect(await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 15_000))])).not.toBe("still running");

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canUseNamespaces, cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, reasonMissing, repositoryRoot } from "../../support/environment";
 import { PairTestbed, type PairNode } from "../../support/pair";
 import { PairCluster } from "../../support/pair-cluster";
 
@@ -76,7 +76,7 @@ beforeAll(async () => {
   cluster.writeConfig();
   for (const node of testbed.nodes) startStandin(node);
   await new Promise((resolve) => setTimeout(resolve, 500));
-  testbed.spawnIn(testbed.clientNs, [process.execPath, cliBundle, "arbiter", "--listen", `${testbed.clientAddress}:${arbiterPort}`, "--authkey", join(testbed.directory, "authkey"), "--cluster", "ehpair"], "arbiter.log");
+  testbed.spawnIn(testbed.clientNs, [...bundleCommand, "arbiter", "--listen", `${testbed.clientAddress}:${arbiterPort}`, "--authkey", join(testbed.directory, "authkey"), "--cluster", "ehpair"], "arbiter.log");
   for (const node of testbed.nodes) cluster.startAgent(node);
 }, 60_000);
 

@@ -4,7 +4,7 @@
 // second is done when start returns), monitor follows the unit's state (active, inactive,
 // failed), a failing unit and a missing one give the right OCF codes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliBundle, canUseNamespaces, hasCommand } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, cliBundle, hasCommand } from "../../support/environment";
 import { SYSTEMD, startSystemd, type SystemdNamespace } from "../../support/systemd";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,7 +39,7 @@ describe.skipIf(missing !== "")(`systemd resources against a real systemd ${miss
   writeFileSync(canary, "still here\n");
 
   const debug = (action: "start" | "stop" | "monitor", resource: string) => {
-    const result = systemd.exec([process.execPath, cliBundle, "resource", `debug-${action}`, resource, "--cib", cib, "--json"]);
+    const result = systemd.exec([...bundleCommand, "resource", `debug-${action}`, resource, "--cib", cib, "--json"]);
     return JSON.parse(result.stdout) as { rc: number; result: string; reason?: string };
   };
   const state = (unit: string) => systemd.exec(["systemctl", "is-active", unit]).stdout.trim();

@@ -4,7 +4,7 @@
 // line, and the `edgeha fence-driver ipmi-serial` command with key=value stdin.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, reasonMissing } from "../../support/environment";
 import { startPtyPair, startSerialBmc, type PtyPair, type SerialBmc } from "../../support/serial-bmc";
 import { captureLines } from "../../support/ipmi/sim";
 import { ipmiSerialDriver } from "../../../fence-drivers/ipmi-serial/index";
@@ -17,7 +17,7 @@ const missing = reasonMissing("socat");
 /** The CLI bundle as a real process; async so the in-process BMC keeps answering. */
 function runBundle(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliBundle, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...bundleArgs, ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { cliBundle, canUseNamespaces, hasCommand } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, cliBundle, hasCommand } from "../../support/environment";
 import { SYSTEMD, startSystemd, type SystemdNamespace } from "../../support/systemd";
 
 const missing = !canUseNamespaces() ? "(needs root and namespaces)" : !existsSync(SYSTEMD) || !hasCommand("systemctl") ? "(needs systemd)" : "";
@@ -15,7 +15,7 @@ const socket = "/run/eh/edgeha.sock";
 // Type=simple: the agent's READY=1 (Type=notify, as the packaged unit) is not what this test is about.
 const unit = [
   "[Unit]", "DefaultDependencies=no",
-  "[Service]", `ExecStart=${process.execPath} ${cliBundle} agent --config /run/eh/edgeha.yaml --node solo`, "Restart=on-failure", "RestartSec=1s", "TimeoutStopSec=60",
+  "[Service]", `ExecStart=${bundleCommand.join(" ")} agent --config /run/eh/edgeha.yaml --node solo`, "Restart=on-failure", "RestartSec=1s", "TimeoutStopSec=60",
   "[Install]", "WantedBy=edgeha-test-idle.target", "",
 ].join("\n");
 
@@ -30,7 +30,7 @@ describe.skipIf(missing !== "")(`cluster verbs on this node against a real syste
   }, 30_000);
   afterAll(() => systemd?.stop());
 
-  const edgeha = (...args: string[]) => systemd.exec([process.execPath, cliBundle, ...args], { timeoutMs: 90_000 });
+  const edgeha = (...args: string[]) => systemd.exec([...bundleCommand, ...args], { timeoutMs: 90_000 });
   const systemctl = (...args: string[]) => systemd.exec(["systemctl", ...args]).stdout.trim();
   const answers = () => edgeha("status", "--json", "--socket", socket).status === 0;
 

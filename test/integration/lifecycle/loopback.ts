@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cliBundle } from "../../support/environment";
+import { bundleArgs, bundleCommand } from "../../support/environment";
 
 export const octet = 10 + (process.pid % 200);
 export const address = (node: number) => `127.${octet}.${node}.1`;
@@ -50,7 +50,7 @@ export class Loopback {
       previous.kill("SIGKILL");
     }
     const log = openSync(join(this.directory, `${name}.log`), "a");
-    const command = options.command ?? [process.execPath, cliBundle];
+    const command = options.command ?? bundleCommand;
     const args = ["agent", "--config", options.config ?? join(this.directory, `${name}.yaml`), "--node", name, "--socket", this.socket(name), "--state-dir", this.stateDir(name), ...(options.initialCib ? ["--initial-cib", options.initialCib] : [])];
     const agent = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ["ignore", log, log], env: { ...process.env, ...options.env } });
     closeSync(log);
@@ -69,7 +69,7 @@ export class Loopback {
   }
 
   cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
-    const result = spawnSync(process.execPath, [cliBundle, ...args], { encoding: "utf8", timeout: options.timeoutMs ?? 30_000, env: { ...process.env, ...options.env } });
+    const result = spawnSync(process.execPath, [...bundleArgs, ...args], { encoding: "utf8", timeout: options.timeoutMs ?? 30_000, env: { ...process.env, ...options.env } });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 

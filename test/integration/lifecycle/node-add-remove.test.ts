@@ -13,7 +13,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canUseNamespaces, cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, repositoryRoot } from "../../support/environment";
 import { ip, Namespace } from "../../support/netns";
 
 const usable = canUseNamespaces();
@@ -38,7 +38,7 @@ interface View {
 
 const socket = (name: Name) => join(dir, `${name}.sock`);
 const cli = (args: string[], namespace?: Name) => {
-  const command = namespace === undefined ? [process.execPath, cliBundle, ...args] : ["ip", "netns", "exec", spaces.get(namespace)!.name, process.execPath, cliBundle, ...args];
+  const command = namespace === undefined ? [...bundleCommand, ...args] : ["ip", "netns", "exec", spaces.get(namespace)!.name, ...bundleCommand, ...args];
   const result = spawnSync(command[0]!, command.slice(1), { encoding: "utf8", timeout: 90_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 };
@@ -64,7 +64,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
 function start(name: Name): void {
   const log = openSync(join(dir, `${name}.log`), "a");
   const args = ["agent", "--config", join(dir, `${name}.yaml`), "--node", name, "--socket", socket(name), "--state-dir", join(dir, `state-${name}`), "--initial-cib", join(dir, "cib.json")];
-  agents.set(name, spawn("ip", ["netns", "exec", spaces.get(name)!.name, "env", `OCF_ROOT=${join(repositoryRoot, "test", "fixtures", "ocf")}`, process.execPath, cliBundle, ...args], { stdio: ["ignore", log, log] }));
+  agents.set(name, spawn("ip", ["netns", "exec", spaces.get(name)!.name, "env", `OCF_ROOT=${join(repositoryRoot, "test", "fixtures", "ocf")}`, ...bundleCommand, ...args], { stdio: ["ignore", log, log] }));
   closeSync(log);
 }
 

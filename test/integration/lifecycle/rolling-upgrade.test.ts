@@ -16,7 +16,7 @@ import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { canUseNamespaces, cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleCommand, canUseNamespaces, reasonMissing, repositoryRoot } from "../../support/environment";
 import { PairTestbed, type PairNode } from "../../support/pair";
 import { PairCluster } from "../../support/pair-cluster";
 import { FEATURES } from "../../../src/membership/advert";
@@ -35,7 +35,7 @@ const testbed = new PairTestbed({ tag: `u${process.pid % 1000}`, subnet: 10 + ((
 const cluster = new PairCluster(testbed, { port: 34240 + (process.pid % 20), tokenMs: 1500, consensusMs: 1800, repositoryRoot });
 const oldRoot = mkdtempSync(join(tmpdir(), "eh-old-build-"));
 const oldCommand = [process.execPath, join(oldRoot, "dist", "edgeha.cjs")];
-const newCommand = [process.execPath, cliBundle];
+const newCommand = bundleCommand;
 
 interface Versions { negotiated: { protocol?: number; features: string[] }; warnings: string[] }
 interface FullStatus { dc: string | null; versions?: Versions; cluster_state: { nodes: Array<{ name: string; state: string }>; resources: Array<{ id: string; role: string; nodes: string[] }>; fencing: unknown[] } | null }

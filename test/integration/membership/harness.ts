@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requestApi } from "../../../src/api";
-import { cliBundle } from "../../support/environment";
+import { bundleCommand } from "../../support/environment";
 import type { Namespace } from "../../support/netns";
 import { EXIT_AFTER_STALL, RESTART_DELAY_MS, restartAfterStall } from "../../support/stall-restart";
 
@@ -78,7 +78,7 @@ export class AgentProcess {
   start(): void {
     mkdirSync(this.directory, { recursive: true });
     const log = openSync(join(this.directory, `${this.name}.log`), "a");
-    const child = spawn("ip", ["netns", "exec", this.namespace.name, process.execPath, cliBundle, ...this.args], { stdio: ["ignore", log, log] });
+    const child = spawn("ip", ["netns", "exec", this.namespace.name, ...bundleCommand, ...this.args], { stdio: ["ignore", log, log] });
     closeSync(log);
     this.child = child;
     if (this.options.restartAfterStall !== true) return;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { requestApi } from "../../../src/api";
-import { cliBundle } from "../../support/environment";
+import { bundleArgs } from "../../support/environment";
 
 const directory = mkdtempSync(join(tmpdir(), "ehm-"));
 const port = 30200 + (process.pid % 300);
@@ -89,7 +89,7 @@ describe("three real agents on loopback", () => {
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehmloop\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n${nodes}\n`);
     for (const name of names) {
       const log = openSync(join(directory, `${name}.log`), "a");
-      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state`)], { stdio: ["ignore", log, log] });
+      const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, `${name}-state`)], { stdio: ["ignore", log, log] });
       closeSync(log);
       agents.set(name, agent);
       started.push(agent);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle } from "../../support/environment";
+import { bundleArgs } from "../../support/environment";
 import { requestApi } from "../../../src/api";
 
 const directory = mkdtempSync(join(tmpdir(), "ehf-"));
@@ -38,11 +38,11 @@ describe("an agent that cannot keep its promises", () => {
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehfatal\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n  - { name: solo, id: 1, links: [127.${octet}.6.1] }\n`);
     const stateDir = join(directory, "state");
     let output = "";
-    agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", "solo", "--socket", socket, "--state-dir", stateDir], { stdio: ["ignore", "pipe", "pipe"] });
+    agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", "solo", "--socket", socket, "--state-dir", stateDir], { stdio: ["ignore", "pipe", "pipe"] });
     agent.stdout!.on("data", (chunk: Buffer) => { output += chunk.toString(); });
     const exited = new Promise<number | null>((resolve) => agent!.once("exit", (code) => resolve(code)));
     await waitFor("the node to be its own DC", () => {
-      const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", socket], { encoding: "utf8", timeout: 5000 });
+      const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", socket], { encoding: "utf8", timeout: 5000 });
       return result.status === 0 && (JSON.parse(result.stdout) as { dc: string | null }).dc === "solo";
     });
     const current = (await requestApi(socket, { command: "cib-get" })) as { cib: Record<string, unknown>; version: string };

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { runInProcess } from "../../support/cli";
 import { requestApi } from "../../../src/api";
 
@@ -63,7 +63,7 @@ describe("clone notifications (notify=true) on two agents", () => {
       <operations><op id="cache-mon" name="monitor" interval="2s" timeout="10s"/></operations></primitive></clone></resources>
   <constraints/></configuration><status/></cib>`);
     for (const name of ["n1", "n2"]) {
-      const args = [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
+      const args = [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
       agents.set(name, spawn(process.execPath, args, { stdio: "ignore", env: { ...process.env, OCF_ROOT: join(repositoryRoot, "test", "fixtures", "ocf") } }));
     }
     await waitFor("cache started on both nodes", async () => (await nodesOf("cache")).join() === "n1,n2");

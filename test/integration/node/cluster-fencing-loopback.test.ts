@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, reasonMissing } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
 import { fenceXml, LoopbackAgents } from "../../support/loopback-agents";
 
@@ -27,7 +27,7 @@ const bmcs = new Map<string, SimBmc>();
 interface Status { dc: string | null; cluster_state: { resources: Array<{ id: string; role: string; nodes: string[] }>; fencing: Array<{ target: string; state: string }> } | null }
 
 function statusText(name: string, json: boolean): string | undefined {
-  const result = spawnSync(process.execPath, [cliBundle, "status", ...(json ? ["--json"] : []), "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "status", ...(json ? ["--json"] : []), "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? result.stdout : undefined;
 }
 

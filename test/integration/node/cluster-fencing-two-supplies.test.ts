@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, reasonMissing } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
 import { fenceXml, LoopbackAgents } from "../../support/loopback-agents";
 
@@ -27,7 +27,7 @@ const { agents, stateFiles } = cluster;
 const bmcs = new Map<string, SimBmc>();
 
 function cliJson(name: string, ...args: string[]): unknown {
-  const result = spawnSync(process.execPath, [cliBundle, ...args, "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, ...args, "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? JSON.parse(result.stdout) : undefined;
 }
 

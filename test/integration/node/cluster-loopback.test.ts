@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { requestApi } from "../../../src/api";
 import { CibStore, formatVersion } from "../../../src/cib";
 
@@ -30,12 +30,12 @@ function socket(name: string): string {
 }
 
 function start(name: string): void {
-  const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.json")], { stdio: "ignore", env: { ...process.env, OCF_ROOT: ocfRoot } });
+  const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.json")], { stdio: "ignore", env: { ...process.env, OCF_ROOT: ocfRoot } });
   agents.set(name, agent);
 }
 
 function status(name: string): Status | undefined {
-  const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", socket(name)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", socket(name)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? (JSON.parse(result.stdout) as Status) : undefined;
 }
 
@@ -129,7 +129,7 @@ describe("a two-node cluster of real agents on loopback", () => {
     const remaining = holder === "n1" ? "n2" : "n1";
     const stopping = agents.get(holder)!;
     const exited = new Promise<number | null>((resolve) => stopping.once("exit", resolve));
-    const stopped = spawnSync(process.execPath, [cliBundle, "node", "stop", "--socket", socket(holder)], { encoding: "utf8", timeout: 5000 });
+    const stopped = spawnSync(process.execPath, [...bundleArgs, "node", "stop", "--socket", socket(holder)], { encoding: "utf8", timeout: 5000 });
     expect(stopped.status).toBe(0);
     await waitFor("the group on the remaining node", () => holderOf(status(remaining), ["vip", "proxy"]) === remaining);
     expect(await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("still running"), 10_000))])).toBe(0);

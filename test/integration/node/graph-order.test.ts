@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { requestApi } from "../../../src/api";
 
 const directory = mkdtempSync(join(tmpdir(), "eh-graph-"));
@@ -65,7 +65,7 @@ describe("the DC runs the scheduler's graph", () => {
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehgraph\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n  - { name: n1, id: 1, links: [127.${octet}.9.1] }\n  - { name: n2, id: 2, links: [127.${octet}.9.2] }\n`);
     for (const name of ["n1", "n2"]) {
-      const args = [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
+      const args = [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
       agents.set(name, spawn(process.execPath, args, { stdio: "ignore", env: { ...process.env, OCF_ROOT: join(repositoryRoot, "test", "fixtures", "ocf") } }));
     }
     // Every start has ended: early and later on n1, an instance of base and of upper on each node.

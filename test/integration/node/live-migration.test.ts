@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { requestApi } from "../../../src/api";
 
 const directory = mkdtempSync(join(tmpdir(), "eh-migrate-"));
@@ -56,11 +56,11 @@ describe("the DC runs a live migration", () => {
     writeFileSync(join(directory, "authkey"), randomBytes(64), { mode: 0o600 });
     writeFileSync(join(directory, "edgeha.yaml"), `cluster_name: ehmigrate\ntransport: { port: ${port} }\npaths: { authkey: ${join(directory, "authkey")} }\nnodes:\n  - { name: n1, id: 1, links: [127.${octet}.9.1] }\n  - { name: n2, id: 2, links: [127.${octet}.9.2] }\n`);
     for (const name of ["n1", "n2"]) {
-      const args = [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
+      const args = [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")];
       agents.set(name, spawn(process.execPath, args, { stdio: "ignore", env: { ...process.env, OCF_ROOT: join(repositoryRoot, "test", "fixtures", "ocf") } }));
     }
     await waitFor("vm started on n1", () => journal().includes("end start vm n1"));
-    const moved = spawnSync(process.execPath, [cliBundle, "resource", "move", "vm", "n2", "--socket", socket("n1")], { encoding: "utf8", timeout: 15_000 });
+    const moved = spawnSync(process.execPath, [...bundleArgs, "resource", "move", "vm", "n2", "--socket", socket("n1")], { encoding: "utf8", timeout: 15_000 });
     expect(moved.status, moved.stderr).toBe(0);
     const lines = await waitFor("the migration to end with the stop on n1", () => { const current = journal(); return current.includes("end stop vm n1") ? current : undefined; });
     const at = (line: string) => { const index = lines.indexOf(line); expect(index, `${line} in ${JSON.stringify(lines)}`).toBeGreaterThanOrEqual(0); return index; };
@@ -71,7 +71,7 @@ describe("the DC runs a live migration", () => {
     expect(migrations).toEqual(["migrate_to vm n1 n1 n2", "migrate_from vm n2 n1 n2"]);
     // The next plans read the migration from the history: vm runs on n2, and nothing more happens to it.
     const status = await waitFor("vm shown on n2", () => {
-      const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", socket("n1")], { encoding: "utf8", timeout: 5000 });
+      const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", socket("n1")], { encoding: "utf8", timeout: 5000 });
       if (result.status !== 0) return undefined;
       const parsed = JSON.parse(result.stdout) as { cluster_state: { resources: Array<{ id: string; nodes: string[]; role: string }> } | null };
       const vm = parsed.cluster_state?.resources.find((resource) => resource.id === "vm");

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle } from "../../support/environment";
+import { bundleArgs } from "../../support/environment";
 import { LoopbackAgents } from "../../support/loopback-agents";
 
 const directory = mkdtempSync(join(tmpdir(), "eh-params-"));
@@ -37,7 +37,7 @@ const files = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).fil
 
 interface Status { cluster_state: { resources: Array<{ id: string; role: string; nodes: string[] }>; failedActions: unknown[] } | null }
 function status(name: string): Status | undefined {
-  const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? (JSON.parse(result.stdout) as Status) : undefined;
 }
 

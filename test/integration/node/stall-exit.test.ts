@@ -15,7 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, repositoryRoot } from "../../support/environment";
+import { bundleArgs, repositoryRoot } from "../../support/environment";
 import { encodeStarted, STARTED_FILE } from "../../../src/executor/started";
 import type { Primitive } from "../../../src/cib";
 
@@ -34,7 +34,7 @@ const socket = (name: string) => join(directory, `${name}.sock`);
 const logOf = (name: string) => join(directory, `${name}.log`);
 
 function start(name: string): ChildProcess {
-  const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.json")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
+  const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, "edgeha.yaml"), "--node", name, "--socket", socket(name), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.json")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot } });
   const log = createWriteStream(logOf(name), { flags: "a" });
   agent.stdout!.pipe(log);
   agent.stderr!.pipe(log);
@@ -43,7 +43,7 @@ function start(name: string): ChildProcess {
 }
 
 function status(name: string): Status | undefined {
-  const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", socket(name)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", socket(name)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? (JSON.parse(result.stdout) as Status) : undefined;
 }
 

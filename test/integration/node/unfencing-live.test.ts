@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, reasonMissing } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
 import { fenceXml, LoopbackAgents } from "../../support/loopback-agents";
 
@@ -25,7 +25,7 @@ const bmcs = new Map<string, SimBmc>();
 
 interface Status { cluster_state: { fencing: Array<{ target: string; action: string; state: string }>; failedActions: unknown[] } | null }
 function status(name: string): Status | undefined {
-  const result = spawnSync(process.execPath, [cliBundle, "status", "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
+  const result = spawnSync(process.execPath, [...bundleArgs, "status", "--json", "--socket", join(directory, `${name}.sock`)], { encoding: "utf8", timeout: 5000 });
   return result.status === 0 ? (JSON.parse(result.stdout) as Status) : undefined;
 }
 

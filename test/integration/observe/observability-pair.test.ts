@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import Ajv from "ajv";
-import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleArgs, reasonMissing, repositoryRoot } from "../../support/environment";
 import { startSimBmc, type SimBmc } from "../../support/ipmi/sim";
 
 const ALERT_SAMPLE = "/usr/share/pacemaker/alerts/alert_file.sh.sample";
@@ -39,14 +39,14 @@ const metricsUrl = (name: string, path = "/metrics") => `http://${address(name)}
 
 function start(name: string): void {
   const log = createWriteStream(join(directory, `${name}.log`), { flags: "a" });
-  const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, `${name}.yaml`), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot, TZ: "UTC" } });
+  const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, `${name}.yaml`), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, OCF_ROOT: ocfRoot, TZ: "UTC" } });
   agent.stdout!.pipe(log);
   agent.stderr!.pipe(log);
   agents.set(name, agent);
 }
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [cliBundle, ...args], { encoding: "utf8", timeout: 70_000 });
+  return spawnSync(process.execPath, [...bundleArgs, ...args], { encoding: "utf8", timeout: 70_000 });
 }
 
 function status(name: string): { dc: string | null; cluster_state: { resources: Array<{ id: string; role: string; nodes: string[] }>; fencing: Array<{ target: string; state: string }> } | null } | undefined {

@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { cliBundle, reasonMissing } from "../../support/environment";
+import { bundleArgs, reasonMissing } from "../../support/environment";
 
 const missing = reasonMissing("promtool");
 const directory = mkdtempSync(join(tmpdir(), "ehrtt-"));
@@ -52,7 +52,7 @@ describe.skipIf(missing !== "")(`heartbeat round trip of a live pair ${missing}`
         ...NAMES.map((each, index) => `  - { name: ${each}, id: ${index + 1}, links: [${address(each, 0)}, ${address(each, 1)}] }`), "",
       ].join("\n"));
       const log = createWriteStream(join(directory, `${name}.log`));
-      const agent = spawn(process.execPath, [cliBundle, "agent", "--config", join(directory, `${name}.yaml`), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"] });
+      const agent = spawn(process.execPath, [...bundleArgs, "agent", "--config", join(directory, `${name}.yaml`), "--node", name, "--socket", join(directory, `${name}.sock`), "--state-dir", join(directory, name), "--initial-cib", join(directory, "cib.xml")], { stdio: ["ignore", "pipe", "pipe"] });
       agent.stdout!.pipe(log);
       agent.stderr!.pipe(log);
       agents.push(agent);

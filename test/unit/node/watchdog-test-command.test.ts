@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApiServer, type ApiServer } from "../../../src/api";
-import { cliBundle, reasonMissing, repositoryRoot } from "../../support/environment";
+import { bundleArgs, reasonMissing, repositoryRoot } from "../../support/environment";
 
 const missing = reasonMissing("mkfifo");
 let dir = "";
@@ -38,7 +38,7 @@ async function standin(name: string, resets = true): Promise<{ fifo: string; eve
 /** Runs `edgeha watchdog test` as its own process (the one the stand-in kills). */
 function watchdogTest(bed: { fifo: string; pidFile: string }, socket: string, ...extra: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliBundle, "watchdog", "test", "--device", bed.fifo, "--socket", socket, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...bundleArgs, "watchdog", "test", "--device", bed.fifo, "--socket", socket, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     writeFileSync(bed.pidFile, String(child.pid));
     let out = "";
