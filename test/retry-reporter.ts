@@ -1,6 +1,6 @@
 // A vitest reporter that writes down every test that passed only on a retry.
 //
-// The integration project retries a failed test once (vitest.config.ts): those
+// Both projects retry a failed test once (vitest.config.ts): the integration
 // tests run real agents, namespaces and peers on a shared two-core machine, and
 // one timing-sensitive wait that loses a race under load would otherwise fail the
 // whole run. A retry must never hide that: ./scripts/test prints every test this
