@@ -96,7 +96,7 @@ export const PROGRAMS = {
   "linbit/drbd": { package: "drbd-utils", test: true, path: "/usr/lib/ocf/resource.d/linbit/drbd", why: "the OCF agent Clusters from Scratch configures (ocf:linbit:drbd); pcs and edgeha read its meta-data in the pcs comparison" },
   "pacemaker/controld": { package: "pacemaker", test: true, path: "/usr/lib/ocf/resource.d/pacemaker/controld", why: "the OCF agent Clusters from Scratch configures (ocf:pacemaker:controld); pcs and edgeha read its meta-data in the pcs comparison" },
   crm_simulate: { package: "pacemaker-cli-utils", test: true, why: "Pacemaker's scheduler as the reference for exported CIBs, the scheduler benchmark and the graph comparison (scripts/scheduler-graph-compare.mjs)" },
-  "ocf-tester": { package: "resource-agents", test: true, why: "checks our built-in agents against the OCF API (the product runs OCF agents: the ocf-agent family below)" },
+  "ocf-tester": { package: "resource-agents", alsoPackages: ["libxml2-utils"], test: true, why: "checks our built-in agents against the OCF API (the product runs OCF agents: the ocf-agent family below); it validates meta-data with xmllint, which resource-agents only recommends (libxml2-utils)" },
   curl: { package: "curl", test: true, demo: true, why: "a client that fetches through the VIP in the namespace testbed and the demo" },
   iptables: { package: "iptables", test: true, why: "cuts links in the namespace testbed" },
   git: { package: "git", test: true, why: "the rolling upgrade test exports an older commit of this repository (git archive) to build the release it upgrades from" },
