@@ -195,8 +195,26 @@ function isMainModule(): boolean {
   return typeof require !== "undefined" && require.main === module;
 }
 
+/** Exit status of a program that wrote to a pipe nobody reads any more (128 + SIGPIPE). */
+export const CLOSED_PIPE_EXIT = 141;
+
+/**
+ * A short command whose reader closed the pipe early (`edgeha ... | head -1`, a missing xmllint
+ * after `meta-data |`) ends quietly with CLOSED_PIPE_EXIT, as a C program killed by SIGPIPE does,
+ * instead of an unhandled EPIPE and a stack trace. Not for the agent and the arbiter: a closed
+ * log pipe must never end a cluster member, so they keep Node's default.
+ */
+export function endQuietlyOnClosedPipe(verb: string | undefined, stream: NodeJS.WritableStream, exit: (status: number) => void): void {
+  if (verb === "agent" || verb === "arbiter") return;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    exit(CLOSED_PIPE_EXIT);
+  });
+}
+
 if (isMainModule()) {
   const context: CommandContext = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  endQuietlyOnClosedPipe(process.argv[2], process.stdout, (status) => process.exit(status));
   runCli(process.argv.slice(2), context).then(
     (status) => {
       // Long-running commands (agent, arbiter) never resolve; short ones exit here.
