@@ -205,6 +205,8 @@ function plan(context: Context, state: DcState, nowMs: number, out: Effects): vo
   state.lastPlanMs = nowMs;
   const cib = withStatus(context, state);
   const graph = schedule(cib, { now: context.epochSeconds });
+  // Operations the scheduler held back (an ordering loop) wait for the next event, as in Pacemaker.
+  for (const warning of graph.warnings ?? []) log(out, "warn", "transition incomplete: an ordering loop is held back", { detail: warning });
   // The DC runs the scheduler's graph as it is (the same one `simulate --graph` shows).
   const transition = compileTransition(state.nextTransitionId++, graph);
   markFencedHolders(cib, transition);

@@ -7,6 +7,7 @@
 import type { Cib } from "../cib";
 import { deriveActions } from "./actions";
 import { unpackHistory } from "./history";
+import { holdBackOrderingLoops } from "./cycles";
 import { assertAcyclic, buildGraph, findCycle } from "./graph";
 import { place } from "./placement";
 import { addImpliedActions } from "./restarts";
@@ -37,9 +38,12 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
   if (unfences.length > 0) {
     const after = actions.findLastIndex((action) => action.action === "fence") + 1;
     actions = [...actions.slice(0, after), ...unfences, ...actions.slice(after)];
-    operations = buildGraph(decisions, actions);
+    operations = buildGraph(decisions, actions, false);
   }
-  return { actions, operations, scores: placement.scores };
+  // A loop left (the configuration's orders and colocations close one) is held back, not asserted.
+  const held = holdBackOrderingLoops(operations);
+  assertAcyclic(held.operations);
+  return { actions, operations: held.operations, scores: placement.scores, ...(held.warnings.length > 0 ? { warnings: held.warnings } : {}) };
 }
 
 /**
@@ -48,7 +52,7 @@ export function schedule(cib: Cib, options: { now: number }): TransitionGraph {
  * group anti-colocated with the migrating resource and ordered before it: its start waits for
  * the resource's stop on that node, which waits for migrate_from, which waits for the group) and
  * its transition then fails ("An invalid transition was produced"); a move has no such loop.
- * Any other cycle is still an assertion.
+ * Any other loop is left for holdBackOrderingLoops (cycles.ts).
  */
 function withoutMigrationLoops(decisions: Decisions, derived: readonly ScheduledAction[]): { actions: ScheduledAction[]; operations: GraphOperation[] } {
   const moved = new Set<string>();
@@ -58,10 +62,7 @@ function withoutMigrationLoops(decisions: Decisions, derived: readonly Scheduled
     const operations = buildGraph(decisions, actions, false);
     const cycle = findCycle(operations);
     const migrating = cycle?.find((operation) => (operation.kind === "migrate_to" || operation.kind === "migrate_from") && !moved.has(operation.resource!));
-    if (migrating === undefined) {
-      assertAcyclic(operations);
-      return { actions, operations };
-    }
+    if (migrating === undefined) return { actions, operations };
     moved.add(migrating.resource!);
   }
 }

@@ -52,6 +52,8 @@ export interface TransitionGraph {
   operations: GraphOperation[];
   /** Allocation scores per resource and node, for --show-scores. */
   scores: Record<string, Record<string, number>>;
+  /** Why some summary actions are not in `operations` (an ordering loop held back, see cycles.ts). */
+  warnings?: string[];
 }
 
 export interface NodeState {

@@ -68,6 +68,7 @@ const simulateCommand: Command = {
     for (const warning of warnings) context.stderr.write(`warning: ${warning}\n`);
     // The scheduler is pure: the command hands it the time, the input's execution-date when it has one (as crm_simulate).
     const graph = schedule(cib, { now: simulationNowSeconds(cib, Math.floor(Date.now() / 1000), file) });
+    for (const warning of graph.warnings ?? []) context.stderr.write(`warning: ${warning}\n`);
     if (typeof args.options.graph === "string") writeFileSync(args.options.graph, graphDot(graph));
     if (args.options.json) {
       context.stdout.write(`[\n${graph.actions.map((action) => `  ${JSON.stringify(action)}`).join(",\n")}\n]\n`);
