@@ -126,7 +126,9 @@ function mergeDependentsOf(context: PlacementWork, unit: PlacementUnit, combined
     if (factor === 0) continue;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
       if (dependent.clone || context.placed.has(dependent.id) || visited.has(dependent.id)) continue;
-      const merged = mergeDependentMember(context, result, dependent, 0, factor);
+      // A member named by the colocation speaks from where it sits in its group: itself and the members after it.
+      const position = Math.max(0, dependent.members.findIndex((member) => member.id === constraint.rsc));
+      const merged = mergeDependentMember(context, result, dependent, position, factor);
       if (merged === undefined) continue;
       visited.add(dependent.id);
       result = mergeDependentsOf(context, dependent, merged, factor, visited);
@@ -220,8 +222,10 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
   let combined: Record<string, number> = { ...memberScores[0]! };
+  // A later group member's own colocations do not place the group (see laterMemberColocations).
+  const later = laterMemberColocations(unit, colocations);
   for (const colocation of colocations) {
-    if (unit.owners.includes(colocation.withRsc)) continue;
+    if (unit.owners.includes(colocation.withRsc) || later.has(colocation)) continue;
     // With the Promoted role of a promotable clone: where its promoted instances run.
     const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : isRole(colocation.withRscRole, "Unpromoted") ? "#Unpromoted" : "");
     // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
@@ -306,6 +310,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
   if (policy === "freeze") target = frozenTarget(context, unit, target);
   context.placed.set(unit.id, target);
+  if (target !== undefined) for (const colocation of later) banLaterMember(context, unit, colocation, target);
   context.visiting.delete(unit.id);
   context.provisionalBans.delete(unit.id);
   if (target) {
@@ -321,6 +326,30 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived (actions.ts) once every placement, promotion and runnability is known.
   context.completed.push({ unit, target });
+}
+
+/**
+ * The colocations of a group (not cloned) that name a member after the first as the dependent.
+ * Pacemaker places a group member by member (pcmk__group_assign): the first member's node takes
+ * in what is colocated with the members, but not what a later member is colocated with; that
+ * later member then follows the member before it, and stops, with those after it, when its own
+ * colocation cannot hold there (pcmk__primitive_assign of that member).
+ */
+function laterMemberColocations(unit: PlacementUnit, colocations: readonly ColocationConstraint[]): Set<ColocationConstraint> {
+  if (unit.clone !== undefined || unit.members.length < 2) return new Set();
+  const later = new Set(unit.members.slice(1).map((member) => member.id));
+  return new Set(colocations.filter((colocation) => later.has(colocation.rsc)));
+}
+
+/** A later member whose mandatory (anti-)colocation fails on the group's node may not run there (nor the members after it, actions.ts). */
+function banLaterMember(context: PlacementWork, unit: PlacementUnit, colocation: ColocationConstraint, target: string): void {
+  const score = parseScore(colocation.score);
+  if (Math.abs(score) < INFINITY || !(colocation.withRscRole === undefined || isRole(colocation.withRscRole, "Started"))) return;
+  const primaryNodes = context.placedOn.get(colocation.withRsc);
+  if (primaryNodes === undefined) return;
+  if (score > 0 ? primaryNodes.includes(target) : !primaryNodes.includes(target)) return;
+  const member = unit.members.find((each) => each.id === colocation.rsc)!;
+  context.scores[member.id] = { ...context.scores[member.id]!, [target]: -INFINITY };
 }
 
 /**

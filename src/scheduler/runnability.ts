@@ -125,6 +125,12 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
         const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
         if (primaries.some((unit) => unit.id === unitId)) continue;
         if (runningNodes(colocation.withRsc, "start").includes(target)) continue;
+        // A later member of a group stops there, with the members after it; the group's first members still run (placement.ts, laterMemberColocations).
+        const unit = context.units.find((each) => each.id === unitId)!;
+        if (unit.clone === undefined && unit.members.slice(1).some((member) => member.id === colocation.rsc)) {
+          context.scores[colocation.rsc] = { ...context.scores[colocation.rsc]!, [target]: -INFINITY };
+          continue;
+        }
         context.blocked.add(unitId);
         changed = true;
         break;

@@ -23,7 +23,23 @@ export function buildScoreIndex(cib: Cib): ScoreIndex {
     const list = colocationsByPrimary.get(constraint.withRsc);
     if (list) list.push(constraint); else colocationsByPrimary.set(constraint.withRsc, [constraint]);
   }
-  return { locations, transient, colocationsByPrimary, health: nodeHealth(cib) };
+  return { locations, transient, colocationsByPrimary, health: nodeHealth(cib), laterGroupMembers: laterGroupMembers(cib) };
+}
+
+/**
+ * A location constraint on a colocated group (meta collocated, true by default) gives its score
+ * to the first member only; the later members get its nodes at score 0 (allowed, in an opt-in
+ * cluster, but not preferred or banned), since they follow the first member anyway
+ * (Pacemaker's pcmk__group_apply_location). It matters to a resource colocated with a later member.
+ */
+function laterGroupMembers(cib: Cib): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  for (const resource of cib.resources) {
+    const group = resource.kind === "group" ? resource : resource.kind === "clone" && resource.child.kind === "group" ? resource.child : undefined;
+    if (group === undefined || group.members.length < 2 || !truthy(flattenSets(group.meta).collocated ?? "true")) continue;
+    result.set(group.id, new Set(group.members.slice(1).map((member) => member.id)));
+  }
+  return result;
 }
 
 /**
@@ -85,8 +101,9 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
   const locations = ownerIds.length === 1 ? index.locations.get(ownerIds[0]!) ?? [] : [...new Set(ownerIds)].flatMap((owner) => index.locations.get(owner) ?? []);
   for (const constraint of locations) {
     if ((constraint.role !== undefined && !/^started$/i.test(constraint.role))) continue;
+    const scoreOf = index.laterGroupMembers.get(constraint.rsc)?.has(baseId(primitive.id)) ? () => 0 : (score: number) => score;
     if (constraint.node !== undefined) {
-      if (constraint.node in scores) preferences[constraint.node] = addScores(preferences[constraint.node] ?? 0, parseScore(constraint.score));
+      if (constraint.node in scores) preferences[constraint.node] = addScores(preferences[constraint.node] ?? 0, scoreOf(parseScore(constraint.score)));
       continue;
     }
     for (const rule of constraint.rules) {
@@ -96,7 +113,7 @@ export function scoresFor(ownerIds: string[], cib: Cib, primitive: Primitive, no
       for (const node of nodes) {
         if (!ruleMatches(rule, node.attributes, { now: nowSeconds }, values?.(node.attributes))) continue;
         const score = rule.scoreAttribute !== undefined ? parseScore(node.attributes[rule.scoreAttribute]) : parseScore(rule.score);
-        preferences[node.name] = addScores(preferences[node.name] ?? 0, score);
+        preferences[node.name] = addScores(preferences[node.name] ?? 0, scoreOf(score));
       }
     }
   }

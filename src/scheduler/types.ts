@@ -175,6 +175,8 @@ export interface ScoreIndex {
   colocationsByPrimary: Map<string, ColocationConstraint[]>;
   /** Node health (node-health-strategy) per node, where it is not 0. */
   health: Map<string, number>;
+  /** Per colocated group: its members after the first, which take its location constraints at score 0. */
+  laterGroupMembers: Map<string, Set<string>>;
 }
 
 /** Pass 1 (unpack): the configuration as the later passes read it. Never changed after. */
