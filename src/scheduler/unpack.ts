@@ -1,7 +1,7 @@
 // Pass 1, unpack: node states from the nodes section and the membership entries, the
 // no-quorum-policy in force, and the units the scheduler places (primitives, groups, clone
 // instances) in configuration order. Reads the CIB; changes nothing.
-import { clusterOptions, flattenSets, parseScore, type Cib, type ClusterOptions, type Primitive } from "../cib";
+import { clusterOptions, flattenSets, parseScore, type Cib, type ClusterOptions, type NodeStatus, type Primitive } from "../cib";
 import { assert } from "../common/errors";
 import { expandConstraints } from "./constraints";
 import { evaluateConfigurationRules } from "./defaults";
@@ -21,7 +21,7 @@ export function unpack(configured: Cib, nowSeconds: number): Unpacked {
   // The CIB as the later passes read it: tags, templates and resource sets turned into simple
   // constraints, the rules that need no node evaluated at now (property, node and meta sets,
   // rsc_defaults given to the resources they match).
-  const cib: Cib = { ...evaluateConfigurationRules(configured, { now: nowSeconds }), constraints: expandConstraints(configured) };
+  const cib: Cib = { ...evaluateConfigurationRules({ ...configured, status: configured.status.filter(wellFormed) }, { now: nowSeconds }), constraints: expandConstraints(configured) };
   const { options: cluster } = clusterOptions(cib);
   const nodes = unpackNodes(cib);
   // Without fencing a lost node is taken to be down: nothing runs there any more.
@@ -36,11 +36,21 @@ export function unpack(configured: Cib, nowSeconds: number): Unpacked {
   return { model: { cib, cluster, policy, quorate, nowSeconds, index: buildScoreIndex(cib) }, nodes, units, factories };
 }
 
+/**
+ * A node_state written without its id or without its uname is ignored, history and all, as
+ * Pacemaker's unpack_node_state does ("Ignoring malformed node_state entry"): the node counts as
+ * never seen (so unclean under startup-fencing). Entries the controller builds carry both as
+ * fields and neither among the written attributes.
+ */
+function wellFormed(status: NodeStatus): boolean {
+  return (status.attributes.id === undefined) === (status.attributes.uname === undefined);
+}
+
 /** Pass 1: node states from the nodes section and node_state entries. */
 export function unpackNodes(cib: Cib): NodeState[] {
   const { startupFencing, stonithEnabled: fencingEnabled } = clusterOptions(cib).options;
   return cib.nodes.map((node) => {
-    const status = cib.status.find((entry) => entry.uname === node.uname || entry.id === node.id);
+    const status = cib.status.find((entry) => wellFormed(entry) && (entry.uname === node.uname || entry.id === node.id));
     const attributes = flattenSets(node.instance);
     const transient = status ? flattenSets(status.transient) : {};
     const inMembership = status !== undefined && truthy(status.attributes.in_ccm);
