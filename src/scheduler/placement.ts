@@ -215,7 +215,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   for (const colocation of colocations) {
     if (unit.owners.includes(colocation.withRsc)) continue;
     for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) placeUnit(context, primary);
-    const primaryNodes = context.placedOn.get(colocation.withRsc);
+    const primaryNodes = withoutBlockedInstances(context, colocation.withRsc, context.placedOn.get(colocation.withRsc));
     if (primaryNodes === undefined || parseScore(colocation.score) < INFINITY || colocation.withRscRole !== undefined && !isRole(colocation.withRscRole, "Started")) continue;
     for (const node of context.nodes) if (!primaryNodes.includes(node.name)) banned.add(node.name);
   }
@@ -230,8 +230,9 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     const primaryKey = colocation.withRsc + (isRole(colocation.withRscRole, "Promoted") ? "#Promoted" : isRole(colocation.withRscRole, "Unpromoted") ? "#Unpromoted" : "");
     // A primary not placed yet is part of a colocation loop being placed: the loop is broken here.
     if (!context.placedOn.has(primaryKey)) continue;
-    const primaryNodes = context.placedOn.get(primaryKey) ?? [];
     const score = parseScore(colocation.score);
+    const placedNodes = context.placedOn.get(primaryKey) ?? [];
+    const primaryNodes = score >= INFINITY && primaryKey === colocation.withRsc ? withoutBlockedInstances(context, colocation.withRsc, placedNodes)! : placedNodes;
     // A mandatory colocation only rules out the other nodes; it adds nothing where the primary runs.
     const before = { ...combined };
     for (const node of nodes) {
@@ -326,6 +327,22 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived (actions.ts) once every placement, promotion and runnability is known.
   context.completed.push({ unit, target });
+}
+
+/**
+ * The nodes of a clone's instances a mandatory colocation with the clone may use: not those of
+ * an instance blocked by its own failure (on-fail=block, a stop that failed and cannot be
+ * fenced), which stays where it is but is no partner to follow (Pacemaker's
+ * pcmk__clone_apply_coloc_score leaves out instances with pe_rsc_block). Other primaries' as given.
+ */
+function withoutBlockedInstances(context: PlacementWork, primaryId: string, nodes: string[] | undefined): string[] | undefined {
+  const instances = context.unitsByOwner.get(primaryId) ?? [];
+  if (nodes === undefined || instances[0]?.clone === undefined) return nodes;
+  const blocked = new Set(instances.flatMap((instance) => {
+    const node = context.placed.get(instance.id);
+    return node !== undefined && instance.members.some((member) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) ? [node] : [];
+  }));
+  return blocked.size === 0 ? nodes : nodes.filter((node) => !blocked.has(node));
 }
 
 /**
