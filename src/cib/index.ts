@@ -7,7 +7,7 @@ export { importCibXml, type ImportResult } from "./xml-import";
 export { exportCibXml } from "./xml-export";
 export { parseNativeCib, serializeNativeCib, semanticProblems } from "./native";
 export { compareVersions, chooseNewer, formatVersion, nextConfigurationVersion, nextStatusVersion, cibDigest, canonicalJson } from "./version";
-export { markOf, sameMark, formatMark, chainOf, chainContains, newerMark, checkedLineage, CHAIN_MAX, type CibMark, type CibLineage } from "./lineage";
+export { markOf, sameMark, formatMark, chainOf, chainContains, compareMarks, newerMark, checkedLineage, CHAIN_MAX, type CibMark, type CibLineage } from "./lineage";
 export { CibStore, BACKUPS_KEPT, CONFLICTS_KEPT, type LoadResult, type OpenResult } from "./store";
 export { readCibFile, CIB_FILE_BYTES_MAX } from "./read";
 export { CIB_LIMITS } from "./limits";

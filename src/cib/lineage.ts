@@ -4,10 +4,23 @@
 // copies it was built on, itself last, bounded. A node also keeps its mark: the newest change it
 // knows a quorum acknowledged (as the DC that answered it, or as a member that stored it from
 // its DC). Both are stored with the copy (src/cib/store.ts) before the node answers or acks.
+// A node's mark also names the membership ring it was acknowledged in, and marks are ordered by
+// ring first, as raft orders log entries by term: a member marks what its DC of a quorate view
+// sends as it stores it, before the DC knows whether a quorum holds it, and a DC whose view is
+// stale (cut off, not yet aware) can send changes nobody else stores. A later quorate ring
+// shares a member with every earlier quorate one, so its ring id is greater: its acknowledged
+// change beats such a mark of an earlier ring whatever the versions (simulator seed 367 with
+// 5 nodes: node5 marked 0.6.0 from its cut-off DC in ring 2 while ring 5's majority
+// acknowledged 0.4.0 on another branch; at the merge 0.6.0 won by version).
 import { cibDigest, compareVersions, formatVersion } from "./version";
 import type { Cib, CibVersion } from "./model";
 
-export interface CibMark { version: CibVersion; digest: string }
+export interface CibMark {
+  version: CibVersion;
+  digest: string;
+  /** A node's mark only: the ring in which it was acknowledged (absent in chains, and in marks stored before rings: ring 0). */
+  ringId?: number;
+}
 export interface CibLineage {
   /** Marks of the copies this copy was built on, oldest first, the copy itself last (at most CHAIN_MAX). */
   chain: CibMark[];
@@ -51,11 +64,16 @@ export function chainContains(chain: readonly CibMark[], mark: CibMark): boolean
   return compareVersions(mark.version, chain[0]!.version) < 0;
 }
 
-/** The newer of two marks (by version; the first on a tie). */
+/** The order of two acknowledged marks: by the ring they were acknowledged in, then by version. */
+export function compareMarks(left: CibMark, right: CibMark): number {
+  return Math.sign((left.ringId ?? 0) - (right.ringId ?? 0)) || compareVersions(left.version, right.version);
+}
+
+/** The newer of two marks (by ring, then version; the first on a tie). */
 export function newerMark(left: CibMark | undefined, right: CibMark | undefined): CibMark | undefined {
   if (left === undefined) return right;
   if (right === undefined) return left;
-  return compareVersions(right.version, left.version) > 0 ? right : left;
+  return compareMarks(right, left) > 0 ? right : left;
 }
 
 const isVersion = (value: unknown): value is CibVersion => {
@@ -64,7 +82,8 @@ const isVersion = (value: unknown): value is CibVersion => {
 };
 const isMark = (value: unknown): value is CibMark => {
   const mark = value as Record<string, unknown> | null;
-  return typeof mark === "object" && mark !== null && isVersion(mark.version) && typeof mark.digest === "string" && /^[0-9a-f]{1,64}$/.test(mark.digest);
+  return typeof mark === "object" && mark !== null && isVersion(mark.version) && typeof mark.digest === "string" && /^[0-9a-f]{1,64}$/.test(mark.digest)
+    && (mark.ringId === undefined || (Number.isSafeInteger(mark.ringId) && (mark.ringId as number) >= 0));
 };
 
 /**
@@ -75,5 +94,5 @@ export function checkedLineage(cib: Cib, value: unknown): CibLineage {
   const own = markOf(cib);
   const raw = (typeof value === "object" && value !== null ? value : {}) as { chain?: unknown; mark?: unknown };
   const chain = Array.isArray(raw.chain) && raw.chain.length <= CHAIN_MAX && raw.chain.every(isMark) && sameMark(raw.chain[raw.chain.length - 1], own) ? (raw.chain as CibMark[]).map((mark) => ({ version: { ...mark.version }, digest: mark.digest })) : [own];
-  return { chain, ...(isMark(raw.mark) ? { mark: { version: { ...raw.mark.version }, digest: raw.mark.digest } } : {}) };
+  return { chain, ...(isMark(raw.mark) ? { mark: { version: { ...raw.mark.version }, digest: raw.mark.digest, ...(raw.mark.ringId !== undefined ? { ringId: raw.mark.ringId } : {}) } } : {}) };
 }

@@ -3,7 +3,7 @@
 // (two partitions that each accepted a change) are a conflict: every node picks the same
 // copy (the one most nodes hold, then the greater digest), says so at error level with both digests,
 // keeps the other copy as a backup file, and shows it in `edgeha status` — never silently.
-import { chainContains, chainOf, checkedLineage, cibDigest, compareVersions, formatMark, formatVersion, markOf, newerMark, sameMark, type Cib, type CibLineage, type CibMark } from "../cib";
+import { chainContains, chainOf, checkedLineage, cibDigest, compareMarks, compareVersions, formatMark, formatVersion, markOf, newerMark, sameMark, type Cib, type CibLineage, type CibMark } from "../cib";
 import type { ConfigurationConflict } from "./protocol";
 import { configurationOnly } from "./summary";
 import { log, type Context, type Effects } from "./context";
@@ -68,7 +68,7 @@ export function resolveOffers(context: Context, offers: readonly Offer[], out: E
   const chainOfCopy = new Map(candidates.map((candidate) => [digestOf(candidate.cib), candidate.chain] as const));
   if (mark !== undefined) {
     const top = mark;
-    const rivals = candidates.filter((candidate) => candidate.mark !== undefined && compareVersions(candidate.mark.version, top.version) === 0 && !sameMark(candidate.mark, top));
+    const rivals = candidates.filter((candidate) => candidate.mark !== undefined && compareMarks(candidate.mark, top) === 0 && !sameMark(candidate.mark, top));
     const holding = candidates.filter((candidate) => chainContains(candidate.chain, top));
     if (rivals.length > 0) log(out, "error", "two different configuration changes of the same version were each acknowledged by a quorum (a split whose halves both took changes); the version rule decides between the copies", { marks: [formatMark(top), ...rivals.map((rival) => formatMark(rival.mark!))] });
     else if (holding.length > 0) {

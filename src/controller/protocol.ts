@@ -345,7 +345,7 @@ const fenceHistoryEntry = shape<FenceHistoryEntry>({
 });
 const fenceHistory = list(fenceHistoryEntry, FENCE_HISTORY_ENTRIES_MAX);
 
-const cibMark = shape<CibMark>({ version: shape<CibVersion>({ adminEpoch: count, epoch: count, numUpdates: count }), digest: name });
+const cibMark = shape<CibMark>({ version: shape<CibVersion>({ adminEpoch: count, epoch: count, numUpdates: count }), digest: name, ringId: optional(count) });
 const cibChain = list(cibMark, CHAIN_MAX);
 const cibLineage = shape<CibLineage>({ chain: cibChain, mark: optional(cibMark) });
 

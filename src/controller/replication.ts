@@ -3,7 +3,7 @@
 // asked only when every member it waits for has stored it. Members store what their DC
 // sends, never an older version, and keep their own copy as a backup when the DC replaced it
 // with a different one of the same version (a conflict the DC resolved).
-import { chainContains, chainOf, checkedLineage, compareVersions, formatMark, formatVersion, markOf, newerMark, parseNativeCib, sameMark, type Cib, type CibMark } from "../cib";
+import { chainContains, chainOf, checkedLineage, compareMarks, compareVersions, formatMark, formatVersion, markOf, newerMark, parseNativeCib, type Cib, type CibMark } from "../cib";
 import type { ClientReply, ControllerMessage } from "./protocol";
 import { configurationOnly } from "./summary";
 import { recordConflict } from "./conflicts";
@@ -113,7 +113,7 @@ export function finishWrite(context: Context, state: DcState, writeId: number, o
   const heldByPartition = context.quorate && context.members.every((id) => write.holders.has(id)) && (write.holders.size * 2 > context.settings.nodes.length || lostUncleanly(context).length === 0);
   const missed = [...new Set(write.missed)];
   // Acknowledged by a quorum: kept as this node's mark, durably, before anyone is told.
-  if (heldByPartition) noteAcknowledged(context, write.mark, out);
+  if (heldByPartition) noteAcknowledged(context, { ...write.mark, ringId: context.ringId }, out);
   if (write.origin === undefined) return;
   let reply: ClientReply;
   if (write.forcedWithout !== undefined && !heldByPartition) reply = { ok: true, version: write.version, message: `configuration ${write.version} is stored on this half only (forced: ${write.forcedWithout.join(", ")} left without a clean stop and is not confirmed down); it may be set aside if the other half is alive and changed the configuration too` };
@@ -148,10 +148,10 @@ export function storeFromDc(context: Context, from: number, message: Extract<Con
     // The DC resolved a conflict against this node's copy: the copy is kept, and said so.
     recordConflict(context, { winner: cib, loser: context.cib, lostFrom: nameOf(context, context.settings.localId) }, out);
   }
-  // Stored from the DC of a quorate partition: this node's mark (src/cib/lineage.ts), stored with the copy before the answer.
-  const mark = context.quorate && message.ringId === context.ringId ? markOf(cib) : undefined;
+  // Stored from the DC of a quorate partition: this node's mark in this ring (src/cib/lineage.ts), stored with the copy before the answer.
+  const mark = context.quorate && message.ringId === context.ringId ? { ...markOf(cib), ringId: context.ringId } : undefined;
   if (order !== 0 || JSON.stringify(configurationOnly(cib)) !== JSON.stringify(configurationOnly(context.cib))) adopt(context, cib, out, { chain, mark });
-  else if (mark !== undefined && newerMark(context.lineage.mark, mark) !== context.lineage.mark && !sameMark(context.lineage.mark, mark)) {
+  else if (mark !== undefined && (context.lineage.mark === undefined || compareMarks(mark, context.lineage.mark) > 0)) {
     context.lineage = { ...context.lineage, mark };
     out.push({ kind: "persist", cib: context.cib, lineage: context.lineage }, { kind: "configure", cib: context.cib });
   } else out.push({ kind: "configure", cib: context.cib });
@@ -187,7 +187,7 @@ export function adopt(context: Context, cib: Cib, out: Effects, from?: { chain: 
 
 /** A change a quorum holds: this node's mark when it is newer, stored durably before the effects after it. */
 export function noteAcknowledged(context: Context, mark: CibMark, out: Effects): void {
-  if (context.lineage.mark !== undefined && compareVersions(mark.version, context.lineage.mark.version) <= 0) return;
+  if (context.lineage.mark !== undefined && compareMarks(mark, context.lineage.mark) <= 0) return;
   context.lineage = { ...context.lineage, mark };
   // A change the DC alone had to store (no member to wait for: a node alone in its quorate
   // partition) is acknowledged in the step that put it in force: its mark goes into that

@@ -126,7 +126,8 @@ describe("acknowledged marks decide between diverged copies (issue 15 A2)", () =
     expect(persisted).toBeGreaterThanOrEqual(0);
     expect(persisted).toBeLessThan(acked);
     const persist = out[persisted];
-    expect(persist?.kind === "persist" && persist.lineage).toEqual(lineageOf([shared, acknowledged], acknowledged));
+    // The mark names the ring its DC sent it in (marks are ordered by ring first: mark-rings.test.ts).
+    expect(persist?.kind === "persist" && persist.lineage).toEqual({ ...lineageOf([shared, acknowledged]), mark: { ...markOf(acknowledged), ringId: 3 } });
     // The same DC's write of an earlier ring, sent again after a heal, on another branch.
     node2.handle({ kind: "view", nowMs: 30, ringId: 5, members: [1, 2, 3], quorate: true });
     node2.handle({ kind: "message", nowMs: 40, from: 1, message: { t: "join", ringId: 5, since: 3 } });

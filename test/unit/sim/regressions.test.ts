@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { runSeed } from "../../../src/sim";
 
-const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
+const REGRESSIONS: Array<{ seed: number; nodes?: number; fixedBy: string; broke: string }> = [
   { seed: 160, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: a member keeps another configuration than the DC (the DC's messages to it were acknowledged and dropped as old)" },
   { seed: 176, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: no DC that every node agrees on after a merge" },
   { seed: 360, fixedBy: "60a3525 reliable channel keeps its sequence after giving up on a peer", broke: "liveness: a group member runs nowhere though it should run" },
@@ -38,12 +38,14 @@ const REGRESSIONS: Array<{ seed: number; fixedBy: string; broke: string }> = [
   ...[152, 285, 753].map((seed) => ({ seed, fixedBy: "3eb26fb the simulated operator cleans up again after a failure that came after its cleanup", broke: "liveness (oracle): a failure after the cleanup keeps a resource from its node or blocked, as Pacemaker does" })),
   // Shift 8 (issue 15/21, the simulator at the 500 ms default heartbeat): fails with the fix reverted (forgetFencedStopFailures in src/controller/join.ts).
   { seed: 98, fixedBy: "a DC that learns at a join of another DC's fencing of a node where a stop failed forgets that failed stop", broke: "fence-only-for-cause: a DC fenced a rebooted member a second time for a stop that failed before another DC fenced it" },
+  // Shift 9 (seeds 1-1000 with --nodes 5): each fails with the fix reverted (marks compared by version alone, src/cib/lineage.ts compareMarks).
+  ...[367, 421].map((seed) => ({ seed, nodes: 5, fixedBy: "acknowledged marks are ordered by the ring they were acknowledged in, then by version", broke: "acked-change-durable: a member's mark from its cut-off DC in an earlier ring (a higher version on another branch) beat a change a later quorate ring acknowledged" })),
 ];
 
 describe("simulator, regression seeds", () => {
-  for (const { seed, fixedBy, broke } of REGRESSIONS) {
-    it(`seed ${seed} (once ${broke}; fixed by ${fixedBy})`, () => {
-      const result = runSeed(seed);
+  for (const { seed, nodes, fixedBy, broke } of REGRESSIONS) {
+    it(`seed ${seed}${nodes !== undefined ? ` with ${nodes} nodes` : ""} (once ${broke}; fixed by ${fixedBy})`, () => {
+      const result = runSeed(seed, nodes !== undefined ? { nodes } : {});
       expect(result.violation, `${result.replay}\n${result.trace?.join("\n")}`).toBeUndefined();
       expect(result.convergedAfterMs).toBeDefined();
     }, 60_000);
