@@ -7,6 +7,7 @@
 // operations on a loop and everything ordered after them are held back from this transition,
 // the rest runs, and the transition says why. An assertion here would end the DC (and, by
 // self-fencing, the node) over a configuration the user may legally write.
+import { assert } from "../common/errors";
 import { findCycle } from "./graph";
 import type { GraphOperation } from "./types";
 
@@ -29,7 +30,7 @@ export function holdBackOrderingLoops(operations: readonly GraphOperation[]): He
     warnings.push(`ordering loop ${loop}: its ${cycle.length} operations and the ${held.size - cycle.length} ordered after them are held back from this transition (as Pacemaker's controller leaves them unrun)`);
     current = without(current, held);
   }
-  throw new Error("unreachable: every pass removes a loop");
+  assert(false, "an ordering loop is left after every operation's pass: each pass must remove one");
 }
 
 function describe(operation: GraphOperation): string {
