@@ -128,7 +128,7 @@ function mergeDependentsOf(context: PlacementWork, unit: PlacementUnit, combined
       if (dependent.clone || context.placed.has(dependent.id) || visited.has(dependent.id)) continue;
       // A member named by the colocation speaks from where it sits in its group: itself and the members after it.
       const position = Math.max(0, dependent.members.findIndex((member) => member.id === constraint.rsc));
-      const merged = mergeDependentMember(context, result, dependent, position, factor);
+      const merged = mergeDependentMember(context, result, dependent, position, factor, constraint.extra?.["node-attribute"]);
       if (merged === undefined) continue;
       visited.add(dependent.id);
       result = mergeDependentsOf(context, dependent, merged, factor, visited);
@@ -180,14 +180,14 @@ export function usableNode(node: NodeState): boolean {
   return node.online && !node.standby && !node.unclean && !node.shuttingDown && !node.maintenance;
 }
 
-export function mergeDependentMember(context: PlacementWork, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number): Record<string, number> | undefined {
+export function mergeDependentMember(context: PlacementWork, scores: Record<string, number>, dependent: PlacementUnit, index: number, factor: number, attribute?: string): Record<string, number> | undefined {
   const { cib, nodes, cluster } = context;
   const member = dependent.members[index]!;
   const own = scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
   for (const node of context.provisionalBans.get(dependent.id) ?? []) own[node] = -INFINITY;
   const merged: Record<string, number> = { ...scores };
   for (const node of nodes) {
-    const score = own[node.name]!;
+    const score = bestMatchingScore(nodes, own, node, attribute);
     if (factor < 0 && score < 0) continue;
     const product = factor * score;
     let weight = product < 0 ? -Math.round(-product) : Math.round(product);
@@ -217,7 +217,8 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     for (const primary of context.unitsByOwner.get(colocation.withRsc) ?? []) placeUnit(context, primary);
     const primaryNodes = withoutBlockedInstances(context, colocation.withRsc, context.placedOn.get(colocation.withRsc));
     if (primaryNodes === undefined || parseScore(colocation.score) < INFINITY || colocation.withRscRole !== undefined && !isRole(colocation.withRscRole, "Started")) continue;
-    for (const node of context.nodes) if (!primaryNodes.includes(node.name)) banned.add(node.name);
+    const holds = nodesWhereColocationHolds(context, colocation, primaryNodes, true);
+    for (const node of context.nodes) if (!holds.has(node.name)) banned.add(node.name);
   }
   const memberScores = unit.members.map((member) => scoresFor(context.owners.get(member.id) ?? [member.id], cib, member, nodes, context.states.get(member.id), cluster.symmetricCluster, context.nowSeconds, context.index, unit.meta, unit.clone !== undefined, unit.clone?.anonymous === true));
   unit.members.forEach((member, index) => { context.scores[member.id] = memberScores[index]!; });
@@ -233,11 +234,12 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     const score = parseScore(colocation.score);
     const placedNodes = context.placedOn.get(primaryKey) ?? [];
     const primaryNodes = score >= INFINITY && primaryKey === colocation.withRsc ? withoutBlockedInstances(context, colocation.withRsc, placedNodes)! : placedNodes;
-    // A mandatory colocation only rules out the other nodes; it adds nothing where the primary runs.
+    // A mandatory colocation only rules out the other nodes; it adds nothing where it holds.
+    const holds = nodesWhereColocationHolds(context, colocation, primaryNodes, score >= INFINITY);
     const before = { ...combined };
     for (const node of nodes) {
-      if (score >= INFINITY && !primaryNodes.includes(node.name)) combined[node.name] = -INFINITY;
-      else if (primaryNodes.includes(node.name) && score < INFINITY) combined[node.name] = addScores(combined[node.name]!, score);
+      if (score >= INFINITY && !holds.has(node.name)) combined[node.name] = -INFINITY;
+      else if (holds.has(node.name) && score < INFINITY) combined[node.name] = addScores(combined[node.name]!, score);
     }
     // An optional (finite) colocation that would leave no node able to take the resource is dropped.
     if (Math.abs(score) < INFINITY && !nodes.some((node) => usableNode(node) && combined[node.name]! >= 0)) combined = before;
@@ -327,6 +329,42 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   if (target === undefined) placeHeldForQuorum(context, unit, heldNode);
   // Actions are derived (actions.ts) once every placement, promotion and runnability is known.
   context.completed.push({ unit, target });
+}
+
+/**
+ * The nodes where a colocation with a placed primary holds: those whose value of the
+ * colocation's node-attribute (by default, the node itself) is the value on a node of the
+ * primary, compared without case; a node without the attribute matches one without it, as in
+ * Pacemaker. A mandatory colocation with a clone holds on its instances' nodes alone
+ * (Pacemaker excludes the other nodes there, whatever the attribute).
+ */
+export function nodesWhereColocationHolds(context: Pick<PlacementWork, "nodes" | "unitsByOwner">, colocation: ColocationConstraint, primaryNodes: string[], mandatory: boolean): Set<string> {
+  const attribute = colocation.extra?.["node-attribute"];
+  const primaryIsClone = context.unitsByOwner.get(colocation.withRsc)?.[0]?.clone !== undefined;
+  if (attribute === undefined || (mandatory && primaryIsClone)) return new Set(primaryNodes);
+  const values = new Set(primaryNodes.map((name) => attributeValue(context.nodes.find((node) => node.name === name), attribute)));
+  return new Set(context.nodes.filter((node) => values.has(attributeValue(node, attribute))).map((node) => node.name));
+}
+
+/** A node's value of a colocation attribute, lower-cased (Pacemaker compares them without case); undefined when it has none. */
+function attributeValue(node: NodeState | undefined, attribute: string): string | undefined {
+  return node?.attributes[attribute]?.toLowerCase();
+}
+
+/**
+ * A dependent's score for a node, as a primary weighs it (Pacemaker's best node score matching
+ * the colocation attribute): its best score among the usable nodes that share the node's value of
+ * the attribute (by default, the node itself, when usable); -INFINITY when there is none.
+ */
+export function bestMatchingScore(nodes: NodeState[], scores: Record<string, number>, node: NodeState, attribute: string | undefined): number {
+  const value = attribute === undefined ? undefined : attributeValue(node, attribute);
+  let best = -INFINITY;
+  for (const each of nodes) {
+    const matches = attribute === undefined ? each === node : attributeValue(each, attribute) === value;
+    const score = scores[each.name] ?? -INFINITY;
+    if (matches && usableNode(each) && score > best) best = score;
+  }
+  return best;
 }
 
 /**
@@ -593,11 +631,7 @@ function ownScoresOfMember(context: PlacementWork, unit: PlacementUnit, member: 
 function mergeColocated(context: PlacementWork, scores: Record<string, number>, other: Record<string, number>, factor: number, attribute?: string): Record<string, number> | undefined {
   const merged: Record<string, number> = { ...scores };
   for (const node of context.nodes) {
-    let score = other[node.name] ?? -INFINITY;
-    if (attribute !== undefined && attribute !== "#uname") {
-      const value = node.attributes[attribute];
-      score = Math.max(...context.nodes.filter((each) => value !== undefined && each.attributes[attribute] === value && usableNode(each)).map((each) => other[each.name] ?? -INFINITY), -INFINITY);
-    }
+    const score = bestMatchingScore(context.nodes, other, node, attribute);
     if (factor < 0 && score < 0) continue;
     const product = factor * score;
     let weight = product < 0 ? -Math.round(-product) : Math.round(product);

@@ -4,7 +4,7 @@
 // forbids); placement is not changed.
 import { parseScore } from "../cib";
 import { SYMMETRIC_SET_ORDER } from "./constraints";
-import { assignedMembers } from "./placement";
+import { assignedMembers, nodesWhereColocationHolds } from "./placement";
 import { metaOf } from "./scores";
 import { INFINITY, isFalse, isRole, truthy, type History, type Model, type Placement, type PlacementUnit, type Runnability } from "./types";
 
@@ -124,7 +124,7 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
         if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted") || isRole(colocation.withRscRole, "Unpromoted")) continue;
         const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
         if (primaries.some((unit) => unit.id === unitId)) continue;
-        if (runningNodes(colocation.withRsc, "start").includes(target)) continue;
+        if (nodesWhereColocationHolds(context, colocation, runningNodes(colocation.withRsc, "start"), true).has(target)) continue;
         // A later member of a group stops there, with the members after it; the group's first members still run (placement.ts, laterMemberColocations).
         const unit = context.units.find((each) => each.id === unitId)!;
         if (unit.clone === undefined && unit.members.slice(1).some((member) => member.id === colocation.rsc)) {
