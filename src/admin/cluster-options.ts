@@ -71,6 +71,8 @@ export function setProperties(draft: Cib, values: Attributes, force: boolean): s
     }
     if (option.kind === "read-only") throw new EdgehaError("E_ADMIN_PROPERTY", `'${name}' is set by the cluster itself and cannot be changed`, { property: name });
     if (value !== "") checkValue(name, option.kind, value);
+    // As a CIB import refuses it (src/cib/scope.ts): the controller records no shutdown locks.
+    if (name === "shutdown-lock" && parseBoolean(value) === true) throw new EdgehaError("E_CIB_UNSUPPORTED", "edgeha does not support shutdown-lock (resources of a node that shut down cleanly held for it until shutdown-lock-limit); leave it false", { property: name });
   }
   writeValues(bootstrapFirst(draft), BOOTSTRAP_SET_ID, values);
   return warnings;

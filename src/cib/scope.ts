@@ -1,6 +1,6 @@
 // Pacemaker features edgeha does not implement, refused on import: tickets (rsc_ticket,
-// booth's ticket states), Pacemaker Remote and guest nodes, bundles, and the container meta
-// attribute. A CIB that uses one describes a cluster edgeha cannot run or schedule; computing
+// booth's ticket states), Pacemaker Remote and guest nodes, bundles, the container meta
+// attribute, and the shutdown-lock cluster option. A CIB that uses one describes a cluster edgeha cannot run or schedule; computing
 // a transition as if the element were not there would be silently wrong, so the whole CIB is
 // refused with an error that names the element, where it is, and what is not supported.
 import { EdgehaError } from "../common/errors";
@@ -33,6 +33,8 @@ function find(element: XmlElement, path: string[], inMeta: boolean): Finding | u
     case "node": if (element.attributes.type === "remote") return found("Pacemaker Remote nodes (a node of type remote)"); break;
     case "node_state": if (isTrue(element.attributes.remote_node)) return found("Pacemaker Remote nodes (the status of a remote node)"); break;
     case "nvpair":
+      // Locks need the controller to record each stop's lock in the history and to expire it: not implemented.
+      if (element.attributes.name === "shutdown-lock" && isTrue(element.attributes.value) && path.some((part) => part.startsWith("<crm_config"))) return found("shutdown-lock (resources of a node that shut down cleanly held for it until shutdown-lock-limit)");
       if (!inMeta) break;
       if (REMOTE_META.includes(element.attributes.name ?? "")) return found(`guest nodes (the ${element.attributes.name} meta attribute)`);
       if (element.attributes.name === "container") return found("the container meta attribute (a resource run inside another)");

@@ -101,6 +101,12 @@ describe("property set, unset, list", () => {
     expect(failure(set({ "dc-version": "2.1" }))).toMatchObject({ code: "E_ADMIN_PROPERTY", message: expect.stringContaining("set by the cluster") });
   });
 
+  it("refuses to turn on shutdown-lock, which edgeha does not implement (as a CIB import refuses it)", () => {
+    const set = (values: Record<string, string>) => () => applyEdit(twoNodeCib(), { kind: "property-set", values, force: false });
+    expect(failure(set({ "shutdown-lock": "true" }))).toMatchObject({ code: "E_CIB_UNSUPPORTED", message: expect.stringContaining("shutdown-lock") });
+    expect(set({ "shutdown-lock": "false" })).not.toThrow();
+  });
+
   it("lists every known option with its default when asked", () => {
     const all = listProperties(twoNodeCib(), true);
     expect(all.find((entry) => entry.name === "stonith-timeout")).toEqual({ name: "stonith-timeout", value: "60s", default: "60s", set: false });
