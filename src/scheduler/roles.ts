@@ -38,9 +38,11 @@ export function canHostInstances(node: NodeState): boolean {
 
 /**
  * The promotion score (node attribute) of a promotable instance on a node, where it counts:
- * where the instance runs; for an anonymous clone, where no instance runs and it has history;
- * everywhere when it has neither run nor history anywhere; else where it has history.
- * Undefined where it does not count or no attribute is set. Groups sum their members'.
+ * where the instance runs; for an anonymous clone, where no instance runs and some instance
+ * has history there (a probe tells about the resource, whichever instance number it was
+ * given: Pacemaker's anonymous_known_on); everywhere when it has neither run nor history
+ * anywhere; else where it has history. Undefined where it does not count or no attribute is
+ * set. Groups sum their members', each member judged by its own instances.
  */
 export function instancePromotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState, instances: PlacementUnit[]): number | undefined {
   const clone = unit.clone!;
@@ -49,8 +51,10 @@ export function instancePromotionScore(context: PlacementWork, unit: PlacementUn
     const state = context.states.get(member.id);
     const active = state?.activeOn ?? [];
     const known = state?.knownOn ?? [];
-    const activeHere = () => instances.some((other) => other.members.some((entry) => (context.states.get(entry.id)?.activeOn ?? []).includes(node.name)));
-    const counts = active.includes(node.name) || (clone.anonymous && known.includes(node.name) && !activeHere())
+    const sameMember = (other: PlacementUnit) => context.states.get(other.members[index]?.id ?? "");
+    const activeHere = () => instances.some((other) => (sameMember(other)?.activeOn ?? []).includes(node.name));
+    const knownHere = () => instances.some((other) => (sameMember(other)?.knownOn ?? []).includes(node.name));
+    const counts = active.includes(node.name) || (clone.anonymous && !activeHere() && knownHere())
       || (active.length === 0 && known.length === 0) || known.includes(node.name);
     if (!counts) return;
     const historyId = state?.historyIds?.[node.name];
