@@ -6,6 +6,7 @@ import { canonicalJson, nextConfigurationVersion, type Cib } from "../cib";
 import { unreachable } from "../common/errors";
 import { newConstraintProblems } from "./analysis";
 import { colocationAdd, locationAdd, locationPrefers, orderAdd, removeConstraints } from "./constraints";
+import { locationRule, ruleAdd, ruleRemove } from "./location-rules";
 import { setProperties, unsetProperties } from "./cluster-options";
 import { setNodeAttributes, setNodeFlag } from "./nodes";
 import { writeDefaults } from "./operations";
@@ -47,6 +48,9 @@ function dispatch(draft: Cib, edit: AdminEdit, catalog: EditCatalog): string[] {
     case "clone": return cloneResource(draft, edit);
     case "location-prefers": return locationPrefers(draft, edit);
     case "location-add": return locationAdd(draft, edit);
+    case "location-rule": return locationRule(draft, edit);
+    case "rule-add": return ruleAdd(draft, edit);
+    case "rule-remove": return ruleRemove(draft, edit);
     case "colocation-add": return colocationAdd(draft, edit);
     case "order-add": return orderAdd(draft, edit);
     case "constraint-remove": return removeConstraints(draft, edit);

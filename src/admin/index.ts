@@ -17,3 +17,5 @@ export {
 export { parseAlertWords, describeAlerts, type AlertWords } from "./alerts";
 export { renderConstraints, renderDefaults, renderOfflineResources, renderProperties, renderResourceConfig, constraintsReferring } from "./pcs-render";
 export { verifyCib, type Verification } from "./verify";
+export { splitRuleOptions } from "./location-rules";
+export { parseRuleWords, type RuleTree } from "./rule-words";

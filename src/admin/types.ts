@@ -90,6 +90,11 @@ export type AdminEdit =
   | { kind: "clone"; id: string; meta: Attributes; promotable: boolean }
   | { kind: "location-prefers"; rsc: string; avoids: boolean; nodes: Array<{ node: string; score?: string }> }
   | { kind: "location-add"; id: string; rsc: string; node: string; score: string }
+  /** `constraint location RSC rule [id= role= score=|score-attribute= constraint-id= resource-discovery=] EXPRESSION...` (RSC may be regexp%PATTERN). */
+  | { kind: "location-rule"; rsc: string; options: Attributes; expression: string[]; force?: boolean }
+  /** `constraint rule add CONSTRAINT [id= role= score=|score-attribute=] EXPRESSION...` */
+  | { kind: "rule-add"; constraint: string; options: Attributes; expression: string[]; force?: boolean }
+  | { kind: "rule-remove"; id: string }
   | { kind: "colocation-add"; rsc: string; rscRole?: string; withRsc: string; withRscRole?: string; score?: string; id?: string }
   | { kind: "order-add"; first: string; firstAction?: string; then: string; thenAction?: string; orderKind?: string; symmetrical?: string; id?: string }
   | { kind: "constraint-remove"; ids: string[]; constraintKind?: "location" | "colocation" | "order" }

@@ -4,7 +4,7 @@
 // or of the running cluster (through the agent's admin socket).
 import {
   applyEdit, describeConstraint, listProperties, parseColocationAdd, parseKeyValues, parseLevelAdd, parseLevelRemove, parseLocationPrefers,
-  parseOrderAdd, parseResourceCreate, parseSettings, parseStonithCreate, type AdminEdit, type EditOf,
+  parseOrderAdd, parseResourceCreate, parseRuleWords, parseSettings, parseStonithCreate, splitRuleOptions, type AdminEdit, type EditOf,
 } from "../../admin";
 import { flattenSets } from "../../cib";
 import { requestApi } from "../../api";
@@ -330,15 +330,50 @@ function removeCommand(kind: "location" | "colocation" | "order" | undefined): C
 }
 
 const constraintCommands: Command[] = [
-  editCommand({
+  editCommand<"location-prefers" | "location-rule">({
     words: ["constraint", "location"],
-    summary: "Say where a resource prefers or avoids to run: RESOURCE prefers|avoids NODE[=SCORE]...",
-    usage: "RESOURCE prefers|avoids NODE[=SCORE]...",
-    description: "SCORE defaults to INFINITY; avoids makes it negative. One constraint per node, named location-RESOURCE-NODE-SCORE.",
-    examples: ["constraint location vip prefers node1=100", "constraint location web avoids node3"],
-    edit: (words) => parseLocationPrefers(words),
-    done: (edit) => `added location constraints for ${edit.rsc}`,
+    summary: "Say where a resource prefers or avoids to run: RESOURCE prefers|avoids NODE[=SCORE]..., or RESOURCE rule [OPTIONS] EXPRESSION.",
+    usage: "RESOURCE prefers|avoids NODE[=SCORE]... | RESOURCE rule [id=ID] [constraint-id=ID] [resource-discovery=always|never|exclusive] [role=Promoted|Unpromoted] [score=SCORE|score-attribute=ATTRIBUTE] EXPRESSION",
+    description: [
+      "prefers/avoids: SCORE defaults to INFINITY; avoids makes it negative. One constraint per node, named location-RESOURCE-NODE-SCORE.",
+      "rule: one constraint location-RESOURCE whose rule (id RULE-ID or location-RESOURCE-rule, score INFINITY unless given) says on which nodes the score applies; RESOURCE may be regexp%PATTERN. EXPRESSION, as pcs reads it:",
+      "  ATTRIBUTE eq|ne|lt|gt|lte|gte [string|integer|number|version] VALUE;  defined|not_defined ATTRIBUTE;",
+      "  date gt|lt DATE;  date in_range DATE to DATE;  date in_range DATE to duration NAME=N...;  date-spec NAME=N[-M]...",
+      "  (NAME: hours monthdays weekdays yeardays months weeks years weekyears moon), joined with and/or (left to right) and parentheses.",
+      "Node attributes include #uname (the node's name). The same rule on the same resource twice is refused unless --force.",
+    ].join("\n"),
+    examples: ["constraint location vip prefers node1=100", "constraint location web avoids node3", "constraint location vip rule score=-INFINITY pingd lt 1 or not_defined pingd", "constraint location db rule role=Promoted '#uname' eq node1 and date-spec hours=9-17 weekdays=1-5"],
+    edit: (words, args) => {
+      if (words[1] !== "rule") return parseLocationPrefers(words);
+      const { options, expression } = splitRuleOptions(words.slice(2), true);
+      // The expression is read here too, so a mistake is reported before the CIB is read.
+      parseRuleWords(expression);
+      return { kind: "location-rule", rsc: words[0]!, options, expression, ...(args.options.force === true ? { force: true } : {}) };
+    },
+    done: (edit) => `added location ${edit.kind === "location-rule" ? "rule constraint" : "constraints"} for ${edit.rsc}`,
   }),
+  editCommand({
+    words: ["constraint", "rule", "add"],
+    summary: "Add a rule to a location constraint: CONSTRAINT [OPTIONS] EXPRESSION (see 'constraint location --help' for EXPRESSION).",
+    usage: "CONSTRAINT [id=ID] [role=Promoted|Unpromoted] [score=SCORE|score-attribute=ATTRIBUTE] EXPRESSION",
+    description: "The rule's id is CONSTRAINT-rule unless given (made unique). A constraint that named a node and a score keeps only its rules afterwards, as pcs writes it.",
+    examples: ["constraint rule add location-vip score=50 '#uname' eq node2"],
+    edit: (words, args, command) => {
+      needWords(words, 2, command, Number.POSITIVE_INFINITY);
+      const { options, expression } = splitRuleOptions(words.slice(1), false);
+      parseRuleWords(expression);
+      return { kind: "rule-add", constraint: words[0]!, options, expression, ...(args.options.force === true ? { force: true } : {}) };
+    },
+    done: (edit) => `added rule to ${edit.constraint}`,
+  }),
+  ...["remove", "delete"].map((verb) => editCommand({
+    words: ["constraint", "rule", verb],
+    summary: "Remove a rule of a location constraint by its id (the constraint too when it was its only rule).",
+    usage: "RULE-ID",
+    examples: [`constraint rule ${verb} location-vip-rule`],
+    edit: (words, _args, command) => (needWords(words, 1, command), { kind: "rule-remove" as const, id: words[0]! }),
+    done: (edit) => `removed rule ${edit.id}`,
+  })),
   editCommand({
     words: ["constraint", "location", "add"],
     summary: "Add a location constraint with an id of your choosing: ID RESOURCE NODE SCORE.",

@@ -181,6 +181,18 @@ describe("live edits through the admin socket", () => {
     expect(requests.at(-1)).toEqual({ command: "resource-cleanup", resource: "web", node: "node1" });
   });
 
+  it("constraint location RSC rule on the running cluster: one cib-replace whose CIB carries the rule; a bad expression sends nothing", async () => {
+    const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
+    const { socket, requests } = await fakeAgent((request) => agent.answer(request));
+    const added = await runInProcess(["constraint", "location", "web", "rule", "score=-INFINITY", "#uname", "eq", "node1", "--socket", socket]);
+    expect(added).toMatchObject({ status: 0, out: expect.stringContaining("added location rule constraint for web") });
+    expect(agent.cib.constraints).toMatchObject([{ id: "location-web", rsc: "web", rules: [{ id: "location-web-rule", score: "-INFINITY", expressions: [{ attribute: "#uname", operation: "eq", value: "node1" }] }] }]);
+    expect(requests.map((request) => request.command)).toEqual(["cib-get", "cib-replace"]);
+    const bad = await runInProcess(["constraint", "location", "web", "rule", "#uname", "eq", "--socket", socket]);
+    expect(bad).toMatchObject({ status: 1, err: expect.stringContaining("is not a valid rule expression") });
+    expect(requests).toHaveLength(2);
+  });
+
   it("ban without a node bans the resource from the node the agent says it runs on", async () => {
     const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
     let runsOn: string[] = ["node2"];
