@@ -97,7 +97,11 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
       const from: Role = (state.promotedOn ?? []).includes(node) ? "Promoted" : "Unpromoted";
       action = roleChange ? { ...action, from_role: from, to_role: roleChange.to_role as Role } : { ...action, role: from };
     }
-    context.actions.push(action);
+    // An unmanaged resource is left as it is and nothing is listed for it (Pacemaker's summary
+    // skips it), but what its implied restart implies in turn still holds: later members and
+    // resources ordered after it restart.
+    const memberMeta = { ...flattenSets(context.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+    if (!(context.cluster.maintenanceMode || isFalse(memberMeta["is-managed"]) || memberMeta.maintenance === "true")) context.actions.push(action);
     byResource.set(member.id, [action]);
     return true;
   };
