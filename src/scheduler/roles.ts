@@ -77,22 +77,17 @@ export function withPromotionPreferences(context: PlacementWork, unit: Placement
 }
 
 /**
- * Promotion score of an instance on a node: the node's master-<resource> attribute (-1 when
- * it has none), plus location constraints and rules for the Promoted role, plus colocations of
+ * Promotion score of an instance on a node: the node's master-<resource> attribute where it
+ * counts (instancePromotionScore; -1 when it has none or it does not count there), plus location constraints and rules for the Promoted role, plus colocations of
  * the clone's Promoted role with placed resources; when that is not negative, the clone's own
  * location scores on the node for any role are added (Pacemaker sorts instances by the clone's
  * node weight with their promotion scores added in).
  */
-export function promotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState): number {
-  let score: number | undefined;
-  unit.members.forEach((member, index) => {
-    const base = unit.clone!.bases[index]!;
-    // An anonymous instance's score may carry the number its history has on that node.
-    const historyId = context.states.get(member.id)?.historyIds?.[node.name];
-    const value = (historyId ? node.attributes[`master-${historyId}`] : undefined) ?? node.attributes[`master-${base}`] ?? node.attributes[`master-${member.id}`];
-    if (value !== undefined) score = addScores(score ?? 0, parseScore(value));
-  });
-  let total = score ?? -1;
+export function promotionScore(context: PlacementWork, unit: PlacementUnit, node: NodeState, instances: PlacementUnit[]): number {
+  // Pacemaker's set_instance_priority reads the attribute through the same rule as placement
+  // (promotion_score_applies): an instance moving to a node where the resource was never probed
+  // ignores the score there, so it arrives Unpromoted and is promoted after the probe.
+  let total = instancePromotionScore(context, unit, node, instances) ?? -1;
   let cloneWeight = 0;
   const owners = new Set([unit.id, ...unit.owners, ...unit.clone!.bases]);
   for (const constraint of context.cib.constraints) {
@@ -186,7 +181,7 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
     const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
     // A failed instance (to be recovered) ranks after one that did not fail, as Pacemaker's instance comparison has it.
     const failed = unit.members.some((member) => (context.states.get(member.id)?.failedOn ?? []).length > 0);
-    return [{ unit, node: node.name, score: promotionScore(context, unit, node), promotedNow, failed }];
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node, instances), promotedNow, failed }];
   });
   candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
   const perNode = new Map<string, number>();

@@ -1,0 +1,34 @@
+// Which role a promotable clone's instance gets, and how its summary line reads, when the
+// instance moves, restarts or cannot be promoted. Each expectation was checked against
+// crm_simulate (Pacemaker 2.1.5) on the same small CIB.
+import { describe, expect, it } from "vitest";
+import { sameActions } from "../../conformance/scheduler-compare";
+import { history, record, scheduleSmall, type SmallCib } from "./small-cib";
+
+const stateful = `class="ocf" provider="pacemaker" type="Stateful"`;
+const ledger = (meta = "") => `<clone id="ledger-clone"><meta_attributes id="lm"><nvpair id="lm1" name="promotable" value="true"/>${meta}</meta_attributes>`
+  + `<primitive id="ledger" ${stateful}><operations><op id="ledger-mu" name="monitor" interval="10s" role="Unpromoted"/><op id="ledger-mp" name="monitor" interval="11s" role="Promoted"/></operations></primitive></clone>`;
+const promoted = (call: number) => history("ledger", [record("ledger", "start", { call }), record("ledger", "promote", { call: call + 1 })], stateful);
+const notRunning = (call: number) => history("ledger", [record("ledger", "monitor", { call, rc: 7 })], stateful);
+
+describe("promotable clone roles", () => {
+  // Pacemaker's promotion_score_applies: a node's promotion score counts for an instance where
+  // it runs, where the resource was probed, or everywhere while it is known nowhere.
+  const moving = (history: Record<string, string>): SmallCib => ({
+    nodes: ["alder", "birch", "cedar"],
+    resources: ledger(`<nvpair id="lm2" name="clone-max" value="1"/>`),
+    constraints: `<rsc_location id="ban" rsc="ledger-clone" node="alder" score="-INFINITY"/><rsc_location id="pref" rsc="ledger-clone" node="birch" score="50"/>`,
+    history,
+    transient: { alder: { "master-ledger": "10" }, birch: { "master-ledger": "100" }, cedar: { "master-ledger": "5" } },
+  });
+
+  it("a Promoted instance that moves to a node where the resource was never probed arrives Unpromoted: the score there does not count yet", () => {
+    const actions = scheduleSmall(moving({ alder: promoted(10), cedar: notRunning(5) }));
+    expect(sameActions(actions, [{ action: "move", resource: "ledger:0", from: "alder", to: "birch", from_role: "Promoted", to_role: "Unpromoted" }])).toBe(true);
+  });
+
+  it("a Promoted instance that moves to a node where the resource was probed stays Promoted", () => {
+    const actions = scheduleSmall(moving({ alder: promoted(10), birch: notRunning(5) }));
+    expect(sameActions(actions, [{ action: "move", resource: "ledger:0", from: "alder", to: "birch", role: "Promoted" }])).toBe(true);
+  });
+});
