@@ -124,6 +124,11 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
         if (parseScore(colocation.score) < INFINITY || isRole(colocation.withRscRole, "Promoted") || isRole(colocation.withRscRole, "Unpromoted")) continue;
         const primaries = context.unitsByOwner.get(colocation.withRsc) ?? [];
         if (primaries.some((unit) => unit.id === unitId)) continue;
+        // Pacemaker 2.1.5 blocks dependents through the colocations of the unrunnable start's
+        // topmost resource (pcmk__block_colocation_dependents), and a group that is not cloned
+        // hands the colocations with it over to its last member: a group, or a member of one,
+        // whose start cannot run blocks no dependent. The dependent still goes where it is placed.
+        if (primaries.length > 0 && primaries.every(isUnclonedGroup)) continue;
         if (nodesWhereColocationHolds(context, colocation, runningNodes(colocation.withRsc, "start"), true).has(target)) continue;
         // A later member of a group stops there, with the members after it; the group's first members still run (placement.ts, laterMemberColocations).
         const unit = context.units.find((each) => each.id === unitId)!;
@@ -137,6 +142,11 @@ export function applyMandatoryOrders(context: RunnabilityWork): void {
       }
     }
   }
+}
+
+/** A group that is not cloned (its unit is named after the group, not after a member). */
+function isUnclonedGroup(unit: PlacementUnit): boolean {
+  return unit.clone === undefined && unit.members.some((member) => member.id !== unit.id);
 }
 
 /** Nodes a clone's instances are assigned to, whether or not they can start there (an order may block that). */
