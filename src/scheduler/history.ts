@@ -358,6 +358,10 @@ function onFailOf(member: PlacementUnit["members"][number], failure: { operation
 
 export function applyOnFail(units: PlacementUnit[], states: Map<string, ResourceState>, nodes: NodeState[], stonithEnabled: boolean, canFenceNode: (name: string) => boolean = () => stonithEnabled): FailureEffects {
   const effects: FailureEffects = { blockedMembers: new Set(), stoppedUnits: new Set(), fenceReasons: new Map() };
+  // A node already unclean before its histories are read (lost, or down with resources active)
+  // is fenced whatever failed there: Pacemaker's process_rsc_state takes every on-fail there as
+  // ignore, so nothing there counts as failed (a resource only moves off it).
+  const uncleanBefore = new Set(nodes.filter((node) => node.unclean).map((node) => node.name));
   for (const unit of units) for (const member of unit.members) {
     const state = states.get(member.id);
     if (!state?.failures) continue;
@@ -374,6 +378,13 @@ export function applyOnFail(units: PlacementUnit[], states: Map<string, Resource
       // A stop that failed with a hard error where nothing can fence the node leaves no way to
       // recover: the resource is left alone there (unmanaged, blocked), whatever its on-fail.
       if (failure.operation === "stop" && failure.hard && !canFenceNode(nodeName)) { effects.blockedMembers.add(`${member.id}@${nodeName}`); continue; }
+      // On a node already unclean only on-fail=stop still acts: it sets the role the resource
+      // falls back to (Pacemaker's fail_role, unpack_rsc_op_failure), which the node's state does not undo.
+      if (uncleanBefore.has(nodeName) && onFail !== "ignore") {
+        if (onFail === "stop") effects.stoppedUnits.add(unit.id);
+        ignoreFailure(state, nodeName, false);
+        continue;
+      }
       // Cleared by a later success of the same monitor: only a failure whose on-fail asks for
       // stop, standby or fence (or a hard error) outlives that.
       if (onFail === "ignore" && !failure.notInstalled) state.failureIgnored = true;
