@@ -19,3 +19,4 @@ export { renderConstraints, renderDefaults, renderOfflineResources, renderProper
 export { verifyCib, type Verification } from "./verify";
 export { splitRuleOptions } from "./location-rules";
 export { parseRuleWords, type RuleTree } from "./rule-words";
+export { requireFailCountTarget, resetFailCounts, type FailCountFilter } from "./failcounts";

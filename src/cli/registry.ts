@@ -13,6 +13,7 @@ import { lifecycleCommands } from "./commands/lifecycle";
 import { clusterVerbCommands } from "./commands/cluster-verbs";
 import { adminCommands } from "./commands/admin";
 import { pcsCommands } from "./commands/pcs";
+import { failCountReset } from "./commands/failcount";
 import { diagCommands } from "./commands/diag";
 import { watchdogCommands } from "./commands/watchdog";
 import { alertCommands } from "./commands/alerts";
@@ -35,6 +36,7 @@ export function allCommands(): Command[] {
     ...clusterVerbCommands,
     ...adminCommands,
     ...pcsCommands,
+    failCountReset,
     ...alertCommands,
     ...observeCommands,
     ...diagCommands,

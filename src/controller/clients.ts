@@ -3,7 +3,7 @@
 // versioned, stored, distributed and answered once every member stored it.
 import { formatVersion, parseNativeCib, type Cib } from "../cib";
 import { assert, EdgehaError } from "../common/errors";
-import type { ClientReply, ClientRequest, ControllerMessage } from "./protocol";
+import { failureFilter, type ClientReply, type ClientRequest, type ControllerMessage } from "./protocol";
 import { relocationPlan } from "./relocate";
 import { withStatus } from "./summary";
 import { adopt, distribute, lostUnconfirmed, lostUnfenced } from "./replication";
@@ -88,7 +88,7 @@ function serve(context: Context, state: DcState, request: ClientRequest, origin:
       cleanup(context, state, request, out);
       // Only joined members get it: one still joining keeps its failure records, and is named.
       const unreached = context.members.filter((id) => !state.acked.has(id)).map((id) => nameOf(context, id)).filter((name) => request.node === undefined || request.node === name);
-      const what = request.resource ?? "all resources";
+      const what = `${request.resource ?? "all resources"}${request.operation === undefined ? "" : ` (fail counts of ${request.operation} every ${request.intervalMs ?? 0} ms)`}`;
       if (unreached.length > 0) answer(origin, { ok: true, message: `cleaned up ${what} on ${request.node ?? "every joined node"}; not on ${unreached.join(", ")}, which has not joined the DC yet: run the cleanup again once \`edgeha status\` shows it online` }, out);
       else answer(origin, { ok: true, message: `cleaned up ${what} on ${request.node ?? "every node"}` }, out);
       return;
@@ -111,8 +111,8 @@ function cleanup(context: Context, state: DcState, request: Extract<ClientReques
   for (const id of state.acked) {
     const name = nameOf(context, id);
     if (request.node !== undefined && request.node !== name) continue;
-    if (id === context.settings.localId) out.push({ kind: "cleanup", resource: request.resource });
-    else out.push({ kind: "send", to: id, message: { t: "cleanup", ringId: context.ringId, resource: request.resource } });
+    if (id === context.settings.localId) out.push({ kind: "cleanup", resource: request.resource, ...failureFilter(request) });
+    else out.push({ kind: "send", to: id, message: { t: "cleanup", ringId: context.ringId, resource: request.resource, ...failureFilter(request) } });
   }
 }
 

@@ -85,7 +85,8 @@ export type ControllerEffect =
   | { kind: "fence-cancel"; id: string; target: string }
   /** The fence history changed: store it (the node's fence history file). */
   | { kind: "fence-history"; records: FenceHistoryEntry[] }
-  | { kind: "cleanup"; resource?: string }
+  /** operation/intervalMs: clear only the fail count of that operation (and the history only if it failed), as crm_resource --cleanup --operation does. */
+  | { kind: "cleanup"; resource?: string; operation?: string; intervalMs?: number }
   | { kind: "reply"; clientId: number; reply: ClientReply }
   /** This node asked to leave and the DC has moved everything away: it may exit now. */
   | { kind: "may-exit" }

@@ -10,7 +10,7 @@
 // replication), execution.ts (transitions), clients.ts, summary.ts; invariants.ts checks
 // the rules that must hold after every input and ends the process when one does not.
 import { checkedLineage, type Cib, type CibLineage } from "../cib";
-import type { ClusterSummary, FenceHistoryEntry, NodeReport } from "./protocol";
+import { failureFilter, type ClusterSummary, type FenceHistoryEntry, type NodeReport } from "./protocol";
 import { historyAtStart, recordFences } from "./fencing";
 import { applyView, awaitElection, elect, followerTimedOut, loseDc, onJoin, reelect, setQuorate } from "./election";
 import { completeJoinIfReady, JOIN_RESEND_MS, onJoinAck, sendJoins, startJoin } from "./join";
@@ -341,7 +341,7 @@ function onMessageFromDc(context: Context, input: Extract<ControllerInput, { kin
       out.push({ kind: "run", transition: message.transition, step: message.step, ringId: message.ringId, resource: message.resource, operation: message.operation, ...(message.notify ? { notify: message.notify } : {}), ...(message.migration ? { migration: message.migration } : {}), ...(message.formerHolderFenced ? { formerHolderFenced: true } : {}), ...(message.params ? { params: message.params } : {}) });
       return;
     case "cleanup":
-      out.push({ kind: "cleanup", resource: message.resource });
+      out.push({ kind: "cleanup", resource: message.resource, ...failureFilter(message) });
       return;
     case "summary":
       context.summary = message.summary;

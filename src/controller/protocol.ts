@@ -172,7 +172,8 @@ export type ControllerMessage =
   // older DCs (the node then takes the primitive's own instance attributes, as before).
   | { t: "op"; ringId: number; transition: number; step: number; resource: string; operation: OperationName; notify?: Record<string, string>; migration?: MigrationNodes; formerHolderFenced?: boolean; params?: Record<string, string> }
   | { t: "op-result"; ringId: number; transition: number; step: number; ok: boolean; reason?: string; report: NodeReport }
-  | { t: "cleanup"; ringId: number; resource?: string }
+  // operation/intervalMs: only that operation's fail count (resource failcount reset ... operation=); older nodes clear every one of the resource.
+  | { t: "cleanup"; ringId: number; resource?: string; operation?: string; intervalMs?: number }
   | { t: "request"; requestId: number; request: ClientRequest }
   | { t: "reply"; requestId: number; reply: ClientReply }
   | { t: "summary"; ringId: number; summary: ClusterSummary }
@@ -183,7 +184,7 @@ export type ControllerMessage =
 export type ClientRequest =
   /** force: store it even while the peer of a pair without fencing is lost and not confirmed down (E_PEER_UNCONFIRMED): the CLI's --this-half-only (and its deprecated --force). */
   | { kind: "cib-replace"; base: string; cib: unknown; force?: boolean }
-  | { kind: "cleanup"; resource?: string; node?: string }
+  | { kind: "cleanup"; resource?: string; node?: string; operation?: string; intervalMs?: number }
   /** Where resources would go if stickiness did not hold them (resource relocate); changes nothing. */
   | { kind: "placement"; resources?: string[] }
   /** Fence a node now (stonith fence); answered when the fencing ended. action: the cluster's stonith-action when absent. */
@@ -355,7 +356,7 @@ const clientRequest: Check<ClientRequest> = (value, path) => {
     case "cib-replace":
       return { kind, ...shape<{ base: string; cib: unknown; force?: boolean }>({ base: name, cib: configuration, force: optional(boolean) })(value, path) };
     case "cleanup":
-      return { kind, ...shape<{ resource?: string; node?: string }>({ resource: optional(name), node: optional(name) })(value, path) };
+      return { kind, ...shape<{ resource?: string; node?: string; operation?: string; intervalMs?: number }>({ resource: optional(name), node: optional(name), operation: optional(name), intervalMs: optional(count) })(value, path) };
     case "placement":
       return { kind, ...shape<{ resources?: string[] }>({ resources: optional(list(name, RESOURCES_MAX)) })(value, path) };
     case "fence":
@@ -387,7 +388,7 @@ const checks: { [K in ControllerMessage["t"]]: Check<Fields<K>> } = {
     params: optional(dictionary(prose, ATTRIBUTES_MAX)),
   }),
   "op-result": shape<Fields<"op-result">>({ ringId: count, transition: count, step: count, ok: boolean, reason: optional(prose), report: nodeReport }),
-  cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name) }),
+  cleanup: shape<Fields<"cleanup">>({ ringId: count, resource: optional(name), operation: optional(name), intervalMs: optional(count) }),
   request: shape<Fields<"request">>({ requestId: count, request: clientRequest }),
   reply: shape<Fields<"reply">>({ requestId: count, reply: clientReply }),
   summary: shape<Fields<"summary">>({ ringId: count, summary }),
@@ -433,4 +434,9 @@ export function checkControllerMessage(value: unknown): ParsedMessage {
     if (error instanceof ProtocolProblem) return { ok: false, problem: error.message };
     throw error;
   }
+}
+
+/** The operation a cleanup is limited to, when it is (an absent interval means 0, as crm_resource reads it). */
+export function failureFilter(request: { operation?: string; intervalMs?: number }): { operation?: string; intervalMs?: number } {
+  return request.operation === undefined ? {} : { operation: request.operation, intervalMs: request.intervalMs ?? 0 };
 }

@@ -483,7 +483,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         }
         return;
       case "cleanup":
-        resources.cleanup(effect.resource);
+        resources.cleanup(effect.resource, effect.operation === undefined ? undefined : { operation: effect.operation, intervalMs: effect.intervalMs ?? 0 });
         return;
       case "reply": {
         const client = clients.get(effect.clientId);
@@ -831,7 +831,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         return reply.ok ? { ok: true, version: reply.version, message: reply.message } : { error: reply.error, code: reply.code };
       }
       case "resource-cleanup": {
-        const reply = await ask({ kind: "cleanup", resource: typeof request.resource === "string" ? request.resource : undefined, node: typeof request.node === "string" ? request.node : undefined });
+        const operation = typeof request.operation === "string" ? { operation: request.operation, intervalMs: typeof request.intervalMs === "number" && Number.isSafeInteger(request.intervalMs) && request.intervalMs >= 0 ? request.intervalMs : 0 } : {};
+        const reply = await ask({ kind: "cleanup", resource: typeof request.resource === "string" ? request.resource : undefined, node: typeof request.node === "string" ? request.node : undefined, ...operation });
         return reply.ok ? { ok: true, message: reply.message } : { error: reply.error, code: reply.code };
       }
       case "relocation-plan": {

@@ -404,21 +404,53 @@ export class LocalResources {
     });
   }
 
-  /** Forgets failures of one resource (or all) and probes it again. */
-  cleanup(resource?: string): void {
+  /**
+   * Forgets failures of one resource (or all) and probes it again. With `only`, just that
+   * operation's failures, as crm_resource --cleanup --operation does: its fail counts go, the
+   * last failure with the resource's last fail count, and the history of a resource that had
+   * such a failure (so it is probed again); other resources and operations keep theirs.
+   */
+  cleanup(resource?: string, only?: { operation: string; intervalMs: number }): void {
+    if (only !== undefined) {
+      this.cleanupOperation(resource, only);
+      return;
+    }
     for (const key of Object.keys(this.attributes)) {
       if (isFailureAttribute(key, resource)) this.changeFailureAttribute(key, undefined);
     }
     for (const [key, failure] of this.failures) if (resource === undefined || failure.resource === resource) this.failures.delete(key);
-    for (const id of resource === undefined ? [...this.history.keys()] : [resource]) {
-      this.history.delete(id);
-      this.probedDefinitions.delete(id);
-      // A resource still configured is probed again; an orphan's definition is kept while it
-      // may still run, so that it can still be stopped.
-      if (this.primitive(id) !== undefined) this.ranWith.undefine(id);
-      this.stopMonitors(id);
+    for (const id of resource === undefined ? [...this.history.keys()] : [resource]) this.forgetHistory(id);
+    if (this.cib) this.configure(this.cib);
+  }
+
+  private cleanupOperation(resource: string | undefined, only: { operation: string; intervalMs: number }): void {
+    const cleared = new Set<string>();
+    for (const [key, failure] of this.failures) {
+      if ((resource !== undefined && failure.resource !== resource) || failure.record.operation !== only.operation || failure.record.intervalMs !== only.intervalMs) continue;
+      this.failures.delete(key);
+      cleared.add(failure.resource);
+    }
+    for (const key of Object.keys(this.attributes)) {
+      const match = /^fail-count-(.+)#(.+)_(\d+)$/.exec(key);
+      if (!match || (resource !== undefined && match[1] !== resource) || match[2] !== only.operation || Number(match[3]) !== only.intervalMs) continue;
+      this.changeFailureAttribute(key, undefined);
+      cleared.add(match[1]!);
+    }
+    for (const id of cleared) {
+      if (!Object.keys(this.attributes).some((key) => key.startsWith(`fail-count-${id}#`))) this.changeFailureAttribute(lastFailureKey(id), undefined);
+      this.forgetHistory(id);
     }
     if (this.cib) this.configure(this.cib);
+  }
+
+  /** Forgets a resource's history here, so that it is probed again. */
+  private forgetHistory(id: string): void {
+    this.history.delete(id);
+    this.probedDefinitions.delete(id);
+    // A resource still configured is probed again; an orphan's definition is kept while it
+    // may still run, so that it can still be stopped.
+    if (this.primitive(id) !== undefined) this.ranWith.undefine(id);
+    this.stopMonitors(id);
   }
 
   close(): void {

@@ -193,6 +193,19 @@ describe("live edits through the admin socket", () => {
     expect(requests).toHaveLength(2);
   });
 
+  it("resource failcount reset asks the DC for a cleanup, with the node and the operation's interval in ms; an unknown resource asks nothing", async () => {
+    const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
+    const { socket, requests } = await fakeAgent((request) => (request.command === "resource-cleanup" ? { ok: true, message: "cleaned up web (fail counts of monitor every 10000 ms) on node1" } : agent.answer(request)));
+    const reset = await runInProcess(["resource", "failcount", "reset", "web", "node1", "operation=monitor", "interval=10s", "--socket", socket]);
+    expect(reset).toMatchObject({ status: 0, out: "cleaned up web (fail counts of monitor every 10000 ms) on node1\n" });
+    expect(requests.at(-1)).toEqual({ command: "resource-cleanup", resource: "web", node: "node1", operation: "monitor", intervalMs: 10_000 });
+    expect((await runInProcess(["resource", "failcount", "reset", "--socket", socket])).status).toBe(0);
+    expect(requests.at(-1)).toEqual({ command: "resource-cleanup" });
+    const unknown = await runInProcess(["resource", "failcount", "reset", "wbe", "--socket", socket]);
+    expect(unknown).toMatchObject({ status: 1, err: expect.stringContaining("no resource named 'wbe'") });
+    expect(requests.at(-1)).toEqual({ command: "cib-get" });
+  });
+
   it("ban without a node bans the resource from the node the agent says it runs on", async () => {
     const agent = cibAgent(applyEdit(twoNodeCib(), dummy("web")).cib, () => undefined);
     let runsOn: string[] = ["node2"];

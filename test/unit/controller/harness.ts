@@ -32,6 +32,8 @@ export class ControllerWorld {
   readonly fences: Array<{ id: string; target: string; by: string; transition: number; step: number; cib: Cib; action: string; cancelled?: boolean; byPerson?: true }> = [];
   readonly log: string[] = [];
   readonly replies = new Map<number, unknown>();
+  /** The cleanup effects each node performed, in order. */
+  readonly cleanups: Array<{ node: string; resource?: string; operation?: string; intervalMs?: number }> = [];
   /** Every operation run, in order: "operation resource on node" (with "source>target" for migrations). */
   readonly operations: string[] = [];
   /** Every start with the node it ran on and the fences done before it. */
@@ -147,6 +149,7 @@ export class ControllerWorld {
           node.fenceHistory = effect.records;
           break;
         case "cleanup":
+          this.cleanups.push({ node: node.name, ...(effect.resource === undefined ? {} : { resource: effect.resource }), ...(effect.operation === undefined ? {} : { operation: effect.operation, intervalMs: effect.intervalMs }) });
           break;
         case "log":
           this.log.push(`${node.name}: ${effect.message} ${JSON.stringify(effect.fields)}`);

@@ -31,6 +31,8 @@ describe("parseControllerMessage", () => {
       { t: "op", ringId: 4, transition: 2, step: 1, resource: "web:1", operation: "start", params: { ip: "192.0.2.7", cidr_netmask: "24" } },
       { t: "op-result", ringId: 4, transition: 2, step: 0, ok: false, reason: "rc 1", report: report() },
       { t: "cleanup", ringId: 4 },
+      { t: "cleanup", ringId: 4, resource: "web", operation: "monitor", intervalMs: 10000 },
+      { t: "request", requestId: 3, request: { kind: "cleanup", resource: "web", node: "n2", operation: "monitor", intervalMs: 10000 } },
       { t: "request", requestId: 1, request: { kind: "cib-replace", base: "0.3.0", cib: {} } },
       { t: "request", requestId: 2, request: { kind: "placement", resources: ["web"] } },
       { t: "reply", requestId: 1, reply: { ok: false, code: "E_CIB_CONFLICT", error: "changed meanwhile" } },

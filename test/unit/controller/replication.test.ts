@@ -509,6 +509,17 @@ describe("a cleanup", () => {
     world.run(5000);
     expect(world.replies.get(1)).toMatchObject({ ok: true, message: expect.stringContaining("not on n3, which has not joined the DC yet") });
   });
+
+  it("limited to one operation (resource failcount reset ... operation=) reaches the node named with that operation and interval only", () => {
+    const names = ["n1", "n2", "n3"];
+    const world = new ControllerWorld(names, baseCib(names, false));
+    world.view(1, names);
+    world.run(1500);
+    world.feed(world.node("n2"), { kind: "client", nowMs: world.nowMs, clientId: 1, request: { kind: "cleanup", resource: "vip", node: "n3", operation: "monitor", intervalMs: 10_000 } });
+    world.run(1000);
+    expect(world.replies.get(1)).toMatchObject({ ok: true, message: "cleaned up vip (fail counts of monitor every 10000 ms) on n3" });
+    expect(world.cleanups).toEqual([{ node: "n3", resource: "vip", operation: "monitor", intervalMs: 10_000 }]);
+  });
 });
 
 describe("a conflict between a copy a majority holds and one only its maker holds", () => {

@@ -54,6 +54,29 @@ describe("local resources", () => {
     resources.close();
   });
 
+  it("a cleanup of one operation clears only that operation's fail count, failure and history, of that resource", async () => {
+    const runner: ActionRunner = async (_primitive, action) => ({ rc: action === "start" ? 1 : 7, reason: action === "start" ? "boom" : undefined, timedOut: false, runTimeMs: 1 });
+    const resources = new LocalResources("n1", runner, quiet, () => 1000);
+    const cib = cibWith("a", "b");
+    cib.properties = [{ id: "cib-bootstrap-options", values: { "start-failure-is-fatal": "false" } }];
+    resources.configure(cib);
+    await settle(resources, () => resources.report().probed);
+    await resources.operate("a", "start");
+    await resources.operate("b", "start");
+    const counts = () => Object.keys(resources.report().attributes).filter((key) => /^(fail-count|last-failure)-/.test(key)).sort();
+    expect(counts()).toEqual(["fail-count-a#start_0", "fail-count-b#start_0", "last-failure-a", "last-failure-b"]);
+    // Another operation's counts: nothing to clear, and no history forgotten.
+    resources.cleanup("a", { operation: "monitor", intervalMs: 50 });
+    expect(counts()).toEqual(["fail-count-a#start_0", "fail-count-b#start_0", "last-failure-a", "last-failure-b"]);
+    expect(resources.report().resources.a!.operations.map((op) => op.operation)).toContain("start");
+    resources.cleanup("a", { operation: "start", intervalMs: 0 });
+    await settle(resources, () => resources.report().probed);
+    expect(counts()).toEqual(["fail-count-b#start_0", "last-failure-b"]);
+    expect(resources.report().failures).toEqual([expect.objectContaining({ resource: "b", operation: "start" })]);
+    expect(resources.report().resources.b!.operations.map((op) => op.operation)).toContain("start");
+    resources.close();
+  });
+
   it("with start-failure-is-fatal=false a failed start counts once toward migration-threshold, no ban", async () => {
     const runner: ActionRunner = async (_primitive, action) => ({ rc: action === "start" ? 1 : 7, reason: action === "start" ? "boom" : undefined, timedOut: false, runTimeMs: 1 });
     const resources = new LocalResources("n1", runner, quiet, () => 1000);
