@@ -157,6 +157,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       }
       if (failed && failedOperation) (state.failures ??= {})[node.uname] = failedOperation;
       if (active) startedSomewhere.add(history.id);
+      if (active) (state.activeEntries ??= []).push(history);
       if (active && !state.activeOn.includes(node.uname)) state.activeOn.push(node.uname);
       if (active && promoted) (state.promotedOn ??= []).push(node.uname);
       if (failed) state.failedOn.push(node.uname);
@@ -552,7 +553,8 @@ export function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instan
       const known = states.get(chosen.members[index]!.id) ?? { activeOn: [], failedOn: [], startFailedOn: [], bannedOn: [] };
       if (history.operations.length > 0) (known.knownOn ??= []).push(status.uname);
       states.set(chosen.members[index]!.id, known);
-      if (!state.activeOn.includes(status.uname)) continue;
+      // Each entry is read alone: a second entry of the same id on this node that leaves it stopped (a probe) is no second copy.
+      if (!(state.activeEntries ?? []).includes(history)) continue;
       location.set(chosen, status.uname);
       taken.add(`${chosen.id}#${index}`);
       const id = chosen.members[index]!.id;

@@ -1,7 +1,7 @@
 // Types shared by the scheduler's passes: the actions and graph it returns, node and
 // resource states, the units it places, and each pass's output. Also the small helpers of
 // Pacemaker's arithmetic (scores with INFINITY) and of its boolean and role spellings.
-import type { Cib, ClusterOptions, ColocationConstraint, LocationConstraint, Primitive } from "../cib";
+import type { Cib, ClusterOptions, ColocationConstraint, LocationConstraint, Primitive, ResourceHistory } from "../cib";
 import type { NodeAttributes } from "./rules";
 
 export const INFINITY = 1_000_000;
@@ -88,6 +88,8 @@ export interface ResourceState {
   failures?: Record<string, { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean; recovered?: boolean; since?: number; later?: { operation: string; intervalMs: number; hard?: boolean; notInstalled?: boolean }[] }>;
   /** The id its history carries per node, where it differs (anonymous clone instances: "rsc" or "rsc:N"). */
   historyIds?: Record<string, string>;
+  /** The history entries (per node) that leave it active: a node may hold several entries of one id, each read alone. */
+  activeEntries?: ResourceHistory[];
   /** Anonymous clone instances: nodes where a history entry (running or not) went to this instance. */
   knownOn?: string[];
   /** A failed operation of it was taken as a success (on-fail=ignore): its migration-threshold no longer applies. */
