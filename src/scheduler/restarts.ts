@@ -48,18 +48,19 @@ export function stoppingNodes(actions: ScheduledAction[]): string[] {
 
 /**
  * Whether a clone "first" takes, in this transition, the action an order names (start or
- * promote) on an instance on `node`, the node of the primitive or group ordered after it:
+ * promote) on an instance on `node` (any node when not given), the node of the primitive or group ordered after it:
  * Pacemaker weighs a clone's action for a node-bound "then" by the instances on that node
  * only, so then's start is required (and it restarts if it runs) only when an instance starts
  * or is promoted there. An order counting clone-min instances goes through an optional step
  * and requires nothing.
  */
-export function cloneActionRequired(context: ActionWork, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>, node: string): boolean {
+export function cloneActionRequired(context: ActionWork, firstUnits: PlacementUnit[], order: { first: string; firstAction?: string; extra: Record<string, string> }, byResource: Map<string, ScheduledAction[]>, node?: string): boolean {
   if (minimumFirstInstances(firstUnits, order) > 0) return false;
   const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
   const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
-  if (!promote) return startingNodes(actions).includes(node);
-  return actions.some((action) => !action.blocked && (action.node ?? action.to) === node && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
+  const onNode = (where: string | undefined) => node === undefined || where === node;
+  if (!promote) return startingNodes(actions).some(onNode);
+  return actions.some((action) => !action.blocked && onNode(action.node ?? action.to) && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
 }
 
 /**
@@ -146,9 +147,11 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const node = context.placed.get(unit.id);
         if (node === undefined) continue;
-        // A clone as first restarts, of another clone, only the interleaved instance on the same node.
+        // A clone as first restarts, of another clone, the interleaved instance on the same node;
+        // without interleave, every instance once any instance of first takes the action (its
+        // clone-wide "running" is then required, which is what interleave avoids).
         const interleaved = unit.clone !== undefined && firstUnits[0]?.clone !== undefined && truthy(unit.meta.interleave) && minimumFirstInstances(firstUnits, order) === 0;
-        if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved && stops.includes(node))) continue;
+        if (firstUnits[0]?.clone !== undefined && unit.clone !== undefined && !(interleaved ? stops.includes(node) : cloneActionRequired(context, firstUnits, order, byResource))) continue;
         if (firstUnits[0]?.clone !== undefined && unit.clone === undefined && !cloneActionRequired(context, firstUnits, order, byResource, node)) continue;
         for (const member of membersNamed(context, unit, order.then)) if (restart(unit, member, node, `required ${order.first} start`)) changed = true;
       }
