@@ -81,7 +81,8 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
     // restart or recovery does not restart then (handle_asymmetric_ordering).
     if (order.symmetrical !== undefined && isFalse(order.symmetrical) && order.extra[INVERSE_ORDER] === undefined && !restartsWithFirst(context, order.then)) return false;
     if ((kind === "optional" || (kind === "" && order.score !== undefined && parseScore(order.score) <= 0)) && !restartsWithFirst(context, order.then)) return false;
-    return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && ["start", "promote"].includes((order.thenAction ?? order.firstAction ?? "start").toLowerCase());
+    // An order to then's promote requires only that promote: an instance that stays in its role restarts for nothing.
+    return ["start", "promote"].includes((order.firstAction ?? "start").toLowerCase()) && (order.thenAction ?? order.firstAction ?? "start").toLowerCase() === "start";
   });
   // A member restarts on its node when it stays there and has no action yet (a role change becomes part of the restart).
   const restart = (unit: PlacementUnit, member: Primitive, node: string, reason: string): boolean => {
