@@ -6,7 +6,7 @@ import { flattenSets, parseScore } from "../cib";
 import { ruleMatches } from "./rules";
 import { metaOf, scoresFor } from "./scores";
 import { addScores, INFINITY, isFalse, isRole, truthy, type NodeState, type PlacementUnit } from "./types";
-import { assignedMembers, type PlacementWork } from "./placement";
+import { assignedMembers, usableNode, type PlacementWork } from "./placement";
 
 /**
  * The order a clone's instances are assigned in: by instance number, except that a promotable
@@ -131,26 +131,57 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
     const factor = parseScore(constraint.score) / INFINITY;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
       if (dependent.clone) continue;
-      const member = dependent.members[0]!;
-      const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
-      weight = withDependentWeight(weight, scores[node.name]!, factor);
+      const position = Math.max(0, dependent.members.findIndex((member) => member.id === constraint.rsc));
+      weight = withColocatedWeights(context, dependent, position, node, weight, factor, new Set());
     }
   }
   return weight;
 }
 
+/** A weight a merge would have turned negative: it takes no further merge in that step, and is 1 after it. */
+const HELD = Number.NEGATIVE_INFINITY;
+
 /**
- * A dependent's score on a node, scaled by the colocation's factor (rounded, and never rounded
- * away to 0), added to a promotion score the way Pacemaker merges optional preferences: it may
- * not turn a score of 0 negative, and a positive score it would turn negative drops to 1.
+ * Merges into a promotion weight on a node a dependent member's score there, then, in turn,
+ * the scores of what depends on it: the next member of its group (colocated with it at
+ * INFINITY) and resources colocated with it (with the last member, for the group), each at
+ * the colocation's score over INFINITY with the outer factor's sign (Pacemaker's
+ * pcmk__add_colocated_node_scores keeping weights non-negative: a positive weight that would
+ * turn negative is held, and ends the step at 1; a weight of 0 stays 0).
+ * Pacemaker also drops a step that would leave no node of the clone usable; that check over
+ * all nodes is not made here.
  */
-export function withDependentWeight(total: number, weight: number, factor: number): number {
-  const scaled = weight * factor;
+function withColocatedWeights(context: PlacementWork, dependent: PlacementUnit, index: number, node: NodeState, weight: number, factor: number, merging: Set<string>): number {
+  const member = dependent.members[index]!;
+  if (merging.has(member.id)) return weight;
+  merging.add(member.id);
+  const scores = scoresFor(context.owners.get(member.id) ?? [member.id], context.cib, member, context.nodes, context.states.get(member.id), context.cluster.symmetricCluster, context.nowSeconds, context.index, dependent.meta);
+  let result = nonNegativeMerge(weight, usableNode(node) ? scores[node.name]! : -INFINITY, factor);
+  const sign = factor < 0 ? -1 : 1;
+  if (index + 1 < dependent.members.length) result = withColocatedWeights(context, dependent, index + 1, node, result, sign, merging);
+  const primaries = new Set([member.id, ...(index === dependent.members.length - 1 ? [dependent.id, ...dependent.owners] : [])]);
+  for (const id of primaries) for (const colocation of context.index.colocationsByPrimary.get(id) ?? []) {
+    const next = parseScore(colocation.score) / INFINITY;
+    if (next === 0) continue;
+    for (const other of context.unitsByOwner.get(colocation.rsc) ?? []) {
+      if (other.clone || other.id === dependent.id) continue;
+      const position = Math.max(0, other.members.findIndex((entry) => entry.id === colocation.rsc));
+      result = withColocatedWeights(context, other, position, node, result, sign * next, merging);
+    }
+  }
+  merging.delete(member.id);
+  return result === HELD ? 1 : result;
+}
+
+/** One merge keeping a weight non-negative (see withColocatedWeights). */
+function nonNegativeMerge(weight: number, score: number, factor: number): number {
+  if (weight === HELD || (factor < 0 && score < 0)) return weight;
+  const scaled = score * factor;
   let rounded = scaled < 0 ? Math.ceil(scaled - 0.5) : Math.floor(scaled + 0.5);
-  if (rounded === 0 && weight !== 0) rounded = factor > 0 ? 1 : -1;
-  const next = addScores(total, Math.max(-INFINITY, Math.min(INFINITY, rounded)));
-  if (next < 0 && total > 0) return 1;
-  if (next < 0 && total === 0) return total;
+  if (rounded === 0 && score !== 0) rounded = factor > 0 ? 1 : -1;
+  const next = addScores(weight, Math.max(-INFINITY, Math.min(INFINITY, rounded)));
+  if (next < 0 && weight > 0) return HELD;
+  if (next < 0 && weight === 0) return weight;
   return next;
 }
 
