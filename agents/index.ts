@@ -7,6 +7,6 @@ import { dummy } from "./dummy";
 import { ping } from "./ping";
 import { processAgent } from "./process";
 
-export { OCF, checkParameters, metadataXml, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec } from "./types";
+export { OCF, checkParameters, metadataXml, validateAll, valueProblems, type BuiltinAgent, type AgentCall, type AgentOutcome, type ParameterSpec, type ValueProblem } from "./types";
 
 export const builtinAgents: ReadonlyMap<string, BuiltinAgent> = new Map([ipaddr, haproxy, memcached, processAgent, dummy, ping].map((agent) => [agent.name, agent]));

@@ -15,7 +15,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { isIPv4, isIPv6 } from "node:net";
-import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent } from "./types";
+import { OCF, checkParameters, type AgentCall, type AgentOutcome, type BuiltinAgent, type ValueProblem } from "./types";
 import { sharedInterfaces } from "../src/common/sysinfo";
 import { spawnProgram } from "../src/common/spawn";
 import type { ProgramName } from "../src/common/programs";
@@ -159,12 +159,22 @@ export const ipaddr: BuiltinAgent = {
   name: "ipaddr",
   description: "A virtual IP address that moves between nodes. Adds the address on the interface of its subnet, refuses one that another host answers for, and announces it: unsolicited ARP for IPv4 (arping), an unsolicited neighbour advertisement for IPv6 (the kernel's, with ndisc_notify turned on for the interface).",
   parameters: [
-    { name: "ip", required: true, description: "The address (IPv4 or IPv6)." },
-    { name: "cidr_netmask", description: "Its prefix length. Default: that of the interface whose subnet holds the address." },
+    { name: "ip", required: true, description: "The address: an IPv4 or IPv6 address (192.0.2.10, 2001:db8::10)." },
+    { name: "cidr_netmask", type: "integer", description: "Its prefix length: 0-32 for IPv4, 0-128 for IPv6. Default: that of the interface whose subnet holds the address." },
     { name: "nic", description: "The interface. Default: the one whose subnet holds the address." },
-    { name: "arp_count", default: "2", description: "Unsolicited ARP announcements after start (IPv4)." },
-    { name: "dad_timeout_ms", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check). Not waited when the cluster has just fenced the node that held it (confirmed off)." },
+    { name: "arp_count", type: "integer", default: "2", description: "Unsolicited ARP announcements after start (IPv4)." },
+    { name: "dad_timeout_ms", type: "integer", default: "100", description: "How long to wait for another host to answer for the address before adding it (0: no check). Not waited when the cluster has just fenced the node that held it (confirmed off)." },
   ],
+  validate(params) {
+    const ip = (params.ip ?? "").trim();
+    const family = isIPv4(ip) ? 4 : isIPv6(ip) ? 6 : undefined;
+    const problems: ValueProblem[] = [];
+    if (ip !== "" && family === undefined) problems.push({ parameter: "ip", value: ip, expected: "an IPv4 or IPv6 address" });
+    const prefix = (params.cidr_netmask ?? "").trim();
+    const prefixMax = family === 4 ? 32 : 128;
+    if (prefix !== "" && /^\d+$/.test(prefix) && Number(prefix) > prefixMax) problems.push({ parameter: "cidr_netmask", value: prefix, expected: `a prefix length from 0 to ${prefixMax}${family === undefined ? "" : ` for an IPv${family} address`}` });
+    return problems;
+  },
   async start(call: AgentCall): Promise<AgentOutcome> {
     const target = await prepare(call);
     if ("rc" in target) return target;

@@ -41,9 +41,9 @@ export const memcached: BuiltinAgent = {
   name: "memcached",
   description: "memcached, started with its port, memory and user; monitored by a real version request over TCP.",
   parameters: [
-    { name: "port", default: "11211", description: "TCP port." },
+    { name: "port", type: "integer", default: "11211", description: "TCP port." },
     { name: "listen", default: "127.0.0.1", description: "Address to listen on (a VIP in the same group, say)." },
-    { name: "memory", default: "64", description: "Cache size in megabytes." },
+    { name: "memory", type: "integer", default: "64", description: "Cache size in megabytes." },
     { name: "user", default: "nobody", description: "User to run as." },
     { name: "binary", default: programCommand("memcached"), description: "The memcached program." },
     { name: "pid_file", description: `Pid file (default ${STATE_DIR_DEFAULT}/memcached-INSTANCE.pid).` },

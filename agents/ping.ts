@@ -34,8 +34,8 @@ export const ping: BuiltinAgent = {
   parameters: [
     { name: "host_list", required: true, description: "Hosts to ping, separated by spaces." },
     { name: "name", default: "pingd", description: "The node attribute to publish." },
-    { name: "multiplier", default: "1", description: "The attribute is multiplier times the number of hosts that answered." },
-    { name: "timeout_ms", default: "1000", description: "How long to wait for each answer (rounded to whole seconds, at least 1)." },
+    { name: "multiplier", type: "integer", default: "1", description: "The attribute is multiplier times the number of hosts that answered." },
+    { name: "timeout_ms", type: "integer", default: "1000", description: "How long to wait for each answer (rounded to whole seconds, at least 1)." },
   ],
   async start(call) {
     const problem = checkParameters(ping, call.params);

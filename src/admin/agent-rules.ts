@@ -104,22 +104,29 @@ function typeProblem(type: string | undefined, value: string, choices: readonly 
 }
 
 /**
- * Parameters against the agent's meta-data: unknown names, missing required ones and
- * values not of the declared type are errors unless `force` (then warnings). `creating`
+ * Parameters against the agent's meta-data: unknown names, missing required ones, values
+ * not of the declared type and values the agent's own check refuses (a built-in agent's
+ * validate-all) are errors unless `force` (then warnings). `creating`
  * checks required parameters (an update leaves them as they are).
  */
 export function checkParameters(owner: string, agent: string, description: AgentDescription, values: Readonly<Record<string, string>>, creating: boolean, force: boolean): string[] {
   const problems: string[] = [];
+  const refused = new Set<string>();
   const known = description.parameters.map((parameter) => parameter.name);
   for (const [name, value] of Object.entries(values)) {
     const parameter = description.parameters.find((item) => item.name === name);
     if (!parameter) {
+      refused.add(name);
       problems.push(`invalid resource option '${name}' for ${agent}${didYouMean(name, known)}; allowed options are: ${known.map((item) => `'${item}'`).join(", ") || "none"}`);
       continue;
     }
     const expected = typeProblem(parameter.type, value, parameter.choices);
+    if (expected) refused.add(name);
     if (expected) problems.push(`resource option '${name}' of ${agent} must be ${expected}, not '${value}'`);
   }
+  // The agent's own check, on the values whose name and type are right (a wrong type is said once, above).
+  const typed = Object.fromEntries(Object.entries(values).filter(([name]) => !refused.has(name)));
+  for (const problem of description.validate?.(typed) ?? []) problems.push(`resource option '${problem.parameter}' of ${agent} must be ${problem.expected}, not '${problem.value}'`);
   if (creating) {
     for (const parameter of description.parameters) {
       if (parameter.required && !parameter.deprecated && (values[parameter.name] ?? "").trim() === "") problems.push(`required resource option '${parameter.name}' of ${agent} is missing`);

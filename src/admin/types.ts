@@ -42,6 +42,8 @@ export interface GroupPosition {
 /** An agent's meta-data as the edits use it: parameters and actions (src/cli reads it). */
 export interface AgentDescription {
   parameters: ReadonlyArray<{ name: string; required: boolean; type?: string; choices?: readonly string[]; deprecated?: boolean }>;
+  /** The agent's own check of the values given (a built-in agent's validate-all): each parameter refused, with what it must be. */
+  validate?(values: Readonly<Record<string, string>>): ReadonlyArray<{ parameter: string; value: string; expected: string }>;
   actions: ReadonlyArray<{ name: string; interval?: string; timeout?: string; role?: string; depth?: string; startDelay?: string }>;
 }
 

@@ -6,7 +6,7 @@
 // pcs does (src/admin/agent-rules.ts).
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { builtinAgents, metadataXml } from "../../../agents";
+import { builtinAgents, metadataXml, valueProblems } from "../../../agents";
 import { builtinFenceDrivers } from "../../../fence-drivers/index";
 import type { AgentDescription, AgentName } from "../../admin";
 import { formatAgentName } from "../../admin";
@@ -144,7 +144,11 @@ export class AgentCatalog {
   async description(agent: AgentName): Promise<AgentDescription | null> {
     const described = await this.describe(agent);
     if (!described) return null;
+    // A built-in agent's own validate-all runs in this process and looks only at the values, so
+    // it always runs (pcs runs an OCF agent's validate-all only with --agent-validation).
+    const builtin = agent.class === "builtin" || (agent.class === "ocf" && agent.provider === "edgeha") ? builtinAgents.get(agent.type) : undefined;
     return {
+      ...(builtin?.validate === undefined ? {} : { validate: (values: Readonly<Record<string, string>>) => valueProblems({ ...builtin, parameters: [] }, values) }),
       parameters: described.parameters.map((parameter) => ({ name: parameter.name, required: parameter.required, ...(parameter.type ? { type: parameter.type } : {}), ...(parameter.choices ? { choices: parameter.choices } : {}), ...(parameter.deprecated ? { deprecated: true } : {}) })),
       actions: described.actions.map((action) => ({ name: action.name, ...(action.interval ? { interval: action.interval } : {}), ...(action.timeout ? { timeout: action.timeout } : {}), ...(action.role ? { role: action.role } : {}), ...(action.depth ? { depth: action.depth } : {}), ...(action.startDelay ? { startDelay: action.startDelay } : {}) })),
     };

@@ -48,7 +48,7 @@ const ocfCommand: Command = {
     try {
       // Outside the cluster an attribute is printed, the way attrd_updater would be asked.
       const call = { params, instance: context.env.OCF_RESOURCE_INSTANCE ?? name, signal: controller.signal, setAttribute: (attribute: string, value: string | undefined) => context.stdout.write(`attribute ${attribute}=${value ?? "(withdrawn)"}\n`) };
-      const outcome = action === "start" ? await agent.start(call) : action === "stop" ? await agent.stop(call) : action === "validate-all" ? (await import("../../../agents")).checkParameters(agent, params) ?? { rc: OCF.success } : await agent.monitor(call);
+      const outcome = action === "start" ? await agent.start(call) : action === "stop" ? await agent.stop(call) : action === "validate-all" ? (await import("../../../agents")).validateAll(agent, params) : await agent.monitor(call);
       if (outcome.reason) context.stderr.write(`ocf-exit-reason:${outcome.reason}\n`);
       return outcome.rc;
     } finally {
