@@ -6,7 +6,7 @@ import { flattenSets, parseScore } from "../cib";
 import { ruleMatches } from "./rules";
 import { metaOf, scoresFor } from "./scores";
 import { addScores, INFINITY, isFalse, isRole, truthy, type NodeState, type PlacementUnit } from "./types";
-import { assignedMembers, usableNode, type PlacementWork } from "./placement";
+import { assignedMembers, nodesWhereColocationHolds, usableNode, type PlacementWork } from "./placement";
 
 /**
  * The order a clone's instances are assigned in: by instance number, except that a promotable
@@ -110,13 +110,15 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
       const primaryNodes = context.placedOn.get(constraint.withRsc + withRole) ?? [];
       const value = parseScore(constraint.score);
-      if (primaryNodes.includes(node.name)) total = addScores(total, value);
+      // By node-attribute with a primitive or group (pcmk__apply_coloc_to_priority); a promotable
+      // primary's instances are matched by node (nodesWhereColocationHolds, as mandatory).
+      if (nodesWhereColocationHolds(context, constraint, primaryNodes, true).has(node.name)) total = addScores(total, value);
       else if (value >= INFINITY) total = -INFINITY;
     } else if (constraint.kind === "colocation" && owners.has(constraint.rsc) && isRole(constraint.rscRole, "Unpromoted")) {
       // An instance that is to stay Unpromoted with the primary: where it runs with it, the score
       // counts against its promotion (Pacemaker's pcmk__apply_coloc_to_priority).
       const withRole = constraint.withRscRole !== undefined && isRole(constraint.withRscRole, "Promoted") ? "#Promoted" : "";
-      if ((context.placedOn.get(constraint.withRsc + withRole) ?? []).includes(node.name)) total = addScores(total, -parseScore(constraint.score));
+      if (nodesWhereColocationHolds(context, constraint, context.placedOn.get(constraint.withRsc + withRole) ?? [], true).has(node.name)) total = addScores(total, -parseScore(constraint.score));
     }
   }
   // The instance's priority is final here; a negative one is never promoted (Pacemaker's sort index).
