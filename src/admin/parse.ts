@@ -77,6 +77,8 @@ export interface CreateOptions {
   disabled?: boolean;
   noDefaultOperations?: boolean;
   force?: boolean;
+  /** Run the agent's validate-all on the parameters too (pcs's --agent-validation). */
+  agentValidation?: boolean;
 }
 
 /** `... clone [ID] [NAME=VALUE...]` or `promotable [ID] [NAME=VALUE...]` at the end of `resource create`. */
@@ -103,6 +105,7 @@ export function parseResourceCreate(words: readonly string[], options: CreateOpt
   };
   if (clone) edit.clone = clone;
   if (options.force === true) edit.force = true;
+  if (options.agentValidation === true) edit.agentValidation = true;
   if (options.group !== undefined) {
     edit.group = { group: options.group };
     if (options.before !== undefined) edit.group.before = options.before;

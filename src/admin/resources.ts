@@ -59,6 +59,12 @@ function newPrimitive(draft: Cib, edit: Edit<"resource-create">, catalog: EditCa
   } else {
     warnings.push(...checkParameters(edit.id, name, description, Object.fromEntries(Object.entries(edit.settings.instance).filter(([, value]) => value !== "")), true, edit.force === true));
   }
+  const validation = catalog.selfValidation;
+  if (validation !== undefined && validation.exitCode !== 0) {
+    const problem = `resource '${edit.id}': validation of the options of ${name} failed: its validate-all exited ${validation.exitCode}${validation.reason ? ` (${validation.reason})` : ""}`;
+    if (edit.force !== true) throw new EdgehaError("E_ADMIN_PARAMETER", `${problem}; use --force to override`, { agent: name });
+    warnings.push(`${problem}; created anyway (--force)`);
+  }
   checkDistinctIntervals(edit.id, edit.settings.operations);
   const operations = defaultOperations(edit.agent, description ?? undefined, edit.settings.operations, edit.noDefaultOperations);
   const built = buildPrimitive(draft, edit.id, edit.agent, { ...edit.settings, operations: operations.operations }, undefined, (description?.actions ?? []).map((action) => action.name));

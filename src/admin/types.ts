@@ -63,11 +63,13 @@ export interface EditCatalog {
   fenceDrivers?: readonly string[];
   /** Per built-in driver: the parameter names it takes (aliases included) and the required ones (each with its aliases). */
   fenceDriverParameters?: Readonly<Record<string, { names: readonly string[]; required: ReadonlyArray<readonly string[]> }>>;
+  /** What the agent's validate-all said of the given parameters (`resource create --agent-validation`, as pcs 0.11's): its exit code and reason. */
+  selfValidation?: { exitCode: number; reason?: string };
 }
 
 export type AdminEdit =
   /** `clone` wraps the new resource in a clone (promotable or not), as `resource create ... clone|promotable` does. */
-  | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean; clone?: { promotable: boolean; id?: string; meta: Attributes }; force?: boolean }
+  | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean; clone?: { promotable: boolean; id?: string; meta: Attributes }; force?: boolean; agentValidation?: boolean }
   | { kind: "resource-delete"; id: string }
   /** `stonith` says the command was `stonith update`: the resource must be a fence device. */
   | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean; force?: boolean }

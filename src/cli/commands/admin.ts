@@ -96,10 +96,12 @@ const resourceCommands: Command[] = [
       ...positionOptions,
       { name: "disabled", kind: "boolean", description: "Create it stopped (target-role=Stopped)." },
       { name: "no-default-ops", kind: "boolean", description: "Do not add the default monitor operation." },
+      { name: "agent-validation", kind: "boolean", description: "Also run the OCF agent's validate-all on the parameters, as pcs's --agent-validation (a failure is refused unless --force). A built-in agent's own check always runs." },
     ],
     edit: (words, args) => parseResourceCreate(words, {
       group: stringOption(args, "group"), before: stringOption(args, "before"), after: stringOption(args, "after"),
       disabled: args.options.disabled === true, noDefaultOperations: args.options["no-default-ops"] === true, force: args.options.force === true,
+      agentValidation: args.options["agent-validation"] === true,
     }),
     done: (edit) => `created resource ${edit.id}`,
   }),

@@ -11,7 +11,7 @@ import { builtinFenceDrivers } from "../../../fence-drivers/index";
 import type { AgentDescription, AgentName } from "../../admin";
 import { formatAgentName } from "../../admin";
 import { EdgehaError } from "../../common/errors";
-import { agentMetadata, DEFAULT_OCF_ROOT, parseMetadata, type Described } from "../../executor";
+import { agentMetadata, DEFAULT_OCF_ROOT, parseMetadata, runOcfAction, type Described } from "../../executor";
 
 /** The LSB meta-data Pacemaker gives every init script (lib/services/services_lsb.c). */
 const LSB_ACTIONS = `<action name="meta-data" timeout="5"/><action name="start" timeout="15"/><action name="stop" timeout="15"/><action name="status" timeout="15"/><action name="restart" timeout="15"/><action name="force-reload" timeout="15"/><action name="monitor" timeout="15" interval="15"/>`;
@@ -26,6 +26,8 @@ const FENCE_DIRECTORIES = ["/usr/sbin", "/sbin", "/usr/bin"];
 const NOT_FENCE_AGENTS = new Set(["fence_ack_manual", "fence_check", "fence_kdump_send", "fence_legacy", "fence_na", "fence_node", "fence_nss_wrapper", "fence_pcmk", "fence_sanlockd", "fence_tool", "fence_virtd", "fence_vmware_helper"]);
 /** Directory listings are bounded: a machine has hundreds of agents, never thousands. */
 const ENTRIES_MAX = 5000;
+/** How long an agent's validate-all may take at `resource create --agent-validation`. */
+const VALIDATE_TIMEOUT_MS = 20_000;
 
 function executables(directory: string, accept: (name: string) => boolean = () => true): string[] {
   let names: string[] = [];
@@ -138,6 +140,13 @@ export class AgentCatalog {
     } catch {
       return null;
     }
+  }
+
+  /** Runs an OCF agent's validate-all with these parameters (pcs's --agent-validation); at most 20 s. */
+  async validate(agent: AgentName, id: string, params: Readonly<Record<string, string>>): Promise<{ exitCode: number; reason?: string }> {
+    const given = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== ""));
+    const result = await runOcfAction({ id, provider: agent.provider ?? "", type: agent.type, params: given }, { action: "validate-all", timeoutMs: VALIDATE_TIMEOUT_MS, intervalMs: 0, ocfRoot: this.ocfRoot });
+    return { exitCode: result.rc, ...(result.exitReason === undefined ? {} : { reason: result.exitReason }) };
   }
 
   /** The meta-data in the shape the admin edits use. */

@@ -17,7 +17,9 @@ export async function catalogFor(edit: AdminEdit, target: CibTarget, context: Co
         edit.agent = agents.resolve(bare);
         if (!quiet) context.stderr.write(`Assumed agent name '${formatAgentName(edit.agent)}' (deduced from '${bare}')\n`);
       }
-      return { ...catalog, descriptions: { [formatAgentName(edit.agent)]: await agents.description(edit.agent) } };
+      const description = await agents.description(edit.agent);
+      const validate = edit.agentValidation === true && edit.agent.class === "ocf" && description?.actions.some((action) => action.name === "validate-all") === true;
+      return { ...catalog, descriptions: { [formatAgentName(edit.agent)]: description }, ...(validate ? { selfValidation: await agents.validate(edit.agent, edit.id, edit.settings.instance) } : {}) };
     }
     case "resource-update": {
       const { cib } = await target.read();

@@ -23,6 +23,21 @@ function agent(provider: string, type: string, parameters: string, actions: stri
 }
 const parameter = (name: string, type: string, required = false, extra = "") => `<parameter name="${name}" required="${required ? 1 : 0}"><content type="${type}"/>${extra}</parameter>`;
 agent("alpha", "Vip", parameter("ip", "string", true) + parameter("port", "integer") + parameter("lanplus", "boolean") + parameter("mode", "select", false, ""), '<action name="start" timeout="20s"/><action name="stop" timeout="30s"/><action name="monitor" interval="10s" timeout="25s"/><action name="meta-data" timeout="5s"/><action name="validate-all" timeout="5s"/>');
+// An agent whose validate-all refuses an ip without a dot, with an exit reason, and writes down that it ran.
+mkdirSync(path.join(ocfRoot, "resource.d", "gamma"), { recursive: true });
+const checkedFile = path.join(ocfRoot, "resource.d", "gamma", "Checked");
+writeFileSync(checkedFile, `#!/bin/sh
+case "$1" in
+meta-data) cat <<'XML'
+<?xml version="1.0"?>
+<resource-agent name="Checked"><parameters>${parameter("ip", "string", true)}</parameters><actions><action name="start" timeout="20s"/><action name="monitor" interval="10s" timeout="20s"/><action name="validate-all" timeout="5s"/></actions></resource-agent>
+XML
+;;
+validate-all) echo "$OCF_RESKEY_ip" >> "$OCF_ROOT/validated"; case "$OCF_RESKEY_ip" in *.*) exit 0;; esac; echo "ocf-exit-reason:ip '$OCF_RESKEY_ip' is not an address" >&2; exit 6;;
+esac
+exit 0
+`);
+chmodSync(checkedFile, 0o755);
 agent("alpha", "Both", parameter("x", "string"), '<action name="start" timeout="20s"/><action name="monitor" interval="10s"/>');
 agent("beta", "Both", parameter("x", "string"), '<action name="start" timeout="20s"/><action name="monitor" interval="10s"/>');
 
@@ -103,6 +118,21 @@ describe("parameters checked against the agent's meta-data", () => {
     expect((await run("-f", file, "resource", "update", "vip", "port=x")).err).toContain("must be an integer");
     expect((await run("-f", file, "resource", "update", "vip", "nic=eth0")).err).toContain("invalid resource option 'nic'");
     expect((await run("-f", file, "resource", "update", "vip", "port=8080")).status).toBe(0);
+  });
+});
+
+describe("--agent-validation, as pcs 0.11's: the agent's validate-all on the parameters", () => {
+  it("refuses what validate-all refuses (its exit code and reason) unless --force, and runs it only when asked", async () => {
+    const file = newFile();
+    const refused = await run("-f", file, "resource", "create", "vip", "ocf:gamma:Checked", "ip=nowhere", "--agent-validation");
+    expect(refused.status).toBe(1);
+    expect(refused.err).toContain("resource 'vip': validation of the options of ocf:gamma:Checked failed: its validate-all exited 6 (ip 'nowhere' is not an address); use --force to override [E_ADMIN_PARAMETER]");
+    const forced = await run("-f", file, "resource", "create", "vip", "ocf:gamma:Checked", "ip=nowhere", "--agent-validation", "--force");
+    expect(forced).toMatchObject({ status: 0, err: expect.stringContaining("created anyway (--force)") });
+    expect((await run("-f", file, "resource", "create", "vip2", "ocf:gamma:Checked", "ip=10.0.0.2", "--agent-validation")).status).toBe(0);
+    // Without the flag, validate-all is not run (pcs runs it only when asked).
+    expect((await run("-f", file, "resource", "create", "vip3", "ocf:gamma:Checked", "ip=elsewhere")).status).toBe(0);
+    expect(readFileSync(path.join(ocfRoot, "validated"), "utf8")).toBe("nowhere\nnowhere\n10.0.0.2\n");
   });
 });
 
