@@ -105,7 +105,9 @@ function colocationSets(constraint: ColocationSetConstraint): ColocationConstrai
   const result: ColocationConstraint[] = [];
   const score = parseScore(constraint.score);
   const add = (dependent: string, primary: string, value: string, dependentRole: string | undefined, primaryRole: string | undefined) => {
-    const colocation: ColocationConstraint = { kind: "colocation", id: `${constraint.id}#${result.length}`, rsc: dependent, withRsc: primary, score: value, extra: {} };
+    // The constraint's influence holds for every pair it makes (Pacemaker's unpack_colocation_set).
+    const extra: Record<string, string> = constraint.extra?.influence === undefined ? {} : { influence: constraint.extra.influence };
+    const colocation: ColocationConstraint = { kind: "colocation", id: `${constraint.id}#${result.length}`, rsc: dependent, withRsc: primary, score: value, extra };
     if (dependentRole !== undefined) colocation.rscRole = dependentRole;
     if (primaryRole !== undefined) colocation.withRscRole = primaryRole;
     result.push(colocation);

@@ -2,7 +2,7 @@
 // unit's colocation primaries first, a clone's instances together; allocation scores take in
 // colocations, group members, dependents' preferences and promotion scores (roles.ts).
 // The pass keeps its working state to itself and returns the placement.
-import { flattenSets, parseScore, type Cib, type ColocationConstraint } from "../cib";
+import { flattenSets, parseBoolean, parseScore, type Cib, type ColocationConstraint } from "../cib";
 import { assert } from "../common/errors";
 import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
 import { metaOf, scoresFor } from "./scores";
@@ -122,6 +122,7 @@ function mergeDependentsOf(context: PlacementWork, unit: PlacementUnit, combined
   for (const constraint of colocations) {
     if (ids.has(constraint.rsc)) continue;
     if (!(constraint.rscRole === undefined || isRole(constraint.rscRole, "Started")) || !(constraint.withRscRole === undefined || isRole(constraint.withRscRole, "Started"))) continue;
+    if (!colocationHasInfluence(context, constraint)) continue;
     const factor = outer * parseScore(constraint.score) / INFINITY;
     if (factor === 0) continue;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
@@ -344,6 +345,23 @@ export function nodesWhereColocationHolds(context: Pick<PlacementWork, "nodes" |
   if (attribute === undefined || (mandatory && primaryIsClone)) return new Set(primaryNodes);
   const values = new Set(primaryNodes.map((name) => attributeValue(context.nodes.find((node) => node.name === name), attribute)));
   return new Set(context.nodes.filter((node) => values.has(attributeValue(node, attribute))).map((node) => node.name));
+}
+
+/**
+ * Whether a colocation's dependent pulls its primary toward the nodes it prefers (Pacemaker's
+ * pcmk__colocation_has_influence): always while the primary runs nowhere; otherwise as the
+ * constraint's influence says, or when that is absent or not a boolean, as the dependent's
+ * critical meta attribute says (true by default).
+ */
+export function colocationHasInfluence(context: Pick<PlacementWork, "cib" | "states" | "unitsByOwner">, colocation: ColocationConstraint): boolean {
+  const primaryActive = (context.unitsByOwner.get(colocation.withRsc) ?? []).some((unit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0));
+  if (!primaryActive) return true;
+  const written = colocation.extra?.influence === undefined ? undefined : parseBoolean(colocation.extra.influence);
+  if (written !== undefined) return written;
+  const dependent = context.unitsByOwner.get(colocation.rsc)?.[0];
+  const member = dependent?.members.find((entry) => entry.id === colocation.rsc);
+  const meta = { ...flattenSets(context.cib.rscDefaults), ...(dependent?.meta ?? {}), ...(member ? flattenSets(member.meta) : {}) };
+  return !isFalse(meta.critical);
 }
 
 /** A node's value of a colocation attribute, lower-cased (Pacemaker compares them without case); undefined when it has none. */

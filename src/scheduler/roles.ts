@@ -6,7 +6,7 @@ import { flattenSets, parseScore } from "../cib";
 import { ruleMatches } from "./rules";
 import { metaOf, scoresFor } from "./scores";
 import { addScores, INFINITY, isFalse, isRole, truthy, type NodeState, type PlacementUnit } from "./types";
-import { assignedMembers, nodesWhereColocationHolds, usableNode, type PlacementWork } from "./placement";
+import { assignedMembers, colocationHasInfluence, nodesWhereColocationHolds, usableNode, type PlacementWork } from "./placement";
 
 /**
  * The order a clone's instances are assigned in: by instance number, except that a promotable
@@ -130,6 +130,7 @@ export function promotionScore(context: PlacementWork, unit: PlacementUnit, node
   let weight = addScores(cloneWeight, total);
   for (const constraint of context.cib.constraints) {
     if (constraint.kind !== "colocation" || !owners.has(constraint.withRsc) || owners.has(constraint.rsc) || !isRole(constraint.withRscRole, "Promoted") || parseScore(constraint.score) <= 0) continue;
+    if (!colocationHasInfluence(context, constraint)) continue;
     const factor = parseScore(constraint.score) / INFINITY;
     for (const dependent of context.unitsByOwner.get(constraint.rsc) ?? []) {
       if (dependent.clone) continue;
@@ -164,7 +165,7 @@ function withColocatedWeights(context: PlacementWork, dependent: PlacementUnit, 
   const primaries = new Set([member.id, ...(index === dependent.members.length - 1 ? [dependent.id, ...dependent.owners] : [])]);
   for (const id of primaries) for (const colocation of context.index.colocationsByPrimary.get(id) ?? []) {
     const next = parseScore(colocation.score) / INFINITY;
-    if (next === 0) continue;
+    if (next === 0 || !colocationHasInfluence(context, colocation)) continue;
     for (const other of context.unitsByOwner.get(colocation.rsc) ?? []) {
       if (other.clone || other.id === dependent.id) continue;
       const position = Math.max(0, other.members.findIndex((entry) => entry.id === colocation.rsc));
