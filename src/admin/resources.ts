@@ -59,16 +59,20 @@ function newPrimitive(draft: Cib, edit: Edit<"resource-create">, catalog: EditCa
   } else {
     warnings.push(...checkParameters(edit.id, name, description, Object.fromEntries(Object.entries(edit.settings.instance).filter(([, value]) => value !== "")), true, edit.force === true));
   }
-  const validation = catalog.selfValidation;
-  if (validation !== undefined && validation.exitCode !== 0) {
-    const problem = `resource '${edit.id}': validation of the options of ${name} failed: its validate-all exited ${validation.exitCode}${validation.reason ? ` (${validation.reason})` : ""}`;
-    if (edit.force !== true) throw new EdgehaError("E_ADMIN_PARAMETER", `${problem}; use --force to override`, { agent: name });
-    warnings.push(`${problem}; created anyway (--force)`);
-  }
+  warnings.push(...selfValidationProblems(edit.id, name, catalog, edit.force === true, "created"));
   checkDistinctIntervals(edit.id, edit.settings.operations);
   const operations = defaultOperations(edit.agent, description ?? undefined, edit.settings.operations, edit.noDefaultOperations);
   const built = buildPrimitive(draft, edit.id, edit.agent, { ...edit.settings, operations: operations.operations }, undefined, (description?.actions ?? []).map((action) => action.name));
   return { primitive: built.primitive, warnings: [...warnings, ...operations.warnings, ...built.warnings] };
+}
+
+/** What the agent's validate-all said (--agent-validation): refused unless force, then a warning. */
+function selfValidationProblems(id: string, agent: string, catalog: EditCatalog, force: boolean, done: string): string[] {
+  const validation = catalog.selfValidation;
+  if (validation === undefined || validation.exitCode === 0) return [];
+  const problem = `resource '${id}': validation of the options of ${agent} failed: its validate-all exited ${validation.exitCode}${validation.reason ? ` (${validation.reason})` : ""}`;
+  if (!force) throw new EdgehaError("E_ADMIN_PARAMETER", `${problem}; use --force to override`, { agent });
+  return [`${problem}; ${done} anyway (--force)`];
 }
 
 export function createResource(draft: Cib, edit: Edit<"resource-create">, catalog: EditCatalog): string[] {
@@ -129,6 +133,7 @@ export function updateResource(draft: Cib, edit: Edit<"resource-update">, catalo
   const warnings = checkMeta(edit.id, settings.meta, resource.kind === "clone");
   const description = resource.kind === "primitive" ? catalog.descriptions?.[formatAgentName(resource)] : undefined;
   if (description && resource.kind === "primitive") warnings.push(...checkParameters(edit.id, formatAgentName(resource), description, settings.instance, false, edit.force === true));
+  if (resource.kind === "primitive") warnings.push(...selfValidationProblems(edit.id, formatAgentName(resource), catalog, edit.force === true, "updated"));
   if (settings.operations.length > 0) {
     if (resource.kind !== "primitive") throw new EdgehaError("E_ADMIN_ARGUMENT", `'${edit.id}' is a ${resource.kind}; operations belong to its primitives`);
     replaceOperations(draft, resource, settings.operations, (description?.actions ?? []).map((action) => action.name));

@@ -72,7 +72,7 @@ export type AdminEdit =
   | { kind: "resource-create"; id: string; agent: AgentName; settings: ResourceSettings; group?: GroupPosition; disabled: boolean; noDefaultOperations: boolean; clone?: { promotable: boolean; id?: string; meta: Attributes }; force?: boolean; agentValidation?: boolean }
   | { kind: "resource-delete"; id: string }
   /** `stonith` says the command was `stonith update`: the resource must be a fence device. */
-  | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean; force?: boolean }
+  | { kind: "resource-update"; id: string; settings: ResourceSettings; stonith?: boolean; force?: boolean; agentValidation?: boolean }
   /** `resource op add NAME ACTION k=v...`: one more operation (an action with that interval already configured is refused unless force). */
   | { kind: "op-add"; id: string; operation: OperationSpec; force?: boolean }
   /** `resource op remove NAME ACTION [k=v...]` (every op of that action whose options match) or `resource op remove OP_ID`. */

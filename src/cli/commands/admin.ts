@@ -119,9 +119,10 @@ const resourceCommands: Command[] = [
     usage: "NAME [NAME=VALUE...] [op ACTION NAME=VALUE...]... [meta NAME=VALUE...]",
     description: "An `op ACTION ...` replaces every operation of that action.",
     examples: ["resource update vip ip=192.168.122.11 op monitor interval=10s timeout=20s meta migration-threshold=3"],
+    options: [{ name: "agent-validation", kind: "boolean", description: "Also run the OCF agent's validate-all on the parameters the resource will have, as pcs's --agent-validation (a failure is refused unless --force)." }],
     edit: (words, args, command) => {
       if (words.length < 2) needWords(words, 2, command, Number.POSITIVE_INFINITY);
-      return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)), force: args.options.force === true };
+      return { kind: "resource-update", id: words[0]!, settings: parseSettings(words.slice(1)), force: args.options.force === true, ...(args.options["agent-validation"] === true ? { agentValidation: true } : {}) };
     },
     done: (edit) => `updated resource ${edit.id}`,
   }),

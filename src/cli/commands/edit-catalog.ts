@@ -3,6 +3,7 @@
 // update` names (a bare type resolved first, as pcs does), the fence-agents programs.
 import type { AdminEdit, EditCatalog } from "../../admin";
 import { formatAgentName } from "../../admin";
+import { flattenSets } from "../../cib";
 import type { CommandContext } from "../command";
 import { AgentCatalog } from "./agent-catalog";
 import { localCatalog, type CibTarget } from "./admin-target";
@@ -25,7 +26,11 @@ export async function catalogFor(edit: AdminEdit, target: CibTarget, context: Co
       const { cib } = await target.read();
       const found = allResources(cib.resources).find((resource) => resource.id === edit.id);
       if (found?.kind !== "primitive" || found.class === "stonith") return catalog;
-      return { ...catalog, descriptions: { [formatAgentName(found)]: await agents.description(found) } };
+      const description = await agents.description(found);
+      const validate = edit.agentValidation === true && found.class === "ocf" && description?.actions.some((action) => action.name === "validate-all") === true;
+      // validate-all sees the parameters the resource will have: its own, with the changes.
+      const params = Object.fromEntries(Object.entries({ ...flattenSets(found.instance), ...edit.settings.instance }).filter(([, value]) => value !== ""));
+      return { ...catalog, descriptions: { [formatAgentName(found)]: description }, ...(validate ? { selfValidation: await agents.validate(found, found.id, params) } : {}) };
     }
     case "stonith-create":
       return { ...catalog, fencePrograms: agents.agents("stonith") };

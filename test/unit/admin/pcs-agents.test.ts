@@ -133,6 +133,10 @@ describe("--agent-validation, as pcs 0.11's: the agent's validate-all on the par
     // Without the flag, validate-all is not run (pcs runs it only when asked).
     expect((await run("-f", file, "resource", "create", "vip3", "ocf:gamma:Checked", "ip=elsewhere")).status).toBe(0);
     expect(readFileSync(path.join(ocfRoot, "validated"), "utf8")).toBe("nowhere\nnowhere\n10.0.0.2\n");
+    // update: validate-all sees the resource's parameters with the change.
+    expect(await run("-f", file, "resource", "update", "vip2", "ip=nowhere", "--agent-validation")).toMatchObject({ status: 1, err: expect.stringContaining("resource 'vip2': validation of the options of ocf:gamma:Checked failed: its validate-all exited 6") });
+    expect((await run("-f", file, "resource", "update", "vip2", "ip=10.0.0.3", "--agent-validation")).status).toBe(0);
+    expect(readFileSync(path.join(ocfRoot, "validated"), "utf8")).toBe("nowhere\nnowhere\n10.0.0.2\nnowhere\n10.0.0.3\n");
   });
 });
 
