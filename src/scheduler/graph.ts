@@ -6,7 +6,7 @@
 //   promotes (Pacemaker's clone pseudo-actions, which make them barriers);
 // - order constraints of every kind (Mandatory, Optional, Serialize: ordering binds only
 //   actions that happen), first-action/then-action, symmetrical (the inverse order between
-//   the inverse actions), interleaved clones instance by instance on the same node;
+//   the inverse actions), between clones clone to clone whether interleaved or not;
 // - anti-colocation at -INFINITY: on one node, what makes one lose its role before what makes
 //   the other gain its role; ordered clones: instances one after another;
 // - fencing: one fence after another unless concurrent-fencing, the DC's last; every start or
@@ -275,16 +275,17 @@ function orderConstraint(decisions: Decisions, builder: Builder, constraint: Ord
   const memberIds = (units: PlacementUnit[], id: string) => units.flatMap((unit) => membersNamed(decisions, unit, id).map((member: Primitive) => member.id));
   const firstMembers = memberIds(firstUnits, constraint.first);
   const thenMembers = memberIds(thenUnits, constraint.then);
-  // Between two clones with interleave, each instance of then follows the instance of first on its own node.
-  const interleaved = firstUnits[0]?.clone !== undefined && thenUnits[0]?.clone !== undefined && firstUnits[0].clone.id !== thenUnits[0].clone.id
-    && truthy({ ...flattenSets(decisions.cib.rscDefaults), ...thenUnits[0].meta }.interleave);
+  // Between two clones the order holds clone to clone, interleaved or not: Pacemaker orders the
+  // clones' own pseudo-actions (first's "running" before then's "start"), so every instance of
+  // then waits for every instance of first that acts; interleave only decides which instances
+  // restart or may run (restarts.ts, runnability.ts), and its per-node orders are implied.
   const kind = orderKind(constraint);
   const link = (firstKind: OperationKind, firsts: string[], thenKind: OperationKind, thens: string[]) => {
     // An optional order does not hold back what follows the stop of a migrating resource
     // (Pacemaker drops that input: "optional but stop in migration").
     const before = firsts.flatMap((member) => kind === "optional" && firstKind === "stop" && builder.migrations.has(member) ? [] : builder.of(member, firstKind));
     const after = thens.flatMap((member) => builder.of(member, thenKind));
-    for (const then of after) for (const first of before) if (!interleaved || first.node === then.node) builder.order(first, then);
+    builder.orderAll(before, after);
   };
   link(firstAction as OperationKind, firstMembers, thenAction as OperationKind, thenMembers);
   const symmetrical = constraint.symmetrical === undefined ? kind !== "serialize" : !isFalse(constraint.symmetrical);
