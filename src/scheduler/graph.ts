@@ -103,7 +103,10 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
     const implied = decisions.fenced.has(node);
     if (!implied && nodeByName.get(node)?.online !== true) return;
     if (promoted && !implied) builder.add("demote", node, member, reason);
-    builder.add("stop", node, member, reason, implied ? { implied: true } : {});
+    const stopped = builder.add("stop", node, member, reason, implied ? { implied: true } : {});
+    // The implied stop is done once the fence is (Pacemaker's pseudo-stop waits for it), so what
+    // waits for that stop waits for the fence.
+    if (implied) for (const fence of fences) if (fence.node === node) builder.order(fence, stopped);
   };
   const start = (member: string, node: string, promote: boolean, reason: string) => {
     builder.add("start", node, member, reason);

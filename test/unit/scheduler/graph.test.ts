@@ -92,6 +92,15 @@ describe("the scheduler's graph", () => {
     expect(operations.some((operation) => operation.kind === "stop")).toBe(false);
   });
 
+  // crm_simulate 2.1.5 on this cluster: A's stop on a is a pseudo-action after the fence, and B's stop waits for it.
+  it("what waits for a stop that fencing implies waits for the fence", () => {
+    const device = `<primitive id="fence" class="stonith" type="fence_dummy"/>`;
+    const orders = `<rsc_order id="o" first="A" first-action="stop" then="B" then-action="stop"/><rsc_location id="l" rsc="B" node="b" score="100"/>`;
+    const operations = graphOf(device + dummy("A") + dummy("B"), orders, node("1", "a", started("A"), false) + node("2", "b", started("B") + started("fence", 2)) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
+    const fence = operations.find((operation) => operation.kind === "fence" && operation.node === "a")!;
+    expect(before(operations, fence, find(operations, "stop", "B", "b"))).toBe(true);
+  });
+
   it("concurrent-fencing lets fences run together (the DC's still last)", () => {
     const operations = graphOf(dummy("A"), "", node("1", "a") + node("2", "b", "", false) + node("3", "c", "", false), { "stonith-enabled": "true", "concurrent-fencing": "true" }, ["a", "b", "c"]);
     expect(operations.filter((operation) => operation.kind === "fence").map((fence) => fence.after)).toEqual([[], []]);
