@@ -13,7 +13,8 @@
 //   promote after every fence (DESIGN.md's invariant 5, stricter than Pacemaker for resources
 //   with requires=quorum or nothing), a fencing device's after the fencing of a node where its
 //   state is unknown (Pacemaker's rule for what requires only quorum); a stop on a fenced node
-//   is implied by the fence, so what waits for that stop waits for the fence;
+//   is implied by the fence and, for what requires fencing, comes after it with every stop of
+//   the same group or clone, so what waits for those stops waits for the fence;
 // - unfencing ("fence on"): before the starts on that node of what needs unfencing only.
 // Probes and recurring monitors are not operations of the graph: every node probes the
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
@@ -103,10 +104,7 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
     const implied = decisions.fenced.has(node);
     if (!implied && nodeByName.get(node)?.online !== true) return;
     if (promoted && !implied) builder.add("demote", node, member, reason);
-    const stopped = builder.add("stop", node, member, reason, implied ? { implied: true } : {});
-    // The implied stop is done once the fence is (Pacemaker's pseudo-stop waits for it), so what
-    // waits for that stop waits for the fence.
-    if (implied) for (const fence of fences) if (fence.node === node) builder.order(fence, stopped);
+    builder.add("stop", node, member, reason, implied ? { implied: true } : {});
   };
   const start = (member: string, node: string, promote: boolean, reason: string) => {
     builder.add("start", node, member, reason);
@@ -310,6 +308,7 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
     if (!concurrent) builder.order(ordered[index - 1]!, ordered[index]!);
     else if (ordered[index]!.node === dcName) builder.orderAll(ordered.slice(0, index), [ordered[index]!]);
   }
+  orderStopsAfterFencing(decisions, builder, fences);
   const known = new Map(decisions.cib.status.map((status) => [status.uname, new Set(status.resources.map((entry) => entry.id))]));
   for (const unit of decisions.units) for (const member of unit.members) {
     const starts = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote"), ...builder.of(member.id, "migrate_to"), ...builder.of(member.id, "migrate_from")];
@@ -324,6 +323,25 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
       const seen = history !== undefined && (history.has(member.id) || history.has(member.id.replace(/:\d+$/, "")) || [...history].some((id) => id.replace(/:\d+$/, "") === member.id.replace(/:\d+$/, "")));
       if (!seen) builder.orderAll([fence], builder.of(member.id, "start"));
     }
+  }
+}
+
+/**
+ * A stop that fencing implies, of a resource that requires fencing, is done once the fence is
+ * (Pacemaker's order_stop_vs_fencing): it comes after the fence, and so does the stop of the
+ * resource's top-level group or clone, which every stop of its members waits for; so a clone's
+ * instance stopping on a healthy node waits for the fencing of a node where another ran. The
+ * implied stop of a resource that requires only quorum or nothing (a fencing device) waits for
+ * nothing: the fence makes it true, but nothing after it has to wait.
+ */
+function orderStopsAfterFencing(decisions: Decisions, builder: Builder, fences: Draft[]): void {
+  const membersOfClone = new Map<string, string[]>();
+  for (const unit of decisions.units) if (unit.clone) membersOfClone.set(unit.clone.id, [...(membersOfClone.get(unit.clone.id) ?? []), ...unit.members.map((member) => member.id)]);
+  for (const fence of fences) for (const unit of decisions.units) {
+    const implied = unit.members.filter((member) => builder.of(member.id, "stop").some((stop) => stop.implied === true && stop.node === fence.node) && requirement(decisions, unit, member) === "fencing");
+    if (implied.length === 0) continue;
+    const top = unit.clone ? membersOfClone.get(unit.clone.id)! : unit.members.map((member) => member.id);
+    builder.orderAll([fence], top.flatMap((member) => builder.of(member, "stop")));
   }
 }
 

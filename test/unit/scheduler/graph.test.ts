@@ -101,6 +101,21 @@ describe("the scheduler's graph", () => {
     expect(before(operations, fence, find(operations, "stop", "B", "b"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on these clusters: A:1's stop on b waits for the fence of a through the clone's stop
+  // pseudo-action; with requires=quorum the implied stop is not ordered after the fence, nor is anything else.
+  it("a clone's stop on a healthy node waits for the fencing of a node where an instance that requires fencing ran", () => {
+    const device = `<primitive id="fence" class="stonith" type="fence_dummy"/>`;
+    for (const requires of ["fencing", "quorum"]) {
+      const clone = `<clone id="C">${dummy("A", meta("A", { requires }))}</clone>`;
+      const constraints = `<rsc_location id="l" rsc="C" node="b" score="-INFINITY"/><rsc_location id="f" rsc="fence" node="c" score="100"/>`;
+      const operations = graphOf(device + clone, constraints, node("1", "a", started("A"), false) + node("2", "b", started("A")) + node("3", "c", started("A") + started("fence", 2)), { "stonith-enabled": "true" }, ["a", "b", "c"]);
+      const fence = operations.find((operation) => operation.kind === "fence" && operation.node === "a")!;
+      const stop = operations.find((operation) => operation.kind === "stop" && operation.resource?.startsWith("A:") && operation.node === "b")!;
+      expect(stop, requires).toBeDefined();
+      expect(before(operations, fence, stop), requires).toBe(requires === "fencing");
+    }
+  });
+
   it("concurrent-fencing lets fences run together (the DC's still last)", () => {
     const operations = graphOf(dummy("A"), "", node("1", "a") + node("2", "b", "", false) + node("3", "c", "", false), { "stonith-enabled": "true", "concurrent-fencing": "true" }, ["a", "b", "c"]);
     expect(operations.filter((operation) => operation.kind === "fence").map((fence) => fence.after)).toEqual([[], []]);
