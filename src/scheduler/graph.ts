@@ -21,7 +21,7 @@
 import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
 import { assert } from "../common/errors";
 import { membersNamed } from "./restarts";
-import { INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
+import { baseId, INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
 
 const PHASES: readonly OperationKind[] = ["demote", "stop", "start", "promote"];
 const INVERSE: Record<string, OperationKind> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
@@ -319,9 +319,7 @@ function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): 
       // fencing device starts anywhere before every fence is confirmed, whatever it requires.
       if (requires === "fencing" || member.class !== "stonith") { builder.orderAll([fence], starts); continue; }
       if (requires !== "quorum") continue;
-      const history = known.get(fence.node);
-      const seen = history !== undefined && (history.has(member.id) || history.has(member.id.replace(/:\d+$/, "")) || [...history].some((id) => id.replace(/:\d+$/, "") === member.id.replace(/:\d+$/, "")));
-      if (!seen) builder.orderAll([fence], builder.of(member.id, "start"));
+      if (!knownOn(decisions, unit, member, known.get(fence.node), fence.node)) builder.orderAll([fence], builder.of(member.id, "start"));
     }
   }
 }
@@ -343,6 +341,19 @@ function orderStopsAfterFencing(decisions: Decisions, builder: Builder, fences: 
     const top = unit.clone ? membersOfClone.get(unit.clone.id)! : unit.members.map((member) => member.id);
     builder.orderAll([fence], top.flatMap((member) => builder.of(member, "stop")));
   }
+}
+
+/**
+ * Whether the state of `member` on `node` is known from that node's history (Pacemaker's
+ * rsc_is_known_on): a primitive or a unique instance by its own entry; an anonymous instance by
+ * the entry that went to it, or, as an instance of a cloned primitive (not of a cloned group,
+ * which may be known only in part), by the entry of any instance.
+ */
+function knownOn(decisions: Decisions, unit: PlacementUnit, member: Primitive, history: ReadonlySet<string> | undefined, node: string): boolean {
+  if (unit.clone === undefined || !unit.clone.anonymous) return history?.has(member.id) === true;
+  if (decisions.states.get(member.id)?.knownOn?.includes(node) === true) return true;
+  const clone = decisions.cib.resources.find((resource) => resource.id === unit.clone!.id);
+  return clone?.kind === "clone" && clone.child.kind !== "group" && [...(history ?? [])].some((id) => baseId(id) === baseId(member.id));
 }
 
 /**
