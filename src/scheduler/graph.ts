@@ -20,6 +20,7 @@
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
 import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
 import { assert } from "../common/errors";
+import { assignedMembers } from "./placement";
 import { membersNamed } from "./restarts";
 import { baseId, INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
 
@@ -77,6 +78,7 @@ class Builder {
 export function buildGraph(decisions: Decisions, actions: readonly ScheduledAction[], check = true): GraphOperation[] {
   const builder = new Builder();
   const fences = operationsOfActions(decisions, actions, builder);
+  pendingStarts(decisions, builder);
   orderWithinResources(builder);
   orderWithinUnits(decisions, builder);
   for (const constraint of decisions.cib.constraints) if (constraint.kind === "order") orderConstraint(decisions, builder, constraint);
@@ -171,6 +173,25 @@ function danglingStops(decisions: Decisions, stop: (member: string, node: string
     const meta = { ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
     if (decisions.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
     for (const node of dangling) stop(member.id, node, false, "a migration completed but it was not stopped on its source");
+  }
+}
+
+/**
+ * A start still in flight (pending in the history) is run again where the resource is to run
+ * (Pacemaker's create_pending_start, an action it always puts in the graph), so that what is
+ * ordered after that start waits for it; the summary lists nothing, the role does not change.
+ */
+function pendingStarts(decisions: Decisions, builder: Builder): void {
+  const online = new Set(decisions.nodes.filter((node) => node.online && !node.unclean).map((node) => node.name));
+  for (const unit of decisions.units) {
+    const target = decisions.placed.get(unit.id);
+    if (target === undefined || !online.has(target) || decisions.blocked.has(unit.id) || decisions.quorumBlocked.has(unit.id) || decisions.heldForQuorum?.has(unit.id)) continue;
+    for (const member of unit.members.slice(0, assignedMembers(decisions, unit))) {
+      if ((decisions.states.get(member.id)?.startPendingOn ?? []).length === 0) continue;
+      const meta = { ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) };
+      if (decisions.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
+      builder.add("start", target, member.id, "its start was still pending");
+    }
   }
 }
 

@@ -100,13 +100,14 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       let failedOperation: NonNullable<ResourceState["failures"]>[string] | undefined;
       let hardFailure = false;
       let bannedSince = Number.NaN;
+      let startPending = false;
       for (let record of records) {
         let recordFailed = false;
         const name = record.operation;
         const recurring = record.intervalMs > 0;
         // The role follows the last successful start/promote/demote and what monitors report (8: running promoted).
         // A failed demote leaves it Unpromoted: staying Promoted would only repeat the demote, and recovery stops it anyway.
-        if (record.opStatus === -1) { active = true; continue; }
+        if (record.opStatus === -1) { active = true; if (name === "start") startPending = true; continue; }
         // "Degraded" (190) and "degraded promoted" (191) are successes: running, and running promoted.
         if (record.rcCode === 190 || record.rcCode === 191) record = { ...record, rcCode: record.rcCode === 190 ? 0 : 8 };
         if (record.rcCode === 8 || record.rcCode === 9) promoted = true;
@@ -163,6 +164,7 @@ export function unpackResourceStates(cib: Cib, options: { pendingActive?: boolea
       if (failed) state.failedOn.push(node.uname);
       if (startFailed && failed) state.startFailedOn.push(node.uname);
       if (hardError) state.bannedOn.push(node.uname);
+      if (startPending) (state.startPendingOn ??= []).push(node.uname);
       if (hardError && Number.isFinite(bannedSince)) (state.bannedSince ??= {})[node.uname] = bannedSince;
     }
   }
@@ -564,6 +566,7 @@ export function assignAnonymousHistories(cib: Cib, factory: CloneFactory, instan
       const failure = state.failures?.[status.uname];
       if (failure && state.failedOn.includes(status.uname)) (target.failures ??= {})[status.uname] = failure;
       if ((state.promotedOn ?? []).includes(status.uname)) (target.promotedOn ??= []).push(status.uname);
+      if ((state.startPendingOn ?? []).includes(status.uname)) (target.startPendingOn ??= []).push(status.uname);
       (target.historyIds ??= {})[status.uname] = history.id;
       states.set(id, target);
     }

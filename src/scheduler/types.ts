@@ -76,6 +76,8 @@ export interface NodeState {
 export interface ResourceState {
   /** Nodes where the resource is active (it may be active on more than one). */
   activeOn: string[];
+  /** Nodes whose history holds a start still in flight (operation status pending, -1). */
+  startPendingOn?: string[];
   /** Nodes where its last operation failed. */
   failedOn: string[];
   /** Nodes where the last start failed: with start-failure-is-fatal the resource is banned there. */

@@ -121,6 +121,16 @@ describe("the scheduler's graph", () => {
     expect(operations.filter((operation) => operation.kind === "fence").map((fence) => fence.after)).toEqual([[], []]);
   });
 
+  // crm_simulate 2.1.5 on this cluster: no summary line for A, but "A start on a" in the graph, before B's start.
+  it("runs a start still pending in the history again where the resource stays, and what follows it waits for it", () => {
+    const pending = `<lrm_resource id="A" class="ocf" provider="heartbeat" type="Dummy"><lrm_rsc_op id="A-start" operation="start" call-id="-1" rc-code="193" op-status="-1" interval="0"/></lrm_resource>`;
+    const xml = (status: string) => `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes><resources>${dummy("A")}${dummy("B")}</resources><constraints><rsc_order id="o" first="A" then="B"/></constraints></configuration><status>${status}</status></cib>`;
+    const graph = schedule(importCibXml(xml(node("1", "a", pending) + node("2", "b")), "graph").cib, { now: 0 });
+    expect(graph.actions.filter((action) => action.resource === "A")).toEqual([]);
+    expect(before(graph.operations, find(graph.operations, "start", "A", "a"), find(graph.operations, "start", "B"))).toBe(true);
+  });
+
   it("a mandatory anti-colocation stops one before the other starts on the same node", () => {
     const operations = graphOf(dummy("A") + dummy("B"), `<rsc_colocation id="c" rsc="A" with-rsc="B" score="-INFINITY"/><rsc_location id="la" rsc="A" node="a" score="100"/><rsc_location id="lb" rsc="B" node="a" score="200"/>`, node("1", "a", started("A")) + node("2", "b"));
     expect(before(operations, find(operations, "stop", "A", "a"), find(operations, "start", "B", "a"))).toBe(true);
