@@ -3,6 +3,12 @@
 //   node scripts/scheduler-graph-compare.mjs [-v] ../shared/pcmk-scheduler [NAME...]
 // Needs crm_simulate (Debian package pacemaker-cli-utils); Pacemaker's graphs are written
 // to a temporary folder with `crm_simulate -x NAME.xml -S -G NAME.xml` and read back.
+// What is compared, and the differences of modelling the comparison leaves out, are stated in
+// test/conformance/graph-compare.ts: pseudo-events, probes, recurring monitors, cancels and
+// notifications are not compared; orderings are taken transitively through everything but
+// probes; an anonymous clone's instance is named by its primitive's id (the name the executor
+// runs it by), a unique clone's by its instance name. One counted difference is edgeha's own
+// choice: every start waits for every fence (DESIGN.md's safety invariant 5).
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

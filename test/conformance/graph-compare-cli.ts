@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { importCibXml } from "../../src/cib";
 import { schedule, simulationNowSeconds } from "../../src/scheduler";
 import { caseNames, CORPUS_NOW_SECONDS, runCase } from "./corpus";
-import { compareGraphs, edgehaGraph, pacemakerGraph } from "./graph-compare";
+import { anonymousClonePrimitives, compareGraphs, edgehaGraph, pacemakerGraph } from "./graph-compare";
 
 const verbose = process.argv.includes("-v");
 const [folder, graphs, ...names] = process.argv.slice(2).filter((argument) => argument !== "-v");
@@ -18,15 +18,16 @@ let compared = 0, summaryMatches = 0, sameOperations = 0, sameBoth = 0, sameBoth
 for (const name of names.length > 0 ? names : caseNames(folder)) {
   const graphFile = join(graphs, `${name}.xml`);
   if (!existsSync(graphFile)) continue;
-  let ours;
+  let ours, anonymous;
   try {
     const { cib } = importCibXml(readFileSync(join(folder, "cases", `${name}.xml`), "utf8"), name);
     ours = schedule(cib, { now: simulationNowSeconds(cib, CORPUS_NOW_SECONDS) });
+    anonymous = anonymousClonePrimitives(cib);
   } catch { continue; }
   compared++;
   const matches = runCase(folder, name).status === "pass";
   if (matches) summaryMatches++;
-  const difference = compareGraphs(edgehaGraph(ours.operations), pacemakerGraph(readFileSync(graphFile, "utf8")));
+  const difference = compareGraphs(edgehaGraph(ours.operations, anonymous), pacemakerGraph(readFileSync(graphFile, "utf8"), anonymous));
   if (difference.sameOperations) { sameOperations++; if (matches) sameOperationsOfMatching++; }
   if (difference.sameOperations && difference.sameOrdering) { sameBoth++; if (matches) sameBothOfMatching++; continue; }
   process.stdout.write(`DIFF ${name}${matches ? "" : " (summary differs too)"}: ${difference.missingOperations.length}/${difference.extraOperations.length} operations missing/extra, ${difference.missingOrderings.length}/${difference.extraOrderings.length} orderings missing/extra\n`);

@@ -1,16 +1,29 @@
 // Compares the scheduler's graph (the operations the DC runs and their ordering) with the
 // transition graph Pacemaker's crm_simulate writes (`crm_simulate -x X -S -G graph.xml`).
 //
-// How the two are made comparable:
-// - operations: fence (reboot/off), start, stop, promote, demote on a resource and node (a
-//   clone instance by its instance name, Pacemaker's long-id). Left out on both sides:
-//   Pacemaker's pseudo-events (group/clone start, running, stop, stopped, the stops that
-//   fencing implies), probes and recurring monitors (edgeha's nodes probe before the DC plans
-//   and its executor runs a resource's monitors itself), cancels, fail-count clearing,
-//   shutdown events, and clone notifications (edgeha sends them per node, not per instance);
+// How the two are made comparable (each a difference of modelling, not of what runs):
+// - operations: fence (reboot/off/on), start, stop, promote, demote, migrate_to, migrate_from on
+//   a resource and node. A clone instance is named as the executor knows it: a unique clone's
+//   instance by its instance name, an anonymous clone's by its primitive's id (Pacemaker's graph
+//   gives the id the node's history uses, and the instance only as long-id; edgeha's executor
+//   runs "web:1" as web on that node), so which instance number an anonymous clone's history
+//   went to does not count (two instances on one node, clone-node-max > 1, become one
+//   operation). A clone is anonymous unless globally-unique, or when it holds a class that
+//   cannot be unique (anonymousClonePrimitives).
+// - left out on both sides: Pacemaker's pseudo-events (group/clone start, running, stop,
+//   stopped, the stops that fencing implies), probes and recurring monitors (edgeha's nodes
+//   probe before the DC plans and its executor runs a resource's monitors itself), cancels,
+//   fail-count clearing, shutdown events, and clone notifications (edgeha sends them per node,
+//   not per instance);
 // - ordering: "a before b" for every pair of compared operations, taken transitively through
-//   every operation of the graph (Pacemaker orders through its pseudo-events); the two
-//   graphs order alike when these relations are equal on the operations both have.
+//   every operation of the graph but the probes (Pacemaker orders through its pseudo-events; an
+//   ordering that exists only through a probe, such as a start after the probe on another node
+//   that waits for that node's unfencing, has no counterpart where probes ran before the plan);
+//   the two graphs order alike when these relations are equal on the operations both have.
+// Known difference that is edgeha's choice, counted as one: every start waits for every fence,
+// whatever the resource requires (DESIGN.md's safety invariant 5), where Pacemaker lets a
+// resource with requires=quorum or nothing start before an unrelated fence.
+import { allPrimitives, flattenSets, type Cib } from "../../src/cib";
 import type { GraphOperation } from "../../src/scheduler";
 
 export interface ComparableGraph {
@@ -22,7 +35,8 @@ export interface ComparableGraph {
 
 const COMPARED = new Set(["start", "stop", "promote", "demote", "migrate_to", "migrate_from"]);
 
-function closure(keys: Map<number, string>, after: Map<number, number[]>): Set<string> {
+/** "a -> b" for compared operations, through every operation but those in `opaque` (probes). */
+function closure(keys: Map<number, string>, after: Map<number, number[]>, opaque: ReadonlySet<number> = new Set()): Set<string> {
   const before = new Set<string>();
   for (const [id, key] of keys) {
     const seen = new Set<number>();
@@ -32,8 +46,8 @@ function closure(keys: Map<number, string>, after: Map<number, number[]>): Set<s
       if (seen.has(next)) continue;
       seen.add(next);
       const other = keys.get(next);
-      if (other !== undefined) before.add(`${other} -> ${key}`);
-      stack.push(...(after.get(next) ?? []));
+      if (other !== undefined && other !== key) before.add(`${other} -> ${key}`);
+      if (!opaque.has(next)) stack.push(...(after.get(next) ?? []));
     }
   }
   return before;
@@ -41,10 +55,20 @@ function closure(keys: Map<number, string>, after: Map<number, number[]>): Set<s
 
 const attribute = (text: string, name: string) => new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(text)?.[1];
 
-/** Pacemaker's graph.xml, read as synapses: each one action and the actions it waits for. */
-export function pacemakerGraph(xml: string): ComparableGraph {
+/** How the executor names a clone instance: an anonymous clone's by its primitive's id. */
+function executorName(resource: string, anonymous: ReadonlySet<string>): string {
+  const base = resource.replace(/:\d+$/, "");
+  return anonymous.has(base) ? base : resource;
+}
+
+/**
+ * Pacemaker's graph.xml, read as synapses: each one action and the actions it waits for.
+ * `anonymous`: as for edgehaGraph.
+ */
+export function pacemakerGraph(xml: string, anonymous: ReadonlySet<string> = new Set()): ComparableGraph {
   const keys = new Map<number, string>();
   const after = new Map<number, number[]>();
+  const probes = new Set<number>();
   for (const synapse of xml.split("<synapse").slice(1)) {
     const [actionSet, inputs = ""] = synapse.split("<inputs");
     const element = /<(rsc_op|pseudo_event|crm_event)\s([^>]*)>/.exec(actionSet!);
@@ -58,21 +82,44 @@ export function pacemakerGraph(xml: string): ComparableGraph {
       keys.set(id, `fence ${kind} ${node}`);
     } else if (element[1] === "rsc_op" && COMPARED.has(operation)) {
       const primitive = /<primitive\s([^>]*)>/.exec(actionSet!)?.[1] ?? "";
-      keys.set(id, `${operation} ${attribute(primitive, "long-id") ?? attribute(primitive, "id")} ${node}`);
-    }
+      keys.set(id, `${operation} ${executorName(attribute(primitive, "long-id") ?? attribute(primitive, "id") ?? "", anonymous)} ${node}`);
+    } else if (element[1] === "rsc_op" && operation === "monitor" && /CRM_meta_interval="0"/.test(actionSet!)) probes.add(id);
   }
-  return { operations: new Set(keys.values()), before: closure(keys, after) };
+  return { operations: new Set(keys.values()), before: closure(keys, after, probes) };
 }
 
-export function edgehaGraph(operations: readonly GraphOperation[]): ComparableGraph {
+/**
+ * edgeha's graph. `anonymous`: the primitives of anonymous clones (anonymousClonePrimitives),
+ * whose instances are named by the primitive's id, as the executor runs them.
+ */
+export function edgehaGraph(operations: readonly GraphOperation[], anonymous: ReadonlySet<string> = new Set()): ComparableGraph {
   const keys = new Map<number, string>();
   const after = new Map<number, number[]>();
   for (const operation of operations) {
     after.set(operation.id, operation.after);
     if (operation.kind === "fence") keys.set(operation.id, `fence ${operation.fenceAction ?? "reboot"} ${operation.node}`);
-    else if (COMPARED.has(operation.kind)) keys.set(operation.id, `${operation.kind} ${operation.resource} ${operation.node}`);
+    else if (COMPARED.has(operation.kind)) keys.set(operation.id, `${operation.kind} ${executorName(operation.resource ?? "", anonymous)} ${operation.node}`);
   }
   return { operations: new Set(keys.values()), before: closure(keys, after) };
+}
+
+/**
+ * The primitives of anonymous clones: clones that are not globally-unique (rsc_defaults
+ * included), or that hold a primitive whose class cannot be unique (only ocf and stonith can:
+ * Pacemaker makes the others' clones anonymous, pe__force_anon).
+ */
+export function anonymousClonePrimitives(cib: Cib): Set<string> {
+  const defaults = flattenSets(cib.rscDefaults);
+  const unique = (value: string | undefined) => value !== undefined && ["true", "on", "yes", "y", "1"].includes(value.toLowerCase());
+  const anonymous = new Set<string>();
+  for (const resource of cib.resources) {
+    if (resource.kind !== "clone") continue;
+    const meta = { ...defaults, ...flattenSets(resource.meta), ...flattenSets(resource.child.meta) };
+    const primitives = allPrimitives([resource.child]);
+    const forced = primitives.some((primitive) => !["ocf", "stonith"].includes((primitive.class ?? "").toLowerCase()));
+    if (!unique(meta["globally-unique"]) || forced) for (const primitive of primitives) anonymous.add(primitive.id);
+  }
+  return anonymous;
 }
 
 export interface GraphDifference {
