@@ -15,7 +15,9 @@
 //   state is unknown (Pacemaker's rule for what requires only quorum); a stop on a fenced node
 //   is implied by the fence and, for what requires fencing, comes after it with every stop of
 //   the same group or clone, so what waits for those stops waits for the fence;
-// - unfencing ("fence on"): before the starts on that node of what needs unfencing only.
+// - unfencing ("fence on"): before the starts on that node of what needs unfencing only;
+// - a start still pending in the history is run again where the resource stays; a resource
+//   active on several nodes with multiple-active=stop_unexpected stops only where unexpected.
 // Probes and recurring monitors are not operations of the graph: every node probes the
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
 import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
@@ -151,6 +153,13 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
         if (action.startOnly) { start(member, action.node!, false, action.reason); break; }
         // A reload is run as a restart: the executor has no reload operation.
         const target = action.to ?? action.node!;
+        if (keptActiveOn(decisions, member) === target) {
+          // multiple-active=stop_unexpected: only the unexpected copies stop; the start where it
+          // stays is a pseudo-operation that orders what follows it (Pacemaker's is_expected_node).
+          for (const node of new Set([...(action.from !== undefined ? [action.from] : []), ...copies])) if (node !== target) stop(member, node, promotedHere(node), action.reason);
+          builder.add("start", target, member, action.reason, { implied: true });
+          break;
+        }
         stopAll(action.from ?? action.node);
         start(member, target, toPromoted, action.reason);
         break;
@@ -174,6 +183,21 @@ function danglingStops(decisions: Decisions, stop: (member: string, node: string
     if (decisions.cluster.maintenanceMode || isFalse(meta["is-managed"]) || truthy(meta.maintenance)) continue;
     for (const node of dangling) stop(member.id, node, false, "a migration completed but it was not stopped on its source");
   }
+}
+
+/**
+ * The node where a resource active on several nodes stays active untouched, with
+ * multiple-active=stop_unexpected: the node it is assigned to, when it is one of its copies.
+ */
+function keptActiveOn(decisions: Decisions, member: string): string | undefined {
+  const unit = decisions.units.find((each) => each.members.some((candidate) => candidate.id === member));
+  const primitive = unit?.members.find((candidate) => candidate.id === member);
+  if (unit === undefined || primitive === undefined) return undefined;
+  const meta = { ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(primitive.meta) };
+  if ((meta["multiple-active"] ?? "").toLowerCase() !== "stop_unexpected") return undefined;
+  const copies = decisions.states.get(member)?.activeOn ?? [];
+  const target = decisions.placed.get(unit.id);
+  return copies.length > 1 && target !== undefined && copies.includes(target) ? target : undefined;
 }
 
 /**

@@ -131,6 +131,15 @@ describe("the scheduler's graph", () => {
     expect(before(graph.operations, find(graph.operations, "start", "A", "a"), find(graph.operations, "start", "B"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on this cluster: "Restart A (a)" in the summary, but only "A stop on b" runs; A's start on a is a pseudo-action.
+  it("multiple-active=stop_unexpected stops only the unexpected copies, and what follows the restart waits for them", () => {
+    const a = dummy("A", meta("A", { "multiple-active": "stop_unexpected" }));
+    const constraints = `<rsc_location id="la" rsc="A" node="a" score="100"/><rsc_location id="lb" rsc="B" node="a" score="100"/><rsc_order id="o" first="A" then="B"/>`;
+    const operations = graphOf(a + dummy("B"), constraints, node("1", "a", started("A") + started("B", 2)) + node("2", "b", started("A")));
+    expect(operations.filter((operation) => operation.resource === "A").map((operation) => `${operation.kind} ${operation.node}`)).toEqual(["stop b"]);
+    expect(before(operations, find(operations, "stop", "A", "b"), find(operations, "start", "B", "a"))).toBe(true);
+  });
+
   it("a mandatory anti-colocation stops one before the other starts on the same node", () => {
     const operations = graphOf(dummy("A") + dummy("B"), `<rsc_colocation id="c" rsc="A" with-rsc="B" score="-INFINITY"/><rsc_location id="la" rsc="A" node="a" score="100"/><rsc_location id="lb" rsc="B" node="a" score="200"/>`, node("1", "a", started("A")) + node("2", "b"));
     expect(before(operations, find(operations, "stop", "A", "a"), find(operations, "start", "B", "a"))).toBe(true);
