@@ -16,6 +16,8 @@
 //   is implied by the fence and, for what requires fencing, comes after it with every stop of
 //   the same group or clone, so what waits for those stops waits for the fence;
 // - unfencing ("fence on"): before the starts on that node of what needs unfencing only;
+// - with a placement strategy, on each node the stops of resources with utilization before the
+//   starts (and migrations in) of such resources;
 // - a start still pending in the history is run again where the resource stays; a resource
 //   active on several nodes with multiple-active=stop_unexpected stops only where unexpected.
 // Probes and recurring monitors are not operations of the graph: every node probes the
@@ -88,6 +90,7 @@ export function buildGraph(decisions: Decisions, actions: readonly ScheduledActi
   orderFencing(decisions, builder, fences);
   orderUnfencing(decisions, builder);
   orderMigrationEquivalents(builder);
+  orderLoad(decisions, builder);
   addNotifications(decisions, builder);
   const operations = withoutImplied(builder.operations);
   if (check) assertAcyclic(operations);
@@ -454,6 +457,25 @@ function orderMigrationEquivalents(builder: Builder): void {
       if (migration.migrateTo) builder.order(first, migration.migrateTo);
       if (migration.partial) builder.order(first, migration.migrateFrom);
     }
+  }
+}
+
+/**
+ * With a placement strategy other than default, among resources that have utilization: on each
+ * node, every stop comes before every start, and before every migrate_to of a resource moving
+ * there, so what leaves a node frees its capacity before what arrives uses it (Pacemaker's
+ * load_stopped pseudo-action per node, pcmk__create_utilization_constraints).
+ */
+function orderLoad(decisions: Decisions, builder: Builder): void {
+  if (decisions.cluster.placementStrategy.toLowerCase() === "default") return;
+  const loaded = new Set(decisions.units.flatMap((unit) => unit.members.filter((member) => Object.keys(flattenSets(member.utilization ?? [])).length > 0).map((member) => member.id)));
+  const stops = new Map<string, Draft[]>();
+  for (const operation of builder.operations) if (operation.kind === "stop" && loaded.has(operation.resource ?? "")) stops.set(operation.node, [...(stops.get(operation.node) ?? []), operation]);
+  for (const operation of [...builder.operations]) {
+    if (!loaded.has(operation.resource ?? "")) continue;
+    // A migrate_to runs on the source; its load is on the node the resource moves to.
+    const node = operation.kind === "start" ? operation.node : operation.kind === "migrate_to" ? operation.migration?.target : undefined;
+    if (node !== undefined) builder.orderAll(stops.get(node) ?? [], [operation]);
   }
 }
 
