@@ -83,7 +83,7 @@ export function pacemakerGraph(xml: string, anonymous: ReadonlySet<string> = new
     } else if (element[1] === "rsc_op" && COMPARED.has(operation)) {
       const primitive = /<primitive\s([^>]*)>/.exec(actionSet!)?.[1] ?? "";
       keys.set(id, `${operation} ${executorName(attribute(primitive, "long-id") ?? attribute(primitive, "id") ?? "", anonymous)} ${node}`);
-    } else if (element[1] === "rsc_op" && operation === "monitor" && /CRM_meta_interval="0"/.test(actionSet!)) probes.add(id);
+    } else if (element[1] === "rsc_op" && operation === "monitor" && (attribute(element[2]!, "operation_key") ?? "").endsWith("_monitor_0")) probes.add(id);
   }
   return { operations: new Set(keys.values()), before: closure(keys, after, probes) };
 }
