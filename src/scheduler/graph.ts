@@ -249,15 +249,17 @@ function orderWithinUnits(decisions: Decisions, builder: Builder): void {
   }
   for (const instances of clones.values()) {
     barriers(builder, instances.flatMap((unit) => unit.members.map((member) => member.id)));
-    // An ordered clone (meta ordered=true) starts its instances one after another, by number, and stops them in reverse.
+    // An ordered clone (meta ordered=true) starts its instances one after another, by number, and
+    // stops them in reverse: each instance that starts (stops) after (before) the previous one by
+    // number that does too, those with nothing to do left out (Pacemaker's child_ordering_constraints).
     if (!truthy({ ...flattenSets(decisions.cib.rscDefaults), ...instances[0]!.meta }.ordered)) continue;
     const numbered = [...instances].sort((left, right) => left.clone!.instance - right.clone!.instance);
-    for (let index = 1; index < numbered.length; index++) {
-      if (numbered[index]!.clone!.instance !== numbered[index - 1]!.clone!.instance + 1) continue;
-      const earlier = numbered[index - 1]!.members.map((member) => member.id);
-      const later = numbered[index]!.members.map((member) => member.id);
-      builder.orderAll(earlier.flatMap((id) => builder.of(id, "start")), later.flatMap((id) => builder.of(id, "start")));
-      builder.orderAll(later.flatMap((id) => builder.of(id, "stop")), earlier.flatMap((id) => builder.of(id, "stop")));
+    for (const kind of ["start", "stop"] as const) {
+      const acting = numbered.map((unit) => unit.members.flatMap((member) => builder.of(member.id, kind))).filter((operations) => operations.length > 0);
+      for (let index = 1; index < acting.length; index++) {
+        if (kind === "start") builder.orderAll(acting[index - 1]!, acting[index]!);
+        else builder.orderAll(acting[index]!, acting[index - 1]!);
+      }
     }
   }
 }

@@ -75,6 +75,16 @@ describe("the scheduler's graph", () => {
     expect(before(operations, find(operations, "stop", "C:0", "a"), find(operations, "start", "C:0", "b"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on this cluster: A:2's stop on c comes before A:0's on a, though A:1 on b does nothing.
+  it("an ordered clone stops its instances in reverse number order, passing over those with nothing to do", () => {
+    const clone = `<clone id="C">${meta("C", { ordered: "true" })}${dummy("A")}</clone>`;
+    const away = `<rsc_location id="la" rsc="C" node="a" score="-INFINITY"/><rsc_location id="lc" rsc="C" node="c" score="-INFINITY"/>`;
+    const operations = graphOf(clone, away, node("1", "a", started("A")) + node("2", "b", started("A")) + node("3", "c", started("A")), { "stonith-enabled": "false" }, ["a", "b", "c"]);
+    const stopOn = (name: string) => operations.find((operation) => operation.kind === "stop" && operation.node === name)!;
+    expect(operations.filter((operation) => operation.kind === "stop").map((operation) => `${operation.resource} ${operation.node}`).sort()).toEqual(["A:0 a", "A:2 c"]);
+    expect(before(operations, stopOn("c"), stopOn("a"))).toBe(true);
+  });
+
   it("a group stops all its members before it starts any, and starts them in order", () => {
     const operations = graphOf(`<group id="G">${dummy("G1")}${dummy("G2")}</group>`, `<rsc_location id="l" rsc="G" node="a" score="-INFINITY"/>`, node("1", "a", started("G1") + started("G2", 2)) + node("2", "b"));
     expect(before(operations, find(operations, "stop", "G2"), find(operations, "stop", "G1"))).toBe(true);
