@@ -24,59 +24,14 @@
 // configuration before the DC plans, and the executor starts a resource's monitors itself.
 import { flattenSets, parseScore, type OrderConstraint, type Primitive } from "../cib";
 import { assert } from "../common/errors";
+import { Builder, type Draft } from "./graph-builder";
+import { orderFencing, orderUnfencing } from "./graph-fencing";
 import { assignedMembers } from "./placement";
 import { membersNamed } from "./restarts";
-import { baseId, INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
+import { INFINITY, isFalse, isRole, truthy, type Decisions, type GraphOperation, type OperationKind, type PlacementUnit, type ScheduledAction } from "./types";
 
 const PHASES: readonly OperationKind[] = ["demote", "stop", "start", "promote"];
 const INVERSE: Record<string, OperationKind> = { start: "stop", stop: "start", promote: "demote", demote: "promote" };
-
-/**
- * An operation while the graph is built. Pseudo-operations (a stop implied by fencing, the
- * start a migration achieves) order others and are removed at the end.
- */
-interface Draft extends GraphOperation { implied?: boolean }
-
-interface Migration { migrateTo: Draft | undefined; migrateFrom: Draft; start: Draft; partial: boolean }
-
-class Builder {
-  readonly operations: Draft[] = [];
-  private readonly byKey = new Map<string, Draft>();
-  readonly byMember = new Map<string, Draft[]>();
-  private readonly edges = new Set<string>();
-  /** Resources that migrate in this transition, with their operations. */
-  readonly migrations = new Map<string, Migration>();
-
-  add(kind: OperationKind, node: string, resource: string | undefined, reason: string, extra: Partial<Draft> = {}): Draft {
-    const key = `${kind}\u0000${resource ?? ""}\u0000${node}`;
-    const existing = kind === "notify" ? undefined : this.byKey.get(key);
-    if (existing) return existing;
-    const operation: Draft = { id: this.operations.length, kind, node, ...(resource !== undefined ? { resource } : {}), after: [], reason, ...extra };
-    this.operations.push(operation);
-    if (kind !== "notify") this.byKey.set(key, operation);
-    if (resource !== undefined && kind !== "notify") {
-      const list = this.byMember.get(resource);
-      if (list) list.push(operation); else this.byMember.set(resource, [operation]);
-    }
-    return operation;
-  }
-
-  order(first: Draft, then: Draft): void {
-    if (first === then) return;
-    const key = `${first.id}>${then.id}`;
-    if (this.edges.has(key)) return;
-    this.edges.add(key);
-    then.after.push(first.id);
-  }
-
-  orderAll(firsts: readonly Draft[], thens: readonly Draft[]): void {
-    for (const then of thens) for (const first of firsts) this.order(first, then);
-  }
-
-  of(member: string, kind: OperationKind): Draft[] {
-    return (this.byMember.get(member) ?? []).filter((operation) => operation.kind === kind);
-  }
-}
 
 /** The graph of `actions`; asserts it has no ordering cycle unless `check` is false (see findCycle). */
 export function buildGraph(decisions: Decisions, actions: readonly ScheduledAction[], check = true): GraphOperation[] {
@@ -341,95 +296,6 @@ function orderConstraint(decisions: Decisions, builder: Builder, constraint: Ord
   link(firstAction as OperationKind, firstMembers, thenAction as OperationKind, thenMembers);
   const symmetrical = constraint.symmetrical === undefined ? kind !== "serialize" : !isFalse(constraint.symmetrical);
   if (symmetrical) link(INVERSE[thenAction]!, thenMembers, INVERSE[firstAction]!, firstMembers);
-}
-
-/**
- * Fencing: without concurrent-fencing the fences run one after another, the DC's last; every
- * start and promote of a resource that requires fencing waits for every fence, and a start of
- * one that requires only quorum waits for the fencing of a node where its state is unknown.
- */
-function orderFencing(decisions: Decisions, builder: Builder, fences: Draft[]): void {
-  if (fences.length === 0) return;
-  const dcId = decisions.cib.attributes["dc-uuid"];
-  const dcName = dcId === undefined ? undefined : decisions.cib.nodes.find((node) => node.id === dcId)?.uname;
-  const ordered = [...fences.filter((fence) => fence.node !== dcName), ...fences.filter((fence) => fence.node === dcName)];
-  const concurrent = truthy(flattenSets(decisions.cib.properties)["concurrent-fencing"]);
-  for (let index = 1; index < ordered.length; index++) {
-    if (!concurrent) builder.order(ordered[index - 1]!, ordered[index]!);
-    else if (ordered[index]!.node === dcName) builder.orderAll(ordered.slice(0, index), [ordered[index]!]);
-  }
-  orderStopsAfterFencing(decisions, builder, fences);
-  const known = new Map(decisions.cib.status.map((status) => [status.uname, new Set(status.resources.map((entry) => entry.id))]));
-  for (const unit of decisions.units) for (const member of unit.members) {
-    const starts = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote"), ...builder.of(member.id, "migrate_to"), ...builder.of(member.id, "migrate_from")];
-    if (starts.length === 0) continue;
-    const requires = requirement(decisions, unit, member);
-    for (const fence of fences) {
-      // edgeha's safety invariant 5 is stricter than Pacemaker's "requires": nothing but a
-      // fencing device starts anywhere before every fence is confirmed, whatever it requires.
-      if (requires === "fencing" || member.class !== "stonith") { builder.orderAll([fence], starts); continue; }
-      if (requires !== "quorum") continue;
-      if (!knownOn(decisions, unit, member, known.get(fence.node), fence.node)) builder.orderAll([fence], builder.of(member.id, "start"));
-    }
-  }
-}
-
-/**
- * A stop that fencing implies, of a resource that requires fencing, is done once the fence is
- * (Pacemaker's order_stop_vs_fencing): it comes after the fence, and so does the stop of the
- * resource's top-level group or clone, which every stop of its members waits for; so a clone's
- * instance stopping on a healthy node waits for the fencing of a node where another ran. The
- * implied stop of a resource that requires only quorum or nothing (a fencing device) waits for
- * nothing: the fence makes it true, but nothing after it has to wait.
- */
-function orderStopsAfterFencing(decisions: Decisions, builder: Builder, fences: Draft[]): void {
-  const membersOfClone = new Map<string, string[]>();
-  for (const unit of decisions.units) if (unit.clone) membersOfClone.set(unit.clone.id, [...(membersOfClone.get(unit.clone.id) ?? []), ...unit.members.map((member) => member.id)]);
-  for (const fence of fences) for (const unit of decisions.units) {
-    const implied = unit.members.filter((member) => builder.of(member.id, "stop").some((stop) => stop.implied === true && stop.node === fence.node) && requirement(decisions, unit, member) === "fencing");
-    if (implied.length === 0) continue;
-    const top = unit.clone ? membersOfClone.get(unit.clone.id)! : unit.members.map((member) => member.id);
-    builder.orderAll([fence], top.flatMap((member) => builder.of(member, "stop")));
-  }
-}
-
-/**
- * Whether the state of `member` on `node` is known from that node's history (Pacemaker's
- * rsc_is_known_on): a primitive or a unique instance by its own entry; an anonymous instance by
- * the entry that went to it, or, as an instance of a cloned primitive (not of a cloned group,
- * which may be known only in part), by the entry of any instance.
- */
-function knownOn(decisions: Decisions, unit: PlacementUnit, member: Primitive, history: ReadonlySet<string> | undefined, node: string): boolean {
-  if (unit.clone === undefined || !unit.clone.anonymous) return history?.has(member.id) === true;
-  if (decisions.states.get(member.id)?.knownOn?.includes(node) === true) return true;
-  const clone = decisions.cib.resources.find((resource) => resource.id === unit.clone!.id);
-  return clone?.kind === "clone" && clone.child.kind !== "group" && [...(history ?? [])].some((id) => baseId(id) === baseId(member.id));
-}
-
-/**
- * Unfencing (Pacemaker's pcmk__order_vs_unfence): a node's "fence on" comes before every
- * start, promote and migrate_from there of a fencing device and of every resource that needs
- * unfencing (requires=unfencing, or no requires once a device provides unfencing); what
- * says requires=quorum, nothing or fencing does not wait for it, nor does anything elsewhere.
- */
-function orderUnfencing(decisions: Decisions, builder: Builder): void {
-  const unfences = builder.operations.filter((operation) => operation.kind === "fence" && operation.fenceAction === "on");
-  if (unfences.length === 0) return;
-  for (const unit of decisions.units) for (const member of unit.members) {
-    const requires = ({ ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
-    if (member.class !== "stonith" && requires !== "" && requires !== "unfencing") continue;
-    const gains = [...builder.of(member.id, "start"), ...builder.of(member.id, "promote"), ...builder.of(member.id, "migrate_from")];
-    for (const unfence of unfences) builder.orderAll([unfence], gains.filter((operation) => operation.node === unfence.node));
-  }
-}
-
-/** What starting a resource requires: fencing (the default with fencing enabled), quorum (fencing devices), or nothing. */
-function requirement(decisions: Decisions, unit: PlacementUnit, member: Primitive): "fencing" | "quorum" | "nothing" {
-  const requires = ({ ...flattenSets(decisions.cib.rscDefaults), ...unit.meta, ...flattenSets(member.meta) }.requires ?? "").toLowerCase();
-  if (requires === "nothing") return "nothing";
-  if (!decisions.cluster.stonithEnabled) return requires === "quorum" || requires === "" ? "quorum" : "nothing";
-  if (requires === "quorum" || (requires === "" && member.class === "stonith")) return "quorum";
-  return "fencing";
 }
 
 /**
