@@ -1,8 +1,8 @@
 // Pass 9, graph: the operations the DC runs (fence, stop, start, demote, promote, notify)
 // and every ordering edge between them, as Pacemaker's scheduler adds them:
 // - one resource: demote, then stop, then start, then promote;
-// - a group: members start in order and stop in reverse order, and every member stops before
-//   any member starts; a clone: all its instances' demotes, then stops, then starts, then
+// - a group: members start in order and stop in reverse order (unless ordered=false), and
+//   every member stops before any member starts; a clone: all its instances' demotes, then stops, then starts, then
 //   promotes (Pacemaker's clone pseudo-actions, which make them barriers);
 // - order constraints of every kind (Mandatory, Optional, Serialize: ordering binds only
 //   actions that happen), first-action/then-action, symmetrical (the inverse order between
@@ -196,7 +196,10 @@ function orderWithinUnits(decisions: Decisions, builder: Builder): void {
   for (const unit of decisions.units) {
     if (unit.clone) { const list = clones.get(unit.clone.id); if (list) list.push(unit); else clones.set(unit.clone.id, [unit]); }
     const ids = unit.members.map((member) => member.id);
-    for (let index = 1; index < ids.length; index++) {
+    // A group with ordered=false (inherited from its clone, as Pacemaker's members inherit the
+    // meta attributes of their parents) leaves its members unchained; the barriers still hold.
+    const chained = ({ ...flattenSets(decisions.cib.rscDefaults), ...unit.meta }.ordered ?? "true");
+    for (let index = 1; index < ids.length && truthy(chained); index++) {
       for (const kind of ["start", "promote"] as const) builder.orderAll(builder.of(ids[index - 1]!, kind), builder.of(ids[index]!, kind));
       for (const kind of ["stop", "demote"] as const) builder.orderAll(builder.of(ids[index]!, kind), builder.of(ids[index - 1]!, kind));
     }

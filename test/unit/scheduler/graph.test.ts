@@ -92,6 +92,18 @@ describe("the scheduler's graph", () => {
     expect(before(operations, find(operations, "start", "G1"), find(operations, "start", "G2"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on this cluster: with ordered=false G1, G2 and G3 stop at once and start at once, every
+  // start after every stop; with ordered=true G3 stops before G2, G1 starts before G2.
+  it("a group with ordered=false does not chain its members, but still stops them all before starting any", () => {
+    for (const ordered of ["false", "true"]) {
+      const group = `<group id="G">${meta("G", { ordered })}${dummy("G1")}${dummy("G2")}${dummy("G3")}</group>`;
+      const operations = graphOf(group, `<rsc_location id="l" rsc="G" node="a" score="-INFINITY"/>`, node("1", "a", started("G1") + started("G2", 2) + started("G3", 3)) + node("2", "b"));
+      expect(before(operations, find(operations, "stop", "G3"), find(operations, "stop", "G2")), ordered).toBe(ordered === "true");
+      expect(before(operations, find(operations, "start", "G1"), find(operations, "start", "G2")), ordered).toBe(ordered === "true");
+      expect(before(operations, find(operations, "stop", "G1"), find(operations, "start", "G3")), ordered).toBe(true);
+    }
+  });
+
   it("fences one after another, the DC's last, and every start that requires fencing after all of them", () => {
     const operations = graphOf(dummy("A") + dummy("B"), "", node("1", "a", "", false) + node("2", "b", started("A"), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
     const fences = operations.filter((operation) => operation.kind === "fence");
