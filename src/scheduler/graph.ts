@@ -203,6 +203,7 @@ function orderWithinUnits(decisions: Decisions, builder: Builder): void {
       for (const kind of ["start", "promote"] as const) builder.orderAll(builder.of(ids[index - 1]!, kind), builder.of(ids[index]!, kind));
       for (const kind of ["stop", "demote"] as const) builder.orderAll(builder.of(ids[index]!, kind), builder.of(ids[index - 1]!, kind));
     }
+    if (truthy(chained)) orderPartlyActiveStops(decisions, builder, ids);
     if (ids.length > 1) barriers(builder, ids);
   }
   for (const instances of clones.values()) {
@@ -220,6 +221,21 @@ function orderWithinUnits(decisions: Decisions, builder: Builder): void {
       }
     }
   }
+}
+
+/**
+ * A partly active ordered group still stops in sequence: an active member that follows an
+ * inactive one stops before the last active member ahead of it (Pacemaker's "partially active
+ * groups shut down in sequence"), which the chain through the inactive member cannot give.
+ */
+function orderPartlyActiveStops(decisions: Decisions, builder: Builder, ids: string[]): void {
+  const active = (id: string) => (decisions.states.get(id)?.activeOn ?? []).length > 0;
+  let lastActive: string | undefined;
+  ids.forEach((id, index) => {
+    if (!active(id)) return;
+    if (index > 0 && !active(ids[index - 1]!) && lastActive !== undefined) builder.orderAll(builder.of(id, "stop"), builder.of(lastActive, "stop"));
+    lastActive = id;
+  });
 }
 
 /**

@@ -104,6 +104,13 @@ describe("the scheduler's graph", () => {
     }
   });
 
+  // crm_simulate 2.1.5 on this cluster: only G2 and G4 run; G1 and G3 start, so G2 and G4 restart, and G4 stops before G2.
+  it("a partly active group stops its active members in reverse order across inactive ones", () => {
+    const group = `<group id="G">${dummy("G1")}${dummy("G2")}${dummy("G3")}${dummy("G4")}</group>`;
+    const operations = graphOf(group, `<rsc_location id="l" rsc="G" node="a" score="100"/>`, node("1", "a", started("G2") + started("G4", 2)) + node("2", "b"));
+    expect(before(operations, find(operations, "stop", "G4", "a"), find(operations, "stop", "G2", "a"))).toBe(true);
+  });
+
   it("fences one after another, the DC's last, and every start that requires fencing after all of them", () => {
     const operations = graphOf(dummy("A") + dummy("B"), "", node("1", "a", "", false) + node("2", "b", started("A"), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
     const fences = operations.filter((operation) => operation.kind === "fence");
