@@ -72,12 +72,16 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
     builder.add("start", node, member, reason);
     if (promote) builder.add("promote", node, member, reason);
   };
+  const clonedMembers = new Set(decisions.units.filter((unit) => unit.clone !== undefined).flatMap((unit) => unit.members.map((each) => each.id)));
   for (const action of actions) {
     const member = action.resource;
     if (member === undefined || action.blocked) continue;
     const state = decisions.states.get(member);
     const copies = state?.activeOn ?? [];
-    const promotedHere = (node: string) => (state?.promotedOn ?? []).includes(node);
+    // A primitive has one role, whatever node it is found on: Promoted anywhere, it is demoted on
+    // every node it is active on before it stops (Pacemaker's role per resource); a clone
+    // instance's role is its own on its node.
+    const promotedHere = (node: string) => (state?.promotedOn ?? []).includes(node) || (!clonedMembers.has(member) && (state?.promotedOn ?? []).length > 0);
     const toPromoted = action.to_role === "Promoted" || (action.to_role === undefined && action.role === "Promoted");
     // Every running copy stops (a resource found active on several nodes is listed once).
     const stopAll = (also: string | undefined) => { for (const node of new Set([...(also !== undefined ? [also] : []), ...copies])) stop(member, node, promotedHere(node), action.reason); };

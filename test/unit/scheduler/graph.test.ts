@@ -111,6 +111,15 @@ describe("the scheduler's graph", () => {
     expect(before(operations, find(operations, "stop", "G4", "a"), find(operations, "stop", "G2", "a"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on this cluster: S is found Promoted on a and running on b; it moves to c, demoted on a and on b first.
+  it("a primitive found Promoted on one of several nodes is demoted on every node before it stops", () => {
+    const probed = (rc: number) => `<lrm_resource id="S" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="S-probe" operation="monitor" call-id="1" rc-code="${rc}" op-status="0" interval="0"/></lrm_resource>`;
+    const stateful = `<primitive id="S" class="ocf" provider="pacemaker" type="Stateful"/>`;
+    const operations = graphOf(stateful, `<rsc_location id="l" rsc="S" node="c" score="100"/>`, node("1", "a", probed(8)) + node("2", "b", probed(0)) + node("3", "c", probed(7)), { "stonith-enabled": "false" }, ["a", "b", "c"]);
+    expect(operations.filter((operation) => operation.kind === "demote").map((operation) => operation.node).sort()).toEqual(["a", "b"]);
+    expect(before(operations, find(operations, "demote", "S", "b"), find(operations, "stop", "S", "b"))).toBe(true);
+  });
+
   it("fences one after another, the DC's last, and every start that requires fencing after all of them", () => {
     const operations = graphOf(dummy("A") + dummy("B"), "", node("1", "a", "", false) + node("2", "b", started("A"), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
     const fences = operations.filter((operation) => operation.kind === "fence");
