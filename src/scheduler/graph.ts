@@ -73,8 +73,12 @@ function operationsOfActions(decisions: Decisions, actions: readonly ScheduledAc
     if (promote) builder.add("promote", node, member, reason);
   };
   const clonedMembers = new Set(decisions.units.filter((unit) => unit.clone !== undefined).flatMap((unit) => unit.members.map((each) => each.id)));
+  const promotionBlocked = new Set(decisions.units.filter((unit) => decisions.promoteBlocked.has(unit.id)).flatMap((unit) => unit.members.map((each) => each.id)));
   for (const action of actions) {
     const member = action.resource;
+    // A promotion that only a colocation with an unrunnable primary blocks still starts the
+    // instance: its start is runnable, only the promote is not (Pacemaker's graph runs the start).
+    if (member !== undefined && action.blocked && action.action === "promote" && action.from_role === "Stopped" && promotionBlocked.has(member)) { start(member, action.node!, false, action.reason); continue; }
     if (member === undefined || action.blocked) continue;
     const state = decisions.states.get(member);
     const copies = state?.activeOn ?? [];

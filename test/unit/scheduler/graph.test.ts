@@ -120,6 +120,18 @@ describe("the scheduler's graph", () => {
     expect(before(operations, find(operations, "demote", "S", "b"), find(operations, "stop", "S", "b"))).toBe(true);
   });
 
+  // crm_simulate 2.1.5 on this cluster: "Promote S:1 (Stopped -> Promoted a) (blocked)" in the summary, and "S:1 start on a" in the graph.
+  it("an instance whose promotion a colocation with an unrunnable primary blocks still starts", () => {
+    const promotable = `<clone id="P">${meta("P", { promotable: "true" })}<primitive id="S" class="ocf" provider="pacemaker" type="Stateful"/></clone>`;
+    const constraints = `<rsc_location id="l3a" rsc="R3" node="a" score="-INFINITY"/><rsc_location id="l3b" rsc="R3" node="b" score="-INFINITY"/><rsc_order id="o" first="R3" then="R1"/>
+      <rsc_colocation id="c" rsc="P" rsc-role="Promoted" with-rsc="R1" score="INFINITY"/><rsc_location id="l1" rsc="R1" node="a" score="10"/>`;
+    const graph = schedule(importCibXml(`<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+      <nodes><node id="1" uname="a"/><node id="2" uname="b"/></nodes><resources>${dummy("R1")}${dummy("R3")}${promotable}</resources><constraints>${constraints}</constraints></configuration><status>${node("1", "a") + node("2", "b")}</status></cib>`, "graph").cib, { now: 0 });
+    expect(graph.actions.find((action) => action.action === "promote")?.blocked).toBe(true);
+    expect(graph.operations.filter((operation) => operation.kind === "start").map((operation) => operation.node).sort()).toEqual(["a", "b"]);
+    expect(graph.operations.some((operation) => operation.kind === "promote")).toBe(false);
+  });
+
   it("fences one after another, the DC's last, and every start that requires fencing after all of them", () => {
     const operations = graphOf(dummy("A") + dummy("B"), "", node("1", "a", "", false) + node("2", "b", started("A"), false) + node("3", "c"), { "stonith-enabled": "true" }, ["a", "b", "c"]);
     const fences = operations.filter((operation) => operation.kind === "fence");
