@@ -82,6 +82,8 @@ const NAMED = new Set(["primitive", "group", "clone", "master", "bundle", "templ
 function canonical(element: XmlElement): string {
   const attributes = Object.entries(element.attributes)
     .filter(([name]) => name !== "id" || NAMED.has(element.name))
+    // A rule of one expression: pcs writes no boolean-op, edgeha Pacemaker's default, and (the same rule).
+    .filter(([name, value]) => !(element.name === "rule" && name === "boolean-op" && value === "and" && element.children.length === 1))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => `${name}=${JSON.stringify(value)}`);
   const kept = element.children.map((child) => ({ name: child.name, text: canonical(child) })).filter((child) => child.text !== "");
