@@ -59,7 +59,14 @@ export function cloneActionRequired(context: ActionWork, firstUnits: PlacementUn
   const promote = (order.firstAction ?? "start").toLowerCase() === "promote";
   const actions = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => byResource.get(member.id) ?? []));
   const onNode = (where: string | undefined) => node === undefined || where === node;
-  if (!promote) return startingNodes(actions).some(onNode);
+  // An instance that runs where it is placed but cannot start there again (an order blocks it)
+  // is stopped through a restart whose start cannot run: that start is still required, and so is
+  // the clone's, as in Pacemaker.
+  const heldStops = firstUnits.filter((unit) => context.blocked.has(unit.id)).flatMap((unit) => {
+    const placed = context.placed.get(unit.id);
+    return membersNamed(context, unit, order.first).some((member) => (byResource.get(member.id) ?? []).some((action) => action.action === "stop" && action.node === placed)) ? [placed] : [];
+  });
+  if (!promote) return [...startingNodes(actions), ...heldStops].some(onNode);
   return actions.some((action) => !action.blocked && onNode(action.node ?? action.to) && (action.to_role === "Promoted" || (action.role === "Promoted" && ["restart", "recover", "move"].includes(action.action))));
 }
 
@@ -144,7 +151,7 @@ export function impliedRestarts(context: ActionWork, units: PlacementUnit[]): vo
     for (const order of orders) {
       const firstUnits = context.unitsByOwner.get(order.first) ?? [];
       const stops = firstUnits.flatMap((unit) => membersNamed(context, unit, order.first).flatMap((member) => startingNodes(byResource.get(member.id) ?? [])));
-      if (stops.length === 0) continue;
+      if (stops.length === 0 && !(firstUnits[0]?.clone !== undefined && cloneActionRequired(context, firstUnits, order, byResource))) continue;
       for (const unit of context.unitsByOwner.get(order.then) ?? []) {
         const node = context.placed.get(unit.id);
         if (node === undefined) continue;
