@@ -48,6 +48,8 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     return;
   }
   let blocked = false;
+  // A member held by its own failure has no start: the members after it cannot start either.
+  let heldBefore: { id: string; node: string } | undefined;
   unit.members.forEach((member, index) => {
     const state = context.states.get(member.id);
     const memberMeta = { ...meta, ...metaOf(cib, member) };
@@ -61,6 +63,7 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     const blockedAt = (state?.activeOn ?? []).find((node) => context.failureEffects.blockedMembers.has(`${member.id}@${node}`));
     if (blockedAt !== undefined) {
       // Held by its own failure (on-fail=block): it is not acted on, so not listed, even where it should stop.
+      heldBefore ??= { id: member.id, node: blockedAt };
       return;
     }
     // A group member runs only where the previous member runs; once one cannot, the rest stop.
@@ -69,6 +72,7 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
     const targetNode = target === undefined ? undefined : nodes.find((node) => node.name === target);
     const unusable = targetNode !== undefined && (!targetNode.online || targetNode.standby || targetNode.shuttingDown || targetNode.unclean);
     const memberTarget = blocked || unusable ? undefined : target;
+    if (heldBefore !== undefined && memberTarget !== undefined && !unit.clone?.promotable) { context.actions.push(...behindHeldMember(member.id, state, heldBefore, nodes, context.fenced)); return; }
     let activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
     // A resource that needs fencing before it starts counts its copies on nodes being fenced
     // too; one that needs only quorum (a fencing device, by default) or nothing ignores them
@@ -109,6 +113,19 @@ export function emitUnitActions(context: ActionWork, unit: PlacementUnit, target
       else if (memberTarget !== undefined) context.actions.push({ action: "move", resource: member.id, from: activeOn[0]!, to: memberTarget, reason: "a failed migration may have left it there" });
     } else context.actions.push(...actionsFor(member.id, activeOn, state?.failedOn ?? [], memberTarget, nodes, context.fenced, fencedForOwnFailure(context, member.id)).map((action) => withPromotedRole(migrating(action, unit, member, memberMeta, nodes), state?.promotedOn ?? [])));
   });
+}
+
+/**
+ * A group member after one held by its own failure goes where that one is held, but cannot start
+ * there, as the held one has no start to follow (Pacemaker orders each member's start after the
+ * previous member's, and a blocked resource gets none): wherever it runs it stops, even where it
+ * runs healthy (Pacemaker's group ordering requires its start again); else its start is listed, blocked.
+ */
+function behindHeldMember(id: string, state: ResourceState | undefined, held: { id: string; node: string }, nodes: NodeState[], fenced: Set<string>): ScheduledAction[] {
+  const reason = `unrunnable ${held.id} start`;
+  const activeOn = (state?.activeOn ?? []).filter((name) => nodes.some((node) => node.name === name));
+  if (activeOn.length === 0) return [{ action: "start", resource: id, node: held.node, blocked: true, reason }];
+  return actionsFor(id, activeOn, state?.failedOn ?? [], undefined, nodes, fenced).map((action) => ({ ...action, reason: action.blocked ? action.reason : reason }));
 }
 
 /**

@@ -295,10 +295,14 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   const heldNode = policy === "stop" && !onlyCurrent ? target : undefined;
   if (heldNode !== undefined) (context.heldForQuorum ??= new Map()).set(unit.id, heldNode);
   if (policy === "stop") target = undefined;
-  // A member blocked by its failure (on-fail=block) keeps the unit where it is.
-  // Held like an unmanaged resource: on the first node it was found on (by the status order).
-  const blockedAt = unit.members.map((member) => context.states.get(member.id)?.activeOn ?? []).find((activeOn, index) => activeOn.some((node) => context.failureEffects.blockedMembers.has(`${unit.members[index]!.id}@${node}`)))?.[0];
-  if (blockedAt !== undefined) target = blockedAt;
+  // A member blocked by its failure (on-fail=block) is held where it is, like an unmanaged
+  // resource: on the first node it was found on (by the status order). The first member holds the
+  // unit there; a later one holds only the members after it (actions.ts), as a group places each
+  // member in turn and the members before it are placed as usual.
+  const blockedActive = unit.members.map((member) => context.states.get(member.id)?.activeOn ?? []);
+  const blockedIndex = blockedActive.findIndex((activeOn, index) => activeOn.some((node) => context.failureEffects.blockedMembers.has(`${unit.members[index]!.id}@${node}`)));
+  const blockedAt = blockedIndex < 0 ? undefined : blockedActive[blockedIndex]![0];
+  if (blockedIndex === 0) target = blockedAt;
   // Unmanaged (is-managed=false, meta maintenance, maintenance-mode): it stays on the node it is
   // found on, or is assigned none when inactive, whatever else holds (Pacemaker assigns an
   // unmanaged primitive its current node before anything else); here when every member of a

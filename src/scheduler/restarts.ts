@@ -242,11 +242,11 @@ export function blockStopsBehindBlocked(context: ActionWork, units: PlacementUni
     for (const node of context.states.get(member.id)?.activeOn ?? []) {
       if (!context.failureEffects.blockedMembers.has(`${member.id}@${node}`)) continue;
       const earlier = new Set(unit.members.slice(0, index).map((entry) => entry.id));
-      // A restart of an earlier member needs its stop first, which cannot happen: it is a stop, blocked (its start waits for that stop).
+      // A restart, recovery or move of an earlier member needs its stop first, which cannot happen: it is a stop, blocked (its start waits for that stop).
       for (const [position, action] of context.actions.entries()) {
-        if (action.node !== node || !earlier.has(action.resource ?? "")) continue;
+        if ((action.node ?? action.from) !== node || !earlier.has(action.resource ?? "")) continue;
         if (action.action === "stop") { action.blocked = true; action.reason = `unrunnable ${member.id} stop`; }
-        else if (action.action === "restart") { const { from_role: _from, to_role: _to, ...rest } = action; context.actions[position] = { ...rest, action: "stop", blocked: true, reason: `unrunnable ${member.id} stop`, ...(action.from_role === "Promoted" || action.from_role === "Unpromoted" ? { role: action.from_role } : {}) }; }
+        else if (action.action === "restart" || action.action === "recover" || action.action === "move") { const { from_role: _from, to_role: _to, from: _source, to: _destination, ...rest } = action; context.actions[position] = { ...rest, action: "stop", node, blocked: true, reason: `unrunnable ${member.id} stop`, ...(action.from_role === "Promoted" || action.from_role === "Unpromoted" ? { role: action.from_role } : {}) }; }
       }
     }
   });
