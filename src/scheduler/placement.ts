@@ -4,7 +4,8 @@
 // The pass keeps its working state to itself and returns the placement.
 import { flattenSets, parseBoolean, parseScore, type Cib, type ColocationConstraint } from "../cib";
 import { assert } from "../common/errors";
-import { assignmentOrder, choosePromoted, withPromotionPreferences } from "./roles";
+import { assignmentOrder, firstRoundNode, keepsFirstRoundNode } from "./instances";
+import { choosePromoted, withPromotionPreferences } from "./roles";
 import { metaOf, scoresFor } from "./scores";
 import { addUtilization, compareCapacities, consume, hasCapacity, nodeCapacities, unitUtilization, type Capacity } from "./utilization";
 import { addScores, INFINITY, isFalse, isRole, truthy, type History, type Model, type NodeState, type Placement, type PlacementUnit } from "./types";
@@ -82,8 +83,9 @@ export function placeClone(context: PlacementWork, cloneId: string): void {
   if (context.clonesStarted.has(cloneId)) return;
   context.clonesStarted.add(cloneId);
   const instances = context.unitsByOwner.get(cloneId)?.filter((unit) => unit.clone?.id === cloneId) ?? [];
-  for (const unit of instances) placeUnit(context, unit, true);
-  for (const unit of assignmentOrder(context, instances)) placeUnit(context, unit);
+  const order = assignmentOrder(context, instances);
+  for (const unit of order) placeUnit(context, unit, true);
+  for (const unit of order) placeUnit(context, unit);
   const promotable = instances[0]?.clone?.promotable;
   if (promotable) {
     // Resources the Promoted role is colocated with are placed first: they steer promotion.
@@ -203,7 +205,8 @@ export function mergeDependentMember(context: PlacementWork, scores: Record<stri
 export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurrent = false): void {
   if (unit.clone && !context.clonesStarted.has(unit.clone.id)) { placeClone(context, unit.clone.id); return; }
   if (context.placed.has(unit.id) || context.visiting.has(unit.id)) return;
-  if (onlyCurrent && (context.states.get(unit.members[0]!.id)?.activeOn.length ?? 0) !== 1) return;
+  const firstRound = onlyCurrent ? firstRoundNode(context, unit) : undefined;
+  if (onlyCurrent && firstRound === undefined) return;
   context.visiting.add(unit.id);
   const { cib, nodes, cluster } = context;
   const colocations = context.colocationsByUnit.get(unit.id) ?? [];
@@ -282,6 +285,8 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     combined = allowed;
     target = chooseNodeByStrategy(context, combined, current ?? firstState?.activeOn[0], prefer);
   }
+  // The first round keeps an instance on its node when no node scores higher.
+  if (firstRound !== undefined && target !== undefined && keepsFirstRoundNode(combined, firstRound)) target = firstRound;
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
     context.quorumBlocked.set(unit.id, target);
@@ -315,7 +320,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   // Running on a node in maintenance: it stays as it is.
   const onMaintenance = context.maintenanceNodes.size === 0 ? undefined : unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => context.maintenanceNodes.has(name));
   if (onMaintenance !== undefined) target = onMaintenance;
-  if (onlyCurrent && (target === undefined || target !== current)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
+  if (onlyCurrent && (target === undefined || target !== firstRound)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
   if (policy === "freeze") target = frozenTarget(context, unit, target);
   context.placed.set(unit.id, target);
   if (target !== undefined) for (const colocation of later) banLaterMember(context, unit, colocation, target);

@@ -1,36 +1,12 @@
-// Roles and promotion (part of pass 4): the order a promotable clone's instances are
-// assigned in, the promotion preferences that steer their placement, and which instances
-// are promoted (promoted-max, promoted-node-max, promotion scores from node attributes,
+// Roles and promotion (part of pass 4): promotion scores (which also rank a promotable
+// clone's instances, see instances.ts), the promotion preferences that steer their placement,
+// and which instances are promoted (promoted-max, promoted-node-max, promotion scores from node attributes,
 // role location rules and colocations with the Promoted role).
 import { flattenSets, parseScore } from "../cib";
 import { ruleMatches } from "./rules";
 import { metaOf, scoresFor } from "./scores";
 import { addScores, INFINITY, isFalse, isRole, truthy, type NodeState, type PlacementUnit } from "./types";
 import { assignedMembers, colocationHasInfluence, nodesWhereColocationHolds, usableNode, type PlacementWork } from "./placement";
-
-/**
- * The order a clone's instances are assigned in: by instance number, except that a promotable
- * clone's instances go by their priority first, which is the highest promotion score (node
- * attribute) that counts for the instance on a node able to run it. A score counts where the
- * instance runs; where no instance runs and it has history; everywhere when it has neither run
- * nor history anywhere; else where it has history. So an unknown instance can outrank one
- * whose history (probes, say) was all elsewhere.
- */
-export function assignmentOrder(context: PlacementWork, instances: PlacementUnit[]): PlacementUnit[] {
-  const clone = instances[0]?.clone;
-  const usable = context.nodes.filter(canHostInstances);
-  const priority = (unit: PlacementUnit) => {
-    if (!clone?.promotable) return 0;
-    let best = 0;
-    for (const node of usable) best = Math.max(best, instancePromotionScore(context, unit, node, instances) ?? 0);
-    return best;
-  };
-  // An active instance goes before an inactive one (pcmk__cmp_instance), even one active on a node that can no longer run it.
-  const active = (unit: PlacementUnit) => unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0) ? 1 : 0;
-  const ranked = instances.map((unit, position) => ({ unit, position, priority: priority(unit), active: active(unit) }));
-  ranked.sort((left, right) => right.priority - left.priority || right.active - left.active || left.position - right.position);
-  return ranked.map((entry) => entry.unit);
-}
 
 export function canHostInstances(node: NodeState): boolean {
   return node.online && !node.standby && !node.unclean && !node.shuttingDown && node.maintenance !== true;

@@ -138,7 +138,11 @@ export interface PlacementUnit {
   ownersOf: (member: Primitive) => string[];
   /** Active but no longer configured (or beyond clone-max): it only stops. */
   orphan?: boolean;
-  clone?: { id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[]; promotable?: { max: number; nodeMax: number } };
+  clone?: {
+    id: string; nodeMax: number; anonymous: boolean; instance: number; bases: string[]; promotable?: { max: number; nodeMax: number };
+    /** The cloned group's id, when the clone's child is a group (each instance is a copy of the group). */
+    group?: string;
+  };
 }
 
 export interface FailureEffects {

@@ -170,7 +170,7 @@ export function placementUnits(cib: Cib, nodeCount: number): { units: PlacementU
         const baseOf = new Map(members.map((member, index) => [member.id, childMembers[index]!.id]));
         const owners = child.kind === "group" ? [child.id, resource.id] : [resource.id];
         return { id: `${child.id}:${instance}`, members, meta: { ...cloneMeta, ...flattenSets(child.meta) }, owners,
-          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable }, ...(orphan ? { orphan } : {}) };
+          ownersOf: (member) => [member.id, baseOf.get(member.id) ?? member.id, ...owners], clone: { id: resource.id, nodeMax, anonymous, instance, bases, promotable, ...(child.kind === "group" ? { group: child.id } : {}) }, ...(orphan ? { orphan } : {}) };
       };
       factories.set(resource.id, { count, anonymous, bases, make });
       for (let instance = 0; instance < count; instance++) units.push(make(instance, false));

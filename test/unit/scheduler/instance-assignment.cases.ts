@@ -4,6 +4,7 @@
 import { history, record, type SmallCib } from "./small-cib";
 
 const STATEFUL = `class="ocf" provider="pacemaker" type="Stateful"`;
+const DUMMY = `class="ocf" provider="heartbeat" type="Dummy"`;
 const nodes = ["alder", "birch", "cedar"];
 
 /** A promotable clone of one Stateful primitive, or of a group of them. */
@@ -16,6 +17,14 @@ function promotable(cloneId: string, members: string[], group?: string): string 
 /** History of members running on a node (Promoted or not), or of a probe that found them stopped. */
 const running = (members: string[], promoted: boolean) => members.map((id) => history(id, [record(id, "start", { call: 10 }), ...(promoted ? [record(id, "promote", { call: 11 })] : [])], STATEFUL)).join("");
 const probed = (members: string[]) => members.map((id) => history(id, [record(id, "monitor", { call: 5, rc: 7, expected: 7 })], STATEFUL)).join("");
+/** An anonymous clone of Dummy primitives (a group of them when `group` is given), with meta attributes. */
+function clone(cloneId: string, members: string[], meta: Record<string, string>, group?: string): string {
+  const primitives = members.map((id) => `<primitive id="${id}" ${DUMMY}/>`).join("");
+  const child = group === undefined ? primitives : `<group id="${group}">${primitives}</group>`;
+  const pairs = Object.entries(meta).map(([name, value]) => `<nvpair id="${cloneId}-${name}" name="${name}" value="${value}"/>`).join("");
+  return `<clone id="${cloneId}"><meta_attributes id="${cloneId}-meta">${pairs}</meta_attributes>${child}</clone>`;
+}
+const started = (members: string[]) => members.map((id) => history(id, [record(id, "start", { call: 10 })])).join("");
 const promotionScores = (members: string[], value: number) => Object.fromEntries(members.map((id) => [`master-${id}`, String(value)]));
 
 export const CASES: Record<string, { spec: SmallCib; expected: Record<string, unknown>[] }> = {
@@ -32,6 +41,19 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
       { action: "move", resource: "ledger:0", from: "alder", to: "birch", from_role: "Unpromoted", to_role: "Promoted" },
       { action: "demote", resource: "ledger:1", node: "cedar", from_role: "Promoted", to_role: "Unpromoted" },
       { action: "start", resource: "ledger:2", node: "alder" },
+    ],
+  },
+  // cache:0 runs on alder, which a location now bans; cache:1 runs nowhere. The instance on a
+  // banned node is placed last, so cache:1 takes birch and cache:0 only stops.
+  "banned-instance-last": {
+    spec: {
+      resources: clone("cache-clone", ["cache"], {}),
+      constraints: `<rsc_location id="cache-not-alder" rsc="cache-clone" node="alder" score="-INFINITY"/>`,
+      history: { alder: started(["cache"]) },
+    },
+    expected: [
+      { action: "stop", resource: "cache:0", node: "alder" },
+      { action: "start", resource: "cache:1", node: "birch" },
     ],
   },
 };

@@ -17,3 +17,8 @@ describe("promotion scores in the order instances are placed", () => {
   // was given), so ledger:0 is placed there first and promoted; a new copy starts on alder.
   it("count for an anonymous instance where another instance was probed", () => check("probed-elsewhere"));
 });
+
+describe("the order instances are placed in", () => {
+  // Pacemaker places an instance active on a node its scores now rule out after the others.
+  it("puts an instance running on a banned node last", () => check("banned-instance-last"));
+});
