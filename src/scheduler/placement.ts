@@ -261,7 +261,10 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     combined = merged;
   }
   if (!unit.clone) combined = withDependentPreferences(context, unit, combined);
-  if (unit.clone?.promotable) combined = withPromotionPreferences(context, unit, combined);
+  // Promotion scores steer where a promotable primitive's instances go; a cloned group's members
+  // choose their node by their own scores, which do not hold them (Pacemaker adds them to the
+  // group copy's scores only, which rank it but place no member).
+  if (unit.clone?.promotable && unit.clone.group === undefined) combined = withPromotionPreferences(context, unit, combined);
   if (unit.clone) {
     const counts = context.cloneCounts.get(unit.clone.id);
     for (const node of nodes) if ((counts?.get(node.name) ?? 0) >= unit.clone.nodeMax) combined[node.name] = -INFINITY;

@@ -56,4 +56,21 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
       { action: "start", resource: "cache:1", node: "birch" },
     ],
   },
+  // A promotable cloned group: copy 0 runs on alder, copy 1 Promoted on cedar, birch was probed
+  // and has the best promotion scores. The scores rank the copies but do not move their members:
+  // both copies stay, copy 2 starts on birch and is promoted there, copy 1 is demoted.
+  "cloned-group-promotion-scores": {
+    spec: {
+      nodes,
+      resources: promotable("duo-clone", ["left", "right"], "duo"),
+      history: { alder: running(["left", "right"], false), birch: probed(["left", "right"]), cedar: running(["left", "right"], true) },
+      transient: { alder: promotionScores(["left", "right"], 5), birch: promotionScores(["left", "right"], 15), cedar: promotionScores(["left", "right"], 10) },
+    },
+    expected: [
+      { action: "demote", resource: "left:1", node: "cedar", from_role: "Promoted", to_role: "Unpromoted" },
+      { action: "demote", resource: "right:1", node: "cedar", from_role: "Promoted", to_role: "Unpromoted" },
+      { action: "promote", resource: "left:2", node: "birch", from_role: "Stopped", to_role: "Promoted" },
+      { action: "promote", resource: "right:2", node: "birch", from_role: "Stopped", to_role: "Promoted" },
+    ],
+  },
 };

@@ -22,3 +22,7 @@ describe("the order instances are placed in", () => {
   // Pacemaker places an instance active on a node its scores now rule out after the others.
   it("puts an instance running on a banned node last", () => check("banned-instance-last"));
 });
+
+describe("promotion scores of a cloned group", () => {
+  it("rank its copies but do not move their members", () => check("cloned-group-promotion-scores"));
+});
