@@ -288,8 +288,14 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     combined = allowed;
     target = chooseNodeByStrategy(context, combined, current ?? firstState?.activeOn[0], prefer);
   }
-  // The first round keeps an instance on its node when no node scores higher.
-  if (firstRound !== undefined && target !== undefined && keepsFirstRoundNode(combined, firstRound)) target = firstRound;
+  // The first round keeps an instance on its node when no node scores higher. A cloned group
+  // whose members choose another node is left there (Pacemaker 2.1.5 undoes the choice only for
+  // a primitive), without counting against that node's or the clone's limits.
+  let uncounted = false;
+  if (firstRound !== undefined && target !== undefined) {
+    if (keepsFirstRoundNode(combined, firstRound)) target = firstRound;
+    else uncounted = unit.clone?.group !== undefined && combined[firstRound]! >= 0;
+  }
   const activeAnywhere = unit.members.some((member) => (context.states.get(member.id)?.activeOn.length ?? 0) > 0);
   if ((policy === "stop" || policy === "freeze") && !activeAnywhere && target !== undefined && !onlyCurrent) {
     context.quorumBlocked.set(unit.id, target);
@@ -323,7 +329,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
   // Running on a node in maintenance: it stays as it is.
   const onMaintenance = context.maintenanceNodes.size === 0 ? undefined : unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []).find((name) => context.maintenanceNodes.has(name));
   if (onMaintenance !== undefined) target = onMaintenance;
-  if (onlyCurrent && (target === undefined || target !== firstRound)) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
+  if (onlyCurrent && (target === undefined || (target !== firstRound && !uncounted))) { context.visiting.delete(unit.id); context.provisionalBans.delete(unit.id); return; }
   if (policy === "freeze") target = frozenTarget(context, unit, target);
   context.placed.set(unit.id, target);
   if (target !== undefined) for (const colocation of later) banLaterMember(context, unit, colocation, target);
@@ -333,7 +339,7 @@ export function placeUnit(context: PlacementWork, unit: PlacementUnit, onlyCurre
     if (context.strategy !== "default") consume(context.remaining.get(target), used);
     context.load.set(target, (context.load.get(target) ?? 0) + assignedMembers(context, unit));
     for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), target]);
-    if (unit.clone) {
+    if (unit.clone && !uncounted) {
       const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
       context.cloneCounts.set(unit.clone.id, counts);
       counts.set(target, (counts.get(target) ?? 0) + 1);

@@ -56,6 +56,26 @@ export const CASES: Record<string, { spec: SmallCib; expected: Record<string, un
       { action: "start", resource: "cache:1", node: "birch" },
     ],
   },
+  // A cloned group preferring alder (100) runs on birch and cedar. In the first round each copy's
+  // members choose alder over their own node (stickiness 1); Pacemaker 2.1.5 leaves such a group
+  // copy where its members went, without counting it against alder's one copy (clone-node-max),
+  // so the third copy is placed on alder too.
+  "cloned-group-first-round": {
+    spec: {
+      nodes,
+      resources: clone("pair-clone", ["front", "back"], { "clone-node-max": "1" }, "pair"),
+      constraints: `<rsc_location id="pair-prefers-alder" rsc="pair-clone" node="alder" score="100"/>`,
+      history: { birch: started(["front", "back"]), cedar: started(["front", "back"]) },
+    },
+    expected: [
+      { action: "move", resource: "front:0", from: "birch", to: "alder" },
+      { action: "move", resource: "back:0", from: "birch", to: "alder" },
+      { action: "move", resource: "front:1", from: "cedar", to: "alder" },
+      { action: "move", resource: "back:1", from: "cedar", to: "alder" },
+      { action: "start", resource: "front:2", node: "alder" },
+      { action: "start", resource: "back:2", node: "alder" },
+    ],
+  },
   // A promotable cloned group: copy 0 runs on alder, copy 1 Promoted on cedar, birch was probed
   // and has the best promotion scores. The scores rank the copies but do not move their members:
   // both copies stay, copy 2 starts on birch and is promoted there, copy 1 is demoted.

@@ -23,6 +23,10 @@ describe("the order instances are placed in", () => {
   it("puts an instance running on a banned node last", () => check("banned-instance-last"));
 });
 
+describe("the first round, where active instances keep their nodes", () => {
+  it("leaves a cloned group copy where its members chose to go, uncounted (Pacemaker 2.1.5)", () => check("cloned-group-first-round"));
+});
+
 describe("promotion scores of a cloned group", () => {
   it("rank its copies but do not move their members", () => check("cloned-group-promotion-scores"));
 });
