@@ -161,12 +161,15 @@ export function requiresNothing(cib: Cib, unit: PlacementUnit): boolean {
 /**
  * no-quorum-policy=freeze forbids only starting what runs nowhere (those starts are blocked
  * before this point): a resource running in this partition is placed as usual, and may move
- * within it. One running only on nodes that left stays stopped here: it is not recovered.
+ * within it. One running on an unclean node counts as running too, as Pacemaker's
+ * native_active has it: it is recovered elsewhere once that node is fenced (where it cannot be
+ * fenced, the start would wait for ever: its stop there is listed, blocked). One running only
+ * on nodes that left cleanly stays stopped here: it is not recovered.
  */
 export function frozenTarget(context: PlacementWork, unit: PlacementUnit, target: string | undefined): string | undefined {
   const activeOn = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []);
-  const inPartition = activeOn.filter((name) => context.nodes.find((node) => node.name === name)?.online);
-  return inPartition.length > 0 ? target : undefined;
+  const running = activeOn.filter((name) => context.fenced.has(name) || context.nodes.find((node) => node.name === name)?.online === true);
+  return running.length > 0 ? target : undefined;
 }
 
 /**
