@@ -1,7 +1,7 @@
 // Text in the shapes pcs 0.11 prints, for scripts and people used to pcs: `resource
 // config`, `constraint [config]`, `constraint ref`, `resource [status]` of a file, `resource
 // defaults`, `property [config]`. Secrets are shown as asterisks. Pure: no I/O.
-import { flattenSets, type Cib, type Constraint, type NvSet, type Operation, type Resource } from "../cib";
+import { flattenSets, type Cib, type Constraint, type NvSet, type Operation, type Resource, type Rule } from "../cib";
 import { listProperties } from "./cluster-options";
 import { isStonith, resourcePlaces } from "./lookup";
 import { formatAgentName } from "./operations";
@@ -83,6 +83,41 @@ export function renderOfflineResources(cib: Cib, stonith: boolean, nodes: readon
 
 const scoreText = (score: string | undefined): string => score ?? "INFINITY";
 
+/** NAME=VALUE words sorted by name, as pcs lists an element's attributes. */
+const sortedPairs = (values: Readonly<Record<string, string | undefined>>): string[] => Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => `${name}=${value}`);
+
+/**
+ * A rule as pcs prints it under its constraint: "Rule: ATTRIBUTES", then its expressions,
+ * date expressions (a date-spec and a duration on a line of their own) and nested rules,
+ * each indented; `full` adds the ids. boolean-op is left out of a rule of one part, which
+ * pcs writes without it.
+ */
+function ruleLines(rule: Rule, indent: string, full: boolean): string[] {
+  const id = (value: string | undefined): string => (full && value !== undefined ? ` (id:${value})` : "");
+  const parts = rule.expressions.length + (rule.dateExpressions ?? []).length + rule.rules.length;
+  const attributes = sortedPairs({ "boolean-op": parts > 1 ? rule.booleanOp : undefined, role: rule.role, score: rule.score, "score-attribute": rule.scoreAttribute });
+  const inner = `${indent}  `;
+  const lines = [`${indent}Rule: ${attributes.join(" ")}${id(rule.id)}`];
+  for (const expression of rule.expressions) {
+    const words = expression.value === undefined ? [expression.operation, expression.attribute] : [expression.attribute, expression.operation, ...(expression.type ? [expression.type] : []), expression.value];
+    lines.push(`${inner}Expression: ${words.join(" ")}${id(expression.id)}`);
+  }
+  for (const date of rule.dateExpressions ?? []) {
+    const { id: specId, ...spec } = date.dateSpec ?? {};
+    const { id: durationId, ...duration } = date.duration ?? {};
+    if (date.operation === "date_spec") {
+      lines.push(`${inner}Expression:${id(date.id)}`, `${inner}  Date Spec: ${sortedPairs(spec).join(" ")}${id(specId)}`);
+      continue;
+    }
+    const operation = date.operation ?? "in_range";
+    const words = operation === "in_range" ? ["date", "in_range", ...(date.start ? [date.start, "to"] : []), ...(date.end ? [date.end] : []), ...(date.duration ? ["duration"] : [])] : ["date", operation, ...(date.start ? [date.start] : []), ...(date.end ? [date.end] : [])];
+    lines.push(`${inner}Expression: ${words.join(" ")}${id(date.id)}`);
+    if (date.duration) lines.push(`${inner}  Duration: ${sortedPairs(duration).join(" ")}${id(durationId)}`);
+  }
+  for (const nested of rule.rules) lines.push(...ruleLines(nested, inner, full));
+  return lines;
+}
+
 /** `pcs constraint [config]` in pcs 0.11's text. */
 export function renderConstraints(cib: Cib, full: boolean): string {
   const id = (constraint: Constraint): string => (full ? ` (id:${constraint.id})` : "");
@@ -95,7 +130,7 @@ export function renderConstraints(cib: Cib, full: boolean): string {
     const disabled = mine.filter((constraint) => constraint.node !== undefined && (constraint.score ?? "").startsWith("-"));
     if (enabled.length > 0) lines.push("    Enabled on:", ...enabled.map((constraint) => `      Node: ${constraint.node} (score:${scoreText(constraint.score)})${constraint.role ? ` (role:${constraint.role})` : ""}${id(constraint)}`));
     if (disabled.length > 0) lines.push("    Disabled on:", ...disabled.map((constraint) => `      Node: ${constraint.node} (score:${scoreText(constraint.score)})${constraint.role ? ` (role:${constraint.role})` : ""}${id(constraint)}`));
-    for (const constraint of mine.filter((item) => item.node === undefined)) lines.push(`    Constraint: ${constraint.id}`, `      Rules: ${constraint.rules.length}`);
+    for (const constraint of mine.filter((item) => item.node === undefined)) lines.push(`    Constraint: ${constraint.id}`, ...constraint.rules.flatMap((rule) => ruleLines(rule, "      ", full)));
   }
   lines.push("Ordering Constraints:");
   for (const constraint of cib.constraints) {

@@ -213,6 +213,41 @@ describe("constraint location RSC rule, and constraint rule add|remove", () => {
     expect(readCibFile(file).cib.constraints).toMatchObject([{ id: "location-vip.", rsc: "", rscPattern: "vip.*", rules: [{ expressions: [{ attribute: "pingd", operation: "not_defined" }] }] }]);
   });
 
+  it("constraint config prints the rules as pcs 0.11.5 does (--full with the ids)", async () => {
+    const file = newFile();
+    for (const text of ["constraint location vip rule score=50 #uname eq node1 and date-spec hours=9-17", "constraint location vip rule score-attribute=pingd defined pingd or ( a lt integer 3 and b eq x )", "constraint location vip prefers node2=20"]) {
+      expect((await run(file, ...words(text))).status).toBe(0);
+    }
+    // What pcs -f printed for the same three lines on the same CIB.
+    expect((await run(file, "constraint", "config")).out).toBe(`Location Constraints:
+  Resource: vip
+    Enabled on:
+      Node: node2 (score:20)
+    Constraint: location-vip
+      Rule: boolean-op=and score=50
+        Expression: #uname eq node1
+        Expression:
+          Date Spec: hours=9-17
+    Constraint: location-vip-1
+      Rule: boolean-op=or score-attribute=pingd
+        Expression: defined pingd
+        Rule: boolean-op=and score=0
+          Expression: a lt integer 3
+          Expression: b eq x
+Ordering Constraints:
+Colocation Constraints:
+Ticket Constraints:
+`);
+    const full = (await run(file, "constraint", "config", "--full")).out;
+    expect(full).toContain(`    Constraint: location-vip
+      Rule: boolean-op=and score=50 (id:location-vip-rule)
+        Expression: #uname eq node1 (id:location-vip-rule-expr)
+        Expression: (id:location-vip-rule-expr-1)
+          Date Spec: hours=9-17 (id:location-vip-rule-expr-1-datespec)
+`);
+    expect(full).toContain("        Rule: boolean-op=and score=0 (id:location-vip-1-rule-rule)\n");
+  });
+
   it("--help shows the grammar and an example", async () => {
     const help = await runInProcess(["constraint", "location", "--help"]);
     expect(help.out).toContain("constraint location vip rule score=-INFINITY pingd lt 1 or not_defined pingd");
