@@ -44,6 +44,14 @@ export class Builder {
     for (const then of thens) for (const first of firsts) this.order(first, then);
   }
 
+  /** Removes the orderings of each of `firsts` before `then`. */
+  unorder(firsts: readonly Draft[], then: Draft): void {
+    const ids = new Set(firsts.map((first) => first.id));
+    for (const id of ids) this.edges.delete(`${id}>${then.id}`);
+    const kept = then.after.filter((id) => !ids.has(id));
+    then.after.splice(0, then.after.length, ...kept);
+  }
+
   of(member: string, kind: OperationKind): Draft[] {
     return (this.byMember.get(member) ?? []).filter((operation) => operation.kind === kind);
   }

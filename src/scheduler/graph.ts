@@ -359,19 +359,44 @@ function orderMigrationEquivalents(builder: Builder): void {
  * With a placement strategy other than default, among resources that have utilization: on each
  * node, every stop comes before every start, and before every migrate_to of a resource moving
  * there, so what leaves a node frees its capacity before what arrives uses it (Pacemaker's
- * load_stopped pseudo-action per node, pcmk__create_utilization_constraints).
+ * load_stopped pseudo-action per node, pcmk__create_utilization_constraints). When the
+ * migrate_to already comes before one of those stops (two resources swapping nodes by
+ * migration: each one's stop waits for its own migration), these orderings would close a loop:
+ * Pacemaker then drops the load orderings into that migrate_to (ordering_is_invalid), checking
+ * the migrations newest first, so the migrations still run, one after the other.
  */
 function orderLoad(decisions: Decisions, builder: Builder): void {
   if (decisions.cluster.placementStrategy.toLowerCase() === "default") return;
   const loaded = new Set(decisions.units.flatMap((unit) => unit.members.filter((member) => Object.keys(flattenSets(member.utilization ?? [])).length > 0).map((member) => member.id)));
   const stops = new Map<string, Draft[]>();
   for (const operation of builder.operations) if (operation.kind === "stop" && loaded.has(operation.resource ?? "")) stops.set(operation.node, [...(stops.get(operation.node) ?? []), operation]);
+  const migrations: { migrateTo: Draft; added: Draft[] }[] = [];
   for (const operation of [...builder.operations]) {
     if (!loaded.has(operation.resource ?? "")) continue;
+    if (operation.kind === "start") builder.orderAll(stops.get(operation.node) ?? [], [operation]);
     // A migrate_to runs on the source; its load is on the node the resource moves to.
-    const node = operation.kind === "start" ? operation.node : operation.kind === "migrate_to" ? operation.migration?.target : undefined;
-    if (node !== undefined) builder.orderAll(stops.get(node) ?? [], [operation]);
+    if (operation.kind !== "migrate_to" || operation.migration === undefined) continue;
+    const added = (stops.get(operation.migration.target) ?? []).filter((stop) => stop !== operation && !operation.after.includes(stop.id));
+    builder.orderAll(added, [operation]);
+    migrations.push({ migrateTo: operation, added });
   }
+  for (const { migrateTo, added } of migrations.reverse()) {
+    if (added.some((stop) => waitsFor(builder, stop, migrateTo))) builder.unorder(added, migrateTo);
+  }
+}
+
+/** Whether `later` (directly or through others) is ordered after `first`. */
+function waitsFor(builder: Builder, later: Draft, first: Draft): boolean {
+  const seen = new Set<number>();
+  const pending = [later.id];
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (id === first.id) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push(...builder.operations[id]!.after);
+  }
+  return false;
 }
 
 const NOTIFY_ORDER = ["demote", "stop", "start", "promote"] as const;

@@ -12,6 +12,8 @@ export interface SmallCib {
   constraints?: string;
   /** Per node: the lrm_resource elements of its history. */
   history?: Record<string, string>;
+  /** Per node: its utilization (capacity) attributes. */
+  utilization?: Record<string, Record<string, string>>;
   /** Per node: transient attributes (fail counts ...). */
   transient?: Record<string, Record<string, string>>;
 }
@@ -41,9 +43,13 @@ export function smallCibXml(spec: SmallCib): string {
     const transient = Object.entries(spec.transient?.[name] ?? {}).map(([key, value]) => `<nvpair id="t-${name}-${key}" name="${key}" value="${value}"/>`).join("");
     return `<node_state id="${index + 1}" uname="${name}" in_ccm="true" crmd="online" join="member" expected="member">${transient ? `<transient_attributes id="${index + 1}"><instance_attributes id="ta-${name}">${transient}</instance_attributes></transient_attributes>` : ""}<lrm id="${index + 1}"><lrm_resources>${spec.history?.[name] ?? ""}</lrm_resources></lrm></node_state>`;
   };
+  const capacity = (name: string) => {
+    const values = Object.entries(spec.utilization?.[name] ?? {}).map(([key, value]) => `<nvpair id="u-${name}-${key}" name="${key}" value="${value}"/>`).join("");
+    return values ? `<utilization id="u-${name}">${values}</utilization>` : "";
+  };
   return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="1" crm_feature_set="3.0.14" validate-with="pacemaker-3.7"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/>${spec.properties ?? ""}</cluster_property_set></crm_config>
-<nodes>${nodes.map((name, index) => `<node id="${index + 1}" uname="${name}"/>`).join("")}</nodes>
+<nodes>${nodes.map((name, index) => `<node id="${index + 1}" uname="${name}">${capacity(name)}</node>`).join("")}</nodes>
 <resources>${spec.resources}</resources><constraints>${spec.constraints ?? ""}</constraints></configuration>
 <status>${nodes.map(state).join("")}</status></cib>`;
 }
