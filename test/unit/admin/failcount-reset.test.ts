@@ -3,15 +3,10 @@
 // an operation. The running cluster's path is in live.test.ts (the CLI's request) and
 // test/unit/controller/replication.test.ts and test/unit/node/local-resources.test.ts (what
 // the DC and each node do with it).
-import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { runInProcess } from "../../support/cli";
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { cibFiles } from "./fixture";
 import { readCibFile } from "../../../src/cib";
-
-const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-failcount-reset-"));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const pair = (id: string, name: string, value: string) => `<nvpair id="status-${id}-${name.replace("#", ".")}" name="${name}" value="${value}"/>`;
 const START = `<cib admin_epoch="0" epoch="3" num_updates="7" validate-with="pacemaker-3.9"><configuration><crm_config/><nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
@@ -25,13 +20,7 @@ ${pair("2", "fail-count-web#monitor_10000", "1")}${pair("2", "last-failure-web",
 </instance_attributes></transient_attributes></node_state>
 </status></cib>
 `;
-let counter = 0;
-function newFile(): string {
-  const file = path.join(directory, `cib-${counter++}.xml`);
-  writeFileSync(file, START);
-  return file;
-}
-const run = (file: string, ...argv: string[]) => runInProcess(["-f", file, ...argv]);
+const { newFile, run } = cibFiles(START, "edgeha-failcount-reset-");
 /** NODE: NAME=VALUE... of the transient attributes, node by node. */
 const attributes = (file: string) => readCibFile(file).cib.status.map((state) => `${state.uname}: ${state.transient.flatMap((set) => Object.entries(set.values)).map(([name, value]) => `${name}=${value}`).join(" ")}`);
 

@@ -1,4 +1,9 @@
 // A small CIB written here for the admin tests: two nodes, version 0.5.2.
+import { afterAll } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runInProcess } from "../../support/cli";
 import { emptyCib, type Cib } from "../../../src/cib";
 import { applyEdit, type AdminEdit, type EditCatalog } from "../../../src/admin";
 
@@ -32,4 +37,23 @@ export function failure(call: () => unknown): { code: string; message: string } 
     return error as { code: string; message: string };
   }
   throw new Error("expected the call to throw");
+}
+
+/**
+ * CIB files for offline (-f) CLI tests: a temporary folder removed after the file's tests, and
+ * a new file holding `start` at each call; `run` runs the CLI in process on one of them.
+ */
+export function cibFiles(start: string, prefix: string): { directory: string; newFile: () => string; run: (file: string, ...argv: string[]) => ReturnType<typeof runInProcess> } {
+  const directory = mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  let counter = 0;
+  return {
+    directory,
+    newFile: () => {
+      const file = path.join(directory, `cib-${counter++}.xml`);
+      writeFileSync(file, start);
+      return file;
+    },
+    run: (file, ...argv) => runInProcess(["-f", file, ...argv]),
+  };
 }

@@ -2,27 +2,18 @@
 // as pcs 0.11 (Debian 12's 0.11.5) writes them. The expected XML is what `pcs -f FILE
 // constraint location ...` wrote for the same lines on the same CIB (run by hand; rule
 // children are compared in a fixed order because Pacemaker evaluates them in any order).
-import { afterAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runInProcess } from "../../support/cli";
 import { readCibFile, serializeNativeCib } from "../../../src/cib";
 import { schedule } from "../../../src/scheduler";
-import { dummy, edits, twoNodeCib } from "./fixture";
+import { dummy, edits, twoNodeCib, cibFiles } from "./fixture";
 import { parseXmlDocument, type XmlElement } from "../../../src/common/xml";
 
-const directory = mkdtempSync(path.join(os.tmpdir(), "edgeha-location-rules-"));
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const START = `<cib admin_epoch="0" epoch="1" num_updates="0" validate-with="pacemaker-3.9"><configuration><crm_config/><nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes><resources><primitive id="vip" class="ocf" provider="heartbeat" type="Dummy"/></resources><constraints/></configuration><status/></cib>\n`;
-let counter = 0;
-function newFile(): string {
-  const file = path.join(directory, `cib-${counter++}.xml`);
-  writeFileSync(file, START);
-  return file;
-}
-const run = (file: string, ...argv: string[]) => runInProcess(["-f", file, ...argv]);
+const { directory, newFile, run } = cibFiles(START, "edgeha-location-rules-");
 
 /**
  * An element as one line: attributes sorted by name, children sorted by id (their order
