@@ -176,8 +176,7 @@ export function recordUnpromotedNodes(context: PlacementWork, cloneId: string, i
 /** Promotes up to promoted-max placed instances (promoted-node-max per node), best promotion score first. */
 export function choosePromoted(context: PlacementWork, cloneId: string, instances: PlacementUnit[], limits: { max: number; nodeMax: number }): void {
   const meta = { ...flattenSets(context.cib.rscDefaults), ...instances[0]!.meta };
-  // no-quorum-policy=demote without quorum: nothing is promoted (what is promoted is demoted).
-  const max = isRole(meta["target-role"], "Unpromoted") || context.policy === "demote" ? 0 : limits.max;
+  const max = isRole(meta["target-role"], "Unpromoted") ? 0 : limits.max;
   const candidates = instances.flatMap((unit) => {
     // An instance that would start but for quorum is still ranked: its start is reported (blocked) as a promote.
     const target = context.placed.get(unit.id) ?? context.quorumBlocked.get(unit.id);
@@ -196,11 +195,18 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
   candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
   const perNode = new Map<string, number>();
   const promotedNodes: string[] = [];
+  let chosen = 0;
   for (const candidate of candidates) {
-    if (promotedNodes.length >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
+    if (chosen >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
     // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted already.
     if (context.policy === "freeze" && !candidate.promotedNow) continue;
     perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
+    chosen++;
+    // Under no-quorum-policy=demote without quorum, an instance chosen for promotion that runs
+    // stays Unpromoted, and still takes its place among the promoted-max; one that would start
+    // stays chosen, its start (so its promotion) blocked (Pacemaker's effective_quorum_policy
+    // caps only instances whose current role is Promoted or Unpromoted).
+    if (context.policy === "demote" && !context.quorumBlocked.has(candidate.unit.id)) continue;
     promotedNodes.push(candidate.node);
     context.promoted.add(candidate.unit.id);
   }
