@@ -195,7 +195,13 @@ export function roleActionsFor(id: string, current: string[], failedOn: string[]
     if (role === next) return [];
     return [{ action: next === "Promoted" ? "promote" : "demote", resource: id, node: from, from_role: role, to_role: next, reason: "promotion scores changed" }];
   }
+  if (unfenceable(from, nodes, fenced)) return [{ action: "stop", resource: id, node: from, role, blocked: true, reason: "node is unclean and cannot be fenced" }];
   return [withRoles({ action: failed ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" }, role)];
+}
+
+/** An unclean node not fenced in this transition (it left a partition without quorum): nothing it runs can be stopped. */
+function unfenceable(name: string, nodes: NodeState[], fenced: Set<string>): boolean {
+  return nodes.find((node) => node.name === name)?.unclean === true && !fenced.has(name);
 }
 
 /** Pass 5: actions from current placement to target placement, each with its reason. */
@@ -243,6 +249,9 @@ export function actionsFor(id: string, current: string[], failedOn: string[], ta
     else if (nodes.find((node) => node.name === from)?.unclean) actions.push({ action: "stop", resource: id, node: from, blocked: true, reason: "node is unclean and cannot be fenced" });
     return actions;
   }
+  // Leaving an unclean node that cannot be fenced (no quorum): its stop cannot happen, so
+  // neither can the start elsewhere that waits for it.
+  if (unfenceable(from, nodes, fenced)) return [{ action: "stop", resource: id, node: from, blocked: true, reason: "node is unclean and cannot be fenced" }];
   // A failed resource started elsewhere is a recovery (from -> to), not a move.
   // Fenced for its own failure (on-fail=fence) it is a recovery; fenced as a lost peer it just moves.
   actions.push({ action: failed && (!fenced.has(from) || fencedForFailure.has(from)) ? "recover" : "move", resource: id, from, to: target, reason: fenced.has(from) ? "node was fenced" : failed ? "recovery after failure" : "a better node is available" });

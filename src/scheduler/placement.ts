@@ -159,17 +159,18 @@ export function requiresNothing(cib: Cib, unit: PlacementUnit): boolean {
 }
 
 /**
- * no-quorum-policy=freeze forbids only starting what runs nowhere (those starts are blocked
- * before this point): a resource running in this partition is placed as usual, and may move
- * within it. One running on an unclean node counts as running too, as Pacemaker's
- * native_active has it: it is recovered elsewhere once that node is fenced (where it cannot be
- * fenced, the start would wait for ever: its stop there is listed, blocked). One running only
- * on nodes that left cleanly stays stopped here: it is not recovered.
+ * no-quorum-policy=freeze forbids only starting what is not active (those starts are blocked
+ * before this point): an active resource is placed as usual, and may move. Active means, as
+ * Pacemaker's native_active has it, on an online node or on an unclean one: a resource on a
+ * node of this partition that is being fenced moves. One on an unclean node that cannot be
+ * fenced (it left: without quorum only members are fenced) is placed too, but cannot be
+ * stopped there, so its start waits (actions list the stop, blocked). One running only on
+ * nodes that left cleanly is not active: it stays stopped here, not recovered.
  */
 export function frozenTarget(context: PlacementWork, unit: PlacementUnit, target: string | undefined): string | undefined {
   const activeOn = unit.members.flatMap((member) => context.states.get(member.id)?.activeOn ?? []);
-  const running = activeOn.filter((name) => context.fenced.has(name) || context.nodes.find((node) => node.name === name)?.online === true);
-  return running.length > 0 ? target : undefined;
+  const active = activeOn.filter((name) => { const node = context.nodes.find((entry) => entry.name === name); return node?.online === true || node?.unclean === true; });
+  return active.length > 0 ? target : undefined;
 }
 
 /**
