@@ -190,7 +190,8 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
     const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
     // A failed instance (to be recovered) ranks after one that did not fail, as Pacemaker's instance comparison has it.
     const failed = unit.members.some((member) => (context.states.get(member.id)?.failedOn ?? []).length > 0);
-    return [{ unit, node: node.name, score: promotionScore(context, unit, node, instances), promotedNow, failed }];
+    const promoted = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).length > 0;
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node, instances), promotedNow, promoted, failed }];
   });
   candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
   const perNode = new Map<string, number>();
@@ -198,8 +199,10 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
   let chosen = 0;
   for (const candidate of candidates) {
     if (chosen >= max || candidate.score < 0 || (perNode.get(candidate.node) ?? 0) >= limits.nodeMax) continue;
-    // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted already.
-    if (context.policy === "freeze" && !candidate.promotedNow) continue;
+    // Without quorum under no-quorum-policy=freeze nothing is promoted that is not Promoted
+    // already, wherever it is now (Pacemaker's set_instance_role looks at the current role):
+    // a Promoted instance that moves keeps its role.
+    if (context.policy === "freeze" && !candidate.promoted) continue;
     perNode.set(candidate.node, (perNode.get(candidate.node) ?? 0) + 1);
     chosen++;
     // Under no-quorum-policy=demote without quorum, an instance chosen for promotion that runs
