@@ -475,6 +475,16 @@ export function placementKeys(unit: PlacementUnit): Set<string> {
 export function placeHeldForQuorum(context: PlacementWork, unit: PlacementUnit, heldNode: string | undefined): void {
   const node = context.quorumBlocked.get(unit.id) ?? heldNode;
   if (node === undefined) return;
+  // A running clone instance held for quorum on the node it runs on keeps that node, which
+  // counts against clone-node-max as any assigned instance's (a blocked start's is counted
+  // where it is chosen). One that would have moved is left out: whether Pacemaker assigns it
+  // before the others depends on the instance order, which is not modelled here yet.
+  const runsThere = unit.members.some((member) => (context.states.get(member.id)?.activeOn ?? []).includes(node));
+  if (unit.clone && !context.quorumBlocked.has(unit.id) && runsThere) {
+    const counts = context.cloneCounts.get(unit.clone.id) ?? new Map<string, number>();
+    context.cloneCounts.set(unit.clone.id, counts);
+    counts.set(node, (counts.get(node) ?? 0) + 1);
+  }
   context.load.set(node, (context.load.get(node) ?? 0) + assignedMembers(context, unit));
   for (const owner of placementKeys(unit)) context.placedOn.set(owner, [...(context.placedOn.get(owner) ?? []), node]);
 }
