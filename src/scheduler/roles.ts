@@ -187,13 +187,17 @@ export function choosePromoted(context: PlacementWork, cloneId: string, instance
     // migration-threshold, target-role Stopped) keeps the whole instance Unpromoted. A member held
     // where it is (blocked, unmanaged) stays active there.
     if (unit.members.length > 1 && !allMembersActive(context, unit, node.name)) return [];
-    const promotedNow = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).includes(node.name);
     // A failed instance (to be recovered) ranks after one that did not fail, as Pacemaker's instance comparison has it.
     const failed = unit.members.some((member) => (context.states.get(member.id)?.failedOn ?? []).length > 0);
-    const promoted = (context.states.get(unit.members[0]!.id)?.promotedOn ?? []).length > 0;
-    return [{ unit, node: node.name, score: promotionScore(context, unit, node, instances), promotedNow, promoted, failed }];
+    const state = context.states.get(unit.members[0]!.id);
+    const promoted = (state?.promotedOn ?? []).length > 0;
+    // The instance's current role, wherever it runs: Promoted, then Unpromoted (active), then Stopped.
+    const currentRole = promoted ? 2 : (state?.activeOn.length ?? 0) > 0 ? 1 : 0;
+    return [{ unit, node: node.name, score: promotionScore(context, unit, node, instances), currentRole, promoted, failed }];
   });
-  candidates.sort((left, right) => right.score - left.score || Number(right.promotedNow) - Number(left.promotedNow) || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
+  // Equal scores: the higher current role first, as Pacemaker's cmp_promotable_instance has it,
+  // then the instance comparison (one that did not fail first), then the instance number.
+  candidates.sort((left, right) => right.score - left.score || right.currentRole - left.currentRole || Number(left.failed) - Number(right.failed) || left.unit.clone!.instance - right.unit.clone!.instance);
   const perNode = new Map<string, number>();
   const promotedNodes: string[] = [];
   let chosen = 0;

@@ -62,4 +62,19 @@ describe("promotable clone roles", () => {
       { action: "start", resource: "ledger:2", node: "cedar", blocked: true },
     ])).toBe(true);
   });
+
+  it("at equal promotion scores the instance with the higher current role is promoted, even a failed one recovered in place", () => {
+    // Pacemaker's cmp_promotable_instance: sort index, then current role (Unpromoted over Stopped),
+    // and only then the instance comparison that puts a failed instance after a healthy one.
+    const failedMonitor = history("ledger", [record("ledger", "start", { call: 5 }), record("ledger", "monitor", { call: 6, interval: 10000, rc: 7 })], stateful);
+    const actions = scheduleSmall({
+      nodes: ["alder", "birch", "cedar"], resources: ledger(`<nvpair id="lm2" name="promoted-max" value="1"/>`), history: { birch: failedMonitor },
+      transient: { alder: { "master-ledger": "0" }, birch: { "master-ledger": "0" }, cedar: { "master-ledger": "0" } },
+    });
+    expect(sameActions(actions, [
+      { action: "recover", resource: "ledger:0", node: "birch", from_role: "Unpromoted", to_role: "Promoted" },
+      { action: "start", resource: "ledger:1", node: "alder" },
+      { action: "start", resource: "ledger:2", node: "cedar" },
+    ])).toBe(true);
+  });
 });
