@@ -30,7 +30,7 @@ mkdirSync(out, { recursive: true });
 let same = 0, differ = 0, pacemakerFailed = 0, edgehaFailed = 0;
 const samples = fc.sample(shapes, { seed, numRuns: runs });
 samples.forEach((shape, index) => {
-  const xml = toXml(shape, { fenceDevice: true });
+  const xml = toXml(shape, { fenceDevice: true, possibleHistories: true });
   const file = join(out, `case-${seed}-${index}.xml`);
   writeFileSync(file, xml);
   const simulated = spawnSync("crm_simulate", ["-x", file, "-S"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, LC_ALL: "C" } });

@@ -103,7 +103,7 @@ function resourceXml(shape: Shape, index: number): string {
   }
 }
 
-function historyOf(shape: Shape, node: number): string {
+function historyOf(shape: Shape, node: number, possible: boolean): string {
   let call = 10;
   return shape.units.flatMap((unit, index) => primitivesOf(shape, index).map((name, position) => {
     const state = unit.state[position]!;
@@ -112,9 +112,16 @@ function historyOf(shape: Shape, node: number): string {
     // A primitive outside a clone runs on at most one node (the first one drawn).
     if (where < 0 || (!clone && state.where.findIndex((value) => value >= 0) !== node)) return "";
     const records = [record(name, "start", { call: call++, rc: state.failure === 2 ? 1 : 0 })];
-    if (where === 1 && unit.kind === "promotable") records.push(record(name, "promote", { call: call++ }));
-    if (state.failure === 1) records.push(record(name, "monitor", { call: call++, interval: 10000, rc: 1 }));
-    if (state.failure === 4) records.push(record(name, "monitor", { call: call++, interval: 10000, rc: 7 }));
+    // A controller never promotes an instance whose start failed (possible histories only).
+    const promoted = where === 1 && unit.kind === "promotable" && !(possible && state.failure === 2);
+    if (promoted) records.push(record(name, "promote", { call: call++ }));
+    // A Promoted instance is monitored by its Promoted-role monitor (11 s, expecting "running
+    // promoted"), the Unpromoted one's being cancelled at promotion; and it is demoted before
+    // any stop. Possible histories only: the cycle property keeps its inputs.
+    const monitor = possible && promoted ? { interval: 11000, expected: 8 } : { interval: 10000 };
+    if (state.failure === 1) records.push(record(name, "monitor", { call: call++, ...monitor, rc: 1 }));
+    if (state.failure === 4) records.push(record(name, "monitor", { call: call++, ...monitor, rc: 7 }));
+    if (state.failure === 3 && possible && promoted) records.push(record(name, "demote", { call: call++ }));
     if (state.failure === 3) records.push(record(name, "stop", { call: call++, rc: 1 }));
     const agent = unit.kind === "promotable" ? `class="ocf" provider="pacemaker" type="Stateful"` : undefined;
     return history(name, records, agent);
@@ -142,6 +149,11 @@ function constraintsXml(shape: Shape): string {
 export interface XmlOptions {
   /** With fencing on, configure a fence device (Pacemaker leaves resources alone when fencing is on and none exists). */
   fenceDevice?: boolean;
+  /**
+   * Only histories a controller could record: no promotion after a failed start, a Promoted
+   * instance monitored by its Promoted-role monitor and demoted before it is stopped.
+   */
+  possibleHistories?: boolean;
 }
 
 export function toXml(shape: Shape, options: XmlOptions = {}): string {
@@ -152,7 +164,7 @@ export function toXml(shape: Shape, options: XmlOptions = {}): string {
     resources: shape.units.map((_, index) => resourceXml(shape, index)).join("")
       + (options.fenceDevice && shape.fencing ? `<primitive id="fence0" class="stonith" type="fence_dummy"/>` : ""),
     constraints: constraintsXml(shape),
-    history: Object.fromEntries(nodes.map((node, index) => [node, historyOf(shape, index)])),
+    history: Object.fromEntries(nodes.map((node, index) => [node, historyOf(shape, index, options.possibleHistories === true)])),
     transient: Object.fromEntries(nodes.map((node, index) => [node, Object.fromEntries(shape.units.flatMap((unit, position) =>
       unit.kind === "promotable" && unit.promotion[index]! >= 0 ? [[`master-u${position}p`, String(unit.promotion[index])]] : []))])),
   });
