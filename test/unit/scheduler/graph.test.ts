@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { importCibXml } from "../../../src/cib";
 import { schedule, type GraphOperation } from "../../../src/scheduler";
+import { before } from "./small-cib";
 
 const dummy = (id: string, meta = "") => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy">${meta}</primitive>`;
 const meta = (id: string, pairs: Record<string, string>) => `<meta_attributes id="${id}-meta">${Object.entries(pairs).map(([name, value]) => `<nvpair id="${id}-${name}" name="${name}" value="${value}"/>`).join("")}</meta_attributes>`;
@@ -20,20 +21,6 @@ const find = (operations: GraphOperation[], kind: string, resource: string, node
   expect(found, `${kind} ${resource} ${node ?? ""}`).toBeDefined();
   return found!;
 };
-/** Whether `first` comes before `then` through the graph's ordering. */
-function before(operations: GraphOperation[], first: GraphOperation, then: GraphOperation): boolean {
-  const stack = [...then.after];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (id === first.id) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...operations[id]!.after);
-  }
-  return false;
-}
-
 describe("the scheduler's graph", () => {
   it("an optional order puts then's start after first's start when both start", () => {
     const operations = graphOf(dummy("A") + dummy("B"), `<rsc_order id="o" first="A" then="B" kind="Optional"/>`, node("1", "a") + node("2", "b"));

@@ -9,7 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { importCibXml } from "../../../src/cib";
 import { schedule, type GraphOperation } from "../../../src/scheduler";
-import { history, record, smallCibXml } from "./small-cib";
+import { before, history, record, smallCibXml } from "./small-cib";
 
 const used = (id: string) => `<primitive id="${id}" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="${id}-m"><nvpair id="${id}-m1" name="allow-migrate" value="true"/></meta_attributes>`
   + `<utilization id="${id}-u"><nvpair id="${id}-u1" name="cpu" value="1"/></utilization></primitive>`;
@@ -20,20 +20,6 @@ const spec = {
   constraints: `<rsc_location id="la" rsc="A" node="birch" score="100"/><rsc_location id="lb" rsc="B" node="alder" score="100"/>`,
   history: { alder: history("A", [record("A", "start", { call: 1 })]), birch: history("B", [record("B", "start", { call: 1 })]) },
 };
-
-function before(operations: GraphOperation[], first: GraphOperation, then: GraphOperation): boolean {
-  const byId = new Map(operations.map((operation) => [operation.id, operation]));
-  const pending = [...then.after];
-  const seen = new Set<number>();
-  while (pending.length > 0) {
-    const id = pending.pop()!;
-    if (id === first.id) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    pending.push(...byId.get(id)!.after);
-  }
-  return false;
-}
 
 describe("load orderings and migrations that swap nodes", () => {
   it("both resources still migrate, one migration after the other's stop frees its target", () => {

@@ -2,7 +2,7 @@
 // node's operation history. Nothing here is taken from Pacemaker's inputs; the tests that use it
 // say which crm_simulate (Pacemaker 2.1.5) result each expectation was checked against.
 import { importCibXml } from "../../../src/cib";
-import { schedule } from "../../../src/scheduler";
+import { schedule, type GraphOperation } from "../../../src/scheduler";
 
 export interface SmallCib {
   nodes?: string[];
@@ -56,4 +56,19 @@ export function smallCibXml(spec: SmallCib): string {
 
 export function scheduleSmall(spec: SmallCib): Record<string, unknown>[] {
   return schedule(importCibXml(smallCibXml(spec), "small.xml").cib, { now: 1800000000 }).actions as never as Record<string, unknown>[];
+}
+
+/** Whether `first` comes before `then` through the graph's ordering (directly or through others). */
+export function before(operations: readonly GraphOperation[], first: GraphOperation, then: GraphOperation): boolean {
+  const byId = new Map(operations.map((operation) => [operation.id, operation]));
+  const pending = [...then.after];
+  const seen = new Set<number>();
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (id === first.id) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    pending.push(...byId.get(id)!.after);
+  }
+  return false;
 }
